@@ -1,0 +1,37 @@
+import SOPDiagnostics
+
+/// Roles named by states, transitions, `assign` and `notify: {to: role:ID}` must be declared in
+/// the SOP's `roles` (default `[agent]`); `system` is built in.
+struct UnknownRoleRule: SOPRule {
+    static let id = RuleID.unknownRole
+
+    func check(_ sop: SOPDefinition, into sink: inout DiagnosticSink) {
+        let declared = sop.roles.map(\.value)
+        let known = Set(declared).union(SOPDefinition.builtInRoles)
+        func verify(_ role: String, at span: SourceSpan) {
+            guard !known.contains(role) else { return }
+            let help = Suggestions.didYouMean(role, in: declared + SOPDefinition.builtInRoles.sorted())
+                ?? "add '\(role)' to the SOP's roles"
+            sink.report(span, Self.id, "role '\(role)' is not declared in this SOP's roles (\(declared.joined(separator: ", ")))",
+                        help: help)
+        }
+        func verify(_ actions: [Action]) {
+            for action in actions {
+                switch action {
+                case .assign(let role?, _): verify(role.value, at: role.span)
+                case .notify(let to, _):
+                    if case .role(let role) = to.value { verify(role, at: to.span) }
+                default: break
+                }
+            }
+        }
+        for state in sop.states {
+            if let role = state.role { verify(role.value, at: role.span) }
+            verify(state.enter)
+            for transition in state.transitions {
+                if let role = transition.role { verify(role.value, at: role.span) }
+                verify(transition.actions)
+            }
+        }
+    }
+}

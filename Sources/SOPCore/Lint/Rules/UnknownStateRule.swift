@@ -1,0 +1,23 @@
+import SOPDiagnostics
+
+/// `start` and every transition's `to` must name a state of the SOP.
+struct UnknownStateRule: SOPRule {
+    static let id = RuleID.unknownState
+
+    func check(_ sop: SOPDefinition, into sink: inout DiagnosticSink) {
+        let names = sop.states.map(\.id.value)
+        let known = Set(names)
+        func verify(_ ref: Located<String>, _ what: String) {
+            guard !known.contains(ref.value) else { return }
+            sink.report(ref.span, Self.id, "\(what) '\(ref.value)' is not a state of this SOP",
+                        help: Suggestions.didYouMean(ref.value, in: names)
+                            ?? "the states are " + names.map { "'\($0)'" }.joined(separator: ", "))
+        }
+        verify(sop.start, "start state")
+        for state in sop.states {
+            for transition in state.transitions {
+                verify(transition.to, "transition target")
+            }
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import SOPDiagnostics
+import SOPYAML
+
+/// The result of loading one SOP file: the definition when it could be built, and every
+/// diagnostic of the YAML layer and the decoder.
+public struct LoadedSOP: Sendable {
+    public var source: SourceFile
+    public var definition: SOPDefinition?
+    public var diagnostics: [Diagnostic]
+}
+
+/// Loads SOP files: bytes → YAML nodes → model. Never throws for the author's mistakes.
+public enum SOPLoader {
+    public static func load(_ source: SourceFile, limits: YAMLLimits = YAMLLimits()) -> LoadedSOP {
+        let document = YAMLParser.parse(source, limits: limits)
+        guard let root = document.root else {
+            var diagnostics = document.diagnostics
+            if diagnostics.isEmpty {
+                // A stream with no document at all: an empty file, or only comments.
+                diagnostics.append(Diagnostic(
+                    file: source.path, span: .fileStart, rule: .missingKey, message: "the file holds no SOP",
+                    help: "an SOP needs at least 'sop', 'version', 'title', 'start' and 'states'"))
+            }
+            return LoadedSOP(source: source, definition: nil, diagnostics: diagnostics)
+        }
+        var decoder = SOPDecoder(file: source.path)
+        let definition = decoder.decode(root)
+        return LoadedSOP(source: source, definition: definition,
+                         diagnostics: document.diagnostics + decoder.sink.diagnostics)
+    }
+}

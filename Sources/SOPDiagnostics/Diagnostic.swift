@@ -1,0 +1,32 @@
+/// One finding about one place in one file: what the linter, the loader and the YAML layer report.
+public struct Diagnostic: Sendable, Hashable {
+    public var file: String
+    public var span: SourceSpan
+    public var rule: RuleID
+    public var severity: Severity
+    public var message: String
+    public var help: String?
+
+    public init(file: String, span: SourceSpan, rule: RuleID, message: String, help: String? = nil,
+                severity: Severity? = nil) {
+        self.file = file
+        self.span = span
+        self.rule = rule
+        self.severity = severity ?? rule.severity
+        self.message = message
+        self.help = help
+    }
+
+    /// The deterministic output order: by file, then position, then rule and message.
+    public static func ordered(_ a: Diagnostic, _ b: Diagnostic) -> Bool {
+        if a.file != b.file { return a.file < b.file }
+        if a.span.start != b.span.start { return a.span.start < b.span.start }
+        if a.rule != b.rule { return a.rule < b.rule }
+        return a.message < b.message
+    }
+}
+
+extension Array where Element == Diagnostic {
+    public var errorCount: Int { lazy.filter { $0.severity == .error }.count }
+    public var warningCount: Int { lazy.filter { $0.severity == .warning }.count }
+}

@@ -1,0 +1,72 @@
+/// Turns libyaml's terse problem strings into plain words and a fix.
+enum LibYAMLMessages {
+    static func explain(problem: String, context: String?, contextLine: Int, byteAtProblem: UInt8?,
+                        problemValue: Int, characterAtProblem: Unicode.Scalar?) -> (String, String?) {
+        switch problem {
+        case "invalid leading UTF-8 octet", "invalid trailing UTF-8 octet", "incomplete UTF-8 octet sequence",
+             "invalid length of a UTF-8 sequence", "invalid Unicode character":
+            let byteText = byteAtProblem.map { " (byte 0x" + hex($0) + ")" } ?? ""
+            return ("the file is not valid UTF-8\(byteText)", "save the file as UTF-8")
+        case "control characters are not allowed":
+            let which = problemValue >= 0 ? " (U+" + hex4(problemValue) + ")" : ""
+            return ("the file contains a control character\(which), which YAML does not allow",
+                    "remove the character; write it as an escape such as \"\\t\" inside a double-quoted string")
+        case "found character that cannot start any token":
+            if characterAtProblem == "\t" {
+                return ("a tab is used for indentation; YAML indents with spaces only", "replace the tab with spaces")
+            }
+            let shown = characterAtProblem.map { " '\($0)'" } ?? ""
+            return ("the character\(shown) cannot start a YAML value",
+                    "quote the value if the character belongs to the text")
+        case "found a tab character that violates indentation", "found a tab character where an indentation space is expected":
+            return ("a tab is used for indentation; YAML indents with spaces only", "replace the tab with spaces")
+        case "mapping values are not allowed in this context":
+            return ("a ':' here would start a mapping where none can begin",
+                    "quote the value if it contains ': ', or fix the indentation of this line")
+        case "did not find expected key":
+            return ("the indentation is off: a key was expected at this level (the mapping starts at line \(contextLine))",
+                    "indent this line like the other keys of its mapping")
+        case "did not find expected '-' indicator":
+            return ("the indentation is off: a list item '- ' was expected at this level (the list starts at line \(contextLine))",
+                    "indent this line like the other items of its list")
+        case "block sequence entries are not allowed in this context":
+            return ("a list item '- ' cannot start here", "put the list on its own lines, indented under its key")
+        case "did not find expected node content":
+            return ("a value was expected here", "write a value, or quote text that starts with a YAML indicator")
+        case "could not find expected ':'":
+            return ("a key is not followed by ':' (the key starts at line \(contextLine))",
+                    "write 'key: value', or quote the text if it is not a key")
+        case "did not find expected ',' or ']'":
+            return ("a flow list '[' is not closed, or its items are not separated by ',' (it starts at line \(contextLine))",
+                    "close the list with ']'; if this is a ${{ … }} template, quote it")
+        case "did not find expected ',' or '}'":
+            return ("a flow mapping '{' is not closed, or its entries are not separated by ',' (it starts at line \(contextLine))",
+                    "close the mapping with '}'; if this is a ${{ … }} template, quote it")
+        case "found unexpected end of stream":
+            if let context, context.contains("quoted scalar") {
+                return ("the file ends inside a quoted string that starts at line \(contextLine)", "close the quote")
+            }
+            return ("the file ends in the middle of a value (started at line \(contextLine))", "complete or remove it")
+        case "found unknown escape character":
+            return ("a double-quoted string has an unknown escape sequence",
+                    "write '\\\\' for a backslash, or use single quotes")
+        case "found undefined tag handle":
+            return ("a tag handle is used that no %TAG directive defines", "remove the tag")
+        case "found unexpected document indicator":
+            return ("a '---' or '...' line is inside a quoted string", "close the string before it")
+        default:
+            let prefix = context.map { "\($0), " } ?? ""
+            return ("the YAML does not parse: \(prefix)\(problem)", nil)
+        }
+    }
+
+    private static func hex(_ b: UInt8) -> String {
+        let h = String(b, radix: 16, uppercase: true)
+        return h.count == 1 ? "0" + h : h
+    }
+
+    private static func hex4(_ v: Int) -> String {
+        let h = String(v, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, 4 - h.count)) + h
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+
+/// The `sop` command: lint, test and run customer-service SOPs.
+@main
+struct SOPCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sop",
+        abstract: "Lint, test and run customer-service procedures written as YAML state machines.",
+        version: "0.1.0",
+        subcommands: [LintCommand.self]
+    )
+
+    /// CLI.md wants exit code 2 for bad usage; ArgumentParser's default is 64 (EX_USAGE).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
+}
+
+/// Terminal facts the renderers need.
+enum Terminal {
+    static func wantsColor(_ handle: FileHandle = .standardOutput) -> Bool {
+        let env = ProcessInfo.processInfo.environment
+        if let noColor = env["NO_COLOR"], !noColor.isEmpty { return false }
+        if env["TERM"] == "dumb" { return false }
+        return isatty(handle.fileDescriptor) == 1
+    }
+}
+
+/// Writes to standard output and standard error without Swift's print buffering surprises.
+enum Output {
+    static func out(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    static func err(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}
