@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Layers, bottom up; a module imports only those below it:
-// CLibYAML → SOPDiagnostics → SOPYAML → SOPCore → sop
+// SOPJSON → SOPDiagnostics → CLibYAML/SOPYAML, SOPExpression → SOPCore → sop
+// (SOPExpression knows nothing of YAML; SOPYAML nothing of expressions.)
 let package = Package(
     name: "sopkit",
     platforms: [.macOS(.v13)],
@@ -19,9 +20,11 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
         ),
-        .target(name: "SOPDiagnostics"),
+        .target(name: "SOPJSON"),
+        .target(name: "SOPDiagnostics", dependencies: ["SOPJSON"]),
+        .target(name: "SOPExpression", dependencies: ["SOPDiagnostics"]),
         .target(name: "SOPYAML", dependencies: ["CLibYAML", "SOPDiagnostics"]),
-        .target(name: "SOPCore", dependencies: ["SOPYAML", "SOPDiagnostics"]),
+        .target(name: "SOPCore", dependencies: ["SOPYAML", "SOPExpression", "SOPDiagnostics", "SOPJSON"]),
         .executableTarget(
             name: "sop",
             dependencies: [
@@ -29,7 +32,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .testTarget(name: "SOPJSONTests", dependencies: ["SOPJSON"]),
         .testTarget(name: "SOPYAMLTests", dependencies: ["SOPYAML"]),
+        .testTarget(name: "SOPExpressionTests", dependencies: ["SOPExpression"]),
         .testTarget(name: "SOPCoreTests", dependencies: ["SOPCore"], exclude: ["Fixtures"]),
         .testTarget(name: "SOPCLITests", dependencies: ["sop"]),
     ]

@@ -1,3 +1,5 @@
+import SOPJSON
+
 /// Renders diagnostics for people: `file:line:col: severity: message [rule]`, the source line with
 /// the span underlined, and a `help:` line when there is a fix.
 public struct HumanRenderer: Sendable {

@@ -22,6 +22,9 @@ struct LintCommand: ParsableCommand {
     @Option(help: "Where SOP files are found.")
     var sops: String = "sops"
 
+    @Option(name: .customLong("ticket-schema"), help: "The ticket schema (default: schemas/ticket.schema.json when it exists).")
+    var ticketSchema: String?
+
     @Option(help: "Output format: human or json.")
     var format: Format = .human
 
@@ -39,7 +42,14 @@ struct LintCommand: ParsableCommand {
     }
 
     func run() throws {
-        let linter = Linter(limits: YAMLLimits(maxFileSize: maxFileSize))
+        let schema: TicketSchema?
+        do {
+            schema = try TicketSchemaOption.load(ticketSchema)
+        } catch {
+            Output.err("error: \(error)\n")
+            throw ExitCode(2)
+        }
+        let linter = Linter(limits: YAMLLimits(maxFileSize: maxFileSize), ticketSchema: schema)
         let files: [String]
         do {
             files = try Linter.files(in: paths.isEmpty ? [sops] : paths)
@@ -51,10 +61,12 @@ struct LintCommand: ParsableCommand {
         var all: [Diagnostic] = []
         var unreadable = false
         let human = HumanRenderer(useColor: format == .human && Terminal.wantsColor())
-        for file in files {
+        var results: [() throws -> FileLintResult] = linter.runDiagnostics(firstFile: files.first).map { r in { r } }
+        results += files.map { file in { try linter.lintFile(atPath: file) } }
+        for next in results {
             let result: FileLintResult
             do {
-                result = try linter.lintFile(atPath: file)
+                result = try next()
             } catch {
                 Output.err("error: \(error)\n")
                 unreadable = true
@@ -81,5 +93,21 @@ struct LintCommand: ParsableCommand {
         }
         if unreadable { throw ExitCode(2) }
         if all.errorCount > 0 || (strict && all.warningCount > 0) { throw ExitCode(1) }
+    }
+}
+
+/// `--ticket-schema FILE`, or `schemas/ticket.schema.json` when it exists (CLI.md).
+enum TicketSchemaOption {
+    static let defaultPath = "schemas/ticket.schema.json"
+
+    static func load(_ path: String?) throws -> TicketSchema? {
+        if let path {
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw TicketSchema.LoadError(description: "\(path): no such ticket schema")
+            }
+            return try TicketSchema.load(path: path)
+        }
+        guard FileManager.default.fileExists(atPath: defaultPath) else { return nil }
+        return try TicketSchema.load(path: defaultPath)
     }
 }

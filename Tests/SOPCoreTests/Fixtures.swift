@@ -15,8 +15,14 @@ enum Fixtures {
     /// Lints a fixture under its path relative to Fixtures/lint, so golden files hold no absolute paths.
     static func lint(_ relativePath: String) throws -> FileLintResult {
         let data = try Data(contentsOf: root.appendingPathComponent("lint").appendingPathComponent(relativePath))
-        return Linter().lint(SourceFile(path: relativePath, bytes: [UInt8](data)))
+        return linter.lint(SourceFile(path: relativePath, bytes: [UInt8](data)))
     }
+
+    /// The linter the fixtures are checked with: with the fixtures' own ticket schema.
+    static let linter: Linter = {
+        let schema = try? TicketSchema.load(path: root.appendingPathComponent("lint/ticket.schema.json").path)
+        return Linter(ticketSchema: schema)
+    }()
 
     static func renderHuman(_ result: FileLintResult) -> String {
         let renderer = HumanRenderer(useColor: false)

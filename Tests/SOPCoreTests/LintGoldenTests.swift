@@ -41,9 +41,11 @@ struct LintGoldenTests {
     }
 
     /// Every rule this layer implements has a golden fixture.
-    @Test func structuralRulesAllHaveFixtures() {
+    @Test func implementedRulesAllHaveFixtures() {
         let structural: [RuleID] = [.yamlSyntax, .yamlLimit, .duplicateKey, .unknownKey, .missingKey, .wrongType,
-                                    .invalidID, .unknownState, .endWithTransitions, .unknownRole]
+                                    .invalidID, .unknownState, .endWithTransitions, .unknownRole,
+                                    .expressionSyntax, .unknownField, .unknownVariable, .unknownInput, .unknownFunction,
+                                    .typeMismatch, .invalidEnumValue]
         for rule in structural {
             #expect(Self.errFixtures.contains { $0.hasPrefix(rule.rawValue) }, "no fixture for \(rule.rawValue)")
         }

@@ -34,9 +34,25 @@ public struct FileLintResult: Sendable {
 /// Lints SOP and scenario files: loads each, runs every rule, and orders the findings.
 public struct Linter: Sendable {
     public var limits: YAMLLimits
+    /// The ticket model; without one, `ticket.*` paths are unchecked.
+    public var ticketSchema: TicketSchema?
 
-    public init(limits: YAMLLimits = YAMLLimits()) {
+    public init(limits: YAMLLimits = YAMLLimits(), ticketSchema: TicketSchema? = nil) {
         self.limits = limits
+        self.ticketSchema = ticketSchema
+    }
+
+    /// Findings about the whole run rather than one SOP: unsupported keywords in the ticket
+    /// schema, or, once, that there is no ticket schema (reported on `firstFile`).
+    public func runDiagnostics(firstFile: String?) -> [FileLintResult] {
+        if let ticketSchema {
+            return ticketSchema.diagnostics.isEmpty ? [] : [FileLintResult(source: ticketSchema.source, diagnostics: ticketSchema.diagnostics)]
+        }
+        guard let firstFile else { return [] }
+        return [FileLintResult(source: nil, diagnostics: [Diagnostic(
+            file: firstFile, span: .fileStart, rule: .noTicketSchema,
+            message: "no ticket schema was found, so ticket fields are not checked",
+            help: "create schemas/ticket.schema.json, or pass --ticket-schema FILE")])]
     }
 
     /// The files a list of paths names: files as given, folders searched for `*.sop.yaml` and
@@ -90,6 +106,8 @@ public struct Linter: Sendable {
                 var sink = DiagnosticSink(file: source.path)
                 for rule in SOPRules.all { rule.check(definition, into: &sink) }
                 diagnostics += sink.diagnostics
+                var expressions = ExpressionPass(sop: definition, source: source, ticketType: ticketSchema?.type)
+                diagnostics += expressions.run().diagnostics
             }
         }
         diagnostics.sort(by: Diagnostic.ordered)

@@ -51,7 +51,8 @@ struct SOPDecoder {
             id: id, version: version ?? 1, title: title ?? id.value, description: description, category: category,
             appliesWhen: appliesWhen,
             roles: roles ?? SOPDefinition.defaultRoles.map { Located($0, at: id.span) },
-            vars: vars, start: start, states: states)
+            vars: vars, start: start, states: states,
+            texts: ["title", "description"].compactMap { r.value($0) }.filter { $0.scalar != nil })
     }
 
     private mutating func decodeCategory(_ node: YAMLNode) -> SOPCategory? {
@@ -111,8 +112,17 @@ struct SOPDecoder {
         let transitions = r.value("transitions").map { self.transitions($0, state: id.value) } ?? []
         let call = r.value("call").flatMap { self.id($0, key: "call") }
         let end = r.value("end").flatMap { self.id($0, key: "end") }
+        var textNodes = ["title", "instructions"].compactMap { r.value($0) }.filter { $0.scalar != nil }
+        textNodes += (r.value("checklist")?.sequence ?? []).filter { $0.scalar != nil }
+        for inputs in r.value("inputs")?.mapping ?? [] {
+            textNodes += (inputs.value.mapping ?? []).filter { $0.key.stringValue == "prompt" && $0.value.scalar != nil }.map(\.value)
+        }
+        for transition in r.value("transitions")?.sequence ?? [] {
+            textNodes += (transition.mapping ?? []).filter { $0.key.stringValue == "label" && $0.value.scalar != nil }.map(\.value)
+        }
         return StateDefinition(id: id, title: title ?? id.value, instructions: instructions, checklist: checklist,
-                               inputs: inputs, role: role, enter: enter, transitions: transitions, call: call, end: end)
+                               inputs: inputs, role: role, enter: enter, transitions: transitions, call: call, end: end,
+                               texts: textNodes)
     }
 
     private mutating func inputSpecs(_ node: YAMLNode, state: String) -> [InputSpec] {

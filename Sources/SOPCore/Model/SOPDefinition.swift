@@ -31,6 +31,8 @@ public struct SOPDefinition: Sendable, Hashable {
     public var vars: [FieldSpec]
     public var start: Located<String>
     public var states: [StateDefinition]
+    /// The SOP's title and description as written, for checking their `${{ }}` templates.
+    public var texts: [YAMLNode]
 
     public static let builtInRoles: Set<String> = ["system"]
     public static let defaultRoles = ["agent"]
@@ -52,6 +54,9 @@ public struct StateDefinition: Sendable, Hashable {
     public var transitions: [TransitionDefinition]
     public var call: Located<String>?
     public var end: Located<String>?
+    /// The human text of the state and its transitions (title, instructions, checklist items,
+    /// prompts, labels) as written, for checking the `${{ }}` templates in them.
+    public var texts: [YAMLNode]
 
     public var isTerminal: Bool { end != nil }
 }

@@ -1,0 +1,232 @@
+import SOPDiagnostics
+import SOPExpression
+import SOPYAML
+
+/// Parses and type-checks every expression of an SOP (guards, `applies_when`, timers, `set`
+/// values, templates in text, `initial` values) and maps each finding back to the file: the
+/// rules `expression-syntax`, `unknown-field`, `unknown-variable`, `unknown-input`,
+/// `unknown-function`, `type-mismatch` and `invalid-enum-value`.
+struct ExpressionPass {
+    let sop: SOPDefinition
+    let source: SourceFile
+    let ticketType: ExprType?
+    var sink: DiagnosticSink
+    var checker: TypeChecker
+
+    init(sop: SOPDefinition, source: SourceFile, ticketType: ExprType?) {
+        self.sop = sop
+        self.source = source
+        self.ticketType = ticketType
+        self.sink = DiagnosticSink(file: source.path)
+        self.checker = TypeChecker(environment: sop.expressionEnvironment(ticket: ticketType))
+    }
+
+    /// Runs the pass; returns the diagnostics and the inputs that some expression reads.
+    mutating func run() -> (diagnostics: [Diagnostic], inputsRead: Set<String>) {
+        if let applies = sop.appliesWhen { condition(applies, what: "applies_when") }
+        for v in sop.vars {
+            if let initial = v.initial {
+                literal(initial, expected: v.type.exprType(values: v.values.map(\.value)), what: "var.\(v.id.value)")
+            }
+        }
+        for state in sop.states {
+            actions(state.enter)
+            for transition in state.transitions {
+                if let when = transition.when { condition(when, what: "a guard") }
+                if let after = transition.after { timer(after) }
+                actions(transition.actions)
+            }
+        }
+        for node in sop.texts { templateText(node) }
+        for state in sop.states {
+            for node in state.texts { templateText(node) }
+        }
+        return (sink.diagnostics, checker.inputsRead)
+    }
+
+    // MARK: Places
+
+    private mutating func condition(_ text: ExpressionText, what: String) {
+        guard let expr = parseExpression(text.node) else { return }
+        let before = checker.diagnostics.count
+        checker.checkCondition(expr, what: what)
+        flush(from: before, node: text.node)
+    }
+
+    private mutating func timer(_ text: ExpressionText) {
+        if Template.containsTemplate(text.text) {
+            guard let expr = parseExpression(text.node) else { return }
+            let before = checker.diagnostics.count
+            checker.check(expr, expecting: .duration, what: "'after'")
+            flush(from: before, node: text.node)
+        } else if DurationFormat.parse(text.text) == nil {
+            sink.report(text.span, .typeMismatch, "'after' must be a duration such as 48h, 2d or 1h30m, found '\(text.text)'",
+                        help: "units are w, d, h, m and s, largest first; or compute one with ${{ … }}")
+        }
+    }
+
+    private mutating func actions(_ actions: [Action]) {
+        for action in actions {
+            switch action {
+            case .set(let assignments):
+                for assignment in assignments { set(assignment) }
+            case .notify(_, let template):
+                template.scalar.map { _ in templateText(template) }
+            case .assign(_, let queue):
+                if let queue, queue.scalar != nil { templateText(queue) }
+            case .tag(let tags):
+                for tag in tags { templateText(tag) }
+                if let ticketType, case .object(let fields) = ticketType {
+                    if let tagsType = fields["tags"] {
+                        if case .list = tagsType {} else if tagsType != .any, let first = tags.first {
+                            sink.report(first.span, .typeMismatch, "'tag' adds to ticket.tags, which the ticket schema declares as \(tagsType)",
+                                        help: "declare tags as an array of strings in the ticket schema")
+                        }
+                    } else if let first = tags.first {
+                        sink.report(first.span, .unknownField, "'tag' adds to ticket.tags, which the ticket schema does not declare",
+                                    help: "add \"tags\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}} to the ticket schema")
+                    }
+                }
+            case .start:
+                break
+            }
+        }
+    }
+
+    private mutating func set(_ assignment: SetAssignment) {
+        let path = assignment.path.value
+        // The target is itself a path; check it as one so unknown fields get the usual message.
+        guard case .success(let targetExpr) = ExpressionParser.parse(path), case .path = targetExpr else {
+            sink.report(assignment.path.span, .expressionSyntax, "'\(path)' is not a path", help: "write ticket.FIELD or var.NAME")
+            return
+        }
+        let before = checker.diagnostics.count
+        let target = checker.check(targetExpr)
+        flush(from: before, node: YAMLNode(kind: .scalar(YAMLScalar(text: path, style: .plain, resolved: .string(path))),
+                                           span: assignment.path.span))
+        if checker.diagnostics.count > before { return }
+        if case .path(.ticket, let segments, _) = targetExpr, segments.isEmpty {
+            sink.report(assignment.path.span, .typeMismatch, "'set' cannot replace the whole ticket", help: "set one field: ticket.FIELD")
+            return
+        }
+        if case .path(let root, _, _) = targetExpr, root != .ticket && root != .var {
+            sink.report(assignment.path.span, .typeMismatch, "'set' assigns ticket fields or run variables, not \(root.rawValue).*")
+            return
+        }
+        let value = assignment.value
+        if let text = value.stringValue, Template.containsTemplate(text) {
+            guard case .success(let template) = parseTemplate(value) else { return }
+            let before = checker.diagnostics.count
+            if let single = template.singleExpression {
+                checker.check(single, expecting: target, what: path)
+            } else {
+                for e in template.expressions { checker.check(e) }
+                if !ExprType.string.fits(target) {
+                    sink.report(value.span, .typeMismatch, "\(path) expects \(target), but text with ${{ }} pieces is a string",
+                                help: "use a single ${{ … }} to keep the expression's type")
+                }
+            }
+            flush(from: before, node: value)
+        } else {
+            literal(value, expected: target, what: path)
+        }
+    }
+
+    /// Templates in human text: any type may be interpolated, but names and syntax must be right.
+    private mutating func templateText(_ node: YAMLNode) {
+        guard let text = node.scalar?.text, Template.containsTemplate(text) else { return }
+        guard case .success(let template) = parseTemplate(node) else { return }
+        let before = checker.diagnostics.count
+        for e in template.expressions { checker.check(e) }
+        flush(from: before, node: node)
+    }
+
+    // MARK: Literals
+
+    private mutating func literal(_ node: YAMLNode, expected: ExprType, what: String) {
+        func mismatch(_ detail: String? = nil) {
+            sink.report(node.span, .typeMismatch, "\(what) expects \(expected), found \(node.kindDescription)", help: detail)
+        }
+        if case .scalar(let s) = node.kind, s.resolved == .null { return }  // null clears a value
+        switch expected {
+        case .any, .null, .object:
+            return
+        case .string:
+            if node.scalar == nil { mismatch() }
+        case .enumeration(let values):
+            guard let s = node.scalar else { return mismatch() }
+            if !values.contains(s.text) {
+                sink.report(node.span, .invalidEnumValue, "'\(s.text)' is not a value of \(what); the values are \(values.joined(separator: ", "))",
+                            help: Suggestions.didYouMean(s.text, in: values))
+            }
+        case .integer:
+            guard case .int = node.scalar?.resolved else { return mismatch() }
+        case .number:
+            switch node.scalar?.resolved {
+            case .int, .float: return
+            default: mismatch()
+            }
+        case .boolean:
+            guard case .bool = node.scalar?.resolved else { return mismatch("write true or false") }
+        case .date:
+            guard let text = node.stringValue, CivilTime.parseDate(text) != nil else { return mismatch("write a date as YYYY-MM-DD") }
+        case .datetime:
+            guard let text = node.stringValue, CivilTime.parseDateTime(text) != nil else {
+                return mismatch("write an RFC 3339 datetime such as 2026-11-02T09:00:00Z")
+            }
+        case .duration:
+            guard let text = node.scalar?.text, DurationFormat.parse(text) != nil else { return mismatch("write a duration such as 48h") }
+        case .list(let element):
+            guard let items = node.sequence else { return mismatch("write a list, e.g. [a, b]") }
+            for item in items { literal(item, expected: element, what: "an item of \(what)") }
+        }
+    }
+
+    // MARK: Parsing and positions
+
+    /// A guard or timer: either a bare expression or one `${{ … }}`.
+    private mutating func parseExpression(_ node: YAMLNode) -> Expr? {
+        let text = node.scalar?.text ?? ""
+        if Template.containsTemplate(text) {
+            guard case .success(let template) = parseTemplate(node) else { return nil }
+            guard let single = template.singleExpression else {
+                sink.report(node.span, .expressionSyntax, "an expression cannot mix text and ${{ }} pieces",
+                            help: "write the expression alone, with or without ${{ }}")
+                return nil
+            }
+            return single
+        }
+        switch ExpressionParser.parse(text) {
+        case .success(let expr): return expr
+        case .failure(let error):
+            report(error, node: node)
+            return nil
+        }
+    }
+
+    private mutating func parseTemplate(_ node: YAMLNode) -> Result<Template, ExpressionError> {
+        let result = Template.parse(node.scalar?.text ?? "")
+        if case .failure(let error) = result { report(error, node: node) }
+        return result
+    }
+
+    private mutating func report(_ error: ExpressionError, node: YAMLNode) {
+        sink.diagnostics.append(Diagnostic(file: source.path, span: span(error.range, in: node), rule: error.rule,
+                                           message: error.message, help: error.help))
+    }
+
+    private mutating func flush(from index: Int, node: YAMLNode) {
+        for d in checker.diagnostics[index...] {
+            sink.diagnostics.append(Diagnostic(file: source.path, span: span(d.range, in: node), rule: d.rule,
+                                               message: d.message, help: d.help))
+        }
+    }
+
+    private func span(_ range: Range<Int>, in node: YAMLNode) -> SourceSpan {
+        guard node.scalar != nil, source.lineCount > 0 else { return node.span }
+        let start = node.position(ofValueOffset: range.lowerBound, in: source)
+        if range.isEmpty { return SourceSpan(at: start) }
+        let last = node.position(ofValueOffset: range.upperBound - 1, in: source)
+        return SourceSpan(start: start, end: SourcePosition(line: last.line, column: last.column + 1))
+    }
+}

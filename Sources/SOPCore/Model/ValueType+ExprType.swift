@@ -1,0 +1,36 @@
+import SOPExpression
+
+extension ValueType {
+    /// The expression type of a value declared with this type (`values` for enums).
+    public func exprType(values: [String]) -> ExprType {
+        switch self {
+        case .string: return .string
+        case .integer: return .integer
+        case .number: return .number
+        case .boolean: return .boolean
+        case .date: return .date
+        case .datetime: return .datetime
+        case .duration: return .duration
+        case .enum: return .enumeration(values)
+        case .list: return .list(.string)
+        }
+    }
+}
+
+extension SOPDefinition {
+    /// What the expression checker may read in this SOP.
+    public func expressionEnvironment(ticket: ExprType?, childOutcomes: [String]? = nil) -> ExpressionEnvironment {
+        var vars: [String: ExprType] = [:]
+        for v in self.vars where vars[v.id.value] == nil {
+            vars[v.id.value] = v.type.exprType(values: v.values.map(\.value))
+        }
+        var inputs: [String: ExprType] = [:]
+        for state in states {
+            for input in state.inputs where inputs[input.id.value] == nil {
+                inputs[input.id.value] = input.type.exprType(values: input.values.map(\.value))
+            }
+        }
+        return ExpressionEnvironment(ticket: ticket, vars: vars, inputs: inputs, childOutcomes: childOutcomes,
+                                     states: states.map(\.id.value))
+    }
+}

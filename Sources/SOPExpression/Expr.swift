@@ -1,0 +1,93 @@
+import Foundation
+
+/// The roots a path may start with.
+public enum PathRoot: String, Sendable, Hashable, CaseIterable {
+    case ticket, `var`, input, child, run, now
+}
+
+public enum BinaryOperator: String, Sendable, Hashable {
+    case or, and
+    case equal = "==", notEqual = "!=", less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">="
+    case `in` = "in", notIn = "not in"
+    case plus = "+", minus = "-", times = "*", divide = "/", remainder = "%"
+
+    var isComparison: Bool {
+        switch self {
+        case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual, .in, .notIn: return true
+        default: return false
+        }
+    }
+}
+
+public enum UnaryOperator: String, Sendable, Hashable {
+    case not, negate = "-"
+}
+
+public enum Literal: Sendable, Hashable {
+    case integer(Int)
+    case decimal(String)
+    case string(String)
+    case boolean(Bool)
+    case null
+    case duration(Int64)
+}
+
+/// An expression tree. Each node carries the offsets (in Unicode scalars) of the text it was
+/// parsed from; equality ignores them, so a printed and re-parsed tree compares equal.
+public indirect enum Expr: Sendable, CustomStringConvertible {
+    case literal(Literal, Range<Int>)
+    case path(PathRoot, [String], Range<Int>)
+    case call(String, [Expr], Range<Int>)
+    case unary(UnaryOperator, Expr, Range<Int>)
+    case binary(BinaryOperator, Expr, Expr, Range<Int>)
+    case list([Expr], Range<Int>)
+
+    public var range: Range<Int> {
+        switch self {
+        case .literal(_, let r), .path(_, _, let r), .call(_, _, let r), .unary(_, _, let r),
+             .binary(_, _, _, let r), .list(_, let r):
+            return r
+        }
+    }
+
+    /// The expression as source text, fully parenthesised so that it parses back to the same tree.
+    public var description: String {
+        switch self {
+        case .literal(let l, _):
+            switch l {
+            case .integer(let i): return i < 0 ? "(\(i))" : String(i)
+            case .decimal(let d): return d
+            case .string(let s):
+                return "'" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
+                    .replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\t", with: "\\t") + "'"
+            case .boolean(let b): return b ? "true" : "false"
+            case .null: return "null"
+            case .duration(let ms): return DurationFormat.format(ms)
+            }
+        case .path(let root, let segments, _):
+            return ([root.rawValue] + segments).joined(separator: ".")
+        case .call(let name, let args, _):
+            return name + "(" + args.map(\.description).joined(separator: ", ") + ")"
+        case .unary(let op, let operand, _):
+            return op == .not ? "(not \(operand))" : "(-\(operand))"
+        case .binary(let op, let l, let r, _):
+            return "(\(l) \(op.rawValue) \(r))"
+        case .list(let items, _):
+            return "[" + items.map(\.description).joined(separator: ", ") + "]"
+        }
+    }
+}
+
+extension Expr: Equatable {
+    public static func == (a: Expr, b: Expr) -> Bool {
+        switch (a, b) {
+        case let (.literal(x, _), .literal(y, _)): return x == y
+        case let (.path(r1, s1, _), .path(r2, s2, _)): return r1 == r2 && s1 == s2
+        case let (.call(n1, a1, _), .call(n2, a2, _)): return n1 == n2 && a1 == a2
+        case let (.unary(o1, e1, _), .unary(o2, e2, _)): return o1 == o2 && e1 == e2
+        case let (.binary(o1, l1, r1, _), .binary(o2, l2, r2, _)): return o1 == o2 && l1 == l2 && r1 == r2
+        case let (.list(i1, _), .list(i2, _)): return i1 == i2
+        default: return false
+        }
+    }
+}

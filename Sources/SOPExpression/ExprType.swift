@@ -1,0 +1,74 @@
+/// The static type of an expression, as the checker infers it.
+public indirect enum ExprType: Sendable, Hashable, CustomStringConvertible {
+    /// Unknown statically (an unchecked ticket field): every use is allowed.
+    case any
+    case null
+    case boolean
+    case integer
+    case number
+    case string
+    /// A string restricted to `values`.
+    case enumeration([String])
+    case date
+    case datetime
+    case duration
+    case list(ExprType)
+    case object([String: ExprType])
+
+    public var description: String {
+        switch self {
+        case .any: return "any"
+        case .null: return "null"
+        case .boolean: return "boolean"
+        case .integer: return "integer"
+        case .number: return "number"
+        case .string: return "string"
+        case .enumeration(let values): return "enum (\(values.joined(separator: ", ")))"
+        case .date: return "date"
+        case .datetime: return "datetime"
+        case .duration: return "duration"
+        case .list(let element): return element == .any ? "list" : "list of \(element)"
+        case .object: return "object"
+        }
+    }
+
+    var isNumeric: Bool { self == .integer || self == .number }
+    var isText: Bool {
+        if case .enumeration = self { return true }
+        return self == .string
+    }
+
+    /// Whether values of the two types can be compared with `==` at all.
+    func isComparable(with other: ExprType) -> Bool {
+        if self == .any || other == .any || self == .null || other == .null { return true }
+        if isNumeric && other.isNumeric { return true }
+        if isText && other.isText { return true }
+        if case .list = self, case .list = other { return true }
+        return self == other
+    }
+
+    /// Whether a value of type `self` may be stored where `target` is expected.
+    public func fits(_ target: ExprType) -> Bool {
+        switch (self, target) {
+        case (.any, _), (_, .any), (.null, _): return true
+        case (.integer, .number): return true
+        case (.enumeration, .string): return true
+        case (.enumeration(let mine), .enumeration(let allowed)): return Set(mine).isSubset(of: allowed)
+        case (.string, .enumeration): return true  // checked at run time; literals are checked by value
+        case (.list(let a), .list(let b)): return a.fits(b)
+        default: return self == target
+        }
+    }
+
+    /// The type both branches of `if`/`coalesce` can be read as.
+    func join(_ other: ExprType) -> ExprType? {
+        if self == other { return self }
+        if self == .null { return other }
+        if other == .null { return self }
+        if self == .any || other == .any { return .any }
+        if isNumeric && other.isNumeric { return .number }
+        if case .enumeration(let a) = self, case .enumeration(let b) = other { return .enumeration(a + b.filter { !a.contains($0) }) }
+        if isText && other.isText { return .string }
+        return nil
+    }
+}

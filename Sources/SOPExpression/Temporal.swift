@@ -1,0 +1,175 @@
+/// Duration literals: `30m`, `48h`, `2d`, `1w`, `1h30m`, `90s`. A day is 24 hours and a week 7
+/// days: durations are fixed lengths, never calendar months.
+public enum DurationFormat {
+    static let second: Int64 = 1_000
+    static let minute: Int64 = 60_000
+    static let hour: Int64 = 3_600_000
+    static let day: Int64 = 86_400_000
+    static let week: Int64 = 604_800_000
+
+    static func unitMilliseconds(_ c: Unicode.Scalar) -> Int64? {
+        switch c {
+        case "w": return week
+        case "d": return day
+        case "h": return hour
+        case "m": return minute
+        case "s": return second
+        default: return nil
+        }
+    }
+
+    /// Parses a whole duration literal; nil when the text is not one.
+    public static func parse(_ text: String) -> Int64? {
+        var lexer = Lexer(text.trimmingWhitespace())
+        guard let tokens = try? lexer.tokenize(), tokens.count == 2, case .duration(let ms) = tokens[0].kind else {
+            return nil
+        }
+        return ms
+    }
+
+    /// The shortest literal for a duration: `1d12h`, `90s`, `-2h`; `0s` for zero.
+    public static func format(_ ms: Int64) -> String {
+        if ms == 0 { return "0s" }
+        var rest = ms.magnitude
+        var out = ms < 0 ? "-" : ""
+        for (unit, name) in [(week, "w"), (day, "d"), (hour, "h"), (minute, "m"), (second, "s")] {
+            let u = UInt64(unit)
+            if rest >= u {
+                out += "\(rest / u)\(name)"
+                rest %= u
+            }
+        }
+        if rest > 0 { out += "\(rest)ms" }
+        return out
+    }
+}
+
+/// Calendar dates as days since 1970-01-01 (proleptic Gregorian), and RFC 3339 datetimes as
+/// milliseconds since the epoch in UTC. Algorithms from Howard Hinnant's "chrono-compatible
+/// low-level date algorithms".
+public enum CivilTime {
+    public static func days(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    public static func civil(fromDays z0: Int) -> (year: Int, month: Int, day: Int) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+
+    static func isLeap(_ y: Int) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }
+
+    static func daysInMonth(_ y: Int, _ m: Int) -> Int {
+        switch m {
+        case 2: return isLeap(y) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// `YYYY-MM-DD` → days since the epoch; nil for anything else, including 2026-02-30.
+    public static func parseDate(_ text: String) -> Int? {
+        let u = Array(text.utf8)
+        guard u.count == 10, u[4] == UInt8(ascii: "-"), u[7] == UInt8(ascii: "-"),
+              let y = number(u, 0, 4), let m = number(u, 5, 2), let d = number(u, 8, 2),
+              (1...12).contains(m), d >= 1, d <= daysInMonth(y, m) else { return nil }
+        return days(year: y, month: m, day: d)
+    }
+
+    /// RFC 3339 (`2026-11-02T09:00:00Z`, `…T09:00:00.250+01:00`; `t`, `z` and a space also accepted)
+    /// → milliseconds since the epoch; nil for anything else.
+    public static func parseDateTime(_ text: String) -> Int64? {
+        let u = Array(text.utf8)
+        guard u.count >= 20, let date = parseDate(String(decoding: u[0..<10], as: UTF8.self)),
+              u[10] == UInt8(ascii: "T") || u[10] == UInt8(ascii: "t") || u[10] == UInt8(ascii: " "),
+              u[13] == UInt8(ascii: ":"), u[16] == UInt8(ascii: ":"),
+              let hh = number(u, 11, 2), let mm = number(u, 14, 2), let ss = number(u, 17, 2),
+              hh < 24, mm < 60, ss < 61 else { return nil }
+        var i = 19
+        var millis = 0
+        if i < u.count, u[i] == UInt8(ascii: ".") {
+            i += 1
+            var digits = 0
+            while i < u.count, u[i] >= 0x30, u[i] <= 0x39 {
+                if digits < 3 { millis = millis * 10 + Int(u[i] - 0x30) }
+                digits += 1
+                i += 1
+            }
+            guard digits > 0 else { return nil }
+            for _ in digits..<3 where digits < 3 { millis *= 10 }
+        }
+        guard i < u.count else { return nil }
+        var offsetMinutes = 0
+        if u[i] == UInt8(ascii: "Z") || u[i] == UInt8(ascii: "z") {
+            i += 1
+        } else if u[i] == UInt8(ascii: "+") || u[i] == UInt8(ascii: "-") {
+            guard i + 6 == u.count, u[i + 3] == UInt8(ascii: ":"), let oh = number(u, i + 1, 2), let om = number(u, i + 4, 2),
+                  oh < 24, om < 60 else { return nil }
+            offsetMinutes = (oh * 60 + om) * (u[i] == UInt8(ascii: "-") ? -1 : 1)
+            i += 6
+        } else {
+            return nil
+        }
+        guard i == u.count else { return nil }
+        let seconds = Int64(date) * 86_400 + Int64(hh * 3600 + mm * 60 + min(ss, 59)) - Int64(offsetMinutes * 60)
+        return seconds * 1000 + Int64(millis)
+    }
+
+    public static func formatDate(_ days: Int) -> String {
+        let (y, m, d) = civil(fromDays: days)
+        return pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2)
+    }
+
+    /// `2026-11-02T09:00:00Z`, with `.sss` only when there are milliseconds.
+    public static func formatDateTime(_ ms: Int64) -> String {
+        let (days, msOfDay) = floorDivide(ms, 86_400_000)
+        let secondsOfDay = Int(msOfDay / 1000)
+        var out = formatDate(Int(days)) + "T" + pad(secondsOfDay / 3600, 2) + ":" + pad(secondsOfDay / 60 % 60, 2) + ":"
+            + pad(secondsOfDay % 60, 2)
+        if msOfDay % 1000 != 0 { out += "." + pad(Int(msOfDay % 1000), 3) }
+        return out + "Z"
+    }
+
+    /// Division rounding toward negative infinity, with a non-negative remainder.
+    public static func floorDivide(_ a: Int64, _ b: Int64) -> (Int64, Int64) {
+        let q = a / b, r = a % b
+        return r < 0 ? (q - 1, r + b) : (q, r)
+    }
+
+    private static func number(_ u: [UInt8], _ start: Int, _ count: Int) -> Int? {
+        guard start + count <= u.count else { return nil }
+        var value = 0
+        for b in u[start..<start + count] {
+            guard b >= 0x30, b <= 0x39 else { return nil }
+            value = value * 10 + Int(b - 0x30)
+        }
+        return value
+    }
+
+    private static func pad(_ n: Int, _ width: Int) -> String {
+        let s = String(n)
+        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        return String(scalars[first...last])
+    }
+}

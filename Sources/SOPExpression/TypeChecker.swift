@@ -1,0 +1,375 @@
+import SOPDiagnostics
+
+/// What the checker knows about the names an expression may use.
+public struct ExpressionEnvironment: Sendable {
+    /// The ticket's type from the ticket schema; nil when there is no schema (ticket paths are unchecked).
+    public var ticket: ExprType?
+    public var vars: [String: ExprType]
+    public var inputs: [String: ExprType]
+    /// The outcomes of the SOP a `call` state runs, when known.
+    public var childOutcomes: [String]?
+    public var states: [String]
+
+    public init(ticket: ExprType? = nil, vars: [String: ExprType] = [:], inputs: [String: ExprType] = [:],
+                childOutcomes: [String]? = nil, states: [String] = []) {
+        self.ticket = ticket
+        self.vars = vars
+        self.inputs = inputs
+        self.childOutcomes = childOutcomes
+        self.states = states
+    }
+}
+
+/// A problem the checker found, at offsets into the expression's text.
+public struct ExpressionDiagnostic: Sendable, Hashable {
+    public var rule: RuleID
+    public var message: String
+    public var help: String?
+    public var range: Range<Int>
+
+    public init(_ rule: RuleID, _ message: String, help: String? = nil, at range: Range<Int>) {
+        self.rule = rule
+        self.message = message
+        self.help = help
+        self.range = range
+    }
+}
+
+/// Infers the type of every node and reports unknown names, unknown functions, type mismatches
+/// and enum values that do not exist. It reports every problem, not only the first.
+public struct TypeChecker {
+    public let environment: ExpressionEnvironment
+    public private(set) var diagnostics: [ExpressionDiagnostic] = []
+    /// Inputs read by the checked expressions (for `unused-input`).
+    public private(set) var inputsRead: Set<String> = []
+    /// `child.outcome` comparisons with string literals: the outcome and where it is written.
+    public private(set) var childOutcomesCompared: [(String, Range<Int>)] = []
+
+    public init(environment: ExpressionEnvironment) {
+        self.environment = environment
+    }
+
+    /// Checks an expression that must be boolean (a guard, `applies_when`).
+    public mutating func checkCondition(_ expr: Expr, what: String = "a guard") {
+        let type = check(expr)
+        if !(type == .boolean || type == .any || type == .null) {
+            report(.typeMismatch, "\(what) must be boolean, found \(type)",
+                   help: "compare the value, e.g. '… == true' or '… != null'", at: expr.range)
+        }
+    }
+
+    /// Checks an expression whose value must fit `expected` (a `set` target, a timer).
+    public mutating func check(_ expr: Expr, expecting expected: ExprType, what: String) {
+        let type = check(expr)
+        if case .enumeration(let values) = expected, case .literal(.string(let s), let r) = expr {
+            if !values.contains(s) { reportEnumValue(s, values: values, of: what, at: r) }
+            return
+        }
+        if !type.fits(expected) {
+            report(.typeMismatch, "\(what) expects \(expected), found \(type)", at: expr.range)
+        }
+    }
+
+    @discardableResult
+    public mutating func check(_ expr: Expr) -> ExprType {
+        switch expr {
+        case .literal(let literal, _):
+            switch literal {
+            case .integer: return .integer
+            case .decimal: return .number
+            case .string: return .string
+            case .boolean: return .boolean
+            case .null: return .null
+            case .duration: return .duration
+            }
+        case .path(let root, let segments, let range):
+            return checkPath(root, segments, range)
+        case .list(let items, _):
+            var element: ExprType = .null
+            for item in items {
+                let t = check(item)
+                element = element.join(t) ?? .any
+            }
+            return .list(element == .null ? .any : element)
+        case .unary(let op, let operand, let range):
+            let t = check(operand)
+            switch op {
+            case .not:
+                if !(t == .boolean || t == .any || t == .null) {
+                    report(.typeMismatch, "'not' needs a boolean, found \(t)", at: range)
+                }
+                return .boolean
+            case .negate:
+                if t.isNumeric || t == .duration || t == .any { return t }
+                if t != .null { report(.typeMismatch, "'-' cannot negate a \(t)", at: range) }
+                return .any
+            }
+        case .binary(let op, let l, let r, let range):
+            return checkBinary(op, l, r, range)
+        case .call(let name, let args, let range):
+            return checkCall(name, args, range)
+        }
+    }
+
+    // MARK: Paths
+
+    private mutating func checkPath(_ root: PathRoot, _ segments: [String], _ range: Range<Int>) -> ExprType {
+        func segmentRange(_ i: Int) -> Range<Int> {
+            var start = range.lowerBound + root.rawValue.unicodeScalars.count + 1
+            for s in segments[..<i] { start += s.unicodeScalars.count + 1 }
+            let end = min(start + segments[i].unicodeScalars.count, range.upperBound)
+            return min(start, end)..<end
+        }
+        let hyphenHelp = segments.contains { $0.contains("-") } ? " (to subtract, write spaces around '-')" : ""
+        switch root {
+        case .ticket:
+            guard var type = environment.ticket else { return .any }
+            var walked = "ticket"
+            for (i, segment) in segments.enumerated() {
+                switch type {
+                case .object(let fields):
+                    guard let next = fields[segment] else {
+                        report(.unknownField, "'\(walked).\(segment)' is not a field of the ticket schema",
+                               help: (Suggestions.didYouMean(segment, in: fields.keys.sorted())
+                                    ?? "the fields of \(walked) are " + fields.keys.sorted().joined(separator: ", ")) + hyphenHelp,
+                               at: segmentRange(i))
+                        return .any
+                    }
+                    type = next
+                case .any:
+                    return .any
+                default:
+                    report(.typeMismatch, "'\(walked)' is \(article(type)) and has no field '\(segment)'", at: segmentRange(i))
+                    return .any
+                }
+                walked += "." + segment
+            }
+            return type
+        case .var:
+            guard let name = segments.first else {
+                report(.unknownVariable, "'var' needs a variable name, e.g. var.attempts", at: range)
+                return .any
+            }
+            guard let type = environment.vars[name] else {
+                let declared = environment.vars.keys.sorted()
+                report(.unknownVariable, "variable '\(name)' is not declared in this SOP's vars",
+                       help: (Suggestions.didYouMean(name, in: declared)
+                            ?? (declared.isEmpty ? "declare it under 'vars'" : "the variables are " + declared.joined(separator: ", "))) + hyphenHelp,
+                       at: segmentRange(0))
+                return .any
+            }
+            return member(of: type, "var.\(name)", segments, from: 1, segmentRange)
+        case .input:
+            guard let name = segments.first else {
+                report(.unknownInput, "'input' needs an input name, e.g. input.order_found", at: range)
+                return .any
+            }
+            inputsRead.insert(name)
+            guard let type = environment.inputs[name] else {
+                let declared = environment.inputs.keys.sorted()
+                report(.unknownInput, "input '\(name)' is not declared by any state of this SOP",
+                       help: (Suggestions.didYouMean(name, in: declared)
+                            ?? (declared.isEmpty ? "declare it under a state's 'inputs'" : "the inputs are " + declared.joined(separator: ", "))) + hyphenHelp,
+                       at: segmentRange(0))
+                return .any
+            }
+            return member(of: type, "input.\(name)", segments, from: 1, segmentRange)
+        case .child:
+            guard segments == ["outcome"] else {
+                report(.unknownVariable, "'child' has only 'outcome'", help: "write child.outcome", at: range)
+                return .any
+            }
+            return environment.childOutcomes.map { .enumeration($0) } ?? .string
+        case .run:
+            switch segments {
+            case ["started_at"], ["entered_at"]: return .datetime
+            case ["state"]: return environment.states.isEmpty ? .string : .enumeration(environment.states)
+            default:
+                report(.unknownVariable, "'\(([root.rawValue] + segments).joined(separator: "."))' is not a run property",
+                       help: "use run.started_at, run.entered_at or run.state", at: range)
+                return .any
+            }
+        case .now:
+            if !segments.isEmpty {
+                report(.unknownVariable, "'now' is a datetime and has no fields", at: range)
+                return .any
+            }
+            return .datetime
+        }
+    }
+
+    private mutating func member(of type: ExprType, _ name: String, _ segments: [String], from index: Int,
+                                 _ segmentRange: (Int) -> Range<Int>) -> ExprType {
+        guard index < segments.count else { return type }
+        report(.typeMismatch, "'\(name)' is \(article(type)) and has no field '\(segments[index])'", at: segmentRange(index))
+        return .any
+    }
+
+    // MARK: Operators
+
+    private mutating func checkBinary(_ op: BinaryOperator, _ l: Expr, _ r: Expr, _ range: Range<Int>) -> ExprType {
+        let lt = check(l), rt = check(r)
+        switch op {
+        case .and, .or:
+            for (t, e) in [(lt, l), (rt, r)] where !(t == .boolean || t == .any || t == .null) {
+                report(.typeMismatch, "'\(op.rawValue)' needs boolean operands, found \(t)", at: e.range)
+            }
+            return .boolean
+        case .equal, .notEqual:
+            if !lt.isComparable(with: rt) {
+                report(.typeMismatch, "cannot compare \(article(lt)) with \(article(rt))", at: range)
+            } else {
+                checkEnumLiteral(lt, l, r)
+                checkEnumLiteral(rt, r, l)
+                noteChildOutcome(l, r)
+                noteChildOutcome(r, l)
+            }
+            return .boolean
+        case .less, .lessEqual, .greater, .greaterEqual:
+            let ordered: Bool = {
+                if lt == .any || rt == .any || lt == .null || rt == .null { return true }
+                if lt.isNumeric && rt.isNumeric { return true }
+                if lt == .string && rt == .string { return true }
+                return lt == rt && [.date, .datetime, .duration].contains(lt)
+            }()
+            if !ordered {
+                report(.typeMismatch, "cannot order \(article(lt)) and \(article(rt)) with '\(op.rawValue)'",
+                       help: lt.isText || rt.isText ? "enum values have no order; compare with '==' or 'in'" : nil, at: range)
+            }
+            return .boolean
+        case .in, .notIn:
+            switch rt {
+            case .list(let element):
+                if !lt.isComparable(with: element) {
+                    report(.typeMismatch, "cannot look for \(article(lt)) in a \(rt)", at: range)
+                }
+                if case .enumeration(let values) = lt, case .list(let items, _) = r {
+                    for item in items {
+                        if case .literal(.string(let s), let ir) = item, !values.contains(s) {
+                            reportEnumValue(s, values: values, of: describe(l), at: ir)
+                        }
+                    }
+                }
+            case .string, .enumeration:
+                if !(lt.isText || lt == .any || lt == .null) {
+                    report(.typeMismatch, "'\(op.rawValue)' with a string on the right needs a string on the left, found \(lt)", at: range)
+                }
+            case .any, .null:
+                break
+            default:
+                report(.typeMismatch, "'\(op.rawValue)' needs a list or a string on the right, found \(rt)", at: r.range)
+            }
+            return .boolean
+        case .plus, .minus, .times, .divide, .remainder:
+            if let t = Self.arithmeticType(op, lt, rt) { return t }
+            if lt == .any || rt == .any { return .any }
+            if lt == .null || rt == .null { return lt == .null ? rt : lt }
+            let verb = ["+": "add", "-": "subtract", "*": "multiply", "/": "divide", "%": "take the remainder of"][op.rawValue]!
+            report(.typeMismatch, "'\(op.rawValue)' cannot \(verb) \(article(lt)) and \(article(rt))",
+                   help: lt == .date || lt == .datetime ? "add or subtract a duration such as 2d or 48h" : nil, at: range)
+            return .any
+        }
+    }
+
+    /// The result type of an arithmetic operator, nil when the operands do not fit.
+    static func arithmeticType(_ op: BinaryOperator, _ l: ExprType, _ r: ExprType) -> ExprType? {
+        switch op {
+        case .plus:
+            if l == .integer && r == .integer { return .integer }
+            if l.isNumeric && r.isNumeric { return .number }
+            if l.isText && r.isText { return .string }
+            if (l == .date || l == .datetime) && r == .duration { return l }
+            if l == .duration && (r == .date || r == .datetime) { return r }
+            if l == .duration && r == .duration { return .duration }
+        case .minus:
+            if l == .integer && r == .integer { return .integer }
+            if l.isNumeric && r.isNumeric { return .number }
+            if (l == .date || l == .datetime) && r == .duration { return l }
+            if (l == .datetime && r == .datetime) || (l == .date && r == .date) { return .duration }
+            if l == .duration && r == .duration { return .duration }
+        case .times:
+            if l == .integer && r == .integer { return .integer }
+            if l.isNumeric && r.isNumeric { return .number }
+            if (l == .duration && r == .integer) || (l == .integer && r == .duration) { return .duration }
+        case .divide:
+            if l.isNumeric && r.isNumeric { return .number }
+            if l == .duration && r == .integer { return .duration }
+        case .remainder:
+            if l == .integer && r == .integer { return .integer }
+            if l.isNumeric && r.isNumeric { return .number }
+        default:
+            break
+        }
+        return nil
+    }
+
+    private mutating func checkEnumLiteral(_ type: ExprType, _ side: Expr, _ other: Expr) {
+        guard case .enumeration(let values) = type, case .literal(.string(let s), let r) = other, !values.contains(s) else { return }
+        reportEnumValue(s, values: values, of: describe(side), at: r)
+    }
+
+    private mutating func noteChildOutcome(_ a: Expr, _ b: Expr) {
+        if case .path(.child, ["outcome"], _) = a, case .literal(.string(let s), let r) = b {
+            childOutcomesCompared.append((s, r))
+        }
+    }
+
+    private mutating func reportEnumValue(_ s: String, values: [String], of what: String, at range: Range<Int>) {
+        report(.invalidEnumValue, "'\(s)' is not a value of \(what); the values are \(values.joined(separator: ", "))",
+               help: Suggestions.didYouMean(s, in: values), at: range)
+    }
+
+    // MARK: Functions
+
+    private mutating func checkCall(_ name: String, _ args: [Expr], _ range: Range<Int>) -> ExprType {
+        guard let function = Functions.table[name] else {
+            for arg in args { check(arg) }
+            report(.unknownFunction, "unknown function '\(name)'",
+                   help: Suggestions.didYouMean(name, in: Functions.table.keys.sorted())
+                       ?? "the functions are " + Functions.table.keys.sorted().joined(separator: ", "),
+                   at: range.lowerBound..<(range.lowerBound + name.unicodeScalars.count))
+            return .any
+        }
+        guard function.arity.contains(args.count) else {
+            for arg in args { check(arg) }
+            let expected = function.arity.count == 1 ? "\(function.arity.lowerBound)" : "\(function.arity.lowerBound) to \(function.arity.upperBound)"
+            report(.unknownFunction, "\(name) takes \(expected) argument\(function.arity.upperBound == 1 ? "" : "s"), found \(args.count)",
+                   help: "call it as \(function.signature)", at: range)
+            return .any
+        }
+        if name == "exists" {
+            guard case .path = args[0] else {
+                check(args[0])
+                report(.typeMismatch, "exists() takes a path such as ticket.order_id", at: args[0].range)
+                return .boolean
+            }
+        }
+        let types = args.map { check($0) }
+        switch function.check(types) {
+        case .success(let t):
+            return t
+        case .failure(let failure):
+            let index = min(failure.argument, args.count - 1)
+            report(.typeMismatch, "\(name)() \(failure.message), found \(types[index])",
+                   help: "call it as \(function.signature)", at: args[index].range)
+            return failure.fallback
+        }
+    }
+
+    // MARK: Reporting
+
+    private mutating func report(_ rule: RuleID, _ message: String, help: String? = nil, at range: Range<Int>) {
+        diagnostics.append(ExpressionDiagnostic(rule, message, help: help, at: range))
+    }
+
+    private func article(_ t: ExprType) -> String {
+        let text = t.description
+        if t == .null { return "null" }
+        return (text.first.map { "aeiou".contains($0) } ?? false ? "an " : "a ") + text
+    }
+
+    private func describe(_ e: Expr) -> String {
+        if case .path = e { return e.description }
+        return "the enum"
+    }
+}
