@@ -111,7 +111,7 @@ public enum Evaluator {
                 case .number(let d): return .number(-d)
                 case .duration(let ms): return .duration(-ms)
                 case .null: return .null
-                case let v: throw EvaluationError("'-' cannot negate a \(v.typeName)")
+                case let v: throw EvaluationError("'-' cannot negate \(v.typeNameWithArticle)")
                 }
             }
         case .binary(.and, let l, let r, _):
@@ -208,7 +208,7 @@ public enum Evaluator {
         case .less, .lessEqual, .greater, .greaterEqual:
             if l == .null || r == .null { return .boolean(false) }
             guard let order = compare(l, r) else {
-                throw EvaluationError("cannot order a \(l.typeName) and a \(r.typeName)")
+                throw EvaluationError("cannot order \(l.typeNameWithArticle) and \(r.typeNameWithArticle)")
             }
             switch op {
             case .less: return .boolean(order < 0)
@@ -296,7 +296,7 @@ public enum Evaluator {
             return .duration(try checked64(a.dividedReportingOverflow(by: Int64(b))))
         default:
             guard let a = decimal(l), let b = decimal(r) else {
-                throw EvaluationError("'\(op.rawValue)' cannot combine a \(l.typeName) and a \(r.typeName)")
+                throw EvaluationError("'\(op.rawValue)' cannot combine \(l.typeNameWithArticle) and \(r.typeNameWithArticle)")
             }
             switch op {
             case .plus: return .number(a + b)

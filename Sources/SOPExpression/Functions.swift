@@ -39,7 +39,7 @@ enum Functions {
                 case (.null, _), (_, .null): return .boolean(false)
                 case (.list(let items), let needle): return .boolean(items.contains { Evaluator.equals($0, needle) })
                 case (.string(let s), .string(let n)): return .boolean(s.contains(n))
-                default: throw EvaluationError("contains() cannot look for a \(a[1].typeName) in a \(a[0].typeName)")
+                default: throw EvaluationError("contains() cannot look for \(a[1].typeNameWithArticle) in \(a[0].typeNameWithArticle)")
                 }
             }),
         "lower": textFunction("lower") { $0.lowercased() },

@@ -32,6 +32,13 @@ public enum Value: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// "an integer", "a string": for messages.
+    public var typeNameWithArticle: String {
+        let name = typeName
+        if self == .null { return name }
+        return ("aeiou".contains(name.first!) ? "an " : "a ") + name
+    }
+
     /// How a value reads inside a `${{ }}` template and in messages.
     public var description: String {
         switch self {

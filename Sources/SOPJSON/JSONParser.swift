@@ -35,6 +35,8 @@ public struct JSONParser {
     private let recordPositions: Bool
     /// JSON pointer (`/properties/email`) → where that value starts; filled when recording.
     public private(set) var positions: [String: JSONPosition] = [:]
+    /// JSON pointer of an object member → where its key starts; filled when recording.
+    public private(set) var keyPositions: [String: JSONPosition] = [:]
 
     public init(_ bytes: [UInt8], recordPositions: Bool = false) {
         self.bytes = bytes
@@ -96,7 +98,9 @@ public struct JSONParser {
             guard peek(UInt8(ascii: ":")) else { throw error("expected ':' after the key \"\(key)\"") }
             index += 1
             skipWhitespace()
-            let value = try parseValue(pointer: pointer + "/" + JSONParser.escapePointer(key))
+            let memberPointer = pointer + "/" + JSONParser.escapePointer(key)
+            if recordPositions { keyPositions[memberPointer] = keyPosition }
+            let value = try parseValue(pointer: memberPointer)
             members.append((key, value))
             skipWhitespace()
             if peek(UInt8(ascii: ",")) { index += 1; continue }

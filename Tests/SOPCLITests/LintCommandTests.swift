@@ -78,6 +78,54 @@ private let validSOP = """
         #expect(r.stdout == "[]\n")
     }
 
+    @Test func withoutATicketSchemaLintWarnsOnce() throws {
+        let dir = try SOPBinary.temporaryDirectory(ticketSchema: false)
+        try validSOP.write(to: dir.appendingPathComponent("a.sop.yaml"), atomically: true, encoding: .utf8)
+        try validSOP.replacingOccurrences(of: "sop: demo", with: "sop: other")
+            .write(to: dir.appendingPathComponent("b.sop.yaml"), atomically: true, encoding: .utf8)
+        let r = try SOPBinary.run(["lint", "a.sop.yaml", "b.sop.yaml"], in: dir)
+        #expect(r.status == 0)
+        #expect(r.stdout == """
+            a.sop.yaml:1:1: warning: no ticket schema was found, so ticket fields are not checked [no-ticket-schema]
+              help: create schemas/ticket.schema.json, or pass --ticket-schema FILE
+            0 errors, 1 warning in 2 files
+
+            """)
+        let strict = try SOPBinary.run(["lint", "--strict", "a.sop.yaml"], in: dir)
+        #expect(strict.status == 1)
+    }
+
+    @Test func ticketSchemaIsUsedForTicketPaths() throws {
+        let dir = try SOPBinary.temporaryDirectory()
+        try validSOP.replacingOccurrences(of: "on: go", with: "on: go\n        when: ticket.priorty == 'high'")
+            .write(to: dir.appendingPathComponent("demo.sop.yaml"), atomically: true, encoding: .utf8)
+        let r = try SOPBinary.run(["lint", "--format", "json", "demo.sop.yaml"], in: dir)
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("\"rule\":\"unknown-field\""))
+        #expect(r.stdout.contains("did you mean 'priority'?"))
+    }
+
+    @Test func unsupportedSchemaKeywordsAreReportedOnTheSchema() throws {
+        let dir = try SOPBinary.temporaryDirectory()
+        try validSOP.write(to: dir.appendingPathComponent("demo.sop.yaml"), atomically: true, encoding: .utf8)
+        try #"{"type": "object", "properties": {"email": {"type": "string", "pattern": "@"}}}"#
+            .write(to: dir.appendingPathComponent("schemas/ticket.schema.json"), atomically: true, encoding: .utf8)
+        let r = try SOPBinary.run(["lint", "demo.sop.yaml"], in: dir)
+        #expect(r.status == 1)
+        #expect(r.stdout.hasPrefix("schemas/ticket.schema.json:1:63: error: unsupported JSON Schema keyword 'pattern' at '/properties/email/pattern'"))
+    }
+
+    @Test func brokenTicketSchemaExitsTwo() throws {
+        let dir = try SOPBinary.temporaryDirectory()
+        try validSOP.write(to: dir.appendingPathComponent("demo.sop.yaml"), atomically: true, encoding: .utf8)
+        try "{\"type\": ".write(to: dir.appendingPathComponent("schemas/ticket.schema.json"), atomically: true, encoding: .utf8)
+        let r = try SOPBinary.run(["lint", "demo.sop.yaml"], in: dir)
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("schemas/ticket.schema.json:1:10: the ticket schema is not valid JSON"))
+        let missing = try SOPBinary.run(["lint", "--ticket-schema", "nope.json", "demo.sop.yaml"], in: dir)
+        #expect(missing.status == 2)
+    }
+
     @Test func missingPathExitsTwo() throws {
         let r = try SOPBinary.run(["lint", "/nonexistent/x.sop.yaml"])
         #expect(r.status == 2)

@@ -56,10 +56,19 @@ struct SOPBinary {
                       terminatedBySignal: process.terminationReason == .uncaughtSignal)
     }
 
-    /// A fresh temporary folder for one test.
-    static func temporaryDirectory() throws -> URL {
+    /// A fresh temporary folder for one test, with a small `schemas/ticket.schema.json` unless told not to.
+    static func temporaryDirectory(ticketSchema: Bool = true) throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sop-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("schemas"), withIntermediateDirectories: true)
+        if ticketSchema {
+            try """
+                {"type": "object", "required": ["id"], "properties": {
+                  "id": {"type": "string"},
+                  "priority": {"enum": ["low", "normal", "high", null]},
+                  "tags": {"type": "array", "items": {"type": "string"}}
+                }}
+                """.write(to: dir.appendingPathComponent("schemas/ticket.schema.json"), atomically: true, encoding: .utf8)
+        }
         return dir
     }
 }

@@ -72,7 +72,7 @@ public struct TicketSchema: Sendable {
             throw LoadError(description: "\(path):\(error.position): the ticket schema is not valid JSON: \(error.message)")
         }
         let source = SourceFile(path: path, bytes: bytes)
-        var builder = Builder(path: path, positions: parser.positions)
+        var builder = Builder(path: path, positions: parser.keyPositions.merging(parser.positions) { key, _ in key })
         let root = try builder.rules(json, pointer: "")
         return TicketSchema(path: path, root: root, diagnostics: builder.diagnostics, source: source)
     }

@@ -1,0 +1,130 @@
+import Testing
+@testable import SOPExpression
+
+private func parse(_ text: String) -> Expr? {
+    if case .success(let e) = ExpressionParser.parse(text) { return e }
+    return nil
+}
+
+/// The grammar, case by case: each valid expression next to its fully parenthesised reading.
+struct ParserTests {
+    @Test(arguments: [
+        ("1 + 2 * 3", "(1 + (2 * 3))"),
+        ("(1 + 2) * 3", "((1 + 2) * 3)"),
+        ("a_ok == 1", nil),
+        ("ticket.priority == 'high'", "(ticket.priority == 'high')"),
+        ("not a and b", nil),
+        ("not ticket.vip and ticket.x", "((not ticket.vip) and ticket.x)"),
+        ("ticket.a or ticket.b and ticket.c", "(ticket.a or (ticket.b and ticket.c))"),
+        ("ticket.x not in ['a', 'b']", "(ticket.x not in ['a', 'b'])"),
+        ("ticket.x in [1, 2.5, 48h]", "(ticket.x in [1, 2.5, 2d])"),
+        ("- - 3", "(-(-3))"),
+        ("10 - 4 - 3", "((10 - 4) - 3)"),
+        ("10 / 5 % 3", "((10 / 5) % 3)"),
+        ("len(ticket.tags) >= 2", "(len(ticket.tags) >= 2)"),
+        ("today()", "today()"),
+        ("if(ticket.vip, 4h, 1d)", "if(ticket.vip, 4h, 1d)"),
+        ("1h30m", "1h30m"),
+        ("1w2d", "1w2d"),
+        ("90s", "1m30s"),
+        ("null == ticket.x", "(null == ticket.x)"),
+        ("\"a\\\"b\" == 'c\\'d'", "('a\"b' == 'c\\'d')"),
+        ("input.order-id == 'x'", "(input.order-id == 'x')"),
+        ("input.a - 1", "(input.a - 1)"),
+        ("now - run.entered_at > 2d", "((now - run.entered_at) > 2d)"),
+        ("[]", "[]"),
+        ("  true  ", "true"),
+    ] as [(String, String?)])
+    func validExpressions(text: String, printed: String?) throws {
+        if text.hasPrefix("a_ok") || text.hasPrefix("not a and b") {
+            // Bare names are not paths: the parser says which roots exist.
+            guard case .failure(let error) = ExpressionParser.parse(text) else {
+                Issue.record("'\(text)' parsed")
+                return
+            }
+            #expect(error.message.contains("unknown name"))
+            return
+        }
+        let expr = try #require(parse(text), "'\(text)' did not parse")
+        #expect(expr.description == printed)
+    }
+
+    @Test(arguments: [
+        ("", "the expression is empty", 0..<0),
+        ("ticket.a =", "'=' is not an operator", 9..<10),
+        ("ticket.a == ", "the expression ends where a value was expected", 12..<12),
+        ("(ticket.a", "expected ')' to close this '(', found the end of the expression", 0..<1),
+        ("ticket.a ticket.b", "unexpected 'ticket' after a complete expression", 9..<15),
+        ("1 < 2 < 3", "comparisons cannot be chained", 6..<7),
+        ("'abc", "the string is not closed", 0..<4),
+        ("3days", "'3days' is not a duration", 0..<5),
+        ("30m1h", "duration units must go from largest to smallest, each once", 0..<5),
+        ("1x", "'1x' is not a number", 0..<2),
+        ("ticket.", "a field name must follow '.'", 6..<7),
+        ("a && b", "'&' is not an operator", 2..<3),
+        ("a == 1", "unknown name 'a'", 0..<1),
+        ("ticket.a && b", "'&' is not an operator", 9..<10),
+        ("ticket.a ? 1", "unexpected character '?'", 9..<10),
+        ("f(1, ", "the expression ends where a value was expected", 5..<5),
+        ("[1, 2", "expected ']' to close the list, found the end of the expression", 0..<1),
+        ("'a\\q'", "unknown escape '\\q' in a string", 2..<4),
+        ("99999999999999999999", "the number 99999999999999999999 is too large", 0..<20),
+        ("9999999999999999w", "the duration is too large", 0..<17),
+    ])
+    func invalidExpressions(text: String, message: String, range: Range<Int>) {
+        guard case .failure(let error) = ExpressionParser.parse(text) else {
+            Issue.record("'\(text)' parsed")
+            return
+        }
+        #expect(error.message == message)
+        #expect(error.range == range)
+    }
+
+    @Test func nodesCarryOffsets() throws {
+        let expr = try #require(parse("ticket.priority == 'high' and len(ticket.tags) > 2"))
+        guard case .binary(.and, let left, let right, let whole) = expr,
+              case .binary(.equal, let path, let literal, _) = left,
+              case .binary(.greater, let call, _, _) = right else {
+            Issue.record("unexpected shape \(expr)")
+            return
+        }
+        #expect(whole == 0..<50)
+        #expect(path.range == 0..<15)
+        #expect(literal.range == 19..<25)
+        #expect(call.range == 30..<46)
+    }
+
+    @Test func deepNestingIsAnErrorNotACrash() {
+        for text in [String(repeating: "(", count: 5000) + "1" + String(repeating: ")", count: 5000),
+                     String(repeating: "-", count: 5000) + "1",
+                     String(repeating: "not ", count: 5000) + "true",
+                     String(repeating: "[", count: 5000),
+                     String(repeating: "len(", count: 5000)] {
+            guard case .failure(let error) = ExpressionParser.parse(text) else {
+                Issue.record("deep nesting parsed")
+                continue
+            }
+            #expect(error.message.contains("nests deeper"))
+        }
+    }
+
+    @Test func templatesSplitTextAndExpressions() throws {
+        guard case .success(let t) = Template.parse("Hi ${{ ticket.customer.name }}, order ${{ 'A' + '}}' }}!") else {
+            Issue.record("template did not parse")
+            return
+        }
+        #expect(t.parts.count == 5)
+        #expect(t.expressions.map(\.description) == ["ticket.customer.name", "('A' + '}}')"])
+        #expect(t.expressions[0].range == 7..<27)
+        #expect(t.singleExpression == nil)
+        guard case .success(let single) = Template.parse("  ${{ var.x }} ") else { return }
+        #expect(single.singleExpression?.description == "var.x")
+        guard case .failure(let unclosed) = Template.parse("a ${{ b") else {
+            Issue.record("unclosed template parsed")
+            return
+        }
+        #expect(unclosed.range == 2..<5)
+        guard case .failure(let inner) = Template.parse("x ${{ ticket.a = 1 }}") else { return }
+        #expect(inner.range == 15..<16)
+    }
+}
