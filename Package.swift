@@ -32,6 +32,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(
+            name: "sop-bench",
+            dependencies: ["SOPCore", "SOPExpression", "SOPYAML", "SOPDiagnostics"],
+            path: "Benchmarks/SOPBench"
+        ),
         .testTarget(name: "SOPJSONTests", dependencies: ["SOPJSON"]),
         .testTarget(name: "SOPYAMLTests", dependencies: ["SOPYAML"]),
         .testTarget(name: "SOPExpressionTests", dependencies: ["SOPExpression"]),

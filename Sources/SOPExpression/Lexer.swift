@@ -64,7 +64,7 @@ struct Lexer {
     }
 
     private mutating func next(afterDot: Bool) throws(ExpressionError) -> Token {
-        while index < scalars.count, scalars[index].properties.isWhitespace { index += 1 }
+        while index < scalars.count, isSpace(scalars[index]) { index += 1 }
         let start = index
         guard index < scalars.count else { return Token(kind: .end, range: start..<start) }
         let c = scalars[index]
@@ -210,6 +210,9 @@ struct Lexer {
     }
 
     private func isDigit(_ c: Unicode.Scalar) -> Bool { c >= "0" && c <= "9" }
+    private func isSpace(_ c: Unicode.Scalar) -> Bool {
+        c == " " || c == "\n" || c == "\t" || c == "\r" || (c.value >= 0x80 && c.properties.isWhitespace)
+    }
     private func isIdentifierStart(_ c: Unicode.Scalar) -> Bool { (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || c == "_" }
     private func isIdentifierPart(_ c: Unicode.Scalar) -> Bool { isIdentifierStart(c) || isDigit(c) }
 }

@@ -120,7 +120,9 @@ public struct TypeChecker {
             let end = min(start + segments[i].unicodeScalars.count, range.upperBound)
             return min(start, end)..<end
         }
-        let hyphenHelp = segments.contains { $0.contains("-") } ? " (to subtract, write spaces around '-')" : ""
+        var hyphenHelp: String {
+            segments.contains { $0.utf8.contains(UInt8(ascii: "-")) } ? " (to subtract, write spaces around '-')" : ""
+        }
         switch root {
         case .ticket:
             guard var type = environment.ticket else { return .any }
@@ -230,7 +232,7 @@ public struct TypeChecker {
                 if lt == .any || rt == .any || lt == .null || rt == .null { return true }
                 if lt.isNumeric && rt.isNumeric { return true }
                 if lt == .string && rt == .string { return true }
-                return lt == rt && [.date, .datetime, .duration].contains(lt)
+                return lt == rt && (lt == .date || lt == .datetime || lt == .duration)
             }()
             if !ordered {
                 report(.typeMismatch, "cannot order \(article(lt)) and \(article(rt)) with '\(op.rawValue)'",
