@@ -6,6 +6,8 @@ public struct Diagnostic: Sendable, Hashable {
     public var severity: Severity
     public var message: String
     public var help: String?
+    /// The text of the line the span starts on, kept so the diagnostic renders without its file.
+    public var sourceLine: String?
 
     public init(file: String, span: SourceSpan, rule: RuleID, message: String, help: String? = nil,
                 severity: Severity? = nil) {

@@ -9,11 +9,11 @@ public struct HumanRenderer: Sendable {
         self.useColor = useColor
     }
 
-    public func render(_ d: Diagnostic, source: SourceFile?) -> String {
+    public func render(_ d: Diagnostic, source: SourceFile? = nil) -> String {
         let severityText = d.severity == .error ? paint("error", "1;31") : paint("warning", "1;33")
         var out = "\(paint("\(d.file):\(d.span.start.line):\(d.span.start.column)", "1")): "
         out += "\(severityText): \(d.message) \(paint("[\(d.rule.rawValue)]", "2"))\n"
-        if let source, let line = source.lineText(d.span.start.line) {
+        if let line = d.sourceLine ?? source?.lineText(d.span.start.line) {
             let shown = HumanRenderer.printable(line)
             let number = String(d.span.start.line)
             let gutter = String(repeating: " ", count: number.count)

@@ -240,10 +240,14 @@ private struct TreeBuilder {
             at = position(p.problem_mark)
         }
         let contextAt = position(p.context_mark)
-        let (message, help) = LibYAMLMessages.explain(
+        var (message, help) = LibYAMLMessages.explain(
             problem: problem, context: context, contextLine: contextAt.line,
             byteAtProblem: p.error == YAML_READER_ERROR ? byte(at: offset) : nil,
             problemValue: Int(p.problem_value), characterAtProblem: character(at: at))
+        // A `${{ … }}` template in a flow collection breaks the YAML; say so plainly.
+        if p.error != YAML_READER_ERROR, let line = source.lineText(at.line), line.contains("${{") || line.contains("{{") {
+            help = "quote the template: write it as \"${{ … }}\" in double quotes"
+        }
         diagnostics.append(Diagnostic(file: source.path, span: SourceSpan(at: at), rule: .yamlSyntax,
                                       message: message, help: help))
     }

@@ -9,11 +9,15 @@ struct LintCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lint",
         abstract: "Lint SOP files and scenario tests.",
-        discussion: "A folder means every *.sop.yaml and *.test.yaml below it. Exit 0 when there are no errors, 1 when there are, 2 when the files cannot be read."
+        discussion: """
+            A folder means every *.sop.yaml and *.test.yaml below it; references between SOPs resolve \
+            within the files given. Exit 0 when there are no errors (and, with --strict, no warnings), \
+            1 when there are, 2 when files cannot be read or the command line is wrong.
+            """
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case human, json
+        case human, json, sarif, github
     }
 
     @Argument(help: "Files and folders to lint (default: the --sops folder).")
@@ -25,13 +29,13 @@ struct LintCommand: ParsableCommand {
     @Option(name: .customLong("ticket-schema"), help: "The ticket schema (default: schemas/ticket.schema.json when it exists).")
     var ticketSchema: String?
 
-    @Option(help: "Output format: human or json.")
+    @Option(help: "Output format: human, json, sarif or github.")
     var format: Format = .human
 
     @Flag(help: "Fail (exit 1) on warnings too.")
     var strict = false
 
-    @Flag(help: "Print only errors, and no summary.")
+    @Flag(help: "Report errors only (and, in the human format, no summary).")
     var quiet = false
 
     @Option(name: .customLong("max-file-size"), help: "Largest file to read, in bytes.")
@@ -43,55 +47,36 @@ struct LintCommand: ParsableCommand {
 
     func run() throws {
         let schema: TicketSchema?
+        let files: [String]
         do {
             schema = try TicketSchemaOption.load(ticketSchema)
+            files = try Linter.files(in: paths.isEmpty ? [sops] : paths)
         } catch {
             Output.err("error: \(error)\n")
             throw ExitCode(2)
         }
         let linter = Linter(limits: YAMLLimits(maxFileSize: maxFileSize), ticketSchema: schema)
-        let files: [String]
-        do {
-            files = try Linter.files(in: paths.isEmpty ? [sops] : paths)
-        } catch let error as LintInputError {
-            Output.err("error: \(error)\n")
-            throw ExitCode(2)
-        }
+        let report = linter.lint(paths: files)
+        for error in report.inputErrors { Output.err("error: \(error)\n") }
 
-        var all: [Diagnostic] = []
-        var unreadable = false
-        let human = HumanRenderer(useColor: format == .human && Terminal.wantsColor())
-        var results: [() throws -> FileLintResult] = linter.runDiagnostics(firstFile: files.first).map { r in { r } }
-        results += files.map { file in { try linter.lintFile(atPath: file) } }
-        for next in results {
-            let result: FileLintResult
-            do {
-                result = try next()
-            } catch {
-                Output.err("error: \(error)\n")
-                unreadable = true
-                continue
-            }
-            let shown = quiet ? result.diagnostics.filter { $0.severity == .error } : result.diagnostics
-            if format == .human {
-                var text = ""
-                for d in shown { text += human.render(d, source: result.source) }
-                Output.out(text)
-            }
-            all += shown
-            if quiet { all += result.diagnostics.filter { $0.severity == .warning } }
-        }
-
+        let all = report.diagnostics
+        let shown = quiet ? all.filter { $0.severity == .error } : all
         switch format {
-        case .json:
-            let shown = quiet ? all.filter { $0.severity == .error } : all
-            Output.out(JSONDiagnosticRenderer.render(shown) + "\n")
         case .human:
+            let renderer = HumanRenderer(useColor: Terminal.wantsColor())
+            var text = shown.map { renderer.render($0) }.joined()
             if !quiet {
-                Output.out(human.summary(errors: all.errorCount, warnings: all.warningCount, files: files.count) + "\n")
+                text += renderer.summary(errors: all.errorCount, warnings: all.warningCount, files: report.fileCount) + "\n"
             }
+            Output.out(text)
+        case .json:
+            Output.out(JSONDiagnosticRenderer.render(shown) + "\n")
+        case .sarif:
+            Output.out(SARIFRenderer.render(shown, toolVersion: SOPCommand.configuration.version) + "\n")
+        case .github:
+            Output.out(shown.map(GitHubRenderer.render).joined())
         }
-        if unreadable { throw ExitCode(2) }
+        if !report.inputErrors.isEmpty { throw ExitCode(2) }
         if all.errorCount > 0 || (strict && all.warningCount > 0) { throw ExitCode(1) }
     }
 }

@@ -51,7 +51,11 @@ private let validSOP = """
              9 |       - to: bb
                |             ^~
               help: did you mean 'b'?
-            1 error, 0 warnings in 1 file
+            demo.sop.yaml:11:3: warning: state 'b' cannot be reached from the start state 'a' [unreachable-state]
+             11 |   b:
+                |   ^
+              help: add a transition to it, or remove it
+            1 error, 1 warning in 1 file
 
             """)
     }
@@ -80,18 +84,18 @@ private let validSOP = """
 
     @Test func withoutATicketSchemaLintWarnsOnce() throws {
         let dir = try SOPBinary.temporaryDirectory(ticketSchema: false)
-        try validSOP.write(to: dir.appendingPathComponent("a.sop.yaml"), atomically: true, encoding: .utf8)
+        try validSOP.write(to: dir.appendingPathComponent("demo.sop.yaml"), atomically: true, encoding: .utf8)
         try validSOP.replacingOccurrences(of: "sop: demo", with: "sop: other")
-            .write(to: dir.appendingPathComponent("b.sop.yaml"), atomically: true, encoding: .utf8)
-        let r = try SOPBinary.run(["lint", "a.sop.yaml", "b.sop.yaml"], in: dir)
+            .write(to: dir.appendingPathComponent("other.sop.yaml"), atomically: true, encoding: .utf8)
+        let r = try SOPBinary.run(["lint", "demo.sop.yaml", "other.sop.yaml"], in: dir)
         #expect(r.status == 0)
         #expect(r.stdout == """
-            a.sop.yaml:1:1: warning: no ticket schema was found, so ticket fields are not checked [no-ticket-schema]
+            demo.sop.yaml:1:1: warning: no ticket schema was found, so ticket fields are not checked [no-ticket-schema]
               help: create schemas/ticket.schema.json, or pass --ticket-schema FILE
             0 errors, 1 warning in 2 files
 
             """)
-        let strict = try SOPBinary.run(["lint", "--strict", "a.sop.yaml"], in: dir)
+        let strict = try SOPBinary.run(["lint", "--strict", "demo.sop.yaml"], in: dir)
         #expect(strict.status == 1)
     }
 

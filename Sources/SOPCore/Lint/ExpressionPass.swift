@@ -21,36 +21,60 @@ struct ExpressionPass {
         self.checker = TypeChecker(environment: sop.expressionEnvironment(ticket: ticketType))
     }
 
-    /// Runs the pass; returns the diagnostics and the inputs that some expression reads.
-    mutating func run() -> (diagnostics: [Diagnostic], inputsRead: Set<String>) {
+    /// What the pass found: diagnostics, the inputs that some expression reads, and the parsed
+    /// guards by state and transition index.
+    struct Outcome {
+        var diagnostics: [Diagnostic]
+        var inputsRead: Set<String>
+        var guards: [[Expr?]]
+        var childOutcomeComparisons: [(outcome: String, span: SourceSpan, state: Int)]
+    }
+
+    /// Runs the pass.
+    mutating func run() -> Outcome {
+        var guards: [[Expr?]] = []
+        var comparisons: [(outcome: String, span: SourceSpan, state: Int)] = []
         if let applies = sop.appliesWhen { condition(applies, what: "applies_when") }
         for v in sop.vars {
             if let initial = v.initial {
                 literal(initial, expected: v.type.exprType(values: v.values.map(\.value)), what: "var.\(v.id.value)")
             }
         }
-        for state in sop.states {
+        for (s, state) in sop.states.enumerated() {
             actions(state.enter)
+            var stateGuards: [Expr?] = []
             for transition in state.transitions {
-                if let when = transition.when { condition(when, what: "a guard") }
+                var parsed: Expr?
+                if let when = transition.when {
+                    let before = checker.childOutcomesCompared.count
+                    parsed = condition(when, what: "a guard")
+                    for (outcome, range) in checker.childOutcomesCompared[before...] {
+                        comparisons.append((outcome, span(range, in: when.node), s))
+                    }
+                }
+                stateGuards.append(parsed)
                 if let after = transition.after { timer(after) }
                 actions(transition.actions)
             }
+            guards.append(stateGuards)
         }
         for node in sop.texts { templateText(node) }
         for state in sop.states {
             for node in state.texts { templateText(node) }
         }
-        return (sink.diagnostics, checker.inputsRead)
+        return Outcome(diagnostics: sink.diagnostics, inputsRead: checker.inputsRead, guards: guards,
+                      childOutcomeComparisons: comparisons)
     }
 
     // MARK: Places
 
-    private mutating func condition(_ text: ExpressionText, what: String) {
-        guard let expr = parseExpression(text.node) else { return }
+    @discardableResult
+    private mutating func condition(_ text: ExpressionText, what: String) -> Expr? {
+        guard let expr = parseExpression(text.node) else { return nil }
         let before = checker.diagnostics.count
         checker.checkCondition(expr, what: what)
         flush(from: before, node: text.node)
+        return expr
     }
 
     private mutating func timer(_ text: ExpressionText) {
@@ -148,6 +172,12 @@ struct ExpressionPass {
             sink.report(node.span, .typeMismatch, "\(what) expects \(expected), found \(node.kindDescription)", help: detail)
         }
         if case .scalar(let s) = node.kind, s.resolved == .null { return }  // null clears a value
+        if SOPDecoder.isUnquotedTemplate(node) {
+            sink.report(node.span, .templateUnquoted,
+                        "the value of \(what) is a {…} mapping where a template was meant; YAML reads unquoted braces as a mapping",
+                        help: "write the template as a quoted string: \"${{ … }}\"")
+            return
+        }
         switch expected {
         case .any, .null, .object:
             return

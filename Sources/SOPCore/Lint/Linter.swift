@@ -1,9 +1,11 @@
+import Dispatch
 import Foundation
 import SOPDiagnostics
+import SOPExpression
 import SOPYAML
 
 /// What went wrong that stops the linter from doing its work at all (exit code 2).
-public enum LintInputError: Error, CustomStringConvertible, Equatable {
+public enum LintInputError: Error, CustomStringConvertible, Equatable, Sendable {
     case notFound(String)
     case unreadable(String, String)
 
@@ -25,13 +27,65 @@ public enum SOPFileKind: Sendable {
     }
 }
 
-/// One linted file: its source (for rendering) and its diagnostics in output order.
-public struct FileLintResult: Sendable {
-    public var source: SourceFile?
-    public var diagnostics: [Diagnostic]
+/// What the rest of the linted set needs to know of one SOP: enough to resolve `call`, `start`,
+/// `child.outcome` and scenario tests without keeping the SOP itself in memory.
+public struct SOPIndexEntry: Sendable {
+    public var id: String
+    public var file: String
+    public var idSpan: SourceSpan
+    public var outcomes: [String]
+    public var states: [String]
+    public var events: [String]
+    public var inputs: [String]
+    public var vars: [String]
+    public var roles: [String]
+
+    init(_ sop: SOPDefinition, file: String) {
+        id = sop.id.value
+        self.file = file
+        idSpan = sop.id.span
+        outcomes = Array(Set(sop.states.compactMap { $0.end?.value })).sorted()
+        states = sop.states.map(\.id.value)
+        events = Array(Set(sop.states.flatMap { $0.transitions.compactMap { $0.on?.value } })).sorted()
+        inputs = Array(Set(sop.states.flatMap { $0.inputs.map(\.id.value) })).sorted()
+        vars = sop.vars.map(\.id.value)
+        roles = sop.roles.map(\.value)
+    }
 }
 
-/// Lints SOP and scenario files: loads each, runs every rule, and orders the findings.
+/// A reference from one SOP to another, resolved once the whole set is known.
+struct CrossReference: Sendable {
+    enum Kind: Sendable {
+        case sop(what: String)
+        case childOutcome(outcome: String, state: String, calledSOP: String?)
+    }
+
+    var kind: Kind
+    var id: String
+    var span: SourceSpan
+    var sourceLine: String?
+}
+
+/// One linted file: its diagnostics in output order, and what cross-file checks need.
+public struct FileLintResult: Sendable {
+    public var path: String
+    public var diagnostics: [Diagnostic]
+    var entry: SOPIndexEntry?
+    var references: [CrossReference] = []
+}
+
+/// The result of linting a set of files.
+public struct LintReport: Sendable {
+    /// Every diagnostic, ordered by file, line and column.
+    public var diagnostics: [Diagnostic]
+    public var fileCount: Int
+    /// Files that could not be read at all.
+    public var inputErrors: [LintInputError]
+}
+
+/// Lints SOP and scenario files: loads each (in parallel), runs every rule, resolves references
+/// across the set, and orders the findings. Each file's bytes and tree are dropped as soon as it
+/// is linted, so memory follows the largest file, not the corpus.
 public struct Linter: Sendable {
     public var limits: YAMLLimits
     /// The ticket model; without one, `ticket.*` paths are unchecked.
@@ -40,19 +94,6 @@ public struct Linter: Sendable {
     public init(limits: YAMLLimits = YAMLLimits(), ticketSchema: TicketSchema? = nil) {
         self.limits = limits
         self.ticketSchema = ticketSchema
-    }
-
-    /// Findings about the whole run rather than one SOP: unsupported keywords in the ticket
-    /// schema, or, once, that there is no ticket schema (reported on `firstFile`).
-    public func runDiagnostics(firstFile: String?) -> [FileLintResult] {
-        if let ticketSchema {
-            return ticketSchema.diagnostics.isEmpty ? [] : [FileLintResult(source: ticketSchema.source, diagnostics: ticketSchema.diagnostics)]
-        }
-        guard let firstFile else { return [] }
-        return [FileLintResult(source: nil, diagnostics: [Diagnostic(
-            file: firstFile, span: .fileStart, rule: .noTicketSchema,
-            message: "no ticket schema was found, so ticket fields are not checked",
-            help: "create schemas/ticket.schema.json, or pass --ticket-schema FILE")])]
     }
 
     /// The files a list of paths names: files as given, folders searched for `*.sop.yaml` and
@@ -80,37 +121,243 @@ public struct Linter: Sendable {
         return result.filter { seen.insert($0).inserted }
     }
 
-    /// Lints one file from disk. Throws only when the file cannot be read at all.
-    public func lintFile(atPath path: String) throws -> FileLintResult {
+    // MARK: Sets of files
+
+    /// Lints files from disk as one set.
+    public func lint(paths: [String]) -> LintReport {
+        lintSet(count: paths.count, path: { paths[$0] }) { i throws(LintInputError) in try self.read(paths[i]) }
+    }
+
+    /// Lints in-memory files as one set.
+    public func lint(sources: [SourceFile]) -> LintReport {
+        lintSet(count: sources.count, path: { sources[$0].path }) { i in .source(sources[i]) }
+    }
+
+    private enum Loaded {
+        case source(SourceFile)
+        case tooBig(Diagnostic)
+    }
+
+    private func lintSet(count: Int, path: (Int) -> String,
+                         load: @Sendable (Int) throws(LintInputError) -> Loaded) -> LintReport {
+        let sopIndices = (0..<count).filter { SOPFileKind(path: path($0)) == .sop }
+        let testIndices = (0..<count).filter { SOPFileKind(path: path($0)) == .scenarioTest }
+
+        // Phase 1: every SOP file on its own, in parallel.
+        let sopResults: [Result<FileLintResult, LintInputError>] = parallelMap(sopIndices) { i in
+            Result { () throws(LintInputError) -> FileLintResult in
+                switch try load(i) {
+                case .source(let source): return self.lintSOP(source)
+                case .tooBig(let d): return FileLintResult(path: d.file, diagnostics: [d])
+                }
+            }
+        }
+        var diagnostics: [Diagnostic] = []
+        var inputErrors: [LintInputError] = []
+        var index: [String: SOPIndexEntry] = [:]
+        var results: [FileLintResult] = []
+        for r in sopResults {
+            switch r {
+            case .success(let result): results.append(result)
+            case .failure(let error): inputErrors.append(error)
+            }
+        }
+        for result in results {
+            diagnostics += result.diagnostics
+            guard let entry = result.entry else { continue }
+            if let first = index[entry.id] {
+                diagnostics.append(Diagnostic(file: entry.file, span: entry.idSpan, rule: .duplicateKey,
+                                              message: "SOP id '\(entry.id)' is also the id of \(first.file)",
+                                              help: "give each SOP its own id"))
+            } else {
+                index[entry.id] = entry
+            }
+        }
+        for result in results {
+            diagnostics += resolve(result.references, file: result.path, index: index)
+        }
+
+        // Phase 2: scenario tests, against the index of the whole set.
+        let finalIndex = index
+        let testResults: [Result<[Diagnostic], LintInputError>] = parallelMap(testIndices) { i in
+            Result { () throws(LintInputError) -> [Diagnostic] in
+                switch try load(i) {
+                case .source(let source): return self.lintScenario(source, index: finalIndex)
+                case .tooBig(let d): return [d]
+                }
+            }
+        }
+        for r in testResults {
+            switch r {
+            case .success(let d): diagnostics += d
+            case .failure(let error): inputErrors.append(error)
+            }
+        }
+
+        if let schema = ticketSchema {
+            diagnostics += schema.diagnostics.map { d in
+                var d = d
+                d.sourceLine = schema.source.lineText(d.span.start.line)
+                return d
+            }
+        } else if count > 0 {
+            diagnostics.append(Diagnostic(
+                file: (0..<count).map(path).min()!, span: .fileStart, rule: .noTicketSchema,
+                message: "no ticket schema was found, so ticket fields are not checked",
+                help: "create schemas/ticket.schema.json, or pass --ticket-schema FILE"))
+        }
+        diagnostics.sort(by: Diagnostic.ordered)
+        return LintReport(diagnostics: diagnostics, fileCount: count, inputErrors: inputErrors)
+    }
+
+    private func read(_ path: String) throws(LintInputError) -> Loaded {
         let fm = FileManager.default
         if let size = (try? fm.attributesOfItem(atPath: path))?[.size] as? Int,
            let tooBig = limits.sizeDiagnostic(file: path, size: size) {
-            return FileLintResult(source: nil, diagnostics: [tooBig])
+            return .tooBig(tooBig)
         }
         guard let data = fm.contents(atPath: path) else {
-            throw LintInputError.unreadable(path, fm.isReadableFile(atPath: path) ? "read failed" : "permission denied")
+            throw LintInputError.unreadable(path, fm.isReadableFile(atPath: path) ? "not a readable file" : "permission denied")
         }
-        return lint(SourceFile(path: path, bytes: [UInt8](data)))
+        return .source(SourceFile(path: path, bytes: [UInt8](data)))
     }
 
-    /// Lints one file's contents.
+    // MARK: One file
+
+    /// Lints one file's contents on its own (references to other SOPs are not resolved).
     public func lint(_ source: SourceFile) -> FileLintResult {
-        var diagnostics: [Diagnostic]
         switch SOPFileKind(path: source.path) {
-        case .scenarioTest:
-            diagnostics = YAMLParser.parse(source, limits: limits).diagnostics
-        case .sop:
-            let loaded = SOPLoader.load(source, limits: limits)
-            diagnostics = loaded.diagnostics
-            if let definition = loaded.definition {
-                var sink = DiagnosticSink(file: source.path)
-                for rule in SOPRules.all { rule.check(definition, into: &sink) }
-                diagnostics += sink.diagnostics
-                var expressions = ExpressionPass(sop: definition, source: source, ticketType: ticketSchema?.type)
-                diagnostics += expressions.run().diagnostics
+        case .sop: return lintSOP(source)
+        case .scenarioTest: return FileLintResult(path: source.path, diagnostics: lintScenario(source, index: nil))
+        }
+    }
+
+    func lintSOP(_ source: SourceFile) -> FileLintResult {
+        let loaded = SOPLoader.load(source, limits: limits)
+        var diagnostics = loaded.diagnostics
+        var result = FileLintResult(path: source.path, diagnostics: [])
+        if let sop = loaded.definition {
+            var expressions = ExpressionPass(sop: sop, source: source, ticketType: ticketSchema?.type)
+            let found = expressions.run()
+            diagnostics += found.diagnostics
+            let context = RuleContext(sop: sop, path: source.path, environment: expressions.checker.environment,
+                                      inputsRead: found.inputsRead, guards: found.guards, graph: StateGraph(sop))
+            var sink = DiagnosticSink(file: source.path)
+            for rule in SOPRules.all { rule.check(context, into: &sink) }
+            diagnostics += sink.diagnostics
+            result.entry = SOPIndexEntry(sop, file: source.path)
+            result.references = Self.references(of: sop, outcomes: found.childOutcomeComparisons, source: source)
+        }
+        result.diagnostics = Self.withSourceLines(diagnostics, source).sorted(by: Diagnostic.ordered)
+        return result
+    }
+
+    static func withSourceLines(_ diagnostics: [Diagnostic], _ source: SourceFile) -> [Diagnostic] {
+        diagnostics.map { d in
+            var d = d
+            if d.file == source.path, d.sourceLine == nil { d.sourceLine = source.lineText(d.span.start.line) }
+            return d
+        }
+    }
+
+    // MARK: References across files
+
+    static func references(of sop: SOPDefinition, outcomes: [(outcome: String, span: SourceSpan, state: Int)],
+                           source: SourceFile) -> [CrossReference] {
+        var refs: [CrossReference] = []
+        func add(_ kind: CrossReference.Kind, _ id: Located<String>) {
+            refs.append(CrossReference(kind: kind, id: id.value, span: id.span, sourceLine: source.lineText(id.span.start.line)))
+        }
+        func actions(_ list: [Action]) {
+            for case .start(let sop) in list { add(.sop(what: "'start'"), sop) }
+        }
+        for state in sop.states {
+            if let call = state.call { add(.sop(what: "'call'"), call) }
+            actions(state.enter)
+            for t in state.transitions { actions(t.actions) }
+        }
+        for o in outcomes {
+            let state = sop.states[o.state]
+            refs.append(CrossReference(kind: .childOutcome(outcome: o.outcome, state: state.id.value, calledSOP: state.call?.value),
+                                       id: o.outcome, span: o.span, sourceLine: source.lineText(o.span.start.line)))
+        }
+        return refs
+    }
+
+    private func resolve(_ refs: [CrossReference], file: String, index: [String: SOPIndexEntry]) -> [Diagnostic] {
+        var out: [Diagnostic] = []
+        for ref in refs {
+            var d: Diagnostic?
+            switch ref.kind {
+            case .sop(let what):
+                if index[ref.id] == nil {
+                    d = Diagnostic(file: file, span: ref.span, rule: .unknownSOP,
+                                   message: "\(what) names '\(ref.id)', which is not an SOP of the linted set",
+                                   help: Suggestions.didYouMean(ref.id, in: index.keys.sorted())
+                                       ?? "lint the SOP it names together with this one")
+                }
+            case .childOutcome(let outcome, let state, let called):
+                if let called {
+                    if let entry = index[called], !entry.outcomes.contains(outcome) {
+                        d = Diagnostic(file: file, span: ref.span, rule: .unknownOutcome,
+                                       message: "SOP '\(called)' never ends with outcome '\(outcome)'; its outcomes are \(entry.outcomes.joined(separator: ", "))",
+                                       help: Suggestions.didYouMean(outcome, in: entry.outcomes))
+                    }
+                } else {
+                    d = Diagnostic(file: file, span: ref.span, rule: .unknownOutcome,
+                                   message: "state '\(state)' calls no SOP, so child.outcome is never '\(outcome)' there",
+                                   help: "add 'call: SOP' to the state, or test something else")
+                }
+            }
+            if var d {
+                d.sourceLine = ref.sourceLine
+                out.append(d)
             }
         }
-        diagnostics.sort(by: Diagnostic.ordered)
-        return FileLintResult(source: source, diagnostics: diagnostics)
+        return out
     }
+
+    // MARK: Scenario tests
+
+    func lintScenario(_ source: SourceFile, index: [String: SOPIndexEntry]?) -> [Diagnostic] {
+        let (file, loadDiagnostics) = ScenarioLoader.load(source, limits: limits)
+        var sink = DiagnosticSink(file: source.path)
+        if let file, let index {
+            ScenarioLint(index: index, ticketType: ticketSchema?.type).check(file, into: &sink)
+        }
+        return Self.withSourceLines(loadDiagnostics + sink.diagnostics, source).sorted(by: Diagnostic.ordered)
+    }
+}
+
+/// Runs `body` for every element on all cores and returns the results in order.
+func parallelMap<T: Sendable, R: Sendable>(_ items: [T], _ body: @Sendable (T) -> R) -> [R] {
+    guard items.count > 1 else { return items.map(body) }
+    let slots = ResultSlots<R>(count: items.count)
+    DispatchQueue.concurrentPerform(iterations: items.count) { i in
+        slots.set(i, body(items[i]))
+    }
+    return slots.values()
+}
+
+/// One slot per index; each index is written by exactly one iteration of `concurrentPerform`,
+/// and read only after it returns. Raw memory, because `Array`'s mutating accessors may move its
+/// buffer and are not safe to call from several threads at once.
+private final class ResultSlots<R>: @unchecked Sendable {
+    private let storage: UnsafeMutablePointer<R?>
+    private let count: Int
+
+    init(count: Int) {
+        self.count = count
+        storage = .allocate(capacity: count)
+        storage.initialize(repeating: nil, count: count)
+    }
+
+    deinit {
+        storage.deinitialize(count: count)
+        storage.deallocate()
+    }
+
+    func set(_ i: Int, _ value: R) { storage[i] = value }
+
+    func values() -> [R] { (0..<count).map { storage[$0]! } }
 }

@@ -268,7 +268,9 @@ struct SOPDecoder {
                 let r = MappingReader(value, owner: "'notify'", ownerSpan: keySpan, allowed: ["to", "template"], into: &sink)
                 let to = r.required("to", &sink, help: "write to: customer, team:ID or role:ID").flatMap { notifyTarget($0) }
                 let template = r.required("template", &sink, help: "write the message text under 'template'")
-                if let template, template.scalar == nil {
+                if let template, reportUnquotedTemplate(template, key: "template") {
+                    continue
+                } else if let template, template.scalar == nil {
                     sink.report(template.span, .wrongType, "'template' must be text, found \(template.kindDescription)",
                                 help: template.mapping != nil ? "quote a ${{ … }} template: \"${{ … }}\"" : nil)
                 }
@@ -355,6 +357,7 @@ struct SOPDecoder {
 
     /// Human text: any non-null scalar, as written.
     private mutating func text(_ node: YAMLNode, key: String) -> String? {
+        if reportUnquotedTemplate(node, key: key) { return nil }
         guard let s = node.scalar, s.resolved != .null else {
             sink.report(node.span, .wrongType, "\(Self.name(key)) must be text, found \(node.kindDescription)",
                         help: node.mapping != nil && node.isFlow ? "quote the text if it contains '{' or '${{'" : nil)
@@ -369,6 +372,7 @@ struct SOPDecoder {
     }
 
     private mutating func expression(_ node: YAMLNode, key: String) -> ExpressionText? {
+        if reportUnquotedTemplate(node, key: key) { return nil }
         guard let s = node.scalar, s.resolved != .null else {
             sink.report(node.span, .wrongType, "\(Self.name(key)) must be an expression written as text, found \(node.kindDescription)",
                         help: node.mapping != nil && node.isFlow ? "quote it: \"${{ … }}\"" : nil)
@@ -418,6 +422,21 @@ struct SOPDecoder {
         if let items = node.sequence { return items }
         sink.report(node.span, .wrongType, "\(what) must be \(expected), found \(node.kindDescription)")
         return nil
+    }
+
+    /// `key: {{ x }}` (the classic mistake for `key: "${{ x }}"`): YAML reads a flow mapping whose
+    /// only key is another mapping. Reports `template-unquoted` and returns true when it is one.
+    mutating func reportUnquotedTemplate(_ node: YAMLNode, key: String) -> Bool {
+        guard Self.isUnquotedTemplate(node) else { return false }
+        sink.report(node.span, .templateUnquoted,
+                    "\(Self.name(key)) holds a {…} mapping where a template was meant; YAML reads unquoted braces as a mapping",
+                    help: "write the template as a quoted string: \"${{ … }}\"")
+        return true
+    }
+
+    static func isUnquotedTemplate(_ node: YAMLNode) -> Bool {
+        guard node.isFlow, let pairs = node.mapping, pairs.count == 1 else { return false }
+        return pairs[0].key.mapping != nil || pairs[0].key.scalar?.text.hasPrefix("{") == true
     }
 
     /// A key as messages show it: quoted when it is a key name, as is when it is a phrase.

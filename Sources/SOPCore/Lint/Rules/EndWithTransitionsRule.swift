@@ -4,7 +4,8 @@ import SOPDiagnostics
 struct EndWithTransitionsRule: SOPRule {
     static let id = RuleID.endWithTransitions
 
-    func check(_ sop: SOPDefinition, into sink: inout DiagnosticSink) {
+    func check(_ context: RuleContext, into sink: inout DiagnosticSink) {
+        let sop = context.sop
         for state in sop.states {
             guard let end = state.end else { continue }
             var extras: [String] = []

@@ -5,7 +5,8 @@ import SOPDiagnostics
 struct UnknownRoleRule: SOPRule {
     static let id = RuleID.unknownRole
 
-    func check(_ sop: SOPDefinition, into sink: inout DiagnosticSink) {
+    func check(_ context: RuleContext, into sink: inout DiagnosticSink) {
+        let sop = context.sop
         let declared = sop.roles.map(\.value)
         let known = Set(declared).union(SOPDefinition.builtInRoles)
         func verify(_ role: String, at span: SourceSpan) {

@@ -4,7 +4,8 @@ import SOPDiagnostics
 struct UnknownStateRule: SOPRule {
     static let id = RuleID.unknownState
 
-    func check(_ sop: SOPDefinition, into sink: inout DiagnosticSink) {
+    func check(_ context: RuleContext, into sink: inout DiagnosticSink) {
+        let sop = context.sop
         let names = sop.states.map(\.id.value)
         let known = Set(names)
         func verify(_ ref: Located<String>, _ what: String) {

@@ -1,0 +1,16 @@
+import SOPDiagnostics
+
+/// `sops/NAME.sop.yaml` should hold `sop: NAME`, so people and tools find an SOP by its id.
+struct IDMismatchRule: SOPRule {
+    static let id = RuleID.idMismatch
+
+    func check(_ context: RuleContext, into sink: inout DiagnosticSink) {
+        let fileName = context.path.split(separator: "/").last.map(String.init) ?? context.path
+        guard let suffix = [".sop.yaml", ".sop.yml"].first(where: { fileName.hasSuffix($0) }) else { return }
+        let name = String(fileName.dropLast(suffix.count))
+        let id = context.sop.id
+        guard name != id.value else { return }
+        sink.report(id.span, Self.id, "the SOP's id '\(id.value)' differs from its file name '\(fileName)'",
+                    help: "rename the file to \(id.value)\(suffix), or set 'sop: \(name)'")
+    }
+}

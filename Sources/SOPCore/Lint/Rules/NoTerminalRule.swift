@@ -1,0 +1,26 @@
+import SOPDiagnostics
+
+/// From every reachable state some end state must be reachable. States caught in a loop with no
+/// way to an end form a trap; the diagnostic names all of its states. (States that only lead
+/// into a dead end are left to `dead-end`, which already explains them.)
+struct NoTerminalRule: SOPRule {
+    static let id = RuleID.noTerminal
+
+    func check(_ context: RuleContext, into sink: inout DiagnosticSink) {
+        let sop = context.sop, graph = context.graph
+        // Dead ends and transitions to unknown states are reported by their own rules; treat them
+        // as ways out so one mistake does not cascade.
+        var sinks = graph.brokenStates
+        for (i, state) in sop.states.enumerated() where state.end != nil || state.transitions.isEmpty { sinks.insert(i) }
+        let escapes = graph.canReach(sinks)
+        let trapped = graph.reachable.subtracting(escapes).sorted()
+        guard let first = trapped.first else { return }
+        let names = trapped.map { "'\(sop.states[$0].id.value)'" }
+        let hasEnd = sop.states.contains { $0.end != nil }
+        sink.report(sop.states[first].id.span, Self.id,
+                    hasEnd ? "no end state can be reached from \(names.count == 1 ? "state" : "states") \(names.joined(separator: ", "))"
+                           : "this SOP has no end state, so no run can finish",
+                    help: hasEnd ? "add a transition from one of them towards an end state"
+                                 : "mark the final state with 'end: OUTCOME'")
+    }
+}

@@ -1,0 +1,75 @@
+import SOPDiagnostics
+import SOPExpression
+
+/// When a state's automatic transitions all test one enum or boolean for equality, every value
+/// should lead somewhere. If some value is not covered and the state has no other way on (no
+/// unguarded automatic transition, no event, no timer), a run with that value silently waits.
+/// Guards that mix the test with other conditions (`x == 'a' and y`) cover nothing for sure.
+struct NonExhaustiveRule: SOPRule {
+    static let id = RuleID.nonExhaustive
+
+    func check(_ context: RuleContext, into sink: inout DiagnosticSink) {
+        for (s, state) in context.sop.states.enumerated() {
+            let autos = state.transitions.indices.filter { state.transitions[$0].isAutomatic }
+            guard !autos.isEmpty, autos.count == state.transitions.count else { continue }
+            var subject: String?
+            var subjectExpr: Expr?
+            var covered = Set<String>()
+            var consistent = true
+            for t in autos {
+                guard let expr = context.guards[s][t] else { consistent = false; break }  // unguarded or unparsable
+                guard let test = Self.pureTest(expr) else { continue }
+                if let subject, subject != test.subject.description { consistent = false; break }
+                subject = test.subject.description
+                subjectExpr = test.subject
+                covered.formUnion(test.values)
+            }
+            guard consistent, let subjectExpr, let subject else { continue }
+            var checker = TypeChecker(environment: context.environment)
+            let all: [String]
+            switch checker.check(subjectExpr) {
+            case .enumeration(let values): all = values
+            case .boolean: all = ["true", "false"]
+            default: continue
+            }
+            let uncovered = all.filter { !covered.contains($0) }
+            guard !uncovered.isEmpty else { continue }
+            let list = uncovered.map { "'\($0)'" }.joined(separator: ", ")
+            sink.report(state.id.span, Self.id,
+                        "the automatic transitions of state '\(state.id.value)' do not cover \(subject) = \(list), and the state has no fallback",
+                        help: "add a transition for \(uncovered.count == 1 ? "it" : "them"), or end with an unguarded automatic transition")
+        }
+    }
+
+    /// `x == 'v'`, `'v' == x`, `x in ['a', 'b']`, `x == true`, a boolean path `x`, `not x`, and
+    /// `or` of tests on one subject: the subject and the values for which the guard holds.
+    static func pureTest(_ expr: Expr) -> (subject: Expr, values: Set<String>)? {
+        switch expr {
+        case .binary(.equal, let l, let r, _):
+            if case .path = l, let v = literalText(r) { return (l, [v]) }
+            if case .path = r, let v = literalText(l) { return (r, [v]) }
+        case .binary(.in, let l, .list(let items, _), _):
+            guard case .path = l else { return nil }
+            let values = items.compactMap(literalText)
+            return values.count == items.count ? (l, Set(values)) : nil
+        case .binary(.or, let l, let r, _):
+            guard let a = pureTest(l), let b = pureTest(r), a.subject == b.subject else { return nil }
+            return (a.subject, a.values.union(b.values))
+        case .path:
+            return (expr, ["true"])
+        case .unary(.not, let inner, _):
+            if case .path = inner { return (inner, ["false"]) }
+        default:
+            break
+        }
+        return nil
+    }
+
+    private static func literalText(_ e: Expr) -> String? {
+        switch e {
+        case .literal(.string(let s), _): return s
+        case .literal(.boolean(let b), _): return b ? "true" : "false"
+        default: return nil
+        }
+    }
+}

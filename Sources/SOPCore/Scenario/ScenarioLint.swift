@@ -1,0 +1,77 @@
+import SOPDiagnostics
+import SOPExpression
+import SOPYAML
+
+/// Checks a scenario test file against the SOP it tests: the SOP, its states, events, inputs,
+/// variables, outcomes and roles, and the ticket fields of the schema must all exist.
+struct ScenarioLint {
+    let index: [String: SOPIndexEntry]
+    let ticketType: ExprType?
+
+    func check(_ file: ScenarioFile, into sink: inout DiagnosticSink) {
+        guard let sop = index[file.sop.value] else {
+            sink.report(file.sop.span, .unknownSOP, "'\(file.sop.value)' is not an SOP of the linted set",
+                        help: Suggestions.didYouMean(file.sop.value, in: index.keys.sorted()) ?? "lint the SOP together with its tests")
+            return
+        }
+        for c in file.cases {
+            if let ticket = c.ticket { ticketFields(ticket, into: &sink) }
+            for step in c.steps {
+                for (input, _) in step.inputs where !sop.inputs.contains(input.value) {
+                    sink.report(input.span, .unknownInput, "input '\(input.value)' is not declared by SOP '\(sop.id)'",
+                                help: Suggestions.didYouMean(input.value, in: sop.inputs) ?? "its inputs are " + sop.inputs.joined(separator: ", "))
+                }
+                switch step.action {
+                case .event(let event) where !sop.events.contains(event.value):
+                    sink.report(event.span, .unknownKey, "event '\(event.value)' is not an event of SOP '\(sop.id)'",
+                                help: Suggestions.didYouMean(event.value, in: sop.events) ?? "its events are " + sop.events.joined(separator: ", "))
+                case .ticket(let patch):
+                    ticketFields(patch, into: &sink)
+                default:
+                    break
+                }
+                if let role = step.actor?.role, !sop.roles.contains(role.value), role.value != "system" {
+                    sink.report(role.span, .unknownRole, "role '\(role.value)' is not a role of SOP '\(sop.id)'",
+                                help: Suggestions.didYouMean(role.value, in: sop.roles + ["system"]))
+                }
+                if let expect = step.expect { expectation(expect, sop, into: &sink) }
+            }
+            if let expect = c.expect { expectation(expect, sop, into: &sink) }
+        }
+    }
+
+    private func expectation(_ e: ScenarioExpectation, _ sop: SOPIndexEntry, into sink: inout DiagnosticSink) {
+        for state in (e.state.map { [$0] } ?? []) + (e.path ?? []) where !sop.states.contains(state.value) {
+            sink.report(state.span, .unknownState, "'\(state.value)' is not a state of SOP '\(sop.id)'",
+                        help: Suggestions.didYouMean(state.value, in: sop.states))
+        }
+        if let outcome = e.outcome, !sop.outcomes.contains(outcome.value) {
+            sink.report(outcome.span, .unknownOutcome, "SOP '\(sop.id)' never ends with outcome '\(outcome.value)'; its outcomes are \(sop.outcomes.joined(separator: ", "))",
+                        help: Suggestions.didYouMean(outcome.value, in: sop.outcomes))
+        }
+        for pair in e.vars?.mapping ?? [] {
+            guard let name = pair.key.scalar?.text, !sop.vars.contains(name) else { continue }
+            sink.report(pair.key.span, .unknownVariable, "variable '\(name)' is not declared by SOP '\(sop.id)'",
+                        help: Suggestions.didYouMean(name, in: sop.vars))
+        }
+        if let ticket = e.ticket { ticketFields(ticket, into: &sink) }
+    }
+
+    /// Every key of a ticket (or patch, or expected subset) must be a field of the schema.
+    private func ticketFields(_ node: YAMLNode, into sink: inout DiagnosticSink) {
+        guard let ticketType else { return }
+        func walk(_ node: YAMLNode, _ type: ExprType, _ prefix: String) {
+            guard case .object(let fields) = type, let pairs = node.mapping else { return }
+            for pair in pairs {
+                guard let name = pair.key.scalar?.text else { continue }
+                guard let fieldType = fields[name] else {
+                    sink.report(pair.key.span, .unknownField, "'\(prefix).\(name)' is not a field of the ticket schema",
+                                help: Suggestions.didYouMean(name, in: fields.keys.sorted()))
+                    continue
+                }
+                walk(pair.value, fieldType, prefix + "." + name)
+            }
+        }
+        walk(node, ticketType, "ticket")
+    }
+}
