@@ -1,15 +1,28 @@
 import Foundation
 
 // sop-bench: reproducible measurements for docs/benchmarks.md.
-//   swift run -c release sop-bench [expressions ...]
-let suites: [String: () -> Void] = [
-    "expressions": ExpressionBenchmarks.run,
-]
-let requested = CommandLine.arguments.dropFirst().isEmpty ? suites.keys.sorted() : Array(CommandLine.arguments.dropFirst())
-for name in requested {
-    guard let suite = suites[name] else {
-        FileHandle.standardError.write(Data("unknown suite '\(name)'; suites: \(suites.keys.sorted().joined(separator: ", "))\n".utf8))
+//   sop-bench expressions
+//   sop-bench generate DIR [COUNT]          writes COUNT (default 1000) generated SOPs
+//   sop-bench lint DIR [TICKET_SCHEMA]      libyaml floor and full lint over DIR
+var arguments = Array(CommandLine.arguments.dropFirst())
+let command = arguments.isEmpty ? "expressions" : arguments.removeFirst()
+switch command {
+case "expressions":
+    ExpressionBenchmarks.run()
+case "generate":
+    guard let folder = arguments.first else { fatalError("usage: sop-bench generate DIR [COUNT]") }
+    let count = arguments.count > 1 ? Int(arguments[1]) ?? 1000 : 1000
+    do {
+        let (files, bytes) = try CorpusGenerator.generate(into: folder, count: count)
+        print("wrote \(files) files, \(bytes) bytes to \(folder)")
+    } catch {
+        FileHandle.standardError.write(Data("sop-bench: \(error)\n".utf8))
         exit(2)
     }
-    suite()
+case "lint":
+    guard let folder = arguments.first else { fatalError("usage: sop-bench lint DIR [TICKET_SCHEMA]") }
+    LintBenchmarks.run(folder: folder, schemaPath: arguments.count > 1 ? arguments[1] : nil)
+default:
+    FileHandle.standardError.write(Data("sop-bench: unknown command '\(command)'; commands: expressions, generate, lint\n".utf8))
+    exit(2)
 }

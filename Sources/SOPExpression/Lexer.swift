@@ -46,16 +46,43 @@ public struct ExpressionError: Error, Sendable, Hashable {
 
 /// Splits an expression into tokens. Path segments after a `.` may contain `-` (SOP ids do), so
 /// `input.order-id` is one path; write spaces around `-` to subtract.
+///
+/// It reads UTF-8 bytes (all of the syntax is ASCII) and reports offsets in Unicode scalars, which
+/// is what columns count; for ASCII text, the usual case, the two are the same.
 struct Lexer {
-    let scalars: [Unicode.Scalar]
+    let bytes: [UInt8]
+    /// Scalar offset of each byte offset, only for text with non-ASCII bytes.
+    private let scalarOffsets: [Int]?
     var index = 0
 
     init(_ text: String) {
-        scalars = Array(text.unicodeScalars)
+        bytes = Array(text.utf8)
+        if bytes.contains(where: { $0 >= 0x80 }) {
+            var offsets = [Int](repeating: 0, count: bytes.count + 1)
+            var scalar = 0
+            for (i, b) in bytes.enumerated() {
+                offsets[i] = scalar
+                if b & 0xC0 != 0x80 { scalar += 1 }
+            }
+            // A continuation byte maps to its scalar; the end maps past the last scalar.
+            for i in 0..<bytes.count where bytes[i] & 0xC0 == 0x80 { offsets[i] = offsets[i] - 1 }
+            offsets[bytes.count] = scalar
+            scalarOffsets = offsets
+        } else {
+            scalarOffsets = nil
+        }
     }
+
+    /// The length of the text in Unicode scalars.
+    var scalarCount: Int { scalarOffsets?.last ?? bytes.count }
+
+    private func offset(_ byte: Int) -> Int { scalarOffsets?[byte] ?? byte }
+    private func range(_ a: Int, _ b: Int) -> Range<Int> { offset(a)..<offset(b) }
+    private func text(_ a: Int, _ b: Int) -> String { String(decoding: bytes[a..<b], as: UTF8.self) }
 
     mutating func tokenize() throws(ExpressionError) -> [Token] {
         var tokens: [Token] = []
+        tokens.reserveCapacity(bytes.count / 3 + 2)
         while true {
             let token = try next(afterDot: tokens.last?.kind == .symbol(.dot))
             tokens.append(token)
@@ -64,155 +91,161 @@ struct Lexer {
     }
 
     private mutating func next(afterDot: Bool) throws(ExpressionError) -> Token {
-        while index < scalars.count, isSpace(scalars[index]) { index += 1 }
+        while index < bytes.count, isSpace(bytes[index]) { index += 1 }
         let start = index
-        guard index < scalars.count else { return Token(kind: .end, range: start..<start) }
-        let c = scalars[index]
+        guard index < bytes.count else { return Token(kind: .end, range: range(start, start)) }
+        let c = bytes[index]
         if isDigit(c) { return try number(start) }
         if isIdentifierStart(c) {
             index += 1
-            while index < scalars.count, isIdentifierPart(scalars[index])
-                    || (afterDot && scalars[index] == "-" && index + 1 < scalars.count && isIdentifierPart(scalars[index + 1])) {
+            while index < bytes.count, isIdentifierPart(bytes[index])
+                    || (afterDot && bytes[index] == UInt8(ascii: "-") && index + 1 < bytes.count && isIdentifierPart(bytes[index + 1])) {
                 index += 1
             }
-            let word = String(String.UnicodeScalarView(scalars[start..<index]))
+            let word = text(start, index)
             if !afterDot, let keyword = Token.Keyword(rawValue: word) {
-                return Token(kind: .keyword(keyword), range: start..<index)
+                return Token(kind: .keyword(keyword), range: range(start, index))
             }
-            return Token(kind: .identifier(word), range: start..<index)
+            return Token(kind: .identifier(word), range: range(start, index))
         }
-        if c == "'" || c == "\"" { return try string(start, quote: c) }
+        if c == UInt8(ascii: "'") || c == UInt8(ascii: "\"") { return try string(start, quote: c) }
         index += 1
-        let twoChar: Token.Symbol? = {
-            guard index < scalars.count, scalars[index] == "=" else { return nil }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "=") {
+            let two: Token.Symbol?
             switch c {
-            case "=": return .equal
-            case "!": return .notEqual
-            case "<": return .lessEqual
-            case ">": return .greaterEqual
-            default: return nil
+            case UInt8(ascii: "="): two = .equal
+            case UInt8(ascii: "!"): two = .notEqual
+            case UInt8(ascii: "<"): two = .lessEqual
+            case UInt8(ascii: ">"): two = .greaterEqual
+            default: two = nil
             }
-        }()
-        if let twoChar {
-            index += 1
-            return Token(kind: .symbol(twoChar), range: start..<index)
+            if let two {
+                index += 1
+                return Token(kind: .symbol(two), range: range(start, index))
+            }
         }
         let symbol: Token.Symbol
         switch c {
-        case "<": symbol = .less
-        case ">": symbol = .greater
-        case "+": symbol = .plus
-        case "-": symbol = .minus
-        case "*": symbol = .star
-        case "/": symbol = .slash
-        case "%": symbol = .percent
-        case "(": symbol = .leftParen
-        case ")": symbol = .rightParen
-        case "[": symbol = .leftBracket
-        case "]": symbol = .rightBracket
-        case ",": symbol = .comma
-        case ".": symbol = .dot
-        case "=":
-            throw ExpressionError("'=' is not an operator", help: "write '==' to compare", at: start..<index)
-        case "!":
-            throw ExpressionError("'!' is not an operator", help: "write 'not' to negate, or '!=' to compare", at: start..<index)
-        case "&":
-            throw ExpressionError("'&' is not an operator", help: "write 'and'", at: start..<index)
-        case "|":
-            throw ExpressionError("'|' is not an operator", help: "write 'or'", at: start..<index)
+        case UInt8(ascii: "<"): symbol = .less
+        case UInt8(ascii: ">"): symbol = .greater
+        case UInt8(ascii: "+"): symbol = .plus
+        case UInt8(ascii: "-"): symbol = .minus
+        case UInt8(ascii: "*"): symbol = .star
+        case UInt8(ascii: "/"): symbol = .slash
+        case UInt8(ascii: "%"): symbol = .percent
+        case UInt8(ascii: "("): symbol = .leftParen
+        case UInt8(ascii: ")"): symbol = .rightParen
+        case UInt8(ascii: "["): symbol = .leftBracket
+        case UInt8(ascii: "]"): symbol = .rightBracket
+        case UInt8(ascii: ","): symbol = .comma
+        case UInt8(ascii: "."): symbol = .dot
+        case UInt8(ascii: "="):
+            throw ExpressionError("'=' is not an operator", help: "write '==' to compare", at: range(start, index))
+        case UInt8(ascii: "!"):
+            throw ExpressionError("'!' is not an operator", help: "write 'not' to negate, or '!=' to compare", at: range(start, index))
+        case UInt8(ascii: "&"):
+            throw ExpressionError("'&' is not an operator", help: "write 'and'", at: range(start, index))
+        case UInt8(ascii: "|"):
+            throw ExpressionError("'|' is not an operator", help: "write 'or'", at: range(start, index))
         default:
-            throw ExpressionError("unexpected character '\(c)'", at: start..<index)
+            // Show the whole character, not one byte of it.
+            while index < bytes.count, bytes[index] & 0xC0 == 0x80 { index += 1 }
+            throw ExpressionError("unexpected character '\(text(start, index))'", at: range(start, index))
         }
-        return Token(kind: .symbol(symbol), range: start..<index)
+        return Token(kind: .symbol(symbol), range: range(start, index))
     }
 
     /// Integers, decimals, and durations such as `30m`, `48h`, `2d`, `1w`, `1h30m`, `90s`.
     private mutating func number(_ start: Int) throws(ExpressionError) -> Token {
-        while index < scalars.count, isDigit(scalars[index]) { index += 1 }
-        if index < scalars.count, DurationFormat.unitMilliseconds(scalars[index]) != nil {
+        while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+        if index < bytes.count, DurationFormat.unitMilliseconds(bytes[index]) != nil {
             // A duration: digit runs each followed by a unit, largest unit first.
             index = start
             var total: Int64 = 0
             var lastUnit = Int64.max
-            while index < scalars.count, isDigit(scalars[index]) {
+            while index < bytes.count, isDigit(bytes[index]) {
                 let digitsStart = index
-                while index < scalars.count, isDigit(scalars[index]) { index += 1 }
-                guard index < scalars.count, let unit = DurationFormat.unitMilliseconds(scalars[index]) else {
+                while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+                guard index < bytes.count, let unit = DurationFormat.unitMilliseconds(bytes[index]) else {
                     throw ExpressionError("a duration needs a unit after every number", help: "units are w, d, h, m and s, e.g. 1h30m",
-                                          at: start..<index)
+                                          at: range(start, index))
                 }
                 guard unit < lastUnit else {
                     throw ExpressionError("duration units must go from largest to smallest, each once",
-                                          help: "write e.g. 1d12h or 1h30m", at: start..<(index + 1))
+                                          help: "write e.g. 1d12h or 1h30m", at: range(start, index + 1))
                 }
                 lastUnit = unit
                 index += 1
-                let digits = String(String.UnicodeScalarView(scalars[digitsStart..<(index - 1)]))
-                guard let n = Int64(digits), case let (product, o1) = n.multipliedReportingOverflow(by: unit), !o1,
+                guard let n = Int64(text(digitsStart, index - 1)), case let (product, o1) = n.multipliedReportingOverflow(by: unit), !o1,
                       case let (sum, o2) = total.addingReportingOverflow(product), !o2 else {
-                    throw ExpressionError("the duration is too large", at: start..<index)
+                    throw ExpressionError("the duration is too large", at: range(start, index))
                 }
                 total = sum
             }
-            if index < scalars.count, isIdentifierPart(scalars[index]) {
-                while index < scalars.count, isIdentifierPart(scalars[index]) { index += 1 }
-                throw ExpressionError("'\(String(String.UnicodeScalarView(scalars[start..<index])))' is not a duration",
-                                      help: "units are w, d, h, m and s, e.g. 48h or 1h30m", at: start..<index)
+            if index < bytes.count, isIdentifierPart(bytes[index]) {
+                while index < bytes.count, isIdentifierPart(bytes[index]) { index += 1 }
+                throw ExpressionError("'\(text(start, index))' is not a duration",
+                                      help: "units are w, d, h, m and s, e.g. 48h or 1h30m", at: range(start, index))
             }
-            return Token(kind: .duration(total), range: start..<index)
+            return Token(kind: .duration(total), range: range(start, index))
         }
         var isDecimal = false
-        if index + 1 < scalars.count, scalars[index] == ".", isDigit(scalars[index + 1]) {
+        if index + 1 < bytes.count, bytes[index] == UInt8(ascii: "."), isDigit(bytes[index + 1]) {
             isDecimal = true
             index += 1
-            while index < scalars.count, isDigit(scalars[index]) { index += 1 }
+            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
-        if index < scalars.count, isIdentifierPart(scalars[index]) {
-            while index < scalars.count, isIdentifierPart(scalars[index]) { index += 1 }
-            throw ExpressionError("'\(String(String.UnicodeScalarView(scalars[start..<index])))' is not a number",
-                                  help: "durations use the units w, d, h, m and s, e.g. 48h", at: start..<index)
+        if index < bytes.count, isIdentifierPart(bytes[index]) {
+            while index < bytes.count, isIdentifierPart(bytes[index]) { index += 1 }
+            throw ExpressionError("'\(text(start, index))' is not a number",
+                                  help: "durations use the units w, d, h, m and s, e.g. 48h", at: range(start, index))
         }
-        let text = String(String.UnicodeScalarView(scalars[start..<index]))
-        if isDecimal { return Token(kind: .decimal(text), range: start..<index) }
-        guard let value = Int(text) else {
-            throw ExpressionError("the number \(text) is too large", at: start..<index)
+        let digits = text(start, index)
+        if isDecimal { return Token(kind: .decimal(digits), range: range(start, index)) }
+        guard let value = Int(digits) else {
+            throw ExpressionError("the number \(digits) is too large", at: range(start, index))
         }
-        return Token(kind: .integer(value), range: start..<index)
+        return Token(kind: .integer(value), range: range(start, index))
     }
 
-    private mutating func string(_ start: Int, quote: Unicode.Scalar) throws(ExpressionError) -> Token {
+    private mutating func string(_ start: Int, quote: UInt8) throws(ExpressionError) -> Token {
         index += 1
-        var value = String.UnicodeScalarView()
-        while index < scalars.count {
-            let c = scalars[index]
+        var runStart = index
+        var value = ""
+        while index < bytes.count {
+            let c = bytes[index]
             if c == quote {
+                value += text(runStart, index)
                 index += 1
-                return Token(kind: .string(String(value)), range: start..<index)
+                return Token(kind: .string(value), range: range(start, index))
             }
-            if c == "\\" {
-                guard index + 1 < scalars.count else { break }
-                let e = scalars[index + 1]
+            if c == UInt8(ascii: "\\") {
+                guard index + 1 < bytes.count else { break }
+                value += text(runStart, index)
+                let e = bytes[index + 1]
                 switch e {
-                case "\\", "'", "\"": value.append(e)
-                case "n": value.append("\n")
-                case "t": value.append("\t")
+                case UInt8(ascii: "\\"), UInt8(ascii: "'"), UInt8(ascii: "\""): value.unicodeScalars.append(Unicode.Scalar(e))
+                case UInt8(ascii: "n"): value += "\n"
+                case UInt8(ascii: "t"): value += "\t"
                 default:
-                    throw ExpressionError("unknown escape '\\\(e)' in a string", help: "escapes are \\\\, \\', \\\", \\n and \\t",
-                                          at: index..<(index + 2))
+                    var end = index + 2
+                    while end < bytes.count, bytes[end] & 0xC0 == 0x80 { end += 1 }
+                    throw ExpressionError("unknown escape '\(text(index, end))' in a string", help: "escapes are \\\\, \\', \\\", \\n and \\t",
+                                          at: range(index, end))
                 }
                 index += 2
+                runStart = index
                 continue
             }
-            value.append(c)
             index += 1
         }
-        throw ExpressionError("the string is not closed", help: "end it with \(quote)", at: start..<scalars.count)
+        throw ExpressionError("the string is not closed", help: "end it with \(Unicode.Scalar(quote))", at: range(start, bytes.count))
     }
 
-    private func isDigit(_ c: Unicode.Scalar) -> Bool { c >= "0" && c <= "9" }
-    private func isSpace(_ c: Unicode.Scalar) -> Bool {
-        c == " " || c == "\n" || c == "\t" || c == "\r" || (c.value >= 0x80 && c.properties.isWhitespace)
+    private func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+    private func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x0A || c == 0x09 || c == 0x0D }
+    private func isIdentifierStart(_ c: UInt8) -> Bool {
+        (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z")) || (c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z")) || c == UInt8(ascii: "_")
     }
-    private func isIdentifierStart(_ c: Unicode.Scalar) -> Bool { (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || c == "_" }
-    private func isIdentifierPart(_ c: Unicode.Scalar) -> Bool { isIdentifierStart(c) || isDigit(c) }
+    private func isIdentifierPart(_ c: UInt8) -> Bool { isIdentifierStart(c) || isDigit(c) }
 }

@@ -21,7 +21,7 @@ public struct ExpressionParser {
         } catch {
             return .failure(error)
         }
-        var parser = ExpressionParser(tokens: tokens, length: lexer.scalars.count)
+        var parser = ExpressionParser(tokens: tokens, length: lexer.scalarCount)
         do {
             return .success(try parser.parseWhole())
         } catch {

@@ -31,59 +31,76 @@ public struct Template: Sendable {
     /// Splits `text` into literal pieces and parsed expressions. Offsets in errors and in the
     /// expressions' nodes are offsets (in Unicode scalars) into `text`.
     public static func parse(_ text: String) -> Result<Template, ExpressionError> {
-        let scalars = Array(text.unicodeScalars)
+        let bytes = Array(text.utf8)
+        // Scalar offset of a byte offset (bytes that continue a UTF-8 sequence are not counted).
+        func scalarOffset(_ byte: Int) -> Int {
+            var n = 0
+            for i in 0..<byte where bytes[i] & 0xC0 != 0x80 { n += 1 }
+            return n
+        }
         var parts: [Part] = []
-        var literal = String.UnicodeScalarView()
+        var literalStart = 0
         var i = 0
-        while i < scalars.count {
-            if scalars[i] == "$", i + 2 < scalars.count, scalars[i + 1] == "{", scalars[i + 2] == "{" {
-                let open = i
-                let bodyStart = i + 3
-                var j = bodyStart
-                var quote: Unicode.Scalar?
-                var close: Int?
-                while j < scalars.count {
-                    let c = scalars[j]
-                    if let q = quote {
-                        if c == "\\" { j += 2; continue }
-                        if c == q { quote = nil }
-                    } else if c == "'" || c == "\"" {
-                        quote = c
-                    } else if c == "}", j + 1 < scalars.count, scalars[j + 1] == "}" {
-                        close = j
-                        break
-                    }
-                    j += 1
-                }
-                guard let close else {
-                    return .failure(ExpressionError("'${{' is not closed with '}}'", help: "end the expression with '}}'",
-                                                    at: open..<(open + 3)))
-                }
-                let body = String(String.UnicodeScalarView(scalars[bodyStart..<close]))
-                switch ExpressionParser.parse(body) {
-                case .success(let expr):
-                    if !literal.isEmpty { parts.append(.text(String(literal))); literal = String.UnicodeScalarView() }
-                    parts.append(.expression(expr.shifted(by: bodyStart)))
-                case .failure(var error):
-                    if body.trimmingWhitespace().isEmpty {
-                        return .failure(ExpressionError("'${{ }}' holds no expression", at: open..<(close + 2)))
-                    }
-                    error.range = (error.range.lowerBound + bodyStart)..<(error.range.upperBound + bodyStart)
-                    return .failure(error)
-                }
-                i = close + 2
+        while i + 2 < bytes.count {
+            guard bytes[i] == UInt8(ascii: "$"), bytes[i + 1] == UInt8(ascii: "{"), bytes[i + 2] == UInt8(ascii: "{") else {
+                i += 1
                 continue
             }
-            literal.append(scalars[i])
-            i += 1
+            let open = i
+            let bodyStart = i + 3
+            var j = bodyStart
+            var quote: UInt8?
+            var close: Int?
+            while j < bytes.count {
+                let c = bytes[j]
+                if let q = quote {
+                    if c == UInt8(ascii: "\\") { j += 2; continue }
+                    if c == q { quote = nil }
+                } else if c == UInt8(ascii: "'") || c == UInt8(ascii: "\"") {
+                    quote = c
+                } else if c == UInt8(ascii: "}"), j + 1 < bytes.count, bytes[j + 1] == UInt8(ascii: "}") {
+                    close = j
+                    break
+                }
+                j += 1
+            }
+            let openOffset = scalarOffset(open)
+            guard let close else {
+                return .failure(ExpressionError("'${{' is not closed with '}}'", help: "end the expression with '}}'",
+                                                at: openOffset..<(openOffset + 3)))
+            }
+            let body = String(decoding: bytes[bodyStart..<close], as: UTF8.self)
+            let bodyOffset = openOffset + 3
+            switch ExpressionParser.parse(body) {
+            case .success(let expr):
+                if open > literalStart { parts.append(.text(String(decoding: bytes[literalStart..<open], as: UTF8.self))) }
+                parts.append(.expression(bodyOffset == 0 ? expr : expr.shifted(by: bodyOffset)))
+            case .failure(var error):
+                if body.trimmingWhitespace().isEmpty {
+                    return .failure(ExpressionError("'${{ }}' holds no expression", at: openOffset..<(scalarOffset(close) + 2)))
+                }
+                error.range = (error.range.lowerBound + bodyOffset)..<(error.range.upperBound + bodyOffset)
+                return .failure(error)
+            }
+            i = close + 2
+            literalStart = i
         }
-        if !literal.isEmpty { parts.append(.text(String(literal))) }
+        if literalStart < bytes.count { parts.append(.text(String(decoding: bytes[literalStart...], as: UTF8.self))) }
         return .success(Template(parts: parts))
     }
 
     /// Quick test before parsing: does the text contain a template at all?
     public static func containsTemplate(_ text: String) -> Bool {
-        text.contains("${{")
+        var state = 0
+        for b in text.utf8 {
+            switch (state, b) {
+            case (_, UInt8(ascii: "$")): state = 1
+            case (1, UInt8(ascii: "{")): state = 2
+            case (2, UInt8(ascii: "{")): return true
+            default: state = 0
+            }
+        }
+        return false
     }
 }
 

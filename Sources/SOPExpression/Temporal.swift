@@ -7,13 +7,13 @@ public enum DurationFormat {
     static let day: Int64 = 86_400_000
     static let week: Int64 = 604_800_000
 
-    static func unitMilliseconds(_ c: Unicode.Scalar) -> Int64? {
+    static func unitMilliseconds(_ c: UInt8) -> Int64? {
         switch c {
-        case "w": return week
-        case "d": return day
-        case "h": return hour
-        case "m": return minute
-        case "s": return second
+        case UInt8(ascii: "w"): return week
+        case UInt8(ascii: "d"): return day
+        case UInt8(ascii: "h"): return hour
+        case UInt8(ascii: "m"): return minute
+        case UInt8(ascii: "s"): return second
         default: return nil
         }
     }

@@ -24,13 +24,12 @@ public enum CoreSchema {
     }
 
     public static func resolvePlain(_ text: String) -> ResolvedScalar {
-        if resolveNull(text) { return .null }
-        guard let first = text.utf8.first else { return .null }
+        guard let c = text.utf8.first else { return .null }
         // Fast path: most plain scalars are words, which cannot be anything but strings.
-        let c = first
         let mayBeSpecial = (c >= 0x30 && c <= 0x39) || c == 0x2D || c == 0x2B || c == 0x2E
-            || c == 0x74 || c == 0x54 || c == 0x66 || c == 0x46
+            || c == 0x74 || c == 0x54 || c == 0x66 || c == 0x46 || c == 0x6E || c == 0x4E || c == 0x7E
         guard mayBeSpecial else { return .string(text) }
+        if resolveNull(text) { return .null }
         if let b = resolveBool(text) { return .bool(b) }
         if let i = resolveInt(text) { return .int(i) }
         if let f = resolveFloat(text) { return .float(f) }

@@ -125,7 +125,7 @@ public struct Linter: Sendable {
 
     /// Lints files from disk as one set.
     public func lint(paths: [String]) -> LintReport {
-        lintSet(count: paths.count, path: { paths[$0] }) { i throws(LintInputError) in try self.read(paths[i]) }
+        lintSet(count: paths.count, path: { paths[$0] }) { i throws(LintInputError) in try self.readFile(paths[i]) }
     }
 
     /// Lints in-memory files as one set.
@@ -210,16 +210,29 @@ public struct Linter: Sendable {
         return LintReport(diagnostics: diagnostics, fileCount: count, inputErrors: inputErrors)
     }
 
-    private func read(_ path: String) throws(LintInputError) -> Loaded {
-        let fm = FileManager.default
-        if let size = (try? fm.attributesOfItem(atPath: path))?[.size] as? Int,
-           let tooBig = limits.sizeDiagnostic(file: path, size: size) {
-            return .tooBig(tooBig)
+    /// Reads a file, checking its size first so an oversized file is never loaded.
+    private func readFile(_ path: String) throws(LintInputError) -> Loaded {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else {
+            throw LintInputError.unreadable(path, String(cString: strerror(errno)))
         }
-        guard let data = fm.contents(atPath: path) else {
-            throw LintInputError.unreadable(path, fm.isReadableFile(atPath: path) ? "not a readable file" : "permission denied")
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            throw LintInputError.unreadable(path, "not a regular file")
         }
-        return .source(SourceFile(path: path, bytes: [UInt8](data)))
+        let size = Int(info.st_size)
+        if let tooBig = limits.sizeDiagnostic(file: path, size: size) { return .tooBig(tooBig) }
+        var bytes = [UInt8](repeating: 0, count: size)
+        var done = 0
+        while done < size {
+            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + done, size - done) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { break }
+            done += n
+        }
+        if done < size { bytes.removeLast(size - done) }
+        return .source(SourceFile(path: path, bytes: bytes))
     }
 
     // MARK: One file

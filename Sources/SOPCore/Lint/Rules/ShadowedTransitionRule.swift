@@ -1,4 +1,3 @@
-import Foundation
 import SOPDiagnostics
 
 /// Transitions are tried in document order, so one that follows an unguarded transition with the
@@ -17,12 +16,17 @@ struct ShadowedTransitionRule: SOPRule {
                                 help: "move it above, or give transition \(earlier + 1) a 'when' guard")
                     continue
                 }
-                let guardText = transition.when?.text.trimmingCharacters(in: .whitespaces)
-                if guardText == nil || guardText == "true" || guardText == "${{ true }}" {
+                if transition.when == nil || Self.isLiteralTrue(transition.when!.text) {
                     unguarded[trigger.key] = i
                 }
             }
         }
+    }
+
+    /// `true` or `${{ true }}`, spaces aside: a guard that always holds.
+    static func isLiteralTrue(_ text: String) -> Bool {
+        let compact = text.utf8.filter { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A }
+        return compact.elementsEqual("true".utf8) || compact.elementsEqual("${{true}}".utf8)
     }
 
     static func trigger(_ t: TransitionDefinition) -> (key: String, description: String) {
