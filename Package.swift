@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layers, bottom up; a module imports only those below it:
-// SOPJSON → SOPDiagnostics → CLibYAML/SOPYAML, SOPExpression → SOPCore → sop
+// SOPJSON → SOPDiagnostics → CLibYAML/SOPYAML, SOPExpression → SOPCore → SOPStore → sop
 // (SOPExpression knows nothing of YAML; SOPYAML nothing of expressions.)
 let package = Package(
     name: "sopkit",
@@ -13,6 +13,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -24,11 +26,16 @@ let package = Package(
         .target(name: "SOPDiagnostics", dependencies: ["SOPJSON"]),
         .target(name: "SOPExpression", dependencies: ["SOPDiagnostics"]),
         .target(name: "SOPYAML", dependencies: ["CLibYAML", "SOPDiagnostics"]),
-        .target(name: "SOPCore", dependencies: ["SOPYAML", "SOPExpression", "SOPDiagnostics", "SOPJSON"]),
+        .target(
+            name: "SOPCore",
+            dependencies: ["SOPYAML", "SOPExpression", "SOPDiagnostics", "SOPJSON", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(name: "SOPStore", dependencies: ["SOPCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(
             name: "sop",
             dependencies: [
                 "SOPCore",
+                "SOPStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -8,7 +8,8 @@ struct SOPCommand: ParsableCommand {
         commandName: "sop",
         abstract: "Lint, test and run customer-service procedures written as YAML state machines.",
         version: "0.1.0",
-        subcommands: [LintCommand.self]
+        subcommands: [LintCommand.self, StartCommand.self, StatusCommand.self, StepCommandLine.self, UpdateCommand.self,
+                      TickCommand.self, LogCommand.self, VerifyCommand.self, RunsCommand.self]
     )
 
     /// CLI.md wants exit code 2 for bad usage; ArgumentParser's default is 64 (EX_USAGE).

@@ -1,0 +1,177 @@
+import Foundation
+import SOPDiagnostics
+import SOPExpression
+import SOPJSON
+import SOPYAML
+
+/// A `${{ }}` template ready to render.
+struct CompiledTemplate: Sendable {
+    enum Piece: Sendable {
+        case text(String)
+        case expression(CompiledExpression)
+    }
+
+    let pieces: [Piece]
+
+    init(_ node: YAMLNode) {
+        let text = node.scalar?.text ?? ""
+        guard Template.containsTemplate(text), case .success(let t) = Template.parse(text) else {
+            pieces = [.text(text)]
+            return
+        }
+        pieces = t.parts.map { part in
+            switch part {
+            case .text(let s): return .text(s)
+            case .expression(let e): return .expression(Evaluator.compile(e))
+            }
+        }
+    }
+
+    func render(_ c: EvaluationContext) throws(EvaluationError) -> String {
+        var out = ""
+        for piece in pieces {
+            switch piece {
+            case .text(let s): out += s
+            case .expression(let e): out += try e.evaluate(c).description
+            }
+        }
+        return out
+    }
+}
+
+/// A `set` value: a literal, a single expression (keeps its type) or a text template.
+enum CompiledValue: Sendable {
+    case literal(JSONValue)
+    case expression(CompiledExpression)
+    case template(CompiledTemplate)
+}
+
+/// An action ready to run.
+enum CompiledAction: Sendable {
+    case set([(path: String, value: CompiledValue)])
+    case notify(to: String, template: CompiledTemplate)
+    case assign(role: String?, queue: CompiledTemplate?)
+    case tag([CompiledTemplate])
+    case start(sop: String)
+}
+
+/// A transition ready to take: guard and timer compiled.
+struct CompiledTransition: Sendable {
+    let definition: TransitionDefinition
+    let condition: CompiledExpression?
+    /// A fixed timer in milliseconds, or one computed when the state is entered.
+    let timer: Timer?
+    let actions: [CompiledAction]
+
+    enum Timer: Sendable {
+        case fixed(Int64)
+        case computed(CompiledExpression)
+    }
+}
+
+/// A state ready to run.
+struct CompiledState: Sendable {
+    let definition: StateDefinition
+    let enter: [CompiledAction]
+    let transitions: [CompiledTransition]
+}
+
+/// An SOP that lints without errors, compiled for the interpreter: its guards, timers, actions
+/// and templates are parsed once. `digest` pins the exact source a run was started with.
+public final class CompiledSOP: Sendable {
+    public let definition: SOPDefinition
+    /// `sha256:` and the hex SHA-256 of the source bytes.
+    public let digest: String
+    public let source: String
+    let states: [CompiledState]
+    let stateIndex: [String: Int]
+
+    public var id: String { definition.id.value }
+    public var version: Int { definition.version }
+
+    /// Why an SOP cannot be run: its lint errors.
+    public struct CompileError: Error, CustomStringConvertible, Sendable {
+        public let diagnostics: [Diagnostic]
+        public var description: String {
+            let renderer = HumanRenderer()
+            return diagnostics.prefix(20).map { renderer.render($0) }.joined()
+        }
+    }
+
+    /// Compiles an SOP source; refuses one with lint errors (references to other SOPs are not
+    /// checked here: the caller resolves them when it starts child runs).
+    public static func compile(_ source: SourceFile, schema: TicketSchema?, lint: Bool = true) throws(CompileError) -> CompiledSOP {
+        // A source pinned by a run was linted when the run started; it is not judged again by
+        // today's rules or schema.
+        let errors = lint ? Linter(ticketSchema: schema).lint(source).diagnostics.filter { $0.severity == .error } : []
+        guard errors.isEmpty, let definition = SOPLoader.load(source).definition else {
+            throw CompileError(diagnostics: errors.isEmpty
+                ? [Diagnostic(file: source.path, span: .fileStart, rule: .yamlSyntax, message: "the SOP cannot be loaded")] : errors)
+        }
+        return CompiledSOP(definition: definition, source: source)
+    }
+
+    private init(definition: SOPDefinition, source: SourceFile) {
+        self.definition = definition
+        self.source = String(decoding: source.bytes, as: UTF8.self)
+        self.digest = Digest.sha256(source.bytes)
+        func compileActions(_ actions: [Action]) -> [CompiledAction] {
+            actions.map { action in
+                switch action {
+                case .set(let assignments):
+                    return .set(assignments.map { a in
+                        let value: CompiledValue
+                        if let text = a.value.stringValue, Template.containsTemplate(text), case .success(let t) = Template.parse(text) {
+                            value = t.singleExpression.map { .expression(Evaluator.compile($0)) } ?? .template(CompiledTemplate(a.value))
+                        } else {
+                            value = .literal(ValueJSON.json(a.value))
+                        }
+                        return (a.path.value, value)
+                    })
+                case .notify(let to, let template):
+                    let target: String
+                    switch to.value {
+                    case .customer: target = "customer"
+                    case .team(let t): target = "team:" + t
+                    case .role(let r): target = "role:" + r
+                    }
+                    return .notify(to: target, template: CompiledTemplate(template))
+                case .assign(let role, let queue):
+                    return .assign(role: role?.value, queue: queue.map(CompiledTemplate.init))
+                case .tag(let tags):
+                    return .tag(tags.map(CompiledTemplate.init))
+                case .start(let sop):
+                    return .start(sop: sop.value)
+                }
+            }
+        }
+        func expression(_ text: ExpressionText) -> Expr? {
+            if Template.containsTemplate(text.text), case .success(let t) = Template.parse(text.text) { return t.singleExpression }
+            if case .success(let e) = ExpressionParser.parse(text.text) { return e }
+            return nil
+        }
+        states = definition.states.map { state in
+            CompiledState(
+                definition: state, enter: compileActions(state.enter),
+                transitions: state.transitions.map { t in
+                    var timer: CompiledTransition.Timer?
+                    if let after = t.after {
+                        if let ms = DurationFormat.parse(after.text) {
+                            timer = .fixed(ms)
+                        } else if let e = expression(after) {
+                            timer = .computed(Evaluator.compile(e))
+                        }
+                    }
+                    return CompiledTransition(definition: t, condition: t.when.flatMap(expression).map(Evaluator.compile),
+                                              timer: timer, actions: compileActions(t.actions))
+                })
+        }
+        var index: [String: Int] = [:]
+        for (i, s) in definition.states.enumerated() { index[s.id.value] = i }
+        stateIndex = index
+    }
+
+    func state(_ id: String) -> CompiledState? {
+        stateIndex[id].map { states[$0] }
+    }
+}

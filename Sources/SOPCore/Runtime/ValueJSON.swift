@@ -1,0 +1,88 @@
+import Foundation
+import SOPExpression
+import SOPJSON
+import SOPYAML
+
+/// Conversions between run-time values, JSON (how runs are stored and printed) and YAML literals.
+public enum ValueJSON {
+    /// A value as JSON: dates as `YYYY-MM-DD`, datetimes as RFC 3339, durations as literals.
+    public static func json(_ v: Value) -> JSONValue {
+        switch v {
+        case .null: return .null
+        case .boolean(let b): return .bool(b)
+        case .integer(let i): return .int(i)
+        case .number(let d): return .number(d)
+        case .string(let s): return .string(s)
+        case .date, .datetime, .duration: return .string(v.description)
+        case .list(let items): return .array(items.map(json))
+        case .object(let fields): return .object(fields.sorted { $0.key < $1.key }.map { ($0.key, json($0.value)) })
+        }
+    }
+
+    /// JSON read back as a value of a declared type (nil type: as JSON says).
+    public static func value(_ j: JSONValue, as type: ValueType?) -> Value {
+        switch (type, j) {
+        case (_, .null): return .null
+        case (.date?, .string(let s)): return CivilTime.parseDate(s).map(Value.date) ?? .string(s)
+        case (.datetime?, .string(let s)): return CivilTime.parseDateTime(s).map(Value.datetime) ?? .string(s)
+        case (.duration?, .string(let s)): return DurationFormat.parse(s).map(Value.duration) ?? .string(s)
+        case (.number?, .int(let i)): return .number(Decimal(i))
+        default: return TicketSchema.untypedValue(j)
+        }
+    }
+
+    /// A YAML literal as JSON.
+    public static func json(_ node: YAMLNode) -> JSONValue {
+        switch node.kind {
+        case .scalar(let s):
+            switch s.resolved {
+            case .null: return .null
+            case .bool(let b): return .bool(b)
+            case .int(let i): return .int(i)
+            case .float(let d): return d.isFinite ? .number(Decimal(string: s.text) ?? Decimal(d)) : .string(s.text)
+            case .string(let t): return .string(t)
+            }
+        case .sequence(let items): return .array(items.map(json))
+        case .mapping(let pairs): return .object(pairs.map { ($0.key.scalar?.text ?? "", json($0.value)) })
+        }
+    }
+}
+
+extension JSONValue {
+    /// RFC 7386 JSON merge patch.
+    public func merged(with patch: JSONValue) -> JSONValue {
+        guard case .object(let patchMembers) = patch else { return patch }
+        var members: [(String, JSONValue)] = []
+        if case .object(let mine) = self { members = mine }
+        for (key, value) in patchMembers {
+            let index = members.firstIndex { $0.0 == key }
+            if value == .null {
+                if let index { members.remove(at: index) }
+            } else if let index {
+                members[index].1 = members[index].1.merged(with: value)
+            } else {
+                members.append((key, JSONValue.null.merged(with: value)))
+            }
+        }
+        return .object(members)
+    }
+
+    /// The value at a path of object keys, nil when absent.
+    public func value(at path: ArraySlice<String>) -> JSONValue? {
+        guard let first = path.first else { return self }
+        return self[first]?.value(at: path.dropFirst())
+    }
+
+    /// A copy with the value at a path of object keys replaced (objects are created as needed).
+    public func setting(_ path: ArraySlice<String>, to newValue: JSONValue) -> JSONValue {
+        guard let first = path.first else { return newValue }
+        var members: [(String, JSONValue)] = []
+        if case .object(let mine) = self { members = mine }
+        if let index = members.firstIndex(where: { $0.0 == first }) {
+            members[index].1 = members[index].1.setting(path.dropFirst(), to: newValue)
+        } else {
+            members.append((first, JSONValue.null.setting(path.dropFirst(), to: newValue)))
+        }
+        return .object(members)
+    }
+}

@@ -1,0 +1,330 @@
+import Foundation
+import SOPCore
+import SOPDiagnostics
+import SOPExpression
+import SOPJSON
+
+/// Why a run command could not be carried out.
+public enum RunError: Error, CustomStringConvertible {
+    /// The step was refused (exit 1); nothing changed.
+    case rejected(StepRejection)
+    /// No run has this id (exit 2).
+    case unknownRun(String)
+    /// No SOP has this id in the SOP folder (exit 2).
+    case unknownSOP(String, [String])
+    /// The SOP has lint errors and cannot run (exit 2).
+    case invalidSOP(CompiledSOP.CompileError)
+    /// A run with this id exists for another SOP or ticket (exit 1).
+    case idTaken(String)
+    /// The store failed (exit 2).
+    case store(String)
+
+    public var description: String {
+        switch self {
+        case .rejected(let r): return "rejected: " + r.description
+        case .unknownRun(let id): return "no run has the id '\(id)'"
+        case .unknownSOP(let id, let known):
+            return "no SOP '\(id)' in the SOP folder" + (Suggestions.didYouMean(id, in: known).map { "; \($0)" } ?? "")
+        case .invalidSOP(let e): return "the SOP has lint errors and cannot run:\n" + e.description
+        case .idTaken(let id): return "a run with the id '\(id)' already exists for another SOP or ticket"
+        case .store(let message): return message
+        }
+    }
+}
+
+/// The result of a step command.
+public struct StepResult {
+    public var run: RunState
+    public var engine: Engine
+    /// True when a repeated `--request-id` made this a no-op.
+    public var duplicate: Bool
+}
+
+/// What `sop verify` found for one run.
+public struct Verification: Sendable {
+    public var run: String
+    public var records: Int
+    /// nil when the chain and the replay agree; else the first bad record and why.
+    public var failure: (seq: Int, reason: String)?
+}
+
+/// Runs SOPs against tickets: loads and pins SOPs, asks the engine to decide steps, and applies
+/// each decision to the store in one transaction, with the child runs and parent notifications
+/// it causes.
+public final class RunService {
+    public let store: SQLiteRunStore
+    public let sopsFolder: String
+    public let schema: TicketSchema?
+    private var pinned: [String: CompiledSOP] = [:]
+
+    public init(store: SQLiteRunStore, sopsFolder: String, schema: TicketSchema?) {
+        self.store = store
+        self.sopsFolder = sopsFolder
+        self.schema = schema
+    }
+
+    // MARK: SOPs
+
+    /// The SOP with this id as its file is now: `NAME.sop.yaml` first, else any file declaring it.
+    public func currentSOP(_ id: String) throws -> CompiledSOP {
+        let files = (try? Linter.files(in: [sopsFolder]).filter { $0.hasSuffix(".sop.yaml") || $0.hasSuffix(".sop.yml") }) ?? []
+        var candidates = files.filter { ($0 as NSString).lastPathComponent == "\(id).sop.yaml" }
+        candidates += files.filter { !candidates.contains($0) }
+        var known: [String] = []
+        for path in candidates {
+            guard let data = FileManager.default.contents(atPath: path) else { continue }
+            let source = SourceFile(path: path, bytes: [UInt8](data))
+            guard let definition = SOPLoader.load(source).definition else { continue }
+            known.append(definition.id.value)
+            guard definition.id.value == id else { continue }
+            do {
+                let compiled = try CompiledSOP.compile(source, schema: schema)
+                pinned[compiled.digest] = compiled
+                return compiled
+            } catch {
+                throw RunError.invalidSOP(error)
+            }
+        }
+        throw RunError.unknownSOP(id, known)
+    }
+
+    func pinnedSOP(_ digest: String, _ tx: StoreTransaction) throws -> CompiledSOP {
+        if let sop = pinned[digest] { return sop }
+        guard let text = try tx.source(digest: digest) else { throw RunError.store("the SOP source \(digest) is missing from the store") }
+        do {
+            let sop = try CompiledSOP.compile(SourceFile(path: "pinned \(digest)", text: text), schema: schema, lint: false)
+            pinned[digest] = sop
+            return sop
+        } catch {
+            throw RunError.invalidSOP(error)
+        }
+    }
+
+    func engine(_ sop: CompiledSOP) -> Engine { Engine(sop: sop, schema: schema) }
+
+    public func engine(for run: RunState) throws -> Engine {
+        try store.read { tx in engine(try pinnedSOP(run.sopDigest, tx)) }
+    }
+
+    // MARK: Commands
+
+    /// Starts a run (idempotent for the same id, SOP and ticket).
+    public func start(sop id: String, ticket: JSONValue, runID: String?, actor: Actor, now: Int64) throws -> RunState {
+        let sop = try currentSOP(id)
+        return try write { tx in try self.start(sop, ticket: ticket, runID: runID, actor: actor, now: now, parent: nil, tx) }
+    }
+
+    /// Starts one run per ticket; a ticket that fails its schema starts nothing and is reported.
+    public func startBulk(sop id: String, tickets: [(line: Int, ticket: JSONValue)], actor: Actor, now: Int64,
+                          batch: Int = 1000) throws -> (started: [String], failed: [(line: Int, reason: String)]) {
+        let sop = try currentSOP(id)
+        var started: [String] = []
+        var failed: [(Int, String)] = []
+        var index = 0
+        while index < tickets.count {
+            let slice = tickets[index..<min(index + batch, tickets.count)]
+            try write { tx in
+                for (line, ticket) in slice {
+                    do {
+                        let run = try self.start(sop, ticket: ticket, runID: nil, actor: actor, now: now, parent: nil, tx)
+                        started.append(run.id)
+                    } catch RunError.rejected(let r) {
+                        failed.append((line, r.description))
+                    }
+                }
+            }
+            index += batch
+        }
+        return (started, failed)
+    }
+
+    /// Steps a run. A repeated request id applies once.
+    public func step(_ runID: String, _ command: StepCommand, actor: Actor, now: Int64, requestID: String? = nil) throws -> StepResult {
+        try write { tx in
+            guard let stored = try tx.run(runID) else { throw RunError.unknownRun(runID) }
+            let engine = self.engine(try self.pinnedSOP(stored.sopDigest, tx))
+            guard let run = RunState(json: stored.json, sop: engine.sop, schema: self.schema) else {
+                throw RunError.store("run \(runID) cannot be read from the store")
+            }
+            if let requestID, try !tx.claimRequest(run: runID, requestID: requestID) {
+                return StepResult(run: run, engine: engine, duplicate: true)
+            }
+            let decision: StepDecision
+            decision = try Self.rejecting { () throws(StepRejection) -> StepDecision in try engine.apply(command, to: run, actor: actor, now: now) }
+            let saved = try self.persist(decision, engine: engine, previousVersion: run.version, tx)
+            try self.carryOut(decision.effects, from: saved, now: now, tx)
+            let final = try tx.run(runID).flatMap { RunState(json: $0.json, sop: engine.sop, schema: self.schema) } ?? saved
+            return StepResult(run: final, engine: engine, duplicate: false)
+        }
+    }
+
+    /// Takes the due timers of every waiting run, in batches of `batch` runs per transaction.
+    /// Returns the runs stepped and the transitions taken.
+    public func tick(now: Int64, batch: Int = 500) throws -> (runs: Int, transitions: Int) {
+        var runs = 0, transitions = 0
+        var skipped = Set<String>()
+        while true {
+            let (done, moved, failures) = try write { tx -> (Int, Int, [String]) in
+                var done = 0, moved = 0
+                var failures: [String] = []
+                for id in try tx.dueRuns(at: now, limit: batch + skipped.count) where !skipped.contains(id) {
+                    guard let stored = try tx.run(id) else { continue }
+                    let engine = self.engine(try self.pinnedSOP(stored.sopDigest, tx))
+                    guard let run = RunState(json: stored.json, sop: engine.sop, schema: self.schema) else { continue }
+                    do {
+                        let decision = try engine.apply(.tick, to: run, actor: .system, now: now)
+                        let saved = try self.persist(decision, engine: engine, previousVersion: run.version, tx, force: true)
+                        try self.carryOut(decision.effects, from: saved, now: now, tx)
+                        moved += decision.records.count
+                    } catch {
+                        failures.append(id)  // a guard that fails at run time: leave the run for its agent
+                    }
+                    done += 1
+                    if done >= batch { break }
+                }
+                return (done, moved, failures)
+            }
+            runs += done
+            transitions += moved
+            skipped.formUnion(failures)
+            if done == 0 { break }
+        }
+        return (runs, transitions)
+    }
+
+    // MARK: Reading
+
+    public func run(_ id: String) throws -> (RunState, Engine) {
+        try store.read { tx in
+            guard let stored = try tx.run(id) else { throw RunError.unknownRun(id) }
+            let engine = self.engine(try self.pinnedSOP(stored.sopDigest, tx))
+            guard let run = RunState(json: stored.json, sop: engine.sop, schema: self.schema) else {
+                throw RunError.store("run \(id) cannot be read from the store")
+            }
+            return (run, engine)
+        }
+    }
+
+    public func journal(_ id: String) throws -> [String] {
+        try store.read { tx in
+            guard try tx.run(id) != nil else { throw RunError.unknownRun(id) }
+            return try tx.journal(id)
+        }
+    }
+
+    public func summaries(sop: String?, state: String?, waiting: Bool) throws -> [RunSummary] {
+        try store.read { tx in try tx.summaries(sop: sop, state: state, waiting: waiting) }
+    }
+
+    // MARK: Verification
+
+    /// Checks the hash chain of each run's journal and replays it against the pinned SOP source.
+    public func verify(_ id: String?) throws -> [Verification] {
+        try store.read { tx in
+            let ids = try id.map { [$0] } ?? tx.runIDs()
+            return try ids.map { id in
+                guard let stored = try tx.run(id) else { throw RunError.unknownRun(id) }
+                let lines = try tx.journal(id)
+                return try Replay(service: self, tx: tx, stored: stored, runID: id, lines: lines).verify()
+            }
+        }
+    }
+
+    // MARK: Applying decisions
+
+    func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
+        do {
+            return try store.transaction(body)
+        } catch let error as RunError {
+            throw error
+        } catch {
+            throw RunError.store("the run store failed: \(error)")
+        }
+    }
+
+    func start(_ sop: CompiledSOP, ticket: JSONValue, runID: String?, actor: Actor, now: Int64, parent: String?,
+               _ tx: StoreTransaction) throws -> RunState {
+        let id = runID ?? Self.newRunID()
+        if let existing = try tx.run(id) {
+            guard existing.sop == sop.id, existing.initialTicket.canonical() == ticket.canonical(),
+                  let run = RunState(json: existing.json, sop: try pinnedSOP(existing.sopDigest, tx), schema: schema) else {
+                throw RunError.idTaken(id)
+            }
+            return run
+        }
+        try tx.pinSource(digest: sop.digest, sop: sop.id, version: sop.version, text: sop.source)
+        let engine = self.engine(sop)
+        let decision: StepDecision
+        decision = try Self.rejecting { () throws(StepRejection) -> StepDecision in try engine.start(id: id, ticket: ticket, actor: actor, now: now, parent: parent) }
+        var run = decision.run
+        let records = Self.seal(decision.records, after: nil)
+        run.lastHash = records.last?.hash
+        try tx.insertRun(run, initialTicket: ticket, nextDue: engine.pendingTimers(run).map(\.due).min())
+        try tx.appendJournal(records)
+        try carryOut(decision.effects, from: run, now: now, tx)
+        return try tx.run(id).flatMap { RunState(json: $0.json, sop: sop, schema: schema) } ?? run
+    }
+
+    @discardableResult
+    func persist(_ decision: StepDecision, engine: Engine, previousVersion: Int, _ tx: StoreTransaction, force: Bool = false) throws -> RunState {
+        var run = decision.run
+        guard decision.changed else {
+            if force { _ = try tx.updateRun(run, expectedVersion: previousVersion, nextDue: engine.pendingTimers(run).map(\.due).min()) }
+            return run
+        }
+        let records = Self.seal(decision.records, after: run.lastHash)
+        run.lastHash = records.last?.hash
+        guard try tx.updateRun(run, expectedVersion: previousVersion, nextDue: run.isEnded ? nil : engine.pendingTimers(run).map(\.due).min()) else {
+            throw RunError.rejected(StepRejection("run \(run.id) was changed by another step at the same time; try again"))
+        }
+        try tx.appendJournal(records)
+        return run
+    }
+
+    static func seal(_ records: [JournalRecord], after prev: String?) -> [JournalRecord] {
+        var out: [JournalRecord] = []
+        var last = prev
+        for var r in records {
+            r.seal(after: last)
+            last = r.hash
+            out.append(r)
+        }
+        return out
+    }
+
+    /// Carries out a step's effects in the same transaction: child runs, independent runs, and
+    /// telling a parent its child has ended.
+    func carryOut(_ effects: [StepEffect], from run: RunState, now: Int64, _ tx: StoreTransaction) throws {
+        for effect in effects {
+            switch effect {
+            case .startChild(let sopID, let childID):
+                let child = try currentSOP(sopID)
+                _ = try start(child, ticket: run.ticket, runID: childID, actor: .system, now: now, parent: run.id, tx)
+            case .startRun(let sopID):
+                let other = try currentSOP(sopID)
+                _ = try start(other, ticket: run.ticket, runID: nil, actor: .system, now: now, parent: nil, tx)
+            case .childEnded(let parentID, let outcome):
+                guard let stored = try tx.run(parentID) else { continue }
+                let engine = self.engine(try pinnedSOP(stored.sopDigest, tx))
+                guard let parent = RunState(json: stored.json, sop: engine.sop, schema: schema), parent.child == run.id else { continue }
+                let decision: StepDecision
+                decision = try Self.rejecting { () throws(StepRejection) -> StepDecision in try engine.apply(.childEnded(outcome: outcome, ticket: run.ticket), to: parent, actor: .system, now: now) }
+                let saved = try persist(decision, engine: engine, previousVersion: parent.version, tx)
+                try carryOut(decision.effects, from: saved, now: now, tx)
+            }
+        }
+    }
+
+    /// Runs an engine call, turning its rejection into `RunError.rejected`.
+    static func rejecting(_ body: () throws(StepRejection) -> StepDecision) throws(RunError) -> StepDecision {
+        do {
+            return try body()
+        } catch {
+            throw .rejected(error)
+        }
+    }
+
+    static func newRunID() -> String {
+        "r-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
+    }
+}

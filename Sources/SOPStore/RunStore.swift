@@ -1,0 +1,173 @@
+import Foundation
+import GRDB
+import SOPCore
+import SOPJSON
+
+/// A stored run: its state as JSON plus the columns the store queries by.
+public struct StoredRun: Sendable {
+    public var json: JSONValue
+    public var sopDigest: String
+    public var initialTicket: JSONValue
+    public var sop: String
+}
+
+/// A run as `sop runs` lists it.
+public struct RunSummary: Sendable {
+    public var run: String
+    public var sop: String
+    public var state: String
+    public var status: String
+    public var outcome: String?
+    public var updatedAt: Int64
+}
+
+/// Where runs, their journals and the pinned SOP sources live. One SQLite file (WAL,
+/// `synchronous=FULL`); every step is one IMMEDIATE transaction, so concurrent processes
+/// serialise on the write lock and never lose an update.
+public final class SQLiteRunStore: @unchecked Sendable {
+    let queue: DatabaseQueue
+    public let path: String
+
+    public struct StoreError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public init(path: String) throws {
+        self.path = path
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        var config = Configuration()
+        config.busyMode = .timeout(30)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            queue = try DatabaseQueue(path: path, configuration: config)
+            try queue.writeWithoutTransaction { db in
+                _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+            }
+            try Self.migrator.migrate(queue)
+        } catch {
+            throw StoreError(description: "the run store at \(path) cannot be opened: \(error)")
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE runs (
+                  id TEXT PRIMARY KEY, sop TEXT NOT NULL, state TEXT NOT NULL, status TEXT NOT NULL, outcome TEXT,
+                  version INTEGER NOT NULL, updated_at INTEGER NOT NULL, next_due INTEGER, parent TEXT,
+                  sop_digest TEXT NOT NULL, initial_ticket TEXT NOT NULL, data TEXT NOT NULL);
+                CREATE INDEX runs_due ON runs(next_due) WHERE status = 'waiting';
+                CREATE INDEX runs_sop ON runs(sop);
+                CREATE TABLE journal (
+                  run TEXT NOT NULL, seq INTEGER NOT NULL, hash TEXT NOT NULL, record TEXT NOT NULL,
+                  PRIMARY KEY (run, seq)) WITHOUT ROWID;
+                CREATE TABLE sources (digest TEXT PRIMARY KEY, sop TEXT NOT NULL, version INTEGER NOT NULL, text TEXT NOT NULL);
+                CREATE TABLE requests (run TEXT NOT NULL, request_id TEXT NOT NULL, PRIMARY KEY (run, request_id)) WITHOUT ROWID;
+                """)
+        }
+        return m
+    }
+
+    /// Runs `body` in one IMMEDIATE transaction: all of it is kept, or none.
+    public func transaction<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
+        var result: T?
+        try queue.writeWithoutTransaction { db in
+            try db.inTransaction(.immediate) {
+                result = try body(StoreTransaction(db: db))
+                return .commit
+            }
+        }
+        return result!
+    }
+
+    /// Runs `body` in a read transaction.
+    public func read<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
+        try queue.read { db in try body(StoreTransaction(db: db)) }
+    }
+}
+
+/// The store's operations inside one transaction.
+public struct StoreTransaction {
+    let db: Database
+
+    public func run(_ id: String) throws -> StoredRun? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT data, sop_digest, initial_ticket, sop FROM runs WHERE id = ?", arguments: [id]) else {
+            return nil
+        }
+        let data: String = row["data"]
+        let initial: String = row["initial_ticket"]
+        return StoredRun(json: try JSONParser.parse(data), sopDigest: row["sop_digest"], initialTicket: try JSONParser.parse(initial),
+                         sop: row["sop"])
+    }
+
+    public func insertRun(_ run: RunState, initialTicket: JSONValue, nextDue: Int64?) throws {
+        try db.execute(sql: """
+            INSERT INTO runs (id, sop, state, status, outcome, version, updated_at, next_due, parent, sop_digest, initial_ticket, data)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [run.id, run.sop, run.state, run.status.rawValue, run.outcome, run.version, run.updatedAt, nextDue,
+                             run.parent, run.sopDigest, initialTicket.render(), run.json().render()])
+    }
+
+    /// Saves a run if it is still at `expectedVersion` (optimistic versioning); false when another
+    /// step got there first.
+    public func updateRun(_ run: RunState, expectedVersion: Int, nextDue: Int64?) throws -> Bool {
+        try db.execute(sql: """
+            UPDATE runs SET state = ?, status = ?, outcome = ?, version = ?, updated_at = ?, next_due = ?, data = ?
+            WHERE id = ? AND version = ?
+            """, arguments: [run.state, run.status.rawValue, run.outcome, run.version, run.updatedAt, nextDue, run.json().render(),
+                             run.id, expectedVersion])
+        return db.changesCount == 1
+    }
+
+    public func appendJournal(_ records: [JournalRecord]) throws {
+        for r in records {
+            try db.execute(sql: "INSERT INTO journal (run, seq, hash, record) VALUES (?, ?, ?, ?)",
+                           arguments: [r.run, r.seq, r.hash ?? "", r.json().render()])
+        }
+    }
+
+    public func journal(_ run: String) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT record FROM journal WHERE run = ? ORDER BY seq", arguments: [run])
+    }
+
+    public func pinSource(digest: String, sop: String, version: Int, text: String) throws {
+        try db.execute(sql: "INSERT OR IGNORE INTO sources (digest, sop, version, text) VALUES (?, ?, ?, ?)",
+                       arguments: [digest, sop, version, text])
+    }
+
+    public func source(digest: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT text FROM sources WHERE digest = ?", arguments: [digest])
+    }
+
+    /// Records a request id; false when it was seen before for this run.
+    public func claimRequest(run: String, requestID: String) throws -> Bool {
+        try db.execute(sql: "INSERT OR IGNORE INTO requests (run, request_id) VALUES (?, ?)", arguments: [run, requestID])
+        return db.changesCount == 1
+    }
+
+    public func dueRuns(at now: Int64, limit: Int) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT id FROM runs WHERE status = 'waiting' AND next_due <= ? ORDER BY next_due, id LIMIT ?",
+                            arguments: [now, limit])
+    }
+
+    public func runIDs() throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT id FROM runs ORDER BY id")
+    }
+
+    public func summaries(sop: String?, state: String?, waiting: Bool) throws -> [RunSummary] {
+        var sql = "SELECT id, sop, state, status, outcome, updated_at FROM runs WHERE 1 = 1"
+        var args: [DatabaseValueConvertible?] = []
+        if let sop { sql += " AND sop = ?"; args.append(sop) }
+        if let state { sql += " AND state = ?"; args.append(state) }
+        if waiting { sql += " AND status = 'waiting'" }
+        sql += " ORDER BY id"
+        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { row in
+            RunSummary(run: row["id"], sop: row["sop"], state: row["state"], status: row["status"], outcome: row["outcome"],
+                       updatedAt: row["updated_at"])
+        }
+    }
+}

@@ -1,0 +1,278 @@
+import ArgumentParser
+import Foundation
+import SOPCore
+import SOPExpression
+import SOPJSON
+import SOPStore
+
+/// `sop start SOP --ticket FILE|- [--id RUN_ID]` or `--tickets FILE.jsonl`.
+struct StartCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "start", abstract: "Start a run of an SOP on a ticket.")
+
+    @Argument(help: "The SOP's id.") var sop: String
+    @Option(help: "The ticket: a JSON file, - for standard input, or inline JSON.") var ticket: String?
+    @Option(help: "Start one run per line of a JSON Lines file.") var tickets: String?
+    @Option(help: "The run's id (default: generated).") var id: String?
+    @Option(help: "Output format: text or json.") var format: OutputFormat = .text
+    @OptionGroup var options: RunOptions
+
+    func validate() throws {
+        guard (ticket == nil) != (tickets == nil) else { throw ValidationError("give exactly one of --ticket and --tickets") }
+        if tickets != nil && id != nil { throw ValidationError("--id goes with --ticket, not --tickets") }
+    }
+
+    func run() throws {
+        let service = try options.service()
+        if let tickets {
+            try bulk(service, tickets)
+            return
+        }
+        let json = try readJSON(ticket!, what: "ticket")
+        do {
+            let run = try service.start(sop: sop, ticket: json, runID: id, actor: options.who, now: options.time)
+            let (_, engine) = try service.run(run.id)
+            if format == .text { Output.out("started \(run.id)\n") }
+            RunView.print(run, engine, format: format, actor: options.who)
+        } catch {
+            throw runExit(error)
+        }
+    }
+
+    private func bulk(_ service: RunService, _ path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            Output.err("error: \(path): cannot be read\n")
+            throw ExitCode(2)
+        }
+        var parsed: [(Int, JSONValue)] = []
+        var bad: [(Int, String)] = []
+        for (i, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let text = line.trimmingCharacters(in: .whitespaces)
+            if text.isEmpty { continue }
+            do { parsed.append((i + 1, try JSONParser.parse(text))) } catch { bad.append((i + 1, "not valid JSON: \(error.message)")) }
+        }
+        do {
+            let result = try service.startBulk(sop: sop, tickets: parsed, actor: options.who, now: options.time)
+            bad += result.failed
+            for (line, reason) in bad.sorted(by: { $0.0 < $1.0 }) { Output.err("\(path):\(line): \(reason)\n") }
+            switch format {
+            case .json:
+                Output.out(JSONValue.object([
+                    ("started", .array(result.started.map { .string($0) })),
+                    ("failed", .array(bad.sorted { $0.0 < $1.0 }.map { .object([("line", .int($0.0)), ("reason", .string($0.1))]) })),
+                ]).render() + "\n")
+            case .text:
+                Output.out("started \(result.started.count) runs, \(bad.count) lines failed\n")
+            }
+            if !bad.isEmpty { throw ExitCode(1) }
+        } catch let code as ExitCode {
+            throw code
+        } catch {
+            throw runExit(error)
+        }
+    }
+}
+
+/// `sop status RUN`
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show where a run is and what can be done.")
+
+    @Argument(help: ArgumentHelp("The run's id.", valueName: "run")) var runID: String
+    @Option(help: "Output format: text or json.") var format: OutputFormat = .text
+    @OptionGroup var options: RunOptions
+
+    func run() throws {
+        let service = try options.service()
+        do {
+            let (state, engine) = try service.run(runID)
+            RunView.print(state, engine, format: format, actor: options.actor == nil ? nil : options.who)
+        } catch {
+            throw runExit(error)
+        }
+    }
+}
+
+/// `sop step RUN [--event E] [--input K=V ...] [--check all|N,...] [--request-id R]`
+struct StepCommandLine: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "step", abstract: "Submit inputs, confirm checklist items and/or send an event.")
+
+    @Argument(help: ArgumentHelp("The run's id.", valueName: "run")) var runID: String
+    @Option(help: "The event to send.") var event: String?
+    @Option(name: .customLong("input"), help: "An input as NAME=VALUE (repeatable).") var inputs: [String] = []
+    @Option(help: "Checklist items confirmed: all, or item numbers such as 1,2.") var check: String?
+    @Option(name: .customLong("request-id"), help: "Apply this request at most once.") var requestID: String?
+    @Option(help: "Output format: text or json.") var format: OutputFormat = .text
+    @OptionGroup var options: RunOptions
+
+    func validate() throws {
+        for input in inputs where !input.contains("=") {
+            throw ValidationError("--input must be NAME=VALUE, found '\(input)'")
+        }
+        _ = try checks()
+    }
+
+    func checks() throws -> ChecklistSelection? {
+        guard let check else { return nil }
+        if check == "all" { return .all }
+        let numbers = check.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !numbers.isEmpty, numbers.allSatisfy({ $0 != nil }) else {
+            throw ValidationError("--check must be 'all' or item numbers such as 1,2, found '\(check)'")
+        }
+        return .items(numbers.map { $0! })
+    }
+
+    func run() throws {
+        let service = try options.service()
+        let pairs = inputs.map { input -> (String, String) in
+            let i = input.firstIndex(of: "=")!
+            return (String(input[..<i]), String(input[input.index(after: i)...]))
+        }
+        do {
+            let result = try service.step(runID, .submit(inputs: pairs, event: event, checks: try checks()), actor: options.who,
+                                          now: options.time, requestID: requestID)
+            if result.duplicate && format == .text { Output.out("request \(requestID ?? "") was already applied\n") }
+            RunView.print(result.run, result.engine, format: format, actor: options.who)
+        } catch {
+            throw runExit(error)
+        }
+    }
+}
+
+/// `sop update RUN --ticket PATCH`
+struct UpdateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "update", abstract: "Apply a JSON merge patch to a run's ticket.")
+
+    @Argument(help: ArgumentHelp("The run's id.", valueName: "run")) var runID: String
+    @Option(help: "The merge patch: a JSON file, - for standard input, or inline JSON.") var ticket: String
+    @Option(help: "Output format: text or json.") var format: OutputFormat = .text
+    @OptionGroup var options: RunOptions
+
+    func run() throws {
+        let service = try options.service()
+        let patch = try readJSON(ticket, what: "ticket patch")
+        do {
+            let result = try service.step(runID, .update(patch: patch), actor: options.who, now: options.time)
+            RunView.print(result.run, result.engine, format: format, actor: options.who)
+        } catch {
+            throw runExit(error)
+        }
+    }
+}
+
+/// `sop tick`
+struct TickCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "tick", abstract: "Fire the due timers of every waiting run.")
+
+    @Option(help: "Output format: text or json.") var format: OutputFormat = .text
+    @OptionGroup var options: RunOptions
+
+    func run() throws {
+        let service = try options.service()
+        do {
+            let (runs, transitions) = try service.tick(now: options.time)
+            switch format {
+            case .json: Output.out(JSONValue.object([("runs", .int(runs)), ("transitions", .int(transitions))]).render() + "\n")
+            case .text: Output.out("\(runs) runs due, \(transitions) transitions taken\n")
+            }
+        } catch {
+            throw runExit(error)
+        }
+    }
+}
+
+/// `sop log RUN [--format text|json]`
+struct LogCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "log", abstract: "Print a run's journal.")
+
+    @Argument(help: ArgumentHelp("The run's id.", valueName: "run")) var runID: String
+    @Option(help: "Output format: text or json (JSON Lines).") var format: OutputFormat = .text
+    @OptionGroup var options: RunOptions
+
+    func run() throws {
+        let service = try options.service()
+        do {
+            let lines = try service.journal(runID)
+            switch format {
+            case .json:
+                Output.out(lines.map { $0 + "\n" }.joined())
+            case .text:
+                var out = ""
+                for line in lines {
+                    guard let r = try? JSONParser.parse(line) else { continue }
+                    func s(_ v: JSONValue?) -> String { if case .string(let x)? = v { return x } else { return v?.render() ?? "" } }
+                    let trigger = s(r["trigger"]?["kind"]) + (r["trigger"]?["event"].map { " " + s($0) } ?? "")
+                    out += "\(s(r["seq"])) \(s(r["at"])) \(s(r["actor"]?["id"])):\(s(r["actor"]?["role"])) "
+                    out += "\(r["from"] == .null ? "∅" : s(r["from"])) → \(s(r["to"])) [\(trigger)]"
+                    if case .object(let changes)? = r["changes"], !changes.isEmpty {
+                        out += " " + changes.map { "\($0.0)=\(($0.1.arrayLast ?? .null).render())" }.joined(separator: " ")
+                    }
+                    out += "\n"
+                }
+                Output.out(out)
+            }
+        } catch {
+            throw runExit(error)
+        }
+    }
+}
+
+extension JSONValue {
+    var arrayLast: JSONValue? { if case .array(let items) = self { return items.last } else { return nil } }
+}
+
+/// `sop verify [RUN]`
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "verify", abstract: "Check journals' hash chains and replay them against the pinned SOPs.")
+
+    @Argument(help: ArgumentHelp("The run's id (default: every run).", valueName: "run")) var runID: String?
+    @OptionGroup var options: RunOptions
+
+    func run() throws {
+        let service = try options.service()
+        do {
+            let results = try service.verify(runID)
+            var failed = false
+            for v in results {
+                if let failure = v.failure {
+                    failed = true
+                    Output.out("\(v.run): FAILED at record \(failure.seq): \(failure.reason)\n")
+                } else {
+                    Output.out("\(v.run): ok (\(v.records) records)\n")
+                }
+            }
+            if failed { throw ExitCode(1) }
+        } catch let code as ExitCode {
+            throw code
+        } catch {
+            throw runExit(error)
+        }
+    }
+}
+
+/// `sop runs [--state S] [--sop ID] [--waiting]`
+struct RunsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "runs", abstract: "List runs.")
+
+    @Option(help: "Only runs in this state.") var state: String?
+    @Option(help: "Only runs of this SOP.") var sop: String?
+    @Flag(help: "Only runs that have not ended.") var waiting = false
+    @Option(help: "Output format: text or json.") var format: OutputFormat = .text
+    @OptionGroup var options: RunOptions
+
+    func run() throws {
+        let service = try options.service()
+        do {
+            let runs = try service.summaries(sop: sop, state: state, waiting: waiting)
+            switch format {
+            case .json:
+                Output.out(JSONValue.array(runs.map { r in
+                    .object([("run", .string(r.run)), ("sop", .string(r.sop)), ("state", .string(r.state)), ("status", .string(r.status)),
+                             ("outcome", .optional(r.outcome)), ("updated_at", .string(CivilTime.formatDateTime(r.updatedAt)))])
+                }).render() + "\n")
+            case .text:
+                Output.out(runs.map { "\($0.run)  \($0.sop)  \($0.state)  \($0.status)\($0.outcome.map { " (\($0))" } ?? "")  \(CivilTime.formatDateTime($0.updatedAt))\n" }.joined())
+            }
+        } catch {
+            throw runExit(error)
+        }
+    }
+}

@@ -1,0 +1,176 @@
+import ArgumentParser
+import Foundation
+import SOPCore
+import SOPExpression
+import SOPJSON
+import SOPStore
+
+/// The options every run command shares (CLI.md, "Common options").
+struct RunOptions: ParsableArguments {
+    @Option(help: "Where SOP files are found.")
+    var sops: String = "sops"
+
+    @Option(name: .customLong("ticket-schema"), help: "The ticket schema (default: schemas/ticket.schema.json when it exists).")
+    var ticketSchema: String?
+
+    @Option(help: "Where runs live: a SQLite file (default .sop/runs.sqlite, or $SOP_STORE).")
+    var store: String?
+
+    @Option(help: "The current time for this command (RFC 3339).")
+    var now: String?
+
+    @Option(help: "Who acts, as ID:ROLE (default $USER:agent).")
+    var actor: String?
+
+    func validate() throws {
+        if let now, CivilTime.parseDateTime(now) == nil {
+            throw ValidationError("--now must be an RFC 3339 datetime such as 2026-11-02T09:00:00Z, found '\(now)'")
+        }
+        if let actor, actor.split(separator: ":").count != 2 {
+            throw ValidationError("--actor must be ID:ROLE, such as ana:agent, found '\(actor)'")
+        }
+    }
+
+    var time: Int64 {
+        now.flatMap(CivilTime.parseDateTime) ?? Int64(Date().timeIntervalSince1970 * 1000)
+    }
+
+    var who: Actor {
+        if let actor {
+            let parts = actor.split(separator: ":").map(String.init)
+            return Actor(id: parts[0], role: parts[1])
+        }
+        return Actor(id: ProcessInfo.processInfo.environment["USER"] ?? "agent", role: "agent")
+    }
+
+    var storePath: String {
+        store ?? ProcessInfo.processInfo.environment["SOP_STORE"] ?? ".sop/runs.sqlite"
+    }
+
+    /// Opens the store and the service; failures exit 2 with the reason.
+    func service() throws -> RunService {
+        let schema: TicketSchema?
+        do {
+            schema = try TicketSchemaOption.load(ticketSchema)
+        } catch {
+            Output.err("error: \(error)\n")
+            throw ExitCode(2)
+        }
+        if storePath.hasPrefix("postgres://") || storePath.hasPrefix("postgresql://") {
+            Output.err("error: PostgreSQL stores are not supported yet; use a SQLite file path\n")
+            throw ExitCode(2)
+        }
+        do {
+            return RunService(store: try SQLiteRunStore(path: storePath), sopsFolder: sops, schema: schema)
+        } catch {
+            Output.err("error: \(error)\n")
+            throw ExitCode(2)
+        }
+    }
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+/// Turns a run error into its message and exit code (CLI.md: 1 for a refused step or a bad
+/// ticket, 2 when the command could not do its work).
+func runExit(_ error: Error) -> ExitCode {
+    guard let error = error as? RunError else {
+        if let code = error as? ExitCode { return code }
+        Output.err("error: \(error)\n")
+        return ExitCode(2)
+    }
+    Output.err("error: \(error)\n")
+    switch error {
+    case .rejected, .idTaken: return ExitCode(1)
+    case .unknownRun, .unknownSOP, .invalidSOP, .store: return ExitCode(2)
+    }
+}
+
+/// Reads a JSON document from a file, `-` (standard input) or inline text starting with `{`.
+func readJSON(_ argument: String, what: String) throws -> JSONValue {
+    let bytes: [UInt8]
+    if argument.hasPrefix("{") {
+        bytes = Array(argument.utf8)
+    } else if argument == "-" {
+        bytes = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+    } else {
+        guard let data = FileManager.default.contents(atPath: argument) else {
+            Output.err("error: \(argument): cannot be read\n")
+            throw ExitCode(2)
+        }
+        bytes = [UInt8](data)
+    }
+    do {
+        return try JSONParser.parse(bytes)
+    } catch {
+        Output.err("error: \(argument == "-" ? "standard input" : argument):\(error.position): the \(what) is not valid JSON: \(error.message)\n")
+        throw ExitCode(2)
+    }
+}
+
+/// The `status` view of a run: CLI.md's JSON object, or text for people.
+enum RunView {
+    static func json(_ run: RunState, _ engine: Engine, actor: Actor?) -> JSONValue {
+        let state = engine.sop.definition.state(run.state)
+        let checklist: [JSONValue] = (state?.checklist ?? []).enumerated().map { i, item in
+            .object([("item", .string(item.value)), ("confirmed", .bool(run.confirmed.contains(i)))])
+        }
+        func values(_ d: [String: Value]) -> JSONValue { .object(d.sorted { $0.key < $1.key }.map { ($0.key, ValueJSON.json($0.value)) }) }
+        return .object([
+            ("run", .string(run.id)), ("sop", .string(run.sop)), ("sop_version", .int(run.sopVersion)),
+            ("state", .string(run.state)), ("status", .string(run.status.rawValue)), ("outcome", .optional(run.outcome)),
+            ("version", .int(run.version)), ("ticket", run.ticket), ("vars", values(run.vars)), ("inputs", values(run.inputs)),
+            ("inputs_needed", .array(engine.inputsNeeded(run).map { .string($0) })),
+            ("checklist", .array(run.isEnded ? [] : checklist)),
+            ("events", .array(engine.enabledEvents(run, actor: actor).map { .object([("event", .string($0.event)), ("label", .string($0.label))]) })),
+            ("timers", .array(engine.pendingTimers(run).map { .object([("to", .string($0.to)), ("due", .string(CivilTime.formatDateTime($0.due)))]) })),
+            ("outbox", .array(run.outbox)),
+            ("owner", .object([("role", .optional(run.ownerRole)), ("queue", .optional(run.ownerQueue))])),
+            ("title", .optional(state?.title)), ("instructions", .optional(state?.instructions)),
+            ("child", .optional(run.child)), ("parent", .optional(run.parent)),
+        ])
+    }
+
+    static func text(_ run: RunState, _ engine: Engine, actor: Actor?) -> String {
+        let state = engine.sop.definition.state(run.state)
+        var out = "run \(run.id) · \(engine.sop.definition.title) (\(run.sop) v\(run.sopVersion)) · step \(run.version)\n"
+        if run.isEnded {
+            out += "ended: \(run.outcome ?? "") (in state \(run.state))\n"
+            return out
+        }
+        out += "state: \(run.state) — \(state?.title ?? "")\n"
+        if let instructions = state?.instructions {
+            out += "\n" + instructions.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n") + "\n"
+        }
+        if let items = state?.checklist, !items.isEmpty {
+            out += "\nchecklist:\n"
+            for (i, item) in items.enumerated() { out += "  [\(run.confirmed.contains(i) ? "x" : " ")] \(i + 1). \(item.value)\n" }
+        }
+        let needed = engine.inputsNeeded(run)
+        if !needed.isEmpty { out += "\ninputs needed: \(needed.joined(separator: ", "))\n" }
+        let events = engine.enabledEvents(run, actor: actor)
+        if !events.isEmpty {
+            out += "\nevents:\n"
+            for e in events { out += "  \(e.event) — \(e.label)\n" }
+        }
+        let timers = engine.pendingTimers(run)
+        if !timers.isEmpty {
+            out += "\ntimers:\n"
+            for t in timers { out += "  → \(t.to) at \(CivilTime.formatDateTime(t.due))\n" }
+        }
+        if let child = run.child { out += "\nwaiting for child run \(child)\n" }
+        if run.ownerRole != nil || run.ownerQueue != nil {
+            out += "\nowner: " + [run.ownerRole.map { "role \($0)" }, run.ownerQueue.map { "queue \($0)" }].compactMap { $0 }.joined(separator: ", ") + "\n"
+        }
+        return out
+    }
+
+    static func print(_ run: RunState, _ engine: Engine, format: OutputFormat, actor: Actor?) {
+        switch format {
+        case .json: Output.out(json(run, engine, actor: actor).render() + "\n")
+        case .text: Output.out(text(run, engine, actor: actor))
+        }
+    }
+}
