@@ -130,6 +130,12 @@ public struct StoreTransaction {
         }
     }
 
+    /// Replaces one stored record's text, hash column untouched. Only tests use this, to prove
+    /// that `verify` catches a journal edited behind the store's back.
+    public func rewriteJournal(run: String, seq: Int, record: String) throws {
+        try db.execute(sql: "UPDATE journal SET record = ? WHERE run = ? AND seq = ?", arguments: [record, run, seq])
+    }
+
     public func journal(_ run: String) throws -> [String] {
         try String.fetchAll(db, sql: "SELECT record FROM journal WHERE run = ? ORDER BY seq", arguments: [run])
     }

@@ -108,15 +108,15 @@ public struct Engine: Sendable {
     /// The events the actor may send now, with their labels (in document order, once each).
     public func enabledEvents(_ run: RunState, actor: Actor?) -> [(event: String, label: String)] {
         guard !run.isEnded, let state = sop.state(run.state) else { return [] }
-        var seen = Set<String>()
-        var out: [(String, String)] = []
+        var order: [String] = []
+        var labels: [String: String] = [:]
         for t in state.transitions {
-            guard let on = t.definition.on?.value, !seen.contains(on) else { continue }
+            guard let on = t.definition.on?.value else { continue }
             if let actor, !allows(actor, t.definition, state) { continue }
-            seen.insert(on)
-            out.append((on, t.definition.label ?? on))
+            if !order.contains(on) { order.append(on) }
+            if labels[on] == nil, let label = t.definition.label { labels[on] = label }
         }
-        return out
+        return order.map { ($0, labels[$0] ?? $0) }
     }
 
     /// The timers of the current state with their due times.

@@ -1,0 +1,177 @@
+import Foundation
+import SOPCore
+import SOPJSON
+import SOPStore
+import Testing
+
+/// A temporary SOP folder and store for one test.
+struct Workspace {
+    let dir: URL
+    let service: RunService
+
+    init(_ sops: [String: String]) throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("sop-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("sops"), withIntermediateDirectories: true)
+        for (name, text) in sops {
+            try text.write(to: dir.appendingPathComponent("sops/\(name).sop.yaml"), atomically: true, encoding: .utf8)
+        }
+        service = RunService(store: try SQLiteRunStore(path: dir.appendingPathComponent("runs.sqlite").path),
+                             sopsFolder: dir.appendingPathComponent("sops").path, schema: nil)
+    }
+}
+
+let complaint = """
+    sop: complaint
+    version: 1
+    title: Complaint
+    start: listen
+    states:
+      listen:
+        title: Listen
+        transitions: [{to: escalate, on: declined}, {to: closed, on: accepted}]
+      escalate:
+        title: Escalate
+        call: escalation
+        transitions:
+          - to: closed
+            when: child.outcome == 'resolved'
+          - to: failed
+            when: child.outcome == 'unresolved'
+      closed: {title: Closed, end: closed}
+      failed: {title: Failed, end: failed}
+    """
+
+let escalation = """
+    sop: escalation
+    version: 1
+    title: Escalation
+    start: assess
+    states:
+      assess:
+        title: Assess
+        enter:
+          - set: {ticket.escalated: true}
+        transitions:
+          - to: resolved
+            on: fixed
+          - to: unresolved
+            after: 2d
+      resolved: {title: Resolved, end: resolved}
+      unresolved: {title: Unresolved, end: unresolved}
+    """
+
+struct RunServiceTests {
+    @Test func callStartsAChildAndItsOutcomeMovesTheParent() throws {
+        let w = try Workspace(["complaint": complaint, "escalation": escalation])
+        let s = w.service
+        _ = try s.start(sop: "complaint", ticket: .object([("id", .string("T-9"))]), runID: "c1", actor: ana, now: t0)
+        let parent = try s.step("c1", .submit(inputs: [], event: "declined", checks: nil), actor: ana, now: t0 + 1000).run
+        #expect(parent.state == "escalate")
+        #expect(parent.child == "c1.1")
+        let (child, _) = try s.run("c1.1")
+        #expect(child.state == "assess")
+        #expect(child.parent == "c1")
+        #expect(child.ticket["escalated"] == .bool(true))
+        // The child ends: in the same transaction, the parent sees child.outcome and moves on.
+        _ = try s.step("c1.1", .submit(inputs: [], event: "fixed", checks: nil), actor: ana, now: t0 + 2000)
+        let (after, _) = try s.run("c1")
+        #expect(after.outcome == "closed")
+        #expect(after.ticket["escalated"] == .bool(true))
+        let kinds = try s.journal("c1").map { try JSONParser.parse($0)["trigger"]?["kind"] }
+        #expect(kinds == [.string("start"), .string("event"), .string("child")])
+        #expect(try s.verify(nil).allSatisfy { $0.failure == nil })
+    }
+
+    @Test func childTimersAndTheTickReachTheParent() throws {
+        let w = try Workspace(["complaint": complaint, "escalation": escalation])
+        let s = w.service
+        _ = try s.start(sop: "complaint", ticket: .object([]), runID: "c1", actor: ana, now: t0)
+        _ = try s.step("c1", .submit(inputs: [], event: "declined", checks: nil), actor: ana, now: t0)
+        let (runs, transitions) = try s.tick(now: t0 + 3 * 86_400_000)
+        #expect(runs == 1)
+        #expect(transitions == 1)
+        #expect(try s.run("c1").0.outcome == "failed")
+        #expect(try s.verify(nil).allSatisfy { $0.failure == nil })
+    }
+
+    @Test func startIsIdempotentForTheSameSOPAndTicket() throws {
+        let w = try Workspace(["escalation": escalation])
+        let ticket = JSONValue.object([("id", .string("T-1"))])
+        let a = try w.service.start(sop: "escalation", ticket: ticket, runID: "e1", actor: ana, now: t0)
+        let b = try w.service.start(sop: "escalation", ticket: ticket, runID: "e1", actor: ana, now: t0 + 5000)
+        #expect(a.version == b.version)
+        #expect(throws: RunError.self) {
+            try w.service.start(sop: "escalation", ticket: .object([("id", .string("T-2"))]), runID: "e1", actor: ana, now: t0)
+        }
+    }
+
+    @Test func aRepeatedRequestIDAppliesOnce() throws {
+        let w = try Workspace(["complaint": complaint, "escalation": escalation])
+        _ = try w.service.start(sop: "complaint", ticket: .object([]), runID: "c1", actor: ana, now: t0)
+        let first = try w.service.step("c1", .submit(inputs: [], event: "accepted", checks: nil), actor: ana, now: t0, requestID: "req-1")
+        let second = try w.service.step("c1", .submit(inputs: [], event: "accepted", checks: nil), actor: ana, now: t0, requestID: "req-1")
+        #expect(!first.duplicate)
+        #expect(second.duplicate)
+        #expect(second.run.version == first.run.version)
+        #expect(try w.service.journal("c1").count == 2)
+    }
+
+    @Test func aRejectedStepChangesNothing() throws {
+        let w = try Workspace(["escalation": escalation])
+        _ = try w.service.start(sop: "escalation", ticket: .object([]), runID: "e1", actor: ana, now: t0)
+        #expect(throws: RunError.self) {
+            try w.service.step("e1", .submit(inputs: [], event: "nope", checks: nil), actor: ana, now: t0)
+        }
+        #expect(try w.service.run("e1").0.version == 1)
+        #expect(try w.service.journal("e1").count == 1)
+    }
+
+    @Test func unknownRunsAndSOPsAreErrors() throws {
+        let w = try Workspace(["escalation": escalation])
+        #expect { try w.service.run("nope") } throws: { if case RunError.unknownRun = $0 { return true } else { return false } }
+        #expect { try w.service.start(sop: "escalaton", ticket: .object([]), runID: nil, actor: ana, now: t0) } throws: {
+            if case RunError.unknownSOP(_, let known) = $0 { return known == ["escalation"] } else { return false }
+        }
+    }
+
+    @Test func verifyCatchesATamperedJournal() throws {
+        let w = try Workspace(["complaint": complaint, "escalation": escalation])
+        _ = try w.service.start(sop: "complaint", ticket: .object([]), runID: "c1", actor: ana, now: t0)
+        _ = try w.service.step("c1", .submit(inputs: [], event: "accepted", checks: nil), actor: ana, now: t0)
+        #expect(try w.service.verify("c1")[0].failure == nil)
+        // Rewrite history: claim a different event in record 1, keeping the old hash.
+        try w.service.store.transaction { tx in try tx.tamper(run: "c1", seq: 1, replacing: "accepted", with: "declined") }
+        let result = try w.service.verify("c1")[0]
+        #expect(result.failure?.seq == 1)
+        #expect(result.failure?.reason.contains("hash does not match") == true)
+    }
+
+    @Test func verifyReplaysAgainstThePinnedSourceAfterTheFileChanges() throws {
+        let w = try Workspace(["complaint": complaint, "escalation": escalation])
+        _ = try w.service.start(sop: "complaint", ticket: .object([]), runID: "c1", actor: ana, now: t0)
+        _ = try w.service.step("c1", .submit(inputs: [], event: "accepted", checks: nil), actor: ana, now: t0)
+        try complaint.replacingOccurrences(of: "accepted", with: "agreed")
+            .write(to: w.dir.appendingPathComponent("sops/complaint.sop.yaml"), atomically: true, encoding: .utf8)
+        let fresh = RunService(store: w.service.store, sopsFolder: w.service.sopsFolder, schema: nil)
+        #expect(try fresh.verify("c1")[0].failure == nil)
+    }
+
+    @Test func bulkStartReportsBadLinesAndStartsTheGoodOnes() throws {
+        let schema = try TicketSchema.parse(bytes: Array(#"{"type":"object","required":["id"],"properties":{"id":{"type":"string"},"escalated":{"type":"boolean"}}}"#.utf8), path: "s")
+        let w = try Workspace(["escalation": escalation])
+        let s = RunService(store: w.service.store, sopsFolder: w.service.sopsFolder, schema: schema)
+        let result = try s.startBulk(sop: "escalation", tickets: [(1, .object([("id", .string("a"))])), (2, .object([])),
+                                                                   (3, .object([("id", .string("c"))]))], actor: ana, now: t0)
+        #expect(result.started.count == 2)
+        #expect(result.failed.map(\.line) == [2])
+        #expect(result.failed[0].reason.contains("ticket.id: is required but missing"))
+    }
+}
+
+extension StoreTransaction {
+    func tamper(run: String, seq: Int, replacing old: String, with new: String) throws {
+        var lines = try journal(run)
+        lines[seq] = lines[seq].replacingOccurrences(of: old, with: new)
+        try rewriteJournal(run: run, seq: seq, record: lines[seq])
+    }
+}
