@@ -67,6 +67,18 @@ struct Replay {
             run = next
             i = produced.count
         }
+        guard produced.count == records.count else {
+            return fail(produced.count, "the journal holds records that replay does not produce")
+        }
+        // The stored run must be exactly where its journal leads: at a step boundary.
+        if let run {
+            let stored = self.stored.json
+            for key in ["state", "status", "outcome", "version", "ticket", "vars", "last_hash"] {
+                guard stored[key]?.canonical() == run.json()[key]?.canonical() else {
+                    return fail(max(0, records.count - 1), "the stored run's \(key) does not match its journal")
+                }
+            }
+        }
         return Verification(run: runID, records: records.count, failure: nil)
     }
 

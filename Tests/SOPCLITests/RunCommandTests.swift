@@ -1,0 +1,168 @@
+import Foundation
+import Testing
+
+private let counter = """
+    sop: counter
+    version: 1
+    title: Count to ten
+    vars:
+      count: {type: integer, initial: 0}
+    start: counting
+    states:
+      counting:
+        title: Counting
+        transitions:
+          - to: counting
+            on: inc
+            when: var.count < 10
+            do:
+              - set: {var.count: "${{ var.count + 1 }}"}
+          - to: done
+            on: stop
+      done:
+        title: Done
+        end: done
+
+    """
+
+/// A folder with the shipped SOPs and schemas, and a store, for the run commands.
+private func workspace(extra: [String: String] = [:]) throws -> URL {
+    let dir = try SOPBinary.temporaryDirectory(ticketSchema: false)
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    try FileManager.default.removeItem(at: dir.appendingPathComponent("schemas"))
+    try FileManager.default.copyItem(at: root.appendingPathComponent("schemas"), to: dir.appendingPathComponent("schemas"))
+    try FileManager.default.copyItem(at: root.appendingPathComponent("sops"), to: dir.appendingPathComponent("sops"))
+    for (name, text) in extra {
+        try text.write(to: dir.appendingPathComponent("sops/\(name).sop.yaml"), atomically: true, encoding: .utf8)
+    }
+    return dir
+}
+
+@Suite struct RunCommandTests {
+    @Test func startStepStatusAndLogThroughTheBinary() throws {
+        let dir = try workspace()
+        try #"{"id": "T-1", "category": "returns", "order_id": "A-17"}"#.write(to: dir.appendingPathComponent("t.json"), atomically: true, encoding: .utf8)
+        let start = try SOPBinary.run(["start", "returns", "--ticket", "t.json", "--id", "w1", "--now", "2026-11-02T09:00:00Z",
+                                       "--actor", "ana:agent", "--format", "json"], in: dir)
+        #expect(start.status == 0, "\(start.stderr)")
+        let status = try #require(try JSONSerialization.jsonObject(with: Data(start.stdout.utf8)) as? [String: Any])
+        for key in ["run", "sop", "sop_version", "state", "status", "outcome", "version", "ticket", "vars", "inputs", "inputs_needed",
+                    "checklist", "events", "timers", "outbox"] {
+            #expect(status[key] != nil, "status lacks \(key)")
+        }
+        #expect(status["state"] as? String == "verify_purchase")
+        #expect(status["inputs_needed"] as? [String] == ["order_found", "purchased_on", "amount"])
+
+        let bad = try SOPBinary.run(["step", "w1", "--input", "amount=lots", "--now", "2026-11-02T09:01:00Z", "--actor", "ana:agent"], in: dir)
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("input 'amount' expects a number such as 19.99, found 'lots'"))
+
+        let step = try SOPBinary.run(["step", "w1", "--input", "order_found=true", "--input", "purchased_on=2026-10-20",
+                                      "--input", "amount=50", "--check", "all", "--now", "2026-11-02T09:05:00Z", "--actor", "ana:agent",
+                                      "--format", "json"], in: dir)
+        #expect(step.status == 0, "\(step.stderr)")
+        #expect(step.stdout.contains(#""state":"send_label""#))
+
+        let log = try SOPBinary.run(["log", "w1", "--format", "json"], in: dir)
+        let records = log.stdout.split(separator: "\n")
+        #expect(records.count == 3)
+        #expect(records[0].hasPrefix(#"{"run":"w1","seq":0,"at":"2026-11-02T09:00:00Z","actor":{"id":"ana","role":"agent"},"sop":"returns""#))
+        #expect(records.allSatisfy { $0.contains(#""hash":"sha256:"#) })
+
+        let verify = try SOPBinary.run(["verify", "w1"], in: dir)
+        #expect(verify.status == 0)
+        #expect(verify.stdout == "w1: ok (3 records)\n")
+    }
+
+    @Test func errorsHaveTheirExitCodes() throws {
+        let dir = try workspace()
+        #expect(try SOPBinary.run(["status", "nope"], in: dir).status == 2)
+        #expect(try SOPBinary.run(["start", "nope", "--ticket", "{}"], in: dir).status == 2)
+        #expect(try SOPBinary.run(["status", "x", "--now", "yesterday"], in: dir).status == 2)
+        #expect(try SOPBinary.run(["step", "x", "--check", "first"], in: dir).status == 2)
+        let invalid = try SOPBinary.run(["start", "returns", "--ticket", #"{"priority": "whenever"}"#], in: dir)
+        #expect(invalid.status == 1)
+        #expect(invalid.stderr.contains("ticket.id: is required but missing"))
+        #expect(invalid.stderr.contains("ticket.priority:"))
+        #expect(try SOPBinary.run(["runs", "--format", "json"], in: dir).stdout == "[]\n")
+    }
+
+    @Test func tamperedJournalFailsVerify() throws {
+        let dir = try workspace(extra: ["counter": counter])
+        _ = try SOPBinary.run(["start", "counter", "--ticket", #"{"id": "T-1"}"#, "--id", "c", "--now", "2026-11-02T09:00:00Z"], in: dir)
+        _ = try SOPBinary.run(["step", "c", "--event", "inc", "--now", "2026-11-02T09:01:00Z"], in: dir)
+        // Edit the stored record with sqlite3's own tool: the hash no longer matches.
+        let edit = Process()
+        edit.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        edit.arguments = ["python3", "-c", """
+            import sqlite3; c = sqlite3.connect('.sop/runs.sqlite')
+            c.execute("UPDATE journal SET record = replace(record, '\\"var.count\\":[0,1]', '\\"var.count\\":[0,9]') WHERE seq = 1")
+            c.commit()
+            """]
+        edit.currentDirectoryURL = dir
+        try edit.run()
+        edit.waitUntilExit()
+        let verify = try SOPBinary.run(["verify"], in: dir)
+        #expect(verify.status == 1)
+        #expect(verify.stdout.contains("c: FAILED at record 1"))
+    }
+
+    /// 20 processes send the same guarded event to one run at once: every step is applied or
+    /// refused whole, the variable and the journal agree, and the journal verifies.
+    @Test func twentyConcurrentStepsLoseNothing() throws {
+        let dir = try workspace(extra: ["counter": counter])
+        _ = try SOPBinary.run(["start", "counter", "--ticket", #"{"id": "T-1"}"#, "--id", "c", "--now", "2026-11-02T09:00:00Z"], in: dir)
+        let results = ConcurrentResults()
+        DispatchQueue.concurrentPerform(iterations: 20) { i in
+            let r = try? SOPBinary.run(["step", "c", "--event", "inc", "--request-id", "req-\(i)", "--now", "2026-11-02T09:01:00Z"], in: dir, timeout: 60)
+            results.add(r?.status ?? -1)
+        }
+        let codes = results.codes
+        #expect(codes.filter { $0 == 0 }.count == 10, "\(codes)")
+        #expect(codes.filter { $0 == 1 }.count == 10, "\(codes)")
+        let status = try SOPBinary.run(["status", "c", "--format", "json"], in: dir)
+        #expect(status.stdout.contains(#""vars":{"count":10}"#))
+        #expect(status.stdout.contains(#""version":11"#))
+        let log = try SOPBinary.run(["log", "c", "--format", "json"], in: dir)
+        #expect(log.stdout.split(separator: "\n").count == 11)
+        #expect(try SOPBinary.run(["verify", "c"], in: dir).status == 0)
+    }
+
+    /// kill -9 in the middle of a bulk start: the store opens, every run is at a step boundary
+    /// (its stored state is where its journal leads) and verify passes.
+    @Test func killedMidBulkLeavesAConsistentStore() throws {
+        let dir = try workspace(extra: ["counter": counter])
+        let lines = (0..<30_000).map { #"{"id": "T-\#($0)"}"# }.joined(separator: "\n")
+        try lines.write(to: dir.appendingPathComponent("bulk.jsonl"), atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = SOPBinary.url
+        process.arguments = ["start", "counter", "--tickets", "bulk.jsonl", "--now", "2026-11-02T09:00:00Z"]
+        process.currentDirectoryURL = dir
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait until some batches are in, then kill it without warning.
+        let store = dir.appendingPathComponent(".sop/runs.sqlite-wal")
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, ((try? FileManager.default.attributesOfItem(atPath: store.path)[.size] as? Int) ?? 0) < 2_000_000 {
+            usleep(20_000)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+        let runs = try SOPBinary.run(["runs", "--format", "json"], in: dir, timeout: 60)
+        #expect(runs.status == 0)
+        let count = (try JSONSerialization.jsonObject(with: Data(runs.stdout.utf8)) as? [Any])?.count ?? -1
+        #expect(count > 0 && count < 30_000, "runs after the kill: \(count)")
+        #expect(count % 1000 == 0, "a batch was kept in part: \(count)")
+        let verify = try SOPBinary.run(["verify"], in: dir, timeout: 300)
+        #expect(verify.status == 0, "\(verify.stdout.suffix(500))")
+    }
+}
+
+private final class ConcurrentResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [Int32] = []
+    func add(_ v: Int32) { lock.lock(); values.append(v); lock.unlock() }
+    var codes: [Int32] { lock.lock(); defer { lock.unlock() }; return values }
+}
