@@ -2,6 +2,7 @@ import Foundation
 
 // sop-bench: reproducible measurements for docs/benchmarks.md.
 //   sop-bench expressions
+//   sop-bench runtime                       interpreter throughput in process
 //   sop-bench generate DIR [COUNT]          writes COUNT (default 1000) generated SOPs
 //   sop-bench lint DIR [TICKET_SCHEMA]      libyaml floor and full lint over DIR
 var arguments = Array(CommandLine.arguments.dropFirst())
@@ -9,6 +10,8 @@ let command = arguments.isEmpty ? "expressions" : arguments.removeFirst()
 switch command {
 case "expressions":
     ExpressionBenchmarks.run()
+case "runtime":
+    RuntimeBenchmarks.run()
 case "generate":
     guard let folder = arguments.first else { fatalError("usage: sop-bench generate DIR [COUNT]") }
     let count = arguments.count > 1 ? Int(arguments[1]) ?? 1000 : 1000
@@ -23,6 +26,6 @@ case "lint":
     guard let folder = arguments.first else { fatalError("usage: sop-bench lint DIR [TICKET_SCHEMA]") }
     LintBenchmarks.run(folder: folder, schemaPath: arguments.count > 1 ? arguments[1] : nil)
 default:
-    FileHandle.standardError.write(Data("sop-bench: unknown command '\(command)'; commands: expressions, generate, lint\n".utf8))
+    FileHandle.standardError.write(Data("sop-bench: unknown command '\(command)'; commands: expressions, runtime, generate, lint\n".utf8))
     exit(2)
 }

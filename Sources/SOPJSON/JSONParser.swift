@@ -89,17 +89,20 @@ public struct JSONParser {
         while true {
             skipWhitespace()
             guard peek(UInt8(ascii: "\"")) else { throw error("expected a key in double quotes") }
-            let keyPosition = position()
+            let keyIndex = index
+            let keyPosition = recordPositions ? position() : nil
             let key = try parseString()
             guard seen.insert(key).inserted else {
-                throw JSONSyntaxError(message: "key \"\(key)\" appears twice in one object", position: keyPosition)
+                index = keyIndex  // the key is on the current line: point at its start
+                throw JSONSyntaxError(message: "key \"\(key)\" appears twice in one object", position: position())
             }
             skipWhitespace()
             guard peek(UInt8(ascii: ":")) else { throw error("expected ':' after the key \"\(key)\"") }
             index += 1
             skipWhitespace()
-            let memberPointer = pointer + "/" + JSONParser.escapePointer(key)
-            if recordPositions { keyPositions[memberPointer] = keyPosition }
+            // Pointers are only built when positions are recorded: they cost a string per key.
+            let memberPointer = recordPositions ? pointer + "/" + JSONParser.escapePointer(key) : ""
+            if let keyPosition { keyPositions[memberPointer] = keyPosition }
             let value = try parseValue(pointer: memberPointer)
             members.append((key, value))
             skipWhitespace()
@@ -117,7 +120,7 @@ public struct JSONParser {
         if peek(UInt8(ascii: "]")) { index += 1; depth -= 1; return .array(items) }
         while true {
             skipWhitespace()
-            items.append(try parseValue(pointer: pointer + "/\(items.count)"))
+            items.append(try parseValue(pointer: recordPositions ? pointer + "/\(items.count)" : ""))
             skipWhitespace()
             if peek(UInt8(ascii: ",")) { index += 1; continue }
             if peek(UInt8(ascii: "]")) { index += 1; depth -= 1; return .array(items) }
@@ -136,7 +139,9 @@ public struct JSONParser {
         var runStart = index
         var out = ""
         func flush(_ end: Int) {
-            if end > runStart { out += String(decoding: bytes[runStart..<end], as: UTF8.self) }
+            if end > runStart {
+                out += bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[runStart..<end]), as: UTF8.self) }
+            }
         }
         while index < bytes.count {
             let b = bytes[index]

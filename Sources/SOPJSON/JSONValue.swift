@@ -41,7 +41,7 @@ public enum JSONValue: Sendable, Hashable {
             out += "]"
         case .object(let members):
             out += "{"
-            let sorted = members.sorted { Array($0.0.utf16).lexicographicallyPrecedes(Array($1.0.utf16)) }
+            let sorted = members.sorted { $0.0.utf16.lexicographicallyPrecedes($1.0.utf16) }
             for (i, (key, value)) in sorted.enumerated() {
                 if i > 0 { out += "," }
                 JSONValue.writeString(key, to: &out)
@@ -88,25 +88,31 @@ public enum JSONValue: Sendable, Hashable {
     }
 
     static func writeString(_ s: String, to out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+        // Most strings need no escaping: append them whole.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }) {
+            out += "\""
+            out += s
+            out += "\""
+            return
+        }
+        var bytes: [UInt8] = [0x22]
+        bytes.reserveCapacity(s.utf8.count + 8)
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        for b in s.utf8 {
+            switch b {
+            case 0x22: bytes += [0x5C, 0x22]
+            case 0x5C: bytes += [0x5C, 0x5C]
+            case 0x0A: bytes += [0x5C, UInt8(ascii: "n")]
+            case 0x0D: bytes += [0x5C, UInt8(ascii: "r")]
+            case 0x09: bytes += [0x5C, UInt8(ascii: "t")]
+            case 0x08: bytes += [0x5C, UInt8(ascii: "b")]
+            case 0x0C: bytes += [0x5C, UInt8(ascii: "f")]
+            case ..<0x20, 0x7F:
+                bytes += [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0x0F)]]
+            default: bytes.append(b)
             }
         }
-        out += "\""
+        bytes.append(0x22)
+        out += String(decoding: bytes, as: UTF8.self)
     }
 }

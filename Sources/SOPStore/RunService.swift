@@ -56,6 +56,9 @@ public final class RunService {
     public let sopsFolder: String
     public let schema: TicketSchema?
     private var pinned: [String: CompiledSOP] = [:]
+    /// Digests this service has already written to the sources table (a cache; the insert is
+    /// idempotent). Reset when a transaction fails, since the insert may have been rolled back.
+    private var pinnedInStore = Set<String>()
 
     public init(store: SQLiteRunStore, sopsFolder: String, schema: TicketSchema?) {
         self.store = store
@@ -236,8 +239,10 @@ public final class RunService {
         do {
             return try store.transaction(body)
         } catch let error as RunError {
+            pinnedInStore = []
             throw error
         } catch {
+            pinnedInStore = []
             throw RunError.store("the run store failed: \(error)")
         }
     }
@@ -252,7 +257,10 @@ public final class RunService {
             }
             return run
         }
-        try tx.pinSource(digest: sop.digest, sop: sop.id, version: sop.version, text: sop.source)
+        if !pinnedInStore.contains(sop.digest) {
+            try tx.pinSource(digest: sop.digest, sop: sop.id, version: sop.version, text: sop.source)
+            pinnedInStore.insert(sop.digest)
+        }
         let engine = self.engine(sop)
         let decision: StepDecision
         decision = try Self.rejecting { () throws(StepRejection) -> StepDecision in try engine.start(id: id, ticket: ticket, actor: actor, now: now, parent: parent) }
@@ -262,6 +270,7 @@ public final class RunService {
         try tx.insertRun(run, initialTicket: ticket, nextDue: engine.pendingTimers(run).map(\.due).min())
         try tx.appendJournal(records)
         try carryOut(decision.effects, from: run, now: now, tx)
+        if decision.effects.isEmpty { return run }
         return try tx.run(id).flatMap { RunState(json: $0.json, sop: sop, schema: schema) } ?? run
     }
 

@@ -95,7 +95,8 @@ public struct StoreTransaction {
     let db: Database
 
     public func run(_ id: String) throws -> StoredRun? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT data, sop_digest, initial_ticket, sop FROM runs WHERE id = ?", arguments: [id]) else {
+        let statement = try db.cachedStatement(sql: "SELECT data, sop_digest, initial_ticket, sop FROM runs WHERE id = ?")
+        guard let row = try Row.fetchOne(statement, arguments: [id]) else {
             return nil
         }
         let data: String = row["data"]
@@ -105,28 +106,28 @@ public struct StoreTransaction {
     }
 
     public func insertRun(_ run: RunState, initialTicket: JSONValue, nextDue: Int64?) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO runs (id, sop, state, status, outcome, version, updated_at, next_due, parent, sop_digest, initial_ticket, data)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [run.id, run.sop, run.state, run.status.rawValue, run.outcome, run.version, run.updatedAt, nextDue,
+            """).execute(arguments: [run.id, run.sop, run.state, run.status.rawValue, run.outcome, run.version, run.updatedAt, nextDue,
                              run.parent, run.sopDigest, initialTicket.render(), run.json().render()])
     }
 
     /// Saves a run if it is still at `expectedVersion` (optimistic versioning); false when another
     /// step got there first.
     public func updateRun(_ run: RunState, expectedVersion: Int, nextDue: Int64?) throws -> Bool {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE runs SET state = ?, status = ?, outcome = ?, version = ?, updated_at = ?, next_due = ?, data = ?
             WHERE id = ? AND version = ?
-            """, arguments: [run.state, run.status.rawValue, run.outcome, run.version, run.updatedAt, nextDue, run.json().render(),
+            """).execute(arguments: [run.state, run.status.rawValue, run.outcome, run.version, run.updatedAt, nextDue, run.json().render(),
                              run.id, expectedVersion])
         return db.changesCount == 1
     }
 
     public func appendJournal(_ records: [JournalRecord]) throws {
+        let statement = try db.cachedStatement(sql: "INSERT INTO journal (run, seq, hash, record) VALUES (?, ?, ?, ?)")
         for r in records {
-            try db.execute(sql: "INSERT INTO journal (run, seq, hash, record) VALUES (?, ?, ?, ?)",
-                           arguments: [r.run, r.seq, r.hash ?? "", r.json().render()])
+            try statement.execute(arguments: [r.run, r.seq, r.hash ?? "", r.json().render()])
         }
     }
 
@@ -141,8 +142,8 @@ public struct StoreTransaction {
     }
 
     public func pinSource(digest: String, sop: String, version: Int, text: String) throws {
-        try db.execute(sql: "INSERT OR IGNORE INTO sources (digest, sop, version, text) VALUES (?, ?, ?, ?)",
-                       arguments: [digest, sop, version, text])
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO sources (digest, sop, version, text) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [digest, sop, version, text])
     }
 
     public func source(digest: String) throws -> String? {

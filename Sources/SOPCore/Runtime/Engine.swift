@@ -249,8 +249,8 @@ struct Step {
 
         if let event {
             let candidates = state.transitions.filter { $0.definition.on?.value == event }
-            let enabled = engine.enabledEvents(run, actor: actor).map { "\($0.event) (\($0.label))" }
             guard !candidates.isEmpty else {
+                let enabled = engine.enabledEvents(run, actor: actor).map { "\($0.event) (\($0.label))" }
                 throw StepRejection("event '\(event)' is not possible in state '\(run.state)'",
                                     instead: enabled.isEmpty ? ["no event can be sent now"] : enabled.map { "event " + $0 })
             }
@@ -404,7 +404,6 @@ struct Step {
         run.submitted = []
         run.confirmed = []
         run.childOutcome = nil
-        run.path.append(stateID)
         try perform(state.enter, at: at)
         if let end = state.definition.end {
             run.status = .ended

@@ -36,7 +36,6 @@ public struct RunState: Sendable {
     public var child: String?
     public var childOutcome: String?
     public var childCount: Int
-    public var path: [String]
 
     /// The ticket as expressions read it (dates typed by the schema); derived, not stored.
     var ticketValue: Value = .null
@@ -57,7 +56,7 @@ public struct RunState: Sendable {
             ("started_at", .int(Int(startedAt))), ("entered_at", .int(Int(enteredAt))), ("updated_at", .int(Int(updatedAt))),
             ("owner_role", .optional(ownerRole)), ("owner_queue", .optional(ownerQueue)), ("outbox", .array(outbox)),
             ("parent", .optional(parent)), ("child", .optional(child)), ("child_outcome", .optional(childOutcome)),
-            ("child_count", .int(childCount)), ("path", .array(path.map { .string($0) })),
+            ("child_count", .int(childCount)),
         ])
     }
 
@@ -103,7 +102,6 @@ public struct RunState: Sendable {
         child = string("child")
         childOutcome = string("child_outcome")
         childCount = int("child_count") ?? 0
-        if case .array(let items)? = j["path"] { path = items.compactMap { if case .string(let s) = $0 { return s } else { return nil } } } else { path = [] }
         ticketValue = schema?.value(of: ticket) ?? TicketSchema.untypedValue(ticket)
     }
 
@@ -131,7 +129,6 @@ public struct RunState: Sendable {
         outbox = []
         self.parent = parent
         childCount = 0
-        path = []
         ticketValue = schema?.value(of: ticket) ?? TicketSchema.untypedValue(ticket)
     }
 }
