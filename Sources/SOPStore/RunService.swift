@@ -53,16 +53,23 @@ public struct Verification: Sendable {
 /// it causes.
 public final class RunService {
     public let store: SQLiteRunStore
+    /// Where SOPs are looked up by id: the SOP folder, or the files `sop test` was given.
     public let sopsFolder: String
+    public let sopPaths: [String]
     public let schema: TicketSchema?
     private var pinned: [String: CompiledSOP] = [:]
     /// Digests this service has already written to the sources table (a cache; the insert is
     /// idempotent). Reset when a transaction fails, since the insert may have been rolled back.
     private var pinnedInStore = Set<String>()
 
-    public init(store: SQLiteRunStore, sopsFolder: String, schema: TicketSchema?) {
+    public convenience init(store: SQLiteRunStore, sopsFolder: String, schema: TicketSchema?) {
+        self.init(store: store, sopPaths: [sopsFolder], schema: schema)
+    }
+
+    public init(store: SQLiteRunStore, sopPaths: [String], schema: TicketSchema?) {
         self.store = store
-        self.sopsFolder = sopsFolder
+        self.sopsFolder = sopPaths.first ?? "sops"
+        self.sopPaths = sopPaths
         self.schema = schema
     }
 
@@ -70,7 +77,7 @@ public final class RunService {
 
     /// The SOP with this id as its file is now: `NAME.sop.yaml` first, else any file declaring it.
     public func currentSOP(_ id: String) throws -> CompiledSOP {
-        let files = (try? Linter.files(in: [sopsFolder]).filter { $0.hasSuffix(".sop.yaml") || $0.hasSuffix(".sop.yml") }) ?? []
+        let files = (try? Linter.files(in: sopPaths).filter { $0.hasSuffix(".sop.yaml") || $0.hasSuffix(".sop.yml") }) ?? []
         var candidates = files.filter { ($0 as NSString).lastPathComponent == "\(id).sop.yaml" }
         candidates += files.filter { !candidates.contains($0) }
         var known: [String] = []

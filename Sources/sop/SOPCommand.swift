@@ -9,7 +9,8 @@ struct SOPCommand: ParsableCommand {
         abstract: "Lint, test and run customer-service procedures written as YAML state machines.",
         version: "0.1.0",
         subcommands: [LintCommand.self, StartCommand.self, StatusCommand.self, StepCommandLine.self, UpdateCommand.self,
-                      TickCommand.self, LogCommand.self, VerifyCommand.self, RunsCommand.self]
+                      TickCommand.self, LogCommand.self, VerifyCommand.self, RunsCommand.self, TestCommand.self,
+                      GraphCommand.self, RouteCommand.self]
     )
 
     /// CLI.md wants exit code 2 for bad usage; ArgumentParser's default is 64 (EX_USAGE).

@@ -39,6 +39,8 @@ public struct SOPIndexEntry: Sendable {
     public var inputs: [String]
     public var vars: [String]
     public var roles: [String]
+    /// The SOPs its `call` states run.
+    public var calls: [String]
 
     init(_ sop: SOPDefinition, file: String) {
         id = sop.id.value
@@ -50,6 +52,7 @@ public struct SOPIndexEntry: Sendable {
         inputs = Array(Set(sop.states.flatMap { $0.inputs.map(\.id.value) })).sorted()
         vars = sop.vars.map(\.id.value)
         roles = sop.roles.map(\.value)
+        calls = Array(Set(sop.states.compactMap { $0.call?.value })).sorted()
     }
 }
 

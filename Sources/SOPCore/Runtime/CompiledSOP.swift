@@ -58,6 +58,8 @@ enum CompiledAction: Sendable {
 /// A transition ready to take: guard and timer compiled.
 struct CompiledTransition: Sendable {
     let definition: TransitionDefinition
+    /// Its position among its state's transitions.
+    let index: Int
     let condition: CompiledExpression?
     /// A fixed timer in milliseconds, or one computed when the state is entered.
     let timer: Timer?
@@ -153,7 +155,7 @@ public final class CompiledSOP: Sendable {
         states = definition.states.map { state in
             CompiledState(
                 definition: state, enter: compileActions(state.enter),
-                transitions: state.transitions.map { t in
+                transitions: state.transitions.enumerated().map { index, t in
                     var timer: CompiledTransition.Timer?
                     if let after = t.after {
                         if let ms = DurationFormat.parse(after.text) {
@@ -162,7 +164,7 @@ public final class CompiledSOP: Sendable {
                             timer = .computed(Evaluator.compile(e))
                         }
                     }
-                    return CompiledTransition(definition: t, condition: t.when.flatMap(expression).map(Evaluator.compile),
+                    return CompiledTransition(definition: t, index: index, condition: t.when.flatMap(expression).map(Evaluator.compile),
                                               timer: timer, actions: compileActions(t.actions))
                 })
         }

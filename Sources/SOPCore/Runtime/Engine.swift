@@ -339,8 +339,10 @@ struct Step {
             try take(t, trigger: trigger, inputs: inputs, at: when, actor: stepActor ?? actor, changesFirst: pendingTrigger == nil ? [] : firstChanges)
             pendingTrigger = nil
         }
-        if let pendingTrigger {
-            beginRecord(from: run.state, trigger: pendingTrigger, inputs: firstInputs ?? .object([]), at: when, actor: stepActor ?? actor)
+        if case .object(var members)? = pendingTrigger {
+            // No transition was taken: the record keeps the data the step brought, and says so.
+            members.append(("move", .bool(false)))
+            beginRecord(from: run.state, trigger: .object(members), inputs: firstInputs ?? .object([]), at: when, actor: stepActor ?? actor)
             for c in firstChanges { change(c.0, c.1, c.2) }
             finishRecord()
         }
@@ -389,7 +391,11 @@ struct Step {
 
     mutating func take(_ t: CompiledTransition, trigger: JSONValue, inputs: JSONValue, at: Int64, actor: Actor,
                        changesFirst: [(String, JSONValue, JSONValue)] = []) throws(StepRejection) {
-        beginRecord(from: run.state, trigger: trigger, inputs: inputs, at: at, actor: actor)
+        // The trigger names the transition taken (1-based, in its state), for audits and coverage.
+        var members: [(String, JSONValue)] = []
+        if case .object(let m) = trigger { members = m }
+        members.append(("transition", .int(t.index + 1)))
+        beginRecord(from: run.state, trigger: .object(members), inputs: inputs, at: at, actor: actor)
         for c in changesFirst { change(c.0, c.1, c.2) }
         try perform(t.actions, at: at)
         try enter(t.definition.to.value, at: at)

@@ -8,7 +8,7 @@ struct ScenarioDecoder {
 
     static let topKeys = ["sop", "cases"]
     static let caseKeys = ["name", "now", "ticket", "steps", "expect"]
-    static let stepKeys = ["input", "event", "ticket", "advance", "actor", "check", "expect"]
+    static let stepKeys = ["input", "event", "ticket", "advance", "actor", "check", "expect", "run"]
     static let expectKeys = ["state", "outcome", "ticket", "vars", "path", "outbox", "error"]
 
     init(file: String) {
@@ -128,7 +128,15 @@ struct ScenarioDecoder {
             }
         }
         let expect = r.value("expect").flatMap { expectation($0) }
-        return ScenarioStep(action: action, inputs: inputs, actor: actor, check: check, expect: expect, span: node.span)
+        var toChild = false
+        if let target = r.value("run") {
+            switch target.scalar?.text {
+            case "child": toChild = true
+            case "main": toChild = false
+            default: sink.report(target.span, .wrongType, "'run' must be main or child, found \(target.kindDescription)")
+            }
+        }
+        return ScenarioStep(action: action, inputs: inputs, actor: actor, check: check, expect: expect, span: node.span, toChild: toChild)
     }
 
     private mutating func expectation(_ node: YAMLNode) -> ScenarioExpectation? {

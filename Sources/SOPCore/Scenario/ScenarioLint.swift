@@ -16,7 +16,13 @@ struct ScenarioLint {
         }
         for c in file.cases {
             if let ticket = c.ticket { ticketFields(ticket, into: &sink) }
-            for step in c.steps {
+            for mainStep in c.steps {
+                // A `run: child` step goes to a run of one of the SOPs the tested SOP calls.
+                let children = sop.calls.compactMap { index[$0] }
+                let target: SOPIndexEntry = mainStep.toChild
+                    ? SOPIndexEntry(merging: children, fallback: sop) : sop
+                let step = mainStep
+                let sop = target
                 for (input, _) in step.inputs where !sop.inputs.contains(input.value) {
                     sink.report(input.span, .unknownInput, "input '\(input.value)' is not declared by SOP '\(sop.id)'",
                                 help: Suggestions.didYouMean(input.value, in: sop.inputs) ?? "its inputs are " + sop.inputs.joined(separator: ", "))
@@ -73,5 +79,17 @@ struct ScenarioLint {
             }
         }
         walk(node, ticketType, "ticket")
+    }
+}
+
+extension SOPIndexEntry {
+    /// The union of several SOPs' names, for steps that may go to any of them.
+    init(merging entries: [SOPIndexEntry], fallback: SOPIndexEntry) {
+        guard let first = entries.first else { self = fallback; return }
+        self = first
+        id = entries.map(\.id).joined(separator: "/")
+        for e in entries.dropFirst() {
+            outcomes += e.outcomes; states += e.states; events += e.events; inputs += e.inputs; vars += e.vars; roles += e.roles
+        }
     }
 }

@@ -43,6 +43,8 @@ public struct ScenarioStep: Sendable {
     public var check: [Int]?
     public var expect: ScenarioExpectation?
     public var span: SourceSpan
+    /// True for `run: child`: the step goes to the child run the case's run is waiting for.
+    public var toChild: Bool = false
 }
 
 /// What a step or a case expects.

@@ -1,0 +1,285 @@
+import Foundation
+import SOPCore
+import SOPDiagnostics
+import SOPExpression
+import SOPJSON
+import SOPYAML
+
+/// The outcome of one scenario case.
+public struct CaseResult: Sendable {
+    public var file: String
+    public var sop: String
+    public var name: String
+    public var failures: [String]
+    public var passed: Bool { failures.isEmpty }
+}
+
+/// Transition coverage of one SOP: which transitions the cases took.
+public struct Coverage: Sendable {
+    public struct Transition: Sendable, Hashable {
+        public var state: String
+        public var index: Int
+        public var to: String
+        public var trigger: String
+    }
+
+    public var sop: String
+    public var all: [Transition]
+    public var taken: Set<Transition>
+    public var percent: Double { all.isEmpty ? 100 : Double(taken.count) * 100 / Double(all.count) }
+    public var missing: [Transition] { all.filter { !taken.contains($0) } }
+}
+
+/// Runs scenario test files (`*.test.yaml`) with the real engine and store: each case gets a
+/// throwaway SQLite store, so tests exercise exactly what `sop start`/`step`/`tick` do.
+public struct ScenarioRunner {
+    public let sopPaths: [String]
+    public let schema: TicketSchema?
+    public static let defaultStart = CivilTime.parseDateTime("2026-01-01T00:00:00Z")!
+
+    public init(sopPaths: [String], schema: TicketSchema?) {
+        self.sopPaths = sopPaths
+        self.schema = schema
+    }
+
+    /// Runs every case of the files; returns the results and the coverage of the given SOPs.
+    public func run(testFiles: [String], sops: [CompiledSOP]) throws -> (cases: [CaseResult], coverage: [Coverage]) {
+        var results: [CaseResult] = []
+        var taken: [String: Set<Coverage.Transition>] = [:]
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("sop-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        var counter = 0
+        for path in testFiles {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                results.append(CaseResult(file: path, sop: "", name: "(file)", failures: ["the file cannot be read"]))
+                continue
+            }
+            let (file, diagnostics) = ScenarioLoader.load(SourceFile(path: path, bytes: [UInt8](data)))
+            let errors = diagnostics.filter { $0.severity == .error }
+            guard let file, errors.isEmpty else {
+                let renderer = HumanRenderer()
+                results.append(CaseResult(file: path, sop: file?.sop.value ?? "", name: "(file)",
+                                          failures: errors.map { renderer.render($0).trimmingCharacters(in: .newlines) }))
+                continue
+            }
+            for c in file.cases {
+                counter += 1
+                let store = try SQLiteRunStore(path: scratch.appendingPathComponent("case-\(counter).sqlite").path)
+                let service = RunService(store: store, sopPaths: sopPaths, schema: schema)
+                var runner = CaseRun(service: service, file: file, testCase: c)
+                let failures = runner.run()
+                results.append(CaseResult(file: path, sop: file.sop.value, name: c.name, failures: failures))
+                for (sop, transitions) in runner.coverage(sops: sops) { taken[sop, default: []].formUnion(transitions) }
+            }
+        }
+        let coverage = sops.map { sop in
+            Coverage(sop: sop.id, all: Self.transitions(of: sop), taken: taken[sop.id] ?? [])
+        }
+        return (results, coverage)
+    }
+
+    static func transitions(of sop: CompiledSOP) -> [Coverage.Transition] {
+        sop.definition.states.flatMap { state in
+            state.transitions.enumerated().map { i, t in
+                Coverage.Transition(state: state.id.value, index: i, to: t.to.value,
+                                    trigger: t.on.map { "on \($0.value)" } ?? t.after.map { "after \($0.text)" } ?? "automatic")
+            }
+        }
+    }
+}
+
+/// One case in progress.
+struct CaseRun {
+    let service: RunService
+    let file: ScenarioFile
+    let testCase: ScenarioCase
+    var now: Int64
+    var runID = "case"
+    var failures: [String] = []
+
+    init(service: RunService, file: ScenarioFile, testCase: ScenarioCase) {
+        self.service = service
+        self.file = file
+        self.testCase = testCase
+        now = testCase.now ?? ScenarioRunner.defaultStart
+    }
+
+    mutating func run() -> [String] {
+        let ticket = testCase.ticket.map { ValueJSON.json($0) } ?? .object([])
+        do {
+            _ = try service.start(sop: file.sop.value, ticket: ticket, runID: runID, actor: Actor(id: "tester", role: "agent"), now: now)
+        } catch {
+            return ["the run does not start: \(error)"]
+        }
+        for (i, step) in testCase.steps.enumerated() {
+            let label = "step \(i + 1) (\(describe(step)))"
+            var rejection: String?
+            do {
+                try perform(step)
+            } catch RunError.rejected(let r) {
+                rejection = r.description
+            } catch {
+                failures.append("\(label): \(error)")
+                return failures
+            }
+            if let expected = step.expect?.error {
+                if let rejection {
+                    if !rejection.contains(expected) {
+                        failures.append("\(label): expected a rejection containing '\(expected)', got: \(rejection)")
+                    }
+                } else {
+                    failures.append("\(label): expected a rejection containing '\(expected)', but the step was applied")
+                }
+            } else if let rejection {
+                failures.append("\(label): rejected: \(rejection)")
+                return failures
+            }
+            if let expect = step.expect { check(expect, label) }
+        }
+        if let expect = testCase.expect { check(expect, "at the end") }
+        return failures
+    }
+
+    func describe(_ step: ScenarioStep) -> String {
+        switch step.action {
+        case .input: return "input " + step.inputs.map(\.id.value).joined(separator: ", ")
+        case .event(let e): return "event \(e.value)"
+        case .ticket: return "ticket update"
+        case .advance(let ms): return "advance \(DurationFormat.format(ms))"
+        }
+    }
+
+    mutating func perform(_ step: ScenarioStep) throws {
+        let runID = try target(step)
+        let inputs = step.inputs.map { ($0.id.value, Self.text(of: $0.value)) }
+        let checks: ChecklistSelection? = step.check.map { $0.isEmpty ? .all : .items($0) }
+        switch step.action {
+        case .input:
+            _ = try service.step(runID, .submit(inputs: inputs, event: nil, checks: checks), actor: actor(step), now: now)
+        case .event(let e):
+            _ = try service.step(runID, .submit(inputs: inputs, event: e.value, checks: checks), actor: actor(step), now: now)
+        case .ticket(let patch):
+            _ = try service.step(runID, .update(patch: ValueJSON.json(patch)), actor: actor(step), now: now)
+        case .advance(let ms):
+            now += ms
+            _ = try service.tick(now: now)
+        }
+    }
+
+    /// The run a step goes to: the case's run, or (`run: child`) the child it waits for.
+    func target(_ step: ScenarioStep) throws -> String {
+        guard step.toChild else { return runID }
+        guard let child = try service.run(runID).0.child else {
+            throw RunError.rejected(StepRejection("the run is not waiting for a child run"))
+        }
+        return child
+    }
+
+    /// The step's actor, or a tester with the role the current state asks for.
+    func actor(_ step: ScenarioStep) throws -> Actor {
+        if let a = step.actor { return Actor(id: a.id, role: a.role.value) }
+        let (run, engine) = try service.run(try target(step))
+        return Actor(id: "tester", role: engine.sop.definition.state(run.state)?.role?.value ?? "agent")
+    }
+
+    static func text(of node: YAMLNode) -> String {
+        if let s = node.scalar { return s.text }
+        return ValueJSON.json(node).render()
+    }
+
+    mutating func check(_ e: ScenarioExpectation, _ label: String) {
+        guard let (run, _) = try? service.run(runID) else {
+            failures.append("\(label): the run cannot be read")
+            return
+        }
+        if let state = e.state, state.value != run.state {
+            failures.append("\(label): expected state '\(state.value)', got '\(run.state)'")
+        }
+        if let outcome = e.outcome, outcome.value != run.outcome {
+            failures.append("\(label): expected outcome '\(outcome.value)', got \(run.outcome.map { "'\($0)'" } ?? "none (the run is in '\(run.state)')")")
+        }
+        if let ticket = e.ticket, let problem = Self.subset(ValueJSON.json(ticket), of: run.ticket, at: "ticket") {
+            failures.append("\(label): \(problem)")
+        }
+        for pair in e.vars?.mapping ?? [] {
+            let name = pair.key.scalar?.text ?? ""
+            let actual = ValueJSON.json(run.vars[name] ?? .null)
+            if let problem = Self.subset(ValueJSON.json(pair.value), of: actual, at: "var.\(name)") {
+                failures.append("\(label): \(problem)")
+            }
+        }
+        if let path = e.path {
+            let actual = self.path()
+            if actual != path.map(\.value) {
+                failures.append("\(label): expected path [\(path.map(\.value).joined(separator: ", "))], got [\(actual.joined(separator: ", "))]")
+            }
+        }
+        if let outbox = e.outbox {
+            if case .int(let n)? = outbox.scalar?.resolved {
+                if n != run.outbox.count { failures.append("\(label): expected \(n) outbox messages, got \(run.outbox.count)") }
+            } else {
+                let expected = outbox.sequence ?? [outbox]
+                var remaining = run.outbox[...]
+                for item in expected {
+                    let want = ValueJSON.json(item)
+                    guard let i = remaining.firstIndex(where: { Self.subset(want, of: $0, at: "", textContains: true) == nil }) else {
+                        failures.append("\(label): no outbox message matches \(want.render()); the outbox holds \(JSONValue.array(run.outbox).render())")
+                        break
+                    }
+                    remaining = remaining[(i + 1)...]
+                }
+            }
+        }
+    }
+
+    /// The states the main run went through, from its journal.
+    func path() -> [String] {
+        guard let lines = try? service.journal(runID) else { return [] }
+        return lines.compactMap { line -> String? in
+            guard let r = try? JSONParser.parse(line), r["trigger"]?["move"] != .bool(false), case .string(let to)? = r["to"] else { return nil }
+            return to
+        }
+    }
+
+    /// nil when `expected` is a subset of `actual`; else what differs. Numbers compare by value;
+    /// with `textContains`, expected strings may be substrings.
+    static func subset(_ expected: JSONValue, of actual: JSONValue, at path: String, textContains: Bool = false) -> String? {
+        switch (expected, actual) {
+        case (.object(let members), .object):
+            for (key, value) in members {
+                let here = path.isEmpty ? key : path + "." + key
+                if let problem = subset(value, of: actual[key] ?? .null, at: here, textContains: textContains) { return problem }
+            }
+            return nil
+        case (.int(let a), .number(let b)): return Decimal(a) == b ? nil : "expected \(path) = \(a), got \(b)"
+        case (.number(let a), .int(let b)): return a == Decimal(b) ? nil : "expected \(path) = \(a), got \(b)"
+        case (.string(let a), .string(let b)) where textContains: return b.contains(a) ? nil : "expected \(path) to contain '\(a)', got '\(b)'"
+        default:
+            return expected == actual ? nil : "expected \(path) = \(expected.render()), got \(actual.render())"
+        }
+    }
+
+    /// Which transitions of which SOPs the case's runs took, read from their journals.
+    func coverage(sops: [CompiledSOP]) -> [String: Set<Coverage.Transition>] {
+        var out: [String: Set<Coverage.Transition>] = [:]
+        let byID = Dictionary(sops.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        guard let summaries = try? service.summaries(sop: nil, state: nil, waiting: false) else { return [:] }
+        for summary in summaries {
+            guard let sop = byID[summary.sop], let lines = try? service.journal(summary.run) else { continue }
+            for line in lines {
+                guard let r = try? JSONParser.parse(line), case .string(let from)? = r["from"], case .string(let to)? = r["to"],
+                      r["trigger"]?["move"] != .bool(false), let state = sop.definition.state(from) else { continue }
+                var index: Int?
+                if case .int(let n)? = r["trigger"]?["transition"], n >= 1, n <= state.transitions.count { index = n - 1 }
+                if let index {
+                    let t = state.transitions[index]
+                    out[sop.id, default: []].insert(Coverage.Transition(
+                        state: from, index: index, to: to,
+                        trigger: t.on.map { "on \($0.value)" } ?? t.after.map { "after \($0.text)" } ?? "automatic"))
+                }
+            }
+        }
+        return out
+    }
+}

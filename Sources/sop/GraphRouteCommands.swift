@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import SOPCore
+import SOPDiagnostics
+import SOPExpression
+import SOPJSON
+
+/// `sop graph FILE [--format mermaid|dot]`
+struct GraphCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "graph", abstract: "Draw an SOP's state machine.")
+
+    enum GraphFormat: String, ExpressibleByArgument, CaseIterable { case mermaid, dot }
+
+    @Argument(help: "The SOP file.") var file: String
+    @Option(help: "Output format: mermaid or dot.") var format: GraphFormat = .mermaid
+
+    func run() throws {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            Output.err("error: \(file): cannot be read\n")
+            throw ExitCode(2)
+        }
+        let loaded = SOPLoader.load(SourceFile(path: file, bytes: [UInt8](data)))
+        guard let sop = loaded.definition else {
+            let renderer = HumanRenderer()
+            Output.err(loaded.diagnostics.map { renderer.render($0, source: loaded.source) }.joined())
+            throw ExitCode(1)
+        }
+        Output.out(format == .mermaid ? GraphExport.mermaid(sop) : GraphExport.dot(sop))
+    }
+}
+
+/// `sop route --ticket FILE`: the SOPs whose `applies_when` holds for a ticket.
+struct RouteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "route", abstract: "List the SOPs whose applies_when holds for a ticket.")
+
+    @Option(help: "The ticket: a JSON file, - for standard input, or inline JSON.") var ticket: String
+    @Option(help: "Output format: text or json.") var format: OutputFormat = .text
+    @OptionGroup var options: RunOptions
+
+    func run() throws {
+        let schema: TicketSchema?
+        let files: [String]
+        do {
+            schema = try TicketSchemaOption.load(options.ticketSchema)
+            files = try Linter.files(in: [options.sops]).filter { SOPFileKind(path: $0) == .sop }
+        } catch {
+            Output.err("error: \(error)\n")
+            throw ExitCode(2)
+        }
+        let json = try readJSON(ticket, what: "ticket")
+        if let schema {
+            let violations = schema.validate(json)
+            if !violations.isEmpty {
+                Output.err("error: the ticket does not fit the ticket schema\n" + violations.map { "  - \($0)\n" }.joined())
+                throw ExitCode(1)
+            }
+        }
+        let context = EvaluationContext(ticket: schema?.value(of: json) ?? TicketSchema.untypedValue(json), now: options.time)
+        var matches: [(id: String, title: String)] = []
+        for path in files {
+            guard let data = FileManager.default.contents(atPath: path),
+                  let sop = SOPLoader.load(SourceFile(path: path, bytes: [UInt8](data))).definition,
+                  let applies = sop.appliesWhen else { continue }
+            let text = Template.containsTemplate(applies.text) ? (try? Template.parse(applies.text).get().singleExpression?.description) ?? applies.text : applies.text
+            guard case .success(let expr) = ExpressionParser.parse(text) else { continue }
+            if (try? Evaluator.compile(expr).holds(context)) == true { matches.append((sop.id.value, sop.title)) }
+        }
+        switch format {
+        case .json:
+            Output.out(JSONValue.array(matches.map { .object([("sop", .string($0.id)), ("title", .string($0.title))]) }).render() + "\n")
+        case .text:
+            Output.out(matches.isEmpty ? "no SOP applies to this ticket\n" : matches.map { "\($0.id)  \($0.title)\n" }.joined())
+        }
+    }
+}
