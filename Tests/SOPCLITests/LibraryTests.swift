@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+
+private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+private func checkJSONSchema(_ files: [String]) throws -> (status: Int32, output: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["check-jsonschema", "--schemafile", root.appendingPathComponent("schemas/sop.schema.json").path] + files
+    let pipe = Pipe()
+    p.standardOutput = pipe
+    p.standardError = pipe
+    try p.run()
+    let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    return (p.terminationStatus, out)
+}
+
+/// The shipped SOP library, `sop test`, `sop graph`, `sop route`, and the SOP JSON schema.
+@Suite struct LibraryTests {
+    @Test func shippedSOPsLintCleanAndPassTheirTestsWithFullCoverage() throws {
+        let lint = try SOPBinary.run(["lint", "--strict", "sops"], in: root)
+        #expect(lint.status == 0, "\(lint.stdout)")
+        let test = try SOPBinary.run(["test", "--min-coverage", "100", "--format", "json", "sops"], in: root, timeout: 120)
+        #expect(test.status == 0, "\(test.stdout.prefix(2000))")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(test.stdout.utf8)) as? [String: Any])
+        let coverage = try #require(report["coverage"] as? [[String: Any]])
+        #expect(Set(coverage.compactMap { $0["sop"] as? String }) == ["intake", "escalation", "returns", "complaint", "follow-up", "enforcement"])
+        let cases = try #require(report["cases"] as? [[String: Any]])
+        for sop in ["intake", "escalation", "returns", "complaint", "follow-up", "enforcement"] {
+            #expect(cases.filter { $0["sop"] as? String == sop }.count >= 3, "\(sop) has fewer than 3 cases")
+        }
+    }
+
+    @Test func shippedSOPsHaveFiveStatesACategoryAndTheSchemaComment() throws {
+        for name in ["intake", "escalation", "returns", "complaint", "follow-up", "enforcement"] {
+            let text = try String(contentsOf: root.appendingPathComponent("sops/\(name).sop.yaml"), encoding: .utf8)
+            #expect(text.hasPrefix("# yaml-language-server: $schema=../schemas/sop.schema.json\n"), "\(name)")
+            #expect(text.contains("\ncategory: "), "\(name)")
+            let graph = try SOPBinary.run(["graph", "sops/\(name).sop.yaml"], in: root)
+            let states = graph.stdout.split(separator: "\n").filter { $0.hasPrefix("    ") && $0.contains(": ") && !$0.contains("-->") }
+            #expect(states.count >= 5, "\(name) has \(states.count) states")
+        }
+    }
+
+    @Test func failingCasesSayTheStepExpectedAndActual() throws {
+        let dir = try SOPBinary.temporaryDirectory(ticketSchema: false)
+        try FileManager.default.copyItem(at: root.appendingPathComponent("sops/returns.sop.yaml"), to: dir.appendingPathComponent("returns.sop.yaml"))
+        try """
+            sop: returns
+            cases:
+              - name: wrong expectation
+                now: 2026-11-02T09:00:00Z
+                ticket: {id: T-1}
+                steps:
+                  - input: {order_found: false, purchased_on: 2026-10-20, amount: 1}
+                    check: all
+                    expect: {state: send_label}
+
+            """.write(to: dir.appendingPathComponent("returns.test.yaml"), atomically: true, encoding: .utf8)
+        let r = try SOPBinary.run(["test", "--min-coverage", "50", "."], in: dir)
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("  ✗ wrong expectation\n      step 1 (input order_found, purchased_on, amount): expected state 'send_label', got 'denied'\n"))
+        #expect(r.stdout.contains("returns 1/15 transitions (6.7%)"))
+        #expect(r.stdout.contains("not taken: check_window → send_label (automatic, transition 1)"))
+        #expect(r.stdout.contains("coverage below 50.0%: returns"))
+        #expect(r.stdout.hasSuffix("0 passed, 1 failed\n"))
+    }
+
+    @Test func graphDrawsMermaidAndDot() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/graph")
+        for format in ["mermaid", "dot"] {
+            let r = try SOPBinary.run(["graph", "full.sop.yaml", "--format", format], in: folder)
+            #expect(r.status == 0)
+            let golden = folder.appendingPathComponent("full.\(format)")
+            if ProcessInfo.processInfo.environment["SOP_RECORD"] == "1" {
+                try r.stdout.write(to: golden, atomically: true, encoding: .utf8)
+                Issue.record("recorded \(golden.lastPathComponent)")
+                continue
+            }
+            #expect(r.stdout == (try String(contentsOf: golden, encoding: .utf8)))
+        }
+    }
+
+    @Test func routeListsTheSOPsThatApply() throws {
+        let complaint = try SOPBinary.run(["route", "--ticket", #"{"id": "T-1", "category": "complaint", "status": "open"}"#, "--format", "json"], in: root)
+        #expect(complaint.stdout == #"[{"sop":"complaint","title":"Resolve a service complaint"}]"# + "\n")
+        let fresh = try SOPBinary.run(["route", "--ticket", #"{"id": "T-2", "category": "returns"}"#], in: root)
+        #expect(fresh.stdout == "intake  Take in a new ticket\nreturns  Product return and refund\n")
+        let bad = try SOPBinary.run(["route", "--ticket", #"{"category": "returns"}"#], in: root)
+        #expect(bad.status == 1)
+    }
+
+    /// `schemas/sop.schema.json` and `sop lint` agree: the shipped SOPs and the clean fixtures
+    /// pass both; the structural error fixtures fail both.
+    @Test func sopSchemaAndLintAgree() throws {
+        let shipped = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("sops").path)
+            .filter { $0.hasSuffix(".sop.yaml") }.map { root.appendingPathComponent("sops/\($0)").path }
+        let fixtures = root.appendingPathComponent("Tests/SOPCoreTests/Fixtures/lint")
+        let ok = try FileManager.default.contentsOfDirectory(atPath: fixtures.appendingPathComponent("ok").path)
+            .filter { $0.hasSuffix(".sop.yaml") }.map { fixtures.appendingPathComponent("ok/\($0)").path }
+        let valid = try checkJSONSchema(shipped + ok)
+        #expect(valid.status == 0, "\(valid.output)")
+        // Structural mistakes the schema can see: each fixture must fail both.
+        for name in ["unknown-key", "missing-key", "wrong-type", "wrong-type-root", "wrong-type-version-zero", "invalid-id",
+                     "end-with-transitions", "template-unquoted"] {
+            let path = fixtures.appendingPathComponent("err/\(name).sop.yaml").path
+            let schema = try checkJSONSchema([path])
+            #expect(schema.status != 0, "sop.schema.json accepts \(name).sop.yaml")
+            let lint = try SOPBinary.run(["lint", "--ticket-schema", fixtures.appendingPathComponent("ticket.schema.json").path, path])
+            #expect(lint.status == 1, "sop lint accepts \(name).sop.yaml")
+        }
+    }
+}
