@@ -135,6 +135,23 @@ public struct Engine: Sendable {
         return state.definition.inputs.filter { $0.required && !run.submitted.contains($0.id.value) }.map(\.id.value)
     }
 
+    /// Fills the `${{ }}` templates of a text (a title, instructions) from the run; nil when an
+    /// expression fails.
+    public func renderTemplate(_ text: String, run: RunState, now: Int64) -> String? {
+        guard Template.containsTemplate(text), case .success(let template) = Template.parse(text) else { return text }
+        let context = evaluationContext(run, now: now)
+        var out = ""
+        for part in template.parts {
+            switch part {
+            case .text(let s): out += s
+            case .expression(let e):
+                guard let v = try? Evaluator.compile(e).evaluate(context) else { return nil }
+                out += v.description
+            }
+        }
+        return out
+    }
+
     func allows(_ actor: Actor, _ t: TransitionDefinition, _ state: CompiledState) -> Bool {
         let required = t.role?.value ?? state.definition.role?.value ?? "agent"
         return actor.role == required

@@ -1,0 +1,230 @@
+import ArgumentParser
+import Foundation
+import SOPCore
+import SOPExpression
+import SOPJSON
+import SOPStore
+
+/// `sop guide SOP --ticket FILE` or `sop guide --run ID`: walks an agent through a run in the
+/// terminal, on the same engine, store and journal as `start` and `step`.
+struct GuideCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "guide", abstract: "Walk through an SOP interactively in the terminal.",
+        discussion: "Every answer is a step on the same run as `sop step`; quit at any prompt with q (or end of input) and resume with --run.")
+
+    @Argument(help: "The SOP to start (with --ticket).") var sop: String?
+    @Option(help: "The ticket: a JSON file, - for standard input, or inline JSON.") var ticket: String?
+    @Option(name: .customLong("run"), help: "Resume this run.") var runID: String?
+    @Option(help: "The run's id when starting (default: generated).") var id: String?
+    @OptionGroup var options: RunOptions
+
+    func validate() throws {
+        if runID == nil && (sop == nil || ticket == nil) { throw ValidationError("give an SOP and --ticket to start, or --run to resume") }
+        if runID != nil && (sop != nil || ticket != nil) { throw ValidationError("--run resumes a run; do not give an SOP or --ticket with it") }
+        if ticket == "-" { throw ValidationError("the guide reads answers from standard input; give the ticket as a file or inline JSON") }
+    }
+
+    func run() throws {
+        let service = try options.service()
+        var ui = GuideUI(color: Terminal.wantsColor() && isatty(0) == 1)
+        let id: String
+        do {
+            if let runID {
+                id = runID
+                _ = try service.run(runID)
+            } else {
+                let json = try readJSON(ticket!, what: "ticket")
+                id = try service.start(sop: sop!, ticket: json, runID: self.id, actor: options.who, now: options.time).id
+                ui.say(ui.dim("started run \(id)"))
+            }
+            try Guide(service: service, runID: id, options: options, ui: ui).loop()
+        } catch let code as ExitCode {
+            throw code
+        } catch {
+            throw runExit(error)
+        }
+    }
+}
+
+/// Printing and prompting, with colour only on a terminal.
+struct GuideUI {
+    let color: Bool
+
+    func paint(_ s: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
+    func bold(_ s: String) -> String { paint(s, "1") }
+    func dim(_ s: String) -> String { paint(s, "2") }
+    func say(_ s: String) { Output.out(s + "\n") }
+
+    /// Asks a question; nil at end of input or on `q`.
+    func ask(_ prompt: String) -> String? {
+        Output.out(paint(prompt, "36") + " ")
+        guard let line = readLine(strippingNewline: true) else { Output.out("\n"); return nil }
+        // With piped input nothing echoes the answer: print it, so the transcript reads well.
+        if isatty(0) != 1 { Output.out(line + "\n") }
+        let answer = line.trimmingCharacters(in: .whitespaces)
+        return answer == "q" || answer == "quit" ? nil : answer
+    }
+
+    /// Markdown for a terminal: headings and **strong** in bold, `code` dimmed, bullets as •.
+    func markdown(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { raw -> String in
+            var line = String(raw)
+            if line.hasPrefix("#") {
+                line = bold(line.drop { $0 == "#" }.trimmingCharacters(in: .whitespaces))
+            } else if line.hasPrefix("- ") || line.hasPrefix("* ") {
+                line = "• " + line.dropFirst(2)
+            }
+            line = replacePairs(line, "**", bold)
+            line = replacePairs(line, "`", dim)
+            return "  " + line
+        }.joined(separator: "\n")
+    }
+
+    private func replacePairs(_ line: String, _ marker: String, _ style: (String) -> String) -> String {
+        let parts = line.components(separatedBy: marker)
+        guard parts.count >= 3 else { return line }
+        var out = ""
+        for (i, part) in parts.enumerated() {
+            out += i % 2 == 1 && i < parts.count - 1 ? style(part) : (i % 2 == 1 ? marker + part : part)
+        }
+        return out
+    }
+}
+
+/// The walk-through itself.
+struct Guide {
+    let service: RunService
+    let runID: String
+    let options: RunOptions
+    let ui: GuideUI
+
+    enum Stop: Error { case quit }
+
+    func loop() throws {
+        while true {
+            let (run, engine) = try service.run(runID)
+            let sop = engine.sop.definition
+            if run.isEnded {
+                ui.say("\n" + ui.bold("✔ \(sop.title): done") + " — outcome \(ui.bold(run.outcome ?? ""))")
+                return
+            }
+            guard let state = sop.state(run.state) else { return }
+            let path = (try? service.journal(runID))?.compactMap { line -> String? in
+                guard let r = try? JSONParser.parse(line), r["trigger"]?["move"] != .bool(false), case .string(let to)? = r["to"] else { return nil }
+                return to
+            } ?? []
+            ui.say("\n" + ui.bold(sop.title) + ui.dim(" · run \(run.id) · step \(run.version) · " + path.joined(separator: " → ")))
+            ui.say(ui.bold("▶ \(render(state.title, run, engine))"))
+            if let instructions = state.instructions { ui.say(ui.markdown(render(instructions, run, engine))) }
+            if run.child != nil {
+                ui.say(ui.dim("  waiting for the called procedure (run \(run.child!)) to finish"))
+            }
+            do {
+                if try gather(run, engine, state) { continue }
+                try chooseEvent(run, engine)
+            } catch Stop.quit {
+                ui.say(ui.dim("stopped; the run stays in '\(run.state)'. Resume with: sop guide --run \(run.id)"))
+                return
+            }
+        }
+    }
+
+    /// Confirms the checklist and asks for the inputs still needed; true when a step was sent.
+    func gather(_ run: RunState, _ engine: Engine, _ state: StateDefinition) throws -> Bool {
+        var checks: [Int] = []
+        for (i, item) in state.checklist.enumerated() where !run.confirmed.contains(i) {
+            while true {
+                guard let answer = ui.ask("☐ \(render(item.value, run, engine)) — done? [y/n]") else { throw Stop.quit }
+                if ["y", "yes"].contains(answer.lowercased()) { checks.append(i + 1); break }
+                if ["n", "no"].contains(answer.lowercased()) { break }
+                ui.say("  answer y or n")
+            }
+        }
+        var inputs: [(String, String)] = []
+        for name in engine.inputsNeeded(run) {
+            guard let spec = state.inputs.first(where: { $0.id.value == name }) else { continue }
+            inputs.append((name, try ask(spec)))
+        }
+        guard !checks.isEmpty || !inputs.isEmpty else { return false }
+        return send(.submit(inputs: inputs, event: nil, checks: checks.isEmpty ? nil : .items(checks)))
+    }
+
+    /// Asks for one input by its type until the answer parses.
+    func ask(_ spec: InputSpec) throws -> String {
+        let label = spec.prompt ?? spec.id.value
+        let values = spec.values.map(\.value)
+        while true {
+            let hint: String
+            switch spec.type {
+            case .enum:
+                ui.say("  \(label):")
+                for (i, v) in values.enumerated() { ui.say("    \(i + 1)) \(v)") }
+                hint = "choose 1–\(values.count)"
+            case .boolean: hint = "y/n"
+            case .date: hint = "YYYY-MM-DD"
+            case .datetime: hint = "e.g. 2026-11-02T09:00:00Z"
+            case .duration: hint = "e.g. 48h, 1h30m"
+            case .integer, .number:
+                hint = [spec.type.rawValue, spec.min.map { "min \(Decimal($0))" }, spec.max.map { "max \(Decimal($0))" }]
+                    .compactMap { $0 }.joined(separator: ", ")
+            case .list: hint = "comma-separated"
+            case .string: hint = "text"
+            }
+            guard var answer = ui.ask(spec.type == .enum ? "  → [\(hint)]" : "\(label) [\(hint)]:") else { throw Stop.quit }
+            if spec.type == .enum, let n = Int(answer), n >= 1, n <= values.count { answer = values[n - 1] }
+            do {
+                _ = try InputParser.parse(answer, spec: spec)
+                return answer
+            } catch {
+                ui.say(ui.paint("  \(error.reason)", "33"))
+            }
+        }
+    }
+
+    /// Offers the enabled events (and shows pending timers); sends the one chosen.
+    func chooseEvent(_ run: RunState, _ engine: Engine) throws {
+        let events = engine.enabledEvents(run, actor: options.who)
+        for timer in engine.pendingTimers(run) {
+            ui.say(ui.dim("  ⏱ goes to '\(timer.to)' at \(CivilTime.formatDateTime(timer.due)) unless something happens first"))
+        }
+        guard !events.isEmpty else {
+            ui.say(ui.dim("  nothing for \(options.who.role) to do here now"))
+            guard ui.ask("[r to refresh, q to quit]") != nil else { throw Stop.quit }
+            return
+        }
+        ui.say("  What happened?")
+        for (i, e) in events.enumerated() { ui.say("    \(i + 1)) \(e.label)") }
+        while true {
+            guard let answer = ui.ask("  → [1–\(events.count), q to quit]") else { throw Stop.quit }
+            if let n = Int(answer), n >= 1, n <= events.count {
+                _ = send(.submit(inputs: [], event: events[n - 1].event, checks: nil))
+                return
+            }
+            if let match = events.first(where: { $0.event == answer }) {
+                _ = send(.submit(inputs: [], event: match.event, checks: nil))
+                return
+            }
+            ui.say("  choose a number from the list")
+        }
+    }
+
+    /// Sends a step; a refusal is shown and the walk-through goes on.
+    func send(_ command: StepCommand) -> Bool {
+        do {
+            _ = try service.step(runID, command, actor: options.who, now: options.time)
+            return true
+        } catch RunError.rejected(let r) {
+            ui.say(ui.paint("  ✗ \(r.reason)", "31"))
+            for line in r.instead { ui.say("    - \(line)") }
+            return false
+        } catch {
+            ui.say(ui.paint("  ✗ \(error)", "31"))
+            return false
+        }
+    }
+
+    /// Text with its `${{ }}` templates filled in from the run (left as written if they fail).
+    func render(_ text: String, _ run: RunState, _ engine: Engine) -> String {
+        engine.renderTemplate(text, run: run, now: options.time) ?? text
+    }
+}

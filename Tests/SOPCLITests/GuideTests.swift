@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+
+private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+private func workspace() throws -> URL {
+    let dir = try SOPBinary.temporaryDirectory(ticketSchema: false)
+    try FileManager.default.removeItem(at: dir.appendingPathComponent("schemas"))
+    try FileManager.default.copyItem(at: root.appendingPathComponent("schemas"), to: dir.appendingPathComponent("schemas"))
+    try FileManager.default.copyItem(at: root.appendingPathComponent("sops"), to: dir.appendingPathComponent("sops"))
+    return dir
+}
+
+@Suite struct GuideTests {
+    /// Drives `sop guide` from a pipe through the returns SOP to its end, then checks the journal:
+    /// the guide's steps are ordinary journal records, and the run verifies.
+    @Test func pipedGuideWalksAReturnToItsRefund() throws {
+        let dir = try workspace()
+        let answers = [
+            "y",            // checklist: identity matches
+            "maybe", "y",   // order found? (a bad answer is asked again)
+            "2026-10-20",   // purchase date
+            "49.90",        // amount
+            "y", "y",       // label checklist
+            "1",            // event: the label has been sent
+            "1",            // event: the item has arrived
+            "1",            // condition: as_new
+        ].joined(separator: "\n") + "\n"
+        let r = try SOPBinary.run(["guide", "returns", "--ticket", #"{"id": "T-1", "category": "returns", "order_id": "A-17"}"#,
+                                   "--id", "g1", "--now", "2026-11-02T09:00:00Z", "--actor", "ana:agent"],
+                                  in: dir, stdin: Data(answers.utf8), timeout: 60)
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(!r.stdout.contains("\u{1B}["), "colour on a pipe")
+        #expect(r.stdout.contains("▶ Verify the purchase"))
+        #expect(r.stdout.contains("(A-17)"), "the instructions' template is filled in")
+        #expect(r.stdout.contains("[y/n]: maybe\n  input 'order_found' expects true or false (yes/no), found 'maybe'\n"))
+        #expect(r.stdout.contains("1) The label has been sent"))
+        #expect(r.stdout.contains("✔ Product return and refund: done — outcome refunded"))
+        let log = try SOPBinary.run(["log", "g1", "--format", "json"], in: dir)
+        let kinds = log.stdout.split(separator: "\n").compactMap { line -> String? in
+            guard let r = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let trigger = r["trigger"] as? [String: Any] else { return nil }
+            return trigger["kind"] as? String
+        }
+        #expect(kinds == ["start", "input", "auto", "input", "event", "event", "input", "auto"], "\(kinds)")
+        #expect(try SOPBinary.run(["verify", "g1"], in: dir).status == 0)
+    }
+
+    @Test func quittingLeavesTheRunToResume() throws {
+        let dir = try workspace()
+        let r = try SOPBinary.run(["guide", "returns", "--ticket", #"{"id": "T-2"}"#, "--id", "g2", "--now", "2026-11-02T09:00:00Z"],
+                                  in: dir, stdin: Data("y\nq\n".utf8))
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("Resume with: sop guide --run g2"))
+        let resumed = try SOPBinary.run(["guide", "--run", "g2", "--now", "2026-11-02T09:01:00Z"], in: dir, stdin: Data())
+        #expect(resumed.status == 0)
+        #expect(resumed.stdout.contains("▶ Verify the purchase"))
+        #expect(try SOPBinary.run(["guide", "--run", "nope"], in: dir).status == 2)
+    }
+
+    /// Under a pseudo-terminal the screen shows the state title, the instructions and the first
+    /// prompt, in colour.
+    @Test func guideInAPseudoTerminal() throws {
+        let dir = try workspace()
+        let driver = """
+            import os, pty, select, sys, time
+            pid, fd = pty.fork()
+            if pid == 0:
+                os.chdir(sys.argv[1])
+                os.environ.pop("NO_COLOR", None)
+                os.environ["TERM"] = "xterm"
+                os.execv(sys.argv[2], [sys.argv[2], "guide", "returns", "--ticket", '{"id": "T-3"}', "--now", "2026-11-02T09:00:00Z"])
+            out = b""
+            deadline = time.time() + 20
+            while time.time() < deadline and b"done? [y/n]" not in out:
+                r, _, _ = select.select([fd], [], [], 0.5)
+                if r:
+                    try:
+                        out += os.read(fd, 4096)
+                    except OSError:
+                        break
+            os.write(fd, b"q\\n")
+            time.sleep(0.5)
+            try:
+                while True:
+                    r, _, _ = select.select([fd], [], [], 0.5)
+                    if not r: break
+                    out += os.read(fd, 4096)
+            except OSError:
+                pass
+            os.waitpid(pid, 0)
+            sys.stdout.write(out.decode("utf-8", "replace"))
+            """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", driver, dir.path, SOPBinary.url.path]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let screen = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(screen.contains("Verify the purchase"), "\(screen)")
+        #expect(screen.contains("Look the order up in the shop admin"))
+        #expect(screen.contains("The customer's identity matches the order — done? [y/n]"))
+        #expect(screen.contains("\u{1B}[1m"), "no colour on a terminal")
+    }
+}
