@@ -46,15 +46,7 @@ struct LintCommand: ParsableCommand {
     }
 
     func run() throws {
-        let schema: TicketSchema?
-        let files: [String]
-        do {
-            schema = try TicketSchemaOption.load(ticketSchema)
-            files = try Linter.files(in: paths.isEmpty ? [sops] : paths)
-        } catch {
-            Output.err("error: \(error)\n")
-            throw ExitCode(2)
-        }
+        let (schema, files) = try TicketSchemaOption.loadWithFiles(ticketSchema, paths: paths.isEmpty ? [sops] : paths)
         let linter = Linter(limits: YAMLLimits(maxFileSize: maxFileSize), ticketSchema: schema)
         let report = linter.lint(paths: files)
         for error in report.inputErrors { Output.err("error: \(error)\n") }
@@ -94,5 +86,15 @@ enum TicketSchemaOption {
         }
         guard FileManager.default.fileExists(atPath: defaultPath) else { return nil }
         return try TicketSchema.load(path: defaultPath)
+    }
+
+    /// The schema and the SOP and test files of `paths`; what cannot be read exits 2.
+    static func loadWithFiles(_ path: String?, paths: [String]) throws -> (TicketSchema?, [String]) {
+        do {
+            return (try load(path), try Linter.files(in: paths))
+        } catch {
+            Output.err("error: \(error)\n")
+            throw ExitCode(2)
+        }
     }
 }

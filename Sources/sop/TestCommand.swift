@@ -23,15 +23,7 @@ struct TestCommand: ParsableCommand {
     }
 
     func run() throws {
-        let schema: TicketSchema?
-        let files: [String]
-        do {
-            schema = try TicketSchemaOption.load(ticketSchema)
-            files = try Linter.files(in: paths.isEmpty ? [sops] : paths)
-        } catch {
-            Output.err("error: \(error)\n")
-            throw ExitCode(2)
-        }
+        let (schema, files) = try TicketSchemaOption.loadWithFiles(ticketSchema, paths: paths.isEmpty ? [sops] : paths)
         let sopFiles = files.filter { SOPFileKind(path: $0) == .sop }
         let testFiles = files.filter { SOPFileKind(path: $0) == .scenarioTest }
         var compiled: [CompiledSOP] = []
