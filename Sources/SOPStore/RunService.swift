@@ -170,7 +170,7 @@ public final class RunService {
 
     /// Takes the due timers of every waiting run, in batches of `batch` runs per transaction.
     /// Returns the runs stepped and the transitions taken.
-    public func tick(now: Int64, batch: Int = 500) throws -> (runs: Int, transitions: Int) {
+    public func tick(now: Int64, batch: Int = 2000) throws -> (runs: Int, transitions: Int) {
         var runs = 0, transitions = 0
         var skipped = Set<String>()
         while true {

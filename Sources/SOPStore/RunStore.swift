@@ -40,6 +40,9 @@ public final class SQLiteRunStore: @unchecked Sendable {
         config.busyMode = .timeout(30)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // A larger page cache and memory-mapped reads: ticks and bulk starts touch many runs.
+            try db.execute(sql: "PRAGMA cache_size = -32768")
+            _ = try Int.fetchOne(db, sql: "PRAGMA mmap_size = 268435456")
         }
         do {
             queue = try DatabaseQueue(path: path, configuration: config)
