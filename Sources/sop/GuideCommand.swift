@@ -37,6 +37,7 @@ struct GuideCommand: ParsableCommand {
                 id = try service.start(sop: sop!, ticket: json, runID: self.id, actor: options.who, now: options.time).id
                 ui.say(ui.dim("started run \(id)"))
             }
+            Interrupt.install(message: "\ninterrupted; the run stays where it is. Resume with: sop guide --run \(id)\n")
             try Guide(service: service, runID: id, options: options, ui: ui).loop()
         } catch let code as ExitCode {
             throw code
@@ -226,5 +227,29 @@ struct Guide {
     /// Text with its `${{ }}` templates filled in from the run (left as written if they fail).
     func render(_ text: String, _ run: RunState, _ engine: Engine) -> String {
         engine.renderTemplate(text, run: run, now: options.time) ?? text
+    }
+}
+
+/// Ctrl-C during the guide: every answer already sent is its own committed step, so the run is
+/// consistent; say how to resume and exit 130. The handler only calls async-signal-safe
+/// functions (write, _exit) on a message prepared before it is installed.
+enum Interrupt {
+    nonisolated(unsafe) private static var message: UnsafeMutableBufferPointer<UInt8>?
+
+    static func install(message text: String) {
+        let bytes = Array(text.utf8)
+        let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: bytes.count)
+        _ = buffer.initialize(from: bytes)
+        message = buffer
+        // A parent may have started us with SIGINT blocked or ignored (test runners do); the
+        // guide wants it.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        signal(SIGINT) { _ in
+            if let m = Interrupt.message { _ = write(2, m.baseAddress, m.count) }
+            _exit(130)
+        }
     }
 }

@@ -69,7 +69,8 @@ private func workspace() throws -> URL {
                 os.chdir(sys.argv[1])
                 os.environ.pop("NO_COLOR", None)
                 os.environ["TERM"] = "xterm"
-                os.execv(sys.argv[2], [sys.argv[2], "guide", "returns", "--ticket", '{"id": "T-3"}', "--now", "2026-11-02T09:00:00Z"])
+                os.execv(sys.argv[2], [sys.argv[2], "guide", "returns", "--ticket", '{"id": "T-3"}', "--id", "pty1",
+                                       "--now", "2026-11-02T09:00:00Z"])
             out = b""
             deadline = time.time() + 20
             while time.time() < deadline and b"done? [y/n]" not in out:
@@ -79,7 +80,9 @@ private func workspace() throws -> URL {
                         out += os.read(fd, 4096)
                     except OSError:
                         break
-            os.write(fd, b"q\\n")
+            os.write(fd, b"y\\n")          # confirm the checklist item
+            time.sleep(0.5)
+            os.write(fd, b"\\x03")          # then Ctrl-C at the next prompt
             time.sleep(0.5)
             try:
                 while True:
@@ -103,5 +106,9 @@ private func workspace() throws -> URL {
         #expect(screen.contains("Look the order up in the shop admin"))
         #expect(screen.contains("The customer's identity matches the order — done? [y/n]"))
         #expect(screen.contains("\u{1B}[1m"), "no colour on a terminal")
+        // Ctrl-C stopped the guide and left the run consistent: it verifies and can be resumed.
+        #expect(screen.contains("interrupted; the run stays where it is. Resume with: sop guide --run pty1"), "\(screen)")
+        #expect(try SOPBinary.run(["verify", "pty1"], in: dir).status == 0)
+        #expect(try SOPBinary.run(["status", "pty1", "--format", "json"], in: dir).stdout.contains(#""state":"verify_purchase""#))
     }
 }
