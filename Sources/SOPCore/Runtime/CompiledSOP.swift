@@ -55,8 +55,9 @@ enum CompiledAction: Sendable {
     case start(sop: String)
 }
 
-/// A transition ready to take: guard and timer compiled.
-struct CompiledTransition: Sendable {
+/// A transition ready to take: guard and timer compiled. A class, so the interpreter's hot
+/// loops pass references instead of copying the definition.
+final class CompiledTransition: Sendable {
     let definition: TransitionDefinition
     /// Its position among its state's transitions.
     let index: Int
@@ -64,6 +65,18 @@ struct CompiledTransition: Sendable {
     /// A fixed timer in milliseconds, or one computed when the state is entered.
     let timer: Timer?
     let actions: [CompiledAction]
+    let isAutomatic: Bool
+    let event: String?
+
+    init(definition: TransitionDefinition, index: Int, condition: CompiledExpression?, timer: Timer?, actions: [CompiledAction]) {
+        self.definition = definition
+        self.index = index
+        self.condition = condition
+        self.timer = timer
+        self.actions = actions
+        isAutomatic = definition.isAutomatic
+        event = definition.on?.value
+    }
 
     enum Timer: Sendable {
         case fixed(Int64)
@@ -71,11 +84,17 @@ struct CompiledTransition: Sendable {
     }
 }
 
-/// A state ready to run.
-struct CompiledState: Sendable {
+/// A state ready to run (a class, for the same reason).
+final class CompiledState: Sendable {
     let definition: StateDefinition
     let enter: [CompiledAction]
     let transitions: [CompiledTransition]
+
+    init(definition: StateDefinition, enter: [CompiledAction], transitions: [CompiledTransition]) {
+        self.definition = definition
+        self.enter = enter
+        self.transitions = transitions
+    }
 }
 
 /// An SOP that lints without errors, compiled for the interpreter: its guards, timers, actions

@@ -265,7 +265,7 @@ struct Step {
         let checkJSON: JSONValue? = checks.map { _ in .array(confirm.sorted().map { .int($0 + 1) }) }
 
         if let event {
-            let candidates = state.transitions.filter { $0.definition.on?.value == event }
+            let candidates = state.transitions.filter { $0.event == event }
             guard !candidates.isEmpty else {
                 let enabled = engine.enabledEvents(run, actor: actor).map { "\($0.event) (\($0.label))" }
                 throw StepRejection("event '\(event)' is not possible in state '\(run.state)'",
@@ -371,7 +371,7 @@ struct Step {
         let required = state.definition.inputs.filter(\.required).map(\.id.value)
         guard required.allSatisfy(run.submitted.contains),
               state.definition.checklist.indices.allSatisfy(run.confirmed.contains) else { return nil }
-        for t in state.transitions where t.definition.isAutomatic {
+        for t in state.transitions where t.isAutomatic {
             if try holds(t, at: at) { return t }
         }
         return nil
