@@ -7,8 +7,12 @@ import SOPJSON
 public struct StoredRun: Sendable {
     public var json: JSONValue
     public var sopDigest: String
-    public var initialTicket: JSONValue
+    /// The ticket the run started with, as stored; parsed only when needed (idempotent starts,
+    /// replay), not on every step.
+    public var initialTicketText: String
     public var sop: String
+
+    public var initialTicket: JSONValue { (try? JSONParser.parse(initialTicketText)) ?? .null }
 }
 
 /// A run as `sop runs` lists it.
@@ -104,8 +108,7 @@ public struct StoreTransaction {
         }
         let data: String = row["data"]
         let initial: String = row["initial_ticket"]
-        return StoredRun(json: try JSONParser.parse(data), sopDigest: row["sop_digest"], initialTicket: try JSONParser.parse(initial),
-                         sop: row["sop"])
+        return StoredRun(json: try JSONParser.parse(data), sopDigest: row["sop_digest"], initialTicketText: initial, sop: row["sop"])
     }
 
     public func insertRun(_ run: RunState, initialTicket: JSONValue, nextDue: Int64?) throws {
