@@ -95,7 +95,8 @@ extension RuleID {
 }
 
 extension String {
-    func replacingAll(_ target: String, _ replacement: String) -> String {
+    /// Every occurrence of `target` replaced, without Foundation's locale-aware search.
+    public func replacingAll(_ target: String, _ replacement: String) -> String {
         guard contains(target) else { return self }
         return split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }

@@ -117,11 +117,10 @@ enum RunView {
         let checklist: [JSONValue] = (state?.checklist ?? []).enumerated().map { i, item in
             .object([("item", .string(item.value)), ("confirmed", .bool(run.confirmed.contains(i)))])
         }
-        func values(_ d: [String: Value]) -> JSONValue { .object(d.sorted { $0.key < $1.key }.map { ($0.key, ValueJSON.json($0.value)) }) }
         return .object([
             ("run", .string(run.id)), ("sop", .string(run.sop)), ("sop_version", .int(run.sopVersion)),
             ("state", .string(run.state)), ("status", .string(run.status.rawValue)), ("outcome", .optional(run.outcome)),
-            ("version", .int(run.version)), ("ticket", run.ticket), ("vars", values(run.vars)), ("inputs", values(run.inputs)),
+            ("version", .int(run.version)), ("ticket", run.ticket), ("vars", ValueJSON.object(run.vars)), ("inputs", ValueJSON.object(run.inputs)),
             ("inputs_needed", .array(engine.inputsNeeded(run).map { .string($0) })),
             ("checklist", .array(run.isEnded ? [] : checklist)),
             ("events", .array(engine.enabledEvents(run, actor: actor).map { .object([("event", .string($0.event)), ("label", .string($0.label))]) })),

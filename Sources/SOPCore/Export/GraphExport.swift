@@ -1,3 +1,5 @@
+import SOPDiagnostics
+
 /// Draws an SOP's state machine as Mermaid or Graphviz DOT: states, terminal states with their
 /// outcome, and transitions labelled with their event or timer and guard.
 public enum GraphExport {
@@ -51,12 +53,5 @@ public enum GraphExport {
 
     static func escapeDOT(_ s: String) -> String {
         s.replacingAll("\\", "\\\\").replacingAll("\"", "\\\"").split(whereSeparator: \.isNewline).joined(separator: " ")
-    }
-}
-
-extension String {
-    func replacingAll(_ target: String, _ replacement: String) -> String {
-        guard contains(target) else { return self }
-        return split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }

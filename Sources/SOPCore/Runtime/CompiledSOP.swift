@@ -106,6 +106,9 @@ public final class CompiledSOP: Sendable {
     public let source: String
     let states: [CompiledState]
     let stateIndex: [String: Int]
+    /// Declared types of run variables and inputs, for reading stored runs back.
+    let varTypes: [String: ValueType]
+    let inputTypes: [String: ValueType]
 
     public var id: String { definition.id.value }
     public var version: Int { definition.version }
@@ -190,6 +193,12 @@ public final class CompiledSOP: Sendable {
         var index: [String: Int] = [:]
         for (i, s) in definition.states.enumerated() { index[s.id.value] = i }
         stateIndex = index
+        var varTypes: [String: ValueType] = [:]
+        for v in definition.vars where varTypes[v.id.value] == nil { varTypes[v.id.value] = v.type }
+        self.varTypes = varTypes
+        var inputTypes: [String: ValueType] = [:]
+        for s in definition.states { for i in s.inputs where inputTypes[i.id.value] == nil { inputTypes[i.id.value] = i.type } }
+        self.inputTypes = inputTypes
     }
 
     func state(_ id: String) -> CompiledState? {

@@ -46,12 +46,11 @@ public struct RunState: Sendable {
 
     /// The run as one JSON object, for the store.
     public func json() -> JSONValue {
-        func values(_ d: [String: Value]) -> JSONValue { .object(d.sorted { $0.key < $1.key }.map { ($0.key, ValueJSON.json($0.value)) }) }
         return .object([
             ("id", .string(id)), ("sop", .string(sop)), ("sop_version", .int(sopVersion)), ("sop_digest", .string(sopDigest)),
             ("state", .string(state)), ("status", .string(status.rawValue)), ("outcome", .optional(outcome)),
             ("version", .int(version)), ("next_seq", .int(nextSeq)), ("last_hash", .optional(lastHash)),
-            ("ticket", ticket), ("vars", values(vars)), ("inputs", values(inputs)),
+            ("ticket", ticket), ("vars", ValueJSON.object(vars)), ("inputs", ValueJSON.object(inputs)),
             ("submitted", .array(submitted.sorted().map { .string($0) })), ("confirmed", .array(confirmed.sorted().map { .int($0) })),
             ("started_at", .int(Int(startedAt))), ("entered_at", .int(Int(enteredAt))), ("updated_at", .int(Int(updatedAt))),
             ("owner_role", .optional(ownerRole)), ("owner_queue", .optional(ownerQueue)), ("outbox", .array(outbox)),
@@ -67,10 +66,6 @@ public struct RunState: Sendable {
         guard let id = string("id"), let sop = string("sop"), let digest = string("sop_digest"), let state = string("state"),
               let status = string("status").flatMap(Status.init), let version = int("version"), let nextSeq = int("next_seq"),
               let ticket = j["ticket"] else { return nil }
-        var varTypes: [String: ValueType] = [:]
-        for v in compiled.definition.vars { varTypes[v.id.value] = v.type }
-        var inputTypes: [String: ValueType] = [:]
-        for s in compiled.definition.states { for i in s.inputs { inputTypes[i.id.value] = i.type } }
         func values(_ k: String, _ types: [String: ValueType]) -> [String: Value] {
             guard case .object(let members)? = j[k] else { return [:] }
             var out: [String: Value] = [:]
@@ -88,8 +83,8 @@ public struct RunState: Sendable {
         self.nextSeq = nextSeq
         self.lastHash = string("last_hash")
         self.ticket = ticket
-        self.vars = values("vars", varTypes)
-        self.inputs = values("inputs", inputTypes)
+        self.vars = values("vars", compiled.varTypes)
+        self.inputs = values("inputs", compiled.inputTypes)
         if case .array(let items)? = j["submitted"] { submitted = Set(items.compactMap { if case .string(let s) = $0 { return s } else { return nil } }) } else { submitted = [] }
         if case .array(let items)? = j["confirmed"] { confirmed = Set(items.compactMap { if case .int(let i) = $0 { return i } else { return nil } }) } else { confirmed = [] }
         startedAt = Int64(int("started_at") ?? 0)

@@ -19,6 +19,11 @@ public enum ValueJSON {
         }
     }
 
+    /// Named values as a JSON object with sorted keys (run variables, inputs).
+    public static func object(_ values: [String: Value]) -> JSONValue {
+        .object(values.sorted { $0.key < $1.key }.map { ($0.key, json($0.value)) })
+    }
+
     /// JSON read back as a value of a declared type (nil type: as JSON says).
     public static func value(_ j: JSONValue, as type: ValueType?) -> Value {
         switch (type, j) {

@@ -9,20 +9,17 @@ struct ScenarioLint {
     let ticketType: ExprType?
 
     func check(_ file: ScenarioFile, into sink: inout DiagnosticSink) {
-        guard let sop = index[file.sop.value] else {
+        guard let tested = index[file.sop.value] else {
             sink.report(file.sop.span, .unknownSOP, "'\(file.sop.value)' is not an SOP of the linted set",
                         help: Suggestions.didYouMean(file.sop.value, in: index.keys.sorted()) ?? "lint the SOP together with its tests")
             return
         }
+        let called = SOPIndexEntry(merging: tested.calls.compactMap { index[$0] }, fallback: tested)
         for c in file.cases {
             if let ticket = c.ticket { ticketFields(ticket, into: &sink) }
-            for mainStep in c.steps {
+            for step in c.steps {
                 // A `run: child` step goes to a run of one of the SOPs the tested SOP calls.
-                let children = sop.calls.compactMap { index[$0] }
-                let target: SOPIndexEntry = mainStep.toChild
-                    ? SOPIndexEntry(merging: children, fallback: sop) : sop
-                let step = mainStep
-                let sop = target
+                let sop = step.toChild ? called : tested
                 for (input, _) in step.inputs where !sop.inputs.contains(input.value) {
                     sink.report(input.span, .unknownInput, "input '\(input.value)' is not declared by SOP '\(sop.id)'",
                                 help: Suggestions.didYouMean(input.value, in: sop.inputs) ?? "its inputs are " + sop.inputs.joined(separator: ", "))
@@ -42,7 +39,7 @@ struct ScenarioLint {
                 }
                 if let expect = step.expect { expectation(expect, sop, into: &sink) }
             }
-            if let expect = c.expect { expectation(expect, sop, into: &sink) }
+            if let expect = c.expect { expectation(expect, tested, into: &sink) }
         }
     }
 
