@@ -2,7 +2,7 @@ import Foundation
 
 // sop-bench: reproducible measurements for docs/benchmarks.md.
 //   sop-bench expressions
-//   sop-bench runtime                       interpreter throughput in process
+//   sop-bench runtime [decide|seal]         interpreter throughput in process (both by default)
 //   sop-bench generate DIR [COUNT]          writes COUNT (default 1000) generated SOPs
 //   sop-bench lint DIR [TICKET_SCHEMA]      libyaml floor and full lint over DIR
 var arguments = Array(CommandLine.arguments.dropFirst())
@@ -11,7 +11,7 @@ switch command {
 case "expressions":
     ExpressionBenchmarks.run()
 case "runtime":
-    RuntimeBenchmarks.run()
+    RuntimeBenchmarks.run(only: arguments.first)
 case "generate":
     guard let folder = arguments.first else { fatalError("usage: sop-bench generate DIR [COUNT]") }
     let count = arguments.count > 1 ? Int(arguments[1]) ?? 1000 : 1000

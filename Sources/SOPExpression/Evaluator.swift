@@ -71,16 +71,8 @@ public enum Evaluator {
 
     private static func closure(_ expr: Expr) -> Fn {
         switch expr {
-        case .literal(let literal, _):
-            let value: Value
-            switch literal {
-            case .integer(let i): value = .integer(i)
-            case .decimal(let d): value = .number(Decimal(string: d, locale: Locale(identifier: "en_US_POSIX")) ?? 0)
-            case .string(let s): value = .string(s)
-            case .boolean(let b): value = .boolean(b)
-            case .null: value = .null
-            case .duration(let ms): value = .duration(ms)
-            }
+        case .literal:
+            let value = literalValue(expr) ?? .number(0)
             return { _ in value }
         case .path(let root, let segments, _):
             return pathClosure(root, segments)
@@ -114,11 +106,12 @@ public enum Evaluator {
                 case let v: throw EvaluationError("'-' cannot negate \(v.typeNameWithArticle)")
                 }
             }
-        case .binary(.and, let l, let r, _):
-            let lf = closure(l), rf = closure(r)
+        case .binary(.and, _, _, _):
+            // `a and b and c` is one closure over the operands, not a chain of nested calls.
+            let fns = conjuncts(expr).map(closure)
             return { c throws(EvaluationError) in
-                guard try truth(lf(c), "and") else { return .boolean(false) }
-                return .boolean(try truth(rf(c), "and"))
+                for f in fns { guard try truth(f(c), "and") else { return .boolean(false) } }
+                return .boolean(true)
             }
         case .binary(.or, let l, let r, _):
             let lf = closure(l), rf = closure(r)
@@ -127,7 +120,16 @@ public enum Evaluator {
                 return .boolean(try truth(rf(c), "or"))
             }
         case .binary(let op, let l, let r, _):
-            let lf = closure(l), rf = closure(r)
+            let lf = closure(l)
+            if let constant = literalValue(r) {
+                // A comparison with a constant (`ticket.total > 10`) reads one operand only.
+                switch op {
+                case .equal: return { c throws(EvaluationError) in .boolean(equals(try lf(c), constant)) }
+                case .notEqual: return { c throws(EvaluationError) in .boolean(!equals(try lf(c), constant)) }
+                default: return { c throws(EvaluationError) in try binary(op, lf(c), constant) }
+                }
+            }
+            let rf = closure(r)
             return { c throws(EvaluationError) in try binary(op, lf(c), rf(c)) }
         case .call("if", let args, _) where args.count == 3:
             // Only the chosen branch is evaluated, so the other may fail harmlessly.
@@ -145,6 +147,24 @@ public enum Evaluator {
                 for f in fns { values.append(try f(c)) }
                 return try apply(values, c)
             }
+        }
+    }
+
+    /// The operands of a chain of `and`s, left to right.
+    private static func conjuncts(_ expr: Expr) -> [Expr] {
+        if case .binary(.and, let l, let r, _) = expr { return conjuncts(l) + conjuncts(r) }
+        return [expr]
+    }
+
+    private static func literalValue(_ expr: Expr) -> Value? {
+        guard case .literal(let literal, _) = expr else { return nil }
+        switch literal {
+        case .integer(let i): return .integer(i)
+        case .decimal(let d): return Decimal(string: d, locale: Locale(identifier: "en_US_POSIX")).map(Value.number)
+        case .string(let s): return .string(s)
+        case .boolean(let b): return .boolean(b)
+        case .null: return .null
+        case .duration(let ms): return .duration(ms)
         }
     }
 
@@ -238,8 +258,9 @@ public enum Evaluator {
     public static func equals(_ l: Value, _ r: Value) -> Bool {
         switch (l, r) {
         case let (.integer(a), .integer(b)): return a == b
-        case let (.integer(a), .number(b)): return Decimal(a) == b
-        case let (.number(a), .integer(b)): return a == Decimal(b)
+        case let (.integer(a), .number(b)): return DecimalOrder.compare(a, b) == 0
+        case let (.number(a), .integer(b)): return DecimalOrder.compare(b, a) == 0
+        case let (.number(a), .number(b)): return DecimalOrder.equal(a, b)
         case let (.list(a), .list(b)): return a.count == b.count && zip(a, b).allSatisfy { equals($0, $1) }
         default: return l == r
         }
@@ -250,9 +271,9 @@ public enum Evaluator {
         func sign<T: Comparable>(_ a: T, _ b: T) -> Int { a < b ? -1 : (a == b ? 0 : 1) }
         switch (l, r) {
         case let (.integer(a), .integer(b)): return sign(a, b)
-        case let (.integer(a), .number(b)): return sign(Decimal(a), b)
-        case let (.number(a), .integer(b)): return sign(a, Decimal(b))
-        case let (.number(a), .number(b)): return sign(a, b)
+        case let (.integer(a), .number(b)): return DecimalOrder.compare(a, b)
+        case let (.number(a), .integer(b)): return -DecimalOrder.compare(b, a)
+        case let (.number(a), .number(b)): return DecimalOrder.compare(a, b)
         case let (.string(a), .string(b)): return sign(a, b)
         case let (.date(a), .date(b)): return sign(a, b)
         case let (.datetime(a), .datetime(b)): return sign(a, b)

@@ -46,9 +46,17 @@ enum CompiledValue: Sendable {
     case template(CompiledTemplate)
 }
 
+/// Where a `set` writes: a ticket field (by its key path) or a run variable (with its type).
+enum SetTarget: Sendable {
+    case ticket(keys: [String])
+    case variable(name: String, type: ValueType?)
+    /// A path the linter rejects; a pinned source may still hold one, and it writes nothing.
+    case none
+}
+
 /// An action ready to run.
 enum CompiledAction: Sendable {
-    case set([(path: String, value: CompiledValue)])
+    case set([(path: String, target: SetTarget, value: CompiledValue)])
     case notify(to: String, template: CompiledTemplate)
     case assign(role: String?, queue: CompiledTemplate?)
     case tag([CompiledTemplate])
@@ -67,10 +75,17 @@ final class CompiledTransition: Sendable {
     let actions: [CompiledAction]
     let isAutomatic: Bool
     let event: String?
+    /// The index of the target state in the SOP (nil for a target the SOP lacks).
+    let target: Int?
+    /// The role that may take it: its own, else its state's, else `agent`.
+    let role: String
 
-    init(definition: TransitionDefinition, index: Int, condition: CompiledExpression?, timer: Timer?, actions: [CompiledAction]) {
+    init(definition: TransitionDefinition, index: Int, target: Int?, stateRole: String, condition: CompiledExpression?,
+         timer: Timer?, actions: [CompiledAction]) {
         self.definition = definition
         self.index = index
+        self.target = target
+        role = definition.role?.value ?? stateRole
         self.condition = condition
         self.timer = timer
         self.actions = actions
@@ -89,11 +104,33 @@ final class CompiledState: Sendable {
     let definition: StateDefinition
     let enter: [CompiledAction]
     let transitions: [CompiledTransition]
+    /// The same transitions sorted for the interpreter's questions, each list in document order.
+    let automatic: [CompiledTransition]
+    let timed: [CompiledTransition]
+    let byEvent: [String: [CompiledTransition]]
+    /// Inputs that must be submitted before an automatic transition may be taken.
+    let requiredInputs: [String]
+    /// The role that acts on the state (inputs, checklist): its own, else `agent`.
+    let role: String
+    /// Its outcome if it ends the run, the SOP it calls, and how many checklist items it has.
+    let end: String?
+    let call: String?
+    let checklistCount: Int
 
     init(definition: StateDefinition, enter: [CompiledAction], transitions: [CompiledTransition]) {
         self.definition = definition
         self.enter = enter
         self.transitions = transitions
+        automatic = transitions.filter(\.isAutomatic)
+        timed = transitions.filter { $0.timer != nil }
+        var byEvent: [String: [CompiledTransition]] = [:]
+        for t in transitions { if let e = t.event { byEvent[e, default: []].append(t) } }
+        self.byEvent = byEvent
+        requiredInputs = definition.inputs.filter(\.required).map(\.id.value)
+        role = definition.role?.value ?? "agent"
+        end = definition.end?.value
+        call = definition.call?.value
+        checklistCount = definition.checklist.count
     }
 }
 
@@ -150,7 +187,16 @@ public final class CompiledSOP: Sendable {
                         } else {
                             value = .literal(ValueJSON.json(a.value))
                         }
-                        return (a.path.value, value)
+                        let segments = a.path.value.split(separator: ".").map(String.init)
+                        let target: SetTarget
+                        if segments.first == "ticket", segments.count > 1 {
+                            target = .ticket(keys: Array(segments.dropFirst()))
+                        } else if segments.count == 2 {
+                            target = .variable(name: segments[1], type: definition.vars.first { $0.id.value == segments[1] }?.type)
+                        } else {
+                            target = .none
+                        }
+                        return (a.path.value, target, value)
                     })
                 case .notify(let to, let template):
                     let target: String
@@ -174,10 +220,13 @@ public final class CompiledSOP: Sendable {
             if case .success(let e) = ExpressionParser.parse(text.text) { return e }
             return nil
         }
+        var index: [String: Int] = [:]
+        for (i, s) in definition.states.enumerated() where index[s.id.value] == nil { index[s.id.value] = i }
+        stateIndex = index
         states = definition.states.map { state in
             CompiledState(
                 definition: state, enter: compileActions(state.enter),
-                transitions: state.transitions.enumerated().map { index, t in
+                transitions: state.transitions.enumerated().map { position, t in
                     var timer: CompiledTransition.Timer?
                     if let after = t.after {
                         if let ms = DurationFormat.parse(after.text) {
@@ -186,13 +235,11 @@ public final class CompiledSOP: Sendable {
                             timer = .computed(Evaluator.compile(e))
                         }
                     }
-                    return CompiledTransition(definition: t, index: index, condition: t.when.flatMap(expression).map(Evaluator.compile),
+                    return CompiledTransition(definition: t, index: position, target: index[t.to.value],
+                                              stateRole: state.role?.value ?? "agent", condition: t.when.flatMap(expression).map(Evaluator.compile),
                                               timer: timer, actions: compileActions(t.actions))
                 })
         }
-        var index: [String: Int] = [:]
-        for (i, s) in definition.states.enumerated() { index[s.id.value] = i }
-        stateIndex = index
         var varTypes: [String: ValueType] = [:]
         for v in definition.vars where varTypes[v.id.value] == nil { varTypes[v.id.value] = v.type }
         self.varTypes = varTypes
@@ -203,5 +250,11 @@ public final class CompiledSOP: Sendable {
 
     func state(_ id: String) -> CompiledState? {
         stateIndex[id].map { states[$0] }
+    }
+
+    /// The state at `hint` if that is the state named `id`, else the state named `id`.
+    func state(_ id: String, hint: Int?) -> CompiledState? {
+        if let hint, hint >= 0, hint < states.count, states[hint].definition.id.value == id { return states[hint] }
+        return state(id)
     }
 }

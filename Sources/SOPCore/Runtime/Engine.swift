@@ -52,6 +52,13 @@ public struct StepDecision: Sendable {
 
     /// False when the step changed nothing (a tick with nothing due).
     public var changed: Bool { !records.isEmpty }
+
+    /// The new run state, moved out rather than copied (for callers that step one run in a loop).
+    public mutating func takeRun() -> RunState {
+        var out = RunState.vacant
+        swap(&out, &run)
+        return out
+    }
 }
 
 /// The interpreter: decides steps with SOP-FORMAT.md's run semantics. It is pure: given a run,
@@ -86,7 +93,7 @@ public struct Engine: Sendable {
     }
 
     /// Applies a command to a run: due timers first, then the command.
-    public func apply(_ command: StepCommand, to run: RunState, actor: Actor, now: Int64) throws(StepRejection) -> StepDecision {
+    public func apply(_ command: StepCommand, to run: consuming RunState, actor: Actor, now: Int64) throws(StepRejection) -> StepDecision {
         guard run.sopDigest == sop.digest else {
             throw StepRejection("the run is pinned to \(run.sopDigest), not to this SOP source (\(sop.digest))")
         }
@@ -112,7 +119,7 @@ public struct Engine: Sendable {
         var labels: [String: String] = [:]
         for t in state.transitions {
             guard let on = t.definition.on?.value else { continue }
-            if let actor, !allows(actor, t.definition, state) { continue }
+            if let actor, actor.role != t.role { continue }
             if !order.contains(on) { order.append(on) }
             if labels[on] == nil, let label = t.definition.label { labels[on] = label }
         }
@@ -152,11 +159,6 @@ public struct Engine: Sendable {
         return out
     }
 
-    func allows(_ actor: Actor, _ t: TransitionDefinition, _ state: CompiledState) -> Bool {
-        let required = t.role?.value ?? state.definition.role?.value ?? "agent"
-        return actor.role == required
-    }
-
     func evaluationContext(_ run: RunState, now: Int64) -> EvaluationContext {
         EvaluationContext(ticket: run.ticketValue, vars: run.vars, inputs: run.inputs, childOutcome: run.childOutcome,
                           runStartedAt: run.startedAt, runEnteredAt: run.enteredAt, runState: run.state, now: now)
@@ -174,18 +176,22 @@ public struct Engine: Sendable {
 }
 
 /// One step in the making: a working copy of the run, the records written so far, the effects.
-struct Step {
+struct Step: ~Copyable {
     let engine: Engine
     var run: RunState
     let now: Int64
     let actor: Actor
     var records: [JournalRecord] = []
     var effects: [StepEffect] = []
-    var current: JournalRecord?
+    /// True while the last of `records` is being written (between begin and finish).
+    var recordOpen = false
     var automaticCount = 0
+    /// The compiled state the run is in (nil only for a run whose state the SOP lacks).
+    var here: CompiledState?
 
-    init(engine: Engine, run: RunState, now: Int64, actor: Actor) {
+    init(engine: Engine, run: consuming RunState, now: Int64, actor: Actor) {
         self.engine = engine
+        here = engine.sop.state(run.state, hint: run.stateHint)
         self.run = run
         self.now = now
         self.actor = actor
@@ -193,41 +199,51 @@ struct Step {
 
     var sop: CompiledSOP { engine.sop }
 
-    mutating func decision() -> StepDecision {
+    consuming func decision() -> StepDecision {
         if !records.isEmpty {
             run.version += 1
             run.updatedAt = max(run.updatedAt, now)
         }
-        return StepDecision(run: run, records: records, effects: effects)
+        // Hand the run over by swapping it with an empty one: copying it would retain and later
+        // release every field (a tenth of a step's time).
+        var out = RunState.vacant
+        swap(&out, &run)
+        return StepDecision(run: out, records: records, effects: effects)
     }
 
     // MARK: Records
 
     mutating func beginRecord(from: String?, trigger: JSONValue, inputs: JSONValue, at: Int64, actor: Actor) {
-        current = JournalRecord(run: run.id, seq: run.nextSeq, at: at, actor: actor, sop: sop.id, sopVersion: sop.version,
-                                sopDigest: sop.digest, from: from, to: run.state, trigger: trigger, inputs: inputs,
-                                changes: [], effects: [], prev: nil, hash: nil)
+        records.append(JournalRecord(run: run.id, seq: run.nextSeq, at: at, actor: actor, sop: sop.id, sopVersion: sop.version,
+                                     sopDigest: sop.digest, from: from, to: run.state, trigger: trigger, inputs: inputs,
+                                     changes: [], effects: [], prev: nil, hash: nil))
+        recordOpen = true
         run.nextSeq += 1
     }
 
     mutating func finishRecord() {
-        guard var record = current else { return }
-        record.to = run.state
-        records.append(record)
-        current = nil
+        guard recordOpen else { return }
+        records[records.count - 1].to = run.state
+        recordOpen = false
     }
 
     mutating func change(_ path: String, _ old: JSONValue, _ new: JSONValue) {
-        guard old != new else { return }
-        current?.changes.append((path, old, new))
+        guard old != new, recordOpen else { return }
+        records[records.count - 1].changes.append((path, old, new))
+    }
+
+    /// Notes an effect in the record being written.
+    mutating func recordEffect(_ effect: JSONValue) {
+        guard recordOpen else { return }
+        records[records.count - 1].effects.append(effect)
     }
 
     // MARK: Commands
 
     mutating func submit(inputs raw: [(String, String)], event: String?, checks: ChecklistSelection?) throws(StepRejection) {
         guard !run.isEnded else { throw StepRejection("the run has ended with outcome '\(run.outcome ?? "")'") }
-        guard let state = sop.state(run.state) else { throw StepRejection("the run is in an unknown state '\(run.state)'") }
-        let stateRole = state.definition.role?.value ?? "agent"
+        guard let state = here else { throw StepRejection("the run is in an unknown state '\(run.state)'") }
+        let stateRole = state.role
         if (!raw.isEmpty || checks != nil) && actor.role != stateRole {
             throw StepRejection("state '\(run.state)' is acted on by the role '\(stateRole)', not '\(actor.role)'")
         }
@@ -265,18 +281,19 @@ struct Step {
         let checkJSON: JSONValue? = checks.map { _ in .array(confirm.sorted().map { .int($0 + 1) }) }
 
         if let event {
-            let candidates = state.transitions.filter { $0.event == event }
+            let candidates = state.byEvent[event] ?? []
             guard !candidates.isEmpty else {
                 let enabled = engine.enabledEvents(run, actor: actor).map { "\($0.event) (\($0.label))" }
                 throw StepRejection("event '\(event)' is not possible in state '\(run.state)'",
                                     instead: enabled.isEmpty ? ["no event can be sent now"] : enabled.map { "event " + $0 })
             }
-            let allowed = candidates.filter { engine.allows(actor, $0.definition, state) }
+            let role = actor.role
+            let allowed = candidates.allSatisfy { $0.role == role } ? candidates : candidates.filter { $0.role == role }
             guard !allowed.isEmpty else {
-                let roles = Set(candidates.map { $0.definition.role?.value ?? stateRole }).sorted()
+                let roles = Set(candidates.map(\.role)).sorted()
                 throw StepRejection("event '\(event)' needs the role \(roles.map { "'\($0)'" }.joined(separator: " or ")), not '\(actor.role)'")
             }
-            let unconfirmed = items.indices.filter { !run.confirmed.contains($0) }
+            let unconfirmed = items.isEmpty ? [] : items.indices.filter { !run.confirmed.contains($0) }
             guard unconfirmed.isEmpty else {
                 throw StepRejection("confirm the checklist before leaving state '\(run.state)'",
                                     instead: unconfirmed.map { "\($0 + 1). \(items[$0].value)" })
@@ -288,8 +305,9 @@ struct Step {
                                     instead: allowed.compactMap { $0.definition.when.map { "when: \($0.text)" } })
             }
             var trigger: [(String, JSONValue)] = [("kind", .string("event")), ("event", .string(event))]
+            trigger.reserveCapacity(4)
             if let checkJSON { trigger.append(("checks", checkJSON)) }
-            try take(taken, trigger: .object(trigger), inputs: inputsJSON, at: now, actor: actor)
+            try take(taken, trigger: trigger, inputs: inputsJSON, at: now, actor: actor)
             try settle(firstTrigger: nil, firstInputs: nil)
         } else {
             guard !raw.isEmpty || checks != nil else {
@@ -351,7 +369,8 @@ struct Step {
                 throw StepRejection("livelock: more than \(Engine.livelockBound) automatic transitions in one step (last in state '\(run.state)')",
                                     instead: ["make the automatic guards of the states in this loop exclusive"])
             }
-            let trigger = pendingTrigger ?? .object([("kind", .string("auto"))])
+            var trigger: [(String, JSONValue)] = [("kind", .string("auto"))]
+            if case .object(let members)? = pendingTrigger { trigger = members }
             let inputs = pendingTrigger == nil ? JSONValue.object([]) : (firstInputs ?? .object([]))
             try take(t, trigger: trigger, inputs: inputs, at: when, actor: stepActor ?? actor, changesFirst: pendingTrigger == nil ? [] : firstChanges)
             pendingTrigger = nil
@@ -366,12 +385,13 @@ struct Step {
     }
 
     private mutating func nextAutomatic(at: Int64) throws(StepRejection) -> CompiledTransition? {
-        guard !run.isEnded, let state = sop.state(run.state) else { return nil }
-        if state.definition.call != nil && run.childOutcome == nil { return nil }  // waits for the child
-        let required = state.definition.inputs.filter(\.required).map(\.id.value)
-        guard required.allSatisfy(run.submitted.contains),
-              state.definition.checklist.indices.allSatisfy(run.confirmed.contains) else { return nil }
-        for t in state.transitions where t.isAutomatic {
+        guard !run.isEnded, let state = here else { return nil }
+        guard !state.automatic.isEmpty else { return nil }
+        if state.call != nil && run.childOutcome == nil { return nil }  // waits for the child
+        guard state.requiredInputs.allSatisfy(run.submitted.contains),
+              run.confirmed.count >= state.checklistCount,
+              (0..<state.checklistCount).allSatisfy(run.confirmed.contains) else { return nil }
+        for t in state.automatic {
             if try holds(t, at: at) { return t }
         }
         return nil
@@ -379,10 +399,11 @@ struct Step {
 
     /// Takes due timers, earliest first (then in document order), each at its due time.
     mutating func fireTimers() throws(StepRejection) {
-        while !run.isEnded, let state = sop.state(run.state) {
+        while !run.isEnded, let state = here {
+            guard !state.timed.isEmpty else { return }
             var best: (t: CompiledTransition, due: Int64)?
-            for t in state.transitions {
-                let context = engine.evaluationContext(run, now: now)
+            let context = engine.evaluationContext(run, now: now)
+            for t in state.timed {
                 guard let ms = engine.timerLength(t, context) else { continue }
                 let due = run.enteredAt + ms
                 guard due <= now else { continue }
@@ -391,7 +412,7 @@ struct Step {
                 }
             }
             guard let (t, due) = best else { return }
-            try take(t, trigger: .object([("kind", .string("timer")), ("after", .string(t.definition.after?.text ?? ""))]),
+            try take(t, trigger: [("kind", .string("timer")), ("after", .string(t.definition.after?.text ?? ""))],
                      inputs: .object([]), at: due, actor: .system)
             try settle(firstTrigger: nil, firstInputs: nil, actor: .system, at: due)
         }
@@ -399,47 +420,60 @@ struct Step {
 
     mutating func holds(_ t: CompiledTransition, at: Int64? = nil) throws(StepRejection) -> Bool {
         guard let condition = t.condition else { return true }
+        // The guard reads the run's data through a context that borrows it by swapping it in and
+        // out (guards run on every step; copying the data into a context would retain each part).
+        var context = EvaluationContext(runStartedAt: run.startedAt, runEnteredAt: run.enteredAt, runState: run.state, now: at ?? now)
+        swap(&context.ticket, &run.ticketValue)
+        swap(&context.vars, &run.vars)
+        swap(&context.inputs, &run.inputs)
+        swap(&context.childOutcome, &run.childOutcome)
+        let result = Result { () throws(EvaluationError) -> Bool in try condition.holds(context) }
+        swap(&context.ticket, &run.ticketValue)
+        swap(&context.vars, &run.vars)
+        swap(&context.inputs, &run.inputs)
+        swap(&context.childOutcome, &run.childOutcome)
         do {
-            return try condition.holds(engine.evaluationContext(run, now: at ?? now))
+            return try result.get()
         } catch {
             throw StepRejection("the guard '\(t.definition.when?.text ?? "")' of state '\(run.state)' failed: \(error.message)")
         }
     }
 
-    mutating func take(_ t: CompiledTransition, trigger: JSONValue, inputs: JSONValue, at: Int64, actor: Actor,
+    mutating func take(_ t: CompiledTransition, trigger: consuming [(String, JSONValue)], inputs: JSONValue, at: Int64, actor: Actor,
                        changesFirst: [(String, JSONValue, JSONValue)] = []) throws(StepRejection) {
         // The trigger names the transition taken (1-based, in its state), for audits and coverage.
-        var members: [(String, JSONValue)] = []
-        if case .object(let m) = trigger { members = m }
+        var members = trigger
         members.append(("transition", .int(t.index + 1)))
         beginRecord(from: run.state, trigger: .object(members), inputs: inputs, at: at, actor: actor)
         for c in changesFirst { change(c.0, c.1, c.2) }
         try perform(t.actions, at: at)
-        try enter(t.definition.to.value, at: at)
+        try enter(t.definition.to.value, index: t.target, at: at)
         finishRecord()
     }
 
     /// Enters a state: its `enter` actions, then its `call`, or its end.
-    mutating func enter(_ stateID: String, at: Int64) throws(StepRejection) {
-        guard let state = sop.state(stateID) else { throw StepRejection("state '\(stateID)' does not exist") }
+    mutating func enter(_ stateID: String, index: Int? = nil, at: Int64) throws(StepRejection) {
+        guard let state = sop.state(stateID, hint: index) else { throw StepRejection("state '\(stateID)' does not exist") }
+        here = state
+        run.stateHint = index ?? sop.stateIndex[stateID]
         run.state = stateID
         run.enteredAt = at
-        run.submitted = []
-        run.confirmed = []
+        if !run.submitted.isEmpty { run.submitted = [] }
+        if !run.confirmed.isEmpty { run.confirmed = [] }
         run.childOutcome = nil
-        try perform(state.enter, at: at)
-        if let end = state.definition.end {
+        if !state.enter.isEmpty { try perform(state.enter, at: at) }
+        if let end = state.end {
             run.status = .ended
-            run.outcome = end.value
+            run.outcome = end
             if let parent = run.parent {
-                effects.append(.childEnded(parent: parent, outcome: end.value))
+                effects.append(.childEnded(parent: parent, outcome: end))
             }
-        } else if let call = state.definition.call {
+        } else if let call = state.call {
             run.childCount += 1
             let childID = "\(run.id).\(run.childCount)"
             run.child = childID
-            effects.append(.startChild(sop: call.value, runID: childID))
-            current?.effects.append(.object([("call", .object([("sop", .string(call.value)), ("run", .string(childID))]))]))
+            effects.append(.startChild(sop: call, runID: childID))
+            recordEffect(.object([("call", .object([("sop", .string(call)), ("run", .string(childID))]))]))
         }
     }
 
@@ -450,36 +484,36 @@ struct Step {
             let context = engine.evaluationContext(run, now: at)
             switch action {
             case .set(let assignments):
-                for (path, value) in assignments {
+                for (path, target, value) in assignments {
                     let json: JSONValue
                     switch value {
                     case .literal(let j): json = j
                     case .expression(let e): json = ValueJSON.json(try evaluate(e, context))
                     case .template(let t): json = .string(try render(t, context))
                     }
-                    let segments = path.split(separator: ".").map(String.init)
-                    if segments.first == "ticket" {
-                        let keys = segments.dropFirst()
-                        let old = run.ticket.value(at: keys) ?? .null
-                        setTicket(run.ticket.setting(keys, to: json))
+                    switch target {
+                    case .ticket(let keys):
+                        let old = run.ticket.value(at: keys[...]) ?? .null
+                        setTicket(run.ticket.setting(keys[...], to: json))
                         change(path, old, json)
-                    } else if segments.count == 2 {
-                        let spec = sop.definition.vars.first { $0.id.value == segments[1] }
-                        let old = ValueJSON.json(run.vars[segments[1]] ?? .null)
-                        run.vars[segments[1]] = ValueJSON.value(json, as: spec?.type)
+                    case .variable(let name, let type):
+                        let old = ValueJSON.json(run.vars[name] ?? .null)
+                        run.vars[name] = ValueJSON.value(json, as: type)
                         change(path, old, json)
+                    case .none:
+                        break
                     }
                 }
             case .notify(let to, let template):
                 let message = JSONValue.object([("to", .string(to)), ("text", .string(try render(template, context))),
                                                 ("at", .string(CivilTime.formatDateTime(at))), ("state", .string(run.state))])
                 run.outbox.append(message)
-                current?.effects.append(.object([("notify", message)]))
+                recordEffect(.object([("notify", message)]))
             case .assign(let role, let queue):
                 var members: [(String, JSONValue)] = []
                 if let role { run.ownerRole = role; members.append(("role", .string(role))) }
                 if let queue { let q = try render(queue, context); run.ownerQueue = q; members.append(("queue", .string(q))) }
-                current?.effects.append(.object([("assign", .object(members))]))
+                recordEffect(.object([("assign", .object(members))]))
             case .tag(let tags):
                 let old = run.ticket["tags"] ?? .array([])
                 var list: [JSONValue] = []
@@ -492,7 +526,7 @@ struct Step {
                 change("ticket.tags", old, .array(list))
             case .start(let other):
                 effects.append(.startRun(sop: other))
-                current?.effects.append(.object([("start", .object([("sop", .string(other))]))]))
+                recordEffect(.object([("start", .object([("sop", .string(other))]))]))
             }
         }
     }

@@ -39,6 +39,8 @@ public struct RunState: Sendable {
 
     /// The ticket as expressions read it (dates typed by the schema); derived, not stored.
     var ticketValue: Value = .null
+    /// Where the current state is in the compiled SOP, to skip a lookup by name; not stored.
+    var stateHint: Int?
 
     public var isEnded: Bool { status == .ended }
 
@@ -98,6 +100,34 @@ public struct RunState: Sendable {
         childOutcome = string("child_outcome")
         childCount = int("child_count") ?? 0
         ticketValue = schema?.value(of: ticket) ?? TicketSchema.untypedValue(ticket)
+    }
+
+    /// A placeholder holding nothing, to swap a run out of a step without copying it.
+    static let vacant = RunState(id: "", sop: "", sopVersion: 0, sopDigest: "", state: "", status: .waiting, version: 0, nextSeq: 0,
+                                 ticket: .null, vars: [:], inputs: [:], submitted: [], confirmed: [], startedAt: 0, enteredAt: 0,
+                                 updatedAt: 0, outbox: [], childCount: 0)
+
+    private init(id: String, sop: String, sopVersion: Int, sopDigest: String, state: String, status: Status, version: Int,
+                 nextSeq: Int, ticket: JSONValue, vars: [String: Value], inputs: [String: Value], submitted: Set<String>,
+                 confirmed: Set<Int>, startedAt: Int64, enteredAt: Int64, updatedAt: Int64, outbox: [JSONValue], childCount: Int) {
+        self.id = id
+        self.sop = sop
+        self.sopVersion = sopVersion
+        self.sopDigest = sopDigest
+        self.state = state
+        self.status = status
+        self.version = version
+        self.nextSeq = nextSeq
+        self.ticket = ticket
+        self.vars = vars
+        self.inputs = inputs
+        self.submitted = submitted
+        self.confirmed = confirmed
+        self.startedAt = startedAt
+        self.enteredAt = enteredAt
+        self.updatedAt = updatedAt
+        self.outbox = outbox
+        self.childCount = childCount
     }
 
     init(id: String, sop: CompiledSOP, ticket: JSONValue, schema: TicketSchema?, now: Int64, parent: String?) {
