@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "SOPYAMLTests", dependencies: ["SOPYAML"]),
         .testTarget(name: "SOPExpressionTests", dependencies: ["SOPExpression"]),
         .testTarget(name: "SOPCoreTests", dependencies: ["SOPCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "SOPStoreTests", dependencies: ["SOPStore"]),
+        .testTarget(name: "SOPStoreTests", dependencies: ["SOPStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SOPCLITests", dependencies: ["sop"]),
     ]
 )

@@ -83,7 +83,8 @@ public struct JSONParser {
         try enter()
         index += 1
         var members: [(String, JSONValue)] = []
-        var seen = Set<String>()
+        // Small objects look for a repeated key among the members; large ones keep a set.
+        var seen: Set<String>?
         skipWhitespace()
         if peek(UInt8(ascii: "}")) { index += 1; depth -= 1; return .object(members) }
         while true {
@@ -92,7 +93,14 @@ public struct JSONParser {
             let keyIndex = index
             let keyPosition = recordPositions ? position() : nil
             let key = try parseString()
-            guard seen.insert(key).inserted else {
+            let repeated: Bool
+            if members.count < 16 {
+                repeated = members.contains { $0.0 == key }
+            } else {
+                if seen == nil { seen = Set(members.map(\.0)) }
+                repeated = !seen!.insert(key).inserted
+            }
+            guard !repeated else {
                 index = keyIndex  // the key is on the current line: point at its start
                 throw JSONSyntaxError(message: "key \"\(key)\" appears twice in one object", position: position())
             }

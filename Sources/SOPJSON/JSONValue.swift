@@ -12,7 +12,21 @@ public enum JSONValue: Sendable, Hashable {
     case array([JSONValue])
     case object([(String, JSONValue)])
 
-    public static func == (a: JSONValue, b: JSONValue) -> Bool { a.render() == b.render() }
+    /// Equal when they render the same (so `1` and `1.0` are equal, and key order matters);
+    /// compared structurally, rendering only numbers.
+    public static func == (a: JSONValue, b: JSONValue) -> Bool {
+        switch (a, b) {
+        case (.null, .null): return true
+        case let (.bool(x), .bool(y)): return x == y
+        case let (.int(x), .int(y)): return x == y
+        case let (.string(x), .string(y)): return x == y
+        case let (.array(x), .array(y)): return x == y
+        case let (.object(x), .object(y)):
+            return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        case (.int, .number), (.number, .int), (.number, .number): return a.render() == b.render()
+        default: return false
+        }
+    }
     public func hash(into hasher: inout Hasher) { hasher.combine(render()) }
 
     public static func optional(_ s: String?) -> JSONValue { s.map { .string($0) } ?? .null }
@@ -25,94 +39,137 @@ public enum JSONValue: Sendable, Hashable {
 
     /// Canonical JSON: object keys sorted by their UTF-16 code units (RFC 8785 order), no spaces.
     public func canonical() -> String {
-        var out = ""
-        writeCanonical(to: &out)
-        return out
+        String(decoding: canonicalBytes(), as: UTF8.self)
     }
 
-    private func writeCanonical(to out: inout String) {
-        switch self {
-        case .array(let items):
-            out += "["
-            for (i, item) in items.enumerated() {
-                if i > 0 { out += "," }
-                item.writeCanonical(to: &out)
-            }
-            out += "]"
-        case .object(let members):
-            out += "{"
-            let sorted = members.sorted { $0.0.utf16.lexicographicallyPrecedes($1.0.utf16) }
-            for (i, (key, value)) in sorted.enumerated() {
-                if i > 0 { out += "," }
-                JSONValue.writeString(key, to: &out)
-                out += ":"
-                value.writeCanonical(to: &out)
-            }
-            out += "}"
-        default:
-            write(to: &out)
-        }
+    /// The canonical JSON as UTF-8 bytes (what journal hashes are computed over).
+    public func canonicalBytes() -> [UInt8] {
+        var out = JSONWriter(canonical: true)
+        out.write(self)
+        return out.bytes
     }
 
+    /// Compact JSON with keys in their given order.
     public func render() -> String {
-        var out = ""
-        write(to: &out)
-        return out
+        String(decoding: renderBytes(), as: UTF8.self)
     }
 
-    public func write(to out: inout String) {
-        switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .int(let i): out += String(i)
-        case .number(let d):
-            out += d.isNaN ? "null" : "\(d)"
-        case .string(let s): JSONValue.writeString(s, to: &out)
+    public func renderBytes() -> [UInt8] {
+        var out = JSONWriter(canonical: false)
+        out.write(self)
+        return out.bytes
+    }
+}
+
+/// Writes JSON into a byte buffer: compact, UTF-8 kept as is, control characters escaped;
+/// canonical output sorts object keys by UTF-16 code units.
+struct JSONWriter {
+    var bytes: [UInt8] = []
+    let canonical: Bool
+
+    init(canonical: Bool) {
+        self.canonical = canonical
+        bytes.reserveCapacity(256)
+    }
+
+    mutating func write(_ value: JSONValue) {
+        switch value {
+        case .null: append("null")
+        case .bool(let b): append(b ? "true" : "false")
+        case .int(let i): writeInt(i)
+        case .number(let d): append(d.isNaN ? "null" : "\(d)")
+        case .string(let s): writeString(s)
         case .array(let items):
-            out += "["
+            bytes.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
-                if i > 0 { out += "," }
-                item.write(to: &out)
+                if i > 0 { bytes.append(UInt8(ascii: ",")) }
+                write(item)
             }
-            out += "]"
+            bytes.append(UInt8(ascii: "]"))
         case .object(let members):
-            out += "{"
-            for (i, (key, value)) in members.enumerated() {
-                if i > 0 { out += "," }
-                JSONValue.writeString(key, to: &out)
-                out += ":"
-                value.write(to: &out)
+            bytes.append(UInt8(ascii: "{"))
+            if canonical && !JSONWriter.isSorted(members) {
+                writeMembers(members.sorted { JSONWriter.precedes($0.0, $1.0) })
+            } else {
+                writeMembers(members)
             }
-            out += "}"
+            bytes.append(UInt8(ascii: "}"))
         }
     }
 
-    static func writeString(_ s: String, to out: inout String) {
-        // Most strings need no escaping: append them whole.
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }) {
-            out += "\""
-            out += s
-            out += "\""
+    private mutating func writeMembers(_ members: [(String, JSONValue)]) {
+        for (i, (key, value)) in members.enumerated() {
+            if i > 0 { bytes.append(UInt8(ascii: ",")) }
+            writeString(key)
+            bytes.append(UInt8(ascii: ":"))
+            write(value)
+        }
+    }
+
+    private mutating func append(_ s: String) {
+        bytes.append(contentsOf: s.utf8)
+    }
+
+    private mutating func writeInt(_ i: Int) {
+        if i >= 0 && i < 10 { bytes.append(UInt8(ascii: "0") + UInt8(i)); return }
+        append(String(i))
+    }
+
+    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
+    mutating func writeString(_ s: String) {
+        bytes.append(0x22)
+        // Most strings need no escaping: copy them whole.
+        let copied = s.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
+            for b in utf8 where b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F { return false }
+            bytes.append(contentsOf: utf8)
+            return true
+        }
+        if copied == true {
+            bytes.append(0x22)
             return
         }
-        var bytes: [UInt8] = [0x22]
-        bytes.reserveCapacity(s.utf8.count + 8)
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
         for b in s.utf8 {
             switch b {
-            case 0x22: bytes += [0x5C, 0x22]
-            case 0x5C: bytes += [0x5C, 0x5C]
-            case 0x0A: bytes += [0x5C, UInt8(ascii: "n")]
-            case 0x0D: bytes += [0x5C, UInt8(ascii: "r")]
-            case 0x09: bytes += [0x5C, UInt8(ascii: "t")]
-            case 0x08: bytes += [0x5C, UInt8(ascii: "b")]
-            case 0x0C: bytes += [0x5C, UInt8(ascii: "f")]
+            case 0x22: bytes.append(0x5C); bytes.append(0x22)
+            case 0x5C: bytes.append(0x5C); bytes.append(0x5C)
+            case 0x0A: bytes.append(0x5C); bytes.append(UInt8(ascii: "n"))
+            case 0x0D: bytes.append(0x5C); bytes.append(UInt8(ascii: "r"))
+            case 0x09: bytes.append(0x5C); bytes.append(UInt8(ascii: "t"))
+            case 0x08: bytes.append(0x5C); bytes.append(UInt8(ascii: "b"))
+            case 0x0C: bytes.append(0x5C); bytes.append(UInt8(ascii: "f"))
             case ..<0x20, 0x7F:
-                bytes += [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0x0F)]]
+                bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, Self.hex[Int(b >> 4)], Self.hex[Int(b & 0x0F)]])
             default: bytes.append(b)
             }
         }
         bytes.append(0x22)
-        out += String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func isSorted(_ members: [(String, JSONValue)]) -> Bool {
+        var i = 1
+        while i < members.count {
+            if !precedes(members[i - 1].0, members[i].0) { return false }
+            i += 1
+        }
+        return true
+    }
+
+    /// UTF-16 code-unit order. UTF-8 byte order is code-point order, which differs from UTF-16
+    /// order only between a character above U+FFFF and one in U+E000–U+FFFF, whose UTF-8 lead
+    /// bytes are 0xF0 and above and 0xEE–0xEF: only then are the keys compared as UTF-16.
+    static func precedes(_ a: String, _ b: String) -> Bool {
+        var x = a.utf8.makeIterator(), y = b.utf8.makeIterator()
+        while true {
+            switch (x.next(), y.next()) {
+            case (nil, nil): return false
+            case (nil, _): return true
+            case (_, nil): return false
+            case let (p?, q?):
+                if p == q { continue }
+                if p >= 0xEE || q >= 0xEE { return a.utf16.lexicographicallyPrecedes(b.utf16) }
+                return p < q
+            }
+        }
     }
 }

@@ -168,38 +168,76 @@ public final class RunService {
         }
     }
 
-    /// Takes the due timers of every waiting run, in batches of `batch` runs per transaction.
-    /// Returns the runs stepped and the transitions taken.
-    public func tick(now: Int64, batch: Int = 2000) throws -> (runs: Int, transitions: Int) {
+    /// Takes the due timers of every waiting run, oldest run first, in batches of `batch` runs per
+    /// transaction. Each run is stepped once: a step takes every timer due by `now` whose guard
+    /// holds, so a run left due (its guard does not hold) is not tried again until the next tick.
+    /// Runs that become due during the tick (a child started by a timer) are taken by another
+    /// pass. Returns the runs stepped and the transitions taken.
+    public func tick(now: Int64, batch: Int = 5000) throws -> (runs: Int, transitions: Int) {
         var runs = 0, transitions = 0
-        var skipped = Set<String>()
+        var visited = Set<Int64>()
         while true {
-            let (done, moved, failures) = try write { tx -> (Int, Int, [String]) in
-                var done = 0, moved = 0
-                var failures: [String] = []
-                for id in try tx.dueRuns(at: now, limit: batch + skipped.count) where !skipped.contains(id) {
-                    guard let stored = try tx.run(id) else { continue }
-                    let engine = self.engine(try self.pinnedSOP(stored.sopDigest, tx))
-                    guard let run = RunState(json: stored.json, sop: engine.sop, schema: self.schema) else { continue }
-                    do {
-                        let decision = try engine.apply(.tick, to: run, actor: .system, now: now)
-                        let saved = try self.persist(decision, engine: engine, previousVersion: run.version, tx, force: true)
-                        try self.carryOut(decision.effects, from: saved, now: now, tx)
-                        moved += decision.records.count
-                    } catch {
-                        failures.append(id)  // a guard that fails at run time: leave the run for its agent
+            let due = try store.read { tx in try tx.dueRowIDs(at: now) }.filter { !visited.contains($0) }
+            if due.isEmpty { break }
+            visited.formUnion(due)
+            var index = 0
+            while index < due.count {
+                let chunk = due[index..<min(index + batch, due.count)]
+                index += chunk.count
+                let (done, moved) = try write { tx -> (Int, Int) in
+                    // Read the batch and find each run's engine on this thread (the store and the
+                    // SOP cache are not shared), then decide and prepare every step on all cores.
+                    var loaded: [(rowID: Int64, data: String, engine: Engine)] = []
+                    for rowID in chunk {
+                        guard let (data, digest) = try tx.dueRunText(rowID: rowID, at: now) else { continue }
+                        loaded.append((rowID, data, self.engine(try self.pinnedSOP(digest, tx))))
                     }
-                    done += 1
-                    if done >= batch { break }
+                    let schema = self.schema
+                    let prepared = parallelMap(loaded, chunk: 64) { item -> PreparedStep? in
+                        // A guard that fails at run time leaves the run for its agent.
+                        guard let json = try? JSONParser.parse(item.data),
+                              let run = RunState(json: json, sop: item.engine.sop, schema: schema),
+                              let decision = try? item.engine.apply(.tick, to: run, actor: .system, now: now) else { return nil }
+                        return Self.prepare(decision, engine: item.engine, previousVersion: run.version)
+                    }
+                    // Write them in order, each in a savepoint: a step whose effects fail (a called
+                    // SOP that is missing) is undone and left for its agent, and the others go on.
+                    var done = 0, moved = 0
+                    for (item, step) in zip(loaded, prepared) {
+                        guard let step else { continue }
+                        let records: Int? = try? tx.savepoint {
+                            do {
+                                let saved = try self.write(step, tx, force: true)
+                                try self.carryOut(step.effects, from: saved, now: now, tx)
+                                return step.journal.count
+                            } catch RunError.rejected {
+                                // An earlier step of this batch changed the run (a child ended and
+                                // moved its parent): step it again from what is stored now.
+                                return try self.tickSerially(rowID: item.rowID, now: now, tx)
+                            }
+                        }
+                        guard let records else { continue }
+                        moved += records
+                        done += 1
+                    }
+                    return (done, moved)
                 }
-                return (done, moved, failures)
+                runs += done
+                transitions += moved
             }
-            runs += done
-            transitions += moved
-            skipped.formUnion(failures)
-            if done == 0 { break }
         }
         return (runs, transitions)
+    }
+
+    /// Takes the due timers of one run from its stored state; the number of records written.
+    private func tickSerially(rowID: Int64, now: Int64, _ tx: StoreTransaction) throws -> Int {
+        guard let stored = try tx.dueRun(rowID: rowID, at: now) else { return 0 }
+        let engine = self.engine(try pinnedSOP(stored.sopDigest, tx))
+        guard let run = RunState(json: stored.json, sop: engine.sop, schema: schema) else { return 0 }
+        let decision = try Self.rejecting { () throws(StepRejection) -> StepDecision in try engine.apply(.tick, to: run, actor: .system, now: now) }
+        let saved = try persist(decision, engine: engine, previousVersion: run.version, tx, force: true)
+        try carryOut(decision.effects, from: saved, now: now, tx)
+        return decision.records.count
     }
 
     // MARK: Reading
@@ -283,18 +321,41 @@ public final class RunService {
 
     @discardableResult
     func persist(_ decision: StepDecision, engine: Engine, previousVersion: Int, _ tx: StoreTransaction, force: Bool = false) throws -> RunState {
+        try write(Self.prepare(decision, engine: engine, previousVersion: previousVersion), tx, force: force)
+    }
+
+    /// A decided step made ready to write: records sealed, rows rendered. Pure, so a tick can
+    /// prepare many steps on all cores while one thread writes.
+    struct PreparedStep: Sendable {
+        var run: RunState
+        var row: RunRow
+        var journal: [JournalRow]
+        var previousVersion: Int
+        var changed: Bool
+        var effects: [StepEffect]
+    }
+
+    static func prepare(_ decision: StepDecision, engine: Engine, previousVersion: Int) -> PreparedStep {
         var run = decision.run
-        guard decision.changed else {
-            if force { _ = try tx.updateRun(run, expectedVersion: previousVersion, nextDue: engine.pendingTimers(run).map(\.due).min()) }
-            return run
+        let records = seal(decision.records, after: run.lastHash)
+        run.lastHash = records.last?.hash ?? run.lastHash
+        let nextDue = run.isEnded ? nil : engine.pendingTimers(run).map(\.due).min()
+        return PreparedStep(run: run, row: RunRow(run, nextDue: nextDue), journal: records.map(JournalRow.init),
+                            previousVersion: previousVersion, changed: decision.changed, effects: decision.effects)
+    }
+
+    /// Writes a prepared step; one that changed nothing only refreshes the run's due time when
+    /// `force` is set (a tick).
+    func write(_ step: PreparedStep, _ tx: StoreTransaction, force: Bool = false) throws -> RunState {
+        guard step.changed else {
+            if force { _ = try tx.updateRun(step.row, expectedVersion: step.previousVersion) }
+            return step.run
         }
-        let records = Self.seal(decision.records, after: run.lastHash)
-        run.lastHash = records.last?.hash
-        guard try tx.updateRun(run, expectedVersion: previousVersion, nextDue: run.isEnded ? nil : engine.pendingTimers(run).map(\.due).min()) else {
-            throw RunError.rejected(StepRejection("run \(run.id) was changed by another step at the same time; try again"))
+        guard try tx.updateRun(step.row, expectedVersion: step.previousVersion) else {
+            throw RunError.rejected(StepRejection("run \(step.run.id) was changed by another step at the same time; try again"))
         }
-        try tx.appendJournal(records)
-        return run
+        try tx.appendJournal(step.journal)
+        return step.run
     }
 
     static func seal(_ records: [JournalRecord], after prev: String?) -> [JournalRecord] {

@@ -6,6 +6,8 @@ import SOPJSON
 /// A stored run: its state as JSON plus the columns the store queries by.
 public struct StoredRun: Sendable {
     public var json: JSONValue
+    /// SQLite's rowid of the run: the order runs were created in, and the cheapest way back to it.
+    public var rowID: Int64
     public var sopDigest: String
     /// The ticket the run started with, as stored; parsed only when needed (idempotent starts,
     /// replay), not on every step.
@@ -13,6 +15,45 @@ public struct StoredRun: Sendable {
     public var sop: String
 
     public var initialTicket: JSONValue { (try? JSONParser.parse(initialTicketText)) ?? .null }
+}
+
+/// A run's row as the store writes it, rendered ahead of the write (off the writer's thread
+/// when a tick prepares many at once).
+public struct RunRow: Sendable {
+    public var id: String
+    public var state: String
+    public var status: String
+    public var outcome: String?
+    public var version: Int
+    public var updatedAt: Int64
+    public var nextDue: Int64?
+    public var data: String
+
+    public init(_ run: RunState, nextDue: Int64?) {
+        id = run.id
+        state = run.state
+        status = run.status.rawValue
+        outcome = run.outcome
+        version = run.version
+        updatedAt = run.updatedAt
+        self.nextDue = nextDue
+        data = run.json().render()
+    }
+}
+
+/// A sealed journal record as stored.
+public struct JournalRow: Sendable {
+    public var run: String
+    public var seq: Int
+    public var hash: String
+    public var text: String
+
+    public init(_ record: JournalRecord) {
+        run = record.run
+        seq = record.seq
+        hash = record.hash ?? ""
+        text = record.json().render()
+    }
 }
 
 /// A run as `sop runs` lists it.
@@ -76,6 +117,18 @@ public final class SQLiteRunStore: @unchecked Sendable {
                 CREATE TABLE requests (run TEXT NOT NULL, request_id TEXT NOT NULL, PRIMARY KEY (run, request_id)) WITHOUT ROWID;
                 """)
         }
+        // The journal only grows: an append-ordered rowid table keeps each commit's new records
+        // on the last pages (a table clustered by run id scattered them over the whole file),
+        // with a small unique index for reading one run's records in order.
+        m.registerMigration("v2-append-only-journal") { db in
+            try db.execute(sql: """
+                CREATE TABLE journal_v2 (run TEXT NOT NULL, seq INTEGER NOT NULL, hash TEXT NOT NULL, record TEXT NOT NULL);
+                INSERT INTO journal_v2 (run, seq, hash, record) SELECT run, seq, hash, record FROM journal ORDER BY run, seq;
+                DROP TABLE journal;
+                ALTER TABLE journal_v2 RENAME TO journal;
+                CREATE UNIQUE INDEX journal_run_seq ON journal(run, seq);
+                """)
+        }
         return m
     }
 
@@ -102,13 +155,31 @@ public struct StoreTransaction {
     let db: Database
 
     public func run(_ id: String) throws -> StoredRun? {
-        let statement = try db.cachedStatement(sql: "SELECT data, sop_digest, initial_ticket, sop FROM runs WHERE id = ?")
-        guard let row = try Row.fetchOne(statement, arguments: [id]) else {
-            return nil
-        }
+        let statement = try db.cachedStatement(sql: "SELECT rowid, data, sop_digest, initial_ticket, sop FROM runs WHERE id = ?")
+        return try Row.fetchOne(statement, arguments: [id]).map(Self.storedRun)
+    }
+
+    /// The run at `rowID` if it is still waiting with a timer due at `now`.
+    public func dueRun(rowID: Int64, at now: Int64) throws -> StoredRun? {
+        let statement = try db.cachedStatement(sql: """
+            SELECT rowid, data, sop_digest, initial_ticket, sop FROM runs WHERE rowid = ? AND status = 'waiting' AND next_due <= ?
+            """)
+        return try Row.fetchOne(statement, arguments: [rowID, now]).map(Self.storedRun)
+    }
+
+    /// The same, unparsed: the run's JSON text and its SOP digest.
+    public func dueRunText(rowID: Int64, at now: Int64) throws -> (data: String, sopDigest: String)? {
+        let statement = try db.cachedStatement(sql: """
+            SELECT data, sop_digest FROM runs WHERE rowid = ? AND status = 'waiting' AND next_due <= ?
+            """)
+        return try Row.fetchOne(statement, arguments: [rowID, now]).map { ($0["data"], $0["sop_digest"]) }
+    }
+
+    private static func storedRun(_ row: Row) throws -> StoredRun {
         let data: String = row["data"]
         let initial: String = row["initial_ticket"]
-        return StoredRun(json: try JSONParser.parse(data), sopDigest: row["sop_digest"], initialTicketText: initial, sop: row["sop"])
+        return StoredRun(json: try JSONParser.parse(data), rowID: row["rowid"], sopDigest: row["sop_digest"], initialTicketText: initial,
+                         sop: row["sop"])
     }
 
     public func insertRun(_ run: RunState, initialTicket: JSONValue, nextDue: Int64?) throws {
@@ -122,18 +193,37 @@ public struct StoreTransaction {
     /// Saves a run if it is still at `expectedVersion` (optimistic versioning); false when another
     /// step got there first.
     public func updateRun(_ run: RunState, expectedVersion: Int, nextDue: Int64?) throws -> Bool {
+        try updateRun(RunRow(run, nextDue: nextDue), expectedVersion: expectedVersion)
+    }
+
+    public func updateRun(_ row: RunRow, expectedVersion: Int) throws -> Bool {
         try db.cachedStatement(sql: """
             UPDATE runs SET state = ?, status = ?, outcome = ?, version = ?, updated_at = ?, next_due = ?, data = ?
             WHERE id = ? AND version = ?
-            """).execute(arguments: [run.state, run.status.rawValue, run.outcome, run.version, run.updatedAt, nextDue, run.json().render(),
-                             run.id, expectedVersion])
+            """).execute(arguments: [row.state, row.status, row.outcome, row.version, row.updatedAt, row.nextDue, row.data,
+                             row.id, expectedVersion])
         return db.changesCount == 1
     }
 
+    /// Runs `body` in a savepoint: if it throws, what it wrote is undone and the error rethrown,
+    /// while the enclosing transaction goes on.
+    public func savepoint<T>(_ body: () throws -> T) throws -> T {
+        var result: T?
+        try db.inSavepoint {
+            result = try body()
+            return .commit
+        }
+        return result!
+    }
+
     public func appendJournal(_ records: [JournalRecord]) throws {
+        try appendJournal(records.map(JournalRow.init))
+    }
+
+    public func appendJournal(_ rows: [JournalRow]) throws {
         let statement = try db.cachedStatement(sql: "INSERT INTO journal (run, seq, hash, record) VALUES (?, ?, ?, ?)")
-        for r in records {
-            try statement.execute(arguments: [r.run, r.seq, r.hash ?? "", r.json().render()])
+        for r in rows {
+            try statement.execute(arguments: [r.run, r.seq, r.hash, r.text])
         }
     }
 
@@ -162,9 +252,10 @@ public struct StoreTransaction {
         return db.changesCount == 1
     }
 
-    public func dueRuns(at now: Int64, limit: Int) throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT id FROM runs WHERE status = 'waiting' AND next_due <= ? ORDER BY next_due, id LIMIT ?",
-                            arguments: [now, limit])
+    /// The rowids of the waiting runs with a timer due at `now`, in creation order.
+    public func dueRowIDs(at now: Int64) throws -> [Int64] {
+        try Int64.fetchAll(db, sql: "SELECT rowid FROM runs WHERE status = 'waiting' AND next_due <= ? ORDER BY rowid",
+                           arguments: [now])
     }
 
     public func runIDs() throws -> [String] {

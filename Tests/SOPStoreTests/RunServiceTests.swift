@@ -2,6 +2,7 @@ import Foundation
 import SOPCore
 import SOPJSON
 import SOPStore
+import GRDB
 import Testing
 
 /// A temporary SOP folder and store for one test.
@@ -173,5 +174,89 @@ extension StoreTransaction {
         var lines = try journal(run)
         lines[seq] = lines[seq].replacingOccurrences(of: old, with: new)
         try rewriteJournal(run: run, seq: seq, record: lines[seq])
+    }
+}
+
+/// The tick over many runs: each due run is stepped once, in creation order, with its steps
+/// decided on all cores and written in one thread.
+struct TickTests {
+    static let timer = """
+        sop: timer
+        version: 1
+        title: Follow up after an hour
+        start: waiting
+        states:
+          waiting:
+            title: Waiting
+            transitions:
+              - to: closed
+                after: 1h
+                when: ticket.priority == 'high'
+                do:
+                  - set: {ticket.status: closed}
+          closed: {title: Closed, end: closed}
+        """
+
+    @Test func aRunWhoseTimerGuardDoesNotHoldIsLeftAndTheTickEnds() throws {
+        let w = try Workspace(["timer": Self.timer])
+        let tickets: [(line: Int, ticket: JSONValue)] = (0..<300).map { i in
+            (i + 1, .object([("id", .string("T-\(i)")), ("priority", .string(i % 3 == 0 ? "low" : "high"))]))
+        }
+        let started = try w.service.startBulk(sop: "timer", tickets: tickets, actor: ana, now: t0).started
+        #expect(started.count == 300)
+        // Not due yet: nothing moves.
+        #expect(try w.service.tick(now: t0 + 1_000, batch: 64) == (0, 0))
+        // Due: the 200 high-priority runs close; the 100 low ones stay due but their guard does
+        // not hold, and the tick still ends (each run is tried once per tick).
+        let first = try w.service.tick(now: t0 + 2 * 3_600_000, batch: 64)
+        #expect(first.transitions == 200)
+        #expect(first.runs == 300)
+        let second = try w.service.tick(now: t0 + 3 * 3_600_000, batch: 64)
+        #expect(second.transitions == 0)
+        let summaries = try w.service.summaries(sop: "timer", state: nil, waiting: false)
+        #expect(summaries.filter { $0.status == "ended" }.count == 200)
+        #expect(summaries.filter { $0.state == "waiting" }.count == 100)
+        for id in started.prefix(6) {
+            let (run, _) = try w.service.run(id)
+            let high = run.ticket["priority"] == .string("high")
+            #expect(run.isEnded == high)
+            #expect(run.ticket["status"] == (high ? .string("closed") : nil))
+        }
+        #expect(try w.service.verify(nil).allSatisfy { $0.failure == nil })
+    }
+}
+
+/// A store written before the journal became an append-ordered table opens with its records.
+struct StoreMigrationTests {
+    @Test func aVersion1StoreKeepsItsJournalAfterTheMigration() throws {
+        let w = try Workspace(["complaint": complaint, "escalation": escalation])
+        _ = try w.service.start(sop: "complaint", ticket: .object([("id", .string("T-1"))]), runID: "c1", actor: ana, now: t0)
+        _ = try w.service.step("c1", .submit(inputs: [], event: "declined", checks: nil), actor: ana, now: t0 + 1000)
+        let before = try w.service.journal("c1")
+        #expect(before.count == 2)
+        // Rebuild the journal as version 1 kept it (clustered by run and seq) and forget the
+        // second migration, as a store from before it would be.
+        let path = w.dir.appendingPathComponent("runs.sqlite").path
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            try db.execute(sql: """
+                CREATE TABLE journal_v1 (run TEXT NOT NULL, seq INTEGER NOT NULL, hash TEXT NOT NULL, record TEXT NOT NULL,
+                  PRIMARY KEY (run, seq)) WITHOUT ROWID;
+                INSERT INTO journal_v1 SELECT run, seq, hash, record FROM journal;
+                DROP TABLE journal;
+                ALTER TABLE journal_v1 RENAME TO journal;
+                DELETE FROM grdb_migrations WHERE identifier = 'v2-append-only-journal';
+                """)
+        }
+        try queue.close()
+        let reopened = RunService(store: try SQLiteRunStore(path: path), sopsFolder: w.dir.appendingPathComponent("sops").path,
+                                  schema: nil)
+        #expect(try reopened.journal("c1") == before)
+        #expect(try reopened.journal("c1.1").count == 1)
+        #expect(try reopened.verify(nil).allSatisfy { $0.failure == nil })
+        // And it goes on: the child ends, the parent moves, all chained.
+        _ = try reopened.step("c1.1", .submit(inputs: [], event: "fixed", checks: nil), actor: ana, now: t0 + 2000)
+        #expect(try reopened.journal("c1").count == 3)
+        #expect(try reopened.verify(nil).allSatisfy { $0.failure == nil })
     }
 }

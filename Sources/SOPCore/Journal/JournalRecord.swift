@@ -62,7 +62,7 @@ public struct JournalRecord: Sendable {
 
     /// The hash of a record's JSON without its `hash` member.
     public static func hash(of recordWithoutHash: JSONValue) -> String {
-        Digest.sha256(recordWithoutHash.canonical())
+        Digest.sha256(recordWithoutHash.canonicalBytes())
     }
 }
 

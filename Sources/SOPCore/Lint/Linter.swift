@@ -345,12 +345,16 @@ public struct Linter: Sendable {
     }
 }
 
-/// Runs `body` for every element on all cores and returns the results in order.
-func parallelMap<T: Sendable, R: Sendable>(_ items: [T], _ body: @Sendable (T) -> R) -> [R] {
+/// Runs `body` for every element on all cores and returns the results in order. With `chunk`,
+/// each task takes that many consecutive elements (for bodies too small to be a task each).
+public func parallelMap<T: Sendable, R: Sendable>(_ items: [T], chunk: Int = 1, _ body: @Sendable (T) -> R) -> [R] {
     guard items.count > 1 else { return items.map(body) }
     let slots = ResultSlots<R>(count: items.count)
-    DispatchQueue.concurrentPerform(iterations: items.count) { i in
-        slots.set(i, body(items[i]))
+    let size = max(1, chunk)
+    DispatchQueue.concurrentPerform(iterations: (items.count + size - 1) / size) { task in
+        for i in task * size..<min(items.count, (task + 1) * size) {
+            slots.set(i, body(items[i]))
+        }
     }
     return slots.values()
 }
