@@ -90,8 +90,28 @@ private struct TreeBuilder {
         var pairs: [YAMLPair] = []
         var pendingKey: YAMLNode?
         var skipValue = false
-        var seen: [KeyIdentity: SourcePosition] = [:]
+        /// The keys so far: a list while the mapping is small (cheaper than hashing), a
+        /// dictionary once it is not.
+        var keys: [(KeyIdentity, SourcePosition)] = []
+        var seen: [KeyIdentity: SourcePosition]?
         var size = 1
+
+        func firstPosition(of key: KeyIdentity) -> SourcePosition? {
+            if let seen { return seen[key] }
+            return keys.first { $0.0 == key }?.1
+        }
+
+        func remember(_ key: KeyIdentity, at position: SourcePosition) {
+            if seen != nil {
+                seen![key] = position
+            } else if keys.count < 16 {
+                keys.append((key, position))
+            } else {
+                seen = Dictionary(keys, uniquingKeysWith: { first, _ in first })
+                seen![key] = position
+                keys = []
+            }
+        }
 
         init(isMapping: Bool, start: SourcePosition, anchor: String?, tag: String?, flow: Bool) {
             self.isMapping = isMapping
@@ -213,14 +233,14 @@ private struct TreeBuilder {
             // A key: report it when the mapping already has an equal one, and drop its value.
             top.pendingKey = node
             if let identity = TreeBuilder.keyIdentity(node) {
-                if let first = top.seen[identity] {
+                if let first = top.firstPosition(of: identity) {
                     top.skipValue = true
                     diagnostics.append(Diagnostic(
                         file: source.path, span: node.span, rule: .duplicateKey,
                         message: "key '\(node.scalar?.text ?? "")' is defined twice in this mapping; the first is at line \(first.line)",
                         help: "remove one of them, or merge their values"))
                 } else {
-                    top.seen[identity] = node.span.start
+                    top.remember(identity, at: node.span.start)
                 }
             }
         }
