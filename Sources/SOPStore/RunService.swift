@@ -126,7 +126,7 @@ public final class RunService {
 
     /// Starts one run per ticket; a ticket that fails its schema starts nothing and is reported.
     public func startBulk(sop id: String, tickets: [(line: Int, ticket: JSONValue)], actor: Actor, now: Int64,
-                          batch: Int = 1000) throws -> (started: [String], failed: [(line: Int, reason: String)]) {
+                          batch: Int = 5000) throws -> (started: [String], failed: [(line: Int, reason: String)]) {
         let sop = try currentSOP(id)
         var started: [String] = []
         var failed: [(Int, String)] = []
@@ -134,12 +134,41 @@ public final class RunService {
         while index < tickets.count {
             let slice = tickets[index..<min(index + batch, tickets.count)]
             try write { tx in
-                for (line, ticket) in slice {
+                if !self.pinnedInStore.contains(sop.digest) {
+                    try tx.pinSource(digest: sop.digest, sop: sop.id, version: sop.version, text: sop.source)
+                    self.pinnedInStore.insert(sop.digest)
+                }
+                // Decide and prepare every start on all cores, then write them in order.
+                let engine = self.engine(sop)
+                let items = Array(slice)
+                let prepared = parallelMap(items, chunk: 64) { item -> Result<(PreparedStep, String), StepRejection> in
+                    Result { () throws(StepRejection) -> (PreparedStep, String) in
+                        let decision = try engine.start(id: Self.newRunID(), ticket: item.ticket, actor: actor, now: now)
+                        return (Self.prepare(decision, engine: engine, previousVersion: 0), item.ticket.render())
+                    }
+                }
+                for (item, outcome) in zip(items, prepared) {
+                    let step: PreparedStep, initialTicket: String
+                    switch outcome {
+                    case .failure(let rejection):
+                        failed.append((item.line, rejection.description))
+                        continue
+                    case .success(let prepared):
+                        (step, initialTicket) = prepared
+                    }
+                    if step.effects.isEmpty, try !tx.runExists(step.run.id) {
+                        try tx.insertRun(step.row, sop: sop.id, parent: nil, sopDigest: sop.digest, initialTicket: initialTicket)
+                        try tx.appendJournal(step.journal)
+                        started.append(step.run.id)
+                        continue
+                    }
+                    // A start state that calls another SOP (its child starts in this transaction),
+                    // or an id already taken: the one-by-one path.
                     do {
-                        let run = try self.start(sop, ticket: ticket, runID: nil, actor: actor, now: now, parent: nil, tx)
+                        let run = try self.start(sop, ticket: item.ticket, runID: nil, actor: actor, now: now, parent: nil, tx)
                         started.append(run.id)
                     } catch RunError.rejected(let r) {
-                        failed.append((line, r.description))
+                        failed.append((item.line, r.description))
                     }
                 }
             }

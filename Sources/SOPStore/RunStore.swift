@@ -183,11 +183,20 @@ public struct StoreTransaction {
     }
 
     public func insertRun(_ run: RunState, initialTicket: JSONValue, nextDue: Int64?) throws {
+        try insertRun(RunRow(run, nextDue: nextDue), sop: run.sop, parent: run.parent, sopDigest: run.sopDigest,
+                      initialTicket: initialTicket.render())
+    }
+
+    public func insertRun(_ row: RunRow, sop: String, parent: String?, sopDigest: String, initialTicket: String) throws {
         try db.cachedStatement(sql: """
             INSERT INTO runs (id, sop, state, status, outcome, version, updated_at, next_due, parent, sop_digest, initial_ticket, data)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [run.id, run.sop, run.state, run.status.rawValue, run.outcome, run.version, run.updatedAt, nextDue,
-                             run.parent, run.sopDigest, initialTicket.render(), run.json().render()])
+            """).execute(arguments: [row.id, sop, row.state, row.status, row.outcome, row.version, row.updatedAt, row.nextDue,
+                             parent, sopDigest, initialTicket, row.data])
+    }
+
+    public func runExists(_ id: String) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM runs WHERE id = ?"), arguments: [id]) != nil
     }
 
     /// Saves a run if it is still at `expectedVersion` (optimistic versioning); false when another

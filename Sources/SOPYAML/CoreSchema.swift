@@ -29,6 +29,15 @@ public enum CoreSchema {
         let mayBeSpecial = (c >= 0x30 && c <= 0x39) || c == 0x2D || c == 0x2B || c == 0x2E
             || c == 0x74 || c == 0x54 || c == 0x66 || c == 0x46 || c == 0x6E || c == 0x4E || c == 0x7E
         guard mayBeSpecial else { return .string(text) }
+        // Words starting with t, f, n or ~ (`title`, `to`, `false`): only five-letter or shorter
+        // ones can be booleans or null, and none of them can be a number.
+        let isLetter = c == 0x74 || c == 0x54 || c == 0x66 || c == 0x46 || c == 0x6E || c == 0x4E || c == 0x7E
+        if isLetter {
+            guard text.utf8.count <= 5 else { return .string(text) }
+            if resolveNull(text) { return .null }
+            if let b = resolveBool(text) { return .bool(b) }
+            return .string(text)
+        }
         if resolveNull(text) { return .null }
         if let b = resolveBool(text) { return .bool(b) }
         if let i = resolveInt(text) { return .int(i) }

@@ -114,6 +114,13 @@ private struct TreeBuilder {
         }
 
         init(isMapping: Bool, start: SourcePosition, anchor: String?, tag: String?, flow: Bool) {
+            // Room for a typical SOP collection up front, instead of growing 1, 2, 4, 8.
+            if isMapping {
+                pairs.reserveCapacity(8)
+                keys.reserveCapacity(8)
+            } else {
+                items.reserveCapacity(4)
+            }
             self.isMapping = isMapping
             self.start = start
             self.anchor = anchor

@@ -166,6 +166,44 @@ struct RunServiceTests {
         #expect(result.started.count == 2)
         #expect(result.failed.map(\.line) == [2])
         #expect(result.failed[0].reason.contains("ticket.id: is required but missing"))
+        // Each good line is a run with its start record, chained and verifiable.
+        for id in result.started {
+            let (run, _) = try s.run(id)
+            #expect(run.state == "assess")
+            #expect(run.ticket["escalated"] == .bool(true))
+            #expect(try s.journal(id).count == 1)
+        }
+        #expect(try s.verify(nil).allSatisfy { $0.failure == nil })
+    }
+
+    @Test func bulkStartOfAnSOPWhoseStartStateCallsAnotherStartsTheChildren() throws {
+        let handoff = """
+            sop: handoff
+            version: 1
+            title: Hand off
+            start: escalate
+            states:
+              escalate:
+                title: Escalate
+                call: escalation
+                transitions:
+                  - to: done
+                    when: child.outcome == 'resolved'
+              done: {title: Done, end: done}
+            """
+        let w = try Workspace(["handoff": handoff, "escalation": escalation])
+        let tickets: [(line: Int, ticket: JSONValue)] = (1...12).map { ($0, .object([("id", .string("T-\($0)"))])) }
+        let result = try w.service.startBulk(sop: "handoff", tickets: tickets, actor: ana, now: t0, batch: 5)
+        #expect(result.started.count == 12)
+        #expect(result.failed.isEmpty)
+        for id in result.started {
+            let (run, _) = try w.service.run(id)
+            #expect(run.child == id + ".1")
+            let (child, _) = try w.service.run(id + ".1")
+            #expect(child.parent == id)
+            #expect(child.state == "assess")
+        }
+        #expect(try w.service.summaries(sop: nil, state: nil, waiting: true).count == 24)
     }
 }
 
