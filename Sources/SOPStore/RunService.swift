@@ -229,21 +229,29 @@ public final class RunService {
                               let decision = try? item.engine.apply(.tick, to: run, actor: .system, now: now) else { return nil }
                         return Self.prepare(decision, engine: item.engine, previousVersion: run.version)
                     }
-                    // Write them in order, each in a savepoint: a step whose effects fail (a called
-                    // SOP that is missing) is undone and left for its agent, and the others go on.
+                    // Write them in order, each in a savepoint: a step whose effects cannot be
+                    // carried out (a called SOP that is missing, a child whose ticket does not fit)
+                    // is undone and left for its agent, and the others go on. A store error stops
+                    // the tick and rolls back the batch.
                     var done = 0, moved = 0
                     for (item, step) in zip(loaded, prepared) {
                         guard let step else { continue }
-                        let records: Int? = try? tx.savepoint {
-                            do {
-                                let saved = try self.write(step, tx, force: true)
+                        let records: Int?
+                        do {
+                            records = try tx.savepoint { () throws -> Int? in
+                                let saved: RunState
+                                do {
+                                    saved = try self.write(step, tx, force: true)
+                                } catch RunError.rejected {
+                                    // An earlier step of this batch changed the run (a child ended
+                                    // and moved its parent): step it again from what is stored now.
+                                    return try self.tickSerially(rowID: item.rowID, now: now, tx)
+                                }
                                 try self.carryOut(step.effects, from: saved, now: now, tx)
                                 return step.journal.count
-                            } catch RunError.rejected {
-                                // An earlier step of this batch changed the run (a child ended and
-                                // moved its parent): step it again from what is stored now.
-                                return try self.tickSerially(rowID: item.rowID, now: now, tx)
                             }
+                        } catch is RunError {
+                            continue
                         }
                         guard let records else { continue }
                         moved += records
@@ -258,11 +266,12 @@ public final class RunService {
         return (runs, transitions)
     }
 
-    /// Takes the due timers of one run from its stored state; the number of records written.
-    private func tickSerially(rowID: Int64, now: Int64, _ tx: StoreTransaction) throws -> Int {
-        guard let stored = try tx.dueRun(rowID: rowID, at: now) else { return 0 }
+    /// Takes the due timers of one run from its stored state; the number of records written, or
+    /// nil when the run is no longer due.
+    private func tickSerially(rowID: Int64, now: Int64, _ tx: StoreTransaction) throws -> Int? {
+        guard let stored = try tx.dueRun(rowID: rowID, at: now) else { return nil }
         let engine = self.engine(try pinnedSOP(stored.sopDigest, tx))
-        guard let run = RunState(json: stored.json, sop: engine.sop, schema: schema) else { return 0 }
+        guard let run = RunState(json: stored.json, sop: engine.sop, schema: schema) else { return nil }
         let decision = try Self.rejecting { () throws(StepRejection) -> StepDecision in try engine.apply(.tick, to: run, actor: .system, now: now) }
         let saved = try persist(decision, engine: engine, previousVersion: run.version, tx, force: true)
         try carryOut(decision.effects, from: saved, now: now, tx)

@@ -262,6 +262,37 @@ struct TickTests {
         }
         #expect(try w.service.verify(nil).allSatisfy { $0.failure == nil })
     }
+
+    @Test func aRunWhoseTimerCallsAMissingSOPIsUndoneAndTheOthersGoOn() throws {
+        let ghostly = """
+            sop: ghostly
+            version: 1
+            title: Calls an SOP that is not in the folder
+            start: waiting
+            states:
+              waiting:
+                title: Waiting
+                transitions:
+                  - {to: handoff, after: 1h}
+              handoff:
+                title: Hand off
+                call: ghost
+                transitions:
+                  - {to: done, when: "child.outcome == 'done'"}
+              done: {title: Done, end: done}
+            """
+        let w = try Workspace(["timer": Self.timer, "ghostly": ghostly])
+        let g = try w.service.start(sop: "ghostly", ticket: .object([]), runID: "g", actor: ana, now: t0)
+        let h = try w.service.start(sop: "timer", ticket: .object([("priority", .string("high"))]), runID: "h", actor: ana, now: t0)
+        let result = try w.service.tick(now: t0 + 2 * 3_600_000, batch: 10)
+        #expect(result.transitions == 1)
+        let (ghost, _) = try w.service.run(g.id)
+        #expect(ghost.state == "waiting")
+        #expect(ghost.version == g.version)
+        #expect(try w.service.journal(g.id).count == 1)
+        #expect(try w.service.run(h.id).0.isEnded)
+        #expect(try w.service.verify(nil).allSatisfy { $0.failure == nil })
+    }
 }
 
 /// A store written before the journal became an append-ordered table opens with its records.
