@@ -49,6 +49,6 @@ let package = Package(
         .testTarget(name: "SOPExpressionTests", dependencies: ["SOPExpression"]),
         .testTarget(name: "SOPCoreTests", dependencies: ["SOPCore"], exclude: ["Fixtures"]),
         .testTarget(name: "SOPStoreTests", dependencies: ["SOPStore", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "SOPCLITests", dependencies: ["sop"]),
+        .testTarget(name: "SOPCLITests", dependencies: ["sop", .product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )
