@@ -109,6 +109,22 @@ public enum Evaluator {
         case .binary(.and, _, _, _):
             // `a and b and c` is one closure over the operands, not a chain of nested calls.
             let fns = conjuncts(expr).map(closure)
+            // Two and three operands (most guards) are captured one by one: calling a captured
+            // closure costs less than fetching it from an array.
+            if fns.count == 2 {
+                let (a, b) = (fns[0], fns[1])
+                return { c throws(EvaluationError) in
+                    guard try truth(a(c), "and") else { return .boolean(false) }
+                    return .boolean(try truth(b(c), "and"))
+                }
+            }
+            if fns.count == 3 {
+                let (a, b, d) = (fns[0], fns[1], fns[2])
+                return { c throws(EvaluationError) in
+                    guard try truth(a(c), "and"), try truth(b(c), "and") else { return .boolean(false) }
+                    return .boolean(try truth(d(c), "and"))
+                }
+            }
             return { c throws(EvaluationError) in
                 for f in fns { guard try truth(f(c), "and") else { return .boolean(false) } }
                 return .boolean(true)

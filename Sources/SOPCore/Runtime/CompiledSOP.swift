@@ -107,7 +107,8 @@ final class CompiledState: Sendable {
     /// The same transitions sorted for the interpreter's questions, each list in document order.
     let automatic: [CompiledTransition]
     let timed: [CompiledTransition]
-    let byEvent: [String: [CompiledTransition]]
+    /// Transitions by event, events in document order (a state has a handful: a list beats hashing).
+    let byEvent: [(event: String, transitions: [CompiledTransition])]
     /// Inputs that must be submitted before an automatic transition may be taken.
     let requiredInputs: [String]
     /// The role that acts on the state (inputs, checklist): its own, else `agent`.
@@ -116,6 +117,8 @@ final class CompiledState: Sendable {
     let end: String?
     let call: String?
     let checklistCount: Int
+    /// The checklist items' texts.
+    let checklist: [String]
 
     init(definition: StateDefinition, enter: [CompiledAction], transitions: [CompiledTransition]) {
         self.definition = definition
@@ -123,10 +126,14 @@ final class CompiledState: Sendable {
         self.transitions = transitions
         automatic = transitions.filter(\.isAutomatic)
         timed = transitions.filter { $0.timer != nil }
-        var byEvent: [String: [CompiledTransition]] = [:]
-        for t in transitions { if let e = t.event { byEvent[e, default: []].append(t) } }
+        var byEvent: [(event: String, transitions: [CompiledTransition])] = []
+        for t in transitions {
+            guard let e = t.event else { continue }
+            if let i = byEvent.firstIndex(where: { $0.event == e }) { byEvent[i].transitions.append(t) } else { byEvent.append((e, [t])) }
+        }
         self.byEvent = byEvent
         requiredInputs = definition.inputs.filter(\.required).map(\.id.value)
+        checklist = definition.checklist.map(\.value)
         role = definition.role?.value ?? "agent"
         end = definition.end?.value
         call = definition.call?.value

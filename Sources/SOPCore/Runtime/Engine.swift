@@ -208,7 +208,10 @@ struct Step: ~Copyable {
         // release every field (a tenth of a step's time).
         var out = RunState.vacant
         swap(&out, &run)
-        return StepDecision(run: out, records: records, effects: effects)
+        var outRecords: [JournalRecord] = [], outEffects: [StepEffect] = []
+        swap(&outRecords, &records)
+        swap(&outEffects, &effects)
+        return StepDecision(run: out, records: outRecords, effects: outEffects)
     }
 
     // MARK: Records
@@ -259,14 +262,14 @@ struct Step: ~Copyable {
         }
         // Checklist items.
         var confirm = Set<Int>()
-        let items = state.definition.checklist
+        let items = state.checklist
         switch checks {
         case .all?: confirm = Set(items.indices)
         case .items(let numbers)?:
             for n in numbers {
                 guard n >= 1, n <= items.count else {
                     throw StepRejection("state '\(run.state)' has no checklist item \(n)",
-                                        instead: items.enumerated().map { "\($0.offset + 1). \($0.element.value)" })
+                                        instead: items.enumerated().map { "\($0.offset + 1). \($0.element)" })
                 }
                 confirm.insert(n - 1)
             }
@@ -281,7 +284,7 @@ struct Step: ~Copyable {
         let checkJSON: JSONValue? = checks.map { _ in .array(confirm.sorted().map { .int($0 + 1) }) }
 
         if let event {
-            let candidates = state.byEvent[event] ?? []
+            let candidates = state.byEvent.first { $0.event == event }?.transitions ?? []
             guard !candidates.isEmpty else {
                 let enabled = engine.enabledEvents(run, actor: actor).map { "\($0.event) (\($0.label))" }
                 throw StepRejection("event '\(event)' is not possible in state '\(run.state)'",
@@ -296,7 +299,7 @@ struct Step: ~Copyable {
             let unconfirmed = items.isEmpty ? [] : items.indices.filter { !run.confirmed.contains($0) }
             guard unconfirmed.isEmpty else {
                 throw StepRejection("confirm the checklist before leaving state '\(run.state)'",
-                                    instead: unconfirmed.map { "\($0 + 1). \(items[$0].value)" })
+                                    instead: unconfirmed.map { "\($0 + 1). \(items[$0])" })
             }
             var taken: CompiledTransition?
             for t in allowed where try holds(t) { taken = t; break }
@@ -304,8 +307,11 @@ struct Step: ~Copyable {
                 throw StepRejection("event '\(event)' is not enabled in state '\(run.state)': no guard of its transitions holds",
                                     instead: allowed.compactMap { $0.definition.when.map { "when: \($0.text)" } })
             }
-            var trigger: [(String, JSONValue)] = [("kind", .string("event")), ("event", .string(event))]
+            // Room for the transition number `take` adds, so the array is allocated once.
+            var trigger: [(String, JSONValue)] = []
             trigger.reserveCapacity(4)
+            trigger.append(("kind", .string("event")))
+            trigger.append(("event", .string(event)))
             if let checkJSON { trigger.append(("checks", checkJSON)) }
             try take(taken, trigger: trigger, inputs: inputsJSON, at: now, actor: actor)
             try settle(firstTrigger: nil, firstInputs: nil)
