@@ -426,23 +426,28 @@ struct Step: ~Copyable {
 
     mutating func holds(_ t: CompiledTransition, at: Int64? = nil) throws(StepRejection) -> Bool {
         guard let condition = t.condition else { return true }
-        // The guard reads the run's data through a context that borrows it by swapping it in and
-        // out (guards run on every step; copying the data into a context would retain each part).
-        var context = EvaluationContext(runStartedAt: run.startedAt, runEnteredAt: run.enteredAt, runState: run.state, now: at ?? now)
-        swap(&context.ticket, &run.ticketValue)
-        swap(&context.vars, &run.vars)
-        swap(&context.inputs, &run.inputs)
-        swap(&context.childOutcome, &run.childOutcome)
-        let result = Result { () throws(EvaluationError) -> Bool in try condition.holds(context) }
-        swap(&context.ticket, &run.ticketValue)
-        swap(&context.vars, &run.vars)
-        swap(&context.inputs, &run.inputs)
-        swap(&context.childOutcome, &run.childOutcome)
         do {
-            return try result.get()
+            return try withContext(at: at ?? now) { c throws(EvaluationError) in try condition.holds(c) }.get()
         } catch {
             throw StepRejection("the guard '\(t.definition.when?.text ?? "")' of state '\(run.state)' failed: \(error.message)")
         }
+    }
+
+    /// Runs `body` with a context that borrows the run's data: the data is swapped into the
+    /// context and back, not copied (a copy retains each part, and a later write to the run would
+    /// then copy its dictionaries). `body` must not touch the run.
+    mutating func withContext<T>(at: Int64, _ body: (borrowing EvaluationContext) throws(EvaluationError) -> T) -> Result<T, EvaluationError> {
+        var context = EvaluationContext(runStartedAt: run.startedAt, runEnteredAt: run.enteredAt, runState: run.state, now: at)
+        swap(&context.ticket, &run.ticketValue)
+        swap(&context.vars, &run.vars)
+        swap(&context.inputs, &run.inputs)
+        swap(&context.childOutcome, &run.childOutcome)
+        let result = Result { () throws(EvaluationError) -> T in try body(context) }
+        swap(&context.ticket, &run.ticketValue)
+        swap(&context.vars, &run.vars)
+        swap(&context.inputs, &run.inputs)
+        swap(&context.childOutcome, &run.childOutcome)
+        return result
     }
 
     mutating func take(_ t: CompiledTransition, trigger: consuming [(String, JSONValue)], inputs: JSONValue, at: Int64, actor: Actor,

@@ -102,10 +102,13 @@ public struct RunState: Sendable {
         ticketValue = schema?.value(of: ticket) ?? TicketSchema.untypedValue(ticket)
     }
 
-    /// A placeholder holding nothing, to swap a run out of a step without copying it.
-    static let vacant = RunState(id: "", sop: "", sopVersion: 0, sopDigest: "", state: "", status: .waiting, version: 0, nextSeq: 0,
-                                 ticket: .null, vars: [:], inputs: [:], submitted: [], confirmed: [], startedAt: 0, enteredAt: 0,
-                                 updatedAt: 0, outbox: [], childCount: 0)
+    /// A placeholder holding nothing, to swap a run out of a step without copying it. Built
+    /// afresh each time: copying a stored one retains and later releases each of its parts.
+    static var vacant: RunState {
+        RunState(id: "", sop: "", sopVersion: 0, sopDigest: "", state: "", status: .waiting, version: 0, nextSeq: 0, ticket: .null,
+                 vars: [:], inputs: [:], submitted: [], confirmed: [], startedAt: 0, enteredAt: 0, updatedAt: 0, outbox: [],
+                 childCount: 0)
+    }
 
     private init(id: String, sop: String, sopVersion: Int, sopDigest: String, state: String, status: Status, version: Int,
                  nextSeq: Int, ticket: JSONValue, vars: [String: Value], inputs: [String: Value], submitted: Set<String>,
