@@ -243,8 +243,11 @@ public final class RunService {
                                 do {
                                     saved = try self.write(step, tx, force: true)
                                 } catch RunError.rejected {
-                                    // An earlier step of this batch changed the run (a child ended
-                                    // and moved its parent): step it again from what is stored now.
+                                    // An earlier write of this batch changed the run after its
+                                    // step was decided: step it again from what is stored now.
+                                    // (No effect does that today — a child's end moves its parent,
+                                    // which is older and so written first — but the version check
+                                    // is what keeps it right.)
                                     return try self.tickSerially(rowID: item.rowID, now: now, tx)
                                 }
                                 try self.carryOut(step.effects, from: saved, now: now, tx)
