@@ -79,8 +79,8 @@ private struct TreeBuilder {
     var root: YAMLNode?
     var failed = false
 
-    /// A collection being built. A class, so appending to it never copies its children.
-    private final class Frame {
+    /// A collection being built; the innermost is the last of `stack`, changed in place.
+    private struct Frame {
         let isMapping: Bool
         let start: SourcePosition
         let anchor: String?
@@ -90,42 +90,41 @@ private struct TreeBuilder {
         var pairs: [YAMLPair] = []
         var pendingKey: YAMLNode?
         var skipValue = false
-        /// The keys so far: a list while the mapping is small (cheaper than hashing), a
-        /// dictionary once it is not.
-        var keys: [(KeyIdentity, SourcePosition)] = []
+        /// The keys of a large mapping, to find a repeated one without a scan (small mappings
+        /// scan `pairs`, which is cheaper than hashing).
         var seen: [KeyIdentity: SourcePosition]?
         var size = 1
 
-        func firstPosition(of key: KeyIdentity) -> SourcePosition? {
-            if let seen { return seen[key] }
-            return keys.first { $0.0 == key }?.1
-        }
-
-        func remember(_ key: KeyIdentity, at position: SourcePosition) {
-            if seen != nil {
-                seen![key] = position
-            } else if keys.count < 16 {
-                keys.append((key, position))
-            } else {
-                seen = Dictionary(keys, uniquingKeysWith: { first, _ in first })
-                seen![key] = position
-                keys = []
-            }
-        }
-
         init(isMapping: Bool, start: SourcePosition, anchor: String?, tag: String?, flow: Bool) {
             // Room for a typical SOP collection up front, instead of growing 1, 2, 4, 8.
-            if isMapping {
-                pairs.reserveCapacity(8)
-                keys.reserveCapacity(8)
-            } else {
-                items.reserveCapacity(4)
-            }
+            if isMapping { pairs.reserveCapacity(8) } else { items.reserveCapacity(4) }
             self.isMapping = isMapping
             self.start = start
             self.anchor = anchor
             self.tag = tag
             self.flow = flow
+        }
+
+        /// Where an equal key was first given in this mapping, if one was.
+        mutating func firstPosition(of key: YAMLNode) -> SourcePosition? {
+            guard case .scalar(let scalar) = key.kind else { return nil }
+            if seen == nil && pairs.count >= 16 {
+                var index: [KeyIdentity: SourcePosition] = [:]
+                for pair in pairs { if let id = TreeBuilder.keyIdentity(pair.key), index[id] == nil { index[id] = pair.key.span.start } }
+                seen = index
+            }
+            if seen != nil {
+                guard let id = TreeBuilder.keyIdentity(key) else { return nil }
+                if let first = seen![id] { return first }
+                seen![id] = key.span.start
+                return nil
+            }
+            for pair in pairs {
+                if case .scalar(let other) = pair.key.kind, TreeBuilder.sameKey(scalar.resolved, other.resolved) {
+                    return pair.key.span.start
+                }
+            }
+            return nil
         }
     }
 
@@ -225,31 +224,27 @@ private struct TreeBuilder {
     /// Adds a finished node to its parent (or makes it the root).
     private mutating func complete(_ node: YAMLNode, size: Int, anchor: String?) -> Bool {
         if let anchor { anchors[anchor] = (node, size) }
-        guard let top = stack.last else {
+        guard !stack.isEmpty else {
             if root == nil { root = node }
             return true
         }
-        top.size += size
-        if !top.isMapping {
-            top.items.append(node)
-        } else if let key = top.pendingKey {
-            if !top.skipValue { top.pairs.append(YAMLPair(key: key, value: node)) }
-            top.pendingKey = nil
-            top.skipValue = false
+        let top = stack.count - 1
+        stack[top].size += size
+        if !stack[top].isMapping {
+            stack[top].items.append(node)
+        } else if let key = stack[top].pendingKey.take() {
+            if !stack[top].skipValue { stack[top].pairs.append(YAMLPair(key: key, value: node)) }
+            stack[top].skipValue = false
         } else {
             // A key: report it when the mapping already has an equal one, and drop its value.
-            top.pendingKey = node
-            if let identity = TreeBuilder.keyIdentity(node) {
-                if let first = top.firstPosition(of: identity) {
-                    top.skipValue = true
-                    diagnostics.append(Diagnostic(
-                        file: source.path, span: node.span, rule: .duplicateKey,
-                        message: "key '\(node.scalar?.text ?? "")' is defined twice in this mapping; the first is at line \(first.line)",
-                        help: "remove one of them, or merge their values"))
-                } else {
-                    top.remember(identity, at: node.span.start)
-                }
+            if let first = stack[top].firstPosition(of: node) {
+                stack[top].skipValue = true
+                diagnostics.append(Diagnostic(
+                    file: source.path, span: node.span, rule: .duplicateKey,
+                    message: "key '\(node.scalar?.text ?? "")' is defined twice in this mapping; the first is at line \(first.line)",
+                    help: "remove one of them, or merge their values"))
             }
+            stack[top].pendingKey = node
         }
         return true
     }
@@ -263,7 +258,20 @@ private struct TreeBuilder {
         case string(String)
     }
 
-    private static func keyIdentity(_ node: YAMLNode) -> KeyIdentity? {
+    /// The same equality as `KeyIdentity`, without building one.
+    static func sameKey(_ a: ResolvedScalar, _ b: ResolvedScalar) -> Bool {
+        switch (a, b) {
+        case (.null, .null): return true
+        case let (.bool(x), .bool(y)): return x == y
+        case let (.int(x), .int(y)): return Double(x) == Double(y)
+        case let (.int(x), .float(y)), let (.float(y), .int(x)): return Double(x) == y
+        case let (.float(x), .float(y)): return x == y
+        case let (.string(x), .string(y)): return x == y
+        default: return false
+        }
+    }
+
+    fileprivate static func keyIdentity(_ node: YAMLNode) -> KeyIdentity? {
         guard case .scalar(let s) = node.kind else { return nil }
         switch s.resolved {
         case .null: return .null

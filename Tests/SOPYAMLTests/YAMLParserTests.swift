@@ -55,6 +55,21 @@ struct YAMLParserTests {
         #expect(pairs[0].value.scalar?.resolved == .int(1))
     }
 
+    /// Small mappings find a repeated key by scanning, large ones (16 keys and more) by hashing:
+    /// both report the same keys at the same places, and the first value wins.
+    @Test(arguments: [4, 15, 16, 17, 40])
+    func duplicateKeysInMappingsOfAnySize(_ size: Int) throws {
+        var lines = (0..<size).map { "k\($0): \($0)" }
+        lines += ["k0: again", "null: a", "~: b", "2: c", "2.0: d", "true: e", "True: f", "k\(size - 1): last"]
+        let doc = parse(lines.joined(separator: "\n") + "\n")
+        #expect(doc.diagnostics.map(\.rule) == Array(repeating: .duplicateKey, count: 5))
+        #expect(doc.diagnostics.map(\.span.start.line) == [size + 1, size + 3, size + 5, size + 7, size + 8])
+        #expect(doc.diagnostics.last?.message.contains("the first is at line \(size)") == true)
+        let pairs = try #require(doc.root?.mapping)
+        #expect(pairs.count == size + 3)
+        #expect(pairs[0].value.scalar?.resolved == .int(0))
+    }
+
     @Test func aliasesExpandToTheAnchoredNode() throws {
         let doc = parse("a: &x {k: v}\nb: *x\n")
         let pairs = try #require(doc.root?.mapping)
