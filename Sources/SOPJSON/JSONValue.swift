@@ -12,17 +12,19 @@ public enum JSONValue: Sendable, Hashable {
     case array([JSONValue])
     case object([(String, JSONValue)])
 
-    /// Equal when they render the same (so `1` and `1.0` are equal, and key order matters);
+    /// Equal when they render the same (so `1` and `1.0` are equal, key order matters, and
+    /// strings compare by their UTF-8 bytes, not by Unicode equivalence, as the hash does);
     /// compared structurally, rendering only numbers.
     public static func == (a: JSONValue, b: JSONValue) -> Bool {
+        func same(_ x: String, _ y: String) -> Bool { x.utf8.elementsEqual(y.utf8) }
         switch (a, b) {
         case (.null, .null): return true
         case let (.bool(x), .bool(y)): return x == y
         case let (.int(x), .int(y)): return x == y
-        case let (.string(x), .string(y)): return x == y
+        case let (.string(x), .string(y)): return same(x, y)
         case let (.array(x), .array(y)): return x == y
         case let (.object(x), .object(y)):
-            return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+            return x.count == y.count && zip(x, y).allSatisfy { same($0.0, $1.0) && $0.1 == $1.1 }
         case (.int, .number), (.number, .int), (.number, .number): return a.render() == b.render()
         default: return false
         }

@@ -241,7 +241,7 @@ public final class RunService {
                             records = try tx.savepoint { () throws -> Int? in
                                 let saved: RunState
                                 do {
-                                    saved = try self.write(step, tx, force: true)
+                                    saved = try self.save(step, tx, force: true)
                                 } catch RunError.rejected {
                                     // An earlier write of this batch changed the run after its
                                     // step was decided: step it again from what is stored now.
@@ -362,7 +362,7 @@ public final class RunService {
 
     @discardableResult
     func persist(_ decision: StepDecision, engine: Engine, previousVersion: Int, _ tx: StoreTransaction, force: Bool = false) throws -> RunState {
-        try write(Self.prepare(decision, engine: engine, previousVersion: previousVersion), tx, force: force)
+        try save(Self.prepare(decision, engine: engine, previousVersion: previousVersion), tx, force: force)
     }
 
     /// A decided step made ready to write: records sealed, rows rendered. Pure, so a tick can
@@ -387,7 +387,7 @@ public final class RunService {
 
     /// Writes a prepared step; one that changed nothing only refreshes the run's due time when
     /// `force` is set (a tick).
-    func write(_ step: PreparedStep, _ tx: StoreTransaction, force: Bool = false) throws -> RunState {
+    func save(_ step: PreparedStep, _ tx: StoreTransaction, force: Bool = false) throws -> RunState {
         guard step.changed else {
             if force { _ = try tx.updateRun(step.row, expectedVersion: step.previousVersion) }
             return step.run

@@ -90,6 +90,11 @@ struct JSONWriterTests {
         #expect(v.render() == #"{"b":1,"a":["x\"y",null]}"#)
         #expect(v.canonical() == #"{"a":["x\"y",null],"b":1}"#)
         #expect(JSONValue.int(1) == .number(1))
+        // Equal exactly when the renderings are, as the hash is: canonically equivalent but
+        // differently encoded strings are different values.
+        #expect(JSONValue.string("\u{E9}") != .string("e\u{301}"))
+        #expect(JSONValue.object([("\u{E9}", .null)]) != .object([("e\u{301}", .null)]))
+        #expect(Set([JSONValue.string("\u{E9}"), .string("e\u{301}")]).count == 2)
         #expect(v != .object([("a", .array([.string("x\"y"), .null])), ("b", .int(1))]))
     }
 }
