@@ -132,7 +132,7 @@ public final class RunService {
         var failed: [(Int, String)] = []
         var index = 0
         while index < tickets.count {
-            let slice = tickets[index..<min(index + batch, tickets.count)]
+            let slice = tickets[index..<min(index + max(1, batch), tickets.count)]
             try write { tx in
                 if !self.pinnedInStore.contains(sop.digest) {
                     try tx.pinSource(digest: sop.digest, sop: sop.id, version: sop.version, text: sop.source)
@@ -172,7 +172,7 @@ public final class RunService {
                     }
                 }
             }
-            index += batch
+            index += slice.count
         }
         return (started, failed)
     }
@@ -211,7 +211,7 @@ public final class RunService {
             visited.formUnion(due)
             var index = 0
             while index < due.count {
-                let chunk = due[index..<min(index + batch, due.count)]
+                let chunk = due[index..<min(index + max(1, batch), due.count)]
                 index += chunk.count
                 let (done, moved) = try write { tx -> (Int, Int) in
                     // Read the batch and find each run's engine on this thread (the store and the
