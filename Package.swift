@@ -23,7 +23,7 @@ let package = Package(
             providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
         ),
         .target(name: "SOPJSON"),
-        .target(name: "SOPDiagnostics", dependencies: ["SOPJSON"]),
+        .target(name: "SOPDiagnostics", dependencies: ["SOPJSON", "TestSupport"]),
         .target(name: "SOPExpression", dependencies: ["SOPDiagnostics"]),
         .target(name: "SOPYAML", dependencies: ["CLibYAML", "SOPDiagnostics"]),
         .target(
@@ -44,11 +44,12 @@ let package = Package(
             dependencies: ["SOPCore", "SOPExpression", "SOPYAML", "SOPDiagnostics"],
             path: "Benchmarks/SOPBench"
         ),
-        .testTarget(name: "SOPJSONTests", dependencies: ["SOPJSON"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "SOPJSONTests", dependencies: ["SOPJSON", "TestSupport"]),
         .testTarget(name: "SOPYAMLTests", dependencies: ["SOPYAML"]),
-        .testTarget(name: "SOPExpressionTests", dependencies: ["SOPExpression"]),
-        .testTarget(name: "SOPCoreTests", dependencies: ["SOPCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "SOPExpressionTests", dependencies: ["SOPExpression", "TestSupport"]),
+        .testTarget(name: "SOPCoreTests", dependencies: ["SOPCore", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "SOPStoreTests", dependencies: ["SOPStore", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "SOPCLITests", dependencies: ["sop", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "SOPCLITests", dependencies: ["sop", .product(name: "GRDB", package: "GRDB.swift")], exclude: ["Fixtures"]),
     ]
 )

@@ -6,8 +6,6 @@ import SOPJSON
 /// A stored run: its state as JSON plus the columns the store queries by.
 public struct StoredRun: Sendable {
     public var json: JSONValue
-    /// SQLite's rowid of the run: the order runs were created in, and the cheapest way back to it.
-    public var rowID: Int64
     public var sopDigest: String
     /// The ticket the run started with, as stored; parsed only when needed (idempotent starts,
     /// replay), not on every step.
@@ -155,14 +153,14 @@ public struct StoreTransaction {
     let db: Database
 
     public func run(_ id: String) throws -> StoredRun? {
-        let statement = try db.cachedStatement(sql: "SELECT rowid, data, sop_digest, initial_ticket, sop FROM runs WHERE id = ?")
+        let statement = try db.cachedStatement(sql: "SELECT data, sop_digest, initial_ticket, sop FROM runs WHERE id = ?")
         return try Row.fetchOne(statement, arguments: [id]).map(Self.storedRun)
     }
 
     /// The run at `rowID` if it is still waiting with a timer due at `now`.
     public func dueRun(rowID: Int64, at now: Int64) throws -> StoredRun? {
         let statement = try db.cachedStatement(sql: """
-            SELECT rowid, data, sop_digest, initial_ticket, sop FROM runs WHERE rowid = ? AND status = 'waiting' AND next_due <= ?
+            SELECT data, sop_digest, initial_ticket, sop FROM runs WHERE rowid = ? AND status = 'waiting' AND next_due <= ?
             """)
         return try Row.fetchOne(statement, arguments: [rowID, now]).map(Self.storedRun)
     }
@@ -178,7 +176,7 @@ public struct StoreTransaction {
     private static func storedRun(_ row: Row) throws -> StoredRun {
         let data: String = row["data"]
         let initial: String = row["initial_ticket"]
-        return StoredRun(json: try JSONParser.parse(data), rowID: row["rowid"], sopDigest: row["sop_digest"], initialTicketText: initial,
+        return StoredRun(json: try JSONParser.parse(data), sopDigest: row["sop_digest"], initialTicketText: initial,
                          sop: row["sop"])
     }
 
@@ -201,10 +199,6 @@ public struct StoreTransaction {
 
     /// Saves a run if it is still at `expectedVersion` (optimistic versioning); false when another
     /// step got there first.
-    public func updateRun(_ run: RunState, expectedVersion: Int, nextDue: Int64?) throws -> Bool {
-        try updateRun(RunRow(run, nextDue: nextDue), expectedVersion: expectedVersion)
-    }
-
     public func updateRun(_ row: RunRow, expectedVersion: Int) throws -> Bool {
         try db.cachedStatement(sql: """
             UPDATE runs SET state = ?, status = ?, outcome = ?, version = ?, updated_at = ?, next_due = ?, data = ?

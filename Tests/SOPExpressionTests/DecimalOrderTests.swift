@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import SOPExpression
 
 /// The fast decimal ordering agrees with Foundation's on every value it is given, including
@@ -11,7 +12,7 @@ struct DecimalOrderTests {
     }
 
     @Test func agreesWithFoundationOnRandomDecimals() {
-        var rng = SplitMix64(state: 20261123)
+        var rng = SplitMix64(seed: 20261123)
         func randomDecimal() -> Decimal {
             let digits = Int(rng.next() % 30) + 1
             var text = (rng.next() % 2 == 0 ? "-" : "") + String((0..<digits).map { _ in Character(String(rng.next() % 10)) })

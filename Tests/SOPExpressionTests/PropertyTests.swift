@@ -1,18 +1,7 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import SOPExpression
-
-/// A deterministic PRNG, so a failure reproduces from its seed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Random expressions of a given static type, built only from operations the checker accepts.
 struct ExpressionGenerator {
@@ -81,7 +70,7 @@ struct PropertyTests {
 
     /// Printing an AST and parsing it again gives the same AST.
     @Test func printThenParseIsIdentity() throws {
-        var generator = ExpressionGenerator(rng: SplitMix64(state: 7))
+        var generator = ExpressionGenerator(rng: SplitMix64(seed: 7))
         for _ in 0..<2_000 {
             let type = generator.pick([ExprType.boolean, .integer, .number, .string, .date, .duration])
             let text = generator.expression(type, depth: 5)
@@ -102,7 +91,7 @@ struct PropertyTests {
     /// Random well-typed expressions type-check cleanly and evaluate without trapping: each gives
     /// a value or an EvaluationError (overflow, division by zero), never a crash.
     @Test func wellTypedExpressionsNeverTrap() {
-        var generator = ExpressionGenerator(rng: SplitMix64(state: 2026))
+        var generator = ExpressionGenerator(rng: SplitMix64(seed: 2026))
         var errors = 0
         for _ in 0..<5_000 {
             let text = generator.expression(.boolean, depth: 6)
@@ -125,7 +114,7 @@ struct PropertyTests {
 
     /// Random text never traps the lexer or parser.
     @Test func randomTextNeverTraps() {
-        var rng = SplitMix64(state: 99)
+        var rng = SplitMix64(seed: 99)
         let alphabet = Array("ticket.var input()[],'\"\\ 0123456789.5hdwms+-*/%<>=!notandorin${}ab_\n\t")
         for _ in 0..<20_000 {
             let length = Int(rng.next() % 40)

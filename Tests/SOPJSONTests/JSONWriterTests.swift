@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import SOPJSON
 
 /// Journal hashes are computed over canonical JSON, so its bytes must never change: the byte
@@ -7,18 +8,6 @@ import Testing
 /// strings escaped as before) on random objects, with keys drawn to hit the cases where UTF-8
 /// and UTF-16 order differ (characters above U+FFFF against U+E000–U+FFFF).
 struct JSONWriterTests {
-    struct Rng {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func pick<T>(_ items: [T]) -> T { items[Int(next() % UInt64(items.count))] }
-    }
-
     static let alphabet: [String] = ["a", "b", "z", "A", "_", "é", "ß", "\u{E000}", "\u{FFFD}", "\u{FF5E}", "😀", "𝒜",
                                      "\u{10FFFF}", "\"", "\\", "\n", "\u{1}", "\u{7F}", "€", " "]
 
@@ -55,7 +44,7 @@ struct JSONWriterTests {
         return out + "\""
     }
 
-    func randomValue(_ rng: inout Rng, depth: Int) -> JSONValue {
+    func randomValue(_ rng: inout SplitMix64, depth: Int) -> JSONValue {
         func key() -> String { (0..<Int(rng.next() % 4)).map { _ in rng.pick(Self.alphabet) }.joined() }
         switch depth <= 0 ? rng.next() % 4 : rng.next() % 6 {
         case 0: return .string(key())
@@ -68,7 +57,7 @@ struct JSONWriterTests {
     }
 
     @Test func canonicalBytesMatchTheDefinition() {
-        var rng = Rng(state: 42)
+        var rng = SplitMix64(seed: 42)
         for _ in 0..<3_000 {
             let value = randomValue(&rng, depth: 4)
             #expect(value.canonical() == Self.reference(value))
@@ -77,7 +66,7 @@ struct JSONWriterTests {
     }
 
     @Test func keyOrderIsUTF16Order() {
-        var rng = Rng(state: 7)
+        var rng = SplitMix64(seed: 7)
         for _ in 0..<20_000 {
             let a = (0..<Int(rng.next() % 4)).map { _ in rng.pick(Self.alphabet) }.joined()
             let b = (0..<Int(rng.next() % 4)).map { _ in rng.pick(Self.alphabet) }.joined()

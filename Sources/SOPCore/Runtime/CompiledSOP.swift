@@ -113,10 +113,9 @@ final class CompiledState: Sendable {
     let requiredInputs: [String]
     /// The role that acts on the state (inputs, checklist): its own, else `agent`.
     let role: String
-    /// Its outcome if it ends the run, the SOP it calls, and how many checklist items it has.
+    /// Its outcome if it ends the run, and the SOP it calls.
     let end: String?
     let call: String?
-    let checklistCount: Int
     /// The checklist items' texts.
     let checklist: [String]
 
@@ -137,7 +136,6 @@ final class CompiledState: Sendable {
         role = definition.role?.value ?? "agent"
         end = definition.end?.value
         call = definition.call?.value
-        checklistCount = definition.checklist.count
     }
 }
 

@@ -395,8 +395,8 @@ struct Step: ~Copyable {
         guard !state.automatic.isEmpty else { return nil }
         if state.call != nil && run.childOutcome == nil { return nil }  // waits for the child
         guard state.requiredInputs.allSatisfy(run.submitted.contains),
-              run.confirmed.count >= state.checklistCount,
-              (0..<state.checklistCount).allSatisfy(run.confirmed.contains) else { return nil }
+              run.confirmed.count >= state.checklist.count,
+              state.checklist.indices.allSatisfy(run.confirmed.contains) else { return nil }
         for t in state.automatic {
             if try holds(t, at: at) { return t }
         }
