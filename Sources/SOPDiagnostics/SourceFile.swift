@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A file's bytes and its line table: turns byte offsets into line:column, and gives the text of
 /// a line for rendering. Lines break where libyaml breaks them (LF, CR, CRLF, NEL, LS, PS), so the
 /// line numbers libyaml reports and ours agree.
@@ -52,6 +60,26 @@ public struct SourceFile: Sendable {
     }
 
     private static func computeLineStarts(_ bytes: [UInt8]) -> [Int] {
+        bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return [0] }
+            // Most files break lines with LF only: find those with memchr. CR, NEL (C2 85) and
+            // LS/PS (E2 80 A8/A9) need the careful loop.
+            let n = buffer.count
+            if memchr(base, 0x0D, n) == nil, memchr(base, 0xC2, n) == nil, memchr(base, 0xE2, n) == nil {
+                var starts = [0]
+                starts.reserveCapacity(n / 32 + 1)
+                var from = 0
+                while from < n, let hit = memchr(base + from, 0x0A, n - from) {
+                    from = UnsafeRawPointer(hit) - UnsafeRawPointer(base) + 1
+                    starts.append(from)
+                }
+                return starts
+            }
+            return computeLineStartsSlowly(bytes)
+        }
+    }
+
+    private static func computeLineStartsSlowly(_ bytes: [UInt8]) -> [Int] {
         var starts = [0]
         var i = 0
         let n = bytes.count

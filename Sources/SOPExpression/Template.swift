@@ -89,16 +89,21 @@ public struct Template: Sendable {
         return .success(Template(parts: parts))
     }
 
-    /// Quick test before parsing: does the text contain a template at all?
+    /// Quick test before parsing: does the text contain a template (`${{`) at all?
     public static func containsTemplate(_ text: String) -> Bool {
-        var state = 0
-        for b in text.utf8 {
-            switch (state, b) {
-            case (_, UInt8(ascii: "$")): state = 1
-            case (1, UInt8(ascii: "{")): state = 2
-            case (2, UInt8(ascii: "{")): return true
-            default: state = 0
+        var text = text
+        return text.withUTF8(containsTemplate)
+    }
+
+    public static func containsTemplate(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard bytes.count >= 3 else { return false }
+        var i = 0
+        let last = bytes.count - 3
+        while i <= last {
+            if bytes[i] == UInt8(ascii: "$") && bytes[i + 1] == UInt8(ascii: "{") && bytes[i + 2] == UInt8(ascii: "{") {
+                return true
             }
+            i += 1
         }
         return false
     }

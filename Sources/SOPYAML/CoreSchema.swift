@@ -1,5 +1,6 @@
 /// Resolution of plain scalars by the YAML 1.2 core schema (https://yaml.org/spec/1.2.2/#1032-tag-resolution),
-/// and of the standard `!!` tags.
+/// and of the standard `!!` tags. It reads UTF-8 bytes; the `String` forms are for callers that
+/// hold text.
 public enum CoreSchema {
     public static let strTag = "tag:yaml.org,2002:str"
     public static let intTag = "tag:yaml.org,2002:int"
@@ -7,81 +8,121 @@ public enum CoreSchema {
     public static let boolTag = "tag:yaml.org,2002:bool"
     public static let nullTag = "tag:yaml.org,2002:null"
 
+    /// A resolved scalar without its text: the type and, for null, bool, int and float, the value's bits.
+    public struct Resolution: Equatable, Sendable {
+        public var type: ScalarType
+        public var payload: UInt64
+
+        static let null = Resolution(type: .null, payload: 0)
+        static let string = Resolution(type: .string, payload: 0)
+        static func bool(_ b: Bool) -> Resolution { Resolution(type: .bool, payload: b ? 1 : 0) }
+        static func int(_ i: Int) -> Resolution { Resolution(type: .int, payload: UInt64(bitPattern: Int64(i))) }
+        static func float(_ d: Double) -> Resolution { Resolution(type: .float, payload: d.bitPattern) }
+
+        func value(text: @autoclosure () -> String) -> ResolvedScalar {
+            switch type {
+            case .null: return .null
+            case .bool: return .bool(payload != 0)
+            case .int: return .int(Int(truncatingIfNeeded: payload))
+            case .float: return .float(Double(bitPattern: payload))
+            case .string: return .string(text())
+            }
+        }
+    }
+
     /// Resolves a scalar given its tag (nil when untagged or non-specific) and whether it was plain.
-    public static func resolve(_ text: String, tag: String?, plain: Bool) -> ResolvedScalar {
+    public static func resolve(_ bytes: UnsafeBufferPointer<UInt8>, tag: String?, plain: Bool) -> Resolution {
+        guard let tag else { return plain ? resolvePlain(bytes) : .string }
         switch tag {
-        case strTag: return .string(text)
-        case intTag: return resolveInt(text).map(ResolvedScalar.int) ?? .string(text)
+        case strTag: return .string
+        case intTag: return resolveInt(bytes).map(Resolution.int) ?? .string
         case floatTag:
-            if let i = resolveInt(text) { return .float(Double(i)) }
-            return resolveFloat(text).map(ResolvedScalar.float) ?? .string(text)
-        case boolTag: return resolveBool(text).map(ResolvedScalar.bool) ?? .string(text)
-        case nullTag: return resolveNull(text) ? .null : .string(text)
+            if let i = resolveInt(bytes) { return .float(Double(i)) }
+            return resolveFloat(bytes).map(Resolution.float) ?? .string
+        case boolTag: return resolveBool(bytes).map(Resolution.bool) ?? .string
+        case nullTag: return resolveNull(bytes) ? .null : .string
         default:
             // `!` (non-specific) forces a string; other tags are the SOP loader's to judge.
-            return plain && tag != "!" ? resolvePlain(text) : .string(text)
+            return plain && tag != "!" ? resolvePlain(bytes) : .string
         }
+    }
+
+    public static func resolve(_ text: String, tag: String?, plain: Bool) -> ResolvedScalar {
+        var text = text
+        return text.withUTF8 { resolve($0, tag: tag, plain: plain) }.value(text: text)
     }
 
     public static func resolvePlain(_ text: String) -> ResolvedScalar {
-        guard let c = text.utf8.first else { return .null }
-        // Fast path: most plain scalars are words, which cannot be anything but strings.
-        let mayBeSpecial = (c >= 0x30 && c <= 0x39) || c == 0x2D || c == 0x2B || c == 0x2E
-            || c == 0x74 || c == 0x54 || c == 0x66 || c == 0x46 || c == 0x6E || c == 0x4E || c == 0x7E
-        guard mayBeSpecial else { return .string(text) }
-        // Words starting with t, f, n or ~ (`title`, `to`, `false`): only five-letter or shorter
-        // ones can be booleans or null, and none of them can be a number.
-        let isLetter = c == 0x74 || c == 0x54 || c == 0x66 || c == 0x46 || c == 0x6E || c == 0x4E || c == 0x7E
+        var text = text
+        return text.withUTF8 { resolvePlain($0) }.value(text: text)
+    }
+
+    public static func resolvePlain(_ u: UnsafeBufferPointer<UInt8>) -> Resolution {
+        guard let c = u.first else { return .null }
+        // Most plain scalars are words, which cannot be anything but strings.
+        let isLetter = c == 0x74 || c == 0x54 || c == 0x66 || c == 0x46 || c == 0x6E || c == 0x4E || c == 0x7E  // t T f F n N ~
+        let mayBeNumber = (c >= 0x30 && c <= 0x39) || c == 0x2D || c == 0x2B || c == 0x2E  // digit - + .
         if isLetter {
-            guard text.utf8.count <= 5 else { return .string(text) }
-            if resolveNull(text) { return .null }
-            if let b = resolveBool(text) { return .bool(b) }
-            return .string(text)
+            // Only five letters or fewer can be null or a boolean, and none of them a number.
+            guard u.count <= 5 else { return .string }
+            if resolveNull(u) { return .null }
+            if let b = resolveBool(u) { return .bool(b) }
+            return .string
         }
-        if resolveNull(text) { return .null }
-        if let b = resolveBool(text) { return .bool(b) }
-        if let i = resolveInt(text) { return .int(i) }
-        if let f = resolveFloat(text) { return .float(f) }
-        return .string(text)
+        guard mayBeNumber else { return .string }
+        if let i = resolveInt(u) { return .int(i) }
+        if let f = resolveFloat(u) { return .float(f) }
+        return .string
     }
 
-    static func resolveNull(_ t: String) -> Bool {
-        t.isEmpty || t == "~" || t == "null" || t == "Null" || t == "NULL"
+    static func resolveNull(_ t: UnsafeBufferPointer<UInt8>) -> Bool {
+        t.isEmpty || equals(t, "~") || equals(t, "null") || equals(t, "Null") || equals(t, "NULL")
     }
 
-    static func resolveBool(_ t: String) -> Bool? {
-        switch t {
-        case "true", "True", "TRUE": return true
-        case "false", "False", "FALSE": return false
-        default: return nil
-        }
+    static func resolveBool(_ t: UnsafeBufferPointer<UInt8>) -> Bool? {
+        if equals(t, "true") || equals(t, "True") || equals(t, "TRUE") { return true }
+        if equals(t, "false") || equals(t, "False") || equals(t, "FALSE") { return false }
+        return nil
     }
 
     /// `[-+]?[0-9]+`, `0o[0-7]+`, `0x[0-9a-fA-F]+`; nil when it does not match or does not fit in Int.
-    static func resolveInt(_ t: String) -> Int? {
-        let u = Array(t.utf8)
+    static func resolveInt(_ u: UnsafeBufferPointer<UInt8>) -> Int? {
         guard !u.isEmpty else { return nil }
-        if u.count > 2, u[0] == 0x30, u[1] == 0x6F {
-            return u[2...].allSatisfy({ $0 >= 0x30 && $0 <= 0x37 }) ? Int(String(t.dropFirst(2)), radix: 8) : nil
+        if u.count > 2, u[0] == 0x30, u[1] == 0x6F { return accumulate(u, from: 2, radix: 8, negative: false) }
+        if u.count > 2, u[0] == 0x30, u[1] == 0x78 { return accumulate(u, from: 2, radix: 16, negative: false) }
+        let signed = u[0] == 0x2D || u[0] == 0x2B
+        guard !signed || u.count > 1 else { return nil }
+        return accumulate(u, from: signed ? 1 : 0, radix: 10, negative: u[0] == 0x2D)
+    }
+
+    /// The digits of `u` from `start` in `radix`; nil for a character that is not a digit or a
+    /// value that does not fit in Int.
+    private static func accumulate(_ u: UnsafeBufferPointer<UInt8>, from start: Int, radix: Int, negative: Bool) -> Int? {
+        var value = 0
+        for i in start..<u.count {
+            let b = u[i]
+            let digit: Int
+            switch b {
+            case 0x30...0x39: digit = Int(b - 0x30)
+            case 0x61...0x66: digit = Int(b - 0x61) + 10
+            case 0x41...0x46: digit = Int(b - 0x41) + 10
+            default: return nil
+            }
+            guard digit < radix else { return nil }
+            let (shifted, o1) = value.multipliedReportingOverflow(by: radix)
+            let (next, o2) = negative ? shifted.subtractingReportingOverflow(digit) : shifted.addingReportingOverflow(digit)
+            guard !o1, !o2 else { return nil }
+            value = next
         }
-        if u.count > 2, u[0] == 0x30, u[1] == 0x78 {
-            return u[2...].allSatisfy(isHexDigit) ? Int(String(t.dropFirst(2)), radix: 16) : nil
-        }
-        var digits = u[...]
-        if digits.first == 0x2D || digits.first == 0x2B { digits = digits.dropFirst() }
-        guard !digits.isEmpty, digits.allSatisfy(isDigit) else { return nil }
-        return Int(t.first == "+" ? String(t.dropFirst()) : t)
+        return value
     }
 
     /// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`, `[-+]?\.inf`, `\.nan` (and case variants).
-    static func resolveFloat(_ t: String) -> Double? {
-        switch t {
-        case ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF": return .infinity
-        case "-.inf", "-.Inf", "-.INF": return -.infinity
-        case ".nan", ".NaN", ".NAN": return .nan
-        default: break
-        }
-        let u = Array(t.utf8)
+    static func resolveFloat(_ u: UnsafeBufferPointer<UInt8>) -> Double? {
+        if equals(u, ".inf") || equals(u, ".Inf") || equals(u, ".INF") || equals(u, "+.inf") || equals(u, "+.Inf")
+            || equals(u, "+.INF") { return .infinity }
+        if equals(u, "-.inf") || equals(u, "-.Inf") || equals(u, "-.INF") { return -.infinity }
+        if equals(u, ".nan") || equals(u, ".NaN") || equals(u, ".NAN") { return .nan }
         var i = 0
         if i < u.count, u[i] == 0x2D || u[i] == 0x2B { i += 1 }
         var intDigits = 0, fracDigits = 0
@@ -100,11 +141,15 @@ public enum CoreSchema {
             guard expDigits > 0 else { return nil }
         }
         guard i == u.count else { return nil }
-        return Double(t)
+        return Double(String(decoding: u, as: UTF8.self))
+    }
+
+    private static func equals(_ u: UnsafeBufferPointer<UInt8>, _ s: StaticString) -> Bool {
+        guard u.count == s.utf8CodeUnitCount else { return false }
+        let p = s.utf8Start
+        for i in 0..<u.count where u[i] != p[i] { return false }
+        return true
     }
 
     private static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
-    private static func isHexDigit(_ b: UInt8) -> Bool {
-        isDigit(b) || (b >= 0x61 && b <= 0x66) || (b >= 0x41 && b <= 0x46)
-    }
 }

@@ -1,26 +1,20 @@
 internal import CLibYAML
 import SOPDiagnostics
 
-/// What parsing one YAML file gives: the root node of its single document (nil when the file
-/// does not parse, or a limit stopped the parse) and every problem found.
-public struct YAMLDocument: Sendable {
-    public var root: YAMLNode?
-    public var diagnostics: [Diagnostic]
-}
-
-/// Parses YAML with the system libyaml's event API and builds a `YAMLNode` tree with spans.
-/// This is the only file that touches libyaml; the C parser lives in a class that frees it.
+/// Parses YAML with the system libyaml's event API into a `YAMLDocument` (an arena of nodes
+/// with spans). This is the only file that touches libyaml; the C parser lives in a class that frees it.
 public enum YAMLParser {
     public static func parse(_ source: SourceFile, limits: YAMLLimits = YAMLLimits()) -> YAMLDocument {
         if let tooBig = limits.sizeDiagnostic(file: source.path, size: source.bytes.count) {
-            return YAMLDocument(root: nil, diagnostics: [tooBig])
+            return YAMLDocument(records: [], text: [], tags: [], root: nil, diagnostics: [tooBig])
         }
-        var builder = TreeBuilder(source: source, limits: limits)
+        var builder = DocumentBuilder(source: source, limits: limits)
         source.bytes.withUnsafeBufferPointer { buffer in
             let parser = LibYAMLEventParser(buffer)
             builder.run(parser)
         }
-        return YAMLDocument(root: builder.failed ? nil : builder.root, diagnostics: builder.diagnostics)
+        return YAMLDocument(records: builder.records, text: builder.text, tags: builder.tags,
+                            root: builder.failed ? nil : builder.root, diagnostics: builder.diagnostics)
     }
 }
 
@@ -71,71 +65,51 @@ private final class LibYAMLEventParser {
     }
 }
 
-/// Consumes events and builds the tree, enforcing the limits as it goes.
-private struct TreeBuilder {
+/// Consumes events and appends nodes to the arena, enforcing the limits as it goes.
+///
+/// Nodes are appended in document order as their events arrive; a collection's record is filled
+/// in (size, count, end) when it closes. A repeated key and its value are dropped by truncating
+/// the arena back to the key, so the first one wins.
+private struct DocumentBuilder {
     let source: SourceFile
     let limits: YAMLLimits
     var diagnostics: [Diagnostic] = []
-    var root: YAMLNode?
+    var records: [NodeRecord] = []
+    var text: [UInt8] = []
+    var tags: [(node: Int32, tag: String)] = []
+    var root: YAMLNodeID?
     var failed = false
 
-    /// A collection being built; the innermost is the last of `stack`, changed in place.
+    /// A collection being built; the innermost is the last of `stack`.
     private struct Frame {
+        let index: Int32
         let isMapping: Bool
-        let start: SourcePosition
         let anchor: String?
-        let tag: String?
-        let flow: Bool
-        var items: [YAMLNode] = []
-        var pairs: [YAMLPair] = []
-        var pendingKey: YAMLNode?
+        var count: UInt32 = 0
+        /// Where this mapping's keys start in `keys`.
+        let keyBase: Int
+        /// The key whose value is awaited (-1 when a key is awaited).
+        var pendingKey: Int32 = -1
+        /// The awaited value belongs to a repeated key and is dropped with it.
         var skipValue = false
-        /// The keys of a large mapping, to find a repeated one without a scan (small mappings
-        /// scan `pairs`, which is cheaper than hashing).
-        var seen: [KeyIdentity: SourcePosition]?
-        var size = 1
-
-        init(isMapping: Bool, start: SourcePosition, anchor: String?, tag: String?, flow: Bool) {
-            // Room for a typical SOP collection up front, instead of growing 1, 2, 4, 8.
-            if isMapping { pairs.reserveCapacity(8) } else { items.reserveCapacity(4) }
-            self.isMapping = isMapping
-            self.start = start
-            self.anchor = anchor
-            self.tag = tag
-            self.flow = flow
-        }
-
-        /// Where an equal key was first given in this mapping, if one was.
-        mutating func firstPosition(of key: YAMLNode) -> SourcePosition? {
-            guard case .scalar(let scalar) = key.kind else { return nil }
-            if seen == nil && pairs.count >= 16 {
-                var index: [KeyIdentity: SourcePosition] = [:]
-                for pair in pairs { if let id = TreeBuilder.keyIdentity(pair.key), index[id] == nil { index[id] = pair.key.span.start } }
-                seen = index
-            }
-            if seen != nil {
-                guard let id = TreeBuilder.keyIdentity(key) else { return nil }
-                if let first = seen![id] { return first }
-                seen![id] = key.span.start
-                return nil
-            }
-            for pair in pairs {
-                if case .scalar(let other) = pair.key.kind, TreeBuilder.sameKey(scalar.resolved, other.resolved) {
-                    return pair.key.span.start
-                }
-            }
-            return nil
-        }
+        /// The keys of a large mapping by identity, to find a repeated one without a scan (small
+        /// mappings scan `keys`, which is cheaper than hashing).
+        var seen: [KeyIdentity: Int32]?
     }
 
     private var stack: [Frame] = []
-    private var anchors: [String: (node: YAMLNode, size: Int)] = [:]
+    /// The scalar keys of the open mappings, innermost last.
+    private var keys: [Int32] = []
+    private var anchors: [String: (index: Int32, size: Int32)] = [:]
     private var aliasExpansion = 0
     private var documentCount = 0
 
     init(source: SourceFile, limits: YAMLLimits) {
         self.source = source
         self.limits = limits
+        // A typical SOP has about one node per 11 bytes and scalars take most of the bytes.
+        records.reserveCapacity(source.bytes.count / 8 + 8)
+        text.reserveCapacity(source.bytes.count)
     }
 
     mutating func run(_ parser: LibYAMLEventParser) {
@@ -147,7 +121,7 @@ private struct TreeBuilder {
                 failed = true
                 return
             }
-            let keepGoing = handle(event.pointee)
+            let keepGoing = handle(event)
             let type = event.pointee.type
             yaml_event_delete(event)
             if !keepGoing || type == YAML_STREAM_END_EVENT { return }
@@ -156,131 +130,222 @@ private struct TreeBuilder {
 
     // MARK: Events
 
-    private mutating func handle(_ e: yaml_event_t) -> Bool {
-        let start = position(e.start_mark)
-        let end = position(e.end_mark)
+    private mutating func handle(_ event: UnsafeMutablePointer<yaml_event_t>) -> Bool {
+        let e = event.pointee
         switch e.type {
-        case YAML_DOCUMENT_START_EVENT:
-            documentCount += 1
-            if documentCount > 1 {
-                fail(SourceSpan(at: start), .yamlSyntax,
-                     "the file holds more than one YAML document; an SOP file holds exactly one",
-                     help: "move this document into a file of its own, or remove the '---' line")
-                return false
-            }
         case YAML_SCALAR_EVENT:
             let s = e.data.scalar
-            let text = string(s.value, count: s.length)
+            let value = UnsafeBufferPointer(start: s.value, count: s.value == nil ? 0 : s.length)
             let tag = optionalString(s.tag)
             let style = scalarStyle(s.style)
-            let resolved = CoreSchema.resolve(text, tag: tag, plain: style == .plain)
-            let node = YAMLNode(kind: .scalar(YAMLScalar(text: text, style: style, resolved: resolved)),
-                                span: SourceSpan(start: start, end: end), tag: tag)
-            return complete(node, size: 1, anchor: optionalString(s.anchor))
-        case YAML_ALIAS_EVENT:
-            let name = optionalString(e.data.alias.anchor) ?? ""
-            guard let anchored = anchors[name] else {
-                fail(SourceSpan(start: start, end: end), .yamlSyntax,
-                     "alias '*\(name)' refers to no anchor defined before it",
-                     help: "define '&\(name)' on a value above this line")
-                return false
-            }
-            aliasExpansion += anchored.size
-            if aliasExpansion > limits.maxAliasExpansion {
-                fail(SourceSpan(start: start, end: end), .yamlLimit,
-                     "aliases expand to more than \(limits.maxAliasExpansion) nodes",
-                     help: "this looks like an alias bomb; write the values out instead of nesting aliases")
-                return false
-            }
-            return complete(anchored.node, size: anchored.size, anchor: nil)
+            let resolution = CoreSchema.resolve(value, tag: tag, plain: style == .plain)
+            let index = Int32(truncatingIfNeeded: records.count)
+            records.append(NodeRecord(
+                kind: .scalar, style: style, type: resolution.type, isFlow: false, hasTag: tag != nil,
+                startLine: clamp(e.start_mark.line), startColumn: clamp(e.start_mark.column),
+                endLine: clamp(e.end_mark.line), endColumn: clamp(e.end_mark.column),
+                size: 1, count: UInt32(truncatingIfNeeded: value.count), offset: UInt32(truncatingIfNeeded: text.count),
+                payload: resolution.payload))
+            text.append(contentsOf: value)
+            if let tag { tags.append((index, tag)) }
+            return complete(index, anchor: s.anchor)
         case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
             if stack.count >= limits.maxDepth {
-                fail(SourceSpan(start: start, end: end), .yamlLimit,
+                fail(SourceSpan(start: position(e.start_mark), end: position(e.end_mark)), .yamlLimit,
                      "the YAML nests deeper than \(limits.maxDepth) levels",
                      help: "flatten the structure; SOPs need only about 10 levels")
                 return false
             }
-            if e.type == YAML_SEQUENCE_START_EVENT {
-                let d = e.data.sequence_start
-                stack.append(Frame(isMapping: false, start: start, anchor: optionalString(d.anchor),
-                                   tag: optionalString(d.tag), flow: d.style == YAML_FLOW_SEQUENCE_STYLE))
-            } else {
-                let d = e.data.mapping_start
-                stack.append(Frame(isMapping: true, start: start, anchor: optionalString(d.anchor),
-                                   tag: optionalString(d.tag), flow: d.style == YAML_FLOW_MAPPING_STYLE))
-            }
+            let isMapping = e.type == YAML_MAPPING_START_EVENT
+            let anchor = isMapping ? e.data.mapping_start.anchor : e.data.sequence_start.anchor
+            let tag = optionalString(isMapping ? e.data.mapping_start.tag : e.data.sequence_start.tag)
+            let isFlow = isMapping ? e.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE
+                                   : e.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE
+            let index = Int32(truncatingIfNeeded: records.count)
+            records.append(NodeRecord(
+                kind: isMapping ? .mapping : .sequence, style: .plain, type: .null, isFlow: isFlow, hasTag: tag != nil,
+                startLine: clamp(e.start_mark.line), startColumn: clamp(e.start_mark.column),
+                endLine: clamp(e.end_mark.line), endColumn: clamp(e.end_mark.column),
+                size: 1, count: 0, offset: 0, payload: 0))
+            if let tag { tags.append((index, tag)) }
+            stack.append(Frame(index: index, isMapping: isMapping, anchor: optionalString(anchor), keyBase: keys.count))
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             guard let frame = stack.popLast() else { return true }
-            let kind: YAMLNode.Kind = frame.isMapping ? .mapping(frame.pairs) : .sequence(frame.items)
-            let node = YAMLNode(kind: kind, span: SourceSpan(start: frame.start, end: end), tag: frame.tag,
-                                isFlow: frame.flow)
-            return complete(node, size: frame.size, anchor: frame.anchor)
+            keys.removeSubrange(frame.keyBase...)
+            let i = Int(frame.index)
+            records[i].size = UInt32(truncatingIfNeeded: records.count - i)
+            records[i].count = frame.count
+            records[i].endLine = clamp(e.end_mark.line)
+            records[i].endColumn = clamp(e.end_mark.column)
+            return complete(frame.index, anchorName: frame.anchor)
+        case YAML_ALIAS_EVENT:
+            let name = optionalString(e.data.alias.anchor) ?? ""
+            let span = SourceSpan(start: position(e.start_mark), end: position(e.end_mark))
+            guard let anchored = anchors[name] else {
+                fail(span, .yamlSyntax, "alias '*\(name)' refers to no anchor defined before it",
+                     help: "define '&\(name)' on a value above this line")
+                return false
+            }
+            aliasExpansion += Int(anchored.size)
+            if aliasExpansion > limits.maxAliasExpansion {
+                fail(span, .yamlLimit, "aliases expand to more than \(limits.maxAliasExpansion) nodes",
+                     help: "this looks like an alias bomb; write the values out instead of nesting aliases")
+                return false
+            }
+            // A copy of the anchored subtree: sizes are relative, so the copy is valid as is, and it
+            // keeps the anchored node's spans and text.
+            let index = Int32(truncatingIfNeeded: records.count)
+            let from = Int(anchored.index)
+            records.reserveCapacity(records.count + Int(anchored.size))
+            for i in from..<from + Int(anchored.size) { records.append(records[i]) }
+            for (node, tag) in tags where node >= anchored.index && node < anchored.index + anchored.size {
+                tags.append((node - anchored.index + index, tag))
+            }
+            return complete(index, anchorName: nil)
+        case YAML_DOCUMENT_START_EVENT:
+            documentCount += 1
+            if documentCount > 1 {
+                fail(SourceSpan(at: position(e.start_mark)), .yamlSyntax,
+                     "the file holds more than one YAML document; an SOP file holds exactly one",
+                     help: "move this document into a file of its own, or remove the '---' line")
+                return false
+            }
         default:
             break
         }
         return true
     }
 
+    private mutating func complete(_ index: Int32, anchor: UnsafeMutablePointer<yaml_char_t>?) -> Bool {
+        complete(index, anchorName: optionalString(anchor))
+    }
+
     /// Adds a finished node to its parent (or makes it the root).
-    private mutating func complete(_ node: YAMLNode, size: Int, anchor: String?) -> Bool {
-        if let anchor { anchors[anchor] = (node, size) }
+    private mutating func complete(_ index: Int32, anchorName: String?) -> Bool {
+        if let anchorName { anchors[anchorName] = (index, Int32(truncatingIfNeeded: records[Int(index)].size)) }
         guard !stack.isEmpty else {
-            if root == nil { root = node }
+            if root == nil { root = YAMLNodeID(index: index) }
             return true
         }
         let top = stack.count - 1
-        stack[top].size += size
         if !stack[top].isMapping {
-            stack[top].items.append(node)
-        } else if let key = stack[top].pendingKey.take() {
-            if !stack[top].skipValue { stack[top].pairs.append(YAMLPair(key: key, value: node)) }
+            stack[top].count += 1
+        } else if stack[top].pendingKey >= 0 {
+            // A value.
+            if stack[top].skipValue {
+                drop(from: Int(stack[top].pendingKey))
+            } else {
+                stack[top].count += 1
+            }
+            stack[top].pendingKey = -1
             stack[top].skipValue = false
         } else {
             // A key: report it when the mapping already has an equal one, and drop its value.
-            if let first = stack[top].firstPosition(of: node) {
+            if let first = firstKey(equalTo: index, in: top) {
                 stack[top].skipValue = true
-                diagnostics.append(Diagnostic(
-                    file: source.path, span: node.span, rule: .duplicateKey,
-                    message: "key '\(node.scalar?.text ?? "")' is defined twice in this mapping; the first is at line \(first.line)",
-                    help: "remove one of them, or merge their values"))
+                let r = records[Int(first)]
+                withText(of: index) { key in
+                    diagnostics.append(Diagnostic(
+                        file: source.path, span: span(of: index), rule: .duplicateKey,
+                        message: "key '\(String(decoding: key, as: UTF8.self))' is defined twice in this mapping; the first is at line \(r.startLine + 1)",
+                        help: "remove one of them, or merge their values"))
+                }
+            } else if records[Int(index)].kind == .scalar {
+                keys.append(index)
             }
-            stack[top].pendingKey = node
+            stack[top].pendingKey = index
         }
         return true
     }
 
-    /// Equal keys have equal identities: scalars compare by their resolved value (`1` and `1.0`
-    /// are the same key).
-    enum KeyIdentity: Hashable {
+    /// Removes the nodes from `index` on (a repeated key and its value), and the anchors among them.
+    private mutating func drop(from index: Int) {
+        records.removeSubrange(index...)
+        tags.removeAll { $0.node >= index }
+        if anchors.values.contains(where: { $0.index >= index }) {
+            anchors = anchors.filter { $0.value.index < index }
+        }
+    }
+
+    // MARK: Repeated keys
+
+    /// The earlier key of the mapping at `stack[top]` equal to the scalar at `index`, if any. Equal
+    /// keys have equal core-schema values: `1` and `1.0` are the same key; strings compare by bytes.
+    private mutating func firstKey(equalTo index: Int32, in top: Int) -> Int32? {
+        guard records[Int(index)].kind == .scalar else { return nil }
+        let base = stack[top].keyBase
+        if stack[top].seen == nil && keys.count - base >= 16 {
+            var seen: [KeyIdentity: Int32] = [:]
+            for k in keys[base...] where seen[identity(of: k)] == nil { seen[identity(of: k)] = k }
+            stack[top].seen = seen
+        }
+        if stack[top].seen != nil {
+            let id = identity(of: index)
+            if let first = stack[top].seen![id] { return first }
+            stack[top].seen![id] = index
+            return nil
+        }
+        for k in keys[base...] where sameKey(k, index) { return k }
+        return nil
+    }
+
+    private enum KeyIdentity: Hashable {
         case null
         case bool(Bool)
         case number(Double)
-        case string(String)
+        case string([UInt8])
+    }
+
+    private func identity(of index: Int32) -> KeyIdentity {
+        let r = records[Int(index)]
+        switch r.type {
+        case .null: return .null
+        case .bool: return .bool(r.payload != 0)
+        case .int: return .number(Double(Int(truncatingIfNeeded: r.payload)))
+        case .float: return .number(Double(bitPattern: r.payload))
+        case .string: return .string(Array(text[Int(r.offset)..<Int(r.offset) + Int(r.count)]))
+        }
     }
 
     /// The same equality as `KeyIdentity`, without building one.
-    static func sameKey(_ a: ResolvedScalar, _ b: ResolvedScalar) -> Bool {
-        switch (a, b) {
+    private func sameKey(_ a: Int32, _ b: Int32) -> Bool {
+        let x = records[Int(a)], y = records[Int(b)]
+        switch (x.type, y.type) {
         case (.null, .null): return true
-        case let (.bool(x), .bool(y)): return x == y
-        case let (.int(x), .int(y)): return Double(x) == Double(y)
-        case let (.int(x), .float(y)), let (.float(y), .int(x)): return Double(x) == y
-        case let (.float(x), .float(y)): return x == y
-        case let (.string(x), .string(y)): return x == y
+        case (.bool, .bool): return x.payload == y.payload
+        case (.int, .int): return x.payload == y.payload
+        case (.int, .float), (.float, .int), (.float, .float):
+            let dx = x.type == .int ? Double(Int(truncatingIfNeeded: x.payload)) : Double(bitPattern: x.payload)
+            let dy = y.type == .int ? Double(Int(truncatingIfNeeded: y.payload)) : Double(bitPattern: y.payload)
+            return dx == dy
+        case (.string, .string):
+            guard x.count == y.count else { return false }
+            return text.withUnsafeBufferPointer { t in
+                var i = Int(x.offset), j = Int(y.offset)
+                let end = i + Int(x.count)
+                while i < end {
+                    if t[i] != t[j] { return false }
+                    i += 1
+                    j += 1
+                }
+                return true
+            }
         default: return false
         }
     }
 
-    fileprivate static func keyIdentity(_ node: YAMLNode) -> KeyIdentity? {
-        guard case .scalar(let s) = node.kind else { return nil }
-        switch s.resolved {
-        case .null: return .null
-        case .bool(let b): return .bool(b)
-        case .int(let i): return .number(Double(i))
-        case .float(let d): return .number(d)
-        case .string(let v): return .string(v)
-        }
+    private func withText<R>(of index: Int32, _ body: (ArraySlice<UInt8>) -> R) -> R {
+        let r = records[Int(index)]
+        return body(text[Int(r.offset)..<Int(r.offset) + Int(r.count)])
     }
+
+    private func span(of index: Int32) -> SourceSpan {
+        let r = records[Int(index)]
+        return SourceSpan(start: SourcePosition(line: Int(r.startLine) + 1, column: Int(r.startColumn) + 1),
+                          end: SourcePosition(line: Int(r.endLine) + 1, column: Int(r.endColumn) + 1))
+    }
+
+    private func clamp(_ n: Int) -> UInt32 { UInt32(clamping: n) }
 
     // MARK: libyaml errors in plain words
 
@@ -334,11 +399,6 @@ private struct TreeBuilder {
 
     private func position(_ mark: yaml_mark_t) -> SourcePosition {
         SourcePosition(line: Int(mark.line) + 1, column: Int(mark.column) + 1)
-    }
-
-    private func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?, count: Int) -> String {
-        guard let pointer else { return "" }
-        return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
     }
 
     private func optionalString(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {

@@ -1,13 +1,39 @@
 import SOPDiagnostics
 
+/// Where a scalar was written and how: enough to find any character of its value in the file.
+public struct ScalarLocation: Sendable, Hashable {
+    public var span: SourceSpan
+    public var style: ScalarStyle
+
+    public init(span: SourceSpan, style: ScalarStyle) {
+        self.span = span
+        self.style = style
+    }
+}
+
+extension YAMLDocument {
+    /// The place and style of a scalar, for mapping offsets in its value back to the file.
+    public func location(_ id: YAMLNodeID) -> ScalarLocation {
+        ScalarLocation(span: span(id), style: style(id))
+    }
+}
+
 extension YAMLNode {
     /// Where in the file the character at `offset` (in Unicode scalars) of this scalar's value
-    /// was written. Quotes, escapes, line folding and block indentation are accounted for, so an
-    /// error inside a guard or template points at the offending token. Falls back to the node's
-    /// start when the written form cannot be aligned with the value.
+    /// was written; see `ScalarLocation.position(ofValueOffset:value:in:)`.
     public func position(ofValueOffset offset: Int, in source: SourceFile) -> SourcePosition {
         guard let scalar = self.scalar else { return span.start }
-        let value = Array(scalar.text.unicodeScalars)
+        return ScalarLocation(span: span, style: scalar.style).position(ofValueOffset: offset, value: scalar.text, in: source)
+    }
+}
+
+extension ScalarLocation {
+    /// Where in the file the character at `offset` (in Unicode scalars) of the scalar's `value`
+    /// was written. Quotes, escapes, line folding and block indentation are accounted for, so an
+    /// error inside a guard or template points at the offending token. Falls back to the scalar's
+    /// start when the written form cannot be aligned with the value.
+    public func position(ofValueOffset offset: Int, value text: String, in source: SourceFile) -> SourcePosition {
+        let value = Array(text.unicodeScalars)
         guard offset >= 0 else { return span.start }
         // The written characters of the node, each with its position; line breaks as "\n".
         var raw: [(Unicode.Scalar, SourcePosition)] = []
@@ -24,7 +50,7 @@ extension YAMLNode {
             if line < lastLine { raw.append(("\n", SourcePosition(line: line, column: chars.count + 1))) }
         }
         var j = 0
-        switch scalar.style {
+        switch style {
         case .singleQuoted, .doubleQuoted:
             j = 1  // the opening quote
         case .literal, .folded:
@@ -37,7 +63,7 @@ extension YAMLNode {
         while k <= target {
             guard j < raw.count else { return raw.last.map { SourcePosition(line: $0.1.line, column: $0.1.column + 1) } ?? span.start }
             let (r, position) = raw[j]
-            let unitLength = escapeLength(raw, j, style: scalar.style)
+            let unitLength = escapeLength(raw, j, style: style)
             let v: Unicode.Scalar? = k < value.count ? value[k] : nil
             if unitLength == 0 {
                 j += 2  // a line continuation in a double-quoted string produces nothing

@@ -11,6 +11,9 @@ public struct YAMLLimits: Sendable, Hashable {
     public var maxAliasExpansion: Int
 
     public static let defaultMaxFileSize = 8 * 1024 * 1024
+    /// The largest file any limit allows (1 GiB): a document addresses its nodes and text with
+    /// 32-bit offsets.
+    public static let hardMaxFileSize = 1 << 30
 
     public init(maxFileSize: Int = YAMLLimits.defaultMaxFileSize, maxDepth: Int = 64,
                 maxAliasExpansion: Int = 100_000) {
@@ -21,10 +24,11 @@ public struct YAMLLimits: Sendable, Hashable {
 
     /// The diagnostic for a file of `size` bytes over `maxFileSize`, made without reading it.
     public func sizeDiagnostic(file: String, size: Int) -> Diagnostic? {
-        guard size > maxFileSize else { return nil }
+        let limit = min(maxFileSize, YAMLLimits.hardMaxFileSize)
+        guard size > limit else { return nil }
         return Diagnostic(
             file: file, span: .fileStart, rule: .yamlLimit,
-            message: "the file is \(size) bytes, over the limit of \(maxFileSize) bytes",
+            message: "the file is \(size) bytes, over the limit of \(limit) bytes",
             help: "split the SOP into smaller ones, or raise the limit with --max-file-size")
     }
 }

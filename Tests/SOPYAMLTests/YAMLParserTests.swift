@@ -11,7 +11,7 @@ private func rules(_ doc: YAMLDocument) -> [RuleID] { doc.diagnostics.map(\.rule
 struct YAMLParserTests {
     @Test func nodesAndKeysCarryStartAndEnd() throws {
         let doc = parse("title: Return\nstates:\n  verify:\n    to: 'refund'\n")
-        let root = try #require(doc.root?.mapping)
+        let root = try #require(doc.tree?.mapping)
         #expect(doc.diagnostics.isEmpty)
         #expect(root[0].key.span == SourceSpan(start: .init(line: 1, column: 1), end: .init(line: 1, column: 6)))
         #expect(root[0].value.span == SourceSpan(start: .init(line: 1, column: 8), end: .init(line: 1, column: 14)))
@@ -25,14 +25,14 @@ struct YAMLParserTests {
 
     @Test func columnsCountCharactersNotBytes() throws {
         let doc = parse("café: über\n")
-        let pair = try #require(doc.root?.mapping?.first)
+        let pair = try #require(doc.tree?.mapping?.first)
         #expect(pair.value.span.start == SourcePosition(line: 1, column: 7))
         #expect(pair.value.span.end == SourcePosition(line: 1, column: 11))
     }
 
     @Test func scalarStylesAndTags() throws {
         let doc = parse("a: plain\nb: \"dq\"\nc: |\n  lit\nd: >\n  fold\ne: !!str 12\nf: !custom x\n")
-        let values = try #require(doc.root?.mapping).map(\.value)
+        let values = try #require(doc.tree?.mapping).map(\.value)
         #expect(values.map { $0.scalar?.style } == [.plain, .doubleQuoted, .literal, .folded, .plain, .plain])
         #expect(values[4].scalar?.resolved == .string("12"))
         #expect(values[4].tag == CoreSchema.strTag)
@@ -41,7 +41,7 @@ struct YAMLParserTests {
 
     @Test func flowCollectionsAreMarked() throws {
         let doc = parse("a: {x: 1}\nb:\n  x: 1\nc: [1]\n")
-        let values = try #require(doc.root?.mapping).map(\.value)
+        let values = try #require(doc.tree?.mapping).map(\.value)
         #expect(values.map(\.isFlow) == [true, false, true])
     }
 
@@ -50,7 +50,7 @@ struct YAMLParserTests {
         #expect(rules(doc) == [.duplicateKey, .duplicateKey])
         #expect(doc.diagnostics[0].span.start == SourcePosition(line: 3, column: 1))
         #expect(doc.diagnostics[0].message.contains("line 1"))
-        let pairs = try #require(doc.root?.mapping)
+        let pairs = try #require(doc.tree?.mapping)
         #expect(pairs.count == 3)
         #expect(pairs[0].value.scalar?.resolved == .int(1))
     }
@@ -65,14 +65,14 @@ struct YAMLParserTests {
         #expect(doc.diagnostics.map(\.rule) == Array(repeating: .duplicateKey, count: 5))
         #expect(doc.diagnostics.map(\.span.start.line) == [size + 1, size + 3, size + 5, size + 7, size + 8])
         #expect(doc.diagnostics.last?.message.contains("the first is at line \(size)") == true)
-        let pairs = try #require(doc.root?.mapping)
+        let pairs = try #require(doc.tree?.mapping)
         #expect(pairs.count == size + 3)
         #expect(pairs[0].value.scalar?.resolved == .int(0))
     }
 
     @Test func aliasesExpandToTheAnchoredNode() throws {
         let doc = parse("a: &x {k: v}\nb: *x\n")
-        let pairs = try #require(doc.root?.mapping)
+        let pairs = try #require(doc.tree?.mapping)
         #expect(pairs[1].value.mapping?.first?.value.stringValue == "v")
         #expect(doc.diagnostics.isEmpty)
     }
@@ -152,4 +152,60 @@ struct YAMLParserTests {
         #expect(source.lineText(2) == "b: 2")
         #expect(doc.diagnostics.first.map { $0.span.start.line <= source.lineCount } == true)
     }
+
+    // MARK: The arena
+
+    @Test func arenaWalksNestedCollectionsInOrder() throws {
+        let doc = parse("a: [1, [2, 3], {k: v}]\nb: {x: [y, z]}\nc: end\n")
+        let root = try #require(doc.root)
+        #expect(doc.diagnostics.isEmpty)
+        let pairs = Array(doc.pairs(root))
+        #expect(pairs.map { doc.text($0.key) } == ["a", "b", "c"])
+        let a = Array(doc.items(pairs[0].value))
+        #expect(a.count == 3 && doc.int(a[0]) == 1)
+        #expect(Array(doc.items(a[1])).map { doc.int($0) } == [2, 3])
+        #expect(doc.firstPair(a[2]).map { doc.text($0.value) } == "v")
+        let x = try #require(doc.firstPair(pairs[1].value))
+        #expect(Array(doc.items(x.value)).map(doc.text) == ["y", "z"])
+        #expect(doc.text(pairs[2].value) == "end")
+        // The same structure, read through the self-contained tree.
+        #expect(doc.tree?.mapping?[1].value.mapping?[0].value.sequence?.map(\.scalar?.text) == ["y", "z"])
+    }
+
+    @Test func aliasOfACollectionIsAFullCopyAndSiblingsFollowIt() throws {
+        let doc = parse("base: &b {k: [1, 2], t: !!str 3}\ncopy: *b\nafter: x\n")
+        let root = try #require(doc.root)
+        let pairs = Array(doc.pairs(root))
+        #expect(pairs.map { doc.text($0.key) } == ["base", "copy", "after"])
+        #expect(doc.node(pairs[1].value) == doc.node(pairs[0].value))
+        let t = try #require(Array(doc.pairs(pairs[1].value)).last?.value)
+        #expect(doc.tag(t) == CoreSchema.strTag)
+        #expect(doc.string(t) == "3")
+        #expect(doc.text(pairs[2].value) == "x")
+    }
+
+    @Test func aRepeatedKeyDropsItsWholeValueAndItsAnchors() throws {
+        let doc = parse("a: 1\na: &n {deep: [1, 2, {x: y}]}\nb: 2\nc: *n\n")
+        #expect(rules(doc) == [.duplicateKey, .yamlSyntax])
+        #expect(doc.diagnostics[1].message.contains("*n"))
+        let kept = parse("a: 1\na: {deep: [1, 2, {x: y}]}\nb: 2\n")
+        let pairs = try #require(kept.tree?.mapping)
+        #expect(pairs.map(\.key.scalar?.text) == ["a", "b"])
+        #expect(pairs.map(\.value.scalar?.resolved) == [.int(1), .int(2)])
+    }
+
+    @Test func scalarValuesAreReadInPlace() throws {
+        let doc = parse("s: héllo\ni: -42\nf: 2.5\nb: false\nn: ~\nq: 'true'\n")
+        let values = Array(doc.pairs(try #require(doc.root))).map(\.value)
+        #expect(doc.withUTF8(values[0]) { Array($0) } == Array("héllo".utf8))
+        #expect(doc.textEquals(values[0], "héllo"))
+        #expect(!doc.textEquals(values[0], "hello"))
+        #expect(doc.int(values[1]) == -42 && doc.double(values[1]) == -42)
+        #expect(doc.double(values[2]) == 2.5 && doc.int(values[2]) == nil)
+        #expect(doc.bool(values[3]) == false)
+        #expect(doc.isNull(values[4]))
+        #expect(doc.string(values[5]) == "true" && doc.bool(values[5]) == nil)
+        #expect(values.map(doc.scalarType) == [.string, .int, .float, .bool, .null, .string])
+    }
 }
+

@@ -49,7 +49,7 @@ struct ExpressionPass {
                     let before = checker.childOutcomesCompared.count
                     parsed = condition(when, what: "a guard")
                     for (outcome, range) in checker.childOutcomesCompared[before...] {
-                        comparisons.append((outcome, span(range, in: when.node), s))
+                        comparisons.append((outcome, span(range, in: when), s))
                     }
                 }
                 stateGuards.append(parsed)
@@ -58,9 +58,9 @@ struct ExpressionPass {
             }
             guards.append(stateGuards)
         }
-        for node in sop.texts { templateText(node) }
+        for text in sop.texts { templateText(text) }
         for state in sop.states {
-            for node in state.texts { templateText(node) }
+            for text in state.texts { templateText(text) }
         }
         return Outcome(diagnostics: sink.diagnostics, inputsRead: checker.inputsRead, guards: guards,
                       childOutcomeComparisons: comparisons)
@@ -70,19 +70,19 @@ struct ExpressionPass {
 
     @discardableResult
     private mutating func condition(_ text: ExpressionText, what: String) -> Expr? {
-        guard let expr = parseExpression(text.node) else { return nil }
+        guard let expr = parseExpression(text) else { return nil }
         let before = checker.diagnostics.count
         checker.checkCondition(expr, what: what)
-        flush(from: before, node: text.node)
+        flush(from: before, in: text)
         return expr
     }
 
     private mutating func timer(_ text: ExpressionText) {
         if Template.containsTemplate(text.text) {
-            guard let expr = parseExpression(text.node) else { return }
+            guard let expr = parseExpression(text) else { return }
             let before = checker.diagnostics.count
             checker.check(expr, expecting: .duration, what: "'after'")
-            flush(from: before, node: text.node)
+            flush(from: before, in: text)
         } else if DurationFormat.parse(text.text) == nil {
             sink.report(text.span, .typeMismatch, "'after' must be a duration such as 48h, 2d or 1h30m, found '\(text.text)'",
                         help: "units are w, d, h, m and s, largest first; or compute one with ${{ … }}")
@@ -95,11 +95,11 @@ struct ExpressionPass {
             case .set(let assignments):
                 for assignment in assignments { set(assignment) }
             case .notify(_, let template):
-                template.scalar.map { _ in templateText(template) }
+                if let text = Self.text(of: template) { templateText(text) }
             case .assign(_, let queue):
-                if let queue, queue.scalar != nil { templateText(queue) }
+                if let queue, let text = Self.text(of: queue) { templateText(text) }
             case .tag(let tags):
-                for tag in tags { templateText(tag) }
+                for tag in tags { if let text = Self.text(of: tag) { templateText(text) } }
                 if let ticketType, case .object(let fields) = ticketType {
                     if let tagsType = fields["tags"] {
                         if case .list = tagsType {} else if tagsType != .any, let first = tags.first {
@@ -126,8 +126,7 @@ struct ExpressionPass {
         }
         let before = checker.diagnostics.count
         let target = checker.check(targetExpr)
-        flush(from: before, node: YAMLNode(kind: .scalar(YAMLScalar(text: path, style: .plain, resolved: .string(path))),
-                                           span: assignment.path.span))
+        flush(from: before, in: ExpressionText(text: path, location: ScalarLocation(span: assignment.path.span, style: .plain)))
         if checker.diagnostics.count > before { return }
         if case .path(.ticket, let segments, _) = targetExpr, segments.isEmpty {
             sink.report(assignment.path.span, .typeMismatch, "'set' cannot replace the whole ticket", help: "set one field: ticket.FIELD")
@@ -138,8 +137,8 @@ struct ExpressionPass {
             return
         }
         let value = assignment.value
-        if let text = value.stringValue, Template.containsTemplate(text) {
-            guard case .success(let template) = parseTemplate(value) else { return }
+        if value.stringValue != nil, let text = Self.text(of: value), Template.containsTemplate(text.text) {
+            guard case .success(let template) = parseTemplate(text) else { return }
             let before = checker.diagnostics.count
             if let single = template.singleExpression {
                 checker.check(single, expecting: target, what: path)
@@ -150,19 +149,25 @@ struct ExpressionPass {
                                 help: "use a single ${{ … }} to keep the expression's type")
                 }
             }
-            flush(from: before, node: value)
+            flush(from: before, in: text)
         } else {
             literal(value, expected: target, what: path)
         }
     }
 
     /// Templates in human text: any type may be interpolated, but names and syntax must be right.
-    private mutating func templateText(_ node: YAMLNode) {
-        guard let text = node.scalar?.text, Template.containsTemplate(text) else { return }
-        guard case .success(let template) = parseTemplate(node) else { return }
+    private mutating func templateText(_ text: ExpressionText) {
+        guard Template.containsTemplate(text.text) else { return }
+        guard case .success(let template) = parseTemplate(text) else { return }
         let before = checker.diagnostics.count
         for e in template.expressions { checker.check(e) }
-        flush(from: before, node: node)
+        flush(from: before, in: text)
+    }
+
+    /// A scalar value kept as written, as text with its place.
+    private static func text(of node: YAMLNode) -> ExpressionText? {
+        guard let s = node.scalar else { return nil }
+        return ExpressionText(text: s.text, location: ScalarLocation(span: node.span, style: s.style))
     }
 
     // MARK: Literals
@@ -215,48 +220,47 @@ struct ExpressionPass {
     // MARK: Parsing and positions
 
     /// A guard or timer: either a bare expression or one `${{ … }}`.
-    private mutating func parseExpression(_ node: YAMLNode) -> Expr? {
-        let text = node.scalar?.text ?? ""
-        if Template.containsTemplate(text) {
-            guard case .success(let template) = parseTemplate(node) else { return nil }
+    private mutating func parseExpression(_ text: ExpressionText) -> Expr? {
+        if Template.containsTemplate(text.text) {
+            guard case .success(let template) = parseTemplate(text) else { return nil }
             guard let single = template.singleExpression else {
-                sink.report(node.span, .expressionSyntax, "an expression cannot mix text and ${{ }} pieces",
+                sink.report(text.span, .expressionSyntax, "an expression cannot mix text and ${{ }} pieces",
                             help: "write the expression alone, with or without ${{ }}")
                 return nil
             }
             return single
         }
-        switch ExpressionParser.parse(text) {
+        switch ExpressionParser.parse(text.text) {
         case .success(let expr): return expr
         case .failure(let error):
-            report(error, node: node)
+            report(error, in: text)
             return nil
         }
     }
 
-    private mutating func parseTemplate(_ node: YAMLNode) -> Result<Template, ExpressionError> {
-        let result = Template.parse(node.scalar?.text ?? "")
-        if case .failure(let error) = result { report(error, node: node) }
+    private mutating func parseTemplate(_ text: ExpressionText) -> Result<Template, ExpressionError> {
+        let result = Template.parse(text.text)
+        if case .failure(let error) = result { report(error, in: text) }
         return result
     }
 
-    private mutating func report(_ error: ExpressionError, node: YAMLNode) {
-        sink.diagnostics.append(Diagnostic(file: source.path, span: span(error.range, in: node), rule: error.rule,
+    private mutating func report(_ error: ExpressionError, in text: ExpressionText) {
+        sink.diagnostics.append(Diagnostic(file: source.path, span: span(error.range, in: text), rule: error.rule,
                                            message: error.message, help: error.help))
     }
 
-    private mutating func flush(from index: Int, node: YAMLNode) {
+    private mutating func flush(from index: Int, in text: ExpressionText) {
         for d in checker.diagnostics[index...] {
-            sink.diagnostics.append(Diagnostic(file: source.path, span: span(d.range, in: node), rule: d.rule,
+            sink.diagnostics.append(Diagnostic(file: source.path, span: span(d.range, in: text), rule: d.rule,
                                                message: d.message, help: d.help))
         }
     }
 
-    private func span(_ range: Range<Int>, in node: YAMLNode) -> SourceSpan {
-        guard node.scalar != nil, source.lineCount > 0 else { return node.span }
-        let start = node.position(ofValueOffset: range.lowerBound, in: source)
+    private func span(_ range: Range<Int>, in text: ExpressionText) -> SourceSpan {
+        guard source.lineCount > 0 else { return text.span }
+        let start = text.position(ofValueOffset: range.lowerBound, in: source)
         if range.isEmpty { return SourceSpan(at: start) }
-        let last = node.position(ofValueOffset: range.upperBound - 1, in: source)
+        let last = text.position(ofValueOffset: range.upperBound - 1, in: source)
         return SourceSpan(start: start, end: SourcePosition(line: last.line, column: last.column + 1))
     }
 }

@@ -1,50 +1,134 @@
 import SOPDiagnostics
 import SOPYAML
 
+/// The keys one kind of mapping of the SOP format allows, as an enum whose case names are the
+/// keys, in the order messages list them: `r.value(.title)` then cannot name a key that is not
+/// allowed, and the names are never written twice.
+protocol MappingKey: CaseIterable, RawRepresentable where RawValue == Int, AllCases == [Self] {
+    /// The keys' UTF-8 names, by raw value (see `MappingKeyNames`).
+    static var names: MappingKeyNames { get }
+}
+
+/// The names of a `MappingKey`'s cases as bytes, built once per key type.
+struct MappingKeyNames: Sendable {
+    let bytes: [[UInt8]]
+    let strings: [String]
+
+    init<Key: MappingKey>(_: Key.Type) {
+        precondition(Key.allCases.count <= MappingReaderSlots.capacity, "too many keys for a MappingReader")
+        precondition(Key.allCases.enumerated().allSatisfy { $0.offset == $0.element.rawValue },
+                     "MappingKey raw values must be 0, 1, 2, …")
+        strings = Key.allCases.map { String(describing: $0) }
+        bytes = strings.map { Array($0.utf8) }
+    }
+
+    /// The raw value of the key spelled `text`, if it is one.
+    func index(of text: UnsafeBufferPointer<UInt8>) -> Int? {
+        for (i, name) in bytes.enumerated() where name.count == text.count {
+            if name.withUnsafeBufferPointer({ $0.elementsEqual(text) }) { return i }
+        }
+        return nil
+    }
+}
+
+/// Room for one node index per allowed key, without an allocation.
+typealias MappingReaderSlots = SIMD16<Int32>
+
+extension MappingReaderSlots {
+    static var capacity: Int { scalarCount }
+}
+
 /// Reads one YAML mapping of the SOP format: reports keys it does not allow (with a did-you-mean)
-/// and keys that are not strings, then hands out values by key.
-struct MappingReader {
-    let node: YAMLNode
+/// and keys that are not text, then hands out values by key.
+struct MappingReader<Key: MappingKey> {
+    let mapping: YAMLNodeID
     /// Where a missing key is reported: the key that introduced this mapping, or the mapping.
     let ownerSpan: SourceSpan
-    /// How messages name this mapping: "the SOP", "state 'verify'", "a transition of state 'x'".
-    let owner: String
-    private(set) var entries: [(key: Located<String>, value: YAMLNode)] = []
+    /// How messages name this mapping.
+    let owner: MappingOwner
+    /// The key node of each allowed key present, by the key's raw value; -1 when absent.
+    private var keyNodes = MappingReaderSlots(repeating: -1)
 
-    init(_ node: YAMLNode, owner: String, ownerSpan: SourceSpan, allowed: [String], into sink: inout DiagnosticSink) {
-        self.node = node
+    init(_ document: YAMLDocument, _ mapping: YAMLNodeID, owner: MappingOwner, ownerSpan: SourceSpan,
+         into sink: inout DiagnosticSink) {
+        self.mapping = mapping
         self.owner = owner
         self.ownerSpan = ownerSpan
-        for pair in node.mapping ?? [] {
-            guard let key = pair.key.scalar?.text, pair.key.scalar != nil else {
-                sink.report(pair.key.span, .wrongType, "keys of \(owner) must be strings, found \(pair.key.kindDescription)")
+        let names = Key.names
+        for (key, _) in document.pairs(mapping) {
+            guard document.isScalar(key) else {
+                sink.report(document.span(key), .wrongType,
+                            "keys of \(owner) must be strings, found \(document.kindDescription(key))")
                 continue
             }
-            guard allowed.contains(key) else {
-                sink.report(pair.key.span, .unknownKey, "unknown key '\(key)' in \(owner)",
-                            help: Suggestions.didYouMean(key, in: allowed)
-                                ?? "the keys allowed here are " + allowed.map { "'\($0)'" }.joined(separator: ", "))
+            guard let i = document.withUTF8(key, { names.index(of: $0) }) else {
+                let text = document.text(key)
+                sink.report(document.span(key), .unknownKey, "unknown key '\(text)' in \(owner)",
+                            help: Suggestions.didYouMean(text, in: names.strings)
+                                ?? "the keys allowed here are " + names.strings.map { "'\($0)'" }.joined(separator: ", "))
                 continue
             }
-            entries.append((Located(key, at: pair.key.span), pair.value))
+            // The YAML layer has dropped repeated keys already; the first one wins regardless.
+            if keyNodes[i] < 0 { keyNodes[i] = key.index }
         }
     }
 
-    func has(_ key: String) -> Bool { entries.contains { $0.key.value == key } }
+    func has(_ key: Key) -> Bool { keyNodes[key.rawValue] >= 0 }
 
-    func value(_ key: String) -> YAMLNode? {
-        entries.first { $0.key.value == key }?.value
+    /// The key's node, if present.
+    func keyNode(_ key: Key) -> YAMLNodeID? {
+        let k = keyNodes[key.rawValue]
+        return k >= 0 ? YAMLNodeID(index: k) : nil
     }
 
-    func keySpan(_ key: String) -> SourceSpan? {
-        entries.first { $0.key.value == key }?.key.span
+    /// The value of a key, if present (a key is a scalar, so its value is the next node).
+    func value(_ key: Key) -> YAMLNodeID? {
+        let k = keyNodes[key.rawValue]
+        return k >= 0 ? YAMLNodeID(index: k + 1) : nil
+    }
+
+    func keySpan(_ key: Key, in document: YAMLDocument) -> SourceSpan? {
+        keyNode(key).map(document.span)
     }
 
     /// The value of a required key; reports `missing-key` when it is absent.
-    func required(_ key: String, _ sink: inout DiagnosticSink, help: String? = nil) -> YAMLNode? {
+    func required(_ key: Key, _ sink: inout DiagnosticSink, help: String? = nil) -> YAMLNodeID? {
         if let v = value(key) { return v }
-        sink.report(ownerSpan, .missingKey, "\(owner) is missing the required key '\(key)'", help: help)
+        sink.report(ownerSpan, .missingKey, "\(owner) is missing the required key '\(Key.names.strings[key.rawValue])'", help: help)
         return nil
+    }
+}
+
+/// How messages name a mapping of the SOP or scenario format. Built eagerly (it is small), but
+/// turned into words only when a message needs them.
+enum MappingOwner: CustomStringConvertible {
+    case sop
+    case state(String)
+    case transition(Int, state: String)
+    case input(String)
+    case variable(String)
+    /// An action's mapping: `'notify'`, `'assign'`, `'start'`.
+    case action(String)
+    case testFile
+    case testCase(Int)
+    case step(Int, testCase: Int)
+    case expectation
+    case actor
+
+    var description: String {
+        switch self {
+        case .sop: return "the SOP"
+        case .state(let id): return "state '\(id)'"
+        case .transition(let i, let state): return "transition \(i) of state '\(state)'"
+        case .input(let id): return "input '\(id)'"
+        case .variable(let id): return "variable '\(id)'"
+        case .action(let name): return "'\(name)'"
+        case .testFile: return "the test file"
+        case .testCase(let n): return "case \(n)"
+        case .step(let i, let n): return "step \(i) of case \(n)"
+        case .expectation: return "'expect'"
+        case .actor: return "'actor'"
+        }
     }
 }
 

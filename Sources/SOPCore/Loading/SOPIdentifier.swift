@@ -1,8 +1,13 @@
 /// The id syntax of SOP-FORMAT.md: `^[a-z][a-z0-9_-]*$`.
 public enum SOPIdentifier {
     public static func isValid(_ s: String) -> Bool {
+        var s = s
+        return s.withUTF8(isValid)
+    }
+
+    public static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var first = true
-        for b in s.utf8 {
+        for b in bytes {
             let lower = b >= 0x61 && b <= 0x7A
             if first {
                 guard lower else { return false }

@@ -23,7 +23,7 @@ public enum SOPLoader {
             }
             return LoadedSOP(source: source, definition: nil, diagnostics: diagnostics)
         }
-        var decoder = SOPDecoder(file: source.path)
+        var decoder = SOPDecoder(document: document, file: source.path)
         let definition = decoder.decode(root)
         return LoadedSOP(source: source, definition: definition,
                          diagnostics: document.diagnostics + decoder.sink.diagnostics)

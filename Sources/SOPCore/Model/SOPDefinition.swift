@@ -4,13 +4,23 @@ import SOPYAML
 /// A YAML value kept as written (literals in `set`, `initial`), with its spans.
 public typealias YAMLValue = YAMLNode
 
-/// Text that holds an expression (`when`, `applies_when`, `after`), with the scalar it came from
-/// so that offsets inside the text map back to the file.
+/// Text that holds an expression (`when`, `applies_when`, `after`) or `${{ }}` templates, with
+/// where and how its scalar was written, so that offsets inside the text map back to the file.
 public struct ExpressionText: Sendable, Hashable {
     public var text: String
-    public var node: YAMLNode
+    public var location: ScalarLocation
 
-    public var span: SourceSpan { node.span }
+    public init(text: String, location: ScalarLocation) {
+        self.text = text
+        self.location = location
+    }
+
+    public var span: SourceSpan { location.span }
+
+    /// Where the character at `offset` (in Unicode scalars) of the text was written.
+    public func position(ofValueOffset offset: Int, in source: SourceFile) -> SourcePosition {
+        location.position(ofValueOffset: offset, value: text, in: source)
+    }
 }
 
 /// The categories an SOP may declare.
@@ -31,8 +41,8 @@ public struct SOPDefinition: Sendable, Hashable {
     public var vars: [FieldSpec]
     public var start: Located<String>
     public var states: [StateDefinition]
-    /// The SOP's title and description as written, for checking their `${{ }}` templates.
-    public var texts: [YAMLNode]
+    /// The SOP's title and description where they hold `${{ }}` templates, for checking them.
+    public var texts: [ExpressionText]
 
     public static let builtInRoles: Set<String> = ["system"]
     public static let defaultRoles = ["agent"]
@@ -54,9 +64,9 @@ public struct StateDefinition: Sendable, Hashable {
     public var transitions: [TransitionDefinition]
     public var call: Located<String>?
     public var end: Located<String>?
-    /// The human text of the state and its transitions (title, instructions, checklist items,
-    /// prompts, labels) as written, for checking the `${{ }}` templates in them.
-    public var texts: [YAMLNode]
+    /// The human texts of the state and its transitions (title, instructions, checklist items,
+    /// prompts, labels) that hold `${{ }}` templates, for checking them.
+    public var texts: [ExpressionText]
 
     public var isTerminal: Bool { end != nil }
 }

@@ -1,0 +1,279 @@
+import SOPDiagnostics
+
+/// A node of a parsed `YAMLDocument`, named by its place in the document.
+public struct YAMLNodeID: Hashable, Comparable, Sendable {
+    /// The node's index among the document's nodes, in document order (parents before children).
+    public let index: Int32
+
+    public init(index: Int32) { self.index = index }
+
+    public static func < (a: YAMLNodeID, b: YAMLNodeID) -> Bool { a.index < b.index }
+}
+
+/// What a node is.
+public enum YAMLNodeKind: UInt8, Sendable {
+    case scalar, sequence, mapping
+}
+
+/// The core-schema type a scalar resolved to; its value is read with `int(_:)`, `double(_:)`,
+/// `bool(_:)` or `text(_:)`.
+public enum ScalarType: UInt8, Sendable {
+    case null, bool, int, float, string
+}
+
+/// One node, as plain data: no references, so a document's nodes are one allocation and copying
+/// or dropping them costs no reference counting.
+struct NodeRecord {
+    var kind: YAMLNodeKind
+    var style: ScalarStyle
+    var type: ScalarType
+    var isFlow: Bool
+    var hasTag: Bool
+    // 0-based, as libyaml reports them.
+    var startLine: UInt32
+    var startColumn: UInt32
+    var endLine: UInt32
+    var endColumn: UInt32
+    /// Nodes in this node's subtree, itself included (1 for a scalar): the next sibling is at
+    /// `index + size`.
+    var size: UInt32
+    /// Collections: the number of items (a mapping counts its pairs). Scalars: the value's UTF-8 length.
+    var count: UInt32
+    /// Scalars: where the value starts in the document's `text`.
+    var offset: UInt32
+    /// Scalars: the bits of the resolved `Int`, `Double` or `Bool`.
+    var payload: UInt64
+}
+
+/// A parsed YAML file: every node of its single document in one flat arena, with the scalars'
+/// values back to back in one byte buffer, and every problem found while parsing.
+///
+/// This is the form the SOP and scenario decoders read: a node is a `YAMLNodeID`, and reading one
+/// costs an array access, no allocation. `node(_:)` turns any subtree into a self-contained
+/// `YAMLNode` tree for values that outlive the document (literals in `set`, templates).
+public struct YAMLDocument: Sendable {
+    var records: [NodeRecord]
+    /// The values of all scalars, back to back, as libyaml decoded them.
+    var text: [UInt8]
+    /// Explicit tags, by node index (rare, so a list).
+    var tags: [(node: Int32, tag: String)]
+    /// The document's top node; nil when the file holds no document, or when it does not parse.
+    public var root: YAMLNodeID?
+    public var diagnostics: [Diagnostic]
+
+    init(records: [NodeRecord], text: [UInt8], tags: [(node: Int32, tag: String)], root: YAMLNodeID?,
+         diagnostics: [Diagnostic]) {
+        self.records = records
+        self.text = text
+        self.tags = tags
+        self.root = root
+        self.diagnostics = diagnostics
+    }
+
+    /// The root as a self-contained tree (nil without a root).
+    public var tree: YAMLNode? { root.map(node) }
+
+    /// How many nodes the document holds.
+    public var nodeCount: Int { records.count }
+
+    // MARK: Any node
+
+    public func kind(_ id: YAMLNodeID) -> YAMLNodeKind { records[Int(id.index)].kind }
+
+    public func isScalar(_ id: YAMLNodeID) -> Bool { records[Int(id.index)].kind == .scalar }
+    public func isMapping(_ id: YAMLNodeID) -> Bool { records[Int(id.index)].kind == .mapping }
+    public func isSequence(_ id: YAMLNodeID) -> Bool { records[Int(id.index)].kind == .sequence }
+
+    /// Where the node was written (the anchored node's place for an alias).
+    public func span(_ id: YAMLNodeID) -> SourceSpan {
+        let r = records[Int(id.index)]
+        return SourceSpan(start: SourcePosition(line: Int(r.startLine) + 1, column: Int(r.startColumn) + 1),
+                          end: SourcePosition(line: Int(r.endLine) + 1, column: Int(r.endColumn) + 1))
+    }
+
+    /// The explicit tag, if any (`tag:yaml.org,2002:str` for `!!str`).
+    public func tag(_ id: YAMLNodeID) -> String? {
+        guard records[Int(id.index)].hasTag else { return nil }
+        return tags.first { $0.node == id.index }?.tag
+    }
+
+    /// True for `[…]` and `{…}` collections.
+    public func isFlow(_ id: YAMLNodeID) -> Bool { records[Int(id.index)].isFlow }
+
+    // MARK: Scalars
+
+    public func style(_ id: YAMLNodeID) -> ScalarStyle { records[Int(id.index)].style }
+
+    /// The scalar's core-schema type (`.null` for collections too, which have none).
+    public func scalarType(_ id: YAMLNodeID) -> ScalarType {
+        let r = records[Int(id.index)]
+        return r.kind == .scalar ? r.type : .null
+    }
+
+    /// A scalar that resolved to null (`~`, `null`, or nothing at all).
+    public func isNull(_ id: YAMLNodeID) -> Bool {
+        let r = records[Int(id.index)]
+        return r.kind == .scalar && r.type == .null
+    }
+
+    /// The scalar's text as written (after YAML's unquoting and folding); "" for collections.
+    public func text(_ id: YAMLNodeID) -> String {
+        withUTF8(id) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The scalar's text when it resolves to a string, nil otherwise.
+    public func string(_ id: YAMLNodeID) -> String? {
+        scalarType(id) == .string ? text(id) : nil
+    }
+
+    /// Calls `body` with the scalar's UTF-8 bytes (empty for collections), without copying them.
+    public func withUTF8<R>(_ id: YAMLNodeID, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        let r = records[Int(id.index)]
+        guard r.kind == .scalar, r.count > 0 else { return try body(UnsafeBufferPointer(start: nil, count: 0)) }
+        return try text.withUnsafeBufferPointer { all in
+            try body(UnsafeBufferPointer(rebasing: all[Int(r.offset)..<Int(r.offset) + Int(r.count)]))
+        }
+    }
+
+    /// Whether the node is a scalar whose text is exactly `literal`.
+    public func textEquals(_ id: YAMLNodeID, _ literal: StaticString) -> Bool {
+        let r = records[Int(id.index)]
+        guard r.kind == .scalar, Int(r.count) == literal.utf8CodeUnitCount else { return false }
+        return withUTF8(id) { bytes in
+            var i = 0
+            let other = literal.utf8Start
+            while i < bytes.count {
+                if bytes[i] != other[i] { return false }
+                i += 1
+            }
+            return true
+        }
+    }
+
+    /// The UTF-8 length of a scalar's text.
+    public func textLength(_ id: YAMLNodeID) -> Int {
+        let r = records[Int(id.index)]
+        return r.kind == .scalar ? Int(r.count) : 0
+    }
+
+    public func int(_ id: YAMLNodeID) -> Int? {
+        let r = records[Int(id.index)]
+        return r.kind == .scalar && r.type == .int ? Int(truncatingIfNeeded: r.payload) : nil
+    }
+
+    /// The value of an int or float scalar.
+    public func double(_ id: YAMLNodeID) -> Double? {
+        let r = records[Int(id.index)]
+        guard r.kind == .scalar else { return nil }
+        switch r.type {
+        case .int: return Double(Int(truncatingIfNeeded: r.payload))
+        case .float: return Double(bitPattern: r.payload)
+        default: return nil
+        }
+    }
+
+    public func bool(_ id: YAMLNodeID) -> Bool? {
+        let r = records[Int(id.index)]
+        return r.kind == .scalar && r.type == .bool ? r.payload != 0 : nil
+    }
+
+    /// The scalar's core-schema value (nil for collections).
+    public func resolved(_ id: YAMLNodeID) -> ResolvedScalar? {
+        let r = records[Int(id.index)]
+        guard r.kind == .scalar else { return nil }
+        switch r.type {
+        case .null: return .null
+        case .bool: return .bool(r.payload != 0)
+        case .int: return .int(Int(truncatingIfNeeded: r.payload))
+        case .float: return .float(Double(bitPattern: r.payload))
+        case .string: return .string(text(id))
+        }
+    }
+
+    // MARK: Collections
+
+    /// The number of items of a sequence or pairs of a mapping (0 for scalars).
+    public func count(_ id: YAMLNodeID) -> Int {
+        let r = records[Int(id.index)]
+        return r.kind == .scalar ? 0 : Int(r.count)
+    }
+
+    /// The items of a sequence (empty for anything else).
+    public func items(_ id: YAMLNodeID) -> Children {
+        let r = records[Int(id.index)]
+        return Children(records: records, cursor: id.index + 1, remaining: r.kind == .sequence ? Int(r.count) : 0)
+    }
+
+    /// The pairs of a mapping, in written order (empty for anything else).
+    public func pairs(_ id: YAMLNodeID) -> Pairs {
+        let r = records[Int(id.index)]
+        return Pairs(records: records, cursor: id.index + 1, remaining: r.kind == .mapping ? Int(r.count) : 0)
+    }
+
+    /// The first pair of a mapping, if it has one.
+    public func firstPair(_ id: YAMLNodeID) -> (key: YAMLNodeID, value: YAMLNodeID)? {
+        var it = pairs(id)
+        return it.next()
+    }
+
+    /// The nodes of a sequence, in order.
+    public struct Children: Sequence, IteratorProtocol {
+        let records: [NodeRecord]
+        var cursor: Int32
+        var remaining: Int
+
+        public mutating func next() -> YAMLNodeID? {
+            guard remaining > 0 else { return nil }
+            remaining -= 1
+            let id = YAMLNodeID(index: cursor)
+            cursor += Int32(truncatingIfNeeded: records[Int(cursor)].size)
+            return id
+        }
+
+        public var underestimatedCount: Int { remaining }
+    }
+
+    /// The key and value nodes of a mapping, in order.
+    public struct Pairs: Sequence, IteratorProtocol {
+        let records: [NodeRecord]
+        var cursor: Int32
+        var remaining: Int
+
+        public mutating func next() -> (key: YAMLNodeID, value: YAMLNodeID)? {
+            guard remaining > 0 else { return nil }
+            remaining -= 1
+            let key = cursor
+            let value = key + Int32(truncatingIfNeeded: records[Int(key)].size)
+            cursor = value + Int32(truncatingIfNeeded: records[Int(value)].size)
+            return (YAMLNodeID(index: key), YAMLNodeID(index: value))
+        }
+
+        public var underestimatedCount: Int { remaining }
+    }
+
+    // MARK: Self-contained trees
+
+    /// The subtree at `id` as a `YAMLNode` tree, which no longer needs the document.
+    public func node(_ id: YAMLNodeID) -> YAMLNode {
+        let r = records[Int(id.index)]
+        let kind: YAMLNode.Kind
+        switch r.kind {
+        case .scalar:
+            kind = .scalar(YAMLScalar(text: text(id), style: r.style, resolved: resolved(id) ?? .null))
+        case .sequence:
+            kind = .sequence(items(id).map(node))
+        case .mapping:
+            kind = .mapping(pairs(id).map { YAMLPair(key: node($0.key), value: node($0.value)) })
+        }
+        return YAMLNode(kind: kind, span: span(id), tag: tag(id), isFlow: r.isFlow)
+    }
+
+    /// Words for messages: "the string 'two'", "the integer 3", "a mapping", "null".
+    public func kindDescription(_ id: YAMLNodeID) -> String {
+        switch kind(id) {
+        case .sequence: return "a list"
+        case .mapping: return "a mapping"
+        case .scalar: return node(id).kindDescription
+        }
+    }
+}
