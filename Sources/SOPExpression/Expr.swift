@@ -34,12 +34,15 @@ public enum Literal: Sendable, Hashable {
 
 /// An expression tree. Each node carries the offsets (in Unicode scalars) of the text it was
 /// parsed from; equality ignores them, so a printed and re-parsed tree compares equal.
-public indirect enum Expr: Sendable, CustomStringConvertible {
+///
+/// Only the operators are boxed (`indirect`): leaves, calls and lists are stored inline, so a
+/// typical guard costs a few allocations, not one per node.
+public enum Expr: Sendable, CustomStringConvertible {
     case literal(Literal, Range<Int>)
     case path(PathRoot, [String], Range<Int>)
     case call(String, [Expr], Range<Int>)
-    case unary(UnaryOperator, Expr, Range<Int>)
-    case binary(BinaryOperator, Expr, Expr, Range<Int>)
+    indirect case unary(UnaryOperator, Expr, Range<Int>)
+    indirect case binary(BinaryOperator, Expr, Expr, Range<Int>)
     case list([Expr], Range<Int>)
 
     public var range: Range<Int> {

@@ -47,16 +47,19 @@ public struct ExpressionError: Error, Sendable, Hashable {
 /// Splits an expression into tokens. Path segments after a `.` may contain `-` (SOP ids do), so
 /// `input.order-id` is one path; write spaces around `-` to subtract.
 ///
-/// It reads UTF-8 bytes (all of the syntax is ASCII) and reports offsets in Unicode scalars, which
-/// is what columns count; for ASCII text, the usual case, the two are the same.
+/// It reads UTF-8 bytes in place (all of the syntax is ASCII) and reports offsets in Unicode
+/// scalars, which is what columns count; for ASCII text, the usual case, the two are the same.
+/// Offsets count from `base`: the bytes may be one `${{ … }}` piece of a larger text.
 struct Lexer {
-    let bytes: [UInt8]
+    let bytes: UnsafeBufferPointer<UInt8>
+    let base: Int
     /// Scalar offset of each byte offset, only for text with non-ASCII bytes.
     private let scalarOffsets: [Int]?
     var index = 0
 
-    init(_ text: String) {
-        bytes = Array(text.utf8)
+    init(_ bytes: UnsafeBufferPointer<UInt8>, base: Int) {
+        self.bytes = bytes
+        self.base = base
         if bytes.contains(where: { $0 >= 0x80 }) {
             var offsets = [Int](repeating: 0, count: bytes.count + 1)
             var scalar = 0
@@ -73,12 +76,33 @@ struct Lexer {
         }
     }
 
-    /// The length of the text in Unicode scalars.
-    var scalarCount: Int { scalarOffsets?.last ?? bytes.count }
+    /// The offset just past the text's last Unicode scalar.
+    var endOffset: Int { base + (scalarOffsets?.last ?? bytes.count) }
 
-    private func offset(_ byte: Int) -> Int { scalarOffsets?[byte] ?? byte }
+    private func offset(_ byte: Int) -> Int { base + (scalarOffsets?[byte] ?? byte) }
     private func range(_ a: Int, _ b: Int) -> Range<Int> { offset(a)..<offset(b) }
-    private func text(_ a: Int, _ b: Int) -> String { String(decoding: bytes[a..<b], as: UTF8.self) }
+    private func text(_ a: Int, _ b: Int) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: bytes[a..<b]), as: UTF8.self)
+    }
+
+    /// The keyword spelled by the bytes `a..<b`, if they spell one.
+    private func keyword(_ a: Int, _ b: Int) -> Token.Keyword? {
+        func spells(_ word: StaticString) -> Bool {
+            guard b - a == word.utf8CodeUnitCount else { return false }
+            let w = word.utf8Start
+            for i in 0..<(b - a) where bytes[a + i] != w[i] { return false }
+            return true
+        }
+        switch bytes[a] {
+        case UInt8(ascii: "a"): return spells("and") ? .and : nil
+        case UInt8(ascii: "o"): return spells("or") ? .or : nil
+        case UInt8(ascii: "n"): return spells("not") ? .not : spells("null") ? .null : nil
+        case UInt8(ascii: "i"): return spells("in") ? .in : nil
+        case UInt8(ascii: "t"): return spells("true") ? .true : nil
+        case UInt8(ascii: "f"): return spells("false") ? .false : nil
+        default: return nil
+        }
+    }
 
     mutating func tokenize() throws(ExpressionError) -> [Token] {
         var tokens: [Token] = []
@@ -102,11 +126,10 @@ struct Lexer {
                     || (afterDot && bytes[index] == UInt8(ascii: "-") && index + 1 < bytes.count && isIdentifierPart(bytes[index + 1])) {
                 index += 1
             }
-            let word = text(start, index)
-            if !afterDot, let keyword = Token.Keyword(rawValue: word) {
+            if !afterDot, let keyword = keyword(start, index) {
                 return Token(kind: .keyword(keyword), range: range(start, index))
             }
-            return Token(kind: .identifier(word), range: range(start, index))
+            return Token(kind: .identifier(text(start, index)), range: range(start, index))
         }
         if c == UInt8(ascii: "'") || c == UInt8(ascii: "\"") { return try string(start, quote: c) }
         index += 1

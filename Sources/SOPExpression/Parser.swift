@@ -11,17 +11,27 @@ public struct ExpressionParser {
     private var tokens: [Token]
     private var position = 0
     private var depth = 0
-    private let length: Int
+    /// Offsets of the start and the end of the text.
+    private let start: Int
+    private let endOffset: Int
 
     public static func parse(_ text: String) -> Result<Expr, ExpressionError> {
-        var lexer = Lexer(text)
+        var text = text
+        return text.withUTF8 { parse($0, base: 0) }
+    }
+
+    /// Parses UTF-8 text that starts at offset `base` (in Unicode scalars) of a larger text, such
+    /// as the body of a `${{ … }}`: every range in the tree and in an error counts from the start
+    /// of that larger text.
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, base: Int) -> Result<Expr, ExpressionError> {
+        var lexer = Lexer(bytes, base: base)
         let tokens: [Token]
         do {
             tokens = try lexer.tokenize()
         } catch {
             return .failure(error)
         }
-        var parser = ExpressionParser(tokens: tokens, length: lexer.scalarCount)
+        var parser = ExpressionParser(tokens: tokens, start: base, end: lexer.endOffset)
         do {
             return .success(try parser.parseWhole())
         } catch {
@@ -29,14 +39,15 @@ public struct ExpressionParser {
         }
     }
 
-    private init(tokens: [Token], length: Int) {
+    private init(tokens: [Token], start: Int, end: Int) {
         self.tokens = tokens
-        self.length = length
+        self.start = start
+        self.endOffset = end
     }
 
     private mutating func parseWhole() throws(ExpressionError) -> Expr {
         if current.kind == .end {
-            throw ExpressionError("the expression is empty", at: 0..<0)
+            throw ExpressionError("the expression is empty", at: start..<start)
         }
         let expr = try parseOr()
         guard current.kind == .end else {
@@ -97,8 +108,11 @@ public struct ExpressionParser {
         let opToken = current
         advance()
         let right = try parseSum()
-        if case .symbol(let s) = current.kind, [.equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual].contains(s) {
+        switch current.kind {
+        case .symbol(.equal), .symbol(.notEqual), .symbol(.less), .symbol(.lessEqual), .symbol(.greater), .symbol(.greaterEqual):
             throw ExpressionError("comparisons cannot be chained", help: "join two comparisons with 'and'", at: current.range)
+        default:
+            break
         }
         _ = opToken
         return .binary(op, left, right, left.range.lowerBound..<right.range.upperBound)
@@ -215,7 +229,7 @@ public struct ExpressionParser {
             }
             return .path(root, segments, token.range.lowerBound..<end)
         case .end:
-            throw ExpressionError("the expression ends where a value was expected", at: length..<length)
+            throw ExpressionError("the expression ends where a value was expected", at: endOffset..<endOffset)
         default:
             throw ExpressionError("unexpected \(describe(token)); a value was expected", at: token.range)
         }

@@ -31,12 +31,23 @@ public struct Template: Sendable {
     /// Splits `text` into literal pieces and parsed expressions. Offsets in errors and in the
     /// expressions' nodes are offsets (in Unicode scalars) into `text`.
     public static func parse(_ text: String) -> Result<Template, ExpressionError> {
-        let bytes = Array(text.utf8)
-        // Scalar offset of a byte offset (bytes that continue a UTF-8 sequence are not counted).
+        var text = text
+        return text.withUTF8(parse)
+    }
+
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<Template, ExpressionError> {
+        // Scalar offsets are counted as the scan goes: bytes that continue a UTF-8 sequence are not counted.
+        var scalarsBefore = 0
+        var counted = 0
         func scalarOffset(_ byte: Int) -> Int {
-            var n = 0
-            for i in 0..<byte where bytes[i] & 0xC0 != 0x80 { n += 1 }
-            return n
+            while counted < byte {
+                if bytes[counted] & 0xC0 != 0x80 { scalarsBefore += 1 }
+                counted += 1
+            }
+            return scalarsBefore
+        }
+        func string(_ range: Range<Int>) -> String {
+            String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
         }
         var parts: [Part] = []
         var literalStart = 0
@@ -69,23 +80,21 @@ public struct Template: Sendable {
                 return .failure(ExpressionError("'${{' is not closed with '}}'", help: "end the expression with '}}'",
                                                 at: openOffset..<(openOffset + 3)))
             }
-            let body = String(decoding: bytes[bodyStart..<close], as: UTF8.self)
-            let bodyOffset = openOffset + 3
-            switch ExpressionParser.parse(body) {
+            let body = UnsafeBufferPointer(rebasing: bytes[bodyStart..<close])
+            switch ExpressionParser.parse(body, base: openOffset + 3) {
             case .success(let expr):
-                if open > literalStart { parts.append(.text(String(decoding: bytes[literalStart..<open], as: UTF8.self))) }
-                parts.append(.expression(bodyOffset == 0 ? expr : expr.shifted(by: bodyOffset)))
-            case .failure(var error):
-                if body.trimmingWhitespace().isEmpty {
+                if open > literalStart { parts.append(.text(string(literalStart..<open))) }
+                parts.append(.expression(expr))
+            case .failure(let error):
+                if String(decoding: body, as: UTF8.self).trimmingWhitespace().isEmpty {
                     return .failure(ExpressionError("'${{ }}' holds no expression", at: openOffset..<(scalarOffset(close) + 2)))
                 }
-                error.range = (error.range.lowerBound + bodyOffset)..<(error.range.upperBound + bodyOffset)
                 return .failure(error)
             }
             i = close + 2
             literalStart = i
         }
-        if literalStart < bytes.count { parts.append(.text(String(decoding: bytes[literalStart...], as: UTF8.self))) }
+        if literalStart < bytes.count { parts.append(.text(string(literalStart..<bytes.count))) }
         return .success(Template(parts: parts))
     }
 
@@ -106,20 +115,5 @@ public struct Template: Sendable {
             i += 1
         }
         return false
-    }
-}
-
-extension Expr {
-    /// The same tree with every offset moved by `delta`.
-    public func shifted(by delta: Int) -> Expr {
-        func move(_ r: Range<Int>) -> Range<Int> { (r.lowerBound + delta)..<(r.upperBound + delta) }
-        switch self {
-        case .literal(let l, let r): return .literal(l, move(r))
-        case .path(let root, let s, let r): return .path(root, s, move(r))
-        case .call(let n, let a, let r): return .call(n, a.map { $0.shifted(by: delta) }, move(r))
-        case .unary(let o, let e, let r): return .unary(o, e.shifted(by: delta), move(r))
-        case .binary(let o, let l, let rr, let r): return .binary(o, l.shifted(by: delta), rr.shifted(by: delta), move(r))
-        case .list(let items, let r): return .list(items.map { $0.shifted(by: delta) }, move(r))
-        }
     }
 }

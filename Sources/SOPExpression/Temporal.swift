@@ -20,11 +20,14 @@ public enum DurationFormat {
 
     /// Parses a whole duration literal; nil when the text is not one.
     public static func parse(_ text: String) -> Int64? {
-        var lexer = Lexer(text.trimmingWhitespace())
-        guard let tokens = try? lexer.tokenize(), tokens.count == 2, case .duration(let ms) = tokens[0].kind else {
-            return nil
+        var text = text.trimmingWhitespace()
+        return text.withUTF8 { bytes in
+            var lexer = Lexer(bytes, base: 0)
+            guard let tokens = try? lexer.tokenize(), tokens.count == 2, case .duration(let ms) = tokens[0].kind else {
+                return nil
+            }
+            return ms
         }
-        return ms
     }
 
     /// The shortest literal for a duration: `1d12h`, `90s`, `-2h`; `0s` for zero.

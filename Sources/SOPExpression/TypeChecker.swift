@@ -126,14 +126,15 @@ public struct TypeChecker {
         switch root {
         case .ticket:
             guard var type = environment.ticket else { return .any }
-            var walked = "ticket"
+            // The path up to segment i, for messages only.
+            func walked(_ i: Int) -> String { (["ticket"] + segments[..<i]).joined(separator: ".") }
             for (i, segment) in segments.enumerated() {
                 switch type {
                 case .object(let fields):
                     guard let next = fields[segment] else {
-                        report(.unknownField, "'\(walked).\(segment)' is not a field of the ticket schema",
+                        report(.unknownField, "'\(walked(i)).\(segment)' is not a field of the ticket schema",
                                help: (Suggestions.didYouMean(segment, in: fields.keys.sorted())
-                                    ?? "the fields of \(walked) are " + fields.keys.sorted().joined(separator: ", ")) + hyphenHelp,
+                                    ?? "the fields of \(walked(i)) are " + fields.keys.sorted().joined(separator: ", ")) + hyphenHelp,
                                at: segmentRange(i))
                         return .any
                     }
@@ -141,10 +142,9 @@ public struct TypeChecker {
                 case .any:
                     return .any
                 default:
-                    report(.typeMismatch, "'\(walked)' is \(article(type)) and has no field '\(segment)'", at: segmentRange(i))
+                    report(.typeMismatch, "'\(walked(i))' is \(article(type)) and has no field '\(segment)'", at: segmentRange(i))
                     return .any
                 }
-                walked += "." + segment
             }
             return type
         case .var:
@@ -177,15 +177,15 @@ public struct TypeChecker {
             }
             return member(of: type, "input.\(name)", segments, from: 1, segmentRange)
         case .child:
-            guard segments == ["outcome"] else {
+            guard segments.count == 1, segments[0] == "outcome" else {
                 report(.unknownVariable, "'child' has only 'outcome'", help: "write child.outcome", at: range)
                 return .any
             }
             return environment.childOutcomes.map { .enumeration($0) } ?? .string
         case .run:
-            switch segments {
-            case ["started_at"], ["entered_at"]: return .datetime
-            case ["state"]: return environment.states.isEmpty ? .string : .enumeration(environment.states)
+            switch segments.count == 1 ? segments[0] : "" {
+            case "started_at", "entered_at": return .datetime
+            case "state": return environment.states.isEmpty ? .string : .enumeration(environment.states)
             default:
                 report(.unknownVariable, "'\(([root.rawValue] + segments).joined(separator: "."))' is not a run property",
                        help: "use run.started_at, run.entered_at or run.state", at: range)
@@ -213,8 +213,11 @@ public struct TypeChecker {
         let lt = check(l), rt = check(r)
         switch op {
         case .and, .or:
-            for (t, e) in [(lt, l), (rt, r)] where !(t == .boolean || t == .any || t == .null) {
-                report(.typeMismatch, "'\(op.rawValue)' needs boolean operands, found \(t)", at: e.range)
+            if !(lt == .boolean || lt == .any || lt == .null) {
+                report(.typeMismatch, "'\(op.rawValue)' needs boolean operands, found \(lt)", at: l.range)
+            }
+            if !(rt == .boolean || rt == .any || rt == .null) {
+                report(.typeMismatch, "'\(op.rawValue)' needs boolean operands, found \(rt)", at: r.range)
             }
             return .boolean
         case .equal, .notEqual:
@@ -311,7 +314,8 @@ public struct TypeChecker {
     }
 
     private mutating func noteChildOutcome(_ a: Expr, _ b: Expr) {
-        if case .path(.child, ["outcome"], _) = a, case .literal(.string(let s), let r) = b {
+        if case .path(.child, let segments, _) = a, segments.count == 1, segments[0] == "outcome",
+           case .literal(.string(let s), let r) = b {
             childOutcomesCompared.append((s, r))
         }
     }

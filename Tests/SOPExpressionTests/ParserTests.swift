@@ -127,4 +127,33 @@ struct ParserTests {
         guard case .failure(let inner) = Template.parse("x ${{ ticket.a = 1 }}") else { return }
         #expect(inner.range == 15..<16)
     }
+
+    /// Bodies are parsed in place with their offset in the whole text, which counts Unicode
+    /// scalars: text before, between and inside the pieces may be anything.
+    @Test func templateOffsetsCountScalarsOfTheWholeText() throws {
+        let text = "Café ☕ ${{ ticket.name }} — ${{ 'über' + input.x }} 🎉 ${{ var.n }}"
+        let t = try Template.parse(text).get()
+        let scalars = Array(text.unicodeScalars)
+        func written(_ r: Range<Int>) -> String { String(String.UnicodeScalarView(scalars[r])) }
+        #expect(t.expressions.map { written($0.range) } == ["ticket.name", "'über' + input.x", "var.n"])
+        guard case .binary(_, _, let right, _) = t.expressions[1] else {
+            Issue.record("not a binary expression")
+            return
+        }
+        #expect(written(right.range) == "input.x")
+        let bad = "ñ ${{ 1 }} ü ${{ ticket.a = 2 }}"
+        guard case .failure(let error) = Template.parse(bad) else {
+            Issue.record("bad template parsed")
+            return
+        }
+        #expect(written(error.range).isEmpty == false)
+        #expect(String(String.UnicodeScalarView(Array(bad.unicodeScalars)[error.range])) == "=")
+        guard case .failure(let empty) = Template.parse("é ${{  }}") else {
+            Issue.record("empty template parsed")
+            return
+        }
+        #expect(empty.message.contains("holds no expression"))
+        #expect(empty.range == 2..<9)
+    }
 }
+
