@@ -3,11 +3,13 @@ public struct SourcePosition: Sendable, Hashable, Comparable, CustomStringConver
     public var line: Int
     public var column: Int
 
+    @inlinable
     public init(line: Int, column: Int) {
         self.line = line
         self.column = column
     }
 
+    @inlinable
     public static func < (a: SourcePosition, b: SourcePosition) -> Bool {
         (a.line, a.column) < (b.line, b.column)
     }
@@ -20,6 +22,7 @@ public struct SourceSpan: Sendable, Hashable, CustomStringConvertible {
     public var start: SourcePosition
     public var end: SourcePosition
 
+    @inlinable
     public init(start: SourcePosition, end: SourcePosition) {
         self.start = start
         self.end = max(start, end)

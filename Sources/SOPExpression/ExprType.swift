@@ -1,5 +1,5 @@
 /// The static type of an expression, as the checker infers it.
-public indirect enum ExprType: Sendable, Hashable, CustomStringConvertible {
+public enum ExprType: Sendable, Hashable, CustomStringConvertible {
     /// Unknown statically (an unchecked ticket field): every use is allowed.
     case any
     case null
@@ -12,7 +12,7 @@ public indirect enum ExprType: Sendable, Hashable, CustomStringConvertible {
     case date
     case datetime
     case duration
-    case list(ExprType)
+    indirect case list(ExprType)
     case object([String: ExprType])
 
     public var description: String {

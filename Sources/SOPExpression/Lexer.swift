@@ -26,6 +26,12 @@ public struct Token: Sendable, Hashable {
 
     public var kind: Kind
     public var range: Range<Int>
+
+    /// Whether this is the symbol `symbol` (cheaper than comparing kinds, which may hold text).
+    func isSymbol(_ symbol: Symbol) -> Bool {
+        if case .symbol(let s) = kind { return s == symbol }
+        return false
+    }
 }
 
 /// An error found while reading an expression: a message, a fix, and the offsets it concerns.
@@ -104,13 +110,29 @@ struct Lexer {
         }
     }
 
+    /// Whether the last token was a `.`: what follows is a field name, where `-` may join words.
+    private var afterDot = false
+
+    /// The next token; `.end` once the text is used up, and again after that.
+    mutating func next() throws(ExpressionError) -> Token {
+        let token = try next(afterDot: afterDot)
+        afterDot = token.isSymbol(.dot)
+        return token
+    }
+
+    /// The token after the next, without consuming anything.
+    func peek() throws(ExpressionError) -> Token {
+        var copy = self
+        return try copy.next()
+    }
+
+    /// Every token, `.end` last.
     mutating func tokenize() throws(ExpressionError) -> [Token] {
         var tokens: [Token] = []
-        tokens.reserveCapacity(bytes.count / 3 + 2)
         while true {
-            let token = try next(afterDot: tokens.last?.kind == .symbol(.dot))
+            let token = try next()
             tokens.append(token)
-            if token.kind == .end { return tokens }
+            if case .end = token.kind { return tokens }
         }
     }
 

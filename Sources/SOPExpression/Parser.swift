@@ -4,16 +4,16 @@
 ///     compare = sum [op sum];  sum = product {("+"|"-") product};  product = unary {("*"|"/"|"%") unary}
 ///     unary = "-" unary | primary;  primary = literal | path | call | "(" expr ")" | "[" [expr {"," expr}] "]"
 ///
-/// Nesting is capped so that hostile input gives an error, not a stack overflow.
+/// It pulls tokens from the lexer one at a time, so the first problem in reading order is the one
+/// reported. Nesting is capped so that hostile input gives an error, not a stack overflow.
 public struct ExpressionParser {
     public static let maxDepth = 64
 
-    private var tokens: [Token]
-    private var position = 0
+    private var lexer: Lexer
+    private var current: Token
     private var depth = 0
-    /// Offsets of the start and the end of the text.
+    /// Offset of the start of the text.
     private let start: Int
-    private let endOffset: Int
 
     public static func parse(_ text: String) -> Result<Expr, ExpressionError> {
         var text = text
@@ -24,34 +24,27 @@ public struct ExpressionParser {
     /// as the body of a `${{ … }}`: every range in the tree and in an error counts from the start
     /// of that larger text.
     public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, base: Int) -> Result<Expr, ExpressionError> {
-        var lexer = Lexer(bytes, base: base)
-        let tokens: [Token]
         do {
-            tokens = try lexer.tokenize()
-        } catch {
-            return .failure(error)
-        }
-        var parser = ExpressionParser(tokens: tokens, start: base, end: lexer.endOffset)
-        do {
+            var parser = try ExpressionParser(lexer: Lexer(bytes, base: base), start: base)
             return .success(try parser.parseWhole())
         } catch {
             return .failure(error)
         }
     }
 
-    private init(tokens: [Token], start: Int, end: Int) {
-        self.tokens = tokens
+    private init(lexer: Lexer, start: Int) throws(ExpressionError) {
+        self.lexer = lexer
         self.start = start
-        self.endOffset = end
+        current = try self.lexer.next()
     }
 
     private mutating func parseWhole() throws(ExpressionError) -> Expr {
-        if current.kind == .end {
+        if case .end = current.kind {
             throw ExpressionError("the expression is empty", at: start..<start)
         }
         let expr = try parseOr()
-        guard current.kind == .end else {
-            throw ExpressionError("unexpected \(describe(current)) after a complete expression",
+        guard case .end = current.kind else {
+            throw ExpressionError("\(describe(current)) cannot follow a complete expression",
                                   help: "join conditions with 'and' or 'or'", at: current.range)
         }
         return expr
@@ -59,8 +52,8 @@ public struct ExpressionParser {
 
     private mutating func parseOr() throws(ExpressionError) -> Expr {
         var left = try parseAnd()
-        while current.kind == .keyword(.or) {
-            advance()
+        while case .keyword(.or) = current.kind {
+            try advance()
             let right = try parseAnd()
             left = .binary(.or, left, right, left.range.lowerBound..<right.range.upperBound)
         }
@@ -69,8 +62,8 @@ public struct ExpressionParser {
 
     private mutating func parseAnd() throws(ExpressionError) -> Expr {
         var left = try parseNot()
-        while current.kind == .keyword(.and) {
-            advance()
+        while case .keyword(.and) = current.kind {
+            try advance()
             let right = try parseNot()
             left = .binary(.and, left, right, left.range.lowerBound..<right.range.upperBound)
         }
@@ -78,9 +71,9 @@ public struct ExpressionParser {
     }
 
     private mutating func parseNot() throws(ExpressionError) -> Expr {
-        if current.kind == .keyword(.not) {
+        if case .keyword(.not) = current.kind {
             let start = current.range.lowerBound
-            advance()
+            try advance()
             try enter(at: start)
             defer { depth -= 1 }
             let operand = try parseNot()
@@ -100,13 +93,13 @@ public struct ExpressionParser {
         case .symbol(.greater): op = .greater
         case .symbol(.greaterEqual): op = .greaterEqual
         case .keyword(.in): op = .in
-        case .keyword(.not) where peek(1).kind == .keyword(.in):
-            advance()
+        case .keyword(.not):
+            guard case .keyword(.in) = try lexer.peek().kind else { return left }
+            try advance()
             op = .notIn
         default: return left
         }
-        let opToken = current
-        advance()
+        try advance()
         let right = try parseSum()
         switch current.kind {
         case .symbol(.equal), .symbol(.notEqual), .symbol(.less), .symbol(.lessEqual), .symbol(.greater), .symbol(.greaterEqual):
@@ -114,7 +107,6 @@ public struct ExpressionParser {
         default:
             break
         }
-        _ = opToken
         return .binary(op, left, right, left.range.lowerBound..<right.range.upperBound)
     }
 
@@ -127,7 +119,7 @@ public struct ExpressionParser {
             case .symbol(.minus): op = .minus
             default: return left
             }
-            advance()
+            try advance()
             let right = try parseProduct()
             left = .binary(op, left, right, left.range.lowerBound..<right.range.upperBound)
         }
@@ -143,16 +135,16 @@ public struct ExpressionParser {
             case .symbol(.percent): op = .remainder
             default: return left
             }
-            advance()
+            try advance()
             let right = try parseUnary()
             left = .binary(op, left, right, left.range.lowerBound..<right.range.upperBound)
         }
     }
 
     private mutating func parseUnary() throws(ExpressionError) -> Expr {
-        if current.kind == .symbol(.minus) {
+        if case .symbol(.minus) = current.kind {
             let start = current.range.lowerBound
-            advance()
+            try advance()
             try enter(at: start)
             defer { depth -= 1 }
             let operand = try parseUnary()
@@ -164,29 +156,30 @@ public struct ExpressionParser {
     private mutating func parsePrimary() throws(ExpressionError) -> Expr {
         let token = current
         switch token.kind {
-        case .integer(let i): advance(); return .literal(.integer(i), token.range)
-        case .decimal(let d): advance(); return .literal(.decimal(d), token.range)
-        case .duration(let ms): advance(); return .literal(.duration(ms), token.range)
-        case .string(let s): advance(); return .literal(.string(s), token.range)
-        case .keyword(.true): advance(); return .literal(.boolean(true), token.range)
-        case .keyword(.false): advance(); return .literal(.boolean(false), token.range)
-        case .keyword(.null): advance(); return .literal(.null, token.range)
+        case .integer(let i): try advance(); return .literal(.integer(i), token.range)
+        case .decimal(let d): try advance(); return .literal(.decimal(d), token.range)
+        case .duration(let ms): try advance(); return .literal(.duration(ms), token.range)
+        case .string(let s): try advance(); return .literal(.string(s), token.range)
+        case .keyword(.true): try advance(); return .literal(.boolean(true), token.range)
+        case .keyword(.false): try advance(); return .literal(.boolean(false), token.range)
+        case .keyword(.null): try advance(); return .literal(.null, token.range)
         case .symbol(.leftParen):
-            advance()
+            try advance()
             try enter(at: token.range.lowerBound)
             defer { depth -= 1 }
             let inner = try parseOr()
             try expect(.rightParen, "')' to close this '('", opening: token)
             return inner
         case .symbol(.leftBracket):
-            advance()
+            try advance()
             try enter(at: token.range.lowerBound)
             defer { depth -= 1 }
             var items: [Expr] = []
-            if current.kind != .symbol(.rightBracket) {
+            if !current.isSymbol(.rightBracket) {
+                items.reserveCapacity(4)
                 items.append(try parseOr())
-                while current.kind == .symbol(.comma) {
-                    advance()
+                while current.isSymbol(.comma) {
+                    try advance()
                     items.append(try parseOr())
                 }
             }
@@ -194,17 +187,18 @@ public struct ExpressionParser {
             try expect(.rightBracket, "']' to close the list", opening: token)
             return .list(items, token.range.lowerBound..<end)
         case .identifier(let name):
-            advance()
-            if current.kind == .symbol(.leftParen) {
+            try advance()
+            if current.isSymbol(.leftParen) {
                 let open = current
-                advance()
+                try advance()
                 try enter(at: token.range.lowerBound)
                 defer { depth -= 1 }
                 var args: [Expr] = []
-                if current.kind != .symbol(.rightParen) {
+                if !current.isSymbol(.rightParen) {
+                    args.reserveCapacity(3)
                     args.append(try parseOr())
-                    while current.kind == .symbol(.comma) {
-                        advance()
+                    while current.isSymbol(.comma) {
+                        try advance()
                         args.append(try parseOr())
                     }
                 }
@@ -212,26 +206,26 @@ public struct ExpressionParser {
                 try expect(.rightParen, "')' to close the call of \(name)", opening: open)
                 return .call(name, args, token.range.lowerBound..<end)
             }
-            guard let root = PathRoot(rawValue: name) else {
+            guard let root = PathRoot(name: name) else {
                 throw ExpressionError("unknown name '\(name)'",
                                       help: Self.nameHelp(name), at: token.range, rule: .unknownVariable)
             }
             var segments: [String] = []
             var end = token.range.upperBound
-            while current.kind == .symbol(.dot) {
-                advance()
+            while current.isSymbol(.dot) {
+                try advance()
                 guard case .identifier(let segment) = current.kind else {
                     throw ExpressionError("a field name must follow '.'", at: current.range.isEmpty ? (end..<end + 1) : current.range)
                 }
                 segments.append(segment)
                 end = current.range.upperBound
-                advance()
+                try advance()
             }
             return .path(root, segments, token.range.lowerBound..<end)
         case .end:
-            throw ExpressionError("the expression ends where a value was expected", at: endOffset..<endOffset)
+            throw ExpressionError("the expression ends where a value was expected", at: lexer.endOffset..<lexer.endOffset)
         default:
-            throw ExpressionError("unexpected \(describe(token)); a value was expected", at: token.range)
+            throw ExpressionError("expected a value, found \(describe(token))", at: token.range)
         }
     }
 
@@ -253,12 +247,8 @@ public struct ExpressionParser {
         return nil
     }
 
-    private var current: Token { tokens[position] }
-
-    private func peek(_ n: Int) -> Token { tokens[min(position + n, tokens.count - 1)] }
-
-    private mutating func advance() {
-        if position < tokens.count - 1 { position += 1 }
+    private mutating func advance() throws(ExpressionError) {
+        current = try lexer.next()
     }
 
     private mutating func enter(at offset: Int) throws(ExpressionError) {
@@ -270,11 +260,12 @@ public struct ExpressionParser {
     }
 
     private mutating func expect(_ symbol: Token.Symbol, _ what: String, opening: Token) throws(ExpressionError) {
-        guard current.kind == .symbol(symbol) else {
-            let found = current.kind == .end ? "the end of the expression" : describe(current)
-            throw ExpressionError("expected \(what), found \(found)", at: current.kind == .end ? opening.range : current.range)
+        guard current.isSymbol(symbol) else {
+            let atEnd = current.kind == .end
+            let found = atEnd ? "the end of the expression" : describe(current)
+            throw ExpressionError("expected \(what), found \(found)", at: atEnd ? opening.range : current.range)
         }
-        advance()
+        try advance()
     }
 
     private func describe(_ token: Token) -> String {

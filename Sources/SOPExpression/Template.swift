@@ -32,10 +32,50 @@ public struct Template: Sendable {
     /// expressions' nodes are offsets (in Unicode scalars) into `text`.
     public static func parse(_ text: String) -> Result<Template, ExpressionError> {
         var text = text
-        return text.withUTF8(parse)
+        return text.withUTF8 { bytes in
+            var parts: [Part] = []
+            let error = scan(bytes, text: { range in
+                parts.append(.text(String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)))
+            }, expression: { parts.append(.expression($0)) })
+            return error.map { .failure($0) } ?? .success(Template(parts: parts))
+        }
     }
 
-    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<Template, ExpressionError> {
+    /// The expressions of a template without its literal pieces: what the linter checks.
+    public struct Expressions: Sendable {
+        public var expressions: [Expr]
+        /// Whether the text around the expressions is blank (spaces only).
+        public var textIsBlank: Bool
+
+        /// The expression when the text is exactly one `${{ … }}` (surrounding spaces aside).
+        public var singleExpression: Expr? {
+            textIsBlank && expressions.count == 1 ? expressions[0] : nil
+        }
+    }
+
+    /// Parses the `${{ … }}` pieces of `text` as `parse` does, without making strings of the text
+    /// between them.
+    public static func parseExpressions(_ text: String) -> Result<Expressions, ExpressionError> {
+        var text = text
+        return text.withUTF8 { bytes in
+            var found = Expressions(expressions: [], textIsBlank: true)
+            let error = scan(bytes, text: { range in
+                if found.textIsBlank, bytes[range].contains(where: { !isBlank($0) }) {
+                    // Blank means what `singleExpression` of a parsed template means: Unicode whitespace.
+                    found.textIsBlank = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+                        .trimmingWhitespace().isEmpty
+                }
+            }, expression: { found.expressions.append($0) })
+            return error.map { .failure($0) } ?? .success(found)
+        }
+    }
+
+    private static func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+
+    /// Walks the text: each literal piece (as a byte range) and each parsed expression, in order.
+    /// Returns the first error, if any.
+    private static func scan(_ bytes: UnsafeBufferPointer<UInt8>, text: (Range<Int>) -> Void,
+                             expression: (Expr) -> Void) -> ExpressionError? {
         // Scalar offsets are counted as the scan goes: bytes that continue a UTF-8 sequence are not counted.
         var scalarsBefore = 0
         var counted = 0
@@ -46,10 +86,6 @@ public struct Template: Sendable {
             }
             return scalarsBefore
         }
-        func string(_ range: Range<Int>) -> String {
-            String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
-        }
-        var parts: [Part] = []
         var literalStart = 0
         var i = 0
         while i + 2 < bytes.count {
@@ -77,25 +113,25 @@ public struct Template: Sendable {
             }
             let openOffset = scalarOffset(open)
             guard let close else {
-                return .failure(ExpressionError("'${{' is not closed with '}}'", help: "end the expression with '}}'",
-                                                at: openOffset..<(openOffset + 3)))
+                return ExpressionError("'${{' is not closed with '}}'", help: "end the expression with '}}'",
+                                       at: openOffset..<(openOffset + 3))
             }
             let body = UnsafeBufferPointer(rebasing: bytes[bodyStart..<close])
             switch ExpressionParser.parse(body, base: openOffset + 3) {
             case .success(let expr):
-                if open > literalStart { parts.append(.text(string(literalStart..<open))) }
-                parts.append(.expression(expr))
+                if open > literalStart { text(literalStart..<open) }
+                expression(expr)
             case .failure(let error):
                 if String(decoding: body, as: UTF8.self).trimmingWhitespace().isEmpty {
-                    return .failure(ExpressionError("'${{ }}' holds no expression", at: openOffset..<(scalarOffset(close) + 2)))
+                    return ExpressionError("'${{ }}' holds no expression", at: openOffset..<(scalarOffset(close) + 2))
                 }
-                return .failure(error)
+                return error
             }
             i = close + 2
             literalStart = i
         }
-        if literalStart < bytes.count { parts.append(.text(string(literalStart..<bytes.count))) }
-        return .success(Template(parts: parts))
+        if literalStart < bytes.count { text(literalStart..<bytes.count) }
+        return nil
     }
 
     /// Quick test before parsing: does the text contain a template (`${{`) at all?

@@ -40,8 +40,8 @@ public struct ExpressionDiagnostic: Sendable, Hashable {
 public struct TypeChecker {
     public let environment: ExpressionEnvironment
     public private(set) var diagnostics: [ExpressionDiagnostic] = []
-    /// Inputs read by the checked expressions (for `unused-input`).
-    public private(set) var inputsRead: Set<String> = []
+    /// Inputs read by the checked expressions (for `unused-input`), each once, in the order first read.
+    public private(set) var inputsRead: [String] = []
     /// `child.outcome` comparisons with string literals: the outcome and where it is written.
     public private(set) var childOutcomesCompared: [(String, Range<Int>)] = []
 
@@ -166,7 +166,7 @@ public struct TypeChecker {
                 report(.unknownInput, "'input' needs an input name, e.g. input.order_found", at: range)
                 return .any
             }
-            inputsRead.insert(name)
+            if !inputsRead.contains(name) { inputsRead.append(name) }
             guard let type = environment.inputs[name] else {
                 let declared = environment.inputs.keys.sorted()
                 report(.unknownInput, "input '\(name)' is not declared by any state of this SOP",
@@ -200,10 +200,10 @@ public struct TypeChecker {
         }
     }
 
-    private mutating func member(of type: ExprType, _ name: String, _ segments: [String], from index: Int,
+    private mutating func member(of type: ExprType, _ name: @autoclosure () -> String, _ segments: [String], from index: Int,
                                  _ segmentRange: (Int) -> Range<Int>) -> ExprType {
         guard index < segments.count else { return type }
-        report(.typeMismatch, "'\(name)' is \(article(type)) and has no field '\(segments[index])'", at: segmentRange(index))
+        report(.typeMismatch, "'\(name())' is \(article(type)) and has no field '\(segments[index])'", at: segmentRange(index))
         return .any
     }
 

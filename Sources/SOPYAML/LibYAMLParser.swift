@@ -80,11 +80,11 @@ private struct DocumentBuilder {
     var root: YAMLNodeID?
     var failed = false
 
-    /// A collection being built; the innermost is the last of `stack`.
+    /// A collection being built; the innermost is the last of `stack`. Plain data, so that
+    /// changing the top frame costs no reference counting.
     private struct Frame {
         let index: Int32
         let isMapping: Bool
-        let anchor: String?
         var count: UInt32 = 0
         /// Where this mapping's keys start in `keys`.
         let keyBase: Int
@@ -92,14 +92,20 @@ private struct DocumentBuilder {
         var pendingKey: Int32 = -1
         /// The awaited value belongs to a repeated key and is dropped with it.
         var skipValue = false
-        /// The keys of a large mapping by identity, to find a repeated one without a scan (small
-        /// mappings scan `keys`, which is cheaper than hashing).
-        var seen: [KeyIdentity: Int32]?
+        /// This collection has an anchor, the last of `frameAnchors`.
+        var hasAnchor = false
+        /// This mapping's keys are indexed in the last of `keyIndexes`.
+        var hasKeyIndex = false
     }
 
     private var stack: [Frame] = []
     /// The scalar keys of the open mappings, innermost last.
     private var keys: [Int32] = []
+    /// The anchors of the open collections that have one, innermost last.
+    private var frameAnchors: [String] = []
+    /// The keys of the open large mappings by identity, innermost last, to find a repeated key
+    /// without a scan (small mappings scan `keys`, which is cheaper than hashing).
+    private var keyIndexes: [[KeyIdentity: Int32]] = []
     private var anchors: [String: (index: Int32, size: Int32)] = [:]
     private var aliasExpansion = 0
     private var documentCount = 0
@@ -168,16 +174,22 @@ private struct DocumentBuilder {
                 endLine: clamp(e.end_mark.line), endColumn: clamp(e.end_mark.column),
                 size: 1, count: 0, offset: 0, payload: 0))
             if let tag { tags.append((index, tag)) }
-            stack.append(Frame(index: index, isMapping: isMapping, anchor: optionalString(anchor), keyBase: keys.count))
+            var frame = Frame(index: index, isMapping: isMapping, keyBase: keys.count)
+            if let anchor = optionalString(anchor) {
+                frameAnchors.append(anchor)
+                frame.hasAnchor = true
+            }
+            stack.append(frame)
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             guard let frame = stack.popLast() else { return true }
-            keys.removeSubrange(frame.keyBase...)
+            keys.removeLast(keys.count - frame.keyBase)
+            if frame.hasKeyIndex { keyIndexes.removeLast() }
             let i = Int(frame.index)
             records[i].size = UInt32(truncatingIfNeeded: records.count - i)
             records[i].count = frame.count
             records[i].endLine = clamp(e.end_mark.line)
             records[i].endColumn = clamp(e.end_mark.column)
-            return complete(frame.index, anchorName: frame.anchor)
+            return complete(frame.index, anchorName: frame.hasAnchor ? frameAnchors.removeLast() : nil)
         case YAML_ALIAS_EVENT:
             let name = optionalString(e.data.alias.anchor) ?? ""
             let span = SourceSpan(start: position(e.start_mark), end: position(e.end_mark))
@@ -274,15 +286,17 @@ private struct DocumentBuilder {
     private mutating func firstKey(equalTo index: Int32, in top: Int) -> Int32? {
         guard records[Int(index)].kind == .scalar else { return nil }
         let base = stack[top].keyBase
-        if stack[top].seen == nil && keys.count - base >= 16 {
+        if !stack[top].hasKeyIndex && keys.count - base >= 16 {
             var seen: [KeyIdentity: Int32] = [:]
             for k in keys[base...] where seen[identity(of: k)] == nil { seen[identity(of: k)] = k }
-            stack[top].seen = seen
+            keyIndexes.append(seen)
+            stack[top].hasKeyIndex = true
         }
-        if stack[top].seen != nil {
+        if stack[top].hasKeyIndex {
             let id = identity(of: index)
-            if let first = stack[top].seen![id] { return first }
-            stack[top].seen![id] = index
+            let last = keyIndexes.count - 1
+            if let first = keyIndexes[last][id] { return first }
+            keyIndexes[last][id] = index
             return nil
         }
         for k in keys[base...] where sameKey(k, index) { return k }

@@ -5,6 +5,7 @@ public struct YAMLNodeID: Hashable, Comparable, Sendable {
     /// The node's index among the document's nodes, in document order (parents before children).
     public let index: Int32
 
+    @inlinable
     public init(index: Int32) { self.index = index }
 
     public static func < (a: YAMLNodeID, b: YAMLNodeID) -> Bool { a.index < b.index }
@@ -23,26 +24,27 @@ public enum ScalarType: UInt8, Sendable {
 
 /// One node, as plain data: no references, so a document's nodes are one allocation and copying
 /// or dropping them costs no reference counting.
-struct NodeRecord {
-    var kind: YAMLNodeKind
-    var style: ScalarStyle
-    var type: ScalarType
-    var isFlow: Bool
-    var hasTag: Bool
+@usableFromInline
+struct NodeRecord: Sendable {
+    @usableFromInline var kind: YAMLNodeKind
+    @usableFromInline var style: ScalarStyle
+    @usableFromInline var type: ScalarType
+    @usableFromInline var isFlow: Bool
+    @usableFromInline var hasTag: Bool
     // 0-based, as libyaml reports them.
-    var startLine: UInt32
-    var startColumn: UInt32
-    var endLine: UInt32
-    var endColumn: UInt32
+    @usableFromInline var startLine: UInt32
+    @usableFromInline var startColumn: UInt32
+    @usableFromInline var endLine: UInt32
+    @usableFromInline var endColumn: UInt32
     /// Nodes in this node's subtree, itself included (1 for a scalar): the next sibling is at
     /// `index + size`.
-    var size: UInt32
+    @usableFromInline var size: UInt32
     /// Collections: the number of items (a mapping counts its pairs). Scalars: the value's UTF-8 length.
-    var count: UInt32
+    @usableFromInline var count: UInt32
     /// Scalars: where the value starts in the document's `text`.
-    var offset: UInt32
+    @usableFromInline var offset: UInt32
     /// Scalars: the bits of the resolved `Int`, `Double` or `Bool`.
-    var payload: UInt64
+    @usableFromInline var payload: UInt64
 }
 
 /// A parsed YAML file: every node of its single document in one flat arena, with the scalars'
@@ -52,9 +54,9 @@ struct NodeRecord {
 /// costs an array access, no allocation. `node(_:)` turns any subtree into a self-contained
 /// `YAMLNode` tree for values that outlive the document (literals in `set`, templates).
 public struct YAMLDocument: Sendable {
-    var records: [NodeRecord]
+    @usableFromInline var records: [NodeRecord]
     /// The values of all scalars, back to back, as libyaml decoded them.
-    var text: [UInt8]
+    @usableFromInline var text: [UInt8]
     /// Explicit tags, by node index (rare, so a list).
     var tags: [(node: Int32, tag: String)]
     /// The document's top node; nil when the file holds no document, or when it does not parse.
@@ -78,13 +80,18 @@ public struct YAMLDocument: Sendable {
 
     // MARK: Any node
 
+    @inlinable
     public func kind(_ id: YAMLNodeID) -> YAMLNodeKind { records[Int(id.index)].kind }
 
+    @inlinable
     public func isScalar(_ id: YAMLNodeID) -> Bool { records[Int(id.index)].kind == .scalar }
+    @inlinable
     public func isMapping(_ id: YAMLNodeID) -> Bool { records[Int(id.index)].kind == .mapping }
+    @inlinable
     public func isSequence(_ id: YAMLNodeID) -> Bool { records[Int(id.index)].kind == .sequence }
 
     /// Where the node was written (the anchored node's place for an alias).
+    @inlinable
     public func span(_ id: YAMLNodeID) -> SourceSpan {
         let r = records[Int(id.index)]
         return SourceSpan(start: SourcePosition(line: Int(r.startLine) + 1, column: Int(r.startColumn) + 1),
@@ -98,35 +105,42 @@ public struct YAMLDocument: Sendable {
     }
 
     /// True for `[…]` and `{…}` collections.
+    @inlinable
     public func isFlow(_ id: YAMLNodeID) -> Bool { records[Int(id.index)].isFlow }
 
     // MARK: Scalars
 
+    @inlinable
     public func style(_ id: YAMLNodeID) -> ScalarStyle { records[Int(id.index)].style }
 
     /// The scalar's core-schema type (`.null` for collections too, which have none).
+    @inlinable
     public func scalarType(_ id: YAMLNodeID) -> ScalarType {
         let r = records[Int(id.index)]
         return r.kind == .scalar ? r.type : .null
     }
 
     /// A scalar that resolved to null (`~`, `null`, or nothing at all).
+    @inlinable
     public func isNull(_ id: YAMLNodeID) -> Bool {
         let r = records[Int(id.index)]
         return r.kind == .scalar && r.type == .null
     }
 
     /// The scalar's text as written (after YAML's unquoting and folding); "" for collections.
+    @inlinable
     public func text(_ id: YAMLNodeID) -> String {
         withUTF8(id) { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The scalar's text when it resolves to a string, nil otherwise.
+    @inlinable
     public func string(_ id: YAMLNodeID) -> String? {
         scalarType(id) == .string ? text(id) : nil
     }
 
     /// Calls `body` with the scalar's UTF-8 bytes (empty for collections), without copying them.
+    @inlinable
     public func withUTF8<R>(_ id: YAMLNodeID, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
         let r = records[Int(id.index)]
         guard r.kind == .scalar, r.count > 0 else { return try body(UnsafeBufferPointer(start: nil, count: 0)) }
@@ -136,6 +150,7 @@ public struct YAMLDocument: Sendable {
     }
 
     /// Whether the node is a scalar whose text is exactly `literal`.
+    @inlinable
     public func textEquals(_ id: YAMLNodeID, _ literal: StaticString) -> Bool {
         let r = records[Int(id.index)]
         guard r.kind == .scalar, Int(r.count) == literal.utf8CodeUnitCount else { return false }
@@ -151,17 +166,20 @@ public struct YAMLDocument: Sendable {
     }
 
     /// The UTF-8 length of a scalar's text.
+    @inlinable
     public func textLength(_ id: YAMLNodeID) -> Int {
         let r = records[Int(id.index)]
         return r.kind == .scalar ? Int(r.count) : 0
     }
 
+    @inlinable
     public func int(_ id: YAMLNodeID) -> Int? {
         let r = records[Int(id.index)]
         return r.kind == .scalar && r.type == .int ? Int(truncatingIfNeeded: r.payload) : nil
     }
 
     /// The value of an int or float scalar.
+    @inlinable
     public func double(_ id: YAMLNodeID) -> Double? {
         let r = records[Int(id.index)]
         guard r.kind == .scalar else { return nil }
@@ -172,6 +190,7 @@ public struct YAMLDocument: Sendable {
         }
     }
 
+    @inlinable
     public func bool(_ id: YAMLNodeID) -> Bool? {
         let r = records[Int(id.index)]
         return r.kind == .scalar && r.type == .bool ? r.payload != 0 : nil
@@ -193,18 +212,21 @@ public struct YAMLDocument: Sendable {
     // MARK: Collections
 
     /// The number of items of a sequence or pairs of a mapping (0 for scalars).
+    @inlinable
     public func count(_ id: YAMLNodeID) -> Int {
         let r = records[Int(id.index)]
         return r.kind == .scalar ? 0 : Int(r.count)
     }
 
     /// The items of a sequence (empty for anything else).
+    @inlinable
     public func items(_ id: YAMLNodeID) -> Children {
         let r = records[Int(id.index)]
         return Children(records: records, cursor: id.index + 1, remaining: r.kind == .sequence ? Int(r.count) : 0)
     }
 
     /// The pairs of a mapping, in written order (empty for anything else).
+    @inlinable
     public func pairs(_ id: YAMLNodeID) -> Pairs {
         let r = records[Int(id.index)]
         return Pairs(records: records, cursor: id.index + 1, remaining: r.kind == .mapping ? Int(r.count) : 0)
@@ -218,10 +240,18 @@ public struct YAMLDocument: Sendable {
 
     /// The nodes of a sequence, in order.
     public struct Children: Sequence, IteratorProtocol {
-        let records: [NodeRecord]
-        var cursor: Int32
-        var remaining: Int
+        @usableFromInline let records: [NodeRecord]
+        @usableFromInline var cursor: Int32
+        @usableFromInline var remaining: Int
 
+        @inlinable
+        init(records: [NodeRecord], cursor: Int32, remaining: Int) {
+            self.records = records
+            self.cursor = cursor
+            self.remaining = remaining
+        }
+
+        @inlinable
         public mutating func next() -> YAMLNodeID? {
             guard remaining > 0 else { return nil }
             remaining -= 1
@@ -235,10 +265,18 @@ public struct YAMLDocument: Sendable {
 
     /// The key and value nodes of a mapping, in order.
     public struct Pairs: Sequence, IteratorProtocol {
-        let records: [NodeRecord]
-        var cursor: Int32
-        var remaining: Int
+        @usableFromInline let records: [NodeRecord]
+        @usableFromInline var cursor: Int32
+        @usableFromInline var remaining: Int
 
+        @inlinable
+        init(records: [NodeRecord], cursor: Int32, remaining: Int) {
+            self.records = records
+            self.cursor = cursor
+            self.remaining = remaining
+        }
+
+        @inlinable
         public mutating func next() -> (key: YAMLNodeID, value: YAMLNodeID)? {
             guard remaining > 0 else { return nil }
             remaining -= 1

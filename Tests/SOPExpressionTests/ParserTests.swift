@@ -54,7 +54,10 @@ struct ParserTests {
         ("ticket.a =", "'=' is not an operator", 9..<10),
         ("ticket.a == ", "the expression ends where a value was expected", 12..<12),
         ("(ticket.a", "expected ')' to close this '(', found the end of the expression", 0..<1),
-        ("ticket.a ticket.b", "unexpected 'ticket' after a complete expression", 9..<15),
+        ("ticket.a ticket.b", "'ticket' cannot follow a complete expression", 9..<15),
+        // The first problem in reading order wins: the unclosed string comes later.
+        ("1 + + 'abc", "expected a value, found '+'", 4..<5),
+        ("== 1 'x", "expected a value, found '=='", 0..<2),
         ("1 < 2 < 3", "comparisons cannot be chained", 6..<7),
         ("'abc", "the string is not closed", 0..<4),
         ("3days", "'3days' is not a duration", 0..<5),

@@ -25,7 +25,7 @@ struct ExpressionPass {
     /// guards by state and transition index.
     struct Outcome {
         var diagnostics: [Diagnostic]
-        var inputsRead: Set<String>
+        var inputsRead: [String]
         var guards: [[Expr?]]
         var childOutcomeComparisons: [(outcome: String, span: SourceSpan, state: Int)]
     }
@@ -238,8 +238,8 @@ struct ExpressionPass {
         }
     }
 
-    private mutating func parseTemplate(_ text: ExpressionText) -> Result<Template, ExpressionError> {
-        let result = Template.parse(text.text)
+    private mutating func parseTemplate(_ text: ExpressionText) -> Result<Template.Expressions, ExpressionError> {
+        let result = Template.parseExpressions(text.text)
         if case .failure(let error) = result { report(error, in: text) }
         return result
     }

@@ -46,13 +46,24 @@ public struct SOPIndexEntry: Sendable {
         id = sop.id.value
         self.file = file
         idSpan = sop.id.span
-        outcomes = Array(Set(sop.states.compactMap { $0.end?.value })).sorted()
         states = sop.states.map(\.id.value)
-        events = Array(Set(sop.states.flatMap { $0.transitions.compactMap { $0.on?.value } })).sorted()
-        inputs = Array(Set(sop.states.flatMap { $0.inputs.map(\.id.value) })).sorted()
         vars = sop.vars.map(\.id.value)
         roles = sop.roles.map(\.value)
-        calls = Array(Set(sop.states.compactMap { $0.call?.value })).sorted()
+        // Sorted without repeats; SOPs name a handful of each, so a list beats a set.
+        func add(_ value: String, to list: inout [String]) {
+            if !list.contains(value) { list.append(value) }
+        }
+        var outcomes: [String] = [], events: [String] = [], inputs: [String] = [], calls: [String] = []
+        for state in sop.states {
+            if let end = state.end { add(end.value, to: &outcomes) }
+            if let call = state.call { add(call.value, to: &calls) }
+            for t in state.transitions { if let on = t.on { add(on.value, to: &events) } }
+            for input in state.inputs { add(input.id.value, to: &inputs) }
+        }
+        self.outcomes = outcomes.sorted()
+        self.events = events.sorted()
+        self.inputs = inputs.sorted()
+        self.calls = calls.sorted()
     }
 }
 

@@ -8,7 +8,7 @@ struct RuleContext {
     let path: String
     let environment: ExpressionEnvironment
     /// Inputs that some expression of the SOP reads.
-    let inputsRead: Set<String>
+    let inputsRead: [String]
     /// The parsed `when` of each transition, by state and transition index (nil: none or unparsable).
     let guards: [[Expr?]]
     let graph: StateGraph
@@ -39,38 +39,65 @@ enum SOPRules {
 
 /// The SOP as a graph of state indices: edges by transitions to known states.
 struct StateGraph {
+    /// State ids to their indices (the first state wins when an id repeats).
     let index: [String: Int]
+    /// The known target states of each state's transitions.
     let successors: [[Int]]
-    let reachable: Set<Int>
-    /// States with a transition to a state that does not exist (already `unknown-state`).
-    let brokenStates: Set<Int>
+    /// Whether each state can be reached from the start state.
+    let reachable: [Bool]
+    /// Whether each state has a transition to a state that does not exist (already `unknown-state`).
+    let broken: [Bool]
 
     init(_ sop: SOPDefinition) {
         var index: [String: Int] = [:]
+        index.reserveCapacity(sop.states.count)
         for (i, s) in sop.states.enumerated() where index[s.id.value] == nil { index[s.id.value] = i }
-        successors = sop.states.map { state in state.transitions.compactMap { index[$0.to.value] } }
-        brokenStates = Set(sop.states.indices.filter { i in sop.states[i].transitions.contains { index[$0.to.value] == nil } })
-        var seen = Set<Int>()
+        var successors: [[Int]] = []
+        var broken: [Bool] = []
+        successors.reserveCapacity(sop.states.count)
+        broken.reserveCapacity(sop.states.count)
+        for state in sop.states {
+            var targets: [Int] = []
+            targets.reserveCapacity(state.transitions.count)
+            var isBroken = false
+            for t in state.transitions {
+                if let target = index[t.to.value] { targets.append(target) } else { isBroken = true }
+            }
+            successors.append(targets)
+            broken.append(isBroken)
+        }
+        var reachable = [Bool](repeating: false, count: sop.states.count)
         if let start = index[sop.start.value] {
             var stack = [start]
-            seen.insert(start)
+            reachable[start] = true
             while let next = stack.popLast() {
-                for s in successors[next] where seen.insert(s).inserted { stack.append(s) }
+                for s in successors[next] where !reachable[s] {
+                    reachable[s] = true
+                    stack.append(s)
+                }
             }
         }
         self.index = index
-        reachable = seen
+        self.successors = successors
+        self.broken = broken
+        self.reachable = reachable
     }
 
-    /// The states from which one of `targets` can be reached (including the targets).
-    func canReach(_ targets: Set<Int>) -> Set<Int> {
-        var predecessors = [[Int]](repeating: [], count: successors.count)
-        for (from, tos) in successors.enumerated() { for to in tos { predecessors[to].append(from) } }
-        var seen = targets
-        var stack = Array(targets)
-        while let next = stack.popLast() {
-            for p in predecessors[next] where seen.insert(p).inserted { stack.append(p) }
+    /// Whether each state can reach a state for which `isTarget` holds (targets reach themselves).
+    /// Sweeps until nothing changes: each sweep settles at least one more state, and SOP graphs
+    /// are small, so this beats building the reverse graph.
+    func canReach(_ isTarget: [Bool]) -> [Bool] {
+        var reaches = isTarget
+        var changed = true
+        while changed {
+            changed = false
+            for state in successors.indices.reversed() where !reaches[state] {
+                if successors[state].contains(where: { reaches[$0] }) {
+                    reaches[state] = true
+                    changed = true
+                }
+            }
         }
-        return seen
+        return reaches
     }
 }

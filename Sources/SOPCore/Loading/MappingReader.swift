@@ -9,25 +9,37 @@ protocol MappingKey: CaseIterable, RawRepresentable where RawValue == Int, AllCa
     static var names: MappingKeyNames { get }
 }
 
-/// The names of a `MappingKey`'s cases as bytes, built once per key type.
+/// The names of a `MappingKey`'s cases, built once per key type: as strings for messages, and
+/// as one byte buffer for matching keys without allocating.
 struct MappingKeyNames: Sendable {
-    let bytes: [[UInt8]]
     let strings: [String]
+    /// All names back to back; name `i` is `bytes[ends[i - 1]..<ends[i]]` (from 0 for the first).
+    private let bytes: [UInt8]
+    private let ends: [Int]
 
     init<Key: MappingKey>(_: Key.Type) {
         precondition(Key.allCases.count <= MappingReaderSlots.capacity, "too many keys for a MappingReader")
         precondition(Key.allCases.enumerated().allSatisfy { $0.offset == $0.element.rawValue },
                      "MappingKey raw values must be 0, 1, 2, …")
         strings = Key.allCases.map { String(describing: $0) }
-        bytes = strings.map { Array($0.utf8) }
+        bytes = strings.flatMap(\.utf8)
+        var end = 0
+        ends = strings.map { end += $0.utf8.count; return end }
     }
 
     /// The raw value of the key spelled `text`, if it is one.
     func index(of text: UnsafeBufferPointer<UInt8>) -> Int? {
-        for (i, name) in bytes.enumerated() where name.count == text.count {
-            if name.withUnsafeBufferPointer({ $0.elementsEqual(text) }) { return i }
+        bytes.withUnsafeBufferPointer { all in
+            var start = 0
+            for (i, end) in ends.enumerated() {
+                defer { start = end }
+                guard end - start == text.count else { continue }
+                var j = 0
+                while j < text.count && all[start + j] == text[j] { j += 1 }
+                if j == text.count { return i }
+            }
+            return nil
         }
-        return nil
     }
 }
 

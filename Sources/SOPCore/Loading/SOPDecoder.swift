@@ -11,6 +11,9 @@ import SOPYAML
 struct SOPDecoder {
     let document: YAMLDocument
     var sink: DiagnosticSink
+    /// Human texts that hold `${{ }}` templates, collected as `text(_:key:)` decodes them: each
+    /// state takes its own, and the SOP's title and description are what remains.
+    private var templateTexts: [ExpressionText] = []
 
     enum TopKey: Int, MappingKey {
         case sop, version, title, description, category, applies_when, roles, vars, start, states
@@ -87,14 +90,11 @@ struct SOPDecoder {
         let states = r.required(.states, &sink).flatMap { self.states($0) }
 
         guard let id, let start, let states else { return nil }
-        var texts: [ExpressionText] = []
-        templates(in: r.value(.title), into: &texts)
-        templates(in: r.value(.description), into: &texts)
         return SOPDefinition(
             id: id, version: version ?? 1, title: title ?? id.value, description: description, category: category,
             appliesWhen: appliesWhen,
             roles: roles ?? SOPDefinition.defaultRoles.map { Located($0, at: id.span) },
-            vars: vars, start: start, states: states, texts: texts)
+            vars: vars, start: start, states: states, texts: templateTexts)
     }
 
     private mutating func decodeCategory(_ node: YAMLNodeID) -> SOPCategory? {
@@ -149,6 +149,7 @@ struct SOPDecoder {
     private mutating func state(_ node: YAMLNodeID, id: Located<String>) -> StateDefinition? {
         let owner = MappingOwner.state(id.value)
         guard mapping(node, key: owner, expected: "a mapping with at least 'title'") else { return nil }
+        let firstText = templateTexts.count
         let r = MappingReader<StateKey>(document, node, owner: owner, ownerSpan: id.span, into: &sink)
         let title = r.required(.title, &sink).flatMap { text($0, key: "title") }
         let instructions = r.value(.instructions).flatMap { text($0, key: "instructions") }
@@ -159,41 +160,11 @@ struct SOPDecoder {
         let transitions = r.value(.transitions).map { self.transitions($0, state: id.value) } ?? []
         let call = r.value(.call).flatMap { self.id($0, key: "call") }
         let end = r.value(.end).flatMap { self.id($0, key: "end") }
+        let templates = Array(templateTexts[firstText...])
+        templateTexts.removeSubrange(firstText...)
         return StateDefinition(id: id, title: title ?? id.value, instructions: instructions, checklist: checklist,
                                inputs: inputs, role: role, enter: enter, transitions: transitions, call: call, end: end,
-                               texts: stateTemplates(r))
-    }
-
-    /// The human texts of a state with `${{ }}` in them: title, instructions, checklist items,
-    /// input prompts and transition labels.
-    private func stateTemplates(_ r: MappingReader<StateKey>) -> [ExpressionText] {
-        var found: [ExpressionText] = []
-        templates(in: r.value(.title), into: &found)
-        templates(in: r.value(.instructions), into: &found)
-        if let checklist = r.value(.checklist) {
-            for item in document.items(checklist) { templates(in: item, into: &found) }
-        }
-        if let inputs = r.value(.inputs) {
-            for (_, spec) in document.pairs(inputs) {
-                for (key, value) in document.pairs(spec) where document.textEquals(key, "prompt") {
-                    templates(in: value, into: &found)
-                }
-            }
-        }
-        if let transitions = r.value(.transitions) {
-            for transition in document.items(transitions) {
-                for (key, value) in document.pairs(transition) where document.textEquals(key, "label") {
-                    templates(in: value, into: &found)
-                }
-            }
-        }
-        return found
-    }
-
-    /// Adds the node to `texts` when it is a scalar holding a `${{ }}` template.
-    private func templates(in node: YAMLNodeID?, into texts: inout [ExpressionText]) {
-        guard let node, document.isScalar(node), document.withUTF8(node, Template.containsTemplate) else { return }
-        texts.append(ExpressionText(text: document.text(node), location: document.location(node)))
+                               texts: templates)
     }
 
     private mutating func inputSpecs(_ node: YAMLNodeID) -> [InputSpec] {
@@ -205,6 +176,7 @@ struct SOPDecoder {
             let owner = MappingOwner.input(id.value)
             guard mapping(value, key: owner, expected: "a mapping with 'type'") else { continue }
             let r = MappingReader<InputKey>(document, value, owner: owner, ownerSpan: id.span, into: &sink)
+            let prompt = r.value(.prompt).flatMap { text($0, key: "prompt") }
             guard let type = r.required(.type, &sink).flatMap({ valueType($0) }) else { continue }
             let values = enumValues(r.value(.values), keySpan: r.keySpan(.values, in: document), ownerSpan: r.ownerSpan,
                                     type: type, owner: owner)
@@ -213,7 +185,6 @@ struct SOPDecoder {
             if let min, let max, min > max, let maxNode = r.value(.max) {
                 sink.report(document.span(maxNode), .wrongType, "'max' of \(owner) is below its 'min'", help: "swap 'min' and 'max'")
             }
-            let prompt = r.value(.prompt).flatMap { text($0, key: "prompt") }
             let required = r.value(.required).flatMap { boolean($0, key: "required") } ?? true
             specs.append(InputSpec(id: id, type: type, prompt: prompt, required: required, values: values, min: min, max: max))
         }
@@ -446,7 +417,7 @@ struct SOPDecoder {
         return document.items(node).compactMap { id($0, key: key) }
     }
 
-    /// Human text: any non-null scalar, as written.
+    /// Human text: any non-null scalar, as written. Text with `${{ }}` is also kept to check its templates.
     private mutating func text(_ node: YAMLNodeID, key: String) -> String? {
         if reportUnquotedTemplate(node, key: key) { return nil }
         guard document.isScalar(node), !document.isNull(node) else {
@@ -454,7 +425,11 @@ struct SOPDecoder {
                         help: document.isMapping(node) && document.isFlow(node) ? "quote the text if it contains '{' or '${{'" : nil)
             return nil
         }
-        return document.text(node)
+        let text = document.text(node)
+        if document.withUTF8(node, Template.containsTemplate) {
+            templateTexts.append(ExpressionText(text: text, location: document.location(node)))
+        }
+        return text
     }
 
     private mutating func texts(_ node: YAMLNodeID, key: String) -> [Located<String>] {

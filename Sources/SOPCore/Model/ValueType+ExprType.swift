@@ -21,10 +21,12 @@ extension SOPDefinition {
     /// What the expression checker may read in this SOP.
     public func expressionEnvironment(ticket: ExprType?, childOutcomes: [String]? = nil) -> ExpressionEnvironment {
         var vars: [String: ExprType] = [:]
+        vars.reserveCapacity(self.vars.count)
         for v in self.vars where vars[v.id.value] == nil {
             vars[v.id.value] = v.type.exprType(values: v.values.map(\.value))
         }
         var inputs: [String: ExprType] = [:]
+        inputs.reserveCapacity(states.reduce(0) { $0 + $1.inputs.count })
         for state in states {
             for input in state.inputs where inputs[input.id.value] == nil {
                 inputs[input.id.value] = input.type.exprType(values: input.values.map(\.value))

@@ -40,6 +40,16 @@ public struct TicketSchema: Sendable {
     /// Keywords sopkit does not support, reported as `unknown-key` on the schema file.
     public let diagnostics: [Diagnostic]
     public let source: SourceFile
+    /// The ticket's static type for the expression checker (worked out once: every file linted needs it).
+    public let type: ExprType
+
+    init(path: String, root: SchemaRules, diagnostics: [Diagnostic], source: SourceFile) {
+        self.path = path
+        self.root = root
+        self.diagnostics = diagnostics
+        self.source = source
+        self.type = Self.type(of: root)
+    }
 
     static let supported: Set<String> = ["type", "enum", "format", "properties", "required", "items", "minimum",
                                          "maximum", "additionalProperties"]
@@ -76,9 +86,6 @@ public struct TicketSchema: Sendable {
         let root = try builder.rules(json, pointer: "")
         return TicketSchema(path: path, root: root, diagnostics: builder.diagnostics, source: source)
     }
-
-    /// The ticket's static type for the expression checker.
-    public var type: ExprType { Self.type(of: root) }
 
     static func type(of rules: SchemaRules) -> ExprType {
         if let values = rules.enumValues {

@@ -10,10 +10,9 @@ struct NoTerminalRule: SOPRule {
         let sop = context.sop, graph = context.graph
         // Dead ends and transitions to unknown states are reported by their own rules; treat them
         // as ways out so one mistake does not cascade.
-        var sinks = graph.brokenStates
-        for (i, state) in sop.states.enumerated() where state.end != nil || state.transitions.isEmpty { sinks.insert(i) }
+        let sinks = sop.states.indices.map { graph.broken[$0] || sop.states[$0].end != nil || sop.states[$0].transitions.isEmpty }
         let escapes = graph.canReach(sinks)
-        let trapped = graph.reachable.subtracting(escapes).sorted()
+        let trapped = sop.states.indices.filter { graph.reachable[$0] && !escapes[$0] }
         guard let first = trapped.first else { return }
         let names = trapped.map { "'\(sop.states[$0].id.value)'" }
         let hasEnd = sop.states.contains { $0.end != nil }

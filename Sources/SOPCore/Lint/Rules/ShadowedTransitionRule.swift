@@ -7,17 +7,18 @@ struct ShadowedTransitionRule: SOPRule {
 
     func check(_ context: RuleContext, into sink: inout DiagnosticSink) {
         for state in context.sop.states {
-            var unguarded: [String: Int] = [:]
-            for (i, transition) in state.transitions.enumerated() {
-                let trigger = Self.trigger(transition)
-                if let earlier = unguarded[trigger.key] {
+            let transitions = state.transitions
+            // Indices of the unguarded transitions seen so far (states have a handful of transitions).
+            var unguarded: [Int] = []
+            for (i, transition) in transitions.enumerated() {
+                if let earlier = unguarded.first(where: { Self.sameTrigger(transitions[$0], transition) }) {
                     sink.report(transition.span, Self.id,
-                                "this transition can never be taken: transition \(earlier + 1) of state '\(state.id.value)' has the same trigger (\(trigger.description)) and no guard",
+                                "this transition can never be taken: transition \(earlier + 1) of state '\(state.id.value)' has the same trigger (\(Self.describeTrigger(transition))) and no guard",
                                 help: "move it above, or give transition \(earlier + 1) a 'when' guard")
                     continue
                 }
                 if transition.when == nil || Self.isLiteralTrue(transition.when!.text) {
-                    unguarded[trigger.key] = i
+                    unguarded.append(i)
                 }
             }
         }
@@ -25,13 +26,20 @@ struct ShadowedTransitionRule: SOPRule {
 
     /// `true` or `${{ true }}`, spaces aside: a guard that always holds.
     static func isLiteralTrue(_ text: String) -> Bool {
-        let compact = text.utf8.filter { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A }
+        let compact = text.utf8.lazy.filter { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A }
         return compact.elementsEqual("true".utf8) || compact.elementsEqual("${{true}}".utf8)
     }
 
-    static func trigger(_ t: TransitionDefinition) -> (key: String, description: String) {
-        if let on = t.on { return ("on:" + on.value, "event '\(on.value)'") }
-        if let after = t.after { return ("after:" + after.text, "timer \(after.text)") }
-        return ("auto", "automatic")
+    /// The same event, the same timer text, or both automatic.
+    static func sameTrigger(_ a: TransitionDefinition, _ b: TransitionDefinition) -> Bool {
+        if let x = a.on { return b.on?.value == x.value }
+        if let x = a.after { return b.on == nil && b.after?.text == x.text }
+        return b.on == nil && b.after == nil
+    }
+
+    static func describeTrigger(_ t: TransitionDefinition) -> String {
+        if let on = t.on { return "event '\(on.value)'" }
+        if let after = t.after { return "timer \(after.text)" }
+        return "automatic"
     }
 }

@@ -7,10 +7,9 @@ struct UnknownRoleRule: SOPRule {
 
     func check(_ context: RuleContext, into sink: inout DiagnosticSink) {
         let sop = context.sop
-        let declared = sop.roles.map(\.value)
-        let known = Set(declared).union(SOPDefinition.builtInRoles)
         func verify(_ role: String, at span: SourceSpan) {
-            guard !known.contains(role) else { return }
+            guard !sop.roles.contains(where: { $0.value == role }), !SOPDefinition.builtInRoles.contains(role) else { return }
+            let declared = sop.roles.map(\.value)
             let help = Suggestions.didYouMean(role, in: declared + SOPDefinition.builtInRoles.sorted())
                 ?? "add '\(role)' to the SOP's roles"
             sink.report(span, Self.id, "role '\(role)' is not declared in this SOP's roles (\(declared.joined(separator: ", ")))",

@@ -6,10 +6,9 @@ struct UnknownStateRule: SOPRule {
 
     func check(_ context: RuleContext, into sink: inout DiagnosticSink) {
         let sop = context.sop
-        let names = sop.states.map(\.id.value)
-        let known = Set(names)
         func verify(_ ref: Located<String>, _ what: String) {
-            guard !known.contains(ref.value) else { return }
+            guard context.graph.index[ref.value] == nil else { return }
+            let names = sop.states.map(\.id.value)
             sink.report(ref.span, Self.id, "\(what) '\(ref.value)' is not a state of this SOP",
                         help: Suggestions.didYouMean(ref.value, in: names)
                             ?? "the states are " + names.map { "'\($0)'" }.joined(separator: ", "))

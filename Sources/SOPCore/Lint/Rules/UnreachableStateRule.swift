@@ -6,7 +6,7 @@ struct UnreachableStateRule: SOPRule {
 
     func check(_ context: RuleContext, into sink: inout DiagnosticSink) {
         guard context.graph.index[context.sop.start.value] != nil else { return }  // unknown-state says why
-        for (i, state) in context.sop.states.enumerated() where !context.graph.reachable.contains(i) {
+        for (i, state) in context.sop.states.enumerated() where !context.graph.reachable[i] {
             sink.report(state.id.span, Self.id, "state '\(state.id.value)' cannot be reached from the start state '\(context.sop.start.value)'",
                         help: "add a transition to it, or remove it")
         }
