@@ -14,37 +14,62 @@ enum LintBenchmarks {
         let schema = schemaPath.flatMap { try? TicketSchema.load(path: $0) }
         let linter = Linter(ticketSchema: schema)
 
-        if ProcessInfo.processInfo.environment["SOP_BENCH_PROFILE"] != nil {
-            // Only the single-thread lint, repeated: for `perf record`, with nothing else mixed in.
-            for _ in 0..<10 { for f in files { blackHole(linter.lint(paths: [f]).diagnostics.count) } }
+        if let profile = ProcessInfo.processInfo.environment["SOP_BENCH_PROFILE"] {
+            // Only the single-thread lint (or with `floor`, only the libyaml floor), repeated: for
+            // `perf record` or callgrind, with nothing else mixed in.
+            for _ in 0..<10 {
+                for f in files {
+                    if profile == "floor" {
+                        blackHole(YAMLParser.countEvents([UInt8](FileManager.default.contents(atPath: f) ?? Data())))
+                    } else {
+                        blackHole(linter.lint(paths: [f]).diagnostics.count)
+                    }
+                }
+            }
             return
         }
-        func floor(parallel: Bool) -> Double {
-            median(5) {
-                let work: @Sendable (String) -> Int = { path in
-                    YAMLParser.countEvents([UInt8](FileManager.default.contents(atPath: path) ?? Data()))
-                }
-                let counts = parallel ? parallelCounts(files, work) : files.map(work)
-                precondition(!counts.contains(-1), "the corpus does not parse")
+        // The VM's speed drifts by tens of percent within a minute, so the floor and the lint are
+        // measured in alternation, round after round, and each round gives its own ratio.
+        func floor(parallel: Bool) {
+            let work: @Sendable (String) -> Int = { path in
+                YAMLParser.countEvents([UInt8](FileManager.default.contents(atPath: path) ?? Data()))
+            }
+            let counts = parallel ? parallelCounts(files, work) : files.map(work)
+            precondition(!counts.contains(-1), "the corpus does not parse")
+        }
+        var found = 0
+        func lint(parallel: Bool) {
+            if parallel {
+                found = linter.lint(paths: files).diagnostics.count
+            } else {
+                var n = 0
+                for f in files { n += linter.lint(paths: [f]).diagnostics.count }
+                found = n
             }
         }
-        let floor1 = floor(parallel: false)
-        let floorN = floor(parallel: true)
-        var found = 0
-        let lintN = median(5) { found = linter.lint(paths: files).diagnostics.count }
-        let lint1 = median(3) {
-            var n = 0
-            for f in files { n += linter.lint(paths: [f]).diagnostics.count }
-            blackHole(n)
+        let rounds = 7
+        var floor1: [Double] = [], lint1: [Double] = [], floorN: [Double] = [], lintN: [Double] = []
+        for _ in 0..<rounds {
+            floor1.append(Harness.time { floor(parallel: false) })
+            lint1.append(Harness.time { lint(parallel: false) })
+            floorN.append(Harness.time { floor(parallel: true) })
+            lintN.append(Harness.time { lint(parallel: true) })
         }
-        func line(_ name: String, _ seconds: Double, _ floor: Double?) {
-            let ratio = floor.map { String(format: "  (%.2fx the libyaml floor)", seconds / $0) } ?? ""
-            print(String(format: "%@ %8.1f ms  %7.1f MiB/s", name.padding(toLength: 44, withPad: " ", startingAt: 0), seconds * 1000,
-                         Double(bytes) / 1_048_576 / seconds) + ratio)
+        func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+        func line(_ name: String, _ times: [Double], _ floors: [Double]?) {
+            let t = median(times)
+            var text = String(format: "%@ %8.1f ms  %7.1f MiB/s", name.padding(toLength: 44, withPad: " ", startingAt: 0), t * 1000,
+                              Double(bytes) / 1_048_576 / t)
+            if let floors {
+                let ratios = zip(times, floors).map { $0 / $1 }.sorted()
+                text += String(format: "  %.2fx the libyaml floor (rounds: %.2f–%.2f)", median(ratios), ratios.first!, ratios.last!)
+            }
+            print(text)
         }
+        print("medians of \(rounds) rounds; each round measures the floor, then the lint")
         line("libyaml events only, 1 thread", floor1, nil)
-        line("libyaml events only, all cores", floorN, nil)
         line("full lint, 1 thread (file by file)", lint1, floor1)
+        line("libyaml events only, all cores", floorN, nil)
         line("full lint, all cores", lintN, floorN)
         print("diagnostics found: \(found)")
     }

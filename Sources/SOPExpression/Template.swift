@@ -60,11 +60,11 @@ public struct Template: Sendable {
         return text.withUTF8 { bytes in
             var found = Expressions(expressions: [], textIsBlank: true)
             let error = scan(bytes, text: { range in
-                if found.textIsBlank, bytes[range].contains(where: { !isBlank($0) }) {
-                    // Blank means what `singleExpression` of a parsed template means: Unicode whitespace.
-                    found.textIsBlank = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
-                        .trimmingWhitespace().isEmpty
-                }
+                guard found.textIsBlank, bytes[range].contains(where: { !isBlank($0) }) else { return }
+                // A visible ASCII character settles it; otherwise blank means what `singleExpression`
+                // of a parsed template means: Unicode whitespace only.
+                found.textIsBlank = !bytes[range].contains(where: { $0 > 0x20 && $0 < 0x7F })
+                    && String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self).trimmingWhitespace().isEmpty
             }, expression: { found.expressions.append($0) })
             return error.map { .failure($0) } ?? .success(found)
         }

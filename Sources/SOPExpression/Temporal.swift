@@ -170,6 +170,8 @@ public enum CivilTime {
 
 extension String {
     func trimmingWhitespace() -> String {
+        // Text that starts and ends with a visible ASCII character has nothing to trim.
+        if let first = utf8.first, let last = utf8.last, first > 0x20, first < 0x7F, last > 0x20, last < 0x7F { return self }
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
               let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }

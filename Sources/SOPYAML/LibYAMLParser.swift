@@ -299,8 +299,16 @@ private struct DocumentBuilder {
             keyIndexes[last][id] = index
             return nil
         }
-        for k in keys[base...] where sameKey(k, index) { return k }
-        return nil
+        return earlierKey(equalTo: index, from: base)
+    }
+
+    /// The key among `keys[base...]` equal to the scalar at `index`, by a scan.
+    private func earlierKey(equalTo index: Int32, from base: Int) -> Int32? {
+        let candidate = records[Int(index)]
+        return text.withUnsafeBufferPointer { text in
+            for i in base..<keys.count where Self.sameKey(records[Int(keys[i])], candidate, text: text) { return keys[i] }
+            return nil
+        }
     }
 
     private enum KeyIdentity: Hashable {
@@ -322,8 +330,7 @@ private struct DocumentBuilder {
     }
 
     /// The same equality as `KeyIdentity`, without building one.
-    private func sameKey(_ a: Int32, _ b: Int32) -> Bool {
-        let x = records[Int(a)], y = records[Int(b)]
+    private static func sameKey(_ x: NodeRecord, _ y: NodeRecord, text t: UnsafeBufferPointer<UInt8>) -> Bool {
         switch (x.type, y.type) {
         case (.null, .null): return true
         case (.bool, .bool): return x.payload == y.payload
@@ -334,16 +341,14 @@ private struct DocumentBuilder {
             return dx == dy
         case (.string, .string):
             guard x.count == y.count else { return false }
-            return text.withUnsafeBufferPointer { t in
-                var i = Int(x.offset), j = Int(y.offset)
-                let end = i + Int(x.count)
-                while i < end {
-                    if t[i] != t[j] { return false }
-                    i += 1
-                    j += 1
-                }
-                return true
+            var i = Int(x.offset), j = Int(y.offset)
+            let end = i + Int(x.count)
+            while i < end {
+                if t[i] != t[j] { return false }
+                i += 1
+                j += 1
             }
+            return true
         default: return false
         }
     }

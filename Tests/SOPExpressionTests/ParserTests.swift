@@ -158,5 +158,13 @@ struct ParserTests {
         #expect(empty.message.contains("holds no expression"))
         #expect(empty.range == 2..<9)
     }
+
+    /// The parser matches path roots without `init(rawValue:)`'s tables; both must agree.
+    @Test func pathRootNamesAgreeWithRawValues() {
+        for root in PathRoot.allCases { #expect(PathRoot(name: root.rawValue) == root) }
+        for other in ["", "tickets", "Var", "inputs", "nowx", "chil", "run_"] {
+            #expect(PathRoot(name: other) == nil && PathRoot(rawValue: other) == nil)
+        }
+    }
 }
 

@@ -53,37 +53,92 @@ public struct SOPDefinition: Sendable, Hashable {
 }
 
 /// A state of an SOP: what the agent reads, confirms and supplies, and how the state is left.
-public struct StateDefinition: Sendable, Hashable {
-    public var id: Located<String>
-    public var title: String
-    public var instructions: String?
-    public var checklist: [Located<String>]
-    public var inputs: [InputSpec]
-    public var role: Located<String>?
-    public var enter: [Action]
-    public var transitions: [TransitionDefinition]
-    public var call: Located<String>?
-    public var end: Located<String>?
+///
+/// Immutable, and a class so that the rules, the linter and the runtime share one copy: passing
+/// a state around costs one reference count, not one per field. Equality compares the contents.
+public final class StateDefinition: Sendable, Hashable {
+    public let id: Located<String>
+    public let title: String
+    public let instructions: String?
+    public let checklist: [Located<String>]
+    public let inputs: [InputSpec]
+    public let role: Located<String>?
+    public let enter: [Action]
+    public let transitions: [TransitionDefinition]
+    public let call: Located<String>?
+    public let end: Located<String>?
     /// The human texts of the state and its transitions (title, instructions, checklist items,
     /// prompts, labels) that hold `${{ }}` templates, for checking them.
-    public var texts: [ExpressionText]
+    public let texts: [ExpressionText]
+
+    public init(id: Located<String>, title: String, instructions: String?, checklist: [Located<String>], inputs: [InputSpec],
+                role: Located<String>?, enter: [Action], transitions: [TransitionDefinition], call: Located<String>?,
+                end: Located<String>?, texts: [ExpressionText]) {
+        self.id = id
+        self.title = title
+        self.instructions = instructions
+        self.checklist = checklist
+        self.inputs = inputs
+        self.role = role
+        self.enter = enter
+        self.transitions = transitions
+        self.call = call
+        self.end = end
+        self.texts = texts
+    }
 
     public var isTerminal: Bool { end != nil }
+
+    public static func == (a: StateDefinition, b: StateDefinition) -> Bool {
+        a === b || (a.id == b.id && a.title == b.title && a.instructions == b.instructions && a.checklist == b.checklist
+            && a.inputs == b.inputs && a.role == b.role && a.enter == b.enter && a.transitions == b.transitions
+            && a.call == b.call && a.end == b.end && a.texts == b.texts)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(id)
+        hasher.combine(title)
+        hasher.combine(transitions)
+    }
 }
 
-/// A way out of a state: on an event, after a timer, or automatically.
-public struct TransitionDefinition: Sendable, Hashable {
-    public var to: Located<String>
-    public var on: Located<String>?
-    public var after: ExpressionText?
-    public var when: ExpressionText?
-    public var label: String?
-    public var role: Located<String>?
-    public var actions: [Action]
+/// A way out of a state: on an event, after a timer, or automatically. Immutable, a class for
+/// the same reason as `StateDefinition`.
+public final class TransitionDefinition: Sendable, Hashable {
+    public let to: Located<String>
+    public let on: Located<String>?
+    public let after: ExpressionText?
+    public let when: ExpressionText?
+    public let label: String?
+    public let role: Located<String>?
+    public let actions: [Action]
     /// The span of the whole transition mapping.
-    public var span: SourceSpan
+    public let span: SourceSpan
+
+    public init(to: Located<String>, on: Located<String>?, after: ExpressionText?, when: ExpressionText?, label: String?,
+                role: Located<String>?, actions: [Action], span: SourceSpan) {
+        self.to = to
+        self.on = on
+        self.after = after
+        self.when = when
+        self.label = label
+        self.role = role
+        self.actions = actions
+        self.span = span
+    }
 
     public var isAutomatic: Bool { on == nil && after == nil }
+
+    public static func == (a: TransitionDefinition, b: TransitionDefinition) -> Bool {
+        a === b || (a.to == b.to && a.on == b.on && a.after == b.after && a.when == b.when && a.label == b.label
+            && a.role == b.role && a.actions == b.actions && a.span == b.span)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(to)
+        hasher.combine(on)
+        hasher.combine(span.start)
+    }
 }
 
 /// Who a `notify` action writes to.
