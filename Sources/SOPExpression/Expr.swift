@@ -3,20 +3,6 @@ import Foundation
 /// The roots a path may start with.
 public enum PathRoot: String, Sendable, Hashable, CaseIterable {
     case ticket, `var`, input, child, run, now
-
-    /// The root spelled `name`, if any: the same as `init(rawValue:)`, without its string tables.
-    init?(name: String) {
-        switch name.utf8.count {
-        case 3:
-            if name == "var" { self = .var } else if name == "run" { self = .run } else if name == "now" { self = .now } else { return nil }
-        case 5:
-            if name == "input" { self = .input } else if name == "child" { self = .child } else { return nil }
-        case 6:
-            if name == "ticket" { self = .ticket } else { return nil }
-        default:
-            return nil
-        }
-    }
 }
 
 public enum BinaryOperator: String, Sendable, Hashable {

@@ -1,14 +1,18 @@
 import SOPDiagnostics
 
 /// A token of the expression language, with its place as offsets (in Unicode scalars) into the
-/// expression's text.
+/// expression's text. Plain data: the text of an identifier or a decimal, and the value of a
+/// string, are read from the lexer that made the token, and only when needed.
 public struct Token: Sendable, Hashable {
     public enum Kind: Sendable, Hashable {
         case integer(Int)
-        case decimal(String)
+        /// Its digits: `Lexer.text(of:)`.
+        case decimal
         case duration(Int64)        // milliseconds
-        case string(String)
-        case identifier(String)
+        /// Its value (escapes applied): `Lexer.stringValue` while it is the latest token.
+        case string
+        /// Its name: `Lexer.text(of:)`.
+        case identifier
         case keyword(Keyword)
         case symbol(Symbol)
         case end
@@ -26,6 +30,8 @@ public struct Token: Sendable, Hashable {
 
     public var kind: Kind
     public var range: Range<Int>
+    /// Where the token is in the lexer's bytes.
+    var bytes: Range<Int>
 
     /// Whether this is the symbol `symbol` (cheaper than comparing kinds, which may hold text).
     func isSymbol(_ symbol: Symbol) -> Bool {
@@ -90,6 +96,32 @@ struct Lexer {
     private func text(_ a: Int, _ b: Int) -> String {
         String(decoding: UnsafeBufferPointer(rebasing: bytes[a..<b]), as: UTF8.self)
     }
+    private func token(_ kind: Token.Kind, _ start: Int, _ end: Int) -> Token {
+        Token(kind: kind, range: range(start, end), bytes: start..<end)
+    }
+
+    /// The value of the latest string token, escapes applied.
+    private(set) var stringValue = ""
+
+    /// The text of a token as written (an identifier's name, a decimal's digits).
+    func text(of token: Token) -> String { text(token.bytes.lowerBound, token.bytes.upperBound) }
+
+    /// The path root an identifier token names, if any, read from its bytes.
+    func pathRoot(of token: Token) -> PathRoot? {
+        let a = token.bytes.lowerBound, n = token.bytes.count
+        func spells(_ word: StaticString) -> Bool {
+            guard n == word.utf8CodeUnitCount else { return false }
+            let w = word.utf8Start
+            for i in 0..<n where bytes[a + i] != w[i] { return false }
+            return true
+        }
+        switch n {
+        case 3: return spells("var") ? .var : spells("run") ? .run : spells("now") ? .now : nil
+        case 5: return spells("input") ? .input : spells("child") ? .child : nil
+        case 6: return spells("ticket") ? .ticket : nil
+        default: return nil
+        }
+    }
 
     /// The keyword spelled by the bytes `a..<b`, if they spell one.
     private func keyword(_ a: Int, _ b: Int) -> Token.Keyword? {
@@ -139,7 +171,7 @@ struct Lexer {
     private mutating func next(afterDot: Bool) throws(ExpressionError) -> Token {
         while index < bytes.count, isSpace(bytes[index]) { index += 1 }
         let start = index
-        guard index < bytes.count else { return Token(kind: .end, range: range(start, start)) }
+        guard index < bytes.count else { return token(.end, start, start) }
         let c = bytes[index]
         if isDigit(c) { return try number(start) }
         if isIdentifierStart(c) {
@@ -149,9 +181,9 @@ struct Lexer {
                 index += 1
             }
             if !afterDot, let keyword = keyword(start, index) {
-                return Token(kind: .keyword(keyword), range: range(start, index))
+                return token(.keyword(keyword), start, index)
             }
-            return Token(kind: .identifier(text(start, index)), range: range(start, index))
+            return token(.identifier, start, index)
         }
         if c == UInt8(ascii: "'") || c == UInt8(ascii: "\"") { return try string(start, quote: c) }
         index += 1
@@ -166,7 +198,7 @@ struct Lexer {
             }
             if let two {
                 index += 1
-                return Token(kind: .symbol(two), range: range(start, index))
+                return token(.symbol(two), start, index)
             }
         }
         let symbol: Token.Symbol
@@ -197,7 +229,7 @@ struct Lexer {
             while index < bytes.count, bytes[index] & 0xC0 == 0x80 { index += 1 }
             throw ExpressionError("unexpected character '\(text(start, index))'", at: range(start, index))
         }
-        return Token(kind: .symbol(symbol), range: range(start, index))
+        return token(.symbol(symbol), start, index)
     }
 
     /// Integers, decimals, and durations such as `30m`, `48h`, `2d`, `1w`, `1h30m`, `90s`.
@@ -221,7 +253,7 @@ struct Lexer {
                 }
                 lastUnit = unit
                 index += 1
-                guard let n = Int64(text(digitsStart, index - 1)), case let (product, o1) = n.multipliedReportingOverflow(by: unit), !o1,
+                guard let n = digitValue(digitsStart, index - 1), case let (product, o1) = Int64(n).multipliedReportingOverflow(by: unit), !o1,
                       case let (sum, o2) = total.addingReportingOverflow(product), !o2 else {
                     throw ExpressionError("the duration is too large", at: range(start, index))
                 }
@@ -232,7 +264,7 @@ struct Lexer {
                 throw ExpressionError("'\(text(start, index))' is not a duration",
                                       help: "units are w, d, h, m and s, e.g. 48h or 1h30m", at: range(start, index))
             }
-            return Token(kind: .duration(total), range: range(start, index))
+            return token(.duration(total), start, index)
         }
         var isDecimal = false
         if index + 1 < bytes.count, bytes[index] == UInt8(ascii: "."), isDigit(bytes[index + 1]) {
@@ -245,12 +277,23 @@ struct Lexer {
             throw ExpressionError("'\(text(start, index))' is not a number",
                                   help: "durations use the units w, d, h, m and s, e.g. 48h", at: range(start, index))
         }
-        let digits = text(start, index)
-        if isDecimal { return Token(kind: .decimal(digits), range: range(start, index)) }
-        guard let value = Int(digits) else {
-            throw ExpressionError("the number \(digits) is too large", at: range(start, index))
+        if isDecimal { return token(.decimal, start, index) }
+        guard let value = digitValue(start, index) else {
+            throw ExpressionError("the number \(text(start, index)) is too large", at: range(start, index))
         }
-        return Token(kind: .integer(value), range: range(start, index))
+        return token(.integer(value), start, index)
+    }
+
+    /// The value of the decimal digits `a..<b`; nil when it does not fit in Int.
+    private func digitValue(_ a: Int, _ b: Int) -> Int? {
+        var value = 0
+        for i in a..<b {
+            let (shifted, o1) = value.multipliedReportingOverflow(by: 10)
+            let (next, o2) = shifted.addingReportingOverflow(Int(bytes[i] - 0x30))
+            guard !o1, !o2 else { return nil }
+            value = next
+        }
+        return value
     }
 
     private mutating func string(_ start: Int, quote: UInt8) throws(ExpressionError) -> Token {
@@ -262,7 +305,8 @@ struct Lexer {
             if c == quote {
                 value += text(runStart, index)
                 index += 1
-                return Token(kind: .string(value), range: range(start, index))
+                stringValue = value
+                return token(.string, start, index)
             }
             if c == UInt8(ascii: "\\") {
                 guard index + 1 < bytes.count else { break }

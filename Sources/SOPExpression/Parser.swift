@@ -157,9 +157,12 @@ public struct ExpressionParser {
         let token = current
         switch token.kind {
         case .integer(let i): try advance(); return .literal(.integer(i), token.range)
-        case .decimal(let d): try advance(); return .literal(.decimal(d), token.range)
+        case .decimal: try advance(); return .literal(.decimal(lexer.text(of: token)), token.range)
         case .duration(let ms): try advance(); return .literal(.duration(ms), token.range)
-        case .string(let s): try advance(); return .literal(.string(s), token.range)
+        case .string:
+            let value = lexer.stringValue  // before the next token replaces it
+            try advance()
+            return .literal(.string(value), token.range)
         case .keyword(.true): try advance(); return .literal(.boolean(true), token.range)
         case .keyword(.false): try advance(); return .literal(.boolean(false), token.range)
         case .keyword(.null): try advance(); return .literal(.null, token.range)
@@ -186,9 +189,10 @@ public struct ExpressionParser {
             let end = current.range.upperBound
             try expect(.rightBracket, "']' to close the list", opening: token)
             return .list(items, token.range.lowerBound..<end)
-        case .identifier(let name):
+        case .identifier:
             try advance()
             if current.isSymbol(.leftParen) {
+                let name = lexer.text(of: token)
                 let open = current
                 try advance()
                 try enter(at: token.range.lowerBound)
@@ -206,7 +210,8 @@ public struct ExpressionParser {
                 try expect(.rightParen, "')' to close the call of \(name)", opening: open)
                 return .call(name, args, token.range.lowerBound..<end)
             }
-            guard let root = PathRoot(name: name) else {
+            guard let root = lexer.pathRoot(of: token) else {
+                let name = lexer.text(of: token)
                 throw ExpressionError("unknown name '\(name)'",
                                       help: Self.nameHelp(name), at: token.range, rule: .unknownVariable)
             }
@@ -214,10 +219,10 @@ public struct ExpressionParser {
             var end = token.range.upperBound
             while current.isSymbol(.dot) {
                 try advance()
-                guard case .identifier(let segment) = current.kind else {
+                guard case .identifier = current.kind else {
                     throw ExpressionError("a field name must follow '.'", at: current.range.isEmpty ? (end..<end + 1) : current.range)
                 }
-                segments.append(segment)
+                segments.append(lexer.text(of: current))
                 end = current.range.upperBound
                 try advance()
             }
@@ -271,10 +276,10 @@ public struct ExpressionParser {
     private func describe(_ token: Token) -> String {
         switch token.kind {
         case .integer(let i): return "the number \(i)"
-        case .decimal(let d): return "the number \(d)"
+        case .decimal: return "the number \(lexer.text(of: token))"
         case .duration(let ms): return "the duration \(DurationFormat.format(ms))"
-        case .string(let s): return "the string '\(s)'"
-        case .identifier(let n): return "'\(n)'"
+        case .string: return "the string '\(lexer.stringValue)'"
+        case .identifier: return "'\(lexer.text(of: token))'"
         case .keyword(let k): return "'\(k.rawValue)'"
         case .symbol(let s): return "'\(s.rawValue)'"
         case .end: return "the end of the expression"

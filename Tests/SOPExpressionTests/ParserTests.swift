@@ -159,11 +159,21 @@ struct ParserTests {
         #expect(empty.range == 2..<9)
     }
 
-    /// The parser matches path roots without `init(rawValue:)`'s tables; both must agree.
-    @Test func pathRootNamesAgreeWithRawValues() {
-        for root in PathRoot.allCases { #expect(PathRoot(name: root.rawValue) == root) }
-        for other in ["", "tickets", "Var", "inputs", "nowx", "chil", "run_"] {
-            #expect(PathRoot(name: other) == nil && PathRoot(rawValue: other) == nil)
+    /// The lexer matches path roots from bytes, not through `init(rawValue:)`; both must agree.
+    @Test func pathRootsAreRecognisedByTheirExactNames() {
+        for root in PathRoot.allCases {
+            guard case .success(.path(let parsed, let segments, _)) = ExpressionParser.parse(root.rawValue + ".x") else {
+                Issue.record("'\(root.rawValue).x' is not a path")
+                continue
+            }
+            #expect(parsed == root && segments == ["x"])
+        }
+        for other in ["tickets", "Var", "inputs", "nowx", "chil", "run_", "r"] {
+            guard case .failure(let error) = ExpressionParser.parse(other + ".x") else {
+                Issue.record("'\(other).x' parsed")
+                continue
+            }
+            #expect(error.message == "unknown name '\(other)'")
         }
     }
 }
