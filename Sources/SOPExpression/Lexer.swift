@@ -158,16 +158,6 @@ struct Lexer {
         return try copy.next()
     }
 
-    /// Every token, `.end` last.
-    mutating func tokenize() throws(ExpressionError) -> [Token] {
-        var tokens: [Token] = []
-        while true {
-            let token = try next()
-            tokens.append(token)
-            if case .end = token.kind { return tokens }
-        }
-    }
-
     private mutating func next(afterDot: Bool) throws(ExpressionError) -> Token {
         while index < bytes.count, isSpace(bytes[index]) { index += 1 }
         let start = index

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A string with `${{ expression }}` pieces, as in `notify` templates and `set` values.
 public struct Template: Sendable {
     public enum Part: Sendable {
@@ -89,7 +91,11 @@ public struct Template: Sendable {
         var literalStart = 0
         var i = 0
         while i + 2 < bytes.count {
-            guard bytes[i] == UInt8(ascii: "$"), bytes[i + 1] == UInt8(ascii: "{"), bytes[i + 2] == UInt8(ascii: "{") else {
+            // Jump to the next '$' (memchr), then see whether '{{' follows.
+            guard let base = bytes.baseAddress,
+                  let hit = memchr(base + i, Int32(UInt8(ascii: "$")), bytes.count - 2 - i) else { break }
+            i = UnsafeRawPointer(hit) - UnsafeRawPointer(base)
+            guard bytes[i + 1] == UInt8(ascii: "{"), bytes[i + 2] == UInt8(ascii: "{") else {
                 i += 1
                 continue
             }
@@ -141,14 +147,13 @@ public struct Template: Sendable {
     }
 
     public static func containsTemplate(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard bytes.count >= 3 else { return false }
-        var i = 0
-        let last = bytes.count - 3
-        while i <= last {
-            if bytes[i] == UInt8(ascii: "$") && bytes[i + 1] == UInt8(ascii: "{") && bytes[i + 2] == UInt8(ascii: "{") {
-                return true
-            }
-            i += 1
+        guard bytes.count >= 3, let base = bytes.baseAddress else { return false }
+        // Jump from one '$' to the next (memchr), then look at the two bytes after it.
+        var from = 0
+        while from <= bytes.count - 3, let hit = memchr(base + from, Int32(UInt8(ascii: "$")), bytes.count - 2 - from) {
+            let i = UnsafeRawPointer(hit) - UnsafeRawPointer(base)
+            if bytes[i + 1] == UInt8(ascii: "{") && bytes[i + 2] == UInt8(ascii: "{") { return true }
+            from = i + 1
         }
         return false
     }

@@ -23,9 +23,8 @@ public enum DurationFormat {
         var text = text.trimmingWhitespace()
         return text.withUTF8 { bytes in
             var lexer = Lexer(bytes, base: 0)
-            guard let tokens = try? lexer.tokenize(), tokens.count == 2, case .duration(let ms) = tokens[0].kind else {
-                return nil
-            }
+            guard let first = try? lexer.next(), case .duration(let ms) = first.kind,
+                  let second = try? lexer.next(), case .end = second.kind else { return nil }
             return ms
         }
     }

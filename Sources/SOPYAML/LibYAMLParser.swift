@@ -13,7 +13,7 @@ public enum YAMLParser {
             let parser = LibYAMLEventParser(buffer)
             builder.run(parser)
         }
-        return YAMLDocument(records: builder.records, text: builder.text, tags: builder.tags,
+        return YAMLDocument(records: builder.records, text: builder.text.array, tags: builder.tags,
                             root: builder.failed ? nil : builder.root, diagnostics: builder.diagnostics)
     }
 }
@@ -75,14 +75,14 @@ private struct DocumentBuilder {
     let limits: YAMLLimits
     var diagnostics: [Diagnostic] = []
     var records: [NodeRecord] = []
-    var text: [UInt8] = []
+    let text: ScalarText
     var tags: [(node: Int32, tag: String)] = []
     var root: YAMLNodeID?
     var failed = false
 
-    /// A collection being built; the innermost is the last of `stack`. Plain data, so that
-    /// changing the top frame costs no reference counting.
+    /// A collection being built. Plain data, so that changing a frame costs no reference counting.
     private struct Frame {
+        /// The collection's node; -1 for the document level around the root.
         let index: Int32
         let isMapping: Bool
         var count: UInt32 = 0
@@ -98,9 +98,21 @@ private struct DocumentBuilder {
         var hasKeyIndex = false
     }
 
-    private var stack: [Frame] = []
+    /// The innermost open collection (the document level when none is open), kept out of
+    /// `enclosing` so that updating it is a plain store.
+    private var current = Frame(index: -1, isMapping: false, keyBase: 0)
+    /// The collections around `current`, outermost first (the document level at the bottom).
+    private var enclosing: [Frame] = []
+
+    /// A scalar key of an open mapping, with a fingerprint that equal keys share, so that a scan
+    /// for a repeated key compares integers and reads a node only when they match.
+    private struct Key {
+        let node: Int32
+        let fingerprint: UInt64
+    }
+
     /// The scalar keys of the open mappings, innermost last.
-    private var keys: [Int32] = []
+    private var keys: [Key] = []
     /// The anchors of the open collections that have one, innermost last.
     private var frameAnchors: [String] = []
     /// The keys of the open large mappings by identity, innermost last, to find a repeated key
@@ -115,7 +127,7 @@ private struct DocumentBuilder {
         self.limits = limits
         // A typical SOP has about one node per 11 bytes and scalars take most of the bytes.
         records.reserveCapacity(source.bytes.count / 8 + 8)
-        text.reserveCapacity(source.bytes.count)
+        text = ScalarText(capacity: source.bytes.count + 16)
     }
 
     mutating func run(_ parser: LibYAMLEventParser) {
@@ -152,11 +164,11 @@ private struct DocumentBuilder {
                 endLine: clamp(e.end_mark.line), endColumn: clamp(e.end_mark.column),
                 size: 1, count: UInt32(truncatingIfNeeded: value.count), offset: UInt32(truncatingIfNeeded: text.count),
                 payload: resolution.payload))
-            text.append(contentsOf: value)
+            text.append(value)
             if let tag { tags.append((index, tag)) }
             return complete(index, anchor: s.anchor)
         case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
-            if stack.count >= limits.maxDepth {
+            if enclosing.count >= limits.maxDepth {
                 fail(SourceSpan(start: position(e.start_mark), end: position(e.end_mark)), .yamlLimit,
                      "the YAML nests deeper than \(limits.maxDepth) levels",
                      help: "flatten the structure; SOPs need only about 10 levels")
@@ -179,9 +191,12 @@ private struct DocumentBuilder {
                 frameAnchors.append(anchor)
                 frame.hasAnchor = true
             }
-            stack.append(frame)
+            enclosing.append(current)
+            current = frame
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
-            guard let frame = stack.popLast() else { return true }
+            guard let outer = enclosing.popLast() else { return true }
+            let frame = current
+            current = outer
             keys.removeLast(keys.count - frame.keyBase)
             if frame.hasKeyIndex { keyIndexes.removeLast() }
             let i = Int(frame.index)
@@ -235,26 +250,25 @@ private struct DocumentBuilder {
     /// Adds a finished node to its parent (or makes it the root).
     private mutating func complete(_ index: Int32, anchorName: String?) -> Bool {
         if let anchorName { anchors[anchorName] = (index, Int32(truncatingIfNeeded: records[Int(index)].size)) }
-        guard !stack.isEmpty else {
+        guard current.index >= 0 else {
             if root == nil { root = YAMLNodeID(index: index) }
             return true
         }
-        let top = stack.count - 1
-        if !stack[top].isMapping {
-            stack[top].count += 1
-        } else if stack[top].pendingKey >= 0 {
+        if !current.isMapping {
+            current.count += 1
+        } else if current.pendingKey >= 0 {
             // A value.
-            if stack[top].skipValue {
-                drop(from: Int(stack[top].pendingKey))
+            if current.skipValue {
+                drop(from: Int(current.pendingKey))
             } else {
-                stack[top].count += 1
+                current.count += 1
             }
-            stack[top].pendingKey = -1
-            stack[top].skipValue = false
+            current.pendingKey = -1
+            current.skipValue = false
         } else {
             // A key: report it when the mapping already has an equal one, and drop its value.
-            if let first = firstKey(equalTo: index, in: top) {
-                stack[top].skipValue = true
+            if let first = firstKey(equalTo: index) {
+                current.skipValue = true
                 let r = records[Int(first)]
                 withText(of: index) { key in
                     diagnostics.append(Diagnostic(
@@ -263,9 +277,10 @@ private struct DocumentBuilder {
                         help: "remove one of them, or merge their values"))
                 }
             } else if records[Int(index)].kind == .scalar {
-                keys.append(index)
+                let print = Self.fingerprint(records[Int(index)], text.bytes)
+                keys.append(Key(node: index, fingerprint: print))
             }
-            stack[top].pendingKey = index
+            current.pendingKey = index
         }
         return true
     }
@@ -281,18 +296,18 @@ private struct DocumentBuilder {
 
     // MARK: Repeated keys
 
-    /// The earlier key of the mapping at `stack[top]` equal to the scalar at `index`, if any. Equal
-    /// keys have equal core-schema values: `1` and `1.0` are the same key; strings compare by bytes.
-    private mutating func firstKey(equalTo index: Int32, in top: Int) -> Int32? {
+    /// The earlier key of the innermost mapping equal to the scalar at `index`, if any. Equal keys
+    /// have equal core-schema values: `1` and `1.0` are the same key; strings compare by bytes.
+    private mutating func firstKey(equalTo index: Int32) -> Int32? {
         guard records[Int(index)].kind == .scalar else { return nil }
-        let base = stack[top].keyBase
-        if !stack[top].hasKeyIndex && keys.count - base >= 16 {
+        let base = current.keyBase
+        if !current.hasKeyIndex && keys.count - base >= 16 {
             var seen: [KeyIdentity: Int32] = [:]
-            for k in keys[base...] where seen[identity(of: k)] == nil { seen[identity(of: k)] = k }
+            for k in keys[base...] where seen[identity(of: k.node)] == nil { seen[identity(of: k.node)] = k.node }
             keyIndexes.append(seen)
-            stack[top].hasKeyIndex = true
+            current.hasKeyIndex = true
         }
-        if stack[top].hasKeyIndex {
+        if current.hasKeyIndex {
             let id = identity(of: index)
             let last = keyIndexes.count - 1
             if let first = keyIndexes[last][id] { return first }
@@ -305,9 +320,31 @@ private struct DocumentBuilder {
     /// The key among `keys[base...]` equal to the scalar at `index`, by a scan.
     private func earlierKey(equalTo index: Int32, from base: Int) -> Int32? {
         let candidate = records[Int(index)]
-        return text.withUnsafeBufferPointer { text in
-            for i in base..<keys.count where Self.sameKey(records[Int(keys[i])], candidate, text: text) { return keys[i] }
-            return nil
+        let print = Self.fingerprint(candidate, text.bytes)
+        for i in base..<keys.count where keys[i].fingerprint == print {
+            let other = keys[i].node
+            if Self.sameKey(records[Int(other)], candidate, text: text.bytes) { return other }
+        }
+        return nil
+    }
+
+    /// A number that equal keys share (unequal keys may share it too): the type, and for
+    /// strings the length and three of their bytes; numbers are compared as doubles, as
+    /// `sameKey` does, so `1` and `1.0` agree. Static, like `sameKey`: an instance method called
+    /// from the builder's mutating methods makes the compiler copy the whole builder.
+    private static func fingerprint(_ r: NodeRecord, _ text: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        switch r.type {
+        case .null: return 1 << 60
+        case .bool: return 2 << 60 | r.payload
+        case .int, .float:
+            var d = r.type == .int ? Double(Int(truncatingIfNeeded: r.payload)) : Double(bitPattern: r.payload)
+            if d == 0 { d = 0 }  // -0.0 and 0.0 are one key
+            return 3 << 60 | (d.bitPattern >> 4)
+        case .string:
+            let n = Int(r.count), o = Int(r.offset)
+            guard n > 0 else { return 4 << 60 }
+            return 4 << 60 | UInt64(truncatingIfNeeded: n) << 24 | UInt64(text[o]) << 16 | UInt64(text[o + n / 2]) << 8
+                | UInt64(text[o + n - 1])
         }
     }
 
@@ -325,7 +362,7 @@ private struct DocumentBuilder {
         case .bool: return .bool(r.payload != 0)
         case .int: return .number(Double(Int(truncatingIfNeeded: r.payload)))
         case .float: return .number(Double(bitPattern: r.payload))
-        case .string: return .string(Array(text[Int(r.offset)..<Int(r.offset) + Int(r.count)]))
+        case .string: return .string(Array(text.bytes[Int(r.offset)..<Int(r.offset) + Int(r.count)]))
         }
     }
 
@@ -355,7 +392,7 @@ private struct DocumentBuilder {
 
     private func withText<R>(of index: Int32, _ body: (ArraySlice<UInt8>) -> R) -> R {
         let r = records[Int(index)]
-        return body(text[Int(r.offset)..<Int(r.offset) + Int(r.count)])
+        return body(ArraySlice(text.bytes[Int(r.offset)..<Int(r.offset) + Int(r.count)]))
     }
 
     private func span(of index: Int32) -> SourceSpan {
@@ -435,3 +472,40 @@ private struct DocumentBuilder {
         }
     }
 }
+
+/// The scalars' values while a document is built: a byte buffer that grows by doubling. Appending
+/// a value is a `memcpy`; `Array.append(contentsOf:)` cost about a hundred instructions and a
+/// reference count per scalar.
+private final class ScalarText {
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 16)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    func append(_ value: UnsafeBufferPointer<UInt8>) {
+        guard let from = value.baseAddress, !value.isEmpty else { return }
+        if count + value.count > capacity {
+            // Escapes such as \L can make a value longer than its source.
+            let grown = max(capacity * 2, count + value.count)
+            let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
+            bigger.update(from: base, count: count)
+            base.deallocate()
+            base = bigger
+            capacity = grown
+        }
+        (base + count).update(from: from, count: value.count)
+        count += value.count
+    }
+
+    /// The bytes so far (valid until the next `append`).
+    var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
+
+    var array: [UInt8] { Array(bytes) }
+}
+

@@ -297,7 +297,9 @@ public struct YAMLDocument: Sendable {
         let kind: YAMLNode.Kind
         switch r.kind {
         case .scalar:
-            kind = .scalar(YAMLScalar(text: text(id), style: r.style, resolved: resolved(id) ?? .null))
+            let text = self.text(id)
+            let resolved: ResolvedScalar = r.type == .string ? .string(text) : self.resolved(id) ?? .null
+            kind = .scalar(YAMLScalar(text: text, style: r.style, resolved: resolved))
         case .sequence:
             kind = .sequence(items(id).map(node))
         case .mapping:

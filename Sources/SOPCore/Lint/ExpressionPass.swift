@@ -12,6 +12,8 @@ struct ExpressionPass {
     let ticketType: ExprType?
     var sink: DiagnosticSink
     var checker: TypeChecker
+    /// `set` paths already found valid, with the type they assign.
+    private var validTargets: [String: ExprType] = [:]
 
     init(sop: SOPDefinition, source: SourceFile, ticketType: ExprType?) {
         self.sop = sop
@@ -118,24 +120,8 @@ struct ExpressionPass {
     }
 
     private mutating func set(_ assignment: SetAssignment) {
+        guard let target = setTarget(assignment.path) else { return }
         let path = assignment.path.value
-        // The target is itself a path; check it as one so unknown fields get the usual message.
-        guard case .success(let targetExpr) = ExpressionParser.parse(path), case .path = targetExpr else {
-            sink.report(assignment.path.span, .expressionSyntax, "'\(path)' is not a path", help: "write ticket.FIELD or var.NAME")
-            return
-        }
-        let before = checker.diagnostics.count
-        let target = checker.check(targetExpr)
-        flush(from: before, in: ExpressionText(text: path, location: ScalarLocation(span: assignment.path.span, style: .plain)))
-        if checker.diagnostics.count > before { return }
-        if case .path(.ticket, let segments, _) = targetExpr, segments.isEmpty {
-            sink.report(assignment.path.span, .typeMismatch, "'set' cannot replace the whole ticket", help: "set one field: ticket.FIELD")
-            return
-        }
-        if case .path(let root, _, _) = targetExpr, root != .ticket && root != .var {
-            sink.report(assignment.path.span, .typeMismatch, "'set' assigns ticket fields or run variables, not \(root.rawValue).*")
-            return
-        }
         let value = assignment.value
         if value.stringValue != nil, let text = Self.text(of: value), Template.containsTemplate(text.text) {
             guard case .success(let template) = parseTemplate(text) else { return }
@@ -153,6 +139,32 @@ struct ExpressionPass {
         } else {
             literal(value, expected: target, what: path)
         }
+    }
+
+    /// The type a `set` path assigns, or nil (with the problem reported) when it assigns nothing
+    /// valid. SOPs set the same fields in many places, so a path found valid is remembered.
+    private mutating func setTarget(_ located: Located<String>) -> ExprType? {
+        let path = located.value
+        if let known = validTargets[path] { return known }
+        // The target is itself a path; check it as one so unknown fields get the usual message.
+        guard case .success(let targetExpr) = ExpressionParser.parse(path), case .path(let root, let segments, _) = targetExpr else {
+            sink.report(located.span, .expressionSyntax, "'\(path)' is not a path", help: "write ticket.FIELD or var.NAME")
+            return nil
+        }
+        let before = checker.diagnostics.count
+        let target = checker.check(targetExpr)
+        flush(from: before, in: ExpressionText(text: path, location: ScalarLocation(span: located.span, style: .plain)))
+        if checker.diagnostics.count > before { return nil }
+        if root == .ticket && segments.isEmpty {
+            sink.report(located.span, .typeMismatch, "'set' cannot replace the whole ticket", help: "set one field: ticket.FIELD")
+            return nil
+        }
+        if root != .ticket && root != .var {
+            sink.report(located.span, .typeMismatch, "'set' assigns ticket fields or run variables, not \(root.rawValue).*")
+            return nil
+        }
+        validTargets[path] = target
+        return target
     }
 
     /// Templates in human text: any type may be interpolated, but names and syntax must be right.

@@ -398,9 +398,9 @@ struct SOPDecoder {
 
     static let idHelp = "ids start with a lower-case letter and hold only a-z, 0-9, '_' and '-'"
 
-    private mutating func id(_ node: YAMLNodeID, key: String) -> Located<String>? {
+    private mutating func id(_ node: YAMLNodeID, key: @autoclosure () -> String) -> Located<String>? {
         guard document.isScalar(node), !document.isNull(node) else {
-            sink.report(document.span(node), .wrongType, "\(Self.name(key)) must be an id, found \(document.kindDescription(node))")
+            sink.report(document.span(node), .wrongType, "\(Self.name(key())) must be an id, found \(document.kindDescription(node))")
             return nil
         }
         guard document.withUTF8(node, SOPIdentifier.isValid) else {
@@ -418,10 +418,10 @@ struct SOPDecoder {
     }
 
     /// Human text: any non-null scalar, as written. Text with `${{ }}` is also kept to check its templates.
-    private mutating func text(_ node: YAMLNodeID, key: String) -> String? {
-        if reportUnquotedTemplate(node, key: key) { return nil }
+    private mutating func text(_ node: YAMLNodeID, key: @autoclosure () -> String) -> String? {
+        if reportUnquotedTemplate(node, key: key()) { return nil }
         guard document.isScalar(node), !document.isNull(node) else {
-            sink.report(document.span(node), .wrongType, "\(Self.name(key)) must be text, found \(document.kindDescription(node))",
+            sink.report(document.span(node), .wrongType, "\(Self.name(key())) must be text, found \(document.kindDescription(node))",
                         help: document.isMapping(node) && document.isFlow(node) ? "quote the text if it contains '{' or '${{'" : nil)
             return nil
         }
@@ -442,41 +442,41 @@ struct SOPDecoder {
         return result
     }
 
-    private mutating func expression(_ node: YAMLNodeID, key: String) -> ExpressionText? {
-        if reportUnquotedTemplate(node, key: key) { return nil }
+    private mutating func expression(_ node: YAMLNodeID, key: @autoclosure () -> String) -> ExpressionText? {
+        if reportUnquotedTemplate(node, key: key()) { return nil }
         guard document.isScalar(node), !document.isNull(node) else {
             sink.report(document.span(node), .wrongType,
-                        "\(Self.name(key)) must be an expression written as text, found \(document.kindDescription(node))",
+                        "\(Self.name(key())) must be an expression written as text, found \(document.kindDescription(node))",
                         help: document.isMapping(node) && document.isFlow(node) ? "quote it: \"${{ … }}\"" : nil)
             return nil
         }
         return ExpressionText(text: document.text(node), location: document.location(node))
     }
 
-    private mutating func positiveInteger(_ node: YAMLNodeID, key: String) -> Int? {
+    private mutating func positiveInteger(_ node: YAMLNodeID, key: @autoclosure () -> String) -> Int? {
         guard let value = document.int(node) else {
-            sink.report(document.span(node), .wrongType, "\(key) must be an integer, found \(document.kindDescription(node))",
+            sink.report(document.span(node), .wrongType, "\(key()) must be an integer, found \(document.kindDescription(node))",
                         help: "write a whole number such as 1")
             return nil
         }
         guard value >= 1 else {
-            sink.report(document.span(node), .wrongType, "\(key) must be at least 1, found \(value)")
+            sink.report(document.span(node), .wrongType, "\(key()) must be at least 1, found \(value)")
             return nil
         }
         return value
     }
 
-    private mutating func number(_ node: YAMLNodeID, key: String) -> Double? {
+    private mutating func number(_ node: YAMLNodeID, key: @autoclosure () -> String) -> Double? {
         if let d = document.double(node), d.isFinite { return d }
-        sink.report(document.span(node), .wrongType, "\(Self.name(key)) must be a number, found \(document.kindDescription(node))")
+        sink.report(document.span(node), .wrongType, "\(Self.name(key())) must be a number, found \(document.kindDescription(node))")
         return nil
     }
 
-    private mutating func boolean(_ node: YAMLNodeID, key: String) -> Bool? {
+    private mutating func boolean(_ node: YAMLNodeID, key: @autoclosure () -> String) -> Bool? {
         if let b = document.bool(node) { return b }
         let written = document.isScalar(node) ? document.text(node) : ""
         let hint = ["yes": "true", "no": "false", "on": "true", "off": "false"][written.lowercased()]
-        sink.report(document.span(node), .wrongType, "\(Self.name(key)) must be true or false, found \(document.kindDescription(node))",
+        sink.report(document.span(node), .wrongType, "\(Self.name(key())) must be true or false, found \(document.kindDescription(node))",
                     help: hint.map { "YAML 1.2 reads '\(written)' as text; write \($0)" })
         return nil
     }
@@ -500,10 +500,10 @@ struct SOPDecoder {
 
     /// `key: {{ x }}` (the classic mistake for `key: "${{ x }}"`): YAML reads a flow mapping whose
     /// only key is another mapping. Reports `template-unquoted` and returns true when it is one.
-    mutating func reportUnquotedTemplate(_ node: YAMLNodeID, key: String) -> Bool {
+    mutating func reportUnquotedTemplate(_ node: YAMLNodeID, key: @autoclosure () -> String) -> Bool {
         guard Self.isUnquotedTemplate(node, in: document) else { return false }
         sink.report(document.span(node), .templateUnquoted,
-                    "\(Self.name(key)) holds a {…} mapping where a template was meant; YAML reads unquoted braces as a mapping",
+                    "\(Self.name(key())) holds a {…} mapping where a template was meant; YAML reads unquoted braces as a mapping",
                     help: "write the template as a quoted string: \"${{ … }}\"")
         return true
     }
