@@ -23,7 +23,7 @@ let package = Package(
             providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
         ),
         .target(name: "SOPJSON"),
-        .target(name: "SOPDiagnostics", dependencies: ["SOPJSON", "TestSupport"]),
+        .target(name: "SOPDiagnostics", dependencies: ["SOPJSON"]),
         .target(name: "SOPExpression", dependencies: ["SOPDiagnostics"]),
         .target(name: "SOPYAML", dependencies: ["CLibYAML", "SOPDiagnostics"]),
         .target(
@@ -46,7 +46,7 @@ let package = Package(
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SOPJSONTests", dependencies: ["SOPJSON", "TestSupport"]),
-        .testTarget(name: "SOPYAMLTests", dependencies: ["SOPYAML"]),
+        .testTarget(name: "SOPYAMLTests", dependencies: ["SOPYAML", "TestSupport"]),
         .testTarget(name: "SOPExpressionTests", dependencies: ["SOPExpression", "TestSupport"]),
         .testTarget(name: "SOPCoreTests", dependencies: ["SOPCore", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "SOPStoreTests", dependencies: ["SOPStore", .product(name: "GRDB", package: "GRDB.swift")]),

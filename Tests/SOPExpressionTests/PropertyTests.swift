@@ -123,4 +123,15 @@ struct PropertyTests {
             _ = Template.parse(text)
         }
     }
+
+    /// `containsTemplate` jumps between '$' signs; it must agree with a plain search.
+    @Test func containsTemplateAgreesWithAPlainSearch() {
+        var rng = SplitMix64(seed: 77)
+        let pieces = ["$", "{", "}", "{{", "${", "${{", "$$", "a", " ", "é", "\n", "}}"]
+        for _ in 0..<5000 {
+            let text = (0..<Int(rng.next() % 9)).map { _ in rng.pick(pieces) }.joined()
+            #expect(Template.containsTemplate(text) == text.contains("${{"), "\(text)")
+        }
+    }
 }
+
