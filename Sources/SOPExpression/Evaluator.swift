@@ -75,7 +75,7 @@ public enum Evaluator {
             let value = literalValue(expr) ?? .number(0)
             return { _ in value }
         case .path(let root, let segments, _):
-            return pathClosure(root, segments)
+            return pathClosure(root, segments.array)
         case .list(let items, _):
             let fns = items.map(closure)
             return { c throws(EvaluationError) in

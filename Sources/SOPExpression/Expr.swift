@@ -39,7 +39,7 @@ public enum Literal: Sendable, Hashable {
 /// typical guard costs a few allocations, not one per node.
 public enum Expr: Sendable, CustomStringConvertible {
     case literal(Literal, Range<Int>)
-    case path(PathRoot, [String], Range<Int>)
+    case path(PathRoot, PathSegments, Range<Int>)
     case call(String, [Expr], Range<Int>)
     indirect case unary(UnaryOperator, Expr, Range<Int>)
     indirect case binary(BinaryOperator, Expr, Expr, Range<Int>)
@@ -68,7 +68,7 @@ public enum Expr: Sendable, CustomStringConvertible {
             case .duration(let ms): return DurationFormat.format(ms)
             }
         case .path(let root, let segments, _):
-            return ([root.rawValue] + segments).joined(separator: ".")
+            return segments.isEmpty ? root.rawValue : root.rawValue + "." + segments.dotted
         case .call(let name, let args, _):
             return name + "(" + args.map(\.description).joined(separator: ", ") + ")"
         case .unary(let op, let operand, _):

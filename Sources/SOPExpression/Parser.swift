@@ -215,7 +215,7 @@ public struct ExpressionParser {
                 throw ExpressionError("unknown name '\(name)'",
                                       help: Self.nameHelp(name), at: token.range, rule: .unknownVariable)
             }
-            var segments: [String] = []
+            var segments = PathSegments()
             var end = token.range.upperBound
             while current.isSymbol(.dot) {
                 try advance()

@@ -113,7 +113,9 @@ public struct TypeChecker {
 
     // MARK: Paths
 
-    private mutating func checkPath(_ root: PathRoot, _ segments: [String], _ range: Range<Int>) -> ExprType {
+    private mutating func checkPath(_ root: PathRoot, _ path: PathSegments, _ range: Range<Int>) -> ExprType {
+        // The names as an array, only where a message needs them by position.
+        var segments: [String] { path.array }
         func segmentRange(_ i: Int) -> Range<Int> {
             var start = range.lowerBound + root.rawValue.unicodeScalars.count + 1
             for s in segments[..<i] { start += s.unicodeScalars.count + 1 }
@@ -121,14 +123,14 @@ public struct TypeChecker {
             return min(start, end)..<end
         }
         var hyphenHelp: String {
-            segments.contains { $0.utf8.contains(UInt8(ascii: "-")) } ? " (to subtract, write spaces around '-')" : ""
+            path.dotted.utf8.contains(UInt8(ascii: "-")) ? " (to subtract, write spaces around '-')" : ""
         }
         switch root {
         case .ticket:
             guard var type = environment.ticket else { return .any }
             // The path up to segment i, for messages only.
             func walked(_ i: Int) -> String { (["ticket"] + segments[..<i]).joined(separator: ".") }
-            for (i, segment) in segments.enumerated() {
+            for (i, segment) in path.enumerated() {
                 switch type {
                 case .object(let fields):
                     guard let next = fields[segment] else {
@@ -148,7 +150,7 @@ public struct TypeChecker {
             }
             return type
         case .var:
-            guard let name = segments.first else {
+            guard let name = path.first else {
                 report(.unknownVariable, "'var' needs a variable name, e.g. var.attempts", at: range)
                 return .any
             }
@@ -160,9 +162,9 @@ public struct TypeChecker {
                        at: segmentRange(0))
                 return .any
             }
-            return member(of: type, "var.\(name)", segments, from: 1, segmentRange)
+            return member(of: type, "var.\(name)", path, segmentRange)
         case .input:
-            guard let name = segments.first else {
+            guard let name = path.first else {
                 report(.unknownInput, "'input' needs an input name, e.g. input.order_found", at: range)
                 return .any
             }
@@ -175,24 +177,24 @@ public struct TypeChecker {
                        at: segmentRange(0))
                 return .any
             }
-            return member(of: type, "input.\(name)", segments, from: 1, segmentRange)
+            return member(of: type, "input.\(name)", path, segmentRange)
         case .child:
-            guard segments.count == 1, segments[0] == "outcome" else {
+            guard path.isOnly("outcome") else {
                 report(.unknownVariable, "'child' has only 'outcome'", help: "write child.outcome", at: range)
                 return .any
             }
             return environment.childOutcomes.map { .enumeration($0) } ?? .string
         case .run:
-            switch segments.count == 1 ? segments[0] : "" {
+            switch path.count == 1 ? path.dotted : "" {
             case "started_at", "entered_at": return .datetime
             case "state": return environment.states.isEmpty ? .string : .enumeration(environment.states)
             default:
-                report(.unknownVariable, "'\(([root.rawValue] + segments).joined(separator: "."))' is not a run property",
+                report(.unknownVariable, "'\(root.rawValue).\(path.dotted)' is not a run property",
                        help: "use run.started_at, run.entered_at or run.state", at: range)
                 return .any
             }
         case .now:
-            if !segments.isEmpty {
+            if !path.isEmpty {
                 report(.unknownVariable, "'now' is a datetime and has no fields", at: range)
                 return .any
             }
@@ -200,10 +202,12 @@ public struct TypeChecker {
         }
     }
 
-    private mutating func member(of type: ExprType, _ name: @autoclosure () -> String, _ segments: [String], from index: Int,
+    /// The type of `name` (the path's first name) when the path goes no further; a path into a
+    /// variable's or an input's fields is a type mismatch, since they have none.
+    private mutating func member(of type: ExprType, _ name: @autoclosure () -> String, _ path: PathSegments,
                                  _ segmentRange: (Int) -> Range<Int>) -> ExprType {
-        guard index < segments.count else { return type }
-        report(.typeMismatch, "'\(name())' is \(article(type)) and has no field '\(segments[index])'", at: segmentRange(index))
+        guard path.count > 1 else { return type }
+        report(.typeMismatch, "'\(name())' is \(article(type)) and has no field '\(path.array[1])'", at: segmentRange(1))
         return .any
     }
 
@@ -314,7 +318,7 @@ public struct TypeChecker {
     }
 
     private mutating func noteChildOutcome(_ a: Expr, _ b: Expr) {
-        if case .path(.child, let segments, _) = a, segments.count == 1, segments[0] == "outcome",
+        if case .path(.child, let segments, _) = a, segments.isOnly("outcome"),
            case .literal(.string(let s), let r) = b {
             childOutcomesCompared.append((s, r))
         }

@@ -176,5 +176,21 @@ struct ParserTests {
             #expect(error.message == "unknown name '\(other)'")
         }
     }
+
+    /// Path names are kept as one dotted string; reading them back must give the names parsed.
+    @Test(arguments: ["now", "input.order-id", "ticket.customer.tier", "var.a.b.c-d", "ticket . spaced . out"])
+    func pathSegmentsGiveBackTheNames(_ text: String) throws {
+        guard case .success(.path(_, let segments, _)) = ExpressionParser.parse(text) else {
+            Issue.record("'\(text)' is not a path")
+            return
+        }
+        let names = Array(text.replacingOccurrences(of: " ", with: "").split(separator: ".").dropFirst().map(String.init))
+        #expect(segments.array == names)
+        #expect(segments.count == names.count)
+        #expect(segments.first == names.first)
+        #expect(segments.isEmpty == names.isEmpty)
+        #expect(segments == PathSegments(names))
+        #expect(segments.isOnly("order-id") == (names == ["order-id"]))
+    }
 }
 
