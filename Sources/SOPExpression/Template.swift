@@ -45,13 +45,28 @@ public struct Template: Sendable {
 
     /// The expressions of a template without its literal pieces: what the linter checks.
     public struct Expressions: Sendable {
-        public var expressions: [Expr]
+        /// The first expression, if any; most templates hold exactly one, which then costs no array.
+        public var first: Expr?
+        /// The expressions after the first.
+        public var others: [Expr] = []
         /// Whether the text around the expressions is blank (spaces only).
-        public var textIsBlank: Bool
+        public var textIsBlank = true
+
+        public var count: Int { first == nil ? 0 : 1 + others.count }
 
         /// The expression when the text is exactly one `${{ … }}` (surrounding spaces aside).
         public var singleExpression: Expr? {
-            textIsBlank && expressions.count == 1 ? expressions[0] : nil
+            textIsBlank && others.isEmpty ? first : nil
+        }
+
+        /// Calls `body` with each expression, in order.
+        public func forEach(_ body: (Expr) throws -> Void) rethrows {
+            if let first { try body(first) }
+            for e in others { try body(e) }
+        }
+
+        mutating func append(_ e: Expr) {
+            if first == nil { first = e } else { others.append(e) }
         }
     }
 
@@ -60,14 +75,14 @@ public struct Template: Sendable {
     public static func parseExpressions(_ text: String) -> Result<Expressions, ExpressionError> {
         var text = text
         return text.withUTF8 { bytes in
-            var found = Expressions(expressions: [], textIsBlank: true)
+            var found = Expressions()
             let error = scan(bytes, text: { range in
                 guard found.textIsBlank, bytes[range].contains(where: { !isBlank($0) }) else { return }
                 // A visible ASCII character settles it; otherwise blank means what `singleExpression`
                 // of a parsed template means: Unicode whitespace only.
                 found.textIsBlank = !bytes[range].contains(where: { $0 > 0x20 && $0 < 0x7F })
                     && String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self).trimmingWhitespace().isEmpty
-            }, expression: { found.expressions.append($0) })
+            }, expression: { found.append($0) })
             return error.map { .failure($0) } ?? .success(found)
         }
     }

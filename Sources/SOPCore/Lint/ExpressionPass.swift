@@ -28,13 +28,13 @@ struct ExpressionPass {
     struct Outcome {
         var diagnostics: [Diagnostic]
         var inputsRead: [String]
-        var guards: [[Expr?]]
+        var guards: ParsedGuards
         var childOutcomeComparisons: [(outcome: String, span: SourceSpan, state: Int)]
     }
 
     /// Runs the pass.
     mutating func run() -> Outcome {
-        var guards: [[Expr?]] = []
+        var guards = ParsedGuards()
         var comparisons: [(outcome: String, span: SourceSpan, state: Int)] = []
         if let applies = sop.appliesWhen { condition(applies, what: "applies_when") }
         for v in sop.vars {
@@ -44,7 +44,7 @@ struct ExpressionPass {
         }
         for (s, state) in sop.states.enumerated() {
             actions(state.enter)
-            var stateGuards: [Expr?] = []
+            guards.startState()
             for transition in state.transitions {
                 var parsed: Expr?
                 if let when = transition.when {
@@ -54,11 +54,10 @@ struct ExpressionPass {
                         comparisons.append((outcome, span(range, in: when), s))
                     }
                 }
-                stateGuards.append(parsed)
+                guards.append(parsed)
                 if let after = transition.after { timer(after) }
                 actions(transition.actions)
             }
-            guards.append(stateGuards)
         }
         for text in sop.texts { templateText(text) }
         for state in sop.states {
@@ -129,7 +128,7 @@ struct ExpressionPass {
             if let single = template.singleExpression {
                 checker.check(single, expecting: target, what: path)
             } else {
-                for e in template.expressions { checker.check(e) }
+                template.forEach { checker.check($0) }
                 if !ExprType.string.fits(target) {
                     sink.report(value.span, .typeMismatch, "\(path) expects \(target), but text with ${{ }} pieces is a string",
                                 help: "use a single ${{ … }} to keep the expression's type")
@@ -172,7 +171,7 @@ struct ExpressionPass {
         guard Template.containsTemplate(text.text) else { return }
         guard case .success(let template) = parseTemplate(text) else { return }
         let before = checker.diagnostics.count
-        for e in template.expressions { checker.check(e) }
+        template.forEach { checker.check($0) }
         flush(from: before, in: text)
     }
 
@@ -276,3 +275,19 @@ struct ExpressionPass {
         return SourceSpan(start: start, end: SourcePosition(line: last.line, column: last.column + 1))
     }
 }
+
+/// The parsed `when` of every transition, by state and transition index (nil: no guard, or one
+/// that does not parse). One flat list, not a list per state.
+struct ParsedGuards {
+    private var guards: [Expr?] = []
+    private var stateStarts: [Int] = []
+
+    /// Begins the guards of the next state.
+    mutating func startState() { stateStarts.append(guards.count) }
+
+    /// Adds the guard of the current state's next transition.
+    mutating func append(_ guardExpression: Expr?) { guards.append(guardExpression) }
+
+    subscript(state: Int, transition: Int) -> Expr? { guards[stateStarts[state] + transition] }
+}
+

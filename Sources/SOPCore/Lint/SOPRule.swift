@@ -10,7 +10,7 @@ struct RuleContext {
     /// Inputs that some expression of the SOP reads.
     let inputsRead: [String]
     /// The parsed `when` of each transition, by state and transition index (nil: none or unparsable).
-    let guards: [[Expr?]]
+    let guards: ParsedGuards
     let graph: StateGraph
 }
 
@@ -41,8 +41,10 @@ enum SOPRules {
 struct StateGraph {
     /// State ids to their indices (the first state wins when an id repeats).
     let index: [String: Int]
-    /// The known target states of each state's transitions.
-    let successors: [[Int]]
+    /// The known target states of every transition, state by state: state `i`'s are
+    /// `targets[firstTarget[i]..<firstTarget[i + 1]]`.
+    private let targets: [Int]
+    private let firstTarget: [Int]
     /// Whether each state can be reached from the start state.
     let reachable: [Bool]
     /// Whether each state has a transition to a state that does not exist (already `unknown-state`).
@@ -52,36 +54,40 @@ struct StateGraph {
         var index: [String: Int] = [:]
         index.reserveCapacity(sop.states.count)
         for (i, s) in sop.states.enumerated() where index[s.id.value] == nil { index[s.id.value] = i }
-        var successors: [[Int]] = []
+        var targets: [Int] = []
+        var firstTarget: [Int] = []
         var broken: [Bool] = []
-        successors.reserveCapacity(sop.states.count)
+        firstTarget.reserveCapacity(sop.states.count + 1)
         broken.reserveCapacity(sop.states.count)
         for state in sop.states {
-            var targets: [Int] = []
-            targets.reserveCapacity(state.transitions.count)
+            firstTarget.append(targets.count)
             var isBroken = false
             for t in state.transitions {
                 if let target = index[t.to.value] { targets.append(target) } else { isBroken = true }
             }
-            successors.append(targets)
             broken.append(isBroken)
         }
+        firstTarget.append(targets.count)
+        self.index = index
+        self.targets = targets
+        self.firstTarget = firstTarget
+        self.broken = broken
         var reachable = [Bool](repeating: false, count: sop.states.count)
         if let start = index[sop.start.value] {
             var stack = [start]
             reachable[start] = true
             while let next = stack.popLast() {
-                for s in successors[next] where !reachable[s] {
+                for s in targets[firstTarget[next]..<firstTarget[next + 1]] where !reachable[s] {
                     reachable[s] = true
                     stack.append(s)
                 }
             }
         }
-        self.index = index
-        self.successors = successors
-        self.broken = broken
         self.reachable = reachable
     }
+
+    /// The known target states of state `i`'s transitions.
+    func successors(of i: Int) -> ArraySlice<Int> { targets[firstTarget[i]..<firstTarget[i + 1]] }
 
     /// Whether each state can reach a state for which `isTarget` holds (targets reach themselves).
     /// Sweeps until nothing changes: each sweep settles at least one more state, and SOP graphs
@@ -91,8 +97,8 @@ struct StateGraph {
         var changed = true
         while changed {
             changed = false
-            for state in successors.indices.reversed() where !reaches[state] {
-                if successors[state].contains(where: { reaches[$0] }) {
+            for state in isTarget.indices.reversed() where !reaches[state] {
+                if successors(of: state).contains(where: { reaches[$0] }) {
                     reaches[state] = true
                     changed = true
                 }

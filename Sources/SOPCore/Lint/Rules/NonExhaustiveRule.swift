@@ -17,7 +17,7 @@ struct NonExhaustiveRule: SOPRule {
             var covered = Set<String>()
             var consistent = true
             for t in autos {
-                guard let expr = context.guards[s][t] else { consistent = false; break }  // unguarded or unparsable
+                guard let expr = context.guards[s, t] else { consistent = false; break }  // unguarded or unparsable
                 guard let test = Self.pureTest(expr) else { continue }
                 if let subject, subject != test.subject.description { consistent = false; break }
                 subject = test.subject.description
