@@ -1,5 +1,6 @@
 import Foundation
 import SOPCore
+import SOPDiagnostics
 import SOPYAML
 
 /// The lint benchmark over a generated corpus: the libyaml floor and the full lint, in process.
@@ -14,12 +15,30 @@ enum LintBenchmarks {
         let schema = schemaPath.flatMap { try? TicketSchema.load(path: $0) }
         let linter = Linter(ticketSchema: schema)
 
+        if let profile = ProcessInfo.processInfo.environment["SOP_BENCH_PROFILE"], profile.hasPrefix("memory") {
+            // One file's bytes in memory, parsed again and again: libyaml alone against the arena.
+            let bytes = [UInt8](FileManager.default.contents(atPath: files[0]) ?? Data())
+            let source = SourceFile(path: files[0], bytes: bytes)
+            for round in 0..<5 {
+                let floor = Harness.time { for _ in 0..<2000 { blackHole(YAMLParser.countEvents(bytes)) } }
+                let arena = Harness.time { for _ in 0..<2000 { blackHole(YAMLParser.parse(source).nodeCount) } }
+                print(String(format: "round %d: libyaml %.1f µs, arena %.1f µs per parse (%.2fx)", round,
+                             floor / 2000 * 1e6, arena / 2000 * 1e6, arena / floor))
+            }
+            return
+        }
         if let profile = ProcessInfo.processInfo.environment["SOP_BENCH_PROFILE"] {
             // Only the single-thread lint (or with `floor`, only the libyaml floor), repeated: for
             // `perf record` or callgrind, with nothing else mixed in.
             for _ in 0..<10 {
                 for f in files {
-                    if profile == "floor" {
+                    if profile == "arena" {
+                        let bytes = [UInt8](FileManager.default.contents(atPath: f) ?? Data())
+                        blackHole(YAMLParser.parse(SourceFile(path: f, bytes: bytes)).nodeCount)
+                    } else if profile == "parallel" {
+                        blackHole(linter.lint(paths: files).diagnostics.count)
+                        break
+                    } else if profile == "floor" {
                         blackHole(YAMLParser.countEvents([UInt8](FileManager.default.contents(atPath: f) ?? Data())))
                     } else {
                         blackHole(linter.lint(paths: [f]).diagnostics.count)

@@ -267,7 +267,9 @@ private struct DocumentBuilder {
             current.skipValue = false
         } else {
             // A key: report it when the mapping already has an equal one, and drop its value.
-            if let first = firstKey(equalTo: index) {
+            let isScalar = records[Int(index)].kind == .scalar
+            let print = isScalar ? Self.fingerprint(records[Int(index)], text.bytes) : 0
+            if isScalar, let first = firstKey(equalTo: index, fingerprint: print) {
                 current.skipValue = true
                 let r = records[Int(first)]
                 withText(of: index) { key in
@@ -276,8 +278,7 @@ private struct DocumentBuilder {
                         message: "key '\(String(decoding: key, as: UTF8.self))' is defined twice in this mapping; the first is at line \(r.startLine + 1)",
                         help: "remove one of them, or merge their values"))
                 }
-            } else if records[Int(index)].kind == .scalar {
-                let print = Self.fingerprint(records[Int(index)], text.bytes)
+            } else if isScalar {
                 keys.append(Key(node: index, fingerprint: print))
             }
             current.pendingKey = index
@@ -296,10 +297,10 @@ private struct DocumentBuilder {
 
     // MARK: Repeated keys
 
-    /// The earlier key of the innermost mapping equal to the scalar at `index`, if any. Equal keys
-    /// have equal core-schema values: `1` and `1.0` are the same key; strings compare by bytes.
-    private mutating func firstKey(equalTo index: Int32) -> Int32? {
-        guard records[Int(index)].kind == .scalar else { return nil }
+    /// The earlier key of the innermost mapping equal to the scalar at `index` (whose
+    /// `fingerprint` is given), if any. Equal keys have equal core-schema values: `1` and `1.0`
+    /// are the same key; strings compare by bytes.
+    private mutating func firstKey(equalTo index: Int32, fingerprint print: UInt64) -> Int32? {
         let base = current.keyBase
         if !current.hasKeyIndex && keys.count - base >= 16 {
             var seen: [KeyIdentity: Int32] = [:]
@@ -314,13 +315,12 @@ private struct DocumentBuilder {
             keyIndexes[last][id] = index
             return nil
         }
-        return earlierKey(equalTo: index, from: base)
+        return earlierKey(equalTo: index, fingerprint: print, from: base)
     }
 
     /// The key among `keys[base...]` equal to the scalar at `index`, by a scan.
-    private func earlierKey(equalTo index: Int32, from base: Int) -> Int32? {
+    private func earlierKey(equalTo index: Int32, fingerprint print: UInt64, from base: Int) -> Int32? {
         let candidate = records[Int(index)]
-        let print = Self.fingerprint(candidate, text.bytes)
         for i in base..<keys.count where keys[i].fingerprint == print {
             let other = keys[i].node
             if Self.sameKey(records[Int(other)], candidate, text: text.bytes) { return other }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Runs the built `sop` executable as a user would, capturing its output and exit status.
 struct SOPBinary {
@@ -58,7 +59,7 @@ struct SOPBinary {
 
     /// A fresh temporary folder for one test, with a small `schemas/ticket.schema.json` unless told not to.
     static func temporaryDirectory(ticketSchema: Bool = true) throws -> URL {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sop-cli-\(UUID().uuidString)")
+        let dir = try ScratchDirectory.make("sop-cli")
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("schemas"), withIntermediateDirectories: true)
         if ticketSchema {
             try """

@@ -14,8 +14,8 @@ enum Fixtures {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
         return names.filter { name in
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: dir.appendingPathComponent(name).path, isDirectory: &isDirectory)
-            return isDirectory.boolValue || name.hasSuffix(".sop.yaml") || name.hasSuffix(".test.yaml")
+            let exists = FileManager.default.fileExists(atPath: dir.appendingPathComponent(name).path, isDirectory: &isDirectory)
+            return exists && (isDirectory.boolValue || name.hasSuffix(".sop.yaml") || name.hasSuffix(".test.yaml"))
         }.sorted()
     }
 
@@ -34,8 +34,8 @@ enum Fixtures {
     static func lint(_ relativePath: String) throws -> LintReport {
         let url = lintRoot.appendingPathComponent(relativePath)
         var isDirectory: ObjCBool = false
-        FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
-        let names = isDirectory.boolValue
+        let isFolder = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
+        let names = isFolder
             ? try FileManager.default.contentsOfDirectory(atPath: url.path).sorted().map { relativePath + "/" + $0 }
             : [relativePath]
         let sources = try names.map { name in

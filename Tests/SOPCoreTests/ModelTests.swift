@@ -40,3 +40,38 @@ struct ModelTests {
         #expect(a.states[1] == b.states[1])
     }
 }
+
+/// The key enums of the decoders: each case's slot is its position, its name is its case name,
+/// and a reader finds every name (and only those) among the keys of a mapping.
+@Suite struct MappingKeyTests {
+    func check<Key: MappingKey>(_: Key.Type) {
+        let names = Key.names
+        #expect(names.strings == Key.allCases.map { String(describing: $0) })
+        for (i, key) in Key.allCases.enumerated() {
+            #expect(key.slot == i)
+            var name = key.rawValue
+            #expect(name.withUTF8 { names.index(of: $0) } == i)
+            name += "x"
+            #expect(name.withUTF8 { names.index(of: $0) } == nil)
+        }
+    }
+
+    @Test func sopKeys() {
+        check(SOPDecoder.TopKey.self)
+        check(SOPDecoder.StateKey.self)
+        check(SOPDecoder.TransitionKey.self)
+        check(SOPDecoder.InputKey.self)
+        check(SOPDecoder.FieldKey.self)
+        check(SOPDecoder.NotifyKey.self)
+        check(SOPDecoder.AssignKey.self)
+        check(SOPDecoder.StartKey.self)
+    }
+
+    @Test func scenarioKeys() {
+        check(ScenarioDecoder.TopKey.self)
+        check(ScenarioDecoder.CaseKey.self)
+        check(ScenarioDecoder.StepKey.self)
+        check(ScenarioDecoder.ExpectKey.self)
+        check(ScenarioDecoder.ActorKey.self)
+    }
+}

@@ -4,6 +4,7 @@ import SOPJSON
 import SOPStore
 import GRDB
 import Testing
+import TestSupport
 
 /// A temporary SOP folder and store for one test.
 struct Workspace {
@@ -11,7 +12,7 @@ struct Workspace {
     let service: RunService
 
     init(_ sops: [String: String]) throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("sop-store-\(UUID().uuidString)")
+        dir = try ScratchDirectory.make("sop-store")
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("sops"), withIntermediateDirectories: true)
         for (name, text) in sops {
             try text.write(to: dir.appendingPathComponent("sops/\(name).sop.yaml"), atomically: true, encoding: .utf8)

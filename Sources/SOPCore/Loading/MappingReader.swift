@@ -2,11 +2,20 @@ import SOPDiagnostics
 import SOPYAML
 
 /// The keys one kind of mapping of the SOP format allows, as an enum whose case names are the
-/// keys, in the order messages list them: `r.value(.title)` then cannot name a key that is not
-/// allowed, and the names are never written twice.
-protocol MappingKey: CaseIterable, RawRepresentable where RawValue == Int, AllCases == [Self] {
-    /// The keys' UTF-8 names, by raw value (see `MappingKeyNames`).
+/// keys (Swift makes a case's name its `String` raw value), in the order messages list them:
+/// `r.value(.title)` then cannot name a key that is not allowed, and the names are never written
+/// twice. No reflection is involved, so building the names costs nothing at start-up.
+protocol MappingKey: CaseIterable, RawRepresentable where RawValue == String, AllCases == [Self] {
+    /// The keys' UTF-8 names, by slot (see `MappingKeyNames`).
     static var names: MappingKeyNames { get }
+}
+
+extension MappingKey {
+    /// The case's position among `allCases`, which indexes a reader's slots. A case-only enum is
+    /// stored as that position in one byte (nothing at all for one case), which
+    /// `MappingKeyNames.init` checks once per key type.
+    @inline(__always)
+    var slot: Int { withUnsafeBytes(of: self) { $0.isEmpty ? 0 : Int($0[0]) } }
 }
 
 /// The names of a `MappingKey`'s cases, built once per key type: as strings for messages, and
@@ -19,15 +28,15 @@ struct MappingKeyNames: Sendable {
 
     init<Key: MappingKey>(_: Key.Type) {
         precondition(Key.allCases.count <= MappingReaderSlots.capacity, "too many keys for a MappingReader")
-        precondition(Key.allCases.enumerated().allSatisfy { $0.offset == $0.element.rawValue },
-                     "MappingKey raw values must be 0, 1, 2, …")
-        strings = Key.allCases.map { String(describing: $0) }
+        precondition(Key.allCases.enumerated().allSatisfy { $0.offset == $0.element.slot },
+                     "a MappingKey must be an enum of cases without values")
+        strings = Key.allCases.map(\.rawValue)
         bytes = strings.flatMap(\.utf8)
         var end = 0
         ends = strings.map { end += $0.utf8.count; return end }
     }
 
-    /// The raw value of the key spelled `text`, if it is one.
+    /// The slot of the key spelled `text`, if it is one.
     func index(of text: UnsafeBufferPointer<UInt8>) -> Int? {
         bytes.withUnsafeBufferPointer { all in
             var start = 0
@@ -58,7 +67,7 @@ struct MappingReader<Key: MappingKey> {
     let ownerSpan: SourceSpan
     /// How messages name this mapping.
     let owner: MappingOwner
-    /// The key node of each allowed key present, by the key's raw value; -1 when absent.
+    /// The key node of each allowed key present, by the key's slot; -1 when absent.
     private var keyNodes = MappingReaderSlots(repeating: -1)
 
     init(_ document: YAMLDocument, _ mapping: YAMLNodeID, owner: MappingOwner, ownerSpan: SourceSpan,
@@ -85,17 +94,17 @@ struct MappingReader<Key: MappingKey> {
         }
     }
 
-    func has(_ key: Key) -> Bool { keyNodes[key.rawValue] >= 0 }
+    func has(_ key: Key) -> Bool { keyNodes[key.slot] >= 0 }
 
     /// The key's node, if present.
     func keyNode(_ key: Key) -> YAMLNodeID? {
-        let k = keyNodes[key.rawValue]
+        let k = keyNodes[key.slot]
         return k >= 0 ? YAMLNodeID(index: k) : nil
     }
 
     /// The value of a key, if present (a key is a scalar, so its value is the next node).
     func value(_ key: Key) -> YAMLNodeID? {
-        let k = keyNodes[key.rawValue]
+        let k = keyNodes[key.slot]
         return k >= 0 ? YAMLNodeID(index: k + 1) : nil
     }
 
@@ -106,7 +115,7 @@ struct MappingReader<Key: MappingKey> {
     /// The value of a required key; reports `missing-key` when it is absent.
     func required(_ key: Key, _ sink: inout DiagnosticSink, help: String? = nil) -> YAMLNodeID? {
         if let v = value(key) { return v }
-        sink.report(ownerSpan, .missingKey, "\(owner) is missing the required key '\(Key.names.strings[key.rawValue])'", help: help)
+        sink.report(ownerSpan, .missingKey, "\(owner) is missing the required key '\(key.rawValue)'", help: help)
         return nil
     }
 }

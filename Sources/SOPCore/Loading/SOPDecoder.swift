@@ -15,42 +15,42 @@ struct SOPDecoder {
     /// state takes its own, and the SOP's title and description are what remains.
     private var templateTexts: [ExpressionText] = []
 
-    enum TopKey: Int, MappingKey {
+    enum TopKey: String, MappingKey {
         case sop, version, title, description, category, applies_when, roles, vars, start, states
         static let names = MappingKeyNames(TopKey.self)
     }
 
-    enum StateKey: Int, MappingKey {
+    enum StateKey: String, MappingKey {
         case title, instructions, checklist, inputs, role, enter, transitions, call, end
         static let names = MappingKeyNames(StateKey.self)
     }
 
-    enum TransitionKey: Int, MappingKey {
+    enum TransitionKey: String, MappingKey {
         case to, on, after, when, label, role, `do`
         static let names = MappingKeyNames(TransitionKey.self)
     }
 
-    enum InputKey: Int, MappingKey {
+    enum InputKey: String, MappingKey {
         case type, prompt, required, values, min, max
         static let names = MappingKeyNames(InputKey.self)
     }
 
-    enum FieldKey: Int, MappingKey {
+    enum FieldKey: String, MappingKey {
         case type, values, initial
         static let names = MappingKeyNames(FieldKey.self)
     }
 
-    enum NotifyKey: Int, MappingKey {
+    enum NotifyKey: String, MappingKey {
         case to, template
         static let names = MappingKeyNames(NotifyKey.self)
     }
 
-    enum AssignKey: Int, MappingKey {
+    enum AssignKey: String, MappingKey {
         case role, queue
         static let names = MappingKeyNames(AssignKey.self)
     }
 
-    enum StartKey: Int, MappingKey {
+    enum StartKey: String, MappingKey {
         case sop
         static let names = MappingKeyNames(StartKey.self)
     }
@@ -194,7 +194,7 @@ struct SOPDecoder {
     /// `min` or `max` of an input: a number, for integer and number inputs only.
     private mutating func bound(_ r: MappingReader<InputKey>, _ key: InputKey, type: ValueType, owner: MappingOwner) -> Double? {
         guard let n = r.value(key) else { return nil }
-        let name = InputKey.names.strings[key.rawValue]
+        let name = key.rawValue
         if type != .integer && type != .number {
             sink.report(r.keySpan(key, in: document) ?? document.span(n), .wrongType,
                         "'\(name)' applies to integer and number inputs, but \(owner) is of type \(type.rawValue)",

@@ -8,27 +8,27 @@ struct ScenarioDecoder {
     let document: YAMLDocument
     var sink: DiagnosticSink
 
-    enum TopKey: Int, MappingKey {
+    enum TopKey: String, MappingKey {
         case sop, cases
         static let names = MappingKeyNames(TopKey.self)
     }
 
-    enum CaseKey: Int, MappingKey {
+    enum CaseKey: String, MappingKey {
         case name, now, ticket, steps, expect
         static let names = MappingKeyNames(CaseKey.self)
     }
 
-    enum StepKey: Int, MappingKey {
+    enum StepKey: String, MappingKey {
         case input, event, ticket, advance, actor, check, expect, run
         static let names = MappingKeyNames(StepKey.self)
     }
 
-    enum ExpectKey: Int, MappingKey {
+    enum ExpectKey: String, MappingKey {
         case state, outcome, ticket, vars, path, outbox, error
         static let names = MappingKeyNames(ExpectKey.self)
     }
 
-    enum ActorKey: Int, MappingKey {
+    enum ActorKey: String, MappingKey {
         case id, role
         static let names = MappingKeyNames(ActorKey.self)
     }
