@@ -108,14 +108,9 @@ struct Lexer {
 
     /// The path root an identifier token names, if any, read from its bytes.
     func pathRoot(of token: Token) -> PathRoot? {
-        let a = token.bytes.lowerBound, n = token.bytes.count
-        func spells(_ word: StaticString) -> Bool {
-            guard n == word.utf8CodeUnitCount else { return false }
-            let w = word.utf8Start
-            for i in 0..<n where bytes[a + i] != w[i] { return false }
-            return true
-        }
-        switch n {
+        let a = token.bytes.lowerBound, b = token.bytes.upperBound
+        func spells(_ word: StaticString) -> Bool { self.spells(a, b, word) }
+        switch b - a {
         case 3: return spells("var") ? .var : spells("run") ? .run : spells("now") ? .now : nil
         case 5: return spells("input") ? .input : spells("child") ? .child : nil
         case 6: return spells("ticket") ? .ticket : nil
@@ -125,12 +120,7 @@ struct Lexer {
 
     /// The keyword spelled by the bytes `a..<b`, if they spell one.
     private func keyword(_ a: Int, _ b: Int) -> Token.Keyword? {
-        func spells(_ word: StaticString) -> Bool {
-            guard b - a == word.utf8CodeUnitCount else { return false }
-            let w = word.utf8Start
-            for i in 0..<(b - a) where bytes[a + i] != w[i] { return false }
-            return true
-        }
+        func spells(_ word: StaticString) -> Bool { self.spells(a, b, word) }
         switch bytes[a] {
         case UInt8(ascii: "a"): return spells("and") ? .and : nil
         case UInt8(ascii: "o"): return spells("or") ? .or : nil
@@ -140,6 +130,14 @@ struct Lexer {
         case UInt8(ascii: "f"): return spells("false") ? .false : nil
         default: return nil
         }
+    }
+
+    /// Whether the bytes `a..<b` are exactly `word`.
+    private func spells(_ a: Int, _ b: Int, _ word: StaticString) -> Bool {
+        guard b - a == word.utf8CodeUnitCount else { return false }
+        let w = word.utf8Start
+        for i in 0..<(b - a) where bytes[a + i] != w[i] { return false }
+        return true
     }
 
     /// Whether the last token was a `.`: what follows is a field name, where `-` may join words.

@@ -105,17 +105,8 @@ public struct Template: Sendable {
         }
         var literalStart = 0
         var i = 0
-        while i + 2 < bytes.count {
-            // Jump to the next '$' (memchr), then see whether '{{' follows.
-            guard let base = bytes.baseAddress,
-                  let hit = memchr(base + i, Int32(UInt8(ascii: "$")), bytes.count - 2 - i) else { break }
-            i = UnsafeRawPointer(hit) - UnsafeRawPointer(base)
-            guard bytes[i + 1] == UInt8(ascii: "{"), bytes[i + 2] == UInt8(ascii: "{") else {
-                i += 1
-                continue
-            }
-            let open = i
-            let bodyStart = i + 3
+        while let open = nextOpening(bytes, from: i) {
+            let bodyStart = open + 3
             var j = bodyStart
             var quote: UInt8?
             var close: Int?
@@ -162,14 +153,19 @@ public struct Template: Sendable {
     }
 
     public static func containsTemplate(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard bytes.count >= 3, let base = bytes.baseAddress else { return false }
-        // Jump from one '$' to the next (memchr), then look at the two bytes after it.
-        var from = 0
-        while from <= bytes.count - 3, let hit = memchr(base + from, Int32(UInt8(ascii: "$")), bytes.count - 2 - from) {
+        nextOpening(bytes, from: 0) != nil
+    }
+
+    /// The offset of the first `${{` at or after `start`: jumps from one '$' to the next
+    /// (memchr), then looks at the two bytes after it.
+    private static func nextOpening(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard let base = bytes.baseAddress else { return nil }
+        var from = start
+        while from + 2 < bytes.count, let hit = memchr(base + from, Int32(UInt8(ascii: "$")), bytes.count - 2 - from) {
             let i = UnsafeRawPointer(hit) - UnsafeRawPointer(base)
-            if bytes[i + 1] == UInt8(ascii: "{") && bytes[i + 2] == UInt8(ascii: "{") { return true }
+            if bytes[i + 1] == UInt8(ascii: "{") && bytes[i + 2] == UInt8(ascii: "{") { return i }
             from = i + 1
         }
-        return false
+        return nil
     }
 }

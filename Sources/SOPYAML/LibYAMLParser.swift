@@ -274,7 +274,7 @@ private struct DocumentBuilder {
                 let r = records[Int(first)]
                 withText(of: index) { key in
                     diagnostics.append(Diagnostic(
-                        file: source.path, span: span(of: index), rule: .duplicateKey,
+                        file: source.path, span: records[Int(index)].span, rule: .duplicateKey,
                         message: "key '\(String(decoding: key, as: UTF8.self))' is defined twice in this mapping; the first is at line \(r.startLine + 1)",
                         help: "remove one of them, or merge their values"))
                 }
@@ -395,11 +395,6 @@ private struct DocumentBuilder {
         return body(ArraySlice(text.bytes[Int(r.offset)..<Int(r.offset) + Int(r.count)]))
     }
 
-    private func span(of index: Int32) -> SourceSpan {
-        let r = records[Int(index)]
-        return SourceSpan(start: SourcePosition(line: Int(r.startLine) + 1, column: Int(r.startColumn) + 1),
-                          end: SourcePosition(line: Int(r.endLine) + 1, column: Int(r.endColumn) + 1))
-    }
 
     private func clamp(_ n: Int) -> UInt32 { UInt32(clamping: n) }
 

@@ -45,6 +45,13 @@ struct NodeRecord: Sendable {
     @usableFromInline var offset: UInt32
     /// Scalars: the bits of the resolved `Int`, `Double` or `Bool`.
     @usableFromInline var payload: UInt64
+
+    /// Where the node was written, 1-based.
+    @inlinable
+    var span: SourceSpan {
+        SourceSpan(start: SourcePosition(line: Int(startLine) + 1, column: Int(startColumn) + 1),
+                   end: SourcePosition(line: Int(endLine) + 1, column: Int(endColumn) + 1))
+    }
 }
 
 /// A parsed YAML file: every node of its single document in one flat arena, with the scalars'
@@ -92,11 +99,7 @@ public struct YAMLDocument: Sendable {
 
     /// Where the node was written (the anchored node's place for an alias).
     @inlinable
-    public func span(_ id: YAMLNodeID) -> SourceSpan {
-        let r = records[Int(id.index)]
-        return SourceSpan(start: SourcePosition(line: Int(r.startLine) + 1, column: Int(r.startColumn) + 1),
-                          end: SourcePosition(line: Int(r.endLine) + 1, column: Int(r.endColumn) + 1))
-    }
+    public func span(_ id: YAMLNodeID) -> SourceSpan { records[Int(id.index)].span }
 
     /// The explicit tag, if any (`tag:yaml.org,2002:str` for `!!str`).
     public func tag(_ id: YAMLNodeID) -> String? {
@@ -163,13 +166,6 @@ public struct YAMLDocument: Sendable {
             }
             return true
         }
-    }
-
-    /// The UTF-8 length of a scalar's text.
-    @inlinable
-    public func textLength(_ id: YAMLNodeID) -> Int {
-        let r = records[Int(id.index)]
-        return r.kind == .scalar ? Int(r.count) : 0
     }
 
     @inlinable
@@ -263,30 +259,22 @@ public struct YAMLDocument: Sendable {
         public var underestimatedCount: Int { remaining }
     }
 
-    /// The key and value nodes of a mapping, in order.
+    /// The key and value nodes of a mapping, in order: its children taken two at a time.
     public struct Pairs: Sequence, IteratorProtocol {
-        @usableFromInline let records: [NodeRecord]
-        @usableFromInline var cursor: Int32
-        @usableFromInline var remaining: Int
+        @usableFromInline var children: Children
 
         @inlinable
         init(records: [NodeRecord], cursor: Int32, remaining: Int) {
-            self.records = records
-            self.cursor = cursor
-            self.remaining = remaining
+            children = Children(records: records, cursor: cursor, remaining: 2 * remaining)
         }
 
         @inlinable
         public mutating func next() -> (key: YAMLNodeID, value: YAMLNodeID)? {
-            guard remaining > 0 else { return nil }
-            remaining -= 1
-            let key = cursor
-            let value = key + Int32(truncatingIfNeeded: records[Int(key)].size)
-            cursor = value + Int32(truncatingIfNeeded: records[Int(value)].size)
-            return (YAMLNodeID(index: key), YAMLNodeID(index: value))
+            guard let key = children.next(), let value = children.next() else { return nil }
+            return (key, value)
         }
 
-        public var underestimatedCount: Int { remaining }
+        public var underestimatedCount: Int { children.underestimatedCount / 2 }
     }
 
     // MARK: Self-contained trees
