@@ -72,7 +72,7 @@ struct Lexer {
     init(_ bytes: UnsafeBufferPointer<UInt8>, base: Int) {
         self.bytes = bytes
         self.base = base
-        if bytes.contains(where: { $0 >= 0x80 }) {
+        if UTF8Scan.hasNonASCII(bytes) {
             var offsets = [Int](repeating: 0, count: bytes.count + 1)
             var scalar = 0
             for (i, b) in bytes.enumerated() {

@@ -97,9 +97,9 @@ public struct Template: Sendable {
         var scalarsBefore = 0
         var counted = 0
         func scalarOffset(_ byte: Int) -> Int {
-            while counted < byte {
-                if bytes[counted] & 0xC0 != 0x80 { scalarsBefore += 1 }
-                counted += 1
+            if counted < byte {
+                scalarsBefore += UTF8Scan.scalarCount(bytes, from: counted, to: byte)
+                counted = byte
             }
             return scalarsBefore
         }

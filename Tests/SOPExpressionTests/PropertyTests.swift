@@ -135,3 +135,34 @@ struct PropertyTests {
     }
 }
 
+
+/// The eight-bytes-at-a-time UTF-8 scans agree with the plain byte loops they replace, on random
+/// mixes of ASCII and multi-byte characters at every alignment and length.
+@Suite struct UTF8ScanTests {
+    @Test func agreesWithByteLoops() {
+        var rng = SplitMix64(seed: 0x5CA9)
+        let pieces = ["a", " ", "${{", "}}", "é", "→", "😀", "\n", "ü", "Z"]
+        for _ in 0..<2_000 {
+            var text = ""
+            for _ in 0..<Int(rng.next() % 40) { text += rng.pick(pieces) }
+            let bytes = Array(text.utf8)
+            bytes.withUnsafeBufferPointer { buffer in
+                #expect(UTF8Scan.hasNonASCII(buffer) == bytes.contains { $0 >= 0x80 })
+                let a = bytes.isEmpty ? 0 : Int(rng.next() % UInt64(bytes.count + 1))
+                let b = a + Int(rng.next() % UInt64(bytes.count - a + 1))
+                let expected = bytes[a..<b].filter { $0 & 0xC0 != 0x80 }.count
+                #expect(UTF8Scan.scalarCount(buffer, from: a, to: b) == expected, "\(text) \(a)..<\(b)")
+            }
+        }
+    }
+
+    @Test func countsWholeTextsAsSwiftDoes() {
+        for text in ["", "plain ascii text of some length", "Grüße aus Köln", "→ 😀 ✓", String(repeating: "é", count: 17)] {
+            var copy = text
+            copy.withUTF8 { buffer in
+                #expect(UTF8Scan.scalarCount(buffer, from: 0, to: buffer.count) == text.unicodeScalars.count)
+                #expect(UTF8Scan.hasNonASCII(buffer) == !text.utf8.allSatisfy { $0 < 0x80 })
+            }
+        }
+    }
+}

@@ -237,15 +237,17 @@ public struct Linter: Sendable {
         }
         let size = Int(info.st_size)
         if let tooBig = limits.sizeDiagnostic(file: path, size: size) { return .tooBig(tooBig) }
-        var bytes = [UInt8](repeating: 0, count: size)
-        var done = 0
-        while done < size {
-            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + done, size - done) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { break }
-            done += n
+        // Read straight into the array's storage: no zero-filling first.
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            var done = 0
+            while done < size {
+                let n = read(fd, buffer.baseAddress! + done, size - done)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { break }
+                done += n
+            }
+            initialized = done
         }
-        if done < size { bytes.removeLast(size - done) }
         return .source(SourceFile(path: path, bytes: bytes))
     }
 
