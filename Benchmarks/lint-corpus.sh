@@ -12,9 +12,13 @@ bench="$root/.build/release/sop-bench"
 sop="$root/.build/release/sop"
 # The same sop with the Swift runtime linked in (Linux only), as README.md suggests shipping it.
 static_sop=""
+static_bench=""
 if [[ "$(uname -s)" == Linux ]]; then
-  swift build --package-path "$root" -c release --static-swift-stdlib --product sop --scratch-path "$root/.build/static" >&2
+  for product in sop sop-bench; do
+    swift build --package-path "$root" -c release --static-swift-stdlib --product "$product" --scratch-path "$root/.build/static" >&2
+  done
   static_sop="$root/.build/static/release/sop"
+  static_bench="$root/.build/static/release/sop-bench"
 fi
 
 rm -rf "$work" && mkdir -p "$work/schemas"
@@ -25,6 +29,11 @@ cd "$work"
 echo
 echo "== in process (sop-bench lint)"
 "$bench" lint sops schemas/ticket.schema.json
+if [[ -n "$static_bench" ]]; then
+  echo
+  echo "== in process, Swift runtime linked in (static sop-bench lint)"
+  "$static_bench" lint sops schemas/ticket.schema.json
+fi
 
 # Median wall time of N runs of a command and the peak RSS of its runs, measured by Python's
 # subprocess and getrusage (no shell or /usr/bin/time overhead in the figures).

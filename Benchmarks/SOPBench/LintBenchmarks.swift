@@ -66,13 +66,35 @@ enum LintBenchmarks {
                 found = n
             }
         }
+        // The finest alternation: file by file, libyaml alone and the lint back to back (each
+        // going first for every other file), so that a drift in speed within a round hits both.
+        func interleaved() -> (floor: Double, lint: Double) {
+            var floorTime = 0.0, lintTime = 0.0, n = 0
+            for (i, f) in files.enumerated() {
+                let parse = { blackHole(YAMLParser.countEvents([UInt8](FileManager.default.contents(atPath: f) ?? Data()))) }
+                let check = { n += linter.lint(paths: [f]).diagnostics.count }
+                if i % 2 == 0 {
+                    floorTime += Harness.time(parse)
+                    lintTime += Harness.time(check)
+                } else {
+                    lintTime += Harness.time(check)
+                    floorTime += Harness.time(parse)
+                }
+            }
+            found = n
+            return (floorTime, lintTime)
+        }
         let rounds = 7
         var floor1: [Double] = [], lint1: [Double] = [], floorN: [Double] = [], lintN: [Double] = []
+        var floorI: [Double] = [], lintI: [Double] = []
         for _ in 0..<rounds {
             floor1.append(Harness.time { floor(parallel: false) })
             lint1.append(Harness.time { lint(parallel: false) })
             floorN.append(Harness.time { floor(parallel: true) })
             lintN.append(Harness.time { lint(parallel: true) })
+            let (f, l) = interleaved()
+            floorI.append(f)
+            lintI.append(l)
         }
         func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
         func line(_ name: String, _ times: [Double], _ floors: [Double]?) {
@@ -90,6 +112,8 @@ enum LintBenchmarks {
         line("full lint, 1 thread (file by file)", lint1, floor1)
         line("libyaml events only, all cores", floorN, nil)
         line("full lint, all cores", lintN, floorN)
+        line("libyaml alone, file by file, interleaved", floorI, nil)
+        line("full lint, file by file, interleaved", lintI, floorI)
         print("diagnostics found: \(found)")
     }
 

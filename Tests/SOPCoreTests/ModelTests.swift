@@ -51,9 +51,15 @@ struct ModelTests {
             #expect(key.slot == i)
             var name = key.rawValue
             #expect(name.withUTF8 { names.index(of: $0) } == i)
-            name += "x"
-            #expect(name.withUTF8 { names.index(of: $0) } == nil)
+            // Near misses: longer, shorter, the same length with another last or first byte.
+            let misses = [name + "x", String(name.dropLast()), String(name.dropLast()) + "#", "#" + name.dropFirst(),
+                          "é" + name.dropFirst()]
+            for var miss in misses where !Key.allCases.contains(where: { $0.rawValue == miss }) {
+                #expect(miss.withUTF8 { names.index(of: $0) } == nil, "\(miss)")
+            }
         }
+        var empty = ""
+        #expect(empty.withUTF8 { names.index(of: $0) } == nil)
     }
 
     @Test func sopKeys() {

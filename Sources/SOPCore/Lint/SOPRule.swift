@@ -53,7 +53,8 @@ struct StateGraph {
     init(_ sop: SOPDefinition) {
         var index: [String: Int] = [:]
         index.reserveCapacity(sop.states.count)
-        for (i, s) in sop.states.enumerated() where index[s.id.value] == nil { index[s.id.value] = i }
+        // Backwards, so that the first state with an id is the one kept, at one hash per state.
+        for i in sop.states.indices.reversed() { index[sop.states[i].id.value] = i }
         var targets: [Int] = []
         var firstTarget: [Int] = []
         var broken: [Bool] = []

@@ -25,6 +25,9 @@ struct MappingKeyNames: Sendable {
     /// All names back to back; name `i` is `bytes[ends[i - 1]..<ends[i]]` (from 0 for the first).
     private let bytes: [UInt8]
     private let ends: [Int]
+    /// For each ASCII byte, the slots (as bits) of the names that start with it: a key is
+    /// compared with one or two names, not all of them.
+    private let byFirstByte: [UInt16]
 
     init<Key: MappingKey>(_: Key.Type) {
         precondition(Key.allCases.count <= MappingReaderSlots.capacity, "too many keys for a MappingReader")
@@ -34,16 +37,25 @@ struct MappingKeyNames: Sendable {
         bytes = strings.flatMap(\.utf8)
         var end = 0
         ends = strings.map { end += $0.utf8.count; return end }
+        var table = [UInt16](repeating: 0, count: 128)
+        for (i, name) in strings.enumerated() {
+            guard let first = name.utf8.first, first < 128 else { preconditionFailure("key names are ASCII words") }
+            table[Int(first)] |= 1 << i
+        }
+        byFirstByte = table
     }
 
     /// The slot of the key spelled `text`, if it is one.
     func index(of text: UnsafeBufferPointer<UInt8>) -> Int? {
-        bytes.withUnsafeBufferPointer { all in
-            var start = 0
-            for (i, end) in ends.enumerated() {
-                defer { start = end }
-                guard end - start == text.count else { continue }
-                var j = 0
+        guard let first = text.first, first < 128 else { return nil }
+        var candidates = byFirstByte[Int(first)]
+        return bytes.withUnsafeBufferPointer { all in
+            while candidates != 0 {
+                let i = candidates.trailingZeroBitCount
+                candidates &= candidates - 1
+                let start = i == 0 ? 0 : ends[i - 1]
+                guard ends[i] - start == text.count else { continue }
+                var j = 1  // the first byte matched already
                 while j < text.count && all[start + j] == text[j] { j += 1 }
                 if j == text.count { return i }
             }

@@ -22,13 +22,14 @@ extension SOPDefinition {
     public func expressionEnvironment(ticket: ExprType?, childOutcomes: [String]? = nil) -> ExpressionEnvironment {
         var vars: [String: ExprType] = [:]
         vars.reserveCapacity(self.vars.count)
-        for v in self.vars where vars[v.id.value] == nil {
+        // Backwards, so that the first declaration of a name is the one kept, at one hash each.
+        for v in self.vars.reversed() {
             vars[v.id.value] = v.type.exprType(values: v.values.map(\.value))
         }
         var inputs: [String: ExprType] = [:]
         inputs.reserveCapacity(states.reduce(0) { $0 + $1.inputs.count })
-        for state in states {
-            for input in state.inputs where inputs[input.id.value] == nil {
+        for state in states.reversed() {
+            for input in state.inputs.reversed() {
                 inputs[input.id.value] = input.type.exprType(values: input.values.map(\.value))
             }
         }

@@ -14,7 +14,8 @@ struct UnknownStateRule: SOPRule {
                             ?? "the states are " + names.map { "'\($0)'" }.joined(separator: ", "))
         }
         verify(sop.start, "start state")
-        for state in sop.states {
+        // The graph has looked every target up already: only a broken state has one to report.
+        for (i, state) in sop.states.enumerated() where context.graph.broken[i] {
             for transition in state.transitions {
                 verify(transition.to, "transition target")
             }
