@@ -135,7 +135,6 @@ struct PropertyTests {
     }
 }
 
-
 /// The eight-bytes-at-a-time UTF-8 scans agree with the plain byte loops they replace, on random
 /// mixes of ASCII and multi-byte characters at every alignment and length.
 @Suite struct UTF8ScanTests {
