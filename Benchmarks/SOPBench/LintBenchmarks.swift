@@ -39,7 +39,7 @@ enum LintBenchmarks {
                         blackHole(linter.lint(paths: files).diagnostics.count)
                         break
                     } else if profile == "floor" {
-                        blackHole(YAMLParser.countEvents([UInt8](FileManager.default.contents(atPath: f) ?? Data())))
+                        blackHole(libyamlAlone(f))
                     } else {
                         blackHole(linter.lint(paths: [f]).diagnostics.count)
                     }
@@ -50,10 +50,7 @@ enum LintBenchmarks {
         // The VM's speed drifts by tens of percent within a minute, so the floor and the lint are
         // measured in alternation, round after round, and each round gives its own ratio.
         func floor(parallel: Bool) {
-            let work: @Sendable (String) -> Int = { path in
-                YAMLParser.countEvents([UInt8](FileManager.default.contents(atPath: path) ?? Data()))
-            }
-            let counts = parallel ? parallelCounts(files, work) : files.map(work)
+            let counts = parallel ? parallelCounts(files, libyamlAlone) : files.map(libyamlAlone)
             precondition(!counts.contains(-1), "the corpus does not parse")
         }
         var found = 0
@@ -71,7 +68,7 @@ enum LintBenchmarks {
         func interleaved() -> (floor: Double, lint: Double) {
             var floorTime = 0.0, lintTime = 0.0, n = 0
             for (i, f) in files.enumerated() {
-                let parse = { blackHole(YAMLParser.countEvents([UInt8](FileManager.default.contents(atPath: f) ?? Data()))) }
+                let parse = { blackHole(libyamlAlone(f)) }
                 let check = { n += linter.lint(paths: [f]).diagnostics.count }
                 if i % 2 == 0 {
                     floorTime += Harness.time(parse)
@@ -117,11 +114,10 @@ enum LintBenchmarks {
         print("diagnostics found: \(found)")
     }
 
-    static func median(_ runs: Int, _ body: () -> Void) -> Double {
-        var samples: [Double] = []
-        for _ in 0..<runs { samples.append(Harness.time(body)) }
-        samples.sort()
-        return samples[samples.count / 2]
+    /// The floor's work for one file: read it and run libyaml's event parser over it (the event
+    /// count, or -1 when libyaml fails).
+    @Sendable static func libyamlAlone(_ path: String) -> Int {
+        YAMLParser.countEvents([UInt8](FileManager.default.contents(atPath: path) ?? Data()))
     }
 
     static func parallelCounts(_ files: [String], _ work: @escaping @Sendable (String) -> Int) -> [Int] {

@@ -18,15 +18,6 @@ extension YAMLDocument {
     }
 }
 
-extension YAMLNode {
-    /// Where in the file the character at `offset` (in Unicode scalars) of this scalar's value
-    /// was written; see `ScalarLocation.position(ofValueOffset:value:in:)`.
-    public func position(ofValueOffset offset: Int, in source: SourceFile) -> SourcePosition {
-        guard let scalar = self.scalar else { return span.start }
-        return ScalarLocation(span: span, style: scalar.style).position(ofValueOffset: offset, value: scalar.text, in: source)
-    }
-}
-
 extension ScalarLocation {
     /// Where in the file the character at `offset` (in Unicode scalars) of the scalar's `value`
     /// was written. Quotes, escapes, line folding and block indentation are accounted for, so an

@@ -290,4 +290,3 @@ struct ParsedGuards {
 
     subscript(state: Int, transition: Int) -> Expr? { guards[stateStarts[state] + transition] }
 }
-
