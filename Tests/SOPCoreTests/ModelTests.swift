@@ -39,14 +39,29 @@ struct ModelTests {
         #expect(a.states[0].transitions[0] != b.states[0].transitions[0])
         #expect(a.states[1] == b.states[1])
     }
+
+    /// `category` and `type` are read by matching bytes: every spelling decodes to its case, and a
+    /// quoted spelling is the same word.
+    @Test func categoriesAndTypesDecodeFromEverySpelling() throws {
+        for category in SOPCategory.allCases {
+            let sop = try load(Self.text.replacingOccurrences(of: "title: Equality", with: "title: Equality\ncategory: '\(category.rawValue)'"))
+            #expect(sop.category == category)
+        }
+        for type in ValueType.allCases where type != .enum && type != .list {
+            let input = "    inputs:\n      x: {type: \(type.rawValue)}\n    transitions:"
+            let sop = try load(Self.text.replacingOccurrences(of: "    transitions:", with: input))
+            #expect(sop.states[0].inputs.first?.type == type)
+        }
+    }
 }
 
 /// The key enums of the decoders: each case's slot is its position, its name is its case name,
 /// and a reader finds every name (and only those) among the keys of a mapping.
 @Suite struct MappingKeyTests {
-    func check<Key: MappingKey>(_: Key.Type) {
+    func check<Key: MappingKey>(_: Key.Type, spelledAsCases: Bool = true) {
         let names = Key.names
-        #expect(names.strings == Key.allCases.map { String(describing: $0) })
+        #expect(names.strings == Key.allCases.map(\.rawValue))
+        if spelledAsCases { #expect(names.strings == Key.allCases.map { String(describing: $0) }) }
         for (i, key) in Key.allCases.enumerated() {
             #expect(key.slot == i)
             var name = key.rawValue
@@ -71,6 +86,12 @@ struct ModelTests {
         check(SOPDecoder.NotifyKey.self)
         check(SOPDecoder.AssignKey.self)
         check(SOPDecoder.StartKey.self)
+    }
+
+    /// Words allowed as values are matched the same way; a category may be spelled unlike its case.
+    @Test func valueWords() {
+        check(ValueType.self)
+        check(SOPCategory.self, spelledAsCases: false)
     }
 
     @Test func scenarioKeys() {

@@ -4,7 +4,9 @@ import SOPYAML
 /// The keys one kind of mapping of the SOP format allows, as an enum whose case names are the
 /// keys (Swift makes a case's name its `String` raw value), in the order messages list them:
 /// `r.value(.title)` then cannot name a key that is not allowed, and the names are never written
-/// twice. No reflection is involved, so building the names costs nothing at start-up.
+/// twice. No reflection is involved, so building the names costs nothing at start-up. The enums
+/// of words the format allows as values (`ValueType`, `SOPCategory`) conform too, to be matched
+/// as bytes the same way.
 protocol MappingKey: CaseIterable, RawRepresentable where RawValue == String, AllCases == [Self] {
     /// The keys' UTF-8 names, by slot (see `MappingKeyNames`).
     static var names: MappingKeyNames { get }

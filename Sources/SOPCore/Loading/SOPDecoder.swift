@@ -97,19 +97,25 @@ struct SOPDecoder {
             vars: vars, start: start, states: states, texts: templateTexts)
     }
 
+    /// The case of `Word` that a string scalar spells, matched as bytes (no `String` is built and
+    /// no search over the case names is made); nil when it spells none.
+    private func word<Word: MappingKey>(_ node: YAMLNodeID, _: Word.Type) -> Word? {
+        guard document.scalarType(node) == .string,
+              let slot = document.withUTF8(node, { Word.names.index(of: $0) }) else { return nil }
+        return Word.allCases[slot]
+    }
+
     private mutating func decodeCategory(_ node: YAMLNodeID) -> SOPCategory? {
+        if let known = word(node, SOPCategory.self) { return known }
         let names = SOPCategory.allCases.map(\.rawValue)
         guard let value = document.string(node) else {
             sink.report(document.span(node), .wrongType,
                         "'category' must be one of \(Self.list(names)), found \(document.kindDescription(node))")
             return nil
         }
-        guard let category = SOPCategory(rawValue: value) else {
-            sink.report(document.span(node), .wrongType, "'category' must be one of \(Self.list(names)), found '\(value)'",
-                        help: Suggestions.didYouMean(value, in: names))
-            return nil
-        }
-        return category
+        sink.report(document.span(node), .wrongType, "'category' must be one of \(Self.list(names)), found '\(value)'",
+                    help: Suggestions.didYouMean(value, in: names))
+        return nil
     }
 
     private mutating func fieldSpecs(_ node: YAMLNodeID) -> [FieldSpec] {
@@ -240,20 +246,18 @@ struct SOPDecoder {
     }
 
     private mutating func valueType(_ node: YAMLNodeID) -> ValueType? {
+        if let known = word(node, ValueType.self) { return known }
         guard let value = document.string(node) else {
             sink.report(document.span(node), .wrongType,
                         "'type' must be one of \(Self.list(ValueType.allCases.map(\.rawValue))), found \(document.kindDescription(node))")
             return nil
         }
-        guard let type = ValueType(rawValue: value) else {
-            let names = ValueType.allCases.map(\.rawValue)
-            let aliases = ["int": "integer", "bool": "boolean", "float": "number", "str": "string", "text": "string",
-                           "timestamp": "datetime", "array": "list", "time": "datetime"]
-            sink.report(document.span(node), .wrongType, "'type' must be one of \(Self.list(names)), found '\(value)'",
-                        help: aliases[value].map { "did you mean '\($0)'?" } ?? Suggestions.didYouMean(value, in: names))
-            return nil
-        }
-        return type
+        let names = ValueType.allCases.map(\.rawValue)
+        let aliases = ["int": "integer", "bool": "boolean", "float": "number", "str": "string", "text": "string",
+                       "timestamp": "datetime", "array": "list", "time": "datetime"]
+        sink.report(document.span(node), .wrongType, "'type' must be one of \(Self.list(names)), found '\(value)'",
+                    help: aliases[value].map { "did you mean '\($0)'?" } ?? Suggestions.didYouMean(value, in: names))
+        return nil
     }
 
     // MARK: Transitions and actions
@@ -527,4 +531,13 @@ struct SOPDecoder {
     static func list(_ names: [String]) -> String {
         names.joined(separator: ", ")
     }
+}
+
+// Words the format allows as values, matched as bytes like the keys.
+extension ValueType: MappingKey {
+    static let names = MappingKeyNames(ValueType.self)
+}
+
+extension SOPCategory: MappingKey {
+    static let names = MappingKeyNames(SOPCategory.self)
 }

@@ -5,7 +5,9 @@ struct IDMismatchRule: SOPRule {
     static let id = RuleID.idMismatch
 
     func check(_ context: RuleContext, into sink: inout DiagnosticSink) {
-        let fileName = context.path.lastIndex(of: "/").map { String(context.path[context.path.index(after: $0)...]) } ?? context.path
+        // By bytes: a search by Character would segment the whole path into graphemes.
+        let path = context.path.utf8
+        let fileName = path.lastIndex(of: UInt8(ascii: "/")).map { String(context.path[path.index(after: $0)...]) } ?? context.path
         guard let suffix = [".sop.yaml", ".sop.yml"].first(where: { fileName.hasSuffix($0) }) else { return }
         let name = String(fileName.dropLast(suffix.count))
         let id = context.sop.id

@@ -18,6 +18,7 @@ struct ShadowedTransitionRule: SOPRule {
                     continue
                 }
                 if transition.when == nil || Self.isLiteralTrue(transition.when!.text) {
+                    if unguarded.isEmpty { unguarded.reserveCapacity(transitions.count - i) }
                     unguarded.append(i)
                 }
             }
