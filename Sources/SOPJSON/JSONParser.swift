@@ -143,7 +143,6 @@ public struct JSONParser {
 
     private mutating func parseString() throws(JSONSyntaxError) -> String {
         index += 1  // opening quote
-        var scalars = String.UnicodeScalarView()
         var runStart = index
         var out = ""
         func flush(_ end: Int) {
@@ -156,7 +155,6 @@ public struct JSONParser {
             if b == UInt8(ascii: "\"") {
                 flush(index)
                 index += 1
-                out.unicodeScalars.append(contentsOf: scalars)
                 return out
             }
             if b < 0x20 { throw error("a control character must be escaped inside a string") }

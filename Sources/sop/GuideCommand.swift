@@ -26,7 +26,7 @@ struct GuideCommand: ParsableCommand {
 
     func run() throws {
         let service = try options.service()
-        var ui = GuideUI(color: Terminal.wantsColor() && isatty(0) == 1)
+        let ui = GuideUI(color: Terminal.wantsColor() && isatty(0) == 1)
         let id: String
         do {
             if let runID {
