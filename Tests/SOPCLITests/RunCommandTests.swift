@@ -151,7 +151,7 @@ private func workspace(extra: [String: String] = [:]) throws -> URL {
         while Date() < deadline {
             if FileManager.default.fileExists(atPath: store),
                let queue = try? DatabaseQueue(path: store, configuration: readOnly),
-               let committed = try? queue.read({ db in try Int.fetchOne(db, sql: "SELECT count(*) FROM runs") }), (committed ?? 0) > 0 {
+               let committed = try? queue.read({ db in try Int.fetchOne(db, sql: "SELECT count(*) FROM runs") }), committed > 0 {
                 break
             }
             usleep(10_000)
