@@ -55,8 +55,9 @@ struct ModelTests {
     }
 }
 
-/// The key enums of the decoders: each case's slot is its position, its name is its case name,
-/// and a reader finds every name (and only those) among the keys of a mapping.
+/// The key enums of the decoders (and the value words matched like them): each case's slot is its
+/// position, its name is its raw value (for keys, its case name), and a reader finds every name
+/// (and only those) among the keys of a mapping.
 @Suite struct MappingKeyTests {
     func check<Key: MappingKey>(_: Key.Type, spelledAsCases: Bool = true) {
         let names = Key.names
