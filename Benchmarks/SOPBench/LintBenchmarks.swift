@@ -27,6 +27,27 @@ enum LintBenchmarks {
             }
             return
         }
+        if ProcessInfo.processInfo.environment["SOP_BENCH_PROFILE"] == "phases" {
+            // Where the time goes, by phase: per file, libyaml alone, the arena, the model, the
+            // full lint, back to back in a rotating order; their sums, and each against the floor.
+            var t = [Double](repeating: 0, count: 4)
+            let read = { (f: String) in [UInt8](FileManager.default.contents(atPath: f) ?? Data()) }
+            let work: [(String) -> Void] = [
+                { f in blackHole(libyamlAlone(f)) },
+                { f in blackHole(YAMLParser.parse(SourceFile(path: f, bytes: read(f))).nodeCount) },
+                { f in blackHole(SOPLoader.load(SourceFile(path: f, bytes: read(f))).definition?.states.count ?? 0) },
+                { f in blackHole(linter.lint(paths: [f]).diagnostics.count) },
+            ]
+            for round in 0..<7 {
+                t = t.map { _ in 0 }
+                for (i, f) in files.enumerated() {
+                    for k in 0..<4 { let w = (i + k) % 4; t[w] += Harness.time { work[w](f) } }
+                }
+                print(String(format: "round %d: libyaml %.1f ms, arena %.2fx, model %.2fx, lint %.2fx", round, t[0] * 1000,
+                             t[1] / t[0], t[2] / t[0], t[3] / t[0]))
+            }
+            return
+        }
         if let profile = ProcessInfo.processInfo.environment["SOP_BENCH_PROFILE"] {
             // Only the single-thread lint (or with `floor`, only the libyaml floor), repeated: for
             // `perf record` or callgrind, with nothing else mixed in.
