@@ -104,7 +104,13 @@ struct MappingReader<Key: MappingKey> {
                 continue
             }
             // The YAML layer has dropped repeated keys already; the first one wins regardless.
-            if keyNodes[i] < 0 { keyNodes[i] = key.index }
+            // Stored through memory: `keyNodes[i] = …` with a run-time `i` makes the compiler
+            // rebuild the whole vector on the stack and reload it, a stall on every key.
+            withUnsafeMutableBytes(of: &keyNodes) { slots in
+                if slots.load(fromByteOffset: i &* 4, as: Int32.self) < 0 {
+                    slots.storeBytes(of: key.index, toByteOffset: i &* 4, as: Int32.self)
+                }
+            }
         }
     }
 
