@@ -176,7 +176,7 @@ private let validSOP = """
     }
 }
 
-/// Hostile inputs: each gives a diagnostic and exit 1 within a second, never a hang or a crash.
+/// Hostile inputs: each gives a diagnostic and exit 1 promptly, never a hang or a crash.
 @Suite(.serialized) struct HostileInputTests {
     static let cases: [(name: String, bytes: @Sendable () -> [UInt8], rule: String)] = [
         ("alias-bomb", {
@@ -211,6 +211,10 @@ private let validSOP = """
         #expect(!r.terminatedBySignal, "sop crashed on \(name)")
         #expect(r.status == 1, "\(name): exit \(r.status), stderr \(r.stderr)")
         #expect(r.stdout.contains("\"rule\":\"\(hostile.rule)\""), "\(name): \(r.stdout.prefix(500))")
-        #expect(r.seconds < 1.0, "\(name) took \(r.seconds) s")
+        // Not a speed target (benchmarks measure speed): a guard against work that grows faster
+        // than the input, such as expanding the alias bomb. Alone, each case takes well under half
+        // a second in a debug build; the bound leaves room for a CI machine busy with the other
+        // suites (1.5 s has been seen there); a blow-up on inputs this size would take far longer.
+        #expect(r.seconds < 5.0, "\(name) took \(r.seconds) s")
     }
 }
