@@ -166,7 +166,11 @@ private struct DocumentBuilder {
                 payload: resolution.payload))
             text.append(value)
             if let tag { tags.append((index, tag)) }
-            return complete(index, anchor: s.anchor)
+            // A key's fingerprint from the values at hand: reading the record just written back
+            // as a whole would stall on its field-by-field stores.
+            let isKey = current.isMapping && current.pendingKey < 0
+            return complete(index, anchorName: optionalString(s.anchor),
+                            keyPrint: isKey ? Self.fingerprint(resolution.type, resolution.payload, value) : nil)
         case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
             if enclosing.count >= limits.maxDepth {
                 fail(SourceSpan(start: position(e.start_mark), end: position(e.end_mark)), .yamlLimit,
@@ -243,12 +247,9 @@ private struct DocumentBuilder {
         return true
     }
 
-    private mutating func complete(_ index: Int32, anchor: UnsafeMutablePointer<yaml_char_t>?) -> Bool {
-        complete(index, anchorName: optionalString(anchor))
-    }
-
-    /// Adds a finished node to its parent (or makes it the root).
-    private mutating func complete(_ index: Int32, anchorName: String?) -> Bool {
+    /// Adds a finished node to its parent (or makes it the root). `keyPrint` is the node's
+    /// fingerprint when the caller has it (a scalar that is a key); otherwise it is read from the node.
+    private mutating func complete(_ index: Int32, anchorName: String?, keyPrint: UInt64? = nil) -> Bool {
         if let anchorName { anchors[anchorName] = (index, Int32(truncatingIfNeeded: records[Int(index)].size)) }
         guard current.index >= 0 else {
             if root == nil { root = YAMLNodeID(index: index) }
@@ -268,7 +269,7 @@ private struct DocumentBuilder {
         } else {
             // A key: report it when the mapping already has an equal one, and drop its value.
             let isScalar = records[Int(index)].kind == .scalar
-            let print = isScalar ? Self.fingerprint(records[Int(index)], text.bytes) : 0
+            let print = isScalar ? keyPrint ?? Self.fingerprint(records[Int(index)], text.bytes) : 0
             if isScalar, let first = firstKey(equalTo: index, fingerprint: print) {
                 current.skipValue = true
                 let r = records[Int(first)]
@@ -320,10 +321,9 @@ private struct DocumentBuilder {
 
     /// The key among `keys[base...]` equal to the scalar at `index`, by a scan.
     private func earlierKey(equalTo index: Int32, fingerprint print: UInt64, from base: Int) -> Int32? {
-        let candidate = records[Int(index)]
         for i in base..<keys.count where keys[i].fingerprint == print {
             let other = keys[i].node
-            if Self.sameKey(records[Int(other)], candidate, text: text.bytes) { return other }
+            if Self.sameKey(records[Int(other)], records[Int(index)], text: text.bytes) { return other }
         }
         return nil
     }
@@ -333,18 +333,24 @@ private struct DocumentBuilder {
     /// `sameKey` does, so `1` and `1.0` agree. Static, like `sameKey`: an instance method called
     /// from the builder's mutating methods makes the compiler copy the whole builder.
     private static func fingerprint(_ r: NodeRecord, _ text: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        switch r.type {
+        fingerprint(r.type, r.payload, UnsafeBufferPointer(rebasing: text[Int(r.offset)..<Int(r.offset) + Int(r.count)]))
+    }
+
+    /// The fingerprint of a scalar of core-schema type `type` whose resolved bits are `payload`
+    /// and whose text is `value`.
+    private static func fingerprint(_ type: ScalarType, _ payload: UInt64, _ value: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        switch type {
         case .null: return 1 << 60
-        case .bool: return 2 << 60 | r.payload
+        case .bool: return 2 << 60 | payload
         case .int, .float:
-            var d = r.type == .int ? Double(Int(truncatingIfNeeded: r.payload)) : Double(bitPattern: r.payload)
+            var d = type == .int ? Double(Int(truncatingIfNeeded: payload)) : Double(bitPattern: payload)
             if d == 0 { d = 0 }  // -0.0 and 0.0 are one key
             return 3 << 60 | (d.bitPattern >> 4)
         case .string:
-            let n = Int(r.count), o = Int(r.offset)
+            let n = value.count
             guard n > 0 else { return 4 << 60 }
-            return 4 << 60 | UInt64(truncatingIfNeeded: n) << 24 | UInt64(text[o]) << 16 | UInt64(text[o + n / 2]) << 8
-                | UInt64(text[o + n - 1])
+            return 4 << 60 | UInt64(truncatingIfNeeded: n) << 24 | UInt64(value[0]) << 16 | UInt64(value[n / 2]) << 8
+                | UInt64(value[n - 1])
         }
     }
 
