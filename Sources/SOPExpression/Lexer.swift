@@ -109,7 +109,7 @@ struct Lexer {
     /// The path root an identifier token names, if any, read from its bytes.
     func pathRoot(of token: Token) -> PathRoot? {
         let a = token.bytes.lowerBound, b = token.bytes.upperBound
-        func spells(_ word: StaticString) -> Bool { self.spells(a, b, word) }
+        func spells(_ word: StaticString) -> Bool { Self.spells(bytes, a, b, word) }
         switch b - a {
         case 3: return spells("var") ? .var : spells("run") ? .run : spells("now") ? .now : nil
         case 5: return spells("input") ? .input : spells("child") ? .child : nil
@@ -118,9 +118,10 @@ struct Lexer {
         }
     }
 
-    /// The keyword spelled by the bytes `a..<b`, if they spell one.
-    private func keyword(_ a: Int, _ b: Int) -> Token.Keyword? {
-        func spells(_ word: StaticString) -> Bool { self.spells(a, b, word) }
+    /// The keyword spelled by the bytes `a..<b`, if they spell one. Static, like `spells`: an
+    /// instance method called from `next` made the compiler copy the whole lexer for each call.
+    private static func keyword(_ bytes: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int) -> Token.Keyword? {
+        func spells(_ word: StaticString) -> Bool { Self.spells(bytes, a, b, word) }
         switch bytes[a] {
         case UInt8(ascii: "a"): return spells("and") ? .and : nil
         case UInt8(ascii: "o"): return spells("or") ? .or : nil
@@ -133,7 +134,7 @@ struct Lexer {
     }
 
     /// Whether the bytes `a..<b` are exactly `word`.
-    private func spells(_ a: Int, _ b: Int, _ word: StaticString) -> Bool {
+    private static func spells(_ bytes: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int, _ word: StaticString) -> Bool {
         guard b - a == word.utf8CodeUnitCount else { return false }
         let w = word.utf8Start
         for i in 0..<(b - a) where bytes[a + i] != w[i] { return false }
@@ -168,7 +169,7 @@ struct Lexer {
                     || (afterDot && bytes[index] == UInt8(ascii: "-") && index + 1 < bytes.count && isIdentifierPart(bytes[index + 1])) {
                 index += 1
             }
-            if !afterDot, let keyword = keyword(start, index) {
+            if !afterDot, let keyword = Self.keyword(bytes, start, index) {
                 return token(.keyword(keyword), start, index)
             }
             return token(.identifier, start, index)
