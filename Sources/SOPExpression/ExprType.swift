@@ -27,20 +27,44 @@ public enum ExprType: Sendable, Hashable, CustomStringConvertible {
         case .date: return "date"
         case .datetime: return "datetime"
         case .duration: return "duration"
-        case .list(let element): return element == .any ? "list" : "list of \(element)"
+        case .list(let element): return element.tag == .any ? "list" : "list of \(element)"
         case .object: return "object"
         }
     }
 
-    var isNumeric: Bool { self == .integer || self == .number }
+    /// The case without its payload. The checker compares types with payload-free cases all the
+    /// time (`t.tag == .any`); `==` on `ExprType` itself is the synthesized comparison, a call
+    /// that copies both values, payloads included.
+    enum Tag: UInt8 {
+        case any, null, boolean, integer, number, string, enumeration, date, datetime, duration, list, object
+    }
+
+    var tag: Tag {
+        switch self {
+        case .any: return .any
+        case .null: return .null
+        case .boolean: return .boolean
+        case .integer: return .integer
+        case .number: return .number
+        case .string: return .string
+        case .enumeration: return .enumeration
+        case .date: return .date
+        case .datetime: return .datetime
+        case .duration: return .duration
+        case .list: return .list
+        case .object: return .object
+        }
+    }
+
+    var isNumeric: Bool { tag == .integer || tag == .number }
     var isText: Bool {
         if case .enumeration = self { return true }
-        return self == .string
+        return tag == .string
     }
 
     /// Whether values of the two types can be compared with `==` at all.
     func isComparable(with other: ExprType) -> Bool {
-        if self == .any || other == .any || self == .null || other == .null { return true }
+        if tag == .any || other.tag == .any || tag == .null || other.tag == .null { return true }
         if isNumeric && other.isNumeric { return true }
         if isText && other.isText { return true }
         if case .list = self, case .list = other { return true }
@@ -63,9 +87,9 @@ public enum ExprType: Sendable, Hashable, CustomStringConvertible {
     /// The type both branches of `if`/`coalesce` can be read as.
     func join(_ other: ExprType) -> ExprType? {
         if self == other { return self }
-        if self == .null { return other }
-        if other == .null { return self }
-        if self == .any || other == .any { return .any }
+        if tag == .null { return other }
+        if other.tag == .null { return self }
+        if tag == .any || other.tag == .any { return .any }
         if isNumeric && other.isNumeric { return .number }
         if case .enumeration(let a) = self, case .enumeration(let b) = other { return .enumeration(a + b.filter { !a.contains($0) }) }
         if isText && other.isText { return .string }

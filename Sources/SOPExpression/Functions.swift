@@ -145,7 +145,7 @@ enum Functions {
 
     /// Whether a static type is one of `allowed` (strings include enums), or unknown/null.
     private static func accepts(_ t: ExprType, _ allowed: [ExprType], lists: Bool = false) -> Bool {
-        if t == .any || t == .null { return true }
+        if t.tag == .any || t.tag == .null { return true }
         if case .list = t { return lists }
         if t.isText { return allowed.contains(.string) }
         return allowed.contains(t)

@@ -52,7 +52,7 @@ public struct TypeChecker {
     /// Checks an expression that must be boolean (a guard, `applies_when`).
     public mutating func checkCondition(_ expr: Expr, what: String = "a guard") {
         let type = check(expr)
-        if !(type == .boolean || type == .any || type == .null) {
+        if !(type.tag == .boolean || type.tag == .any || type.tag == .null) {
             report(.typeMismatch, "\(what) must be boolean, found \(type)",
                    help: "compare the value, e.g. '… == true' or '… != null'", at: expr.range)
         }
@@ -90,18 +90,18 @@ public struct TypeChecker {
                 let t = check(item)
                 element = element.join(t) ?? .any
             }
-            return .list(element == .null ? .any : element)
+            return .list(element.tag == .null ? .any : element)
         case .unary(let op, let operand, let range):
             let t = check(operand)
             switch op {
             case .not:
-                if !(t == .boolean || t == .any || t == .null) {
+                if !(t.tag == .boolean || t.tag == .any || t.tag == .null) {
                     report(.typeMismatch, "'not' needs a boolean, found \(t)", at: range)
                 }
                 return .boolean
             case .negate:
-                if t.isNumeric || t == .duration || t == .any { return t }
-                if t != .null { report(.typeMismatch, "'-' cannot negate a \(t)", at: range) }
+                if t.isNumeric || t.tag == .duration || t.tag == .any { return t }
+                if t.tag != .null { report(.typeMismatch, "'-' cannot negate a \(t)", at: range) }
                 return .any
             }
         case .binary(let op, let l, let r, let range):
@@ -217,10 +217,10 @@ public struct TypeChecker {
         let lt = check(l), rt = check(r)
         switch op {
         case .and, .or:
-            if !(lt == .boolean || lt == .any || lt == .null) {
+            if !(lt.tag == .boolean || lt.tag == .any || lt.tag == .null) {
                 report(.typeMismatch, "'\(op.rawValue)' needs boolean operands, found \(lt)", at: l.range)
             }
-            if !(rt == .boolean || rt == .any || rt == .null) {
+            if !(rt.tag == .boolean || rt.tag == .any || rt.tag == .null) {
                 report(.typeMismatch, "'\(op.rawValue)' needs boolean operands, found \(rt)", at: r.range)
             }
             return .boolean
@@ -236,10 +236,10 @@ public struct TypeChecker {
             return .boolean
         case .less, .lessEqual, .greater, .greaterEqual:
             let ordered: Bool = {
-                if lt == .any || rt == .any || lt == .null || rt == .null { return true }
+                if lt.tag == .any || rt.tag == .any || lt.tag == .null || rt.tag == .null { return true }
                 if lt.isNumeric && rt.isNumeric { return true }
-                if lt == .string && rt == .string { return true }
-                return lt == rt && (lt == .date || lt == .datetime || lt == .duration)
+                if lt.tag == .string && rt.tag == .string { return true }
+                return lt == rt && (lt.tag == .date || lt.tag == .datetime || lt.tag == .duration)
             }()
             if !ordered {
                 report(.typeMismatch, "cannot order \(article(lt)) and \(article(rt)) with '\(op.rawValue)'",
@@ -260,7 +260,7 @@ public struct TypeChecker {
                     }
                 }
             case .string, .enumeration:
-                if !(lt.isText || lt == .any || lt == .null) {
+                if !(lt.isText || lt.tag == .any || lt.tag == .null) {
                     report(.typeMismatch, "'\(op.rawValue)' with a string on the right needs a string on the left, found \(lt)", at: range)
                 }
             case .any, .null:
@@ -271,11 +271,11 @@ public struct TypeChecker {
             return .boolean
         case .plus, .minus, .times, .divide, .remainder:
             if let t = Self.arithmeticType(op, lt, rt) { return t }
-            if lt == .any || rt == .any { return .any }
-            if lt == .null || rt == .null { return lt == .null ? rt : lt }
+            if lt.tag == .any || rt.tag == .any { return .any }
+            if lt.tag == .null || rt.tag == .null { return lt.tag == .null ? rt : lt }
             let verb = ["+": "add", "-": "subtract", "*": "multiply", "/": "divide", "%": "take the remainder of"][op.rawValue]!
             report(.typeMismatch, "'\(op.rawValue)' cannot \(verb) \(article(lt)) and \(article(rt))",
-                   help: lt == .date || lt == .datetime ? "add or subtract a duration such as 2d or 48h" : nil, at: range)
+                   help: lt.tag == .date || lt.tag == .datetime ? "add or subtract a duration such as 2d or 48h" : nil, at: range)
             return .any
         }
     }
@@ -284,27 +284,27 @@ public struct TypeChecker {
     static func arithmeticType(_ op: BinaryOperator, _ l: ExprType, _ r: ExprType) -> ExprType? {
         switch op {
         case .plus:
-            if l == .integer && r == .integer { return .integer }
+            if l.tag == .integer && r.tag == .integer { return .integer }
             if l.isNumeric && r.isNumeric { return .number }
             if l.isText && r.isText { return .string }
-            if (l == .date || l == .datetime) && r == .duration { return l }
-            if l == .duration && (r == .date || r == .datetime) { return r }
-            if l == .duration && r == .duration { return .duration }
+            if (l.tag == .date || l.tag == .datetime) && r.tag == .duration { return l }
+            if l.tag == .duration && (r.tag == .date || r.tag == .datetime) { return r }
+            if l.tag == .duration && r.tag == .duration { return .duration }
         case .minus:
-            if l == .integer && r == .integer { return .integer }
+            if l.tag == .integer && r.tag == .integer { return .integer }
             if l.isNumeric && r.isNumeric { return .number }
-            if (l == .date || l == .datetime) && r == .duration { return l }
-            if (l == .datetime && r == .datetime) || (l == .date && r == .date) { return .duration }
-            if l == .duration && r == .duration { return .duration }
+            if (l.tag == .date || l.tag == .datetime) && r.tag == .duration { return l }
+            if (l.tag == .datetime && r.tag == .datetime) || (l.tag == .date && r.tag == .date) { return .duration }
+            if l.tag == .duration && r.tag == .duration { return .duration }
         case .times:
-            if l == .integer && r == .integer { return .integer }
+            if l.tag == .integer && r.tag == .integer { return .integer }
             if l.isNumeric && r.isNumeric { return .number }
-            if (l == .duration && r == .integer) || (l == .integer && r == .duration) { return .duration }
+            if (l.tag == .duration && r.tag == .integer) || (l.tag == .integer && r.tag == .duration) { return .duration }
         case .divide:
             if l.isNumeric && r.isNumeric { return .number }
-            if l == .duration && r == .integer { return .duration }
+            if l.tag == .duration && r.tag == .integer { return .duration }
         case .remainder:
-            if l == .integer && r == .integer { return .integer }
+            if l.tag == .integer && r.tag == .integer { return .integer }
             if l.isNumeric && r.isNumeric { return .number }
         default:
             break
@@ -374,7 +374,7 @@ public struct TypeChecker {
 
     private func article(_ t: ExprType) -> String {
         let text = t.description
-        if t == .null { return "null" }
+        if t.tag == .null { return "null" }
         return (text.first.map { "aeiou".contains($0) } ?? false ? "an " : "a ") + text
     }
 
