@@ -30,7 +30,6 @@ enum LintBenchmarks {
         if ProcessInfo.processInfo.environment["SOP_BENCH_PROFILE"] == "phases" {
             // Where the time goes, by phase: per file, libyaml alone, the arena, the model, the
             // full lint, back to back in a rotating order; their sums, and each against the floor.
-            var t = [Double](repeating: 0, count: 4)
             let read = { (f: String) in [UInt8](FileManager.default.contents(atPath: f) ?? Data()) }
             let work: [(String) -> Void] = [
                 { f in blackHole(libyamlAlone(f)) },
@@ -39,7 +38,7 @@ enum LintBenchmarks {
                 { f in blackHole(linter.lint(paths: [f]).diagnostics.count) },
             ]
             for round in 0..<7 {
-                t = t.map { _ in 0 }
+                var t = [Double](repeating: 0, count: 4)
                 for (i, f) in files.enumerated() {
                     for k in 0..<4 { let w = (i + k) % 4; t[w] += Harness.time { work[w](f) } }
                 }

@@ -273,12 +273,10 @@ private struct DocumentBuilder {
             if isScalar, let first = firstKey(equalTo: index, fingerprint: print) {
                 current.skipValue = true
                 let r = records[Int(first)]
-                withText(of: index) { key in
-                    diagnostics.append(Diagnostic(
-                        file: source.path, span: records[Int(index)].span, rule: .duplicateKey,
-                        message: "key '\(String(decoding: key, as: UTF8.self))' is defined twice in this mapping; the first is at line \(r.startLine + 1)",
-                        help: "remove one of them, or merge their values"))
-                }
+                diagnostics.append(Diagnostic(
+                    file: source.path, span: records[Int(index)].span, rule: .duplicateKey,
+                    message: "key '\(keyText(index))' is defined twice in this mapping; the first is at line \(r.startLine + 1)",
+                    help: "remove one of them, or merge their values"))
             } else if isScalar {
                 keys.append(Key(node: index, fingerprint: print))
             }
@@ -396,11 +394,11 @@ private struct DocumentBuilder {
         }
     }
 
-    private func withText<R>(of index: Int32, _ body: (ArraySlice<UInt8>) -> R) -> R {
+    /// A scalar's text, for a message.
+    private func keyText(_ index: Int32) -> String {
         let r = records[Int(index)]
-        return body(ArraySlice(text.bytes[Int(r.offset)..<Int(r.offset) + Int(r.count)]))
+        return String(decoding: UnsafeBufferPointer(rebasing: text.bytes[Int(r.offset)..<Int(r.offset) + Int(r.count)]), as: UTF8.self)
     }
-
 
     private func clamp(_ n: Int) -> UInt32 { UInt32(clamping: n) }
 
@@ -509,4 +507,3 @@ private final class ScalarText {
 
     var array: [UInt8] { Array(bytes) }
 }
-
