@@ -82,11 +82,11 @@ public struct JSONParser {
     private mutating func parseObject(pointer: String) throws(JSONSyntaxError) -> JSONValue {
         try enter()
         index += 1
-        var members: [(String, JSONValue)] = []
+        var members: [JSONObject.Element] = []
         // Small objects look for a repeated key among the members; large ones keep a set.
         var seen: Set<String>?
         skipWhitespace()
-        if peek(UInt8(ascii: "}")) { index += 1; depth -= 1; return .object(members) }
+        if peek(UInt8(ascii: "}")) { index += 1; depth -= 1; return .object(JSONObject(uniqueMembers: members)) }
         while true {
             skipWhitespace()
             guard peek(UInt8(ascii: "\"")) else { throw error("expected a key in double quotes") }
@@ -97,7 +97,7 @@ public struct JSONParser {
             if members.count < 16 {
                 repeated = members.contains { $0.0 == key }
             } else {
-                if seen == nil { seen = Set(members.map(\.0)) }
+                if seen == nil { seen = Set(members.map(\.key)) }
                 repeated = !seen!.insert(key).inserted
             }
             guard !repeated else {
@@ -115,7 +115,7 @@ public struct JSONParser {
             members.append((key, value))
             skipWhitespace()
             if peek(UInt8(ascii: ",")) { index += 1; continue }
-            if peek(UInt8(ascii: "}")) { index += 1; depth -= 1; return .object(members) }
+            if peek(UInt8(ascii: "}")) { index += 1; depth -= 1; return .object(JSONObject(uniqueMembers: members)) }
             throw error("expected ',' or '}' in an object")
         }
     }

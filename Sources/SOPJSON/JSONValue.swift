@@ -10,7 +10,8 @@ public enum JSONValue: Sendable, Hashable {
     case number(Decimal)
     case string(String)
     case array([JSONValue])
-    case object([(String, JSONValue)])
+    /// An object: members in order, each key once (see `JSONObject`).
+    case object(JSONObject)
 
     /// Equal when they render the same (so `1` and `1.0` are equal, key order matters, and
     /// strings compare by their UTF-8 bytes, not by Unicode equivalence, as the hash does);
@@ -23,8 +24,7 @@ public enum JSONValue: Sendable, Hashable {
         case let (.int(x), .int(y)): return x == y
         case let (.string(x), .string(y)): return same(x, y)
         case let (.array(x), .array(y)): return x == y
-        case let (.object(x), .object(y)):
-            return x.count == y.count && zip(x, y).allSatisfy { same($0.0, $1.0) && $0.1 == $1.1 }
+        case let (.object(x), .object(y)): return x == y
         case (.int, .number), (.number, .int), (.number, .number): return a.render() == b.render()
         default: return false
         }
@@ -33,10 +33,10 @@ public enum JSONValue: Sendable, Hashable {
 
     public static func optional(_ s: String?) -> JSONValue { s.map { .string($0) } ?? .null }
 
-    /// The value of `key` in an object (the last one when a key repeats), nil otherwise.
+    /// The value of `key` in an object, nil otherwise.
     public subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
-        return members.last { $0.0 == key }?.1
+        return members[key]
     }
 
     /// Canonical JSON: object keys sorted by their UTF-16 code units (RFC 8785 order), no spaces.
@@ -90,16 +90,16 @@ struct JSONWriter {
             bytes.append(UInt8(ascii: "]"))
         case .object(let members):
             bytes.append(UInt8(ascii: "{"))
-            if canonical && !JSONWriter.isSorted(members) {
-                writeMembers(members.sorted { JSONWriter.precedes($0.0, $1.0) })
+            if canonical && !JSONWriter.isSorted(members.members) {
+                writeMembers(members.members.sorted { JSONWriter.precedes($0.key, $1.key) })
             } else {
-                writeMembers(members)
+                writeMembers(members.members)
             }
             bytes.append(UInt8(ascii: "}"))
         }
     }
 
-    private mutating func writeMembers(_ members: [(String, JSONValue)]) {
+    private mutating func writeMembers(_ members: [JSONObject.Element]) {
         for (i, (key, value)) in members.enumerated() {
             if i > 0 { bytes.append(UInt8(ascii: ",")) }
             writeString(key)
@@ -148,10 +148,10 @@ struct JSONWriter {
         bytes.append(0x22)
     }
 
-    static func isSorted(_ members: [(String, JSONValue)]) -> Bool {
+    static func isSorted(_ members: [JSONObject.Element]) -> Bool {
         var i = 1
         while i < members.count {
-            if !precedes(members[i - 1].0, members[i].0) { return false }
+            if !precedes(members[i - 1].key, members[i].key) { return false }
             i += 1
         }
         return true

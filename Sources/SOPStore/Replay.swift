@@ -4,120 +4,151 @@ import SOPExpression
 import SOPJSON
 
 /// Verifies one run's journal: the hash chain, then a replay of the journal's commands against
-/// the SOP source the run was pinned to, record by record.
+/// the SOP source and ticket schema the run was pinned to, step by step.
+///
+/// The records of one step share a `version` (1 for the start, then one more per step), so the
+/// replay knows where each step begins and ends: a step is the timers it took first, the record
+/// of its command (an event, inputs, a ticket update, a child's end), and the automatic
+/// transitions after. It carries out the same command at the same time as the same actor and
+/// must get the same records, byte for byte; a step of timers alone is a tick at the time of
+/// its last record. At the end the stored run must be exactly where its journal leads.
 struct Replay {
     let service: RunService
     let tx: StoreTransaction
     let stored: StoredRun
     let runID: String
-    let lines: [String]
 
     func verify() throws -> Verification {
-        var records: [JSONValue] = []
-        var previous: String?
-        for (i, line) in lines.enumerated() {
-            guard let record = try? JSONParser.parse(line) else { return fail(i, "the record is not valid JSON") }
-            guard record["seq"] == .int(i) else { return fail(i, "the record's seq is \(record["seq"]?.render() ?? "missing"), expected \(i)") }
-            guard record["prev"] == .optional(previous) else { return fail(i, "prev does not match the hash of record \(i - 1)") }
-            guard case .string(let hash)? = record["hash"], JournalRecord.hash(of: record.removing("hash")) == hash else {
-                return fail(i, "the hash does not match the record's content (the record was changed)")
-            }
-            previous = hash
-            records.append(record)
+        let records: [JournalRecord]
+        do {
+            records = try tx.journal(runID)
+        } catch let error as JournalReadError {
+            return Verification(run: runID, records: error.seq + 1, failure: (error.seq, error.reason))
         }
-        // Replay.
-        let sop: CompiledSOP
-        do { sop = try service.pinnedSOP(stored.sopDigest, tx) } catch { return fail(0, "\(error)") }
-        let engine = Engine(sop: sop, schema: service.schema)
-        var run: RunState?
-        var produced: [JSONValue] = []
-        var i = 0
-        while i < records.count {
-            let head = records[i]
-            let kind: String = { if case .string(let k)? = head["trigger"]?["kind"] { return k } else { return "" } }()
-            guard case .string(let atText)? = head["at"], let at = CivilTime.parseDateTime(atText),
-                  case .string(let actorID)? = head["actor"]?["id"], case .string(let actorRole)? = head["actor"]?["role"] else {
-                return fail(i, "the record lacks its time or actor")
-            }
-            let actor = Actor(id: actorID, role: actorRole)
-            let decision: StepDecision
-            do {
-                if kind == "start" {
-                    decision = try engine.start(id: runID, ticket: stored.initialTicket, actor: actor, now: at,
-                                                parent: { if case .string(let p)? = stored.json["parent"] { return p } else { return nil } }())
-                } else {
-                    guard let current = run else { return fail(i, "the journal does not begin with a start record") }
-                    decision = try engine.apply(try command(for: head, kind: kind, current: current), to: current, actor: actor, now: at)
-                }
-            } catch {
-                return fail(i, "replaying it was rejected: \(error)")
-            }
-            guard decision.changed else { return fail(i, "replaying it changes nothing") }
-            var next = decision.run
-            let sealed = RunService.seal(decision.records, after: produced.last.flatMap { if case .string(let h)? = $0["hash"] { return h } else { return nil } })
-            next.lastHash = sealed.last?.hash
-            for record in sealed {
-                let index = produced.count
-                guard index < records.count else { return fail(records.count - 1, "replay produces more records than the journal holds") }
-                if record.json().canonical() != records[index].canonical() {
-                    return fail(index, "replay gives a different record: \(record.json().render())")
-                }
-                produced.append(record.json())
-            }
-            run = next
-            i = produced.count
-        }
-        guard produced.count == records.count else {
-            return fail(produced.count, "the journal holds records that replay does not produce")
-        }
-        // The stored run must be exactly where its journal leads: at a step boundary.
-        if let run {
-            let stored = self.stored.json
-            for key in ["state", "status", "outcome", "version", "ticket", "vars", "last_hash"] {
-                guard stored[key]?.canonical() == run.json()[key]?.canonical() else {
-                    return fail(max(0, records.count - 1), "the stored run's \(key) does not match its journal")
-                }
-            }
-        }
+        if let failure = checkChain(records) { return Verification(run: runID, records: records.count, failure: failure) }
+        if let failure = try replay(records) { return Verification(run: runID, records: records.count, failure: failure) }
         return Verification(run: runID, records: records.count, failure: nil)
     }
 
-    /// The command that produced a step's first record.
-    func command(for head: JSONValue, kind: String, current: RunState) throws -> StepCommand {
-        switch kind {
-        case "timer", "auto":
-            return .tick
-        case "event", "input":
-            if let patch = head["trigger"]?["ticket"] { return .update(patch: patch) }
-            var inputs: [(String, String)] = []
-            if case .object(let members)? = head["inputs"] {
-                for (name, value) in members {
-                    if case .string(let s) = value { inputs.append((name, s)) } else { inputs.append((name, value.render())) }
+    /// Each record in place (its run, seq and version), chained to the one before, and hashed
+    /// over its own content.
+    private func checkChain(_ records: [JournalRecord]) -> (seq: Int, reason: String)? {
+        var previous: String?
+        let versioned = records.first?.version != nil
+        for (i, r) in records.enumerated() {
+            guard r.run == runID else { return (i, "the record belongs to run '\(r.run)'") }
+            guard r.seq == i else { return (i, "the record's seq is \(r.seq), expected \(i)") }
+            guard r.prev == previous else { return (i, "prev does not match the hash of record \(i - 1)") }
+            guard r.hash == r.computedHash else { return (i, "the hash does not match the record's content (the record was changed)") }
+            previous = r.hash
+            switch (versioned, r.version) {
+            case (true, nil), (false, _?):
+                return (i, "some records of this journal carry a step version and some do not")
+            case (true, let v?):
+                let expected = i == 0 ? [1] : [records[i - 1].version!, records[i - 1].version! + 1]
+                guard expected.contains(v) else {
+                    return (i, "the record's step version is \(v), expected \(expected.map(String.init).joined(separator: " or "))")
                 }
+            case (false, nil):
+                break
             }
-            var checks: ChecklistSelection?
-            if case .array(let items)? = head["trigger"]?["checks"] {
-                checks = .items(items.compactMap { if case .int(let n) = $0 { return n } else { return nil } })
-            }
-            let event: String? = { if case .string(let e)? = head["trigger"]?["event"] { return e } else { return nil } }()
-            return .submit(inputs: inputs, event: event, checks: checks)
-        case "child":
-            var ticket = current.ticket
-            if case .object(let changes)? = head["changes"] {
-                for (path, pair) in changes where path.hasPrefix("ticket.") {
-                    if case .array(let oldNew) = pair, oldNew.count == 2 {
-                        ticket = ticket.setting([String(path.dropFirst("ticket.".count))], to: oldNew[1])
-                    }
-                }
-            }
-            let outcome: String = { if case .string(let o)? = head["trigger"]?["outcome"] { return o } else { return "" } }()
-            return .childEnded(outcome: outcome, ticket: ticket)
-        default:
-            throw StepRejection("unknown trigger kind '\(kind)'")
         }
+        return nil
     }
 
-    func fail(_ seq: Int, _ reason: String) -> Verification {
-        Verification(run: runID, records: lines.count, failure: (seq, reason))
+    private func replay(_ records: [JournalRecord]) throws -> (seq: Int, reason: String)? {
+        let engine: Engine
+        do { engine = try service.pinnedEngine(stored, tx) } catch { return (0, "\(error)") }
+        // Journals written before records carried their step's version: each step is replayed
+        // from its first record, as far as it goes, and the run's version is not compared.
+        let versioned = records.first?.version != nil
+        var run: RunState?
+        var i = 0
+        while i < records.count {
+            var end = i + 1
+            if versioned { while end < records.count && records[end].version == records[i].version { end += 1 } }
+            let group = versioned ? records[i..<end] : records[i...]
+            let commandRecord = versioned ? group.first { $0.trigger.isCommand } : records[i]
+            var decision: StepDecision
+            do {
+                if let head = commandRecord, head.trigger.kind == .start {
+                    guard i == 0, head.seq == i else { return (head.seq, "a start record that does not begin the journal") }
+                    decision = try engine.start(id: runID, ticket: stored.initialTicket, actor: head.actor, now: head.at,
+                                                parent: { if case .string(let p)? = stored.json["parent"] { return p } else { return nil } }())
+                } else {
+                    guard let current = run else { return (i, "the journal does not begin with a start record") }
+                    if let head = commandRecord, head.trigger.kind != .timer && head.trigger.kind != .auto {
+                        decision = try engine.apply(try command(for: head, current: current), to: current, actor: head.actor, now: head.at)
+                    } else {
+                        // Timers alone: a tick, as of the last of them (a timer fires at its due time).
+                        decision = try engine.apply(.tick, to: current, actor: .system, now: group.last!.at)
+                    }
+                }
+            } catch {
+                return (i, "replaying it was rejected: \(error)")
+            }
+            guard decision.changed else { return (i, "replaying it changes nothing") }
+            if !versioned {
+                for k in decision.records.indices { decision.records[k].version = nil }
+            }
+            var next = decision.takeRun()
+            let sealed = RunService.seal(decision.records, after: i == 0 ? nil : records[i - 1].hash)
+            next.lastHash = sealed.last?.hash
+            for (k, record) in sealed.enumerated() {
+                let index = i + k
+                guard index < records.count, !versioned || index < end else {
+                    return (min(index, records.count) - 1, "replaying this step gives more records than the journal holds for it")
+                }
+                if record != records[index] {
+                    return (index, "replay gives a different record: \(record.json().render())")
+                }
+            }
+            if versioned && i + sealed.count < end {
+                return (i + sealed.count, "the journal holds records for this step that replay does not produce")
+            }
+            run = next
+            i += sealed.count
+        }
+        // The stored run must be exactly where its journal leads (all but the time it was last
+        // written, which is the command's time, not a record's).
+        if let run {
+            let replayed = run.json()
+            var keys = ["state", "status", "outcome", "ticket", "vars", "inputs", "submitted", "confirmed", "entered_at", "started_at",
+                        "owner_role", "owner_queue", "outbox", "parent", "child", "child_outcome", "child_count", "next_seq", "last_hash",
+                        "sop_digest"]
+            if versioned { keys.append("version") }
+            for key in keys where stored.json[key]?.canonical() != replayed[key]?.canonical() {
+                return (max(0, records.count - 1), "the stored run's \(key) does not match its journal")
+            }
+        }
+        return nil
+    }
+
+    /// The command of a step, from its command record.
+    func command(for head: JournalRecord, current: RunState) throws -> StepCommand {
+        switch head.trigger.kind {
+        case .event, .input:
+            if let patch = head.trigger.ticket { return .update(patch: patch) }
+            // Inputs as an agent types them; each parses back to the value recorded.
+            let inputs = head.inputs.map { member -> (String, String) in
+                if case .string(let s) = member.value { return (member.key, s) }
+                return (member.key, member.value.render())
+            }
+            return .submit(inputs: inputs, event: head.trigger.event, checks: head.trigger.checks.map { .items($0) })
+        case .child:
+            // The ticket the child ended with; records from before it was kept are rebuilt from
+            // the changes the child made.
+            var ticket = current.ticket
+            if let kept = head.trigger.ticket {
+                ticket = kept
+            } else {
+                for change in head.changes where change.path.hasPrefix("ticket.") {
+                    ticket = ticket.setting([String(change.path.dropFirst("ticket.".count))], to: change.new)
+                }
+            }
+            return .childEnded(child: current.child ?? "", outcome: head.trigger.outcome ?? "", ticket: ticket)
+        case .start, .auto, .timer:
+            throw StepRejection("a \(head.trigger.kind.rawValue) record is not a command")
+        }
     }
 }

@@ -56,8 +56,11 @@ public final class RunService {
     /// Where SOPs are looked up by id: the SOP folder, or the files `sop test` was given.
     public let sopsFolder: String
     public let sopPaths: [String]
+    /// The ticket schema new runs start under (each run keeps the one it started under).
     public let schema: TicketSchema?
-    private var pinned: [String: CompiledSOP] = [:]
+    /// Engines for pinned (SOP source, ticket schema) pairs, by "SOP-DIGEST SCHEMA-DIGEST".
+    private var engines: [String: Engine] = [:]
+    private var schemas: [String: TicketSchema] = [:]
     /// Digests this service has already written to the sources table (a cache; the insert is
     /// idempotent). Reset when a transaction fails, since the insert may have been rolled back.
     private var pinnedInStore = Set<String>()
@@ -88,9 +91,7 @@ public final class RunService {
             known.append(definition.id.value)
             guard definition.id.value == id else { continue }
             do {
-                let compiled = try CompiledSOP.compile(source, schema: schema)
-                pinned[compiled.digest] = compiled
-                return compiled
+                return try CompiledSOP.compile(source, schema: schema)
             } catch {
                 throw RunError.invalidSOP(error)
             }
@@ -98,22 +99,58 @@ public final class RunService {
         throw RunError.unknownSOP(id, known)
     }
 
-    func pinnedSOP(_ digest: String, _ tx: StoreTransaction) throws -> CompiledSOP {
-        if let sop = pinned[digest] { return sop }
+    /// The digest new runs are pinned to for their ticket schema.
+    var schemaDigest: String { schema?.digest ?? TicketSchema.noneDigest }
+
+    /// The ticket schema a run is pinned to: nil digest (a run stored before schemas were
+    /// pinned) means the schema in effect now.
+    func pinnedSchema(_ digest: String?, _ tx: StoreTransaction) throws -> TicketSchema? {
+        guard let digest else { return schema }
+        if digest == TicketSchema.noneDigest { return nil }
+        if digest == schema?.digest { return schema }
+        if let known = schemas[digest] { return known }
+        guard let text = try tx.schema(digest: digest) else {
+            throw RunError.store("the ticket schema \(digest) is missing from the store")
+        }
+        do {
+            let loaded = try TicketSchema.parse(bytes: Array(text.utf8), path: "pinned ticket schema \(digest)")
+            schemas[digest] = loaded
+            return loaded
+        } catch {
+            throw RunError.store("the pinned ticket schema \(digest) cannot be read: \(error)")
+        }
+    }
+
+    /// The engine for a run pinned to an SOP source and a ticket schema.
+    func pinnedEngine(sop digest: String, schema schemaDigest: String?, _ tx: StoreTransaction) throws -> Engine {
+        let key = digest + " " + (schemaDigest ?? "")
+        if let engine = engines[key] { return engine }
         guard let text = try tx.source(digest: digest) else { throw RunError.store("the SOP source \(digest) is missing from the store") }
+        let schema = try pinnedSchema(schemaDigest, tx)
         do {
             let sop = try CompiledSOP.compile(SourceFile(path: "pinned \(digest)", text: text), schema: schema, lint: false)
-            pinned[digest] = sop
-            return sop
+            let engine = Engine(sop: sop, schema: schema)
+            engines[key] = engine
+            return engine
         } catch {
             throw RunError.invalidSOP(error)
         }
     }
 
+    func pinnedEngine(_ stored: StoredRun, _ tx: StoreTransaction) throws -> Engine {
+        try pinnedEngine(sop: stored.sopDigest, schema: stored.schemaDigest, tx)
+    }
+
+    /// The engine for starting new runs of a current SOP (under the current ticket schema).
     func engine(_ sop: CompiledSOP) -> Engine { Engine(sop: sop, schema: schema) }
 
-    public func engine(for run: RunState) throws -> Engine {
-        try store.read { tx in engine(try pinnedSOP(run.sopDigest, tx)) }
+    /// Reads a stored run with the engine it is pinned to.
+    func load(_ stored: StoredRun, _ tx: StoreTransaction) throws -> (RunState, Engine) {
+        let engine = try pinnedEngine(stored, tx)
+        guard let run = RunState(json: stored.json, sop: engine.sop, schema: engine.schema) else {
+            throw RunError.store("run \(stored.json["id"]?.render() ?? "?") cannot be read from the store")
+        }
+        return (run, engine)
     }
 
     // MARK: Commands
@@ -134,10 +171,7 @@ public final class RunService {
         while index < tickets.count {
             let slice = tickets[index..<min(index + max(1, batch), tickets.count)]
             try write { tx in
-                if !self.pinnedInStore.contains(sop.digest) {
-                    try tx.pinSource(digest: sop.digest, sop: sop.id, version: sop.version, text: sop.source)
-                    self.pinnedInStore.insert(sop.digest)
-                }
+                try self.pin(sop, tx)
                 // Decide and prepare every start on all cores, then write them in order.
                 let engine = self.engine(sop)
                 let items = Array(slice)
@@ -157,7 +191,8 @@ public final class RunService {
                         (step, initialTicket) = prepared
                     }
                     if step.effects.isEmpty, try !tx.runExists(step.run.id) {
-                        try tx.insertRun(step.row, sop: sop.id, parent: nil, sopDigest: sop.digest, initialTicket: initialTicket)
+                        try tx.insertRun(step.row, sop: sop.id, parent: nil, sopDigest: sop.digest, schemaDigest: self.schemaDigest,
+                                         initialTicket: initialTicket)
                         try tx.appendJournal(step.journal)
                         started.append(step.run.id)
                         continue
@@ -181,10 +216,7 @@ public final class RunService {
     public func step(_ runID: String, _ command: StepCommand, actor: Actor, now: Int64, requestID: String? = nil) throws -> StepResult {
         try write { tx in
             guard let stored = try tx.run(runID) else { throw RunError.unknownRun(runID) }
-            let engine = self.engine(try self.pinnedSOP(stored.sopDigest, tx))
-            guard let run = RunState(json: stored.json, sop: engine.sop, schema: self.schema) else {
-                throw RunError.store("run \(runID) cannot be read from the store")
-            }
+            let (run, engine) = try self.load(stored, tx)
             if let requestID, try !tx.claimRequest(run: runID, requestID: requestID) {
                 return StepResult(run: run, engine: engine, duplicate: true)
             }
@@ -192,7 +224,7 @@ public final class RunService {
             decision = try Self.rejecting { () throws(StepRejection) -> StepDecision in try engine.apply(command, to: run, actor: actor, now: now) }
             let saved = try self.persist(decision, engine: engine, previousVersion: run.version, tx)
             try self.carryOut(decision.effects, from: saved, now: now, tx)
-            let final = try tx.run(runID).flatMap { RunState(json: $0.json, sop: engine.sop, schema: self.schema) } ?? saved
+            let final = try tx.run(runID).flatMap { RunState(json: $0.json, sop: engine.sop, schema: engine.schema) } ?? saved
             return StepResult(run: final, engine: engine, duplicate: false)
         }
     }
@@ -218,14 +250,13 @@ public final class RunService {
                     // SOP cache are not shared), then decide and prepare every step on all cores.
                     var loaded: [(rowID: Int64, data: String, engine: Engine)] = []
                     for rowID in chunk {
-                        guard let (data, digest) = try tx.dueRunText(rowID: rowID, at: now) else { continue }
-                        loaded.append((rowID, data, self.engine(try self.pinnedSOP(digest, tx))))
+                        guard let (data, digest, schemaDigest) = try tx.dueRunText(rowID: rowID, at: now) else { continue }
+                        loaded.append((rowID, data, try self.pinnedEngine(sop: digest, schema: schemaDigest, tx)))
                     }
-                    let schema = self.schema
                     let prepared = parallelMap(loaded, chunk: 64) { item -> PreparedStep? in
                         // A guard that fails at run time leaves the run for its agent.
                         guard let json = try? JSONParser.parse(item.data),
-                              let run = RunState(json: json, sop: item.engine.sop, schema: schema),
+                              let run = RunState(json: json, sop: item.engine.sop, schema: item.engine.schema),
                               let decision = try? item.engine.apply(.tick, to: run, actor: .system, now: now) else { return nil }
                         return Self.prepare(decision, engine: item.engine, previousVersion: run.version)
                     }
@@ -273,8 +304,7 @@ public final class RunService {
     /// nil when the run is no longer due.
     private func tickSerially(rowID: Int64, now: Int64, _ tx: StoreTransaction) throws -> Int? {
         guard let stored = try tx.dueRun(rowID: rowID, at: now) else { return nil }
-        let engine = self.engine(try pinnedSOP(stored.sopDigest, tx))
-        guard let run = RunState(json: stored.json, sop: engine.sop, schema: schema) else { return nil }
+        let (run, engine) = try load(stored, tx)
         let decision = try Self.rejecting { () throws(StepRejection) -> StepDecision in try engine.apply(.tick, to: run, actor: .system, now: now) }
         let saved = try persist(decision, engine: engine, previousVersion: run.version, tx, force: true)
         try carryOut(decision.effects, from: saved, now: now, tx)
@@ -286,18 +316,19 @@ public final class RunService {
     public func run(_ id: String) throws -> (RunState, Engine) {
         try store.read { tx in
             guard let stored = try tx.run(id) else { throw RunError.unknownRun(id) }
-            let engine = self.engine(try self.pinnedSOP(stored.sopDigest, tx))
-            guard let run = RunState(json: stored.json, sop: engine.sop, schema: self.schema) else {
-                throw RunError.store("run \(id) cannot be read from the store")
-            }
-            return (run, engine)
+            return try self.load(stored, tx)
         }
     }
 
-    public func journal(_ id: String) throws -> [String] {
+    /// A run's journal records; a record that cannot be read is a store error naming it.
+    public func journal(_ id: String) throws -> [JournalRecord] {
         try store.read { tx in
             guard try tx.run(id) != nil else { throw RunError.unknownRun(id) }
-            return try tx.journal(id)
+            do {
+                return try tx.journal(id)
+            } catch let error as JournalReadError {
+                throw RunError.store("the journal cannot be read: \(error)")
+            }
         }
     }
 
@@ -313,8 +344,7 @@ public final class RunService {
             let ids = try id.map { [$0] } ?? tx.runIDs()
             return try ids.map { id in
                 guard let stored = try tx.run(id) else { throw RunError.unknownRun(id) }
-                let lines = try tx.journal(id)
-                return try Replay(service: self, tx: tx, stored: stored, runID: id, lines: lines).verify()
+                return try Replay(service: self, tx: tx, stored: stored, runID: id).verify()
             }
         }
     }
@@ -337,27 +367,36 @@ public final class RunService {
                _ tx: StoreTransaction) throws -> RunState {
         let id = runID ?? Self.newRunID()
         if let existing = try tx.run(id) {
-            guard existing.sop == sop.id, existing.initialTicket.canonical() == ticket.canonical(),
-                  let run = RunState(json: existing.json, sop: try pinnedSOP(existing.sopDigest, tx), schema: schema) else {
+            guard existing.sop == sop.id, existing.initialTicket.canonical() == ticket.canonical() else {
                 throw RunError.idTaken(id)
             }
-            return run
+            return try load(existing, tx).0
         }
-        if !pinnedInStore.contains(sop.digest) {
-            try tx.pinSource(digest: sop.digest, sop: sop.id, version: sop.version, text: sop.source)
-            pinnedInStore.insert(sop.digest)
-        }
+        try pin(sop, tx)
         let engine = self.engine(sop)
         let decision: StepDecision
         decision = try Self.rejecting { () throws(StepRejection) -> StepDecision in try engine.start(id: id, ticket: ticket, actor: actor, now: now, parent: parent) }
         var run = decision.run
         let records = Self.seal(decision.records, after: nil)
         run.lastHash = records.last?.hash
-        try tx.insertRun(run, initialTicket: ticket, nextDue: engine.pendingTimers(run).map(\.due).min())
+        try tx.insertRun(run, initialTicket: ticket, nextDue: engine.pendingTimers(run).map(\.due).min(), schemaDigest: schemaDigest)
         try tx.appendJournal(records)
         try carryOut(decision.effects, from: run, now: now, tx)
         if decision.effects.isEmpty { return run }
         return try tx.run(id).flatMap { RunState(json: $0.json, sop: sop, schema: schema) } ?? run
+    }
+
+    /// Keeps the SOP source and the ticket schema new runs are pinned to (once per transaction
+    /// that has not failed; the inserts are idempotent).
+    private func pin(_ sop: CompiledSOP, _ tx: StoreTransaction) throws {
+        if !pinnedInStore.contains(sop.digest) {
+            try tx.pinSource(digest: sop.digest, sop: sop.id, version: sop.version, text: sop.source)
+            pinnedInStore.insert(sop.digest)
+        }
+        if let schema, !pinnedInStore.contains(schema.digest) {
+            try tx.pinSchema(digest: schema.digest, text: String(decoding: schema.source.bytes, as: UTF8.self))
+            pinnedInStore.insert(schema.digest)
+        }
     }
 
     @discardableResult
@@ -423,10 +462,12 @@ public final class RunService {
                 _ = try start(other, ticket: run.ticket, runID: nil, actor: .system, now: now, parent: nil, tx)
             case .childEnded(let parentID, let outcome):
                 guard let stored = try tx.run(parentID) else { continue }
-                let engine = self.engine(try pinnedSOP(stored.sopDigest, tx))
-                guard let parent = RunState(json: stored.json, sop: engine.sop, schema: schema), parent.child == run.id else { continue }
+                let (parent, engine) = try load(stored, tx)
+                guard parent.child == run.id else { continue }
                 let decision: StepDecision
-                decision = try Self.rejecting { () throws(StepRejection) -> StepDecision in try engine.apply(.childEnded(outcome: outcome, ticket: run.ticket), to: parent, actor: .system, now: now) }
+                decision = try Self.rejecting { () throws(StepRejection) -> StepDecision in
+                    try engine.apply(.childEnded(child: run.id, outcome: outcome, ticket: run.ticket), to: parent, actor: .system, now: now)
+                }
                 let saved = try persist(decision, engine: engine, previousVersion: parent.version, tx)
                 try carryOut(decision.effects, from: saved, now: now, tx)
             }

@@ -11,6 +11,9 @@ public struct StoredRun: Sendable {
     /// replay), not on every step.
     public var initialTicketText: String
     public var sop: String
+    /// The digest of the ticket schema the run started under (`TicketSchema.noneDigest` when it
+    /// started without one); nil for runs stored before schemas were pinned.
+    public var schemaDigest: String?
 
     public var initialTicket: JSONValue { (try? JSONParser.parse(initialTicketText)) ?? .null }
 }
@@ -127,6 +130,14 @@ public final class SQLiteRunStore: @unchecked Sendable {
                 CREATE UNIQUE INDEX journal_run_seq ON journal(run, seq);
                 """)
         }
+        // A run keeps the ticket schema it started under, pinned by digest like its SOP source:
+        // updates are validated, and verify replays, against that schema, not today's.
+        m.registerMigration("v3-pinned-ticket-schemas") { db in
+            try db.execute(sql: """
+                CREATE TABLE schemas (digest TEXT PRIMARY KEY, text TEXT NOT NULL);
+                ALTER TABLE runs ADD COLUMN schema_digest TEXT;
+                """)
+        }
         return m
     }
 
@@ -153,44 +164,46 @@ public struct StoreTransaction {
     let db: Database
 
     public func run(_ id: String) throws -> StoredRun? {
-        let statement = try db.cachedStatement(sql: "SELECT data, sop_digest, initial_ticket, sop FROM runs WHERE id = ?")
+        let statement = try db.cachedStatement(sql: "SELECT data, sop_digest, initial_ticket, sop, schema_digest FROM runs WHERE id = ?")
         return try Row.fetchOne(statement, arguments: [id]).map(Self.storedRun)
     }
 
     /// The run at `rowID` if it is still waiting with a timer due at `now`.
     public func dueRun(rowID: Int64, at now: Int64) throws -> StoredRun? {
         let statement = try db.cachedStatement(sql: """
-            SELECT data, sop_digest, initial_ticket, sop FROM runs WHERE rowid = ? AND status = 'waiting' AND next_due <= ?
+            SELECT data, sop_digest, initial_ticket, sop, schema_digest FROM runs WHERE rowid = ? AND status = 'waiting' AND next_due <= ?
             """)
         return try Row.fetchOne(statement, arguments: [rowID, now]).map(Self.storedRun)
     }
 
-    /// The same, unparsed: the run's JSON text and its SOP digest.
-    public func dueRunText(rowID: Int64, at now: Int64) throws -> (data: String, sopDigest: String)? {
+    /// The same, unparsed: the run's JSON text and the digests of its SOP and ticket schema.
+    public func dueRunText(rowID: Int64, at now: Int64) throws -> (data: String, sopDigest: String, schemaDigest: String?)? {
         let statement = try db.cachedStatement(sql: """
-            SELECT data, sop_digest FROM runs WHERE rowid = ? AND status = 'waiting' AND next_due <= ?
+            SELECT data, sop_digest, schema_digest FROM runs WHERE rowid = ? AND status = 'waiting' AND next_due <= ?
             """)
-        return try Row.fetchOne(statement, arguments: [rowID, now]).map { ($0["data"], $0["sop_digest"]) }
+        return try Row.fetchOne(statement, arguments: [rowID, now]).map { ($0["data"], $0["sop_digest"], $0["schema_digest"]) }
     }
 
     private static func storedRun(_ row: Row) throws -> StoredRun {
         let data: String = row["data"]
         let initial: String = row["initial_ticket"]
         return StoredRun(json: try JSONParser.parse(data), sopDigest: row["sop_digest"], initialTicketText: initial,
-                         sop: row["sop"])
+                         sop: row["sop"], schemaDigest: row["schema_digest"])
     }
 
-    public func insertRun(_ run: RunState, initialTicket: JSONValue, nextDue: Int64?) throws {
+    public func insertRun(_ run: RunState, initialTicket: JSONValue, nextDue: Int64?, schemaDigest: String) throws {
         try insertRun(RunRow(run, nextDue: nextDue), sop: run.sop, parent: run.parent, sopDigest: run.sopDigest,
-                      initialTicket: initialTicket.render())
+                      schemaDigest: schemaDigest, initialTicket: initialTicket.render())
     }
 
-    public func insertRun(_ row: RunRow, sop: String, parent: String?, sopDigest: String, initialTicket: String) throws {
+    public func insertRun(_ row: RunRow, sop: String, parent: String?, sopDigest: String, schemaDigest: String,
+                          initialTicket: String) throws {
         try db.cachedStatement(sql: """
-            INSERT INTO runs (id, sop, state, status, outcome, version, updated_at, next_due, parent, sop_digest, initial_ticket, data)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO runs (id, sop, state, status, outcome, version, updated_at, next_due, parent, sop_digest, schema_digest,
+                              initial_ticket, data)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [row.id, sop, row.state, row.status, row.outcome, row.version, row.updatedAt, row.nextDue,
-                             parent, sopDigest, initialTicket, row.data])
+                             parent, sopDigest, schemaDigest, initialTicket, row.data])
     }
 
     public func runExists(_ id: String) throws -> Bool {
@@ -236,8 +249,11 @@ public struct StoreTransaction {
         try db.execute(sql: "UPDATE journal SET record = ? WHERE run = ? AND seq = ?", arguments: [record, run, seq])
     }
 
-    public func journal(_ run: String) throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT record FROM journal WHERE run = ? ORDER BY seq", arguments: [run])
+    /// A run's journal, read record by record through `JournalRecord`; a record that cannot be
+    /// read throws `JournalReadError`, naming the run and the record.
+    public func journal(_ run: String) throws -> [JournalRecord] {
+        let lines = try String.fetchAll(db, sql: "SELECT record FROM journal WHERE run = ? ORDER BY seq", arguments: [run])
+        return try lines.enumerated().map { i, line throws(JournalReadError) in try JournalReadError.decode(line, run: run, seq: i) }
     }
 
     public func pinSource(digest: String, sop: String, version: Int, text: String) throws {
@@ -247,6 +263,14 @@ public struct StoreTransaction {
 
     public func source(digest: String) throws -> String? {
         try String.fetchOne(db, sql: "SELECT text FROM sources WHERE digest = ?", arguments: [digest])
+    }
+
+    public func pinSchema(digest: String, text: String) throws {
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO schemas (digest, text) VALUES (?, ?)").execute(arguments: [digest, text])
+    }
+
+    public func schema(digest: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT text FROM schemas WHERE digest = ?", arguments: [digest])
     }
 
     /// Records a request id; false when it was seen before for this run.

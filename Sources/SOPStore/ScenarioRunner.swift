@@ -68,9 +68,19 @@ public struct ScenarioRunner {
                 let store = try SQLiteRunStore(path: scratch.appendingPathComponent("case-\(counter).sqlite").path)
                 let service = RunService(store: store, sopPaths: sopPaths, schema: schema)
                 var runner = CaseRun(service: service, file: file, testCase: c)
-                let failures = runner.run()
+                var failures = runner.run()
+                do {
+                    // Every run a case made must verify: the journal is what the test exercised.
+                    for v in try service.verify(nil) {
+                        if let failure = v.failure {
+                            failures.append("the journal of run \(v.run) fails verification at record \(failure.seq): \(failure.reason)")
+                        }
+                    }
+                    for (sop, transitions) in try runner.coverage(sops: sops) { taken[sop, default: []].formUnion(transitions) }
+                } catch {
+                    failures.append("\(error)")
+                }
                 results.append(CaseResult(file: path, sop: file.sop.value, name: c.name, failures: failures))
-                for (sop, transitions) in runner.coverage(sops: sops) { taken[sop, default: []].formUnion(transitions) }
             }
         }
         let coverage = sops.map { sop in
@@ -210,7 +220,8 @@ struct CaseRun {
             }
         }
         if let path = e.path {
-            let actual = self.path()
+            let actual: [String]
+            do { actual = try self.path() } catch { failures.append("\(label): \(error)"); return }
             if actual != path.map(\.value) {
                 failures.append("\(label): expected path [\(path.map(\.value).joined(separator: ", "))], got [\(actual.joined(separator: ", "))]")
             }
@@ -234,12 +245,8 @@ struct CaseRun {
     }
 
     /// The states the main run went through, from its journal.
-    func path() -> [String] {
-        guard let lines = try? service.journal(runID) else { return [] }
-        return lines.compactMap { line -> String? in
-            guard let r = try? JSONParser.parse(line), r["trigger"]?["move"] != .bool(false), case .string(let to)? = r["to"] else { return nil }
-            return to
-        }
+    func path() throws -> [String] {
+        try service.journal(runID).filter(\.trigger.moved).map(\.to)
     }
 
     /// nil when `expected` is a subset of `actual`; else what differs. Numbers compare by value;
@@ -261,23 +268,18 @@ struct CaseRun {
     }
 
     /// Which transitions of which SOPs the case's runs took, read from their journals.
-    func coverage(sops: [CompiledSOP]) -> [String: Set<Coverage.Transition>] {
+    func coverage(sops: [CompiledSOP]) throws -> [String: Set<Coverage.Transition>] {
         var out: [String: Set<Coverage.Transition>] = [:]
         let byID = Dictionary(sops.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        guard let summaries = try? service.summaries(sop: nil, state: nil, waiting: false) else { return [:] }
-        for summary in summaries {
-            guard let sop = byID[summary.sop], let lines = try? service.journal(summary.run) else { continue }
-            for line in lines {
-                guard let r = try? JSONParser.parse(line), case .string(let from)? = r["from"], case .string(let to)? = r["to"],
-                      r["trigger"]?["move"] != .bool(false), let state = sop.definition.state(from) else { continue }
-                var index: Int?
-                if case .int(let n)? = r["trigger"]?["transition"], n >= 1, n <= state.transitions.count { index = n - 1 }
-                if let index {
-                    let t = state.transitions[index]
-                    out[sop.id, default: []].insert(Coverage.Transition(
-                        state: from, index: index, to: to,
-                        trigger: t.on.map { "on \($0.value)" } ?? t.after.map { "after \($0.text)" } ?? "automatic"))
-                }
+        for summary in try service.summaries(sop: nil, state: nil, waiting: false) {
+            guard let sop = byID[summary.sop] else { continue }
+            for r in try service.journal(summary.run) {
+                guard let from = r.from, r.trigger.moved, let state = sop.definition.state(from),
+                      let n = r.trigger.transition, n >= 1, n <= state.transitions.count else { continue }
+                let t = state.transitions[n - 1]
+                out[sop.id, default: []].insert(Coverage.Transition(
+                    state: from, index: n - 1, to: r.to,
+                    trigger: t.on.map { "on \($0.value)" } ?? t.after.map { "after \($0.text)" } ?? "automatic"))
             }
         }
         return out

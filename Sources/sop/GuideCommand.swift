@@ -110,10 +110,7 @@ struct Guide {
                 return
             }
             guard let state = sop.state(run.state) else { return }
-            let path = (try? service.journal(runID))?.compactMap { line -> String? in
-                guard let r = try? JSONParser.parse(line), r["trigger"]?["move"] != .bool(false), case .string(let to)? = r["to"] else { return nil }
-                return to
-            } ?? []
+            let path = try service.journal(runID).filter(\.trigger.moved).map(\.to)
             ui.say("\n" + ui.bold(sop.title) + ui.dim(" · run \(run.id) · step \(run.version) · " + path.joined(separator: " → ")))
             ui.say(ui.bold("▶ \(render(state.title, run, engine))"))
             if let instructions = state.instructions { ui.say(ui.markdown(render(instructions, run, engine))) }

@@ -190,33 +190,41 @@ struct LogCommand: ParsableCommand {
     func run() throws {
         let service = try options.service()
         do {
-            let lines = try service.journal(runID)
+            let records = try service.journal(runID)
             switch format {
             case .json:
-                Output.out(lines.map { $0 + "\n" }.joined())
+                Output.out(records.map { $0.json().render() + "\n" }.joined())
             case .text:
-                var out = ""
-                for line in lines {
-                    guard let r = try? JSONParser.parse(line) else { continue }
-                    func s(_ v: JSONValue?) -> String { if case .string(let x)? = v { return x } else { return v?.render() ?? "" } }
-                    let trigger = s(r["trigger"]?["kind"]) + (r["trigger"]?["event"].map { " " + s($0) } ?? "")
-                    out += "\(s(r["seq"])) \(s(r["at"])) \(s(r["actor"]?["id"])):\(s(r["actor"]?["role"])) "
-                    out += "\(r["from"] == .null ? "∅" : s(r["from"])) → \(s(r["to"])) [\(trigger)]"
-                    if case .object(let changes)? = r["changes"], !changes.isEmpty {
-                        out += " " + changes.map { "\($0.0)=\(($0.1.arrayLast ?? .null).render())" }.joined(separator: " ")
-                    }
-                    out += "\n"
-                }
-                Output.out(out)
+                Output.out(records.map(Self.text).joined())
             }
         } catch {
             throw runExit(error)
         }
     }
-}
 
-extension JSONValue {
-    var arrayLast: JSONValue? { if case .array(let items) = self { return items.last } else { return nil } }
+    /// One record as a line for people: who moved the run where and why, then what it brought
+    /// and changed, and the messages it sent.
+    static func text(_ r: JournalRecord) -> String {
+        var trigger = r.trigger.kind.rawValue
+        if let event = r.trigger.event { trigger += " " + event }
+        if let after = r.trigger.after { trigger += " after " + after }
+        if let outcome = r.trigger.outcome { trigger += " " + outcome }
+        var out = "\(r.seq) \(CivilTime.formatDateTime(r.at)) \(r.actor) "
+        out += r.trigger.moved ? "\(r.from ?? "∅") → \(r.to) [\(trigger)]" : "\(r.to) [\(trigger), no move]"
+        if !r.inputs.isEmpty {
+            out += " inputs: " + r.inputs.map { "\($0.key)=\($0.value.render())" }.joined(separator: " ")
+        }
+        if !r.changes.isEmpty {
+            out += " changes: " + r.changes.map { "\($0.path)=\($0.new.render())" }.joined(separator: " ")
+        }
+        out += "\n"
+        for effect in r.effects {
+            if case .object(let notify)? = effect["notify"], case .string(let to)? = notify["to"], case .string(let text)? = notify["text"] {
+                out += "    notify \(to): \(text)\n"
+            }
+        }
+        return out
+    }
 }
 
 /// `sop verify [RUN]`

@@ -67,7 +67,7 @@ private func workspace(extra: [String: String] = [:]) throws -> URL {
         let log = try SOPBinary.run(["log", "w1", "--format", "json"], in: dir)
         let records = log.stdout.split(separator: "\n")
         #expect(records.count == 3)
-        #expect(records[0].hasPrefix(#"{"run":"w1","seq":0,"at":"2026-11-02T09:00:00Z","actor":{"id":"ana","role":"agent"},"sop":"returns""#))
+        #expect(records[0].hasPrefix(#"{"run":"w1","seq":0,"version":1,"at":"2026-11-02T09:00:00Z","actor":{"id":"ana","role":"agent"},"sop":"returns""#))
         #expect(records.allSatisfy { $0.contains(#""hash":"sha256:"#) })
 
         let verify = try SOPBinary.run(["verify", "w1"], in: dir)

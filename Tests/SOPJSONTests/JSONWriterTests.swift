@@ -52,7 +52,7 @@ struct JSONWriterTests {
         case 2: return rng.next() % 2 == 0 ? .null : .bool(rng.next() % 2 == 0)
         case 3: return .number(Decimal(string: "\(rng.next() % 100000).\(rng.next() % 1000)")!)
         case 4: return .array((0..<Int(rng.next() % 4)).map { _ in randomValue(&rng, depth: depth - 1) })
-        default: return .object((0..<Int(rng.next() % 6)).map { _ in (key(), randomValue(&rng, depth: depth - 1)) })
+        default: return .object(JSONObject((0..<Int(rng.next() % 6)).map { _ in (key(), randomValue(&rng, depth: depth - 1)) }))
         }
     }
 

@@ -17,7 +17,7 @@ let sue = Actor(id: "sue", role: "supervisor")
 let t0 = at("2026-11-02T09:00:00Z")
 
 extension StepDecision {
-    var kinds: [String] { records.map { if case .string(let k)? = $0.trigger["kind"] { return k } else { return "?" } } }
+    var kinds: [String] { records.map(\.trigger.kind.rawValue) }
     var moves: [String] { records.map { "\($0.from ?? "∅")→\($0.to)" } }
 }
 
@@ -101,8 +101,8 @@ struct EngineTests {
         #expect(d.kinds == ["input"])
         #expect(d.run.vars["count"] == .integer(1))
         #expect(d.run.ticket["priority"] == .string("high"))
-        #expect(d.records[0].changes.map(\.0) == ["var.count", "ticket.priority"])
-        #expect(d.records[0].inputs.render() == #"{"amount":250,"kind":"refund"}"#)
+        #expect(d.records[0].changes.map(\.path) == ["var.count", "ticket.priority"])
+        #expect(JSONValue.object(d.records[0].inputs).render() == #"{"amount":250,"kind":"refund"}"#)
     }
 
     @Test func automaticTransitionsWaitForTheChecklist() throws {
@@ -242,7 +242,7 @@ struct EngineTests {
         let run = try e2.start(id: "x", ticket: .object([("id", .string("T"))]), actor: ana, now: t0).run
         let d = try e2.apply(.update(patch: .object([("priority", .string("high"))])), to: run, actor: ana, now: t0)
         #expect(d.kinds == ["input"])
-        #expect(d.records[0].changes.map(\.0) == ["ticket.priority"])
+        #expect(d.records[0].changes.map(\.path) == ["ticket.priority"])
         #expect(throws: StepRejection.self) { try e2.apply(.update(patch: .object([("priority", .int(3))])), to: run, actor: ana, now: t0) }
     }
 
@@ -267,8 +267,8 @@ struct EngineTests {
         let d = try e.start(id: "r1", ticket: .object([]), actor: ana, now: t0)
         var r = d.records[0]
         r.seal(after: nil)
-        #expect(r.hash == JournalRecord.hash(of: r.json(includeHash: false)))
+        #expect(r.hash == r.computedHash)
         #expect(r.hash?.hasPrefix("sha256:") == true)
-        #expect(r.json().render().hasPrefix(#"{"run":"r1","seq":0,"at":"2026-11-02T09:00:00Z","actor":{"id":"ana","role":"agent"},"sop":"review","sop_version":1,"sop_digest":"sha256:"#))
+        #expect(r.json().render().hasPrefix(#"{"run":"r1","seq":0,"version":1,"at":"2026-11-02T09:00:00Z","actor":{"id":"ana","role":"agent"},"sop":"review","sop_version":1,"sop_digest":"sha256:"#))
     }
 }

@@ -79,8 +79,8 @@ struct RunServiceTests {
         let (after, _) = try s.run("c1")
         #expect(after.outcome == "closed")
         #expect(after.ticket["escalated"] == .bool(true))
-        let kinds = try s.journal("c1").map { try JSONParser.parse($0)["trigger"]?["kind"] }
-        #expect(kinds == [.string("start"), .string("event"), .string("child")])
+        let kinds = try s.journal("c1").map(\.trigger.kind)
+        #expect(kinds == [.start, .event, .child])
         #expect(try s.verify(nil).allSatisfy { $0.failure == nil })
     }
 
@@ -210,7 +210,7 @@ struct RunServiceTests {
 
 extension StoreTransaction {
     func tamper(run: String, seq: Int, replacing old: String, with new: String) throws {
-        var lines = try journal(run)
+        var lines = try journal(run).map { $0.json().render() }
         lines[seq] = lines[seq].replacingOccurrences(of: old, with: new)
         try rewriteJournal(run: run, seq: seq, record: lines[seq])
     }

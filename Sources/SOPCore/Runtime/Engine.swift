@@ -17,8 +17,9 @@ public enum StepCommand: Sendable {
     case update(patch: JSONValue)
     /// Only take due timers.
     case tick
-    /// The child run this run waits for has ended.
-    case childEnded(outcome: String, ticket: JSONValue)
+    /// The child run `child` has ended; the parent takes its outcome and ticket if it still
+    /// waits for that child.
+    case childEnded(child: String, outcome: String, ticket: JSONValue)
 }
 
 /// Why a step was refused, and what is possible instead. A rejected step changes nothing.
@@ -85,10 +86,10 @@ public struct Engine: Sendable {
         }
         var step = Step(engine: self, run: RunState(id: id, sop: sop, ticket: ticket, schema: schema, now: now, parent: parent),
                         now: now, actor: actor)
-        step.beginRecord(from: nil, trigger: .object([("kind", .string("start"))]), inputs: .object([]), at: now, actor: actor)
+        step.beginRecord(from: nil, trigger: JournalTrigger(kind: .start), inputs: [], at: now, actor: actor)
         try step.enter(sop.definition.start.value, at: now)
         step.finishRecord()
-        try step.settle(firstTrigger: nil, firstInputs: nil)
+        try step.settle(firstTrigger: nil)
         return step.decision()
     }
 
@@ -98,7 +99,7 @@ public struct Engine: Sendable {
             throw StepRejection("the run is pinned to \(run.sopDigest), not to this SOP source (\(sop.digest))")
         }
         var step = Step(engine: self, run: run, now: now, actor: actor)
-        if case .childEnded = command {} else { try step.fireTimers() }
+        try step.fireTimers()
         switch command {
         case .tick:
             break
@@ -106,8 +107,8 @@ public struct Engine: Sendable {
             try step.submit(inputs: inputs, event: event, checks: checks)
         case .update(let patch):
             try step.update(patch)
-        case .childEnded(let outcome, let ticket):
-            try step.childEnded(outcome: outcome, ticket: ticket)
+        case .childEnded(let child, let outcome, let ticket):
+            try step.childEnded(child: child, outcome: outcome, ticket: ticket)
         }
         return step.decision()
     }
@@ -129,7 +130,7 @@ public struct Engine: Sendable {
     /// The timers of the current state with their due times.
     public func pendingTimers(_ run: RunState) -> [(to: String, due: Int64)] {
         guard !run.isEnded, let state = sop.state(run.state) else { return [] }
-        let context = evaluationContext(run, now: run.updatedAt)
+        let context = timerContext(run)
         return state.transitions.compactMap { t in
             guard let ms = timerLength(t, context) else { return nil }
             return (t.definition.to.value, run.enteredAt + ms)
@@ -162,6 +163,13 @@ public struct Engine: Sendable {
     func evaluationContext(_ run: RunState, now: Int64) -> EvaluationContext {
         EvaluationContext(ticket: run.ticketValue, vars: run.vars, inputs: run.inputs, childOutcome: run.childOutcome,
                           runStartedAt: run.startedAt, runEnteredAt: run.enteredAt, runState: run.state, now: now)
+    }
+
+    /// The context a computed timer length is evaluated in: the run's data as it is now, with
+    /// `now` read as the time the state was entered. So a due time depends on the run, never on
+    /// when a command happens to ask (which would make replay depend on when ticks ran).
+    func timerContext(_ run: RunState) -> EvaluationContext {
+        evaluationContext(run, now: run.enteredAt)
     }
 
     func timerLength(_ t: CompiledTransition, _ context: EvaluationContext) -> Int64? {
@@ -216,10 +224,11 @@ struct Step: ~Copyable {
 
     // MARK: Records
 
-    mutating func beginRecord(from: String?, trigger: JSONValue, inputs: JSONValue, at: Int64, actor: Actor) {
-        records.append(JournalRecord(run: run.id, seq: run.nextSeq, at: at, actor: actor, sop: sop.id, sopVersion: sop.version,
-                                     sopDigest: sop.digest, from: from, to: run.state, trigger: trigger, inputs: inputs,
-                                     changes: [], effects: [], prev: nil, hash: nil))
+    /// Opens a record. Every record of a step carries the version the step brings the run to.
+    mutating func beginRecord(from: String?, trigger: JournalTrigger, inputs: JSONObject, at: Int64, actor: Actor) {
+        records.append(JournalRecord(run: run.id, seq: run.nextSeq, version: run.version + 1, at: at, actor: actor, sop: sop.id,
+                                     sopVersion: sop.version, sopDigest: sop.digest, from: from, to: run.state, trigger: trigger,
+                                     inputs: inputs))
         recordOpen = true
         run.nextSeq += 1
     }
@@ -231,8 +240,8 @@ struct Step: ~Copyable {
     }
 
     mutating func change(_ path: String, _ old: JSONValue, _ new: JSONValue) {
-        guard old != new, recordOpen else { return }
-        records[records.count - 1].changes.append((path, old, new))
+        guard recordOpen else { return }
+        records[records.count - 1].change(path, from: old, to: new)
     }
 
     /// Notes an effect in the record being written.
@@ -250,9 +259,12 @@ struct Step: ~Copyable {
         if (!raw.isEmpty || checks != nil) && actor.role != stateRole {
             throw StepRejection("state '\(run.state)' is acted on by the role '\(stateRole)', not '\(actor.role)'")
         }
-        // Inputs, parsed by their declared types.
+        // Inputs, parsed by their declared types; each at most once, or which one would count?
         var parsed: [(String, Value)] = []
         for (name, text) in raw {
+            guard !parsed.contains(where: { $0.0 == name }) else {
+                throw StepRejection("input '\(name)' is given more than once; give each input once")
+            }
             guard let spec = state.definition.inputs.first(where: { $0.id.value == name }) else {
                 let names = state.definition.inputs.map(\.id.value)
                 throw StepRejection("state '\(run.state)' has no input '\(name)'",
@@ -275,13 +287,13 @@ struct Step: ~Copyable {
             }
         case nil: break
         }
-        let inputsJSON = JSONValue.object(parsed.map { ($0.0, ValueJSON.json($0.1)) })
+        let inputsJSON = JSONObject(parsed.map { ($0.0, ValueJSON.json($0.1)) })
         for (name, value) in parsed {
             run.inputs[name] = value
             run.submitted.insert(name)
         }
         run.confirmed.formUnion(confirm)
-        let checkJSON: JSONValue? = checks.map { _ in .array(confirm.sorted().map { .int($0 + 1) }) }
+        let checkNumbers: [Int]? = checks.map { _ in confirm.sorted().map { $0 + 1 } }
 
         if let event {
             let candidates = state.byEvent.first { $0.event == event }?.transitions ?? []
@@ -307,22 +319,15 @@ struct Step: ~Copyable {
                 throw StepRejection("event '\(event)' is not enabled in state '\(run.state)': no guard of its transitions holds",
                                     instead: allowed.compactMap { $0.definition.when.map { "when: \($0.text)" } })
             }
-            // Room for the transition number `take` adds, so the array is allocated once.
-            var trigger: [(String, JSONValue)] = []
-            trigger.reserveCapacity(4)
-            trigger.append(("kind", .string("event")))
-            trigger.append(("event", .string(event)))
-            if let checkJSON { trigger.append(("checks", checkJSON)) }
-            try take(taken, trigger: trigger, inputs: inputsJSON, at: now, actor: actor)
-            try settle(firstTrigger: nil, firstInputs: nil)
+            try take(taken, trigger: JournalTrigger(kind: .event, event: event, checks: checkNumbers), inputs: inputsJSON, at: now,
+                     actor: actor)
+            try settle(firstTrigger: nil)
         } else {
             guard !raw.isEmpty || checks != nil else {
                 throw StepRejection("nothing to do: give --event, --input or --check",
                                     instead: engine.enabledEvents(run, actor: actor).map { "event \($0.event) (\($0.label))" })
             }
-            var trigger: [(String, JSONValue)] = [("kind", .string("input"))]
-            if let checkJSON { trigger.append(("checks", checkJSON)) }
-            try settle(firstTrigger: .object(trigger), firstInputs: inputsJSON)
+            try settle(firstTrigger: JournalTrigger(kind: .input, checks: checkNumbers), firstInputs: inputsJSON)
         }
     }
 
@@ -337,27 +342,36 @@ struct Step: ~Copyable {
         }
         let old = run.ticket
         setTicket(updated)
-        var changes: [(String, JSONValue, JSONValue)] = []
+        var changes: [JournalChange] = []
         if case .object(let patchMembers) = patch {
             for (key, _) in patchMembers {
-                changes.append(("ticket." + key, old[key] ?? .null, updated[key] ?? .null))
+                changes.append(JournalChange(path: "ticket." + key, old: old[key] ?? .null, new: updated[key] ?? .null))
             }
         }
-        let trigger = JSONValue.object([("kind", .string("input")), ("ticket", patch)])
-        try settle(firstTrigger: trigger, firstInputs: .object([]), firstChanges: changes)
+        try settle(firstTrigger: JournalTrigger(kind: .input, ticket: patch), firstChanges: changes)
     }
 
-    mutating func childEnded(outcome: String, ticket: JSONValue) throws(StepRejection) {
+    mutating func childEnded(child: String, outcome: String, ticket: JSONValue) throws(StepRejection) {
+        // A timer taken first may have moved the parent on: then it no longer waits for the child.
+        guard !run.isEnded, run.child == child else { return }
         let old = run.ticket
         run.childOutcome = outcome
         run.child = nil
         setTicket(ticket)
-        var changes: [(String, JSONValue, JSONValue)] = []
+        // The record keeps the ticket the parent takes over (so replay needs nothing else) and,
+        // for people, each top-level field it changes (a field the child removed reads as null).
+        var changes: [JournalChange] = []
         if case .object(let members) = ticket {
-            for (key, value) in members where old[key] != value { changes.append(("ticket." + key, old[key] ?? .null, value)) }
+            for (key, value) in members where old[key] != value {
+                changes.append(JournalChange(path: "ticket." + key, old: old[key] ?? .null, new: value))
+            }
         }
-        try settle(firstTrigger: .object([("kind", .string("child")), ("outcome", .string(outcome))]), firstInputs: .object([]),
-                   firstChanges: changes, actor: .system)
+        if case .object(let members) = old {
+            for (key, value) in members where ticket[key] == nil {
+                changes.append(JournalChange(path: "ticket." + key, old: value, new: .null))
+            }
+        }
+        try settle(firstTrigger: JournalTrigger(kind: .child, outcome: outcome, ticket: ticket), firstChanges: changes, actor: .system)
     }
 
     // MARK: Moving
@@ -365,7 +379,7 @@ struct Step: ~Copyable {
     /// Tries automatic transitions until none holds. The first record of the step may carry the
     /// step's own trigger (inputs, a ticket update, a child's end); when no transition is taken
     /// and there is such a trigger, a record without a move keeps the data change in the journal.
-    mutating func settle(firstTrigger: JSONValue?, firstInputs: JSONValue?, firstChanges: [(String, JSONValue, JSONValue)] = [],
+    mutating func settle(firstTrigger: JournalTrigger?, firstInputs: JSONObject = [], firstChanges: [JournalChange] = [],
                          actor stepActor: Actor? = nil, at: Int64? = nil) throws(StepRejection) {
         var pendingTrigger = firstTrigger
         let when = at ?? now
@@ -375,17 +389,16 @@ struct Step: ~Copyable {
                 throw StepRejection("livelock: more than \(Engine.livelockBound) automatic transitions in one step (last in state '\(run.state)')",
                                     instead: ["make the automatic guards of the states in this loop exclusive"])
             }
-            var trigger: [(String, JSONValue)] = [("kind", .string("auto"))]
-            if case .object(let members)? = pendingTrigger { trigger = members }
-            let inputs = pendingTrigger == nil ? JSONValue.object([]) : (firstInputs ?? .object([]))
-            try take(t, trigger: trigger, inputs: inputs, at: when, actor: stepActor ?? actor, changesFirst: pendingTrigger == nil ? [] : firstChanges)
+            let trigger = pendingTrigger ?? JournalTrigger(kind: .auto)
+            try take(t, trigger: trigger, inputs: pendingTrigger == nil ? [] : firstInputs, at: when, actor: stepActor ?? actor,
+                     changesFirst: pendingTrigger == nil ? [] : firstChanges)
             pendingTrigger = nil
         }
-        if case .object(var members)? = pendingTrigger {
+        if var trigger = pendingTrigger {
             // No transition was taken: the record keeps the data the step brought, and says so.
-            members.append(("move", .bool(false)))
-            beginRecord(from: run.state, trigger: .object(members), inputs: firstInputs ?? .object([]), at: when, actor: stepActor ?? actor)
-            for c in firstChanges { change(c.0, c.1, c.2) }
+            trigger.moved = false
+            beginRecord(from: run.state, trigger: trigger, inputs: firstInputs, at: when, actor: stepActor ?? actor)
+            for c in firstChanges { change(c.path, c.old, c.new) }
             finishRecord()
         }
     }
@@ -408,7 +421,7 @@ struct Step: ~Copyable {
         while !run.isEnded, let state = here {
             guard !state.timed.isEmpty else { return }
             var best: (t: CompiledTransition, due: Int64)?
-            let context = engine.evaluationContext(run, now: now)
+            let context = engine.timerContext(run)
             for t in state.timed {
                 guard let ms = engine.timerLength(t, context) else { continue }
                 let due = run.enteredAt + ms
@@ -418,9 +431,9 @@ struct Step: ~Copyable {
                 }
             }
             guard let (t, due) = best else { return }
-            try take(t, trigger: [("kind", .string("timer")), ("after", .string(t.definition.after?.text ?? ""))],
-                     inputs: .object([]), at: due, actor: .system)
-            try settle(firstTrigger: nil, firstInputs: nil, actor: .system, at: due)
+            try take(t, trigger: JournalTrigger(kind: .timer, after: t.definition.after?.text ?? ""), inputs: [], at: due,
+                     actor: .system)
+            try settle(firstTrigger: nil, actor: .system, at: due)
         }
     }
 
@@ -450,13 +463,13 @@ struct Step: ~Copyable {
         return result
     }
 
-    mutating func take(_ t: CompiledTransition, trigger: consuming [(String, JSONValue)], inputs: JSONValue, at: Int64, actor: Actor,
-                       changesFirst: [(String, JSONValue, JSONValue)] = []) throws(StepRejection) {
+    mutating func take(_ t: CompiledTransition, trigger: JournalTrigger, inputs: JSONObject, at: Int64, actor: Actor,
+                       changesFirst: [JournalChange] = []) throws(StepRejection) {
         // The trigger names the transition taken (1-based, in its state), for audits and coverage.
-        var members = trigger
-        members.append(("transition", .int(t.index + 1)))
-        beginRecord(from: run.state, trigger: .object(members), inputs: inputs, at: at, actor: actor)
-        for c in changesFirst { change(c.0, c.1, c.2) }
+        var trigger = trigger
+        trigger.transition = t.index + 1
+        beginRecord(from: run.state, trigger: trigger, inputs: inputs, at: at, actor: actor)
+        for c in changesFirst { change(c.path, c.old, c.new) }
         try perform(t.actions, at: at)
         try enter(t.definition.to.value, index: t.target, at: at)
         finishRecord()
@@ -472,6 +485,9 @@ struct Step: ~Copyable {
         if !run.submitted.isEmpty { run.submitted = [] }
         if !run.confirmed.isEmpty { run.confirmed = [] }
         run.childOutcome = nil
+        // A parent that leaves a call state no longer waits for its child (whose end is then
+        // ignored by this run); the child goes on as a run of its own.
+        run.child = nil
         if !state.enter.isEmpty { try perform(state.enter, at: at) }
         if let end = state.end {
             run.status = .ended
@@ -521,9 +537,9 @@ struct Step: ~Copyable {
                 run.outbox.append(message)
                 recordEffect(.object([("notify", message)]))
             case .assign(let role, let queue):
-                var members: [(String, JSONValue)] = []
-                if let role { run.ownerRole = role; members.append(("role", .string(role))) }
-                if let queue { let q = try render(queue, context); run.ownerQueue = q; members.append(("queue", .string(q))) }
+                var members = JSONObject()
+                if let role { run.ownerRole = role; members["role"] = .string(role) }
+                if let queue { let q = try render(queue, context); run.ownerQueue = q; members["queue"] = .string(q) }
                 recordEffect(.object([("assign", .object(members))]))
             case .tag(let tags):
                 let old = run.ticket["tags"] ?? .array([])

@@ -15,13 +15,13 @@ public enum ValueJSON {
         case .string(let s): return .string(s)
         case .date, .datetime, .duration: return .string(v.description)
         case .list(let items): return .array(items.map(json))
-        case .object(let fields): return .object(fields.sorted { $0.key < $1.key }.map { ($0.key, json($0.value)) })
+        case .object(let fields): return .object(JSONObject(fields.sorted { $0.key < $1.key }.map { ($0.key, json($0.value)) }))
         }
     }
 
     /// Named values as a JSON object with sorted keys (run variables, inputs).
     public static func object(_ values: [String: Value]) -> JSONValue {
-        .object(values.sorted { $0.key < $1.key }.map { ($0.key, json($0.value)) })
+        .object(JSONObject(values.sorted { $0.key < $1.key }.map { ($0.key, json($0.value)) }))
     }
 
     /// JSON read back as a value of a declared type (nil type: as JSON says).
@@ -48,7 +48,7 @@ public enum ValueJSON {
             case .string(let t): return .string(t)
             }
         case .sequence(let items): return .array(items.map(json))
-        case .mapping(let pairs): return .object(pairs.map { ($0.key.scalar?.text ?? "", json($0.value)) })
+        case .mapping(let pairs): return .object(JSONObject(pairs.map { ($0.key.scalar?.text ?? "", json($0.value)) }))
         }
     }
 }
@@ -57,17 +57,10 @@ extension JSONValue {
     /// RFC 7386 JSON merge patch.
     public func merged(with patch: JSONValue) -> JSONValue {
         guard case .object(let patchMembers) = patch else { return patch }
-        var members: [(String, JSONValue)] = []
+        var members = JSONObject()
         if case .object(let mine) = self { members = mine }
         for (key, value) in patchMembers {
-            let index = members.firstIndex { $0.0 == key }
-            if value == .null {
-                if let index { members.remove(at: index) }
-            } else if let index {
-                members[index].1 = members[index].1.merged(with: value)
-            } else {
-                members.append((key, JSONValue.null.merged(with: value)))
-            }
+            members[key] = value == .null ? nil : (members[key] ?? .null).merged(with: value)
         }
         return .object(members)
     }
@@ -81,13 +74,9 @@ extension JSONValue {
     /// A copy with the value at a path of object keys replaced (objects are created as needed).
     public func setting(_ path: ArraySlice<String>, to newValue: JSONValue) -> JSONValue {
         guard let first = path.first else { return newValue }
-        var members: [(String, JSONValue)] = []
+        var members = JSONObject()
         if case .object(let mine) = self { members = mine }
-        if let index = members.firstIndex(where: { $0.0 == first }) {
-            members[index].1 = members[index].1.setting(path.dropFirst(), to: newValue)
-        } else {
-            members.append((first, JSONValue.null.setting(path.dropFirst(), to: newValue)))
-        }
+        members[first] = (members[first] ?? .null).setting(path.dropFirst(), to: newValue)
         return .object(members)
     }
 }

@@ -42,6 +42,11 @@ public struct TicketSchema: Sendable {
     public let source: SourceFile
     /// The ticket's static type for the expression checker (worked out once: every file linted needs it).
     public let type: ExprType
+    /// The SHA-256 of the schema file's bytes: runs are pinned to the schema they started under.
+    public let digest: String
+
+    /// The digest a run started without a ticket schema is pinned to.
+    public static let noneDigest = "none"
 
     init(path: String, root: SchemaRules, diagnostics: [Diagnostic], source: SourceFile) {
         self.path = path
@@ -49,6 +54,7 @@ public struct TicketSchema: Sendable {
         self.diagnostics = diagnostics
         self.source = source
         self.type = Self.type(of: root)
+        self.digest = Digest.sha256(source.bytes)
     }
 
     static let supported: Set<String> = ["type", "enum", "format", "properties", "required", "items", "minimum",

@@ -1,0 +1,103 @@
+/// A JSON object: members in the order they were first given, each key at most once.
+///
+/// Every way of building one keeps keys unique: setting a key that is already there replaces its
+/// value in place, so a repeated key can never reach rendered JSON (a record with a key twice is
+/// not valid JSON to the strict parser, and a reader would have to guess which value counts).
+/// Objects in sopkit are small (records, tickets, triggers), so a key is found by a scan of the
+/// members; a large object keeps an index from key to position.
+public struct JSONObject: Sendable, RandomAccessCollection, ExpressibleByArrayLiteral {
+    public typealias Element = (key: String, value: JSONValue)
+
+    public private(set) var members: [Element]
+    /// Key → position, built once an object grows past `indexedCount` members.
+    private var index: [String: Int]?
+    private static let indexedCount = 16
+
+    public init() { members = [] }
+
+    /// The members in order; a key given again replaces the earlier value where it stands.
+    public init(arrayLiteral elements: (String, JSONValue)...) {
+        self.init(elements)
+    }
+
+    /// The pairs in order; a key given again replaces the earlier value where it stands.
+    public init<S: Sequence>(_ pairs: S) where S.Element == (String, JSONValue) {
+        members = []
+        members.reserveCapacity(pairs.underestimatedCount)
+        for (key, value) in pairs { self[key] = value }
+    }
+
+    /// Members the caller has already checked for repeated keys (the parser refuses them).
+    init(uniqueMembers: [Element]) {
+        members = uniqueMembers
+        if members.count > Self.indexedCount { buildIndex() }
+    }
+
+    public var startIndex: Int { members.startIndex }
+    public var endIndex: Int { members.endIndex }
+    public subscript(position: Int) -> Element { members[position] }
+
+    public var keys: [String] { members.map(\.key) }
+
+    /// The position of `key`, nil when absent.
+    public func position(of key: String) -> Int? {
+        if let index { return index[key] }
+        return members.firstIndex { $0.key.utf8.elementsEqual(key.utf8) }
+    }
+
+    /// The value of `key`; setting nil removes the member, setting a value replaces it in place
+    /// or appends it.
+    public subscript(key: String) -> JSONValue? {
+        get { position(of: key).map { members[$0].value } }
+        set {
+            if let i = position(of: key) {
+                if let newValue {
+                    members[i].value = newValue
+                } else {
+                    members.remove(at: i)
+                    if index != nil { buildIndex() }
+                }
+            } else if let newValue {
+                members.append((key, newValue))
+                if index != nil {
+                    index![key] = members.count - 1
+                } else if members.count > Self.indexedCount {
+                    buildIndex()
+                }
+            }
+        }
+    }
+
+    /// Adds a member whose key is not there yet; false (and nothing changed) when it is.
+    @discardableResult
+    public mutating func insertNew(_ key: String, _ value: JSONValue) -> Bool {
+        guard position(of: key) == nil else { return false }
+        self[key] = value
+        return true
+    }
+
+    /// The object without the members whose key is in `keys`.
+    public func removing(_ keys: Set<String>) -> JSONObject {
+        JSONObject(uniqueMembers: members.filter { !keys.contains($0.key) })
+    }
+
+    private mutating func buildIndex() {
+        var built: [String: Int] = [:]
+        built.reserveCapacity(members.count)
+        for (i, m) in members.enumerated() { built[m.key] = i }
+        index = built
+    }
+}
+
+extension JSONObject: Hashable {
+    /// Equal when the members are equal in the same order (keys compared by their UTF-8 bytes).
+    public static func == (a: JSONObject, b: JSONObject) -> Bool {
+        a.members.count == b.members.count
+            && zip(a.members, b.members).allSatisfy { $0.key.utf8.elementsEqual($1.key.utf8) && $0.value == $1.value }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(members.count)
+        for m in members { hasher.combine(m.key); hasher.combine(m.value) }
+    }
+}
