@@ -37,13 +37,17 @@ public enum RuleID: String, Sendable, Hashable, CaseIterable, Comparable {
     case unusedInput = "unused-input"
     case noTicketSchema = "no-ticket-schema"
     case templateUnquoted = "template-unquoted"
+    case invalidPattern = "invalid-pattern"
+    case inputTypeConflict = "input-type-conflict"
+    case inputNotGiven = "input-not-given"
+    case templateMisspelt = "template-misspelt"
 
     public static func < (a: RuleID, b: RuleID) -> Bool { a.rawValue < b.rawValue }
 
     public var severity: Severity {
         switch self {
         case .unreachableState, .shadowedTransition, .nonExhaustive, .idMismatch, .unusedInput,
-             .noTicketSchema:
+             .noTicketSchema, .inputNotGiven, .templateMisspelt:
             return .warning
         default:
             return .error
@@ -80,6 +84,10 @@ public enum RuleID: String, Sendable, Hashable, CaseIterable, Comparable {
         case .unusedInput: return "An input that no expression reads."
         case .noTicketSchema: return "No ticket schema was found, so ticket fields are unchecked."
         case .templateUnquoted: return "A {...} flow mapping where a quoted \"${{ … }}\" template was meant."
+        case .invalidPattern: return "An input's pattern is not a valid regular expression."
+        case .inputTypeConflict: return "Two states declare an input of the same name with different types."
+        case .inputNotGiven: return "A guard reads an input that no path to it can have given by then."
+        case .templateMisspelt: return "Human text holds ${ x } or {{ x }}, which are not templates; ${{ x }} was meant."
         }
     }
 }

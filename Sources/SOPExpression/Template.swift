@@ -146,6 +146,51 @@ public struct Template: Sendable {
         return nil
     }
 
+    /// Spellings of a template that are not one, as written and as meant: `${ x }` (one brace)
+    /// and `{{ x }}` (no dollar) reach the reader verbatim, where `${{ x }}` was surely meant.
+    public static func misspellings(_ text: String) -> [(written: String, meant: String)] {
+        let b = Array(text.utf8)
+        let open = UInt8(ascii: "{"), close = UInt8(ascii: "}"), dollar = UInt8(ascii: "$")
+        guard b.contains(open) else { return [] }
+        func find(_ pattern: [UInt8], from start: Int) -> Int? {
+            var i = start
+            while i + pattern.count <= b.count {
+                if b[i] == UInt8(ascii: "\n") { return nil }
+                if b[i..<i + pattern.count].elementsEqual(pattern) { return i }
+                i += 1
+            }
+            return nil
+        }
+        func inner(_ range: Range<Int>) -> String? {
+            let s = String(decoding: b[range], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+            return s.isEmpty || s.utf8.count > 200 || s.contains("{") ? nil : s
+        }
+        var out: [(String, String)] = []
+        var i = 0
+        while i + 1 < b.count {
+            if b[i] == dollar && b[i + 1] == open {
+                if i + 2 < b.count && b[i + 2] == open {
+                    // A real template: go past it.
+                    i = (find([close, close], from: i + 3).map { $0 + 2 }) ?? b.count
+                    continue
+                }
+                if let end = find([close], from: i + 2), let expression = inner(i + 2..<end) {
+                    out.append((String(decoding: b[i...end], as: UTF8.self), "${{ \(expression) }}"))
+                    i = end + 1
+                    continue
+                }
+            } else if b[i] == open && b[i + 1] == open {
+                if let end = find([close, close], from: i + 2), let expression = inner(i + 2..<end) {
+                    out.append((String(decoding: b[i..<end + 2], as: UTF8.self), "${{ \(expression) }}"))
+                    i = end + 2
+                    continue
+                }
+            }
+            i += 1
+        }
+        return out
+    }
+
     /// Quick test before parsing: does the text contain a template (`${{`) at all?
     public static func containsTemplate(_ text: String) -> Bool {
         var text = text

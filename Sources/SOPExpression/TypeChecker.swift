@@ -243,7 +243,7 @@ public struct TypeChecker {
             }()
             if !ordered {
                 report(.typeMismatch, "cannot order \(article(lt)) and \(article(rt)) with '\(op.rawValue)'",
-                       help: lt.isText || rt.isText ? "enum values have no order; compare with '==' or 'in'" : nil, at: range)
+                       help: Self.orderHelp(lt, rt), at: range)
             }
             return .boolean
         case .in, .notIn:
@@ -370,6 +370,19 @@ public struct TypeChecker {
 
     private mutating func report(_ rule: RuleID, _ message: String, help: String? = nil, at range: Range<Int>) {
         diagnostics.append(ExpressionDiagnostic(rule, message, help: help, at: range))
+    }
+
+    /// What to do about an order comparison of types without one: the help names the real
+    /// problem (an enum, a number written as text), not a guess.
+    static func orderHelp(_ lt: ExprType, _ rt: ExprType) -> String? {
+        if lt.tag == .enumeration || rt.tag == .enumeration { return "enum values have no order; compare with '==' or 'in'" }
+        if (lt.isNumeric && rt.tag == .string) || (rt.isNumeric && lt.tag == .string) {
+            return "a number cannot be ordered against text; write the number without quotes, e.g. 20 rather than '20'"
+        }
+        if lt.tag == .date || lt.tag == .datetime || rt.tag == .date || rt.tag == .datetime {
+            return "order a date or datetime against another of the same type, e.g. date('2026-01-31') or now - 2d"
+        }
+        return nil
     }
 
     private func article(_ t: ExprType) -> String {

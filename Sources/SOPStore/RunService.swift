@@ -320,6 +320,21 @@ public final class RunService {
         }
     }
 
+    /// The run as the next command at `now` will find it: its due timers taken as `sop tick`
+    /// would take them, without writing anything. `dueRecords` counts the records those timers
+    /// would write (0: the run is as stored). A timer whose guard fails at run time is left for
+    /// the next command to report; the run is then shown as stored.
+    public func projected(_ id: String, now: Int64) throws -> (run: RunState, engine: Engine, dueRecords: Int) {
+        let (run, engine) = try self.run(id)
+        guard !run.isEnded, let decision = try? engine.apply(.tick, to: run, actor: .system, now: now), decision.changed else {
+            return (run, engine, 0)
+        }
+        var d = decision
+        var projected = d.takeRun()
+        projected.version = run.version  // the version names what is stored, not the projection
+        return (projected, engine, d.records.count)
+    }
+
     /// A run's journal records; a record that cannot be read is a store error naming it.
     public func journal(_ id: String) throws -> [JournalRecord] {
         try store.read { tx in

@@ -102,8 +102,10 @@ struct Guide {
     enum Stop: Error { case quit }
 
     func loop() throws {
+        // Optional inputs the agent skipped, by the run's version: asked once per step.
+        var skipped = Set<String>()
         while true {
-            let (run, engine) = try service.run(runID)
+            let (run, engine, _) = try service.projected(runID, now: options.time)
             let sop = engine.sop.definition
             if run.isEnded {
                 ui.say("\n" + ui.bold("✔ \(sop.title): done") + " — outcome \(ui.bold(run.outcome ?? ""))")
@@ -118,7 +120,7 @@ struct Guide {
                 ui.say(ui.dim("  waiting for the called procedure (run \(run.child!)) to finish"))
             }
             do {
-                if try gather(run, engine, state) { continue }
+                if try gather(run, engine, state, skipped: &skipped) { continue }
                 try chooseEvent(run, engine)
             } catch Stop.quit {
                 ui.say(ui.dim("stopped; the run stays in '\(run.state)'. Resume with: sop guide --run \(run.id)"))
@@ -127,8 +129,9 @@ struct Guide {
         }
     }
 
-    /// Confirms the checklist and asks for the inputs still needed; true when a step was sent.
-    func gather(_ run: RunState, _ engine: Engine, _ state: StateDefinition) throws -> Bool {
+    /// Confirms the checklist, asks for the inputs still needed and offers the optional ones not
+    /// given yet (Enter skips); true when a step was sent.
+    func gather(_ run: RunState, _ engine: Engine, _ state: StateDefinition, skipped: inout Set<String>) throws -> Bool {
         var checks: [Int] = []
         for (i, item) in state.checklist.enumerated() where !run.confirmed.contains(i) {
             while true {
@@ -141,15 +144,26 @@ struct Guide {
         var inputs: [(String, String)] = []
         for name in engine.inputsNeeded(run) {
             guard let spec = state.inputs.first(where: { $0.id.value == name }) else { continue }
-            inputs.append((name, try ask(spec)))
+            inputs.append((name, try ask(spec, run, engine)))
+        }
+        for spec in state.inputs where !spec.required && !run.submitted.contains(spec.id.value) {
+            let key = "\(run.version) \(spec.id.value)"
+            guard !skipped.contains(key) else { continue }
+            let answer = try ask(spec, run, engine)
+            if !answer.isEmpty {
+                inputs.append((spec.id.value, answer))
+            } else {
+                skipped.insert(key)
+            }
         }
         guard !checks.isEmpty || !inputs.isEmpty else { return false }
         return send(.submit(inputs: inputs, event: nil, checks: checks.isEmpty ? nil : .items(checks)))
     }
 
-    /// Asks for one input by its type until the answer parses.
-    func ask(_ spec: InputSpec) throws -> String {
-        let label = spec.prompt ?? spec.id.value
+    /// Asks for one input by its type until the answer parses; an optional input may be skipped
+    /// with an empty answer.
+    func ask(_ spec: InputSpec, _ run: RunState, _ engine: Engine) throws -> String {
+        let label = render(spec.prompt ?? spec.id.value, run, engine) + (spec.required ? "" : " (optional, Enter to skip)")
         let values = spec.values.map(\.value)
         while true {
             let hint: String
@@ -166,9 +180,12 @@ struct Guide {
                 hint = [spec.type.rawValue, spec.min.map { "min \(Decimal($0))" }, spec.max.map { "max \(Decimal($0))" }]
                     .compactMap { $0 }.joined(separator: ", ")
             case .list: hint = "comma-separated"
-            case .string: hint = "text"
+            case .string:
+                hint = ["text", spec.minLength.map { "at least \($0) characters" }, spec.maxLength.map { "at most \($0) characters" },
+                        spec.pattern.map { "matching \($0)" }].compactMap { $0 }.joined(separator: ", ")
             }
             guard var answer = ui.ask(spec.type == .enum ? "  → [\(hint)]" : "\(label) [\(hint)]:") else { throw Stop.quit }
+            if !spec.required && answer.isEmpty { return "" }
             if spec.type == .enum, let n = Int(answer), n >= 1, n <= values.count { answer = values[n - 1] }
             do {
                 _ = try InputParser.parse(answer, spec: spec)

@@ -32,7 +32,7 @@ struct StartCommand: ParsableCommand {
             let run = try service.start(sop: sop, ticket: json, runID: id, actor: options.who, now: options.time)
             let (_, engine) = try service.run(run.id)
             if format == .text { Output.out("started \(run.id)\n") }
-            RunView.print(run, engine, format: format, actor: options.who)
+            RunView.print(run, engine, format: format, actor: options.who, now: options.time)
         } catch {
             throw runExit(error)
         }
@@ -83,8 +83,8 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         let service = try options.service()
         do {
-            let (state, engine) = try service.run(runID)
-            RunView.print(state, engine, format: format, actor: options.actor == nil ? nil : options.who)
+            let (state, engine, due) = try service.projected(runID, now: options.time)
+            RunView.print(state, engine, format: format, actor: options.actor == nil ? nil : options.who, now: options.time, dueRecords: due)
         } catch {
             throw runExit(error)
         }
@@ -104,8 +104,13 @@ struct StepCommandLine: ParsableCommand {
     @OptionGroup var options: RunOptions
 
     func validate() throws {
-        for input in inputs where !input.contains("=") {
-            throw ValidationError("--input must be NAME=VALUE, found '\(input)'")
+        var seen = Set<String>()
+        for input in inputs {
+            guard let i = input.firstIndex(of: "=") else { throw ValidationError("--input must be NAME=VALUE, found '\(input)'") }
+            let name = String(input[..<i])
+            guard seen.insert(name).inserted else {
+                throw ValidationError("--input \(name) is given more than once; give each input once")
+            }
         }
         _ = try checks()
     }
@@ -130,7 +135,7 @@ struct StepCommandLine: ParsableCommand {
             let result = try service.step(runID, .submit(inputs: pairs, event: event, checks: try checks()), actor: options.who,
                                           now: options.time, requestID: requestID)
             if result.duplicate && format == .text { Output.out("request \(requestID ?? "") was already applied\n") }
-            RunView.print(result.run, result.engine, format: format, actor: options.who)
+            RunView.print(result.run, result.engine, format: format, actor: options.who, now: options.time)
         } catch {
             throw runExit(error)
         }
@@ -151,7 +156,7 @@ struct UpdateCommand: ParsableCommand {
         let patch = try readJSON(ticket, what: "ticket patch")
         do {
             let result = try service.step(runID, .update(patch: patch), actor: options.who, now: options.time)
-            RunView.print(result.run, result.engine, format: format, actor: options.who)
+            RunView.print(result.run, result.engine, format: format, actor: options.who, now: options.time)
         } catch {
             throw runExit(error)
         }

@@ -110,49 +110,45 @@ func readJSON(_ argument: String, what: String) throws -> JSONValue {
     }
 }
 
-/// The `status` view of a run: CLI.md's JSON object, or text for people.
+/// The `status` view of a run: CLI.md's JSON object (`RunStatus`), or text for people.
 enum RunView {
-    static func json(_ run: RunState, _ engine: Engine, actor: Actor?) -> JSONValue {
+    static func text(_ run: RunState, _ engine: Engine, actor: Actor?, now: Int64, dueRecords: Int) -> String {
         let state = engine.sop.definition.state(run.state)
-        let checklist: [JSONValue] = (state?.checklist ?? []).enumerated().map { i, item in
-            .object([("item", .string(item.value)), ("confirmed", .bool(run.confirmed.contains(i)))])
+        let render = { (text: String) in engine.renderTemplate(text, run: run, now: now) ?? text }
+        var out = "run \(run.id) · \(render(engine.sop.definition.title)) (\(run.sop) v\(run.sopVersion)) · step \(run.version)\n"
+        if dueRecords > 0 {
+            out += "as of \(CivilTime.formatDateTime(now)), with the due timers taken (\(dueRecords) transition\(dueRecords == 1 ? "" : "s")"
+            out += " the next command or `sop tick` records)\n"
         }
-        return .object([
-            ("run", .string(run.id)), ("sop", .string(run.sop)), ("sop_version", .int(run.sopVersion)),
-            ("state", .string(run.state)), ("status", .string(run.status.rawValue)), ("outcome", .optional(run.outcome)),
-            ("version", .int(run.version)), ("ticket", run.ticket), ("vars", ValueJSON.object(run.vars)), ("inputs", ValueJSON.object(run.inputs)),
-            ("inputs_needed", .array(engine.inputsNeeded(run).map { .string($0) })),
-            ("checklist", .array(run.isEnded ? [] : checklist)),
-            ("events", .array(engine.enabledEvents(run, actor: actor).map { .object([("event", .string($0.event)), ("label", .string($0.label))]) })),
-            ("timers", .array(engine.pendingTimers(run).map { .object([("to", .string($0.to)), ("due", .string(CivilTime.formatDateTime($0.due)))]) })),
-            ("outbox", .array(run.outbox)),
-            ("owner", .object([("role", .optional(run.ownerRole)), ("queue", .optional(run.ownerQueue))])),
-            ("title", .optional(state?.title)), ("instructions", .optional(state?.instructions)),
-            ("child", .optional(run.child)), ("parent", .optional(run.parent)),
-        ])
-    }
-
-    static func text(_ run: RunState, _ engine: Engine, actor: Actor?) -> String {
-        let state = engine.sop.definition.state(run.state)
-        var out = "run \(run.id) · \(engine.sop.definition.title) (\(run.sop) v\(run.sopVersion)) · step \(run.version)\n"
         if run.isEnded {
             out += "ended: \(run.outcome ?? "") (in state \(run.state))\n"
             return out
         }
-        out += "state: \(run.state) — \(state?.title ?? "")\n"
+        out += "state: \(run.state) — \(state.map { render($0.title) } ?? "")\n"
         if let instructions = state?.instructions {
-            out += "\n" + instructions.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n") + "\n"
+            out += "\n" + render(instructions).split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n") + "\n"
         }
         if let items = state?.checklist, !items.isEmpty {
             out += "\nchecklist:\n"
-            for (i, item) in items.enumerated() { out += "  [\(run.confirmed.contains(i) ? "x" : " ")] \(i + 1). \(item.value)\n" }
+            for (i, item) in items.enumerated() { out += "  [\(run.confirmed.contains(i) ? "x" : " ")] \(i + 1). \(render(item.value))\n" }
+        }
+        if let inputs = state?.inputs, !inputs.isEmpty {
+            out += "\ninputs:\n"
+            for spec in inputs {
+                var line = "  \(spec.id.value) (\(spec.type == .enum ? spec.values.map(\.value).joined(separator: "|") : spec.type.rawValue)"
+                line += spec.required ? ", required" : ", optional"
+                if run.submitted.contains(spec.id.value) { line += ", given" }
+                line += ")"
+                if let prompt = spec.prompt { line += " — " + render(prompt) }
+                out += line + "\n"
+            }
         }
         let needed = engine.inputsNeeded(run)
         if !needed.isEmpty { out += "\ninputs needed: \(needed.joined(separator: ", "))\n" }
         let events = engine.enabledEvents(run, actor: actor)
         if !events.isEmpty {
             out += "\nevents:\n"
-            for e in events { out += "  \(e.event) — \(e.label)\n" }
+            for e in events { out += "  \(e.event) — \(render(e.label))\n" }
         }
         let timers = engine.pendingTimers(run)
         if !timers.isEmpty {
@@ -166,10 +162,10 @@ enum RunView {
         return out
     }
 
-    static func print(_ run: RunState, _ engine: Engine, format: OutputFormat, actor: Actor?) {
+    static func print(_ run: RunState, _ engine: Engine, format: OutputFormat, actor: Actor?, now: Int64, dueRecords: Int = 0) {
         switch format {
-        case .json: Output.out(json(run, engine, actor: actor).render() + "\n")
-        case .text: Output.out(text(run, engine, actor: actor))
+        case .json: Output.out(RunStatus.json(run, engine, actor: actor, now: now, dueRecords: dueRecords).render() + "\n")
+        case .text: Output.out(text(run, engine, actor: actor, now: now, dueRecords: dueRecords))
         }
     }
 }

@@ -79,7 +79,11 @@ struct CheckerTests {
          "'brokn' is not a value of input.reason; the values are damaged, used", nil),
         ("child.outcome == 'resolvd'", .invalidEnumValue,
          "'resolvd' is not a value of child.outcome; the values are resolved, declined", "did you mean 'resolved'?"),
-        ("ticket.purchased_on > 30", .typeMismatch, "cannot order a date and an integer with '>'", nil),
+        ("ticket.purchased_on > 30", .typeMismatch, "cannot order a date and an integer with '>'",
+         "order a date or datetime against another of the same type, e.g. date('2026-01-31') or now - 2d"),
+        // A number written as text: no enum is involved, so the help must not speak of one.
+        ("ticket.count < '20'", .typeMismatch, "cannot order an integer and a string with '<'",
+         "a number cannot be ordered against text; write the number without quotes, e.g. 20 rather than '20'"),
         ("ticket.vip == 'yes'", .typeMismatch, "cannot compare a boolean with a string", nil),
         ("ticket.priority > 'low'", .typeMismatch, "cannot order an enum (low, normal, high, urgent) and a string with '>'",
          "enum values have no order; compare with '==' or 'in'"),

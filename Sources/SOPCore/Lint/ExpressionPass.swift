@@ -268,11 +268,7 @@ struct ExpressionPass {
     }
 
     private func span(_ range: Range<Int>, in text: ExpressionText) -> SourceSpan {
-        guard source.lineCount > 0 else { return text.span }
-        let start = text.position(ofValueOffset: range.lowerBound, in: source)
-        if range.isEmpty { return SourceSpan(at: start) }
-        let last = text.position(ofValueOffset: range.upperBound - 1, in: source)
-        return SourceSpan(start: start, end: SourcePosition(line: last.line, column: last.column + 1))
+        text.span(of: range, in: source)
     }
 }
 

@@ -269,7 +269,7 @@ public struct Linter: Sendable {
             var expressions = ExpressionPass(sop: sop, source: source, ticketType: ticketSchema?.type)
             let found = expressions.run()
             diagnostics += found.diagnostics
-            let context = RuleContext(sop: sop, path: source.path, environment: expressions.checker.environment,
+            let context = RuleContext(sop: sop, source: source, path: source.path, environment: expressions.checker.environment,
                                       inputsRead: found.inputsRead, guards: found.guards, graph: StateGraph(sop))
             var sink = DiagnosticSink(file: source.path)
             for rule in SOPRules.all { rule.check(context, into: &sink) }

@@ -5,6 +5,7 @@ import SOPExpression
 /// its state graph.
 struct RuleContext {
     let sop: SOPDefinition
+    let source: SourceFile
     let path: String
     let environment: ExpressionEnvironment
     /// Inputs that some expression of the SOP reads.
@@ -34,6 +35,8 @@ enum SOPRules {
         NonExhaustiveRule(),
         UnusedInputRule(),
         IDMismatchRule(),
+        InputTypeConflictRule(),
+        InputNotGivenRule(),
     ]
 }
 

@@ -31,7 +31,8 @@ struct SOPDecoder {
     }
 
     enum InputKey: String, MappingKey {
-        case type, prompt, required, values, min, max
+        // Spelled as the YAML keys are: a key enum's case names are its keys.
+        case type, prompt, required, values, min, max, min_length, max_length, pattern
         static let names = MappingKeyNames(InputKey.self)
     }
 
@@ -192,7 +193,15 @@ struct SOPDecoder {
                 sink.report(document.span(maxNode), .wrongType, "'max' of \(owner) is below its 'min'", help: "swap 'min' and 'max'")
             }
             let required = r.value(.required).flatMap { boolean($0, key: "required") } ?? true
-            specs.append(InputSpec(id: id, type: type, prompt: prompt, required: required, values: values, min: min, max: max))
+            let minLength = length(r, .min_length, type: type, owner: owner)
+            let maxLength = length(r, .max_length, type: type, owner: owner)
+            if let minLength, let maxLength, minLength > maxLength, let maxNode = r.value(.max_length) {
+                sink.report(document.span(maxNode), .wrongType, "'max_length' of \(owner) is below its 'min_length'",
+                            help: "swap 'min_length' and 'max_length'")
+            }
+            let pattern = pattern(r, type: type, owner: owner)
+            specs.append(InputSpec(id: id, type: type, prompt: prompt, required: required, values: values, min: min, max: max,
+                                   minLength: minLength, maxLength: maxLength, pattern: pattern))
         }
         return specs
     }
@@ -207,6 +216,41 @@ struct SOPDecoder {
                         help: "remove '\(name)'")
         }
         return number(n, key: name)
+    }
+
+    /// `min_length` or `max_length` of an input: a whole number of characters, for string inputs.
+    private mutating func length(_ r: MappingReader<InputKey>, _ key: InputKey, type: ValueType, owner: MappingOwner) -> Int? {
+        guard let n = r.value(key) else { return nil }
+        let name = key.rawValue
+        if type != .string {
+            sink.report(r.keySpan(key, in: document) ?? document.span(n), .wrongType,
+                        "'\(name)' applies to string inputs, but \(owner) is of type \(type.rawValue)", help: "remove '\(name)'")
+        }
+        guard let value = document.int(n), value >= 0 else {
+            sink.report(document.span(n), .wrongType, "'\(name)' must be a whole number of characters (0 or more), found \(document.kindDescription(n))")
+            return nil
+        }
+        return value
+    }
+
+    /// `pattern` of an input: a regular expression, for string inputs.
+    private mutating func pattern(_ r: MappingReader<InputKey>, type: ValueType, owner: MappingOwner) -> String? {
+        guard let node = r.value(.pattern) else { return nil }
+        if type != .string {
+            sink.report(r.keySpan(.pattern, in: document) ?? document.span(node), .wrongType,
+                        "'pattern' applies to string inputs, but \(owner) is of type \(type.rawValue)", help: "remove 'pattern'")
+        }
+        guard document.isScalar(node), !document.isNull(node) else {
+            sink.report(document.span(node), .wrongType, "'pattern' must be a regular expression written as text, found \(document.kindDescription(node))")
+            return nil
+        }
+        let text = document.text(node)
+        if let problem = InputPattern.problem(text) {
+            sink.report(document.span(node), .invalidPattern, "'pattern' of \(owner) is not a valid regular expression: \(problem)",
+                        help: "check the brackets and escapes; in YAML, quote the pattern with single quotes so backslashes stay as written")
+            return nil
+        }
+        return text
     }
 
     /// `values` of an enum spec: required for `enum`, not allowed for other types.
@@ -334,6 +378,7 @@ struct SOPDecoder {
                                 "'template' must be text, found \(document.kindDescription(template))",
                                 help: document.isMapping(template) ? "quote a ${{ … }} template: \"${{ … }}\"" : nil)
                 }
+                if let template, document.isScalar(template) { reportMisspeltTemplates(template, document.text(template)) }
                 if let to, let template { result.append(.notify(to: to, template: document.node(template))) }
             } else if document.textEquals(name, "assign") {
                 guard mapping(value, key: "'assign'", expected: "a mapping with 'role' and/or 'queue'") else { continue }
@@ -433,7 +478,16 @@ struct SOPDecoder {
         if document.withUTF8(node, Template.containsTemplate) {
             templateTexts.append(ExpressionText(text: text, location: document.location(node)))
         }
+        reportMisspeltTemplates(node, text)
         return text
+    }
+
+    /// `${ x }` and `{{ x }}` in human text would reach the customer or agent as written.
+    private mutating func reportMisspeltTemplates(_ node: YAMLNodeID, _ text: String) {
+        for (written, meant) in Template.misspellings(text) {
+            sink.report(document.span(node), .templateMisspelt, "'\(written)' is not a template and would be shown as written",
+                        help: "write \(meant)")
+        }
     }
 
     private mutating func texts(_ node: YAMLNodeID, key: String) -> [Located<String>] {

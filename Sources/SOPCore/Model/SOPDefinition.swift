@@ -21,6 +21,15 @@ public struct ExpressionText: Sendable, Hashable {
     public func position(ofValueOffset offset: Int, in source: SourceFile) -> SourcePosition {
         location.position(ofValueOffset: offset, value: text, in: source)
     }
+
+    /// Where the characters at `range` (in Unicode scalars) of the text were written.
+    public func span(of range: Range<Int>, in source: SourceFile) -> SourceSpan {
+        guard source.lineCount > 0 else { return span }
+        let start = position(ofValueOffset: range.lowerBound, in: source)
+        if range.isEmpty { return SourceSpan(at: start) }
+        let last = position(ofValueOffset: range.upperBound - 1, in: source)
+        return SourceSpan(start: start, end: SourcePosition(line: last.line, column: last.column + 1))
+    }
 }
 
 /// The categories an SOP may declare.

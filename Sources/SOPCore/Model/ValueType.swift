@@ -21,6 +21,26 @@ public struct InputSpec: Sendable, Hashable {
     public var values: [Located<String>]
     public var min: Double?
     public var max: Double?
+    /// Bounds on a string answer's length, in characters.
+    public var minLength: Int?
+    public var maxLength: Int?
+    /// A regular expression a string answer must contain a match of (anchor it with ^…$ to
+    /// match the whole answer), as JSON Schema's `pattern`.
+    public var pattern: String?
+
+    public init(id: Located<String>, type: ValueType, prompt: String? = nil, required: Bool = true, values: [Located<String>] = [],
+                min: Double? = nil, max: Double? = nil, minLength: Int? = nil, maxLength: Int? = nil, pattern: String? = nil) {
+        self.id = id
+        self.type = type
+        self.prompt = prompt
+        self.required = required
+        self.values = values
+        self.min = min
+        self.max = max
+        self.minLength = minLength
+        self.maxLength = maxLength
+        self.pattern = pattern
+    }
 }
 
 /// A run variable declared under `vars`.

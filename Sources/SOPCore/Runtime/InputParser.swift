@@ -11,6 +11,19 @@ public enum InputParser {
         }
         switch spec.type {
         case .string:
+            let length = text.count
+            if spec.required && text.allSatisfy(\.isWhitespace) {
+                throw StepRejection("input '\(name)' needs an answer: it is required and cannot be empty or blank")
+            }
+            if let min = spec.minLength, length < min {
+                throw StepRejection("input '\(name)' must be at least \(min) characters long, found \(length)")
+            }
+            if let max = spec.maxLength, length > max {
+                throw StepRejection("input '\(name)' must be at most \(max) characters long, found \(length)")
+            }
+            if let pattern = spec.pattern, !InputPattern.matches(text, pattern) {
+                throw StepRejection("input '\(name)' must match the pattern \(pattern), found '\(text)'")
+            }
             return .string(text)
         case .integer:
             guard let i = Int(text.trimmingCharacters(in: .whitespaces)) else { throw bad("a whole number such as 42") }

@@ -1,0 +1,65 @@
+import Foundation
+import SOPExpression
+import SOPJSON
+
+/// What `status` shows of a run, as CLI.md's JSON object: the current step with its templates
+/// rendered, every input of the state with its spec, the events the actor may send and the
+/// timers pending. One builder for every interface that shows a run.
+public enum RunStatus {
+    /// - Parameters:
+    ///   - dueRecords: how many records the due timers taken into `run` would write (0 when the
+    ///     run is shown as stored); the JSON says so as `due_timers_applied`.
+    public static func json(_ run: RunState, _ engine: Engine, actor: Actor?, now: Int64, dueRecords: Int = 0) -> JSONValue {
+        let state = engine.sop.definition.state(run.state)
+        let open = !run.isEnded
+        let render = { (text: String) in engine.renderTemplate(text, run: run, now: now) ?? text }
+        let checklist: [JSONValue] = (open ? state?.checklist ?? [] : []).enumerated().map { i, item in
+            .object([("item", .string(render(item.value))), ("confirmed", .bool(run.confirmed.contains(i)))])
+        }
+        let inputs: [JSONValue] = (open ? state?.inputs ?? [] : []).map { spec(spec: $0, given: run.submitted.contains($0.id.value), render) }
+        var members: JSONObject = [
+            ("run", .string(run.id)), ("sop", .string(run.sop)), ("sop_version", .int(run.sopVersion)),
+            ("state", .string(run.state)), ("status", .string(run.status.rawValue)), ("outcome", .optional(run.outcome)),
+            ("version", .int(run.version)), ("ticket", run.ticket), ("vars", ValueJSON.object(run.vars)),
+            ("inputs", ValueJSON.object(run.inputs)),
+            ("inputs_needed", .array(engine.inputsNeeded(run).map { .string($0) })),
+            ("input_specs", .array(inputs)),
+            ("checklist", .array(checklist)),
+            ("events", .array(engine.enabledEvents(run, actor: actor).map {
+                .object([("event", .string($0.event)), ("label", .string(render($0.label)))])
+            })),
+            ("timers", .array(engine.pendingTimers(run).map {
+                .object([("to", .string($0.to)), ("due", .string(CivilTime.formatDateTime($0.due)))])
+            })),
+            ("outbox", .array(run.outbox)),
+        ]
+        members["owner"] = .object([("role", .optional(run.ownerRole)), ("queue", .optional(run.ownerQueue))])
+        members["title"] = .optional(state.map { render($0.title) })
+        members["instructions"] = .optional(state?.instructions.map(render))
+        members["child"] = .optional(run.child)
+        members["parent"] = .optional(run.parent)
+        members["as_of"] = .string(CivilTime.formatDateTime(now))
+        members["due_timers_applied"] = .int(dueRecords)
+        return .object(members)
+    }
+
+    /// An input of the current state as an agent's form needs it.
+    static func spec(spec: InputSpec, given: Bool, _ render: (String) -> String) -> JSONValue {
+        var members: JSONObject = [("name", .string(spec.id.value)), ("type", .string(spec.type.rawValue))]
+        members["prompt"] = .optional(spec.prompt.map(render))
+        members["required"] = .bool(spec.required)
+        members["given"] = .bool(given)
+        if spec.type == .enum { members["values"] = .array(spec.values.map { .string($0.value) }) }
+        if let min = spec.min { members["min"] = number(min) }
+        if let max = spec.max { members["max"] = number(max) }
+        if let n = spec.minLength { members["min_length"] = .int(n) }
+        if let n = spec.maxLength { members["max_length"] = .int(n) }
+        if let p = spec.pattern { members["pattern"] = .string(p) }
+        return .object(members)
+    }
+
+    private static func number(_ d: Double) -> JSONValue {
+        if d.rounded() == d, abs(d) < 1e15 { return .int(Int(d)) }
+        return .number(Decimal(string: "\(d)") ?? Decimal(d))
+    }
+}
