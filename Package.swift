@@ -50,6 +50,7 @@ let package = Package(
         .testTarget(name: "SOPExpressionTests", dependencies: ["SOPExpression", "TestSupport"]),
         .testTarget(name: "SOPCoreTests", dependencies: ["SOPCore", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "SOPStoreTests", dependencies: ["SOPStore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "SOPCLITests", dependencies: ["sop", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")], exclude: ["Fixtures"]),
+        .testTarget(name: "SOPCLITests", dependencies: ["sop", "SOPJSON", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+                    exclude: ["Fixtures"]),
     ]
 )

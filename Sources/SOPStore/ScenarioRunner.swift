@@ -42,10 +42,13 @@ public struct ScenarioRunner {
         self.schema = schema
     }
 
-    /// Runs every case of the files; returns the results and the coverage of the given SOPs.
-    public func run(testFiles: [String], sops: [CompiledSOP]) throws -> (cases: [CaseResult], coverage: [Coverage]) {
+    /// Runs every case of the files; returns the results and the coverage of the given SOPs, or
+    /// (`sops` nil) of the SOPs the files test (their `sop:`), as the cases' runs pinned them.
+    public func run(testFiles: [String], sops: [CompiledSOP]?) throws -> (cases: [CaseResult], coverage: [Coverage]) {
         var results: [CaseResult] = []
         var taken: [String: Set<Coverage.Transition>] = [:]
+        var exercised: [String: CompiledSOP] = [:]
+        var tested = Set<String>()
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("sop-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -63,6 +66,7 @@ public struct ScenarioRunner {
                                           failures: errors.map { renderer.render($0).trimmingCharacters(in: .newlines) }))
                 continue
             }
+            tested.insert(file.sop.value)
             for c in file.cases {
                 counter += 1
                 let store = try SQLiteRunStore(path: scratch.appendingPathComponent("case-\(counter).sqlite").path)
@@ -76,14 +80,17 @@ public struct ScenarioRunner {
                             failures.append("the journal of run \(v.run) fails verification at record \(failure.seq): \(failure.reason)")
                         }
                     }
-                    for (sop, transitions) in try runner.coverage(sops: sops) { taken[sop, default: []].formUnion(transitions) }
+                    for (sop, transitions) in try runner.coverage(sops: sops, exercised: &exercised) {
+                        taken[sop, default: []].formUnion(transitions)
+                    }
                 } catch {
                     failures.append("\(error)")
                 }
                 results.append(CaseResult(file: path, sop: file.sop.value, name: c.name, failures: failures))
             }
         }
-        let coverage = sops.map { sop in
+        let measured = sops ?? exercised.values.filter { tested.contains($0.id) }.sorted { $0.id < $1.id }
+        let coverage = measured.map { sop in
             Coverage(sop: sop.id, all: Self.transitions(of: sop), taken: taken[sop.id] ?? [])
         }
         return (results, coverage)
@@ -268,11 +275,19 @@ struct CaseRun {
     }
 
     /// Which transitions of which SOPs the case's runs took, read from their journals.
-    func coverage(sops: [CompiledSOP]) throws -> [String: Set<Coverage.Transition>] {
+    func coverage(sops: [CompiledSOP]?, exercised: inout [String: CompiledSOP]) throws -> [String: Set<Coverage.Transition>] {
         var out: [String: Set<Coverage.Transition>] = [:]
-        let byID = Dictionary(sops.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let byID = Dictionary((sops ?? []).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         for summary in try service.summaries(sop: nil, state: nil, waiting: false) {
-            guard let sop = byID[summary.sop] else { continue }
+            let sop: CompiledSOP
+            if let given = byID[summary.sop] {
+                sop = given
+            } else if sops == nil {
+                sop = try exercised[summary.sop] ?? service.run(summary.run).1.sop
+                exercised[summary.sop] = sop
+            } else {
+                continue
+            }
             for r in try service.journal(summary.run) {
                 guard let from = r.from, r.trigger.moved, let state = sop.definition.state(from),
                       let n = r.trigger.transition, n >= 1, n <= state.transitions.count else { continue }

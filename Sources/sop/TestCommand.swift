@@ -40,7 +40,8 @@ struct TestCommand: ParsableCommand {
             }
         }
         let runner = ScenarioRunner(sopPaths: sopFiles.isEmpty ? [sops] : sopFiles, schema: schema)
-        let (cases, coverage) = try runner.run(testFiles: testFiles, sops: compiled)
+        // Test files alone: coverage of the SOPs their cases ran (found in --sops).
+        let (cases, coverage) = try runner.run(testFiles: testFiles, sops: sopFiles.isEmpty ? nil : compiled)
         let passed = cases.filter(\.passed).count, failed = cases.count - passed
         let below = coverage.filter { minCoverage != nil && $0.percent < minCoverage! }
         switch format {

@@ -1,15 +1,8 @@
 import Foundation
 import Testing
 
-private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-private func workspace() throws -> URL {
-    let dir = try SOPBinary.temporaryDirectory(ticketSchema: false)
-    try FileManager.default.removeItem(at: dir.appendingPathComponent("schemas"))
-    try FileManager.default.copyItem(at: root.appendingPathComponent("schemas"), to: dir.appendingPathComponent("schemas"))
-    try FileManager.default.copyItem(at: root.appendingPathComponent("sops"), to: dir.appendingPathComponent("sops"))
-    return dir
-}
+private func workspace() throws -> URL { try SOPBinary.workspace() }
 
 @Suite struct GuideTests {
     /// Drives `sop guide` from a pipe through the returns SOP to its end, then checks the journal:

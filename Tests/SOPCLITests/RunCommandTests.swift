@@ -26,18 +26,7 @@ private let counter = """
 
     """
 
-/// A folder with the shipped SOPs and schemas, and a store, for the run commands.
-private func workspace(extra: [String: String] = [:]) throws -> URL {
-    let dir = try SOPBinary.temporaryDirectory(ticketSchema: false)
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    try FileManager.default.removeItem(at: dir.appendingPathComponent("schemas"))
-    try FileManager.default.copyItem(at: root.appendingPathComponent("schemas"), to: dir.appendingPathComponent("schemas"))
-    try FileManager.default.copyItem(at: root.appendingPathComponent("sops"), to: dir.appendingPathComponent("sops"))
-    for (name, text) in extra {
-        try text.write(to: dir.appendingPathComponent("sops/\(name).sop.yaml"), atomically: true, encoding: .utf8)
-    }
-    return dir
-}
+private func workspace(extra: [String: String] = [:]) throws -> URL { try SOPBinary.workspace(extra: extra) }
 
 @Suite struct RunCommandTests {
     @Test func startStepStatusAndLogThroughTheBinary() throws {

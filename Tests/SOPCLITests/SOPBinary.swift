@@ -74,6 +74,25 @@ struct SOPBinary {
     }
 }
 
+extension SOPBinary {
+    /// The repository's root folder.
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// A fresh folder with the shipped SOPs and schemas (and `extra` SOPs by name), for the run
+    /// commands; runs go to its `.sop/runs.sqlite`.
+    static func workspace(extra: [String: String] = [:]) throws -> URL {
+        let dir = try temporaryDirectory(ticketSchema: false)
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("schemas"))
+        try FileManager.default.copyItem(at: repositoryRoot.appendingPathComponent("schemas"), to: dir.appendingPathComponent("schemas"))
+        try FileManager.default.copyItem(at: repositoryRoot.appendingPathComponent("sops"), to: dir.appendingPathComponent("sops"))
+        for (name, text) in extra {
+            try text.write(to: dir.appendingPathComponent("sops/\(name).sop.yaml"), atomically: true, encoding: .utf8)
+        }
+        return dir
+    }
+}
+
 /// Written by one reader thread, read after `DispatchGroup.wait()`: the group orders the accesses.
 private final class DataBox: @unchecked Sendable {
     var data = Data()
