@@ -26,8 +26,10 @@ struct Replay {
             return Verification(run: runID, records: error.seq + 1, failure: (error.seq, error.reason))
         }
         if let failure = checkChain(records) { return Verification(run: runID, records: records.count, failure: failure) }
-        if let failure = try replay(records) { return Verification(run: runID, records: records.count, failure: failure) }
-        return Verification(run: runID, records: records.count, failure: nil)
+        switch try replay(records) {
+        case .failure(let failure): return Verification(run: runID, records: records.count, failure: (failure.seq, failure.reason))
+        case .success(let run): return Verification(run: runID, records: records.count, failure: nil, replayed: run)
+        }
     }
 
     /// Each record in place (its run, seq and version), chained to the one before, and hashed
@@ -56,9 +58,17 @@ struct Replay {
         return nil
     }
 
-    private func replay(_ records: [JournalRecord]) throws -> (seq: Int, reason: String)? {
+    /// Why a replay fails: the first record that does not come out as stored.
+    struct Mismatch: Error {
+        var seq: Int
+        var reason: String
+    }
+
+    /// The run the journal leads to, or where replaying it parts from the journal.
+    private func replay(_ records: [JournalRecord]) throws -> Result<RunState?, Mismatch> {
+        func fail(_ seq: Int, _ reason: String) -> Result<RunState?, Mismatch> { .failure(Mismatch(seq: seq, reason: reason)) }
         let engine: Engine
-        do { engine = try service.pinnedEngine(stored, tx) } catch { return (0, "\(error)") }
+        do { engine = try service.pinnedEngine(stored, tx) } catch { return fail(0, "\(error)") }
         // Journals written before records carried their step's version: each step is replayed
         // from its first record, as far as it goes, and the run's version is not compared.
         let versioned = records.first?.version != nil
@@ -72,22 +82,23 @@ struct Replay {
             var decision: StepDecision
             do {
                 if let head = commandRecord, head.trigger.kind == .start {
-                    guard i == 0, head.seq == i else { return (head.seq, "a start record that does not begin the journal") }
+                    guard i == 0, head.seq == i else { return fail(head.seq, "a start record that does not begin the journal") }
                     decision = try engine.start(id: runID, ticket: stored.initialTicket, actor: head.actor, now: head.at,
                                                 parent: { if case .string(let p)? = stored.json["parent"] { return p } else { return nil } }())
                 } else {
-                    guard let current = run else { return (i, "the journal does not begin with a start record") }
+                    guard let current = run else { return fail(i, "the journal does not begin with a start record") }
                     if let head = commandRecord, head.trigger.kind != .timer && head.trigger.kind != .auto {
                         decision = try engine.apply(try command(for: head, current: current), to: current, actor: head.actor, now: head.at)
                     } else {
-                        // Timers alone: a tick, as of the last of them (a timer fires at its due time).
-                        decision = try engine.apply(.tick, to: current, actor: .system, now: group.last!.at)
+                        // Timers alone: a tick, as of the last of them (a timer fires at its due time);
+                        // without versions, as of the first, as sopkit replayed such journals before.
+                        decision = try engine.apply(.tick, to: current, actor: .system, now: versioned ? group.last!.at : records[i].at)
                     }
                 }
             } catch {
-                return (i, "replaying it was rejected: \(error)")
+                return fail(i, "replaying it was rejected: \(error)")
             }
-            guard decision.changed else { return (i, "replaying it changes nothing") }
+            guard decision.changed else { return fail(i, "replaying it changes nothing") }
             if !versioned {
                 for k in decision.records.indices { decision.records[k].version = nil }
             }
@@ -97,14 +108,14 @@ struct Replay {
             for (k, record) in sealed.enumerated() {
                 let index = i + k
                 guard index < records.count, !versioned || index < end else {
-                    return (min(index, records.count) - 1, "replaying this step gives more records than the journal holds for it")
+                    return fail(min(index, records.count) - 1, "replaying this step gives more records than the journal holds for it")
                 }
                 if record != records[index] {
-                    return (index, "replay gives a different record: \(record.json().render())")
+                    return fail(index, "replay gives a different record: \(record.json().render())")
                 }
             }
             if versioned && i + sealed.count < end {
-                return (i + sealed.count, "the journal holds records for this step that replay does not produce")
+                return fail(i + sealed.count, "the journal holds records for this step that replay does not produce")
             }
             run = next
             i += sealed.count
@@ -118,10 +129,10 @@ struct Replay {
                         "sop_digest"]
             if versioned { keys.append("version") }
             for key in keys where stored.json[key]?.canonical() != replayed[key]?.canonical() {
-                return (max(0, records.count - 1), "the stored run's \(key) does not match its journal")
+                return fail(max(0, records.count - 1), "the stored run's \(key) does not match its journal")
             }
         }
-        return nil
+        return .success(run)
     }
 
     /// The command of a step, from its command record.

@@ -46,6 +46,15 @@ public struct Verification: Sendable {
     public var records: Int
     /// nil when the chain and the replay agree; else the first bad record and why.
     public var failure: (seq: Int, reason: String)?
+    /// The run as replaying its journal leaves it (nil when verification failed).
+    public var replayed: RunState?
+
+    public init(run: String, records: Int, failure: (seq: Int, reason: String)?, replayed: RunState? = nil) {
+        self.run = run
+        self.records = records
+        self.failure = failure
+        self.replayed = replayed
+    }
 }
 
 /// Runs SOPs against tickets: loads and pins SOPs, asks the engine to decide steps, and applies

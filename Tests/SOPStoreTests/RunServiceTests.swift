@@ -236,6 +236,46 @@ struct TickTests {
           closed: {title: Closed, end: closed}
         """
 
+    /// A reminder every minute, ticked a day late: 1,440 timers are due. A tick takes 1,000 and
+    /// leaves the rest; a step is refused (and changes nothing) until a tick has caught up.
+    @Test func aTimerLoopCatchesUpAThousandTimersPerTick() throws {
+        let w = try Workspace(["remind": """
+            sop: remind
+            version: 1
+            title: Remind every minute
+            vars:
+              sent: {type: integer, initial: 0}
+            start: waiting
+            states:
+              waiting:
+                title: Waiting
+                transitions:
+                  - to: waiting
+                    after: 1m
+                    do:
+                      - set: {var.sent: "${{ var.sent + 1 }}"}
+                  - to: done
+                    on: answered
+              done: {title: Done, end: answered}
+            """])
+        _ = try w.service.start(sop: "remind", ticket: .object([]), runID: "m1", actor: ana, now: t0)
+        let late = t0 + 24 * 3_600_000
+        #expect {
+            try w.service.step("m1", .submit(inputs: [], event: "answered", checks: nil), actor: ana, now: late)
+        } throws: { "\($0)".contains("more than 1000 timers of this run are due") }
+        #expect(try w.service.run("m1").0.vars["sent"] == .integer(0))
+        #expect(try w.service.tick(now: late) == (1, 1_000))
+        let answered = try w.service.step("m1", .submit(inputs: [], event: "answered", checks: nil), actor: ana, now: late)
+        #expect(answered.run.outcome == "answered")
+        #expect(answered.run.vars["sent"] == .integer(1_440))
+        // Ticks alone catch up too.
+        _ = try w.service.start(sop: "remind", ticket: .object([]), runID: "m2", actor: ana, now: t0)
+        #expect(try w.service.tick(now: late) == (1, 1_000))
+        #expect(try w.service.tick(now: late) == (1, 440))
+        #expect(try w.service.tick(now: late) == (0, 0))
+        #expect(try w.service.verify(nil).allSatisfy { $0.failure == nil })
+    }
+
     @Test func aRunWhoseTimerGuardDoesNotHoldIsLeftAndTheTickEnds() throws {
         let w = try Workspace(["timer": Self.timer])
         let tickets: [(line: Int, ticket: JSONValue)] = (0..<300).map { i in

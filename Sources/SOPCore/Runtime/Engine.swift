@@ -70,6 +70,11 @@ public struct Engine: Sendable {
     public let schema: TicketSchema?
     /// More automatic transitions than this in one step is a livelock.
     public static let livelockBound = 100
+    /// At most this many timers are taken in one step. A timer that leads back to its own state
+    /// fires again and again to catch up with a late tick (a daily reminder ticked a week late
+    /// fires seven times); this bounds what one step writes. A tick takes this many and leaves
+    /// the rest to the next tick; any other command is refused until ticks have caught up.
+    public static let timerBound = 1_000
 
     public init(sop: CompiledSOP, schema: TicketSchema?) {
         self.sop = sop
@@ -99,7 +104,13 @@ public struct Engine: Sendable {
             throw StepRejection("the run is pinned to \(run.sopDigest), not to this SOP source (\(sop.digest))")
         }
         var step = Step(engine: self, run: run, now: now, actor: actor)
-        try step.fireTimers()
+        try step.fireTimers(upTo: Self.timerBound)
+        if case .tick = command {} else {
+            if step.timersTaken == Self.timerBound, try step.timerDue() {
+                throw StepRejection("more than \(Self.timerBound) timers of this run are due; they are taken by ticks, \(Self.timerBound) at a time",
+                                    instead: ["run `sop tick` until the run has caught up, then try again"])
+            }
+        }
         switch command {
         case .tick:
             break
@@ -194,6 +205,7 @@ struct Step: ~Copyable {
     /// True while the last of `records` is being written (between begin and finish).
     var recordOpen = false
     var automaticCount = 0
+    var timersTaken = 0
     /// The compiled state the run is in (nil only for a run whose state the SOP lacks).
     var here: CompiledState?
 
@@ -416,25 +428,34 @@ struct Step: ~Copyable {
         return nil
     }
 
-    /// Takes due timers, earliest first (then in document order), each at its due time.
-    mutating func fireTimers() throws(StepRejection) {
-        while !run.isEnded, let state = here {
-            guard !state.timed.isEmpty else { return }
-            var best: (t: CompiledTransition, due: Int64)?
-            let context = engine.timerContext(run)
-            for t in state.timed {
-                guard let ms = engine.timerLength(t, context) else { continue }
-                let due = run.enteredAt + ms
-                guard due <= now else { continue }
-                if best == nil || due < best!.due {
-                    if try holds(t, at: due) { best = (t, due) }
-                }
-            }
-            guard let (t, due) = best else { return }
+    /// Takes due timers, earliest first (then in document order), each at its due time, at most
+    /// `bound` of them.
+    mutating func fireTimers(upTo bound: Int) throws(StepRejection) {
+        while timersTaken < bound, let (t, due) = try nextTimer() {
+            timersTaken += 1
             try take(t, trigger: JournalTrigger(kind: .timer, after: t.definition.after?.text ?? ""), inputs: [], at: due,
                      actor: .system)
             try settle(firstTrigger: nil, actor: .system, at: due)
         }
+    }
+
+    /// Whether a timer is still due (after `fireTimers` stopped at its bound).
+    mutating func timerDue() throws(StepRejection) -> Bool { try nextTimer() != nil }
+
+    /// The due timer to take next: the earliest due by now whose guard holds at its due time.
+    private mutating func nextTimer() throws(StepRejection) -> (CompiledTransition, Int64)? {
+        guard !run.isEnded, let state = here, !state.timed.isEmpty else { return nil }
+        var best: (t: CompiledTransition, due: Int64)?
+        let context = engine.timerContext(run)
+        for t in state.timed {
+            guard let ms = engine.timerLength(t, context) else { continue }
+            let due = run.enteredAt + ms
+            guard due <= now else { continue }
+            if best == nil || due < best!.due {
+                if try holds(t, at: due) { best = (t, due) }
+            }
+        }
+        return best.map { ($0.t, $0.due) }
     }
 
     mutating func holds(_ t: CompiledTransition, at: Int64? = nil) throws(StepRejection) -> Bool {

@@ -1,0 +1,416 @@
+import Foundation
+import GRDB
+import SOPCore
+import SOPDiagnostics
+import SOPExpression
+import SOPJSON
+import SOPStore
+import Testing
+import TestSupport
+
+/// The engine and store against their own promise, on random SOPs and random command sequences.
+///
+/// Each scenario generates, from its seed, a parent SOP and a child SOP it calls (states with
+/// inputs of every kind, checklists, roles, guards over the ticket, inputs and variables, timers
+/// with and without guards, chains of automatic transitions, `do` and `enter` actions that set
+/// the same fields, calls and independent starts), lints them (a generated SOP with lint errors
+/// is generated again), then runs random commands against a fresh store: starts with good and bad
+/// tickets, steps with any mix of inputs, repeated inputs, checks, events and wrong roles, ticket
+/// updates, and ticks, with the clock jumping forward by seconds to weeks. After every command:
+/// - every run verifies (hash chain and replay);
+/// - each run's `status` equals the status of the run its journal replays to;
+/// - every stored journal line is strict JSON and reads back to the same bytes;
+/// - a refused command changed nothing in the store.
+/// A failure is shrunk (commands removed one at a time while it still fails) and reported with
+/// its seed, its SOPs and the minimal commands. `SOP_MODEL_TEST_COMMANDS` sets the number of
+/// commands (default 3,000), `SOP_MODEL_TEST_SEED` the first seed.
+@Suite struct ModelBasedTests {
+    static let commandsPerScenario = 40
+
+    @Test func randomCommandsKeepEveryJournalTrue() throws {
+        let env = ProcessInfo.processInfo.environment
+        let total = env["SOP_MODEL_TEST_COMMANDS"].flatMap(Int.init) ?? 3_000
+        let firstSeed = env["SOP_MODEL_TEST_SEED"].flatMap(UInt64.init) ?? 1
+        var ran = 0, refused = 0, scenarios = 0
+        var seed = firstSeed
+        while ran < total {
+            let scenario = try Scenario.generate(seed: seed)
+            let commands = Swift.min(Self.commandsPerScenario, total - ran)
+            let outcome = try scenario.run(commands: commands)
+            if let failure = outcome.failure {
+                let minimal = try scenario.shrink(outcome.commands, failure: failure)
+                Issue.record(Comment(rawValue: """
+                    seed \(seed): \(minimal.failure)
+                    minimal commands (\(minimal.commands.count) of \(outcome.commands.count)):
+                    \(minimal.commands.map { "  " + $0.description }.joined(separator: "\n"))
+                    parent SOP:
+                    \(scenario.parent)
+                    child SOP:
+                    \(scenario.child)
+                    """))
+                return
+            }
+            ran += outcome.commands.count
+            refused += outcome.refused
+            scenarios += 1
+            seed += 1
+        }
+        // A generator whose every command is refused would prove nothing.
+        #expect(refused < ran * 3 / 4, "\(refused) of \(ran) commands were refused")
+        for (reason, n) in Scenario.refusals.sorted(by: { $0.value > $1.value }) { print("  refused \(n)×: \(reason)") }
+        print("model-based test: \(ran) commands in \(scenarios) scenarios (seeds \(firstSeed)–\(seed - 1)), \(refused) refused, all journals true")
+    }
+}
+
+/// One command of a scenario, as data, so a failing sequence can be replayed and shrunk.
+struct ModelCommand: CustomStringConvertible {
+    enum Kind {
+        case start(sop: String, id: String, ticket: JSONValue)
+        case step(run: String, inputs: [(String, String)], event: String?, checks: ChecklistSelection?)
+        case update(run: String, patch: JSONValue)
+        case tick
+    }
+
+    var kind: Kind
+    var actor: Actor
+    var now: Int64
+
+    var description: String {
+        let at = CivilTime.formatDateTime(now)
+        switch kind {
+        case .start(let sop, let id, let ticket): return "\(at) \(actor) start \(sop) --id \(id) --ticket '\(ticket.render())'"
+        case .step(let run, let inputs, let event, let checks):
+            var s = "\(at) \(actor) step \(run)"
+            for (k, v) in inputs { s += " --input '\(k)=\(v)'" }
+            if let event { s += " --event \(event)" }
+            switch checks {
+            case .all?: s += " --check all"
+            case .items(let n)?: s += " --check \(n.map(String.init).joined(separator: ","))"
+            case nil: break
+            }
+            return s
+        case .update(let run, let patch): return "\(at) \(actor) update \(run) --ticket '\(patch.render())'"
+        case .tick: return "\(at) tick"
+        }
+    }
+}
+
+struct Scenario {
+    let seed: UInt64
+    let parent: String
+    let child: String
+    let schema: TicketSchema
+
+    static let schemaText = """
+        {"type": "object", "required": ["id"], "properties": {
+          "id": {"type": "string"},
+          "priority": {"enum": ["low", "normal", "high", null]},
+          "count": {"type": ["integer", "null"], "minimum": 0},
+          "vip": {"type": ["boolean", "null"]},
+          "tags": {"type": "array", "items": {"type": "string"}}
+        }}
+        """
+
+    /// Inputs by name, each always with the same type (so `input.NAME` means one thing).
+    static let inputs: [(name: String, spec: String, values: [String], bad: [String])] = [
+        ("kind", "{type: enum, values: [a, b, c]", ["a", "b", "c"], ["d", ""]),
+        ("n", "{type: integer, min: 0, max: 9", ["0", "3", "5", "9"], ["10", "-1", "x"]),
+        ("ok", "{type: boolean", ["true", "false", "yes", "n"], ["maybe"]),
+        ("note", "{type: string", ["fine", "a b", "ünï"], ["", "  "]),
+        ("ref", "{type: string, min_length: 3, max_length: 6, pattern: '^R'", ["R12", "R-9x"], ["R1", "X123", "R1234567"]),
+        ("amount", "{type: number, min: 0", ["0", "12.5", "100"], ["-3", "ten"]),
+    ]
+
+    static let guards = [
+        "input.kind == 'a'", "input.kind != 'b'", "input.n > 4", "input.n <= 2", "input.ok == true", "input.ok",
+        "input.note != null", "exists(input.ref)", "input.amount >= 50", "ticket.priority == 'high'", "ticket.count >= 2",
+        "ticket.vip == true", "var.v >= 2", "var.v < 1", "coalesce(ticket.count, 0) + var.v > 3",
+    ]
+
+    static let actions = [
+        "{set: {ticket.priority: high}}", "{set: {ticket.priority: low}}", "{set: {ticket.priority: normal}}",
+        "{set: {ticket.count: \"${{ coalesce(ticket.count, 0) + 1 }}\"}}", "{set: {var.v: \"${{ var.v + 1 }}\"}}",
+        "{set: {var.v: 0}}", "{tag: [seen]}", "{tag: [\"p-${{ coalesce(ticket.priority, 'none') }}\"]}",
+        "{notify: {to: customer, template: \"About ${{ ticket.id }}\"}}", "{assign: {queue: \"q${{ var.v }}\"}}",
+        "{set: {ticket.vip: true}}",
+    ]
+
+    /// Timers of an hour and more: a timer that loops back to its state catches up a few hundred
+    /// times at most when the clock jumps two weeks (the bound of 1,000 timers per step has a
+    /// test of its own), which keeps replaying every journal after every command affordable.
+    static let durations = ["1h", "4h", "1d", "3d", "1w"]
+
+    static func generate(seed: UInt64) throws -> Scenario {
+        var rng = SplitMix64(seed: seed &* 0x9E37_79B9_7F4A_7C15)
+        let schema = try TicketSchema.parse(bytes: Array(schemaText.utf8), path: "ticket.schema.json")
+        for attempt in 0..<200 {
+            let parent = sop(id: "parent", calls: true, &rng)
+            let child = sop(id: "child", calls: false, &rng)
+            let linter = Linter(ticketSchema: schema)
+            let errors = [parent, child].flatMap { text in
+                linter.lint(SourceFile(path: "x.sop.yaml", text: text)).diagnostics.filter { $0.severity == .error }
+            }
+            if errors.isEmpty { return Scenario(seed: seed, parent: parent, child: child, schema: schema) }
+            if attempt == 199 { Issue.record("seed \(seed): no valid SOP in 200 tries; last errors: \(errors)") }
+        }
+        throw CancellationError()
+    }
+
+    /// A random SOP as YAML text.
+    static func sop(id: String, calls: Bool, _ rng: inout SplitMix64) -> String {
+        func chance(_ percent: UInt64) -> Bool { rng.next() % 100 < percent }
+        func pick<T>(_ items: [T]) -> T { rng.pick(items) }
+        let count = 2 + Int(rng.next() % 5)
+        let states = (0..<count).map { "s\($0)" }
+        let ends = id == "child" ? ["ok", "failed"] : ["done", "dropped"]
+        var y = "sop: \(id)\nversion: 1\ntitle: \"\(id.capitalized) ${{ ticket.id }}\"\nroles: [agent, supervisor]\n"
+        y += "vars:\n  v: {type: integer, initial: 0}\nstart: s0\nstates:\n"
+        for (i, name) in states.enumerated() {
+            y += "  \(name):\n    title: \"\(name.uppercased()) of ${{ ticket.id }}\"\n"
+            if chance(30) { y += "    instructions: \"Ticket ${{ ticket.id }}, v=${{ var.v }}\"\n" }
+            let role = chance(25) ? "supervisor" : "agent"
+            if role != "agent" { y += "    role: \(role)\n" }
+            let isCall = calls && i > 0 && chance(25)
+            if isCall { y += "    call: child\n" }
+            if !isCall && chance(30) { y += "    checklist: [First, Second]\n" }
+            var declared: [String] = []
+            if !isCall && chance(55) {
+                y += "    inputs:\n"
+                for input in inputs.shuffled(using: &rng).prefix(1 + Int(rng.next() % 3)) {
+                    declared.append(input.name)
+                    y += "      \(input.name): \(input.spec)\(chance(30) ? ", required: false" : "")}\n"
+                }
+            }
+            if chance(35) { y += "    enter: [\((0..<(1 + Int(rng.next() % 2))).map { _ in pick(actions) }.joined(separator: ", "))]\n" }
+            y += "    transitions:\n"
+            func target() -> String { chance(20) ? pick(ends.map { "end_\($0)" }) : pick(states) }
+            func doActions() -> String {
+                chance(40) ? ", do: [\((0..<(1 + Int(rng.next() % 2))).map { _ in pick(actions) }.joined(separator: ", "))]" : ""
+            }
+            func guardText() -> String {
+                var candidates = guards.filter { text in
+                    !text.contains("input.") || declared.contains { text.contains("input.\($0)") } || chance(15)
+                }
+                if isCall { candidates += ["child.outcome == 'ok'", "child.outcome == 'failed'"] }
+                return candidates.isEmpty ? "var.v >= 0" : pick(candidates)
+            }
+            for _ in 0..<Int(rng.next() % 4) {
+                switch rng.next() % 3 {
+                case 0: y += "      - {to: \(target()), on: \(pick(["go", "next", "back"]))\(chance(40) ? ", when: \"\(guardText())\"" : "")"
+                    y += "\(chance(20) ? ", role: \(role == "agent" ? "supervisor" : "agent")" : "")\(doActions())}\n"
+                case 1: y += "      - {to: \(target()), after: \(pick(durations)), role: system\(chance(40) ? ", when: \"\(guardText())\"" : "")\(doActions())}\n"
+                default: y += "      - {to: \(target())\(chance(70) ? ", when: \"\(guardText())\"" : "")\(doActions())}\n"
+                }
+            }
+            if calls && chance(10) { y += "      - {to: \(target()), on: spawn, do: [{start: {sop: child}}]}\n" }
+            // Every state can always finish, so no state is a dead end.
+            y += "      - {to: end_\(ends[0]), on: finish}\n"
+        }
+        for end in ends { y += "  end_\(end): {title: \"\(end.capitalized)\", end: \(end)}\n" }
+        return y
+    }
+
+    // MARK: Running
+
+    struct Outcome {
+        var commands: [ModelCommand]
+        var refused: Int
+        var failure: String?
+    }
+
+    /// A fresh store with the scenario's SOPs.
+    func makeService() throws -> (RunService, DatabaseQueue) {
+        let dir = try ScratchDirectory.make("sop-model")
+        let sops = dir.appendingPathComponent("sops")
+        try FileManager.default.createDirectory(at: sops, withIntermediateDirectories: true)
+        try parent.write(to: sops.appendingPathComponent("parent.sop.yaml"), atomically: true, encoding: .utf8)
+        try child.write(to: sops.appendingPathComponent("child.sop.yaml"), atomically: true, encoding: .utf8)
+        let path = dir.appendingPathComponent("runs.sqlite").path
+        let service = RunService(store: try SQLiteRunStore(path: path), sopsFolder: sops.path, schema: schema)
+        return (service, try DatabaseQueue(path: path))
+    }
+
+    /// Generates and runs `count` commands, checking after each.
+    func run(commands count: Int) throws -> Outcome {
+        let (service, db) = try makeService()
+        var rng = SplitMix64(seed: seed)
+        var clock = CivilTime.parseDateTime("2026-11-02T09:00:00Z")!
+        var ids: [String] = []
+        var done: [ModelCommand] = []
+        var refused = 0
+        for _ in 0..<count {
+            clock += advance(&rng)
+            let command = try generate(&rng, service: service, runs: &ids, now: clock)
+            done.append(command)
+            let (wasRefused, failure) = try perform(command, service, db)
+            if wasRefused { refused += 1 }
+            if let failure { return Outcome(commands: done, refused: refused, failure: failure) }
+        }
+        return Outcome(commands: done, refused: refused, failure: nil)
+    }
+
+    /// Replays given commands on a fresh store; the first failure, if any.
+    func replay(_ commands: [ModelCommand]) throws -> String? {
+        let (service, db) = try makeService()
+        for command in commands {
+            if let failure = try perform(command, service, db).failure { return failure }
+        }
+        return nil
+    }
+
+    /// Removes commands one at a time while the sequence still fails.
+    func shrink(_ commands: [ModelCommand], failure: String) throws -> (commands: [ModelCommand], failure: String) {
+        var current = commands, message = failure
+        var i = current.count - 1
+        while i >= 0 {
+            var shorter = current
+            shorter.remove(at: i)
+            if let f = try replay(shorter) {
+                current = shorter
+                message = f
+            }
+            i = Swift.min(i - 1, current.count - 1)
+        }
+        return (current, message)
+    }
+
+    func advance(_ rng: inout SplitMix64) -> Int64 {
+        switch rng.next() % 10 {
+        case 0, 1, 2: return 0
+        case 3, 4: return Int64(rng.next() % 60) * 1000
+        case 5: return Int64(rng.next() % 60) * 60_000
+        case 6, 7: return Int64(1 + rng.next() % 12) * 3_600_000
+        case 8: return Int64(1 + rng.next() % 4) * 86_400_000
+        default: return rng.next() % 4 == 0 ? Int64(1 + rng.next() % 2) * 604_800_000 : Int64(1 + rng.next() % 3) * 3_600_000
+        }
+    }
+
+    func generate(_ rng: inout SplitMix64, service: RunService, runs ids: inout [String], now: Int64) throws -> ModelCommand {
+        func chance(_ percent: UInt64) -> Bool { rng.next() % 100 < percent }
+        let roles = ["agent", "supervisor", "system"]
+        let roll = rng.next() % 100
+        let waiting = (try? service.summaries(sop: nil, state: nil, waiting: true)) ?? []
+        if ids.isEmpty || roll < 12 || (waiting.isEmpty && chance(80)) {
+            let id = "r\(ids.count + 1)"
+            ids.append(id)
+            var ticket: JSONObject = [("id", .string("T-\(id)"))]
+            if chance(50) { ticket["priority"] = .string(rng.pick(["low", "normal", "high"])) }
+            if chance(40) { ticket["count"] = .int(Int(rng.next() % 4)) }
+            if chance(8) { ticket["priority"] = .string("urgent") }  // breaks the schema
+            if chance(5) { ticket["id"] = nil }
+            return ModelCommand(kind: .start(sop: chance(85) ? "parent" : "child", id: id, ticket: .object(ticket)),
+                                actor: Actor(id: "ana", role: "agent"), now: now)
+        }
+        if roll < 27 { return ModelCommand(kind: .tick, actor: .system, now: now) }
+        // A run, mostly one still waiting (child runs too: they step like any other).
+        var run = rng.pick(ids)
+        if chance(85), !waiting.isEmpty { run = rng.pick(waiting).run }
+        if chance(3) { run = "nope" }
+        if roll < 37 {
+            var patch = JSONObject()
+            switch rng.next() % 5 {
+            case 0: patch["priority"] = .string(rng.pick(["low", "normal", "high"]))
+            case 1: patch["count"] = .int(Int(rng.next() % 5))
+            case 2: patch["priority"] = .null
+            case 3: patch["vip"] = .bool(chance(50))
+            default: patch["count"] = .int(-1)  // breaks the schema
+            }
+            return ModelCommand(kind: .update(run: run, patch: .object(patch)), actor: Actor(id: "bo", role: rng.pick(roles)), now: now)
+        }
+        // A step, shaped by what the run's current state asks for (most of the time).
+        let status = try? service.projected(run, now: now)
+        let state = status.flatMap { s in s.engine.sop.definition.state(s.run.state) }
+        var inputs: [(String, String)] = []
+        for spec in state?.inputs ?? [] where chance(70) {
+            guard let known = Self.inputs.first(where: { $0.name == spec.id.value }) else { continue }
+            inputs.append((known.name, chance(12) ? rng.pick(known.bad) : rng.pick(known.values)))
+        }
+        if chance(8), let first = inputs.first { inputs.append((first.0, rng.pick(Self.inputs.first { $0.name == first.0 }!.values))) }
+        if chance(4) { inputs.append(("undeclared", "x")) }
+        var event: String?
+        if chance(55) {
+            let possible = status.map { s in s.engine.enabledEvents(s.run, actor: nil).map(\.event) } ?? []
+            event = !possible.isEmpty && chance(75) ? rng.pick(possible) : rng.pick(["go", "next", "back", "finish", "spawn", "nonsense"])
+        }
+        var checks: ChecklistSelection?
+        switch rng.next() % 10 {
+        case 0...4: checks = .all
+        case 5: checks = .items([1])
+        case 6: checks = .items([3])
+        default: checks = nil
+        }
+        let role = chance(75) ? (state?.role?.value ?? "agent") : rng.pick(roles)
+        return ModelCommand(kind: .step(run: run, inputs: inputs, event: event, checks: checks), actor: Actor(id: "ana", role: role),
+                            now: now)
+    }
+
+    /// Carries out one command and checks the store; whether it was refused, and the first broken promise.
+    func perform(_ command: ModelCommand, _ service: RunService, _ db: DatabaseQueue) throws -> (refused: Bool, failure: String?) {
+        let before = try snapshot(db)
+        var refused = false
+        do {
+            switch command.kind {
+            case .start(let sop, let id, let ticket):
+                _ = try service.start(sop: sop, ticket: ticket, runID: id, actor: command.actor, now: command.now)
+            case .step(let run, let inputs, let event, let checks):
+                _ = try service.step(run, .submit(inputs: inputs, event: event, checks: checks), actor: command.actor, now: command.now)
+            case .update(let run, let patch):
+                _ = try service.step(run, .update(patch: patch), actor: command.actor, now: command.now)
+            case .tick:
+                _ = try service.tick(now: command.now)
+            }
+        } catch let error as RunError {
+            switch error {
+            case .rejected, .unknownRun, .idTaken:
+                refused = true
+                Self.tally(error)
+            default: return (true, "\(command): the store failed: \(error)")
+            }
+        }
+        if refused, try snapshot(db) != before { return (true, "\(command) was refused but changed the store") }
+        return (refused, try check(service, db, now: command.now, after: command))
+    }
+
+    /// Why commands were refused, by the reason's words without the quoted names (shown at the end).
+    nonisolated(unsafe) static var refusals: [String: Int] = [:]
+
+    static func tally(_ error: RunError) {
+        let text = "\(error)".split(separator: "\n").first.map(String.init) ?? ""
+        let words = text.split(separator: "'", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 0 }.map(\.element)
+        refusals[words.joined(separator: "…"), default: 0] += 1
+    }
+
+    /// Everything a command could change, as text.
+    func snapshot(_ db: DatabaseQueue) throws -> [String] {
+        try db.read { db in
+            try String.fetchAll(db, sql: "SELECT id || ' ' || version || ' ' || coalesce(next_due, '-') || ' ' || data FROM runs ORDER BY id")
+                + String.fetchAll(db, sql: "SELECT run || ' ' || seq || ' ' || hash FROM journal ORDER BY rowid")
+                + String.fetchAll(db, sql: "SELECT run || ' ' || request_id FROM requests ORDER BY run, request_id")
+        }
+    }
+
+    /// The promises that hold after every command.
+    func check(_ service: RunService, _ db: DatabaseQueue, now: Int64, after command: ModelCommand) throws -> String? {
+        // Every stored line is strict JSON and reads back to the very same bytes.
+        let lines = try db.read { db in try Row.fetchAll(db, sql: "SELECT run, seq, record FROM journal ORDER BY rowid") }
+        for row in lines {
+            let text: String = row["record"], run: String = row["run"], seq: Int = row["seq"]
+            let record: JournalRecord
+            do { record = try JournalReadError.decode(text, run: run, seq: seq) } catch {
+                return "after \(command): \(error)"
+            }
+            if record.json().render() != text { return "after \(command): record \(seq) of \(run) does not read back to its bytes" }
+        }
+        for v in try service.verify(nil) {
+            if let failure = v.failure { return "after \(command): run \(v.run) fails verification at record \(failure.seq): \(failure.reason)" }
+            let (stored, engine) = try service.run(v.run)
+            guard let replayed = v.replayed else { return "after \(command): run \(v.run) verified without a replayed run" }
+            let shown = RunStatus.json(stored, engine, actor: nil, now: now).render()
+            let fromJournal = RunStatus.json(replayed, engine, actor: nil, now: now).render()
+            if shown != fromJournal {
+                return "after \(command): status of \(v.run) is\n\(shown)\nbut its journal replays to\n\(fromJournal)"
+            }
+        }
+        return nil
+    }
+}
