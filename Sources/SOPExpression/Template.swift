@@ -149,9 +149,9 @@ public struct Template: Sendable {
     /// Spellings of a template that are not one, as written and as meant: `${ x }` (one brace)
     /// and `{{ x }}` (no dollar) reach the reader verbatim, where `${{ x }}` was surely meant.
     public static func misspellings(_ text: String) -> [(written: String, meant: String)] {
-        let b = Array(text.utf8)
         let open = UInt8(ascii: "{"), close = UInt8(ascii: "}"), dollar = UInt8(ascii: "$")
-        guard b.contains(open) else { return [] }
+        guard text.utf8.contains(open) else { return [] }
+        let b = Array(text.utf8)
         func find(_ pattern: [UInt8], from start: Int) -> Int? {
             var i = start
             while i + pattern.count <= b.count {

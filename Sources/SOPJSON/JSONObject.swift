@@ -37,8 +37,6 @@ public struct JSONObject: Sendable, RandomAccessCollection, ExpressibleByArrayLi
     public var endIndex: Int { members.endIndex }
     public subscript(position: Int) -> Element { members[position] }
 
-    public var keys: [String] { members.map(\.key) }
-
     /// The position of `key`, nil when absent.
     public func position(of key: String) -> Int? {
         if let index { return index[key] }
@@ -74,11 +72,6 @@ public struct JSONObject: Sendable, RandomAccessCollection, ExpressibleByArrayLi
         guard position(of: key) == nil else { return false }
         self[key] = value
         return true
-    }
-
-    /// The object without the members whose key is in `keys`.
-    public func removing(_ keys: Set<String>) -> JSONObject {
-        JSONObject(uniqueMembers: members.filter { !keys.contains($0.key) })
     }
 
     private mutating func buildIndex() {

@@ -194,3 +194,22 @@ struct ParserTests {
     }
 }
 
+/// `${ x }` and `{{ x }}` in human text are found; real templates and lone braces are not.
+@Suite struct TemplateMisspellingTests {
+    @Test(arguments: [
+        ("Ticket ${ ticket.id }", ["${ ticket.id }"]),
+        ("Hello {{ticket.customer.name}}!", ["{{ticket.customer.name}}"]),
+        ("${{ ticket.id }} and ${ var.x } and {{ input.y }}", ["${ var.x }", "{{ input.y }}"]),
+        ("Real ${{ ticket.id }}, {braces}, $5, ${}, {{ }}", []),
+        ("no braces at all", []),
+        ("${ unclosed and {{ unclosed", []),
+    ])
+    func misspellingsAreFound(_ text: String, _ expected: [String]) {
+        #expect(Template.misspellings(text).map(\.written) == expected)
+    }
+
+    @Test func theHelpNamesTheTemplateMeant() {
+        #expect(Template.misspellings("a ${ticket.id} b").first?.meant == "${{ ticket.id }}")
+    }
+}
+
