@@ -100,7 +100,10 @@ public final class RunService {
             known.append(definition.id.value)
             guard definition.id.value == id else { continue }
             do {
-                return try CompiledSOP.compile(source, schema: schema)
+                let compiled = try CompiledSOP.compile(source, schema: schema)
+                // Runs started from it are pinned to it under the current schema: reuse it for them.
+                engines[compiled.digest + " " + schemaDigest] = engine(compiled)
+                return compiled
             } catch {
                 throw RunError.invalidSOP(error)
             }

@@ -105,11 +105,11 @@ public struct Engine: Sendable {
         }
         var step = Step(engine: self, run: run, now: now, actor: actor)
         try step.fireTimers(upTo: Self.timerBound)
-        if case .tick = command {} else {
-            if step.timersTaken == Self.timerBound, try step.timerDue() {
-                throw StepRejection("more than \(Self.timerBound) timers of this run are due; they are taken by ticks, \(Self.timerBound) at a time",
-                                    instead: ["run `sop tick` until the run has caught up, then try again"])
-            }
+        // A tick leaves what is still due to the next tick; a command must not act on a run
+        // whose timers have not caught up.
+        if case .tick = command {} else if step.timersTaken == Self.timerBound, try step.timerDue() {
+            throw StepRejection("more than \(Self.timerBound) timers of this run are due; they are taken by ticks, \(Self.timerBound) at a time",
+                                instead: ["run `sop tick` until the run has caught up, then try again"])
         }
         switch command {
         case .tick:
