@@ -111,7 +111,8 @@ public enum CivilTime {
                 i += 1
             }
             guard digits > 0 else { return nil }
-            for _ in digits..<3 where digits < 3 { millis *= 10 }
+            // Milliseconds from the first three digits; more digits are read and dropped.
+            for _ in 0..<max(0, 3 - digits) { millis *= 10 }
         }
         guard i < u.count else { return nil }
         var offsetMinutes = 0
@@ -126,6 +127,11 @@ public enum CivilTime {
             return nil
         }
         guard i == u.count else { return nil }
+        // A leap second (:60) exists only as the last second of a UTC day.
+        if ss == 60 {
+            let utcMinute = ((hh * 60 + mm - offsetMinutes) % 1440 + 1440) % 1440
+            guard utcMinute == 23 * 60 + 59 else { return nil }
+        }
         let seconds = Int64(date) * 86_400 + Int64(hh * 3600 + mm * 60 + min(ss, 59)) - Int64(offsetMinutes * 60)
         return seconds * 1000 + Int64(millis)
     }

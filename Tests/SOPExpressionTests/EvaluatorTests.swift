@@ -142,3 +142,27 @@ struct EvaluatorTests {
         #expect(DurationFormat.parse("2 days") == nil)
     }
 }
+
+/// RFC 3339 datetimes with any number of fractional digits, and leap seconds where they exist.
+@Suite struct DateTimeParsingTests {
+    @Test(arguments: [
+        ("2026-11-02T09:00:00.1Z", "2026-11-02T09:00:00.100Z"),
+        ("2026-11-02T09:00:00.12Z", "2026-11-02T09:00:00.120Z"),
+        ("2026-11-02T09:00:00.123Z", "2026-11-02T09:00:00.123Z"),
+        ("2026-11-02T09:00:00.1234Z", "2026-11-02T09:00:00.123Z"),
+        ("2026-11-02T09:00:00.123456Z", "2026-11-02T09:00:00.123Z"),
+        ("2026-01-01T00:00:00.123456789+01:00", "2025-12-31T23:00:00.123Z"),
+    ])
+    func fractionalSecondsOfAnyLength(_ text: String, _ formatted: String) throws {
+        let ms = try #require(CivilTime.parseDateTime(text))
+        #expect(CivilTime.formatDateTime(ms) == formatted)
+    }
+
+    @Test func aLeapSecondIsTheLastSecondOfAUTCDayOnly() {
+        #expect(CivilTime.parseDateTime("2016-12-31T23:59:60Z") != nil)
+        #expect(CivilTime.parseDateTime("2017-01-01T00:59:60+01:00") != nil)
+        #expect(CivilTime.parseDateTime("2016-12-31T18:59:60-05:00") != nil)
+        #expect(CivilTime.parseDateTime("2026-11-02T09:00:60Z") == nil)
+        #expect(CivilTime.parseDateTime("2016-12-31T23:59:60+01:00") == nil)
+    }
+}
