@@ -8,12 +8,18 @@ import Darwin
 
 /// A file's bytes and its line table: turns byte offsets into line:column, and gives the text of
 /// a line for rendering. Lines break where libyaml breaks them (LF, CR, CRLF, NEL, LS, PS), so the
-/// line numbers libyaml reports and ours agree.
+/// line numbers libyaml reports and ours agree. A UTF-8 byte-order mark (which Windows editors
+/// write) is not part of the first line: columns count from after it, as editors and libyaml do.
 public struct SourceFile: Sendable {
     public let path: String
     public let bytes: [UInt8]
-    /// Byte offset of the first byte of each line; `lineStarts[0] == 0`.
+    /// Byte offset of the first byte of each line; `lineStarts[0]` is 0, or 3 after a byte-order mark.
     public let lineStarts: [Int]
+
+    /// The length of the file's UTF-8 byte-order mark: 3, or 0 when it has none.
+    public static func byteOrderMarkLength(_ bytes: [UInt8]) -> Int {
+        bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+    }
 
     public init(path: String, bytes: [UInt8]) {
         self.path = path
@@ -47,7 +53,7 @@ public struct SourceFile: Sendable {
 
     /// The 1-based line and column (in Unicode scalars) of a byte offset.
     public func position(ofByteOffset offset: Int) -> SourcePosition {
-        let clamped = max(0, min(offset, bytes.count))
+        let clamped = max(lineStarts[0], min(offset, bytes.count))
         // Binary search for the last line start <= offset.
         var low = 0, high = lineStarts.count - 1
         while low < high {
@@ -60,13 +66,14 @@ public struct SourceFile: Sendable {
     }
 
     private static func computeLineStarts(_ bytes: [UInt8]) -> [Int] {
-        bytes.withUnsafeBufferPointer { buffer in
+        let first = byteOrderMarkLength(bytes)
+        return bytes.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return [0] }
             // Most files break lines with LF only: find those with memchr. CR, NEL (C2 85) and
             // LS/PS (E2 80 A8/A9) need the careful loop.
             let n = buffer.count
             if memchr(base, 0x0D, n) == nil, memchr(base, 0xC2, n) == nil, memchr(base, 0xE2, n) == nil {
-                var starts = [0]
+                var starts = [first]
                 starts.reserveCapacity(n / 32 + 1)
                 var from = 0
                 while from < n, let hit = memchr(base + from, 0x0A, n - from) {
@@ -75,13 +82,13 @@ public struct SourceFile: Sendable {
                 }
                 return starts
             }
-            return computeLineStartsSlowly(bytes)
+            return computeLineStartsSlowly(bytes, first: first)
         }
     }
 
-    private static func computeLineStartsSlowly(_ bytes: [UInt8]) -> [Int] {
-        var starts = [0]
-        var i = 0
+    private static func computeLineStartsSlowly(_ bytes: [UInt8], first: Int) -> [Int] {
+        var starts = [first]
+        var i = first
         let n = bytes.count
         while i < n {
             let b = bytes[i]

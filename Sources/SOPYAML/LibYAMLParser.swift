@@ -10,7 +10,10 @@ public enum YAMLParser {
         }
         var builder = DocumentBuilder(source: source, limits: limits)
         source.bytes.withUnsafeBufferPointer { buffer in
-            let parser = LibYAMLEventParser(buffer)
+            // libyaml skips a byte-order mark only when it detects the encoding itself; the
+            // encoding is fixed to UTF-8 here, so the mark is left out of what it reads.
+            let bom = SourceFile.byteOrderMarkLength(source.bytes)
+            let parser = LibYAMLEventParser(UnsafeBufferPointer(rebasing: buffer[bom...]))
             builder.run(parser)
         }
         return YAMLDocument(records: builder.records, text: builder.text.array, tags: builder.tags,
