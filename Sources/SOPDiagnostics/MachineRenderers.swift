@@ -1,12 +1,14 @@
 import SOPJSON
 
 /// `--format github`: GitHub Actions workflow commands, one line per diagnostic:
-/// `::error file=F,line=L,col=C,title=RULE::MESSAGE` (warnings as `::warning`).
+/// `::error file=F,line=L,col=C,endLine=L2,endColumn=C2,title=RULE::MESSAGE` (warnings as
+/// `::warning`); the end is exclusive, as in the other formats.
 public enum GitHubRenderer {
     public static func render(_ d: Diagnostic) -> String {
         var message = d.message
         if let help = d.help { message += "\nhelp: " + help }
         return "::\(d.severity.rawValue) file=\(property(d.file)),line=\(d.span.start.line),col=\(d.span.start.column),"
+            + "endLine=\(d.span.end.line),endColumn=\(max(d.span.end.column, d.span.start.column + 1)),"
             + "title=\(property(d.rule.rawValue))::\(data(message))\n"
     }
 
@@ -21,8 +23,14 @@ public enum GitHubRenderer {
 }
 
 /// `--format sarif`: one SARIF 2.1.0 log with the rule catalogue and a result per diagnostic.
+///
+/// For GitHub code scanning: paths inside `baseDirectory` (the folder lint ran in) are relative
+/// URIs against `%SRCROOT%`, which the log maps to that folder; other absolute paths are `file://`
+/// URIs. Each result has a `partialFingerprints` entry of its own (`sopkit/v1`: the rule, the
+/// file, the offending line's text and how many identical results came before it, not the line
+/// number), so an upload matches the alerts of the last one even after lines above moved.
 public enum SARIFRenderer {
-    public static func render(_ diagnostics: [Diagnostic], toolVersion: String) -> String {
+    public static func render(_ diagnostics: [Diagnostic], toolVersion: String, baseDirectory: String? = nil) -> String {
         let rules = RuleID.allCases
         let ruleIndex = Dictionary(uniqueKeysWithValues: rules.enumerated().map { ($1, $0) })
         let ruleObjects: [JSONValue] = rules.map { rule in
@@ -35,9 +43,16 @@ public enum SARIFRenderer {
                 ("defaultConfiguration", .object([("level", .string(rule.severity.rawValue))])),
             ])
         }
+        var seen: [String: Int] = [:]
         let results: [JSONValue] = diagnostics.map { d in
             var message = d.message
             if let help = d.help { message += " (help: \(help))" }
+            let (uri, relative) = location(d.file, baseDirectory: baseDirectory)
+            var artifact: JSONObject = [("uri", .string(uri))]
+            if relative { artifact["uriBaseId"] = .string("%SRCROOT%") }
+            let content = [d.rule.rawValue, uri, String((d.sourceLine ?? "").trimmingWhitespace), d.message].joined(separator: "\u{0}")
+            let occurrence = seen[content, default: 0]
+            seen[content] = occurrence + 1
             return .object([
                 ("ruleId", .string(d.rule.rawValue)),
                 ("ruleIndex", .int(ruleIndex[d.rule] ?? 0)),
@@ -45,7 +60,7 @@ public enum SARIFRenderer {
                 ("message", .object([("text", .string(message))])),
                 ("locations", .array([.object([
                     ("physicalLocation", .object([
-                        ("artifactLocation", .object([("uri", .string(uri(d.file)))])),
+                        ("artifactLocation", .object(artifact)),
                         ("region", .object([
                             ("startLine", .int(d.span.start.line)),
                             ("startColumn", .int(d.span.start.column)),
@@ -54,6 +69,7 @@ public enum SARIFRenderer {
                         ])),
                     ])),
                 ])])),
+                ("partialFingerprints", .object([("sopkit/v1", .string(fingerprint(content + "\u{0}\(occurrence)")))])),
             ])
         }
         let log: JSONValue = .object([
@@ -65,11 +81,38 @@ public enum SARIFRenderer {
                     ("version", .string(toolVersion)),
                     ("rules", .array(ruleObjects)),
                 ]))])),
+                ("originalUriBaseIds", .object(baseDirectory.map { base in
+                    [("%SRCROOT%", .object([("uri", .string(fileURI(base.hasSuffix("/") ? base : base + "/")))]))]
+                } ?? [])),
                 ("columnKind", .string("unicodeCodePoints")),
                 ("results", .array(results)),
             ])])),
         ])
         return log.render()
+    }
+
+    /// A diagnostic's file as a URI, and whether it is relative to `%SRCROOT%`.
+    static func location(_ path: String, baseDirectory: String?) -> (uri: String, relative: Bool) {
+        guard path.hasPrefix("/") else { return (uri(path.hasPrefix("./") ? String(path.dropFirst(2)) : path), true) }
+        if let base = baseDirectory {
+            let prefix = base.hasSuffix("/") ? base : base + "/"
+            if path.hasPrefix(prefix) { return (uri(String(path.dropFirst(prefix.count))), true) }
+        }
+        return (fileURI(path), false)
+    }
+
+    /// `file:///absolute/path`, percent-encoded.
+    static func fileURI(_ absolutePath: String) -> String { "file://" + uri(absolutePath) }
+
+    /// A stable 64-bit FNV-1a hash, in hex: fingerprints must not change between runs or builds.
+    static func fingerprint(_ text: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
     }
 
     /// A relative URI reference for a path: each segment percent-encoded (RFC 3986).
@@ -95,6 +138,13 @@ extension RuleID {
 }
 
 extension String {
+    /// Without leading and trailing spaces and tabs.
+    var trimmingWhitespace: Substring {
+        let isSpace = { (c: Character) in c == " " || c == "\t" }
+        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
+        return self[first...last]
+    }
+
     /// Every occurrence of `target` replaced, without Foundation's locale-aware search.
     public func replacingAll(_ target: String, _ replacement: String) -> String {
         guard contains(target) else { return self }

@@ -64,7 +64,8 @@ struct LintCommand: ParsableCommand {
         case .json:
             Output.out(JSONDiagnosticRenderer.render(shown) + "\n")
         case .sarif:
-            Output.out(SARIFRenderer.render(shown, toolVersion: SOPCommand.configuration.version) + "\n")
+            Output.out(SARIFRenderer.render(shown, toolVersion: SOPCommand.configuration.version,
+                                            baseDirectory: FileManager.default.currentDirectoryPath) + "\n")
         case .github:
             Output.out(shown.map(GitHubRenderer.render).joined())
         }

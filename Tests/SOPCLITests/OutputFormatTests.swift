@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Whole-output golden files for every `--format`, from the same set of SOPs:
 /// `Fixtures/formats/sops/` linted in `Fixtures/formats/`, compared with `expected.FORMAT`.
@@ -11,13 +12,46 @@ import Testing
     func formatMatchesGolden(_ format: String) throws {
         let r = try SOPBinary.run(["lint", "--format", format, "sops"], in: Self.folder)
         #expect(r.status == 1)
+        // SARIF names the folder lint ran in (the checkout's path, which differs by machine).
+        let output = r.stdout.replacingOccurrences(of: "file://" + Self.percentEncoded(Self.folder.path) + "/", with: "file:///CHECKOUT/")
         let golden = Self.folder.appendingPathComponent("expected.\(format)")
         if ProcessInfo.processInfo.environment["SOP_RECORD"] == "1" {
-            try r.stdout.write(to: golden, atomically: true, encoding: .utf8)
+            try output.write(to: golden, atomically: true, encoding: .utf8)
             Issue.record("recorded \(golden.lastPathComponent)")
             return
         }
-        #expect(r.stdout == (try String(contentsOf: golden, encoding: .utf8)))
+        #expect(output == (try String(contentsOf: golden, encoding: .utf8)))
+    }
+
+    /// A path as RFC 3986 percent-encodes it (unreserved characters and '/' as they are).
+    static func percentEncoded(_ path: String) -> String {
+        path.utf8.map { byte in
+            let c = Character(Unicode.Scalar(byte))
+            return c.isASCII && (c.isLetter || c.isNumber || "-._~/".contains(c)) ? String(c) : String(format: "%%%02X", byte)
+        }.joined()
+    }
+
+    /// Fingerprints name the rule, file and line text, not the line: a line added above a
+    /// problem keeps its fingerprint, and an absolute path outside the folder is a file:// URI.
+    @Test func sarifFingerprintsSurviveLinesAddedAboveAndPathsAreURIs() throws {
+        let dir = try SOPBinary.temporaryDirectory()
+        let sop = "sop: moved\nversion: 1\ntitle: T\nstart: a\nstates:\n  a: {title: A, transitions: [{to: nowhere, on: go}]}\n"
+        func fingerprints(_ text: String) throws -> [String] {
+            try text.write(to: dir.appendingPathComponent("moved.sop.yaml"), atomically: true, encoding: .utf8)
+            let r = try SOPBinary.run(["lint", "--format", "sarif", dir.appendingPathComponent("moved.sop.yaml").path], in: dir)
+            let log = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            let results = try #require(((log["runs"] as? [[String: Any]])?.first?["results"]) as? [[String: Any]])
+            let uris = results.compactMap { (($0["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])?["artifactLocation"] as? [String: Any] }
+            #expect(uris.allSatisfy { $0["uri"] as? String == "moved.sop.yaml" && $0["uriBaseId"] as? String == "%SRCROOT%" })
+            return results.compactMap { ($0["partialFingerprints"] as? [String: String])?["sopkit/v1"] }
+        }
+        let before = try fingerprints(sop)
+        let after = try fingerprints("# a comment\n# and another\n" + sop)
+        #expect(!before.isEmpty)
+        #expect(before == after)
+        let elsewhere = try ScratchDirectory.make("elsewhere")
+        let r = try SOPBinary.run(["lint", "--format", "sarif", dir.appendingPathComponent("moved.sop.yaml").path], in: elsewhere)
+        #expect(r.stdout.contains(#""uri":"file://\#(Self.percentEncoded(dir.path))/moved.sop.yaml""#))
     }
 
     @Test func jsonIsAnArrayOfTheContractShape() throws {
