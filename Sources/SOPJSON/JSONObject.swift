@@ -10,7 +10,7 @@ public struct JSONObject: Sendable, RandomAccessCollection, ExpressibleByArrayLi
 
     public private(set) var members: [Element]
     /// Key → position, built once an object grows past `indexedCount` members.
-    private var index: [String: Int]?
+    private var index: [ByteKey: Int]?
     private static let indexedCount = 16
 
     public init() { members = [] }
@@ -21,10 +21,16 @@ public struct JSONObject: Sendable, RandomAccessCollection, ExpressibleByArrayLi
     }
 
     /// The pairs in order; a key given again replaces the earlier value where it stands.
-    public init<S: Sequence>(_ pairs: S) where S.Element == (String, JSONValue) {
+    /// (An array, not any sequence: a generic initializer is not specialized across modules, and
+    /// records are built with it on every step.)
+    public init(_ pairs: [(String, JSONValue)]) {
         members = []
-        members.reserveCapacity(pairs.underestimatedCount)
-        for (key, value) in pairs { self[key] = value }
+        guard !pairs.isEmpty else { return }
+        members.reserveCapacity(pairs.count)
+        for (key, value) in pairs {
+            if let i = position(of: key) { members[i].value = value } else { members.append((key, value)) }
+        }
+        if members.count > Self.indexedCount { buildIndex() }
     }
 
     /// Members the caller has already checked for repeated keys (the parser refuses them).
@@ -37,10 +43,12 @@ public struct JSONObject: Sendable, RandomAccessCollection, ExpressibleByArrayLi
     public var endIndex: Int { members.endIndex }
     public subscript(position: Int) -> Element { members[position] }
 
-    /// The position of `key`, nil when absent.
+    /// The position of `key`, nil when absent. Keys are the same when their bytes are: `==` (fast
+    /// on short keys) rules out the others, and the bytes decide where it holds, since it also
+    /// equates canonically equivalent spellings.
     public func position(of key: String) -> Int? {
-        if let index { return index[key] }
-        return members.firstIndex { $0.key.utf8.elementsEqual(key.utf8) }
+        if let index { return index[ByteKey(key)] }
+        return members.firstIndex { $0.key == key && $0.key.utf8.elementsEqual(key.utf8) }
     }
 
     /// The value of `key`; setting nil removes the member, setting a value replaces it in place
@@ -58,7 +66,7 @@ public struct JSONObject: Sendable, RandomAccessCollection, ExpressibleByArrayLi
             } else if let newValue {
                 members.append((key, newValue))
                 if index != nil {
-                    index![key] = members.count - 1
+                    index![ByteKey(key)] = members.count - 1
                 } else if members.count > Self.indexedCount {
                     buildIndex()
                 }
@@ -75,9 +83,9 @@ public struct JSONObject: Sendable, RandomAccessCollection, ExpressibleByArrayLi
     }
 
     private mutating func buildIndex() {
-        var built: [String: Int] = [:]
+        var built: [ByteKey: Int] = [:]
         built.reserveCapacity(members.count)
-        for (i, m) in members.enumerated() { built[m.key] = i }
+        for (i, m) in members.enumerated() { built[ByteKey(m.key)] = i }
         index = built
     }
 }
@@ -92,5 +100,19 @@ extension JSONObject: Hashable {
     public func hash(into hasher: inout Hasher) {
         hasher.combine(members.count)
         for m in members { hasher.combine(m.key); hasher.combine(m.value) }
+    }
+}
+
+/// A key hashed and compared by its UTF-8 bytes (`String`'s own `==` and hash equate
+/// canonically equivalent spellings, which JSON keeps apart).
+private struct ByteKey: Hashable {
+    let text: String
+
+    init(_ text: String) { self.text = text }
+
+    static func == (a: ByteKey, b: ByteKey) -> Bool { a.text.utf8.elementsEqual(b.text.utf8) }
+
+    func hash(into hasher: inout Hasher) {
+        for byte in text.utf8 { hasher.combine(byte) }
     }
 }

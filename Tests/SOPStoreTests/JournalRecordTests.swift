@@ -25,6 +25,28 @@ import Testing
         #expect(r.changes == [JournalChange(path: "ticket.priority", old: .string("low"), new: .string("urgent"))])
     }
 
+    /// The hash is computed from a form built in canonical order (no sort per record); it must
+    /// be the hash of the record as printed, for every shape of trigger.
+    @Test(arguments: [
+        JournalTrigger(kind: .start),
+        JournalTrigger(kind: .event, event: "go", checks: [1], transition: 3),
+        JournalTrigger(kind: .timer, after: "48h", transition: 2),
+        JournalTrigger(kind: .auto, transition: 1),
+        JournalTrigger(kind: .input, checks: [2], moved: false),
+        JournalTrigger(kind: .input, ticket: .object([("priority", .string("high"))]), transition: 1),
+        JournalTrigger(kind: .child, outcome: "resolved", ticket: .object([("id", .string("T"))]), moved: false),
+    ])
+    func theHashIsTheHashOfThePrintedRecord(_ trigger: JournalTrigger) throws {
+        for version in [nil, 4] as [Int?] {
+            var r = try record()
+            r.trigger = trigger
+            r.version = version
+            r.from = version == nil ? nil : "a"
+            r.seal(after: version == nil ? nil : "sha256:prev")
+            #expect(r.hash == Digest.sha256(r.json(includeHash: false).canonicalBytes()))
+        }
+    }
+
     @Test func aRecordReadsBackToItselfAndItsBytes() throws {
         let r = try record()
         let text = r.json().render()

@@ -24,12 +24,10 @@ public struct JournalTrigger: Sendable, Hashable {
     }
 
     public var kind: Kind
-    /// The event sent (`event`).
-    public var event: String?
-    /// The timer's `after` as written (`timer`).
-    public var after: String?
-    /// The child run's outcome (`child`).
-    public var outcome: String?
+    /// The event sent (`event`), the timer's `after` as written (`timer`) or the child run's
+    /// outcome (`child`): one field, since a trigger has at most one of them (a smaller record
+    /// is cheaper to build on every step).
+    private var name: String?
     /// The merge patch of a ticket update (`input` from `sop update`).
     public var ticket: JSONValue?
     /// The checklist items (1-based) the step confirmed.
@@ -42,29 +40,51 @@ public struct JournalTrigger: Sendable, Hashable {
     public init(kind: Kind, event: String? = nil, after: String? = nil, outcome: String? = nil, ticket: JSONValue? = nil,
                 checks: [Int]? = nil, transition: Int? = nil, moved: Bool = true) {
         self.kind = kind
-        self.event = event
-        self.after = after
-        self.outcome = outcome
+        switch kind {
+        case .event: name = event
+        case .timer: name = after
+        case .child: name = outcome
+        default: name = nil
+        }
         self.ticket = ticket
         self.checks = checks
         self.transition = transition
         self.moved = moved
     }
 
+    /// The event sent, for an `event` trigger.
+    public var event: String? { kind == .event ? name : nil }
+    /// The timer's `after` as written, for a `timer` trigger.
+    public var after: String? { kind == .timer ? name : nil }
+    /// The child run's outcome, for a `child` trigger.
+    public var outcome: String? { kind == .child ? name : nil }
+
     /// True for the record of the command a step carried out (as opposed to the timers it took
     /// first and the automatic transitions that followed).
     public var isCommand: Bool { kind == .start || kind == .event || kind == .input || kind == .child }
 
     public func json() -> JSONValue {
-        var members: JSONObject = [("kind", .string(kind.rawValue))]
-        if let event { members["event"] = .string(event) }
-        if let after { members["after"] = .string(after) }
-        if let outcome { members["outcome"] = .string(outcome) }
-        if let ticket { members["ticket"] = ticket }
-        if let checks { members["checks"] = .array(checks.map { .int($0) }) }
-        if let transition { members["transition"] = .int(transition) }
-        if !moved { members["move"] = .bool(false) }
-        return .object(members)
+        var members: [(String, JSONValue)] = [("kind", .string(kind.rawValue))]
+        if let name { members.append((kind == .event ? "event" : kind == .timer ? "after" : "outcome", .string(name))) }
+        if let ticket { members.append(("ticket", ticket)) }
+        if let checks { members.append(("checks", .array(checks.map { .int($0) }))) }
+        if let transition { members.append(("transition", .int(transition))) }
+        if !moved { members.append(("move", .bool(false))) }
+        return .object(JSONObject(members))
+    }
+
+    /// `json()` with its members in canonical order (see `JournalRecord.canonicalContent`).
+    func canonicalJSON() -> JSONValue {
+        var members: [(String, JSONValue)] = []
+        if kind == .timer, let name { members.append(("after", .string(name))) }
+        if let checks { members.append(("checks", .array(checks.map { .int($0) }))) }
+        if kind == .event, let name { members.append(("event", .string(name))) }
+        members.append(("kind", .string(kind.rawValue)))
+        if !moved { members.append(("move", .bool(false))) }
+        if kind == .child, let name { members.append(("outcome", .string(name))) }
+        if let ticket { members.append(("ticket", ticket)) }
+        if let transition { members.append(("transition", .int(transition))) }
+        return .object(JSONObject(members))
     }
 
     init(json: JSONValue) throws(JournalReadError.Reason) {
@@ -73,9 +93,17 @@ public struct JournalTrigger: Sendable, Hashable {
             throw .init("trigger.kind is not one of \(Kind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         self.kind = kind
-        event = try reader.optionalString("event")
-        after = try reader.optionalString("after")
-        outcome = try reader.optionalString("outcome")
+        let event = try reader.optionalString("event"), after = try reader.optionalString("after")
+        let outcome = try reader.optionalString("outcome")
+        switch kind {
+        case .event: name = event
+        case .timer: name = after
+        case .child: name = outcome
+        default: name = nil
+        }
+        if (event != nil && kind != .event) || (after != nil && kind != .timer) || (outcome != nil && kind != .child) {
+            throw .init("a \(kind.rawValue) trigger has event, after or outcome of another kind")
+        }
         ticket = reader.take("ticket")
         if let list = reader.take("checks") {
             guard case .array(let items) = list else { throw .init("trigger.checks is not a list of numbers") }
@@ -174,22 +202,25 @@ public struct JournalRecord: Sendable, Hashable {
 
     /// The record as CLI.md prints it (keys in the contract's order).
     public func json(includeHash: Bool = true) -> JSONValue {
-        var members: JSONObject = [("run", .string(run)), ("seq", .int(seq))]
-        if let version { members["version"] = .int(version) }
-        members["at"] = .string(CivilTime.formatDateTime(at))
-        members["actor"] = .object([("id", .string(actor.id)), ("role", .string(actor.role))])
-        members["sop"] = .string(sop)
-        members["sop_version"] = .int(sopVersion)
-        members["sop_digest"] = .string(sopDigest)
-        members["from"] = .optional(from)
-        members["to"] = .string(to)
-        members["trigger"] = trigger.json()
-        members["inputs"] = .object(inputs)
-        members["changes"] = .object(JSONObject(changes.map { ($0.path, .array([$0.old, $0.new])) }))
-        members["effects"] = .array(effects)
-        members["prev"] = .optional(prev)
-        if includeHash { members["hash"] = .optional(hash) }
-        return .object(members)
+        var members: [(String, JSONValue)] = []
+        members.reserveCapacity(16)
+        members.append(("run", .string(run)))
+        members.append(("seq", .int(seq)))
+        if let version { members.append(("version", .int(version))) }
+        members.append(("at", .string(CivilTime.formatDateTime(at))))
+        members.append(("actor", .object([("id", .string(actor.id)), ("role", .string(actor.role))])))
+        members.append(("sop", .string(sop)))
+        members.append(("sop_version", .int(sopVersion)))
+        members.append(("sop_digest", .string(sopDigest)))
+        members.append(("from", .optional(from)))
+        members.append(("to", .string(to)))
+        members.append(("trigger", trigger.json()))
+        members.append(("inputs", .object(inputs)))
+        members.append(("changes", .object(JSONObject(changes.map { ($0.path, .array([$0.old, $0.new])) }))))
+        members.append(("effects", .array(effects)))
+        members.append(("prev", .optional(prev)))
+        if includeHash { members.append(("hash", .optional(hash))) }
+        return .object(JSONObject(members))
     }
 
     /// Chains the record after `prev` and computes its hash.
@@ -198,9 +229,34 @@ public struct JournalRecord: Sendable, Hashable {
         hash = computedHash
     }
 
-    /// The hash the record's content gives (what `hash` must be).
+    /// The hash the record's content gives (what `hash` must be): the SHA-256 of its canonical
+    /// JSON without `hash`.
     public var computedHash: String {
-        Digest.sha256(json(includeHash: false).canonicalBytes())
+        Digest.sha256(canonicalContent().canonicalBytes())
+    }
+
+    /// `json(includeHash: false)` with its members (and the trigger's and actor's) already in
+    /// canonical order, so hashing a record does not sort it first. A test holds the two to the
+    /// same canonical bytes.
+    func canonicalContent() -> JSONValue {
+        var members: [(String, JSONValue)] = []
+        members.reserveCapacity(15)
+        members.append(("actor", .object([("id", .string(actor.id)), ("role", .string(actor.role))])))
+        members.append(("at", .string(CivilTime.formatDateTime(at))))
+        members.append(("changes", .object(JSONObject(changes.map { ($0.path, .array([$0.old, $0.new])) }))))
+        members.append(("effects", .array(effects)))
+        members.append(("from", .optional(from)))
+        members.append(("inputs", .object(inputs)))
+        members.append(("prev", .optional(prev)))
+        members.append(("run", .string(run)))
+        members.append(("seq", .int(seq)))
+        members.append(("sop", .string(sop)))
+        members.append(("sop_digest", .string(sopDigest)))
+        members.append(("sop_version", .int(sopVersion)))
+        members.append(("to", .string(to)))
+        members.append(("trigger", trigger.canonicalJSON()))
+        if let version { members.append(("version", .int(version))) }
+        return .object(JSONObject(members))
     }
 
     /// Reads a stored record: exactly the members `json()` writes, each of its type, and nothing

@@ -486,10 +486,9 @@ struct Step: ~Copyable {
 
     mutating func take(_ t: CompiledTransition, trigger: JournalTrigger, inputs: JSONObject, at: Int64, actor: Actor,
                        changesFirst: [JournalChange] = []) throws(StepRejection) {
-        // The trigger names the transition taken (1-based, in its state), for audits and coverage.
-        var trigger = trigger
-        trigger.transition = t.index + 1
         beginRecord(from: run.state, trigger: trigger, inputs: inputs, at: at, actor: actor)
+        // The trigger names the transition taken (1-based, in its state), for audits and coverage.
+        records[records.count - 1].trigger.transition = t.index + 1
         for c in changesFirst { change(c.path, c.old, c.new) }
         try perform(t.actions, at: at)
         try enter(t.definition.to.value, index: t.target, at: at)
