@@ -223,8 +223,9 @@ struct Scenario {
         let dir = try ScratchDirectory.make("sop-model")
         let sops = dir.appendingPathComponent("sops")
         try FileManager.default.createDirectory(at: sops, withIntermediateDirectories: true)
-        try parent.write(to: sops.appendingPathComponent("parent.sop.yaml"), atomically: true, encoding: .utf8)
-        try child.write(to: sops.appendingPathComponent("child.sop.yaml"), atomically: true, encoding: .utf8)
+        // Not atomically: on Linux, Foundation's atomic write leaves a folder behind in /tmp.
+        try parent.write(to: sops.appendingPathComponent("parent.sop.yaml"), atomically: false, encoding: .utf8)
+        try child.write(to: sops.appendingPathComponent("child.sop.yaml"), atomically: false, encoding: .utf8)
         let path = dir.appendingPathComponent("runs.sqlite").path
         let service = RunService(store: try SQLiteRunStore(path: path), sopsFolder: sops.path, schema: schema)
         return (service, try DatabaseQueue(path: path))
