@@ -46,7 +46,7 @@ struct LintCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (schema, files) = try TicketSchemaOption.loadWithFiles(ticketSchema, paths: paths.isEmpty ? [sops] : paths)
+        let (schema, files) = try TicketSchemaOption.loadWithFiles(ticketSchema, paths: paths.isEmpty ? [sops] : paths, forLint: true)
         let linter = Linter(limits: YAMLLimits(maxFileSize: maxFileSize), ticketSchema: schema)
         let report = linter.lint(paths: files)
         for error in report.inputErrors { Output.err("error: \(error)\n") }
@@ -78,21 +78,33 @@ struct LintCommand: ParsableCommand {
 enum TicketSchemaOption {
     static let defaultPath = "schemas/ticket.schema.json"
 
-    static func load(_ path: String?) throws -> TicketSchema? {
+    /// The schema, or nil when there is none. Unless `forLint`, a schema with problems lint
+    /// reports (a keyword sopkit would not enforce) is refused with those diagnostics: a run must
+    /// never be checked against half of its schema.
+    static func load(_ path: String?, forLint: Bool = false) throws -> TicketSchema? {
+        let schema: TicketSchema
         if let path {
             guard FileManager.default.fileExists(atPath: path) else {
                 throw TicketSchema.LoadError(description: "\(path): no such ticket schema")
             }
-            return try TicketSchema.load(path: path)
+            schema = try TicketSchema.load(path: path)
+        } else {
+            guard FileManager.default.fileExists(atPath: defaultPath) else { return nil }
+            schema = try TicketSchema.load(path: defaultPath)
         }
-        guard FileManager.default.fileExists(atPath: defaultPath) else { return nil }
-        return try TicketSchema.load(path: defaultPath)
+        if !forLint && !schema.diagnostics.isEmpty {
+            let renderer = HumanRenderer()
+            let shown = Linter.withSourceLines(schema.diagnostics, schema.source).map { renderer.render($0) }.joined()
+            throw TicketSchema.LoadError(description: "the ticket schema \(schema.path) cannot be used: sopkit would not enforce all of it\n"
+                                         + shown.trimmingCharacters(in: .newlines))
+        }
+        return schema
     }
 
     /// The schema and the SOP and test files of `paths`; what cannot be read exits 2.
-    static func loadWithFiles(_ path: String?, paths: [String]) throws -> (TicketSchema?, [String]) {
+    static func loadWithFiles(_ path: String?, paths: [String], forLint: Bool = false) throws -> (TicketSchema?, [String]) {
         do {
-            return (try load(path), try Linter.files(in: paths))
+            return (try load(path, forLint: forLint), try Linter.files(in: paths))
         } catch {
             Output.err("error: \(error)\n")
             throw ExitCode(2)

@@ -29,6 +29,27 @@ private let counter = """
 private func workspace(extra: [String: String] = [:]) throws -> URL { try SOPBinary.workspace(extra: extra) }
 
 @Suite struct RunCommandTests {
+    /// A ticket schema with a keyword sopkit would not enforce is an error for lint and is
+    /// refused by every command that would check tickets against it: never half-applied.
+    @Test func aSchemaLintRejectsIsRefusedByEveryCommand() throws {
+        let dir = try workspace()
+        let schema = dir.appendingPathComponent("schemas/ticket.schema.json")
+        let text = try String(contentsOf: schema, encoding: .utf8)
+        try text.replacingOccurrences(of: #""required": ["id"],"#, with: #""required": ["id"], "patternProperties": {"^x-": {}},"#)
+            .write(to: schema, atomically: false, encoding: .utf8)
+        let lint = try SOPBinary.run(["lint", "sops"], in: dir)
+        #expect(lint.status == 1)
+        #expect(lint.stdout.contains("unsupported JSON Schema keyword 'patternProperties'"))
+        for command in [["start", "returns", "--ticket", #"{"id": "T-1"}"#], ["test", "sops"], ["route", "--ticket", #"{"id": "T-1"}"#],
+                        ["tick"], ["runs"]] {
+            let r = try SOPBinary.run(command, in: dir)
+            #expect(r.status == 2, "\(command): \(r.stdout)\(r.stderr)")
+            #expect(r.stderr.contains("sopkit would not enforce all of it"), "\(command): \(r.stderr)")
+            #expect(r.stderr.contains("unsupported JSON Schema keyword 'patternProperties'"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent(".sop/runs.sqlite").path))
+    }
+
     @Test func startStepStatusAndLogThroughTheBinary() throws {
         let dir = try workspace()
         try #"{"id": "T-1", "category": "returns", "order_id": "A-17"}"#.write(to: dir.appendingPathComponent("t.json"), atomically: true, encoding: .utf8)

@@ -79,11 +79,11 @@ struct TicketSchemaTests {
     @Test func unsupportedKeywordsAreReportedWithTheirPlace() throws {
         let schema = try TicketSchema.parse(bytes: Array("""
             {"type": "object",
-             "properties": {"email": {"type": "string", "pattern": "@", "format": "email"}},
+             "properties": {"email": {"type": "string", "contains": {}, "format": "email"}},
              "oneOf": []}
             """.utf8), path: "s.json")
         #expect(schema.diagnostics.map(\.message) == [
-            "unsupported JSON Schema keyword 'pattern' at '/properties/email/pattern': sopkit would not enforce it",
+            "unsupported JSON Schema keyword 'contains' at '/properties/email/contains': sopkit would not enforce it",
             "unsupported JSON Schema format 'email' at '/properties/email/format': sopkit would not enforce it",
             "unsupported JSON Schema keyword 'oneOf' at '/oneOf': sopkit would not enforce it",
         ])
@@ -101,5 +101,68 @@ struct TicketSchemaTests {
             .deletingLastPathComponent().appendingPathComponent("schemas/ticket.schema.json").path
         let schema = try TicketSchema.load(path: path)
         #expect(schema.diagnostics.isEmpty)
+    }
+}
+
+/// The keywords of the supported subset beyond the basics, each enforced, and schemas whose
+/// keywords have the wrong form refused at load.
+struct TicketSchemaKeywordTests {
+    func violations(_ schema: String, _ ticket: String) throws -> [String] {
+        let s = try TicketSchema.parse(bytes: Array(schema.utf8), path: "t.json")
+        #expect(s.diagnostics.isEmpty, "\(s.diagnostics)")
+        return s.validate(try JSONParser.parse(ticket)).map(\.description)
+    }
+
+    @Test(arguments: [
+        (#"{"minLength": 2, "maxLength": 4}"#, #""abc""#, [String]()),
+        (#"{"minLength": 2}"#, #""é""#, ["ticket: 'é' is shorter than 2 characters"]),
+        (#"{"maxLength": 2}"#, #""abc""#, ["ticket: 'abc' is longer than 2 characters"]),
+        (#"{"pattern": "^T-[0-9]+$"}"#, #""T-12""#, []),
+        (#"{"pattern": "^T-[0-9]+$"}"#, #""X-12""#, ["ticket: 'X-12' does not match the pattern ^T-[0-9]+$"]),
+        (#"{"exclusiveMinimum": 0, "exclusiveMaximum": 10}"#, "0", ["ticket: 0 is not above 0"]),
+        (#"{"exclusiveMaximum": 10}"#, "10", ["ticket: 10 is not below 10"]),
+        (#"{"multipleOf": 0.01}"#, "12.34", []),
+        (#"{"multipleOf": 0.01}"#, "12.345", ["ticket: 12.345 is not a multiple of 0.01"]),
+        (#"{"minItems": 1, "maxItems": 2}"#, "[]", ["ticket: has 0 items, fewer than 1"]),
+        (#"{"maxItems": 2}"#, "[1, 2, 3]", ["ticket: has 3 items, more than 2"]),
+        (#"{"uniqueItems": true}"#, #"[1, {"a": 1, "b": 2}, {"b": 2, "a": 1}]"#, ["ticket: item 2 repeats an earlier item (the items must be unique)"]),
+        (#"{"uniqueItems": true}"#, "[1, 1.5, 2]", []),
+        (#"{"const": {"a": 1, "b": [1, 2]}}"#, #"{"b": [1, 2.0], "a": 1}"#, []),
+        (#"{"const": "x"}"#, #""y""#, [#"ticket: the string 'y' is not "x""#]),
+        (#"{"enum": [{"a": 1, "b": 2}]}"#, #"{"b": 2, "a": 1}"#, []),
+        (#"{"properties": {"a": {"type": "integer"}}, "additionalProperties": {"type": "string"}}"#, #"{"a": 1, "x": "s", "y": 2}"#,
+         ["ticket.y: expected string, found the number 2"]),
+        (#"{"properties": {"no": false}}"#, #"{"no": 1}"#, ["ticket.no: no value is allowed here (the schema is false)"]),
+        (##"{"$defs": {"id": {"type": "string", "pattern": "^T"}}, "properties": {"a": {"$ref": "#/$defs/id", "maxLength": 3}}}"##,
+         #"{"a": "T-100"}"#, ["ticket.a: 'T-100' is longer than 3 characters"]),
+        (##"{"$defs": {"id": {"type": "string", "pattern": "^T"}}, "properties": {"a": {"$ref": "#/$defs/id"}}}"##,
+         #"{"a": "X"}"#, ["ticket.a: 'X' does not match the pattern ^T"]),
+    ])
+    func keywordsAreEnforced(_ schema: String, _ ticket: String, _ expected: [String]) throws {
+        #expect(try violations(schema, ticket) == expected)
+    }
+
+    @Test(arguments: [
+        (#"{"type": 5}"#, "'type' must be a type name or a non-empty list of them at '/type'"),
+        (#"{"type": []}"#, "'type' must be a type name or a non-empty list of them at '/type'"),
+        (#"{"required": [1, "y"]}"#, "'required' lists field names (strings) at '/required'"),
+        (#"{"minLength": -1}"#, "'minLength' must be a whole number of 0 or more at '/minLength'"),
+        (#"{"multipleOf": 0}"#, "'multipleOf' must be above 0 at '/multipleOf'"),
+        (#"{"pattern": "([a"}"#, "'pattern' is not a valid regular expression"),
+        (##"{"$ref": "#/$defs/missing"}"##, "'$ref' #/$defs/missing names nothing in this file at '/$ref'"),
+        (#"{"$ref": "other.json#/a"}"#, "only local $ref ('#/$defs/…') is supported"),
+        (##"{"$defs": {"n": {"properties": {"next": {"$ref": "#/$defs/n"}}}}, "$ref": "#/$defs/n"}"##, "refers to itself"),
+        (#"{"properties": {"a": 3}}"#, "the schema must be an object, true or false at '/properties/a'"),
+    ])
+    func badKeywordsRefuseTheSchema(_ schema: String, _ message: String) {
+        #expect {
+            try TicketSchema.parse(bytes: Array(schema.utf8), path: "t.json")
+        } throws: { "\($0)".contains(message) }
+    }
+
+    /// `$ref` gives the expression checker the referenced type too.
+    @Test func referencedFieldsAreTyped() throws {
+        let s = try TicketSchema.parse(bytes: Array(##"{"$defs": {"when": {"type": "string", "format": "date"}}, "properties": {"opened": {"$ref": "#/$defs/when"}}}"##.utf8), path: "t.json")
+        #expect(s.type == .object(["opened": .date]))
     }
 }

@@ -209,11 +209,7 @@ public struct Linter: Sendable {
         }
 
         if let schema = ticketSchema {
-            diagnostics += schema.diagnostics.map { d in
-                var d = d
-                d.sourceLine = schema.source.lineText(d.span.start.line)
-                return d
-            }
+            diagnostics += Self.withSourceLines(schema.diagnostics, schema.source)
         } else if count > 0 {
             diagnostics.append(Diagnostic(
                 file: (0..<count).map(path).min()!, span: .fileStart, rule: .noTicketSchema,
@@ -281,7 +277,8 @@ public struct Linter: Sendable {
         return result
     }
 
-    static func withSourceLines(_ diagnostics: [Diagnostic], _ source: SourceFile) -> [Diagnostic] {
+    /// The diagnostics with the text of the line each points at, for rendering.
+    public static func withSourceLines(_ diagnostics: [Diagnostic], _ source: SourceFile) -> [Diagnostic] {
         diagnostics.map { d in
             var d = d
             if d.file == source.path, d.sourceLine == nil { d.sourceLine = source.lineText(d.span.start.line) }

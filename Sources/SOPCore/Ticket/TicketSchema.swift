@@ -19,7 +19,23 @@ public struct SchemaRules: Sendable {
     public var items: SchemaNode?
     public var minimum: Decimal?
     public var maximum: Decimal?
+    public var exclusiveMinimum: Decimal?
+    public var exclusiveMaximum: Decimal?
+    public var multipleOf: Decimal?
+    /// Bounds on a string's length, in Unicode code points (as JSON Schema counts them).
+    public var minLength: Int?
+    public var maxLength: Int?
+    /// A regular expression a string must contain a match of.
+    public var pattern: String?
+    public var minItems: Int?
+    public var maxItems: Int?
+    public var uniqueItems = false
+    public var constValue: JSONValue?
+    /// `additionalProperties`: false, or a schema for members `properties` does not name.
     public var additionalProperties: Bool?
+    public var additionalSchema: SchemaNode?
+    /// The `false` schema: no value is valid.
+    public var never = false
 
     var property: [String: SchemaNode] { Dictionary(properties, uniquingKeysWith: { a, _ in a }) }
 }
@@ -57,8 +73,10 @@ public struct TicketSchema: Sendable {
         self.digest = Digest.sha256(source.bytes)
     }
 
-    static let supported: Set<String> = ["type", "enum", "format", "properties", "required", "items", "minimum",
-                                         "maximum", "additionalProperties"]
+    static let supported: Set<String> = ["type", "enum", "const", "format", "properties", "required", "items", "minimum",
+                                         "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength",
+                                         "maxLength", "pattern", "minItems", "maxItems", "uniqueItems",
+                                         "additionalProperties", "$ref", "$defs"]
     static let annotations: Set<String> = ["$schema", "$id", "$comment", "title", "description", "examples", "default",
                                            "deprecated", "readOnly", "writeOnly"]
     static let jsonTypes: Set<String> = ["string", "integer", "number", "boolean", "object", "array", "null"]
@@ -88,7 +106,7 @@ public struct TicketSchema: Sendable {
             throw LoadError(description: "\(path):\(error.position): the ticket schema is not valid JSON: \(error.message)")
         }
         let source = SourceFile(path: path, bytes: bytes)
-        var builder = Builder(path: path, positions: parser.keyPositions.merging(parser.positions) { key, _ in key })
+        var builder = Builder(path: path, root: json, positions: parser.keyPositions.merging(parser.positions) { key, _ in key })
         let root = try builder.rules(json, pointer: "")
         return TicketSchema(path: path, root: root, diagnostics: builder.diagnostics, source: source)
     }
@@ -139,12 +157,25 @@ public struct TicketSchema: Sendable {
     private static func validate(_ value: JSONValue, against rules: SchemaRules, at path: String,
                                  into violations: inout [TicketViolation]) {
         func violation(_ message: String) { violations.append(TicketViolation(path: path, message: message)) }
+        if rules.never {
+            violation("no value is allowed here (the schema is false)")
+            return
+        }
         if !rules.types.isEmpty, !rules.types.contains(where: { matches(value, type: $0) }) {
             violation("expected \(rules.types.sorted().joined(separator: " or ")), found \(describe(value))")
             return
         }
         if let values = rules.enumValues, !values.contains(where: { equal($0, value) }) {
             violation("\(describe(value)) is not one of \(values.map { $0.render() }.joined(separator: ", "))")
+        }
+        if let constant = rules.constValue, !equal(constant, value) {
+            violation("\(describe(value)) is not \(constant.render())")
+        }
+        if case .string(let s) = value {
+            let length = s.unicodeScalars.count
+            if let min = rules.minLength, length < min { violation("'\(s)' is shorter than \(min) characters") }
+            if let max = rules.maxLength, length > max { violation("'\(s)' is longer than \(max) characters") }
+            if let pattern = rules.pattern, !InputPattern.matches(s, pattern) { violation("'\(s)' does not match the pattern \(pattern)") }
         }
         if case .string(let s) = value, let format = rules.format {
             if format == "date", CivilTime.parseDate(s) == nil { violation("'\(s)' is not a date (YYYY-MM-DD)") }
@@ -153,6 +184,9 @@ public struct TicketSchema: Sendable {
         if let n = number(value) {
             if let min = rules.minimum, n < min { violation("\(n) is below the minimum \(min)") }
             if let max = rules.maximum, n > max { violation("\(n) is above the maximum \(max)") }
+            if let min = rules.exclusiveMinimum, n <= min { violation("\(n) is not above \(min)") }
+            if let max = rules.exclusiveMaximum, n >= max { violation("\(n) is not below \(max)") }
+            if let m = rules.multipleOf, !isMultiple(n, of: m) { violation("\(n) is not a multiple of \(m)") }
         }
         if case .object(let members) = value {
             let known = rules.property
@@ -163,16 +197,38 @@ public struct TicketSchema: Sendable {
             for (name, member) in members {
                 if case .node(let r)? = known[name] {
                     validate(member, against: r, at: path + "." + name, into: &violations)
+                } else if case .node(let r)? = rules.additionalSchema {
+                    validate(member, against: r, at: path + "." + name, into: &violations)
                 } else if rules.additionalProperties == false {
                     violations.append(TicketViolation(path: path + "." + name, message: "is not a field of the ticket schema"))
                 }
             }
         }
-        if case .array(let items) = value, case .node(let itemRules)? = rules.items {
-            for (i, item) in items.enumerated() {
-                validate(item, against: itemRules, at: "\(path)[\(i)]", into: &violations)
+        if case .array(let items) = value {
+            if let min = rules.minItems, items.count < min { violation("has \(items.count) items, fewer than \(min)") }
+            if let max = rules.maxItems, items.count > max { violation("has \(items.count) items, more than \(max)") }
+            if rules.uniqueItems {
+                for i in items.indices where items[..<i].contains(where: { equal($0, items[i]) }) {
+                    violation("item \(i) repeats an earlier item (the items must be unique)")
+                    break
+                }
+            }
+            if case .node(let itemRules)? = rules.items {
+                for (i, item) in items.enumerated() {
+                    validate(item, against: itemRules, at: "\(path)[\(i)]", into: &violations)
+                }
             }
         }
+    }
+
+    /// Whether `n` is a whole multiple of `m` (exactly, in decimal).
+    private static func isMultiple(_ n: Decimal, of m: Decimal) -> Bool {
+        guard m > 0 else { return true }
+        var quotient = Decimal(), a = n, b = m
+        guard NSDecimalDivide(&quotient, &a, &b, .plain) == .noError else { return false }
+        var rounded = Decimal(), q = quotient
+        NSDecimalRound(&rounded, &q, 0, .plain)
+        return rounded == quotient
     }
 
     static func matches(_ value: JSONValue, type: String) -> Bool {
@@ -195,9 +251,18 @@ public struct TicketSchema: Sendable {
         }
     }
 
-    private static func equal(_ a: JSONValue, _ b: JSONValue) -> Bool {
-        if let x = number(a), let y = number(b) { return x == y }
-        return a == b
+    /// JSON Schema's equality: numbers by value, objects by their members whatever their order,
+    /// arrays item by item.
+    static func equal(_ a: JSONValue, _ b: JSONValue) -> Bool {
+        switch (a, b) {
+        case (.object(let x), .object(let y)):
+            return x.count == y.count && x.allSatisfy { member in y[member.key].map { equal(member.value, $0) } ?? false }
+        case (.array(let x), .array(let y)):
+            return x.count == y.count && zip(x, y).allSatisfy { equal($0, $1) }
+        default:
+            if let x = number(a), let y = number(b) { return x == y }
+            return a == b
+        }
     }
 
     static func describe(_ v: JSONValue) -> String {
@@ -254,24 +319,85 @@ public struct TicketSchema: Sendable {
 
     private struct Builder {
         let path: String
+        let root: JSONValue
         let positions: [String: JSONPosition]
         var diagnostics: [Diagnostic] = []
+        /// The `$ref`s being resolved, to refuse a schema that refers to itself.
+        var resolving: [String] = []
+
+        init(path: String, root: JSONValue, positions: [String: JSONPosition]) {
+            self.path = path
+            self.root = root
+            self.positions = positions
+        }
+
+        func fail(_ message: String, at pointer: String) -> LoadError {
+            LoadError(description: "\(path): \(message) at '\(pointer.isEmpty ? "/" : pointer)'")
+        }
+
+        func nonNegativeInteger(_ value: JSONValue, _ key: String, at here: String) throws(LoadError) -> Int {
+            guard case .int(let n) = value, n >= 0 else { throw fail("'\(key)' must be a whole number of 0 or more", at: here) }
+            return n
+        }
+
+        func decimal(_ value: JSONValue, _ key: String, at here: String) throws(LoadError) -> Decimal {
+            switch value {
+            case .int(let i): return Decimal(i)
+            case .number(let d): return d
+            default: throw fail("'\(key)' must be a number", at: here)
+            }
+        }
+
+        /// The schema a local `$ref` (`#`, `#/$defs/name`, any JSON pointer into this file) names.
+        mutating func referenced(_ ref: String, at here: String) throws(LoadError) -> SchemaRules {
+            guard ref.hasPrefix("#") else { throw fail("only local $ref ('#/$defs/…') is supported, found '\(ref)'", at: here) }
+            guard !resolving.contains(ref) else {
+                throw fail("'$ref' \(ref) refers to itself; a recursive ticket schema is not supported", at: here)
+            }
+            var target = root
+            for token in ref.dropFirst().split(separator: "/", omittingEmptySubsequences: true) {
+                let key = token.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+                switch target {
+                case .object(let members) where members[key] != nil: target = members[key]!
+                case .array(let items) where Int(key).map(items.indices.contains) == true: target = items[Int(key)!]
+                default: throw fail("'$ref' \(ref) names nothing in this file", at: here)
+                }
+            }
+            resolving.append(ref)
+            defer { resolving.removeLast() }
+            return try rules(target, pointer: String(ref.dropFirst()))
+        }
 
         mutating func rules(_ json: JSONValue, pointer: String) throws(LoadError) -> SchemaRules {
             guard case .object(let members) = json else {
-                if case .bool(true) = json { return SchemaRules() }
-                throw LoadError(description: "\(path): the schema at '\(pointer.isEmpty ? "/" : pointer)' must be an object")
+                if case .bool(let b) = json { var r = SchemaRules(); r.never = !b; return r }
+                throw fail("the schema must be an object, true or false", at: pointer)
             }
+            // A $ref's schema applies together with its siblings: start from it.
             var rules = SchemaRules()
+            if let ref = members["$ref"] {
+                guard case .string(let r) = ref else { throw fail("'$ref' must be a string", at: pointer + "/$ref") }
+                rules = try referenced(r, at: pointer + "/$ref")
+            }
             for (key, value) in members {
                 let here = pointer + "/" + key
                 switch key {
+                case "$ref":
+                    continue
+                case "$defs":
+                    guard case .object(let defs) = value else { throw fail("'$defs' must be an object", at: here) }
+                    // Checked here, so a mistake in a definition nobody refers to is still found.
+                    for (name, sub) in defs { _ = try self.rules(sub, pointer: here + "/" + name) }
                 case "type":
                     let names: [String]
                     switch value {
                     case .string(let s): names = [s]
-                    case .array(let items): names = items.compactMap { if case .string(let s) = $0 { return s } else { return nil } }
-                    default: names = []
+                    case .array(let items) where !items.isEmpty:
+                        names = try items.map { item throws(LoadError) -> String in
+                            guard case .string(let s) = item else { throw fail("'type' lists type names", at: here) }
+                            return s
+                        }
+                    default: throw fail("'type' must be a type name or a non-empty list of them", at: here)
                     }
                     for name in names where !TicketSchema.jsonTypes.contains(name) {
                         throw LoadError(description: "\(path): unknown type '\(name)' at '\(here)'")
@@ -294,7 +420,29 @@ public struct TicketSchema: Sendable {
                     }
                 case "required":
                     guard case .array(let names) = value else { throw LoadError(description: "\(path): 'required' at '\(here)' must be an array") }
-                    rules.required = names.compactMap { if case .string(let s) = $0 { return s } else { return nil } }
+                    rules.required = try names.map { name throws(LoadError) -> String in
+                        guard case .string(let s) = name else { throw fail("'required' lists field names (strings)", at: here) }
+                        return s
+                    }
+                case "const":
+                    rules.constValue = value
+                case "exclusiveMinimum": rules.exclusiveMinimum = try decimal(value, key, at: here)
+                case "exclusiveMaximum": rules.exclusiveMaximum = try decimal(value, key, at: here)
+                case "multipleOf":
+                    let m = try decimal(value, key, at: here)
+                    guard m > 0 else { throw fail("'multipleOf' must be above 0", at: here) }
+                    rules.multipleOf = m
+                case "minLength": rules.minLength = try nonNegativeInteger(value, key, at: here)
+                case "maxLength": rules.maxLength = try nonNegativeInteger(value, key, at: here)
+                case "minItems": rules.minItems = try nonNegativeInteger(value, key, at: here)
+                case "maxItems": rules.maxItems = try nonNegativeInteger(value, key, at: here)
+                case "uniqueItems":
+                    guard case .bool(let b) = value else { throw fail("'uniqueItems' must be true or false", at: here) }
+                    rules.uniqueItems = b
+                case "pattern":
+                    guard case .string(let p) = value else { throw fail("'pattern' must be a string", at: here) }
+                    if let problem = InputPattern.problem(p) { throw fail("'pattern' is not a valid regular expression (\(problem))", at: here) }
+                    rules.pattern = p
                 case "items":
                     rules.items = .node(try self.rules(value, pointer: here))
                 case "minimum", "maximum":
@@ -307,11 +455,11 @@ public struct TicketSchema: Sendable {
                     guard let n else { throw LoadError(description: "\(path): '\(key)' at '\(here)' must be a number") }
                     if key == "minimum" { rules.minimum = n } else { rules.maximum = n }
                 case "additionalProperties":
-                    guard case .bool(let b) = value else {
-                        unsupported("'additionalProperties' with a schema", at: here, help: "use true or false")
-                        continue
+                    if case .bool(let b) = value {
+                        rules.additionalProperties = b
+                    } else {
+                        rules.additionalSchema = .node(try self.rules(value, pointer: here))
                     }
-                    rules.additionalProperties = b
                 default:
                     if !TicketSchema.annotations.contains(key) {
                         unsupported("keyword '\(key)'", at: here, help: "sopkit supports " + TicketSchema.supported.sorted().joined(separator: ", ")
