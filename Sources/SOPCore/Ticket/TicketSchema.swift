@@ -77,7 +77,7 @@ public struct TicketSchema: Sendable {
                                          "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength",
                                          "maxLength", "pattern", "minItems", "maxItems", "uniqueItems",
                                          "additionalProperties", "$ref", "$defs"]
-    static let annotations: Set<String> = ["$schema", "$id", "$comment", "title", "description", "examples", "default",
+    static let annotations: Set<String> = ["$id", "$comment", "title", "description", "examples", "default",
                                            "deprecated", "readOnly", "writeOnly"]
     static let jsonTypes: Set<String> = ["string", "integer", "number", "boolean", "object", "array", "null"]
 
@@ -335,9 +335,14 @@ public struct TicketSchema: Sendable {
             LoadError(description: "\(path): \(message) at '\(pointer.isEmpty ? "/" : pointer)'")
         }
 
+        /// A count: a whole number of 0 or more (`2.0` counts as 2, as JSON Schema says).
         func nonNegativeInteger(_ value: JSONValue, _ key: String, at here: String) throws(LoadError) -> Int {
-            guard case .int(let n) = value, n >= 0 else { throw fail("'\(key)' must be a whole number of 0 or more", at: here) }
-            return n
+            switch value {
+            case .int(let n) where n >= 0: return n
+            case .number(let d) where d >= 0 && d < 1_000_000_000 && TicketSchema.matches(value, type: "integer"):
+                return NSDecimalNumber(decimal: d).intValue
+            default: throw fail("'\(key)' must be a whole number of 0 or more", at: here)
+            }
         }
 
         func decimal(_ value: JSONValue, _ key: String, at here: String) throws(LoadError) -> Decimal {
@@ -384,6 +389,15 @@ public struct TicketSchema: Sendable {
                 switch key {
                 case "$ref":
                     continue
+                case "$schema":
+                    // The subset is read with draft 2020-12's meaning; another dialect (or a custom
+                    // meta-schema that switches vocabularies off) could mean something else.
+                    guard case .string(let uri) = value,
+                          ["https://json-schema.org/draft/2020-12/schema", "https://json-schema.org/draft/2020-12/schema#"].contains(uri) else {
+                        unsupported("dialect \(value.render()) in '$schema'", at: here,
+                                    help: "sopkit reads ticket schemas as draft 2020-12: write \"$schema\": \"https://json-schema.org/draft/2020-12/schema\", or leave it out")
+                        continue
+                    }
                 case "$defs":
                     guard case .object(let defs) = value else { throw fail("'$defs' must be an object", at: here) }
                     // Checked here, so a mistake in a definition nobody refers to is still found.
