@@ -47,6 +47,23 @@ public enum CoreSchema {
         }
     }
 
+    /// What a standard tag promises, for telling an author the text does not keep the promise
+    /// (nil for `!!str` and tags that are not the core schema's).
+    static func expectation(of tag: String) -> String? {
+        switch tag {
+        case intTag: return "a whole number"
+        case floatTag: return "a number"
+        case boolTag: return "true or false"
+        case nullTag: return "null (null, ~ or nothing)"
+        default: return nil
+        }
+    }
+
+    /// `!!bool` for `tag:yaml.org,2002:bool`.
+    static func shortName(_ tag: String) -> String {
+        tag.hasPrefix("tag:yaml.org,2002:") ? "!!" + tag.dropFirst("tag:yaml.org,2002:".count) : tag
+    }
+
     public static func resolve(_ text: String, tag: String?, plain: Bool) -> ResolvedScalar {
         var text = text
         return text.withUTF8 { resolve($0, tag: tag, plain: plain) }.value(text: text)

@@ -160,6 +160,13 @@ private struct DocumentBuilder {
             let tag = optionalString(s.tag)
             let style = scalarStyle(s.style)
             let resolution = CoreSchema.resolve(value, tag: tag, plain: style == .plain)
+            if let tag, let expected = CoreSchema.expectation(of: tag), resolution.type == .string {
+                // `!!bool maybe`: the tag promises a type the text does not have.
+                diagnostics.append(Diagnostic(
+                    file: source.path, span: SourceSpan(start: position(e.start_mark), end: position(e.end_mark)), rule: .wrongType,
+                    message: "'\(String(decoding: value, as: UTF8.self))' is tagged \(CoreSchema.shortName(tag)) but is not \(expected)",
+                    help: "write \(expected), or remove the tag"))
+            }
             let index = Int32(truncatingIfNeeded: records.count)
             records.append(NodeRecord(
                 kind: .scalar, style: style, type: resolution.type, isFlow: false, hasTag: tag != nil,
@@ -216,8 +223,13 @@ private struct DocumentBuilder {
             let name = optionalString(e.data.alias.anchor) ?? ""
             let span = SourceSpan(start: position(e.start_mark), end: position(e.end_mark))
             guard let anchored = anchors[name] else {
-                fail(span, .yamlSyntax, "alias '*\(name)' refers to no anchor defined before it",
-                     help: "define '&\(name)' on a value above this line")
+                if frameAnchors.contains(name) {
+                    fail(span, .yamlSyntax, "alias '*\(name)' refers to the collection it is inside of; an SOP cannot hold a value that contains itself",
+                         help: "write the values out instead of referring back to '&\(name)'")
+                } else {
+                    fail(span, .yamlSyntax, "alias '*\(name)' refers to no anchor defined before it",
+                         help: "define '&\(name)' on a value above this line")
+                }
                 return false
             }
             aliasExpansion += Int(anchored.size)

@@ -25,7 +25,12 @@ public enum SOPLoader {
         }
         var decoder = SOPDecoder(document: document, file: source.path)
         let definition = decoder.decode(root)
-        return LoadedSOP(source: source, definition: definition,
-                         diagnostics: document.diagnostics + decoder.sink.diagnostics)
+        // A value the YAML layer already reported (`!!int abc`) is not reported again by the
+        // decoder, which sees only the text.
+        var decoded = decoder.sink.diagnostics
+        if !document.diagnostics.isEmpty {
+            decoded.removeAll { d in document.diagnostics.contains { $0.rule == d.rule && $0.span == d.span } }
+        }
+        return LoadedSOP(source: source, definition: definition, diagnostics: document.diagnostics + decoded)
     }
 }
