@@ -44,6 +44,13 @@ let package = Package(
             dependencies: ["SOPCore", "SOPExpression", "SOPYAML", "SOPDiagnostics"],
             path: "Benchmarks/SOPBench"
         ),
+        // The fuzz targets (Fuzz/README.md): scripts/fuzz builds them with libFuzzer; an ordinary
+        // build replays inputs given as files.
+        .executableTarget(
+            name: "sop-fuzz",
+            dependencies: ["SOPCore", "SOPExpression", "SOPJSON", "SOPDiagnostics"],
+            path: "Fuzz/SOPFuzz"
+        ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SOPJSONTests", dependencies: ["SOPJSON", "TestSupport"]),
         .testTarget(name: "SOPYAMLTests", dependencies: ["SOPYAML", "TestSupport"]),

@@ -467,8 +467,13 @@ private struct DocumentBuilder {
 
     // MARK: C conversions
 
+    /// A libyaml mark as a position in the file. At the end of a file whose last line has no
+    /// line break, libyaml counts one more line than the file has: that is the end of the last line.
     private func position(_ mark: yaml_mark_t) -> SourcePosition {
-        SourcePosition(line: Int(mark.line) + 1, column: Int(mark.column) + 1)
+        let line = Int(mark.line) + 1
+        guard line > source.lineCount, source.lineCount > 0 else { return SourcePosition(line: line, column: Int(mark.column) + 1) }
+        let last = source.lineText(source.lineCount) ?? ""
+        return SourcePosition(line: source.lineCount, column: last.unicodeScalars.count + 1)
     }
 
     private func optionalString(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {

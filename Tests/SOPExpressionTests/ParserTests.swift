@@ -213,3 +213,20 @@ struct ParserTests {
     }
 }
 
+
+/// Found by fuzzing: a long chain of unary minus signs parses and evaluates; printed, it nests a
+/// level of parentheses per sign, and reading that back stops at the nesting limit instead of
+/// overflowing the stack.
+@Suite struct DeepUnaryTests {
+    @Test func aChainOfMinusSignsParsesAndEvaluates() throws {
+        let text = "21" + String(repeating: "-", count: 48) + "1"
+        guard case .success(let e) = ExpressionParser.parse(text) else {
+            Issue.record("'\(text)' does not parse")
+            return
+        }
+        #expect(try Evaluator.evaluate(e, in: EvaluationContext(now: 0)) == .integer(22))  // 21 - (-1): 47 signs on the 1
+        if case .failure(let error) = ExpressionParser.parse(e.description) {
+            #expect(error.message.contains("nests deeper than"))
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import SOPCore
+import SOPDiagnostics
+import SOPExpression
+import SOPJSON
+
+/// The fuzz targets: each takes arbitrary bytes to one of sopkit's parsers and checks what must
+/// hold whatever the input (no trap, and round trips where there are any). A broken property
+/// calls `fatalError`, which libFuzzer reports as a crash with the input that caused it.
+enum FuzzTargets {
+    static let all: [String: @Sendable (UnsafeBufferPointer<UInt8>) -> Void] = [
+        "sop": sop, "expression": expression, "json": json, "ticket": ticket, "datetime": datetime,
+        "scenario": scenario, "input": input,
+    ]
+
+    static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
+
+    /// An SOP file: the YAML layer, the decoder, the expression checker and every lint rule; each
+    /// reported position lies inside the file.
+    static func sop(_ bytes: UnsafeBufferPointer<UInt8>) {
+        let source = SourceFile(path: "fuzz.sop.yaml", bytes: Array(bytes))
+        let result = Linter().lint(source)
+        for d in result.diagnostics where d.span.start.line < 1 || d.span.start.line > max(1, source.lineCount) {
+            fatalError("diagnostic outside the file: \(d)")
+        }
+        if let definition = SOPLoader.load(source).definition, result.diagnostics.allSatisfy({ $0.severity != .error }) {
+            _ = definition
+            _ = try? CompiledSOP.compile(source, schema: nil)
+        }
+    }
+
+    /// An expression (or a text with templates): parse, print and parse back to the same tree,
+    /// then evaluate against an empty run.
+    static func expression(_ bytes: UnsafeBufferPointer<UInt8>) {
+        let s = text(bytes)
+        if case .success(let e) = ExpressionParser.parse(s) {
+            switch ExpressionParser.parse(e.description) {
+            case .success(let again) where again == e: break
+            // Printing adds a level of parentheses per operator: a deep tree can print deeper
+            // than the parser's nesting limit.
+            case .failure(let error) where error.message.contains("nests deeper"): break
+            default: fatalError("'\(s)' prints as '\(e.description)', which does not parse back to the same tree")
+            }
+            _ = try? Evaluator.evaluate(e, in: EvaluationContext(now: 0))
+        }
+        _ = Template.parse(s)
+        _ = Template.misspellings(s)
+    }
+
+    /// JSON: strict parse; what parses renders to text that parses back to the same value.
+    static func json(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let value = try? JSONParser.parse(Array(bytes)) else { return }
+        guard let again = try? JSONParser.parse(value.render()), again == value else {
+            fatalError("\(value.render()) does not parse back to itself")
+        }
+        guard (try? JSONParser.parse(value.canonical())).map({ $0.canonical() == value.canonical() }) == true else {
+            fatalError("the canonical form of \(value.render()) is not stable")
+        }
+    }
+
+    static let shippedSchema: TicketSchema? = {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../schemas/ticket.schema.json")
+        return try? TicketSchema.load(path: url.standardizedFileURL.path)
+    }()
+
+    /// A ticket schema, and a ticket: the schema is read (or refused) and validates a few
+    /// tickets; the input as a ticket is validated against the shipped schema and typed.
+    static func ticket(_ bytes: UnsafeBufferPointer<UInt8>) {
+        if let schema = try? TicketSchema.parse(bytes: Array(bytes), path: "fuzz.json") {
+            for t in [JSONValue.object([]), .object([("id", .string("T")), ("n", .int(3))]), .array([.int(1), .int(1)]), .null] {
+                _ = schema.validate(t)
+                _ = schema.value(of: t)
+            }
+        }
+        if let ticket = try? JSONParser.parse(Array(bytes)), let schema = shippedSchema {
+            _ = schema.validate(ticket)
+            _ = schema.value(of: ticket)
+        }
+    }
+
+    /// Dates, datetimes and durations: what parses formats to text that parses to the same value.
+    static func datetime(_ bytes: UnsafeBufferPointer<UInt8>) {
+        let s = text(bytes)
+        if let ms = CivilTime.parseDateTime(s), CivilTime.parseDateTime(CivilTime.formatDateTime(ms)) != ms {
+            fatalError("'\(s)' → \(ms) → '\(CivilTime.formatDateTime(ms))' does not parse back")
+        }
+        if let days = CivilTime.parseDate(s), CivilTime.parseDate(CivilTime.formatDate(days)) != days {
+            fatalError("'\(s)' → \(days) does not parse back")
+        }
+        if let ms = DurationFormat.parse(s), DurationFormat.parse(DurationFormat.format(ms)) != ms {
+            fatalError("'\(s)' → \(ms) ms → '\(DurationFormat.format(ms))' does not parse back")
+        }
+    }
+
+    /// A scenario test file: loaded and linted on its own.
+    static func scenario(_ bytes: UnsafeBufferPointer<UInt8>) {
+        let source = SourceFile(path: "fuzz.test.yaml", bytes: Array(bytes))
+        _ = ScenarioLoader.load(source)
+        _ = Linter().lint(source)
+    }
+
+    static let specs: [InputSpec] = {
+        let at = SourceSpan.fileStart
+        return [
+            InputSpec(id: Located("s", at: at), type: .string, minLength: 1, maxLength: 20, pattern: "^[A-Z]"),
+            InputSpec(id: Located("i", at: at), type: .integer, min: -5, max: 1e9),
+            InputSpec(id: Located("n", at: at), type: .number, min: 0),
+            InputSpec(id: Located("b", at: at), type: .boolean),
+            InputSpec(id: Located("d", at: at), type: .date),
+            InputSpec(id: Located("t", at: at), type: .datetime),
+            InputSpec(id: Located("u", at: at), type: .duration),
+            InputSpec(id: Located("e", at: at), type: .enum, values: [Located("a", at: at), Located("b", at: at)]),
+            InputSpec(id: Located("l", at: at), type: .list),
+        ]
+    }()
+
+    /// An agent's typed answer (`--input NAME=VALUE`), parsed as every type of input.
+    static func input(_ bytes: UnsafeBufferPointer<UInt8>) {
+        let s = text(bytes)
+        for spec in specs { _ = try? InputParser.parse(s, spec: spec) }
+    }
+}
