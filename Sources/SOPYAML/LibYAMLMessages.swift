@@ -54,6 +54,32 @@ enum LibYAMLMessages {
             return ("a tag handle is used that no %TAG directive defines", "remove the tag")
         case "found unexpected document indicator":
             return ("a '---' or '...' line is inside a quoted string", "close the string before it")
+        case "did not find expected <document start>":
+            return ("the document has ended, but more text follows", "an SOP file holds one document: remove the '...' or '---' line above, or the text after it")
+        case "did not find expected comment or line break":
+            if let context, context.contains("directive") {
+                return ("a '%' directive line holds more than the directive", "write '%YAML 1.2' alone on its line, or remove it")
+            }
+            return ("text follows the '|' or '>' that starts a block of text", "start the block's text on the next line, indented under its key")
+        case "did not find expected whitespace or line break":
+            return ("a tag is not followed by a space", "write a space after the tag, as in '!!str 42'")
+        case "found an indentation indicator equal to 0":
+            return ("a block of text cannot have the indentation indicator 0", "write 1 to 9 after the '|' or '>', or leave it out")
+        case "found duplicate %YAML directive":
+            return ("the %YAML directive appears twice", "keep one '%YAML' line")
+        case "found unknown directive name":
+            return ("a line starting with '%' is read as a directive, and YAML knows only %YAML and %TAG",
+                    "quote text that starts with '%', or remove the line")
+        case "could not find expected directive name":
+            return ("a '%' at the start of a line begins a directive, but no directive name follows",
+                    "quote text that starts with '%'")
+        case "found unexpected ':'":
+            return ("a ':' inside this unquoted value makes it ambiguous", "quote the value")
+        case "did not find expected alphabetic or numeric character":
+            return ("an anchor ('&') or alias ('*') has no name, or a character a name cannot hold",
+                    "write '&name' and '*name' with letters, digits, '-' and '_'; quote text that starts with '&' or '*'")
+        case "found incompatible YAML document":
+            return ("the %YAML directive names a version this parser does not read", "write '%YAML 1.2', or remove the directive")
         default:
             let prefix = context.map { "\($0), " } ?? ""
             return ("the YAML does not parse: \(prefix)\(problem)", nil)

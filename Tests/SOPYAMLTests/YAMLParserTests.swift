@@ -128,6 +128,28 @@ struct YAMLParserTests {
         #expect(tab.diagnostics.first?.message.contains("tab") == true)
     }
 
+    /// libyaml's messages met in the official YAML test suite, each in plain words with a fix
+    /// (none passes through as "the YAML does not parse: …").
+    @Test(arguments: [
+        ("a: 1\n...\nb: 2\n", "the document has ended, but more text follows"),
+        ("a: |x\n  text\n", "text follows the '|' or '>' that starts a block of text"),
+        ("a: !!str\tb\n", ""),
+        ("a: !!str,b\n", "a tag is not followed by a space"),
+        ("a: |0\n  text\n", "indentation indicator 0"),
+        ("%YAML 1.2\n%YAML 1.2\n---\na: 1\n", "the %YAML directive appears twice"),
+        ("%FOO bar\n---\na: 1\n", "YAML knows only %YAML and %TAG"),
+        ("%\n---\na: 1\n", "no directive name follows"),
+        ("%YAML 1.2 x\n---\na: 1\n", "a '%' directive line holds more than the directive"),
+        ("a: &\n", "an anchor ('&') or alias ('*') has no name"),
+        ("%YAML 2.0\n---\na: 1\n", "names a version this parser does not read"),
+        ("[a:b:c]\n", ""),
+    ])
+    func libyamlMessagesAreReworded(_ text: String, _ expected: String) {
+        let doc = parse(text)
+        for d in doc.diagnostics { #expect(!d.message.hasPrefix("the YAML does not parse"), "\(text): \(d.message)") }
+        if !expected.isEmpty { #expect(doc.diagnostics.contains { $0.message.contains(expected) }, "\(text): \(doc.diagnostics.map(\.message))") }
+    }
+
     @Test func invalidUTF8PointsAtTheLeadingByte() {
         let source = SourceFile(path: "t.yaml", bytes: Array("a: ok\nb: x".utf8) + [0xE9, 0x41])
         let doc = YAMLParser.parse(source)
