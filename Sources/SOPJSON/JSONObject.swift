@@ -74,14 +74,6 @@ public struct JSONObject: Sendable, RandomAccessCollection, ExpressibleByArrayLi
         }
     }
 
-    /// Adds a member whose key is not there yet; false (and nothing changed) when it is.
-    @discardableResult
-    public mutating func insertNew(_ key: String, _ value: JSONValue) -> Bool {
-        guard position(of: key) == nil else { return false }
-        self[key] = value
-        return true
-    }
-
     private mutating func buildIndex() {
         var built: [ByteKey: Int] = [:]
         built.reserveCapacity(members.count)
