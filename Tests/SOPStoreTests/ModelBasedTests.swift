@@ -32,6 +32,7 @@ import TestSupport
         let total = env["SOP_MODEL_TEST_COMMANDS"].flatMap(Int.init) ?? 3_000
         let firstSeed = env["SOP_MODEL_TEST_SEED"].flatMap(UInt64.init) ?? 1
         var ran = 0, refused = 0, scenarios = 0
+        var reasons: [String: Int] = [:]
         var seed = firstSeed
         while ran < total {
             let scenario = try Scenario.generate(seed: seed)
@@ -52,12 +53,13 @@ import TestSupport
             }
             ran += outcome.commands.count
             refused += outcome.refused
+            reasons.merge(outcome.reasons, uniquingKeysWith: +)
             scenarios += 1
             seed += 1
         }
         // A generator whose every command is refused would prove nothing.
         #expect(refused < ran * 3 / 4, "\(refused) of \(ran) commands were refused")
-        for (reason, n) in Scenario.refusals.sorted(by: { $0.value > $1.value }) { print("  refused \(n)×: \(reason)") }
+        for (reason, n) in reasons.sorted(by: { $0.value > $1.value }) { print("  refused \(n)×: \(reason)") }
         print("model-based test: \(ran) commands in \(scenarios) scenarios (seeds \(firstSeed)–\(seed - 1)), \(refused) refused, all journals true")
     }
 }
@@ -215,6 +217,8 @@ struct Scenario {
     struct Outcome {
         var commands: [ModelCommand]
         var refused: Int
+        /// Why commands were refused, by the reason's words without the quoted names.
+        var reasons: [String: Int] = [:]
         var failure: String?
     }
 
@@ -239,15 +243,19 @@ struct Scenario {
         var ids: [String] = []
         var done: [ModelCommand] = []
         var refused = 0
+        var reasons: [String: Int] = [:]
         for _ in 0..<count {
             clock += advance(&rng)
             let command = try generate(&rng, service: service, runs: &ids, now: clock)
             done.append(command)
-            let (wasRefused, failure) = try perform(command, service, db)
-            if wasRefused { refused += 1 }
-            if let failure { return Outcome(commands: done, refused: refused, failure: failure) }
+            let (reason, failure) = try perform(command, service, db)
+            if let reason {
+                refused += 1
+                reasons[reason, default: 0] += 1
+            }
+            if let failure { return Outcome(commands: done, refused: refused, reasons: reasons, failure: failure) }
         }
-        return Outcome(commands: done, refused: refused, failure: nil)
+        return Outcome(commands: done, refused: refused, reasons: reasons, failure: nil)
     }
 
     /// Replays given commands on a fresh store; the first failure, if any.
@@ -345,10 +353,11 @@ struct Scenario {
                             now: now)
     }
 
-    /// Carries out one command and checks the store; whether it was refused, and the first broken promise.
-    func perform(_ command: ModelCommand, _ service: RunService, _ db: DatabaseQueue) throws -> (refused: Bool, failure: String?) {
+    /// Carries out one command and checks the store; why it was refused (nil when it was not),
+    /// and the first broken promise.
+    func perform(_ command: ModelCommand, _ service: RunService, _ db: DatabaseQueue) throws -> (refusal: String?, failure: String?) {
         let before = try snapshot(db)
-        var refused = false
+        var refusal: String?
         do {
             switch command.kind {
             case .start(let sop, let id, let ticket):
@@ -362,23 +371,19 @@ struct Scenario {
             }
         } catch let error as RunError {
             switch error {
-            case .rejected, .unknownRun, .idTaken:
-                refused = true
-                Self.tally(error)
-            default: return (true, "\(command): the store failed: \(error)")
+            case .rejected, .unknownRun, .idTaken: refusal = Self.reason(error)
+            default: return ("store", "\(command): the store failed: \(error)")
             }
         }
-        if refused, try snapshot(db) != before { return (true, "\(command) was refused but changed the store") }
-        return (refused, try check(service, db, now: command.now, after: command))
+        if refusal != nil, try snapshot(db) != before { return (refusal, "\(command) was refused but changed the store") }
+        return (refusal, try check(service, db, now: command.now, after: command))
     }
 
-    /// Why commands were refused, by the reason's words without the quoted names (shown at the end).
-    nonisolated(unsafe) static var refusals: [String: Int] = [:]
-
-    static func tally(_ error: RunError) {
+    /// A refusal's reason by its words, without the quoted names (so like reasons count together).
+    static func reason(_ error: RunError) -> String {
         let text = "\(error)".split(separator: "\n").first.map(String.init) ?? ""
         let words = text.split(separator: "'", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 0 }.map(\.element)
-        refusals[words.joined(separator: "…"), default: 0] += 1
+        return words.joined(separator: "…")
     }
 
     /// Everything a command could change, as text.

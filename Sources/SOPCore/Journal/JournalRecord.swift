@@ -92,19 +92,13 @@ public struct JournalTrigger: Sendable, Hashable {
         guard let kind = Kind(rawValue: try reader.string("kind")) else {
             throw .init("trigger.kind is not one of \(Kind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        self.kind = kind
         let event = try reader.optionalString("event"), after = try reader.optionalString("after")
         let outcome = try reader.optionalString("outcome")
-        switch kind {
-        case .event: name = event
-        case .timer: name = after
-        case .child: name = outcome
-        default: name = nil
-        }
         if (event != nil && kind != .event) || (after != nil && kind != .timer) || (outcome != nil && kind != .child) {
             throw .init("a \(kind.rawValue) trigger has event, after or outcome of another kind")
         }
-        ticket = reader.take("ticket")
+        let ticket = reader.take("ticket")
+        var checks: [Int]?
         if let list = reader.take("checks") {
             guard case .array(let items) = list else { throw .init("trigger.checks is not a list of numbers") }
             checks = try items.map { item throws(JournalReadError.Reason) -> Int in
@@ -112,13 +106,16 @@ public struct JournalTrigger: Sendable, Hashable {
                 return n
             }
         }
-        transition = try reader.optionalInt("transition")
+        let transition = try reader.optionalInt("transition")
+        let moved: Bool
         switch reader.take("move") {
         case nil: moved = true
         case .bool(false)?: moved = false
         default: throw .init("trigger.move, when present, is false")
         }
         try reader.finish()
+        self.init(kind: kind, event: event, after: after, outcome: outcome, ticket: ticket, checks: checks, transition: transition,
+                  moved: moved)
     }
 }
 
