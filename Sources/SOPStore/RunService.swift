@@ -184,30 +184,23 @@ public final class RunService {
             let slice = tickets[index..<min(index + max(1, batch), tickets.count)]
             try write { tx in
                 try self.pin(sop, tx)
-                // Decide and prepare every start on all cores, then write them in order.
+                // Decide and prepare the starts on all cores while this thread writes each one,
+                // in order, as soon as it is ready.
                 let engine = self.engine(sop)
-                let items = Array(slice)
-                let prepared = parallelMap(items, chunk: 64) { item -> Result<(PreparedStep, String), StepRejection> in
-                    Result { () throws(StepRejection) -> (PreparedStep, String) in
-                        let decision = try engine.start(id: Self.newRunID(), ticket: item.ticket, actor: actor, now: now)
-                        return (Self.prepare(decision, engine: engine, previousVersion: 0), item.ticket.render())
-                    }
-                }
-                for (item, outcome) in zip(items, prepared) {
+                try parallelMap(Array(slice), chunk: 64, consumingInOrder: { item, outcome in
                     let step: PreparedStep, initialTicket: String
                     switch outcome {
                     case .failure(let rejection):
                         failed.append((item.line, rejection.description))
-                        continue
+                        return
                     case .success(let prepared):
                         (step, initialTicket) = prepared
                     }
-                    if step.effects.isEmpty, try !tx.runExists(step.run.id) {
-                        try tx.insertRun(step.row, sop: sop.id, parent: nil, sopDigest: sop.digest, schemaDigest: self.schemaDigest,
-                                         initialTicket: initialTicket)
+                    if step.effects.isEmpty, try tx.insertRunIfAbsent(step.row, sop: sop.id, parent: nil, sopDigest: sop.digest,
+                                                                       schemaDigest: self.schemaDigest, initialTicket: initialTicket) {
                         try tx.appendJournal(step.journal)
                         started.append(step.run.id)
-                        continue
+                        return
                     }
                     // A start state that calls another SOP (its child starts in this transaction),
                     // or an id already taken: the one-by-one path.
@@ -216,6 +209,11 @@ public final class RunService {
                         started.append(run.id)
                     } catch RunError.rejected(let r) {
                         failed.append((item.line, r.description))
+                    }
+                }) { item -> Result<(PreparedStep, String), StepRejection> in
+                    Result { () throws(StepRejection) -> (PreparedStep, String) in
+                        let decision = try engine.start(id: Self.newRunID(), ticket: item.ticket, actor: actor, now: now)
+                        return (Self.prepare(decision, engine: engine, previousVersion: 0), item.ticket.render())
                     }
                 }
             }
@@ -265,43 +263,19 @@ public final class RunService {
                         guard let (data, digest, schemaDigest) = try tx.dueRunText(rowID: rowID, at: now) else { continue }
                         loaded.append((rowID, data, try self.pinnedEngine(sop: digest, schema: schemaDigest, tx)))
                     }
-                    let prepared = parallelMap(loaded, chunk: 64) { item -> PreparedStep? in
+                    // Decide and prepare the steps on all cores while this thread writes each one,
+                    // in order, as soon as it is ready.
+                    var done = 0, moved = 0
+                    try parallelMap(loaded, chunk: 64, consumingInOrder: { item, step in
+                        guard let step, let records = try self.writeTickStep(step, rowID: item.rowID, now: now, tx) else { return }
+                        moved += records
+                        done += 1
+                    }) { item -> PreparedStep? in
                         // A guard that fails at run time leaves the run for its agent.
                         guard let json = try? JSONParser.parse(item.data),
                               let run = RunState(json: json, sop: item.engine.sop, schema: item.engine.schema),
                               let decision = try? item.engine.apply(.tick, to: run, actor: .system, now: now) else { return nil }
                         return Self.prepare(decision, engine: item.engine, previousVersion: run.version)
-                    }
-                    // Write them in order, each in a savepoint: a step whose effects cannot be
-                    // carried out (a called SOP that is missing, a child whose ticket does not fit)
-                    // is undone and left for its agent, and the others go on. A store error stops
-                    // the tick and rolls back the batch.
-                    var done = 0, moved = 0
-                    for (item, step) in zip(loaded, prepared) {
-                        guard let step else { continue }
-                        let records: Int?
-                        do {
-                            records = try tx.savepoint { () throws -> Int? in
-                                let saved: RunState
-                                do {
-                                    saved = try self.save(step, tx, force: true)
-                                } catch RunError.rejected {
-                                    // An earlier write of this batch changed the run after its
-                                    // step was decided: step it again from what is stored now.
-                                    // (No effect does that today — a child's end moves its parent,
-                                    // which is older and so written first — but the version check
-                                    // is what keeps it right.)
-                                    return try self.tickSerially(rowID: item.rowID, now: now, tx)
-                                }
-                                try self.carryOut(step.effects, from: saved, now: now, tx)
-                                return step.journal.count
-                            }
-                        } catch is RunError {
-                            continue
-                        }
-                        guard let records else { continue }
-                        moved += records
-                        done += 1
                     }
                     return (done, moved)
                 }
@@ -310,6 +284,41 @@ public final class RunService {
             }
         }
         return (runs, transitions)
+    }
+
+    /// Writes one step a tick prepared; the number of records written, or nil when the run is left
+    /// for its agent. A step whose effects cannot be carried out (a called SOP that is missing, a
+    /// child whose ticket does not fit) is undone by its savepoint and the tick goes on; a store
+    /// error stops the tick and rolls back the batch.
+    private func writeTickStep(_ step: PreparedStep, rowID: Int64, now: Int64, _ tx: StoreTransaction) throws -> Int? {
+        do {
+            if step.effects.isEmpty {
+                // Nothing to undo: the update checks the run's version before it writes anything,
+                // and only a store error can fail after it. No savepoint needed.
+                do {
+                    _ = try save(step, tx, force: true)
+                    return step.journal.count
+                } catch RunError.rejected {
+                    return try tx.savepoint { try self.tickSerially(rowID: rowID, now: now, tx) }
+                }
+            }
+            return try tx.savepoint { () throws -> Int? in
+                let saved: RunState
+                do {
+                    saved = try self.save(step, tx, force: true)
+                } catch RunError.rejected {
+                    // An earlier write of this batch changed the run after its step was decided:
+                    // step it again from what is stored now. (No effect does that today — a
+                    // child's end moves its parent, which is older and so written first — but the
+                    // version check is what keeps it right.)
+                    return try self.tickSerially(rowID: rowID, now: now, tx)
+                }
+                try self.carryOut(step.effects, from: saved, now: now, tx)
+                return step.journal.count
+            }
+        } catch is RunError {
+            return nil
+        }
     }
 
     /// Takes the due timers of one run from its stored state; the number of records written, or

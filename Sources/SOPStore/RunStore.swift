@@ -198,17 +198,25 @@ public struct StoreTransaction {
 
     public func insertRun(_ row: RunRow, sop: String, parent: String?, sopDigest: String, schemaDigest: String,
                           initialTicket: String) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO runs (id, sop, state, status, outcome, version, updated_at, next_due, parent, sop_digest, schema_digest,
-                              initial_ticket, data)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [row.id, sop, row.state, row.status, row.outcome, row.version, row.updatedAt, row.nextDue,
-                             parent, sopDigest, schemaDigest, initialTicket, row.data])
+        try db.cachedStatement(sql: Self.insertRunSQL).execute(arguments: [row.id, sop, row.state, row.status, row.outcome, row.version,
+                                                                           row.updatedAt, row.nextDue, parent, sopDigest, schemaDigest,
+                                                                           initialTicket, row.data])
     }
 
-    public func runExists(_ id: String) throws -> Bool {
-        try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM runs WHERE id = ?"), arguments: [id]) != nil
+    /// Inserts a run unless one with its id exists; false (nothing written) when it does.
+    public func insertRunIfAbsent(_ row: RunRow, sop: String, parent: String?, sopDigest: String, schemaDigest: String,
+                                  initialTicket: String) throws -> Bool {
+        try db.cachedStatement(sql: Self.insertRunSQL + " ON CONFLICT (id) DO NOTHING")
+            .execute(arguments: [row.id, sop, row.state, row.status, row.outcome, row.version, row.updatedAt, row.nextDue, parent,
+                                 sopDigest, schemaDigest, initialTicket, row.data])
+        return db.changesCount == 1
     }
+
+    private static let insertRunSQL = """
+        INSERT INTO runs (id, sop, state, status, outcome, version, updated_at, next_due, parent, sop_digest, schema_digest,
+                          initial_ticket, data)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
 
     /// Saves a run if it is still at `expectedVersion` (optimistic versioning); false when another
     /// step got there first.

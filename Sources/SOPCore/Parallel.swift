@@ -1,0 +1,101 @@
+import Dispatch
+
+/// Runs `body` for every element on all cores and returns the results in order. With `chunk`,
+/// each task takes that many consecutive elements (for bodies too small to be a task each).
+public func parallelMap<T: Sendable, R: Sendable>(_ items: [T], chunk: Int = 1, _ body: @Sendable (T) -> R) -> [R] {
+    guard items.count > 1 else { return items.map(body) }
+    let slots = ResultSlots<R>(count: items.count)
+    let size = max(1, chunk)
+    DispatchQueue.concurrentPerform(iterations: (items.count + size - 1) / size) { task in
+        for i in task * size..<min(items.count, (task + 1) * size) {
+            slots.set(i, body(items[i]))
+        }
+    }
+    return (0..<items.count).map { slots.take($0) }
+}
+
+/// Computes `body` for every element on all cores, chunk by chunk, while the calling thread
+/// hands each result to `consume` in order as soon as its chunk is ready: the caller's
+/// sequential work (a store writing rows) overlaps the computing instead of waiting for all of
+/// it. If `consume` throws, the chunks already started are finished and dropped before the
+/// error is rethrown; nothing runs after this returns.
+public func parallelMap<T: Sendable, R: Sendable>(_ items: [T], chunk: Int, consumingInOrder consume: (T, R) throws -> Void,
+                                                 _ body: @escaping @Sendable (T) -> R) rethrows {
+    guard items.count > 1 else {
+        for item in items { try consume(item, body(item)) }
+        return
+    }
+    let size = max(1, chunk)
+    let chunks = (items.count + size - 1) / size
+    let slots = ResultSlots<R>(count: items.count)
+    let ready = (0..<chunks).map { _ in DispatchSemaphore(value: 0) }
+    let stop = StopFlag()
+    let finished = DispatchGroup()
+    finished.enter()
+    DispatchQueue.global().async {
+        DispatchQueue.concurrentPerform(iterations: chunks) { task in
+            if !stop.isSet {
+                for i in task * size..<min(items.count, (task + 1) * size) {
+                    slots.set(i, body(items[i]))
+                }
+            }
+            ready[task].signal()
+        }
+        finished.leave()
+    }
+    // Nothing the workers touch may be used by the caller after this returns: wait for them
+    // however this scope ends.
+    defer { finished.wait() }
+    do {
+        for task in 0..<chunks {
+            ready[task].wait()
+            for i in task * size..<min(items.count, (task + 1) * size) {
+                try consume(items[i], slots.take(i))
+            }
+        }
+    } catch {
+        stop.set()
+        throw error
+    }
+}
+
+/// One slot per index; each index is written by exactly one task, and read (moved out) only
+/// after that task is known to have finished. Raw memory, because `Array`'s mutating accessors
+/// may move its buffer and are not safe to call from several threads at once.
+private final class ResultSlots<R>: @unchecked Sendable {
+    private let storage: UnsafeMutablePointer<R?>
+    private let count: Int
+
+    init(count: Int) {
+        self.count = count
+        storage = .allocate(capacity: count)
+        storage.initialize(repeating: nil, count: count)
+    }
+
+    deinit {
+        storage.deinitialize(count: count)
+        storage.deallocate()
+    }
+
+    func set(_ i: Int, _ value: R) { storage[i] = value }
+
+    func take(_ i: Int) -> R { storage[i].take()! }
+}
+
+/// A flag set once by the consumer to tell the workers the rest of their results are unwanted.
+private final class StopFlag: @unchecked Sendable {
+    private let lock = DispatchSemaphore(value: 1)
+    private var value = false
+
+    var isSet: Bool {
+        lock.wait()
+        defer { lock.signal() }
+        return value
+    }
+
+    func set() {
+        lock.wait()
+        value = true
+        lock.signal()
+    }
+}
