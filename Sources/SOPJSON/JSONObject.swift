@@ -11,7 +11,7 @@ public struct JSONObject: Sendable, RandomAccessCollection, ExpressibleByArrayLi
     public private(set) var members: [Element]
     /// Key → position, built once an object grows past `indexedCount` members.
     private var index: [ByteKey: Int]?
-    private static let indexedCount = 16
+    static let indexedCount = 16
 
     public init() { members = [] }
 
@@ -27,16 +27,32 @@ public struct JSONObject: Sendable, RandomAccessCollection, ExpressibleByArrayLi
         members = []
         guard !pairs.isEmpty else { return }
         members.reserveCapacity(pairs.count)
-        for (key, value) in pairs {
-            if let i = position(of: key) { members[i].value = value } else { members.append((key, value)) }
+        guard pairs.count > Self.indexedCount else {
+            for (key, value) in pairs {
+                if let i = position(of: key) { members[i].value = value } else { members.append((key, value)) }
+            }
+            return
         }
-        if members.count > Self.indexedCount { buildIndex() }
+        // Large: find repeated keys through the index as it is built, not by scanning.
+        var built: [ByteKey: Int] = [:]
+        built.reserveCapacity(pairs.count)
+        for (key, value) in pairs {
+            if let i = built[ByteKey(key)] {
+                members[i].value = value
+            } else {
+                built[ByteKey(key)] = members.count
+                members.append((key, value))
+            }
+        }
+        index = built
     }
 
-    /// Members the caller has already checked for repeated keys (the parser refuses them).
-    init(uniqueMembers: [Element]) {
+    /// Members the caller has already checked for repeated keys (the parser refuses them), with
+    /// the index the caller built while checking, if any.
+    init(uniqueMembers: [Element], index: [ByteKey: Int]?) {
         members = uniqueMembers
-        if members.count > Self.indexedCount { buildIndex() }
+        self.index = index
+        if index == nil, members.count > Self.indexedCount { buildIndex() }
     }
 
     public var startIndex: Int { members.startIndex }
@@ -97,7 +113,7 @@ extension JSONObject: Hashable {
 
 /// A key hashed and compared by its UTF-8 bytes (`String`'s own `==` and hash equate
 /// canonically equivalent spellings, which JSON keeps apart).
-private struct ByteKey: Hashable {
+struct ByteKey: Hashable {
     let text: String
 
     init(_ text: String) { self.text = text }
@@ -105,6 +121,10 @@ private struct ByteKey: Hashable {
     static func == (a: ByteKey, b: ByteKey) -> Bool { a.text.utf8.elementsEqual(b.text.utf8) }
 
     func hash(into hasher: inout Hasher) {
-        for byte in text.utf8 { hasher.combine(byte) }
+        // The bytes at once where the string keeps them contiguously (native strings do).
+        let done: Void? = text.utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        if done == nil {
+            for byte in text.utf8 { hasher.combine(byte) }
+        }
     }
 }

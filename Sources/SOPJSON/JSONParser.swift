@@ -83,10 +83,11 @@ public struct JSONParser {
         try enter()
         index += 1
         var members: [JSONObject.Element] = []
-        // Small objects look for a repeated key among the members; large ones keep a set.
-        var seen: Set<String>?
+        // Small objects look for a repeated key among the members; large ones build the object's
+        // index as they go. Keys are the same when their bytes are (JSONObject).
+        var seen: [ByteKey: Int]?
         skipWhitespace()
-        if peek(UInt8(ascii: "}")) { index += 1; depth -= 1; return .object(JSONObject(uniqueMembers: members)) }
+        if peek(UInt8(ascii: "}")) { index += 1; depth -= 1; return .object(JSONObject(uniqueMembers: members, index: nil)) }
         while true {
             skipWhitespace()
             guard peek(UInt8(ascii: "\"")) else { throw error("expected a key in double quotes") }
@@ -94,11 +95,14 @@ public struct JSONParser {
             let keyPosition = recordPositions ? position() : nil
             let key = try parseString()
             let repeated: Bool
-            if members.count < 16 {
-                repeated = members.contains { $0.0 == key }
+            if members.count < JSONObject.indexedCount {
+                repeated = members.contains { $0.key == key && $0.key.utf8.elementsEqual(key.utf8) }
             } else {
-                if seen == nil { seen = Set(members.map(\.key)) }
-                repeated = !seen!.insert(key).inserted
+                if seen == nil {
+                    seen = [:]
+                    for (i, m) in members.enumerated() { seen![ByteKey(m.key)] = i }
+                }
+                repeated = seen!.updateValue(members.count, forKey: ByteKey(key)) != nil
             }
             guard !repeated else {
                 index = keyIndex  // the key is on the current line: point at its start
@@ -115,7 +119,7 @@ public struct JSONParser {
             members.append((key, value))
             skipWhitespace()
             if peek(UInt8(ascii: ",")) { index += 1; continue }
-            if peek(UInt8(ascii: "}")) { index += 1; depth -= 1; return .object(JSONObject(uniqueMembers: members)) }
+            if peek(UInt8(ascii: "}")) { index += 1; depth -= 1; return .object(JSONObject(uniqueMembers: members, index: seen)) }
             throw error("expected ',' or '}' in an object")
         }
     }

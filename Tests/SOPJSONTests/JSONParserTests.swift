@@ -30,6 +30,22 @@ struct JSONParserTests {
         }
     }
 
+    /// A key repeated in a large object is found through its index, at the repeated key; keys
+    /// spelt alike but with different bytes (a precomposed and a decomposed é) are two keys, as
+    /// in `JSONObject`, in small objects and large ones.
+    @Test func repeatedKeysAreFoundInLargeObjectsAndBytesDecide() throws {
+        let many = (0..<40).map { "\"k\($0)\": \($0)" }
+        #expect(throws: JSONSyntaxError.self) { try JSONParser.parse("{" + (many + ["\"k7\": 0"]).joined(separator: ", ") + "}") }
+        let large = try JSONParser.parse("{" + many.joined(separator: ", ") + "}")
+        #expect(large["k39"] == .int(39) && large["k0"] == .int(0))
+        for members in [[String](), many] {
+            let text = "{" + (members + ["\"\u{E9}\": 1", "\"e\u{301}\": 2"]).joined(separator: ", ") + "}"
+            guard case .object(let object) = try JSONParser.parse(text) else { Issue.record("not an object"); continue }
+            #expect(object.count == members.count + 2)
+            #expect(object["\u{E9}"] == .int(1) && object["e\u{301}"] == .int(2))
+        }
+    }
+
     @Test func deepNestingIsAnError() {
         #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(String(repeating: "[", count: 100_000)) }
     }
