@@ -7,8 +7,10 @@ import SOPStore
 
 /// The options every run command shares (CLI.md, "Common options").
 struct RunOptions: ParsableArguments {
+    static let defaultSOPFolder = "sops"
+
     @Option(help: "Where SOP files are found.")
-    var sops: String = "sops"
+    var sops: String = RunOptions.defaultSOPFolder
 
     @Option(name: .customLong("ticket-schema"), help: "The ticket schema (default: schemas/ticket.schema.json when it exists).")
     var ticketSchema: String?

@@ -16,7 +16,9 @@ struct SOPCommand: ParsableCommand {
     /// CLI.md wants exit code 2 for bad usage; ArgumentParser's default is 64 (EX_USAGE).
     static func main() {
         do {
-            var command = try parseAsRoot()
+            // The per-event run commands skip ArgumentParser's reflection when their command
+            // line is plain (QuickCommandLine); everything else is parsed by ArgumentParser.
+            var command = try QuickCommandLine.command(Array(CommandLine.arguments.dropFirst())) ?? parseAsRoot()
             try command.run()
         } catch {
             let code = exitCode(for: error)
