@@ -258,10 +258,8 @@ public final class RunService {
                 let (done, moved) = try write { tx -> (Int, Int) in
                     // Read the batch and find each run's engine on this thread (the store and the
                     // SOP cache are not shared), then decide and prepare every step on all cores.
-                    var loaded: [(rowID: Int64, data: String, engine: Engine)] = []
-                    for rowID in chunk {
-                        guard let (data, digest, schemaDigest) = try tx.dueRunText(rowID: rowID, at: now) else { continue }
-                        loaded.append((rowID, data, try self.pinnedEngine(sop: digest, schema: schemaDigest, tx)))
+                    let loaded = try tx.dueRunTexts(rowIDs: chunk, at: now).map { run in
+                        (rowID: run.rowID, data: run.data, engine: try self.pinnedEngine(sop: run.sopDigest, schema: run.schemaDigest, tx))
                     }
                     // Decide and prepare the steps on all cores while this thread writes each one,
                     // in order, as soon as it is ready.

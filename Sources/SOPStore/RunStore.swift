@@ -176,12 +176,26 @@ public struct StoreTransaction {
         return try Row.fetchOne(statement, arguments: [rowID, now]).map(Self.storedRun)
     }
 
-    /// The same, unparsed: the run's JSON text and the digests of its SOP and ticket schema.
-    public func dueRunText(rowID: Int64, at now: Int64) throws -> (data: String, sopDigest: String, schemaDigest: String?)? {
+    /// The runs among `rowIDs` (ascending) still waiting with a timer due at `now`, unparsed: each
+    /// one's JSON text and the digests of its SOP and ticket schema, in row order. One range scan,
+    /// not a look-up per run.
+    public func dueRunTexts(rowIDs: ArraySlice<Int64>, at now: Int64) throws
+        -> [(rowID: Int64, data: String, sopDigest: String, schemaDigest: String?)] {
+        guard let first = rowIDs.first, let last = rowIDs.last else { return [] }
+        let wanted = Set(rowIDs)
         let statement = try db.cachedStatement(sql: """
-            SELECT data, sop_digest, schema_digest FROM runs WHERE rowid = ? AND status = 'waiting' AND next_due <= ?
+            SELECT rowid, data, sop_digest, schema_digest FROM runs
+            WHERE rowid BETWEEN ? AND ? AND status = 'waiting' AND next_due <= ? ORDER BY rowid
             """)
-        return try Row.fetchOne(statement, arguments: [rowID, now]).map { ($0["data"], $0["sop_digest"], $0["schema_digest"]) }
+        var out: [(rowID: Int64, data: String, sopDigest: String, schemaDigest: String?)] = []
+        out.reserveCapacity(rowIDs.count)
+        let rows = try Row.fetchCursor(statement, arguments: [first, last, now])
+        while let row = try rows.next() {
+            let rowID: Int64 = row[0]
+            guard wanted.contains(rowID) else { continue }
+            out.append((rowID, row[1], row[2], row[3]))
+        }
+        return out
     }
 
     private static func storedRun(_ row: Row) throws -> StoredRun {
