@@ -15,10 +15,34 @@ public struct JSONPosition: Sendable, Hashable, CustomStringConvertible {
 
 /// Why a JSON text does not parse, and where.
 public struct JSONSyntaxError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: Sendable, Hashable {
+        /// The text is not JSON (RFC 8259).
+        case syntax
+        /// Valid JSON holding a number sopkit cannot keep exactly (too many significant digits,
+        /// or an exponent out of range).
+        case numberNotKept
+    }
+
     public var message: String
     public var position: JSONPosition
+    public var kind: Kind = .syntax
+
+    public init(message: String, position: JSONPosition, kind: Kind = .syntax) {
+        self.message = message
+        self.position = position
+        self.kind = kind
+    }
 
     public var description: String { "\(position): \(message)" }
+
+    /// What is wrong with a document called `what` ("ticket"), for messages that name it: not
+    /// valid JSON, or valid JSON sopkit cannot read exactly.
+    public func problem(_ what: String) -> String {
+        switch kind {
+        case .syntax: return "the \(what) is not valid JSON: \(message)"
+        case .numberNotKept: return "the \(what) cannot be read: \(message)"
+        }
+    }
 }
 
 /// A strict RFC 8259 parser that keeps numbers exact (integers as Int, others as Decimal), keeps
@@ -243,11 +267,24 @@ public struct JSONParser {
         }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
         if isInteger, let i = Int(text) { return .int(i) }
-        guard let d = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), !d.isNaN else {
-            throw error("the number \(text) is out of range")
+        // Decimal keeps 38 significant digits and would round more away without a word, and it
+        // reads written exponents from -128 to 127 only: a number it cannot hold exactly is
+        // refused, as valid JSON this parser does not keep, never changed.
+        let digits = bytes[start..<index].prefix { $0 != UInt8(ascii: "e") && $0 != UInt8(ascii: "E") }.filter(isDigit)
+        let significant = digits.drop { $0 == UInt8(ascii: "0") }.reversed().drop { $0 == UInt8(ascii: "0") }
+        if significant.isEmpty { return .number(0) }
+        guard significant.count <= Self.significantDigits,
+              let d = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), !d.isNaN else {
+            index = start
+            throw JSONSyntaxError(message: "the number \(text) cannot be kept exactly: sopkit keeps up to \(Self.significantDigits) "
+                                      + "significant digits, written with an exponent from -128 to 127",
+                                  position: position(), kind: .numberNotKept)
         }
         return .number(d)
     }
+
+    /// The most significant digits a non-integer number may have (Decimal's exact precision).
+    public static let significantDigits = 38
 
     // MARK: Helpers
 

@@ -48,7 +48,9 @@ struct StartCommand: ParsableCommand {
         for (i, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let text = line.trimmingCharacters(in: .whitespaces)
             if text.isEmpty { continue }
-            do { parsed.append((i + 1, try JSONParser.parse(text))) } catch { bad.append((i + 1, "not valid JSON: \(error.message)")) }
+            do { parsed.append((i + 1, try JSONParser.parse(text))) } catch {
+                bad.append((i + 1, error.kind == .syntax ? "not valid JSON: \(error.message)" : error.message))
+            }
         }
         do {
             let result = try service.startBulk(sop: sop, tickets: parsed, actor: options.who, now: options.time)

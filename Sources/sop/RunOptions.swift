@@ -107,7 +107,7 @@ func readJSON(_ argument: String, what: String) throws -> JSONValue {
     do {
         return try JSONParser.parse(bytes)
     } catch {
-        Output.err("error: \(argument == "-" ? "standard input" : argument):\(error.position): the \(what) is not valid JSON: \(error.message)\n")
+        Output.err("error: \(argument == "-" ? "standard input" : argument):\(error.position): \(error.problem(what))\n")
         throw ExitCode(2)
     }
 }

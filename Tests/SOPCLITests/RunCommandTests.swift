@@ -96,6 +96,11 @@ private func workspace(extra: [String: String] = [:]) throws -> URL { try SOPBin
         #expect(invalid.stderr.contains("ticket.id: is required but missing"))
         #expect(invalid.stderr.contains("ticket.priority:"))
         #expect(try SOPBinary.run(["runs", "--format", "json"], in: dir).stdout == "[]\n")
+        // Valid JSON with a number sopkit cannot keep exactly: refused as that, not as bad JSON.
+        let huge = try SOPBinary.run(["start", "returns", "--ticket", #"{"id": "T-1", "amount": 1e308}"#], in: dir)
+        #expect(huge.status == 2)
+        #expect(huge.stderr.contains("the ticket cannot be read: the number 1e308 cannot be kept exactly"), "\(huge.stderr)")
+        #expect(!huge.stderr.contains("not valid JSON"))
     }
 
     @Test func tamperedJournalFailsVerify() throws {

@@ -46,6 +46,32 @@ struct JSONParserTests {
         }
     }
 
+    /// A number is kept exactly or refused, as valid JSON sopkit does not keep — never rounded
+    /// (Decimal keeps 38 significant digits) and never called invalid JSON.
+    @Test(arguments: ["1e308", "1e128", "-2.5e-200", "123456789012345678901234567890123456789012345678901",
+                      "1.00000000000000000000000000000000000000000000001"])
+    func numbersThatCannotBeKeptExactlyAreRefusedAsSuch(_ number: String) {
+        do {
+            _ = try JSONParser.parse(#"{"amount": "# + number + "}")
+            Issue.record("\(number) was accepted")
+        } catch {
+            #expect(error.kind == .numberNotKept)
+            #expect(error.position == JSONPosition(line: 1, column: 12))
+            #expect(error.problem("ticket") == "the ticket cannot be read: the number \(number) cannot be kept exactly: sopkit keeps up "
+                        + "to 38 significant digits, written with an exponent from -128 to 127")
+        }
+    }
+
+    @Test func numbersAtTheEdgesAreKept() throws {
+        #expect(try JSONParser.parse("0e999") == .number(0))
+        #expect(try JSONParser.parse("-0.000e-400") == .number(0))
+        #expect(try JSONParser.parse("1e127").render() == "1" + String(repeating: "0", count: 127))
+        let digits38 = "1234567890123456789012345678901234567.8"
+        #expect(try JSONParser.parse(digits38).render() == digits38)
+        #expect(try JSONParser.parse("12345678901234567890").render() == "12345678901234567890")
+        #expect(throws: JSONSyntaxError.self) { try JSONParser.parse("1e") }
+    }
+
     @Test func deepNestingIsAnError() {
         #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(String(repeating: "[", count: 100_000)) }
     }

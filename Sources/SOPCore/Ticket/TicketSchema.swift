@@ -103,7 +103,7 @@ public struct TicketSchema: Sendable {
         do {
             json = try parser.parseDocument()
         } catch {
-            throw LoadError(description: "\(path):\(error.position): the ticket schema is not valid JSON: \(error.message)")
+            throw LoadError(description: "\(path):\(error.position): \(error.problem("ticket schema"))")
         }
         let source = SourceFile(path: path, bytes: bytes)
         var builder = Builder(path: path, root: json, positions: parser.keyPositions.merging(parser.positions) { key, _ in key })
