@@ -9,9 +9,11 @@ public struct JSONObject: Sendable, RandomAccessCollection, ExpressibleByArrayLi
     public typealias Element = (key: String, value: JSONValue)
 
     public private(set) var members: [Element]
-    /// Key → position, built once an object grows past `indexedCount` members.
+    /// Key → position, built once an object grows past `indexedCount` members. Below that a scan
+    /// is as fast (keys are short, and short strings compare as two machine words) and costs no
+    /// hashing: a stored run (26 members) is read and written without one.
     private var index: [ByteKey: Int]?
-    static let indexedCount = 16
+    static let indexedCount = 32
 
     public init() { members = [] }
 

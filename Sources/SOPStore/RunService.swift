@@ -517,7 +517,12 @@ public final class RunService {
         }
     }
 
+    /// A new run id: `r-` and 48 random bits as 12 lowercase hex digits, from the system's
+    /// random source (one `getrandom` call, not a UUID read from /dev/urandom and trimmed).
     static func newRunID() -> String {
-        "r-" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
+        var generator = SystemRandomNumberGenerator()
+        let bits = generator.next() & 0xFFFF_FFFF_FFFF
+        let hex = String(bits, radix: 16)
+        return "r-" + String(repeating: "0", count: 12 - hex.count) + hex
     }
 }

@@ -43,13 +43,18 @@ struct StartCommand: ParsableCommand {
             Output.err("error: \(path): cannot be read\n")
             throw ExitCode(2)
         }
+        // JSON Lines: one ticket per line, blank lines skipped; parsed on all cores.
+        let lines = Array([UInt8](data).split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated())
+        let results = parallelMap(lines, chunk: 256) { (i, line) -> (Int, Result<JSONValue, JSONSyntaxError>)? in
+            let isBlank = line.allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }
+            return isBlank ? nil : (i + 1, Result { () throws(JSONSyntaxError) in try JSONParser.parse(Array(line)) })
+        }
         var parsed: [(Int, JSONValue)] = []
         var bad: [(Int, String)] = []
-        for (i, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let text = line.trimmingCharacters(in: .whitespaces)
-            if text.isEmpty { continue }
-            do { parsed.append((i + 1, try JSONParser.parse(text))) } catch {
-                bad.append((i + 1, error.kind == .syntax ? "not valid JSON: \(error.message)" : error.message))
+        for case let (line, result)? in results {
+            switch result {
+            case .success(let ticket): parsed.append((line, ticket))
+            case .failure(let error): bad.append((line, error.kind == .syntax ? "not valid JSON: \(error.message)" : error.message))
             }
         }
         do {

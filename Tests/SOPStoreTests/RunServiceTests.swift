@@ -177,6 +177,16 @@ struct RunServiceTests {
         #expect(try s.verify(nil).allSatisfy { $0.failure == nil })
     }
 
+    /// Generated run ids are `r-` and 12 lowercase hex digits, and do not repeat.
+    @Test func generatedRunIDsHaveTheirFormAndDoNotRepeat() throws {
+        let w = try Workspace(["escalation": escalation])
+        let tickets = (1...2000).map { (line: $0, ticket: JSONValue.object([("id", .string("T-\($0)"))])) }
+        let started = try w.service.startBulk(sop: "escalation", tickets: tickets, actor: ana, now: t0).started
+        #expect(started.count == 2000 && Set(started).count == 2000)
+        let form = try Regex("^r-[0-9a-f]{12}$")
+        #expect(started.allSatisfy { $0.wholeMatch(of: form) != nil })
+    }
+
     @Test func bulkStartOfAnSOPWhoseStartStateCallsAnotherStartsTheChildren() throws {
         let handoff = """
             sop: handoff
