@@ -17,8 +17,8 @@ public func parallelMap<T: Sendable, R: Sendable>(_ items: [T], chunk: Int = 1, 
 /// Computes `body` for every element on all cores, chunk by chunk, while the calling thread
 /// hands each result to `consume` in order as soon as its chunk is ready: the caller's
 /// sequential work (a store writing rows) overlaps the computing instead of waiting for all of
-/// it. If `consume` throws, the chunks already started are finished and dropped before the
-/// error is rethrown; nothing runs after this returns.
+/// it; consumed results are freed on another thread. If `consume` throws, the chunks already
+/// started are finished and dropped before the error is rethrown; nothing runs after this returns.
 public func parallelMap<T: Sendable, R: Sendable>(_ items: [T], chunk: Int, consumingInOrder consume: (T, R) throws -> Void,
                                                  _ body: @escaping @Sendable (T) -> R) rethrows {
     guard items.count > 1 else {
@@ -49,8 +49,16 @@ public func parallelMap<T: Sendable, R: Sendable>(_ items: [T], chunk: Int, cons
     do {
         for task in 0..<chunks {
             ready[task].wait()
-            for i in task * size..<min(items.count, (task + 1) * size) {
-                try consume(items[i], slots.take(i))
+            let range = task * size..<min(items.count, (task + 1) * size)
+            for i in range {
+                try consume(items[i], slots.value(i))
+            }
+            // Results are often trees of small objects: free them on another thread, so that
+            // this one goes on consuming.
+            finished.enter()
+            DispatchQueue.global().async {
+                slots.clear(range)
+                finished.leave()
             }
         }
     } catch {
@@ -59,8 +67,8 @@ public func parallelMap<T: Sendable, R: Sendable>(_ items: [T], chunk: Int, cons
     }
 }
 
-/// One slot per index; each index is written by exactly one task, and read (moved out) only
-/// after that task is known to have finished. Raw memory, because `Array`'s mutating accessors
+/// One slot per index; each index is written by exactly one task, and read, moved out or cleared
+/// only after that task is known to have finished, by one thread at a time. Raw memory, because `Array`'s mutating accessors
 /// may move its buffer and are not safe to call from several threads at once.
 private final class ResultSlots<R>: @unchecked Sendable {
     private let storage: UnsafeMutablePointer<R?>
@@ -80,6 +88,12 @@ private final class ResultSlots<R>: @unchecked Sendable {
     func set(_ i: Int, _ value: R) { storage[i] = value }
 
     func take(_ i: Int) -> R { storage[i].take()! }
+
+    func value(_ i: Int) -> R { storage[i]! }
+
+    func clear(_ range: Range<Int>) {
+        for i in range { storage[i] = nil }
+    }
 }
 
 /// A flag set once by the consumer to tell the workers the rest of their results are unwanted.

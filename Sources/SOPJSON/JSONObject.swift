@@ -61,12 +61,14 @@ public struct JSONObject: Sendable, RandomAccessCollection, ExpressibleByArrayLi
     public var endIndex: Int { members.endIndex }
     public subscript(position: Int) -> Element { members[position] }
 
-    /// The position of `key`, nil when absent. Keys are the same when their bytes are: `==` (fast
-    /// on short keys) rules out the others, and the bytes decide where it holds, since it also
-    /// equates canonically equivalent spellings.
+    /// The position of `key`, nil when absent. Keys are the same when their bytes are: the length
+    /// and `==` (fast on short keys) rule out the others, and the bytes decide where `==` holds,
+    /// since it also equates canonically equivalent spellings.
     public func position(of key: String) -> Int? {
         if let index { return index[ByteKey(key)] }
-        return members.firstIndex { $0.key == key && $0.key.utf8.elementsEqual(key.utf8) }
+        // Most keys differ in length, which native strings know without reading them.
+        let length = key.utf8.count
+        return members.firstIndex { $0.key.utf8.count == length && $0.key == key && $0.key.utf8.elementsEqual(key.utf8) }
     }
 
     /// The value of `key`; setting nil removes the member, setting a value replaces it in place

@@ -120,7 +120,8 @@ public struct JSONParser {
             let key = try parseString()
             let repeated: Bool
             if members.count < JSONObject.indexedCount {
-                repeated = members.contains { $0.key == key && $0.key.utf8.elementsEqual(key.utf8) }
+                let length = key.utf8.count
+                repeated = members.contains { $0.key.utf8.count == length && $0.key == key && $0.key.utf8.elementsEqual(key.utf8) }
             } else {
                 if seen == nil {
                     seen = [:]
