@@ -17,36 +17,62 @@ public func parallelMap<T: Sendable, R: Sendable>(_ items: [T], chunk: Int = 1, 
 /// Computes `body` for every element on all cores, chunk by chunk, while the calling thread
 /// hands each result to `consume` in order as soon as its chunk is ready: the caller's
 /// sequential work (a store writing rows) overlaps the computing instead of waiting for all of
-/// it; consumed results are freed on another thread. If `consume` throws, the chunks already
-/// started are finished and dropped before the error is rethrown; nothing runs after this returns.
+/// it. See `ParallelStream`.
 public func parallelMap<T: Sendable, R: Sendable>(_ items: [T], chunk: Int, consumingInOrder consume: (T, R) throws -> Void,
                                                  _ body: @escaping @Sendable (T) -> R) rethrows {
-    guard items.count > 1 else {
-        for item in items { try consume(item, body(item)) }
-        return
-    }
-    let size = max(1, chunk)
-    let chunks = (items.count + size - 1) / size
-    let slots = ResultSlots<R>(count: items.count)
-    let ready = (0..<chunks).map { _ in DispatchSemaphore(value: 0) }
-    let stop = StopFlag()
-    let finished = DispatchGroup()
-    finished.enter()
-    DispatchQueue.global().async {
-        DispatchQueue.concurrentPerform(iterations: chunks) { task in
-            if !stop.isSet {
-                for i in task * size..<min(items.count, (task + 1) * size) {
-                    slots.set(i, body(items[i]))
+    try ParallelStream(items, chunk: chunk, body).consume(consume)
+}
+
+/// `body` computed for every element on all cores, chunk by chunk, from the moment the stream is
+/// made; `consume` then takes the results in order, each as soon as its chunk is ready. Making
+/// the stream for the next batch before consuming this one keeps the cores busy while the caller
+/// writes and commits. Consumed results are freed on another thread. Once the stream is consumed
+/// (or dropped, or `consume` throws), no work of it runs any more.
+public final class ParallelStream<T: Sendable, R: Sendable> {
+    private let items: [T]
+    private let size: Int
+    private let chunks: Int
+    private let slots: ResultSlots<R>
+    private let ready: [DispatchSemaphore]
+    private let stop = StopFlag()
+    private let finished = DispatchGroup()
+    private var consumed = false
+
+    public init(_ items: [T], chunk: Int, _ body: @escaping @Sendable (T) -> R) {
+        self.items = items
+        size = max(1, chunk)
+        chunks = (items.count + size - 1) / size
+        slots = ResultSlots<R>(count: items.count)
+        ready = (0..<chunks).map { _ in DispatchSemaphore(value: 0) }
+        guard chunks > 0 else { return }
+        let (items, size, chunks, slots, ready, stop) = (items, size, chunks, slots, ready, stop)
+        finished.enter()
+        DispatchQueue.global().async { [finished] in
+            DispatchQueue.concurrentPerform(iterations: chunks) { task in
+                if !stop.isSet {
+                    for i in task * size..<min(items.count, (task + 1) * size) {
+                        slots.set(i, body(items[i]))
+                    }
                 }
+                ready[task].signal()
             }
-            ready[task].signal()
+            finished.leave()
         }
-        finished.leave()
     }
-    // Nothing the workers touch may be used by the caller after this returns: wait for them
-    // however this scope ends.
-    defer { finished.wait() }
-    do {
+
+    deinit {
+        stop.set()
+        finished.wait()
+    }
+
+    /// Hands every result to `consume` in order, on the calling thread; once only.
+    public func consume(_ consume: (T, R) throws -> Void) rethrows {
+        precondition(!consumed, "a ParallelStream is consumed once")
+        consumed = true
+        defer {
+            stop.set()
+            finished.wait()
+        }
         for task in 0..<chunks {
             ready[task].wait()
             let range = task * size..<min(items.count, (task + 1) * size)
@@ -56,14 +82,11 @@ public func parallelMap<T: Sendable, R: Sendable>(_ items: [T], chunk: Int, cons
             // Results are often trees of small objects: free them on another thread, so that
             // this one goes on consuming.
             finished.enter()
-            DispatchQueue.global().async {
+            DispatchQueue.global().async { [slots, finished] in
                 slots.clear(range)
                 finished.leave()
             }
         }
-    } catch {
-        stop.set()
-        throw error
     }
 }
 

@@ -251,37 +251,57 @@ public final class RunService {
             let due = try store.read { tx in try tx.dueRowIDs(at: now) }.filter { !visited.contains($0) }
             if due.isEmpty { break }
             visited.formUnion(due)
+            // Each batch is read in the transaction before the one that writes it, and its steps
+            // are decided and prepared on all cores while that transaction writes and commits the
+            // batch before: the cores are never idle waiting for the disk. A run an earlier write
+            // changed after it was read is caught by its version and stepped again (writeTickStep).
             var index = 0
-            while index < due.count {
-                let chunk = due[index..<min(index + max(1, batch), due.count)]
-                index += chunk.count
-                let (done, moved) = try write { tx -> (Int, Int) in
-                    // Read the batch and find each run's engine on this thread (the store and the
-                    // SOP cache are not shared), then decide and prepare every step on all cores.
-                    let loaded = try tx.dueRunTexts(rowIDs: chunk, at: now).map { run in
-                        (rowID: run.rowID, data: run.data, engine: try self.pinnedEngine(sop: run.sopDigest, schema: run.schemaDigest, tx))
-                    }
-                    // Decide and prepare the steps on all cores while this thread writes each one,
-                    // in order, as soon as it is ready.
+            var pending: ParallelStream<DueRun, PreparedStep?>?
+            repeat {
+                let (done, moved, next) = try write { tx -> (Int, Int, ParallelStream<DueRun, PreparedStep?>?) in
+                    let current = try pending ?? self.decideDue(due, from: &index, batch: batch, now: now, tx)
+                    let next = try self.decideDue(due, from: &index, batch: batch, now: now, tx)
                     var done = 0, moved = 0
-                    try parallelMap(loaded, chunk: 64, consumingInOrder: { item, step in
+                    try current?.consume { item, step in
                         guard let step, let records = try self.writeTickStep(step, rowID: item.rowID, now: now, tx) else { return }
                         moved += records
                         done += 1
-                    }) { item -> PreparedStep? in
-                        // A guard that fails at run time leaves the run for its agent.
-                        guard let json = try? JSONParser.parse(item.data),
-                              let run = RunState(json: json, sop: item.engine.sop, schema: item.engine.schema),
-                              let decision = try? item.engine.apply(.tick, to: run, actor: .system, now: now) else { return nil }
-                        return Self.prepare(decision, engine: item.engine, previousVersion: run.version)
                     }
-                    return (done, moved)
+                    return (done, moved, next)
                 }
                 runs += done
                 transitions += moved
-            }
+                pending = next
+            } while pending != nil
         }
         return (runs, transitions)
+    }
+
+    /// A due run as a tick reads it: its row, its JSON text and the engine it is pinned to.
+    struct DueRun: Sendable {
+        var rowID: Int64
+        var data: String
+        var engine: Engine
+    }
+
+    /// Reads the next batch of `due` (from `index`, which it advances) and starts deciding and
+    /// preparing its steps on all cores; nil when `due` is done. The rows and the engines are read
+    /// on this thread: the store and the SOP cache are not shared.
+    private func decideDue(_ due: [Int64], from index: inout Int, batch: Int, now: Int64,
+                           _ tx: StoreTransaction) throws -> ParallelStream<DueRun, PreparedStep?>? {
+        guard index < due.count else { return nil }
+        let chunk = due[index..<min(index + max(1, batch), due.count)]
+        index += chunk.count
+        let loaded = try tx.dueRunTexts(rowIDs: chunk, at: now).map { run in
+            DueRun(rowID: run.rowID, data: run.data, engine: try pinnedEngine(sop: run.sopDigest, schema: run.schemaDigest, tx))
+        }
+        return ParallelStream(loaded, chunk: 64) { item -> PreparedStep? in
+            // A guard that fails at run time leaves the run for its agent.
+            guard let json = try? JSONParser.parse(item.data),
+                  let run = RunState(json: json, sop: item.engine.sop, schema: item.engine.schema),
+                  let decision = try? item.engine.apply(.tick, to: run, actor: .system, now: now) else { return nil }
+            return Self.prepare(decision, engine: item.engine, previousVersion: run.version)
+        }
     }
 
     /// Writes one step a tick prepared; the number of records written, or nil when the run is left
