@@ -179,15 +179,28 @@ public final class RunService {
         let sop = try currentSOP(id)
         var started: [String] = []
         var failed: [(Int, String)] = []
+        // Each batch's starts are decided and prepared on all cores from before the transaction
+        // that writes the batch ahead of it: this thread writes, in order, while the cores work.
+        let engine = self.engine(sop)
+        typealias Prepared = Result<(PreparedStep, String), StepRejection>
         var index = 0
-        while index < tickets.count {
+        func decideNext() -> ParallelStream<(line: Int, ticket: JSONValue), Prepared>? {
+            guard index < tickets.count else { return nil }
             let slice = tickets[index..<min(index + max(1, batch), tickets.count)]
+            index += slice.count
+            return ParallelStream(Array(slice), chunk: 64) { item -> Prepared in
+                Result { () throws(StepRejection) -> (PreparedStep, String) in
+                    let decision = try engine.start(id: Self.newRunID(), ticket: item.ticket, actor: actor, now: now)
+                    return (Self.prepare(decision, engine: engine, previousVersion: 0), item.ticket.render())
+                }
+            }
+        }
+        var pending = decideNext()
+        while let current = pending {
+            pending = decideNext()
             try write { tx in
                 try self.pin(sop, tx)
-                // Decide and prepare the starts on all cores while this thread writes each one,
-                // in order, as soon as it is ready.
-                let engine = self.engine(sop)
-                try parallelMap(Array(slice), chunk: 64, consumingInOrder: { item, outcome in
+                try current.consume { item, outcome in
                     let step: PreparedStep, initialTicket: String
                     switch outcome {
                     case .failure(let rejection):
@@ -210,14 +223,8 @@ public final class RunService {
                     } catch RunError.rejected(let r) {
                         failed.append((item.line, r.description))
                     }
-                }) { item -> Result<(PreparedStep, String), StepRejection> in
-                    Result { () throws(StepRejection) -> (PreparedStep, String) in
-                        let decision = try engine.start(id: Self.newRunID(), ticket: item.ticket, actor: actor, now: now)
-                        return (Self.prepare(decision, engine: engine, previousVersion: 0), item.ticket.render())
-                    }
                 }
             }
-            index += slice.count
         }
         return (started, failed)
     }
