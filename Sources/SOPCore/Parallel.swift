@@ -91,8 +91,9 @@ public final class ParallelStream<T: Sendable, R: Sendable> {
 }
 
 /// One slot per index; each index is written by exactly one task, and read, moved out or cleared
-/// only after that task is known to have finished, by one thread at a time. Raw memory, because `Array`'s mutating accessors
-/// may move its buffer and are not safe to call from several threads at once.
+/// only after that task is known to have finished, by one thread at a time. Raw memory, because
+/// `Array`'s mutating accessors may move its buffer and are not safe to call from several threads
+/// at once.
 private final class ResultSlots<R>: @unchecked Sendable {
     private let storage: UnsafeMutablePointer<R?>
     private let count: Int
