@@ -438,10 +438,10 @@ public final class RunService {
         let decision: StepDecision
         decision = try Self.rejecting { () throws(StepRejection) -> StepDecision in try engine.start(id: id, ticket: ticket, actor: actor, now: now, parent: parent) }
         var run = decision.run
-        let records = Self.seal(decision.records, after: nil)
-        run.lastHash = records.last?.hash
+        let rows = Self.sealForStore(decision.records, after: nil)
+        run.lastHash = rows.last?.hash
         try tx.insertRun(run, initialTicket: ticket, nextDue: engine.pendingTimers(run).map(\.due).min(), schemaDigest: schemaDigest)
-        try tx.appendJournal(records)
+        try tx.appendJournal(rows)
         try carryOut(decision.effects, from: run, now: now, tx)
         if decision.effects.isEmpty { return run }
         return try tx.run(id).flatMap { RunState(json: $0.json, sop: sop, schema: schema) } ?? run
@@ -478,10 +478,10 @@ public final class RunService {
 
     static func prepare(_ decision: StepDecision, engine: Engine, previousVersion: Int) -> PreparedStep {
         var run = decision.run
-        let records = seal(decision.records, after: run.lastHash)
-        run.lastHash = records.last?.hash ?? run.lastHash
+        let rows = sealForStore(decision.records, after: run.lastHash)
+        run.lastHash = rows.last?.hash ?? run.lastHash
         let nextDue = run.isEnded ? nil : engine.pendingTimers(run).map(\.due).min()
-        return PreparedStep(run: run, row: RunRow(run, nextDue: nextDue), journal: records.map(JournalRow.init),
+        return PreparedStep(run: run, row: RunRow(run, nextDue: nextDue), journal: rows,
                             previousVersion: previousVersion, changed: decision.changed, effects: decision.effects)
     }
 
@@ -497,6 +497,19 @@ public final class RunService {
         }
         try tx.appendJournal(step.journal)
         return step.run
+    }
+
+    /// The rows of `records` sealed in a chain after `prev`.
+    static func sealForStore(_ records: [JournalRecord], after prev: String?) -> [JournalRow] {
+        var rows: [JournalRow] = []
+        rows.reserveCapacity(records.count)
+        var last = prev
+        for var r in records {
+            let row = JournalRow(sealing: &r, after: last)
+            last = row.hash
+            rows.append(row)
+        }
+        return rows
     }
 
     static func seal(_ records: [JournalRecord], after prev: String?) -> [JournalRecord] {

@@ -49,11 +49,12 @@ public struct JournalRow: Sendable {
     public var hash: String
     public var text: String
 
-    public init(_ record: JournalRecord) {
+    /// Seals `record` after `prev` and makes its row (`JournalRecord.sealForStore`).
+    public init(sealing record: inout JournalRecord, after prev: String?) {
+        text = record.sealForStore(after: prev)
         run = record.run
         seq = record.seq
         hash = record.hash ?? ""
-        text = record.json().render()
     }
 }
 
@@ -252,10 +253,6 @@ public struct StoreTransaction {
             return .commit
         }
         return result!
-    }
-
-    public func appendJournal(_ records: [JournalRecord]) throws {
-        try appendJournal(records.map(JournalRow.init))
     }
 
     public func appendJournal(_ rows: [JournalRow]) throws {

@@ -56,6 +56,21 @@ import Testing
         #expect(read.hash == read.computedHash)
     }
 
+    /// The store keeps a record as the canonical content its hash is computed over, with the
+    /// hash appended: one rendering for both. It reads back to the same record, and it is the
+    /// canonical content byte for byte up to the hash.
+    @Test func theStoredTextIsTheHashedContentWithItsHash() throws {
+        var r = try record()
+        let prev = r.prev
+        let text = r.sealForStore(after: prev)
+        #expect(r.hash == r.computedHash)
+        let read = try JournalReadError.decode(text, run: "r1", seq: 1)
+        #expect(read == r)
+        let content = r.json(includeHash: false).canonical()
+        #expect(text == String(content.dropLast()) + #","hash":""# + r.hash! + #""}"#)
+        #expect(read.storedText == text)
+    }
+
     @Test(arguments: [
         (#""hash":"#, #""extra":1,"hash":"#, "a member sopkit does not write: 'extra'"),
         (#""at":"2026-11-02T09:00:00Z""#, #""at":"2026-11-02T10:00:00+01:00""#, "at is not a UTC time as the journal writes it"),

@@ -405,7 +405,7 @@ struct Scenario {
             do { record = try JournalReadError.decode(text, run: run, seq: seq) } catch {
                 return "after \(command): \(error)"
             }
-            if record.json().render() != text { return "after \(command): record \(seq) of \(run) does not read back to its bytes" }
+            if record.storedText != text { return "after \(command): record \(seq) of \(run) does not read back to its bytes" }
         }
         for v in try service.verify(nil) {
             if let failure = v.failure { return "after \(command): run \(v.run) fails verification at record \(failure.seq): \(failure.reason)" }

@@ -226,6 +226,32 @@ public struct JournalRecord: Sendable, Hashable {
         hash = computedHash
     }
 
+    /// Chains the record after `prev`, computes its hash, and returns the text the store keeps:
+    /// the canonical content the hash is computed over, with `hash` as its last member, so one
+    /// rendering serves both. (Readers take a record's members by name, in any order; `json()`
+    /// is the order records are shown in.)
+    public mutating func sealForStore(after prev: String?) -> String {
+        self.prev = prev
+        let content = canonicalContent().canonicalBytes()
+        let hash = Digest.sha256(content)
+        self.hash = hash
+        return Self.storedText(content, hash: hash)
+    }
+
+    /// The text the store keeps for this record, sealed as it is (`sealForStore`).
+    public var storedText: String {
+        Self.storedText(canonicalContent().canonicalBytes(), hash: hash ?? "")
+    }
+
+    private static func storedText(_ content: [UInt8], hash: String) -> String {
+        var bytes = content
+        bytes.removeLast()  // the object's closing brace
+        bytes.append(contentsOf: #","hash":""#.utf8)
+        bytes.append(contentsOf: hash.utf8)
+        bytes.append(contentsOf: #""}"#.utf8)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// The hash the record's content gives (what `hash` must be): the SHA-256 of its canonical
     /// JSON without `hash`.
     public var computedHash: String {
