@@ -42,11 +42,11 @@ struct RunOptions: ParsableArguments {
             let parts = actor.split(separator: ":").map(String.init)
             return Actor(id: parts[0], role: parts[1])
         }
-        return Actor(id: ProcessInfo.processInfo.environment["USER"] ?? "agent", role: "agent")
+        return Actor(id: environment("USER") ?? "agent", role: "agent")
     }
 
     var storePath: String {
-        store ?? ProcessInfo.processInfo.environment["SOP_STORE"] ?? ".sop/runs.sqlite"
+        store ?? environment("SOP_STORE") ?? ".sop/runs.sqlite"
     }
 
     /// Opens the store and the service; failures exit 2 with the reason.

@@ -31,12 +31,17 @@ struct SOPCommand: ParsableCommand {
     }
 }
 
+/// An environment variable's value. (`ProcessInfo.environment` copies every variable into a
+/// dictionary on each call: a tenth of a millisecond a look-up, on every run command.)
+func environment(_ name: String) -> String? {
+    getenv(name).map { String(cString: $0) }
+}
+
 /// Terminal facts the renderers need.
 enum Terminal {
     static func wantsColor(_ handle: FileHandle = .standardOutput) -> Bool {
-        let env = ProcessInfo.processInfo.environment
-        if let noColor = env["NO_COLOR"], !noColor.isEmpty { return false }
-        if env["TERM"] == "dumb" { return false }
+        if let noColor = environment("NO_COLOR"), !noColor.isEmpty { return false }
+        if environment("TERM") == "dumb" { return false }
         return isatty(handle.fileDescriptor) == 1
     }
 }
