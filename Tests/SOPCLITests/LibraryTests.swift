@@ -111,4 +111,31 @@ private func checkJSONSchema(_ files: [String]) throws -> (status: Int32, output
             #expect(lint.status == 1, "sop lint accepts \(name).sop.yaml")
         }
     }
+
+    /// Editors show a property's description on hover: every property of the SOP schema has one,
+    /// and every key of the format is in docs/format.md.
+    @Test func everyKeyOfTheSOPSchemaIsDescribedAndDocumented() throws {
+        let data = try Data(contentsOf: root.appendingPathComponent("schemas/sop.schema.json"))
+        let schema = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let format = try String(contentsOf: root.appendingPathComponent("docs/format.md"), encoding: .utf8)
+        var keys: [(path: String, value: Any)] = []
+        func walk(_ node: Any, _ path: String) {
+            if let object = node as? [String: Any] {
+                if let properties = object["properties"] as? [String: Any] {
+                    for (key, value) in properties { keys.append((path + "/" + key, value)) }
+                }
+                for (key, value) in object { walk(value, path + "/" + key) }
+            } else if let array = node as? [Any] {
+                for (i, value) in array.enumerated() { walk(value, path + "/\(i)") }
+            }
+        }
+        walk(schema, "")
+        #expect(keys.count > 40)
+        for (path, value) in keys {
+            let description = (value as? [String: Any])?["description"] as? String
+            #expect(description?.isEmpty == false, "\(path) has no description")
+            let key = String(path.split(separator: "/").last!)
+            #expect(format.contains("`\(key)`"), "docs/format.md does not name `\(key)` (\(path))")
+        }
+    }
 }
