@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+
+private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+private func read(_ path: String) throws -> String {
+    try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
+}
+
+/// A fenced block of a Markdown text: its language and its lines.
+private struct Block {
+    var language: String
+    var lines: [String]
+}
+
+private func blocks(_ markdown: String) -> [Block] {
+    var out: [Block] = []
+    var current: Block?
+    for line in markdown.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+        if line.hasPrefix("```") {
+            if let block = current {
+                out.append(block)
+                current = nil
+            } else {
+                current = Block(language: String(line.dropFirst(3)), lines: [])
+            }
+        } else {
+            current?.lines.append(line)
+        }
+    }
+    return out
+}
+
+/// The docs are checked against what `sop` does: a page that says something the code does not
+/// do, or leaves out a rule, a command or an option, fails here.
+@Suite struct DocsTests {
+    /// README's quick start, in an empty folder, exactly as written: its files, its commands and
+    /// their output, and the misspelt-target example.
+    @Test func theQuickStartRunsAsWritten() throws {
+        let readme = try read("README.md")
+        let start = try #require(readme.range(of: "## Quick start\n"))
+        let section = readme[start.upperBound...].components(separatedBy: "\n## ")[0]
+        let all = blocks(String(section))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sop-quickstart-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Files: a first line naming the file (`# path` or `// path`), then its text.
+        var sop = ""
+        for block in all where block.language == "yaml" || block.language == "json" {
+            let name = block.lines[0].replacingOccurrences(of: "# ", with: "").replacingOccurrences(of: "// ", with: "")
+            let text = block.lines.dropFirst().joined(separator: "\n") + "\n"
+            let url = dir.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: url)
+            if name.hasSuffix(".sop.yaml") { sop = name }
+        }
+        #expect(sop == "sops/hello.sop.yaml")
+        let sessions = all.filter { $0.language == "console" }
+        #expect(sessions.count == 2)
+        try check(sessions[0], in: dir)
+        // The second session: the same SOP saved without its comment line, its target misspelt.
+        let url = dir.appendingPathComponent(sop)
+        let text = try String(contentsOf: url, encoding: .utf8)
+        try Data(text.replacingOccurrences(of: "to: done", with: "to: dnoe").utf8).write(to: url)
+        try check(sessions[1], in: dir)
+    }
+
+    /// Runs each `$ sop …` line of a console block and compares what it prints with the lines
+    /// under it.
+    private func check(_ session: Block, in dir: URL) throws {
+        var commands: [(arguments: [String], expected: [String])] = []
+        for line in session.lines {
+            if line.hasPrefix("$ sop ") {
+                commands.append((line.dropFirst(6).split(separator: " ").map(String.init), []))
+            } else {
+                commands[commands.count - 1].expected.append(line)
+            }
+        }
+        #expect(!commands.isEmpty)
+        for command in commands {
+            let r = try SOPBinary.run(command.arguments, in: dir, environment: ["SOP_STORE": ""])
+            let printed = (r.stdout + r.stderr).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            #expect(printed.dropLast() == command.expected[...], "sop \(command.arguments.joined(separator: " "))")
+        }
+    }
+
+    /// Every rule (from the SARIF rule catalogue, which lists them all) has its section in
+    /// docs/lint-rules.md.
+    @Test func everyRuleIsDocumented() throws {
+        let dir = try SOPBinary.workspace()
+        let r = try SOPBinary.run(["lint", "--format", "sarif", "sops"], in: dir)
+        let log = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let runs = try #require(log["runs"] as? [[String: Any]])
+        let driver = try #require((runs.first?["tool"] as? [String: Any])?["driver"] as? [String: Any])
+        let rules = try #require(driver["rules"] as? [[String: Any]]).compactMap { $0["id"] as? String }
+        #expect(rules.count >= 30)
+        let doc = try read("docs/lint-rules.md")
+        for rule in rules {
+            #expect(doc.contains("## \(rule)\n"), "docs/lint-rules.md has no section for \(rule)")
+        }
+    }
+
+    /// Every command and every option of it is in docs/cli.md.
+    @Test func everyCommandAndOptionIsDocumented() throws {
+        let doc = try read("docs/cli.md")
+        let help = try SOPBinary.run(["--help"]).stdout
+        let list = try #require(help.components(separatedBy: "SUBCOMMANDS:").last)
+        let commands = list.split(separator: "\n").compactMap { line -> String? in
+            let words = line.split(separator: " ")
+            guard line.hasPrefix("  "), !line.hasPrefix("   "), let first = words.first,
+                  first.allSatisfy({ $0.isLowercase }) else { return nil }
+            return String(first)
+        }
+        #expect(commands.count >= 13)
+        let option = try Regex("--[a-z][a-z-]*")
+        for command in commands {
+            #expect(doc.contains("## `sop \(command)"), "docs/cli.md has no section for sop \(command)")
+            let text = try SOPBinary.run([command, "--help"]).stdout
+            for match in text.matches(of: option) {
+                let name = String(text[match.range])
+                if name == "--help" || name == "--version" { continue }
+                #expect(doc.contains("`\(name)"), "docs/cli.md does not mention \(name) of sop \(command)")
+            }
+        }
+    }
+}
