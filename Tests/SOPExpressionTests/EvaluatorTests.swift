@@ -166,3 +166,16 @@ struct EvaluatorTests {
         #expect(CivilTime.parseDateTime("2016-12-31T23:59:60+01:00") == nil)
     }
 }
+
+/// Every built-in function is in docs/expressions.md's table of functions.
+@Suite struct FunctionDocsTests {
+    @Test func everyFunctionIsDocumented() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let doc = try String(contentsOf: root.appendingPathComponent("docs/expressions.md"), encoding: .utf8)
+        let rows = doc.split(separator: "\n").filter { $0.hasPrefix("| `") }
+        #expect(Functions.table.count >= 13)
+        for name in Functions.table.keys {
+            #expect(rows.contains { $0.contains("`\(name)(") }, "docs/expressions.md has no row for \(name)()")
+        }
+    }
+}
