@@ -41,13 +41,14 @@ public enum RuleID: String, Sendable, Hashable, CaseIterable, Comparable {
     case inputTypeConflict = "input-type-conflict"
     case inputNotGiven = "input-not-given"
     case templateMisspelt = "template-misspelt"
+    case unknownCategory = "unknown-category"
 
     public static func < (a: RuleID, b: RuleID) -> Bool { a.rawValue < b.rawValue }
 
     public var severity: Severity {
         switch self {
         case .unreachableState, .shadowedTransition, .nonExhaustive, .idMismatch, .unusedInput,
-             .noTicketSchema, .inputNotGiven, .templateMisspelt:
+             .noTicketSchema, .inputNotGiven, .templateMisspelt, .unknownCategory:
             return .warning
         default:
             return .error
@@ -88,6 +89,7 @@ public enum RuleID: String, Sendable, Hashable, CaseIterable, Comparable {
         case .inputTypeConflict: return "Two states declare an input of the same name with different types."
         case .inputNotGiven: return "A guard reads an input that no path to it can have given by then."
         case .templateMisspelt: return "Human text holds ${ x } or {{ x }}, which are not templates; ${{ x }} was meant."
+        case .unknownCategory: return "A category outside the known list: allowed, but reports group it on its own."
         }
     }
 }

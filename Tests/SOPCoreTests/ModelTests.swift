@@ -45,7 +45,7 @@ struct ModelTests {
     @Test func categoriesAndTypesDecodeFromEverySpelling() throws {
         for category in SOPCategory.allCases {
             let sop = try load(Self.text.replacingOccurrences(of: "title: Equality", with: "title: Equality\ncategory: '\(category.rawValue)'"))
-            #expect(sop.category == category)
+            #expect(sop.category == category.rawValue)
         }
         for type in ValueType.allCases where type != .enum && type != .list {
             let input = "    inputs:\n      x: {type: \(type.rawValue)}\n    transitions:"

@@ -106,17 +106,21 @@ struct SOPDecoder {
         return Word.allCases[slot]
     }
 
-    private mutating func decodeCategory(_ node: YAMLNodeID) -> SOPCategory? {
-        if let known = word(node, SOPCategory.self) { return known }
+    /// A known category, or a team's own: any id, with a warning naming the known ones (reports
+    /// and routing group an unknown category on its own).
+    private mutating func decodeCategory(_ node: YAMLNodeID) -> String? {
+        if let known = word(node, SOPCategory.self) { return known.rawValue }
         let names = SOPCategory.allCases.map(\.rawValue)
-        guard let value = document.string(node) else {
+        guard let value = document.string(node), SOPIdentifier.isValid(value) else {
             sink.report(document.span(node), .wrongType,
-                        "'category' must be one of \(Self.list(names)), found \(document.kindDescription(node))")
+                        "'category' must be one of \(Self.list(names)), or an id of your own, found "
+                            + (document.string(node).map { "'\($0)'" } ?? document.kindDescription(node)))
             return nil
         }
-        sink.report(document.span(node), .wrongType, "'category' must be one of \(Self.list(names)), found '\(value)'",
-                    help: Suggestions.didYouMean(value, in: names))
-        return nil
+        sink.report(document.span(node), .unknownCategory,
+                    "category '\(value)' is not one of \(Self.list(names)); reports will group it on its own",
+                    help: Suggestions.didYouMean(value, in: names) ?? "keep it if your team uses it, or use one of the known ones")
+        return value
     }
 
     private mutating func fieldSpecs(_ node: YAMLNodeID) -> [FieldSpec] {

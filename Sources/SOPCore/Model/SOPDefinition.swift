@@ -43,7 +43,8 @@ public struct SOPDefinition: Sendable, Hashable {
     public var version: Int
     public var title: String
     public var description: String?
-    public var category: SOPCategory?
+    /// One of `SOPCategory`, or a team's own (an id; `unknown-category` warns).
+    public var category: String?
     public var appliesWhen: ExpressionText?
     /// Declared roles; `[agent]` when the file declares none. `system` is always allowed too.
     public var roles: [Located<String>]
