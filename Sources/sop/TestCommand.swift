@@ -16,7 +16,11 @@ struct TestCommand: ParsableCommand {
     var ticketSchema: String?
     @Option(name: .customLong("min-coverage"), help: "Fail when an SOP's transition coverage is below this percentage.")
     var minCoverage: Double?
-    @Option(help: "Output format: text or json.") var format: OutputFormat = .text
+    @Option(help: "Output format: text, json or junit (JUnit XML, for CI test reports).") var format: Format = .text
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, json, junit
+    }
 
     func validate() throws {
         if let minCoverage, !(0...100).contains(minCoverage) { throw ValidationError("--min-coverage must be between 0 and 100") }
@@ -60,6 +64,8 @@ struct TestCommand: ParsableCommand {
                 ]) })),
                 ("passed", .int(passed)), ("failed", .int(failed)),
             ]).render() + "\n")
+        case .junit:
+            Output.out(JUnitReport.xml(cases: cases, coverage: coverage, minCoverage: minCoverage))
         case .text:
             var out = ""
             var lastFile = ""
@@ -80,5 +86,77 @@ struct TestCommand: ParsableCommand {
             Output.out(out)
         }
         if failed > 0 || !below.isEmpty { throw ExitCode(1) }
+    }
+}
+
+/// `sop test --format junit`: the cases as JUnit XML, the format CI systems read test reports in
+/// (GitHub Actions reporters, GitLab, Jenkins). One `testsuite` per test file, a `testcase` per
+/// case (`classname` the SOP, a `failure` with every reason when it failed); with
+/// `--min-coverage`, a `coverage` suite with a case per SOP that fails below the minimum.
+enum JUnitReport {
+    static func xml(cases: [CaseResult], coverage: [Coverage], minCoverage: Double?) -> String {
+        var suites: [(name: String, cases: [(classname: String, name: String, failures: [String])])] = []
+        for c in cases {
+            if suites.last?.name != c.file { suites.append((c.file, [])) }
+            suites[suites.count - 1].cases.append((c.sop, c.name, c.failures))
+        }
+        if let minCoverage {
+            suites.append(("coverage", coverage.map { cov in
+                let name = "transition coverage of \(cov.sop) is at least \(format(minCoverage))%"
+                let failures = cov.percent < minCoverage
+                    ? ["\(cov.taken.count) of \(cov.all.count) transitions taken (\(format(cov.percent))%)"]
+                        + cov.missing.map { "not taken: \($0.state) → \($0.to) (\($0.trigger), transition \($0.index + 1))" }
+                    : []
+                return (cov.sop, name, failures)
+            }))
+        }
+        let total = suites.reduce(0) { $0 + $1.cases.count }
+        let failed = suites.reduce(0) { $0 + $1.cases.filter { !$0.failures.isEmpty }.count }
+        var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        out += "<testsuites name=\"sop test\" tests=\"\(total)\" failures=\"\(failed)\" errors=\"0\">\n"
+        for suite in suites {
+            let suiteFailed = suite.cases.filter { !$0.failures.isEmpty }.count
+            out += "  <testsuite name=\"\(escape(suite.name))\" tests=\"\(suite.cases.count)\" failures=\"\(suiteFailed)\" errors=\"0\">\n"
+            for c in suite.cases {
+                let head = "    <testcase classname=\"\(escape(c.classname))\" name=\"\(escape(c.name))\""
+                if let first = c.failures.first {
+                    out += head + ">\n"
+                    out += "      <failure message=\"\(escape(first))\">\(escape(c.failures.joined(separator: "\n")))</failure>\n"
+                    out += "    </testcase>\n"
+                } else {
+                    out += head + "/>\n"
+                }
+            }
+            out += "  </testsuite>\n"
+        }
+        return out + "</testsuites>\n"
+    }
+
+    private static func format(_ percent: Double) -> String {
+        String(format: "%.1f", percent)
+    }
+
+    /// Text as XML 1.0 attribute or element content: markup characters escaped, and characters
+    /// XML 1.0 cannot hold at all (most control characters) replaced by U+FFFD.
+    static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            case "\n": out += "&#10;"
+            case "\t": out += "&#9;"
+            case "\r": out += "&#13;"
+            default:
+                let v = scalar.value
+                let allowed = (v >= 0x20 && v <= 0xD7FF) || (v >= 0xE000 && v <= 0xFFFD) || v >= 0x10000
+                out.unicodeScalars.append(allowed ? scalar : "\u{FFFD}")
+            }
+        }
+        return out
     }
 }
