@@ -170,7 +170,7 @@ struct Guide {
             switch spec.type {
             case .enum:
                 ui.say("  \(label):")
-                for (i, v) in values.enumerated() { ui.say("    \(i + 1)) \(v)") }
+                for (i, v) in values.enumerated() { ui.say("    \(i + 1)) " + (spec.labels[v].map { "\($0) (\(v))" } ?? v)) }
                 hint = "choose 1–\(values.count)"
             case .boolean: hint = "y/n"
             case .date: hint = "YYYY-MM-DD"

@@ -137,7 +137,7 @@ enum RunView {
         if let inputs = state?.inputs, !inputs.isEmpty {
             out += "\ninputs:\n"
             for spec in inputs {
-                var line = "  \(spec.id.value) (\(spec.type == .enum ? spec.values.map(\.value).joined(separator: "|") : spec.type.rawValue)"
+                var line = "  \(spec.id.value) (\(spec.type == .enum ? spec.values.map { v in spec.labels[v.value].map { "\(v.value) \"\($0)\"" } ?? v.value }.joined(separator: "|") : spec.type.rawValue)"
                 line += spec.required ? ", required" : ", optional"
                 if run.submitted.contains(spec.id.value) { line += ", given" }
                 line += ")"

@@ -39,6 +39,44 @@ private func workspace() throws -> URL { try SOPBinary.workspace() }
         #expect(try SOPBinary.run(["verify", "g1"], in: dir).status == 0)
     }
 
+    /// Enum values with labels: the guide lists the labels, status gives them by value, and the
+    /// answer recorded is the value.
+    @Test func enumLabelsAreShownAndValuesRecorded() throws {
+        let dir = try SOPBinary.workspace(extra: ["resolve": """
+            sop: resolve
+            version: 1
+            title: Resolve
+            start: choose
+            states:
+              choose:
+                title: Choose a resolution
+                inputs:
+                  resolution:
+                    type: enum
+                    values:
+                      - {value: refund, label: "Refund the full amount"}
+                      - {value: replace, label: "Send a replacement"}
+                      - other
+                transitions:
+                  - {to: done, when: "input.resolution == 'replace'"}
+                  - {to: choose, on: retry}
+              done: {title: Done, end: done}
+            """])
+        let start = try SOPBinary.run(["start", "resolve", "--ticket", #"{"id": "T-9"}"#, "--id", "e1", "--format", "json",
+                                       "--now", "2026-11-02T09:00:00Z"], in: dir)
+        #expect(start.status == 0, "\(start.stderr)")
+        let status = try #require(try JSONSerialization.jsonObject(with: Data(start.stdout.utf8)) as? [String: Any])
+        let spec = try #require((status["input_specs"] as? [[String: Any]])?.first)
+        #expect(spec["values"] as? [String] == ["refund", "replace", "other"])
+        #expect(spec["labels"] as? [String: String] == ["refund": "Refund the full amount", "replace": "Send a replacement"])
+        let r = try SOPBinary.run(["guide", "--run", "e1", "--now", "2026-11-02T09:01:00Z"], in: dir, stdin: Data("2\n".utf8))
+        #expect(r.stdout.contains("1) Refund the full amount (refund)"), "\(r.stdout)")
+        #expect(r.stdout.contains("2) Send a replacement (replace)"))
+        #expect(r.stdout.contains("3) other\n"))
+        let log = try SOPBinary.run(["log", "e1", "--format", "json"], in: dir)
+        #expect(log.stdout.contains(#""inputs":{"resolution":"replace"}"#), "\(log.stdout)")
+    }
+
     @Test func quittingLeavesTheRunToResume() throws {
         let dir = try workspace()
         let r = try SOPBinary.run(["guide", "returns", "--ticket", #"{"id": "T-2"}"#, "--id", "g2", "--now", "2026-11-02T09:00:00Z"],

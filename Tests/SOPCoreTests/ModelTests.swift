@@ -25,6 +25,31 @@ struct ModelTests {
         try #require(SOPLoader.load(SourceFile(path: "eq.sop.yaml", text: text)).definition)
     }
 
+    /// An enum's values may carry labels; an entry is a value or `{value, label}`, nothing else.
+    @Test func enumValuesMayCarryLabels() throws {
+        let labelled = Self.text.replacingOccurrences(of: "    title: A\n", with: """
+                title: A
+                inputs:
+                  pick:
+                    type: enum
+                    values: [{value: a, label: "The first"}, b]
+
+            """)
+        let sop = try load(labelled)
+        let spec = try #require(sop.states[0].inputs.first)
+        #expect(spec.values.map(\.value) == ["a", "b"])
+        #expect(spec.labels == ["a": "The first"])
+        for (entry, rule, message) in [
+            (#"{value: a, lable: "x"}"#, RuleID.unknownKey, "value 1 of input 'pick'"),
+            (#"{label: "x"}"#, .missingKey, "value 1 of input 'pick'"),
+            ("[a]", .wrongType, "enum values must be plain text or {value: …, label: …}"),
+        ] {
+            let text = labelled.replacingOccurrences(of: #"{value: a, label: "The first"}"#, with: entry)
+            let diagnostics = SOPLoader.load(SourceFile(path: "eq.sop.yaml", text: text)).diagnostics
+            #expect(diagnostics.contains { $0.rule == rule && $0.message.contains(message) }, "\(entry): \(diagnostics.map(\.message))")
+        }
+    }
+
     @Test func definitionsDecodedTwiceAreEqualAndHashAlike() throws {
         let a = try load(Self.text), b = try load(Self.text)
         #expect(a == b)

@@ -142,7 +142,7 @@ struct MappingReader<Key: MappingKey> {
 
 /// How messages name a mapping of the SOP or scenario format. Built eagerly (it is small), but
 /// turned into words only when a message needs them.
-enum MappingOwner: CustomStringConvertible {
+indirect enum MappingOwner: CustomStringConvertible {
     case sop
     case state(String)
     case transition(Int, state: String)
@@ -155,6 +155,8 @@ enum MappingOwner: CustomStringConvertible {
     case step(Int, testCase: Int)
     case expectation
     case actor
+    /// One entry of an enum's `values` written as a mapping (`{value: x, label: "…"}`).
+    case enumValue(Int, of: MappingOwner)
 
     var description: String {
         switch self {
@@ -169,6 +171,7 @@ enum MappingOwner: CustomStringConvertible {
         case .step(let i, let n): return "step \(i) of case \(n)"
         case .expectation: return "'expect'"
         case .actor: return "'actor'"
+        case .enumValue(let n, let owner): return "value \(n) of \(owner)"
         }
     }
 }

@@ -41,6 +41,11 @@ struct SOPDecoder {
         static let names = MappingKeyNames(FieldKey.self)
     }
 
+    enum EnumValueKey: String, MappingKey {
+        case value, label
+        static let names = MappingKeyNames(EnumValueKey.self)
+    }
+
     enum NotifyKey: String, MappingKey {
         case to, template
         static let names = MappingKeyNames(NotifyKey.self)
@@ -133,9 +138,9 @@ struct SOPDecoder {
             guard mapping(value, key: owner, expected: "a mapping with 'type'") else { continue }
             let r = MappingReader<FieldKey>(document, value, owner: owner, ownerSpan: id.span, into: &sink)
             guard let type = r.required(.type, &sink).flatMap({ valueType($0) }) else { continue }
-            let values = enumValues(r.value(.values), keySpan: r.keySpan(.values, in: document), ownerSpan: r.ownerSpan,
+            let (values, labels) = enumValues(r.value(.values), keySpan: r.keySpan(.values, in: document), ownerSpan: r.ownerSpan,
                                     type: type, owner: owner)
-            specs.append(FieldSpec(id: id, type: type, values: values, initial: r.value(.initial).map(document.node)))
+            specs.append(FieldSpec(id: id, type: type, values: values, labels: labels, initial: r.value(.initial).map(document.node)))
         }
         return specs
     }
@@ -189,7 +194,7 @@ struct SOPDecoder {
             let r = MappingReader<InputKey>(document, value, owner: owner, ownerSpan: id.span, into: &sink)
             let prompt = r.value(.prompt).flatMap { text($0, key: "prompt") }
             guard let type = r.required(.type, &sink).flatMap({ valueType($0) }) else { continue }
-            let values = enumValues(r.value(.values), keySpan: r.keySpan(.values, in: document), ownerSpan: r.ownerSpan,
+            let (values, labels) = enumValues(r.value(.values), keySpan: r.keySpan(.values, in: document), ownerSpan: r.ownerSpan,
                                     type: type, owner: owner)
             let min = bound(r, .min, type: type, owner: owner)
             let max = bound(r, .max, type: type, owner: owner)
@@ -204,8 +209,8 @@ struct SOPDecoder {
                             help: "swap 'min_length' and 'max_length'")
             }
             let pattern = pattern(r, type: type, owner: owner)
-            specs.append(InputSpec(id: id, type: type, prompt: prompt, required: required, values: values, min: min, max: max,
-                                   minLength: minLength, maxLength: maxLength, pattern: pattern))
+            specs.append(InputSpec(id: id, type: type, prompt: prompt, required: required, values: values, labels: labels, min: min,
+                                   max: max, minLength: minLength, maxLength: maxLength, pattern: pattern))
         }
         return specs
     }
@@ -257,15 +262,16 @@ struct SOPDecoder {
         return text
     }
 
-    /// `values` of an enum spec: required for `enum`, not allowed for other types.
+    /// `values` of an enum spec: required for `enum`, not allowed for other types. Each entry is
+    /// a value, or `{value: x, label: "…"}` for a value shown to people by its label.
     private mutating func enumValues(_ node: YAMLNodeID?, keySpan: SourceSpan?, ownerSpan: SourceSpan, type: ValueType,
-                                     owner: MappingOwner) -> [Located<String>] {
+                                     owner: MappingOwner) -> ([Located<String>], [String: String]) {
         guard let node else {
             if type == .enum {
                 sink.report(ownerSpan, .missingKey, "\(owner) is of type enum but has no 'values'",
                             help: "list the allowed values, e.g. values: [low, normal, high]")
             }
-            return []
+            return ([], [:])
         }
         if type != .enum {
             sink.report(keySpan ?? document.span(node), .wrongType,
@@ -274,23 +280,35 @@ struct SOPDecoder {
         }
         guard document.isSequence(node), document.count(node) > 0 else {
             sink.report(document.span(node), .wrongType, "'values' must be a non-empty list, found \(document.kindDescription(node))")
-            return []
+            return ([], [:])
         }
         var result: [Located<String>] = []
+        var labels: [String: String] = [:]
         result.reserveCapacity(document.count(node))
-        for item in document.items(node) {
-            guard document.isScalar(item), !document.isNull(item) else {
-                sink.report(document.span(item), .wrongType, "enum values must be plain text, found \(document.kindDescription(item))")
+        for (n, item) in document.items(node).enumerated() {
+            var valueNode = item
+            var label: String?
+            if document.isMapping(item) {
+                let entry = MappingOwner.enumValue(n + 1, of: owner)
+                let r = MappingReader<EnumValueKey>(document, item, owner: entry, ownerSpan: document.span(item), into: &sink)
+                guard let v = r.required(.value, &sink) else { continue }
+                valueNode = v
+                label = r.value(.label).flatMap { self.text($0, key: "label") }
+            }
+            guard document.isScalar(valueNode), !document.isNull(valueNode) else {
+                sink.report(document.span(valueNode), .wrongType,
+                            "enum values must be plain text or {value: …, label: …}, found \(document.kindDescription(valueNode))")
                 continue
             }
-            let text = document.text(item)
+            let text = document.text(valueNode)
             if result.contains(where: { $0.value == text }) {
-                sink.report(document.span(item), .duplicateKey, "enum value '\(text)' is listed twice", help: "remove one of them")
+                sink.report(document.span(valueNode), .duplicateKey, "enum value '\(text)' is listed twice", help: "remove one of them")
                 continue
             }
-            result.append(Located(text, at: document.span(item)))
+            result.append(Located(text, at: document.span(valueNode)))
+            if let label { labels[text] = label }
         }
-        return result
+        return (result, labels)
     }
 
     private mutating func valueType(_ node: YAMLNodeID) -> ValueType? {

@@ -19,6 +19,8 @@ public struct InputSpec: Sendable, Hashable {
     public var required: Bool
     /// The allowed values of an `enum` input.
     public var values: [Located<String>]
+    /// Labels people see for some of `values` (`{value: x, label: "…"}`), by value.
+    public var labels: [String: String] = [:]
     public var min: Double?
     public var max: Double?
     /// Bounds on a string answer's length, in characters.
@@ -29,12 +31,14 @@ public struct InputSpec: Sendable, Hashable {
     public var pattern: String?
 
     public init(id: Located<String>, type: ValueType, prompt: String? = nil, required: Bool = true, values: [Located<String>] = [],
-                min: Double? = nil, max: Double? = nil, minLength: Int? = nil, maxLength: Int? = nil, pattern: String? = nil) {
+                labels: [String: String] = [:], min: Double? = nil, max: Double? = nil, minLength: Int? = nil, maxLength: Int? = nil,
+                pattern: String? = nil) {
         self.id = id
         self.type = type
         self.prompt = prompt
         self.required = required
         self.values = values
+        self.labels = labels
         self.min = min
         self.max = max
         self.minLength = minLength
@@ -48,6 +52,8 @@ public struct FieldSpec: Sendable, Hashable {
     public var id: Located<String>
     public var type: ValueType
     public var values: [Located<String>]
+    /// Labels people see for some of `values`, by value.
+    public var labels: [String: String] = [:]
     /// The `initial` literal as written; checked against `type` by the expression layer.
     public var initial: YAMLValue?
 }

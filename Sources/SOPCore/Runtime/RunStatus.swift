@@ -50,6 +50,9 @@ public enum RunStatus {
         members["required"] = .bool(spec.required)
         members["given"] = .bool(given)
         if spec.type == .enum { members["values"] = .array(spec.values.map { .string($0.value) }) }
+        if !spec.labels.isEmpty {
+            members["labels"] = .object(JSONObject(spec.values.compactMap { v in spec.labels[v.value].map { (v.value, .string(render($0))) } }))
+        }
         if let min = spec.min { members["min"] = number(min) }
         if let max = spec.max { members["max"] = number(max) }
         if let n = spec.minLength { members["min_length"] = .int(n) }
