@@ -8,6 +8,10 @@ public struct Diagnostic: Sendable, Hashable {
     public var help: String?
     /// The text of the line the span starts on, kept so the diagnostic renders without its file.
     public var sourceLine: String?
+    /// Set when an inline `# sop: ignore[...]` comment suppresses it: the comment's reason
+    /// (empty when it gives none). A suppressed diagnostic counts for nothing and is shown only
+    /// in SARIF, marked as suppressed.
+    public var suppression: String?
 
     public init(file: String, span: SourceSpan, rule: RuleID, message: String, help: String? = nil,
                 severity: Severity? = nil) {

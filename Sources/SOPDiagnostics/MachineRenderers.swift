@@ -53,7 +53,7 @@ public enum SARIFRenderer {
             let content = [d.rule.rawValue, uri, String((d.sourceLine ?? "").trimmingWhitespace), d.message].joined(separator: "\u{0}")
             let occurrence = seen[content, default: 0]
             seen[content] = occurrence + 1
-            return .object([
+            var result: JSONObject = [
                 ("ruleId", .string(d.rule.rawValue)),
                 ("ruleIndex", .int(ruleIndex[d.rule] ?? 0)),
                 ("level", .string(d.severity.rawValue)),
@@ -70,7 +70,14 @@ public enum SARIFRenderer {
                     ])),
                 ])])),
                 ("partialFingerprints", .object([("sopkit/v1", .string(fingerprint(content + "\u{0}\(occurrence)")))])),
-            ])
+            ]
+            if let reason = d.suppression {
+                // A `# sop: ignore[...]` comment: SARIF's in-source suppression, with its reason.
+                var suppression: JSONObject = [("kind", .string("inSource"))]
+                if !reason.isEmpty { suppression["justification"] = .string(reason) }
+                result["suppressions"] = .array([.object(suppression)])
+            }
+            return .object(result)
         }
         let log: JSONValue = .object([
             ("$schema", .string("https://json.schemastore.org/sarif-2.1.0.json")),

@@ -42,13 +42,15 @@ public enum RuleID: String, Sendable, Hashable, CaseIterable, Comparable {
     case inputNotGiven = "input-not-given"
     case templateMisspelt = "template-misspelt"
     case unknownCategory = "unknown-category"
+    case unusedSuppression = "unused-suppression"
 
     public static func < (a: RuleID, b: RuleID) -> Bool { a.rawValue < b.rawValue }
 
     public var severity: Severity {
         switch self {
         case .unreachableState, .shadowedTransition, .nonExhaustive, .idMismatch, .unusedInput,
-             .noTicketSchema, .inputNotGiven, .templateMisspelt, .unknownCategory:
+             .noTicketSchema, .inputNotGiven, .templateMisspelt, .unknownCategory,
+             .unusedSuppression:
             return .warning
         default:
             return .error
@@ -90,6 +92,7 @@ public enum RuleID: String, Sendable, Hashable, CaseIterable, Comparable {
         case .inputNotGiven: return "A guard reads an input that no path to it can have given by then."
         case .templateMisspelt: return "Human text holds ${ x } or {{ x }}, which are not templates; ${{ x }} was meant."
         case .unknownCategory: return "A category outside the known list: allowed, but reports group it on its own."
+        case .unusedSuppression: return "A # sop: ignore[...] comment that suppresses nothing, or names no rule."
         }
     }
 }

@@ -51,7 +51,8 @@ struct LintCommand: ParsableCommand {
         let report = linter.lint(paths: files)
         for error in report.inputErrors { Output.err("error: \(error)\n") }
 
-        let all = report.diagnostics
+        // Suppressed diagnostics count for nothing; only SARIF shows them, marked as suppressed.
+        let all = report.diagnostics.filter { $0.suppression == nil }
         let shown = quiet ? all.filter { $0.severity == .error } : all
         switch format {
         case .human:
@@ -64,7 +65,8 @@ struct LintCommand: ParsableCommand {
         case .json:
             Output.out(JSONDiagnosticRenderer.render(shown) + "\n")
         case .sarif:
-            Output.out(SARIFRenderer.render(shown, toolVersion: SOPCommand.configuration.version,
+            let suppressed = report.diagnostics.filter { $0.suppression != nil && (!quiet || $0.severity == .error) }
+            Output.out(SARIFRenderer.render((shown + suppressed).sorted(by: Diagnostic.ordered), toolVersion: SOPCommand.configuration.version,
                                             baseDirectory: FileManager.default.currentDirectoryPath) + "\n")
         case .github:
             Output.out(shown.map(GitHubRenderer.render).joined())

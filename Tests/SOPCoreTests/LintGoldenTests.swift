@@ -30,7 +30,12 @@ struct LintGoldenTests {
 
     @Test func okFixturesAreSilent() throws {
         let report = try Fixtures.lint("ok")
-        #expect(report.diagnostics.isEmpty, "\(Fixtures.renderHuman(report))")
+        #expect(report.diagnostics.allSatisfy { $0.suppression != nil }, "\(Fixtures.renderHuman(report))")
+        // ok/suppressed.sop.yaml: each of its warnings is there, suppressed with its comment's reason.
+        let suppressed = report.diagnostics.filter { $0.file.hasSuffix("suppressed.sop.yaml") }
+        #expect(suppressed.map(\.rule).sorted() == [.idMismatch, .templateMisspelt, .unusedInput])
+        #expect(suppressed.first { $0.rule == .unusedInput }?.suppression == "read by the monthly report, not by this SOP")
+        #expect(suppressed.first { $0.rule == .unusedInput }?.span.start.line == 11, "ignore[...] alone on line 10 covers line 11")
     }
 
     /// Every rule has a golden fixture, except `no-ticket-schema`, which concerns the run (tested

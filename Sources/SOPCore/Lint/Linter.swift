@@ -86,6 +86,8 @@ public struct FileLintResult: Sendable {
     public var diagnostics: [Diagnostic]
     var entry: SOPIndexEntry?
     var references: [CrossReference] = []
+    /// The file's `# sop: ignore[...]` comments, applied once every diagnostic of the file is known.
+    var suppressions: [Suppression] = []
 }
 
 /// The result of linting a set of files.
@@ -193,17 +195,19 @@ public struct Linter: Sendable {
 
         // Phase 2: scenario tests, against the index of the whole set.
         let finalIndex = index
-        let testResults: [Result<[Diagnostic], LintInputError>] = parallelMap(testIndices) { i in
-            Result { () throws(LintInputError) -> [Diagnostic] in
+        let testResults: [Result<FileLintResult, LintInputError>] = parallelMap(testIndices) { i in
+            Result { () throws(LintInputError) -> FileLintResult in
                 switch try load(i) {
                 case .source(let source): return self.lintScenario(source, index: finalIndex)
-                case .tooBig(let d): return [d]
+                case .tooBig(let d): return FileLintResult(path: d.file, diagnostics: [d])
                 }
             }
         }
         for r in testResults {
             switch r {
-            case .success(let d): diagnostics += d
+            case .success(let result):
+                diagnostics += result.diagnostics
+                results.append(result)
             case .failure(let error): inputErrors.append(error)
             }
         }
@@ -215,6 +219,9 @@ public struct Linter: Sendable {
                 file: (0..<count).map(path).min()!, span: .fileStart, rule: .noTicketSchema,
                 message: "no ticket schema was found, so ticket fields are not checked",
                 help: "create schemas/ticket.schema.json, or pass --ticket-schema FILE"))
+        }
+        for result in results where !result.suppressions.isEmpty {
+            Suppression.apply(result.suppressions, file: result.path, to: &diagnostics)
         }
         diagnostics.sort(by: Diagnostic.ordered)
         return LintReport(diagnostics: diagnostics, fileCount: count, inputErrors: inputErrors)
@@ -249,12 +256,17 @@ public struct Linter: Sendable {
 
     // MARK: One file
 
-    /// Lints one file's contents on its own (references to other SOPs are not resolved).
+    /// Lints one file's contents on its own (references to other SOPs are not resolved), its
+    /// suppressions applied.
     public func lint(_ source: SourceFile) -> FileLintResult {
+        var result: FileLintResult
         switch SOPFileKind(path: source.path) {
-        case .sop: return lintSOP(source)
-        case .scenarioTest: return FileLintResult(path: source.path, diagnostics: lintScenario(source, index: nil))
+        case .sop: result = lintSOP(source)
+        case .scenarioTest: result = lintScenario(source, index: nil)
         }
+        Suppression.apply(result.suppressions, file: result.path, to: &result.diagnostics)
+        result.diagnostics = Self.withSourceLines(result.diagnostics, source).sorted(by: Diagnostic.ordered)
+        return result
     }
 
     func lintSOP(_ source: SourceFile) -> FileLintResult {
@@ -273,6 +285,7 @@ public struct Linter: Sendable {
             result.entry = SOPIndexEntry(sop, file: source.path)
             result.references = Self.references(of: sop, outcomes: found.childOutcomeComparisons, source: source)
         }
+        result.suppressions = Suppression.find(in: source)
         result.diagnostics = Self.withSourceLines(diagnostics, source).sorted(by: Diagnostic.ordered)
         return result
     }
@@ -345,12 +358,14 @@ public struct Linter: Sendable {
 
     // MARK: Scenario tests
 
-    func lintScenario(_ source: SourceFile, index: [String: SOPIndexEntry]?) -> [Diagnostic] {
+    func lintScenario(_ source: SourceFile, index: [String: SOPIndexEntry]?) -> FileLintResult {
         let (file, loadDiagnostics) = ScenarioLoader.load(source, limits: limits)
         var sink = DiagnosticSink(file: source.path)
         if let file, let index {
             ScenarioLint(index: index, ticketType: ticketSchema?.type).check(file, into: &sink)
         }
-        return Self.withSourceLines(loadDiagnostics + sink.diagnostics, source).sorted(by: Diagnostic.ordered)
+        return FileLintResult(path: source.path,
+                              diagnostics: Self.withSourceLines(loadDiagnostics + sink.diagnostics, source).sorted(by: Diagnostic.ordered),
+                              suppressions: Suppression.find(in: source))
     }
 }

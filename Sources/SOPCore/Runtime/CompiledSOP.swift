@@ -169,7 +169,7 @@ public final class CompiledSOP: Sendable {
     public static func compile(_ source: SourceFile, schema: TicketSchema?, lint: Bool = true) throws(CompileError) -> CompiledSOP {
         // A source pinned by a run was linted when the run started; it is not judged again by
         // today's rules or schema.
-        let errors = lint ? Linter(ticketSchema: schema).lint(source).diagnostics.filter { $0.severity == .error } : []
+        let errors = lint ? Linter(ticketSchema: schema).lint(source).diagnostics.filter { $0.severity == .error && $0.suppression == nil } : []
         guard errors.isEmpty, let definition = SOPLoader.load(source).definition else {
             throw CompileError(diagnostics: errors.isEmpty
                 ? [Diagnostic(file: source.path, span: .fileStart, rule: .yamlSyntax, message: "the SOP cannot be loaded")] : errors)
