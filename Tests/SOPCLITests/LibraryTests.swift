@@ -3,10 +3,10 @@ import Testing
 
 private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-private func checkJSONSchema(_ files: [String]) throws -> (status: Int32, output: String) {
+private func checkJSONSchema(_ files: [String], schema: String = "schemas/sop.schema.json") throws -> (status: Int32, output: String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["check-jsonschema", "--schemafile", root.appendingPathComponent("schemas/sop.schema.json").path] + files
+    p.arguments = ["check-jsonschema", "--schemafile", root.appendingPathComponent(schema).path] + files
     let pipe = Pipe()
     p.standardOutput = pipe
     p.standardError = pipe
@@ -109,6 +109,35 @@ private func checkJSONSchema(_ files: [String]) throws -> (status: Int32, output
             #expect(schema.status != 0, "sop.schema.json accepts \(name).sop.yaml")
             let lint = try SOPBinary.run(["lint", "--ticket-schema", fixtures.appendingPathComponent("ticket.schema.json").path, path])
             #expect(lint.status == 1, "sop lint accepts \(name).sop.yaml")
+        }
+    }
+
+    /// `schemas/sop-test.schema.json` lets editors check test files as they check SOPs: the
+    /// shipped test files (which name it on their first line) and the clean fixture pass it; test
+    /// files with structural mistakes fail it as they fail lint.
+    @Test func testSchemaAcceptsTheShippedTestsAndRefusesBrokenOnes() throws {
+        let shipped = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("sops").path)
+            .filter { $0.hasSuffix(".test.yaml") }.map { root.appendingPathComponent("sops/\($0)").path }
+        #expect(shipped.count == 6)
+        for path in shipped {
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            #expect(text.hasPrefix("# yaml-language-server: $schema=../schemas/sop-test.schema.json\n"), "\(path)")
+        }
+        let ok = root.appendingPathComponent("Tests/SOPCoreTests/Fixtures/lint/ok/minimal.test.yaml").path
+        let valid = try checkJSONSchema(shipped + [ok], schema: "schemas/sop-test.schema.json")
+        #expect(valid.status == 0, "\(valid.output)")
+        let dir = try SOPBinary.workspace()
+        for (name, text) in [
+            ("unknown-key", "sop: returns\ncases:\n  - name: x\n    tiket: {id: T-1}\n"),
+            ("two-kinds", "sop: returns\ncases:\n  - name: x\n    steps:\n      - {event: go, advance: 1d}\n"),
+            ("bad-check", "sop: returns\ncases:\n  - name: x\n    steps:\n      - {event: go, check: some}\n"),
+            ("no-cases", "sop: returns\n"),
+        ] {
+            let path = dir.appendingPathComponent("sops/\(name).test.yaml")
+            try text.write(to: path, atomically: false, encoding: .utf8)
+            #expect(try checkJSONSchema([path.path], schema: "schemas/sop-test.schema.json").status != 0, "the schema accepts \(name)")
+            #expect(try SOPBinary.run(["lint", "sops"], in: dir).status == 1, "lint accepts \(name)")
+            try FileManager.default.removeItem(at: path)
         }
     }
 
