@@ -93,14 +93,17 @@ public final class RunService {
         var candidates = files.filter { ($0 as NSString).lastPathComponent == "\(id).sop.yaml" }
         candidates += files.filter { !candidates.contains($0) }
         var known: [String] = []
+        let linter = Linter(ticketSchema: schema)
         for path in candidates {
             guard let data = FileManager.default.contents(atPath: path) else { continue }
+            // One parse per file: the lint result carries the decoded SOP it was checked as.
             let source = SourceFile(path: path, bytes: [UInt8](data))
-            guard let definition = SOPLoader.load(source).definition else { continue }
+            let linted = linter.lint(source)
+            guard let definition = linted.definition else { continue }
             known.append(definition.id.value)
             guard definition.id.value == id else { continue }
             do {
-                let compiled = try CompiledSOP.compile(source, schema: schema)
+                let compiled = try CompiledSOP.compile(linted: linted, source: source)
                 // Runs started from it are pinned to it under the current schema: reuse it for them.
                 engines[compiled.digest + " " + schemaDigest] = engine(compiled)
                 return compiled

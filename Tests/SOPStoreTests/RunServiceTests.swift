@@ -177,6 +177,14 @@ struct RunServiceTests {
         #expect(try s.verify(nil).allSatisfy { $0.failure == nil })
     }
 
+    /// Starting a run parses its SOP file once: the lint that checks it gives the SOP it runs.
+    @Test func startingARunParsesItsSOPOnce() throws {
+        let w = try Workspace(["escalation": escalation, "complaint": complaint])
+        let before = SOPLoader.parsesOnThisThread
+        _ = try w.service.start(sop: "escalation", ticket: .object([("id", .string("T-1"))]), runID: "p1", actor: ana, now: t0)
+        #expect(SOPLoader.parsesOnThisThread - before == 1)
+    }
+
     /// Generated run ids are `r-` and 12 lowercase hex digits, and do not repeat.
     @Test func generatedRunIDsHaveTheirFormAndDoNotRepeat() throws {
         let w = try Workspace(["escalation": escalation])

@@ -88,6 +88,9 @@ public struct FileLintResult: Sendable {
     var references: [CrossReference] = []
     /// The file's `# sop: ignore[...]` comments, applied once every diagnostic of the file is known.
     var suppressions: [Suppression] = []
+    /// The SOP as decoded, when the file is an SOP that decodes (so a caller that lints a file
+    /// to run it does not parse it again).
+    public var definition: SOPDefinition?
 }
 
 /// The result of linting a set of files.
@@ -283,6 +286,7 @@ public struct Linter: Sendable {
             for rule in SOPRules.all { rule.check(context, into: &sink) }
             diagnostics += sink.diagnostics
             result.entry = SOPIndexEntry(sop, file: source.path)
+            result.definition = sop
             result.references = Self.references(of: sop, outcomes: found.childOutcomeComparisons, source: source)
         }
         result.suppressions = Suppression.find(in: source)

@@ -1,3 +1,4 @@
+import Foundation
 import SOPDiagnostics
 import SOPYAML
 
@@ -11,7 +12,14 @@ public struct LoadedSOP: Sendable {
 
 /// Loads SOP files: bytes → YAML nodes → model. Never throws for the author's mistakes.
 public enum SOPLoader {
+    /// How many SOP files the calling thread has parsed: commands load each file they need once,
+    /// and tests hold them to it (per thread, so tests running side by side do not count each
+    /// other's).
+    public static var parsesOnThisThread: Int { Thread.current.threadDictionary[parsesKey] as? Int ?? 0 }
+    private static let parsesKey = "sopkit.parses"
+
     public static func load(_ source: SourceFile, limits: YAMLLimits = YAMLLimits()) -> LoadedSOP {
+        Thread.current.threadDictionary[parsesKey] = parsesOnThisThread + 1
         let document = YAMLParser.parse(source, limits: limits)
         guard let root = document.root else {
             var diagnostics = document.diagnostics

@@ -169,12 +169,25 @@ public final class CompiledSOP: Sendable {
     public static func compile(_ source: SourceFile, schema: TicketSchema?, lint: Bool = true) throws(CompileError) -> CompiledSOP {
         // A source pinned by a run was linted when the run started; it is not judged again by
         // today's rules or schema.
-        let errors = lint ? Linter(ticketSchema: schema).lint(source).diagnostics.filter { $0.severity == .error && $0.suppression == nil } : []
-        guard errors.isEmpty, let definition = SOPLoader.load(source).definition else {
-            throw CompileError(diagnostics: errors.isEmpty
-                ? [Diagnostic(file: source.path, span: .fileStart, rule: .yamlSyntax, message: "the SOP cannot be loaded")] : errors)
+        guard lint else {
+            guard let definition = SOPLoader.load(source).definition else { throw CompileError(diagnostics: [unloadable(source)]) }
+            return CompiledSOP(definition: definition, source: source)
+        }
+        return try compile(linted: Linter(ticketSchema: schema).lint(source), source: source)
+    }
+
+    /// Compiles an SOP from its lint result (which holds the decoded SOP): one parse of the file
+    /// serves both. Refuses one with lint errors.
+    public static func compile(linted: FileLintResult, source: SourceFile) throws(CompileError) -> CompiledSOP {
+        let errors = linted.diagnostics.filter { $0.severity == .error && $0.suppression == nil }
+        guard errors.isEmpty, let definition = linted.definition else {
+            throw CompileError(diagnostics: errors.isEmpty ? [unloadable(source)] : errors)
         }
         return CompiledSOP(definition: definition, source: source)
+    }
+
+    private static func unloadable(_ source: SourceFile) -> Diagnostic {
+        Diagnostic(file: source.path, span: .fileStart, rule: .yamlSyntax, message: "the SOP cannot be loaded")
     }
 
     private init(definition: SOPDefinition, source: SourceFile) {
