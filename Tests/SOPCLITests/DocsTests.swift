@@ -83,6 +83,38 @@ private func blocks(_ markdown: String) -> [Block] {
         }
     }
 
+    /// Every whole SOP shown in README.md and docs/ (a block that starts with `sop:`, or with a
+    /// comment naming its `.sop.yaml` file) lints clean, warnings included, against the shipped
+    /// ticket schema. Fragments of SOPs are not checked here.
+    @Test func everyWholeSOPInTheDocsLintsClean() throws {
+        let docs = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("docs").path)
+            .filter { $0.hasSuffix(".md") }.map { "docs/" + $0 } + ["README.md"]
+        var checked = 0
+        for page in docs {
+            for block in blocks(try read(page)) where block.language == "yaml" {
+                var lines = block.lines
+                var name: String?
+                if let first = lines.first, first.hasPrefix("# "), first.hasSuffix(".sop.yaml") {
+                    name = String(first.split(separator: "/").last!.split(separator: " ").last!)
+                    lines.removeFirst()
+                }
+                guard let sopLine = lines.first(where: { !$0.hasPrefix("#") }), sopLine.hasPrefix("sop: "),
+                      !lines.contains(where: { $0.hasPrefix("cases:") }) else { continue }  // scenario tests are not SOPs
+                let file = name ?? String(sopLine.dropFirst(5)) + ".sop.yaml"
+                let dir = try SOPBinary.temporaryDirectory(ticketSchema: false)
+                defer { try? FileManager.default.removeItem(at: dir) }
+                let sops = dir.appendingPathComponent("sops")
+                try FileManager.default.createDirectory(at: sops, withIntermediateDirectories: true)
+                try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: sops.appendingPathComponent(file))
+                let r = try SOPBinary.run(["lint", "--strict", "--ticket-schema", root.appendingPathComponent("schemas/ticket.schema.json").path,
+                                           "sops"], in: dir)
+                #expect(r.status == 0, "\(page): \(file)\n\(r.stdout)")
+                checked += 1
+            }
+        }
+        #expect(checked >= 4)
+    }
+
     /// Every rule (from the SARIF rule catalogue, which lists them all) has its section in
     /// docs/lint-rules.md.
     @Test func everyRuleIsDocumented() throws {

@@ -101,8 +101,8 @@ public struct Suppression: Sendable, Hashable {
                 message = "'\(first)' is not a rule, so this suppression suppresses nothing"
                 help = Suggestions.didYouMean(first, in: RuleID.allCases.map(\.rawValue)) ?? "see docs/lint-rules.md for the rule ids"
             } else {
-                let target = s.line.map { "line \($0)" } ?? "this file"
-                message = "nothing on \(target) is reported as \(s.rules.joined(separator: " or ")), so this suppression is not needed"
+                let target = s.line.map { "on line \($0)" } ?? "in this file"
+                message = "nothing \(target) is reported as \(s.rules.joined(separator: " or ")), so this suppression is not needed"
                 help = "remove it"
             }
             var d = Diagnostic(file: file, span: s.span, rule: .unusedSuppression, message: message, help: help)
