@@ -170,8 +170,8 @@ private struct DocumentBuilder {
             let index = Int32(truncatingIfNeeded: records.count)
             records.append(NodeRecord(
                 kind: .scalar, style: style, type: resolution.type, isFlow: false, hasTag: tag != nil,
-                startLine: clamp(e.start_mark.line), startColumn: clamp(e.start_mark.column),
-                endLine: clamp(e.end_mark.line), endColumn: clamp(e.end_mark.column),
+                startLine: line(e.start_mark), startColumn: column(e.start_mark),
+                endLine: line(e.end_mark), endColumn: column(e.end_mark),
                 size: 1, count: UInt32(truncatingIfNeeded: value.count), offset: UInt32(truncatingIfNeeded: text.count),
                 payload: resolution.payload))
             text.append(value)
@@ -196,8 +196,8 @@ private struct DocumentBuilder {
             let index = Int32(truncatingIfNeeded: records.count)
             records.append(NodeRecord(
                 kind: isMapping ? .mapping : .sequence, style: .plain, type: .null, isFlow: isFlow, hasTag: tag != nil,
-                startLine: clamp(e.start_mark.line), startColumn: clamp(e.start_mark.column),
-                endLine: clamp(e.end_mark.line), endColumn: clamp(e.end_mark.column),
+                startLine: line(e.start_mark), startColumn: column(e.start_mark),
+                endLine: line(e.end_mark), endColumn: column(e.end_mark),
                 size: 1, count: 0, offset: 0, payload: 0))
             if let tag { tags.append((index, tag)) }
             var frame = Frame(index: index, isMapping: isMapping, keyBase: keys.count)
@@ -216,8 +216,8 @@ private struct DocumentBuilder {
             let i = Int(frame.index)
             records[i].size = UInt32(truncatingIfNeeded: records.count - i)
             records[i].count = frame.count
-            records[i].endLine = clamp(e.end_mark.line)
-            records[i].endColumn = clamp(e.end_mark.column)
+            records[i].endLine = line(e.end_mark)
+            records[i].endColumn = column(e.end_mark)
             return complete(frame.index, anchorName: frame.hasAnchor ? frameAnchors.removeLast() : nil)
         case YAML_ALIAS_EVENT:
             let name = optionalString(e.data.alias.anchor) ?? ""
@@ -416,6 +416,17 @@ private struct DocumentBuilder {
     }
 
     private func clamp(_ n: Int) -> UInt32 { UInt32(clamping: n) }
+
+    /// A mark's 0-based line and column as a node record keeps them: past the end of a file whose
+    /// last line has no line break (an empty value after a final `---`), the end of the last line,
+    /// as `position` does for messages.
+    @inline(__always) private func line(_ mark: yaml_mark_t) -> UInt32 {
+        mark.line < source.lineCount || source.lineCount == 0 ? clamp(mark.line) : UInt32(source.lineCount - 1)
+    }
+
+    @inline(__always) private func column(_ mark: yaml_mark_t) -> UInt32 {
+        mark.line < source.lineCount || source.lineCount == 0 ? clamp(mark.column) : clamp(position(mark).column - 1)
+    }
 
     // MARK: libyaml errors in plain words
 
