@@ -177,7 +177,9 @@ public struct Linter: Sendable {
         var results: [FileLintResult] = []
         for r in sopResults {
             switch r {
-            case .success(let result): results.append(result)
+            case .success(var result):
+                result.definition = nil  // only what the set needs is kept: memory follows the largest file
+                results.append(result)
             case .failure(let error): inputErrors.append(error)
             }
         }
