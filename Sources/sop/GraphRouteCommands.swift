@@ -58,12 +58,17 @@ struct RouteCommand: ParsableCommand {
         let context = EvaluationContext(ticket: schema?.value(of: json) ?? TicketSchema.untypedValue(json), now: options.time)
         var matches: [(id: String, title: String)] = []
         for path in files {
-            guard let data = FileManager.default.contents(atPath: path),
-                  let sop = SOPLoader.load(SourceFile(path: path, bytes: [UInt8](data))).definition,
-                  let applies = sop.appliesWhen else { continue }
-            let text = Template.containsTemplate(applies.text) ? (try? Template.parse(applies.text).get().singleExpression?.description) ?? applies.text : applies.text
-            guard case .success(let expr) = ExpressionParser.parse(text) else { continue }
-            if (try? Evaluator.compile(expr).holds(context)) == true { matches.append((sop.id.value, sop.title)) }
+            guard let data = FileManager.default.contents(atPath: path) else { continue }
+            // The SOP as it would run: linted, its condition compiled as its guards are. One with
+            // lint errors cannot be started, so it is not offered (and standard error says why).
+            let sop: CompiledSOP
+            do {
+                sop = try CompiledSOP.compile(SourceFile(path: path, bytes: [UInt8](data)), schema: schema)
+            } catch {
+                Output.err("warning: \(path) has lint errors, so it is not considered; run `sop lint`\n")
+                continue
+            }
+            if sop.applies(in: context) { matches.append((sop.id, sop.definition.title)) }
         }
         switch format {
         case .json:

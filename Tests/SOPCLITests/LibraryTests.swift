@@ -91,6 +91,34 @@ private func checkJSONSchema(_ files: [String], schema: String = "schemas/sop.sc
         #expect(bad.status == 1)
     }
 
+    /// Route evaluates each SOP's compiled condition, written bare or as one template, and does
+    /// not offer an SOP that could not be started (it has lint errors), saying so.
+    @Test func routeOffersOnlySOPsThatCouldStart() throws {
+        let dir = try SOPBinary.workspace(extra: [
+            "vip": """
+                sop: vip
+                version: 1
+                title: VIP care
+                applies_when: ${{ ticket.category == 'returns' and ticket.priority == 'high' }}
+                start: a
+                states:
+                  a: {title: A, end: done}
+                """,
+            "broken": """
+                sop: broken
+                version: 1
+                title: Broken
+                applies_when: ticket.category == 'returns'
+                start: a
+                states:
+                  a: {title: A, transitions: [{to: nowhere}]}
+                """,
+        ])
+        let r = try SOPBinary.run(["route", "--ticket", #"{"id": "T-3", "category": "returns", "priority": "high"}"#], in: dir)
+        #expect(r.stdout == "intake  Take in a new ticket\nreturns  Product return and refund\nvip  VIP care\n", "\(r.stdout)")
+        #expect(r.stderr.contains("sops/broken.sop.yaml has lint errors, so it is not considered"), "\(r.stderr)")
+    }
+
     /// `schemas/sop.schema.json` and `sop lint` agree: the shipped SOPs and the clean fixtures
     /// pass both; the structural error fixtures fail both.
     @Test func sopSchemaAndLintAgree() throws {

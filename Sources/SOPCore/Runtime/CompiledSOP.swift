@@ -148,12 +148,21 @@ public final class CompiledSOP: Sendable {
     public let source: String
     let states: [CompiledState]
     let stateIndex: [String: Int]
+    /// `applies_when`, compiled once like the guards: what `sop route` evaluates.
+    let appliesWhen: CompiledExpression?
     /// Declared types of run variables and inputs, for reading stored runs back.
     let varTypes: [String: ValueType]
     let inputTypes: [String: ValueType]
 
     public var id: String { definition.id.value }
     public var version: Int { definition.version }
+
+    /// Whether the SOP fits a ticket: its `applies_when` holds in `context` (an SOP without one,
+    /// or whose condition cannot be evaluated for this ticket, does not).
+    public func applies(in context: borrowing EvaluationContext) -> Bool {
+        guard let appliesWhen else { return false }
+        return (try? appliesWhen.holds(context)) == true
+    }
 
     /// Why an SOP cannot be run: its lint errors.
     public struct CompileError: Error, CustomStringConvertible, Sendable {
@@ -241,6 +250,7 @@ public final class CompiledSOP: Sendable {
         var index: [String: Int] = [:]
         for (i, s) in definition.states.enumerated() where index[s.id.value] == nil { index[s.id.value] = i }
         stateIndex = index
+        appliesWhen = definition.appliesWhen.flatMap(expression).map(Evaluator.compile)
         states = definition.states.map { state in
             CompiledState(
                 definition: state, enter: compileActions(state.enter),
