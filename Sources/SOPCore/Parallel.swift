@@ -14,15 +14,6 @@ public func parallelMap<T: Sendable, R: Sendable>(_ items: [T], chunk: Int = 1, 
     return (0..<items.count).map { slots.take($0) }
 }
 
-/// Computes `body` for every element on all cores, chunk by chunk, while the calling thread
-/// hands each result to `consume` in order as soon as its chunk is ready: the caller's
-/// sequential work (a store writing rows) overlaps the computing instead of waiting for all of
-/// it. See `ParallelStream`.
-public func parallelMap<T: Sendable, R: Sendable>(_ items: [T], chunk: Int, consumingInOrder consume: (T, R) throws -> Void,
-                                                 _ body: @escaping @Sendable (T) -> R) rethrows {
-    try ParallelStream(items, chunk: chunk, body).consume(consume)
-}
-
 /// `body` computed for every element on all cores, chunk by chunk, from the moment the stream is
 /// made; `consume` then takes the results in order, each as soon as its chunk is ready. Making
 /// the stream for the next batch before consuming this one keeps the cores busy while the caller

@@ -2,7 +2,7 @@ import Foundation
 import SOPCore
 import Testing
 
-/// `parallelMap`'s streaming form: the tick and bulk start write through it, so the order of
+/// `ParallelStream`: the tick and bulk start write through it, so the order of
 /// what the consumer sees is the order of the journal.
 @Suite struct ParallelMapTests {
     struct Stop: Error {}
@@ -11,11 +11,11 @@ import Testing
     func theConsumerSeesEveryResultInOrder(count: Int) throws {
         let items = Array(0..<count)
         var seen: [(Int, Int)] = []
-        parallelMap(items, chunk: 64, consumingInOrder: { item, result in seen.append((item, result)) }) { item in
+        ParallelStream(items, chunk: 64) { item in
             // Uneven work, so that later chunks are often ready before earlier ones.
             if item % 97 == 0 { usleep(200) }
             return item * item
-        }
+        }.consume { item, result in seen.append((item, result)) }
         #expect(seen.map(\.0) == items)
         #expect(seen.map(\.1) == items.map { $0 * $0 })
     }
@@ -24,12 +24,12 @@ import Testing
         var consumed = 0
         let computed = Counter()
         #expect(throws: Stop.self) {
-            try parallelMap(Array(0..<10_000), chunk: 16, consumingInOrder: { item, _ in
-                if item == 100 { throw Stop() }
-                consumed += 1
-            }) { item in
+            try ParallelStream(Array(0..<10_000), chunk: 16) { item in
                 computed.add()
                 return item
+            }.consume { item, _ in
+                if item == 100 { throw Stop() }
+                consumed += 1
             }
         }
         #expect(consumed == 100)

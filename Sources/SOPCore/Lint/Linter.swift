@@ -270,7 +270,7 @@ public struct Linter: Sendable {
         case .scenarioTest: result = lintScenario(source, index: nil)
         }
         Suppression.apply(result.suppressions, file: result.path, to: &result.diagnostics)
-        result.diagnostics = Self.withSourceLines(result.diagnostics, source).sorted(by: Diagnostic.ordered)
+        result.diagnostics.sort(by: Diagnostic.ordered)  // source lines are already there
         return result
     }
 
