@@ -13,12 +13,16 @@ public struct Diagnostic: Sendable, Hashable {
     /// in SARIF, marked as suppressed.
     public var suppression: String?
 
-    public init(file: String, span: SourceSpan, rule: RuleID, message: String, help: String? = nil,
-                severity: Severity? = nil) {
+    /// A finding of `rule`, with its id and severity.
+    public init(file: String, span: SourceSpan, rule: any LintRule.Type, message: String, help: String? = nil) {
+        self.init(file: file, span: span, id: rule.id, severity: rule.severity, message: message, help: help)
+    }
+
+    public init(file: String, span: SourceSpan, id: RuleID, severity: Severity, message: String, help: String? = nil) {
         self.file = file
         self.span = span
-        self.rule = rule
-        self.severity = severity ?? rule.severity
+        self.rule = id
+        self.severity = severity
         self.message = message
         self.help = help
     }

@@ -30,16 +30,17 @@ public enum GitHubRenderer {
 /// file, the offending line's text and how many identical results came before it, not the line
 /// number), so an upload matches the alerts of the last one even after lines above moved.
 public enum SARIFRenderer {
-    public static func render(_ diagnostics: [Diagnostic], toolVersion: String, baseDirectory: String? = nil) -> String {
-        let rules = RuleID.allCases
-        let ruleIndex = Dictionary(uniqueKeysWithValues: rules.enumerated().map { ($1, $0) })
+    /// `rules` is the catalogue the log lists (SOPCore's `LintRules.all`), in its order.
+    public static func render(_ diagnostics: [Diagnostic], rules: [any LintRule.Type], toolVersion: String,
+                              baseDirectory: String? = nil) -> String {
+        let ruleIndex = Dictionary(uniqueKeysWithValues: rules.enumerated().map { ($1.id, $0) })
         let ruleObjects: [JSONValue] = rules.map { rule in
             .object([
-                ("id", .string(rule.rawValue)),
-                ("name", .string(rule.sarifName)),
+                ("id", .string(rule.id.rawValue)),
+                ("name", .string(rule.id.pascalCaseName)),
                 ("shortDescription", .object([("text", .string(rule.summary))])),
                 ("fullDescription", .object([("text", .string(rule.summary))])),
-                ("help", .object([("text", .string("\(rule.summary) See docs/lint-rules.md#\(rule.rawValue)."))])),
+                ("help", .object([("text", .string("\(rule.summary) See docs/lint-rules.md#\(rule.id.rawValue)."))])),
                 ("defaultConfiguration", .object([("level", .string(rule.severity.rawValue))])),
             ])
         }
@@ -134,13 +135,6 @@ public enum SARIFRenderer {
             }
         }
         return out
-    }
-}
-
-extension RuleID {
-    /// The rule's name in PascalCase, as SARIF viewers show it: `UnknownState`.
-    var sarifName: String {
-        rawValue.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
     }
 }
 

@@ -45,15 +45,34 @@ public struct ExpressionError: Error, Sendable, Hashable {
     public var message: String
     public var help: String?
     public var range: Range<Int>
-    /// `expression-syntax`, or `unknown-variable` for a name that is no path root or function.
-    public var rule: RuleID
+    /// `.syntax`, or `.unknownVariable` for a name that is no path root or function.
+    public var kind: ExpressionProblem
 
-    public init(_ message: String, help: String? = nil, at range: Range<Int>, rule: RuleID = .expressionSyntax) {
+    public init(_ message: String, help: String? = nil, at range: Range<Int>, kind: ExpressionProblem = .syntax) {
         self.message = message
         self.help = help
         self.range = range
-        self.rule = rule
+        self.kind = kind
     }
+}
+
+/// The kinds of problem the expression layer finds. SOPCore's lint rules own the ids
+/// (`expression-syntax`, `unknown-field`, …) and turn each kind into a diagnostic.
+public enum ExpressionProblem: Sendable, Hashable {
+    /// The text does not parse.
+    case syntax
+    /// A `ticket.*` path the ticket schema does not define.
+    case unknownField
+    /// A `var.*` not declared, a `run.*`/`child.*` that does not exist, or a bare name.
+    case unknownVariable
+    /// An `input.*` that no state declares.
+    case unknownInput
+    /// A function that does not exist, or a call with the wrong number of arguments.
+    case unknownFunction
+    /// Types that do not fit where they are used.
+    case typeMismatch
+    /// A value compared with or assigned to an enum that is not one of its values.
+    case invalidEnumValue
 }
 
 /// Splits an expression into tokens. Path segments after a `.` may contain `-` (SOP ids do), so

@@ -213,7 +213,7 @@ public struct ExpressionParser {
             guard let root = lexer.pathRoot(of: token) else {
                 let name = lexer.text(of: token)
                 throw ExpressionError("unknown name '\(name)'",
-                                      help: Self.nameHelp(name), at: token.range, rule: .unknownVariable)
+                                      help: Self.nameHelp(name), at: token.range, kind: .unknownVariable)
             }
             var segments = PathSegments()
             var end = token.range.upperBound

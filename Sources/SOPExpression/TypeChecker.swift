@@ -22,13 +22,13 @@ public struct ExpressionEnvironment: Sendable {
 
 /// A problem the checker found, at offsets into the expression's text.
 public struct ExpressionDiagnostic: Sendable, Hashable {
-    public var rule: RuleID
+    public var kind: ExpressionProblem
     public var message: String
     public var help: String?
     public var range: Range<Int>
 
-    public init(_ rule: RuleID, _ message: String, help: String? = nil, at range: Range<Int>) {
-        self.rule = rule
+    public init(_ kind: ExpressionProblem, _ message: String, help: String? = nil, at range: Range<Int>) {
+        self.kind = kind
         self.message = message
         self.help = help
         self.range = range
@@ -368,8 +368,8 @@ public struct TypeChecker {
 
     // MARK: Reporting
 
-    private mutating func report(_ rule: RuleID, _ message: String, help: String? = nil, at range: Range<Int>) {
-        diagnostics.append(ExpressionDiagnostic(rule, message, help: help, at: range))
+    private mutating func report(_ kind: ExpressionProblem, _ message: String, help: String? = nil, at range: Range<Int>) {
+        diagnostics.append(ExpressionDiagnostic(kind, message, help: help, at: range))
     }
 
     /// What to do about an order comparison of types without one: the help names the real

@@ -5,8 +5,8 @@ import SOPDiagnostics
 /// with spans). This is the only file that touches libyaml; the C parser lives in a class that frees it.
 public enum YAMLParser {
     public static func parse(_ source: SourceFile, limits: YAMLLimits = YAMLLimits()) -> YAMLDocument {
-        if let tooBig = limits.sizeDiagnostic(file: source.path, size: source.bytes.count) {
-            return YAMLDocument(records: [], text: [], tags: [], root: nil, diagnostics: [tooBig])
+        if let tooBig = limits.sizeProblem(size: source.bytes.count) {
+            return YAMLDocument(records: [], text: [], tags: [], root: nil, problems: [tooBig])
         }
         var builder = DocumentBuilder(source: source, limits: limits)
         source.bytes.withUnsafeBufferPointer { buffer in
@@ -17,7 +17,7 @@ public enum YAMLParser {
             builder.run(parser)
         }
         return YAMLDocument(records: builder.records, text: builder.text.array, tags: builder.tags,
-                            root: builder.failed ? nil : builder.root, diagnostics: builder.diagnostics)
+                            root: builder.failed ? nil : builder.root, problems: builder.problems)
     }
 }
 
@@ -76,7 +76,7 @@ private final class LibYAMLEventParser {
 private struct DocumentBuilder {
     let source: SourceFile
     let limits: YAMLLimits
-    var diagnostics: [Diagnostic] = []
+    var problems: [YAMLProblem] = []
     var records: [NodeRecord] = []
     let text: ScalarText
     var tags: [(node: Int32, tag: String)] = []
@@ -162,9 +162,9 @@ private struct DocumentBuilder {
             let resolution = CoreSchema.resolve(value, tag: tag, plain: style == .plain)
             if let tag, let expected = CoreSchema.expectation(of: tag), resolution.type == .string {
                 // `!!bool maybe`: the tag promises a type the text does not have.
-                diagnostics.append(Diagnostic(
-                    file: source.path, span: SourceSpan(start: position(e.start_mark), end: position(e.end_mark)), rule: .wrongType,
-                    message: "'\(String(decoding: value, as: UTF8.self))' is tagged \(CoreSchema.shortName(tag)) but is not \(expected)",
+                problems.append(YAMLProblem(
+                    .tagMismatch, at: SourceSpan(start: position(e.start_mark), end: position(e.end_mark)),
+                    "'\(String(decoding: value, as: UTF8.self))' is tagged \(CoreSchema.shortName(tag)) but is not \(expected)",
                     help: "write \(expected), or remove the tag"))
             }
             let index = Int32(truncatingIfNeeded: records.count)
@@ -183,7 +183,7 @@ private struct DocumentBuilder {
                             keyPrint: isKey ? Self.fingerprint(resolution.type, resolution.payload, value) : nil)
         case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
             if enclosing.count >= limits.maxDepth {
-                fail(SourceSpan(start: position(e.start_mark), end: position(e.end_mark)), .yamlLimit,
+                fail(SourceSpan(start: position(e.start_mark), end: position(e.end_mark)), .limit,
                      "the YAML nests deeper than \(limits.maxDepth) levels",
                      help: "flatten the structure; SOPs need only about 10 levels")
                 return false
@@ -224,17 +224,17 @@ private struct DocumentBuilder {
             let span = SourceSpan(start: position(e.start_mark), end: position(e.end_mark))
             guard let anchored = anchors[name] else {
                 if frameAnchors.contains(name) {
-                    fail(span, .yamlSyntax, "alias '*\(name)' refers to the collection it is inside of; an SOP cannot hold a value that contains itself",
+                    fail(span, .syntax, "alias '*\(name)' refers to the collection it is inside of; an SOP cannot hold a value that contains itself",
                          help: "write the values out instead of referring back to '&\(name)'")
                 } else {
-                    fail(span, .yamlSyntax, "alias '*\(name)' refers to no anchor defined before it",
+                    fail(span, .syntax, "alias '*\(name)' refers to no anchor defined before it",
                          help: "define '&\(name)' on a value above this line")
                 }
                 return false
             }
             aliasExpansion += Int(anchored.size)
             if aliasExpansion > limits.maxAliasExpansion {
-                fail(span, .yamlLimit, "aliases expand to more than \(limits.maxAliasExpansion) nodes",
+                fail(span, .limit, "aliases expand to more than \(limits.maxAliasExpansion) nodes",
                      help: "this looks like an alias bomb; write the values out instead of nesting aliases")
                 return false
             }
@@ -251,7 +251,7 @@ private struct DocumentBuilder {
         case YAML_DOCUMENT_START_EVENT:
             documentCount += 1
             if documentCount > 1 {
-                fail(SourceSpan(at: position(e.start_mark)), .yamlSyntax,
+                fail(SourceSpan(at: position(e.start_mark)), .syntax,
                      "the file holds more than one YAML document; an SOP file holds exactly one",
                      help: "move this document into a file of its own, or remove the '---' line")
                 return false
@@ -288,9 +288,9 @@ private struct DocumentBuilder {
             if isScalar, let first = firstKey(equalTo: index, fingerprint: print) {
                 current.skipValue = true
                 let r = records[Int(first)]
-                diagnostics.append(Diagnostic(
-                    file: source.path, span: records[Int(index)].span, rule: .duplicateKey,
-                    message: "key '\(keyText(index))' is defined twice in this mapping; the first is at line \(r.startLine + 1)",
+                problems.append(YAMLProblem(
+                    .duplicateKey, at: records[Int(index)].span,
+                    "key '\(keyText(index))' is defined twice in this mapping; the first is at line \(r.startLine + 1)",
                     help: "remove one of them, or merge their values"))
             } else if isScalar {
                 keys.append(Key(node: index, fingerprint: print))
@@ -457,8 +457,7 @@ private struct DocumentBuilder {
         if p.error != YAML_READER_ERROR, let line = source.lineText(at.line), line.contains("${{") || line.contains("{{") {
             help = "quote the template: write it as \"${{ … }}\" in double quotes"
         }
-        diagnostics.append(Diagnostic(file: source.path, span: SourceSpan(at: at), rule: .yamlSyntax,
-                                      message: message, help: help))
+        problems.append(YAMLProblem(.syntax, at: SourceSpan(at: at), message, help: help))
     }
 
     private func byte(at offset: Int) -> UInt8? {
@@ -471,8 +470,8 @@ private struct DocumentBuilder {
         return p.column - 1 < scalars.count && p.column >= 1 ? scalars[p.column - 1] : nil
     }
 
-    private mutating func fail(_ span: SourceSpan, _ rule: RuleID, _ message: String, help: String?) {
-        diagnostics.append(Diagnostic(file: source.path, span: span, rule: rule, message: message, help: help))
+    private mutating func fail(_ span: SourceSpan, _ kind: YAMLProblem.Kind, _ message: String, help: String?) {
+        problems.append(YAMLProblem(kind, at: span, message, help: help))
         failed = true
     }
 

@@ -68,15 +68,16 @@ public struct YAMLDocument: Sendable {
     var tags: [(node: Int32, tag: String)]
     /// The document's top node; nil when the file holds no document, or when it does not parse.
     public var root: YAMLNodeID?
-    public var diagnostics: [Diagnostic]
+    /// What is wrong with the file as YAML; the lint rules turn these into diagnostics.
+    public var problems: [YAMLProblem]
 
     init(records: [NodeRecord], text: [UInt8], tags: [(node: Int32, tag: String)], root: YAMLNodeID?,
-         diagnostics: [Diagnostic]) {
+         problems: [YAMLProblem]) {
         self.records = records
         self.text = text
         self.tags = tags
         self.root = root
-        self.diagnostics = diagnostics
+        self.problems = problems
     }
 
     /// The root as a self-contained tree (nil without a root).

@@ -22,13 +22,12 @@ public struct YAMLLimits: Sendable, Hashable {
         self.maxAliasExpansion = maxAliasExpansion
     }
 
-    /// The diagnostic for a file of `size` bytes over `maxFileSize`, made without reading it.
-    public func sizeDiagnostic(file: String, size: Int) -> Diagnostic? {
+    /// The problem with a file of `size` bytes over `maxFileSize`, found without reading it.
+    public func sizeProblem(size: Int) -> YAMLProblem? {
         let limit = min(maxFileSize, YAMLLimits.hardMaxFileSize)
         guard size > limit else { return nil }
-        return Diagnostic(
-            file: file, span: .fileStart, rule: .yamlLimit,
-            message: "the file is \(size) bytes, over the limit of \(limit) bytes",
+        return YAMLProblem(
+            .limit, at: .fileStart, "the file is \(size) bytes, over the limit of \(limit) bytes",
             help: "split the SOP into smaller ones, or raise the limit with --max-file-size")
     }
 }

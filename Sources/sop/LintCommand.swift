@@ -66,7 +66,8 @@ struct LintCommand: ParsableCommand {
             Output.out(JSONDiagnosticRenderer.render(shown) + "\n")
         case .sarif:
             let suppressed = report.diagnostics.filter { $0.suppression != nil && (!quiet || $0.severity == .error) }
-            Output.out(SARIFRenderer.render((shown + suppressed).sorted(by: Diagnostic.ordered), toolVersion: SOPCommand.configuration.version,
+            Output.out(SARIFRenderer.render((shown + suppressed).sorted(by: Diagnostic.ordered), rules: LintRules.all,
+                                            toolVersion: SOPCommand.configuration.version,
                                             baseDirectory: FileManager.default.currentDirectoryPath) + "\n")
         case .github:
             Output.out(shown.map(GitHubRenderer.render).joined())

@@ -23,7 +23,7 @@ struct LintGoldenTests {
     @Test(arguments: errFixtures)
     func errFixtureTriggersTheRuleItIsNamedFor(_ name: String) throws {
         let report = try Fixtures.lint("err/" + name)
-        let rule = try #require(RuleID.allCases.filter { name.hasPrefix($0.rawValue) }.max { $0.rawValue.count < $1.rawValue.count },
+        let rule = try #require(LintRules.all.map { $0.id }.filter { name.hasPrefix($0.rawValue) }.max { $0.rawValue.count < $1.rawValue.count },
                                 "fixture \(name) is not named after a rule")
         #expect(report.diagnostics.contains { $0.rule == rule }, "\(name) does not report \(rule.rawValue)")
     }
@@ -33,15 +33,15 @@ struct LintGoldenTests {
         #expect(report.diagnostics.allSatisfy { $0.suppression != nil }, "\(Fixtures.renderHuman(report))")
         // ok/suppressed.sop.yaml: each of its warnings is there, suppressed with its comment's reason.
         let suppressed = report.diagnostics.filter { $0.file.hasSuffix("suppressed.sop.yaml") }
-        #expect(suppressed.map(\.rule).sorted() == [.idMismatch, .templateMisspelt, .unusedInput])
-        #expect(suppressed.first { $0.rule == .unusedInput }?.suppression == "read by the monthly report, not by this SOP")
-        #expect(suppressed.first { $0.rule == .unusedInput }?.span.start.line == 11, "ignore[...] alone on line 10 covers line 11")
+        #expect(suppressed.map(\.rule).sorted() == [IDMismatchRule.id, TemplateMisspeltRule.id, UnusedInputRule.id])
+        #expect(suppressed.first { $0.rule == UnusedInputRule.id }?.suppression == "read by the monthly report, not by this SOP")
+        #expect(suppressed.first { $0.rule == UnusedInputRule.id }?.span.start.line == 11, "ignore[...] alone on line 10 covers line 11")
     }
 
     /// Every rule has a golden fixture, except `no-ticket-schema`, which concerns the run (tested
     /// through the command line).
     @Test func everyRuleHasAFixture() {
-        for rule in RuleID.allCases where rule != .noTicketSchema {
+        for rule in LintRules.all.map { $0.id } where rule != NoTicketSchemaRule.id {
             #expect(Self.errFixtures.contains { $0.hasPrefix(rule.rawValue) }, "no fixture for \(rule.rawValue)")
         }
     }

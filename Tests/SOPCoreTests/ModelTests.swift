@@ -40,9 +40,9 @@ struct ModelTests {
         #expect(spec.values.map(\.value) == ["a", "b"])
         #expect(spec.labels == ["a": "The first"])
         for (entry, rule, message) in [
-            (#"{value: a, lable: "x"}"#, RuleID.unknownKey, "value 1 of input 'pick'"),
-            (#"{label: "x"}"#, .missingKey, "value 1 of input 'pick'"),
-            ("[a]", .wrongType, "enum values must be plain text or {value: …, label: …}"),
+            (#"{value: a, lable: "x"}"#, UnknownKeyRule.id, "value 1 of input 'pick'"),
+            (#"{label: "x"}"#, MissingKeyRule.id, "value 1 of input 'pick'"),
+            ("[a]", WrongTypeRule.id, "enum values must be plain text or {value: …, label: …}"),
         ] {
             let text = labelled.replacingOccurrences(of: #"{value: a, label: "The first"}"#, with: entry)
             let diagnostics = SOPLoader.load(SourceFile(path: "eq.sop.yaml", text: text)).diagnostics

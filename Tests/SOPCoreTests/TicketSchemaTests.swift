@@ -88,7 +88,7 @@ struct TicketSchemaTests {
             "unsupported JSON Schema keyword 'oneOf' at '/oneOf': sopkit would not enforce it",
         ])
         #expect(schema.diagnostics.map { "\($0.span.start)" } == ["2:45", "2:61", "3:2"])
-        #expect(schema.diagnostics.allSatisfy { $0.rule == .unknownKey })
+        #expect(schema.diagnostics.allSatisfy { $0.rule == UnknownKeyRule.id })
     }
 
     @Test func malformedSchemaIsAnErrorWithAPosition() {

@@ -58,7 +58,7 @@ struct CheckerTests {
     func wellTypedExpressions(text: String, type: ExprType) {
         let (actual, diagnostics) = check(text)
         if text == "ticket.unknown_but_fine" {
-            #expect(diagnostics.map(\.rule) == [.unknownField])
+            #expect(diagnostics.map(\.kind) == [.unknownField])
             return
         }
         #expect(diagnostics.isEmpty, "\(diagnostics)")
@@ -66,7 +66,7 @@ struct CheckerTests {
     }
 
     @Test(arguments: [
-        ("ticket.priorty == 'high'", RuleID.unknownField, "'ticket.priorty' is not a field of the ticket schema", "did you mean 'priority'?"),
+        ("ticket.priorty == 'high'", ExpressionProblem.unknownField, "'ticket.priorty' is not a field of the ticket schema", "did you mean 'priority'?"),
         ("ticket.customer.nme", .unknownField, "'ticket.customer.nme' is not a field of the ticket schema", "did you mean 'name'?"),
         ("var.warning > 1", .unknownVariable, "variable 'warning' is not declared in this SOP's vars", "did you mean 'warnings'?"),
         ("input.amout > 1", .unknownInput, "input 'amout' is not declared by any state of this SOP", "did you mean 'amount'?"),
@@ -97,11 +97,11 @@ struct CheckerTests {
         ("exists('x')", .typeMismatch, "exists() takes a path such as ticket.order_id", nil),
         ("ticket.customer.tier.level", .typeMismatch, "'ticket.customer.tier' is an enum (standard, premium) and has no field 'level'", nil),
         ("- ticket.customer.name", .typeMismatch, "'-' cannot negate a string", nil),
-    ] as [(String, RuleID, String, String?)])
-    func diagnostics(text: String, rule: RuleID, message: String, help: String?) {
+    ] as [(String, ExpressionProblem, String, String?)])
+    func diagnostics(text: String, rule: ExpressionProblem, message: String, help: String?) {
         let (_, diagnostics) = check(text)
         #expect(diagnostics.count == 1, "\(diagnostics)")
-        #expect(diagnostics.first?.rule == rule)
+        #expect(diagnostics.first?.kind == rule)
         #expect(diagnostics.first?.message == message)
         #expect(diagnostics.first?.help == help)
     }
@@ -124,7 +124,7 @@ struct CheckerTests {
 
     @Test func everyProblemIsReportedNotOnlyTheFirst() {
         let (_, d) = check("ticket.a == 1 and var.b == 2 and input.c == 3 and f(1) == 2")
-        #expect(d.map(\.rule) == [.unknownField, .unknownVariable, .unknownInput, .unknownFunction])
+        #expect(d.map(\.kind) == [.unknownField, .unknownVariable, .unknownInput, .unknownFunction])
     }
 
     @Test func withoutASchemaTicketPathsAreUnchecked() {

@@ -49,8 +49,8 @@ struct ArenaPropertyTests {
             for (line, key) in keys.enumerated() where !seen.insert(Self.value(of: key)).inserted {
                 expectedRepeats.append(line + 1)
             }
-            #expect(doc.diagnostics.map(\.rule).allSatisfy { $0 == .duplicateKey }, "\(keys)")
-            #expect(doc.diagnostics.map(\.span.start.line) == expectedRepeats, "\(keys)")
+            #expect(doc.problems.map(\.kind).allSatisfy { $0 == .duplicateKey }, "\(keys)")
+            #expect(doc.problems.map(\.span.start.line) == expectedRepeats, "\(keys)")
             // The first of each value is kept, in order, with its own value.
             let root = try #require(doc.root)
             let kept = Array(doc.pairs(root)).map { doc.text($0.value) }
@@ -65,7 +65,7 @@ struct ArenaPropertyTests {
         let long = String(repeating: "\\L", count: 3000)
         let text = "a: \"\(long)\"\nb: after\nc: [\"\\P\\P\", x]\n"
         let doc = YAMLParser.parse(SourceFile(path: "t.yaml", text: text))
-        #expect(doc.diagnostics.isEmpty)
+        #expect(doc.problems.isEmpty)
         let pairs = Array(doc.pairs(try #require(doc.root)))
         #expect(doc.text(pairs[0].value) == String(repeating: "\u{2028}", count: 3000))
         #expect(doc.text(pairs[1].value) == "after")

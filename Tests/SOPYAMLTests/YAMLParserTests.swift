@@ -6,13 +6,13 @@ private func parse(_ text: String, limits: YAMLLimits = YAMLLimits()) -> YAMLDoc
     YAMLParser.parse(SourceFile(path: "t.yaml", text: text), limits: limits)
 }
 
-private func rules(_ doc: YAMLDocument) -> [RuleID] { doc.diagnostics.map(\.rule) }
+private func kinds(_ doc: YAMLDocument) -> [YAMLProblem.Kind] { doc.problems.map(\.kind) }
 
 struct YAMLParserTests {
     @Test func nodesAndKeysCarryStartAndEnd() throws {
         let doc = parse("title: Return\nstates:\n  verify:\n    to: 'refund'\n")
         let root = try #require(doc.tree?.mapping)
-        #expect(doc.diagnostics.isEmpty)
+        #expect(doc.problems.isEmpty)
         #expect(root[0].key.span == SourceSpan(start: .init(line: 1, column: 1), end: .init(line: 1, column: 6)))
         #expect(root[0].value.span == SourceSpan(start: .init(line: 1, column: 8), end: .init(line: 1, column: 14)))
         let verify = try #require(root[1].value.mapping?[0])
@@ -47,9 +47,9 @@ struct YAMLParserTests {
 
     @Test func duplicateKeysAreReportedAtTheSecondAndTheFirstWins() throws {
         let doc = parse("a: 1\nb: 2\na: 3\n1: x\n1.0: y\n")
-        #expect(rules(doc) == [.duplicateKey, .duplicateKey])
-        #expect(doc.diagnostics[0].span.start == SourcePosition(line: 3, column: 1))
-        #expect(doc.diagnostics[0].message.contains("line 1"))
+        #expect(kinds(doc) == [.duplicateKey, .duplicateKey])
+        #expect(doc.problems[0].span.start == SourcePosition(line: 3, column: 1))
+        #expect(doc.problems[0].message.contains("line 1"))
         let pairs = try #require(doc.tree?.mapping)
         #expect(pairs.count == 3)
         #expect(pairs[0].value.scalar?.resolved == .int(1))
@@ -62,9 +62,9 @@ struct YAMLParserTests {
         var lines = (0..<size).map { "k\($0): \($0)" }
         lines += ["k0: again", "null: a", "~: b", "2: c", "2.0: d", "true: e", "True: f", "k\(size - 1): last"]
         let doc = parse(lines.joined(separator: "\n") + "\n")
-        #expect(doc.diagnostics.map(\.rule) == Array(repeating: .duplicateKey, count: 5))
-        #expect(doc.diagnostics.map(\.span.start.line) == [size + 1, size + 3, size + 5, size + 7, size + 8])
-        #expect(doc.diagnostics.last?.message.contains("the first is at line \(size)") == true)
+        #expect(doc.problems.map(\.kind) == Array(repeating: .duplicateKey, count: 5))
+        #expect(doc.problems.map(\.span.start.line) == [size + 1, size + 3, size + 5, size + 7, size + 8])
+        #expect(doc.problems.last?.message.contains("the first is at line \(size)") == true)
         let pairs = try #require(doc.tree?.mapping)
         #expect(pairs.count == size + 3)
         #expect(pairs[0].value.scalar?.resolved == .int(0))
@@ -74,12 +74,12 @@ struct YAMLParserTests {
         let doc = parse("a: &x {k: v}\nb: *x\n")
         let pairs = try #require(doc.tree?.mapping)
         #expect(pairs[1].value.mapping?.first?.value.stringValue == "v")
-        #expect(doc.diagnostics.isEmpty)
+        #expect(doc.problems.isEmpty)
     }
 
     @Test func undefinedAliasIsASyntaxError() {
         let doc = parse("a: *nope\n")
-        #expect(rules(doc) == [.yamlSyntax])
+        #expect(kinds(doc) == [.syntax])
         #expect(doc.root == nil)
     }
 
@@ -89,43 +89,43 @@ struct YAMLParserTests {
             text += "a\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 10).joined(separator: ", ") + "]\n"
         }
         let doc = parse(text)
-        #expect(rules(doc) == [.yamlLimit])
+        #expect(kinds(doc) == [.limit])
         #expect(doc.root == nil)
     }
 
     @Test func depthLimitStopsDeepNestingEarly() {
         let doc = parse(String(repeating: "[", count: 100_000))
-        #expect(rules(doc) == [.yamlLimit])
-        #expect(doc.diagnostics[0].span.start == SourcePosition(line: 1, column: 65))
+        #expect(kinds(doc) == [.limit])
+        #expect(doc.problems[0].span.start == SourcePosition(line: 1, column: 65))
         let shallow = parse("a: [[[1]]]", limits: YAMLLimits(maxDepth: 3))
-        #expect(rules(shallow) == [.yamlLimit])
+        #expect(kinds(shallow) == [.limit])
     }
 
     @Test func sizeLimit() {
         let doc = parse("a: 1234567890\n", limits: YAMLLimits(maxFileSize: 10))
-        #expect(rules(doc) == [.yamlLimit])
-        #expect(doc.diagnostics[0].message.contains("14 bytes"))
+        #expect(kinds(doc) == [.limit])
+        #expect(doc.problems[0].message.contains("14 bytes"))
     }
 
     @Test func emptyStreamHasNoRootAndNoError() {
         let doc = parse("# only a comment\n")
         #expect(doc.root == nil)
-        #expect(doc.diagnostics.isEmpty)
+        #expect(doc.problems.isEmpty)
     }
 
     @Test func secondDocumentIsAnError() {
         let doc = parse("a: 1\n---\nb: 2\n")
-        #expect(rules(doc) == [.yamlSyntax])
-        #expect(doc.diagnostics[0].span.start.line == 2)
+        #expect(kinds(doc) == [.syntax])
+        #expect(doc.problems[0].span.start.line == 2)
     }
 
     @Test func libyamlErrorsComeInPlainWordsAtLibyamlsPosition() {
         let doc = parse("a: b: c\n")
-        #expect(rules(doc) == [.yamlSyntax])
-        #expect(doc.diagnostics[0].span.start == SourcePosition(line: 1, column: 5))
-        #expect(doc.diagnostics[0].message.contains("':'"))
+        #expect(kinds(doc) == [.syntax])
+        #expect(doc.problems[0].span.start == SourcePosition(line: 1, column: 5))
+        #expect(doc.problems[0].message.contains("':'"))
         let tab = parse("a:\n\tb: 1\n")
-        #expect(tab.diagnostics.first?.message.contains("tab") == true)
+        #expect(tab.problems.first?.message.contains("tab") == true)
     }
 
     /// libyaml's messages met in the official YAML test suite, each in plain words with a fix
@@ -146,23 +146,23 @@ struct YAMLParserTests {
     ])
     func libyamlMessagesAreReworded(_ text: String, _ expected: String) {
         let doc = parse(text)
-        for d in doc.diagnostics { #expect(!d.message.hasPrefix("the YAML does not parse"), "\(text): \(d.message)") }
-        if !expected.isEmpty { #expect(doc.diagnostics.contains { $0.message.contains(expected) }, "\(text): \(doc.diagnostics.map(\.message))") }
+        for d in doc.problems { #expect(!d.message.hasPrefix("the YAML does not parse"), "\(text): \(d.message)") }
+        if !expected.isEmpty { #expect(doc.problems.contains { $0.message.contains(expected) }, "\(text): \(doc.problems.map(\.message))") }
     }
 
     @Test func invalidUTF8PointsAtTheLeadingByte() {
         let source = SourceFile(path: "t.yaml", bytes: Array("a: ok\nb: x".utf8) + [0xE9, 0x41])
         let doc = YAMLParser.parse(source)
-        #expect(rules(doc) == [.yamlSyntax])
-        #expect(doc.diagnostics[0].span.start == SourcePosition(line: 2, column: 5))
-        #expect(doc.diagnostics[0].message.contains("0xE9"))
+        #expect(kinds(doc) == [.syntax])
+        #expect(doc.problems[0].span.start == SourcePosition(line: 2, column: 5))
+        #expect(doc.problems[0].message.contains("0xE9"))
     }
 
     @Test func nulByteIsAControlCharacterError() {
         let source = SourceFile(path: "t.yaml", bytes: Array("a: x".utf8) + [0] + Array("y\n".utf8))
         let doc = YAMLParser.parse(source)
-        #expect(rules(doc) == [.yamlSyntax])
-        #expect(doc.diagnostics[0].message.contains("U+0000"))
+        #expect(kinds(doc) == [.syntax])
+        #expect(doc.problems[0].message.contains("U+0000"))
     }
 
     @Test func lineBreaksAgreeWithLibyaml() {
@@ -172,7 +172,7 @@ struct YAMLParserTests {
         let source = SourceFile(path: "t.yaml", text: text)
         #expect(source.lineCount == 4)
         #expect(source.lineText(2) == "b: 2")
-        #expect(doc.diagnostics.first.map { $0.span.start.line <= source.lineCount } == true)
+        #expect(doc.problems.first.map { $0.span.start.line <= source.lineCount } == true)
     }
 
     // MARK: The arena
@@ -180,7 +180,7 @@ struct YAMLParserTests {
     @Test func arenaWalksNestedCollectionsInOrder() throws {
         let doc = parse("a: [1, [2, 3], {k: v}]\nb: {x: [y, z]}\nc: end\n")
         let root = try #require(doc.root)
-        #expect(doc.diagnostics.isEmpty)
+        #expect(doc.problems.isEmpty)
         let pairs = Array(doc.pairs(root))
         #expect(pairs.map { doc.text($0.key) } == ["a", "b", "c"])
         let a = Array(doc.items(pairs[0].value))
@@ -208,8 +208,8 @@ struct YAMLParserTests {
 
     @Test func aRepeatedKeyDropsItsWholeValueAndItsAnchors() throws {
         let doc = parse("a: 1\na: &n {deep: [1, 2, {x: y}]}\nb: 2\nc: *n\n")
-        #expect(rules(doc) == [.duplicateKey, .yamlSyntax])
-        #expect(doc.diagnostics[1].message.contains("*n"))
+        #expect(kinds(doc) == [.duplicateKey, .syntax])
+        #expect(doc.problems[1].message.contains("*n"))
         let kept = parse("a: 1\na: {deep: [1, 2, {x: y}]}\nb: 2\n")
         let pairs = try #require(kept.tree?.mapping)
         #expect(pairs.map(\.key.scalar?.text) == ["a", "b"])

@@ -85,7 +85,7 @@ struct ExpressionPass {
             checker.check(expr, expecting: .duration, what: "'after'")
             flush(from: before, in: text)
         } else if DurationFormat.parse(text.text) == nil {
-            sink.report(text.span, .typeMismatch, "'after' must be a duration such as 48h, 2d or 1h30m, found '\(text.text)'",
+            sink.report(text.span, TypeMismatchRule.self, "'after' must be a duration such as 48h, 2d or 1h30m, found '\(text.text)'",
                         help: "units are w, d, h, m and s, largest first; or compute one with ${{ … }}")
         }
     }
@@ -104,11 +104,11 @@ struct ExpressionPass {
                 if let ticketType, case .object(let fields) = ticketType {
                     if let tagsType = fields["tags"] {
                         if case .list = tagsType {} else if tagsType != .any, let first = tags.first {
-                            sink.report(first.span, .typeMismatch, "'tag' adds to ticket.tags, which the ticket schema declares as \(tagsType)",
+                            sink.report(first.span, TypeMismatchRule.self, "'tag' adds to ticket.tags, which the ticket schema declares as \(tagsType)",
                                         help: "declare tags as an array of strings in the ticket schema")
                         }
                     } else if let first = tags.first {
-                        sink.report(first.span, .unknownField, "'tag' adds to ticket.tags, which the ticket schema does not declare",
+                        sink.report(first.span, UnknownFieldRule.self, "'tag' adds to ticket.tags, which the ticket schema does not declare",
                                     help: "add \"tags\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}} to the ticket schema")
                     }
                 }
@@ -130,7 +130,7 @@ struct ExpressionPass {
             } else {
                 template.forEach { checker.check($0) }
                 if !ExprType.string.fits(target) {
-                    sink.report(value.span, .typeMismatch, "\(path) expects \(target), but text with ${{ }} pieces is a string",
+                    sink.report(value.span, TypeMismatchRule.self, "\(path) expects \(target), but text with ${{ }} pieces is a string",
                                 help: "use a single ${{ … }} to keep the expression's type")
                 }
             }
@@ -147,7 +147,7 @@ struct ExpressionPass {
         if let known = validTargets[path] { return known }
         // The target is itself a path; check it as one so unknown fields get the usual message.
         guard case .success(let targetExpr) = ExpressionParser.parse(path), case .path(let root, let segments, _) = targetExpr else {
-            sink.report(located.span, .expressionSyntax, "'\(path)' is not a path", help: "write ticket.FIELD or var.NAME")
+            sink.report(located.span, ExpressionSyntaxRule.self, "'\(path)' is not a path", help: "write ticket.FIELD or var.NAME")
             return nil
         }
         let before = checker.diagnostics.count
@@ -155,11 +155,11 @@ struct ExpressionPass {
         flush(from: before, in: ExpressionText(text: path, location: ScalarLocation(span: located.span, style: .plain)))
         if checker.diagnostics.count > before { return nil }
         if root == .ticket && segments.isEmpty {
-            sink.report(located.span, .typeMismatch, "'set' cannot replace the whole ticket", help: "set one field: ticket.FIELD")
+            sink.report(located.span, TypeMismatchRule.self, "'set' cannot replace the whole ticket", help: "set one field: ticket.FIELD")
             return nil
         }
         if root != .ticket && root != .var {
-            sink.report(located.span, .typeMismatch, "'set' assigns ticket fields or run variables, not \(root.rawValue).*")
+            sink.report(located.span, TypeMismatchRule.self, "'set' assigns ticket fields or run variables, not \(root.rawValue).*")
             return nil
         }
         validTargets[path] = target
@@ -185,11 +185,11 @@ struct ExpressionPass {
 
     private mutating func literal(_ node: YAMLNode, expected: ExprType, what: String) {
         func mismatch(_ detail: String? = nil) {
-            sink.report(node.span, .typeMismatch, "\(what) expects \(expected), found \(node.kindDescription)", help: detail)
+            sink.report(node.span, TypeMismatchRule.self, "\(what) expects \(expected), found \(node.kindDescription)", help: detail)
         }
         if case .scalar(let s) = node.kind, s.resolved == .null { return }  // null clears a value
         if SOPDecoder.isUnquotedTemplate(node) {
-            sink.report(node.span, .templateUnquoted,
+            sink.report(node.span, TemplateUnquotedRule.self,
                         "the value of \(what) is a {…} mapping where a template was meant; YAML reads unquoted braces as a mapping",
                         help: "write the template as a quoted string: \"${{ … }}\"")
             return
@@ -202,7 +202,7 @@ struct ExpressionPass {
         case .enumeration(let values):
             guard let s = node.scalar else { return mismatch() }
             if !values.contains(s.text) {
-                sink.report(node.span, .invalidEnumValue, "'\(s.text)' is not a value of \(what); the values are \(values.joined(separator: ", "))",
+                sink.report(node.span, InvalidEnumValueRule.self, "'\(s.text)' is not a value of \(what); the values are \(values.joined(separator: ", "))",
                             help: Suggestions.didYouMean(s.text, in: values))
             }
         case .integer:
@@ -235,7 +235,7 @@ struct ExpressionPass {
         if Template.containsTemplate(text.text) {
             guard case .success(let template) = parseTemplate(text) else { return nil }
             guard let single = template.singleExpression else {
-                sink.report(text.span, .expressionSyntax, "an expression cannot mix text and ${{ }} pieces",
+                sink.report(text.span, ExpressionSyntaxRule.self, "an expression cannot mix text and ${{ }} pieces",
                             help: "write the expression alone, with or without ${{ }}")
                 return nil
             }
@@ -256,13 +256,13 @@ struct ExpressionPass {
     }
 
     private mutating func report(_ error: ExpressionError, in text: ExpressionText) {
-        sink.diagnostics.append(Diagnostic(file: source.path, span: span(error.range, in: text), rule: error.rule,
+        sink.diagnostics.append(Diagnostic(file: source.path, span: span(error.range, in: text), rule: LintRules.rule(for: error.kind),
                                            message: error.message, help: error.help))
     }
 
     private mutating func flush(from index: Int, in text: ExpressionText) {
         for d in checker.diagnostics[index...] {
-            sink.diagnostics.append(Diagnostic(file: source.path, span: span(d.range, in: text), rule: d.rule,
+            sink.diagnostics.append(Diagnostic(file: source.path, span: span(d.range, in: text), rule: LintRules.rule(for: d.kind),
                                                message: d.message, help: d.help))
         }
     }

@@ -187,7 +187,7 @@ public struct Linter: Sendable {
             diagnostics += result.diagnostics
             guard let entry = result.entry else { continue }
             if let first = index[entry.id] {
-                diagnostics.append(Diagnostic(file: entry.file, span: entry.idSpan, rule: .duplicateKey,
+                diagnostics.append(Diagnostic(file: entry.file, span: entry.idSpan, rule: DuplicateKeyRule.self,
                                               message: "SOP id '\(entry.id)' is also the id of \(first.file)",
                                               help: "give each SOP its own id"))
             } else {
@@ -221,7 +221,7 @@ public struct Linter: Sendable {
             diagnostics += Self.withSourceLines(schema.diagnostics, schema.source)
         } else if count > 0 {
             diagnostics.append(Diagnostic(
-                file: (0..<count).map(path).min()!, span: .fileStart, rule: .noTicketSchema,
+                file: (0..<count).map(path).min()!, span: .fileStart, rule: NoTicketSchemaRule.self,
                 message: "no ticket schema was found, so ticket fields are not checked",
                 help: "create schemas/ticket.schema.json, or pass --ticket-schema FILE"))
         }
@@ -244,7 +244,7 @@ public struct Linter: Sendable {
             throw LintInputError.unreadable(path, "not a regular file")
         }
         let size = Int(info.st_size)
-        if let tooBig = limits.sizeDiagnostic(file: path, size: size) { return .tooBig(tooBig) }
+        if let tooBig = limits.sizeProblem(size: size) { return .tooBig(tooBig.diagnostic(file: path)) }
         // Read straight into the array's storage: no zero-filling first.
         let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
             var done = 0
@@ -285,7 +285,7 @@ public struct Linter: Sendable {
             let context = RuleContext(sop: sop, source: source, path: source.path, environment: expressions.checker.environment,
                                       inputsRead: found.inputsRead, guards: found.guards, graph: StateGraph(sop))
             var sink = DiagnosticSink(file: source.path)
-            for rule in SOPRules.all { rule.check(context, into: &sink) }
+            for rule in LintRules.sopChecks { rule.check(context, into: &sink) }
             diagnostics += sink.diagnostics
             result.entry = SOPIndexEntry(sop, file: source.path)
             result.definition = sop
@@ -336,7 +336,7 @@ public struct Linter: Sendable {
             switch ref.kind {
             case .sop(let what):
                 if index[ref.id] == nil {
-                    d = Diagnostic(file: file, span: ref.span, rule: .unknownSOP,
+                    d = Diagnostic(file: file, span: ref.span, rule: UnknownSOPRule.self,
                                    message: "\(what) names '\(ref.id)', which is not an SOP of the linted set",
                                    help: Suggestions.didYouMean(ref.id, in: index.keys.sorted())
                                        ?? "lint the SOP it names together with this one")
@@ -344,12 +344,12 @@ public struct Linter: Sendable {
             case .childOutcome(let outcome, let state, let called):
                 if let called {
                     if let entry = index[called], !entry.outcomes.contains(outcome) {
-                        d = Diagnostic(file: file, span: ref.span, rule: .unknownOutcome,
+                        d = Diagnostic(file: file, span: ref.span, rule: UnknownOutcomeRule.self,
                                        message: "SOP '\(called)' never ends with outcome '\(outcome)'; its outcomes are \(entry.outcomes.joined(separator: ", "))",
                                        help: Suggestions.didYouMean(outcome, in: entry.outcomes))
                     }
                 } else {
-                    d = Diagnostic(file: file, span: ref.span, rule: .unknownOutcome,
+                    d = Diagnostic(file: file, span: ref.span, rule: UnknownOutcomeRule.self,
                                    message: "state '\(state)' calls no SOP, so child.outcome is never '\(outcome)' there",
                                    help: "add 'call: SOP' to the state, or test something else")
                 }

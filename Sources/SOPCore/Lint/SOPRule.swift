@@ -15,29 +15,11 @@ struct RuleContext {
     let graph: StateGraph
 }
 
-/// A check over one decoded SOP. Each rule lives in its own file under Rules/ and reports only
-/// its own rule id.
-protocol SOPRule: Sendable {
-    static var id: RuleID { get }
+/// A rule that checks one decoded SOP as a whole, after it decodes: its file in Rules/ holds the
+/// check, and it reports only its own rule id.
+protocol SOPRule: LintRule {
+    init()
     func check(_ context: RuleContext, into sink: inout DiagnosticSink)
-}
-
-/// Every rule that runs on a decoded SOP, in one place.
-enum SOPRules {
-    static let all: [any SOPRule] = [
-        UnknownStateRule(),
-        EndWithTransitionsRule(),
-        UnknownRoleRule(),
-        DeadEndRule(),
-        NoTerminalRule(),
-        UnreachableStateRule(),
-        ShadowedTransitionRule(),
-        NonExhaustiveRule(),
-        UnusedInputRule(),
-        IDMismatchRule(),
-        InputTypeConflictRule(),
-        InputNotGivenRule(),
-    ]
 }
 
 /// The SOP as a graph of state indices: edges by transitions to known states.

@@ -100,7 +100,7 @@ public struct Suppression: Sendable, Hashable {
             used.insert(n)
         }
         for (n, s) in suppressions.enumerated() where !used.contains(n) {
-            let unknown = s.rules.filter { RuleID(rawValue: $0) == nil }
+            let unknown = s.rules.filter { LintRules.rule(named: $0) == nil }
             let message: String
             let help: String
             if s.rules.isEmpty {
@@ -108,13 +108,13 @@ public struct Suppression: Sendable, Hashable {
                 help = "name the rules it is for: # sop: ignore[rule-id] reason"
             } else if let first = unknown.first {
                 message = "'\(first)' is not a rule, so this suppression suppresses nothing"
-                help = Suggestions.didYouMean(first, in: RuleID.allCases.map(\.rawValue)) ?? "see docs/lint-rules.md for the rule ids"
+                help = Suggestions.didYouMean(first, in: LintRules.all.map { $0.id.rawValue }) ?? "see docs/lint-rules.md for the rule ids"
             } else {
                 let target = s.line.map { "on line \($0)" } ?? "in this file"
                 message = "nothing \(target) is reported as \(s.rules.joined(separator: " or ")), so this suppression is not needed"
                 help = "remove it"
             }
-            var d = Diagnostic(file: file, span: s.span, rule: .unusedSuppression, message: message, help: help)
+            var d = Diagnostic(file: file, span: s.span, rule: UnusedSuppressionRule.self, message: message, help: help)
             d.sourceLine = s.lineText
             diagnostics.append(d)
         }

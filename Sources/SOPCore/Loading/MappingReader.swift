@@ -92,13 +92,13 @@ struct MappingReader<Key: MappingKey> {
         let names = Key.names
         for (key, _) in document.pairs(mapping) {
             guard document.isScalar(key) else {
-                sink.report(document.span(key), .wrongType,
+                sink.report(document.span(key), WrongTypeRule.self,
                             "keys of \(owner) must be strings, found \(document.kindDescription(key))")
                 continue
             }
             guard let i = document.withUTF8(key, { names.index(of: $0) }) else {
                 let text = document.text(key)
-                sink.report(document.span(key), .unknownKey, "unknown key '\(text)' in \(owner)",
+                sink.report(document.span(key), UnknownKeyRule.self, "unknown key '\(text)' in \(owner)",
                             help: Suggestions.didYouMean(text, in: names.strings)
                                 ?? "the keys allowed here are " + names.strings.map { "'\($0)'" }.joined(separator: ", "))
                 continue
@@ -135,7 +135,7 @@ struct MappingReader<Key: MappingKey> {
     /// The value of a required key; reports `missing-key` when it is absent.
     func required(_ key: Key, _ sink: inout DiagnosticSink, help: String? = nil) -> YAMLNodeID? {
         if let v = value(key) { return v }
-        sink.report(ownerSpan, .missingKey, "\(owner) is missing the required key '\(key.rawValue)'", help: help)
+        sink.report(ownerSpan, MissingKeyRule.self, "\(owner) is missing the required key '\(key.rawValue)'", help: help)
         return nil
     }
 }
@@ -181,7 +181,7 @@ struct DiagnosticSink {
     let file: String
     var diagnostics: [Diagnostic] = []
 
-    mutating func report(_ span: SourceSpan, _ rule: RuleID, _ message: String, help: String? = nil) {
+    mutating func report(_ span: SourceSpan, _ rule: any LintRule.Type, _ message: String, help: String? = nil) {
         diagnostics.append(Diagnostic(file: file, span: span, rule: rule, message: message, help: help))
     }
 }

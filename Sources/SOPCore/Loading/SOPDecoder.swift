@@ -73,11 +73,11 @@ struct SOPDecoder {
     mutating func decode(_ root: YAMLNodeID) -> SOPDefinition? {
         let requiredHelp = "an SOP needs at least 'sop', 'version', 'title', 'start' and 'states'"
         if document.isNull(root) {
-            sink.report(document.span(root), .missingKey, "the file holds no SOP", help: requiredHelp)
+            sink.report(document.span(root), MissingKeyRule.self, "the file holds no SOP", help: requiredHelp)
             return nil
         }
         guard document.isMapping(root) else {
-            sink.report(document.span(root), .wrongType,
+            sink.report(document.span(root), WrongTypeRule.self,
                         "the top level of an SOP file must be a mapping, found \(document.kindDescription(root))",
                         help: requiredHelp)
             return nil
@@ -117,12 +117,12 @@ struct SOPDecoder {
         if let known = word(node, SOPCategory.self) { return known.rawValue }
         let names = SOPCategory.allCases.map(\.rawValue)
         guard let value = document.string(node), SOPIdentifier.isValid(value) else {
-            sink.report(document.span(node), .wrongType,
+            sink.report(document.span(node), WrongTypeRule.self,
                         "'category' must be one of \(Self.list(names)), or an id of your own, found "
                             + (document.string(node).map { "'\($0)'" } ?? document.kindDescription(node)))
             return nil
         }
-        sink.report(document.span(node), .unknownCategory,
+        sink.report(document.span(node), UnknownCategoryRule.self,
                     "category '\(value)' is not one of \(Self.list(names)); reports will group it on its own",
                     help: Suggestions.didYouMean(value, in: names) ?? "keep it if your team uses it, or use one of the known ones")
         return value
@@ -150,7 +150,7 @@ struct SOPDecoder {
     private mutating func states(_ node: YAMLNodeID) -> [StateDefinition]? {
         guard mapping(node, key: "'states'", expected: "a mapping of state ids to states") else { return nil }
         if document.count(node) == 0 {
-            sink.report(document.span(node), .missingKey, "'states' is empty; an SOP needs at least one state")
+            sink.report(document.span(node), MissingKeyRule.self, "'states' is empty; an SOP needs at least one state")
             return nil
         }
         var result: [StateDefinition] = []
@@ -199,13 +199,13 @@ struct SOPDecoder {
             let min = bound(r, .min, type: type, owner: owner)
             let max = bound(r, .max, type: type, owner: owner)
             if let min, let max, min > max, let maxNode = r.value(.max) {
-                sink.report(document.span(maxNode), .wrongType, "'max' of \(owner) is below its 'min'", help: "swap 'min' and 'max'")
+                sink.report(document.span(maxNode), WrongTypeRule.self, "'max' of \(owner) is below its 'min'", help: "swap 'min' and 'max'")
             }
             let required = r.value(.required).flatMap { boolean($0, key: "required") } ?? true
             let minLength = length(r, .min_length, type: type, owner: owner)
             let maxLength = length(r, .max_length, type: type, owner: owner)
             if let minLength, let maxLength, minLength > maxLength, let maxNode = r.value(.max_length) {
-                sink.report(document.span(maxNode), .wrongType, "'max_length' of \(owner) is below its 'min_length'",
+                sink.report(document.span(maxNode), WrongTypeRule.self, "'max_length' of \(owner) is below its 'min_length'",
                             help: "swap 'min_length' and 'max_length'")
             }
             let pattern = pattern(r, type: type, owner: owner)
@@ -220,7 +220,7 @@ struct SOPDecoder {
         guard let n = r.value(key) else { return nil }
         let name = key.rawValue
         if type != .integer && type != .number {
-            sink.report(r.keySpan(key, in: document) ?? document.span(n), .wrongType,
+            sink.report(r.keySpan(key, in: document) ?? document.span(n), WrongTypeRule.self,
                         "'\(name)' applies to integer and number inputs, but \(owner) is of type \(type.rawValue)",
                         help: "remove '\(name)'")
         }
@@ -232,11 +232,11 @@ struct SOPDecoder {
         guard let n = r.value(key) else { return nil }
         let name = key.rawValue
         if type != .string {
-            sink.report(r.keySpan(key, in: document) ?? document.span(n), .wrongType,
+            sink.report(r.keySpan(key, in: document) ?? document.span(n), WrongTypeRule.self,
                         "'\(name)' applies to string inputs, but \(owner) is of type \(type.rawValue)", help: "remove '\(name)'")
         }
         guard let value = document.int(n), value >= 0 else {
-            sink.report(document.span(n), .wrongType, "'\(name)' must be a whole number of characters (0 or more), found \(document.kindDescription(n))")
+            sink.report(document.span(n), WrongTypeRule.self, "'\(name)' must be a whole number of characters (0 or more), found \(document.kindDescription(n))")
             return nil
         }
         return value
@@ -246,16 +246,16 @@ struct SOPDecoder {
     private mutating func pattern(_ r: MappingReader<InputKey>, type: ValueType, owner: MappingOwner) -> String? {
         guard let node = r.value(.pattern) else { return nil }
         if type != .string {
-            sink.report(r.keySpan(.pattern, in: document) ?? document.span(node), .wrongType,
+            sink.report(r.keySpan(.pattern, in: document) ?? document.span(node), WrongTypeRule.self,
                         "'pattern' applies to string inputs, but \(owner) is of type \(type.rawValue)", help: "remove 'pattern'")
         }
         guard document.isScalar(node), !document.isNull(node) else {
-            sink.report(document.span(node), .wrongType, "'pattern' must be a regular expression written as text, found \(document.kindDescription(node))")
+            sink.report(document.span(node), WrongTypeRule.self, "'pattern' must be a regular expression written as text, found \(document.kindDescription(node))")
             return nil
         }
         let text = document.text(node)
         if let problem = InputPattern.problem(text) {
-            sink.report(document.span(node), .invalidPattern, "'pattern' of \(owner) is not a valid regular expression: \(problem)",
+            sink.report(document.span(node), InvalidPatternRule.self, "'pattern' of \(owner) is not a valid regular expression: \(problem)",
                         help: "check the brackets and escapes; in YAML, quote the pattern with single quotes so backslashes stay as written")
             return nil
         }
@@ -268,18 +268,18 @@ struct SOPDecoder {
                                      owner: MappingOwner) -> ([Located<String>], [String: String]) {
         guard let node else {
             if type == .enum {
-                sink.report(ownerSpan, .missingKey, "\(owner) is of type enum but has no 'values'",
+                sink.report(ownerSpan, MissingKeyRule.self, "\(owner) is of type enum but has no 'values'",
                             help: "list the allowed values, e.g. values: [low, normal, high]")
             }
             return ([], [:])
         }
         if type != .enum {
-            sink.report(keySpan ?? document.span(node), .wrongType,
+            sink.report(keySpan ?? document.span(node), WrongTypeRule.self,
                         "'values' applies to enum types, but \(owner) is of type \(type.rawValue)",
                         help: "use type: enum, or remove 'values'")
         }
         guard document.isSequence(node), document.count(node) > 0 else {
-            sink.report(document.span(node), .wrongType, "'values' must be a non-empty list, found \(document.kindDescription(node))")
+            sink.report(document.span(node), WrongTypeRule.self, "'values' must be a non-empty list, found \(document.kindDescription(node))")
             return ([], [:])
         }
         var result: [Located<String>] = []
@@ -296,13 +296,13 @@ struct SOPDecoder {
                 label = r.value(.label).flatMap { self.text($0, key: "label") }
             }
             guard document.isScalar(valueNode), !document.isNull(valueNode) else {
-                sink.report(document.span(valueNode), .wrongType,
+                sink.report(document.span(valueNode), WrongTypeRule.self,
                             "enum values must be plain text or {value: …, label: …}, found \(document.kindDescription(valueNode))")
                 continue
             }
             let text = document.text(valueNode)
             if result.contains(where: { $0.value == text }) {
-                sink.report(document.span(valueNode), .duplicateKey, "enum value '\(text)' is listed twice", help: "remove one of them")
+                sink.report(document.span(valueNode), DuplicateKeyRule.self, "enum value '\(text)' is listed twice", help: "remove one of them")
                 continue
             }
             result.append(Located(text, at: document.span(valueNode)))
@@ -314,14 +314,14 @@ struct SOPDecoder {
     private mutating func valueType(_ node: YAMLNodeID) -> ValueType? {
         if let known = word(node, ValueType.self) { return known }
         guard let value = document.string(node) else {
-            sink.report(document.span(node), .wrongType,
+            sink.report(document.span(node), WrongTypeRule.self,
                         "'type' must be one of \(Self.list(ValueType.allCases.map(\.rawValue))), found \(document.kindDescription(node))")
             return nil
         }
         let names = ValueType.allCases.map(\.rawValue)
         let aliases = ["int": "integer", "bool": "boolean", "float": "number", "str": "string", "text": "string",
                        "timestamp": "datetime", "array": "list", "time": "datetime"]
-        sink.report(document.span(node), .wrongType, "'type' must be one of \(Self.list(names)), found '\(value)'",
+        sink.report(document.span(node), WrongTypeRule.self, "'type' must be one of \(Self.list(names)), found '\(value)'",
                     help: aliases[value].map { "did you mean '\($0)'?" } ?? Suggestions.didYouMean(value, in: names))
         return nil
     }
@@ -341,7 +341,7 @@ struct SOPDecoder {
             let on = r.value(.on).flatMap { id($0, key: "on") }
             let after = r.value(.after).flatMap { expression($0, key: "after") }
             if r.has(.on), r.has(.after), let afterKey = r.keySpan(.after, in: document) {
-                sink.report(afterKey, .wrongType, "a transition has either 'on' (an event) or 'after' (a timer), not both",
+                sink.report(afterKey, WrongTypeRule.self, "a transition has either 'on' (an event) or 'after' (a timer), not both",
                             help: "split it into two transitions")
             }
             let when = r.value(.when).flatMap { expression($0, key: "when") }
@@ -363,7 +363,7 @@ struct SOPDecoder {
             guard document.isMapping(item), document.count(item) == 1,
                   let (name, value) = document.firstPair(item), document.scalarType(name) == .string else {
                 let found = document.isMapping(item) ? "a mapping with \(document.count(item)) keys" : document.kindDescription(item)
-                sink.report(document.span(item), .wrongType,
+                sink.report(document.span(item), WrongTypeRule.self,
                             "an action is a mapping with exactly one key (\(Self.list(Self.actionKeys))), found \(found)",
                             help: "write each action as its own list item, e.g. '- tag: [vip]'")
                 continue
@@ -375,12 +375,12 @@ struct SOPDecoder {
                 assignments.reserveCapacity(document.count(value))
                 for (pathNode, valueNode) in document.pairs(value) {
                     guard let path = document.string(pathNode) else {
-                        sink.report(document.span(pathNode), .wrongType,
+                        sink.report(document.span(pathNode), WrongTypeRule.self,
                                     "a 'set' path must be text, found \(document.kindDescription(pathNode))")
                         continue
                     }
                     guard path.hasPrefix("ticket.") || path.hasPrefix("var.") else {
-                        sink.report(document.span(pathNode), .wrongType,
+                        sink.report(document.span(pathNode), WrongTypeRule.self,
                                     "'set' assigns ticket fields or run variables, found the path '\(path)'",
                                     help: "write 'ticket.FIELD' or 'var.NAME'")
                         continue
@@ -396,7 +396,7 @@ struct SOPDecoder {
                 if let template, reportUnquotedTemplate(template, key: "template") {
                     continue
                 } else if let template, !document.isScalar(template) {
-                    sink.report(document.span(template), .wrongType,
+                    sink.report(document.span(template), WrongTypeRule.self,
                                 "'template' must be text, found \(document.kindDescription(template))",
                                 help: document.isMapping(template) ? "quote a ${{ … }} template: \"${{ … }}\"" : nil)
                 }
@@ -406,17 +406,17 @@ struct SOPDecoder {
                 guard mapping(value, key: "'assign'", expected: "a mapping with 'role' and/or 'queue'") else { continue }
                 let r = MappingReader<AssignKey>(document, value, owner: .action("assign"), ownerSpan: keySpan, into: &sink)
                 if !r.has(.role) && !r.has(.queue) && document.count(value) == 0 {
-                    sink.report(keySpan, .missingKey, "'assign' needs 'role' or 'queue'", help: "e.g. assign: {queue: tier2}")
+                    sink.report(keySpan, MissingKeyRule.self, "'assign' needs 'role' or 'queue'", help: "e.g. assign: {queue: tier2}")
                 }
                 let role = r.value(.role).flatMap { id($0, key: "role") }
                 let queue = r.value(.queue)
                 if let queue, !document.isScalar(queue) {
-                    sink.report(document.span(queue), .wrongType, "'queue' must be text, found \(document.kindDescription(queue))")
+                    sink.report(document.span(queue), WrongTypeRule.self, "'queue' must be text, found \(document.kindDescription(queue))")
                 }
                 result.append(.assign(role: role, queue: queue.map(document.node)))
             } else if document.textEquals(name, "tag") {
                 guard document.isSequence(value) || document.isScalar(value) else {
-                    sink.report(document.span(value), .wrongType, "'tag' must be a list of tags, found \(document.kindDescription(value))")
+                    sink.report(document.span(value), WrongTypeRule.self, "'tag' must be a list of tags, found \(document.kindDescription(value))")
                     continue
                 }
                 var tags: [YAMLValue] = []
@@ -424,7 +424,7 @@ struct SOPDecoder {
                     if document.isScalar(tag) && !document.isNull(tag) {
                         tags.append(document.node(tag))
                     } else {
-                        sink.report(document.span(tag), .wrongType, "a tag must be text, found \(document.kindDescription(tag))")
+                        sink.report(document.span(tag), WrongTypeRule.self, "a tag must be text, found \(document.kindDescription(tag))")
                     }
                 }
                 result.append(.tag(tags))
@@ -436,7 +436,7 @@ struct SOPDecoder {
                 }
             } else {
                 let text = document.text(name)
-                sink.report(keySpan, .unknownKey, "unknown action '\(text)'",
+                sink.report(keySpan, UnknownKeyRule.self, "unknown action '\(text)'",
                             help: Suggestions.didYouMean(text, in: Self.actionKeys) ?? "the actions are \(Self.list(Self.actionKeys))")
             }
         }
@@ -447,20 +447,20 @@ struct SOPDecoder {
         let help = "write 'customer', 'team:ID' or 'role:ID'"
         let span = document.span(node)
         guard let text = document.string(node) else {
-            sink.report(span, .wrongType, "'to' must be customer, team:ID or role:ID, found \(document.kindDescription(node))", help: help)
+            sink.report(span, WrongTypeRule.self, "'to' must be customer, team:ID or role:ID, found \(document.kindDescription(node))", help: help)
             return nil
         }
         if text == "customer" { return Located(.customer, at: span) }
         for (prefix, make) in [("team:", NotifyTarget.team), ("role:", NotifyTarget.role)] where text.hasPrefix(prefix) {
             let rest = String(text.dropFirst(prefix.count))
             guard SOPIdentifier.isValid(rest) else {
-                sink.report(span, .invalidID, "'\(rest)' in '\(text)' is not a valid id",
+                sink.report(span, InvalidIDRule.self, "'\(rest)' in '\(text)' is not a valid id",
                             help: SOPIdentifier.suggestion(for: rest).map { "write '\(prefix)\($0)'" } ?? Self.idHelp)
                 return nil
             }
             return Located(make(rest), at: span)
         }
-        sink.report(span, .wrongType, "'to' must be customer, team:ID or role:ID, found '\(text)'",
+        sink.report(span, WrongTypeRule.self, "'to' must be customer, team:ID or role:ID, found '\(text)'",
                     help: Suggestions.closest(to: text, in: ["customer"]).map { "did you mean '\($0)'?" } ?? help)
         return nil
     }
@@ -471,13 +471,13 @@ struct SOPDecoder {
 
     private mutating func id(_ node: YAMLNodeID, key: @autoclosure () -> String) -> Located<String>? {
         guard document.isScalar(node), !document.isNull(node) else {
-            sink.report(document.span(node), .wrongType, "\(Self.name(key())) must be an id, found \(document.kindDescription(node))")
+            sink.report(document.span(node), WrongTypeRule.self, "\(Self.name(key())) must be an id, found \(document.kindDescription(node))")
             return nil
         }
         guard document.withUTF8(node, SOPIdentifier.isValid) else {
             let text = document.text(node)
             let fix = SOPIdentifier.suggestion(for: text).map { "try '\($0)'; " } ?? ""
-            sink.report(document.span(node), .invalidID, "'\(text)' is not a valid id", help: fix + Self.idHelp)
+            sink.report(document.span(node), InvalidIDRule.self, "'\(text)' is not a valid id", help: fix + Self.idHelp)
             return nil
         }
         return Located(document.text(node), at: document.span(node))
@@ -492,7 +492,7 @@ struct SOPDecoder {
     private mutating func text(_ node: YAMLNodeID, key: @autoclosure () -> String) -> String? {
         if reportUnquotedTemplate(node, key: key()) { return nil }
         guard document.isScalar(node), !document.isNull(node) else {
-            sink.report(document.span(node), .wrongType, "\(Self.name(key())) must be text, found \(document.kindDescription(node))",
+            sink.report(document.span(node), WrongTypeRule.self, "\(Self.name(key())) must be text, found \(document.kindDescription(node))",
                         help: document.isMapping(node) && document.isFlow(node) ? "quote the text if it contains '{' or '${{'" : nil)
             return nil
         }
@@ -507,7 +507,7 @@ struct SOPDecoder {
     /// `${ x }` and `{{ x }}` in human text would reach the customer or agent as written.
     private mutating func reportMisspeltTemplates(_ node: YAMLNodeID, _ text: String) {
         for (written, meant) in Template.misspellings(text) {
-            sink.report(document.span(node), .templateMisspelt, "'\(written)' is not a template and would be shown as written",
+            sink.report(document.span(node), TemplateMisspeltRule.self, "'\(written)' is not a template and would be shown as written",
                         help: "write \(meant)")
         }
     }
@@ -525,7 +525,7 @@ struct SOPDecoder {
     private mutating func expression(_ node: YAMLNodeID, key: @autoclosure () -> String) -> ExpressionText? {
         if reportUnquotedTemplate(node, key: key()) { return nil }
         guard document.isScalar(node), !document.isNull(node) else {
-            sink.report(document.span(node), .wrongType,
+            sink.report(document.span(node), WrongTypeRule.self,
                         "\(Self.name(key())) must be an expression written as text, found \(document.kindDescription(node))",
                         help: document.isMapping(node) && document.isFlow(node) ? "quote it: \"${{ … }}\"" : nil)
             return nil
@@ -535,12 +535,12 @@ struct SOPDecoder {
 
     private mutating func positiveInteger(_ node: YAMLNodeID, key: @autoclosure () -> String) -> Int? {
         guard let value = document.int(node) else {
-            sink.report(document.span(node), .wrongType, "\(key()) must be an integer, found \(document.kindDescription(node))",
+            sink.report(document.span(node), WrongTypeRule.self, "\(key()) must be an integer, found \(document.kindDescription(node))",
                         help: "write a whole number such as 1")
             return nil
         }
         guard value >= 1 else {
-            sink.report(document.span(node), .wrongType, "\(key()) must be at least 1, found \(value)")
+            sink.report(document.span(node), WrongTypeRule.self, "\(key()) must be at least 1, found \(value)")
             return nil
         }
         return value
@@ -548,7 +548,7 @@ struct SOPDecoder {
 
     private mutating func number(_ node: YAMLNodeID, key: @autoclosure () -> String) -> Double? {
         if let d = document.double(node), d.isFinite { return d }
-        sink.report(document.span(node), .wrongType, "\(Self.name(key())) must be a number, found \(document.kindDescription(node))")
+        sink.report(document.span(node), WrongTypeRule.self, "\(Self.name(key())) must be a number, found \(document.kindDescription(node))")
         return nil
     }
 
@@ -556,7 +556,7 @@ struct SOPDecoder {
         if let b = document.bool(node) { return b }
         let written = document.isScalar(node) ? document.text(node) : ""
         let hint = ["yes": "true", "no": "false", "on": "true", "off": "false"][written.lowercased()]
-        sink.report(document.span(node), .wrongType, "\(Self.name(key())) must be true or false, found \(document.kindDescription(node))",
+        sink.report(document.span(node), WrongTypeRule.self, "\(Self.name(key())) must be true or false, found \(document.kindDescription(node))",
                     help: hint.map { "YAML 1.2 reads '\(written)' as text; write \($0)" })
         return nil
     }
@@ -564,7 +564,7 @@ struct SOPDecoder {
     /// Reports `wrong-type` unless the node is a mapping. `what` names the value in messages.
     private mutating func mapping(_ node: YAMLNodeID, key what: @autoclosure () -> String, expected: @autoclosure () -> String) -> Bool {
         if document.isMapping(node) { return true }
-        sink.report(document.span(node), .wrongType, "\(what()) must be \(expected()), found \(document.kindDescription(node))")
+        sink.report(document.span(node), WrongTypeRule.self, "\(what()) must be \(expected()), found \(document.kindDescription(node))")
         return false
     }
 
@@ -574,7 +574,7 @@ struct SOPDecoder {
 
     private mutating func sequence(_ node: YAMLNodeID, key what: @autoclosure () -> String, expected: @autoclosure () -> String) -> Bool {
         if document.isSequence(node) { return true }
-        sink.report(document.span(node), .wrongType, "\(what()) must be \(expected()), found \(document.kindDescription(node))")
+        sink.report(document.span(node), WrongTypeRule.self, "\(what()) must be \(expected()), found \(document.kindDescription(node))")
         return false
     }
 
@@ -582,7 +582,7 @@ struct SOPDecoder {
     /// only key is another mapping. Reports `template-unquoted` and returns true when it is one.
     mutating func reportUnquotedTemplate(_ node: YAMLNodeID, key: @autoclosure () -> String) -> Bool {
         guard Self.isUnquotedTemplate(node, in: document) else { return false }
-        sink.report(document.span(node), .templateUnquoted,
+        sink.report(document.span(node), TemplateUnquotedRule.self,
                     "\(Self.name(key())) holds a {…} mapping where a template was meant; YAML reads unquoted braces as a mapping",
                     help: "write the template as a quoted string: \"${{ … }}\"")
         return true

@@ -22,11 +22,11 @@ public enum SOPLoader {
         Thread.current.threadDictionary[parsesKey] = parsesOnThisThread + 1
         let document = YAMLParser.parse(source, limits: limits)
         guard let root = document.root else {
-            var diagnostics = document.diagnostics
+            var diagnostics = document.diagnostics(file: source.path)
             if diagnostics.isEmpty {
                 // A stream with no document at all: an empty file, or only comments.
                 diagnostics.append(Diagnostic(
-                    file: source.path, span: .fileStart, rule: .missingKey, message: "the file holds no SOP",
+                    file: source.path, span: .fileStart, rule: MissingKeyRule.self, message: "the file holds no SOP",
                     help: "an SOP needs at least 'sop', 'version', 'title', 'start' and 'states'"))
             }
             return LoadedSOP(source: source, definition: nil, diagnostics: diagnostics)
@@ -35,10 +35,11 @@ public enum SOPLoader {
         let definition = decoder.decode(root)
         // A value the YAML layer already reported (`!!int abc`) is not reported again by the
         // decoder, which sees only the text.
+        let parsed = document.diagnostics(file: source.path)
         var decoded = decoder.sink.diagnostics
-        if !document.diagnostics.isEmpty {
-            decoded.removeAll { d in document.diagnostics.contains { $0.rule == d.rule && $0.span == d.span } }
+        if !parsed.isEmpty {
+            decoded.removeAll { d in parsed.contains { $0.rule == d.rule && $0.span == d.span } }
         }
-        return LoadedSOP(source: source, definition: definition, diagnostics: document.diagnostics + decoded)
+        return LoadedSOP(source: source, definition: definition, diagnostics: parsed + decoded)
     }
 }

@@ -196,7 +196,7 @@ public final class CompiledSOP: Sendable {
     }
 
     private static func unloadable(_ source: SourceFile) -> Diagnostic {
-        Diagnostic(file: source.path, span: .fileStart, rule: .yamlSyntax, message: "the SOP cannot be loaded")
+        Diagnostic(file: source.path, span: .fileStart, rule: YAMLSyntaxRule.self, message: "the SOP cannot be loaded")
     }
 
     private init(definition: SOPDefinition, source: SourceFile) {

@@ -10,7 +10,7 @@ struct ScenarioLint {
 
     func check(_ file: ScenarioFile, into sink: inout DiagnosticSink) {
         guard let tested = index[file.sop.value] else {
-            sink.report(file.sop.span, .unknownSOP, "'\(file.sop.value)' is not an SOP of the linted set",
+            sink.report(file.sop.span, UnknownSOPRule.self, "'\(file.sop.value)' is not an SOP of the linted set",
                         help: Suggestions.didYouMean(file.sop.value, in: index.keys.sorted()) ?? "lint the SOP together with its tests")
             return
         }
@@ -21,12 +21,12 @@ struct ScenarioLint {
                 // A `run: child` step goes to a run of one of the SOPs the tested SOP calls.
                 let sop = step.toChild ? called : tested
                 for (input, _) in step.inputs where !sop.inputs.contains(input.value) {
-                    sink.report(input.span, .unknownInput, "input '\(input.value)' is not declared by SOP '\(sop.id)'",
+                    sink.report(input.span, UnknownInputRule.self, "input '\(input.value)' is not declared by SOP '\(sop.id)'",
                                 help: Suggestions.didYouMean(input.value, in: sop.inputs) ?? "its inputs are " + sop.inputs.joined(separator: ", "))
                 }
                 switch step.action {
                 case .event(let event) where !sop.events.contains(event.value):
-                    sink.report(event.span, .unknownKey, "event '\(event.value)' is not an event of SOP '\(sop.id)'",
+                    sink.report(event.span, UnknownKeyRule.self, "event '\(event.value)' is not an event of SOP '\(sop.id)'",
                                 help: Suggestions.didYouMean(event.value, in: sop.events) ?? "its events are " + sop.events.joined(separator: ", "))
                 case .ticket(let patch):
                     ticketFields(patch, into: &sink)
@@ -34,7 +34,7 @@ struct ScenarioLint {
                     break
                 }
                 if let role = step.actor?.role, !sop.roles.contains(role.value), role.value != "system" {
-                    sink.report(role.span, .unknownRole, "role '\(role.value)' is not a role of SOP '\(sop.id)'",
+                    sink.report(role.span, UnknownRoleRule.self, "role '\(role.value)' is not a role of SOP '\(sop.id)'",
                                 help: Suggestions.didYouMean(role.value, in: sop.roles + ["system"]))
                 }
                 if let expect = step.expect { expectation(expect, sop, into: &sink) }
@@ -45,16 +45,16 @@ struct ScenarioLint {
 
     private func expectation(_ e: ScenarioExpectation, _ sop: SOPIndexEntry, into sink: inout DiagnosticSink) {
         for state in (e.state.map { [$0] } ?? []) + (e.path ?? []) where !sop.states.contains(state.value) {
-            sink.report(state.span, .unknownState, "'\(state.value)' is not a state of SOP '\(sop.id)'",
+            sink.report(state.span, UnknownStateRule.self, "'\(state.value)' is not a state of SOP '\(sop.id)'",
                         help: Suggestions.didYouMean(state.value, in: sop.states))
         }
         if let outcome = e.outcome, !sop.outcomes.contains(outcome.value) {
-            sink.report(outcome.span, .unknownOutcome, "SOP '\(sop.id)' never ends with outcome '\(outcome.value)'; its outcomes are \(sop.outcomes.joined(separator: ", "))",
+            sink.report(outcome.span, UnknownOutcomeRule.self, "SOP '\(sop.id)' never ends with outcome '\(outcome.value)'; its outcomes are \(sop.outcomes.joined(separator: ", "))",
                         help: Suggestions.didYouMean(outcome.value, in: sop.outcomes))
         }
         for pair in e.vars?.mapping ?? [] {
             guard let name = pair.key.scalar?.text, !sop.vars.contains(name) else { continue }
-            sink.report(pair.key.span, .unknownVariable, "variable '\(name)' is not declared by SOP '\(sop.id)'",
+            sink.report(pair.key.span, UnknownVariableRule.self, "variable '\(name)' is not declared by SOP '\(sop.id)'",
                         help: Suggestions.didYouMean(name, in: sop.vars))
         }
         if let ticket = e.ticket { ticketFields(ticket, into: &sink) }
@@ -68,7 +68,7 @@ struct ScenarioLint {
             for pair in pairs {
                 guard let name = pair.key.scalar?.text else { continue }
                 guard let fieldType = fields[name] else {
-                    sink.report(pair.key.span, .unknownField, "'\(prefix).\(name)' is not a field of the ticket schema",
+                    sink.report(pair.key.span, UnknownFieldRule.self, "'\(prefix).\(name)' is not a field of the ticket schema",
                                 help: Suggestions.didYouMean(name, in: fields.keys.sorted()))
                     continue
                 }

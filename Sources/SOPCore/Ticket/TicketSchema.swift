@@ -488,7 +488,7 @@ public struct TicketSchema: Sendable {
             let p = positions[pointer] ?? JSONPosition(line: 1, column: 1)
             let start = SourcePosition(line: p.line, column: p.column)
             diagnostics.append(Diagnostic(
-                file: path, span: SourceSpan(at: start), rule: .unknownKey,
+                file: path, span: SourceSpan(at: start), rule: UnknownKeyRule.self,
                 message: "unsupported JSON Schema \(what) at '\(pointer)': sopkit would not enforce it", help: help))
         }
     }

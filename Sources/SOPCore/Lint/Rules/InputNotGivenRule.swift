@@ -4,8 +4,32 @@ import SOPExpression
 /// A guard that reads `input.NAME` where no path from the start can have given that input by
 /// then (no state on any way there asks for it, nor the guard's own state) always reads null:
 /// usually a guard moved to the wrong state, or an input asked for too late.
-struct InputNotGivenRule: SOPRule {
-    static let id = RuleID.inputNotGiven
+public struct InputNotGivenRule: SOPRule {
+    public static let id = RuleID("input-not-given")
+    public static let severity = Severity.warning
+    public static let summary = "A guard reads `input.NAME` where no path from the start can have given that input by then."
+    public static let example = RuleExample(
+        bad: #"""
+              triage:
+                title: Triage
+                transitions:
+                  - to: refund
+                    when: input.amount > 100
+            """#,
+        good: #"""
+              triage:
+                title: Triage
+                transitions:
+                  - to: refund
+                    when: ticket.priority == 'high'
+            """#)
+    public static let details = """
+        An input counts as possibly given in a state when some path from the start passes a state
+        that asks for it (the state itself included). A guard reached by one path that gives it and
+        one that does not is not reported: it reads null on the other path, which may be meant.
+        """
+
+    public init() {}
 
     func check(_ context: RuleContext, into sink: inout DiagnosticSink) {
         let sop = context.sop, graph = context.graph
@@ -28,7 +52,7 @@ struct InputNotGivenRule: SOPRule {
             for (t, transition) in state.transitions.enumerated() {
                 guard let when = transition.when, let parsed = context.guards[i, t] else { continue }
                 for (name, range) in Self.inputsRead(parsed) where declaredAnywhere.contains(name) && !available.contains(name) {
-                    sink.report(when.span(of: range, in: context.source), Self.id,
+                    sink.report(when.span(of: range, in: context.source), Self.self,
                                 "this guard of state '\(state.id.value)' reads input.\(name), which no path to it can have given",
                                 help: "ask for '\(name)' in this state or one before it, or read another value")
                 }

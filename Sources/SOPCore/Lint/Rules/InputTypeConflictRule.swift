@@ -3,8 +3,23 @@ import SOPDiagnostics
 /// `input.NAME` reads the latest value of that input, whichever state asked for it: two states
 /// that declare one name with different types (or enums with different values) make it mean two
 /// things, and the checker can type it only one way.
-struct InputTypeConflictRule: SOPRule {
-    static let id = RuleID.inputTypeConflict
+public struct InputTypeConflictRule: SOPRule {
+    public static let id = RuleID("input-type-conflict")
+    public static let severity = Severity.error
+    public static let summary = "Two states declare an input of one name with different types (or enums with different values)."
+    public static let example = RuleExample(
+        bad: #"""
+                  amount: {type: string}
+            """#,
+        good: #"""
+                  amount: {type: number}
+            """#)
+    public static let details = """
+        `input.NAME` reads the latest value of that input, whichever state asked for it, so it can
+        have only one type.
+        """
+
+    public init() {}
 
     func check(_ context: RuleContext, into sink: inout DiagnosticSink) {
         var first: [String: (spec: InputSpec, state: String)] = [:]
@@ -17,7 +32,7 @@ struct InputTypeConflictRule: SOPRule {
                 }
                 guard Self.describe(earlier.spec) != Self.describe(input) else { continue }
                 let at = earlier.spec.id.span.start
-                sink.report(input.id.span, Self.id,
+                sink.report(input.id.span, Self.self,
                             "input '\(name)' of state '\(state.id.value)' is \(Self.describe(input)), but state '\(earlier.state)' "
                                 + "declares it as \(Self.describe(earlier.spec)) (line \(at.line)); input.\(name) can mean only one",
                             help: "give one of them another name, or declare both alike")

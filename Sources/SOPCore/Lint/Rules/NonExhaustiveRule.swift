@@ -5,8 +5,34 @@ import SOPExpression
 /// should lead somewhere. If some value is not covered and the state has no other way on (no
 /// unguarded automatic transition, no event, no timer), a run with that value silently waits.
 /// Guards that mix the test with other conditions (`x == 'a' and y`) cover nothing for sure.
-struct NonExhaustiveRule: SOPRule {
-    static let id = RuleID.nonExhaustive
+public struct NonExhaustiveRule: SOPRule {
+    public static let id = RuleID("non-exhaustive")
+    public static let severity = Severity.warning
+    public static let summary = "Automatic guards over one enum or boolean leave values uncovered, and the state has no other way on."
+    public static let example = RuleExample(
+        bad: #"""
+              route:
+                title: Route by customer flag
+                transitions:
+                  - to: refund
+                    when: ticket.conduct_flagged
+            """#,
+        good: #"""
+              route:
+                title: Route by customer flag
+                transitions:
+                  - to: refund
+                    when: ticket.conduct_flagged
+                  - to: replace
+            """#)
+    public static let details = """
+        Only states whose transitions are all automatic are checked; an unguarded automatic
+        transition, an event or a timer is a fallback. A guard that mixes the test with other
+        conditions covers nothing for sure. Null is not counted as a value (required inputs are
+        always given).
+        """
+
+    public init() {}
 
     func check(_ context: RuleContext, into sink: inout DiagnosticSink) {
         for (s, state) in context.sop.states.enumerated() {
@@ -35,7 +61,7 @@ struct NonExhaustiveRule: SOPRule {
             let uncovered = all.filter { !covered.contains($0) }
             guard !uncovered.isEmpty else { continue }
             let list = uncovered.map { "'\($0)'" }.joined(separator: ", ")
-            sink.report(state.id.span, Self.id,
+            sink.report(state.id.span, Self.self,
                         "the automatic transitions of state '\(state.id.value)' do not cover \(subject) = \(list), and the state has no fallback",
                         help: "add a transition for \(uncovered.count == 1 ? "it" : "them"), or end with an unguarded automatic transition")
         }

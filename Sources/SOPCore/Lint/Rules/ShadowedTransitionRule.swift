@@ -2,8 +2,31 @@ import SOPDiagnostics
 
 /// Transitions are tried in document order, so one that follows an unguarded transition with the
 /// same trigger (the same event, the same timer, or both automatic) can never be taken.
-struct ShadowedTransitionRule: SOPRule {
-    static let id = RuleID.shadowedTransition
+public struct ShadowedTransitionRule: SOPRule {
+    public static let id = RuleID("shadowed-transition")
+    public static let severity = Severity.warning
+    public static let summary = "A transition after an unguarded one with the same trigger: it can never be taken."
+    public static let example = RuleExample(
+        bad: #"""
+                  - to: approved
+                    on: decide
+                  - to: denied
+                    on: decide
+                    when: ticket.priority == 'low'
+            """#,
+        good: #"""
+                  - to: denied
+                    on: decide
+                    when: ticket.priority == 'low'
+                  - to: approved
+                    on: decide
+            """#)
+    public static let details = """
+        A guard of literally `true` counts as no guard. Timers shadow each other when their `after`
+        is written the same.
+        """
+
+    public init() {}
 
     func check(_ context: RuleContext, into sink: inout DiagnosticSink) {
         for state in context.sop.states {
@@ -12,7 +35,7 @@ struct ShadowedTransitionRule: SOPRule {
             var unguarded: [Int] = []
             for (i, transition) in transitions.enumerated() {
                 if let earlier = unguarded.first(where: { Self.sameTrigger(transitions[$0], transition) }) {
-                    sink.report(transition.span, Self.id,
+                    sink.report(transition.span, Self.self,
                                 "this transition can never be taken: transition \(earlier + 1) of state '\(state.id.value)' has the same trigger (\(Self.describeTrigger(transition))) and no guard",
                                 help: "move it above, or give transition \(earlier + 1) a 'when' guard")
                     continue

@@ -2,8 +2,19 @@ import SOPDiagnostics
 
 /// Roles named by states, transitions, `assign` and `notify: {to: role:ID}` must be declared in
 /// the SOP's `roles` (default `[agent]`); `system` is built in.
-struct UnknownRoleRule: SOPRule {
-    static let id = RuleID.unknownRole
+public struct UnknownRoleRule: SOPRule {
+    public static let id = RuleID("unknown-role")
+    public static let severity = Severity.error
+    public static let summary = "A role that the SOP's `roles` do not declare."
+    public static let example = RuleExample(
+        bad: #"""
+                role: supervsor
+            """#,
+        good: #"""
+                role: supervisor
+            """#)
+
+    public init() {}
 
     func check(_ context: RuleContext, into sink: inout DiagnosticSink) {
         let sop = context.sop
@@ -12,7 +23,7 @@ struct UnknownRoleRule: SOPRule {
             let declared = sop.roles.map(\.value)
             let help = Suggestions.didYouMean(role, in: declared + SOPDefinition.builtInRoles.sorted())
                 ?? "add '\(role)' to the SOP's roles"
-            sink.report(span, Self.id, "role '\(role)' is not declared in this SOP's roles (\(declared.joined(separator: ", ")))",
+            sink.report(span, Self.self, "role '\(role)' is not declared in this SOP's roles (\(declared.joined(separator: ", ")))",
                         help: help)
         }
         func verify(_ actions: [Action]) {

@@ -1,15 +1,26 @@
 import SOPDiagnostics
 
 /// `start` and every transition's `to` must name a state of the SOP.
-struct UnknownStateRule: SOPRule {
-    static let id = RuleID.unknownState
+public struct UnknownStateRule: SOPRule {
+    public static let id = RuleID("unknown-state")
+    public static let severity = Severity.error
+    public static let summary = "`start` or a transition's `to` names no state of the SOP."
+    public static let example = RuleExample(
+        bad: #"""
+                  - to: refnd
+            """#,
+        good: #"""
+                  - to: refund
+            """#)
+
+    public init() {}
 
     func check(_ context: RuleContext, into sink: inout DiagnosticSink) {
         let sop = context.sop
         func verify(_ ref: Located<String>, _ what: String) {
             guard context.graph.index[ref.value] == nil else { return }
             let names = sop.states.map(\.id.value)
-            sink.report(ref.span, Self.id, "\(what) '\(ref.value)' is not a state of this SOP",
+            sink.report(ref.span, Self.self, "\(what) '\(ref.value)' is not a state of this SOP",
                         help: Suggestions.didYouMean(ref.value, in: names)
                             ?? "the states are " + names.map { "'\($0)'" }.joined(separator: ", "))
         }

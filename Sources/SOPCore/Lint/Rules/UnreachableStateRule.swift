@@ -1,13 +1,26 @@
 import SOPDiagnostics
 
 /// A state that no path of transitions from `start` reaches is dead text.
-struct UnreachableStateRule: SOPRule {
-    static let id = RuleID.unreachableState
+public struct UnreachableStateRule: SOPRule {
+    public static let id = RuleID("unreachable-state")
+    public static let severity = Severity.warning
+    public static let summary = "A state that no path from `start` reaches."
+    public static let example = RuleExample(
+        bad: #"""
+              escalate:
+                title: Escalate (nothing leads here)
+                transitions:
+                  - to: closed
+                    on: close
+            """#,
+        good: "")
+
+    public init() {}
 
     func check(_ context: RuleContext, into sink: inout DiagnosticSink) {
         guard context.graph.index[context.sop.start.value] != nil else { return }  // unknown-state says why
         for (i, state) in context.sop.states.enumerated() where !context.graph.reachable[i] {
-            sink.report(state.id.span, Self.id, "state '\(state.id.value)' cannot be reached from the start state '\(context.sop.start.value)'",
+            sink.report(state.id.span, Self.self, "state '\(state.id.value)' cannot be reached from the start state '\(context.sop.start.value)'",
                         help: "add a transition to it, or remove it")
         }
     }
