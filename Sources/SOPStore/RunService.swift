@@ -63,10 +63,9 @@ public struct Verification: Sendable {
 public final class RunService {
     public let store: SQLiteRunStore
     /// Where SOPs are looked up by id: the SOP folder, or the files `sop test` was given.
-    public let sopsFolder: String
-    public let sopPaths: [String]
+    public let catalogue: SOPCatalogue
     /// The ticket schema new runs start under (each run keeps the one it started under).
-    public let schema: TicketSchema?
+    public var schema: TicketSchema? { catalogue.schema }
     /// Engines for pinned (SOP source, ticket schema) pairs, by "SOP-DIGEST SCHEMA-DIGEST".
     private var engines: [String: Engine] = [:]
     private var schemas: [String: TicketSchema] = [:]
@@ -75,43 +74,31 @@ public final class RunService {
     private var pinnedInStore = Set<String>()
 
     public convenience init(store: SQLiteRunStore, sopsFolder: String, schema: TicketSchema?) {
-        self.init(store: store, sopPaths: [sopsFolder], schema: schema)
+        self.init(store: store, catalogue: SOPCatalogue(folder: sopsFolder, schema: schema))
     }
 
-    public init(store: SQLiteRunStore, sopPaths: [String], schema: TicketSchema?) {
+    public init(store: SQLiteRunStore, catalogue: SOPCatalogue) {
         self.store = store
-        self.sopsFolder = sopPaths.first ?? "sops"
-        self.sopPaths = sopPaths
-        self.schema = schema
+        self.catalogue = catalogue
     }
 
     // MARK: SOPs
 
-    /// The SOP with this id as its file is now: `NAME.sop.yaml` first, else any file declaring it.
+    /// The SOP with this id as its file is now (the catalogue loads each file once).
     public func currentSOP(_ id: String) throws -> CompiledSOP {
-        let files = (try? Linter.files(in: sopPaths).filter { $0.hasSuffix(".sop.yaml") || $0.hasSuffix(".sop.yml") }) ?? []
-        var candidates = files.filter { ($0 as NSString).lastPathComponent == "\(id).sop.yaml" }
-        candidates += files.filter { !candidates.contains($0) }
-        var known: [String] = []
-        let linter = Linter(ticketSchema: schema)
-        for path in candidates {
-            guard let data = FileManager.default.contents(atPath: path) else { continue }
-            // One parse per file: the lint result carries the decoded SOP it was checked as.
-            let source = SourceFile(path: path, bytes: [UInt8](data))
-            let linted = linter.lint(source)
-            guard let definition = linted.definition else { continue }
-            known.append(definition.id.value)
-            guard definition.id.value == id else { continue }
-            do {
-                let compiled = try CompiledSOP.compile(linted: linted, source: source)
-                // Runs started from it are pinned to it under the current schema: reuse it for them.
-                engines[compiled.digest + " " + schemaDigest] = engine(compiled)
-                return compiled
-            } catch {
-                throw RunError.invalidSOP(error)
+        let compiled: CompiledSOP
+        do {
+            compiled = try catalogue.sop(id)
+        } catch {
+            switch error {
+            case .unknown(let id, let known): throw RunError.unknownSOP(id, known)
+            case .invalid(let problem): throw RunError.invalidSOP(problem)
             }
         }
-        throw RunError.unknownSOP(id, known)
+        // Runs started from it are pinned to it under the current schema: reuse its engine for them.
+        let key = compiled.digest + " " + schemaDigest
+        if engines[key] == nil { engines[key] = engine(compiled) }
+        return compiled
     }
 
     /// The digest new runs are pinned to for their ticket schema.

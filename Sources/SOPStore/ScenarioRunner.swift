@@ -33,13 +33,12 @@ public struct Coverage: Sendable {
 /// Runs scenario test files (`*.test.yaml`) with the real engine and store: each case gets a
 /// throwaway SQLite store, so tests exercise exactly what `sop start`/`step`/`tick` do.
 public struct ScenarioRunner {
-    public let sopPaths: [String]
-    public let schema: TicketSchema?
+    /// The SOPs the cases run: each file is parsed once for all cases.
+    public let catalogue: SOPCatalogue
     public static let defaultStart = CivilTime.parseDateTime("2026-01-01T00:00:00Z")!
 
-    public init(sopPaths: [String], schema: TicketSchema?) {
-        self.sopPaths = sopPaths
-        self.schema = schema
+    public init(catalogue: SOPCatalogue) {
+        self.catalogue = catalogue
     }
 
     /// Runs every case of the files; returns the results and the coverage of the given SOPs, or
@@ -70,7 +69,7 @@ public struct ScenarioRunner {
             for c in file.cases {
                 counter += 1
                 let store = try SQLiteRunStore(path: scratch.appendingPathComponent("case-\(counter).sqlite").path)
-                let service = RunService(store: store, sopPaths: sopPaths, schema: schema)
+                let service = RunService(store: store, catalogue: catalogue)
                 var runner = CaseRun(service: service, file: file, testCase: c)
                 var failures = runner.run()
                 do {

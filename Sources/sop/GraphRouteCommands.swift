@@ -39,10 +39,9 @@ struct RouteCommand: ParsableCommand {
 
     func run() throws {
         let schema: TicketSchema?
-        let files: [String]
         do {
             schema = try TicketSchemaOption.load(options.ticketSchema)
-            files = try Linter.files(in: [options.sops]).filter { SOPFileKind(path: $0) == .sop }
+            _ = try Linter.files(in: [options.sops])  // a missing folder is an error, not "no SOP applies"
         } catch {
             Output.err("error: \(error)\n")
             throw ExitCode(2)
@@ -57,15 +56,12 @@ struct RouteCommand: ParsableCommand {
         }
         let context = EvaluationContext(ticket: schema?.value(of: json) ?? TicketSchema.untypedValue(json), now: options.time)
         var matches: [(id: String, title: String)] = []
-        for path in files {
-            guard let data = FileManager.default.contents(atPath: path) else { continue }
-            // The SOP as it would run: linted, its condition compiled as its guards are. One with
-            // lint errors cannot be started, so it is not offered (and standard error says why).
-            let sop: CompiledSOP
-            do {
-                sop = try CompiledSOP.compile(SourceFile(path: path, bytes: [UInt8](data)), schema: schema)
-            } catch {
-                Output.err("warning: \(path) has lint errors, so it is not considered; run `sop lint`\n")
+        // Each SOP as it would run: linted, its condition compiled as its guards are. One with
+        // lint errors cannot be started, so it is not offered (and standard error says why).
+        for entry in SOPCatalogue(folder: options.sops, schema: schema).entries() {
+            guard let sop = entry.compiled else {
+                Output.err(entry.unreadable.map { "warning: \(entry.path) cannot be read (\($0)), so it is not considered\n" }
+                           ?? "warning: \(entry.path) has lint errors, so it is not considered; run `sop lint`\n")
                 continue
             }
             if sop.applies(in: context) { matches.append((sop.id, sop.definition.title)) }

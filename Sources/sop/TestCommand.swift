@@ -30,20 +30,21 @@ struct TestCommand: ParsableCommand {
         let (schema, files) = try TicketSchemaOption.loadWithFiles(ticketSchema, paths: paths.isEmpty ? [sops] : paths)
         let sopFiles = files.filter { SOPFileKind(path: $0) == .sop }
         let testFiles = files.filter { SOPFileKind(path: $0) == .scenarioTest }
+        // One catalogue for every case: each SOP file is parsed once.
+        let catalogue = SOPCatalogue(paths: sopFiles.isEmpty ? [sops] : sopFiles, schema: schema)
         var compiled: [CompiledSOP] = []
-        for path in sopFiles {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                Output.err("error: \(path): cannot be read\n")
+        for entry in sopFiles.isEmpty ? [] : catalogue.entries() {
+            if let reason = entry.unreadable {
+                Output.err("error: \(entry.path): cannot be read: \(reason)\n")
                 throw ExitCode(2)
             }
-            do {
-                compiled.append(try CompiledSOP.compile(SourceFile(path: path, bytes: [UInt8](data)), schema: schema))
-            } catch {
-                Output.err("error: \(path) has lint errors; run `sop lint` first\n\(error)")
+            guard let sop = entry.compiled else {
+                Output.err("error: \(entry.path) has lint errors; run `sop lint` first\n\(entry.compileError)")
                 throw ExitCode(1)
             }
+            compiled.append(sop)
         }
-        let runner = ScenarioRunner(sopPaths: sopFiles.isEmpty ? [sops] : sopFiles, schema: schema)
+        let runner = ScenarioRunner(catalogue: catalogue)
         // Test files alone: coverage of the SOPs their cases ran (found in --sops).
         let (cases, coverage) = try runner.run(testFiles: testFiles, sops: sopFiles.isEmpty ? nil : compiled)
         let passed = cases.filter(\.passed).count, failed = cases.count - passed

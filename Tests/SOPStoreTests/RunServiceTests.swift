@@ -154,14 +154,14 @@ struct RunServiceTests {
         _ = try w.service.step("c1", .submit(inputs: [], event: "accepted", checks: nil), actor: ana, now: t0)
         try complaint.replacingOccurrences(of: "accepted", with: "agreed")
             .write(to: w.dir.appendingPathComponent("sops/complaint.sop.yaml"), atomically: true, encoding: .utf8)
-        let fresh = RunService(store: w.service.store, sopsFolder: w.service.sopsFolder, schema: nil)
+        let fresh = RunService(store: w.service.store, sopsFolder: w.service.catalogue.paths[0], schema: nil)
         #expect(try fresh.verify("c1")[0].failure == nil)
     }
 
     @Test func bulkStartReportsBadLinesAndStartsTheGoodOnes() throws {
         let schema = try TicketSchema.parse(bytes: Array(#"{"type":"object","required":["id"],"properties":{"id":{"type":"string"},"escalated":{"type":"boolean"}}}"#.utf8), path: "s")
         let w = try Workspace(["escalation": escalation])
-        let s = RunService(store: w.service.store, sopsFolder: w.service.sopsFolder, schema: schema)
+        let s = RunService(store: w.service.store, sopsFolder: w.service.catalogue.paths[0], schema: schema)
         let result = try s.startBulk(sop: "escalation", tickets: [(1, .object([("id", .string("a"))])), (2, .object([])),
                                                                    (3, .object([("id", .string("c"))]))], actor: ana, now: t0)
         #expect(result.started.count == 2)

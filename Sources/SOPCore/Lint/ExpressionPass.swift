@@ -8,6 +8,8 @@ import SOPYAML
 /// `unknown-function`, `type-mismatch` and `invalid-enum-value`.
 struct ExpressionPass {
     let sop: SOPDefinition
+    /// The human texts that hold templates, as the decoder found them.
+    let templateTexts: [ExpressionText]
     let source: SourceFile
     let ticketType: ExprType?
     var sink: DiagnosticSink
@@ -15,8 +17,9 @@ struct ExpressionPass {
     /// `set` paths already found valid, with the type they assign.
     private var validTargets: [String: ExprType] = [:]
 
-    init(sop: SOPDefinition, source: SourceFile, ticketType: ExprType?) {
+    init(sop: SOPDefinition, templateTexts: [ExpressionText], source: SourceFile, ticketType: ExprType?) {
         self.sop = sop
+        self.templateTexts = templateTexts
         self.source = source
         self.ticketType = ticketType
         self.sink = DiagnosticSink(file: source.path)
@@ -59,10 +62,7 @@ struct ExpressionPass {
                 actions(transition.actions)
             }
         }
-        for text in sop.texts { templateText(text) }
-        for state in sop.states {
-            for text in state.texts { templateText(text) }
-        }
+        for text in templateTexts { templateText(text) }
         return Outcome(diagnostics: sink.diagnostics, inputsRead: checker.inputsRead, guards: guards,
                       childOutcomeComparisons: comparisons)
     }

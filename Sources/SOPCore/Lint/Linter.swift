@@ -279,7 +279,7 @@ public struct Linter: Sendable {
         var diagnostics = loaded.diagnostics
         var result = FileLintResult(path: source.path, diagnostics: [])
         if let sop = loaded.definition {
-            var expressions = ExpressionPass(sop: sop, source: source, ticketType: ticketSchema?.type)
+            var expressions = ExpressionPass(sop: sop, templateTexts: loaded.templateTexts, source: source, ticketType: ticketSchema?.type)
             let found = expressions.run()
             diagnostics += found.diagnostics
             let context = RuleContext(sop: sop, source: source, path: source.path, environment: expressions.checker.environment,

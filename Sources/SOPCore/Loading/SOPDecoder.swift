@@ -11,9 +11,10 @@ import SOPYAML
 struct SOPDecoder {
     let document: YAMLDocument
     var sink: DiagnosticSink
-    /// Human texts that hold `${{ }}` templates, collected as `text(_:key:)` decodes them: each
-    /// state takes its own, and the SOP's title and description are what remains.
-    private var templateTexts: [ExpressionText] = []
+    /// Human texts that hold `${{ }}` templates (titles, instructions, checklist items, prompts,
+    /// labels), collected as `text(_:key:)` decodes them, for the linter to check. They are not
+    /// part of the model: at run time the texts are rendered from the model's strings.
+    private(set) var templateTexts: [ExpressionText] = []
 
     enum TopKey: String, MappingKey {
         case sop, version, title, description, category, applies_when, roles, vars, start, states
@@ -100,7 +101,7 @@ struct SOPDecoder {
             id: id, version: version ?? 1, title: title ?? id.value, description: description, category: category,
             appliesWhen: appliesWhen,
             roles: roles ?? SOPDefinition.defaultRoles.map { Located($0, at: id.span) },
-            vars: vars, start: start, states: states, texts: templateTexts)
+            vars: vars, start: start, states: states)
     }
 
     /// The case of `Word` that a string scalar spells, matched as bytes (no `String` is built and
@@ -165,7 +166,6 @@ struct SOPDecoder {
     private mutating func state(_ node: YAMLNodeID, id: Located<String>) -> StateDefinition? {
         let owner = MappingOwner.state(id.value)
         guard mapping(node, key: owner, expected: "a mapping with at least 'title'") else { return nil }
-        let firstText = templateTexts.count
         let r = MappingReader<StateKey>(document, node, owner: owner, ownerSpan: id.span, into: &sink)
         let title = r.required(.title, &sink).flatMap { text($0, key: "title") }
         let instructions = r.value(.instructions).flatMap { text($0, key: "instructions") }
@@ -176,11 +176,8 @@ struct SOPDecoder {
         let transitions = r.value(.transitions).map { self.transitions($0, state: id.value) } ?? []
         let call = r.value(.call).flatMap { self.id($0, key: "call") }
         let end = r.value(.end).flatMap { self.id($0, key: "end") }
-        let templates = Array(templateTexts[firstText...])
-        templateTexts.removeSubrange(firstText...)
         return StateDefinition(id: id, title: title ?? id.value, instructions: instructions, checklist: checklist,
-                               inputs: inputs, role: role, enter: enter, transitions: transitions, call: call, end: end,
-                               texts: templates)
+                               inputs: inputs, role: role, enter: enter, transitions: transitions, call: call, end: end)
     }
 
     private mutating func inputSpecs(_ node: YAMLNodeID) -> [InputSpec] {

@@ -8,6 +8,8 @@ public struct LoadedSOP: Sendable {
     public var source: SourceFile
     public var definition: SOPDefinition?
     public var diagnostics: [Diagnostic]
+    /// The human texts that hold `${{ }}` templates, for the linter (not part of the model).
+    public var templateTexts: [ExpressionText] = []
 }
 
 /// Loads SOP files: bytes → YAML nodes → model. Never throws for the author's mistakes.
@@ -40,6 +42,7 @@ public enum SOPLoader {
         if !parsed.isEmpty {
             decoded.removeAll { d in parsed.contains { $0.rule == d.rule && $0.span == d.span } }
         }
-        return LoadedSOP(source: source, definition: definition, diagnostics: parsed + decoded)
+        return LoadedSOP(source: source, definition: definition, diagnostics: parsed + decoded,
+                         templateTexts: decoder.templateTexts)
     }
 }

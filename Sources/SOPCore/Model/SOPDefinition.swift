@@ -51,8 +51,6 @@ public struct SOPDefinition: Sendable, Hashable {
     public var vars: [FieldSpec]
     public var start: Located<String>
     public var states: [StateDefinition]
-    /// The SOP's title and description where they hold `${{ }}` templates, for checking them.
-    public var texts: [ExpressionText]
 
     public static let builtInRoles: Set<String> = ["system"]
     public static let defaultRoles = ["agent"]
@@ -77,13 +75,10 @@ public final class StateDefinition: Sendable, Hashable {
     public let transitions: [TransitionDefinition]
     public let call: Located<String>?
     public let end: Located<String>?
-    /// The human texts of the state and its transitions (title, instructions, checklist items,
-    /// prompts, labels) that hold `${{ }}` templates, for checking them.
-    public let texts: [ExpressionText]
 
     public init(id: Located<String>, title: String, instructions: String?, checklist: [Located<String>], inputs: [InputSpec],
                 role: Located<String>?, enter: [Action], transitions: [TransitionDefinition], call: Located<String>?,
-                end: Located<String>?, texts: [ExpressionText]) {
+                end: Located<String>?) {
         self.id = id
         self.title = title
         self.instructions = instructions
@@ -94,7 +89,6 @@ public final class StateDefinition: Sendable, Hashable {
         self.transitions = transitions
         self.call = call
         self.end = end
-        self.texts = texts
     }
 
     public var isTerminal: Bool { end != nil }
@@ -102,7 +96,7 @@ public final class StateDefinition: Sendable, Hashable {
     public static func == (a: StateDefinition, b: StateDefinition) -> Bool {
         a === b || (a.id == b.id && a.title == b.title && a.instructions == b.instructions && a.checklist == b.checklist
             && a.inputs == b.inputs && a.role == b.role && a.enter == b.enter && a.transitions == b.transitions
-            && a.call == b.call && a.end == b.end && a.texts == b.texts)
+            && a.call == b.call && a.end == b.end)
     }
 
     public func hash(into hasher: inout Hasher) {
