@@ -150,7 +150,10 @@ public struct Template: Sendable {
     /// and `{{ x }}` (no dollar) reach the reader verbatim, where `${{ x }}` was surely meant.
     public static func misspellings(_ text: String) -> [(written: String, meant: String)] {
         let open = UInt8(ascii: "{"), close = UInt8(ascii: "}"), dollar = UInt8(ascii: "$")
-        guard text.utf8.contains(open) else { return [] }
+        // Most texts have no brace at all: memchr answers that without copying them.
+        var text = text
+        let hasBrace = text.withUTF8 { bytes in bytes.baseAddress.map { memchr($0, Int32(open), bytes.count) != nil } ?? false }
+        guard hasBrace else { return [] }
         let b = Array(text.utf8)
         func find(_ pattern: [UInt8], from start: Int) -> Int? {
             var i = start

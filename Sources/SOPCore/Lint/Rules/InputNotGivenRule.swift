@@ -33,43 +33,73 @@ public struct InputNotGivenRule: SOPRule {
 
     func check(_ context: RuleContext, into sink: inout DiagnosticSink) {
         let sop = context.sop, graph = context.graph
-        let declaredAnywhere = Set(sop.states.flatMap { $0.inputs.map(\.id.value) })
-        guard !declaredAnywhere.isEmpty, let start = graph.index[sop.start.value] else { return }
-        // May-given analysis: the inputs some path can have given on entering each state.
-        var givenIn = [Set<String>?](repeating: nil, count: sop.states.count)
-        givenIn[start] = []
-        var work = [start]
-        while let i = work.popLast() {
-            let out = givenIn[i]!.union(sop.states[i].inputs.map(\.id.value))
-            for j in graph.successors(of: i) where givenIn[j].map({ !out.isSubset(of: $0) }) ?? true {
-                givenIn[j] = (givenIn[j] ?? []).union(out)
-                work.append(j)
-            }
+        guard let start = graph.index[sop.start.value] else { return }
+        // Each input name declared anywhere gets a bit; sets of inputs are rows of 64-bit words.
+        var bit: [String: Int] = [:]
+        for state in sop.states {
+            for input in state.inputs where bit[input.id.value] == nil { bit[input.id.value] = bit.count }
         }
+        // The guards' reads of declared inputs: without any, there is nothing to check.
+        var reads: [(state: Int, transition: Int, bit: Int, name: String, range: Range<Int>)] = []
         for (i, state) in sop.states.enumerated() {
-            guard let entering = givenIn[i] else { continue }  // unreachable: another rule's concern
-            let available = entering.union(state.inputs.map(\.id.value))
-            for (t, transition) in state.transitions.enumerated() {
-                guard let when = transition.when, let parsed = context.guards[i, t] else { continue }
-                for (name, range) in Self.inputsRead(parsed) where declaredAnywhere.contains(name) && !available.contains(name) {
-                    sink.report(when.span(of: range, in: context.source), Self.self,
-                                "this guard of state '\(state.id.value)' reads input.\(name), which no path to it can have given",
-                                help: "ask for '\(name)' in this state or one before it, or read another value")
+            for t in state.transitions.indices {
+                guard let parsed = context.guards[i, t] else { continue }
+                for (name, range) in Self.inputsRead(parsed) {
+                    if let b = bit[name] { reads.append((i, t, b, name, range)) }
                 }
             }
+        }
+        guard !reads.isEmpty else { return }
+        let words = (bit.count + 63) / 64
+        var asks = [UInt64](repeating: 0, count: sop.states.count * words)
+        for (i, state) in sop.states.enumerated() {
+            for input in state.inputs { let b = bit[input.id.value]!; asks[i * words + b / 64] |= 1 << UInt64(b % 64) }
+        }
+        // May-given analysis: the inputs some path can have given on entering each state.
+        var givenIn = [UInt64](repeating: 0, count: sop.states.count * words)
+        var reached = [Bool](repeating: false, count: sop.states.count)
+        reached[start] = true
+        var work = [start]
+        var out = [UInt64](repeating: 0, count: words)
+        while let i = work.popLast() {
+            for w in 0..<words { out[w] = givenIn[i * words + w] | asks[i * words + w] }
+            for j in graph.successors(of: i) {
+                var grows = !reached[j]
+                for w in 0..<words where out[w] & ~givenIn[j * words + w] != 0 {
+                    givenIn[j * words + w] |= out[w]
+                    grows = true
+                }
+                if grows { reached[j] = true; work.append(j) }
+            }
+        }
+        for read in reads where reached[read.state] {  // an unreachable state is another rule's concern
+            let w = read.state * words + read.bit / 64, mask: UInt64 = 1 << UInt64(read.bit % 64)
+            guard (givenIn[w] | asks[w]) & mask == 0 else { continue }
+            let state = sop.states[read.state]
+            guard let when = state.transitions[read.transition].when else { continue }
+            sink.report(when.span(of: read.range, in: context.source), Self.self,
+                        "this guard of state '\(state.id.value)' reads input.\(read.name), which no path to it can have given",
+                        help: "ask for '\(read.name)' in this state or one before it, or read another value")
         }
     }
 
     /// The inputs an expression reads, with where.
     static func inputsRead(_ e: Expr) -> [(String, Range<Int>)] {
+        var found: [(String, Range<Int>)] = []
+        inputsRead(e, into: &found)
+        return found
+    }
+
+    private static func inputsRead(_ e: Expr, into found: inout [(String, Range<Int>)]) {
         switch e {
         case .path(.input, let segments, let range):
-            guard let name = segments.dotted.split(separator: ".").first else { return [] }
-            return [(String(name), range)]
-        case .path, .literal: return []
-        case .call(_, let args, _), .list(let args, _): return args.flatMap(inputsRead)
-        case .unary(_, let operand, _): return inputsRead(operand)
-        case .binary(_, let l, let r, _): return inputsRead(l) + inputsRead(r)
+            if let name = segments.first { found.append((name, range)) }
+        case .path, .literal: return
+        case .call(_, let args, _), .list(let args, _): for a in args { inputsRead(a, into: &found) }
+        case .unary(_, let operand, _): inputsRead(operand, into: &found)
+        case .binary(_, let l, let r, _):
+            inputsRead(l, into: &found)
+            inputsRead(r, into: &found)
         }
     }
 }

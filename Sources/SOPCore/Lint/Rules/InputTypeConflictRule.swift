@@ -22,22 +22,30 @@ public struct InputTypeConflictRule: SOPRule {
     public init() {}
 
     func check(_ context: RuleContext, into sink: inout DiagnosticSink) {
-        var first: [String: (spec: InputSpec, state: String)] = [:]
-        for state in context.sop.states {
-            for input in state.inputs {
+        let states = context.sop.states
+        // The first declaration of each name, by state and input index (an input spec is too big to copy around).
+        var first: [String: (state: Int, input: Int)] = [:]
+        for (s, state) in states.enumerated() {
+            for (k, input) in state.inputs.enumerated() {
                 let name = input.id.value
-                guard let earlier = first[name] else {
-                    first[name] = (input, state.id.value)
+                guard let e = first[name] else {
+                    first[name] = (s, k)
                     continue
                 }
-                guard Self.describe(earlier.spec) != Self.describe(input) else { continue }
-                let at = earlier.spec.id.span.start
+                let earlier = states[e.state].inputs[e.input]
+                guard !Self.alike(earlier, input) else { continue }
+                let at = earlier.id.span.start
                 sink.report(input.id.span, Self.self,
-                            "input '\(name)' of state '\(state.id.value)' is \(Self.describe(input)), but state '\(earlier.state)' "
-                                + "declares it as \(Self.describe(earlier.spec)) (line \(at.line)); input.\(name) can mean only one",
+                            "input '\(name)' of state '\(state.id.value)' is \(Self.describe(input)), but state '\(states[e.state].id.value)' "
+                                + "declares it as \(Self.describe(earlier)) (line \(at.line)); input.\(name) can mean only one",
                             help: "give one of them another name, or declare both alike")
             }
         }
+    }
+
+    /// Whether two inputs have one type: the same type, and for enums the same values.
+    static func alike(_ a: InputSpec, _ b: InputSpec) -> Bool {
+        a.type == b.type && (a.type != .enum || a.values.map(\.value).sorted() == b.values.map(\.value).sorted())
     }
 
     static func describe(_ spec: InputSpec) -> String {
