@@ -96,11 +96,11 @@ struct ExpressionPass {
             case .set(let assignments):
                 for assignment in assignments { set(assignment) }
             case .notify(_, let template):
-                if let text = Self.text(of: template) { templateText(text) }
+                templateText(template)
             case .assign(_, let queue):
-                if let queue, let text = Self.text(of: queue) { templateText(text) }
+                if let queue { templateText(queue) }
             case .tag(let tags):
-                for tag in tags { if let text = Self.text(of: tag) { templateText(text) } }
+                for tag in tags { templateText(tag) }
                 if let ticketType, case .object(let fields) = ticketType {
                     if let tagsType = fields["tags"] {
                         if case .list = tagsType {} else if tagsType != .any, let first = tags.first {
@@ -122,7 +122,7 @@ struct ExpressionPass {
         guard let target = setTarget(assignment.path) else { return }
         let path = assignment.path.value
         let value = assignment.value
-        if value.stringValue != nil, let text = Self.text(of: value), Template.containsTemplate(text.text) {
+        if let text = value.text, Template.containsTemplate(text.text) {
             guard case .success(let template) = parseTemplate(text) else { return }
             let before = checker.diagnostics.count
             if let single = template.singleExpression {
@@ -175,56 +175,47 @@ struct ExpressionPass {
         flush(from: before, in: text)
     }
 
-    /// A scalar value kept as written, as text with its place.
-    private static func text(of node: YAMLNode) -> ExpressionText? {
-        guard let s = node.scalar else { return nil }
-        return ExpressionText(text: s.text, location: ScalarLocation(span: node.span, style: s.style))
-    }
-
     // MARK: Literals
 
-    private mutating func literal(_ node: YAMLNode, expected: ExprType, what: String) {
+    private mutating func literal(_ literal: Literal, expected: ExprType, what: String) {
         func mismatch(_ detail: String? = nil) {
-            sink.report(node.span, TypeMismatchRule.self, "\(what) expects \(expected), found \(node.kindDescription)", help: detail)
+            sink.report(literal.span, TypeMismatchRule.self, "\(what) expects \(expected), found \(literal.kindDescription)", help: detail)
         }
-        if case .scalar(let s) = node.kind, s.resolved == .null { return }  // null clears a value
-        if SOPDecoder.isUnquotedTemplate(node) {
-            sink.report(node.span, TemplateUnquotedRule.self,
-                        "the value of \(what) is a {…} mapping where a template was meant; YAML reads unquoted braces as a mapping",
-                        help: "write the template as a quoted string: \"${{ … }}\"")
-            return
+        switch literal.value {
+        case .null, .invalid: return  // null clears a value; the decoder reported an invalid one
+        default: break
         }
         switch expected {
         case .any, .null, .object:
             return
         case .string:
-            if node.scalar == nil { mismatch() }
+            if literal.written == nil { mismatch() }
         case .enumeration(let values):
-            guard let s = node.scalar else { return mismatch() }
-            if !values.contains(s.text) {
-                sink.report(node.span, InvalidEnumValueRule.self, "'\(s.text)' is not a value of \(what); the values are \(values.joined(separator: ", "))",
-                            help: Suggestions.didYouMean(s.text, in: values))
+            guard let s = literal.written else { return mismatch() }
+            if !values.contains(s) {
+                sink.report(literal.span, InvalidEnumValueRule.self, "'\(s)' is not a value of \(what); the values are \(values.joined(separator: ", "))",
+                            help: Suggestions.didYouMean(s, in: values))
             }
         case .integer:
-            guard case .int = node.scalar?.resolved else { return mismatch() }
+            guard case .int = literal.value else { return mismatch() }
         case .number:
-            switch node.scalar?.resolved {
-            case .int, .float: return
+            switch literal.value {
+            case .int, .number: return
             default: mismatch()
             }
         case .boolean:
-            guard case .bool = node.scalar?.resolved else { return mismatch("write true or false") }
+            guard case .bool = literal.value else { return mismatch("write true or false") }
         case .date:
-            guard let text = node.stringValue, CivilTime.parseDate(text) != nil else { return mismatch("write a date as YYYY-MM-DD") }
+            guard let text = literal.text?.text, CivilTime.parseDate(text) != nil else { return mismatch("write a date as YYYY-MM-DD") }
         case .datetime:
-            guard let text = node.stringValue, CivilTime.parseDateTime(text) != nil else {
+            guard let text = literal.text?.text, CivilTime.parseDateTime(text) != nil else {
                 return mismatch("write an RFC 3339 datetime such as 2026-11-02T09:00:00Z")
             }
         case .duration:
-            guard let text = node.scalar?.text, DurationFormat.parse(text) != nil else { return mismatch("write a duration such as 48h") }
+            guard let text = literal.written, DurationFormat.parse(text) != nil else { return mismatch("write a duration such as 48h") }
         case .list(let element):
-            guard let items = node.sequence else { return mismatch("write a list, e.g. [a, b]") }
-            for item in items { literal(item, expected: element, what: "an item of \(what)") }
+            guard case .list(let items) = literal.value else { return mismatch("write a list, e.g. [a, b]") }
+            for item in items { self.literal(item, expected: element, what: "an item of \(what)") }
         }
     }
 

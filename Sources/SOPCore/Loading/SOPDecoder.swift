@@ -141,7 +141,7 @@ struct SOPDecoder {
             guard let type = r.required(.type, &sink).flatMap({ valueType($0) }) else { continue }
             let (values, labels) = enumValues(r.value(.values), keySpan: r.keySpan(.values, in: document), ownerSpan: r.ownerSpan,
                                     type: type, owner: owner)
-            specs.append(FieldSpec(id: id, type: type, values: values, labels: labels, initial: r.value(.initial).map(document.node)))
+            specs.append(FieldSpec(id: id, type: type, values: values, labels: labels, initial: r.value(.initial).map { literal($0, what: "var.\(id.value)") }))
         }
         return specs
     }
@@ -382,7 +382,7 @@ struct SOPDecoder {
                                     help: "write 'ticket.FIELD' or 'var.NAME'")
                         continue
                     }
-                    assignments.append(SetAssignment(path: Located(path, at: document.span(pathNode)), value: document.node(valueNode)))
+                    assignments.append(SetAssignment(path: Located(path, at: document.span(pathNode)), value: literal(valueNode, what: path)))
                 }
                 result.append(.set(assignments))
             } else if document.textEquals(name, "notify") {
@@ -398,7 +398,7 @@ struct SOPDecoder {
                                 help: document.isMapping(template) ? "quote a ${{ … }} template: \"${{ … }}\"" : nil)
                 }
                 if let template, document.isScalar(template) { reportMisspeltTemplates(template, document.text(template)) }
-                if let to, let template { result.append(.notify(to: to, template: document.node(template))) }
+                if let to, let template, document.isScalar(template) { result.append(.notify(to: to, template: scalarText(template))) }
             } else if document.textEquals(name, "assign") {
                 guard mapping(value, key: "'assign'", expected: "a mapping with 'role' and/or 'queue'") else { continue }
                 let r = MappingReader<AssignKey>(document, value, owner: .action("assign"), ownerSpan: keySpan, into: &sink)
@@ -410,16 +410,16 @@ struct SOPDecoder {
                 if let queue, !document.isScalar(queue) {
                     sink.report(document.span(queue), WrongTypeRule.self, "'queue' must be text, found \(document.kindDescription(queue))")
                 }
-                result.append(.assign(role: role, queue: queue.map(document.node)))
+                result.append(.assign(role: role, queue: queue.flatMap { document.isScalar($0) ? scalarText($0) : nil }))
             } else if document.textEquals(name, "tag") {
                 guard document.isSequence(value) || document.isScalar(value) else {
                     sink.report(document.span(value), WrongTypeRule.self, "'tag' must be a list of tags, found \(document.kindDescription(value))")
                     continue
                 }
-                var tags: [YAMLValue] = []
+                var tags: [ExpressionText] = []
                 for tag in document.isSequence(value) ? Array(document.items(value)) : [value] {
                     if document.isScalar(tag) && !document.isNull(tag) {
-                        tags.append(document.node(tag))
+                        tags.append(scalarText(tag))
                     } else {
                         sink.report(document.span(tag), WrongTypeRule.self, "a tag must be text, found \(document.kindDescription(tag))")
                     }
@@ -591,9 +591,19 @@ struct SOPDecoder {
         return document.isMapping(key) || document.withUTF8(key) { $0.first == UInt8(ascii: "{") }
     }
 
-    static func isUnquotedTemplate(_ node: YAMLNode) -> Bool {
-        guard node.isFlow, let pairs = node.mapping, pairs.count == 1 else { return false }
-        return pairs[0].key.mapping != nil || pairs[0].key.scalar?.text.hasPrefix("{") == true
+    /// A value of a `set` or an `initial`: a `{{ x }}` where a template was meant is reported
+    /// and kept as `.invalid`, so nothing checks it as a mapping.
+    private mutating func literal(_ node: YAMLNodeID, what: String) -> Literal {
+        guard Self.isUnquotedTemplate(node, in: document) else { return Literal(document, node) }
+        sink.report(document.span(node), TemplateUnquotedRule.self,
+                    "the value of \(what) is a {…} mapping where a template was meant; YAML reads unquoted braces as a mapping",
+                    help: "write the template as a quoted string: \"${{ … }}\"")
+        return Literal(value: .invalid, span: document.span(node), written: nil)
+    }
+
+    /// A scalar's text with where and how it was written.
+    private func scalarText(_ node: YAMLNodeID) -> ExpressionText {
+        ExpressionText(text: document.text(node), location: document.location(node))
     }
 
     /// A key as messages show it: quoted when it is a key name, as is when it is a phrase.

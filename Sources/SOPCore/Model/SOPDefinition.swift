@@ -1,9 +1,6 @@
 import SOPDiagnostics
 import SOPYAML
 
-/// A YAML value kept as written (literals in `set`, `initial`), with its spans.
-public typealias YAMLValue = YAMLNode
-
 /// Text that holds an expression (`when`, `applies_when`, `after`) or `${{ }}` templates, with
 /// where and how its scalar was written, so that offsets inside the text map back to the file.
 public struct ExpressionText: Sendable, Hashable {
@@ -156,14 +153,15 @@ public enum NotifyTarget: Sendable, Hashable {
 public enum Action: Sendable, Hashable {
     /// Assignments of ticket fields (`ticket.a.b`) or run variables (`var.x`), in written order.
     case set([SetAssignment])
-    case notify(to: Located<NotifyTarget>, template: YAMLValue)
-    case assign(role: Located<String>?, queue: YAMLValue?)
-    case tag([YAMLValue])
+    /// The message text, which may hold `${{ }}` templates.
+    case notify(to: Located<NotifyTarget>, template: ExpressionText)
+    case assign(role: Located<String>?, queue: ExpressionText?)
+    case tag([ExpressionText])
     case start(sop: Located<String>)
 }
 
 /// One `PATH: VALUE` of a `set` action.
 public struct SetAssignment: Sendable, Hashable {
     public var path: Located<String>
-    public var value: YAMLValue
+    public var value: Literal
 }

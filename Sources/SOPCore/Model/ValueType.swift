@@ -54,6 +54,6 @@ public struct FieldSpec: Sendable, Hashable {
     public var values: [Located<String>]
     /// Labels people see for some of `values`, by value.
     public var labels: [String: String] = [:]
-    /// The `initial` literal as written; checked against `type` by the expression layer.
-    public var initial: YAMLValue?
+    /// The `initial` value; checked against `type` by the expression layer.
+    public var initial: Literal?
 }

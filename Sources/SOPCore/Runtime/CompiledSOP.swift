@@ -13,8 +13,8 @@ struct CompiledTemplate: Sendable {
 
     let pieces: [Piece]
 
-    init(_ node: YAMLNode) {
-        let text = node.scalar?.text ?? ""
+    init(_ written: ExpressionText) {
+        let text = written.text
         guard Template.containsTemplate(text), case .success(let t) = Template.parse(text) else {
             pieces = [.text(text)]
             return
@@ -209,10 +209,10 @@ public final class CompiledSOP: Sendable {
                 case .set(let assignments):
                     return .set(assignments.map { a in
                         let value: CompiledValue
-                        if let text = a.value.stringValue, Template.containsTemplate(text), case .success(let t) = Template.parse(text) {
-                            value = t.singleExpression.map { .expression(Evaluator.compile($0)) } ?? .template(CompiledTemplate(a.value))
+                        if let text = a.value.text, Template.containsTemplate(text.text), case .success(let t) = Template.parse(text.text) {
+                            value = t.singleExpression.map { .expression(Evaluator.compile($0)) } ?? .template(CompiledTemplate(text))
                         } else {
-                            value = .literal(ValueJSON.json(a.value))
+                            value = .literal(a.value.json)
                         }
                         let segments = a.path.value.split(separator: ".").map(String.init)
                         let target: SetTarget

@@ -145,7 +145,7 @@ public struct RunState: Sendable {
         self.ticket = ticket
         var vars: [String: Value] = [:]
         for v in sop.definition.vars {
-            vars[v.id.value] = v.initial.map { ValueJSON.value(ValueJSON.json($0), as: v.type) } ?? .null
+            vars[v.id.value] = v.initial.map { ValueJSON.value($0.json, as: v.type) } ?? .null
         }
         self.vars = vars
         inputs = [:]
