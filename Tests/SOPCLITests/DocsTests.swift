@@ -83,6 +83,38 @@ private func blocks(_ markdown: String) -> [Block] {
         }
     }
 
+    /// Every other `yaml` example in README.md and docs/ is a piece of an SOP in docs/examples/
+    /// (its lines, indented alike, appear there in order), and that folder lints clean as one set,
+    /// warnings included: so a piece is checked in a whole SOP. (docs/lint-rules.md's examples are
+    /// the rules' own, checked in their fixtures by RuleRegistryTests.)
+    @Test func everyPieceOfAnSOPInTheDocsIsPartOfALintedExample() throws {
+        let examples = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("docs/examples").path)
+            .filter { $0.hasSuffix(".sop.yaml") }.sorted()
+        let texts = try examples.map { try read("docs/examples/" + $0) }
+        let docs = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("docs").path)
+            .filter { $0.hasSuffix(".md") && $0 != "lint-rules.md" }.map { "docs/" + $0 } + ["README.md"]
+        var checked = 0
+        for page in docs {
+            for block in blocks(try read(page)) where block.language == "yaml" {
+                let lines = block.lines.reversed().drop { $0.isEmpty }.reversed()
+                let isWholeSOP = lines.contains { $0.hasPrefix("sop: ") } && lines.contains { $0.hasPrefix("states:") }
+                guard !isWholeSOP, !lines.contains(where: { $0.hasPrefix("cases:") }) else { continue }
+                let found = texts.contains { text in
+                    (0...12).contains { indent in
+                        let pad = String(repeating: " ", count: indent)
+                        return text.contains(lines.map { $0.isEmpty ? "" : pad + $0 }.joined(separator: "\n") + "\n")
+                    }
+                }
+                #expect(found, "\(page): this example is not part of an SOP in docs/examples/:\n\(lines.joined(separator: "\n"))")
+                checked += 1
+            }
+        }
+        #expect(checked >= 6)
+        let r = try SOPBinary.run(["lint", "--strict", "--ticket-schema", root.appendingPathComponent("schemas/ticket.schema.json").path,
+                                   root.appendingPathComponent("docs/examples").path], in: root)
+        #expect(r.status == 0, "docs/examples does not lint clean:\n\(r.stdout)")
+    }
+
     /// Every whole SOP shown in README.md and docs/ (a block that starts with `sop:`, or with a
     /// comment naming its `.sop.yaml` file) lints clean, warnings included, against the shipped
     /// ticket schema. Fragments are not checked here; those of docs/lint-rules.md are the rules'
