@@ -150,10 +150,9 @@ public struct Template: Sendable {
     /// and `{{ x }}` (no dollar) reach the reader verbatim, where `${{ x }}` was surely meant.
     public static func misspellings(_ text: String) -> [(written: String, meant: String)] {
         let open = UInt8(ascii: "{"), close = UInt8(ascii: "}"), dollar = UInt8(ascii: "$")
-        // Most texts have no brace at all: memchr answers that without copying them.
+        // Most texts have no brace, or only real templates: memchr answers that in place.
         var text = text
-        let hasBrace = text.withUTF8 { bytes in bytes.baseAddress.map { memchr($0, Int32(open), bytes.count) != nil } ?? false }
-        guard hasBrace else { return [] }
+        guard text.withUTF8(mayHoldMisspelling) else { return [] }
         let b = Array(text.utf8)
         func find(_ pattern: [UInt8], from start: Int) -> Int? {
             var i = start
@@ -192,6 +191,20 @@ public struct Template: Sendable {
             i += 1
         }
         return out
+    }
+
+    /// Whether some `{` of the text is not the second or third byte of a `${{`: only then can it
+    /// hold a misspelt template.
+    private static func mayHoldMisspelling(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
+        let open = UInt8(ascii: "{"), dollar = UInt8(ascii: "$")
+        var from = 0
+        while from < bytes.count, let hit = memchr(base + from, Int32(open), bytes.count - from) {
+            let i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            guard i > 0, bytes[i - 1] == dollar, i + 1 < bytes.count, bytes[i + 1] == open else { return true }
+            from = i + 2
+        }
+        return false
     }
 
     /// Quick test before parsing: does the text contain a template (`${{`) at all?

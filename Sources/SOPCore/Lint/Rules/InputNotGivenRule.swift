@@ -35,10 +35,24 @@ public struct InputNotGivenRule: SOPRule {
         let sop = context.sop, graph = context.graph
         guard let start = graph.index[sop.start.value] else { return }
         // Each input name declared anywhere gets a bit; sets of inputs are rows of 64-bit words.
+        // The bits of each state's inputs, state by state: state i's are
+        // `inputBits[firstInput[i]..<firstInput[i + 1]]`.
         var bit: [String: Int] = [:]
+        var inputBits: [Int] = [], firstInput: [Int] = []
+        firstInput.reserveCapacity(sop.states.count + 1)
         for state in sop.states {
-            for input in state.inputs where bit[input.id.value] == nil { bit[input.id.value] = bit.count }
+            firstInput.append(inputBits.count)
+            for k in state.inputs.indices {
+                let name = state.inputs[k].id.value
+                if let known = bit[name] {
+                    inputBits.append(known)
+                } else {
+                    inputBits.append(bit.count)
+                    bit[name] = bit.count
+                }
+            }
         }
+        firstInput.append(inputBits.count)
         // The guards' reads of declared inputs: without any, there is nothing to check.
         var reads: [(state: Int, transition: Int, bit: Int, name: String, range: Range<Int>)] = []
         for (i, state) in sop.states.enumerated() {
@@ -52,8 +66,8 @@ public struct InputNotGivenRule: SOPRule {
         guard !reads.isEmpty else { return }
         let words = (bit.count + 63) / 64
         var asks = [UInt64](repeating: 0, count: sop.states.count * words)
-        for (i, state) in sop.states.enumerated() {
-            for input in state.inputs { let b = bit[input.id.value]!; asks[i * words + b / 64] |= 1 << UInt64(b % 64) }
+        for i in sop.states.indices {
+            for b in inputBits[firstInput[i]..<firstInput[i + 1]] { asks[i * words + b / 64] |= 1 << UInt64(b % 64) }
         }
         // May-given analysis: the inputs some path can have given on entering each state.
         var givenIn = [UInt64](repeating: 0, count: sop.states.count * words)

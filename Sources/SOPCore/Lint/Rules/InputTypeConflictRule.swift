@@ -26,13 +26,13 @@ public struct InputTypeConflictRule: SOPRule {
         // The first declaration of each name, by state and input index (an input spec is too big to copy around).
         var first: [String: (state: Int, input: Int)] = [:]
         for (s, state) in states.enumerated() {
-            for (k, input) in state.inputs.enumerated() {
-                let name = input.id.value
+            for k in state.inputs.indices {
+                let name = state.inputs[k].id.value
                 guard let e = first[name] else {
                     first[name] = (s, k)
                     continue
                 }
-                let earlier = states[e.state].inputs[e.input]
+                let earlier = states[e.state].inputs[e.input], input = state.inputs[k]
                 guard !Self.alike(earlier, input) else { continue }
                 let at = earlier.id.span.start
                 sink.report(input.id.span, Self.self,
