@@ -138,17 +138,59 @@ public enum CivilTime {
 
     public static func formatDate(_ days: Int) -> String {
         let (y, m, d) = civil(fromDays: days)
-        return pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2)
+        guard (0...9999).contains(y) else { return pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2) }
+        return String(unsafeUninitializedCapacity: 10) { out in
+            writeDate(y, m, d, into: out)
+            return 10
+        }
     }
 
-    /// `2026-11-02T09:00:00Z`, with `.sss` only when there are milliseconds.
+    /// `2026-11-02T09:00:00Z`, with `.sss` only when there are milliseconds. Journal records and
+    /// runs write one per record, so years 0–9999 are written straight into the string's bytes.
     public static func formatDateTime(_ ms: Int64) -> String {
         let (days, msOfDay) = floorDivide(ms, 86_400_000)
-        let secondsOfDay = Int(msOfDay / 1000)
-        var out = formatDate(Int(days)) + "T" + pad(secondsOfDay / 3600, 2) + ":" + pad(secondsOfDay / 60 % 60, 2) + ":"
-            + pad(secondsOfDay % 60, 2)
-        if msOfDay % 1000 != 0 { out += "." + pad(Int(msOfDay % 1000), 3) }
-        return out + "Z"
+        let secondsOfDay = Int(msOfDay / 1000), millis = Int(msOfDay % 1000)
+        let (y, m, d) = civil(fromDays: Int(days))
+        guard (0...9999).contains(y) else {
+            var out = formatDate(Int(days)) + "T" + pad(secondsOfDay / 3600, 2) + ":" + pad(secondsOfDay / 60 % 60, 2) + ":"
+                + pad(secondsOfDay % 60, 2)
+            if millis != 0 { out += "." + pad(millis, 3) }
+            return out + "Z"
+        }
+        let count = millis == 0 ? 20 : 24
+        return String(unsafeUninitializedCapacity: count) { out in
+            writeDate(y, m, d, into: out)
+            out[10] = UInt8(ascii: "T")
+            writeDigits(secondsOfDay / 3600, 2, into: out, at: 11)
+            out[13] = UInt8(ascii: ":")
+            writeDigits(secondsOfDay / 60 % 60, 2, into: out, at: 14)
+            out[16] = UInt8(ascii: ":")
+            writeDigits(secondsOfDay % 60, 2, into: out, at: 17)
+            if millis != 0 {
+                out[19] = UInt8(ascii: ".")
+                writeDigits(millis, 3, into: out, at: 20)
+            }
+            out[count - 1] = UInt8(ascii: "Z")
+            return count
+        }
+    }
+
+    /// `YYYY-MM-DD` into the first ten bytes (a year of 0–9999).
+    private static func writeDate(_ y: Int, _ m: Int, _ d: Int, into out: UnsafeMutableBufferPointer<UInt8>) {
+        writeDigits(y, 4, into: out, at: 0)
+        out[4] = UInt8(ascii: "-")
+        writeDigits(m, 2, into: out, at: 5)
+        out[7] = UInt8(ascii: "-")
+        writeDigits(d, 2, into: out, at: 8)
+    }
+
+    /// `n` (not negative, under 10^width) as `width` decimal digits, zero-padded.
+    private static func writeDigits(_ n: Int, _ width: Int, into out: UnsafeMutableBufferPointer<UInt8>, at start: Int) {
+        var n = n
+        for i in stride(from: start + width - 1, through: start, by: -1) {
+            out[i] = UInt8(ascii: "0") + UInt8(n % 10)
+            n /= 10
+        }
     }
 
     /// Division rounding toward negative infinity, with a non-negative remainder.

@@ -174,13 +174,15 @@ public final class RunService {
         let engine = self.engine(sop)
         typealias Prepared = Result<(PreparedStep, String), StepRejection>
         var index = 0
-        func decideNext() -> ParallelStream<(line: Int, ticket: JSONValue), Prepared>? {
+        func decideNext() -> ParallelStream<(line: Int, ticket: JSONValue, id: String), Prepared>? {
             guard index < tickets.count else { return nil }
             let slice = tickets[index..<min(index + max(1, batch), tickets.count)]
             index += slice.count
-            return ParallelStream(Array(slice), chunk: 64) { item -> Prepared in
+            // The batch's run ids from one read of the system's random source.
+            let items = zip(slice, Self.newRunIDs(slice.count)).map { (line: $0.line, ticket: $0.ticket, id: $1) }
+            return ParallelStream(items, chunk: 64) { item -> Prepared in
                 Result { () throws(StepRejection) -> (PreparedStep, String) in
-                    let decision = try engine.start(id: Self.newRunID(), ticket: item.ticket, actor: actor, now: now)
+                    let decision = try engine.start(id: item.id, ticket: item.ticket, actor: actor, now: now)
                     return (Self.prepare(decision, engine: engine, previousVersion: 0), item.ticket.render())
                 }
             }
@@ -551,8 +553,40 @@ public final class RunService {
     /// random source (one `getrandom` call, not a UUID read from /dev/urandom and trimmed).
     static func newRunID() -> String {
         var generator = SystemRandomNumberGenerator()
-        let bits = generator.next() & 0xFFFF_FFFF_FFFF
-        let hex = String(bits, radix: 16)
-        return "r-" + String(repeating: "0", count: 12 - hex.count) + hex
+        return runID(generator.next())
+    }
+
+    /// `count` new run ids, from one read of the system's random source (`/dev/urandom`, read
+    /// once for the lot instead of one `getrandom` call per id; each id on its own if it cannot).
+    static func newRunIDs(_ count: Int) -> [String] {
+        var bits = [UInt64](repeating: 0, count: count)
+        let fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)
+        let filled = fd >= 0 && bits.withUnsafeMutableBytes { buffer -> Bool in
+            defer { close(fd) }
+            var done = 0
+            while done < buffer.count {
+                let n = read(fd, buffer.baseAddress! + done, buffer.count - done)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { return false }
+                done += n
+            }
+            return true
+        }
+        return filled ? bits.map(runID) : (0..<count).map { _ in newRunID() }
+    }
+
+    /// `r-` and 12 hexadecimal digits of `bits`, written straight into the string.
+    static func runID(_ bits: UInt64) -> String {
+        String(unsafeUninitializedCapacity: 14) { out in
+            out[0] = UInt8(ascii: "r")
+            out[1] = UInt8(ascii: "-")
+            var bits = bits & 0xFFFF_FFFF_FFFF
+            for i in stride(from: 13, through: 2, by: -1) {
+                let digit = UInt8(bits & 0xF)
+                out[i] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
+                bits >>= 4
+            }
+            return 14
+        }
     }
 }

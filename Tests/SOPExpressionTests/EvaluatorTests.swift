@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import SOPExpression
 
 /// 2026-11-02T09:00:00Z, a Monday.
@@ -156,6 +157,28 @@ struct EvaluatorTests {
     func fractionalSecondsOfAnyLength(_ text: String, _ formatted: String) throws {
         let ms = try #require(CivilTime.parseDateTime(text))
         #expect(CivilTime.formatDateTime(ms) == formatted)
+    }
+
+    /// Formatting writes digits straight into the string for years 0–9999: it must agree with
+    /// Foundation's calendar on random instants, and parse back to the same millisecond.
+    @Test func formattingAgreesWithFoundationAndParsesBack() throws {
+        var utc = Calendar(identifier: .gregorian)
+        utc.timeZone = TimeZone(identifier: "UTC")!
+        var generator = SplitMix64(seed: 20261201)
+        for round in 0..<2000 {
+            // Years 1600–9999 (Foundation's calendar is Julian before 1582; sopkit's is proleptic
+            // Gregorian, as RFC 3339's), and with milliseconds every other round.
+            let ms = Int64.random(in: -11_676_096_000_000 ... 253_402_300_799_999, using: &generator) / (round % 2 == 0 ? 1000 : 1)
+                * (round % 2 == 0 ? 1000 : 1)
+            let text = CivilTime.formatDateTime(ms)
+            let c = utc.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: Double(ms) / 1000))
+            let millis = Int((ms % 1000 + 1000) % 1000)
+            let expected = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+                + (millis == 0 ? "" : String(format: ".%03d", millis)) + "Z"
+            #expect(text == expected, "\(ms)")
+            #expect(CivilTime.parseDateTime(text) == ms, "\(text)")
+            #expect(CivilTime.formatDate(Int(CivilTime.floorDivide(ms, 86_400_000).0)) == String(text.prefix(10)))
+        }
     }
 
     @Test func aLeapSecondIsTheLastSecondOfAUTCDayOnly() {

@@ -1,7 +1,7 @@
 import Foundation
 import SOPCore
 import SOPJSON
-import SOPStore
+@testable import SOPStore
 import GRDB
 import Testing
 import TestSupport
@@ -63,6 +63,17 @@ let escalation = """
     """
 
 struct RunServiceTests {
+    /// Run ids are `r-` and 12 hex digits; a bulk start draws its batch's ids in one read, and
+    /// they are as distinct as ids drawn one by one.
+    @Test func runIDsAreTwelveHexDigitsAndDistinct() {
+        #expect(RunService.runID(0xABC) == "r-000000000abc")
+        #expect(RunService.runID(UInt64.max) == "r-ffffffffffff")
+        let ids = RunService.newRunIDs(5000) + (0..<100).map { _ in RunService.newRunID() }
+        #expect(Set(ids).count == ids.count)
+        #expect(ids.allSatisfy { $0.count == 14 && $0.hasPrefix("r-") && $0.dropFirst(2).allSatisfy(\.isHexDigit) && $0 == $0.lowercased() })
+        #expect(RunService.newRunIDs(0).isEmpty)
+    }
+
     @Test func callStartsAChildAndItsOutcomeMovesTheParent() throws {
         let w = try Workspace(["complaint": complaint, "escalation": escalation])
         let s = w.service

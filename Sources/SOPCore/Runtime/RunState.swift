@@ -61,44 +61,85 @@ public struct RunState: Sendable {
         ])
     }
 
-    /// Reads a stored run back, typing its variables and inputs by the SOP's declarations.
+    /// Reads a stored run back, typing its variables and inputs by the SOP's declarations. One
+    /// pass over the members (a tick reads every due run: looking up 25 keys one by one in a
+    /// 26-member object cost more than parsing it).
     public init?(json j: JSONValue, sop compiled: CompiledSOP, schema: TicketSchema?) {
-        func string(_ k: String) -> String? { if case .string(let s)? = j[k] { return s } else { return nil } }
-        func int(_ k: String) -> Int? { if case .int(let i)? = j[k] { return i } else { return nil } }
-        guard let id = string("id"), let sop = string("sop"), let digest = string("sop_digest"), let state = string("state"),
-              let status = string("status").flatMap(Status.init), let version = int("version"), let nextSeq = int("next_seq"),
-              let ticket = j["ticket"] else { return nil }
-        func values(_ k: String, _ types: [String: ValueType]) -> [String: Value] {
-            guard case .object(let members)? = j[k] else { return [:] }
+        guard case .object(let members) = j else { return nil }
+        func string(_ v: JSONValue) -> String? { if case .string(let s) = v { return s } else { return nil } }
+        func int(_ v: JSONValue) -> Int? { if case .int(let i) = v { return i } else { return nil } }
+        func values(_ v: JSONValue, _ types: [String: ValueType]) -> [String: Value] {
+            guard case .object(let members) = v else { return [:] }
             var out: [String: Value] = [:]
             for (name, value) in members { out[name] = ValueJSON.value(value, as: types[name]) }
             return out
         }
+        var id: String?, sop: String?, digest: String?, state: String?, status: Status?, version: Int?, nextSeq: Int?
+        var ticket: JSONValue?, sopVersion: Int?
+        var outcome: String?, lastHash: String?, ownerRole: String?, ownerQueue: String?
+        var parent: String?, child: String?, childOutcome: String?
+        var vars: [String: Value] = [:], inputs: [String: Value] = [:]
+        var submitted = Set<String>(), confirmed = Set<Int>(), outbox: [JSONValue] = []
+        var startedAt = 0, enteredAt = 0, updatedAt = 0, childCount = 0
+        for (key, value) in members {
+            switch key {
+            case "id": id = string(value)
+            case "sop": sop = string(value)
+            case "sop_version": sopVersion = int(value)
+            case "sop_digest": digest = string(value)
+            case "state": state = string(value)
+            case "status": status = string(value).flatMap(Status.init)
+            case "outcome": outcome = string(value)
+            case "version": version = int(value)
+            case "next_seq": nextSeq = int(value)
+            case "last_hash": lastHash = string(value)
+            case "ticket": ticket = value
+            case "vars": vars = values(value, compiled.varTypes)
+            case "inputs": inputs = values(value, compiled.inputTypes)
+            case "submitted":
+                if case .array(let items) = value { submitted = Set(items.compactMap(string)) }
+            case "confirmed":
+                if case .array(let items) = value { confirmed = Set(items.compactMap(int)) }
+            case "started_at": startedAt = int(value) ?? 0
+            case "entered_at": enteredAt = int(value) ?? 0
+            case "updated_at": updatedAt = int(value) ?? 0
+            case "owner_role": ownerRole = string(value)
+            case "owner_queue": ownerQueue = string(value)
+            case "outbox":
+                if case .array(let items) = value { outbox = items }
+            case "parent": parent = string(value)
+            case "child": child = string(value)
+            case "child_outcome": childOutcome = string(value)
+            case "child_count": childCount = int(value) ?? 0
+            default: break
+            }
+        }
+        guard let id, let sop, let digest, let state, let status, let version, let nextSeq, let ticket else { return nil }
         self.id = id
         self.sop = sop
-        self.sopVersion = int("sop_version") ?? compiled.version
+        self.sopVersion = sopVersion ?? compiled.version
         self.sopDigest = digest
         self.state = state
         self.status = status
-        self.outcome = string("outcome")
+        self.outcome = outcome
         self.version = version
         self.nextSeq = nextSeq
-        self.lastHash = string("last_hash")
+        self.lastHash = lastHash
         self.ticket = ticket
-        self.vars = values("vars", compiled.varTypes)
-        self.inputs = values("inputs", compiled.inputTypes)
-        if case .array(let items)? = j["submitted"] { submitted = Set(items.compactMap { if case .string(let s) = $0 { return s } else { return nil } }) } else { submitted = [] }
-        if case .array(let items)? = j["confirmed"] { confirmed = Set(items.compactMap { if case .int(let i) = $0 { return i } else { return nil } }) } else { confirmed = [] }
-        startedAt = Int64(int("started_at") ?? 0)
-        enteredAt = Int64(int("entered_at") ?? 0)
-        updatedAt = Int64(int("updated_at") ?? 0)
-        ownerRole = string("owner_role")
-        ownerQueue = string("owner_queue")
-        if case .array(let items)? = j["outbox"] { outbox = items } else { outbox = [] }
-        parent = string("parent")
-        child = string("child")
-        childOutcome = string("child_outcome")
-        childCount = int("child_count") ?? 0
+        self.vars = vars
+        self.inputs = inputs
+        self.submitted = submitted
+        self.confirmed = confirmed
+        self.startedAt = Int64(startedAt)
+        self.enteredAt = Int64(enteredAt)
+        self.updatedAt = Int64(updatedAt)
+        self.ownerRole = ownerRole
+        self.ownerQueue = ownerQueue
+        self.outbox = outbox
+        self.parent = parent
+        self.child = child
+        self.childOutcome = childOutcome
+        self.childCount = childCount
         ticketValue = schema?.value(of: ticket) ?? TicketSchema.untypedValue(ticket)
     }
 
