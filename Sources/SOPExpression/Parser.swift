@@ -5,13 +5,17 @@
 ///     unary = "-" unary | primary;  primary = literal | path | call | "(" expr ")" | "[" [expr {"," expr}] "]"
 ///
 /// It pulls tokens from the lexer one at a time, so the first problem in reading order is the one
-/// reported. Nesting is capped so that hostile input gives an error, not a stack overflow.
+/// reported. Nesting and the number of binary operators are capped so that hostile input gives
+/// an error, not a stack overflow: a chain such as `a - b - c - …` builds a tree as deep as it is
+/// long, which the checker and the evaluator then walk recursively.
 public struct ExpressionParser {
     public static let maxDepth = 64
+    public static let maxOperators = 256
 
     private var lexer: Lexer
     private var current: Token
     private var depth = 0
+    private var operators = 0
     /// Offset of the start of the text.
     private let start: Int
 
@@ -53,7 +57,7 @@ public struct ExpressionParser {
     private mutating func parseOr() throws(ExpressionError) -> Expr {
         var left = try parseAnd()
         while case .keyword(.or) = current.kind {
-            try advance()
+            try countOperator()
             let right = try parseAnd()
             left = .binary(.or, left, right, left.range.lowerBound..<right.range.upperBound)
         }
@@ -63,7 +67,7 @@ public struct ExpressionParser {
     private mutating func parseAnd() throws(ExpressionError) -> Expr {
         var left = try parseNot()
         while case .keyword(.and) = current.kind {
-            try advance()
+            try countOperator()
             let right = try parseNot()
             left = .binary(.and, left, right, left.range.lowerBound..<right.range.upperBound)
         }
@@ -99,7 +103,7 @@ public struct ExpressionParser {
             op = .notIn
         default: return left
         }
-        try advance()
+        try countOperator()
         let right = try parseSum()
         switch current.kind {
         case .symbol(.equal), .symbol(.notEqual), .symbol(.less), .symbol(.lessEqual), .symbol(.greater), .symbol(.greaterEqual):
@@ -119,7 +123,7 @@ public struct ExpressionParser {
             case .symbol(.minus): op = .minus
             default: return left
             }
-            try advance()
+            try countOperator()
             let right = try parseProduct()
             left = .binary(op, left, right, left.range.lowerBound..<right.range.upperBound)
         }
@@ -135,7 +139,7 @@ public struct ExpressionParser {
             case .symbol(.percent): op = .remainder
             default: return left
             }
-            try advance()
+            try countOperator()
             let right = try parseUnary()
             left = .binary(op, left, right, left.range.lowerBound..<right.range.upperBound)
         }
@@ -254,6 +258,16 @@ public struct ExpressionParser {
 
     private mutating func advance() throws(ExpressionError) {
         current = try lexer.next()
+    }
+
+    /// Counts the binary operator at the current token, and moves past it.
+    private mutating func countOperator() throws(ExpressionError) {
+        operators += 1
+        if operators > Self.maxOperators {
+            throw ExpressionError("the expression has more than \(Self.maxOperators) operators",
+                                  help: "split it into simpler conditions, or test a list with 'in'", at: current.range)
+        }
+        try advance()
     }
 
     private mutating func enter(at offset: Int) throws(ExpressionError) {

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import SOPExpression
 
@@ -109,6 +110,37 @@ struct ParserTests {
             }
             #expect(error.message.contains("nests deeper"))
         }
+    }
+
+    /// A chain of binary operators builds a tree as deep as the chain is long, which the checker
+    /// and the evaluator walk recursively: the fuzzer overflowed the stack with an 18 KB chain of
+    /// `-` (Fuzz/corpus/expression/regression-long-operator-chain). 256 operators parse, check and
+    /// evaluate; one more is an error.
+    @Test func longOperatorChainsAreCappedNotACrash() throws {
+        for op in ["+", "-", "*", "and", "or"] {
+            let operand = op == "and" || op == "or" ? "true" : "1"
+            let longest = Array(repeating: operand, count: ExpressionParser.maxOperators + 1).joined(separator: " \(op) ")
+            guard case .success(let e) = ExpressionParser.parse(longest) else {
+                Issue.record("a chain of \(ExpressionParser.maxOperators) '\(op)' does not parse")
+                continue
+            }
+            var checker = TypeChecker(environment: ExpressionEnvironment())
+            _ = checker.check(e)
+            #expect(checker.diagnostics.isEmpty)
+            #expect(throws: Never.self) { _ = try Evaluator.evaluate(e, in: EvaluationContext(now: 0)) }
+            guard case .failure(let error) = ExpressionParser.parse(longest + " \(op) " + operand) else {
+                Issue.record("a chain of \(ExpressionParser.maxOperators + 1) '\(op)' parsed")
+                continue
+            }
+            #expect(error.message == "the expression has more than 256 operators")
+        }
+        let fuzzed = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Fuzz/corpus/expression/regression-long-operator-chain"), encoding: .utf8)
+        guard case .failure(let error) = ExpressionParser.parse(fuzzed) else {
+            Issue.record("the fuzzer's chain parsed")
+            return
+        }
+        #expect(error.message.contains("more than 256 operators"))
     }
 
     @Test func templatesSplitTextAndExpressions() throws {
