@@ -41,7 +41,7 @@ struct LintGoldenTests {
     /// Every rule has a golden fixture, except `no-ticket-schema`, which concerns the run (tested
     /// through the command line).
     @Test func everyRuleHasAFixture() {
-        for rule in LintRules.all.map { $0.id } where rule != NoTicketSchemaRule.id {
+        for rule in LintRules.all.map({ $0.id }) where rule != NoTicketSchemaRule.id {
             #expect(Self.errFixtures.contains { $0.hasPrefix(rule.rawValue) }, "no fixture for \(rule.rawValue)")
         }
     }

@@ -97,7 +97,7 @@ struct RuleRegistryTests {
         for name in Fixtures.cases(in: "lint/err") where name.hasPrefix(rule.id.rawValue) {
             let url = Fixtures.lintRoot.appendingPathComponent("err/" + name)
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
+            _ = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
             let names = isDirectory.boolValue
                 ? try FileManager.default.contentsOfDirectory(atPath: url.path).sorted().map { "err/\(name)/\($0)" }
                 : ["err/" + name]
