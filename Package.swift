@@ -30,7 +30,8 @@ let package = Package(
             name: "SOPCore",
             dependencies: ["SOPYAML", "SOPExpression", "SOPDiagnostics", "SOPJSON", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .target(name: "SOPStore", dependencies: ["SOPCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "SOPStore", dependencies: ["SOPCore", .product(name: "GRDB", package: "GRDB.swift"),
+                                                .product(name: "GRDBSQLite", package: "GRDB.swift")]),
         .executableTarget(
             name: "sop",
             dependencies: [
