@@ -3,18 +3,27 @@ import PackageDescription
 
 // Layers, bottom up; a module imports only those below it:
 // SOPJSON → SOPDiagnostics → CLibYAML/SOPYAML, SOPExpression → SOPCore → SOPStore → sop
-// (SOPExpression knows nothing of YAML; SOPYAML nothing of expressions.)
+//                                                                           ↘ SOPServer → sopd
+// (SOPExpression knows nothing of YAML; SOPYAML nothing of expressions.) The HTTP and MCP servers
+// live in their own executable, `sopd`, so that building and starting `sop` (lint in CI) pays
+// nothing for SwiftNIO, Hummingbird and the MCP SDK; `sop serve` and `sop mcp` run `sopd`.
 let package = Package(
     name: "sopkit",
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "sop", targets: ["sop"]),
+        .executable(name: "sopd", targets: ["sopd"]),
         .library(name: "SOPCore", targets: ["SOPCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
     ],
     targets: [
         .systemLibrary(
@@ -40,6 +49,26 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .target(
+            name: "SOPServer",
+            dependencies: [
+                "SOPCore", "SOPStore", "SOPJSON",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "MCP", package: "swift-sdk"),
+            ]
+        ),
+        .executableTarget(
+            name: "sopd",
+            dependencies: [
+                "SOPServer", "SOPStore", "SOPCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "sop-bench",
             dependencies: ["SOPCore", "SOPExpression", "SOPYAML", "SOPDiagnostics"],
@@ -58,6 +87,7 @@ let package = Package(
         .testTarget(name: "SOPExpressionTests", dependencies: ["SOPExpression", "TestSupport"]),
         .testTarget(name: "SOPCoreTests", dependencies: ["SOPCore", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "SOPStoreTests", dependencies: ["SOPStore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "SOPServerTests", dependencies: ["SOPServer", "SOPStore", "SOPJSON", "SOPYAML", "SOPDiagnostics", "TestSupport"]),
         .testTarget(name: "SOPCLITests", dependencies: ["sop", "SOPJSON", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
                     exclude: ["Fixtures"]),
     ]

@@ -56,15 +56,19 @@ public struct JSONParser {
     private var line = 1
     private var lineStart = 0
     private var depth = 0
+    /// How deep arrays and objects may nest (`maxDepth` unless a caller asks for less, as the
+    /// HTTP API does for request bodies).
+    private let depthLimit: Int
     private let recordPositions: Bool
     /// JSON pointer (`/properties/email`) → where that value starts; filled when recording.
     public private(set) var positions: [String: JSONPosition] = [:]
     /// JSON pointer of an object member → where its key starts; filled when recording.
     public private(set) var keyPositions: [String: JSONPosition] = [:]
 
-    public init(_ bytes: [UInt8], recordPositions: Bool = false) {
+    public init(_ bytes: [UInt8], recordPositions: Bool = false, maxDepth: Int = JSONParser.maxDepth) {
         self.bytes = bytes
         self.recordPositions = recordPositions
+        depthLimit = min(maxDepth, JSONParser.maxDepth)
     }
 
     public static func parse(_ text: String) throws(JSONSyntaxError) -> JSONValue {
@@ -72,8 +76,8 @@ public struct JSONParser {
         return try parser.parseDocument()
     }
 
-    public static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
-        var parser = JSONParser(bytes)
+    public static func parse(_ bytes: [UInt8], maxDepth: Int = JSONParser.maxDepth) throws(JSONSyntaxError) -> JSONValue {
+        var parser = JSONParser(bytes, maxDepth: maxDepth)
         return try parser.parseDocument()
     }
 
@@ -167,7 +171,7 @@ public struct JSONParser {
 
     private mutating func enter() throws(JSONSyntaxError) {
         depth += 1
-        if depth > JSONParser.maxDepth { throw error("the JSON nests deeper than \(JSONParser.maxDepth) levels") }
+        if depth > depthLimit { throw error("the JSON nests deeper than \(depthLimit) levels") }
     }
 
     private mutating func parseString() throws(JSONSyntaxError) -> String {

@@ -18,6 +18,12 @@ public enum RunError: Error, CustomStringConvertible {
     case idTaken(String)
     /// The store failed (exit 2).
     case store(String)
+    /// The caller holds no role that may do this (HTTP 403; exit 1).
+    case forbidden(String)
+    /// The run is no longer at the version the caller read (HTTP 412; exit 1).
+    case versionMismatch(expected: Int, current: Int)
+    /// The request itself is wrong: a bad filter, a malformed body (HTTP 400; exit 2).
+    case badRequest(String)
 
     public var description: String {
         switch self {
@@ -28,12 +34,59 @@ public enum RunError: Error, CustomStringConvertible {
         case .invalidSOP(let e): return "the SOP has lint errors and cannot run:\n" + e.description
         case .idTaken(let id): return "a run with the id '\(id)' already exists for another SOP or ticket"
         case .store(let message): return message
+        case .forbidden(let reason): return "forbidden: " + reason
+        case .versionMismatch(let expected, let current):
+            return "the run is at version \(current), not \(expected): it changed since you read it; read it again"
+        case .badRequest(let reason): return reason
         }
+    }
+
+    /// A stable name for the kind of error, as JSON error objects and HTTP bodies give it.
+    public var kind: String {
+        switch self {
+        case .rejected: return "refused"
+        case .unknownRun: return "unknown_run"
+        case .unknownSOP: return "unknown_sop"
+        case .invalidSOP: return "invalid_sop"
+        case .idTaken: return "conflict"
+        case .store: return "store"
+        case .forbidden: return "forbidden"
+        case .versionMismatch: return "stale_version"
+        case .badRequest: return "bad_request"
+        }
+    }
+
+    /// The reason alone (without the kind's prefix) and what is possible instead.
+    public var reason: String {
+        switch self {
+        case .rejected(let r): return r.reason
+        case .forbidden(let reason): return reason
+        default: return description
+        }
+    }
+
+    public var instead: [String] {
+        if case .rejected(let r) = self { return r.instead }
+        return []
+    }
+
+    /// The command line's exit code (CLI.md: 1 for a refusal, 2 when the command could not work).
+    public var exitCode: Int32 {
+        switch self {
+        case .rejected, .idTaken, .forbidden, .versionMismatch: return 1
+        case .unknownRun, .unknownSOP, .invalidSOP, .store, .badRequest: return 2
+        }
+    }
+
+    /// The error as one JSON object: `{"error": KIND, "reason": …, "instead": […], "exit": N}`.
+    public var json: JSONValue {
+        .object([("error", .string(kind)), ("reason", .string(reason)), ("instead", .array(instead.map { .string($0) })),
+                 ("exit", .int(Int(exitCode)))])
     }
 }
 
 /// The result of a step command.
-public struct StepResult {
+public struct StepResult: Sendable {
     public var run: RunState
     public var engine: Engine
     /// True when a repeated `--request-id` made this a no-op.
@@ -223,19 +276,59 @@ public final class RunService {
 
     /// Steps a run. A repeated request id applies once.
     public func step(_ runID: String, _ command: StepCommand, actor: Actor, now: Int64, requestID: String? = nil) throws -> StepResult {
-        try write { tx in
-            guard let stored = try tx.run(runID) else { throw RunError.unknownRun(runID) }
-            let (run, engine) = try self.load(stored, tx)
-            if let requestID, try !tx.claimRequest(run: runID, requestID: requestID) {
-                return StepResult(run: run, engine: engine, duplicate: true)
+        try step(StepRequest(run: runID, command: command, who: .actor(actor), now: now, requestID: requestID))
+    }
+
+    /// Steps a run as `request` asks: as its actor, or as the role of its caller that may take the
+    /// step (403 when none may), at the version it expects (if it names one).
+    public func step(_ request: StepRequest) throws -> StepResult {
+        try write { tx in try self.step(request, tx) }
+    }
+
+    /// Steps several runs in one transaction, each in a savepoint: a refused step is undone and
+    /// reported alone, and one commit makes them all durable (a server commits the steps that
+    /// arrive together this way). A store error fails them all.
+    public func stepBatch(_ requests: [StepRequest]) -> [Result<StepResult, RunError>] {
+        var results: [Result<StepResult, RunError>] = []
+        do {
+            try write { tx in
+                results = []
+                for request in requests {
+                    do {
+                        results.append(.success(try tx.savepoint { try self.step(request, tx) }))
+                    } catch let error as RunError {
+                        if case .store = error { throw error }
+                        results.append(.failure(error))
+                    }
+                }
             }
-            let decision: StepDecision
-            decision = try Self.rejecting { () throws(StepRejection) -> StepDecision in try engine.apply(command, to: run, actor: actor, now: now) }
-            let saved = try self.persist(decision, engine: engine, previousVersion: run.version, tx)
-            try self.carryOut(decision.effects, from: saved, now: now, tx)
-            let final = try tx.run(runID).flatMap { RunState(json: $0.json, sop: engine.sop, schema: engine.schema) } ?? saved
-            return StepResult(run: final, engine: engine, duplicate: false)
+        } catch {
+            let failure = (error as? RunError) ?? .store("the run store failed: \(error)")
+            return requests.map { _ in .failure(failure) }
         }
+        return results
+    }
+
+    func step(_ request: StepRequest, _ tx: StoreTransaction) throws -> StepResult {
+        let runID = request.run
+        guard let stored = try tx.run(runID) else { throw RunError.unknownRun(runID) }
+        let (run, engine) = try self.load(stored, tx)
+        if let requestID = request.requestID, try !tx.claimRequest(run: runID, requestID: requestID) {
+            return StepResult(run: run, engine: engine, duplicate: true)
+        }
+        if let expected = request.expectedVersion, expected != run.version {
+            throw RunError.versionMismatch(expected: expected, current: run.version)
+        }
+        if case .update = request.command, run.isEnded {
+            throw RunError.rejected(StepRejection("run \(runID) has ended with outcome '\(run.outcome ?? "")'; its ticket can no longer be changed"))
+        }
+        let actor = try self.actor(request.who, for: request.command, run: run, engine: engine, now: request.now)
+        let decision: StepDecision
+        decision = try Self.rejecting { () throws(StepRejection) -> StepDecision in try engine.apply(request.command, to: run, actor: actor, now: request.now) }
+        let saved = try self.persist(decision, engine: engine, previousVersion: run.version, tx)
+        try self.carryOut(decision.effects, from: saved, now: request.now, tx)
+        let final = decision.effects.isEmpty ? saved : try tx.run(runID).flatMap { RunState(json: $0.json, sop: engine.sop, schema: engine.schema) } ?? saved
+        return StepResult(run: final, engine: engine, duplicate: false)
     }
 
     /// Takes the due timers of every waiting run, oldest run first, in batches of `batch` runs per
@@ -432,7 +525,8 @@ public final class RunService {
         var run = decision.run
         let rows = Self.sealForStore(decision.records, after: nil)
         run.lastHash = rows.last?.hash
-        try tx.insertRun(run, initialTicket: ticket, nextDue: engine.pendingTimers(run).map(\.due).min(), schemaDigest: schemaDigest)
+        try tx.insertRun(run, initialTicket: ticket, nextDue: engine.pendingTimers(run).map(\.due).min(),
+                         role: engine.stateRole(run.state), schemaDigest: schemaDigest)
         try tx.appendJournal(rows)
         try carryOut(decision.effects, from: run, now: now, tx)
         if decision.effects.isEmpty { return run }
@@ -473,7 +567,7 @@ public final class RunService {
         let rows = sealForStore(decision.records, after: run.lastHash)
         run.lastHash = rows.last?.hash ?? run.lastHash
         let nextDue = run.isEnded ? nil : engine.pendingTimers(run).map(\.due).min()
-        return PreparedStep(run: run, row: RunRow(run, nextDue: nextDue), journal: rows,
+        return PreparedStep(run: run, row: RunRow(run, nextDue: nextDue, role: engine.stateRole(run.state)), journal: rows,
                             previousVersion: previousVersion, changed: decision.changed, effects: decision.effects)
     }
 

@@ -29,9 +29,13 @@ public struct RunRow: Sendable {
     public var version: Int
     public var updatedAt: Int64
     public var nextDue: Int64?
+    /// The role the run waits on (its state's role; nil once it has ended).
+    public var role: String?
+    /// The ticket's `id` (a text or an integer), the key a helpdesk knows the ticket by.
+    public var ticketID: String?
     public var data: String
 
-    public init(_ run: RunState, nextDue: Int64?) {
+    public init(_ run: RunState, nextDue: Int64?, role: String?) {
         id = run.id
         state = run.state
         status = run.status.rawValue
@@ -39,7 +43,18 @@ public struct RunRow: Sendable {
         version = run.version
         updatedAt = run.updatedAt
         self.nextDue = nextDue
+        self.role = run.isEnded ? nil : role
+        ticketID = Self.ticketID(run.ticket)
         data = run.json().render()
+    }
+
+    /// A ticket's `id` as the store indexes it: a text as it is, an integer in decimal.
+    public static func ticketID(_ ticket: JSONValue) -> String? {
+        switch ticket["id"] {
+        case .string(let s)?: return s
+        case .int(let n)?: return String(n)
+        default: return nil
+        }
     }
 }
 
@@ -49,6 +64,9 @@ public struct JournalRow: Sendable {
     public var seq: Int
     public var hash: String
     public var text: String
+    public var at: Int64
+    /// The messages of the record's `notify` effects, rendered: what goes in the outbox.
+    public var messages: [String]
 
     /// Seals `record` after `prev` and makes its row (`JournalRecord.sealForStore`).
     public init(sealing record: inout JournalRecord, after prev: String?) {
@@ -56,6 +74,8 @@ public struct JournalRow: Sendable {
         run = record.run
         seq = record.seq
         hash = record.hash ?? ""
+        at = record.at
+        messages = record.effects.compactMap { effect in effect["notify"].map { $0.render() } }
     }
 }
 
@@ -138,6 +158,31 @@ public final class SQLiteRunStore: @unchecked Sendable {
             try db.execute(sql: """
                 CREATE TABLE schemas (digest TEXT PRIMARY KEY, text TEXT NOT NULL);
                 ALTER TABLE runs ADD COLUMN schema_digest TEXT;
+                """)
+        }
+        // What a server needs: the role a run waits on and its ticket's id (list filters, helpdesk
+        // updates), tokens (SHA-256 only), the outbox of notify messages and their webhook
+        // deliveries, and the inbound helpdesk deliveries already applied.
+        m.registerMigration("v4-server") { db in
+            try db.execute(sql: """
+                ALTER TABLE runs ADD COLUMN waiting_role TEXT;
+                ALTER TABLE runs ADD COLUMN ticket_id TEXT;
+                UPDATE runs SET ticket_id = CAST(json_extract(data, '$.ticket.id') AS TEXT)
+                  WHERE json_type(data, '$.ticket.id') IN ('text', 'integer');
+                CREATE INDEX runs_ticket ON runs(ticket_id) WHERE ticket_id IS NOT NULL;
+                CREATE TABLE tokens (id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, actor TEXT NOT NULL, roles TEXT NOT NULL,
+                                     created_at INTEGER NOT NULL, revoked_at INTEGER);
+                CREATE TABLE outbox (id TEXT PRIMARY KEY, run TEXT NOT NULL, seq INTEGER NOT NULL, created_at INTEGER NOT NULL,
+                                     message TEXT NOT NULL, dispatched INTEGER NOT NULL DEFAULT 0);
+                CREATE INDEX outbox_new ON outbox(created_at) WHERE dispatched = 0;
+                CREATE TABLE deliveries (id TEXT PRIMARY KEY, message TEXT NOT NULL, endpoint TEXT NOT NULL, status TEXT NOT NULL,
+                                         attempts INTEGER NOT NULL DEFAULT 0, next_attempt INTEGER NOT NULL, last_error TEXT,
+                                         created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+                CREATE INDEX deliveries_due ON deliveries(next_attempt) WHERE status = 'pending';
+                CREATE TABLE delivery_attempts (delivery TEXT NOT NULL, attempt INTEGER NOT NULL, at INTEGER NOT NULL,
+                                                http_status INTEGER, error TEXT, PRIMARY KEY (delivery, attempt)) WITHOUT ROWID;
+                CREATE TABLE hook_deliveries (id TEXT PRIMARY KEY, received_at INTEGER NOT NULL) WITHOUT ROWID;
+                CREATE TABLE hook_tickets (ticket_id TEXT PRIMARY KEY, updated_at INTEGER NOT NULL) WITHOUT ROWID;
                 """)
         }
         return m
@@ -254,8 +299,8 @@ public struct StoreTransaction {
                          sop: row["sop"], schemaDigest: row["schema_digest"])
     }
 
-    public func insertRun(_ run: RunState, initialTicket: JSONValue, nextDue: Int64?, schemaDigest: String) throws {
-        try insertRun(RunRow(run, nextDue: nextDue), sop: run.sop, parent: run.parent, sopDigest: run.sopDigest,
+    public func insertRun(_ run: RunState, initialTicket: JSONValue, nextDue: Int64?, role: String?, schemaDigest: String) throws {
+        try insertRun(RunRow(run, nextDue: nextDue, role: role), sop: run.sop, parent: run.parent, sopDigest: run.sopDigest,
                       schemaDigest: schemaDigest, initialTicket: initialTicket.render())
     }
 
@@ -263,7 +308,8 @@ public struct StoreTransaction {
                           initialTicket: String) throws {
         try write(Self.insertRunSQL, [.text(row.id), .text(sop), .text(row.state), .text(row.status), .optionalText(row.outcome),
                                       .int(row.version), .int64(row.updatedAt), .optionalInt64(row.nextDue), .optionalText(parent),
-                                      .text(sopDigest), .text(schemaDigest), .text(initialTicket), .text(row.data)])
+                                      .text(sopDigest), .text(schemaDigest), .text(initialTicket), .text(row.data),
+                                      .optionalText(row.role), .optionalText(row.ticketID)])
     }
 
     /// Inserts a run unless one with its id exists; false (nothing written) when it does.
@@ -271,18 +317,20 @@ public struct StoreTransaction {
                                   initialTicket: String) throws -> Bool {
         try write(Self.insertRunIfAbsentSQL, [.text(row.id), .text(sop), .text(row.state), .text(row.status), .optionalText(row.outcome),
                                               .int(row.version), .int64(row.updatedAt), .optionalInt64(row.nextDue), .optionalText(parent),
-                                              .text(sopDigest), .text(schemaDigest), .text(initialTicket), .text(row.data)])
+                                              .text(sopDigest), .text(schemaDigest), .text(initialTicket), .text(row.data),
+                                              .optionalText(row.role), .optionalText(row.ticketID)])
         return db.changesCount == 1
     }
 
     private static let insertRunSQL = """
         INSERT INTO runs (id, sop, state, status, outcome, version, updated_at, next_due, parent, sop_digest, schema_digest,
-                          initial_ticket, data)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                          initial_ticket, data, waiting_role, ticket_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
     private static let insertRunIfAbsentSQL = insertRunSQL + " ON CONFLICT (id) DO NOTHING"
     private static let updateRunSQL = """
-        UPDATE runs SET state = ?, status = ?, outcome = ?, version = ?, updated_at = ?, next_due = ?, data = ?
+        UPDATE runs SET state = ?, status = ?, outcome = ?, version = ?, updated_at = ?, next_due = ?, data = ?,
+                        waiting_role = ?, ticket_id = ?
         WHERE id = ? AND version = ?
         """
 
@@ -290,8 +338,8 @@ public struct StoreTransaction {
     /// step got there first.
     public func updateRun(_ row: RunRow, expectedVersion: Int) throws -> Bool {
         try write(Self.updateRunSQL, [.text(row.state), .text(row.status), .optionalText(row.outcome), .int(row.version),
-                                      .int64(row.updatedAt), .optionalInt64(row.nextDue), .text(row.data), .text(row.id),
-                                      .int(expectedVersion)])
+                                      .int64(row.updatedAt), .optionalInt64(row.nextDue), .text(row.data),
+                                      .optionalText(row.role), .optionalText(row.ticketID), .text(row.id), .int(expectedVersion)])
         return db.changesCount == 1
     }
 
@@ -306,9 +354,15 @@ public struct StoreTransaction {
         return result!
     }
 
+    /// Appends sealed records, and puts the messages their `notify` effects send in the outbox
+    /// in the same transaction (a message is sent if and only if its record is kept).
     public func appendJournal(_ rows: [JournalRow]) throws {
         for r in rows {
             try write("INSERT INTO journal (run, seq, hash, record) VALUES (?, ?, ?, ?)", [.text(r.run), .int(r.seq), .text(r.hash), .text(r.text)])
+            for (i, message) in r.messages.enumerated() {
+                try write("INSERT OR IGNORE INTO outbox (id, run, seq, created_at, message) VALUES (?, ?, ?, ?, ?)",
+                          [.text("\(r.run)-\(r.seq)-\(i)"), .text(r.run), .int(r.seq), .int64(r.at), .text(message)])
+            }
         }
     }
 

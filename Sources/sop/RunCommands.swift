@@ -29,12 +29,20 @@ struct StartCommand: ParsableCommand {
         }
         let json = try readJSON(ticket!, what: "ticket")
         do {
-            let run = try service.start(sop: sop, ticket: json, runID: id, actor: options.who, now: options.time)
+            let (run, existed) = try service.start(sop: sop, ticket: json, runID: id, as: .actor(options.who), now: options.time)
             let (_, engine) = try service.run(run.id)
-            if format == .text { Output.out("started \(run.id)\n") }
+            if format == .text {
+                if !existed {
+                    Output.out("started \(run.id)\n")
+                } else if run.isEnded {
+                    Output.out("run \(run.id) already exists, for this SOP and ticket, and has ended with outcome '\(run.outcome ?? "")'\n")
+                } else {
+                    Output.out("run \(run.id) already exists, for this SOP and ticket\n")
+                }
+            }
             RunView.print(run, engine, format: format, actor: options.who, now: options.time)
         } catch {
-            throw runExit(error)
+            throw runExit(error, format: format)
         }
     }
 
@@ -74,7 +82,7 @@ struct StartCommand: ParsableCommand {
         } catch let code as ExitCode {
             throw code
         } catch {
-            throw runExit(error)
+            throw runExit(error, format: format)
         }
     }
 }
@@ -93,7 +101,7 @@ struct StatusCommand: ParsableCommand {
             let (state, engine, due) = try service.projected(runID, now: options.time)
             RunView.print(state, engine, format: format, actor: options.actor == nil ? nil : options.who, now: options.time, dueRecords: due)
         } catch {
-            throw runExit(error)
+            throw runExit(error, format: format)
         }
     }
 }
@@ -144,7 +152,7 @@ struct StepCommandLine: ParsableCommand {
             if result.duplicate && format == .text { Output.out("request \(requestID ?? "") was already applied\n") }
             RunView.print(result.run, result.engine, format: format, actor: options.who, now: options.time)
         } catch {
-            throw runExit(error)
+            throw runExit(error, format: format)
         }
     }
 }
@@ -165,7 +173,7 @@ struct UpdateCommand: ParsableCommand {
             let result = try service.step(runID, .update(patch: patch), actor: options.who, now: options.time)
             RunView.print(result.run, result.engine, format: format, actor: options.who, now: options.time)
         } catch {
-            throw runExit(error)
+            throw runExit(error, format: format)
         }
     }
 }
@@ -186,7 +194,7 @@ struct TickCommand: ParsableCommand {
             case .text: Output.out("\(runs) runs due, \(transitions) transitions taken\n")
             }
         } catch {
-            throw runExit(error)
+            throw runExit(error, format: format)
         }
     }
 }
@@ -210,7 +218,7 @@ struct LogCommand: ParsableCommand {
                 Output.out(records.map(Self.text).joined())
             }
         } catch {
-            throw runExit(error)
+            throw runExit(error, format: format)
         }
     }
 
@@ -268,31 +276,58 @@ struct VerifyCommand: ParsableCommand {
     }
 }
 
-/// `sop runs [--state S] [--sop ID] [--waiting]`
+/// `sop runs [--state S] [--sop ID] [--waiting] [--status S] [--role R] [--ticket-id T] [--due-before T]`
 struct RunsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "runs", abstract: "List runs.")
 
     @Option(help: "Only runs in this state.") var state: String?
-    @Option(help: "Only runs of this SOP.") var sop: String?
+    @Option(help: "Only runs of this SOP (repeatable).") var sop: [String] = []
     @Flag(help: "Only runs that have not ended.") var waiting = false
+    @Option(help: "Only runs with this status: waiting or ended.") var status: RunStatusFilter?
+    @Option(help: "Only runs waiting on this role.") var role: String?
+    @Option(name: .customLong("ticket-id"), help: "Only runs of the ticket with this id.") var ticketID: String?
+    @Option(name: .customLong("due-before"), help: "Only runs with a timer due at or before this time (RFC 3339).") var dueBefore: String?
+    @Option(help: "At most this many runs (then `next` names the cursor of the rest).") var limit: Int?
+    @Option(help: "Only runs after this cursor (from a previous page's `next`).") var after: Int64?
     @Option(help: "Output format: text or json.") var format: OutputFormat = .text
     @OptionGroup var options: RunOptions
+
+    enum RunStatusFilter: String, ExpressibleByArgument, CaseIterable { case waiting, ended }
+
+    func validate() throws {
+        if let dueBefore, CivilTime.parseDateTime(dueBefore) == nil {
+            throw ValidationError("--due-before must be an RFC 3339 datetime such as 2026-11-02T09:00:00Z, found '\(dueBefore)'")
+        }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if waiting && status == .ended { throw ValidationError("--waiting and --status ended exclude each other") }
+    }
 
     func run() throws {
         let service = try options.service()
         do {
-            let runs = try service.summaries(sop: sop, state: state, waiting: waiting)
+            let filter = RunFilter(sops: sop.isEmpty ? nil : sop, state: state, status: waiting ? "waiting" : status?.rawValue, role: role,
+                                   ticketID: ticketID, dueBefore: dueBefore.flatMap(CivilTime.parseDateTime), after: after, limit: limit)
+            let page = try service.runs(filter, caller: nil)
             switch format {
             case .json:
-                Output.out(JSONValue.array(runs.map { r in
-                    .object([("run", .string(r.run)), ("sop", .string(r.sop)), ("state", .string(r.state)), ("status", .string(r.status)),
-                             ("outcome", .optional(r.outcome)), ("updated_at", .string(CivilTime.formatDateTime(r.updatedAt)))])
-                }).render() + "\n")
+                // The array, as before; with --limit, a page object with the cursor of the rest.
+                let runs = JSONValue.array(page.runs.map(RunsCommand.json))
+                if limit == nil {
+                    Output.out(runs.render() + "\n")
+                } else {
+                    Output.out(JSONValue.object([("runs", runs), ("next", page.next.map { .string(String($0)) } ?? .null)]).render() + "\n")
+                }
             case .text:
-                Output.out(runs.map { "\($0.run)  \($0.sop)  \($0.state)  \($0.status)\($0.outcome.map { " (\($0))" } ?? "")  \(CivilTime.formatDateTime($0.updatedAt))\n" }.joined())
+                Output.out(page.runs.map { "\($0.run)  \($0.sop)  \($0.state)  \($0.status)\($0.outcome.map { " (\($0))" } ?? "")  \(CivilTime.formatDateTime($0.updatedAt))\n" }.joined())
+                if let next = page.next { Output.out("more: --after \(next)\n") }
             }
         } catch {
-            throw runExit(error)
+            throw runExit(error, format: format)
         }
+    }
+
+    static func json(_ r: RunSummary) -> JSONValue {
+        .object([("run", .string(r.run)), ("sop", .string(r.sop)), ("state", .string(r.state)), ("status", .string(r.status)),
+                 ("outcome", .optional(r.outcome)), ("updated_at", .string(CivilTime.formatDateTime(r.updatedAt)))])
     }
 }

@@ -76,18 +76,21 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 }
 
 /// Turns a run error into its message and exit code (CLI.md: 1 for a refused step or a bad
-/// ticket, 2 when the command could not do its work).
-func runExit(_ error: Error) -> ExitCode {
+/// ticket, 2 when the command could not do its work). With `--format json` the error is also one
+/// JSON object on standard output (`RunError.json`: kind, reason, what is possible, exit code).
+func runExit(_ error: Error, format: OutputFormat = .text) -> ExitCode {
     guard let error = error as? RunError else {
         if let code = error as? ExitCode { return code }
         Output.err("error: \(error)\n")
+        if format == .json {
+            Output.out(JSONValue.object([("error", .string("store")), ("reason", .string("\(error)")), ("instead", .array([])),
+                                         ("exit", .int(2))]).render() + "\n")
+        }
         return ExitCode(2)
     }
     Output.err("error: \(error)\n")
-    switch error {
-    case .rejected, .idTaken: return ExitCode(1)
-    case .unknownRun, .unknownSOP, .invalidSOP, .store: return ExitCode(2)
-    }
+    if format == .json { Output.out(error.json.render() + "\n") }
+    return ExitCode(error.exitCode)
 }
 
 /// Reads a JSON document from a file, `-` (standard input) or inline text starting with `{`.

@@ -9,7 +9,10 @@ public enum RunStatus {
     /// - Parameters:
     ///   - dueRecords: how many records the due timers taken into `run` would write (0 when the
     ///     run is shown as stored); the JSON says so as `due_timers_applied`.
-    public static func json(_ run: RunState, _ engine: Engine, actor: Actor?, now: Int64, dueRecords: Int = 0) -> JSONValue {
+    ///   - roles: when given, the events shown are those any of these roles may send (a caller
+    ///     with several roles, such as a token's), instead of those of `actor`.
+    public static func json(_ run: RunState, _ engine: Engine, actor: Actor?, roles: [String]? = nil, now: Int64,
+                            dueRecords: Int = 0) -> JSONValue {
         let state = engine.sop.definition.state(run.state)
         let open = !run.isEnded
         let render = { (text: String) in engine.renderTemplate(text, run: run, now: now) ?? text }
@@ -25,7 +28,7 @@ public enum RunStatus {
             ("inputs_needed", .array(engine.inputsNeeded(run).map { .string($0) })),
             ("input_specs", .array(inputs)),
             ("checklist", .array(checklist)),
-            ("events", .array(engine.enabledEvents(run, actor: actor).map {
+            ("events", .array((roles.map { engine.enabledEvents(run, roles: $0) } ?? engine.enabledEvents(run, actor: actor)).map {
                 .object([("event", .string($0.event)), ("label", .string(render($0.label)))])
             })),
             ("timers", .array(engine.pendingTimers(run).map {
@@ -44,7 +47,7 @@ public enum RunStatus {
     }
 
     /// An input of the current state as an agent's form needs it.
-    static func spec(spec: InputSpec, given: Bool, _ render: (String) -> String) -> JSONValue {
+    public static func spec(spec: InputSpec, given: Bool, _ render: (String) -> String) -> JSONValue {
         var members: JSONObject = [("name", .string(spec.id.value)), ("type", .string(spec.type.rawValue))]
         members["prompt"] = .optional(spec.prompt.map(render))
         members["required"] = .bool(spec.required)

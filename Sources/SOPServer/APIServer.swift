@@ -1,0 +1,459 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import SOPCore
+import SOPExpression
+import SOPJSON
+import SOPStore
+import ServiceLifecycle
+
+/// A key that is never printed: its description and reflection show no byte of it.
+public struct Secret: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public let bytes: [UInt8]
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+    public var description: String { "<secret>" }
+    public var debugDescription: String { "<secret>" }
+    public var customMirror: Mirror { Mirror(self, children: []) }
+}
+
+/// How `sop serve` runs.
+public struct ServerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// How often the server fires due timers itself.
+    public var tickInterval: Duration = .seconds(1)
+    /// Where `notify` messages are delivered (each message to every endpoint).
+    public var webhooks: [String] = []
+    /// The key outbound deliveries are signed with.
+    public var webhookSecret: Secret?
+    /// The key inbound helpdesk deliveries must be signed with; nil turns the hook off (404).
+    public var hookSecret: Secret?
+    /// Attempts of a delivery before it is marked failed.
+    public var maxAttempts = 8
+    /// The first retry's delay; each next one doubles, up to `maxBackoff`.
+    public var firstBackoff: Duration = .seconds(1)
+    public var maxBackoff: Duration = .seconds(600)
+    /// How far a helpdesk's signed timestamp may be from now.
+    public var replayWindow: Int64 = 300
+
+    public init() {}
+}
+
+/// The HTTP API (`/v1`, described by schemas/openapi.yaml) over the run service. Handlers read
+/// requests and write responses; every decision about a run is the service's.
+public final class APIServer: Sendable {
+    let host: ServiceHost
+    let metrics: ServerMetrics
+    let configuration: ServerConfiguration
+    let logger: Logger
+    let shutdown = ShutdownFlag()
+
+    public init(host: ServiceHost, metrics: ServerMetrics, configuration: ServerConfiguration, logger: Logger) {
+        self.host = host
+        self.metrics = metrics
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    /// Runs the server, the tick loop and the webhook deliveries until SIGTERM or SIGINT: then
+    /// the server stops taking connections, finishes the requests in flight and returns.
+    public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let app = Application(
+            router: router(),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "sopkit"),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        let services: [any Service] = [
+            app, ShutdownWatcher(flag: shutdown),
+            TickLoop(host: host, interval: configuration.tickInterval, metrics: metrics, logger: logger),
+            WebhookDeliveries(host: host, configuration: configuration, metrics: metrics, logger: logger),
+        ]
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    // MARK: Routes
+
+    typealias Context = BasicRequestContext
+    typealias Handler = @Sendable (Request, Context) async throws -> Response
+
+    /// A route of the API: what the router serves and what schemas/openapi.yaml must describe
+    /// (ServerRouteTests compares the two).
+    struct Route: Sendable {
+        var method: HTTPRequest.Method
+        var path: String
+        var handler: Handler
+    }
+
+    func routes() -> [Route] {
+        [
+            Route(method: .get, path: "/healthz") { _, _ in JSONResponse.make(.object([("status", .string("ok"))])) },
+            Route(method: .get, path: "/readyz", handler: answer { _, _ in try await self.ready() }),
+            Route(method: .get, path: "/metrics") { _, _ in
+                Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: self.metrics.registry.emitToBuffer())))
+            },
+            Route(method: .get, path: "/openapi.yaml") { _, _ in
+                Response(status: .ok, headers: [.contentType: "application/yaml"],
+                         body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.text)))
+            },
+            Route(method: .get, path: "/v1/sops", handler: authenticated { _, _, caller in
+                JSONResponse.make(.object([("sops", .array(try await self.host.perform { $0.sopList(caller: caller) }))]))
+            }),
+            Route(method: .get, path: "/v1/sops/{sop}", handler: authenticated { _, context, _ in
+                let id = try context.parameters.require("sop")
+                return JSONResponse.make(try await self.host.perform { try $0.sopDetail(id) })
+            }),
+            Route(method: .post, path: "/v1/runs", handler: authenticated { request, _, caller in try await self.startRun(request, caller) }),
+            Route(method: .get, path: "/v1/runs", handler: authenticated { request, _, caller in try await self.listRuns(request, caller) }),
+            Route(method: .get, path: "/v1/runs/{run}", handler: authenticated { _, context, caller in
+                let id = try context.parameters.require("run")
+                let (status, version) = try await self.host.perform { try $0.status(id, caller: caller, now: Self.now()) }
+                return JSONResponse.make(status, headers: [.eTag: "\"\(version)\""])
+            }),
+            Route(method: .post, path: "/v1/runs/{run}/steps", handler: authenticated { request, context, caller in
+                try await self.step(request, run: try context.parameters.require("run"), caller)
+            }),
+            Route(method: .patch, path: "/v1/runs/{run}/ticket", handler: authenticated { request, context, caller in
+                try await self.updateTicket(request, run: try context.parameters.require("run"), caller)
+            }),
+            Route(method: .get, path: "/v1/runs/{run}/journal", handler: authenticated { request, context, caller in
+                let id = try context.parameters.require("run")
+                let after = try RequestReading.query(request, "after").map { text -> Int in
+                    guard let n = Int(text), n >= -1 else { throw APIError.badRequest("after must be a record's sequence number, found '\(text)'") }
+                    return n
+                }
+                let records = try await self.host.perform { try $0.journal(id, after: after, caller: caller) }
+                return JSONResponse.make(.object([("run", .string(id)), ("records", .array(records.map { $0.json() }))]))
+            }),
+            Route(method: .get, path: "/v1/runs/{run}/verify", handler: authenticated { _, context, caller in
+                let id = try context.parameters.require("run")
+                let v = try await self.host.perform { try $0.verify(id, caller: caller) }
+                return JSONResponse.make(.object([
+                    ("run", .string(v.run)), ("ok", .bool(v.failure == nil)), ("records", .int(v.records)),
+                    ("failure", v.failure.map { .object([("seq", .int($0.seq)), ("reason", .string($0.reason))]) } ?? .null),
+                ]))
+            }),
+            Route(method: .get, path: "/v1/events", handler: authenticated { request, _, caller in try await self.events(request, caller) }),
+            Route(method: .post, path: "/v1/hooks/tickets", handler: answer { request, _ in try await self.helpdeskHook(request) }),
+        ]
+    }
+
+    func router() -> Router<Context> {
+        let router = Router(context: Context.self)
+        router.add(middleware: AccessLog(logger: logger, metrics: metrics))
+        for route in routes() {
+            router.on(RouterPath(route.path), method: route.method, use: route.handler)
+        }
+        return router
+    }
+
+    /// A handler whose errors become their HTTP answers.
+    func answer(_ body: @escaping @Sendable (Request, Context) async throws -> Response) -> Handler {
+        { request, context in
+            do {
+                return try await body(request, context)
+            } catch let error as APIError {
+                return error.response
+            } catch let error as RunError {
+                if case .store = error { self.logger.error("store failure", metadata: ["error": "\(error)"]) }
+                return APIError(error).response
+            } catch {
+                self.logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+                return APIError(status: .internalServerError, kind: "internal", reason: "the server failed; the error is in its log").response
+            }
+        }
+    }
+
+    /// A handler for a caller with a valid bearer token (401 without one).
+    func authenticated(_ body: @escaping @Sendable (Request, Context, Caller) async throws -> Response) -> Handler {
+        answer { request, context in
+            guard let header = request.headers[.authorization], header.count < 300,
+                  header.lowercased().hasPrefix("bearer ") else { throw APIError.unauthorized }
+            let secret = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+            guard let caller = try await self.host.perform({ try $0.authenticate(token: secret) }) else { throw APIError.unauthorized }
+            return try await body(request, context, caller)
+        }
+    }
+
+    func ready() async throws -> Response {
+        guard !shutdown.isSet else {
+            return JSONResponse.make(.object([("status", .string("shutting down"))]), status: .serviceUnavailable)
+        }
+        let count = try await host.perform { service in try service.store.read { tx in try tx.journalPosition() } }
+        return JSONResponse.make(.object([("status", .string("ready")), ("journal_position", .int(Int(count)))]))
+    }
+
+    // MARK: Runs
+
+    func startRun(_ request: Request, _ caller: Caller) async throws -> Response {
+        let body = try await RequestReading.object(request)
+        try RequestReading.onlyKnown(body, ["sop", "ticket", "id"], what: "a start")
+        guard let sop = body["sop"]?.stringValue else { throw APIError.badRequest("'sop' must be the id of an SOP") }
+        guard let ticket = body["ticket"], case .object = ticket else { throw APIError.badRequest("'ticket' must be a JSON object") }
+        var requestedID: String?
+        if let id = body["id"] {
+            guard let text = id.stringValue, Self.isRunID(text) else {
+                throw APIError.badRequest("'id' must be 1 to 128 letters, digits, '-', '_' or '.'")
+            }
+            requestedID = text
+        }
+        // Idempotency-Key names the run when the body does not: the same key starts one run.
+        if requestedID == nil, let key = request.headers[.idempotencyKey] {
+            guard Self.isRunID(key) else { throw APIError.badRequest("Idempotency-Key must be 1 to 128 letters, digits, '-', '_' or '.'") }
+            requestedID = "k-" + String(Digest.sha256(caller.id + "\u{0}" + key).dropFirst(7).prefix(24))
+        }
+        let now = Self.now()
+        let runID = requestedID
+        let (run, existed, status) = try await host.perform { service in
+            let (run, existed) = try service.start(sop: sop, ticket: ticket, runID: runID, as: .caller(caller), now: now)
+            let (status, _) = try service.status(run.id, caller: caller, now: now)
+            return (run, existed, status)
+        }
+        metrics.started.increment()
+        return JSONResponse.make(status, status: existed ? .ok : .created,
+                                 headers: [.eTag: "\"\(run.version)\"", .location: "/v1/runs/\(run.id)"])
+    }
+
+    static func isRunID(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.count <= 128 && text.utf8.allSatisfy { c in
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2D || c == 0x5F || c == 0x2E
+        }
+    }
+
+    func listRuns(_ request: Request, _ caller: Caller) async throws -> Response {
+        var filter = RunFilter()
+        let q = { (name: String) in RequestReading.query(request, name) }
+        if let sop = q("sop") { filter.sops = sop.split(separator: ",").map(String.init) }
+        filter.state = q("state")
+        if let status = q("status") {
+            guard status == "waiting" || status == "ended" else { throw APIError.badRequest("status must be waiting or ended, found '\(status)'") }
+            filter.status = status
+        }
+        filter.role = q("role")
+        filter.ticketID = q("ticket_id")
+        if let due = q("due_before") {
+            guard let t = CivilTime.parseDateTime(due) else { throw APIError.badRequest("due_before must be an RFC 3339 datetime, found '\(due)'") }
+            filter.dueBefore = t
+        }
+        if let cursor = q("cursor") {
+            guard let n = Int64(cursor), n >= 0 else { throw APIError.badRequest("cursor must be a next_cursor from an earlier page, found '\(cursor)'") }
+            filter.after = n
+        }
+        let limit = try q("limit").map { text -> Int in
+            guard let n = Int(text), (1...1000).contains(n) else { throw APIError.badRequest("limit must be from 1 to 1000, found '\(text)'") }
+            return n
+        } ?? 100
+        filter.limit = limit
+        let query = filter
+        let page = try await host.perform { try $0.runs(query, caller: caller) }
+        return JSONResponse.make(.object([
+            ("runs", .array(page.runs.map { r in
+                .object([("run", .string(r.run)), ("sop", .string(r.sop)), ("state", .string(r.state)), ("status", .string(r.status)),
+                         ("outcome", .optional(r.outcome)), ("updated_at", .string(CivilTime.formatDateTime(r.updatedAt)))])
+            })),
+            ("next_cursor", page.next.map { .string(String($0)) } ?? .null),
+        ]))
+    }
+
+    func step(_ request: Request, run: String, _ caller: Caller) async throws -> Response {
+        let body = try await RequestReading.object(request)
+        try RequestReading.onlyKnown(body, ["inputs", "checks", "event"], what: "a step")
+        var inputs: [(String, String)] = []
+        if let given = body["inputs"] {
+            guard case .object(let members) = given else { throw APIError.badRequest("'inputs' must be an object of NAME: value") }
+            for (name, value) in members {
+                switch value {
+                case .string(let s): inputs.append((name, s))
+                case .int, .number, .bool: inputs.append((name, value.render()))
+                default: throw APIError.badRequest("input '\(name)' must be a string, a number or a boolean")
+                }
+            }
+        }
+        var checks: ChecklistSelection?
+        switch body["checks"] {
+        case nil, .null?: break
+        case .string("all")?: checks = .all
+        case .array(let items)?:
+            checks = .items(try items.map { item -> Int in
+                guard case .int(let n) = item, n >= 1 else { throw APIError.badRequest("'checks' must be \"all\" or item numbers from 1") }
+                return n
+            })
+        default: throw APIError.badRequest("'checks' must be \"all\" or a list of item numbers")
+        }
+        var event: String?
+        if let e = body["event"] {
+            guard let name = e.stringValue else { throw APIError.badRequest("'event' must be an event's name") }
+            event = name
+        }
+        let step = StepRequest(run: run, command: .submit(inputs: inputs, event: event, checks: checks), who: .caller(caller),
+                               now: Self.now(), requestID: request.headers[.idempotencyKey], expectedVersion: try RequestReading.ifMatch(request))
+        return try await take(step, caller)
+    }
+
+    func updateTicket(_ request: Request, run: String, _ caller: Caller) async throws -> Response {
+        let patch = try await RequestReading.object(request, mergePatch: true)
+        let step = StepRequest(run: run, command: .update(patch: .object(patch)), who: .caller(caller), now: Self.now(),
+                               requestID: request.headers[.idempotencyKey], expectedVersion: try RequestReading.ifMatch(request))
+        return try await take(step, caller)
+    }
+
+    /// Takes a step through the service's group commit and answers with the run as it now is.
+    func take(_ step: StepRequest, _ caller: Caller) async throws -> Response {
+        let started = ContinuousClock.now
+        let result = await host.step(step)
+        metrics.stepDuration.record(ContinuousClock.now - started)
+        switch result {
+        case .success(let r):
+            metrics.steps(r.duplicate ? "duplicate" : "ok").increment()
+            let status = RunStatus.json(r.run, r.engine, actor: nil, roles: caller.roles, now: step.now)
+            return JSONResponse.make(status, headers: [.eTag: "\"\(r.run.version)\""])
+        case .failure(let error):
+            metrics.steps(error.kind).increment()
+            metrics.refusals(error.kind).increment()
+            throw error
+        }
+    }
+
+    // MARK: Changes as they happen
+
+    /// Server-sent events: each committed journal record as an `record` event whose id is its
+    /// position in the journal; `Last-Event-ID` (or `?after=`) resumes after a position. Without
+    /// either the stream starts with the records committed from now on.
+    func events(_ request: Request, _ caller: Caller) async throws -> Response {
+        let run = RequestReading.query(request, "run")
+        if let run { _ = try await host.perform { try $0.status(run, caller: caller, now: Self.now()) } }
+        let resume = request.headers[.lastEventID] ?? RequestReading.query(request, "after")
+        let start: Int64
+        if let resume {
+            guard let n = Int64(resume), n >= 0 else { throw APIError.badRequest("Last-Event-ID must be an event id from this stream, found '\(resume)'") }
+            start = n
+        } else {
+            start = try await host.perform { service in try service.store.read { tx in try tx.journalPosition() } }
+        }
+        let visible = Set(try await host.perform { $0.visibleSOPIDs(caller) })
+        let host = self.host, shutdown = self.shutdown
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+                        body: ResponseBody { writer in
+            var last = start
+            var idle = 0
+            try await writer.write(ByteBuffer(string: ": sopkit journal from \(last)\n\n"))
+            while !shutdown.isSet && !Task.isCancelled {
+                let after = last
+                let rows = try await host.perform { service in
+                    try service.store.read { tx in try tx.journalFeed(after: after, run: run, limit: 500) }
+                }
+                var out = ""
+                for row in rows {
+                    last = row.position
+                    guard let record = try? JSONParser.parse(row.record), let sop = record["sop"]?.stringValue, visible.contains(sop) else { continue }
+                    out += "id: \(row.position)\nevent: record\ndata: \(row.record)\n\n"
+                }
+                if !out.isEmpty { try await writer.write(ByteBuffer(string: out)); idle = 0 }
+                if rows.isEmpty {
+                    idle += 1
+                    if idle % 60 == 0 { try await writer.write(ByteBuffer(string: ": keep-alive\n\n")) }
+                    try? await Task.sleep(for: .milliseconds(250))
+                }
+            }
+            try await writer.finish(nil)
+        })
+    }
+
+    // MARK: Helpdesk updates
+
+    /// `POST /v1/hooks/tickets`: a helpdesk's ticket update, signed (docs/server.md).
+    func helpdeskHook(_ request: Request) async throws -> Response {
+        guard let secret = configuration.hookSecret else {
+            throw APIError.notFound("the helpdesk hook is off: start the server with --hook-secret-file")
+        }
+        let bytes = try await RequestReading.body(request)
+        let now = Self.now()
+        guard let delivery = request.headers[.sopDelivery], Self.isRunID(delivery),
+              let stamp = request.headers[.sopTimestamp], let seconds = Int64(stamp),
+              let signature = request.headers[.sopSignature] else {
+            throw APIError(status: .unauthorized, kind: "unauthorized", reason: "a delivery needs Sop-Delivery, Sop-Timestamp and Sop-Signature headers")
+        }
+        guard Signing.verify(signature, secret: secret.bytes, timestamp: stamp, body: bytes) else {
+            throw APIError(status: .unauthorized, kind: "unauthorized", reason: "the signature does not match the body and timestamp")
+        }
+        guard abs(now / 1000 - seconds) <= configuration.replayWindow else {
+            throw APIError(status: .unauthorized, kind: "unauthorized",
+                           reason: "the timestamp is more than \(configuration.replayWindow) seconds from the server's clock: a replay, or a clock to fix")
+        }
+        guard request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true else {
+            throw APIError(status: .unsupportedMediaType, kind: "unsupported_media_type", reason: "send the body as application/json")
+        }
+        let body: JSONValue
+        do {
+            body = try JSONParser.parse(bytes, maxDepth: RequestReading.maxDepth)
+        } catch {
+            throw APIError.badRequest(error.problem("request body"))
+        }
+        guard case .object(let members) = body else { throw APIError.badRequest("the body must be a JSON object") }
+        try RequestReading.onlyKnown(members, ["ticket_id", "updated_at", "patch", "ticket"], what: "a ticket update")
+        guard let ticketID = members["ticket_id"].flatMap({ RunRow.ticketID(.object([("id", $0)])) }) else {
+            throw APIError.badRequest("'ticket_id' must be the ticket's id (a string or an integer)")
+        }
+        guard let updated = members["updated_at"]?.stringValue.flatMap(CivilTime.parseDateTime) else {
+            throw APIError.badRequest("'updated_at' must be when the helpdesk changed the ticket (RFC 3339)")
+        }
+        let patch = members["patch"], ticket = members["ticket"]
+        guard (patch == nil) != (ticket == nil) else { throw APIError.badRequest("give exactly one of 'patch' (a merge patch) and 'ticket' (the whole ticket)") }
+        for value in [patch, ticket].compactMap({ $0 }) {
+            guard case .object = value else { throw APIError.badRequest("'patch' and 'ticket' must be JSON objects") }
+        }
+        let result = try await host.perform { service in
+            try service.applyHelpdeskUpdate(delivery: delivery, ticketID: ticketID, updatedAt: updated, patch: patch, ticket: ticket, now: now)
+        }
+        var answer: JSONObject = [("delivery", .string(delivery)), ("ticket_id", .string(ticketID))]
+        switch result {
+        case .duplicate:
+            answer["result"] = .string("duplicate")
+        case .stale:
+            answer["result"] = .string("stale")
+        case .applied(let runs, let refused):
+            answer["result"] = .string("applied")
+            answer["runs"] = .array(runs.map { .string($0) })
+            answer["refused"] = .array(refused.map { .object([("run", .string($0.run)), ("reason", .string($0.reason))]) })
+        }
+        metrics.hookDeliveries(answer["result"]?.stringValue ?? "").increment()
+        return JSONResponse.make(.object(answer))
+    }
+}
+
+
+extension HTTPField.Name {
+    static let idempotencyKey = Self("Idempotency-Key")!
+    static let lastEventID = Self("Last-Event-ID")!
+    static let sopDelivery = Self("Sop-Delivery")!
+    static let sopTimestamp = Self("Sop-Timestamp")!
+    static let sopSignature = Self("Sop-Signature")!
+}
+
+/// Logs each request (method, path, status, duration; never a header's value) and counts it.
+struct AccessLog<Context: RequestContext>: RouterMiddleware {
+    let logger: Logger
+    let metrics: ServerMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let started = ContinuousClock.now
+        let response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            logger.info("request", metadata: ["method": "\(request.method)", "path": "\(request.uri.path)", "error": "\(error)"])
+            throw error
+        }
+        let elapsed = ContinuousClock.now - started
+        metrics.requests(response.status.code).increment()
+        logger.debug("request", metadata: ["method": "\(request.method)", "path": "\(request.uri.path)",
+                                           "status": "\(response.status.code)", "ms": "\(elapsed.components.attoseconds / 1_000_000_000_000_000 + elapsed.components.seconds * 1000)"])
+        return response
+    }
+}

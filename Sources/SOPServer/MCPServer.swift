@@ -1,0 +1,168 @@
+import Foundation
+import Logging
+import MCP
+import SOPCore
+import SOPJSON
+import SOPStore
+
+/// `sop mcp`: the Model Context Protocol over standard input and output, for AI agents. The
+/// tools call the same operations as the HTTP API, as the actor and with the roles of one token:
+/// an agent can do only what the SOP allows those roles, and a refusal is a tool error that says
+/// why and what is possible instead.
+public struct MCPService: Sendable {
+    let host: ServiceHost
+    let caller: Caller
+
+    public init(host: ServiceHost, caller: Caller) {
+        self.host = host
+        self.caller = caller
+    }
+
+    static let tools: [Tool] = [
+        Tool(name: "list_sops", description: "List the SOPs (procedures) you may run: id, version, title, category, lint status.",
+             inputSchema: schema([:], required: [])),
+        Tool(name: "route", description: "Which SOPs apply to a ticket (their applies_when holds).",
+             inputSchema: schema(["ticket": .object(["type": "object", "description": "The ticket as JSON."])], required: ["ticket"])),
+        Tool(name: "start_run", description: "Start a run of an SOP on a ticket. With `run`, starting the same SOP and ticket again returns the existing run.",
+             inputSchema: schema(["sop": .object(["type": "string", "description": "The SOP's id."]),
+                                  "ticket": .object(["type": "object", "description": "The ticket as JSON."]),
+                                  "run": .object(["type": "string", "description": "The run's id (optional)."])], required: ["sop", "ticket"])),
+        Tool(name: "get_run", description: "Where a run is: the current step's rendered instructions and checklist, the JSON Schema of its inputs (input_schema), the events you may send, timers.",
+             inputSchema: schema(["run": .object(["type": "string"])], required: ["run"])),
+        Tool(name: "step", description: "Act on a run: submit inputs, confirm checklist items (\"all\" or item numbers from 1) and/or send an event. A refusal says why and what is possible.",
+             inputSchema: schema(["run": .object(["type": "string"]),
+                                  "inputs": .object(["type": "object", "description": "NAME: value, as get_run's input_schema describes."]),
+                                  "checks": .object(["description": "\"all\" or a list of checklist item numbers (from 1)."]),
+                                  "event": .object(["type": "string", "description": "An event from get_run's events."])], required: ["run"])),
+        Tool(name: "update_ticket", description: "Apply a JSON merge patch to a run's ticket (validated against the ticket schema).",
+             inputSchema: schema(["run": .object(["type": "string"]), "patch": .object(["type": "object"])], required: ["run", "patch"])),
+        Tool(name: "get_journal", description: "A run's journal: every transition with who, when, why and what changed.",
+             inputSchema: schema(["run": .object(["type": "string"])], required: ["run"])),
+    ]
+
+    static func schema(_ properties: [String: Value], required: [String]) -> Value {
+        .object(["type": "object", "properties": .object(properties), "required": .array(required.map { .string($0) }),
+                 "additionalProperties": false])
+    }
+
+    /// Serves until the client closes standard input.
+    public func run() async throws {
+        let server = Server(name: "sopkit", version: "0.1.0",
+                            instructions: "Follow support procedures (SOPs) step by step: get_run says what to do now; step does it.",
+                            capabilities: .init(tools: .init(listChanged: false)))
+        await server.withMethodHandler(ListTools.self) { _ in .init(tools: Self.tools) }
+        await server.withMethodHandler(CallTool.self) { params in
+            do {
+                let result = try await self.call(params.name, params.arguments ?? [:])
+                return .init(content: [.text(text: result.render(), annotations: nil, _meta: nil)], isError: false)
+            } catch let error as RunError {
+                return .init(content: [.text(text: error.json.render(), annotations: nil, _meta: nil)], isError: true)
+            } catch let error as ToolError {
+                return .init(content: [.text(text: JSONValue.object([("error", .string("bad_request")), ("reason", .string(error.reason)),
+                                                                     ("instead", .array([]))]).render(), annotations: nil, _meta: nil)],
+                             isError: true)
+            }
+        }
+        try await server.start(transport: StdioTransport())
+        await server.waitUntilCompleted()
+    }
+
+    struct ToolError: Error {
+        var reason: String
+    }
+
+    func call(_ name: String, _ arguments: [String: Value]) async throws -> JSONValue {
+        let caller = self.caller
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        func text(_ key: String) throws -> String {
+            guard case .string(let s)? = arguments[key], !s.isEmpty else { throw ToolError(reason: "'\(key)' must be a non-empty string") }
+            return s
+        }
+        func object(_ key: String) throws -> JSONValue {
+            guard let value = arguments[key], case .object = value else { throw ToolError(reason: "'\(key)' must be a JSON object") }
+            return Self.json(value)
+        }
+        switch name {
+        case "list_sops":
+            return try await host.perform { service in .array(service.sopList(caller: caller)) }
+        case "route":
+            let ticket = try object("ticket")
+            return try await host.perform { service in
+                .array(try service.route(ticket: ticket, caller: caller, now: now).map { .object([("sop", .string($0.sop)), ("title", .string($0.title))]) })
+            }
+        case "start_run":
+            let sop = try text("sop"), ticket = try object("ticket")
+            let run = arguments["run"] == nil ? nil : try text("run")
+            return try await host.perform { service in
+                let (started, _) = try service.start(sop: sop, ticket: ticket, runID: run, as: .caller(caller), now: now)
+                return try Self.view(service, started.id, caller, now)
+            }
+        case "get_run":
+            let run = try text("run")
+            return try await host.perform { service in try Self.view(service, run, caller, now) }
+        case "step":
+            let run = try text("run")
+            var inputs: [(String, String)] = []
+            if let given = arguments["inputs"] {
+                guard case .object(let members) = given else { throw ToolError(reason: "'inputs' must be an object of NAME: value") }
+                for (key, value) in members.sorted(by: { $0.key < $1.key }) {
+                    switch value {
+                    case .string(let s): inputs.append((key, s))
+                    case .int(let n): inputs.append((key, String(n)))
+                    case .double(let d): inputs.append((key, Self.json(.double(d)).render()))
+                    case .bool(let b): inputs.append((key, b ? "true" : "false"))
+                    default: throw ToolError(reason: "input '\(key)' must be a string, a number or a boolean")
+                    }
+                }
+            }
+            var checks: ChecklistSelection?
+            switch arguments["checks"] {
+            case nil, .null?: break
+            case .string("all")?: checks = .all
+            case .array(let items)?:
+                checks = .items(try items.map { item -> Int in
+                    guard case .int(let n) = item, n >= 1 else { throw ToolError(reason: "'checks' must be \"all\" or item numbers from 1") }
+                    return n
+                })
+            default: throw ToolError(reason: "'checks' must be \"all\" or a list of item numbers")
+            }
+            let event = arguments["event"] == nil ? nil : try text("event")
+            let request = StepRequest(run: run, command: .submit(inputs: inputs, event: event, checks: checks), who: .caller(caller), now: now)
+            let result = await host.step(request)
+            let stepped = try result.get()
+            return try await host.perform { service in try Self.view(service, stepped.run.id, caller, now) }
+        case "update_ticket":
+            let run = try text("run"), patch = try object("patch")
+            _ = try await host.step(StepRequest(run: run, command: .update(patch: patch), who: .caller(caller), now: now)).get()
+            return try await host.perform { service in try Self.view(service, run, caller, now) }
+        case "get_journal":
+            let run = try text("run")
+            return try await host.perform { service in .array(try service.journal(run, after: nil, caller: caller).map { $0.json() }) }
+        default:
+            throw ToolError(reason: "no tool is named '\(name)'; the tools are " + Self.tools.map(\.name).joined(separator: ", "))
+        }
+    }
+
+    /// A run as `get_run` shows it: the status object with the JSON Schema of the current
+    /// state's inputs.
+    static func view(_ service: RunService, _ run: String, _ caller: Caller, _ now: Int64) throws -> JSONValue {
+        let (status, _) = try service.status(run, caller: caller, now: now)
+        guard case .object(var members) = status else { return status }
+        members["input_schema"] = try service.inputSchema(run, now: now)
+        return .object(members)
+    }
+
+    /// An MCP value as JSON (numbers that are whole stay integers).
+    static func json(_ value: Value) -> JSONValue {
+        switch value {
+        case .null: return .null
+        case .bool(let b): return .bool(b)
+        case .int(let n): return .int(n)
+        case .double(let d): return d.rounded() == d && abs(d) < 1e15 ? .int(Int(d)) : .number(Decimal(string: "\(d)") ?? Decimal(d))
+        case .string(let s): return .string(s)
+        case .data(_, let data): return .string(data.base64EncodedString())
+        case .array(let items): return .array(items.map(json))
+        case .object(let members): return .object(JSONObject(members.sorted { $0.key < $1.key }.map { ($0.key, json($0.value)) }))
+        }
+    }
+}

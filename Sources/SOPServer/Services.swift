@@ -1,0 +1,163 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Logging
+import SOPCore
+import SOPExpression
+import SOPJSON
+import SOPStore
+import ServiceLifecycle
+
+/// Set once a graceful shutdown begins: `/readyz` answers 503 and event streams end, so the
+/// server can finish the requests in flight and stop.
+public final class ShutdownFlag: Sendable {
+    private let state = Mutex(false)
+    public init() {}
+    public var isSet: Bool { state.withLock { $0 } }
+    func set() { state.withLock { $0 = true } }
+}
+
+import Synchronization
+
+/// Sets the flag when the service group begins to shut down.
+struct ShutdownWatcher: Service, CustomStringConvertible {
+    var description: String { "ShutdownWatcher" }
+    let flag: ShutdownFlag
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        flag.set()
+    }
+}
+
+/// Fires due timers every `interval`, as `sop tick` would, until shutdown.
+struct TickLoop: Service, CustomStringConvertible {
+    var description: String { "TickLoop" }
+    let host: ServiceHost
+    let interval: Duration
+    let metrics: ServerMetrics
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                let now = APIServer.now()
+                let (runs, transitions) = try await host.perform { try $0.tick(now: now) }
+                metrics.ticks.increment()
+                if transitions > 0 {
+                    metrics.timersFired.increment(by: Int64(transitions))
+                    logger.info("tick", metadata: ["runs": "\(runs)", "transitions": "\(transitions)"])
+                }
+            } catch {
+                logger.error("tick failed", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+}
+
+/// Delivers the outbox: each new `notify` message becomes a delivery to every configured
+/// endpoint, posted with its signature; a delivery is retried with exponential backoff until
+/// it is accepted (2xx) or has used its attempts. Every attempt is recorded.
+struct WebhookDeliveries: Service, CustomStringConvertible {
+    var description: String { "WebhookDeliveries" }
+    let host: ServiceHost
+    let configuration: ServerConfiguration
+    let metrics: ServerMetrics
+    let logger: Logger
+
+    func run() async throws {
+        guard !configuration.webhooks.isEmpty else {
+            try? await gracefulShutdown()
+            return
+        }
+        let session = URLSession(configuration: .ephemeral)
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                let now = APIServer.now()
+                let endpoints = configuration.webhooks
+                let due = try await host.perform { service in
+                    try service.store.transaction { tx in
+                        for message in try tx.undispatchedMessages(limit: 500) { try tx.dispatch(message.id, to: endpoints, at: now) }
+                        return try tx.dueDeliveries(at: now, limit: 100).compactMap { d in
+                            try tx.outboxMessage(d.message).map { (d, $0) }
+                        }
+                    }
+                }
+                await withTaskGroup(of: Void.self) { group in
+                    for (delivery, message) in due {
+                        group.addTask { await deliver(delivery, message, session) }
+                    }
+                }
+            } catch {
+                logger.error("webhook deliveries failed", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: .milliseconds(500))
+        }
+    }
+
+    /// The body a webhook receives (docs/server.md).
+    static func payload(_ delivery: Delivery, _ message: OutboxMessage) -> JSONValue {
+        .object([("delivery", .string(delivery.id)), ("type", .string("notify")), ("message", .string(message.id)),
+                 ("run", .string(message.run)), ("seq", .int(message.seq)),
+                 ("created_at", .string(CivilTime.formatDateTime(message.createdAt))), ("notify", message.message)])
+    }
+
+    func deliver(_ delivery: Delivery, _ message: OutboxMessage, _ session: URLSession) async {
+        let body = Array(Self.payload(delivery, message).render().utf8)
+        let attempt = delivery.attempts + 1
+        var status: Int?
+        var failure: String?
+        if let url = URL(string: delivery.endpoint) {
+            var request = URLRequest(url: url, timeoutInterval: 10)
+            request.httpMethod = "POST"
+            request.httpBody = Data(body)
+            let stamp = String(APIServer.now() / 1000)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.setValue(delivery.id, forHTTPHeaderField: "Sop-Delivery")
+            request.setValue(stamp, forHTTPHeaderField: "Sop-Timestamp")
+            request.setValue(String(attempt), forHTTPHeaderField: "Sop-Attempt")
+            if let secret = configuration.webhookSecret {
+                request.setValue(Signing.signature(secret: secret.bytes, timestamp: stamp, body: body), forHTTPHeaderField: "Sop-Signature")
+            }
+            do {
+                let (_, response) = try await session.data(for: request)
+                status = (response as? HTTPURLResponse)?.statusCode
+                if let code = status, !(200..<300).contains(code) { failure = "HTTP \(code)" }
+            } catch {
+                failure = "\(error.localizedDescription)"
+            }
+        } else {
+            failure = "not a URL"
+        }
+        let now = APIServer.now()
+        let outcome: String, next: Int64
+        if failure == nil {
+            outcome = "delivered"; next = now
+        } else if attempt >= configuration.maxAttempts {
+            outcome = "failed"; next = now
+        } else {
+            outcome = "pending"; next = now + Self.backoff(attempt: attempt, first: configuration.firstBackoff, cap: configuration.maxBackoff)
+        }
+        metrics.deliveries(outcome == "pending" ? "retry" : outcome).increment()
+        logger.info("webhook delivery", metadata: ["delivery": "\(delivery.id)", "attempt": "\(attempt)", "result": "\(outcome)",
+                                                    "status": "\(status.map(String.init) ?? "-")"])
+        let httpStatus = status, error = failure
+        _ = try? await host.perform { service in
+            try service.store.transaction { tx in
+                try tx.recordAttempt(delivery: delivery.id, attempt: attempt, at: now, httpStatus: httpStatus, error: error,
+                                     status: outcome, nextAttempt: next)
+            }
+        }
+    }
+
+    /// Milliseconds before attempt `attempt + 1`: `first` doubled per attempt, capped, with up
+    /// to a tenth more at random so that retries of many deliveries spread out.
+    static func backoff(attempt: Int, first: Duration, cap: Duration) -> Int64 {
+        let firstMS = first.components.seconds * 1000 + first.components.attoseconds / 1_000_000_000_000_000
+        let capMS = cap.components.seconds * 1000 + cap.components.attoseconds / 1_000_000_000_000_000
+        let base = min(capMS, firstMS << min(attempt - 1, 30))
+        return base + Int64.random(in: 0...max(0, base / 10))
+    }
+}

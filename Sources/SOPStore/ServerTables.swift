@@ -1,0 +1,248 @@
+import Foundation
+import GRDB
+import SOPCore
+import SOPJSON
+
+/// Which runs a list asks for (`sop runs`, `GET /v1/runs`); every filter is optional.
+public struct RunFilter: Sendable, Equatable {
+    public var sops: [String]?
+    public var state: String?
+    public var status: String?
+    /// Runs waiting on this role (their state's role).
+    public var role: String?
+    public var ticketID: String?
+    /// Runs with a timer due at or before this instant.
+    public var dueBefore: Int64?
+    /// Only runs created after the one this cursor names (`RunPage.next`).
+    public var after: Int64?
+    public var limit: Int?
+
+    public init(sops: [String]? = nil, state: String? = nil, status: String? = nil, role: String? = nil, ticketID: String? = nil,
+                dueBefore: Int64? = nil, after: Int64? = nil, limit: Int? = nil) {
+        self.sops = sops
+        self.state = state
+        self.status = status
+        self.role = role
+        self.ticketID = ticketID
+        self.dueBefore = dueBefore
+        self.after = after
+        self.limit = limit
+    }
+}
+
+/// One page of a run list, in creation order; `next` is the cursor of the following page.
+public struct RunPage: Sendable {
+    public var runs: [RunSummary]
+    public var next: Int64?
+}
+
+/// A bearer token as stored: only the SHA-256 of its secret.
+public struct StoredToken: Sendable {
+    public var id: String
+    public var actor: String
+    public var roles: [String]
+    public var createdAt: Int64
+    public var revokedAt: Int64?
+}
+
+/// A message in the outbox with its deliveries.
+public struct OutboxMessage: Sendable {
+    public var id: String
+    public var run: String
+    public var seq: Int
+    public var createdAt: Int64
+    public var message: JSONValue
+}
+
+/// One webhook delivery of an outbox message to one endpoint.
+public struct Delivery: Sendable {
+    public var id: String
+    public var message: String
+    public var endpoint: String
+    /// `pending`, `delivered` or `failed`.
+    public var status: String
+    public var attempts: Int
+    public var nextAttempt: Int64
+    public var lastError: String?
+    public var updatedAt: Int64
+}
+
+extension StoreTransaction {
+    // MARK: Runs
+
+    public func runPage(_ filter: RunFilter) throws -> RunPage {
+        var sql = "SELECT rowid, id, sop, state, status, outcome, updated_at FROM runs WHERE 1 = 1"
+        var args: [DatabaseValueConvertible?] = []
+        if let sops = filter.sops {
+            sql += " AND sop IN (\(sops.map { _ in "?" }.joined(separator: ", ")))"
+            args += sops
+            if sops.isEmpty { sql += " AND 0" }
+        }
+        if let state = filter.state { sql += " AND state = ?"; args.append(state) }
+        if let status = filter.status { sql += " AND status = ?"; args.append(status) }
+        if let role = filter.role { sql += " AND waiting_role = ? AND status = 'waiting'"; args.append(role) }
+        if let ticket = filter.ticketID { sql += " AND ticket_id = ?"; args.append(ticket) }
+        if let due = filter.dueBefore { sql += " AND status = 'waiting' AND next_due <= ?"; args.append(due) }
+        if let after = filter.after { sql += " AND rowid > ?"; args.append(after) }
+        sql += " ORDER BY rowid"
+        if let limit = filter.limit { sql += " LIMIT ?"; args.append(limit + 1) }
+        var rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args))
+        var next: Int64?
+        if let limit = filter.limit, rows.count > limit {
+            rows.removeLast(rows.count - limit)
+            next = rows.last?["rowid"]
+        }
+        return RunPage(runs: rows.map { row in
+            RunSummary(run: row["id"], sop: row["sop"], state: row["state"], status: row["status"], outcome: row["outcome"],
+                       updatedAt: row["updated_at"])
+        }, next: next)
+    }
+
+    /// Waiting runs stored before the store kept the role they wait on.
+    func runsWithoutRole() throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT id FROM runs WHERE status = 'waiting' AND waiting_role IS NULL")
+    }
+
+    func setWaitingRole(run: String, role: String?) throws {
+        try db.execute(sql: "UPDATE runs SET waiting_role = ? WHERE id = ?", arguments: [role, run])
+    }
+
+    /// The ids of the open runs of a ticket, oldest first.
+    public func openRuns(ticketID: String) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT id FROM runs WHERE ticket_id = ? AND status = 'waiting' ORDER BY rowid", arguments: [ticketID])
+    }
+
+    /// Journal records after the global position `after` (the journal's row order is commit
+    /// order), at most `limit`, optionally of one run: (position, run, text).
+    public func journalFeed(after: Int64, run: String?, limit: Int) throws -> [(position: Int64, run: String, record: String)] {
+        let sql = run == nil
+            ? "SELECT rowid, run, record FROM journal WHERE rowid > ? ORDER BY rowid LIMIT ?"
+            : "SELECT rowid, run, record FROM journal WHERE rowid > ? AND run = ? ORDER BY rowid LIMIT ?"
+        let args: StatementArguments = run.map { [after, $0, limit] } ?? [after, limit]
+        return try Row.fetchAll(db, sql: sql, arguments: args).map { ($0[0], $0[1], $0[2]) }
+    }
+
+    /// The last journal position (0 when the journal is empty).
+    public func journalPosition() throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT max(rowid) FROM journal") ?? 0
+    }
+
+    // MARK: Tokens
+
+    public func insertToken(id: String, hash: String, actor: String, roles: [String], at: Int64) throws {
+        try db.execute(sql: "INSERT INTO tokens (id, hash, actor, roles, created_at) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [id, hash, actor, roles.joined(separator: ","), at])
+    }
+
+    /// The live token whose secret hashes to `hash`.
+    public func token(hash: String) throws -> StoredToken? {
+        try Row.fetchOne(db, sql: "SELECT * FROM tokens WHERE hash = ? AND revoked_at IS NULL", arguments: [hash]).map(Self.token)
+    }
+
+    public func tokens() throws -> [StoredToken] {
+        try Row.fetchAll(db, sql: "SELECT * FROM tokens ORDER BY created_at, id").map(Self.token)
+    }
+
+    /// Revokes a token; false when no live token has this id.
+    public func revokeToken(id: String, at: Int64) throws -> Bool {
+        try db.execute(sql: "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [at, id])
+        return db.changesCount == 1
+    }
+
+    private static func token(_ row: Row) -> StoredToken {
+        let roles: String = row["roles"]
+        return StoredToken(id: row["id"], actor: row["actor"], roles: roles.split(separator: ",").map(String.init),
+                           createdAt: row["created_at"], revokedAt: row["revoked_at"])
+    }
+
+    // MARK: Outbox and webhook deliveries
+
+    /// Messages no delivery has been made for yet, oldest first.
+    public func undispatchedMessages(limit: Int) throws -> [OutboxMessage] {
+        try Row.fetchAll(db, sql: "SELECT id, run, seq, created_at, message FROM outbox WHERE dispatched = 0 ORDER BY rowid LIMIT ?",
+                         arguments: [limit]).map(Self.message)
+    }
+
+    public func outboxMessage(_ id: String) throws -> OutboxMessage? {
+        try Row.fetchOne(db, sql: "SELECT id, run, seq, created_at, message FROM outbox WHERE id = ?", arguments: [id]).map(Self.message)
+    }
+
+    public func outboxMessages() throws -> [OutboxMessage] {
+        try Row.fetchAll(db, sql: "SELECT id, run, seq, created_at, message FROM outbox ORDER BY rowid").map(Self.message)
+    }
+
+    private static func message(_ row: Row) -> OutboxMessage {
+        let text: String = row["message"]
+        return OutboxMessage(id: row["id"], run: row["run"], seq: row["seq"], createdAt: row["created_at"],
+                             message: (try? JSONParser.parse(text)) ?? .string(text))
+    }
+
+    /// Makes a pending delivery of `message` to each endpoint (once: ids are stable) and marks the
+    /// message dispatched.
+    public func dispatch(_ message: String, to endpoints: [String], at now: Int64) throws {
+        for endpoint in endpoints {
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO deliveries (id, message, endpoint, status, next_attempt, created_at, updated_at)
+                VALUES (?, ?, ?, 'pending', ?, ?, ?)
+                """, arguments: [Self.deliveryID(message: message, endpoint: endpoint), message, endpoint, now, now, now])
+        }
+        try db.execute(sql: "UPDATE outbox SET dispatched = 1 WHERE id = ?", arguments: [message])
+    }
+
+    /// A delivery's stable id: the message id and a short digest of the endpoint.
+    public static func deliveryID(message: String, endpoint: String) -> String {
+        message + "@" + String(Digest.sha256(endpoint).dropFirst(7).prefix(8))
+    }
+
+    public func dueDeliveries(at now: Int64, limit: Int) throws -> [Delivery] {
+        try Row.fetchAll(db, sql: "SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt <= ? ORDER BY next_attempt LIMIT ?",
+                         arguments: [now, limit]).map(Self.delivery)
+    }
+
+    public func deliveries(message: String? = nil) throws -> [Delivery] {
+        if let message {
+            return try Row.fetchAll(db, sql: "SELECT * FROM deliveries WHERE message = ? ORDER BY id", arguments: [message]).map(Self.delivery)
+        }
+        return try Row.fetchAll(db, sql: "SELECT * FROM deliveries ORDER BY created_at, id").map(Self.delivery)
+    }
+
+    /// Records one attempt and the delivery's new status.
+    public func recordAttempt(delivery: String, attempt: Int, at now: Int64, httpStatus: Int?, error: String?,
+                              status: String, nextAttempt: Int64) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO delivery_attempts (delivery, attempt, at, http_status, error) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [delivery, attempt, now, httpStatus, error])
+        try db.execute(sql: """
+            UPDATE deliveries SET attempts = ?, status = ?, next_attempt = ?, last_error = ?, updated_at = ? WHERE id = ?
+            """, arguments: [attempt, status, nextAttempt, error, now, delivery])
+    }
+
+    /// Puts a delivery back in the queue, due now; false when there is none with this id.
+    public func retryDelivery(_ id: String, at now: Int64) throws -> Bool {
+        try db.execute(sql: "UPDATE deliveries SET status = 'pending', next_attempt = ?, updated_at = ? WHERE id = ?",
+                       arguments: [now, now, id])
+        return db.changesCount == 1
+    }
+
+    private static func delivery(_ row: Row) -> Delivery {
+        Delivery(id: row["id"], message: row["message"], endpoint: row["endpoint"], status: row["status"], attempts: row["attempts"],
+                 nextAttempt: row["next_attempt"], lastError: row["last_error"], updatedAt: row["updated_at"])
+    }
+
+    // MARK: Inbound helpdesk deliveries
+
+    /// Records an inbound delivery id; false when it was seen before.
+    public func claimHookDelivery(_ id: String, at now: Int64) throws -> Bool {
+        try db.execute(sql: "INSERT OR IGNORE INTO hook_deliveries (id, received_at) VALUES (?, ?)", arguments: [id, now])
+        return db.changesCount == 1
+    }
+
+    /// Moves a ticket's last-known helpdesk update time forward; false (nothing written) when the
+    /// stored time is the same or later: the delivery is older than one already applied.
+    public func advanceTicket(_ ticketID: String, updatedAt: Int64) throws -> Bool {
+        try db.execute(sql: """
+            INSERT INTO hook_tickets (ticket_id, updated_at) VALUES (?, ?)
+            ON CONFLICT (ticket_id) DO UPDATE SET updated_at = excluded.updated_at WHERE excluded.updated_at > hook_tickets.updated_at
+            """, arguments: [ticketID, updatedAt])
+        return db.changesCount == 1
+    }
+}

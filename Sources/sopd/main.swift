@@ -1,0 +1,167 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SOPCore
+import SOPDiagnostics
+import SOPServer
+import SOPStore
+
+/// `sopd`: sopkit's servers, in an executable of their own so that `sop` links no networking.
+/// `sop serve` and `sop mcp` run it.
+@main
+struct SOPD: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sopd", abstract: "sopkit's HTTP API server and MCP server.",
+        version: "0.1.0", subcommands: [Serve.self, MCP.self])
+
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? AsyncParsableCommand { try await command.run() } else { try command.run() }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
+}
+
+/// The options both servers share: where SOPs, the ticket schema and the runs are.
+struct StoreOptions: ParsableArguments {
+    @Option(help: "Where SOP files are found.") var sops = "sops"
+    @Option(name: .customLong("ticket-schema"), help: "The ticket schema (default: schemas/ticket.schema.json when it exists).")
+    var ticketSchema: String?
+    @Option(help: "Where runs live: a SQLite file (default .sop/runs.sqlite, or $SOP_STORE).") var store: String?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
+    }
+
+    var storePath: String {
+        store ?? ProcessInfo.processInfo.environment["SOP_STORE"].flatMap { $0.isEmpty ? nil : $0 } ?? ".sop/runs.sqlite"
+    }
+
+    /// The service over the store and the SOP folder, with every SOP loaded once; exits 2 when
+    /// any SOP has lint errors (listing them): a server must not start on SOPs it cannot run.
+    func service() throws -> RunService {
+        let schema: TicketSchema?
+        do {
+            schema = try TicketSchema.resolve(ticketSchema)
+        } catch {
+            fail("\(error)")
+        }
+        guard FileManager.default.fileExists(atPath: sops) else { fail("\(sops): no such SOP folder") }
+        let catalogue = SOPCatalogue(folder: sops, schema: schema)
+        let entries = catalogue.entries()
+        let renderer = HumanRenderer()
+        var broken = 0
+        for entry in entries where entry.compiled == nil {
+            broken += 1
+            if let reason = entry.unreadable {
+                FileHandle.standardError.write(Data("\(entry.path): cannot be read: \(reason)\n".utf8))
+            }
+            for d in entry.diagnostics where d.severity == .error {
+                FileHandle.standardError.write(Data(renderer.render(d).utf8))
+            }
+        }
+        if broken > 0 { fail("\(broken) SOP file\(broken == 1 ? " has" : "s have") lint errors; not starting (fix them: sop lint \(sops))") }
+        if entries.isEmpty { fail("\(sops): no SOP files (*.sop.yaml)") }
+        do {
+            return RunService(store: try SQLiteRunStore(path: storePath), catalogue: catalogue)
+        } catch {
+            fail("\(error)")
+        }
+    }
+
+    func bootstrapLogging() {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    exit(2)
+}
+
+/// `sop serve`
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Serve the HTTP API (/v1, described at /openapi.yaml), fire due timers, deliver webhooks.")
+
+    @OptionGroup var options: StoreOptions
+    @Option(help: "The address to listen on.") var host = "127.0.0.1"
+    @Option(help: "The port to listen on (0: any free port, printed at start).") var port = 8080
+    @Option(name: .customLong("tick-interval"), help: "Seconds between the server's ticks (due timers).") var tickInterval = 1.0
+    @Option(name: .customLong("webhook"), help: "A URL notify messages are delivered to (repeatable).") var webhooks: [String] = []
+    @Option(name: .customLong("webhook-secret-file"), help: "A private file holding the key outbound deliveries are signed with.")
+    var webhookSecretFile: String?
+    @Option(name: .customLong("hook-secret-file"), help: "A private file holding the key helpdesk deliveries to /v1/hooks/tickets must be signed with.")
+    var hookSecretFile: String?
+    @Option(name: .customLong("max-attempts"), help: "Delivery attempts before a webhook delivery is marked failed.") var maxAttempts = 8
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
+        guard tickInterval >= 0.01, tickInterval <= 3600 else { throw ValidationError("--tick-interval must be from 0.01 to 3600 seconds") }
+        guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
+        for url in webhooks {
+            guard let u = URL(string: url), u.scheme == "http" || u.scheme == "https", u.host != nil else {
+                throw ValidationError("--webhook must be an http or https URL, found '\(url)'")
+            }
+        }
+    }
+
+    func run() async throws {
+        options.bootstrapLogging()
+        let logger = Logger(label: "sopkit")
+        var configuration = ServerConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.tickInterval = .milliseconds(Int64(tickInterval * 1000))
+        configuration.webhooks = webhooks
+        configuration.maxAttempts = maxAttempts
+        do {
+            configuration.webhookSecret = try webhookSecretFile.map { Secret(try Signing.readSecret($0)) }
+            configuration.hookSecret = try hookSecretFile.map { Secret(try Signing.readSecret($0)) }
+        } catch {
+            fail("\(error)")
+        }
+        let service = try options.service()
+        let metrics = ServerMetrics()
+        let server = APIServer(host: ServiceHost(service: service), metrics: metrics, configuration: configuration, logger: logger)
+        let host = self.host
+        try await server.run { port in
+            logger.notice("listening", metadata: ["url": "http://\(host):\(port)"])
+            // One line on standard output for scripts that start the server on port 0.
+            FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
+        }
+        logger.notice("stopped")
+    }
+}
+
+/// `sop mcp`
+struct MCP: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mcp", abstract: "Serve the Model Context Protocol on standard input and output, as the token in $SOP_TOKEN.")
+
+    @OptionGroup var options: StoreOptions
+
+    func run() async throws {
+        options.bootstrapLogging()
+        guard let token = ProcessInfo.processInfo.environment["SOP_TOKEN"], !token.isEmpty else {
+            fail("set SOP_TOKEN to a token from `sop token create`: the MCP server acts as that token's actor and roles")
+        }
+        let service = try options.service()
+        guard let caller = try service.authenticate(token: token) else {
+            fail("SOP_TOKEN is not a valid token of this store (revoked, or from another store)")
+        }
+        try await MCPService(host: ServiceHost(service: service), caller: caller).run()
+    }
+}

@@ -1,0 +1,220 @@
+import Foundation
+import SOPCore
+import SOPExpression
+import SOPJSON
+@testable import SOPStore
+import Testing
+import TestSupport
+
+/// The operations the servers share: who may do what, stale versions, batches, tokens,
+/// helpdesk updates and the outbox.
+@Suite struct OperationsTests {
+    static let approval = """
+        sop: approval
+        version: 1
+        title: Approval
+        roles: [agent, supervisor]
+        start: collect
+        states:
+          collect:
+            title: Collect
+            checklist: [Identity confirmed]
+            inputs:
+              amount: {type: number, min: 0}
+            transitions:
+              - to: approve
+                when: input.amount > 100
+              - to: done
+          approve:
+            title: Approve
+            role: supervisor
+            transitions:
+              - {to: done, on: approve, do: [{notify: {to: customer, template: "Approved"}}]}
+              - {to: done, on: cancel, role: agent}
+          done: {title: Done, end: done}
+        """
+
+    let ana = Caller(id: "ana", roles: ["agent"])
+    let sam = Caller(id: "sam", roles: ["agent", "supervisor"])
+    let outsider = Caller(id: "olga", roles: ["billing"])
+    let t0 = CivilTime.parseDateTime("2026-11-02T09:00:00Z")!
+    let ticket: JSONValue = .object([("id", .string("T-9")), ("customer", .string("Ann"))])
+
+    func started(_ w: Workspace, id: String = "r1") throws -> RunState {
+        try w.service.start(sop: "approval", ticket: ticket, runID: id, as: .caller(ana), now: t0).run
+    }
+
+    func submit(_ inputs: [(String, String)] = [], event: String? = nil, checks: ChecklistSelection? = nil) -> StepCommand {
+        .submit(inputs: inputs, event: event, checks: checks)
+    }
+
+    @Test func aCallerActsWithTheRoleTheStepNeeds() throws {
+        let w = try Workspace(["approval": Self.approval])
+        _ = try started(w)
+        _ = try w.service.step(StepRequest(run: "r1", command: submit([("amount", "500")], checks: .all), who: .caller(ana), now: t0))
+        // The supervisor's event: 403 for ana, taken for sam as supervisor.
+        #expect(throws: RunError.self) {
+            try w.service.step(StepRequest(run: "r1", command: submit(event: "approve"), who: .caller(ana), now: t0))
+        }
+        do {
+            _ = try w.service.step(StepRequest(run: "r1", command: submit(event: "approve"), who: .caller(ana), now: t0))
+        } catch RunError.forbidden(let reason) {
+            #expect(reason.contains("'supervisor'"))
+        }
+        let result = try w.service.step(StepRequest(run: "r1", command: submit(event: "approve"), who: .caller(sam), now: t0))
+        #expect(result.run.outcome == "done")
+        let last = try w.service.journal("r1").last!
+        #expect(last.actor == Actor(id: "sam", role: "supervisor"))
+        // The events shown are those of the caller's roles.
+        let w2 = try Workspace(["approval": Self.approval])
+        _ = try started(w2)
+        _ = try w2.service.step(StepRequest(run: "r1", command: submit([("amount", "500")], checks: .all), who: .caller(ana), now: t0))
+        let events = { (c: Caller) in try w2.service.status("r1", caller: c, now: self.t0).json["events"]!.render() }
+        #expect(try events(ana) == #"[{"event":"cancel","label":"cancel"}]"#)
+        #expect(try events(sam).contains("approve"))
+    }
+
+    @Test func aCallerWithNoRoleOfTheSOPSeesNothingOfIt() throws {
+        let w = try Workspace(["approval": Self.approval])
+        _ = try started(w)
+        #expect(throws: RunError.self) { try w.service.status("r1", caller: outsider, now: t0) }
+        #expect(throws: RunError.self) { try w.service.journal("r1", after: nil, caller: outsider) }
+        #expect(throws: RunError.self) { try w.service.start(sop: "approval", ticket: ticket, runID: nil, as: .caller(outsider), now: t0) }
+        #expect(try w.service.runs(RunFilter(), caller: outsider).runs.isEmpty)
+        #expect(try w.service.runs(RunFilter(), caller: ana).runs.map(\.run) == ["r1"])
+    }
+
+    @Test func aStaleVersionChangesNothing() throws {
+        let w = try Workspace(["approval": Self.approval])
+        let run = try started(w)
+        let before = try w.service.journal("r1").count
+        do {
+            _ = try w.service.step(StepRequest(run: "r1", command: submit([("amount", "5")], checks: .all), who: .caller(ana), now: t0,
+                                               expectedVersion: run.version + 1))
+            Issue.record("a stale version was accepted")
+        } catch RunError.versionMismatch(let expected, let current) {
+            #expect(expected == run.version + 1 && current == run.version)
+        }
+        #expect(try w.service.journal("r1").count == before)
+        // A repeated request id is a duplicate even when its version is now stale.
+        let first = try w.service.step(StepRequest(run: "r1", command: submit([("amount", "5")], checks: .all), who: .caller(ana), now: t0,
+                                                   requestID: "q1", expectedVersion: run.version))
+        let again = try w.service.step(StepRequest(run: "r1", command: submit([("amount", "5")], checks: .all), who: .caller(ana), now: t0,
+                                                   requestID: "q1", expectedVersion: run.version))
+        #expect(!first.duplicate && again.duplicate && again.run.version == first.run.version)
+    }
+
+    @Test func anEndedRunsTicketCannotBeUpdated() throws {
+        let w = try Workspace(["approval": Self.approval])
+        _ = try started(w)
+        _ = try w.service.step(StepRequest(run: "r1", command: submit([("amount", "5")], checks: .all), who: .caller(ana), now: t0))
+        #expect(throws: RunError.self) {
+            try w.service.step(StepRequest(run: "r1", command: .update(patch: .object([("x", .int(1))])), who: .caller(ana), now: t0))
+        }
+    }
+
+    @Test func aBatchKeepsEachStepOrNone() throws {
+        let w = try Workspace(["approval": Self.approval])
+        for id in ["a", "b", "c"] { _ = try started(w, id: id) }
+        let results = w.service.stepBatch([
+            StepRequest(run: "a", command: submit([("amount", "5")], checks: .all), who: .caller(ana), now: t0),
+            StepRequest(run: "b", command: submit(event: "nope"), who: .caller(ana), now: t0),
+            StepRequest(run: "zzz", command: submit(event: "x"), who: .caller(ana), now: t0),
+            StepRequest(run: "c", command: submit([("amount", "500")], checks: .all), who: .caller(ana), now: t0),
+            // The same run twice in one batch: the second sees the first.
+            StepRequest(run: "c", command: submit(event: "cancel"), who: .caller(ana), now: t0),
+        ])
+        #expect(results.map { (try? $0.get()) != nil } == [true, false, false, true, true])
+        #expect(try w.service.run("a").0.outcome == "done")
+        #expect(try w.service.run("b").0.version == 1)
+        #expect(try w.service.run("c").0.outcome == "done")
+        #expect(try w.service.verify(nil).allSatisfy { $0.failure == nil })
+    }
+
+    @Test func tokensAreKeptOnlyAsTheirHash() throws {
+        let w = try Workspace(["approval": Self.approval])
+        let (id, secret) = try w.service.createToken(actor: "ana", roles: ["agent", "supervisor"], now: t0)
+        #expect(secret.hasPrefix("sop_") && secret.count > 40)
+        #expect(try w.service.authenticate(token: secret) == Caller(id: "ana", roles: ["agent", "supervisor"]))
+        #expect(try w.service.authenticate(token: secret + "x") == nil)
+        // The store never holds the secret.
+        let bytes = try Data(contentsOf: w.dir.appendingPathComponent("runs.sqlite"))
+        #expect(bytes.range(of: Data(secret.utf8)) == nil)
+        #expect(try w.service.revokeToken(id, now: t0))
+        #expect(try w.service.authenticate(token: secret) == nil)
+        #expect(try !w.service.revokeToken(id, now: t0))
+        #expect(throws: RunError.self) { try w.service.createToken(actor: "x", roles: ["system"], now: t0) }
+    }
+
+    @Test func helpdeskUpdatesApplyOnceAndNeverBackwards() throws {
+        let w = try Workspace(["approval": Self.approval])
+        _ = try started(w, id: "r1")
+        _ = try started(w, id: "r2")
+        let t1 = t0 + 60_000, t2 = t0 + 120_000
+        let patch: JSONValue = .object([("customer", .string("Ann B"))])
+        guard case .applied(let runs, let refused) = try w.service.applyHelpdeskUpdate(
+            delivery: "d1", ticketID: "T-9", updatedAt: t2, patch: patch, ticket: nil, now: t2) else {
+            Issue.record("not applied"); return
+        }
+        #expect(runs == ["r1", "r2"] && refused.isEmpty)
+        guard case .duplicate = try w.service.applyHelpdeskUpdate(delivery: "d1", ticketID: "T-9", updatedAt: t2, patch: patch, ticket: nil, now: t2) else {
+            Issue.record("a repeated delivery was applied again"); return
+        }
+        // An older update that arrives late does not move the ticket back.
+        guard case .stale = try w.service.applyHelpdeskUpdate(
+            delivery: "d0", ticketID: "T-9", updatedAt: t1, patch: .object([("customer", .string("Ann"))]), ticket: nil, now: t2) else {
+            Issue.record("an older update was applied"); return
+        }
+        #expect(try w.service.run("r1").0.ticket["customer"] == .string("Ann B"))
+        // A full ticket applies what changed, removed members included.
+        _ = try w.service.applyHelpdeskUpdate(delivery: "d3", ticketID: "T-9", updatedAt: t2 + 1, patch: nil,
+                                              ticket: .object([("id", .string("T-9")), ("priority", .string("high"))]), now: t2)
+        #expect(try w.service.run("r2").0.ticket.render() == #"{"id":"T-9","priority":"high"}"#)
+        #expect(try w.service.journal("r2").last!.actor == RunService.helpdesk)
+    }
+
+    @Test func notifyMessagesGoToTheOutboxWithTheirRecord() throws {
+        let w = try Workspace(["approval": Self.approval])
+        _ = try started(w)
+        _ = try w.service.step(StepRequest(run: "r1", command: submit([("amount", "500")], checks: .all), who: .caller(ana), now: t0))
+        #expect(try w.service.outbox().isEmpty)
+        _ = try w.service.step(StepRequest(run: "r1", command: submit(event: "approve"), who: .caller(sam), now: t0))
+        let outbox = try w.service.outbox()
+        #expect(outbox.count == 1)
+        #expect(outbox.first?.message.message["text"] == .string("Approved"))
+        let seq = try w.service.journal("r1").last!.seq
+        #expect(outbox.first?.message.id == "r1-\(seq)-0")
+    }
+
+    @Test func mergePatchTurnsOneTicketIntoTheOther() {
+        let cases: [(String, String)] = [
+            (#"{"a":1,"b":{"c":1,"d":2}}"#, #"{"a":1,"b":{"c":3}}"#),
+            (#"{"a":[1],"e":"x"}"#, #"{"a":[1,2]}"#),
+            (#"{}"#, #"{"x":{"y":1}}"#),
+        ]
+        for (old, new) in cases {
+            let before = try! JSONParser.parse(old), after = try! JSONParser.parse(new)
+            let patch = JSONValue.mergePatch(from: before, to: after)
+            #expect(before.merged(with: patch).canonical() == after.canonical(), "\(old) → \(new)")
+        }
+    }
+
+    @Test func listsFilterAndPage() throws {
+        let w = try Workspace(["approval": Self.approval])
+        for i in 0..<5 { _ = try started(w, id: "r\(i)") }
+        _ = try w.service.step(StepRequest(run: "r1", command: submit([("amount", "500")], checks: .all), who: .caller(ana), now: t0))
+        _ = try w.service.step(StepRequest(run: "r2", command: submit([("amount", "5")], checks: .all), who: .caller(ana), now: t0))
+        #expect(try w.service.runs(RunFilter(role: "supervisor"), caller: nil).runs.map(\.run) == ["r1"])
+        #expect(try w.service.runs(RunFilter(status: "ended"), caller: nil).runs.map(\.run) == ["r2"])
+        #expect(try w.service.runs(RunFilter(ticketID: "T-9"), caller: nil).runs.count == 5)
+        #expect(throws: RunError.self) { try w.service.runs(RunFilter(sops: ["nope"]), caller: nil) }
+        var seen: [String] = []
+        var cursor: Int64?
+        repeat {
+            let page = try w.service.runs(RunFilter(after: cursor, limit: 2), caller: nil)
+            seen += page.runs.map(\.run)
+            cursor = page.next
+        } while cursor != nil
+        #expect(seen == ["r0", "r1", "r2", "r3", "r4"])
+    }
+}
