@@ -146,8 +146,10 @@ public final class APIServer: Sendable {
 
     func router() -> Router<Context> {
         let router = Router(context: Context.self)
+        let routes = routes()
         router.add(middleware: AccessLog(logger: logger, metrics: metrics))
-        for route in routes() {
+        router.add(middleware: MethodGate(routes: routes.map { ($0.method, $0.path) }))
+        for route in routes {
             router.on(RouterPath(route.path), method: route.method, use: route.handler)
         }
         return router
@@ -277,7 +279,7 @@ public final class APIServer: Sendable {
         }
         var checks: ChecklistSelection?
         switch body["checks"] {
-        case nil, .null?: break
+        case nil: break
         case .string("all")?: checks = .all
         case .array(let items)?:
             checks = .items(try items.map { item -> Int in
@@ -434,6 +436,38 @@ extension HTTPField.Name {
     static let sopDelivery = Self("Sop-Delivery")!
     static let sopTimestamp = Self("Sop-Timestamp")!
     static let sopSignature = Self("Sop-Signature")!
+}
+
+/// Answers 405, with `Allow`, a request for a path the API serves with a method it does not
+/// serve there (any method, QUERY included: not 404, since the path exists).
+struct MethodGate<Context: RequestContext>: RouterMiddleware {
+    /// Each path template's segments and the methods it takes.
+    let templates: [(segments: [Substring], methods: [HTTPRequest.Method])]
+
+    init(routes: [(HTTPRequest.Method, String)]) {
+        var byPath: [String: [HTTPRequest.Method]] = [:]
+        var order: [String] = []
+        for (method, path) in routes {
+            if byPath[path] == nil { order.append(path) }
+            byPath[path, default: []].append(method)
+        }
+        templates = order.map { ($0.split(separator: "/"), byPath[$0]!) }
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let segments = request.uri.path.split(separator: "/")
+        for template in templates where template.segments.count == segments.count {
+            let matches = zip(template.segments, segments).allSatisfy { t, s in t.hasPrefix("{") || t == s }
+            guard matches else { continue }
+            if template.methods.contains(request.method) || (request.method == .head && template.methods.contains(.get)) { break }
+            let allow = template.methods.map(\.rawValue).joined(separator: ", ")
+            var response = APIError(status: .methodNotAllowed, kind: "method_not_allowed",
+                                    reason: "\(request.uri.path) takes \(allow), not \(request.method.rawValue)").response
+            response.headers[.allow] = allow
+            return response
+        }
+        return try await next(request, context)
+    }
 }
 
 /// Logs each request (method, path, status, duration; never a header's value) and counts it.

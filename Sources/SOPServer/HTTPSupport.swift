@@ -111,7 +111,7 @@ enum RequestReading {
         if text.hasPrefix("W/") { text.removeFirst(2) }
         text = text.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
         guard let version = Int(text), version >= 0 else {
-            throw APIError(status: .preconditionFailed, kind: "stale_version", reason: "If-Match must name a run version such as \"3\", found \(raw)")
+            throw APIError.badRequest("If-Match must name a run version such as \"3\", found '\(raw)'")
         }
         return version
     }

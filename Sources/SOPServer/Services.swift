@@ -85,10 +85,20 @@ struct WebhookDeliveries: Service, CustomStringConvertible {
                         }
                     }
                 }
+                // A few at a time: a slow endpoint must not hold many connections open. A shutdown
+                // cancels the deliveries in flight (they are attempted again after the restart).
+                try await cancelWhenGracefulShutdown {
                 await withTaskGroup(of: Void.self) { group in
-                    for (delivery, message) in due {
+                    var pending = due[...]
+                    for _ in 0..<Self.parallel {
+                        guard let (delivery, message) = pending.popFirst() else { break }
                         group.addTask { await deliver(delivery, message, session) }
                     }
+                    while await group.next() != nil {
+                        guard !Task.isCancelled, let (delivery, message) = pending.popFirst() else { continue }
+                        group.addTask { await deliver(delivery, message, session) }
+                    }
+                }
                 }
             } catch {
                 logger.error("webhook deliveries failed", metadata: ["error": "\(error)"])
@@ -110,7 +120,7 @@ struct WebhookDeliveries: Service, CustomStringConvertible {
         var status: Int?
         var failure: String?
         if let url = URL(string: delivery.endpoint) {
-            var request = URLRequest(url: url, timeoutInterval: 10)
+            var request = URLRequest(url: url, timeoutInterval: Self.timeout)
             request.httpMethod = "POST"
             request.httpBody = Data(body)
             let stamp = String(APIServer.now() / 1000)
@@ -121,12 +131,12 @@ struct WebhookDeliveries: Service, CustomStringConvertible {
             if let secret = configuration.webhookSecret {
                 request.setValue(Signing.signature(secret: secret.bytes, timestamp: stamp, body: body), forHTTPHeaderField: "Sop-Signature")
             }
-            do {
-                let (_, response) = try await session.data(for: request)
-                status = (response as? HTTPURLResponse)?.statusCode
-                if let code = status, !(200..<300).contains(code) { failure = "HTTP \(code)" }
-            } catch {
-                failure = "\(error.localizedDescription)"
+            switch await Self.post(request, session) {
+            case .success(let code):
+                status = code
+                if !(200..<300).contains(code) { failure = "HTTP \(code)" }
+            case .failure(let error):
+                failure = error.description
             }
         } else {
             failure = "not a URL"
@@ -149,6 +159,53 @@ struct WebhookDeliveries: Service, CustomStringConvertible {
                 try tx.recordAttempt(delivery: delivery.id, attempt: attempt, at: now, httpStatus: httpStatus, error: error,
                                      status: outcome, nextAttempt: next)
             }
+        }
+    }
+
+    static let parallel = 8
+    static let timeout: TimeInterval = 10
+
+    struct PostError: Error, CustomStringConvertible, Sendable {
+        var description: String
+    }
+
+    /// Posts a request and returns its status. Through the completion-handler API with a deadline
+    /// of its own: on Linux, `URLSession`'s async `data(for:)` was seen never to return when many
+    /// requests ran at once, and a delivery must never hold up the server's shutdown.
+    static func post(_ request: URLRequest, _ session: URLSession) async -> Result<Int, PostError> {
+        let once = Mutex(false)
+        let interrupt = Mutex<(@Sendable () -> Void)?>(nil)
+        return await withTaskCancellationHandler {
+          await withCheckedContinuation { continuation in
+            let finish: @Sendable (Result<Int, PostError>) -> Void = { result in
+                let first = once.withLock { done in
+                    defer { done = true }
+                    return !done
+                }
+                if first { continuation.resume(returning: result) }
+            }
+            let task = session.dataTask(with: request) { _, response, error in
+                if let error {
+                    finish(.failure(PostError(description: error.localizedDescription)))
+                } else if let http = response as? HTTPURLResponse {
+                    finish(.success(http.statusCode))
+                } else {
+                    finish(.failure(PostError(description: "no HTTP response")))
+                }
+            }
+            interrupt.withLock { $0 = { task.cancel(); finish(.failure(PostError(description: "interrupted by the server's shutdown"))) } }
+            guard !Task.isCancelled else {
+                finish(.failure(PostError(description: "interrupted by the server's shutdown")))
+                return
+            }
+            task.resume()
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout + 2) {
+                task.cancel()
+                finish(.failure(PostError(description: "no answer within \(Int(timeout)) seconds")))
+            }
+          }
+        } onCancel: {
+            interrupt.withLock { $0 }?()
         }
     }
 

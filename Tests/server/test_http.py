@@ -265,3 +265,22 @@ def test_a_server_refuses_to_start_on_lint_errors(tmp_path):
                             cwd=w, capture_output=True, text=True, timeout=30)
     assert result.returncode == 2
     assert "broken.sop.yaml" in result.stderr and "not starting" in result.stderr
+
+
+def test_a_silent_webhook_endpoint_does_not_hold_up_shutdown(tmp_path):
+    import socket
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(64)  # connections are queued and never answered
+    s = Server(workspace(tmp_path), extra=("--webhook", f"http://127.0.0.1:{silent.getsockname()[1]}/hook"))
+    try:
+        drive_return_to_approval(s, "q1", amount=20)
+        time.sleep(1.5)  # the deliveries are in flight to the silent endpoint
+        started = time.time()
+        assert s.stop(signal.SIGTERM) == 0
+        assert time.time() - started < 5
+    finally:
+        silent.close()
+    # The interrupted deliveries are still pending, to be attempted again.
+    outbox = json.loads(sop("outbox", "--format", "json", "--store", s.store, cwd=s.dir).stdout)
+    assert any(d["status"] == "pending" for m in outbox for d in m["deliveries"])

@@ -1,0 +1,88 @@
+"""`sop mcp` through the Model Context Protocol's own Python SDK: the client spawns the server,
+lists its tools and drives the shipped returns SOP to its end, one refused step included."""
+
+import asyncio
+import json
+import os
+
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+
+from conftest import RETURN_TICKET, SOP, sop, today, workspace
+
+
+def token(w, actor, roles):
+    out = sop("token", "create", "--actor", actor, "--roles", roles, "--store", str(w / "runs.sqlite"), "--format", "json", cwd=w)
+    return json.loads(out.stdout)["token"]
+
+
+async def session_calls(w, secret, body):
+    params = StdioServerParameters(command=SOP, args=["mcp", "--sops", "sops", "--store", str(w / "runs.sqlite")],
+                                   env={**os.environ, "SOP_TOKEN": secret}, cwd=str(w))
+    async with stdio_client(params) as (read, write):
+        async with ClientSession(read, write) as session:
+            await session.initialize()
+            return await body(session)
+
+
+def text(result):
+    return json.loads(result.content[0].text)
+
+
+def test_an_ai_agent_drives_a_return_to_its_end(tmp_path):
+    w = workspace(tmp_path)
+    agent = token(w, "bot", "agent")
+    supervisor = token(w, "sue", "supervisor")
+
+    async def as_agent(session):
+        tools = {t.name: t for t in (await session.list_tools()).tools}
+        assert set(tools) == {"list_sops", "route", "start_run", "get_run", "step", "update_ticket", "get_journal"}
+        assert "returns" in [s["id"] for s in text(await session.call_tool("list_sops", {}))]
+        assert "returns" in [r["sop"] for r in text(await session.call_tool("route", {"ticket": RETURN_TICKET}))]
+        run = text(await session.call_tool("start_run", {"sop": "returns", "ticket": RETURN_TICKET, "run": "m1"}))
+        assert run["state"] == "verify_purchase"
+        schema = run["input_schema"]
+        assert schema["properties"]["purchased_on"] == {"type": "string", "format": "date", "description": "Purchase date (from the order)"}
+        assert set(schema["required"]) == {"order_found", "purchased_on", "amount"}
+        # A refused step is a tool error with the reason and what is possible instead.
+        refused = await session.call_tool("step", {"run": "m1", "event": "label_sent"})
+        assert refused.is_error
+        error = text(refused)
+        assert error["error"] == "refused" and "not possible in state 'verify_purchase'" in error["reason"]
+        step = lambda **args: session.call_tool("step", {"run": "m1", **args})
+        r = text(await step(inputs={"order_found": True, "purchased_on": today(-2), "amount": 640}, checks="all"))
+        assert r["state"] == "send_label", r
+        r = text(await step(event="label_sent", checks="all"))
+        assert r["state"] == "awaiting_item" and r["events"] == [{"event": "item_received", "label": "The item has arrived at the warehouse"}]
+        r = text(await step(event="item_received"))
+        r = text(await step(inputs={"condition": "as_new"}))
+        assert r["state"] == "approval" and r["events"] == []
+        # The supervisor's state is kept for humans: the agent's token may not approve.
+        forbidden = await step(event="approve")
+        assert forbidden.is_error and text(forbidden)["error"] == "forbidden"
+        patched = text(await session.call_tool("update_ticket", {"run": "m1", "patch": {"priority": "high"}}))
+        assert patched["ticket"]["priority"] == "high"
+
+    asyncio.run(session_calls(w, agent, as_agent))
+
+    async def as_supervisor(session):
+        r = text(await session.call_tool("step", {"run": "m1", "event": "approve"}))
+        assert r["status"] == "ended" and r["outcome"] == "refunded"
+        journal = text(await session.call_tool("get_journal", {"run": "m1"}))
+        assert journal[-1]["to"] == "refunded"
+        assert {"id": "bot", "role": "agent"} in [j["actor"] for j in journal]
+        assert {"id": "sue", "role": "supervisor"} in [j["actor"] for j in journal]
+
+    asyncio.run(session_calls(w, supervisor, as_supervisor))
+    assert "m1: ok" in sop("verify", "--store", str(w / "runs.sqlite"), cwd=w).stdout
+
+
+def test_mcp_needs_a_valid_token(tmp_path):
+    w = workspace(tmp_path)
+    import subprocess
+    missing = subprocess.run([SOP, "mcp", "--store", str(w / "runs.sqlite")], cwd=w, capture_output=True, text=True,
+                             env={k: v for k, v in os.environ.items() if k != "SOP_TOKEN"}, timeout=30)
+    assert missing.returncode == 2 and "SOP_TOKEN" in missing.stderr
+    forged = subprocess.run([SOP, "mcp", "--store", str(w / "runs.sqlite")], cwd=w, capture_output=True, text=True,
+                            env={**os.environ, "SOP_TOKEN": "sop_forged"}, timeout=30)
+    assert forged.returncode == 2 and "not a valid token" in forged.stderr
