@@ -46,13 +46,15 @@ public struct ServerConfiguration: Sendable {
 /// requests and write responses; every decision about a run is the service's.
 public final class APIServer: Sendable {
     let host: ServiceHost
+    let tokens: TokenCheck
     let metrics: ServerMetrics
     let configuration: ServerConfiguration
     let logger: Logger
     let shutdown = ShutdownFlag()
 
-    public init(host: ServiceHost, metrics: ServerMetrics, configuration: ServerConfiguration, logger: Logger) {
+    public init(host: ServiceHost, tokens: TokenCheck, metrics: ServerMetrics, configuration: ServerConfiguration, logger: Logger) {
         self.host = host
+        self.tokens = tokens
         self.metrics = metrics
         self.configuration = configuration
         self.logger = logger
@@ -178,7 +180,7 @@ public final class APIServer: Sendable {
             guard let header = request.headers[.authorization], header.count < 300,
                   header.lowercased().hasPrefix("bearer ") else { throw APIError.unauthorized }
             let secret = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
-            guard let caller = try await self.host.perform({ try $0.authenticate(token: secret) }) else { throw APIError.unauthorized }
+            guard let caller = try self.tokens.caller(secret) else { throw APIError.unauthorized }
             return try await body(request, context, caller)
         }
     }

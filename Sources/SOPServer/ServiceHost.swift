@@ -25,7 +25,8 @@ public final class ServiceHost: @unchecked Sendable {
     public init(service: RunService, afterSteps: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.service = service
         self.afterSteps = afterSteps
-        let thread = Thread { [unowned self] in self.loop() }
+        // The thread keeps the host: a host lives as long as its process (the servers make one).
+        let thread = Thread { self.loop() }
         thread.name = "sop-service"
         thread.stackSize = 8 << 20
         self.thread = thread
@@ -79,5 +80,23 @@ public final class ServiceHost: @unchecked Sendable {
             }
             flush()
         }
+    }
+}
+
+/// Checks bearer tokens on a connection of its own, on the caller's thread: a request's token is
+/// looked up without waiting behind the steps queued on the service's thread (SQLite in WAL mode
+/// lets the reader see every committed revocation at once).
+public final class TokenCheck: @unchecked Sendable {
+    private let store: SQLiteRunStore
+    private let lock = NSLock()
+
+    public init(storePath: String) throws {
+        store = try SQLiteRunStore(path: storePath, memoryMapped: false)
+    }
+
+    public func caller(_ secret: String) throws -> Caller? {
+        guard secret.hasPrefix("sop_"), secret.utf8.count < 200 else { return nil }
+        let hash = RunService.tokenHash(secret)
+        return try lock.withLock { try store.read { tx in try tx.token(hash: hash) } }.map { Caller(id: $0.actor, roles: $0.roles) }
     }
 }

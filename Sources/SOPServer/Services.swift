@@ -87,18 +87,18 @@ struct WebhookDeliveries: Service, CustomStringConvertible {
                 }
                 // A few at a time: a slow endpoint must not hold many connections open. A shutdown
                 // cancels the deliveries in flight (they are attempted again after the restart).
-                try await cancelWhenGracefulShutdown {
-                await withTaskGroup(of: Void.self) { group in
-                    var pending = due[...]
-                    for _ in 0..<Self.parallel {
-                        guard let (delivery, message) = pending.popFirst() else { break }
-                        group.addTask { await deliver(delivery, message, session) }
+                await cancelWhenGracefulShutdown {
+                    await withTaskGroup(of: Void.self) { group in
+                        var pending = due[...]
+                        for _ in 0..<Self.parallel {
+                            guard let (delivery, message) = pending.popFirst() else { break }
+                            group.addTask { await deliver(delivery, message, session) }
+                        }
+                        while await group.next() != nil {
+                            guard !Task.isCancelled, let (delivery, message) = pending.popFirst() else { continue }
+                            group.addTask { await deliver(delivery, message, session) }
+                        }
                     }
-                    while await group.next() != nil {
-                        guard !Task.isCancelled, let (delivery, message) = pending.popFirst() else { continue }
-                        group.addTask { await deliver(delivery, message, session) }
-                    }
-                }
                 }
             } catch {
                 logger.error("webhook deliveries failed", metadata: ["error": "\(error)"])

@@ -259,7 +259,7 @@ extension RunService {
         try write { tx in try tx.revokeToken(id: id, at: now) }
     }
 
-    static func tokenHash(_ secret: String) -> String { Digest.sha256(secret) }
+    public static func tokenHash(_ secret: String) -> String { Digest.sha256(secret) }
 
     static func base64URL(_ bytes: [UInt8]) -> String {
         Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")

@@ -100,7 +100,10 @@ public final class SQLiteRunStore: @unchecked Sendable {
         public var description: String
     }
 
-    public init(path: String) throws {
+    /// - Parameter memoryMapped: read the file through a memory map (faster scans for ticks and
+    ///   bulk starts). A long-running server turns it off: mapped pages it has read count in its
+    ///   resident memory, which would grow with the store; its page cache stays bounded.
+    public init(path: String, memoryMapped: Bool = true) throws {
         self.path = path
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
@@ -110,7 +113,7 @@ public final class SQLiteRunStore: @unchecked Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
             // A larger page cache and memory-mapped reads: ticks and bulk starts touch many runs.
             try db.execute(sql: "PRAGMA cache_size = -32768")
-            _ = try Int.fetchOne(db, sql: "PRAGMA mmap_size = 268435456")
+            _ = try Int.fetchOne(db, sql: memoryMapped ? "PRAGMA mmap_size = 268435456" : "PRAGMA mmap_size = 0")
         }
         do {
             queue = try DatabaseQueue(path: path, configuration: config)
@@ -346,12 +349,20 @@ public struct StoreTransaction {
     /// Runs `body` in a savepoint: if it throws, what it wrote is undone and the error rethrown,
     /// while the enclosing transaction goes on.
     public func savepoint<T>(_ body: () throws -> T) throws -> T {
-        var result: T?
-        try db.inSavepoint {
+        // Cached statements, not GRDB's `inSavepoint`, which compiles its SAVEPOINT and RELEASE
+        // statements anew (and runs its authorizer) on every call: a server takes a savepoint per
+        // step, and a tick one per run with effects.
+        try write("SAVEPOINT step", [])
+        let result: T
+        do {
             result = try body()
-            return .commit
+        } catch {
+            try write("ROLLBACK TO SAVEPOINT step", [])
+            try write("RELEASE SAVEPOINT step", [])
+            throw error
         }
-        return result!
+        try write("RELEASE SAVEPOINT step", [])
+        return result
     }
 
     /// Appends sealed records, and puts the messages their `notify` effects send in the outbox
@@ -398,7 +409,7 @@ public struct StoreTransaction {
 
     /// Records a request id; false when it was seen before for this run.
     public func claimRequest(run: String, requestID: String) throws -> Bool {
-        try db.execute(sql: "INSERT OR IGNORE INTO requests (run, request_id) VALUES (?, ?)", arguments: [run, requestID])
+        try write("INSERT OR IGNORE INTO requests (run, request_id) VALUES (?, ?)", [.text(run), .text(requestID)])
         return db.changesCount == 1
     }
 

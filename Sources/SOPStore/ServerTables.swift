@@ -136,7 +136,7 @@ extension StoreTransaction {
 
     /// The live token whose secret hashes to `hash`.
     public func token(hash: String) throws -> StoredToken? {
-        try Row.fetchOne(db, sql: "SELECT * FROM tokens WHERE hash = ? AND revoked_at IS NULL", arguments: [hash]).map(Self.token)
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM tokens WHERE hash = ? AND revoked_at IS NULL"), arguments: [hash]).map(Self.token)
     }
 
     public func tokens() throws -> [StoredToken] {

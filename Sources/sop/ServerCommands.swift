@@ -178,7 +178,8 @@ struct ServerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve", abstract: "Serve the HTTP API (runs `sopd serve`; see `sop serve --help`).")
 
-    @Argument(parsing: .allUnrecognized) var arguments: [String] = []
+    @Argument(parsing: .captureForPassthrough, help: "The options of `sopd serve` (`sop serve --help` lists them).")
+    var arguments: [String] = []
 
     func run() throws { try Sopd.exec(["serve"] + arguments) }
 }
@@ -187,7 +188,8 @@ struct MCPCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mcp", abstract: "Serve the Model Context Protocol on standard input and output (runs `sopd mcp`).")
 
-    @Argument(parsing: .allUnrecognized) var arguments: [String] = []
+    @Argument(parsing: .captureForPassthrough, help: "The options of `sopd mcp` (`sop mcp --help` lists them).")
+    var arguments: [String] = []
 
     func run() throws { try Sopd.exec(["mcp"] + arguments) }
 }
@@ -195,11 +197,11 @@ struct MCPCommand: ParsableCommand {
 enum Sopd {
     /// Replaces this process with `sopd` from the folder `sop` is in (else from `PATH`).
     static func exec(_ arguments: [String]) throws -> Never {
-        let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        let me = URL(fileURLWithPath: Bundle.main.executablePath ?? CommandLine.arguments[0]).resolvingSymlinksInPath()
         let beside = me.deletingLastPathComponent().appendingPathComponent("sopd").path
         let path = FileManager.default.isExecutableFile(atPath: beside) ? beside : "sopd"
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        path.contains("/") ? execv(path, argv) : execvp(path, argv)
+        _ = path.contains("/") ? execv(path, argv) : execvp(path, argv)
         Output.err("error: `sop \(arguments.first ?? "")` runs `sopd`, which was not found beside \(me.path) or on PATH: "
                    + "build it with `swift build --product sopd` (scripts/sop does)\n")
         throw ExitCode(2)

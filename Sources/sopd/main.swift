@@ -46,7 +46,7 @@ struct StoreOptions: ParsableArguments {
 
     /// The service over the store and the SOP folder, with every SOP loaded once; exits 2 when
     /// any SOP has lint errors (listing them): a server must not start on SOPs it cannot run.
-    func service() throws -> RunService {
+    func service(memoryMapped: Bool = true) throws -> RunService {
         let schema: TicketSchema?
         do {
             schema = try TicketSchema.resolve(ticketSchema)
@@ -70,7 +70,7 @@ struct StoreOptions: ParsableArguments {
         if broken > 0 { fail("\(broken) SOP file\(broken == 1 ? " has" : "s have") lint errors; not starting (fix them: sop lint \(sops))") }
         if entries.isEmpty { fail("\(sops): no SOP files (*.sop.yaml)") }
         do {
-            return RunService(store: try SQLiteRunStore(path: storePath), catalogue: catalogue)
+            return RunService(store: try SQLiteRunStore(path: storePath, memoryMapped: memoryMapped), catalogue: catalogue)
         } catch {
             fail("\(error)")
         }
@@ -133,9 +133,16 @@ struct Serve: AsyncParsableCommand {
         } catch {
             fail("\(error)")
         }
-        let service = try options.service()
+        let service = try options.service(memoryMapped: false)
         let metrics = ServerMetrics()
-        let server = APIServer(host: ServiceHost(service: service), metrics: metrics, configuration: configuration, logger: logger)
+        let tokens: TokenCheck
+        do {
+            tokens = try TokenCheck(storePath: options.storePath)
+        } catch {
+            fail("\(error)")
+        }
+        let server = APIServer(host: ServiceHost(service: service), tokens: tokens, metrics: metrics, configuration: configuration,
+                               logger: logger)
         let host = self.host
         try await server.run { port in
             logger.notice("listening", metadata: ["url": "http://\(host):\(port)"])
