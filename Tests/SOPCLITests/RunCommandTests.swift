@@ -103,6 +103,51 @@ private func workspace(extra: [String: String] = [:]) throws -> URL { try SOPBin
         #expect(!huge.stderr.contains("not valid JSON"))
     }
 
+    /// With `--format json`, a refused or failed command prints one JSON error object on
+    /// standard output (kind, reason, what is possible, exit code) as well as its message.
+    @Test func refusalsAndFailuresAreJSONWithFormatJSON() throws {
+        let dir = try workspace(extra: ["counter": counter])
+        let now = ["--now", "2026-11-02T09:00:00Z"]
+        _ = try SOPBinary.run(["start", "counter", "--ticket", #"{"id": "T-1"}"#, "--id", "c"] + now, in: dir)
+        let refused = try SOPBinary.run(["step", "c", "--event", "nope", "--format", "json"] + now, in: dir)
+        #expect(refused.status == 1)
+        let error = try #require(try JSONSerialization.jsonObject(with: Data(refused.stdout.utf8)) as? [String: Any])
+        #expect(error["error"] as? String == "refused")
+        #expect(error["reason"] as? String == "event 'nope' is not possible in state 'counting'")
+        #expect(error["instead"] as? [String] == ["event inc (inc)", "event stop (stop)"])
+        #expect(error["exit"] as? Int == 1)
+        #expect(refused.stderr.contains("rejected: event 'nope'"))
+        let unknown = try SOPBinary.run(["status", "zzz", "--format", "json"], in: dir)
+        #expect(unknown.status == 2 && unknown.stdout.contains(#""error":"unknown_run""#) && unknown.stdout.contains(#""exit":2"#))
+        // An ended run: its ticket cannot change, and starting it again says it has ended.
+        _ = try SOPBinary.run(["step", "c", "--event", "stop"] + now, in: dir)
+        let update = try SOPBinary.run(["update", "c", "--ticket", #"{"x": 1}"#, "--format", "json"] + now, in: dir)
+        #expect(update.status == 1 && update.stdout.contains("has ended with outcome 'done'"), "\(update.stdout)")
+        let again = try SOPBinary.run(["start", "counter", "--ticket", #"{"id": "T-1"}"#, "--id", "c"] + now, in: dir)
+        #expect(again.status == 0)
+        #expect(again.stdout.hasPrefix("run c already exists, for this SOP and ticket, and has ended with outcome 'done'\n"), "\(again.stdout)")
+    }
+
+    @Test func runsAreFilteredAndPaged() throws {
+        let dir = try workspace(extra: ["counter": counter])
+        let now = ["--now", "2026-11-02T09:00:00Z"]
+        for i in 0..<3 { _ = try SOPBinary.run(["start", "counter", "--ticket", #"{"id": "T-\#(i)"}"#, "--id", "c\(i)"] + now, in: dir) }
+        _ = try SOPBinary.run(["step", "c1", "--event", "stop"] + now, in: dir)
+        let ids = { (args: [String]) throws -> [String] in
+            let r = try SOPBinary.run(["runs", "--format", "json"] + args, in: dir)
+            let list = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]], "\(r.stdout)\(r.stderr)")
+            return list.compactMap { $0["run"] as? String }
+        }
+        #expect(try ids(["--status", "ended"]) == ["c1"])
+        #expect(try ids(["--waiting"]) == ["c0", "c2"])
+        #expect(try ids(["--ticket-id", "T-2"]) == ["c2"])
+        #expect(try ids(["--role", "agent"]) == ["c0", "c2"])
+        let page = try SOPBinary.run(["runs", "--limit", "2", "--format", "json"], in: dir)
+        #expect(page.stdout.contains(#""next":"2""#), "\(page.stdout)")
+        let unknown = try SOPBinary.run(["runs", "--sop", "nope"], in: dir)
+        #expect(unknown.status == 2 && unknown.stderr.contains("no SOP 'nope'"))
+    }
+
     @Test func tamperedJournalFailsVerify() throws {
         let dir = try workspace(extra: ["counter": counter])
         _ = try SOPBinary.run(["start", "counter", "--ticket", #"{"id": "T-1"}"#, "--id", "c", "--now", "2026-11-02T09:00:00Z"], in: dir)
