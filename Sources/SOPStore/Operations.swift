@@ -298,6 +298,7 @@ extension RunService {
                     applied.append(id)
                 } catch let error as RunError {
                     if case .store = error { throw error }
+                    self.pinnedInStore = []  // the savepoint undid any pin
                     refused.append((id, error.reason))
                 }
             }

@@ -124,7 +124,7 @@ public final class RunService {
     private var schemas: [String: TicketSchema] = [:]
     /// Digests this service has already written to the sources table (a cache; the insert is
     /// idempotent). Reset when a transaction fails, since the insert may have been rolled back.
-    private var pinnedInStore = Set<String>()
+    var pinnedInStore = Set<String>()
 
     public convenience init(store: SQLiteRunStore, sopsFolder: String, schema: TicketSchema?) {
         self.init(store: store, catalogue: SOPCatalogue(folder: sopsFolder, schema: schema))
@@ -298,6 +298,8 @@ public final class RunService {
                         results.append(.success(try tx.savepoint { try self.step(request, tx) }))
                     } catch let error as RunError {
                         if case .store = error { throw error }
+                        // Its savepoint undid what it wrote, SOP sources it pinned included.
+                        self.pinnedInStore = []
                         results.append(.failure(error))
                     }
                 }
@@ -427,6 +429,8 @@ public final class RunService {
                 return step.journal.count
             }
         } catch is RunError {
+            // The savepoint undid what the step wrote, SOP sources it pinned included.
+            pinnedInStore = []
             return nil
         }
     }

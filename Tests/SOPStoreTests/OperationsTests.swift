@@ -131,6 +131,65 @@ import TestSupport
         #expect(try w.service.verify(nil).allSatisfy { $0.failure == nil })
     }
 
+    /// A step undone by its savepoint undoes the SOP source it pinned for a child: the next step
+    /// that starts that child must pin it again, or its run would name a source the store lacks.
+    @Test func aStepUndoneInABatchLeavesNoPinBehind() throws {
+        let parent = """
+            sop: parent
+            version: 1
+            title: Parent
+            start: s
+            states:
+              s:
+                title: S
+                transitions:
+                  - {to: c, on: go}
+              c:
+                title: C
+                call: looping
+                transitions:
+                  - {to: done, when: "child.outcome == 'x'"}
+              done: {title: Done, end: done}
+            """
+        // With ticket.loop set, the child's start never settles (a livelock: refused).
+        let looping = """
+            sop: looping
+            version: 1
+            title: Looping
+            start: a
+            states:
+              a:
+                title: A
+                transitions:
+                  - {to: b, when: "ticket.loop == true"}
+                  - {to: x}
+              b:
+                title: B
+                transitions:
+                  - {to: a}
+              x: {title: X, end: x}
+            """
+        let w = try Workspace(["parent": parent, "looping": looping])
+        let actor = Actor(id: "ana", role: "agent")
+        _ = try w.service.start(sop: "parent", ticket: .object([("id", .string("T-1")), ("loop", .bool(true))]), runID: "p1", as: .actor(actor), now: t0)
+        _ = try w.service.start(sop: "parent", ticket: .object([("id", .string("T-2")), ("loop", .bool(false))]), runID: "p2", as: .actor(actor), now: t0)
+        let results = w.service.stepBatch([
+            StepRequest(run: "p1", command: submit(event: "go"), who: .actor(actor), now: t0),
+            StepRequest(run: "p2", command: submit(event: "go"), who: .actor(actor), now: t0),
+        ])
+        #expect((try? results[0].get()) == nil)
+        #expect(try results[1].get().run.outcome == "done")
+        // The undone step left nothing: p1 is where it was, and no child of it exists.
+        #expect(try w.service.run("p1").0.state == "s")
+        #expect(try w.service.journal("p1").count == 1)
+        // Verified by a new service, as `sop verify` would: it reads every source from the store.
+        let fresh = RunService(store: try SQLiteRunStore(path: w.dir.appendingPathComponent("runs.sqlite").path),
+                               sopsFolder: w.dir.appendingPathComponent("sops").path, schema: nil)
+        let verified = try fresh.verify(nil)
+        #expect(verified.count == 3)
+        #expect(verified.allSatisfy { $0.failure == nil }, "\(verified.compactMap { $0.failure?.reason })")
+    }
+
     @Test func tokensAreKeptOnlyAsTheirHash() throws {
         let w = try Workspace(["approval": Self.approval])
         let (id, secret) = try w.service.createToken(actor: "ana", roles: ["agent", "supervisor"], now: t0)
