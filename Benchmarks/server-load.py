@@ -9,6 +9,8 @@
   journal is counted before and after to prove it. Prints steps/s, p50 and p99.
 - The floor it is compared with: `sop tick` over the same SOP on --tick-runs due runs, in the
   same store format, on the same machine, right after: transitions/s.
+- The HTTP floor: the same server answering `GET /healthz` (no store, no token) with the same
+  wrk settings: what the HTTP stack alone allows on this machine.
 - Memory: the server's peak RSS (VmHWM) after serving load over a store of --rss-runs runs.
 
 The release builds are measured: .build/release/sop and .build/release/sopd (built first with
@@ -134,6 +136,8 @@ def main():
     server, url, token = serve(sop, d, store)
     before = journal_count(store)
     rate, total, non2xx, p50, p99, out = wrk(url, token, ids, args.seconds, args.connections, d)
+    bare = run("wrk", "-t", "2", "-c", str(args.connections), "-d", f"{args.seconds}s", url + "/healthz").stdout
+    bare_rate = float(re.search(r"Requests/sec:\s+([\d.]+)", bare).group(1))
     server.send_signal(signal.SIGTERM)
     server.wait(timeout=30)
     written = journal_count(store) - before
@@ -141,6 +145,7 @@ def main():
     print(f"server: {rate:.0f} durable steps/s with {args.connections} connections on {len(ids)} runs; "
           f"p50 {p50:.2f} ms, p99 {p99:.2f} ms; {total} requests, {non2xx} not 2xx; {written} journal records written "
           f"(exit {server.returncode})")
+    print(f"http floor: {bare_rate:.0f} GET /healthz answers/s, same server and wrk settings; steps / floor = {rate / bare_rate:.2f}")
     if written < total - non2xx:
         sys.exit("answered steps are missing from the journal")
     shutil.rmtree(d)

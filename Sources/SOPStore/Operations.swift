@@ -52,12 +52,12 @@ extension RunService {
     // MARK: Who may do what
 
     /// The actor a step is taken as.
-    func actor(_ who: Acting, for command: StepCommand, run: RunState, engine: Engine, now: Int64) throws -> Actor {
+    static func actor(_ who: Acting, for command: StepCommand, run: RunState, engine: Engine, now: Int64) throws -> Actor {
         switch who {
         case .actor(let actor):
             return actor
         case .caller(let caller):
-            try authorize(caller, engine)
+            try Self.authorize(caller, engine)
             let acts: Bool, event: String?
             switch command {
             case .submit(let inputs, let e, let checks): acts = !inputs.isEmpty || checks != nil; event = e
@@ -71,7 +71,7 @@ extension RunService {
     }
 
     /// A caller may see and act on runs of an SOP only with one of the roles the SOP names.
-    func authorize(_ caller: Caller, _ engine: Engine) throws {
+    static func authorize(_ caller: Caller, _ engine: Engine) throws {
         let roles = engine.roles
         guard caller.roles.contains(where: roles.contains) else {
             throw RunError.forbidden("SOP '\(engine.sop.id)' is acted on by the roles \(roles.map { "'\($0)'" }.joined(separator: ", ")); "
@@ -82,7 +82,7 @@ extension RunService {
     /// The run with its engine, if the caller may see it.
     func authorizedRun(_ id: String, _ caller: Caller?) throws -> (RunState, Engine) {
         let (run, engine) = try self.run(id)
-        if let caller { try authorize(caller, engine) }
+        if let caller { try Self.authorize(caller, engine) }
         return (run, engine)
     }
 
@@ -158,7 +158,7 @@ extension RunService {
         case .actor(let a):
             actor = a
         case .caller(let caller):
-            try authorize(caller, engine)
+            try Self.authorize(caller, engine)
             let startRole = engine.stateRole(sop.definition.start.value)
             let role = caller.roles.first { $0 == startRole } ?? caller.roles.first { engine.roles.contains($0) } ?? "agent"
             actor = Actor(id: caller.id, role: role)
@@ -175,7 +175,7 @@ extension RunService {
     /// send. The run is shown with its due timers taken, as the next command will find it.
     public func status(_ id: String, caller: Caller?, now: Int64) throws -> (json: JSONValue, version: Int) {
         let (run, engine, due) = try projected(id, now: now)
-        if let caller { try authorize(caller, engine) }
+        if let caller { try Self.authorize(caller, engine) }
         return (RunStatus.json(run, engine, actor: nil, roles: caller?.roles, now: now, dueRecords: due), run.version)
     }
 

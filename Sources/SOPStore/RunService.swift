@@ -324,7 +324,7 @@ public final class RunService {
         if case .update = request.command, run.isEnded {
             throw RunError.rejected(StepRejection("run \(runID) has ended with outcome '\(run.outcome ?? "")'; its ticket can no longer be changed"))
         }
-        let actor = try self.actor(request.who, for: request.command, run: run, engine: engine, now: request.now)
+        let actor = try Self.actor(request.who, for: request.command, run: run, engine: engine, now: request.now)
         let decision: StepDecision
         decision = try Self.rejecting { () throws(StepRejection) -> StepDecision in try engine.apply(request.command, to: run, actor: actor, now: request.now) }
         let saved = try self.persist(decision, engine: engine, previousVersion: run.version, tx)

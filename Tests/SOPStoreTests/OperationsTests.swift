@@ -190,6 +190,47 @@ import TestSupport
         #expect(verified.allSatisfy { $0.failure == nil }, "\(verified.compactMap { $0.failure?.reason })")
     }
 
+    /// A batch (one transaction, a savepoint per step: how the server commits) gives what the same
+    /// steps give one by one, in order: the same answers, runs and journals (random batches over a few runs: repeated runs, request ids,
+    /// stale versions, refusals, unknown runs, roles a caller lacks).
+    @Test(arguments: 0..<20) func aBatchIsTheSameAsItsStepsInOrder(seed: UInt64) throws {
+        var rng = SplitMix64(seed: seed)
+        let batched = try Workspace(["approval": Self.approval]), serial = try Workspace(["approval": Self.approval])
+        let runs = ["r0", "r1", "r2", "r3"]
+        for w in [batched, serial] { for id in runs { _ = try started(w, id: id) } }
+        for round in 0..<6 {
+            let requests = (0..<Int.random(in: 1...8, using: &rng)).map { _ -> StepRequest in
+                let run = Bool.random(using: &rng) && round > 0 ? runs[Int.random(in: 0..<runs.count, using: &rng)] : (["r0", "r1", "r2", "r3", "zz"].randomElement(using: &rng)!)
+                let command: StepCommand = [
+                    submit([("amount", String(Int.random(in: 0...300, using: &rng)))], checks: .all),
+                    submit(event: "approve"), submit(event: "cancel"), submit(event: "nope"),
+                    .update(patch: .object([("note", .int(Int.random(in: 0...9, using: &rng)))])),
+                ].randomElement(using: &rng)!
+                let who: Acting = .caller([ana, sam, outsider].randomElement(using: &rng)!)
+                let version = Int.random(in: 0..<4, using: &rng) == 0 ? Int.random(in: 1...4, using: &rng) : nil
+                let requestID = Int.random(in: 0..<4, using: &rng) == 0 ? "q\(Int.random(in: 0...3, using: &rng))" : nil
+                return StepRequest(run: run, command: command, who: who, now: t0 + Int64(round) * 60_000, requestID: requestID,
+                                   expectedVersion: version)
+            }
+            let together = batched.service.stepBatch(requests)
+            let alone = requests.map { r in Result { try serial.service.step(r) }.mapError { $0 as! RunError } }
+            for (a, b) in zip(together, alone) {
+                switch (a, b) {
+                case (.success(let x), .success(let y)):
+                    #expect(x.run.json().render() == y.run.json().render() && x.duplicate == y.duplicate, "seed \(seed)")
+                case (.failure(let x), .failure(let y)):
+                    #expect(x.json.render() == y.json.render(), "seed \(seed)")
+                default:
+                    Issue.record("seed \(seed): batched \(a), one by one \(b)")
+                }
+            }
+        }
+        for id in runs {
+            #expect(try batched.service.journal(id).map(\.hash) == serial.service.journal(id).map(\.hash), "seed \(seed) \(id)")
+        }
+        #expect(try batched.service.verify(nil).allSatisfy { $0.failure == nil })
+    }
+
     @Test func tokensAreKeptOnlyAsTheirHash() throws {
         let w = try Workspace(["approval": Self.approval])
         let (id, secret) = try w.service.createToken(actor: "ana", roles: ["agent", "supervisor"], now: t0)
