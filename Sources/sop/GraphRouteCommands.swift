@@ -5,27 +5,56 @@ import SOPDiagnostics
 import SOPExpression
 import SOPJSON
 
-/// `sop graph FILE [--format mermaid|dot]`
+/// `sop graph FILE|SOP [--format mermaid|dot]`
 struct GraphCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "graph", abstract: "Draw an SOP's state machine.")
 
     enum GraphFormat: String, ExpressibleByArgument, CaseIterable { case mermaid, dot }
 
-    @Argument(help: "The SOP file.") var file: String
+    @Argument(help: "The SOP: a file, or an SOP's id in the SOP folder.") var sop: String
     @Option(help: "Output format: mermaid or dot.") var format: GraphFormat = .mermaid
+    @Option(help: "Where SOP files are found (for an id).") var sops: String = RunOptions.defaultSOPFolder
+    @Option(name: .customLong("ticket-schema"), help: "The ticket schema (default: schemas/ticket.schema.json when it exists).")
+    var ticketSchema: String?
 
     func run() throws {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            Output.err("error: \(file): cannot be read\n")
+        let schema: TicketSchema?
+        do {
+            schema = try TicketSchemaOption.load(ticketSchema, forLint: true)
+        } catch {
+            Output.err("error: \(error)\n")
             throw ExitCode(2)
         }
-        let loaded = SOPLoader.load(SourceFile(path: file, bytes: [UInt8](data)))
-        guard let sop = loaded.definition else {
+        // A path names a file; anything else is an SOP's id in the SOP folder.
+        let catalogue: SOPCatalogue
+        let path: String
+        if FileManager.default.fileExists(atPath: sop) {
+            path = sop
+            catalogue = SOPCatalogue(paths: [sop], schema: schema)
+        } else {
+            catalogue = SOPCatalogue(folder: sops, schema: schema)
+            guard let found = catalogue.entries().first(where: { $0.id == sop }) else {
+                let known = catalogue.entries().compactMap(\.id)
+                Output.err("error: \(sop): no such file, and no SOP with this id in \(sops)"
+                           + (Suggestions.didYouMean(sop, in: known).map { "; \($0)" } ?? "") + "\n")
+                throw ExitCode(2)
+            }
+            path = found.path
+        }
+        let entry = catalogue.entry(path)
+        if let reason = entry.unreadable {
+            Output.err("error: \(path): \(reason)\n")
+            throw ExitCode(2)
+        }
+        // An SOP with lint errors is not drawn: the drawing would show a machine that cannot run.
+        guard let compiled = entry.compiled else {
             let renderer = HumanRenderer()
-            Output.err(loaded.diagnostics.map { renderer.render($0, source: loaded.source) }.joined())
+            let source = SourceFile(path: path, bytes: [UInt8](FileManager.default.contents(atPath: path) ?? Data()))
+            Output.err(entry.diagnostics.filter { $0.severity == .error }.map { renderer.render($0, source: source) }.joined())
+            Output.err("error: \(path) has lint errors; it is not drawn\n")
             throw ExitCode(1)
         }
-        Output.out(format == .mermaid ? GraphExport.mermaid(sop) : GraphExport.dot(sop))
+        Output.out(format == .mermaid ? GraphExport.mermaid(compiled.definition) : GraphExport.dot(compiled.definition))
     }
 }
 

@@ -82,6 +82,24 @@ private func checkJSONSchema(_ files: [String], schema: String = "schemas/sop.sc
         }
     }
 
+    /// `sop graph` takes an SOP's id as well as a file, numbers the transitions tried in turn,
+    /// calls a fallback "otherwise", and refuses to draw an SOP with lint errors.
+    @Test func graphTakesAnIdAndRefusesLintErrors() throws {
+        let byID = try SOPBinary.run(["graph", "returns"], in: root)
+        #expect(byID.status == 0)
+        #expect(byID.stdout == (try SOPBinary.run(["graph", "sops/returns.sop.yaml"], in: root)).stdout)
+        #expect(byID.stdout.contains("check_window --> send_label: 1. [days_since(input.purchased_on) <= 30]\n"))
+        #expect(byID.stdout.contains("check_window --> denied: 2. otherwise\n"))
+        #expect(byID.stdout.contains("awaiting_item --> denied: ⏱ after 21d — system\n"))
+        #expect(byID.stdout.contains("approval: Supervisor approval (supervisor)\n"))
+        let unknown = try SOPBinary.run(["graph", "retruns"], in: root)
+        #expect(unknown.status == 2 && unknown.stderr.contains("did you mean 'returns'?"))
+        let dir = try SOPBinary.workspace(extra: ["broken": "sop: broken\nversion: 1\ntitle: B\nstart: a\nstates:\n  a:\n    title: A\n    transitions: [{to: nowhere}]\n"])
+        let broken = try SOPBinary.run(["graph", "broken"], in: dir)
+        #expect(broken.status == 1 && broken.stdout.isEmpty)
+        #expect(broken.stderr.contains("[unknown-state]") && broken.stderr.contains("has lint errors; it is not drawn"))
+    }
+
     @Test func routeListsTheSOPsThatApply() throws {
         let complaint = try SOPBinary.run(["route", "--ticket", #"{"id": "T-1", "category": "complaint", "status": "open"}"#, "--format", "json"], in: root)
         #expect(complaint.stdout == #"[{"sop":"complaint","title":"Resolve a service complaint"}]"# + "\n")
