@@ -120,6 +120,14 @@ struct Guide {
                 ui.say(ui.dim("  waiting for the called procedure (run \(run.child!)) to finish"))
             }
             do {
+                // A state another role acts on: say so up front, instead of asking for its
+                // checklist and inputs and then refusing them. Events this role may send (if
+                // any) are still offered.
+                if let role = engine.stateRole(run.state), role != options.who.role {
+                    ui.say(ui.paint("  this step is for the role '\(role)'; you act as '\(options.who.role)'", "33"))
+                    try chooseEvent(run, engine)
+                    continue
+                }
                 if try gather(run, engine, state, skipped: &skipped) { continue }
                 try chooseEvent(run, engine)
             } catch Stop.quit {

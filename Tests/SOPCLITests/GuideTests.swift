@@ -77,6 +77,22 @@ private func workspace() throws -> URL { try SOPBinary.workspace() }
         #expect(log.stdout.contains(#""inputs":{"resolution":"replace"}"#), "\(log.stdout)")
     }
 
+    /// A state another role acts on is announced before anything is asked, and an agent is not
+    /// asked for what it cannot give; an enum is answered by its value as well as its number.
+    @Test func aStateForAnotherRoleIsSaidUpFront() throws {
+        let dir = try workspace()
+        let answers = ["y", "y", "2026-10-20", "640", "y", "y", "1", "1", "as_new", "q"].joined(separator: "\n") + "\n"
+        let r = try SOPBinary.run(["guide", "returns", "--ticket", #"{"id": "T-3", "category": "returns", "order_id": "A-19"}"#, "--id", "g3",
+                                   "--now", "2026-11-02T09:00:00Z", "--actor", "ana:agent"], in: dir, stdin: Data(answers.utf8))
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("▶ Supervisor approval"))
+        #expect(r.stdout.contains("this step is for the role 'supervisor'; you act as 'agent'"), "\(r.stdout)")
+        #expect(!r.stderr.contains("rejected"))
+        let status = try SOPBinary.run(["status", "g3", "--format", "json"], in: dir)
+        #expect(status.stdout.contains(#""state":"approval""#))
+        #expect(status.stdout.contains(#""condition":"as_new""#))
+    }
+
     @Test func quittingLeavesTheRunToResume() throws {
         let dir = try workspace()
         let r = try SOPBinary.run(["guide", "returns", "--ticket", #"{"id": "T-2"}"#, "--id", "g2", "--now", "2026-11-02T09:00:00Z"],
