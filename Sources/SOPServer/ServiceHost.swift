@@ -96,7 +96,11 @@ public final class TokenCheck: @unchecked Sendable {
 
     public func caller(_ secret: String) throws -> Caller? {
         guard secret.hasPrefix("sop_"), secret.utf8.count < 200 else { return nil }
-        let hash = RunService.tokenHash(secret)
-        return try lock.withLock { try store.read { tx in try tx.token(hash: hash) } }.map { Caller(id: $0.actor, roles: $0.roles) }
+        return try caller(hash: RunService.tokenHash(secret))
+    }
+
+    /// The caller of a live token by its hash (a console session keeps the hash, not the token).
+    public func caller(hash: String) throws -> Caller? {
+        try lock.withLock { try store.read { tx in try tx.token(hash: hash) } }.map { Caller(id: $0.actor, roles: $0.roles) }
     }
 }

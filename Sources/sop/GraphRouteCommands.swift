@@ -9,10 +9,10 @@ import SOPJSON
 struct GraphCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "graph", abstract: "Draw an SOP's state machine.")
 
-    enum GraphFormat: String, ExpressibleByArgument, CaseIterable { case mermaid, dot }
+    enum GraphFormat: String, ExpressibleByArgument, CaseIterable { case mermaid, dot, svg }
 
     @Argument(help: "The SOP: a file, or an SOP's id in the SOP folder.") var sop: String
-    @Option(help: "Output format: mermaid or dot.") var format: GraphFormat = .mermaid
+    @Option(help: "Output format: mermaid, dot or svg.") var format: GraphFormat = .mermaid
     @Option(help: "Where SOP files are found (for an id).") var sops: String = RunOptions.defaultSOPFolder
     @Option(name: .customLong("ticket-schema"), help: "The ticket schema (default: schemas/ticket.schema.json when it exists).")
     var ticketSchema: String?
@@ -54,7 +54,11 @@ struct GraphCommand: ParsableCommand {
             Output.err("error: \(path) has lint errors; it is not drawn\n")
             throw ExitCode(1)
         }
-        Output.out(format == .mermaid ? GraphExport.mermaid(compiled.definition) : GraphExport.dot(compiled.definition))
+        switch format {
+        case .mermaid: Output.out(GraphExport.mermaid(compiled.definition))
+        case .dot: Output.out(GraphExport.dot(compiled.definition))
+        case .svg: Output.out(GraphSVG.svg(compiled.definition))
+        }
     }
 }
 

@@ -1,0 +1,476 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Mustache
+import NIOCore
+import SOPCore
+import SOPExpression
+import SOPJSON
+import SOPStore
+
+/// The agent console: server-rendered pages over the same operations as the API (docs/console.md).
+/// Mustache templates from `Console/templates` (built into the binary, `ConsoleAssets`), every
+/// value escaped by them, instructions' Markdown rendered by Ink and sanitised (`SafeMarkdown`).
+/// Signing in with a token starts a session (an HttpOnly, SameSite=Strict cookie); every form
+/// carries the session's CSRF token.
+struct Console: Sendable {
+    let server: APIServer
+    let sessions = ConsoleSessions()
+    let library: MustacheLibrary
+
+    init(server: APIServer) {
+        self.server = server
+        var templates: [String: MustacheTemplate] = [:]
+        for (name, text) in ConsoleAssets.templates {
+            // The templates are ours and tested; one that does not parse is a build mistake.
+            templates[name] = try! MustacheTemplate(string: text)
+        }
+        library = MustacheLibrary(templates: templates)
+    }
+
+    typealias Context = BasicRequestContext
+
+    func routes() -> [APIServer.Route] {
+        [
+            .init(method: .get, path: "/") { _, _ in Self.redirect("/console/queue") },
+            .init(method: .get, path: "/console") { _, _ in Self.redirect("/console/queue") },
+            .init(method: .get, path: "/console/assets/console.css") { _, _ in
+                Self.asset(ConsoleAssets.css, type: "text/css; charset=utf-8")
+            },
+            .init(method: .get, path: "/console/assets/console.js") { _, _ in
+                Self.asset(ConsoleAssets.js, type: "text/javascript; charset=utf-8")
+            },
+            .init(method: .get, path: "/console/signin") { _, _ in page("signin", ["title": "Sign in"]) },
+            .init(method: .post, path: "/console/signin") { request, _ in try await signIn(request) },
+            .init(method: .post, path: "/console/signout", handler: signedIn { request, session, id in
+                _ = try await form(request, session)
+                sessions.end(id)
+                var response = Self.redirect("/console/signin")
+                response.headers[.setCookie] = "\(ConsoleSessions.cookie)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
+                return response
+            }),
+            .init(method: .get, path: "/console/queue", handler: signedIn { request, session, _ in try await queue(request, session) }),
+            .init(method: .get, path: "/console/runs/{run}", handler: signedIn { _, session, _, context in
+                try await runPage(try context.parameters.require("run"), session, refusal: nil, posted: [:], status: .ok)
+            }),
+            .init(method: .post, path: "/console/runs/{run}", handler: signedIn { request, session, _, context in
+                try await step(request, run: try context.parameters.require("run"), session)
+            }),
+            .init(method: .get, path: "/console/start", handler: signedIn { _, session, _ in
+                page("start", base(session, "Start a run"))
+            }),
+            .init(method: .post, path: "/console/start", handler: signedIn { request, session, _ in try await start(request, session) }),
+            .init(method: .get, path: "/console/sops", handler: signedIn { _, session, _ in try await sopList(session) }),
+            .init(method: .get, path: "/console/sops/{sop}", handler: signedIn { _, session, _, context in
+                try await sopPage(try context.parameters.require("sop"), session)
+            }),
+            .init(method: .get, path: "/console/events", handler: signedIn { request, session, _ in
+                try await server.events(request, session.caller)
+            }),
+        ]
+    }
+
+    // MARK: Sessions
+
+    func signIn(_ request: Request) async throws -> Response {
+        let fields = try await Self.fields(request)
+        let secret = fields.first { $0.0 == "token" }?.1.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        guard let caller = try server.tokens.caller(secret) else {
+            return page("signin", ["title": "Sign in", "error": "That token is not valid (or it was revoked)."], status: .unauthorized)
+        }
+        let (id, _) = sessions.create(caller, tokenHash: RunService.tokenHash(secret))
+        var response = Self.redirect("/console/queue")
+        let secure = request.headers[HTTPField.Name("X-Forwarded-Proto")!] == "https" ? "; Secure" : ""
+        response.headers[.setCookie] = "\(ConsoleSessions.cookie)=\(id); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(Int(ConsoleSessions.lifetime))\(secure)"
+        return response
+    }
+
+    /// A page for a signed-in caller; others go to the sign-in page (a GET) or get 401 (a POST).
+    func signedIn(_ body: @escaping @Sendable (Request, ConsoleSessions.Session, String, Context) async throws -> Response)
+        -> APIServer.Handler {
+        { request, context in
+            do {
+                guard let id = Self.cookie(request), let session = sessions.session(id),
+                      try server.tokens.caller(hash: session.tokenHash) != nil else {
+                    if request.method == .get { return Self.redirect("/console/signin") }
+                    return page("error", ["title": "Signed out", "heading": "Signed out", "reason": "Sign in again."], status: .unauthorized)
+                }
+                return try await body(request, session, id, context)
+            } catch let error as ConsoleError {
+                return page("error", ["title": error.heading, "heading": error.heading, "reason": error.reason], status: error.status)
+            } catch let error as RunError {
+                let status = APIError(error).status
+                return page("error", ["title": "Not possible", "heading": "Not possible", "reason": error.reason], status: status)
+            } catch {
+                server.logger.error("console page failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+                return page("error", ["title": "Error", "heading": "The server failed", "reason": "The error is in the server's log."],
+                            status: .internalServerError)
+            }
+        }
+    }
+
+    func signedIn(_ body: @escaping @Sendable (Request, ConsoleSessions.Session, String) async throws -> Response) -> APIServer.Handler {
+        signedIn { request, session, id, _ in try await body(request, session, id) }
+    }
+
+    /// A page's data, handed from the service's thread to the request's task. Built of plain
+    /// values only (strings, numbers, booleans, arrays and dictionaries of them).
+    struct View: @unchecked Sendable {
+        var data: [String: Any]
+        init(_ data: [String: Any]) { self.data = data }
+    }
+
+    struct QueueSOP: Sendable {
+        var id: String
+        var title: String
+        var states: [String]
+    }
+
+    struct ConsoleError: Error {
+        var status: HTTPResponse.Status
+        var heading: String
+        var reason: String
+    }
+
+    static func cookie(_ request: Request) -> String? {
+        for header in request.headers[values: .cookie] {
+            for part in header.split(separator: ";") {
+                let pair = part.trimmingCharacters(in: .whitespaces)
+                if pair.hasPrefix(ConsoleSessions.cookie + "=") { return String(pair.dropFirst(ConsoleSessions.cookie.count + 1)) }
+            }
+        }
+        return nil
+    }
+
+    /// A form's fields, in order; the CSRF token must be the session's (else 403).
+    func form(_ request: Request, _ session: ConsoleSessions.Session) async throws -> [(String, String)] {
+        let fields = try await Self.fields(request)
+        guard let csrf = fields.first(where: { $0.0 == "csrf" })?.1, ConsoleSessions.same(csrf, session.csrf) else {
+            throw ConsoleError(status: .forbidden, heading: "Refused", reason: "The form is missing its security token (CSRF); reload the page and try again.")
+        }
+        return fields
+    }
+
+    /// An `application/x-www-form-urlencoded` body, at most 1 MiB.
+    static func fields(_ request: Request) async throws -> [(String, String)] {
+        let bytes = try await RequestReading.body(request)
+        let text = String(decoding: bytes, as: UTF8.self)
+        return text.split(separator: "&").compactMap { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let decode = { (s: Substring) in s.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s) }
+            guard let key = parts.first else { return nil }
+            return (decode(key), parts.count > 1 ? decode(parts[1]) : "")
+        }
+    }
+
+    // MARK: Pages
+
+    func base(_ session: ConsoleSessions.Session, _ title: String) -> [String: Any] {
+        ["title": title, "csrf": session.csrf, "roles": session.caller.roles.joined(separator: ", "),
+         "me": ["id": session.caller.id, "roles": session.caller.roles.joined(separator: ", "), "csrf": session.csrf]]
+    }
+
+    func page(_ name: String, _ data: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
+        let html = library.render(data, withTemplate: name) ?? ""
+        return Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+                                                  HTTPField.Name("Content-Security-Policy")!: Self.policy,
+                                                  HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+                                                  HTTPField.Name("Referrer-Policy")!: "same-origin"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// Nothing from elsewhere, no inline script, no framing.
+    static let policy = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; form-action 'self'"
+
+    static func redirect(_ location: String) -> Response {
+        Response(status: .seeOther, headers: [.location: location])
+    }
+
+    static func asset(_ text: String, type: String) -> Response {
+        Response(status: .ok, headers: [.contentType: type, .cacheControl: "max-age=300"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    // MARK: The queue
+
+    func queue(_ request: Request, _ session: ConsoleSessions.Session) async throws -> Response {
+        let caller = session.caller
+        let sopFilter = RequestReading.query(request, "sop").flatMap { $0.isEmpty ? nil : $0 }
+        let stateFilter = RequestReading.query(request, "state").flatMap { $0.isEmpty ? nil : $0 }
+        let now = APIServer.now()
+        let (view, sops) = try await server.host.perform { service -> (View, [QueueSOP]) in
+            var seen = Set<String>()
+            var items: [(due: Int64?, updated: Int64, row: [String: Any])] = []
+            for role in caller.roles {
+                let page = try service.runs(RunFilter(sops: sopFilter.map { [$0] }, state: stateFilter, role: role, limit: 500), caller: caller)
+                for summary in page.runs where seen.insert(summary.run).inserted {
+                    let (status, _) = try service.status(summary.run, caller: caller, now: now)
+                    let due = status["timers"].flatMap { timers -> Int64? in
+                        guard case .array(let list) = timers else { return nil }
+                        return list.compactMap { $0["due"]?.stringValue.flatMap(CivilTime.parseDateTime) }.min()
+                    }
+                    let (badge, text) = Self.badge(due: due, now: now)
+                    let sopTitle = (try? service.currentSOP(summary.sop).definition.title) ?? summary.sop
+                    items.append((due, summary.updatedAt, [
+                        "run": summary.run, "sopTitle": sopTitle, "stateTitle": status["title"]?.stringValue ?? summary.state,
+                        "ticket": Self.ticketSummary(status["ticket"] ?? .null), "role": role, "badge": badge, "badgeText": text,
+                    ]))
+                }
+            }
+            // Most urgent first: the next timer due, then the longest waiting.
+            items.sort { a, b in
+                switch (a.due, b.due) {
+                case let (x?, y?) where x != y: return x < y
+                case (.some, nil): return true
+                case (nil, .some): return false
+                default: return a.updated < b.updated
+                }
+            }
+            let sops = service.catalogue.entries().compactMap { $0.compiled }.filter { sop in
+                caller.roles.contains(where: Engine(sop: sop, schema: nil).roles.contains)
+            }.map { QueueSOP(id: $0.id, title: $0.definition.title, states: $0.definition.states.map(\.id.value)) }
+            return (View(["runs": items.map(\.row)]), sops)
+        }
+        let rows = view.data["runs"] as? [[String: Any]] ?? []
+        var data = base(session, "My queue")
+        data["runs"] = rows
+        data["hasRuns"] = !rows.isEmpty
+        data["sops"] = sops.map { ["id": $0.id, "title": $0.title, "selected": $0.id == sopFilter] as [String: Any] }
+        let states = sops.filter { sopFilter == nil || $0.id == sopFilter }.flatMap(\.states)
+        var seenStates = Set<String>()
+        data["states"] = states.filter { seenStates.insert($0).inserted }.map { ["id": $0, "selected": $0 == stateFilter] as [String: Any] }
+        return page("queue", data)
+    }
+
+    /// The SLA badge of the next timer: ok, under an hour, under 30 minutes, overdue.
+    static func badge(due: Int64?, now: Int64) -> (String, String) {
+        guard let due else { return ("none", "no deadline") }
+        let left = due - now
+        if left < 0 { return ("overdue", "overdue") }
+        if left < 30 * 60_000 { return ("urgent", "< 30 min") }
+        if left < 60 * 60_000 { return ("soon", "< 1 hour") }
+        return ("ok", "ok")
+    }
+
+    static func ticketSummary(_ ticket: JSONValue) -> String {
+        let id = RunRow.ticketID(ticket) ?? "ticket"
+        let subject = ticket["subject"]?.stringValue ?? ticket["category"]?.stringValue
+        let customer = ticket["customer"].flatMap { $0["name"]?.stringValue ?? $0.stringValue }
+        return ([id, subject, customer].compactMap { $0 }).joined(separator: " · ")
+    }
+
+    // MARK: The run page
+
+    func runPage(_ id: String, _ session: ConsoleSessions.Session, refusal: RunError?, posted: [String: [String]],
+                 status: HTTPResponse.Status) async throws -> Response {
+        let caller = session.caller
+        let now = APIServer.now()
+        var data = try await server.host.perform { service -> View in
+            let (json, version) = try service.status(id, caller: caller, now: now)
+            let (run, engine) = try service.run(id)
+            let records = try service.journal(id, after: nil, caller: caller)
+            return View(Self.runView(json, version: version, run: run, engine: engine, records: records, caller: caller, posted: posted, now: now))
+        }.data
+        data.merge(base(session, data["stateTitle"] as? String ?? id)) { a, _ in a }
+        if let refusal {
+            data["refusal"] = ["reason": refusal.reason, "instead": refusal.instead, "hasInstead": !refusal.instead.isEmpty] as [String: Any]
+        }
+        return page("run", data, status: status)
+    }
+
+    static func runView(_ status: JSONValue, version: Int, run: RunState, engine: Engine, records: [JournalRecord], caller: Caller,
+                        posted: [String: [String]], now: Int64) -> [String: Any] {
+        let sop = engine.sop.definition
+        let state = sop.state(run.state)
+        var data: [String: Any] = [
+            "run": run.id, "sop": run.sop, "sopTitle": sop.title, "version": version, "ended": run.isEnded, "outcome": run.outcome ?? "",
+            "stateTitle": status["title"]?.stringValue ?? run.state,
+            "instructions": status["instructions"]?.stringValue.map(SafeMarkdown.html) ?? "",
+            "path": records.filter(\.trigger.moved).map { sop.state($0.to)?.title ?? $0.to },
+        ]
+        if case .object(let members)? = status["ticket"] {
+            data["ticketFields"] = members.map { key, value -> [String: Any] in
+                ["key": key, "value": value.stringValue ?? value.render()]
+            }
+        }
+        if let role = engine.stateRole(run.state), !caller.roles.contains(role) { data["otherRole"] = role }
+        // The checklist, keeping what was ticked in a refused form.
+        let ticked = Set(posted["check"] ?? [])
+        if case .array(let items)? = status["checklist"] {
+            let list = items.enumerated().map { i, item -> [String: Any] in
+                ["number": i + 1, "item": item["item"]?.stringValue ?? "", "confirmed": item["confirmed"] == .bool(true),
+                 "checked": ticked.contains(String(i + 1))]
+            }
+            data["checklist"] = list
+            data["hasChecklist"] = !list.isEmpty
+        }
+        // The inputs with the control for their type, keeping posted answers.
+        let inputs = (state?.inputs ?? []).filter { _ in !run.isEnded }.map { spec -> [String: Any] in
+            let name = spec.id.value
+            let current = posted["input." + name]?.first ?? run.inputs[name].map { ValueJSON.json($0) }.map { value -> String in
+                if case .string(let s) = value { return s }
+                return value.render()
+            } ?? ""
+            var input: [String: Any] = ["name": name, "prompt": spec.prompt.map { engine.renderTemplate($0, run: run, now: now) ?? $0 } ?? name,
+                                        "required": spec.required, "given": run.submitted.contains(name), "value": current]
+            switch spec.type {
+            case .enum:
+                input["isSelect"] = true
+                input["options"] = spec.values.map { v in ["value": v.value, "label": spec.labels[v.value] ?? v.value, "selected": v.value == current] as [String: Any] }
+            case .boolean:
+                input["isSelect"] = true
+                input["options"] = [["value": "true", "label": "yes", "selected": current == "true"], ["value": "false", "label": "no", "selected": current == "false"]] as [[String: Any]]
+            case .date: input["control"] = "date"
+            case .datetime: input["control"] = "text"; input["placeholder"] = "2026-11-02T09:00:00Z"
+            case .integer, .number:
+                input["control"] = "number"
+                input["step"] = spec.type == .integer ? "1" : "any"
+                if let min = spec.min { input["min"] = Self.number(min) }
+                if let max = spec.max { input["max"] = Self.number(max) }
+            case .duration: input["control"] = "text"; input["placeholder"] = "48h, 1h30m"
+            case .list: input["control"] = "text"; input["placeholder"] = "comma-separated"
+            case .string:
+                input["control"] = "text"
+                if let n = spec.minLength { input["minLength"] = n }
+                if let n = spec.maxLength { input["maxLength"] = n }
+                if let p = spec.pattern { input["pattern"] = p }
+            }
+            return input
+        }
+        data["inputs"] = inputs
+        data["hasInputs"] = !inputs.isEmpty
+        // Every event of the state: those the caller's roles may send, and the others disabled
+        // with the role they need.
+        let mine = Set(engine.enabledEvents(run, roles: caller.roles).map(\.event))
+        let events = engine.enabledEvents(run, actor: nil).map { e -> [String: Any] in
+            ["event": e.event, "label": engine.renderTemplate(e.label, run: run, now: now) ?? e.label, "allowed": mine.contains(e.event),
+             "needs": engine.eventRoles(run, event: e.event).joined(separator: " or ")]
+        }
+        data["events"] = events
+        data["canSubmit"] = !inputs.isEmpty || (data["hasChecklist"] as? Bool ?? false)
+        if case .array(let timers)? = status["timers"] {
+            let list = timers.map { t -> [String: Any] in
+                ["to": sop.state(t["to"]?.stringValue ?? "")?.title ?? (t["to"]?.stringValue ?? ""), "due": t["due"]?.stringValue ?? ""]
+            }
+            data["timers"] = list
+            data["hasTimers"] = !list.isEmpty
+        }
+        data["journal"] = records.reversed().map { r -> [String: Any] in
+            var what = r.trigger.moved ? "\(r.from.flatMap { sop.state($0)?.title } ?? "start") → \(sop.state(r.to)?.title ?? r.to)" : "stayed in \(sop.state(r.to)?.title ?? r.to)"
+            if let event = r.trigger.event { what += " (\(event))" } else if let after = r.trigger.after { what += " (timer \(after))" } else { what += " (\(r.trigger.kind.rawValue))" }
+            var details: [String] = []
+            if !r.inputs.isEmpty { details.append("answers: " + r.inputs.map { "\($0.key) = \($0.value.render())" }.joined(separator: ", ")) }
+            if !r.changes.isEmpty { details.append("changed: " + r.changes.map { "\($0.path) → \($0.new.render())" }.joined(separator: ", ")) }
+            for effect in r.effects {
+                if let notify = effect["notify"], let to = notify["to"]?.stringValue { details.append("notified \(to): \(notify["text"]?.stringValue ?? "")") }
+            }
+            return ["at": CivilTime.formatDateTime(r.at), "actor": "\(r.actor.id) (\(r.actor.role))", "what": what, "details": details]
+        }
+        return data
+    }
+
+    static func number(_ d: Double) -> String {
+        d.rounded() == d && abs(d) < 1e15 ? String(Int(d)) : String(d)
+    }
+
+    func step(_ request: Request, run: String, _ session: ConsoleSessions.Session) async throws -> Response {
+        let fields = try await form(request, session)
+        var posted: [String: [String]] = [:]
+        for (key, value) in fields { posted[key, default: []].append(value) }
+        let checks = (posted["check"] ?? []).compactMap(Int.init)
+        let inputs = fields.compactMap { key, value -> (String, String)? in
+            guard key.hasPrefix("input."), !value.isEmpty else { return nil }
+            return (String(key.dropFirst(6)), value)
+        }
+        let event = posted["event"]?.last.flatMap { $0.isEmpty ? nil : $0 }
+        let version = posted["version"]?.first.flatMap(Int.init)
+        let command = StepCommand.submit(inputs: inputs, event: event, checks: checks.isEmpty ? nil : .items(checks))
+        let result = await server.host.step(StepRequest(run: run, command: command, who: .caller(session.caller), now: APIServer.now(),
+                                                        expectedVersion: version))
+        switch result {
+        case .success:
+            server.metrics.steps("ok").increment()
+            return Self.redirect("/console/runs/\(run)")
+        case .failure(let error):
+            server.metrics.steps(error.kind).increment()
+            server.metrics.refusals(error.kind).increment()
+            if case .unknownRun = error { throw error }
+            return try await runPage(run, session, refusal: error, posted: posted, status: APIError(error).status)
+        }
+    }
+
+    // MARK: Starting a run
+
+    func start(_ request: Request, _ session: ConsoleSessions.Session) async throws -> Response {
+        let fields = try await form(request, session)
+        let text = fields.first { $0.0 == "ticket" }?.1 ?? ""
+        let sop = fields.first { $0.0 == "sop" }?.1
+        var data = base(session, "Start a run")
+        data["ticket"] = text
+        let ticket: JSONValue
+        do {
+            ticket = try JSONParser.parse(Array(text.utf8), maxDepth: RequestReading.maxDepth)
+        } catch {
+            data["refusal"] = ["reason": error.problem("ticket"), "instead": [String](), "hasInstead": false] as [String: Any]
+            return page("start", data, status: .badRequest)
+        }
+        let caller = session.caller
+        let now = APIServer.now()
+        do {
+            if let sop {
+                let run = try await server.host.perform { service in
+                    try service.start(sop: sop, ticket: ticket, runID: nil, as: .caller(caller), now: now).run.id
+                }
+                server.metrics.started.increment()
+                return Self.redirect("/console/runs/\(run)")
+            }
+            let matches = try await server.host.perform { service in try service.route(ticket: ticket, caller: caller, now: now) }
+            data["routed"] = true
+            data["matches"] = matches.map { ["sop": $0.sop, "title": $0.title] }
+            data["hasMatches"] = !matches.isEmpty
+            return page("start", data)
+        } catch let error as RunError {
+            data["refusal"] = ["reason": error.reason, "instead": error.instead, "hasInstead": !error.instead.isEmpty] as [String: Any]
+            return page("start", data, status: APIError(error).status)
+        }
+    }
+
+    // MARK: The catalogue
+
+    func sopList(_ session: ConsoleSessions.Session) async throws -> Response {
+        let caller = session.caller
+        let sops = try await server.host.perform { service in service.sopList(caller: caller) }
+        var data = base(session, "SOPs")
+        data["sops"] = sops.map { s -> [String: Any] in
+            ["id": s["id"]?.stringValue ?? "", "title": s["title"]?.stringValue ?? "", "version": s["version"]?.render() ?? "",
+             "category": s["category"]?.stringValue ?? "", "lint": s["lint"]?["status"]?.stringValue ?? ""]
+        }
+        return page("sops", data)
+    }
+
+    func sopPage(_ id: String, _ session: ConsoleSessions.Session) async throws -> Response {
+        let caller = session.caller
+        let sop = try await server.host.perform { service -> CompiledSOP in
+            guard service.visibleSOPIDs(caller).contains(id) else {
+                _ = try service.currentSOP(id)  // an unknown SOP is 404
+                throw RunError.forbidden("you hold no role SOP '\(id)' names")
+            }
+            return try service.currentSOP(id)
+        }
+        let d = sop.definition
+        var data = base(session, d.title)
+        data["id"] = d.id.value
+        data["title"] = d.title
+        data["version"] = d.version
+        data["description"] = d.description ?? ""
+        data["roles"] = (d.roles.isEmpty ? ["agent"] : d.roles.map(\.value)).joined(separator: ", ")
+        data["diagram"] = GraphSVG.svg(d)
+        data["states"] = d.states.map { state -> [String: Any] in
+            ["id": state.id.value, "title": state.title, "role": state.role?.value ?? "", "end": state.end?.value ?? "",
+             "instructions": state.instructions.map(SafeMarkdown.html) ?? "",
+             "inputs": state.inputs.map { ["name": $0.id.value, "type": $0.type.rawValue, "required": $0.required, "prompt": $0.prompt ?? ""] as [String: Any] },
+             "hasInputs": !state.inputs.isEmpty]
+        }
+        return page("sop", data)
+    }
+}
+

@@ -1,0 +1,53 @@
+import Foundation
+@testable import SOPServer
+import Testing
+import TestSupport
+
+/// The console's own pieces: the assets built into the binary are the repository's files, and
+/// Markdown from instructions (and the ticket values templates put in them) is made safe.
+@Suite struct ConsoleTests {
+    static let console = ServerContractTests.root.appendingPathComponent("Sources/SOPServer/Console")
+
+    @Test func theBuiltInAssetsAreTheRepositorysFiles() throws {
+        let folder = Self.console.appendingPathComponent("templates")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".mustache") }
+        #expect(Set(files.map { String($0.dropLast(9)) }) == Set(ConsoleAssets.templates.keys))
+        for file in files {
+            let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+            #expect(ConsoleAssets.templates[String(file.dropLast(9))] == text, "\(file) changed: run scripts/console-assets")
+        }
+        #expect(ConsoleAssets.css == (try String(contentsOf: Self.console.appendingPathComponent("assets/console.css"), encoding: .utf8)))
+        #expect(ConsoleAssets.js == (try String(contentsOf: Self.console.appendingPathComponent("assets/console.js"), encoding: .utf8)))
+    }
+
+    @Test(arguments: [
+        ("**Do not** promise a refund.", "<p><strong>Do not</strong> promise a refund.</p>"),
+        ("Order <script>alert(1)</script> here", "<p>Order &lt;script>alert(1)&lt;/script> here</p>"),
+        ("<img src=x onerror=alert(1)>", "&lt;img src=x onerror=alert(1)>"),
+        ("<p onclick=\"x()\">hi</p>", "<p>hi</p>"),
+        ("[site](https://example.org/a?b=1&c=2)", "<p><a href=\"https://example.org/a?b=1&amp;c=2\" rel=\"noopener noreferrer\">site</a></p>"),
+        ("[bad](javascript:alert(1))", "<p><a>bad</a></p>"),
+        ("`<b>` in code", "<p><code>&lt;b&gt;</code> in code</p>"),
+        ("<a href=\"x\" <b>", "&lt;a href=\"x\" &lt;b>"),
+    ])
+    func markdownIsMadeSafe(markdown: String, html: String) {
+        #expect(SafeMarkdown.html(markdown) == html)
+    }
+
+    @Test func noTagButTheAllowedOnesSurvives() {
+        var rng = SplitMix64(seed: 7)
+        let pieces = ["<", ">", "script", "a", " href=\"javascript:x\"", "img", "/", "\"", "'", "p", " onerror=x", "=", "text", "&", "\n"]
+        for _ in 0..<2000 {
+            let input = (0..<Int.random(in: 1...20, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+            let output = SafeMarkdown.sanitize(input)
+            // Every tag left is an allowed one, bare (a link keeps only a safe href).
+            for match in output.matches(of: /<\/?([a-zA-Z0-9]+)([^>]*)>/) {
+                #expect(SafeMarkdown.allowed.contains(String(match.1).lowercased()), "\(input) → \(output)")
+                #expect(match.2.isEmpty || match.2.hasPrefix(" href=\"http") || match.2.hasPrefix(" href=\"/") || match.2.hasPrefix(" href=\"#")
+                        || match.2.hasPrefix(" href=\"mailto"), "\(input) → \(output)")
+            }
+            #expect(!output.lowercased().contains("<script") && !output.lowercased().contains("<img"), "\(input) → \(output)")
+        }
+    }
+}
+
