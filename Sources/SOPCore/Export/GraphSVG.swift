@@ -107,15 +107,26 @@ public enum GraphSVG {
                     body += "<path d=\"M\(f(x1)),\(f(y1)) C\(f(x1)),\(f(y1 + 40)) \(f(x2)),\(f(y2 - 40)) \(f(x2)),\(f(y2 - 2))\"\(style) marker-end=\"url(#arrow)\"/>\n"
                     midX = (x1 + x2) / 2
                     // Labels of a fan-out alternate up and down, so that neighbours do not overlap.
-                    midY = (y1 + y2) / 2 + (forward.count > 2 ? (Int(slot) % 2 == 0 ? 16 : -14) : 0)
+                    midY = (y1 + y2) / 2 + (forward.count > 1 ? (Int(slot) % 2 == 0 ? 16 : -14) : 0)
                 } else if to.layer == from.layer && s != t {
-                    // Across a layer: between the facing sides.
+                    // Across a layer: next to each other, between the facing sides; further apart,
+                    // below the row, so as not to cross the states between.
                     let rightward = to.x > from.x
-                    let x1 = rightward ? from.x + from.width : from.x, y1 = from.y + from.height / 2 + 6
-                    let x2 = rightward ? to.x : to.x + to.width, y2 = to.y + to.height / 2 + 6
-                    body += "<path d=\"M\(f(x1)),\(f(y1)) L\(f(x2 + (rightward ? -2 : 2))),\(f(y2))\"\(style) marker-end=\"url(#arrow)\"/>\n"
-                    midX = (x1 + x2) / 2
-                    midY = y1 - 12
+                    let adjacent = abs(layers[from.layer].firstIndex(of: s)! - layers[to.layer].firstIndex(of: t)!) == 1
+                    if adjacent {
+                        let x1 = rightward ? from.x + from.width : from.x, y1 = from.y + from.height / 2 + 6
+                        let x2 = rightward ? to.x : to.x + to.width, y2 = to.y + to.height / 2 + 6
+                        body += "<path d=\"M\(f(x1)),\(f(y1)) L\(f(x2 + (rightward ? -2 : 2))),\(f(y2))\"\(style) marker-end=\"url(#arrow)\"/>\n"
+                        midX = (x1 + x2) / 2
+                        midY = y1 - 12
+                    } else {
+                        let x1 = from.x + from.width / 2 + (rightward ? 12 : -12), y1 = from.y + from.height
+                        let x2 = to.x + to.width / 2 + (rightward ? -12 : 12), y2 = to.y + to.height
+                        let depth = max(from.height, to.height) / 2 + 34
+                        body += "<path d=\"M\(f(x1)),\(f(y1)) C\(f(x1)),\(f(y1 + depth)) \(f(x2)),\(f(y2 + depth)) \(f(x2)),\(f(y2 + 2))\"\(style) marker-end=\"url(#arrow)\"/>\n"
+                        midX = (x1 + x2) / 2
+                        midY = max(y1, y2) + depth * 0.75
+                    }
                 } else {
                     // Back up, across or to itself: round the right-hand side.
                     let x1 = from.x + from.width, y1 = from.y + from.height / 2
