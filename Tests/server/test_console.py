@@ -206,3 +206,16 @@ def test_pages_fetch_nothing_from_elsewhere(server):
         assert r.status_code == 200, path
         assert "default-src 'self'" in r.headers["Content-Security-Policy"]
         assert not re.search(r'(src|href|action)="(https?:)?//', r.text), path
+
+
+def test_an_open_run_page_offers_a_reload_when_the_run_moves_on(server, browser):
+    server.start({"id": "T-8", "category": "returns", "order_id": "A-8"}, "live1")
+    sign_in(browser, server, "ana")
+    browser.get(server.url + "/console/runs/live1")
+    heading(browser, "Verify the purchase")
+    assert not browser.find_elements(By.CSS_SELECTOR, ".live")
+    # Someone else takes the step (through the API): the page hears of it from the event stream.
+    server.step("live1", inputs={"order_found": True, "purchased_on": today(-1), "amount": 10}, checks="all")
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".live"))
+    browser.find_element(By.CSS_SELECTOR, ".live a").click()
+    heading(browser, "Send the return instructions and label")
