@@ -219,3 +219,14 @@ def test_an_open_run_page_offers_a_reload_when_the_run_moves_on(server, browser)
     wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".live"))
     browser.find_element(By.CSS_SELECTOR, ".live a").click()
     heading(browser, "Send the return instructions and label")
+
+
+def test_start_fetches_a_ticket_the_store_knows_and_routes_it(server):
+    server.start({"id": "T-42", "category": "returns", "order_id": "A-42", "subject": "Cracked lid"}, "f1")
+    s, _ = signed_in(server)
+    csrf = csrf_of(s.get(server.url + "/console/start").text)
+    fetched = s.post(server.url + "/console/start", data={"csrf": csrf, "action": "fetch", "ticket_id": "T-42", "ticket": ""})
+    assert fetched.status_code == 200
+    assert "Cracked lid" in fetched.text and 'value="returns"' in fetched.text
+    missing = s.post(server.url + "/console/start", data={"csrf": csrf, "action": "fetch", "ticket_id": "T-404", "ticket": ""})
+    assert missing.status_code == 404 and "T-404" in missing.text

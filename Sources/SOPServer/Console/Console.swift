@@ -402,9 +402,34 @@ struct Console: Sendable {
 
     func start(_ request: Request, _ session: ConsoleSessions.Session) async throws -> Response {
         let fields = try await form(request, session)
-        let text = fields.first { $0.0 == "ticket" }?.1 ?? ""
+        var text = fields.first { $0.0 == "ticket" }?.1 ?? ""
         let sop = fields.first { $0.0 == "sop" }?.1
         var data = base(session, "Start a run")
+        let caller = session.caller
+        let now = APIServer.now()
+        // Fetch: the ticket as the latest run of that ticket id the caller may see holds it (from
+        // the helpdesk's updates, or a run started before).
+        if fields.contains(where: { $0 == ("action", "fetch") }) {
+            let id = fields.first { $0.0 == "ticket_id" }?.1.trimmingCharacters(in: .whitespaces) ?? ""
+            data["ticketID"] = id
+            let found = try await server.host.perform { service -> JSONValue? in
+                var filter = RunFilter(ticketID: id, limit: 1000)
+                var last: String?
+                while true {
+                    let page = try service.runs(filter, caller: caller)
+                    last = page.runs.last?.run ?? last
+                    guard let next = page.next else { break }
+                    filter.after = next
+                }
+                return try last.map { try service.status($0, caller: caller, now: now).json["ticket"] ?? .null }
+            }
+            guard let found else {
+                data["ticket"] = text
+                data["refusal"] = ["reason": "no run you may see has a ticket with the id '\(id)'", "instead": [String](), "hasInstead": false] as [String: Any]
+                return page("start", data, status: .notFound)
+            }
+            text = found.render()
+        }
         data["ticket"] = text
         let ticket: JSONValue
         do {
@@ -413,8 +438,6 @@ struct Console: Sendable {
             data["refusal"] = ["reason": error.problem("ticket"), "instead": [String](), "hasInstead": false] as [String: Any]
             return page("start", data, status: .badRequest)
         }
-        let caller = session.caller
-        let now = APIServer.now()
         do {
             if let sop {
                 let run = try await server.host.perform { service in

@@ -148,8 +148,10 @@ enum ConsoleAssets {
 <h1>Start a run</h1>
 <form method="post" action="/console/start" class="card">
 <input type="hidden" name="csrf" value="{{csrf}}">
+<label for="ticket-id">Fetch a ticket sopkit already knows, by its id</label>
+<div class="fetch"><input type="text" id="ticket-id" name="ticket_id" value="{{ticketID}}"><button type="submit" name="action" value="fetch" formnovalidate>Fetch</button></div>
 <label for="ticket">The ticket (JSON)</label>
-<textarea id="ticket" name="ticket" rows="10" required>{{ticket}}</textarea>
+<textarea id="ticket" name="ticket" rows="10">{{ticket}}</textarea>
 <div class="actions"><button type="submit" name="action" value="route">Which SOPs apply?</button></div>
 {{#refusal}}<div class="refusal" role="alert"><p>{{reason}}</p>{{#hasInstead}}<ul>{{#instead}}<li>{{.}}</li>{{/instead}}</ul>{{/hasInstead}}</div>{{/refusal}}
 {{#routed}}
@@ -216,6 +218,7 @@ th, td { text-align: left; padding: .45rem .5rem; border-bottom: 1px solid var(-
 .lint.ok { color: var(--ok); } .lint.warnings { color: var(--warn); } .lint.errors { color: var(--bad); }
 .live { position: fixed; bottom: 1rem; right: 1rem; background: var(--accent); color: #fff; padding: .6rem 1rem; border-radius: 6px; }
 .live a { color: #fff; }
+.fetch { display: flex; gap: .5rem; max-width: 32rem; }
 
 """#
     static let js = #"""
