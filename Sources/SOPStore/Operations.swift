@@ -353,18 +353,7 @@ extension RunService {
     /// The SOPs whose `applies_when` holds for a ticket (`sop route`), among those a caller may
     /// see; a ticket that does not fit the ticket schema is refused with its violations.
     public func route(ticket: JSONValue, caller: Caller?, now: Int64) throws -> [(sop: String, title: String)] {
-        if let schema {
-            let violations = schema.validate(ticket)
-            if !violations.isEmpty {
-                throw RunError.rejected(StepRejection("the ticket does not fit the ticket schema", instead: violations.map(\.description)))
-            }
-        }
-        let context = EvaluationContext(ticket: schema?.value(of: ticket) ?? TicketSchema.untypedValue(ticket), now: now)
-        let visible = caller.map { Set(visibleSOPs($0)) }
-        return catalogue.entries().compactMap { entry in
-            guard let sop = entry.compiled, visible?.contains(sop.id) ?? true, sop.applies(in: context) else { return nil }
-            return (sop.id, sop.definition.title)
-        }
+        try catalogue.route(ticket: ticket, only: caller.map { Set(visibleSOPs($0)) }, now: now)
     }
 
     /// The JSON Schema of the inputs the run's current state takes (for an AI agent's tool call).
@@ -397,5 +386,24 @@ extension RunService {
         }
         return .object([("type", .string("object")), ("properties", .object(properties)), ("required", .array(required)),
                         ("additionalProperties", .bool(false))])
+    }
+}
+
+extension SOPCatalogue {
+    /// The SOPs whose `applies_when` holds for a ticket, among `only` when given (`sop route`, the
+    /// API and MCP's `route`, the console's start page); a ticket that does not fit the ticket
+    /// schema is refused with its violations. An SOP with lint errors is not offered.
+    public func route(ticket: JSONValue, only visible: Set<String>?, now: Int64) throws -> [(sop: String, title: String)] {
+        if let schema {
+            let violations = schema.validate(ticket)
+            if !violations.isEmpty {
+                throw RunError.rejected(StepRejection("the ticket does not fit the ticket schema", instead: violations.map(\.description)))
+            }
+        }
+        let context = EvaluationContext(ticket: schema?.value(of: ticket) ?? TicketSchema.untypedValue(ticket), now: now)
+        return entries().compactMap { entry in
+            guard let sop = entry.compiled, visible?.contains(sop.id) ?? true, sop.applies(in: context) else { return nil }
+            return (sop.id, sop.definition.title)
+        }
     }
 }

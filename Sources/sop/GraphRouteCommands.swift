@@ -4,6 +4,7 @@ import SOPCore
 import SOPDiagnostics
 import SOPExpression
 import SOPJSON
+import SOPStore
 
 /// `sop graph FILE|SOP [--format mermaid|dot]`
 struct GraphCommand: ParsableCommand {
@@ -80,30 +81,26 @@ struct RouteCommand: ParsableCommand {
             throw ExitCode(2)
         }
         let json = try readJSON(ticket, what: "ticket")
-        if let schema {
-            let violations = schema.validate(json)
-            if !violations.isEmpty {
-                Output.err("error: the ticket does not fit the ticket schema\n" + violations.map { "  - \($0)\n" }.joined())
-                throw ExitCode(1)
-            }
+        // The SOPs that apply, as the server's route finds them (one operation for every
+        // interface); an SOP with lint errors cannot be started, so it is not offered, and
+        // standard error says why.
+        let catalogue = SOPCatalogue(folder: options.sops, schema: schema)
+        for entry in catalogue.entries() where entry.compiled == nil {
+            Output.err(entry.unreadable.map { "warning: \(entry.path) cannot be read (\($0)), so it is not considered\n" }
+                       ?? "warning: \(entry.path) has lint errors, so it is not considered; run `sop lint`\n")
         }
-        let context = EvaluationContext(ticket: schema?.value(of: json) ?? TicketSchema.untypedValue(json), now: options.time)
-        var matches: [(id: String, title: String)] = []
-        // Each SOP as it would run: linted, its condition compiled as its guards are. One with
-        // lint errors cannot be started, so it is not offered (and standard error says why).
-        for entry in SOPCatalogue(folder: options.sops, schema: schema).entries() {
-            guard let sop = entry.compiled else {
-                Output.err(entry.unreadable.map { "warning: \(entry.path) cannot be read (\($0)), so it is not considered\n" }
-                           ?? "warning: \(entry.path) has lint errors, so it is not considered; run `sop lint`\n")
-                continue
-            }
-            if sop.applies(in: context) { matches.append((sop.id, sop.definition.title)) }
+        let matches: [(sop: String, title: String)]
+        do {
+            matches = try catalogue.route(ticket: json, only: nil, now: options.time)
+        } catch let error as RunError {
+            Output.err("error: \(error.reason)\n" + error.instead.map { "  - \($0)\n" }.joined())
+            throw ExitCode(error.exitCode)
         }
         switch format {
         case .json:
-            Output.out(JSONValue.array(matches.map { .object([("sop", .string($0.id)), ("title", .string($0.title))]) }).render() + "\n")
+            Output.out(JSONValue.array(matches.map { .object([("sop", .string($0.sop)), ("title", .string($0.title))]) }).render() + "\n")
         case .text:
-            Output.out(matches.isEmpty ? "no SOP applies to this ticket\n" : matches.map { "\($0.id)  \($0.title)\n" }.joined())
+            Output.out(matches.isEmpty ? "no SOP applies to this ticket\n" : matches.map { "\($0.sop)  \($0.title)\n" }.joined())
         }
     }
 }
