@@ -116,7 +116,7 @@ public struct Verification: Sendable {
 public final class RunService {
     public let store: SQLiteRunStore
     /// Where SOPs are looked up by id: the SOP folder, or the files `sop test` was given.
-    public let catalogue: SOPCatalogue
+    public private(set) var catalogue: SOPCatalogue
     /// The ticket schema new runs start under (each run keeps the one it started under).
     public var schema: TicketSchema? { catalogue.schema }
     /// Engines for pinned (SOP source, ticket schema) pairs, by "SOP-DIGEST SCHEMA-DIGEST".
@@ -136,6 +136,13 @@ public final class RunService {
     }
 
     // MARK: SOPs
+
+    /// Serves SOPs from another catalogue from now on (a server reloading its SOP folder). Runs
+    /// already started stay pinned to the sources they started with; new runs start from the
+    /// new files.
+    public func reload(_ catalogue: SOPCatalogue) {
+        self.catalogue = catalogue
+    }
 
     /// The SOP with this id as its file is now (the catalogue loads each file once).
     public func currentSOP(_ id: String) throws -> CompiledSOP {

@@ -47,33 +47,43 @@ struct StoreOptions: ParsableArguments {
     /// The service over the store and the SOP folder, with every SOP loaded once; exits 2 when
     /// any SOP has lint errors (listing them): a server must not start on SOPs it cannot run.
     func service(memoryMapped: Bool = true) throws -> RunService {
-        let schema: TicketSchema?
+        let catalogue: SOPCatalogue
         do {
-            schema = try TicketSchema.resolve(ticketSchema)
+            catalogue = try loadCatalogue()
         } catch {
-            fail("\(error)")
+            fail("\(error)\(error is CatalogueError ? "; not starting" : "")")
         }
-        guard FileManager.default.fileExists(atPath: sops) else { fail("\(sops): no such SOP folder") }
-        let catalogue = SOPCatalogue(folder: sops, schema: schema)
-        let entries = catalogue.entries()
-        let renderer = HumanRenderer()
-        var broken = 0
-        for entry in entries where entry.compiled == nil {
-            broken += 1
-            if let reason = entry.unreadable {
-                FileHandle.standardError.write(Data("\(entry.path): cannot be read: \(reason)\n".utf8))
-            }
-            for d in entry.diagnostics where d.severity == .error {
-                FileHandle.standardError.write(Data(renderer.render(d).utf8))
-            }
-        }
-        if broken > 0 { fail("\(broken) SOP file\(broken == 1 ? " has" : "s have") lint errors; not starting (fix them: sop lint \(sops))") }
-        if entries.isEmpty { fail("\(sops): no SOP files (*.sop.yaml)") }
         do {
             return RunService(store: try SQLiteRunStore(path: storePath, memoryMapped: memoryMapped), catalogue: catalogue)
         } catch {
             fail("\(error)")
         }
+    }
+
+    struct CatalogueError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// The SOP folder, every file loaded and linted, and the ticket schema; an error lists the
+    /// files with lint errors and their diagnostics.
+    func loadCatalogue() throws -> SOPCatalogue {
+        let schema = try TicketSchema.resolve(ticketSchema)
+        guard FileManager.default.fileExists(atPath: sops) else { throw CatalogueError(description: "\(sops): no such SOP folder") }
+        let catalogue = SOPCatalogue(folder: sops, schema: schema)
+        let entries = catalogue.entries()
+        let renderer = HumanRenderer()
+        var problems = ""
+        var broken = 0
+        for entry in entries where entry.compiled == nil {
+            broken += 1
+            if let reason = entry.unreadable { problems += "\(entry.path): cannot be read: \(reason)\n" }
+            for d in entry.diagnostics where d.severity == .error { problems += renderer.render(d) }
+        }
+        if broken > 0 {
+            throw CatalogueError(description: problems + "\(broken) SOP file\(broken == 1 ? " has" : "s have") lint errors (fix them: sop lint \(sops))")
+        }
+        if entries.isEmpty { throw CatalogueError(description: "\(sops): no SOP files (*.sop.yaml)") }
+        return catalogue
     }
 
     func bootstrapLogging() {
@@ -141,14 +151,33 @@ struct Serve: AsyncParsableCommand {
         } catch {
             fail("\(error)")
         }
-        let server = APIServer(host: ServiceHost(service: service), tokens: tokens, metrics: metrics, configuration: configuration,
-                               logger: logger)
-        let host = self.host
-        try await server.run { port in
-            logger.notice("listening", metadata: ["url": "http://\(host):\(port)"])
-            // One line on standard output for scripts that start the server on port 0.
-            FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
+        let host = ServiceHost(service: service)
+        let server = APIServer(host: host, tokens: tokens, metrics: metrics, configuration: configuration, logger: logger)
+        // SIGHUP reloads the SOP folder: new runs start from the files as they are now, runs
+        // already started keep their pinned sources. A folder with lint errors is not taken: the
+        // SOPs served stay as they were, and the log says why.
+        signal(SIGHUP, SIG_IGN)
+        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        let options = self.options
+        hangup.setEventHandler {
+            do {
+                let catalogue = try options.loadCatalogue()
+                Task {
+                    _ = try? await host.perform { $0.reload(catalogue) }
+                    logger.notice("reloaded the SOP folder", metadata: ["sops": "\(catalogue.entries().count)"])
+                }
+            } catch {
+                logger.error("the SOP folder was not reloaded; the SOPs served are unchanged", metadata: ["error": "\(error)"])
+            }
         }
+        hangup.resume()
+        let address = self.host
+        try await server.run { port in
+            logger.notice("listening", metadata: ["url": "http://\(address):\(port)"])
+            // One line on standard output for scripts that start the server on port 0.
+            FileHandle.standardOutput.write(Data("listening on http://\(address):\(port)\n".utf8))
+        }
+        hangup.cancel()
         logger.notice("stopped")
     }
 }

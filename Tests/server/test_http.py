@@ -284,3 +284,27 @@ def test_a_silent_webhook_endpoint_does_not_hold_up_shutdown(tmp_path):
     # The interrupted deliveries are still pending, to be attempted again.
     outbox = json.loads(sop("outbox", "--format", "json", "--store", s.store, cwd=s.dir).stdout)
     assert any(d["status"] == "pending" for m in outbox for d in m["deliveries"])
+
+
+def test_sighup_reloads_the_sop_folder_unless_it_has_lint_errors(server):
+    path = server.dir / "sops" / "returns.sop.yaml"
+    original = path.read_text()
+    path.write_text(original.replace("version: 1", "version: 2", 1).replace("title: Product return and refund", "title: Returns, revised", 1))
+    server.process.send_signal(signal.SIGHUP)
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        returns = next(s for s in server.get("/v1/sops").json()["sops"] if s["id"] == "returns")
+        if returns["version"] == 2:
+            break
+        time.sleep(0.2)
+    assert returns["version"] == 2 and returns["title"] == "Returns, revised"
+    started = server.start(RETURN_TICKET, "v2")
+    assert started.json()["sop_version"] == 2
+    # A folder with lint errors is not taken: the SOPs served stay as they were.
+    path.write_text(original.replace("start: verify_purchase", "start: nowhere", 1))
+    server.process.send_signal(signal.SIGHUP)
+    time.sleep(1.5)
+    returns = next(s for s in server.get("/v1/sops").json()["sops"] if s["id"] == "returns")
+    assert returns["version"] == 2
+    assert "was not reloaded" in (server.dir / "server.log").read_text()
+    assert server.get("/v1/runs/v2/verify").json()["ok"]
