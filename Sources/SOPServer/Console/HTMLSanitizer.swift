@@ -64,7 +64,7 @@ enum SafeMarkdown {
         }
         guard i < s.count else { return nil }
         if closing { return ("</\(name)>", i + 1) }
-        if name == "a", let href = Self.href(attributes) { return ("<a href=\"\(GraphSVG.escape(href))\" rel=\"noopener noreferrer\">", i + 1) }
+        if name == "a", let href = Self.href(attributes) { return ("<a href=\"\(XMLText.escape(href))\" rel=\"noopener noreferrer\">", i + 1) }
         return ("<\(name)>", i + 1)
     }
 
