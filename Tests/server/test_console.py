@@ -230,3 +230,8 @@ def test_start_fetches_a_ticket_the_store_knows_and_routes_it(server):
     assert "Cracked lid" in fetched.text and 'value="returns"' in fetched.text
     missing = s.post(server.url + "/console/start", data={"csrf": csrf, "action": "fetch", "ticket_id": "T-404", "ticket": ""})
     assert missing.status_code == 404 and "T-404" in missing.text
+
+
+def test_a_sign_in_that_is_too_large_is_refused_with_a_page(server):
+    r = requests.post(server.url + "/console/signin", data={"token": "x" * (1 << 20)}, allow_redirects=False)
+    assert r.status_code == 413 and "Sign in" in r.text

@@ -73,7 +73,12 @@ struct Console: Sendable {
     // MARK: Sessions
 
     func signIn(_ request: Request) async throws -> Response {
-        let fields = try await Self.fields(request)
+        let fields: [(String, String)]
+        do {
+            fields = try await Self.fields(request)
+        } catch {
+            return page("signin", ["title": "Sign in", "error": "The form is larger than 1 MiB."], status: .contentTooLarge)
+        }
         let secret = fields.first { $0.0 == "token" }?.1.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         guard let caller = try server.tokens.caller(secret) else {
             return page("signin", ["title": "Sign in", "error": "That token is not valid (or it was revoked)."], status: .unauthorized)
