@@ -14,7 +14,7 @@ import SOPJSON
 /// its last record. At the end the stored run must be exactly where its journal leads.
 struct Replay {
     let service: RunService
-    let tx: StoreTransaction
+    let tx: any StoreTransaction
     let stored: StoredRun
     let runID: String
 

@@ -114,7 +114,7 @@ public struct Verification: Sendable {
 /// each decision to the store in one transaction, with the child runs and parent notifications
 /// it causes.
 public final class RunService {
-    public let store: SQLiteRunStore
+    public let store: any RunStore
     /// Where SOPs are looked up by id: the SOP folder, or the files `sop test` was given.
     public private(set) var catalogue: SOPCatalogue
     /// The ticket schema new runs start under (each run keeps the one it started under).
@@ -126,11 +126,11 @@ public final class RunService {
     /// idempotent). Reset when a transaction fails, since the insert may have been rolled back.
     var pinnedInStore = Set<String>()
 
-    public convenience init(store: SQLiteRunStore, sopsFolder: String, schema: TicketSchema?) {
+    public convenience init(store: any RunStore, sopsFolder: String, schema: TicketSchema?) {
         self.init(store: store, catalogue: SOPCatalogue(folder: sopsFolder, schema: schema))
     }
 
-    public init(store: SQLiteRunStore, catalogue: SOPCatalogue) {
+    public init(store: any RunStore, catalogue: SOPCatalogue) {
         self.store = store
         self.catalogue = catalogue
     }
@@ -166,7 +166,7 @@ public final class RunService {
 
     /// The ticket schema a run is pinned to: nil digest (a run stored before schemas were
     /// pinned) means the schema in effect now.
-    func pinnedSchema(_ digest: String?, _ tx: StoreTransaction) throws -> TicketSchema? {
+    func pinnedSchema(_ digest: String?, _ tx: any StoreTransaction) throws -> TicketSchema? {
         guard let digest else { return schema }
         if digest == TicketSchema.noneDigest { return nil }
         if digest == schema?.digest { return schema }
@@ -184,7 +184,7 @@ public final class RunService {
     }
 
     /// The engine for a run pinned to an SOP source and a ticket schema.
-    func pinnedEngine(sop digest: String, schema schemaDigest: String?, _ tx: StoreTransaction) throws -> Engine {
+    func pinnedEngine(sop digest: String, schema schemaDigest: String?, _ tx: any StoreTransaction) throws -> Engine {
         let key = digest + " " + (schemaDigest ?? "")
         if let engine = engines[key] { return engine }
         guard let text = try tx.source(digest: digest) else { throw RunError.store("the SOP source \(digest) is missing from the store") }
@@ -199,7 +199,7 @@ public final class RunService {
         }
     }
 
-    func pinnedEngine(_ stored: StoredRun, _ tx: StoreTransaction) throws -> Engine {
+    func pinnedEngine(_ stored: StoredRun, _ tx: any StoreTransaction) throws -> Engine {
         try pinnedEngine(sop: stored.sopDigest, schema: stored.schemaDigest, tx)
     }
 
@@ -207,7 +207,7 @@ public final class RunService {
     func engine(_ sop: CompiledSOP) -> Engine { Engine(sop: sop, schema: schema) }
 
     /// Reads a stored run with the engine it is pinned to.
-    func load(_ stored: StoredRun, _ tx: StoreTransaction) throws -> (RunState, Engine) {
+    func load(_ stored: StoredRun, _ tx: any StoreTransaction) throws -> (RunState, Engine) {
         let engine = try pinnedEngine(stored, tx)
         guard let run = RunState(json: stored.json, sop: engine.sop, schema: engine.schema) else {
             throw RunError.store("run \(stored.json["id"]?.render() ?? "?") cannot be read from the store")
@@ -318,7 +318,7 @@ public final class RunService {
         return results
     }
 
-    func step(_ request: StepRequest, _ tx: StoreTransaction) throws -> StepResult {
+    func step(_ request: StepRequest, _ tx: any StoreTransaction) throws -> StepResult {
         let runID = request.run
         guard let stored = try tx.run(runID) else { throw RunError.unknownRun(runID) }
         let (run, engine) = try self.load(stored, tx)
@@ -389,7 +389,7 @@ public final class RunService {
     /// preparing its steps on all cores; nil when `due` is done. The rows and the engines are read
     /// on this thread: the store and the SOP cache are not shared.
     private func decideDue(_ due: [Int64], from index: inout Int, batch: Int, now: Int64,
-                           _ tx: StoreTransaction) throws -> ParallelStream<DueRun, PreparedStep?>? {
+                           _ tx: any StoreTransaction) throws -> ParallelStream<DueRun, PreparedStep?>? {
         guard index < due.count else { return nil }
         let chunk = due[index..<min(index + max(1, batch), due.count)]
         index += chunk.count
@@ -409,7 +409,7 @@ public final class RunService {
     /// for its agent. A step whose effects cannot be carried out (a called SOP that is missing, a
     /// child whose ticket does not fit) is undone by its savepoint and the tick goes on; a store
     /// error stops the tick and rolls back the batch.
-    private func writeTickStep(_ step: PreparedStep, rowID: Int64, now: Int64, _ tx: StoreTransaction) throws -> Int? {
+    private func writeTickStep(_ step: PreparedStep, rowID: Int64, now: Int64, _ tx: any StoreTransaction) throws -> Int? {
         do {
             if step.effects.isEmpty {
                 // Nothing to undo: the update checks the run's version before it writes anything,
@@ -444,7 +444,7 @@ public final class RunService {
 
     /// Takes the due timers of one run from its stored state; the number of records written, or
     /// nil when the run is no longer due.
-    private func tickSerially(rowID: Int64, now: Int64, _ tx: StoreTransaction) throws -> Int? {
+    private func tickSerially(rowID: Int64, now: Int64, _ tx: any StoreTransaction) throws -> Int? {
         guard let stored = try tx.dueRun(rowID: rowID, at: now) else { return nil }
         let (run, engine) = try load(stored, tx)
         let decision = try Self.rejecting { () throws(StepRejection) -> StepDecision in try engine.apply(.tick, to: run, actor: .system, now: now) }
@@ -508,7 +508,7 @@ public final class RunService {
 
     // MARK: Applying decisions
 
-    func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
+    func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
         do {
             return try store.transaction(body)
         } catch let error as RunError {
@@ -521,7 +521,7 @@ public final class RunService {
     }
 
     func start(_ sop: CompiledSOP, ticket: JSONValue, runID: String?, actor: Actor, now: Int64, parent: String?,
-               _ tx: StoreTransaction) throws -> RunState {
+               _ tx: any StoreTransaction) throws -> RunState {
         let id = runID ?? Self.newRunID()
         if let existing = try tx.run(id) {
             guard existing.sop == sop.id, existing.initialTicket.canonical() == ticket.canonical() else {
@@ -546,7 +546,7 @@ public final class RunService {
 
     /// Keeps the SOP source and the ticket schema new runs are pinned to (once per transaction
     /// that has not failed; the inserts are idempotent).
-    private func pin(_ sop: CompiledSOP, _ tx: StoreTransaction) throws {
+    private func pin(_ sop: CompiledSOP, _ tx: any StoreTransaction) throws {
         if !pinnedInStore.contains(sop.digest) {
             try tx.pinSource(digest: sop.digest, sop: sop.id, version: sop.version, text: sop.source)
             pinnedInStore.insert(sop.digest)
@@ -558,7 +558,7 @@ public final class RunService {
     }
 
     @discardableResult
-    func persist(_ decision: StepDecision, engine: Engine, previousVersion: Int, _ tx: StoreTransaction, force: Bool = false) throws -> RunState {
+    func persist(_ decision: StepDecision, engine: Engine, previousVersion: Int, _ tx: any StoreTransaction, force: Bool = false) throws -> RunState {
         try save(Self.prepare(decision, engine: engine, previousVersion: previousVersion), tx, force: force)
     }
 
@@ -584,7 +584,7 @@ public final class RunService {
 
     /// Writes a prepared step; one that changed nothing only refreshes the run's due time when
     /// `force` is set (a tick).
-    func save(_ step: PreparedStep, _ tx: StoreTransaction, force: Bool = false) throws -> RunState {
+    func save(_ step: PreparedStep, _ tx: any StoreTransaction, force: Bool = false) throws -> RunState {
         guard step.changed else {
             if force { _ = try tx.updateRun(step.row, expectedVersion: step.previousVersion) }
             return step.run
@@ -622,7 +622,7 @@ public final class RunService {
 
     /// Carries out a step's effects in the same transaction: child runs, independent runs, and
     /// telling a parent its child has ended.
-    func carryOut(_ effects: [StepEffect], from run: RunState, now: Int64, _ tx: StoreTransaction) throws {
+    func carryOut(_ effects: [StepEffect], from run: RunState, now: Int64, _ tx: any StoreTransaction) throws {
         for effect in effects {
             switch effect {
             case .startChild(let sopID, let childID):

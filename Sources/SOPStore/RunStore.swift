@@ -92,7 +92,7 @@ public struct RunSummary: Sendable {
 /// Where runs, their journals and the pinned SOP sources live. One SQLite file (WAL,
 /// `synchronous=FULL`); every step is one IMMEDIATE transaction, so concurrent processes
 /// serialise on the write lock and never lose an update.
-public final class SQLiteRunStore: @unchecked Sendable {
+public final class SQLiteRunStore: RunStore, @unchecked Sendable {
     let queue: DatabaseQueue
     public let path: String
 
@@ -192,11 +192,11 @@ public final class SQLiteRunStore: @unchecked Sendable {
     }
 
     /// Runs `body` in one IMMEDIATE transaction: all of it is kept, or none.
-    public func transaction<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
+    public func transaction<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
         var result: T?
         try queue.writeWithoutTransaction { db in
             try db.inTransaction(.immediate) {
-                result = try body(StoreTransaction(db: db))
+                result = try body(SQLiteTransaction(db: db))
                 return .commit
             }
         }
@@ -204,13 +204,13 @@ public final class SQLiteRunStore: @unchecked Sendable {
     }
 
     /// Runs `body` in a read transaction.
-    public func read<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
-        try queue.read { db in try body(StoreTransaction(db: db)) }
+    public func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+        try queue.read { db in try body(SQLiteTransaction(db: db)) }
     }
 }
 
-/// The store's operations inside one transaction.
-public struct StoreTransaction {
+/// The store's operations inside one transaction, on SQLite.
+public struct SQLiteTransaction: StoreTransaction {
     let db: Database
 
     /// A value bound to a statement's parameter.
@@ -300,11 +300,6 @@ public struct StoreTransaction {
         let initial: String = row["initial_ticket"]
         return StoredRun(json: try JSONParser.parse(data), sopDigest: row["sop_digest"], initialTicketText: initial,
                          sop: row["sop"], schemaDigest: row["schema_digest"])
-    }
-
-    public func insertRun(_ run: RunState, initialTicket: JSONValue, nextDue: Int64?, role: String?, schemaDigest: String) throws {
-        try insertRun(RunRow(run, nextDue: nextDue, role: role), sop: run.sop, parent: run.parent, sopDigest: run.sopDigest,
-                      schemaDigest: schemaDigest, initialTicket: initialTicket.render())
     }
 
     public func insertRun(_ row: RunRow, sop: String, parent: String?, sopDigest: String, schemaDigest: String,

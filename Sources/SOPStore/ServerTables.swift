@@ -67,7 +67,7 @@ public struct Delivery: Sendable {
     public var updatedAt: Int64
 }
 
-extension StoreTransaction {
+extension SQLiteTransaction {
     // MARK: Runs
 
     public func runPage(_ filter: RunFilter) throws -> RunPage {
@@ -99,11 +99,11 @@ extension StoreTransaction {
     }
 
     /// Waiting runs stored before the store kept the role they wait on.
-    func runsWithoutRole() throws -> [String] {
+    public func runsWithoutRole() throws -> [String] {
         try String.fetchAll(db, sql: "SELECT id FROM runs WHERE status = 'waiting' AND waiting_role IS NULL")
     }
 
-    func setWaitingRole(run: String, role: String?) throws {
+    public func setWaitingRole(run: String, role: String?) throws {
         try db.execute(sql: "UPDATE runs SET waiting_role = ? WHERE id = ?", arguments: [role, run])
     }
 
@@ -199,7 +199,7 @@ extension StoreTransaction {
                          arguments: [now, limit]).map(Self.delivery)
     }
 
-    public func deliveries(message: String? = nil) throws -> [Delivery] {
+    public func deliveries(message: String?) throws -> [Delivery] {
         if let message {
             return try Row.fetchAll(db, sql: "SELECT * FROM deliveries WHERE message = ? ORDER BY id", arguments: [message]).map(Self.delivery)
         }

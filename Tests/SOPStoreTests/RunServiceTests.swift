@@ -73,13 +73,15 @@ struct RunServiceTests {
             INSERT INTO runs (id, sop, state, status, outcome, version, updated_at, next_due, parent, sop_digest, initial_ticket, data)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """
-        let row: [StoreTransaction.Argument] = [.text("r-1"), .text("s"), .text(""), .text("waiting"), .optionalText(nil), .int(-3),
+        let row: [SQLiteTransaction.Argument] = [.text("r-1"), .text("s"), .text(""), .text("waiting"), .optionalText(nil), .int(-3),
                                                 .int64(Int64.max), .optionalInt64(nil), .optionalText("p"), .text("d"),
                                                 .text("{\"é\": \"\\u0000\"}"), .text(String(repeating: "x", count: 100_000))]
-        try store.transaction { tx in try tx.write(sql, row) }
-        #expect(throws: DatabaseError.self) { try store.transaction { tx in try tx.write(sql, row) } }
+        // The SQLite store's own transaction, under the store protocol.
+        let sqlite = { (tx: any StoreTransaction) in tx as! SQLiteTransaction }
+        try store.transaction { tx in try sqlite(tx).write(sql, row) }
+        #expect(throws: DatabaseError.self) { try store.transaction { tx in try sqlite(tx).write(sql, row) } }
         let read = try store.transaction { tx in
-            try Row.fetchAll(tx.db, sql: "SELECT state, typeof(state), outcome, version, updated_at, next_due, parent, initial_ticket, length(data) FROM runs")
+            try Row.fetchAll(sqlite(tx).db, sql: "SELECT state, typeof(state), outcome, version, updated_at, next_due, parent, initial_ticket, length(data) FROM runs")
         }
         #expect(read.count == 1)
         let r = try #require(read.first)

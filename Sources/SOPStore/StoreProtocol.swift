@@ -1,0 +1,88 @@
+import Foundation
+import SOPCore
+import SOPJSON
+
+/// Where runs, their journals and everything beside them live. The run service, the servers
+/// and the command line talk to a store only through this protocol and `StoreTransaction`:
+/// SQLite (`SQLiteRunStore`) is one implementation.
+public protocol RunStore: AnyObject, Sendable {
+    /// Where the store is, for messages (a file path or a URL without its password).
+    var path: String { get }
+    /// Runs `body` in one write transaction: all of it is kept, or none. Concurrent writers
+    /// serialise; a run's version check makes a lost update impossible.
+    func transaction<T>(_ body: (any StoreTransaction) throws -> T) throws -> T
+    /// Runs `body` in a read transaction (one consistent view).
+    func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T
+}
+
+/// The store's operations inside one transaction.
+public protocol StoreTransaction {
+    // MARK: Runs
+    func run(_ id: String) throws -> StoredRun?
+    func insertRun(_ row: RunRow, sop: String, parent: String?, sopDigest: String, schemaDigest: String, initialTicket: String) throws
+    /// Inserts a run unless one with its id exists; false (nothing written) when it does.
+    func insertRunIfAbsent(_ row: RunRow, sop: String, parent: String?, sopDigest: String, schemaDigest: String,
+                           initialTicket: String) throws -> Bool
+    /// Saves a run if it is still at `expectedVersion`; false when another step got there first.
+    func updateRun(_ row: RunRow, expectedVersion: Int) throws -> Bool
+    func runIDs() throws -> [String]
+    func summaries(sop: String?, state: String?, waiting: Bool) throws -> [RunSummary]
+    func runPage(_ filter: RunFilter) throws -> RunPage
+    func runsWithoutRole() throws -> [String]
+    func setWaitingRole(run: String, role: String?) throws
+    func openRuns(ticketID: String) throws -> [String]
+    /// Runs `body` in a savepoint: if it throws, what it wrote is undone and the error rethrown,
+    /// while the enclosing transaction goes on.
+    func savepoint<T>(_ body: () throws -> T) throws -> T
+
+    // MARK: Timers
+    /// The positions of the waiting runs with a timer due at `now`, in creation order.
+    func dueRowIDs(at now: Int64) throws -> [Int64]
+    func dueRun(rowID: Int64, at now: Int64) throws -> StoredRun?
+    func dueRunTexts(rowIDs: ArraySlice<Int64>, at now: Int64) throws -> [(rowID: Int64, data: String, sopDigest: String, schemaDigest: String?)]
+
+    // MARK: Journal
+    func appendJournal(_ rows: [JournalRow]) throws
+    func journal(_ run: String) throws -> [JournalRecord]
+    func journalFeed(after: Int64, run: String?, limit: Int) throws -> [(position: Int64, run: String, record: String)]
+    func journalPosition() throws -> Int64
+    /// Replaces one stored record's text; only tests use it, to prove verify catches it.
+    func rewriteJournal(run: String, seq: Int, record: String) throws
+
+    // MARK: Pinned sources, request ids
+    func pinSource(digest: String, sop: String, version: Int, text: String) throws
+    func source(digest: String) throws -> String?
+    func pinSchema(digest: String, text: String) throws
+    func schema(digest: String) throws -> String?
+    func claimRequest(run: String, requestID: String) throws -> Bool
+
+    // MARK: Tokens
+    func insertToken(id: String, hash: String, actor: String, roles: [String], at: Int64) throws
+    func token(hash: String) throws -> StoredToken?
+    func tokens() throws -> [StoredToken]
+    func revokeToken(id: String, at: Int64) throws -> Bool
+
+    // MARK: Outbox and deliveries
+    func undispatchedMessages(limit: Int) throws -> [OutboxMessage]
+    func outboxMessage(_ id: String) throws -> OutboxMessage?
+    func outboxMessages() throws -> [OutboxMessage]
+    func dispatch(_ message: String, to endpoints: [String], at now: Int64) throws
+    func dueDeliveries(at now: Int64, limit: Int) throws -> [Delivery]
+    func deliveries(message: String?) throws -> [Delivery]
+    func recordAttempt(delivery: String, attempt: Int, at now: Int64, httpStatus: Int?, error: String?, status: String,
+                       nextAttempt: Int64) throws
+    func retryDelivery(_ id: String, at now: Int64) throws -> Bool
+
+    // MARK: Helpdesk deliveries
+    func claimHookDelivery(_ id: String, at now: Int64) throws -> Bool
+    func advanceTicket(_ ticketID: String, updatedAt: Int64) throws -> Bool
+}
+
+extension StoreTransaction {
+    public func insertRun(_ run: RunState, initialTicket: JSONValue, nextDue: Int64?, role: String?, schemaDigest: String) throws {
+        try insertRun(RunRow(run, nextDue: nextDue, role: role), sop: run.sop, parent: run.parent, sopDigest: run.sopDigest,
+                      schemaDigest: schemaDigest, initialTicket: initialTicket.render())
+    }
+
+    public func deliveries() throws -> [Delivery] { try deliveries(message: nil) }
+}
