@@ -99,6 +99,15 @@ public final class TokenCheck: @unchecked Sendable {
         return try caller(hash: RunService.tokenHash(secret))
     }
 
+    /// Reads and writes on this connection (the console's sessions).
+    func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+        try lock.withLock { try store.read(body) }
+    }
+
+    func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+        try lock.withLock { try store.transaction(body) }
+    }
+
     /// The caller of a live token by its hash (a console session keeps the hash, not the token).
     public func caller(hash: String) throws -> Caller? {
         try lock.withLock { try store.read { tx in try tx.token(hash: hash) } }.map { Caller(id: $0.actor, roles: $0.roles) }

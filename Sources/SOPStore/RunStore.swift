@@ -188,6 +188,13 @@ public final class SQLiteRunStore: RunStore, @unchecked Sendable {
                 CREATE TABLE hook_tickets (ticket_id TEXT PRIMARY KEY, updated_at INTEGER NOT NULL) WITHOUT ROWID;
                 """)
         }
+        // The console's sessions, by the SHA-256 of their id (the cookie's secret is not stored):
+        // they outlive a restart and are shared by servers on one store.
+        m.registerMigration("v5-console-sessions") { db in
+            try db.execute(sql: """
+                CREATE TABLE sessions (hash TEXT PRIMARY KEY, token_hash TEXT NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID;
+                """)
+        }
         return m
     }
 

@@ -228,6 +228,24 @@ extension SQLiteTransaction {
                  nextAttempt: row["next_attempt"], lastError: row["last_error"], updatedAt: row["updated_at"])
     }
 
+    // MARK: Console sessions
+
+    public func insertSession(hash: String, tokenHash: String, expires: Int64) throws {
+        try db.execute(sql: "DELETE FROM sessions WHERE expires <= ?", arguments: [expires - 24 * 3_600_000])
+        try db.execute(sql: "INSERT OR REPLACE INTO sessions (hash, token_hash, expires) VALUES (?, ?, ?)",
+                       arguments: [hash, tokenHash, expires])
+    }
+
+    /// The token hash of a live session (nil when it is unknown or has expired at `now`).
+    public func session(hash: String, at now: Int64) throws -> String? {
+        try String.fetchOne(db.cachedStatement(sql: "SELECT token_hash FROM sessions WHERE hash = ? AND expires > ?"),
+                            arguments: [hash, now])
+    }
+
+    public func deleteSession(hash: String) throws {
+        try db.execute(sql: "DELETE FROM sessions WHERE hash = ?", arguments: [hash])
+    }
+
     // MARK: Inbound helpdesk deliveries
 
     /// Records an inbound delivery id; false when it was seen before.

@@ -73,6 +73,11 @@ public protocol StoreTransaction {
                        nextAttempt: Int64) throws
     func retryDelivery(_ id: String, at now: Int64) throws -> Bool
 
+    // MARK: Console sessions (by the SHA-256 of their id)
+    func insertSession(hash: String, tokenHash: String, expires: Int64) throws
+    func session(hash: String, at now: Int64) throws -> String?
+    func deleteSession(hash: String) throws
+
     // MARK: Helpdesk deliveries
     func claimHookDelivery(_ id: String, at now: Int64) throws -> Bool
     func advanceTicket(_ ticketID: String, updatedAt: Int64) throws -> Bool

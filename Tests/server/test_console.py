@@ -235,3 +235,28 @@ def test_start_fetches_a_ticket_the_store_knows_and_routes_it(server):
 def test_a_sign_in_that_is_too_large_is_refused_with_a_page(server):
     r = requests.post(server.url + "/console/signin", data={"token": "x" * (1 << 20)}, allow_redirects=False)
     assert r.status_code == 413 and "Sign in" in r.text
+
+
+def test_sessions_outlive_a_restart_and_the_store_keeps_no_session_id(tmp_path):
+    from conftest import Server, workspace
+    w = workspace(tmp_path)
+    first = Server(w)
+    s, signin = signed_in(first)
+    cookie = s.cookies.get("sop_session")
+    assert s.get(first.url + "/console/queue", allow_redirects=False).status_code == 200
+    first.stop()
+    for f in w.glob("runs.sqlite*"):
+        assert cookie.encode() not in f.read_bytes(), f
+    second = Server(w)
+    try:
+        # The same cookie, against the restarted server (its tokens were made again: ana's old one still stands).
+        r = s.get(second.url + "/console/queue", allow_redirects=False)
+        assert r.status_code == 200 and "My queue" in r.text
+        # Revoking the token ends the session.
+        listed = json.loads(sop("token", "list", "--store", second.store, "--format", "json", cwd=w).stdout)
+        for t in listed:
+            if t["actor"] == "ana":
+                sop("token", "revoke", t["id"], "--store", second.store, cwd=w)
+        assert s.get(second.url + "/console/queue", allow_redirects=False).status_code == 303
+    finally:
+        second.stop()

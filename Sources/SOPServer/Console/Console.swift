@@ -15,11 +15,12 @@ import SOPStore
 /// carries the session's CSRF token.
 struct Console: Sendable {
     let server: APIServer
-    let sessions = ConsoleSessions()
+    let sessions: ConsoleSessions
     let library: MustacheLibrary
 
     init(server: APIServer) {
         self.server = server
+        sessions = ConsoleSessions(tokens: server.tokens)
         var templates: [String: MustacheTemplate] = [:]
         for (name, text) in ConsoleAssets.templates {
             // The templates are ours and tested; one that does not parse is a build mistake.
@@ -44,7 +45,7 @@ struct Console: Sendable {
             .init(method: .post, path: "/console/signin") { request, _ in try await signIn(request) },
             .init(method: .post, path: "/console/signout", handler: signedIn { request, session, id in
                 _ = try await form(request, session)
-                sessions.end(id)
+                try sessions.end(id)
                 var response = Self.redirect("/console/signin")
                 response.headers[.setCookie] = "\(ConsoleSessions.cookie)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
                 return response
@@ -80,10 +81,10 @@ struct Console: Sendable {
             return page("signin", ["title": "Sign in", "error": "The form is larger than 1 MiB."], status: .contentTooLarge)
         }
         let secret = fields.first { $0.0 == "token" }?.1.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        guard let caller = try server.tokens.caller(secret) else {
+        guard try server.tokens.caller(secret) != nil else {
             return page("signin", ["title": "Sign in", "error": "That token is not valid (or it was revoked)."], status: .unauthorized)
         }
-        let (id, _) = sessions.create(caller, tokenHash: RunService.tokenHash(secret))
+        let id = try sessions.create(tokenHash: RunService.tokenHash(secret))
         var response = Self.redirect("/console/queue")
         let secure = request.headers[HTTPField.Name("X-Forwarded-Proto")!] == "https" ? "; Secure" : ""
         response.headers[.setCookie] = "\(ConsoleSessions.cookie)=\(id); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(Int(ConsoleSessions.lifetime))\(secure)"
@@ -95,8 +96,7 @@ struct Console: Sendable {
         -> APIServer.Handler {
         { request, context in
             do {
-                guard let id = Self.cookie(request), let session = sessions.session(id),
-                      try server.tokens.caller(hash: session.tokenHash) != nil else {
+                guard let id = Self.cookie(request), let session = try sessions.session(id) else {
                     if request.method == .get { return Self.redirect("/console/signin") }
                     return page("error", ["title": "Signed out", "heading": "Signed out", "reason": "Sign in again."], status: .unauthorized)
                 }

@@ -1,45 +1,51 @@
 import Foundation
 import Synchronization
+import SOPCore
 import SOPStore
 
-/// The console's sessions: a random id in an HttpOnly, SameSite=Strict cookie names the caller a
-/// token signed in as, and a CSRF token every form must carry. Kept in memory: a server restart
-/// signs everyone out. The token itself is never kept, only the caller it stands for, and its
-/// hash, so that a revoked token ends its sessions.
+/// The console's sessions: a random id in an HttpOnly, SameSite=Strict cookie names the token a
+/// person signed in with. The store keeps the SHA-256 of the id (never the id) with the
+/// token's hash, so sessions outlive a restart and revoking the token ends them. Each session's
+/// CSRF token is derived from its id, so nothing else needs keeping.
 final class ConsoleSessions: Sendable {
     struct Session: Sendable {
         var caller: Caller
-        var tokenHash: String
         var csrf: String
-        var expires: Date
     }
 
     static let cookie = "sop_session"
     static let lifetime: TimeInterval = 8 * 3600
 
-    private let sessions = Mutex<[String: Session]>([:])
+    private let tokens: TokenCheck
 
-    func create(_ caller: Caller, tokenHash: String) -> (id: String, session: Session) {
-        let id = Self.random(), session = Session(caller: caller, tokenHash: tokenHash, csrf: Self.random(), expires: Date() + Self.lifetime)
-        sessions.withLock { all in
-            all = all.filter { $0.value.expires > Date() }
-            all[id] = session
-        }
-        return (id, session)
+    init(tokens: TokenCheck) {
+        self.tokens = tokens
     }
 
-    func session(_ id: String) -> Session? {
-        sessions.withLock { all in
-            guard let s = all[id], s.expires > Date() else {
-                all[id] = nil
-                return nil
-            }
-            return s
-        }
+    /// Starts a session for a token; its id, for the cookie.
+    func create(tokenHash: String) throws -> String {
+        let id = Self.random()
+        let expires = Int64((Date().timeIntervalSince1970 + Self.lifetime) * 1000)
+        try tokens.write { tx in try tx.insertSession(hash: Digest.sha256(id), tokenHash: tokenHash, expires: expires) }
+        return id
     }
 
-    func end(_ id: String) {
-        _ = sessions.withLock { $0.removeValue(forKey: id) }
+    /// The session of a cookie's id, if it is live and its token still is.
+    func session(_ id: String) throws -> Session? {
+        guard id.utf8.count < 100 else { return nil }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        guard let tokenHash = try tokens.read({ tx in try tx.session(hash: Digest.sha256(id), at: now) }),
+              let caller = try tokens.caller(hash: tokenHash) else { return nil }
+        return Session(caller: caller, csrf: Self.csrf(id))
+    }
+
+    func end(_ id: String) throws {
+        try tokens.write { tx in try tx.deleteSession(hash: Digest.sha256(id)) }
+    }
+
+    /// A session's CSRF token: a digest of its id, which only the cookie's holder knows.
+    static func csrf(_ id: String) -> String {
+        String(Digest.sha256("csrf:" + id).dropFirst(7))
     }
 
     /// 32 random bytes as URL-safe base64.
