@@ -341,7 +341,7 @@ public final class APIServer: Sendable {
         } else {
             start = try await host.perform { service in try service.store.read { tx in try tx.journalPosition() } }
         }
-        let visible = Set(try await host.perform { $0.visibleSOPIDs(caller) })
+        let visible = Set(try await host.perform { $0.visibleSOPs(caller) })
         let host = self.host, shutdown = self.shutdown
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
                         body: ResponseBody { writer in

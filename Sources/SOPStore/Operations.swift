@@ -136,9 +136,7 @@ extension RunService {
     }
 
     /// The SOPs a caller may see runs of (every SOP for the command line).
-    public func visibleSOPIDs(_ caller: Caller) -> [String] { visibleSOPs(caller) }
-
-    func visibleSOPs(_ caller: Caller) -> [String] {
+    public func visibleSOPs(_ caller: Caller) -> [String] {
         catalogue.entries().compactMap { entry in
             guard let sop = entry.compiled else { return nil }
             let roles = engine(sop).roles

@@ -88,6 +88,4 @@ extension StoreTransaction {
         try insertRun(RunRow(run, nextDue: nextDue, role: role), sop: run.sop, parent: run.parent, sopDigest: run.sopDigest,
                       schemaDigest: schemaDigest, initialTicket: initialTicket.render())
     }
-
-    public func deliveries() throws -> [Delivery] { try deliveries(message: nil) }
 }

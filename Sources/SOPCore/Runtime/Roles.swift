@@ -35,11 +35,7 @@ extension Engine {
     /// may do it (the answer is then 403, not a refusal). With nothing asked of a role, the
     /// state's role if the caller holds it, else the caller's first role.
     public func actingRole(_ run: RunState, roles: [String], acts: Bool, event: String?, now: Int64) -> String? {
-        var current = run
-        if let decision = try? apply(.tick, to: run, actor: .system, now: now), decision.changed {
-            var d = decision
-            current = d.takeRun()
-        }
+        let current = afterTimers(run, now: now)
         var needed: [String]? = nil
         if acts, let role = stateRole(current.state) { needed = [role] }
         if let event {
@@ -56,11 +52,7 @@ extension Engine {
 
     /// What a caller needs for the step `actingRole` found no role for, as a reason.
     public func missingRoleReason(_ run: RunState, roles: [String], acts: Bool, event: String?, now: Int64) -> String {
-        var current = run
-        if let decision = try? apply(.tick, to: run, actor: .system, now: now), decision.changed {
-            var d = decision
-            current = d.takeRun()
-        }
+        let current = afterTimers(run, now: now)
         let held = roles.isEmpty ? "no role" : "the roles " + roles.map { "'\($0)'" }.joined(separator: ", ")
         if acts, let role = stateRole(current.state), !roles.contains(role) {
             return "state '\(current.state)' is acted on by the role '\(role)'; you hold \(held)"
@@ -70,5 +62,11 @@ extension Engine {
             return "event '\(event)' needs the role \(needed.map { "'\($0)'" }.joined(separator: " or ")); you hold \(held)"
         }
         return "you hold \(held)"
+    }
+
+    /// The run as a step at `now` finds it: its due timers taken (as stored when they fail).
+    func afterTimers(_ run: RunState, now: Int64) -> RunState {
+        guard var decision = try? apply(.tick, to: run, actor: .system, now: now), decision.changed else { return run }
+        return decision.takeRun()
     }
 }

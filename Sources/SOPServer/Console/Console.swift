@@ -478,7 +478,7 @@ struct Console: Sendable {
     func sopPage(_ id: String, _ session: ConsoleSessions.Session) async throws -> Response {
         let caller = session.caller
         let sop = try await server.host.perform { service -> CompiledSOP in
-            guard service.visibleSOPIDs(caller).contains(id) else {
+            guard service.visibleSOPs(caller).contains(id) else {
                 _ = try service.currentSOP(id)  // an unknown SOP is 404
                 throw RunError.forbidden("you hold no role SOP '\(id)' names")
             }
