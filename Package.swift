@@ -2,8 +2,8 @@
 import PackageDescription
 
 // Layers, bottom up; a module imports only those below it:
-// SOPJSON → SOPDiagnostics → CLibYAML/SOPYAML, SOPExpression → SOPCore → SOPStore → sop
-//                                                                           ↘ SOPServer → sopd
+// SOPJSON → SOPDiagnostics → CLibYAML/SOPYAML, SOPExpression → SOPCore → SOPStore → SOPPostgres → sop
+//                                                                           ↘ SOPServer ─────────→ sopd
 // (SOPExpression knows nothing of YAML; SOPYAML nothing of expressions.) The HTTP and MCP servers
 // live in their own executable, `sopd`, so that building and starting `sop` (lint in CI) pays
 // nothing for SwiftNIO, Hummingbird and the MCP SDK; `sop serve` and `sop mcp` run `sopd`.
@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.0"),
         .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         .systemLibrary(
@@ -43,11 +44,17 @@ let package = Package(
         ),
         .target(name: "SOPStore", dependencies: ["SOPCore", .product(name: "GRDB", package: "GRDB.swift"),
                                                 .product(name: "GRDBSQLite", package: "GRDB.swift")]),
+        // The PostgreSQL store (postgres-nio), and `StoreLocation`, which opens either store from
+        // a path or a postgres:// URL.
+        .target(name: "SOPPostgres", dependencies: ["SOPStore", "SOPCore", "SOPJSON",
+                                                   .product(name: "PostgresNIO", package: "postgres-nio"),
+                                                   .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "sop",
             dependencies: [
                 "SOPCore",
                 "SOPStore",
+                "SOPPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -69,7 +76,7 @@ let package = Package(
         .executableTarget(
             name: "sopd",
             dependencies: [
-                "SOPServer", "SOPStore", "SOPCore",
+                "SOPServer", "SOPStore", "SOPPostgres", "SOPCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -91,7 +98,7 @@ let package = Package(
         .testTarget(name: "SOPYAMLTests", dependencies: ["SOPYAML", "TestSupport"]),
         .testTarget(name: "SOPExpressionTests", dependencies: ["SOPExpression", "TestSupport"]),
         .testTarget(name: "SOPCoreTests", dependencies: ["SOPCore", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "SOPStoreTests", dependencies: ["SOPStore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "SOPStoreTests", dependencies: ["SOPStore", "SOPPostgres", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SOPServerTests", dependencies: ["SOPServer", "SOPStore", "SOPJSON", "SOPYAML", "SOPDiagnostics", "TestSupport"]),
         .testTarget(name: "SOPCLITests", dependencies: ["sop", "SOPJSON", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
                     exclude: ["Fixtures"]),

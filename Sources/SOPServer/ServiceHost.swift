@@ -84,14 +84,15 @@ public final class ServiceHost: @unchecked Sendable {
 }
 
 /// Checks bearer tokens on a connection of its own, on the caller's thread: a request's token is
-/// looked up without waiting behind the steps queued on the service's thread (SQLite in WAL mode
-/// lets the reader see every committed revocation at once).
+/// looked up without waiting behind the steps queued on the service's thread (SQLite in WAL mode,
+/// like PostgreSQL, lets the reader see every committed revocation at once).
 public final class TokenCheck: @unchecked Sendable {
-    private let store: SQLiteRunStore
+    private let store: any RunStore
     private let lock = NSLock()
 
-    public init(storePath: String) throws {
-        store = try SQLiteRunStore(path: storePath, memoryMapped: false)
+    /// - Parameter store: a store opened for this check alone (its own connection).
+    public init(store: any RunStore) {
+        self.store = store
     }
 
     public func caller(_ secret: String) throws -> Caller? {

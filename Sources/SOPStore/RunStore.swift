@@ -17,6 +17,14 @@ public struct StoredRun: Sendable {
     public var schemaDigest: String?
 
     public var initialTicket: JSONValue { (try? JSONParser.parse(initialTicketText)) ?? .null }
+
+    public init(json: JSONValue, sopDigest: String, initialTicketText: String, sop: String, schemaDigest: String?) {
+        self.json = json
+        self.sopDigest = sopDigest
+        self.initialTicketText = initialTicketText
+        self.sop = sop
+        self.schemaDigest = schemaDigest
+    }
 }
 
 /// A run's row as the store writes it, rendered ahead of the write (off the writer's thread
@@ -87,6 +95,15 @@ public struct RunSummary: Sendable {
     public var status: String
     public var outcome: String?
     public var updatedAt: Int64
+
+    public init(run: String, sop: String, state: String, status: String, outcome: String?, updatedAt: Int64) {
+        self.run = run
+        self.sop = sop
+        self.state = state
+        self.status = status
+        self.outcome = outcome
+        self.updatedAt = updatedAt
+    }
 }
 
 /// Where runs, their journals and the pinned SOP sources live. One SQLite file (WAL,

@@ -34,6 +34,11 @@ public struct RunFilter: Sendable, Equatable {
 public struct RunPage: Sendable {
     public var runs: [RunSummary]
     public var next: Int64?
+
+    public init(runs: [RunSummary], next: Int64?) {
+        self.runs = runs
+        self.next = next
+    }
 }
 
 /// A bearer token as stored: only the SHA-256 of its secret.
@@ -43,6 +48,14 @@ public struct StoredToken: Sendable {
     public var roles: [String]
     public var createdAt: Int64
     public var revokedAt: Int64?
+
+    public init(id: String, actor: String, roles: [String], createdAt: Int64, revokedAt: Int64?) {
+        self.id = id
+        self.actor = actor
+        self.roles = roles
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+    }
 }
 
 /// A message in the outbox with its deliveries.
@@ -52,6 +65,14 @@ public struct OutboxMessage: Sendable {
     public var seq: Int
     public var createdAt: Int64
     public var message: JSONValue
+
+    public init(id: String, run: String, seq: Int, createdAt: Int64, message: JSONValue) {
+        self.id = id
+        self.run = run
+        self.seq = seq
+        self.createdAt = createdAt
+        self.message = message
+    }
 }
 
 /// One webhook delivery of an outbox message to one endpoint.
@@ -65,6 +86,17 @@ public struct Delivery: Sendable {
     public var nextAttempt: Int64
     public var lastError: String?
     public var updatedAt: Int64
+
+    public init(id: String, message: String, endpoint: String, status: String, attempts: Int, nextAttempt: Int64, lastError: String?, updatedAt: Int64) {
+        self.id = id
+        self.message = message
+        self.endpoint = endpoint
+        self.status = status
+        self.attempts = attempts
+        self.nextAttempt = nextAttempt
+        self.lastError = lastError
+        self.updatedAt = updatedAt
+    }
 }
 
 extension SQLiteTransaction {
@@ -262,5 +294,53 @@ extension SQLiteTransaction {
             ON CONFLICT (ticket_id) DO UPDATE SET updated_at = excluded.updated_at WHERE excluded.updated_at > hook_tickets.updated_at
             """, arguments: [ticketID, updatedAt])
         return db.changesCount == 1
+    }
+}
+
+extension SQLiteTransaction {
+    // MARK: Copying a whole store
+
+    public func exportRows(_ table: StoreTable, _ each: ([StoreValue]) throws -> Void) throws {
+        let order: String
+        switch table {
+        case .requests: order = "run, request_id"
+        case .deliveryAttempts: order = "delivery, attempt"
+        case .hookDeliveries: order = "id"
+        case .hookTickets: order = "ticket_id"
+        case .sessions: order = "hash"
+        default: order = "rowid"
+        }
+        let columns = table.columns
+        let rows = try Row.fetchCursor(db, sql: "SELECT \(table.columnList) FROM \(table.name) ORDER BY \(order)")
+        while let row = try rows.next() {
+            try each(columns.indices.map { i in
+                let value: DatabaseValue = row[i]
+                switch value.storage {
+                case .null: return .null
+                case .int64(let n): return columns[i].integer ? .int(n) : .text(String(n))
+                case .double(let d): return columns[i].integer ? .int(Int64(d)) : .text(String(d))
+                case .string(let s): return columns[i].integer ? (Int64(s).map(StoreValue.int) ?? .text(s)) : .text(s)
+                case .blob(let data): return .text(String(decoding: data, as: UTF8.self))
+                }
+            })
+        }
+    }
+
+    public func importRows(_ table: StoreTable, _ rows: [[StoreValue]]) throws {
+        let marks = table.columns.map { _ in "?" }.joined(separator: ", ")
+        let statement = try db.cachedStatement(sql: "INSERT INTO \(table.name) (\(table.columnList)) VALUES (\(marks))")
+        for row in rows {
+            try statement.execute(arguments: StatementArguments(row.map { value -> DatabaseValueConvertible? in
+                switch value {
+                case .text(let s): return s
+                case .int(let n): return n
+                case .null: return nil
+                }
+            }))
+        }
+    }
+
+    public func isEmpty() throws -> Bool {
+        try Int.fetchOne(db, sql: "SELECT (SELECT count(*) FROM runs) + (SELECT count(*) FROM tokens)") == 0
     }
 }

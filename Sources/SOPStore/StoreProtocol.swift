@@ -81,6 +81,15 @@ public protocol StoreTransaction {
     // MARK: Helpdesk deliveries
     func claimHookDelivery(_ id: String, at now: Int64) throws -> Bool
     func advanceTicket(_ ticketID: String, updatedAt: Int64) throws -> Bool
+
+    // MARK: Copying a whole store (`StoreCopy`)
+    /// Every row of a table, columns as `StoreTable.columns` lists them, in the table's order
+    /// (runs by creation, the journal by commit, others by key).
+    func exportRows(_ table: StoreTable, _ each: ([StoreValue]) throws -> Void) throws
+    /// Inserts rows exported from another store, keeping their order.
+    func importRows(_ table: StoreTable, _ rows: [[StoreValue]]) throws
+    /// True when the store holds no runs and no tokens.
+    func isEmpty() throws -> Bool
 }
 
 extension StoreTransaction {

@@ -3,6 +3,7 @@ import Foundation
 import SOPCore
 import SOPExpression
 import SOPJSON
+import SOPPostgres
 import SOPStore
 
 /// The options every run command shares (CLI.md, "Common options").
@@ -15,7 +16,7 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("ticket-schema"), help: "The ticket schema (default: schemas/ticket.schema.json when it exists).")
     var ticketSchema: String?
 
-    @Option(help: "Where runs live: a SQLite file (default .sop/runs.sqlite, or $SOP_STORE).")
+    @Option(help: "Where runs live: a SQLite file or a postgres:// URL (default .sop/runs.sqlite, or $SOP_STORE).")
     var store: String?
 
     @Option(help: "The current time for this command (RFC 3339).")
@@ -58,12 +59,8 @@ struct RunOptions: ParsableArguments {
             Output.err("error: \(error)\n")
             throw ExitCode(2)
         }
-        if storePath.hasPrefix("postgres://") || storePath.hasPrefix("postgresql://") {
-            Output.err("error: PostgreSQL stores are not supported yet; use a SQLite file path\n")
-            throw ExitCode(2)
-        }
         do {
-            return RunService(store: try SQLiteRunStore(path: storePath), sopsFolder: sops, schema: schema)
+            return RunService(store: try StoreLocation.open(storePath), sopsFolder: sops, schema: schema)
         } catch {
             Output.err("error: \(error)\n")
             throw ExitCode(2)

@@ -11,7 +11,7 @@ struct SOPCommand: ParsableCommand {
         subcommands: [LintCommand.self, StartCommand.self, StatusCommand.self, StepCommandLine.self, UpdateCommand.self,
                       TickCommand.self, LogCommand.self, VerifyCommand.self, RunsCommand.self, TestCommand.self,
                       GraphCommand.self, RouteCommand.self, GuideCommand.self, TokenCommand.self, OutboxCommand.self,
-                      ServerCommand.self, MCPCommand.self]
+                      ServerCommand.self, MCPCommand.self, StoreCommand.self]
     )
 
     /// CLI.md wants exit code 2 for bad usage; ArgumentParser's default is 64 (EX_USAGE).
@@ -51,11 +51,21 @@ enum Terminal {
 
 /// Writes to standard output and standard error without Swift's print buffering surprises.
 enum Output {
+    /// A reader that went away (`sop runs | head`) ends the command as it would end `cat`: by
+    /// SIGPIPE, quietly. (SwiftNIO, which the PostgreSQL store brings in, ignores SIGPIPE, so a
+    /// write to a closed pipe fails with EPIPE instead.)
     static func out(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        do {
+            try FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
+        } catch {
+            signal(SIGPIPE, SIG_DFL)
+            raise(SIGPIPE)
+            Foundation.exit(141)
+        }
     }
 
     static func err(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        // Nothing can be said about a standard error that is gone.
+        try? FileHandle.standardError.write(contentsOf: Data(text.utf8))
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import SOPCore
 import SOPDiagnostics
+import SOPPostgres
 import SOPServer
 import SOPStore
 
@@ -33,7 +34,7 @@ struct StoreOptions: ParsableArguments {
     @Option(help: "Where SOP files are found.") var sops = "sops"
     @Option(name: .customLong("ticket-schema"), help: "The ticket schema (default: schemas/ticket.schema.json when it exists).")
     var ticketSchema: String?
-    @Option(help: "Where runs live: a SQLite file (default .sop/runs.sqlite, or $SOP_STORE).") var store: String?
+    @Option(help: "Where runs live: a SQLite file or a postgres:// URL (default .sop/runs.sqlite, or $SOP_STORE).") var store: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
 
     func validate() throws {
@@ -54,7 +55,7 @@ struct StoreOptions: ParsableArguments {
             fail("\(error)\(error is CatalogueError ? "; not starting" : "")")
         }
         do {
-            return RunService(store: try SQLiteRunStore(path: storePath, memoryMapped: memoryMapped), catalogue: catalogue)
+            return RunService(store: try StoreLocation.open(storePath, memoryMapped: memoryMapped), catalogue: catalogue)
         } catch {
             fail("\(error)")
         }
@@ -147,7 +148,7 @@ struct Serve: AsyncParsableCommand {
         let metrics = ServerMetrics()
         let tokens: TokenCheck
         do {
-            tokens = try TokenCheck(storePath: options.storePath)
+            tokens = TokenCheck(store: try StoreLocation.open(options.storePath, memoryMapped: false))
         } catch {
             fail("\(error)")
         }

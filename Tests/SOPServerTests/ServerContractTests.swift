@@ -51,7 +51,7 @@ import TestSupport
         let dir = try ScratchDirectory.make("server-routes")
         let store = try SQLiteRunStore(path: dir.appendingPathComponent("runs.sqlite").path)
         let service = RunService(store: store, sopsFolder: dir.path, schema: nil)
-        let server = APIServer(host: ServiceHost(service: service), tokens: try TokenCheck(storePath: store.path), metrics: ServerMetrics(),
+        let server = APIServer(host: ServiceHost(service: service), tokens: TokenCheck(store: try SQLiteRunStore(path: store.path, memoryMapped: false)), metrics: ServerMetrics(),
                                configuration: ServerConfiguration(),
                                logger: .init(label: "test"))
         let routed = Set(server.routes().map { "\($0.method.rawValue) \($0.path)" })

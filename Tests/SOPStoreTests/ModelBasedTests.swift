@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import SOPCore
 import SOPDiagnostics
 import SOPExpression
@@ -223,16 +222,17 @@ struct Scenario {
     }
 
     /// A fresh store with the scenario's SOPs.
-    func makeService() throws -> (RunService, DatabaseQueue) {
+    func makeService() throws -> (RunService, any RunStore) {
         let dir = try ScratchDirectory.make("sop-model")
         let sops = dir.appendingPathComponent("sops")
         try FileManager.default.createDirectory(at: sops, withIntermediateDirectories: true)
         // Not atomically: on Linux, Foundation's atomic write leaves a folder behind in /tmp.
         try parent.write(to: sops.appendingPathComponent("parent.sop.yaml"), atomically: false, encoding: .utf8)
         try child.write(to: sops.appendingPathComponent("child.sop.yaml"), atomically: false, encoding: .utf8)
-        let path = dir.appendingPathComponent("runs.sqlite").path
-        let service = RunService(store: try SQLiteRunStore(path: path), sopsFolder: sops.path, schema: schema)
-        return (service, try DatabaseQueue(path: path))
+        // The store checked through its own connection, as another process would see it.
+        let location = StoreUnderTest.newLocation(in: dir)
+        let service = RunService(store: try StoreUnderTest.open(location), sopsFolder: sops.path, schema: schema)
+        return (service, try StoreUnderTest.open(location))
     }
 
     /// Generates and runs `count` commands, checking after each.
@@ -355,7 +355,7 @@ struct Scenario {
 
     /// Carries out one command and checks the store; why it was refused (nil when it was not),
     /// and the first broken promise.
-    func perform(_ command: ModelCommand, _ service: RunService, _ db: DatabaseQueue) throws -> (refusal: String?, failure: String?) {
+    func perform(_ command: ModelCommand, _ service: RunService, _ db: any RunStore) throws -> (refusal: String?, failure: String?) {
         let before = try snapshot(db)
         var refusal: String?
         do {
@@ -387,20 +387,26 @@ struct Scenario {
     }
 
     /// Everything a command could change, as text.
-    func snapshot(_ db: DatabaseQueue) throws -> [String] {
-        try db.read { db in
-            try String.fetchAll(db, sql: "SELECT id || ' ' || version || ' ' || coalesce(next_due, '-') || ' ' || data FROM runs ORDER BY id")
-                + String.fetchAll(db, sql: "SELECT run || ' ' || seq || ' ' || hash FROM journal ORDER BY rowid")
-                + String.fetchAll(db, sql: "SELECT run || ' ' || request_id FROM requests ORDER BY run, request_id")
+    func snapshot(_ db: any RunStore) throws -> [String] {
+        try db.read { tx in
+            var lines: [String] = []
+            for table in [StoreTable.runs, .journal, .requests] {
+                try tx.exportRows(table) { row in lines.append(table.name + " " + row.map(\.description).joined(separator: " ")) }
+            }
+            return lines
         }
     }
 
     /// The promises that hold after every command.
-    func check(_ service: RunService, _ db: DatabaseQueue, now: Int64, after command: ModelCommand) throws -> String? {
+    func check(_ service: RunService, _ db: any RunStore, now: Int64, after command: ModelCommand) throws -> String? {
         // Every stored line is strict JSON and reads back to the very same bytes.
-        let lines = try db.read { db in try Row.fetchAll(db, sql: "SELECT run, seq, record FROM journal ORDER BY rowid") }
-        for row in lines {
-            let text: String = row["record"], run: String = row["run"], seq: Int = row["seq"]
+        var lines: [(run: String, seq: Int, text: String)] = []
+        try db.read { tx in
+            try tx.exportRows(.journal) { row in
+                if case .text(let run) = row[0], case .int(let seq) = row[1], case .text(let text) = row[3] { lines.append((run, Int(seq), text)) }
+            }
+        }
+        for (run, seq, text) in lines {
             let record: JournalRecord
             do { record = try JournalReadError.decode(text, run: run, seq: seq) } catch {
                 return "after \(command): \(error)"

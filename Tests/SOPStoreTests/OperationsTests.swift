@@ -2,6 +2,7 @@ import Foundation
 import SOPCore
 import SOPExpression
 import SOPJSON
+import SOPPostgres
 @testable import SOPStore
 import Testing
 import TestSupport
@@ -183,8 +184,7 @@ import TestSupport
         #expect(try w.service.run("p1").0.state == "s")
         #expect(try w.service.journal("p1").count == 1)
         // Verified by a new service, as `sop verify` would: it reads every source from the store.
-        let fresh = RunService(store: try SQLiteRunStore(path: w.dir.appendingPathComponent("runs.sqlite").path),
-                               sopsFolder: w.dir.appendingPathComponent("sops").path, schema: nil)
+        let fresh = try w.reopened()
         let verified = try fresh.verify(nil)
         #expect(verified.count == 3)
         #expect(verified.allSatisfy { $0.failure == nil }, "\(verified.compactMap { $0.failure?.reason })")
@@ -237,9 +237,18 @@ import TestSupport
         #expect(secret.hasPrefix("sop_") && secret.count > 40)
         #expect(try w.service.authenticate(token: secret) == Caller(id: "ana", roles: ["agent", "supervisor"]))
         #expect(try w.service.authenticate(token: secret + "x") == nil)
-        // The store never holds the secret.
-        let bytes = try Data(contentsOf: w.dir.appendingPathComponent("runs.sqlite"))
-        #expect(bytes.range(of: Data(secret.utf8)) == nil)
+        // The store never holds the secret: not in any row, nor (SQLite) anywhere in its file.
+        let cells = try w.service.store.read { tx in
+            var cells: [String] = []
+            for table in StoreTable.allCases { try tx.exportRows(table) { row in cells += row.map(\.description) } }
+            return cells
+        }
+        #expect(cells.contains { $0.contains(RunService.tokenHash(secret)) })
+        #expect(!cells.contains { $0.contains(secret) })
+        if !PostgresLocation.isPostgres(w.location) {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: w.location))
+            #expect(bytes.range(of: Data(secret.utf8)) == nil)
+        }
         #expect(try w.service.revokeToken(id, now: t0))
         #expect(try w.service.authenticate(token: secret) == nil)
         #expect(try !w.service.revokeToken(id, now: t0))

@@ -6,19 +6,27 @@ import GRDB
 import Testing
 import TestSupport
 
-/// A temporary SOP folder and store for one test.
+/// A temporary SOP folder and store for one test: the store under test (`StoreUnderTest`), or
+/// a SQLite file when the test is about SQLite.
 struct Workspace {
     let dir: URL
+    /// Where the store is: a file path or a PostgreSQL URL.
+    let location: String
     let service: RunService
 
-    init(_ sops: [String: String]) throws {
+    init(_ sops: [String: String], sqlite: Bool = false) throws {
         dir = try ScratchDirectory.make("sop-store")
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("sops"), withIntermediateDirectories: true)
         for (name, text) in sops {
             try text.write(to: dir.appendingPathComponent("sops/\(name).sop.yaml"), atomically: true, encoding: .utf8)
         }
-        service = RunService(store: try SQLiteRunStore(path: dir.appendingPathComponent("runs.sqlite").path),
-                             sopsFolder: dir.appendingPathComponent("sops").path, schema: nil)
+        location = sqlite ? dir.appendingPathComponent("runs.sqlite").path : StoreUnderTest.newLocation(in: dir)
+        service = RunService(store: try StoreUnderTest.open(location), sopsFolder: dir.appendingPathComponent("sops").path, schema: nil)
+    }
+
+    /// Another service on the same store, as another process would open it.
+    func reopened() throws -> RunService {
+        RunService(store: try StoreUnderTest.open(location), sopsFolder: dir.appendingPathComponent("sops").path, schema: nil)
     }
 }
 
@@ -396,7 +404,7 @@ struct TickTests {
 /// A store written before the journal became an append-ordered table opens with its records.
 struct StoreMigrationTests {
     @Test func aVersion1StoreKeepsItsJournalAfterTheMigration() throws {
-        let w = try Workspace(["complaint": complaint, "escalation": escalation])
+        let w = try Workspace(["complaint": complaint, "escalation": escalation], sqlite: true)
         _ = try w.service.start(sop: "complaint", ticket: .object([("id", .string("T-1"))]), runID: "c1", actor: ana, now: t0)
         _ = try w.service.step("c1", .submit(inputs: [], event: "declined", checks: nil), actor: ana, now: t0 + 1000)
         let before = try w.service.journal("c1")

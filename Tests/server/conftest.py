@@ -14,6 +14,7 @@ import signal
 import subprocess
 import threading
 import time
+import uuid
 
 import pytest
 import requests
@@ -63,12 +64,27 @@ class Receiver:
         self.server.server_close()
 
 
+POSTGRES = os.environ.get("SOP_TEST_POSTGRES") or None
+
+
+def store_of(workdir):
+    """The store of a test's folder: a SQLite file in it, or (with SOP_TEST_POSTGRES set, as
+    scripts/test sets it for its PostgreSQL pass) a schema of that database made for the folder
+    (a server restarted on the folder finds the same one)."""
+    if not POSTGRES:
+        return str(workdir / "runs.sqlite")
+    saved = workdir / "store-url"
+    if not saved.exists():
+        saved.write_text(f"{POSTGRES.split('?')[0]}?sslmode=disable&schema=t_{uuid.uuid4().hex[:16]}")
+    return saved.read_text()
+
+
 class Server:
     """A running `sop serve` and what the tests need to talk to it."""
 
-    def __init__(self, workdir, extra=()):
+    def __init__(self, workdir, extra=(), store=None, tokens=None):
         self.dir = workdir
-        self.store = str(workdir / "runs.sqlite")
+        self.store = store or store_of(workdir)
         self.hook_secret = b"helpdesk-shared-secret-0123456789"
         self.webhook_secret = b"outbound-shared-secret-0123456789"
         for name, secret in (("hook.key", self.hook_secret), ("webhook.key", self.webhook_secret)):
@@ -76,8 +92,10 @@ class Server:
             path.write_bytes(secret)
             path.chmod(0o600)
         self.receiver = Receiver()
-        self.tokens = {}
+        self.tokens = dict(tokens or {})
         for actor, roles in (("ana", "agent"), ("sam", "agent,supervisor"), ("olga", "billing")):
+            if actor in self.tokens:
+                continue
             out = sop("token", "create", "--actor", actor, "--roles", roles, "--store", self.store, "--format", "json", cwd=workdir)
             self.tokens[actor] = json.loads(out.stdout)["token"]
         self.log = open(workdir / "server.log", "w")
@@ -94,7 +112,7 @@ class Server:
         return {"Authorization": f"Bearer {self.tokens[actor]}", **extra}
 
     def get(self, path, actor="ana", **kw):
-        return requests.get(self.url + path, headers=self.headers(actor, **kw.pop("headers", {})), timeout=10, **kw)
+        return requests.get(self.url + path, headers=self.headers(actor, **kw.pop("headers", {})), timeout=kw.pop("timeout", 10), **kw)
 
     def post(self, path, body, actor="ana", **kw):
         return requests.post(self.url + path, json=body, headers=self.headers(actor, **kw.pop("headers", {})), timeout=10, **kw)

@@ -8,16 +8,16 @@ import os
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
-from conftest import RETURN_TICKET, SOP, sop, today, workspace
+from conftest import RETURN_TICKET, SOP, sop, store_of, today, workspace
 
 
 def token(w, actor, roles):
-    out = sop("token", "create", "--actor", actor, "--roles", roles, "--store", str(w / "runs.sqlite"), "--format", "json", cwd=w)
+    out = sop("token", "create", "--actor", actor, "--roles", roles, "--store", store_of(w), "--format", "json", cwd=w)
     return json.loads(out.stdout)["token"]
 
 
 async def session_calls(w, secret, body):
-    params = StdioServerParameters(command=SOP, args=["mcp", "--sops", "sops", "--store", str(w / "runs.sqlite")],
+    params = StdioServerParameters(command=SOP, args=["mcp", "--sops", "sops", "--store", store_of(w)],
                                    env={**os.environ, "SOP_TOKEN": secret}, cwd=str(w))
     async with stdio_client(params) as (read, write):
         async with ClientSession(read, write) as session:
@@ -74,15 +74,15 @@ def test_an_ai_agent_drives_a_return_to_its_end(tmp_path):
         assert {"id": "sue", "role": "supervisor"} in [j["actor"] for j in journal]
 
     asyncio.run(session_calls(w, supervisor, as_supervisor))
-    assert "m1: ok" in sop("verify", "--store", str(w / "runs.sqlite"), cwd=w).stdout
+    assert "m1: ok" in sop("verify", "--store", store_of(w), cwd=w).stdout
 
 
 def test_mcp_needs_a_valid_token(tmp_path):
     w = workspace(tmp_path)
     import subprocess
-    missing = subprocess.run([SOP, "mcp", "--store", str(w / "runs.sqlite")], cwd=w, capture_output=True, text=True,
+    missing = subprocess.run([SOP, "mcp", "--store", store_of(w)], cwd=w, capture_output=True, text=True,
                              env={k: v for k, v in os.environ.items() if k != "SOP_TOKEN"}, timeout=30)
     assert missing.returncode == 2 and "SOP_TOKEN" in missing.stderr
-    forged = subprocess.run([SOP, "mcp", "--store", str(w / "runs.sqlite")], cwd=w, capture_output=True, text=True,
+    forged = subprocess.run([SOP, "mcp", "--store", store_of(w)], cwd=w, capture_output=True, text=True,
                             env={**os.environ, "SOP_TOKEN": "sop_forged"}, timeout=30)
     assert forged.returncode == 2 and "not a valid token" in forged.stderr

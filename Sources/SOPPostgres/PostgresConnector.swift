@@ -1,0 +1,228 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Where a PostgreSQL store is: `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`, optionally with
+/// `?sslmode=MODE` and `&schema=NAME` (the store's tables in a schema of their own, created if
+/// missing; default `public`). The password may also come from `$PGPASSWORD`; it is never part of
+/// `display`.
+public struct PostgresLocation: Sendable, Equatable {
+    public var user: String
+    public var password: String?
+    public var host: String
+    public var port: Int
+    public var database: String
+    /// `disable`, `prefer` (the default, as libpq's) or `require`.
+    public var sslMode: String
+    /// The schema holding the store's tables (nil: the user's default, normally `public`).
+    public var schema: String?
+
+    public static func isPostgres(_ location: String) -> Bool {
+        location.hasPrefix("postgres://") || location.hasPrefix("postgresql://")
+    }
+
+    public struct Invalid: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public init(_ url: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(Invalid) {
+        guard Self.isPostgres(url), let parts = URLComponents(string: url), let host = parts.host, !host.isEmpty else {
+            throw Invalid(description: "'\(Self.redacted(url))' is not a PostgreSQL URL: expected postgres://USER@HOST:PORT/DATABASE")
+        }
+        guard let user = parts.user, !user.isEmpty else {
+            throw Invalid(description: "'\(Self.redacted(url))' names no user: expected postgres://USER@HOST:PORT/DATABASE")
+        }
+        let database = String(parts.path.drop { $0 == "/" })
+        guard !database.isEmpty, !database.contains("/") else {
+            throw Invalid(description: "'\(Self.redacted(url))' names no database: expected postgres://USER@HOST:PORT/DATABASE")
+        }
+        var sslMode = "prefer"
+        var schema: String?
+        for item in parts.queryItems ?? [] {
+            switch (item.name, item.value ?? "") {
+            case ("sslmode", let mode) where ["disable", "prefer", "require"].contains(mode): sslMode = mode
+            case ("sslmode", let mode):
+                throw Invalid(description: "sslmode '\(mode)' is not one of disable, prefer, require")
+            case ("schema", let name) where Self.isIdentifier(name): schema = name
+            case ("schema", let name):
+                throw Invalid(description: "schema '\(name)' must be lower-case letters, digits and _, starting with a letter or _")
+            default:
+                throw Invalid(description: "unknown parameter '\(item.name)' in the store URL (sslmode and schema are understood)")
+            }
+        }
+        self.user = user
+        self.password = parts.password ?? environment["PGPASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
+        self.host = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
+        self.port = parts.port ?? 5432
+        self.database = database
+        self.sslMode = sslMode
+        self.schema = schema
+    }
+
+    static func isIdentifier(_ name: String) -> Bool {
+        guard let first = name.utf8.first, first == UInt8(ascii: "_") || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first),
+              name.utf8.count <= 63 else { return false }
+        return name.utf8.allSatisfy { $0 == UInt8(ascii: "_") || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0)
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+    }
+
+    /// The URL without its password, for messages and logs.
+    public var display: String {
+        "postgres://\(user)@\(host.contains(":") ? "[\(host)]" : host):\(port)/\(database)" + (schema.map { "?schema=\($0)" } ?? "")
+    }
+
+    /// A URL with its password (if any) replaced by `***`.
+    static func redacted(_ url: String) -> String {
+        guard var parts = URLComponents(string: url), parts.password != nil else { return url }
+        parts.password = "***"
+        return parts.string ?? "postgres://…"
+    }
+
+    /// The same database, another schema (the tests make one each).
+    public func schema(_ name: String) -> PostgresLocation {
+        var copy = self
+        copy.schema = name
+        return copy
+    }
+
+    func configuration() throws -> PostgresConnection.Configuration {
+        let tls: PostgresConnection.Configuration.TLS
+        switch sslMode {
+        case "disable": tls = .disable
+        case "require": tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        default: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        }
+        var configuration = PostgresConnection.Configuration(host: host, port: port, username: user, password: password,
+                                                             database: database, tls: tls)
+        configuration.options.connectTimeout = .seconds(10)
+        return configuration
+    }
+}
+
+/// One PostgreSQL connection used from ordinary threads: every query blocks its caller until the
+/// server answers. The connection's event loop is one thread shared by every connection of the
+/// process and never runs our code, so a caller blocked here (a CLI command, the server's service
+/// thread, a request handler) can never be the thread the answer needs.
+final class BlockingConnection: @unchecked Sendable {
+    static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    private static let logger = Logger(label: "sopkit.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+    private static let ids = NSLock()
+    nonisolated(unsafe) private static var lastID = 0
+
+    let location: PostgresLocation
+    private var connection: PostgresConnection?
+
+    init(_ location: PostgresLocation) {
+        self.location = location
+    }
+
+    deinit {
+        if let connection { _ = try? Self.wait(connection.close()) }
+    }
+
+    /// The open connection; connects (again) when there is none or the server closed it.
+    private func connected() throws -> PostgresConnection {
+        if let connection, !connection.isClosed { return connection }
+        connection = nil
+        let id = Self.ids.withLock { Self.lastID += 1; return Self.lastID }
+        do {
+            let configuration = try location.configuration()
+            let opened = try Self.wait(PostgresConnection.connect(on: Self.group.next(), configuration: configuration, id: id,
+                                                                  logger: Self.logger))
+            if let schema = location.schema {
+                // The schema need not exist yet: the migrations create it.
+                _ = try Self.wait(opened.query(PostgresQuery(unsafeSQL: "SET search_path TO \"\(schema)\""), logger: Self.logger))
+            }
+            connection = opened
+            return opened
+        } catch {
+            throw StoreFailure("the run store at \(location.display) cannot be reached: \(StoreFailure.describe(error))")
+        }
+    }
+
+    /// Runs one statement with its parameters and returns its rows and the number of rows it
+    /// changed.
+    @discardableResult
+    func query(_ sql: String, _ binds: [PGValue] = []) throws -> (rows: [PostgresRow], changed: Int) {
+        var bindings = PostgresBindings(capacity: binds.count)
+        for bind in binds { bind.append(to: &bindings) }
+        let connection = try connected()
+        do {
+            let result = try Self.wait(connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: Self.logger))
+            return (result.rows, result.metadata.rows ?? 0)
+        } catch {
+            if connection.isClosed { self.connection = nil }
+            throw StoreFailure(error, sql: sql)
+        }
+    }
+
+    /// Blocks until `future` completes. (`EventLoopFuture.wait()` refuses to run on any event
+    /// loop thread, a server's included; ours never waits on its own loop.)
+    static func wait<T>(_ future: EventLoopFuture<T>) throws -> T {
+        precondition(!future.eventLoop.inEventLoop, "a PostgreSQL query waited on its own event loop")
+        let box = ResultBox<T>()
+        future.whenComplete { result in
+            box.result = result
+            box.done.signal()
+        }
+        box.done.wait()
+        return try box.result!.get()
+    }
+
+    private final class ResultBox<T>: @unchecked Sendable {
+        var result: Result<T, Error>?
+        let done = DispatchSemaphore(value: 0)
+    }
+}
+
+/// A value bound to a statement's parameter.
+enum PGValue {
+    case text(String?)
+    case int(Int64?)
+    case texts([String])
+    case ints([Int64])
+
+    static func int(_ n: Int) -> PGValue { .int(Int64(n)) }
+
+    func append(to bindings: inout PostgresBindings) {
+        switch self {
+        case .text(let s?): bindings.append(s)
+        case .int(let n?): bindings.append(n)
+        case .text(nil), .int(nil): bindings.appendNull()
+        case .texts(let list): bindings.append(list)
+        case .ints(let list): bindings.append(list)
+        }
+    }
+}
+
+/// A PostgreSQL failure as the store reports it: the server's message and SQLSTATE, never the
+/// connection's password.
+public struct StoreFailure: Error, CustomStringConvertible {
+    public var description: String
+    /// The SQLSTATE code, when the server sent one.
+    public var sqlState: String?
+
+    init(_ description: String) {
+        self.description = description
+    }
+
+    init(_ error: Error, sql: String) {
+        if let failure = error as? StoreFailure {
+            self = failure
+            return
+        }
+        let psql = error as? PSQLError
+        sqlState = psql?.serverInfo?[.sqlState]
+        let first = sql.split(separator: "\n").first.map { String($0.prefix(80)) } ?? ""
+        description = "PostgreSQL: \(Self.describe(error)) (in: \(first))"
+    }
+
+    static func describe(_ error: Error) -> String {
+        guard let psql = error as? PSQLError else { return "\(error)" }
+        if let info = psql.serverInfo, let message = info[.message] {
+            return message + (info[.sqlState].map { " [SQLSTATE \($0)]" } ?? "")
+        }
+        if let underlying = psql.underlying { return "\(underlying)" }
+        return "\(psql.code)"
+    }
+}
