@@ -168,6 +168,26 @@ private func workspace(extra: [String: String] = [:]) throws -> URL { try SOPBin
         #expect(verify.stdout.contains("c: FAILED at record 1"))
     }
 
+    /// A reader that stops early (`sop runs | head -1`) ends `sop` as it ends `cat`: by SIGPIPE,
+    /// quietly, never with a trap and a backtrace (SwiftNIO, linked for PostgreSQL, ignores
+    /// SIGPIPE, so the write fails with EPIPE instead).
+    @Test func aClosedStandardOutputEndsTheCommandQuietly() throws {
+        let dir = try workspace(extra: ["counter": counter])
+        let lines = (0..<3000).map { #"{"id": "T-\#($0)"}"# }.joined(separator: "\n")
+        try lines.write(to: dir.appendingPathComponent("bulk.jsonl"), atomically: true, encoding: .utf8)
+        _ = try SOPBinary.run(["start", "counter", "--tickets", "bulk.jsonl", "--now", "2026-11-02T09:00:00Z"], in: dir)
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // SIGPIPE ignored, as SwiftNIO leaves it once a PostgreSQL store is open (and as a
+        // parent may hand it down): the write to the closed pipe then fails with EPIPE.
+        shell.arguments = ["-c", "trap '' PIPE; '\(SOPBinary.url.path)' runs 2>err.txt | head -1 >/dev/null"]
+        shell.currentDirectoryURL = dir
+        try shell.run()
+        shell.waitUntilExit()
+        let stderr = try String(contentsOf: dir.appendingPathComponent("err.txt"), encoding: .utf8)
+        #expect(stderr.isEmpty, "sop wrote to standard error: \(stderr.prefix(300))")
+    }
+
     /// 20 processes send the same guarded event to one run at once: every step is applied or
     /// refused whole, the variable and the journal agree, and the journal verifies.
     @Test func twentyConcurrentStepsLoseNothing() throws {
