@@ -181,6 +181,7 @@ enum PGValue {
     case int(Int64?)
     case texts([String])
     case ints([Int64])
+    case bools([Bool])
 
     static func int(_ n: Int) -> PGValue { .int(Int64(n)) }
 
@@ -191,6 +192,7 @@ enum PGValue {
         case .text(nil), .int(nil): bindings.appendNull()
         case .texts(let list): bindings.append(list)
         case .ints(let list): bindings.append(list)
+        case .bools(let list): bindings.append(list)
         }
     }
 }

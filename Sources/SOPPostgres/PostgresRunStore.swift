@@ -233,6 +233,66 @@ final class PostgresTransaction: StoreTransaction {
                   .text(row.data), .text(row.role), .text(row.ticketID), .text(row.id), .int(expectedVersion)]).changed == 1
     }
 
+    // Many runs in one statement: arrays bound once, `unnest` turns them into rows. postgres-nio
+    // encodes no array with NULL elements, so each optional column comes as its values and a
+    // `bool[]` of which are NULL.
+    private static func optional(_ values: [String?]) -> (PGValue, PGValue) {
+        (.texts(values.map { $0 ?? "" }), .bools(values.map { $0 == nil }))
+    }
+
+    private static func optional(_ values: [Int64?]) -> (PGValue, PGValue) {
+        (.ints(values.map { $0 ?? 0 }), .bools(values.map { $0 == nil }))
+    }
+
+    func insertRunsIfAbsent(_ rows: [RunRow], sop: String, sopDigest: String, schemaDigest: String,
+                            initialTickets: [String]) throws -> Set<String> {
+        guard !rows.isEmpty else { return [] }
+        let (outcomes, noOutcome) = Self.optional(rows.map(\.outcome))
+        let (dues, noDue) = Self.optional(rows.map(\.nextDue))
+        let (roles, noRole) = Self.optional(rows.map(\.role))
+        let (tickets, noTicket) = Self.optional(rows.map(\.ticketID))
+        let inserted = try query("""
+            INSERT INTO runs (id, sop, state, status, outcome, version, updated_at, next_due, parent, sop_digest, schema_digest,
+                              initial_ticket, data, waiting_role, ticket_id)
+            SELECT id, $1, state, status, CASE WHEN no_outcome THEN NULL ELSE outcome END, version, updated_at,
+                   CASE WHEN no_due THEN NULL ELSE next_due END, NULL, $2, $3, initial_ticket, data,
+                   CASE WHEN no_role THEN NULL ELSE role END, CASE WHEN no_ticket THEN NULL ELSE ticket_id END
+            FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::bool[], $9::bigint[], $10::bigint[], $11::bigint[],
+                        $12::bool[], $13::text[], $14::text[], $15::text[], $16::bool[], $17::text[], $18::bool[])
+              WITH ORDINALITY AS r(id, state, status, outcome, no_outcome, version, updated_at, next_due, no_due, initial_ticket,
+                                   data, role, no_role, ticket_id, no_ticket, n)
+            ORDER BY n
+            ON CONFLICT (id) DO NOTHING
+            RETURNING id
+            """, [.text(sop), .text(sopDigest), .text(schemaDigest), .texts(rows.map(\.id)), .texts(rows.map(\.state)),
+                  .texts(rows.map(\.status)), outcomes, noOutcome, .ints(rows.map { Int64($0.version) }), .ints(rows.map(\.updatedAt)),
+                  dues, noDue, .texts(initialTickets), .texts(rows.map(\.data)), roles, noRole, tickets, noTicket]).rows
+        return Set(try inserted.map { try $0.decode(String.self) })
+    }
+
+    func updateRuns(_ rows: [(row: RunRow, expectedVersion: Int)]) throws -> Set<String> {
+        guard !rows.isEmpty else { return [] }
+        let (outcomes, noOutcome) = Self.optional(rows.map(\.row.outcome))
+        let (dues, noDue) = Self.optional(rows.map(\.row.nextDue))
+        let (roles, noRole) = Self.optional(rows.map(\.row.role))
+        let (tickets, noTicket) = Self.optional(rows.map(\.row.ticketID))
+        let saved = try query("""
+            UPDATE runs SET state = u.state, status = u.status, outcome = CASE WHEN u.no_outcome THEN NULL ELSE u.outcome END,
+                            version = u.version, updated_at = u.updated_at, next_due = CASE WHEN u.no_due THEN NULL ELSE u.next_due END,
+                            data = u.data, waiting_role = CASE WHEN u.no_role THEN NULL ELSE u.role END,
+                            ticket_id = CASE WHEN u.no_ticket THEN NULL ELSE u.ticket_id END
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bool[], $6::bigint[], $7::bigint[], $8::bigint[],
+                        $9::bool[], $10::text[], $11::text[], $12::bool[], $13::text[], $14::bool[], $15::bigint[])
+              AS u(id, state, status, outcome, no_outcome, version, updated_at, next_due, no_due, data, role, no_role, ticket_id,
+                   no_ticket, expected)
+            WHERE runs.id = u.id AND runs.version = u.expected
+            RETURNING runs.id
+            """, [.texts(rows.map(\.row.id)), .texts(rows.map(\.row.state)), .texts(rows.map(\.row.status)), outcomes, noOutcome,
+                  .ints(rows.map { Int64($0.row.version) }), .ints(rows.map(\.row.updatedAt)), dues, noDue, .texts(rows.map(\.row.data)),
+                  roles, noRole, tickets, noTicket, .ints(rows.map { Int64($0.expectedVersion) })]).rows
+        return Set(try saved.map { try $0.decode(String.self) })
+    }
+
     func runIDs() throws -> [String] {
         try query("SELECT id FROM runs ORDER BY id COLLATE \"C\"").rows.map { try $0.decode(String.self) }
     }

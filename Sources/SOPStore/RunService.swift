@@ -252,23 +252,9 @@ public final class RunService {
             pending = decideNext()
             try write { tx in
                 try self.pin(sop, tx)
-                try current.consume { item, outcome in
-                    let step: PreparedStep, initialTicket: String
-                    switch outcome {
-                    case .failure(let rejection):
-                        failed.append((item.line, rejection.description))
-                        return
-                    case .success(let prepared):
-                        (step, initialTicket) = prepared
-                    }
-                    if step.effects.isEmpty, try tx.insertRunIfAbsent(step.row, sop: sop.id, parent: nil, sopDigest: sop.digest,
-                                                                       schemaDigest: self.schemaDigest, initialTicket: initialTicket) {
-                        try tx.appendJournal(step.journal)
-                        started.append(step.run.id)
-                        return
-                    }
-                    // A start state that calls another SOP (its child starts in this transaction),
-                    // or an id already taken: the one-by-one path.
+                // A start state that calls another SOP (its child starts in this transaction), or
+                // an id already taken: the one-by-one path.
+                func oneByOne(_ item: (line: Int, ticket: JSONValue, id: String)) throws {
                     do {
                         let run = try self.start(sop, ticket: item.ticket, runID: nil, actor: actor, now: now, parent: nil, tx)
                         started.append(run.id)
@@ -276,6 +262,33 @@ public final class RunService {
                         failed.append((item.line, r.description))
                     }
                 }
+                // Starts with no effects are inserted together (one statement on PostgreSQL),
+                // before any start taken one by one, so runs keep the tickets' order.
+                var plain: [(item: (line: Int, ticket: JSONValue, id: String), step: PreparedStep, ticket: String)] = []
+                func insertPlain() throws {
+                    guard !plain.isEmpty else { return }
+                    let batch = plain
+                    plain.removeAll(keepingCapacity: true)
+                    let inserted = try tx.insertRunsIfAbsent(batch.map(\.step.row), sop: sop.id, sopDigest: sop.digest,
+                                                             schemaDigest: self.schemaDigest, initialTickets: batch.map(\.ticket))
+                    for start in batch {
+                        guard inserted.contains(start.step.run.id) else { try oneByOne(start.item); continue }
+                        try tx.appendJournal(start.step.journal)
+                        started.append(start.step.run.id)
+                    }
+                }
+                try current.consume { item, outcome in
+                    switch outcome {
+                    case .failure(let rejection):
+                        failed.append((item.line, rejection.description))
+                    case .success(let (step, initialTicket)) where step.effects.isEmpty:
+                        plain.append((item, step, initialTicket))
+                    case .success:
+                        try insertPlain()
+                        try oneByOne(item)
+                    }
+                }
+                try insertPlain()
             }
         }
         return (started, failed)
@@ -363,11 +376,31 @@ public final class RunService {
                     let current = try pending ?? self.decideDue(due, from: &index, batch: batch, now: now, tx)
                     let next = try self.decideDue(due, from: &index, batch: batch, now: now, tx)
                     var done = 0, moved = 0
+                    // Steps with no effects are saved together (one statement on PostgreSQL),
+                    // before any step with effects, so the writes keep the runs' order.
+                    var plain: [(step: PreparedStep, rowID: Int64)] = []
+                    func savePlain() throws {
+                        guard !plain.isEmpty else { return }
+                        let batch = plain
+                        plain.removeAll(keepingCapacity: true)
+                        for records in try self.writePlainTickSteps(batch, now: now, tx) {
+                            guard let records else { continue }
+                            moved += records
+                            done += 1
+                        }
+                    }
                     try current?.consume { item, step in
-                        guard let step, let records = try self.writeTickStep(step, rowID: item.rowID, now: now, tx) else { return }
+                        guard let step else { return }
+                        if step.effects.isEmpty {
+                            plain.append((step, item.rowID))
+                            return
+                        }
+                        try savePlain()
+                        guard let records = try self.writeTickStep(step, rowID: item.rowID, now: now, tx) else { return }
                         moved += records
                         done += 1
                     }
+                    try savePlain()
                     return (done, moved, next)
                 }
                 runs += done
@@ -405,22 +438,36 @@ public final class RunService {
         }
     }
 
-    /// Writes one step a tick prepared; the number of records written, or nil when the run is left
-    /// for its agent. A step whose effects cannot be carried out (a called SOP that is missing, a
-    /// child whose ticket does not fit) is undone by its savepoint and the tick goes on; a store
-    /// error stops the tick and rolls back the batch.
+    /// Writes steps a tick prepared that have no effects, saved together; for each, the number of
+    /// records written, or nil when the run is left for its agent. Nothing to undo: each update
+    /// checks its run's version before it writes anything, so no savepoint is needed. A run whose
+    /// version moved since its step was decided is stepped again from what is stored now (a step
+    /// that changed nothing only refreshes the run's due time, and is not retried).
+    private func writePlainTickSteps(_ steps: [(step: PreparedStep, rowID: Int64)], now: Int64,
+                                     _ tx: any StoreTransaction) throws -> [Int?] {
+        let saved = try tx.updateRuns(steps.map { ($0.step.row, $0.step.previousVersion) })
+        return try steps.map { step, rowID in
+            guard step.changed else { return step.journal.count }
+            if saved.contains(step.run.id) {
+                try tx.appendJournal(step.journal)
+                return step.journal.count
+            }
+            do {
+                return try tx.savepoint { try self.tickSerially(rowID: rowID, now: now, tx) }
+            } catch is RunError {
+                // The savepoint undid what the step wrote, SOP sources it pinned included.
+                pinnedInStore = []
+                return nil
+            }
+        }
+    }
+
+    /// Writes one step with effects a tick prepared; the number of records written, or nil when
+    /// the run is left for its agent. A step whose effects cannot be carried out (a called SOP
+    /// that is missing, a child whose ticket does not fit) is undone by its savepoint and the tick
+    /// goes on; a store error stops the tick and rolls back the batch.
     private func writeTickStep(_ step: PreparedStep, rowID: Int64, now: Int64, _ tx: any StoreTransaction) throws -> Int? {
         do {
-            if step.effects.isEmpty {
-                // Nothing to undo: the update checks the run's version before it writes anything,
-                // and only a store error can fail after it. No savepoint needed.
-                do {
-                    _ = try save(step, tx, force: true)
-                    return step.journal.count
-                } catch RunError.rejected {
-                    return try tx.savepoint { try self.tickSerially(rowID: rowID, now: now, tx) }
-                }
-            }
             return try tx.savepoint { () throws -> Int? in
                 let saved: RunState
                 do {

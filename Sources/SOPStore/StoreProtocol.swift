@@ -25,6 +25,12 @@ public protocol StoreTransaction {
                            initialTicket: String) throws -> Bool
     /// Saves a run if it is still at `expectedVersion`; false when another step got there first.
     func updateRun(_ row: RunRow, expectedVersion: Int) throws -> Bool
+    /// `insertRunIfAbsent` for many runs of one SOP at once (one statement where a round trip
+    /// costs); the ids inserted.
+    func insertRunsIfAbsent(_ rows: [RunRow], sop: String, sopDigest: String, schemaDigest: String,
+                            initialTickets: [String]) throws -> Set<String>
+    /// `updateRun` for many runs at once; the ids saved.
+    func updateRuns(_ rows: [(row: RunRow, expectedVersion: Int)]) throws -> Set<String>
     func runIDs() throws -> [String]
     func summaries(sop: String?, state: String?, waiting: Bool) throws -> [RunSummary]
     func runPage(_ filter: RunFilter) throws -> RunPage
@@ -93,6 +99,23 @@ public protocol StoreTransaction {
 }
 
 extension StoreTransaction {
+    /// One by one: where a statement costs no round trip (SQLite), that is as fast.
+    public func insertRunsIfAbsent(_ rows: [RunRow], sop: String, sopDigest: String, schemaDigest: String,
+                                   initialTickets: [String]) throws -> Set<String> {
+        var inserted = Set<String>()
+        for (row, ticket) in zip(rows, initialTickets)
+        where try insertRunIfAbsent(row, sop: sop, parent: nil, sopDigest: sopDigest, schemaDigest: schemaDigest, initialTicket: ticket) {
+            inserted.insert(row.id)
+        }
+        return inserted
+    }
+
+    public func updateRuns(_ rows: [(row: RunRow, expectedVersion: Int)]) throws -> Set<String> {
+        var saved = Set<String>()
+        for (row, expected) in rows where try updateRun(row, expectedVersion: expected) { saved.insert(row.id) }
+        return saved
+    }
+
     public func insertRun(_ run: RunState, initialTicket: JSONValue, nextDue: Int64?, role: String?, schemaDigest: String) throws {
         try insertRun(RunRow(run, nextDue: nextDue, role: role), sop: run.sop, parent: run.parent, sopDigest: run.sopDigest,
                       schemaDigest: schemaDigest, initialTicket: initialTicket.render())
