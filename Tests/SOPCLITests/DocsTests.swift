@@ -98,7 +98,8 @@ private func blocks(_ markdown: String) -> [Block] {
             for block in blocks(try read(page)) where block.language == "yaml" {
                 let lines = block.lines.reversed().drop { $0.isEmpty }.reversed()
                 let isWholeSOP = lines.contains { $0.hasPrefix("sop: ") } && lines.contains { $0.hasPrefix("states:") }
-                guard !isWholeSOP, !lines.contains(where: { $0.hasPrefix("cases:") }) else { continue }
+                let isCalendar = lines.first.map { $0.hasPrefix("# ") && $0.hasSuffix(".calendar.yaml") } ?? false
+                guard !isWholeSOP, !isCalendar, !lines.contains(where: { $0.hasPrefix("cases:") }) else { continue }
                 let found = texts.contains { text in
                     (0...12).contains { indent in
                         let pad = String(repeating: " ", count: indent)
@@ -113,6 +114,24 @@ private func blocks(_ markdown: String) -> [Block] {
         let r = try SOPBinary.run(["lint", "--strict", "--ticket-schema", root.appendingPathComponent("schemas/ticket.schema.json").path,
                                    root.appendingPathComponent("docs/examples").path], in: root)
         #expect(r.status == 0, "docs/examples does not lint clean:\n\(r.stdout)")
+    }
+
+    /// A calendar shown in README.md or docs/ starts with a comment naming its file in the
+    /// repository, and is that file, line for line; `sop lint --strict sops/` checks the file.
+    @Test func everyCalendarInTheDocsIsAShippedFile() throws {
+        let docs = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("docs").path)
+            .filter { $0.hasSuffix(".md") && $0 != "lint-rules.md" }.map { "docs/" + $0 } + ["README.md"]
+        var checked = 0
+        for page in docs {
+            for block in blocks(try read(page)) where block.language == "yaml" {
+                guard let first = block.lines.first, first.hasPrefix("# "), first.hasSuffix(".calendar.yaml") else { continue }
+                let file = String(first.dropFirst(2))
+                let shown = block.lines.dropFirst().joined(separator: "\n") + "\n"
+                #expect((try? read(file)) == shown, "\(page): the calendar shown is not \(file) as shipped")
+                checked += 1
+            }
+        }
+        #expect(checked >= 1)
     }
 
     /// Every whole SOP shown in README.md and docs/ (a block that starts with `sop:`, or with a

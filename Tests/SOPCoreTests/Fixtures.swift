@@ -15,7 +15,8 @@ enum Fixtures {
         return names.filter { name in
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: dir.appendingPathComponent(name).path, isDirectory: &isDirectory)
-            return exists && (isDirectory.boolValue || name.hasSuffix(".sop.yaml") || name.hasSuffix(".test.yaml"))
+            return exists && (isDirectory.boolValue || name.hasSuffix(".sop.yaml") || name.hasSuffix(".test.yaml")
+                              || name.hasSuffix(".calendar.yaml"))
         }.sorted()
     }
 
@@ -25,7 +26,7 @@ enum Fixtures {
 
     /// The fixture's name without its extension: the golden file is `NAME.out`.
     static func stem(_ name: String) -> String {
-        for suffix in [".sop.yaml", ".test.yaml"] where name.hasSuffix(suffix) { return String(name.dropLast(suffix.count)) }
+        for suffix in [".sop.yaml", ".test.yaml", ".calendar.yaml"] where name.hasSuffix(suffix) { return String(name.dropLast(suffix.count)) }
         return name
     }
 

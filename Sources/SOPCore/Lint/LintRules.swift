@@ -43,6 +43,9 @@ public enum LintRules {
         InputTypeConflictRule.self,
         InputNotGivenRule.self,
         UnknownCategoryRule.self,
+        InvalidTimeZoneRule.self,
+        InvalidHoursRule.self,
+        InvalidDateRule.self,
         UnusedSuppressionRule.self,
     ]
 

@@ -21,9 +21,17 @@ public enum LintInputError: Error, CustomStringConvertible, Equatable, Sendable 
 public enum SOPFileKind: Sendable {
     case sop
     case scenarioTest
+    /// A business-hours calendar (`*.calendar.yaml`, docs/calendars.md).
+    case calendar
 
     public init(path: String) {
-        self = path.hasSuffix(".test.yaml") || path.hasSuffix(".test.yml") ? .scenarioTest : .sop
+        if path.hasSuffix(".test.yaml") || path.hasSuffix(".test.yml") {
+            self = .scenarioTest
+        } else if CalendarLoader.isCalendarFile(path) {
+            self = .calendar
+        } else {
+            self = .sop
+        }
     }
 }
 
@@ -91,6 +99,8 @@ public struct FileLintResult: Sendable {
     /// The SOP as decoded, when the file is an SOP that decodes (so a caller that lints a file
     /// to run it does not parse it again).
     public var definition: SOPDefinition?
+    /// A calendar file's id, and the diagnostic a second file with that id gets.
+    var calendarID: (String, Diagnostic)?
 }
 
 /// The result of linting a set of files.
@@ -115,8 +125,8 @@ public struct Linter: Sendable {
         self.ticketSchema = ticketSchema
     }
 
-    /// The files a list of paths names: files as given, folders searched for `*.sop.yaml` and
-    /// `*.test.yaml`, sorted so output does not depend on the file system's order.
+    /// The files a list of paths names: files as given, folders searched for `*.sop.yaml`,
+    /// `*.test.yaml` and `*.calendar.yaml`, sorted so output does not depend on the file system's order.
     public static func files(in paths: [String]) throws -> [String] {
         let fm = FileManager.default
         var result: [String] = []
@@ -131,7 +141,7 @@ public struct Linter: Sendable {
             while let relative = walker.nextObject() as? String {
                 let name = (relative as NSString).lastPathComponent
                 guard name.hasSuffix(".sop.yaml") || name.hasSuffix(".sop.yml") || name.hasSuffix(".test.yaml")
-                        || name.hasSuffix(".test.yml") else { continue }
+                        || name.hasSuffix(".test.yml") || CalendarLoader.isCalendarFile(name) else { continue }
                 found.append(path.hasSuffix("/") ? path + relative : path + "/" + relative)
             }
             result += found.sorted()
@@ -160,7 +170,7 @@ public struct Linter: Sendable {
     private func lintSet(count: Int, path: (Int) -> String,
                          load: @Sendable (Int) throws(LintInputError) -> Loaded) -> LintReport {
         let sopIndices = (0..<count).filter { SOPFileKind(path: path($0)) == .sop }
-        let testIndices = (0..<count).filter { SOPFileKind(path: path($0)) == .scenarioTest }
+        let testIndices = (0..<count).filter { SOPFileKind(path: path($0)) != .sop }
 
         // Phase 1: every SOP file on its own, in parallel.
         let sopResults: [Result<FileLintResult, LintInputError>] = parallelMap(sopIndices) { i in
@@ -198,20 +208,31 @@ public struct Linter: Sendable {
             diagnostics += resolve(result.references, file: result.path, index: index)
         }
 
-        // Phase 2: scenario tests, against the index of the whole set.
+        // Phase 2: scenario tests, against the index of the whole set, and calendars.
         let finalIndex = index
         let testResults: [Result<FileLintResult, LintInputError>] = parallelMap(testIndices) { i in
             Result { () throws(LintInputError) -> FileLintResult in
                 switch try load(i) {
+                case .source(let source) where SOPFileKind(path: source.path) == .calendar: return self.lintCalendar(source)
                 case .source(let source): return self.lintScenario(source, index: finalIndex)
                 case .tooBig(let d): return FileLintResult(path: d.file, diagnostics: [d])
                 }
             }
         }
+        var calendars: [String: String] = [:]
         for r in testResults {
             switch r {
             case .success(let result):
                 diagnostics += result.diagnostics
+                if let (id, duplicate) = result.calendarID {
+                    if let first = calendars[id] {
+                        var d = duplicate
+                        d.message = "calendar id '\(id)' is also the id of \(first)"
+                        diagnostics.append(d)
+                    } else {
+                        calendars[id] = result.path
+                    }
+                }
                 results.append(result)
             case .failure(let error): inputErrors.append(error)
             }
@@ -268,6 +289,7 @@ public struct Linter: Sendable {
         switch SOPFileKind(path: source.path) {
         case .sop: result = lintSOP(source)
         case .scenarioTest: result = lintScenario(source, index: nil)
+        case .calendar: result = lintCalendar(source)
         }
         Suppression.apply(result.suppressions, file: result.path, to: &result.diagnostics)
         result.diagnostics.sort(by: Diagnostic.ordered)  // source lines are already there
@@ -360,6 +382,20 @@ public struct Linter: Sendable {
             }
         }
         return out
+    }
+
+    // MARK: Calendars
+
+    func lintCalendar(_ source: SourceFile) -> FileLintResult {
+        let loaded = CalendarLoader.load(source, limits: limits)
+        var result = FileLintResult(path: source.path, diagnostics: Self.withSourceLines(loaded.diagnostics, source).sorted(by: Diagnostic.ordered),
+                                    suppressions: Suppression.find(in: source))
+        if let calendar = loaded.calendar, let span = loaded.idSpan {
+            // What a second calendar of the same id in the set is told (the message is set then).
+            let duplicate = Diagnostic(file: source.path, span: span, rule: DuplicateKeyRule.self, message: "", help: "give each calendar its own id")
+            result.calendarID = (calendar.id, Self.withSourceLines([duplicate], source)[0])
+        }
+        return result
     }
 
     // MARK: Scenario tests

@@ -157,6 +157,9 @@ indirect enum MappingOwner: CustomStringConvertible {
     case actor
     /// One entry of an enum's `values` written as a mapping (`{value: x, label: "…"}`).
     case enumValue(Int, of: MappingOwner)
+    case calendar
+    /// A holiday written as a mapping (`{every_year: 12-25}`).
+    case holiday(Int)
 
     var description: String {
         switch self {
@@ -172,6 +175,8 @@ indirect enum MappingOwner: CustomStringConvertible {
         case .expectation: return "'expect'"
         case .actor: return "'actor'"
         case .enumValue(let n, let owner): return "value \(n) of \(owner)"
+        case .calendar: return "the calendar"
+        case .holiday(let n): return "holiday \(n)"
         }
     }
 }
