@@ -2,6 +2,7 @@ import Foundation
 
 // sop-bench: reproducible measurements for docs/benchmarks.md.
 //   sop-bench expressions
+//   sop-bench calendar                      business-time arithmetic per interval crossed
 //   sop-bench runtime [decide|seal]         interpreter throughput in process (both by default)
 //   sop-bench generate DIR [COUNT]          writes COUNT (default 1000) generated SOPs
 //   sop-bench lint DIR [TICKET_SCHEMA]      libyaml floor and full lint over DIR
@@ -10,6 +11,8 @@ let command = arguments.isEmpty ? "expressions" : arguments.removeFirst()
 switch command {
 case "expressions":
     ExpressionBenchmarks.run()
+case "calendar":
+    CalendarBenchmarks.run()
 case "runtime":
     RuntimeBenchmarks.run(only: arguments.first)
 case "generate":
@@ -26,6 +29,6 @@ case "lint":
     guard let folder = arguments.first else { fatalError("usage: sop-bench lint DIR [TICKET_SCHEMA]") }
     LintBenchmarks.run(folder: folder, schemaPath: arguments.count > 1 ? arguments[1] : nil)
 default:
-    FileHandle.standardError.write(Data("sop-bench: unknown command '\(command)'; commands: expressions, runtime, generate, lint\n".utf8))
+    FileHandle.standardError.write(Data("sop-bench: unknown command '\(command)'; commands: expressions, calendar, runtime, generate, lint\n".utf8))
     exit(2)
 }

@@ -122,7 +122,8 @@ extension RunService {
             members["call"] = .optional(state.call?.value)
             members["transitions"] = .array(state.transitions.map { t in
                 .object([("to", .string(t.to.value)), ("on", .optional(t.on?.value)), ("when", .optional(t.when?.text)),
-                         ("after", .optional(t.after?.text)), ("label", .optional(t.label)),
+                         ("after", .optional(t.after?.text)), ("business_calendar", .optional(t.business?.calendar.value)),
+                         ("label", .optional(t.label)),
                          ("role", .string(t.role?.value ?? engine.stateRole(state.id.value) ?? "agent"))])
             })
             return .object(members)

@@ -190,7 +190,7 @@ public final class RunService {
         guard let text = try tx.source(digest: digest) else { throw RunError.store("the SOP source \(digest) is missing from the store") }
         let schema = try pinnedSchema(schemaDigest, tx)
         do {
-            let sop = try CompiledSOP.compile(SourceFile(path: "pinned \(digest)", text: text), schema: schema, lint: false)
+            let sop = try CompiledSOP.compile(pinned: text, path: "pinned \(digest)")
             let engine = Engine(sop: sop, schema: schema)
             engines[key] = engine
             return engine
@@ -595,7 +595,7 @@ public final class RunService {
     /// that has not failed; the inserts are idempotent).
     private func pin(_ sop: CompiledSOP, _ tx: any StoreTransaction) throws {
         if !pinnedInStore.contains(sop.digest) {
-            try tx.pinSource(digest: sop.digest, sop: sop.id, version: sop.version, text: sop.source)
+            try tx.pinSource(digest: sop.digest, sop: sop.id, version: sop.version, text: sop.pinnedText)
             pinnedInStore.insert(sop.digest)
         }
         if let schema, !pinnedInStore.contains(schema.digest) {

@@ -99,7 +99,7 @@ public struct ScenarioRunner {
         sop.definition.states.flatMap { state in
             state.transitions.enumerated().map { i, t in
                 Coverage.Transition(state: state.id.value, index: i, to: t.to.value,
-                                    trigger: t.on.map { "on \($0.value)" } ?? t.after.map { "after \($0.text)" } ?? "automatic")
+                                    trigger: t.on.map { "on \($0.value)" } ?? t.timerText.map { "after \($0)" } ?? "automatic")
             }
         }
     }
@@ -293,7 +293,7 @@ struct CaseRun {
                 let t = state.transitions[n - 1]
                 out[sop.id, default: []].insert(Coverage.Transition(
                     state: from, index: n - 1, to: r.to,
-                    trigger: t.on.map { "on \($0.value)" } ?? t.after.map { "after \($0.text)" } ?? "automatic"))
+                    trigger: t.on.map { "on \($0.value)" } ?? t.timerText.map { "after \($0)" } ?? "automatic"))
             }
         }
         return out

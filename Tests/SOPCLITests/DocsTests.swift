@@ -111,8 +111,10 @@ private func blocks(_ markdown: String) -> [Block] {
             }
         }
         #expect(checked >= 6)
+        // With the shipped calendar its business timers name (docs/examples has no calendar of its own).
         let r = try SOPBinary.run(["lint", "--strict", "--ticket-schema", root.appendingPathComponent("schemas/ticket.schema.json").path,
-                                   root.appendingPathComponent("docs/examples").path], in: root)
+                                   root.appendingPathComponent("docs/examples").path,
+                                   root.appendingPathComponent("sops/calendars/support-eu.calendar.yaml").path], in: root)
         #expect(r.status == 0, "docs/examples does not lint clean:\n\(r.stdout)")
     }
 

@@ -84,14 +84,14 @@ public enum GraphExport {
                 parts.append(label)
             } else {
                 if let on = t.on { parts.append(on.value) }
-                if let after = t.after { parts.append("⏱ after \(after.text)") }
+                if let timer = t.timerText { parts.append("⏱ after \(timer)") }
                 if let when = t.when {
                     parts.append("[\(when.text.split(whereSeparator: \.isNewline).joined(separator: " "))]")
                 } else if inGroup.count > 1 && guarded {
                     parts.append(t.on == nil ? "otherwise" : "(otherwise)")
                 }
             }
-            if t.label != nil, let after = t.after { parts.insert("⏱ after \(after.text):", at: parts.count - 1) }
+            if t.label != nil, let timer = t.timerText { parts.insert("⏱ after \(timer):", at: parts.count - 1) }
             let role = t.role.map(\.value).flatMap { $0 == stateRole ? nil : $0 }
             if let role { parts.append("— \(role)") }
             return Edge(to: t.to.value, text: parts.joined(separator: " "), isTimer: t.after != nil, role: role)

@@ -58,7 +58,7 @@ struct ExpressionPass {
                     }
                 }
                 guards.append(parsed)
-                if let after = transition.after { timer(after) }
+                if let after = transition.after, transition.business == nil { timer(after) }
                 actions(transition.actions)
             }
         }

@@ -46,6 +46,7 @@ public enum LintRules {
         InvalidTimeZoneRule.self,
         InvalidHoursRule.self,
         InvalidDateRule.self,
+        UnknownCalendarRule.self,
         UnusedSuppressionRule.self,
     ]
 

@@ -80,6 +80,8 @@ struct CrossReference: Sendable {
     enum Kind: Sendable {
         case sop(what: String)
         case childOutcome(outcome: String, state: String, calledSOP: String?)
+        /// A business timer's calendar, resolved once the set's calendars are known.
+        case calendar
     }
 
     var kind: Kind
@@ -204,9 +206,7 @@ public struct Linter: Sendable {
                 index[entry.id] = entry
             }
         }
-        for result in results {
-            diagnostics += resolve(result.references, file: result.path, index: index)
-        }
+        let linted = results
 
         // Phase 2: scenario tests, against the index of the whole set, and calendars.
         let finalIndex = index
@@ -236,6 +236,10 @@ public struct Linter: Sendable {
                 results.append(result)
             case .failure(let error): inputErrors.append(error)
             }
+        }
+
+        for result in linted {
+            diagnostics += resolve(result.references, file: result.path, index: index, calendars: calendars.keys.sorted())
         }
 
         if let schema = ticketSchema {
@@ -338,6 +342,7 @@ public struct Linter: Sendable {
         func actions(_ list: [Action]) {
             for case .start(let sop) in list { add(.sop(what: "'start'"), sop) }
         }
+        for calendar in CompiledSOP.calendarReferences(sop) { add(.calendar, calendar) }
         for state in sop.states {
             if let call = state.call { add(.sop(what: "'call'"), call) }
             actions(state.enter)
@@ -351,11 +356,15 @@ public struct Linter: Sendable {
         return refs
     }
 
-    private func resolve(_ refs: [CrossReference], file: String, index: [String: SOPIndexEntry]) -> [Diagnostic] {
+    private func resolve(_ refs: [CrossReference], file: String, index: [String: SOPIndexEntry], calendars: [String]) -> [Diagnostic] {
         var out: [Diagnostic] = []
         for ref in refs {
             var d: Diagnostic?
             switch ref.kind {
+            case .calendar:
+                if !calendars.contains(ref.id) {
+                    d = UnknownCalendarRule.diagnostic(Located(ref.id, at: ref.span), file: file, known: calendars)
+                }
             case .sop(let what):
                 if index[ref.id] == nil {
                     d = Diagnostic(file: file, span: ref.span, rule: UnknownSOPRule.self,

@@ -158,6 +158,7 @@ indirect enum MappingOwner: CustomStringConvertible {
     /// One entry of an enum's `values` written as a mapping (`{value: x, label: "…"}`).
     case enumValue(Int, of: MappingOwner)
     case calendar
+    case businessTimer(of: MappingOwner)
     /// A holiday written as a mapping (`{every_year: 12-25}`).
     case holiday(Int)
 
@@ -176,6 +177,7 @@ indirect enum MappingOwner: CustomStringConvertible {
         case .actor: return "'actor'"
         case .enumValue(let n, let owner): return "value \(n) of \(owner)"
         case .calendar: return "the calendar"
+        case .businessTimer(let owner): return "'after' of \(owner)"
         case .holiday(let n): return "holiday \(n)"
         }
     }

@@ -49,6 +49,7 @@ public final class SOPCatalogue: @unchecked Sendable {
     private let linter: Linter
     private let lock = NSLock()
     private var files: [String]?
+    private var calendarSet: CalendarSet?
     private var loaded: [String: Entry] = [:]
     private var loadCount = 0
 
@@ -77,7 +78,8 @@ public final class SOPCatalogue: @unchecked Sendable {
         lock.withLock {
             let files = filesLocked()
             let missing = files.filter { loaded[$0] == nil }
-            for e in parallelMap(missing, { self.load($0) }) { loaded[e.path] = e }
+            let calendars = calendarsLocked()
+            for e in parallelMap(missing, { self.load($0, calendars: calendars) }) { loaded[e.path] = e }
             loadCount += missing.count
             return files.map(entryLocked)
         }
@@ -94,9 +96,19 @@ public final class SOPCatalogue: @unchecked Sendable {
         return found
     }
 
+    /// The calendars business timers may name: those of the catalogue's folders, read once.
+    public var calendars: CalendarSet { lock.withLock { calendarsLocked() } }
+
+    private func calendarsLocked() -> CalendarSet {
+        if let calendarSet { return calendarSet }
+        let set = CalendarSet.load(paths: paths, limits: linter.limits)
+        calendarSet = set
+        return set
+    }
+
     private func entryLocked(_ path: String) -> Entry {
         if let known = loaded[path] { return known }
-        let entry = load(path)
+        let entry = load(path, calendars: calendarsLocked())
         loaded[path] = entry
         loadCount += 1
         return entry
@@ -119,14 +131,22 @@ public final class SOPCatalogue: @unchecked Sendable {
         throw .unknown(id, known: known)
     }
 
-    private func load(_ path: String) -> Entry {
+    private func load(_ path: String, calendars: CalendarSet) -> Entry {
         guard let data = FileManager.default.contents(atPath: path) else {
             return Entry(path: path, id: nil, diagnostics: [], compiled: nil, unreadable: "it is missing or not readable")
         }
         // One parse per file: the lint result carries the decoded SOP it was checked as.
         let source = SourceFile(path: path, bytes: [UInt8](data))
         let linted = linter.lint(source)
-        let compiled = try? CompiledSOP.compile(linted: linted, source: source)
-        return Entry(path: path, id: linted.definition?.id.value, diagnostics: linted.diagnostics, compiled: compiled, unreadable: nil)
+        // A calendar the SOP names but the folder lacks is an error of the file, as `sop lint` says.
+        var diagnostics = linted.diagnostics
+        var compiled: CompiledSOP?
+        do {
+            compiled = try CompiledSOP.compile(linted: linted, source: source, calendars: calendars)
+        } catch {
+            let unknown = error.diagnostics.filter { $0.rule == UnknownCalendarRule.id }
+            diagnostics = (diagnostics + unknown).sorted(by: Diagnostic.ordered)
+        }
+        return Entry(path: path, id: linted.definition?.id.value, diagnostics: diagnostics, compiled: compiled, unreadable: nil)
     }
 }

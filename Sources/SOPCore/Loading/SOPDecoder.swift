@@ -31,6 +31,11 @@ struct SOPDecoder {
         static let names = MappingKeyNames(TransitionKey.self)
     }
 
+    enum BusinessTimerKey: String, MappingKey {
+        case business, calendar
+        static let names = MappingKeyNames(BusinessTimerKey.self)
+    }
+
     enum InputKey: String, MappingKey {
         // Spelled as the YAML keys are: a key enum's case names are its keys.
         case type, prompt, required, values, min, max, min_length, max_length, pattern
@@ -336,7 +341,14 @@ struct SOPDecoder {
             let r = MappingReader<TransitionKey>(document, item, owner: owner, ownerSpan: SourceSpan(at: span.start), into: &sink)
             let to = r.required(.to, &sink, help: "name the state this transition leads to").flatMap { id($0, key: "to") }
             let on = r.value(.on).flatMap { id($0, key: "on") }
-            let after = r.value(.after).flatMap { expression($0, key: "after") }
+            var after: ExpressionText?, business: BusinessTimer?
+            if let node = r.value(.after) {
+                if document.isMapping(node), !Self.isUnquotedTemplate(node, in: document) {
+                    (after, business) = businessTimer(node, owner: owner)
+                } else {
+                    after = expression(node, key: "after")
+                }
+            }
             if r.has(.on), r.has(.after), let afterKey = r.keySpan(.after, in: document) {
                 sink.report(afterKey, WrongTypeRule.self, "a transition has either 'on' (an event) or 'after' (a timer), not both",
                             help: "split it into two transitions")
@@ -346,10 +358,34 @@ struct SOPDecoder {
             let role = r.value(.role).flatMap { id($0, key: "role") }
             let actions = r.value(.do).map { self.actions($0, key: "do") } ?? []
             guard let to else { continue }
-            result.append(TransitionDefinition(to: to, on: on, after: after, when: when, label: label, role: role,
-                                               actions: actions, span: span))
+            result.append(TransitionDefinition(to: to, on: on, after: after, business: business, when: when, label: label,
+                                               role: role, actions: actions, span: span))
         }
         return result
+    }
+
+    /// `after: {business: 4h, calendar: ID}`: a literal business duration (docs/calendars.md),
+    /// counted in the calendar named.
+    private mutating func businessTimer(_ node: YAMLNodeID, owner: MappingOwner) -> (ExpressionText?, BusinessTimer?) {
+        let r = MappingReader<BusinessTimerKey>(document, node, owner: .businessTimer(of: owner),
+                                                ownerSpan: SourceSpan(at: document.span(node).start), into: &sink)
+        let calendar = r.required(.calendar, &sink, help: "name the calendar the hours are counted in: calendar: ID")
+            .flatMap { id($0, key: "calendar") }
+        let durationNode = r.required(.business, &sink, help: "give the business duration: business: 4h")
+        if let durationNode, !(document.isScalar(durationNode) && !document.isNull(durationNode)
+                               && BusinessDuration.parse(document.text(durationNode)) != nil) {
+            let found = document.isScalar(durationNode) ? "'\(document.text(durationNode))'" : document.kindDescription(durationNode)
+            sink.report(document.span(durationNode), WrongTypeRule.self,
+                        "'business' must be a business duration such as 4h, 1h30m, 5d or 2d 4h, found \(found)",
+                        help: "business days are 'd'; weeks are not business time: write 5d")
+        }
+        // Even when written wrong it stays a timer (with its errors reported), so that the
+        // transition is not read as automatic and reported again for that. An empty calendar id
+        // (it was missing) names no calendar to resolve.
+        let span = document.span(durationNode ?? node)
+        let duration = ExpressionText(text: durationNode.map { document.text($0) } ?? "",
+                                      location: document.location(durationNode ?? node))
+        return (duration, BusinessTimer(calendar: calendar ?? Located("", at: SourceSpan(at: span.start))))
     }
 
     private mutating func actions(_ node: YAMLNodeID, key: String) -> [Action] {

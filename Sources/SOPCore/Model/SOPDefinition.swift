@@ -108,7 +108,12 @@ public final class StateDefinition: Sendable, Hashable {
 public final class TransitionDefinition: Sendable, Hashable {
     public let to: Located<String>
     public let on: Located<String>?
+    /// The timer's length: a calendar duration or expression, or a business duration when
+    /// `business` is set.
     public let after: ExpressionText?
+    /// Set for a business timer (`after: {business: 4h, calendar: ID}`): the calendar its
+    /// length is counted in.
+    public let business: BusinessTimer?
     public let when: ExpressionText?
     public let label: String?
     public let role: Located<String>?
@@ -116,11 +121,12 @@ public final class TransitionDefinition: Sendable, Hashable {
     /// The span of the whole transition mapping.
     public let span: SourceSpan
 
-    public init(to: Located<String>, on: Located<String>?, after: ExpressionText?, when: ExpressionText?, label: String?,
-                role: Located<String>?, actions: [Action], span: SourceSpan) {
+    public init(to: Located<String>, on: Located<String>?, after: ExpressionText?, business: BusinessTimer? = nil,
+                when: ExpressionText?, label: String?, role: Located<String>?, actions: [Action], span: SourceSpan) {
         self.to = to
         self.on = on
         self.after = after
+        self.business = business
         self.when = when
         self.label = label
         self.role = role
@@ -130,8 +136,15 @@ public final class TransitionDefinition: Sendable, Hashable {
 
     public var isAutomatic: Bool { on == nil && after == nil }
 
+    /// The timer as people read it: `48h`, or `4h business (support-eu)`.
+    public var timerText: String? {
+        guard let after else { return nil }
+        guard let business else { return after.text }
+        return "\(after.text) business (\(business.calendar.value))"
+    }
+
     public static func == (a: TransitionDefinition, b: TransitionDefinition) -> Bool {
-        a === b || (a.to == b.to && a.on == b.on && a.after == b.after && a.when == b.when && a.label == b.label
+        a === b || (a.to == b.to && a.on == b.on && a.after == b.after && a.business == b.business && a.when == b.when && a.label == b.label
             && a.role == b.role && a.actions == b.actions && a.span == b.span)
     }
 
@@ -164,4 +177,14 @@ public enum Action: Sendable, Hashable {
 public struct SetAssignment: Sendable, Hashable {
     public var path: Located<String>
     public var value: Literal
+}
+
+/// What makes a timer a business timer: the calendar its duration is counted in
+/// (docs/calendars.md). The duration itself is the transition's `after` text (`4h`, `5d`).
+public struct BusinessTimer: Sendable, Hashable {
+    public let calendar: Located<String>
+
+    public init(calendar: Located<String>) {
+        self.calendar = calendar
+    }
 }

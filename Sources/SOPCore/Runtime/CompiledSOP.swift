@@ -96,6 +96,8 @@ final class CompiledTransition: Sendable {
     enum Timer: Sendable {
         case fixed(Int64)
         case computed(CompiledExpression)
+        /// Business time in a calendar, from entering the state.
+        case business(BusinessDuration, BusinessCalendar)
     }
 }
 
@@ -143,9 +145,15 @@ final class CompiledState: Sendable {
 /// and templates are parsed once. `digest` pins the exact source a run was started with.
 public final class CompiledSOP: Sendable {
     public let definition: SOPDefinition
-    /// `sha256:` and the hex SHA-256 of the source bytes.
+    /// `sha256:` and the hex SHA-256 of `pinnedText`.
     public let digest: String
+    /// The SOP file's text.
     public let source: String
+    /// What a run pins: the SOP's text, with the calendars its business timers name after it
+    /// when there are any (`PinnedBundle`).
+    public let pinnedText: String
+    /// The calendars its business timers name, by id.
+    public let calendars: [String: BusinessCalendar]
     let states: [CompiledState]
     let stateIndex: [String: Int]
     /// `applies_when`, compiled once like the guards: what `sop route` evaluates.
@@ -175,34 +183,66 @@ public final class CompiledSOP: Sendable {
 
     /// Compiles an SOP source; refuses one with lint errors (references to other SOPs are not
     /// checked here: the caller resolves them when it starts child runs).
-    public static func compile(_ source: SourceFile, schema: TicketSchema?, lint: Bool = true) throws(CompileError) -> CompiledSOP {
-        // A source pinned by a run was linted when the run started; it is not judged again by
-        // today's rules or schema.
-        guard lint else {
-            guard let definition = SOPLoader.load(source).definition else { throw CompileError(diagnostics: [unloadable(source)]) }
-            return CompiledSOP(definition: definition, source: source)
+    public static func compile(_ source: SourceFile, schema: TicketSchema?, calendars: CalendarSet = CalendarSet()) throws(CompileError) -> CompiledSOP {
+        try compile(linted: Linter(ticketSchema: schema).lint(source), source: source, calendars: calendars)
+    }
+
+    /// Compiles the text a run pinned (`pinnedText`): the SOP, and the calendars pinned with it.
+    /// It was linted when the run started, and is not judged again by today's rules or schema.
+    public static func compile(pinned text: String, path: String) throws(CompileError) -> CompiledSOP {
+        let fail = Diagnostic(file: path, span: .fileStart, rule: YAMLSyntaxRule.self, message: "the pinned SOP cannot be loaded")
+        guard let (sopText, calendarTexts) = PinnedBundle.split(text) else { throw CompileError(diagnostics: [fail]) }
+        let source = SourceFile(path: path, text: sopText)
+        guard let definition = SOPLoader.load(source).definition else { throw CompileError(diagnostics: [unloadable(source)]) }
+        var set = CalendarSet()
+        for (id, calendarText) in calendarTexts {
+            guard let calendar = CalendarLoader.load(SourceFile(path: "\(path) calendar \(id)", text: calendarText)).calendar,
+                  calendar.id == id else { throw CompileError(diagnostics: [fail]) }
+            set.add(calendar, text: calendarText)
         }
-        return try compile(linted: Linter(ticketSchema: schema).lint(source), source: source)
+        return try CompiledSOP(definition: definition, source: source, calendars: set)
     }
 
     /// Compiles an SOP from its lint result (which holds the decoded SOP): one parse of the file
-    /// serves both. Refuses one with lint errors.
-    public static func compile(linted: FileLintResult, source: SourceFile) throws(CompileError) -> CompiledSOP {
+    /// serves both. Refuses one with lint errors, or whose business timers name a calendar that
+    /// `calendars` does not hold.
+    public static func compile(linted: FileLintResult, source: SourceFile, calendars: CalendarSet = CalendarSet()) throws(CompileError) -> CompiledSOP {
         let errors = linted.diagnostics.filter { $0.severity == .error && $0.suppression == nil }
         guard errors.isEmpty, let definition = linted.definition else {
             throw CompileError(diagnostics: errors.isEmpty ? [unloadable(source)] : errors)
         }
-        return CompiledSOP(definition: definition, source: source)
+        return try CompiledSOP(definition: definition, source: source, calendars: calendars)
     }
 
     private static func unloadable(_ source: SourceFile) -> Diagnostic {
         Diagnostic(file: source.path, span: .fileStart, rule: YAMLSyntaxRule.self, message: "the SOP cannot be loaded")
     }
 
-    private init(definition: SOPDefinition, source: SourceFile) {
+    /// The calendars an SOP's business timers name, in id order.
+    static func calendarReferences(_ definition: SOPDefinition) -> [Located<String>] {
+        var seen = Set<String>()
+        return definition.states.flatMap { $0.transitions.compactMap { $0.business?.calendar } }
+            .filter { !$0.value.isEmpty && seen.insert($0.value).inserted }.sorted { $0.value < $1.value }
+    }
+
+    private init(definition: SOPDefinition, source: SourceFile, calendars set: CalendarSet) throws(CompileError) {
+        var used: [(id: String, text: String)] = []
+        var calendars: [String: BusinessCalendar] = [:]
+        var missing: [Diagnostic] = []
+        for reference in Self.calendarReferences(definition) {
+            guard let entry = set[reference.value] else {
+                missing.append(Linter.withSourceLines([UnknownCalendarRule.diagnostic(reference, file: source.path, known: set.ids)], source)[0])
+                continue
+            }
+            used.append((reference.value, entry.text))
+            calendars[reference.value] = entry.calendar
+        }
+        guard missing.isEmpty else { throw CompileError(diagnostics: missing) }
         self.definition = definition
         self.source = String(decoding: source.bytes, as: UTF8.self)
-        self.digest = Digest.sha256(source.bytes)
+        self.calendars = calendars
+        pinnedText = PinnedBundle.make(sop: self.source, calendars: used)
+        digest = used.isEmpty ? Digest.sha256(source.bytes) : Digest.sha256(Array(pinnedText.utf8))
         func compileActions(_ actions: [Action]) -> [CompiledAction] {
             actions.map { action in
                 switch action {
@@ -256,7 +296,11 @@ public final class CompiledSOP: Sendable {
                 definition: state, enter: compileActions(state.enter),
                 transitions: state.transitions.enumerated().map { position, t in
                     var timer: CompiledTransition.Timer?
-                    if let after = t.after {
+                    if let after = t.after, let business = t.business {
+                        if let duration = BusinessDuration.parse(after.text), let calendar = calendars[business.calendar.value] {
+                            timer = .business(duration, calendar)
+                        }
+                    } else if let after = t.after {
                         if let ms = DurationFormat.parse(after.text) {
                             timer = .fixed(ms)
                         } else if let e = expression(after) {

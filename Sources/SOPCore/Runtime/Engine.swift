@@ -143,8 +143,7 @@ public struct Engine: Sendable {
         guard !run.isEnded, let state = sop.state(run.state) else { return [] }
         let context = timerContext(run)
         return state.transitions.compactMap { t in
-            guard let ms = timerLength(t, context) else { return nil }
-            return (t.definition.to.value, run.enteredAt + ms)
+            timerDue(t, enteredAt: run.enteredAt, context).map { (t.definition.to.value, $0) }
         }
     }
 
@@ -183,12 +182,16 @@ public struct Engine: Sendable {
         evaluationContext(run, now: run.enteredAt)
     }
 
-    func timerLength(_ t: CompiledTransition, _ context: EvaluationContext) -> Int64? {
+    /// When a timer of the state entered at `enteredAt` falls due: that long after entering it,
+    /// in elapsed time or, for a business timer, in its calendar's open hours. Nil for no timer, a
+    /// computed length that is not a duration, or a calendar with no open hours ahead.
+    func timerDue(_ t: CompiledTransition, enteredAt: Int64, _ context: EvaluationContext) -> Int64? {
         switch t.timer {
-        case .fixed(let ms)?: return ms
+        case .fixed(let ms)?: return enteredAt + ms
         case .computed(let e)?:
-            if case .duration(let ms)? = try? e.evaluate(context) { return ms }
+            if case .duration(let ms)? = try? e.evaluate(context) { return enteredAt + ms }
             return nil
+        case .business(let duration, let calendar)?: return calendar.add(duration, to: enteredAt)
         case nil: return nil
         }
     }
@@ -433,7 +436,7 @@ struct Step: ~Copyable {
     mutating func fireTimers(upTo bound: Int) throws(StepRejection) {
         while timersTaken < bound, let (t, due) = try nextTimer() {
             timersTaken += 1
-            try take(t, trigger: JournalTrigger(kind: .timer, after: t.definition.after?.text ?? ""), inputs: [], at: due,
+            try take(t, trigger: JournalTrigger(kind: .timer, after: t.definition.timerText ?? ""), inputs: [], at: due,
                      actor: .system)
             try settle(firstTrigger: nil, actor: .system, at: due)
         }
@@ -448,9 +451,7 @@ struct Step: ~Copyable {
         var best: (t: CompiledTransition, due: Int64)?
         let context = engine.timerContext(run)
         for t in state.timed {
-            guard let ms = engine.timerLength(t, context) else { continue }
-            let due = run.enteredAt + ms
-            guard due <= now else { continue }
+            guard let due = engine.timerDue(t, enteredAt: run.enteredAt, context), due <= now else { continue }
             if best == nil || due < best!.due {
                 if try holds(t, at: due) { best = (t, due) }
             }

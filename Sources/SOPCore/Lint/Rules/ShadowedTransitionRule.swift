@@ -57,13 +57,13 @@ public struct ShadowedTransitionRule: SOPRule {
     /// The same event, the same timer text, or both automatic.
     static func sameTrigger(_ a: TransitionDefinition, _ b: TransitionDefinition) -> Bool {
         if let x = a.on { return b.on?.value == x.value }
-        if let x = a.after { return b.on == nil && b.after?.text == x.text }
+        if let x = a.after { return b.on == nil && b.after?.text == x.text && b.business?.calendar.value == a.business?.calendar.value }
         return b.on == nil && b.after == nil
     }
 
     static func describeTrigger(_ t: TransitionDefinition) -> String {
         if let on = t.on { return "event '\(on.value)'" }
-        if let after = t.after { return "timer \(after.text)" }
+        if let timer = t.timerText { return "timer \(timer)" }
         return "automatic"
     }
 }

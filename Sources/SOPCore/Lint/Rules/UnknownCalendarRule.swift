@@ -1,0 +1,29 @@
+import SOPDiagnostics
+
+/// `unknown-calendar`: a business timer names a calendar that no `*.calendar.yaml` of the SOP's
+/// folder defines. Reported by the linter's cross-file pass, and when an SOP is compiled to run.
+public enum UnknownCalendarRule: LintRule {
+    public static let id = RuleID("unknown-calendar")
+    public static let severity = Severity.error
+    public static let summary = "A business timer names a calendar that no calendar file of the SOP folder defines."
+    public static let example = RuleExample(
+        bad: #"""
+                after: {business: 2d, calendar: support-us}
+            """#,
+        good: #"""
+                after: {business: 2d, calendar: support-eu}
+            """#)
+    public static let details = """
+        Calendars are the `*.calendar.yaml` files of the SOP folder and of its `calendars/` folder
+        (docs/calendars.md); references resolve within the files given to one `sop lint` run, so
+        lint the folder, not one file. A calendar file with errors defines no calendar.
+        """
+
+    static func diagnostic(_ reference: Located<String>, file: String, known: [String]) -> Diagnostic {
+        Diagnostic(file: file, span: reference.span, rule: Self.self,
+                   message: "no calendar '\(reference.value)' is defined"
+                       + (known.isEmpty ? " (there are no calendar files)" : "; the calendars are \(known.joined(separator: ", "))"),
+                   help: Suggestions.didYouMean(reference.value, in: known)
+                       ?? "add \(reference.value).calendar.yaml to the SOP folder's calendars/ folder")
+    }
+}
