@@ -639,6 +639,19 @@ components:
         parent: {type: [string, "null"]}
         as_of: {type: string, format: date-time}
         due_timers_applied: {type: integer, minimum: 0}
+        sla:
+          type: array
+          description: Only for an SOP with SLA targets (docs/sla.md) — each target's clock.
+          items:
+            type: object
+            required: [target, status, length, due, remaining, calendar]
+            properties:
+              target: {type: string}
+              status: {type: string, enum: [pending, running, paused, met, breached, stopped]}
+              length: {type: [string, "null"], description: The business duration that applies.}
+              due: {type: [string, "null"], format: date-time}
+              remaining: {type: [string, "null"], description: Business time left, negative once past due.}
+              calendar: {type: string}
 
     RunSummary:
       type: object
@@ -674,7 +687,7 @@ components:
           type: object
           required: [kind]
           properties:
-            kind: {type: string, enum: [start, event, auto, timer, input, child]}
+            kind: {type: string, enum: [start, event, auto, timer, input, child, sla]}
         inputs: {type: object}
         changes: {type: object}
         effects: {type: array}

@@ -87,7 +87,7 @@ struct Replay {
                                                 parent: { if case .string(let p)? = stored.json["parent"] { return p } else { return nil } }())
                 } else {
                     guard let current = run else { return fail(i, "the journal does not begin with a start record") }
-                    if let head = commandRecord, head.trigger.kind != .timer && head.trigger.kind != .auto {
+                    if let head = commandRecord, head.trigger.kind != .timer && head.trigger.kind != .auto && head.trigger.kind != .sla {
                         decision = try engine.apply(try command(for: head, current: current), to: current, actor: head.actor, now: head.at)
                     } else {
                         // Timers alone: a tick, as of the last of them (a timer fires at its due time);
@@ -129,7 +129,7 @@ struct Replay {
             let replayed = run.json()
             var keys = ["state", "status", "outcome", "ticket", "vars", "inputs", "submitted", "confirmed", "entered_at", "started_at",
                         "owner_role", "owner_queue", "outbox", "parent", "child", "child_outcome", "child_count", "next_seq", "last_hash",
-                        "sop_digest"]
+                        "sop_digest", "sla"]
             if versioned { keys.append("version") }
             for key in keys where stored.json[key]?.canonical() != replayed[key]?.canonical() {
                 return fail(max(0, records.count - 1), "the stored run's \(key) does not match its journal")
@@ -161,7 +161,7 @@ struct Replay {
                 }
             }
             return .childEnded(child: current.child ?? "", outcome: head.trigger.outcome ?? "", ticket: ticket)
-        case .start, .auto, .timer:
+        case .start, .auto, .timer, .sla:
             throw StepRejection("a \(head.trigger.kind.rawValue) record is not a command")
         }
     }

@@ -583,7 +583,7 @@ public final class RunService {
         var run = decision.run
         let rows = Self.sealForStore(decision.records, after: nil)
         run.lastHash = rows.last?.hash
-        try tx.insertRun(run, initialTicket: ticket, nextDue: engine.pendingTimers(run).map(\.due).min(),
+        try tx.insertRun(run, initialTicket: ticket, nextDue: engine.nextDue(run),
                          role: engine.stateRole(run.state), schemaDigest: schemaDigest)
         try tx.appendJournal(rows)
         try carryOut(decision.effects, from: run, now: now, tx)
@@ -624,7 +624,7 @@ public final class RunService {
         var run = decision.run
         let rows = sealForStore(decision.records, after: run.lastHash)
         run.lastHash = rows.last?.hash ?? run.lastHash
-        let nextDue = run.isEnded ? nil : engine.pendingTimers(run).map(\.due).min()
+        let nextDue = engine.nextDue(run)
         return PreparedStep(run: run, row: RunRow(run, nextDue: nextDue, role: engine.stateRole(run.state)), journal: rows,
                             previousVersion: previousVersion, changed: decision.changed, effects: decision.effects)
     }

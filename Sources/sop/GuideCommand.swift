@@ -210,6 +210,7 @@ struct Guide {
         for timer in engine.pendingTimers(run) {
             ui.say(ui.dim("  ⏱ goes to '\(timer.to)' at \(CivilTime.formatDateTime(timer.due)) unless something happens first"))
         }
+        for sla in engine.slaStatus(run, now: options.time) { ui.say(ui.dim("  SLA \(sla.text)")) }
         guard !events.isEmpty else {
             ui.say(ui.dim("  nothing for \(options.who.role) to do here now"))
             guard ui.ask("[r to refresh, q to quit]") != nil else { throw Stop.quit }

@@ -229,6 +229,10 @@ struct LogCommand: ParsableCommand {
         if let event = r.trigger.event { trigger += " " + event }
         if let after = r.trigger.after { trigger += " after " + after }
         if let outcome = r.trigger.outcome { trigger += " " + outcome }
+        if case .string(let target)? = r.trigger.sla?["target"], case .string(let event)? = r.trigger.sla?["event"] {
+            trigger += " \(target) \(event)"
+            if case .string(let due)? = r.trigger.sla?["due"] { trigger += ", due \(due)" }
+        }
         var out = "\(r.seq) \(CivilTime.formatDateTime(r.at)) \(r.actor) "
         out += r.trigger.moved ? "\(r.from ?? "∅") → \(r.to) [\(trigger)]" : "\(r.to) [\(trigger), no move]"
         if !r.inputs.isEmpty {

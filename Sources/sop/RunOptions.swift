@@ -119,11 +119,13 @@ enum RunView {
         let render = { (text: String) in engine.renderTemplate(text, run: run, now: now) ?? text }
         var out = "run \(run.id) · \(render(engine.sop.definition.title)) (\(run.sop) v\(run.sopVersion)) · step \(run.version)\n"
         if dueRecords > 0 {
-            out += "as of \(CivilTime.formatDateTime(now)), with the due timers taken (\(dueRecords) transition\(dueRecords == 1 ? "" : "s")"
-            out += " the next command or `sop tick` records)\n"
+            out += "as of \(CivilTime.formatDateTime(now)), with the due timers taken (\(dueRecords) record\(dueRecords == 1 ? "" : "s")"
+            out += " the next command or `sop tick` writes)\n"
         }
+        let slas = engine.slaStatus(run, now: now)
         if run.isEnded {
             out += "ended: \(run.outcome ?? "") (in state \(run.state))\n"
+            if !slas.isEmpty { out += "\nSLA (business time):\n" + slas.map { "  \($0.text)\n" }.joined() }
             return out
         }
         out += "state: \(run.state) — \(state.map { render($0.title) } ?? "")\n"
@@ -157,6 +159,7 @@ enum RunView {
             out += "\ntimers:\n"
             for t in timers { out += "  → \(t.to) at \(CivilTime.formatDateTime(t.due))\n" }
         }
+        if !slas.isEmpty { out += "\nSLA (business time):\n" + slas.map { "  \($0.text)\n" }.joined() }
         if let child = run.child { out += "\nwaiting for child run \(child)\n" }
         if run.ownerRole != nil || run.ownerQueue != nil {
             out += "\nowner: " + [run.ownerRole.map { "role \($0)" }, run.ownerQueue.map { "queue \($0)" }].compactMap { $0 }.joined(separator: ", ") + "\n"

@@ -28,15 +28,19 @@ import Testing
         #expect(v.stdout == "\(run): ok (\(count) records)\n")
     }
 
-    /// 1. The 1h timer is due when the agent steps: the command takes it first, then the step.
+    /// 1. The first-response SLA (2 business hours) breaches when the agent steps: the command
+    /// takes the SLA's warning and breach first (the breach moves the run on), then the step.
     @Test func aDueTimerAndAStepInOneCommand() throws {
         try sop("start", "complaint", "--ticket", #"{"id":"T-5","category":"complaint"}"#, "--id", "c1", "--now", "2026-11-02T09:00:00Z")
         try sop("step", "c1", "--input", "summary=late parcel", "--check", "all", "--now", "2026-11-02T11:00:00Z")
         let journal = try records("c1")
-        #expect(journal.map { $0["trigger"]?["kind"] } == [.string("start"), .string("timer"), .string("input")])
-        // One command, one step: the timer and the input share a version, the run's.
-        #expect(journal.map { $0["version"] } == [.int(1), .int(2), .int(2)])
-        try expectVerifies("c1", records: 3)
+        // start; the two clocks start; then, in the step: warning, breach (→ listen), the clock stops, the input.
+        #expect(journal.map { $0["trigger"]?["kind"] } == [.string("start"), .string("sla"), .string("sla"), .string("sla"),
+                                                            .string("sla"), .string("sla"), .string("input")])
+        #expect(journal[4]["to"] == .string("listen") && journal[4]["at"] == .string("2026-11-02T11:00:00Z"))
+        // One command, one step: the SLA records it took first and the input share a version, the run's.
+        #expect(journal.map { $0["version"] } == [.int(1), .int(1), .int(1), .int(2), .int(2), .int(2), .int(2)])
+        try expectVerifies("c1", records: 7)
     }
 
     /// 2. A tick a week late takes two timers of one run (tier 2 → supervisor → unresolved).
@@ -97,12 +101,14 @@ import Testing
         try sop("start", "complaint", "--ticket", #"{"id":"T-11","category":"complaint"}"#, "--id", "c6", "--now", "2026-11-02T09:00:00Z")
         let text = try sop("status", "c6", "--now", "2026-11-02T11:00:00Z").stdout
         #expect(text.contains("state: listen — Listen and apologise"))
-        #expect(text.contains("with the due timers taken (1 transition"))
+        // The first-response SLA's warning and breach (→ listen), and its clock stopping.
+        #expect(text.contains("with the due timers taken (3 records"))
+        #expect(text.contains("first_response: breached"))
         let json = try JSONParser.parse(try sop("status", "c6", "--now", "2026-11-02T11:00:00Z", "--format", "json").stdout)
         #expect(json["state"] == .string("listen"))
-        #expect(json["due_timers_applied"] == .int(1))
+        #expect(json["due_timers_applied"] == .int(3))
         #expect(json["version"] == .int(1))  // what is stored: nothing was written
-        #expect(try records("c6").count == 1)
+        #expect(try records("c6").count == 3)
         // Templates are rendered in text and JSON.
         try sop("start", "form", "--ticket", #"{"id":"T-12"}"#, "--id", "f6", "--now", "2026-11-02T09:00:00Z")
         let form = try sop("status", "f6").stdout
@@ -112,7 +118,7 @@ import Testing
         #expect(formJSON["instructions"] == .string("Ticket T-12 needs a reference.\n"))
         // And the next command finds the run where status said.
         try sop("step", "c6", "--input", "summary=late parcel", "--check", "all", "--now", "2026-11-02T11:00:00Z")
-        try expectVerifies("c6", records: 3)
+        try expectVerifies("c6", records: 7)
     }
 
     /// 7. A required text input refuses a blank answer; bounds and pattern are checked; every

@@ -20,7 +20,7 @@ public struct Actor: Sendable, Hashable, CustomStringConvertible {
 /// What made a journal record: CLI.md's `trigger`, typed.
 public struct JournalTrigger: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable, CaseIterable {
-        case start, event, auto, timer, input, child
+        case start, event, auto, timer, input, child, sla
     }
 
     public var kind: Kind
@@ -34,11 +34,14 @@ public struct JournalTrigger: Sendable, Hashable {
     public var checks: [Int]?
     /// The 1-based number of the transition taken among its state's transitions.
     public var transition: Int?
+    /// What an SLA clock did (`sla`): its target, event, due time, and the digests of its
+    /// calendar and policy (docs/sla.md).
+    public var sla: JSONValue?
     /// False for a record that keeps data a step brought without taking a transition.
     public var moved: Bool
 
     public init(kind: Kind, event: String? = nil, after: String? = nil, outcome: String? = nil, ticket: JSONValue? = nil,
-                checks: [Int]? = nil, transition: Int? = nil, moved: Bool = true) {
+                checks: [Int]? = nil, transition: Int? = nil, moved: Bool = true, sla: JSONValue? = nil) {
         self.kind = kind
         switch kind {
         case .event: name = event
@@ -50,6 +53,7 @@ public struct JournalTrigger: Sendable, Hashable {
         self.checks = checks
         self.transition = transition
         self.moved = moved
+        self.sla = sla
     }
 
     /// The event sent, for an `event` trigger.
@@ -70,6 +74,7 @@ public struct JournalTrigger: Sendable, Hashable {
         if let checks { members.append(("checks", .array(checks.map { .int($0) }))) }
         if let transition { members.append(("transition", .int(transition))) }
         if !moved { members.append(("move", .bool(false))) }
+        if let sla { members.append(("sla", sla)) }
         return .object(JSONObject(members))
     }
 
@@ -82,6 +87,7 @@ public struct JournalTrigger: Sendable, Hashable {
         members.append(("kind", .string(kind.rawValue)))
         if !moved { members.append(("move", .bool(false))) }
         if kind == .child, let name { members.append(("outcome", .string(name))) }
+        if let sla { members.append(("sla", sla)) }
         if let ticket { members.append(("ticket", ticket)) }
         if let transition { members.append(("transition", .int(transition))) }
         return .object(JSONObject(members))
@@ -107,6 +113,8 @@ public struct JournalTrigger: Sendable, Hashable {
             }
         }
         let transition = try reader.optionalInt("transition")
+        let sla = reader.take("sla")
+        if (sla != nil) != (kind == .sla) { throw .init("an sla trigger, and only one, has 'sla'") }
         let moved: Bool
         switch reader.take("move") {
         case nil: moved = true
@@ -115,7 +123,7 @@ public struct JournalTrigger: Sendable, Hashable {
         }
         try reader.finish()
         self.init(kind: kind, event: event, after: after, outcome: outcome, ticket: ticket, checks: checks, transition: transition,
-                  moved: moved)
+                  moved: moved, sla: sla)
     }
 }
 

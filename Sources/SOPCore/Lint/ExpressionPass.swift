@@ -62,6 +62,14 @@ struct ExpressionPass {
                 actions(transition.actions)
             }
         }
+        for target in sop.sla?.targets ?? [] {
+            // `by: ticket.priority`: any expression; its value (as text) picks the target's length.
+            if case .by(let by, _, _) = target.length, let expr = parseExpression(by) {
+                let before = checker.diagnostics.count
+                _ = checker.check(expr)
+                flush(from: before, in: by)
+            }
+        }
         for text in templateTexts { templateText(text) }
         return Outcome(diagnostics: sink.diagnostics, inputsRead: checker.inputsRead, guards: guards,
                       childOutcomeComparisons: comparisons)

@@ -47,12 +47,14 @@ public enum LintRules {
         InvalidHoursRule.self,
         InvalidDateRule.self,
         UnknownCalendarRule.self,
+        UnknownSLATargetRule.self,
         UnusedSuppressionRule.self,
     ]
 
     /// The rules that check a decoded SOP as a whole, in the order they run.
     static let sopChecks: [any SOPRule] = [
         UnknownStateRule(),
+        UnknownSLATargetRule(),
         EndWithTransitionsRule(),
         UnknownRoleRule(),
         DeadEndRule(),

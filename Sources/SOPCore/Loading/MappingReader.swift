@@ -159,6 +159,9 @@ indirect enum MappingOwner: CustomStringConvertible {
     case enumValue(Int, of: MappingOwner)
     case calendar
     case businessTimer(of: MappingOwner)
+    case sla
+    case slaTarget(String)
+    case slaLength(String)
     /// A holiday written as a mapping (`{every_year: 12-25}`).
     case holiday(Int)
 
@@ -178,6 +181,9 @@ indirect enum MappingOwner: CustomStringConvertible {
         case .enumValue(let n, let owner): return "value \(n) of \(owner)"
         case .calendar: return "the calendar"
         case .businessTimer(let owner): return "'after' of \(owner)"
+        case .sla: return "'sla'"
+        case .slaTarget(let id): return "SLA target '\(id)'"
+        case .slaLength(let id): return "the 'target' of SLA target '\(id)'"
         case .holiday(let n): return "holiday \(n)"
         }
     }

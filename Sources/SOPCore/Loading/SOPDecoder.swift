@@ -17,7 +17,7 @@ struct SOPDecoder {
     private(set) var templateTexts: [ExpressionText] = []
 
     enum TopKey: String, MappingKey {
-        case sop, version, title, description, category, applies_when, roles, vars, start, states
+        case sop, version, title, description, category, applies_when, roles, vars, start, states, sla
         static let names = MappingKeyNames(TopKey.self)
     }
 
@@ -30,6 +30,24 @@ struct SOPDecoder {
         case to, on, after, when, label, role, `do`
         static let names = MappingKeyNames(TransitionKey.self)
     }
+
+    enum SLAKey: String, MappingKey {
+        case calendar, targets
+        static let names = MappingKeyNames(SLAKey.self)
+    }
+
+    enum SLATargetKey: String, MappingKey {
+        case calendar, target, start, pause, stop, warning
+        static let names = MappingKeyNames(SLATargetKey.self)
+    }
+
+    enum SLALengthKey: String, MappingKey {
+        case by, values, `default`
+        static let names = MappingKeyNames(SLALengthKey.self)
+    }
+
+    /// `sla.calendar`: the calendar of business timers that name none.
+    private var defaultCalendar: Located<String>?
 
     enum BusinessTimerKey: String, MappingKey {
         case business, calendar
@@ -99,6 +117,9 @@ struct SOPDecoder {
         let roles = r.value(.roles).map { ids($0, key: "roles") }
         let vars = r.value(.vars).map { fieldSpecs($0) } ?? []
         let start = r.required(.start, &sink).flatMap { self.id($0, key: "start") }
+        // Before the states: its calendar is the one of business timers that name none.
+        let sla = r.value(.sla).flatMap { slaPolicy($0) }
+        defaultCalendar = sla?.calendar
         let states = r.required(.states, &sink).flatMap { self.states($0) }
 
         guard let id, let start, let states else { return nil }
@@ -106,7 +127,84 @@ struct SOPDecoder {
             id: id, version: version ?? 1, title: title ?? id.value, description: description, category: category,
             appliesWhen: appliesWhen,
             roles: roles ?? SOPDefinition.defaultRoles.map { Located($0, at: id.span) },
-            vars: vars, start: start, states: states)
+            vars: vars, start: start, states: states, sla: sla)
+    }
+
+    // MARK: SLA targets
+
+    private mutating func slaPolicy(_ node: YAMLNodeID) -> SLAPolicy? {
+        guard mapping(node, key: "'sla'", expected: "a mapping with 'targets' (and a default 'calendar')") else { return nil }
+        let r = MappingReader<SLAKey>(document, node, owner: .sla, ownerSpan: SourceSpan(at: document.span(node).start), into: &sink)
+        let calendar = r.value(.calendar).flatMap { id($0, key: "calendar") }
+        var targets: [SLATarget] = []
+        if let list = r.value(.targets), mapping(list, key: "'targets'", expected: "a mapping of target ids to targets") {
+            for (key, value) in document.pairs(list) {
+                guard let id = id(key, key: "an SLA target id") else { continue }
+                if let target = slaTarget(value, id: id, defaultCalendar: calendar) { targets.append(target) }
+            }
+        }
+        return SLAPolicy(calendar: calendar, targets: targets)
+    }
+
+    private mutating func slaTarget(_ node: YAMLNodeID, id: Located<String>, defaultCalendar: Located<String>?) -> SLATarget? {
+        let owner = MappingOwner.slaTarget(id.value)
+        guard mapping(node, key: owner, expected: "a mapping with 'target' and 'stop'") else { return nil }
+        let r = MappingReader<SLATargetKey>(document, node, owner: owner, ownerSpan: id.span, into: &sink)
+        let calendar = r.value(.calendar).flatMap { self.id($0, key: "calendar") }
+        if calendar == nil, defaultCalendar == nil, !r.has(.calendar) {
+            sink.report(id.span, MissingKeyRule.self, "SLA target '\(id.value)' has no calendar",
+                        help: "give it 'calendar: ID', or give 'sla' a 'calendar' for all its targets")
+        }
+        let length = r.required(.target, &sink, help: "give the business time allowed: target: 4h").flatMap { slaLength($0, owner: id.value) }
+        let start = r.value(.start).map { ids($0, key: "start") } ?? []
+        let pause = r.value(.pause).map { ids($0, key: "pause") } ?? []
+        let stop = r.required(.stop, &sink, help: "list the states whose entry stops the clock: stop: [resolved]").map { ids($0, key: "stop") } ?? []
+        var warning: Int?
+        if let w = r.value(.warning) {
+            let text = document.isScalar(w) ? document.text(w) : ""
+            if text.hasSuffix("%"), let n = Int(text.dropLast()), n > 0, n < 100 {
+                warning = n
+            } else {
+                sink.report(document.span(w), WrongTypeRule.self,
+                            "'warning' must be a percentage of the target between 1% and 99%, found "
+                                + (document.isScalar(w) ? "'\(text)'" : document.kindDescription(w)),
+                            help: "warning: 75% warns when three quarters of the target have passed")
+            }
+        }
+        guard let length else { return nil }
+        return SLATarget(id: id, calendar: calendar, length: length, start: start, pause: pause, stop: stop, warningPercent: warning)
+    }
+
+    private mutating func slaLength(_ node: YAMLNodeID, owner: String) -> SLALength? {
+        if !document.isMapping(node) { return businessDuration(node, key: "target").map(SLALength.fixed) }
+        let r = MappingReader<SLALengthKey>(document, node, owner: .slaLength(owner), ownerSpan: SourceSpan(at: document.span(node).start),
+                                            into: &sink)
+        guard let by = r.required(.by, &sink, help: "name the ticket field the target depends on: by: ticket.priority")
+            .flatMap({ expression($0, key: "by") }) else { return nil }
+        var values: [SLAValue] = []
+        if let list = r.required(.values, &sink, help: "give a duration per value: values: {urgent: 1h, high: 4h}"),
+           mapping(list, key: "'values'", expected: "a mapping of values to business durations") {
+            for (key, value) in document.pairs(list) {
+                guard document.isScalar(key), !document.isNull(key) else { continue }
+                if let duration = businessDuration(value, key: "a target") {
+                    values.append(SLAValue(value: Located(document.text(key), at: document.span(key)), duration: duration))
+                }
+            }
+        }
+        let fallback = r.value(.default).flatMap { businessDuration($0, key: "default") }
+        return .by(by, values: values, default: fallback)
+    }
+
+    /// A literal business duration (`4h`, `5d`, `2d 4h`), or a `wrong-type` error.
+    private mutating func businessDuration(_ node: YAMLNodeID, key: String) -> Located<String>? {
+        guard document.isScalar(node), !document.isNull(node), BusinessDuration.parse(document.text(node)) != nil else {
+            let found = document.isScalar(node) ? "'\(document.text(node))'" : document.kindDescription(node)
+            sink.report(document.span(node), WrongTypeRule.self,
+                        "\(Self.name(key)) must be a business duration such as 4h, 1h30m, 5d or 2d 4h, found \(found)",
+                        help: "business days are 'd'; weeks are not business time: write 5d")
+            return nil
+        }
+        return Located(document.text(node), at: document.span(node))
     }
 
     /// The case of `Word` that a string scalar spells, matched as bytes (no `String` is built and
@@ -340,7 +438,13 @@ struct SOPDecoder {
             let span = document.span(item)
             let r = MappingReader<TransitionKey>(document, item, owner: owner, ownerSpan: SourceSpan(at: span.start), into: &sink)
             let to = r.required(.to, &sink, help: "name the state this transition leads to").flatMap { id($0, key: "to") }
-            let on = r.value(.on).flatMap { id($0, key: "on") }
+            let on = r.value(.on).flatMap { node in
+                // The events of SLA clocks: sla.TARGET.warning, sla.TARGET.breached.
+                if document.isScalar(node), SLAEvent.parse(document.text(node)) != nil {
+                    return Located(document.text(node), at: document.span(node))
+                }
+                return id(node, key: "on")
+            }
             var after: ExpressionText?, business: BusinessTimer?
             if let node = r.value(.after) {
                 if document.isMapping(node), !Self.isUnquotedTemplate(node, in: document) {
@@ -369,8 +473,15 @@ struct SOPDecoder {
     private mutating func businessTimer(_ node: YAMLNodeID, owner: MappingOwner) -> (ExpressionText?, BusinessTimer?) {
         let r = MappingReader<BusinessTimerKey>(document, node, owner: .businessTimer(of: owner),
                                                 ownerSpan: SourceSpan(at: document.span(node).start), into: &sink)
-        let calendar = r.required(.calendar, &sink, help: "name the calendar the hours are counted in: calendar: ID")
-            .flatMap { id($0, key: "calendar") }
+        var calendar = r.value(.calendar).flatMap { id($0, key: "calendar") }
+        if calendar == nil, !r.has(.calendar) {
+            if let defaultCalendar {
+                calendar = defaultCalendar
+            } else {
+                sink.report(document.span(node), MissingKeyRule.self, "\(MappingOwner.businessTimer(of: owner)) is missing the required key 'calendar'",
+                            help: "name the calendar the hours are counted in (calendar: ID), or give the SOP's 'sla' a 'calendar'")
+            }
+        }
         let durationNode = r.required(.business, &sink, help: "give the business duration: business: 4h")
         if let durationNode, !(document.isScalar(durationNode) && !document.isNull(durationNode)
                                && BusinessDuration.parse(document.text(durationNode)) != nil) {

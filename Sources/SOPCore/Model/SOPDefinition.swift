@@ -48,6 +48,8 @@ public struct SOPDefinition: Sendable, Hashable {
     public var vars: [FieldSpec]
     public var start: Located<String>
     public var states: [StateDefinition]
+    /// Service-level targets (`sla:`), if any.
+    public var sla: SLAPolicy? = nil
 
     public static let builtInRoles: Set<String> = ["system"]
     public static let defaultRoles = ["agent"]

@@ -152,8 +152,10 @@ public final class CompiledSOP: Sendable {
     /// What a run pins: the SOP's text, with the calendars its business timers name after it
     /// when there are any (`PinnedBundle`).
     public let pinnedText: String
-    /// The calendars its business timers name, by id.
+    /// The calendars its business timers and SLA targets name, by id.
     public let calendars: [String: BusinessCalendar]
+    /// Its SLA targets, in the order written.
+    let slaTargets: [CompiledSLATarget]
     let states: [CompiledState]
     let stateIndex: [String: Int]
     /// `applies_when`, compiled once like the guards: what `sop route` evaluates.
@@ -221,13 +223,15 @@ public final class CompiledSOP: Sendable {
     /// The calendars an SOP's business timers name, in id order.
     static func calendarReferences(_ definition: SOPDefinition) -> [Located<String>] {
         var seen = Set<String>()
-        return definition.states.flatMap { $0.transitions.compactMap { $0.business?.calendar } }
+        let sla = ([definition.sla?.calendar] + (definition.sla?.targets.map(\.calendar) ?? [])).compactMap { $0 }
+        return (definition.states.flatMap { $0.transitions.compactMap { $0.business?.calendar } } + sla)
             .filter { !$0.value.isEmpty && seen.insert($0.value).inserted }.sorted { $0.value < $1.value }
     }
 
     private init(definition: SOPDefinition, source: SourceFile, calendars set: CalendarSet) throws(CompileError) {
         var used: [(id: String, text: String)] = []
         var calendars: [String: BusinessCalendar] = [:]
+        var calendarDigests: [String: String] = [:]
         var missing: [Diagnostic] = []
         for reference in Self.calendarReferences(definition) {
             guard let entry = set[reference.value] else {
@@ -236,6 +240,7 @@ public final class CompiledSOP: Sendable {
             }
             used.append((reference.value, entry.text))
             calendars[reference.value] = entry.calendar
+            calendarDigests[reference.value] = Digest.sha256(Array(entry.text.utf8))
         }
         guard missing.isEmpty else { throw CompileError(diagnostics: missing) }
         self.definition = definition
@@ -311,6 +316,23 @@ public final class CompiledSOP: Sendable {
                                               stateRole: state.role?.value ?? "agent", condition: t.when.flatMap(expression).map(Evaluator.compile),
                                               timer: timer, actions: compileActions(t.actions))
                 })
+        }
+        slaTargets = (definition.sla?.targets ?? []).compactMap { target in
+            guard let calendarID = (target.calendar ?? definition.sla?.calendar)?.value, let calendar = calendars[calendarID],
+                  let digest = calendarDigests[calendarID] else { return nil }
+            let length: CompiledSLATarget.Length
+            switch target.length {
+            case .fixed(let d): length = .fixed(d.value)
+            case .by(let by, let values, let fallback):
+                guard let e = expression(by) else { return nil }
+                var byValue: [String: String] = [:]
+                for v in values where byValue[v.value.value] == nil { byValue[v.value.value] = v.duration.value }
+                length = .by(Evaluator.compile(e), byValue, fallback?.value)
+            }
+            return CompiledSLATarget(id: target.id.value, calendar: calendar, calendarDigest: digest,
+                                     policyDigest: Digest.sha256(Array(target.canonicalText.utf8)), length: length,
+                                     start: Set(target.start.map(\.value)), pause: Set(target.pause.map(\.value)),
+                                     stop: Set(target.stop.map(\.value)), warningPercent: target.warningPercent)
         }
         var varTypes: [String: ValueType] = [:]
         for v in definition.vars where varTypes[v.id.value] == nil { varTypes[v.id.value] = v.type }

@@ -95,6 +95,7 @@ public struct Engine: Sendable {
         try step.enter(sop.definition.start.value, at: now)
         step.finishRecord()
         try step.settle(firstTrigger: nil)
+        try step.fireSLAEvents()
         return step.decision()
     }
 
@@ -121,6 +122,8 @@ public struct Engine: Sendable {
         case .childEnded(let child, let outcome, let ticket):
             try step.childEnded(child: child, outcome: outcome, ticket: ticket)
         }
+        // A clock the command moved past its due time (a reclassification) breaches now.
+        try step.fireSLAEvents()
         return step.decision()
     }
 
@@ -130,7 +133,7 @@ public struct Engine: Sendable {
         var order: [String] = []
         var labels: [String: String] = [:]
         for t in state.transitions {
-            guard let on = t.definition.on?.value else { continue }
+            guard let on = t.definition.on?.value, SLAEvent.parse(on) == nil else { continue }
             if let actor, actor.role != t.role { continue }
             if !order.contains(on) { order.append(on) }
             if labels[on] == nil, let label = t.definition.label { labels[on] = label }
@@ -209,6 +212,8 @@ struct Step: ~Copyable {
     var recordOpen = false
     var automaticCount = 0
     var timersTaken = 0
+    /// True while SLA records are being written (they do not look at the clocks again).
+    var syncingSLAs = false
     /// The compiled state the run is in (nil only for a run whose state the SOP lacks).
     var here: CompiledState?
 
@@ -252,6 +257,7 @@ struct Step: ~Copyable {
         guard recordOpen else { return }
         records[records.count - 1].to = run.state
         recordOpen = false
+        if !sop.slaTargets.isEmpty { syncSLAs(at: records[records.count - 1].at) }
     }
 
     mutating func change(_ path: String, _ old: JSONValue, _ new: JSONValue) {
@@ -311,6 +317,10 @@ struct Step: ~Copyable {
         let checkNumbers: [Int]? = checks.map { _ in confirm.sorted().map { $0 + 1 } }
 
         if let event {
+            if SLAEvent.parse(event) != nil {
+                throw StepRejection("event '\(event)' comes from the SLA clock; it cannot be sent",
+                                    instead: engine.enabledEvents(run, actor: actor).map { "event \($0.event) (\($0.label))" })
+            }
             let candidates = state.byEvent.first { $0.event == event }?.transitions ?? []
             guard !candidates.isEmpty else {
                 let enabled = engine.enabledEvents(run, actor: actor).map { "\($0.event) (\($0.label))" }
@@ -434,7 +444,16 @@ struct Step: ~Copyable {
     /// Takes due timers, earliest first (then in document order), each at its due time, at most
     /// `bound` of them.
     mutating func fireTimers(upTo bound: Int) throws(StepRejection) {
-        while timersTaken < bound, let (t, due) = try nextTimer() {
+        while timersTaken < bound {
+            let timer = try nextTimer()
+            // SLA events due by now go in time order with the timers, an SLA event first at a tie.
+            if let sla = engine.nextSLAEvent(run), sla.at <= now, !run.isEnded, timer.map({ sla.at <= $0.1 }) ?? true {
+                timersTaken += 1
+                try fireSLA(sla.target, sla.event, at: sla.at)
+                try settle(firstTrigger: nil, actor: .system, at: sla.at)
+                continue
+            }
+            guard let (t, due) = timer else { break }
             timersTaken += 1
             try take(t, trigger: JournalTrigger(kind: .timer, after: t.definition.timerText ?? ""), inputs: [], at: due,
                      actor: .system)
@@ -443,7 +462,10 @@ struct Step: ~Copyable {
     }
 
     /// Whether a timer is still due (after `fireTimers` stopped at its bound).
-    mutating func timerDue() throws(StepRejection) -> Bool { try nextTimer() != nil }
+    mutating func timerDue() throws(StepRejection) -> Bool {
+        if !run.isEnded, let sla = engine.nextSLAEvent(run), sla.at <= now { return true }
+        return try nextTimer() != nil
+    }
 
     /// The due timer to take next: the earliest due by now whose guard holds at its due time.
     private mutating func nextTimer() throws(StepRejection) -> (CompiledTransition, Int64)? {

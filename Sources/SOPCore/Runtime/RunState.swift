@@ -36,6 +36,8 @@ public struct RunState: Sendable {
     public var child: String?
     public var childOutcome: String?
     public var childCount: Int
+    /// The clocks of the SOP's SLA targets that have started, by target.
+    public var sla: [String: SLAClock] = [:]
 
     /// The ticket as expressions read it (dates typed by the schema); derived, not stored.
     var ticketValue: Value = .null
@@ -48,7 +50,7 @@ public struct RunState: Sendable {
 
     /// The run as one JSON object, for the store.
     public func json() -> JSONValue {
-        return .object([
+        var members: JSONObject = [
             ("id", .string(id)), ("sop", .string(sop)), ("sop_version", .int(sopVersion)), ("sop_digest", .string(sopDigest)),
             ("state", .string(state)), ("status", .string(status.rawValue)), ("outcome", .optional(outcome)),
             ("version", .int(version)), ("next_seq", .int(nextSeq)), ("last_hash", .optional(lastHash)),
@@ -58,7 +60,10 @@ public struct RunState: Sendable {
             ("owner_role", .optional(ownerRole)), ("owner_queue", .optional(ownerQueue)), ("outbox", .array(outbox)),
             ("parent", .optional(parent)), ("child", .optional(child)), ("child_outcome", .optional(childOutcome)),
             ("child_count", .int(childCount)),
-        ])
+        ]
+        // Only for runs of SOPs with SLA targets: other runs' rows stay as they were.
+        if !sla.isEmpty { members["sla"] = .object(JSONObject(sla.sorted { $0.key < $1.key }.map { ($0.key, $0.value.json()) })) }
+        return .object(members)
     }
 
     /// Reads a stored run back, typing its variables and inputs by the SOP's declarations. One
@@ -81,6 +86,7 @@ public struct RunState: Sendable {
         var vars: [String: Value] = [:], inputs: [String: Value] = [:]
         var submitted = Set<String>(), confirmed = Set<Int>(), outbox: [JSONValue] = []
         var startedAt = 0, enteredAt = 0, updatedAt = 0, childCount = 0
+        var sla: [String: SLAClock] = [:]
         for (key, value) in members {
             switch key {
             case "id": id = string(value)
@@ -111,6 +117,10 @@ public struct RunState: Sendable {
             case "child": child = string(value)
             case "child_outcome": childOutcome = string(value)
             case "child_count": childCount = int(value) ?? 0
+            case "sla":
+                if case .object(let clocks) = value {
+                    for (name, clock) in clocks { if let c = SLAClock(json: clock) { sla[name] = c } }
+                }
             default: break
             }
         }
@@ -140,6 +150,7 @@ public struct RunState: Sendable {
         self.child = child
         self.childOutcome = childOutcome
         self.childCount = childCount
+        self.sla = sla
         ticketValue = schema?.value(of: ticket) ?? TicketSchema.untypedValue(ticket)
     }
 

@@ -43,6 +43,9 @@ public enum RunStatus {
         members["parent"] = .optional(run.parent)
         members["as_of"] = .string(CivilTime.formatDateTime(now))
         members["due_timers_applied"] = .int(dueRecords)
+        // Only for SOPs with SLA targets, so other runs' objects stay as they were.
+        let slas = engine.slaStatus(run, now: now)
+        if !slas.isEmpty { members["sla"] = .array(slas.map { $0.json() }) }
         return .object(members)
     }
 

@@ -4,7 +4,7 @@ import SOPDiagnostics
 public struct UnknownStateRule: SOPRule {
     public static let id = RuleID("unknown-state")
     public static let severity = Severity.error
-    public static let summary = "`start` or a transition's `to` names no state of the SOP."
+    public static let summary = "`start`, a transition's `to` or an SLA target's `start`, `pause` or `stop` names no state of the SOP."
     public static let example = RuleExample(
         bad: #"""
                   - to: refnd
@@ -25,6 +25,11 @@ public struct UnknownStateRule: SOPRule {
                             ?? "the states are " + names.map { "'\($0)'" }.joined(separator: ", "))
         }
         verify(sop.start, "start state")
+        for target in sop.sla?.targets ?? [] {
+            for (list, key) in [(target.start, "start"), (target.pause, "pause"), (target.stop, "stop")] {
+                for state in list { verify(state, "SLA target '\(target.id.value)': '\(key)' state") }
+            }
+        }
         // The graph has looked every target up already: only a broken state has one to report.
         for (i, state) in sop.states.enumerated() where context.graph.broken[i] {
             for transition in state.transitions {
