@@ -104,6 +104,13 @@ public final class PostgresRunStore: RunStore, @unchecked Sendable {
             "CREATE TABLE hook_tickets (ticket_id TEXT PRIMARY KEY, updated_at BIGINT NOT NULL)",
             "CREATE TABLE sessions (hash TEXT PRIMARY KEY, token_hash TEXT NOT NULL, expires BIGINT NOT NULL)",
         ]),
+        ("v2-sla", [
+            // Runs stored before SLA targets have no clocks: NULL and 0 are what they would hold.
+            "ALTER TABLE runs ADD COLUMN sla_due BIGINT",
+            "ALTER TABLE runs ADD COLUMN sla_breached BIGINT NOT NULL DEFAULT 0",
+            "CREATE INDEX runs_sla_due ON runs (sla_due) WHERE sla_due IS NOT NULL",
+            "CREATE INDEX runs_sla_breached ON runs (rowid) WHERE sla_breached = 1",
+        ]),
     ]
 
     private func migrate() throws {
@@ -201,15 +208,15 @@ final class PostgresTransaction: StoreTransaction {
 
     private static let insertRunSQL = """
         INSERT INTO runs (id, sop, state, status, outcome, version, updated_at, next_due, parent, sop_digest, schema_digest,
-                          initial_ticket, data, waiting_role, ticket_id)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                          initial_ticket, data, waiting_role, ticket_id, sla_due, sla_breached)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
         """
 
     private static func insertArguments(_ row: RunRow, sop: String, parent: String?, sopDigest: String, schemaDigest: String,
                                         initialTicket: String) -> [PGValue] {
         [.text(row.id), .text(sop), .text(row.state), .text(row.status), .text(row.outcome), .int(row.version), .int(row.updatedAt),
          .int(row.nextDue), .text(parent), .text(sopDigest), .text(schemaDigest), .text(initialTicket), .text(row.data),
-         .text(row.role), .text(row.ticketID)]
+         .text(row.role), .text(row.ticketID), .int(row.slaDue), .int(Int64(row.slaBreached ? 1 : 0))]
     }
 
     func insertRun(_ row: RunRow, sop: String, parent: String?, sopDigest: String, schemaDigest: String, initialTicket: String) throws {
@@ -227,10 +234,11 @@ final class PostgresTransaction: StoreTransaction {
     func updateRun(_ row: RunRow, expectedVersion: Int) throws -> Bool {
         try query("""
             UPDATE runs SET state = $1, status = $2, outcome = $3, version = $4, updated_at = $5, next_due = $6, data = $7,
-                            waiting_role = $8, ticket_id = $9
+                            waiting_role = $8, ticket_id = $9, sla_due = $12, sla_breached = $13
             WHERE id = $10 AND version = $11
             """, [.text(row.state), .text(row.status), .text(row.outcome), .int(row.version), .int(row.updatedAt), .int(row.nextDue),
-                  .text(row.data), .text(row.role), .text(row.ticketID), .text(row.id), .int(expectedVersion)]).changed == 1
+                  .text(row.data), .text(row.role), .text(row.ticketID), .text(row.id), .int(expectedVersion), .int(row.slaDue),
+                  .int(Int64(row.slaBreached ? 1 : 0))]).changed == 1
     }
 
     // Many runs in one statement: arrays bound once, `unnest` turns them into rows. postgres-nio
@@ -251,22 +259,26 @@ final class PostgresTransaction: StoreTransaction {
         let (dues, noDue) = Self.optional(rows.map(\.nextDue))
         let (roles, noRole) = Self.optional(rows.map(\.role))
         let (tickets, noTicket) = Self.optional(rows.map(\.ticketID))
+        let (slaDues, noSLADue) = Self.optional(rows.map(\.slaDue))
         let inserted = try query("""
             INSERT INTO runs (id, sop, state, status, outcome, version, updated_at, next_due, parent, sop_digest, schema_digest,
-                              initial_ticket, data, waiting_role, ticket_id)
+                              initial_ticket, data, waiting_role, ticket_id, sla_due, sla_breached)
             SELECT id, $1, state, status, CASE WHEN no_outcome THEN NULL ELSE outcome END, version, updated_at,
                    CASE WHEN no_due THEN NULL ELSE next_due END, NULL, $2, $3, initial_ticket, data,
-                   CASE WHEN no_role THEN NULL ELSE role END, CASE WHEN no_ticket THEN NULL ELSE ticket_id END
+                   CASE WHEN no_role THEN NULL ELSE role END, CASE WHEN no_ticket THEN NULL ELSE ticket_id END,
+                   CASE WHEN no_sla_due THEN NULL ELSE sla_due END, sla_breached
             FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::bool[], $9::bigint[], $10::bigint[], $11::bigint[],
-                        $12::bool[], $13::text[], $14::text[], $15::text[], $16::bool[], $17::text[], $18::bool[])
+                        $12::bool[], $13::text[], $14::text[], $15::text[], $16::bool[], $17::text[], $18::bool[],
+                        $19::bigint[], $20::bool[], $21::bigint[])
               WITH ORDINALITY AS r(id, state, status, outcome, no_outcome, version, updated_at, next_due, no_due, initial_ticket,
-                                   data, role, no_role, ticket_id, no_ticket, n)
+                                   data, role, no_role, ticket_id, no_ticket, sla_due, no_sla_due, sla_breached, n)
             ORDER BY n
             ON CONFLICT (id) DO NOTHING
             RETURNING id
             """, [.text(sop), .text(sopDigest), .text(schemaDigest), .texts(rows.map(\.id)), .texts(rows.map(\.state)),
                   .texts(rows.map(\.status)), outcomes, noOutcome, .ints(rows.map { Int64($0.version) }), .ints(rows.map(\.updatedAt)),
-                  dues, noDue, .texts(initialTickets), .texts(rows.map(\.data)), roles, noRole, tickets, noTicket]).rows
+                  dues, noDue, .texts(initialTickets), .texts(rows.map(\.data)), roles, noRole, tickets, noTicket,
+                  slaDues, noSLADue, .ints(rows.map { $0.slaBreached ? 1 : 0 })]).rows
         return Set(try inserted.map { try $0.decode(String.self) })
     }
 
@@ -276,20 +288,24 @@ final class PostgresTransaction: StoreTransaction {
         let (dues, noDue) = Self.optional(rows.map(\.row.nextDue))
         let (roles, noRole) = Self.optional(rows.map(\.row.role))
         let (tickets, noTicket) = Self.optional(rows.map(\.row.ticketID))
+        let (slaDues, noSLADue) = Self.optional(rows.map(\.row.slaDue))
         let saved = try query("""
             UPDATE runs SET state = u.state, status = u.status, outcome = CASE WHEN u.no_outcome THEN NULL ELSE u.outcome END,
                             version = u.version, updated_at = u.updated_at, next_due = CASE WHEN u.no_due THEN NULL ELSE u.next_due END,
                             data = u.data, waiting_role = CASE WHEN u.no_role THEN NULL ELSE u.role END,
-                            ticket_id = CASE WHEN u.no_ticket THEN NULL ELSE u.ticket_id END
+                            ticket_id = CASE WHEN u.no_ticket THEN NULL ELSE u.ticket_id END,
+                            sla_due = CASE WHEN u.no_sla_due THEN NULL ELSE u.sla_due END, sla_breached = u.sla_breached
             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bool[], $6::bigint[], $7::bigint[], $8::bigint[],
-                        $9::bool[], $10::text[], $11::text[], $12::bool[], $13::text[], $14::bool[], $15::bigint[])
+                        $9::bool[], $10::text[], $11::text[], $12::bool[], $13::text[], $14::bool[], $15::bigint[],
+                        $16::bigint[], $17::bool[], $18::bigint[])
               AS u(id, state, status, outcome, no_outcome, version, updated_at, next_due, no_due, data, role, no_role, ticket_id,
-                   no_ticket, expected)
+                   no_ticket, expected, sla_due, no_sla_due, sla_breached)
             WHERE runs.id = u.id AND runs.version = u.expected
             RETURNING runs.id
             """, [.texts(rows.map(\.row.id)), .texts(rows.map(\.row.state)), .texts(rows.map(\.row.status)), outcomes, noOutcome,
                   .ints(rows.map { Int64($0.row.version) }), .ints(rows.map(\.row.updatedAt)), dues, noDue, .texts(rows.map(\.row.data)),
-                  roles, noRole, tickets, noTicket, .ints(rows.map { Int64($0.expectedVersion) })]).rows
+                  roles, noRole, tickets, noTicket, .ints(rows.map { Int64($0.expectedVersion) }),
+                  slaDues, noSLADue, .ints(rows.map { $0.row.slaBreached ? 1 : 0 })]).rows
         return Set(try saved.map { try $0.decode(String.self) })
     }
 
@@ -302,6 +318,14 @@ final class PostgresTransaction: StoreTransaction {
         return RunSummary(run: id, sop: sop, state: state, status: status, outcome: outcome, updatedAt: updated)
     }
 
+    /// A row of `runPage`: the summary's columns, the rowid, the SLA columns.
+    private static func pageSummary(_ row: PostgresRow) throws -> RunSummary {
+        let (id, sop, state, status, outcome, updated, _, slaDue, breached) =
+            try row.decode((String, String, String, String, String?, Int64, Int64, Int64?, Int64).self)
+        return RunSummary(run: id, sop: sop, state: state, status: status, outcome: outcome, updatedAt: updated, slaDue: slaDue,
+                          slaBreached: breached == 1)
+    }
+
     func summaries(sop: String?, state: String?, waiting: Bool) throws -> [RunSummary] {
         var sql = "SELECT id, sop, state, status, outcome, updated_at FROM runs WHERE true"
         var binds: [PGValue] = []
@@ -312,7 +336,7 @@ final class PostgresTransaction: StoreTransaction {
     }
 
     func runPage(_ filter: RunFilter) throws -> RunPage {
-        var sql = "SELECT id, sop, state, status, outcome, updated_at, rowid FROM runs WHERE true"
+        var sql = "SELECT id, sop, state, status, outcome, updated_at, rowid, sla_due, sla_breached FROM runs WHERE true"
         var binds: [PGValue] = []
         func add(_ clause: String, _ value: PGValue) {
             binds.append(value)
@@ -324,16 +348,21 @@ final class PostgresTransaction: StoreTransaction {
         if let role = filter.role { add(" AND waiting_role = $? AND status = 'waiting'", .text(role)) }
         if let ticket = filter.ticketID { add(" AND ticket_id = $?", .text(ticket)) }
         if let due = filter.dueBefore { add(" AND status = 'waiting' AND next_due <= $?", .int(due)) }
-        if let after = filter.after { add(" AND rowid > $?", .int(after)) }
-        sql += " ORDER BY rowid"
+        if filter.slaBreached { sql += " AND sla_breached = 1" }
+        if filter.bySLADue {
+            sql += " AND sla_due IS NOT NULL ORDER BY sla_due, rowid"
+        } else {
+            if let after = filter.after { add(" AND rowid > $?", .int(after)) }
+            sql += " ORDER BY rowid"
+        }
         if let limit = filter.limit { add(" LIMIT $?", .int(limit + 1)) }
         var rows = try query(sql, binds).rows
         var next: Int64?
         if let limit = filter.limit, rows.count > limit {
             rows.removeLast(rows.count - limit)
-            next = try rows.last.map { try $0.decode((String, String, String, String, String?, Int64, Int64).self).6 }
+            next = filter.bySLADue ? nil : try rows.last.map { try $0.decode((String, String, String, String, String?, Int64, Int64, Int64?, Int64).self).6 }
         }
-        return RunPage(runs: try rows.map(Self.summary), next: next)
+        return RunPage(runs: try rows.map(Self.pageSummary), next: next)
     }
 
     func runsWithoutRole() throws -> [String] {

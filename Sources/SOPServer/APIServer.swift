@@ -250,6 +250,15 @@ public final class APIServer: Sendable {
             guard let n = Int64(cursor), n >= 0 else { throw APIError.badRequest("cursor must be a next_cursor from an earlier page, found '\(cursor)'") }
             filter.after = n
         }
+        if let breached = q("sla_breached") {
+            guard breached == "true" || breached == "false" else { throw APIError.badRequest("sla_breached must be true or false, found '\(breached)'") }
+            filter.slaBreached = breached == "true"
+        }
+        if let sort = q("sort") {
+            guard sort == "created" || sort == "sla_due" else { throw APIError.badRequest("sort must be created or sla_due, found '\(sort)'") }
+            filter.bySLADue = sort == "sla_due"
+            if filter.bySLADue, filter.after != nil { throw APIError.badRequest("cursor pages runs in creation order; it does not go with sort=sla_due") }
+        }
         let limit = try q("limit").map { text -> Int in
             guard let n = Int(text), (1...1000).contains(n) else { throw APIError.badRequest("limit must be from 1 to 1000, found '\(text)'") }
             return n
@@ -260,7 +269,8 @@ public final class APIServer: Sendable {
         return JSONResponse.make(.object([
             ("runs", .array(page.runs.map { r in
                 .object([("run", .string(r.run)), ("sop", .string(r.sop)), ("state", .string(r.state)), ("status", .string(r.status)),
-                         ("outcome", .optional(r.outcome)), ("updated_at", .string(CivilTime.formatDateTime(r.updatedAt)))])
+                         ("outcome", .optional(r.outcome)), ("updated_at", .string(CivilTime.formatDateTime(r.updatedAt))),
+                         ("sla_due", r.slaDue.map { .string(CivilTime.formatDateTime($0)) } ?? .null), ("sla_breached", .bool(r.slaBreached))])
             })),
             ("next_cursor", page.next.map { .string(String($0)) } ?? .null),
         ]))

@@ -182,7 +182,9 @@ paths:
         - {name: role, in: query, description: Runs waiting on this role., schema: {type: string}}
         - {name: ticket_id, in: query, schema: {type: string}}
         - {name: due_before, in: query, description: Runs with a timer due at or before this instant., schema: {type: string, format: date-time}}
-        - {name: cursor, in: query, description: The next_cursor of the page before., schema: {type: string}}
+        - {name: cursor, in: query, description: The next_cursor of the page before (not with sort=sla_due)., schema: {type: string}}
+        - {name: sla_breached, in: query, description: Only runs with an SLA target breached (docs/sla.md)., schema: {type: string, enum: ["true", "false"]}}
+        - {name: sort, in: query, description: "created (the default), or sla_due: runs with a running SLA clock, the nearest due time first (one page, no cursor).", schema: {type: string, enum: [created, sla_due]}}
         - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 1000, default: 100}}
       responses:
         "200":
@@ -663,6 +665,8 @@ components:
         status: {type: string, enum: [waiting, ended]}
         outcome: {type: [string, "null"]}
         updated_at: {type: string, format: date-time}
+        sla_due: {type: [string, "null"], format: date-time, description: The nearest due time of its running SLA clocks.}
+        sla_breached: {type: boolean, description: Whether an SLA target of the run has breached.}
 
     JournalRecord:
       type: object

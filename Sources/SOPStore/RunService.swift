@@ -584,7 +584,7 @@ public final class RunService {
         let rows = Self.sealForStore(decision.records, after: nil)
         run.lastHash = rows.last?.hash
         try tx.insertRun(run, initialTicket: ticket, nextDue: engine.nextDue(run),
-                         role: engine.stateRole(run.state), schemaDigest: schemaDigest)
+                         role: engine.stateRole(run.state), schemaDigest: schemaDigest, sla: engine.slaSummary(run))
         try tx.appendJournal(rows)
         try carryOut(decision.effects, from: run, now: now, tx)
         if decision.effects.isEmpty { return run }
@@ -625,7 +625,7 @@ public final class RunService {
         let rows = sealForStore(decision.records, after: run.lastHash)
         run.lastHash = rows.last?.hash ?? run.lastHash
         let nextDue = engine.nextDue(run)
-        return PreparedStep(run: run, row: RunRow(run, nextDue: nextDue, role: engine.stateRole(run.state)), journal: rows,
+        return PreparedStep(run: run, row: RunRow(run, nextDue: nextDue, role: engine.stateRole(run.state), sla: engine.slaSummary(run)), journal: rows,
                             previousVersion: previousVersion, changed: decision.changed, effects: decision.effects)
     }
 

@@ -42,8 +42,12 @@ public struct RunRow: Sendable {
     /// The ticket's `id` (a text or an integer), the key a helpdesk knows the ticket by.
     public var ticketID: String?
     public var data: String
+    /// The earliest due time of the run's SLA clocks still running and not breached, and
+    /// whether any clock has breached: what `sop runs --sort sla-due` and `--breached` read.
+    public var slaDue: Int64?
+    public var slaBreached: Bool
 
-    public init(_ run: RunState, nextDue: Int64?, role: String?) {
+    public init(_ run: RunState, nextDue: Int64?, role: String?, sla: (due: Int64?, breached: Bool) = (nil, false)) {
         id = run.id
         state = run.state
         status = run.status.rawValue
@@ -54,6 +58,8 @@ public struct RunRow: Sendable {
         self.role = run.isEnded ? nil : role
         ticketID = Self.ticketID(run.ticket)
         data = run.json().render()
+        slaDue = run.isEnded ? nil : sla.due
+        slaBreached = sla.breached
     }
 
     /// A ticket's `id` as the store indexes it: a text as it is, an integer in decimal.
@@ -95,14 +101,20 @@ public struct RunSummary: Sendable {
     public var status: String
     public var outcome: String?
     public var updatedAt: Int64
+    /// The earliest due time of its running SLA clocks, and whether one has breached.
+    public var slaDue: Int64?
+    public var slaBreached: Bool
 
-    public init(run: String, sop: String, state: String, status: String, outcome: String?, updatedAt: Int64) {
+    public init(run: String, sop: String, state: String, status: String, outcome: String?, updatedAt: Int64, slaDue: Int64? = nil,
+                slaBreached: Bool = false) {
         self.run = run
         self.sop = sop
         self.state = state
         self.status = status
         self.outcome = outcome
         self.updatedAt = updatedAt
+        self.slaDue = slaDue
+        self.slaBreached = slaBreached
     }
 }
 
@@ -210,6 +222,15 @@ public final class SQLiteRunStore: RunStore, @unchecked Sendable {
         m.registerMigration("v5-console-sessions") { db in
             try db.execute(sql: """
                 CREATE TABLE sessions (hash TEXT PRIMARY KEY, token_hash TEXT NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID;
+                """)
+        }
+        m.registerMigration("v6-sla") { db in
+            // Runs stored before SLA targets have no clocks: NULL and 0 are what they would hold.
+            try db.execute(sql: """
+                ALTER TABLE runs ADD COLUMN sla_due INTEGER;
+                ALTER TABLE runs ADD COLUMN sla_breached INTEGER NOT NULL DEFAULT 0;
+                CREATE INDEX runs_sla_due ON runs(sla_due) WHERE sla_due IS NOT NULL;
+                CREATE INDEX runs_sla_breached ON runs(sla_breached) WHERE sla_breached = 1;
                 """)
         }
         return m
@@ -331,7 +352,8 @@ public struct SQLiteTransaction: StoreTransaction {
         try write(Self.insertRunSQL, [.text(row.id), .text(sop), .text(row.state), .text(row.status), .optionalText(row.outcome),
                                       .int(row.version), .int64(row.updatedAt), .optionalInt64(row.nextDue), .optionalText(parent),
                                       .text(sopDigest), .text(schemaDigest), .text(initialTicket), .text(row.data),
-                                      .optionalText(row.role), .optionalText(row.ticketID)])
+                                      .optionalText(row.role), .optionalText(row.ticketID), .optionalInt64(row.slaDue),
+                                      .int(row.slaBreached ? 1 : 0)])
     }
 
     /// Inserts a run unless one with its id exists; false (nothing written) when it does.
@@ -340,19 +362,20 @@ public struct SQLiteTransaction: StoreTransaction {
         try write(Self.insertRunIfAbsentSQL, [.text(row.id), .text(sop), .text(row.state), .text(row.status), .optionalText(row.outcome),
                                               .int(row.version), .int64(row.updatedAt), .optionalInt64(row.nextDue), .optionalText(parent),
                                               .text(sopDigest), .text(schemaDigest), .text(initialTicket), .text(row.data),
-                                              .optionalText(row.role), .optionalText(row.ticketID)])
+                                              .optionalText(row.role), .optionalText(row.ticketID), .optionalInt64(row.slaDue),
+                                              .int(row.slaBreached ? 1 : 0)])
         return db.changesCount == 1
     }
 
     private static let insertRunSQL = """
         INSERT INTO runs (id, sop, state, status, outcome, version, updated_at, next_due, parent, sop_digest, schema_digest,
-                          initial_ticket, data, waiting_role, ticket_id)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                          initial_ticket, data, waiting_role, ticket_id, sla_due, sla_breached)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
     private static let insertRunIfAbsentSQL = insertRunSQL + " ON CONFLICT (id) DO NOTHING"
     private static let updateRunSQL = """
         UPDATE runs SET state = ?, status = ?, outcome = ?, version = ?, updated_at = ?, next_due = ?, data = ?,
-                        waiting_role = ?, ticket_id = ?
+                        waiting_role = ?, ticket_id = ?, sla_due = ?, sla_breached = ?
         WHERE id = ? AND version = ?
         """
 
@@ -361,7 +384,8 @@ public struct SQLiteTransaction: StoreTransaction {
     public func updateRun(_ row: RunRow, expectedVersion: Int) throws -> Bool {
         try write(Self.updateRunSQL, [.text(row.state), .text(row.status), .optionalText(row.outcome), .int(row.version),
                                       .int64(row.updatedAt), .optionalInt64(row.nextDue), .text(row.data),
-                                      .optionalText(row.role), .optionalText(row.ticketID), .text(row.id), .int(expectedVersion)])
+                                      .optionalText(row.role), .optionalText(row.ticketID), .optionalInt64(row.slaDue),
+                                      .int(row.slaBreached ? 1 : 0), .text(row.id), .int(expectedVersion)])
         return db.changesCount == 1
     }
 

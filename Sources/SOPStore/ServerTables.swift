@@ -16,9 +16,15 @@ public struct RunFilter: Sendable, Equatable {
     /// Only runs created after the one this cursor names (`RunPage.next`).
     public var after: Int64?
     public var limit: Int?
+    /// Only runs with an SLA target breached.
+    public var slaBreached = false
+    /// Runs with a running SLA clock, nearest due time first (no cursor: `after` is not used).
+    public var bySLADue = false
 
     public init(sops: [String]? = nil, state: String? = nil, status: String? = nil, role: String? = nil, ticketID: String? = nil,
-                dueBefore: Int64? = nil, after: Int64? = nil, limit: Int? = nil) {
+                dueBefore: Int64? = nil, after: Int64? = nil, limit: Int? = nil, slaBreached: Bool = false, bySLADue: Bool = false) {
+        self.slaBreached = slaBreached
+        self.bySLADue = bySLADue
         self.sops = sops
         self.state = state
         self.status = status
@@ -103,7 +109,7 @@ extension SQLiteTransaction {
     // MARK: Runs
 
     public func runPage(_ filter: RunFilter) throws -> RunPage {
-        var sql = "SELECT rowid, id, sop, state, status, outcome, updated_at FROM runs WHERE 1 = 1"
+        var sql = "SELECT rowid, id, sop, state, status, outcome, updated_at, sla_due, sla_breached FROM runs WHERE 1 = 1"
         var args: [DatabaseValueConvertible?] = []
         if let sops = filter.sops {
             sql += " AND sop IN (\(sops.map { _ in "?" }.joined(separator: ", ")))"
@@ -115,18 +121,23 @@ extension SQLiteTransaction {
         if let role = filter.role { sql += " AND waiting_role = ? AND status = 'waiting'"; args.append(role) }
         if let ticket = filter.ticketID { sql += " AND ticket_id = ?"; args.append(ticket) }
         if let due = filter.dueBefore { sql += " AND status = 'waiting' AND next_due <= ?"; args.append(due) }
-        if let after = filter.after { sql += " AND rowid > ?"; args.append(after) }
-        sql += " ORDER BY rowid"
+        if filter.slaBreached { sql += " AND sla_breached = 1" }
+        if filter.bySLADue {
+            sql += " AND sla_due IS NOT NULL ORDER BY sla_due, rowid"
+        } else {
+            if let after = filter.after { sql += " AND rowid > ?"; args.append(after) }
+            sql += " ORDER BY rowid"
+        }
         if let limit = filter.limit { sql += " LIMIT ?"; args.append(limit + 1) }
         var rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args))
         var next: Int64?
         if let limit = filter.limit, rows.count > limit {
             rows.removeLast(rows.count - limit)
-            next = rows.last?["rowid"]
+            next = filter.bySLADue ? nil : rows.last?["rowid"]
         }
         return RunPage(runs: rows.map { row in
             RunSummary(run: row["id"], sop: row["sop"], state: row["state"], status: row["status"], outcome: row["outcome"],
-                       updatedAt: row["updated_at"])
+                       updatedAt: row["updated_at"], slaDue: row["sla_due"], slaBreached: (row["sla_breached"] as Int?) == 1)
         }, next: next)
     }
 

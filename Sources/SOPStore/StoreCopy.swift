@@ -18,6 +18,7 @@ public enum StoreTable: String, CaseIterable, Sendable {
         case .runs:
             return text("id", "sop", "state", "status", "outcome") + int("version", "updated_at", "next_due")
                 + text("parent", "sop_digest", "schema_digest", "initial_ticket", "data", "waiting_role", "ticket_id")
+                + int("sla_due", "sla_breached")
         case .journal: return text("run") + int("seq") + text("hash", "record")
         case .requests: return text("run", "request_id")
         case .tokens: return text("id", "hash", "actor", "roles") + int("created_at", "revoked_at")

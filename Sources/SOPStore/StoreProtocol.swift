@@ -116,8 +116,9 @@ extension StoreTransaction {
         return saved
     }
 
-    public func insertRun(_ run: RunState, initialTicket: JSONValue, nextDue: Int64?, role: String?, schemaDigest: String) throws {
-        try insertRun(RunRow(run, nextDue: nextDue, role: role), sop: run.sop, parent: run.parent, sopDigest: run.sopDigest,
+    public func insertRun(_ run: RunState, initialTicket: JSONValue, nextDue: Int64?, role: String?, schemaDigest: String,
+                          sla: (due: Int64?, breached: Bool) = (nil, false)) throws {
+        try insertRun(RunRow(run, nextDue: nextDue, role: role, sla: sla), sop: run.sop, parent: run.parent, sopDigest: run.sopDigest,
                       schemaDigest: schemaDigest, initialTicket: initialTicket.render())
     }
 }

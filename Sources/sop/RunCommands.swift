@@ -291,12 +291,16 @@ struct RunsCommand: ParsableCommand {
     @Option(help: "Only runs waiting on this role.") var role: String?
     @Option(name: .customLong("ticket-id"), help: "Only runs of the ticket with this id.") var ticketID: String?
     @Option(name: .customLong("due-before"), help: "Only runs with a timer due at or before this time (RFC 3339).") var dueBefore: String?
+    @Flag(help: "Only runs with an SLA target breached.") var breached = false
+    @Option(help: "The order: created (oldest first, the default), or sla-due (running SLA clocks only, the nearest due time first).")
+    var sort: RunOrder = .created
     @Option(help: "At most this many runs (then `next` names the cursor of the rest).") var limit: Int?
     @Option(help: "Only runs after this cursor (from a previous page's `next`).") var after: Int64?
     @Option(help: "Output format: text or json.") var format: OutputFormat = .text
     @OptionGroup var options: RunOptions
 
     enum RunStatusFilter: String, ExpressibleByArgument, CaseIterable { case waiting, ended }
+    enum RunOrder: String, ExpressibleByArgument, CaseIterable { case created, slaDue = "sla-due" }
 
     func validate() throws {
         if let dueBefore, CivilTime.parseDateTime(dueBefore) == nil {
@@ -304,13 +308,15 @@ struct RunsCommand: ParsableCommand {
         }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if waiting && status == .ended { throw ValidationError("--waiting and --status ended exclude each other") }
+        if sort == .slaDue && after != nil { throw ValidationError("--after pages runs in creation order; it does not go with --sort sla-due") }
     }
 
     func run() throws {
         let service = try options.service()
         do {
             let filter = RunFilter(sops: sop.isEmpty ? nil : sop, state: state, status: waiting ? "waiting" : status?.rawValue, role: role,
-                                   ticketID: ticketID, dueBefore: dueBefore.flatMap(CivilTime.parseDateTime), after: after, limit: limit)
+                                   ticketID: ticketID, dueBefore: dueBefore.flatMap(CivilTime.parseDateTime), after: after, limit: limit,
+                                   slaBreached: breached, bySLADue: sort == .slaDue)
             let page = try service.runs(filter, caller: nil)
             switch format {
             case .json:
@@ -322,7 +328,12 @@ struct RunsCommand: ParsableCommand {
                     Output.out(JSONValue.object([("runs", runs), ("next", page.next.map { .string(String($0)) } ?? .null)]).render() + "\n")
                 }
             case .text:
-                Output.out(page.runs.map { "\($0.run)  \($0.sop)  \($0.state)  \($0.status)\($0.outcome.map { " (\($0))" } ?? "")  \(CivilTime.formatDateTime($0.updatedAt))\n" }.joined())
+                Output.out(page.runs.map { r in
+                    var line = "\(r.run)  \(r.sop)  \(r.state)  \(r.status)\(r.outcome.map { " (\($0))" } ?? "")  \(CivilTime.formatDateTime(r.updatedAt))"
+                    if let due = r.slaDue { line += "  SLA due \(CivilTime.formatDateTime(due))" }
+                    if r.slaBreached { line += "  SLA breached" }
+                    return line + "\n"
+                }.joined())
                 if let next = page.next { Output.out("more: --after \(next)\n") }
             }
         } catch {
@@ -331,7 +342,11 @@ struct RunsCommand: ParsableCommand {
     }
 
     static func json(_ r: RunSummary) -> JSONValue {
-        .object([("run", .string(r.run)), ("sop", .string(r.sop)), ("state", .string(r.state)), ("status", .string(r.status)),
-                 ("outcome", .optional(r.outcome)), ("updated_at", .string(CivilTime.formatDateTime(r.updatedAt)))])
+        var members: JSONObject = [("run", .string(r.run)), ("sop", .string(r.sop)), ("state", .string(r.state)), ("status", .string(r.status)),
+                                   ("outcome", .optional(r.outcome)), ("updated_at", .string(CivilTime.formatDateTime(r.updatedAt)))]
+        // Only for runs with SLA clocks, so other listings stay as they were.
+        if let due = r.slaDue { members["sla_due"] = .string(CivilTime.formatDateTime(due)) }
+        if r.slaBreached { members["sla_breached"] = .bool(true) }
+        return .object(members)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import SOPCore
 import SOPExpression
 import SOPJSON
+import SOPStore
 import TestSupport
 import Testing
 
@@ -162,6 +163,25 @@ import Testing
         #expect(last.trigger.sla?["event"] == .string("breached") && last.trigger.sla?["reason"] == .string("reclassification"))
         #expect(try slaEvents(w, "r1").suffix(3) == ["first_response reclassified", "first_response reclassified", "first_response breached"])
         #expect(try w.service.verify("r1").allSatisfy { $0.failure == nil })
+    }
+
+    /// `sop runs --sort sla-due` and `--breached` read what the store keeps of each run's clocks.
+    @Test func runsAreListedByTheirNearestDueTimeAndBreach() throws {
+        let w = try workspace()
+        _ = try w.service.start(sop: "care", ticket: ticket("normal"), runID: "late-start", actor: ana, now: t("2025-01-13T10:00"))
+        _ = try w.service.start(sop: "care", ticket: ticket("high"), runID: "high", actor: ana, now: t("2025-01-13T11:00"))
+        _ = try w.service.start(sop: "care", ticket: ticket("urgent"), runID: "urgent", actor: ana, now: t("2025-01-13T11:30"))
+        _ = try w.service.start(sop: "care", ticket: ticket("urgent"), runID: "replied", actor: ana, now: t("2025-01-13T11:30"))
+        _ = try w.service.step("replied", event("reply"), actor: ana, now: t("2025-01-13T11:45"))
+        let byDue = try w.service.runs(RunFilter(bySLADue: true), caller: nil).runs
+        // urgent 12:30, high 15:00, normal 18:00; then the replied run's resolution clock (5d).
+        #expect(byDue.map(\.run) == ["urgent", "high", "late-start", "replied"])
+        #expect(byDue.first?.slaDue == t("2025-01-13T12:30"))
+        #expect(try w.service.runs(RunFilter(limit: 2, bySLADue: true), caller: nil).runs.map(\.run) == ["urgent", "high"])
+        #expect(try w.service.runs(RunFilter(slaBreached: true), caller: nil).runs.isEmpty)
+        _ = try w.service.tick(now: t("2025-01-13T12:30"))
+        #expect(try w.service.runs(RunFilter(slaBreached: true), caller: nil).runs.map(\.run) == ["urgent"])
+        #expect(try w.service.runs(RunFilter(bySLADue: true), caller: nil).runs.map(\.run) == ["high", "late-start", "replied"])
     }
 
     @Test func noOneSendsAnSLAEvent() throws {

@@ -170,6 +170,19 @@ extension Engine {
         return timer.map { min($0, sla) } ?? sla
     }
 
+    /// What the store indexes of a run's clocks: the earliest due time of those still running
+    /// and not breached, and whether any has breached.
+    public func slaSummary(_ run: RunState) -> (due: Int64?, breached: Bool) {
+        guard !run.sla.isEmpty else { return (nil, false) }
+        var due: Int64?, breached = false
+        for target in sop.slaTargets {
+            guard let clock = run.sla[target.id] else { continue }
+            if clock.breached { breached = true; continue }
+            if let d = target.due(clock) { due = due.map { min($0, d) } ?? d }
+        }
+        return (due, breached)
+    }
+
     /// Each SLA target of the run as `sop status` shows it, as of `now`.
     public func slaStatus(_ run: RunState, now: Int64) -> [SLAStatus] {
         sop.slaTargets.map { target in
