@@ -11,7 +11,8 @@ struct SOPCommand: ParsableCommand {
         subcommands: [LintCommand.self, StartCommand.self, StatusCommand.self, StepCommandLine.self, UpdateCommand.self,
                       TickCommand.self, LogCommand.self, VerifyCommand.self, RunsCommand.self, TestCommand.self,
                       GraphCommand.self, RouteCommand.self, GuideCommand.self, TokenCommand.self, OutboxCommand.self,
-                      ServerCommand.self, MCPCommand.self, StoreCommand.self, CalendarCommand.self]
+                      ServerCommand.self, MCPCommand.self, StoreCommand.self, CalendarCommand.self, ReportCommand.self,
+                      ExportCommand.self]
     )
 
     /// CLI.md wants exit code 2 for bad usage; ArgumentParser's default is 64 (EX_USAGE).

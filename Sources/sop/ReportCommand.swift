@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import SOPCore
+import SOPExpression
+import SOPJSON
+import SOPStore
+
+/// `sop report`: the service KPIs of a period, from the journals (docs/report.md).
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report", abstract: "Service KPIs of a period, computed from the journals (docs/report.md).")
+
+    @Option(help: "The period's start (RFC 3339, or a date YYYY-MM-DD at midnight in --tz; default: 30 days before --to).") var from: String?
+    @Option(help: "The period's end, not included (RFC 3339 or a date; default: now).") var to: String?
+    @Option(help: "The IANA time zone of day boundaries (dates, trends).") var tz = "UTC"
+    @Option(help: "Only runs of this SOP (repeatable).") var sop: [String] = []
+    @Option(help: "Outcomes that resolve the problem, comma-separated (first-contact resolution).") var resolving = "resolved,refunded,replaced"
+    @Option(name: .customLong("reopen-days"), help: "A reopen within this many days spoils first-contact resolution.") var reopenDays = 7
+    @Flag(help: "Trends per week instead of per day.") var weekly = false
+    @Option(help: "Output format: text, json or csv.") var format: ReportFormat = .text
+    @Option(help: "Also write the report as one self-contained HTML file with charts.") var html: String?
+    @OptionGroup var options: RunOptions
+
+    enum ReportFormat: String, ExpressibleByArgument, CaseIterable { case text, json, csv }
+
+    func validate() throws {
+        guard BusinessCalendar(id: "tz", timeZone: tz, week: Array(repeating: [], count: 7)) != nil else {
+            throw ValidationError("--tz must be an IANA time zone such as Europe/Berlin, found '\(tz)'")
+        }
+        for (name, value) in [("--from", from), ("--to", to)] {
+            if let value, instant(value) == nil {
+                throw ValidationError("\(name) must be an RFC 3339 time or a date such as 2026-11-01, found '\(value)'")
+            }
+        }
+        if reopenDays < 0 { throw ValidationError("--reopen-days must not be negative") }
+    }
+
+    /// RFC 3339, or a date read as midnight in --tz.
+    func instant(_ text: String) -> Int64? {
+        if let t = CivilTime.parseDateTime(text) { return t }
+        guard let day = CivilTime.parseDate(text), let zone = BusinessCalendar(id: "tz", timeZone: tz, week: Array(repeating: [], count: 7)) else {
+            return nil
+        }
+        return zone.instant(day: day, time: 0)
+    }
+
+    func run() throws {
+        let service = try options.service()
+        let end = to.flatMap(instant) ?? options.time
+        let start = from.flatMap(instant) ?? end - 30 * 86_400_000
+        guard start < end else {
+            Output.err("error: --from must come before --to\n")
+            throw ExitCode(2)
+        }
+        var categories: [String: String] = [:]
+        for entry in SOPCatalogue(folder: options.sops, schema: nil).entries() {
+            if let id = entry.id, let category = entry.compiled?.definition.category { categories[id] = category }
+        }
+        let reportOptions = ReportOptions(from: start, to: end, timeZone: tz,
+                                          resolving: Set(resolving.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }),
+                                          reopenDays: reopenDays, weekly: weekly, sops: sop.isEmpty ? nil : Set(sop))
+        let report: ServiceReport
+        do {
+            report = try ReportBuilder.build(store: service.store, options: reportOptions, categories: categories)
+        } catch {
+            Output.err("error: the store could not be read: \(error)\n")
+            throw ExitCode(2)
+        }
+        if let html {
+            do {
+                try Data(report.html().utf8).write(to: URL(fileURLWithPath: html))
+            } catch {
+                Output.err("error: cannot write \(html): \(error.localizedDescription)\n")
+                throw ExitCode(2)
+            }
+        }
+        switch format {
+        case .text: Output.out(report.text())
+        case .json: Output.out(report.json().render() + "\n")
+        case .csv: Output.out(report.csv())
+        }
+    }
+}
+
+/// `sop export --format xes|ocel FILE`: the journals as an event log for process mining.
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export", abstract: "Write the journals as an XES or OCEL 2.0 event log (docs/report.md).")
+
+    @Option(help: "xes (IEEE 1849) or ocel (OCEL 2.0 JSON).") var format: ExportFormat
+    @Argument(help: "The file to write ('-' for standard output).") var file: String
+    @Option(help: "Only runs of this SOP (repeatable).") var sop: [String] = []
+    @OptionGroup var options: RunOptions
+
+    enum ExportFormat: String, ExpressibleByArgument, CaseIterable { case xes, ocel }
+
+    func run() throws {
+        let service = try options.service()
+        let handle: FileHandle
+        if file == "-" {
+            handle = FileHandle.standardOutput
+        } else {
+            guard FileManager.default.createFile(atPath: file, contents: nil), let h = FileHandle(forWritingAtPath: file) else {
+                Output.err("error: cannot write \(file)\n")
+                throw ExitCode(2)
+            }
+            handle = h
+        }
+        do {
+            let (runs, events) = try ProcessMiningExport.write(store: service.store, format: format == .xes ? .xes : .ocel,
+                                                               sops: sop.isEmpty ? nil : Set(sop), to: handle)
+            if file != "-" { Output.err("wrote \(runs) runs, \(events) events to \(file)\n") }
+        } catch {
+            Output.err("error: the store could not be read: \(error)\n")
+            throw ExitCode(2)
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import SOPCore
+import SOPExpression
+import SOPJSON
+import SOPStore
+import Testing
+
+/// `sop report`'s KPIs (docs/report.md) on a store built by runs with known times; every
+/// expected figure is worked out by hand in the comments.
+@Suite struct ReportTests {
+    static let sop = """
+        sop: care
+        version: 1
+        title: Care
+        roles: [agent, supervisor]
+        start: open
+        states:
+          open:
+            title: Open
+            transitions: [{to: working, on: take}]
+          working:
+            title: Working
+            transitions: [{to: survey, on: solve}, {to: escalate, on: escalate}]
+          escalate:
+            title: With a supervisor
+            transitions: [{to: survey, on: solve, role: supervisor}]
+          survey:
+            title: Survey
+            inputs:
+              csat: {type: integer, min: 1, max: 5}
+            transitions: [{to: done}]
+          done: {title: Done, end: resolved}
+        """
+
+    let ana = Actor(id: "ana", role: "agent"), bob = Actor(id: "bob", role: "agent"), sue = Actor(id: "sue", role: "supervisor")
+
+    func t(_ s: String) -> Int64 { CivilTime.parseDateTime(s)! }
+    func event(_ e: String) -> StepCommand { .submit(inputs: [], event: e, checks: nil) }
+    func csat(_ n: Int) -> StepCommand { .submit(inputs: [("csat", "\(n)")], event: nil, checks: nil) }
+
+    func store() throws -> Workspace {
+        let w = try Workspace(["care": Self.sop])
+        let s = w.service
+        func start(_ id: String, _ at: String) throws {
+            _ = try s.start(sop: "care", ticket: .object([("id", .string("T-" + id)), ("priority", .string(id == "r3" ? "high" : "normal"))]),
+                            runID: id, actor: ana, now: t(at))
+        }
+        // r1: ana alone; ends 10:05 (65 min).
+        try start("r1", "2026-11-02T09:00:00Z")
+        _ = try s.step("r1", event("take"), actor: ana, now: t("2026-11-02T09:10:00Z"))
+        _ = try s.step("r1", event("solve"), actor: ana, now: t("2026-11-02T10:00:00Z"))
+        _ = try s.step("r1", csat(5), actor: ana, now: t("2026-11-02T10:05:00Z"))
+        // r2: started by ana, worked by bob; ends 11:00 (2 h).
+        try start("r2", "2026-11-02T09:00:00Z")
+        _ = try s.step("r2", event("take"), actor: bob, now: t("2026-11-02T09:30:00Z"))
+        _ = try s.step("r2", event("solve"), actor: bob, now: t("2026-11-02T11:00:00Z"))
+        _ = try s.step("r2", csat(2), actor: bob, now: t("2026-11-02T11:00:00Z"))
+        // r3: escalated to sue; ends 15:00 (5 h).
+        try start("r3", "2026-11-02T10:00:00Z")
+        _ = try s.step("r3", event("take"), actor: ana, now: t("2026-11-02T10:00:00Z"))
+        _ = try s.step("r3", event("escalate"), actor: ana, now: t("2026-11-02T10:30:00Z"))
+        _ = try s.step("r3", event("solve"), actor: sue, now: t("2026-11-02T14:30:00Z"))
+        _ = try s.step("r3", csat(4), actor: ana, now: t("2026-11-02T15:00:00Z"))
+        // r4: still open.
+        try start("r4", "2026-11-03T12:00:00Z")
+        _ = try s.step("r4", event("take"), actor: ana, now: t("2026-11-03T12:30:00Z"))
+        return w
+    }
+
+    func report(_ w: Workspace, from: String = "2026-11-01T00:00:00Z", to: String = "2026-11-10T00:00:00Z") throws -> ServiceReport {
+        try ReportBuilder.build(store: w.service.store, options: ReportOptions(from: t(from), to: t(to)), categories: [:])
+    }
+
+    @Test func theKPIsOfAKnownHistory() throws {
+        let r = try report(try store())
+        let all = r.overall
+        #expect(all.started == 4 && all.ended == 3 && all.open == 1)
+        #expect(all.outcomes == ["resolved": 3])
+        // Time to end: 65 min, 2 h, 5 h. Median 2 h; p90 and p95 by nearest rank (⌈0.9·3⌉ = 3rd) 5 h;
+        // mean (65 + 120 + 300) / 3 min = 161 min 40 s.
+        let toEnd = try #require(all.timeToEnd)
+        #expect(toEnd.median == 7_200_000 && toEnd.p90 == 18_000_000 && toEnd.p95 == 18_000_000 && toEnd.mean == 9_700_000)
+        // Escalated: r3, of 4 started.
+        #expect(all.escalated == 1)
+        // First contact: r1 only (r2 had two agents, r3 escalated), of 3 resolved.
+        #expect(all.resolved == 3 && all.firstContact == 1)
+        // CSAT 5, 2, 4: two of three satisfied (4 or 5).
+        #expect(all.csatAnswers == 3 && all.csatSatisfied == 2)
+        // Time in `open`: 10 min, 30 min, 0, 30 min → median (10 + 30) / 2 = 20 min, p90 (4th) 30 min.
+        let open = try #require(r.timeInState.first { $0.0 == "care.open" }?.1)
+        #expect(open.count == 4 && open.median == 1_200_000 && open.p90 == 1_800_000)
+        // Directly-follows.
+        let edges = Dictionary(uniqueKeysWithValues: r.edges.map { ("\($0.from)>\($0.to)", $0.count) })
+        #expect(edges == ["open>working": 4, "working>survey": 2, "working>escalate": 1, "escalate>survey": 1, "survey>done": 3])
+        // Variants: the plain path twice (median of 65 min and 2 h = 92.5 min), the escalated once.
+        #expect(r.variants.map(\.count) == [2, 1])
+        #expect(r.variants[0].path == ["open", "working", "survey", "done"] && r.variants[0].medianToEnd == 5_550_000)
+        // Backlog at Nov 10: r4, 6 days 12 hours old.
+        #expect(r.backlog.first { $0.0 == "3d–7d" }?.1 == 1 && r.backlog.map(\.1).reduce(0, +) == 1)
+        // Trend: Nov 2 three started and three ended; Nov 3 one started.
+        #expect(r.trend.map { "\($0.day) \($0.started) \($0.ended)" } == ["2026-11-02 3 3", "2026-11-03 1 0"])
+        // Moves: ana 4 (r1) + 1 (r2 start) + 4 (r3 but the solve) + 2 (r4) = 11; bob 3; sue 1.
+        #expect(Dictionary(uniqueKeysWithValues: r.byActor) == ["ana": 11, "bob": 3, "sue": 1])
+        #expect(Dictionary(uniqueKeysWithValues: r.byRole) == ["agent": 14, "supervisor": 1])
+        // By priority: r3 high, the rest normal.
+        #expect(r.byPriority.map { "\($0.0) \($0.1.started)" } == ["high 1", "normal 3"])
+    }
+
+    /// A period that holds only part of the history counts only that part.
+    @Test func thePeriodBounds() throws {
+        let r = try report(try store(), from: "2026-11-03T00:00:00Z", to: "2026-11-04T00:00:00Z")
+        #expect(r.overall.started == 1 && r.overall.ended == 0 && r.overall.open == 4 - 3)
+        #expect(r.edges.map { "\($0.from)>\($0.to)" } == ["open>working"])
+        let before = try report(try store(), from: "2026-11-01T00:00:00Z", to: "2026-11-02T10:00:00Z")
+        // At 10:00 on Nov 2: r1 and r2 started (r3 starts at 10:00, not before), none ended.
+        #expect(before.overall.started == 2 && before.overall.open == 2 && before.overall.ended == 0)
+    }
+
+    /// The outputs say the same: JSON and CSV carry the figures above.
+    @Test func jsonAndCSV() throws {
+        let r = try report(try store())
+        let json = r.json()
+        #expect(json["overall"]?["started"] == .int(4))
+        #expect(json["overall"]?["time_to_end"]?["median"] == .string("2h"))
+        let csv = r.csv()
+        #expect(csv.hasPrefix("section,group,metric,value\r\n"))
+        #expect(csv.contains("overall,all,time_to_end_median_s,7200\r\n"))
+        #expect(csv.contains("directly_follows,open -> working,count,4\r\n"))
+        // The text's directly-follows table: open → working 4 times, a median 20 min in `open`.
+        let lines = r.text().split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        #expect(lines.contains(["open", "working", "4", "20m"]))
+    }
+}
