@@ -111,6 +111,7 @@ public final class APIServer: Sendable {
                 let id = try context.parameters.require("sop")
                 return JSONResponse.make(try await self.host.perform { try $0.sopDetail(id) })
             }),
+            Route(method: .get, path: "/v1/report", handler: authenticated { request, _, caller in try await self.report(request, caller) }),
             Route(method: .post, path: "/v1/runs", handler: authenticated { request, _, caller in try await self.startRun(request, caller) }),
             Route(method: .get, path: "/v1/runs", handler: authenticated { request, _, caller in try await self.listRuns(request, caller) }),
             Route(method: .get, path: "/v1/runs/{run}", handler: authenticated { _, context, caller in
@@ -274,6 +275,42 @@ public final class APIServer: Sendable {
             })),
             ("next_cursor", page.next.map { .string(String($0)) } ?? .null),
         ]))
+    }
+
+    /// `GET /v1/report`: `sop report` for supervisors (docs/report.md), as JSON or as the HTML page.
+    func report(_ request: Request, _ caller: Caller) async throws -> Response {
+        guard caller.roles.contains("supervisor") else {
+            throw APIError(status: .forbidden, kind: "forbidden", reason: "the service report is for the role 'supervisor'")
+        }
+        let q = { (name: String) in RequestReading.query(request, name) }
+        let to = try q("to").map { text -> Int64 in
+            guard let t = CivilTime.parseDateTime(text) else { throw APIError.badRequest("to must be an RFC 3339 datetime, found '\(text)'") }
+            return t
+        } ?? Self.now()
+        let from = try q("from").map { text -> Int64 in
+            guard let t = CivilTime.parseDateTime(text) else { throw APIError.badRequest("from must be an RFC 3339 datetime, found '\(text)'") }
+            return t
+        } ?? to - 30 * 86_400_000
+        guard from < to else { throw APIError.badRequest("from must come before to") }
+        let zone = q("tz") ?? "UTC"
+        guard BusinessCalendar(id: "tz", timeZone: zone, week: Array(repeating: [], count: 7)) != nil else {
+            throw APIError.badRequest("tz must be an IANA time zone, found '\(zone)'")
+        }
+        let format = q("format") ?? "json"
+        guard format == "json" || format == "html" else { throw APIError.badRequest("format must be json or html, found '\(format)'") }
+        let options = ReportOptions(from: from, to: to, timeZone: zone, sops: q("sop").map { Set($0.split(separator: ",").map(String.init)) })
+        let report = try await host.perform { service -> ServiceReport in
+            var categories: [String: String] = [:]
+            for entry in service.catalogue.entries() {
+                if let id = entry.id, let category = entry.compiled?.definition.category { categories[id] = category }
+            }
+            return try ReportBuilder.build(store: service.store, options: options, categories: categories)
+        }
+        if format == "html" {
+            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: report.html())))
+        }
+        return JSONResponse.make(report.json())
     }
 
     func step(_ request: Request, run: String, _ caller: Caller) async throws -> Response {

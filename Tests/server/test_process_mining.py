@@ -120,3 +120,29 @@ def test_the_html_report_renders_every_chart_in_chromium(mined):
         driver.save_screenshot(str(shots / "report.png"))
     finally:
         driver.quit()
+
+
+def test_the_server_gives_supervisors_the_same_report(mined):
+    from conftest import Server
+
+    d, report = mined
+    s = Server(d)
+    try:
+        period = {"from": "2026-11-01T00:00:00Z", "to": "2026-12-01T00:00:00Z"}
+        r = s.get("/v1/report", actor="sam", params=period)
+        assert r.status_code == 200, r.text
+        assert r.json() == report
+        assert s.get("/v1/report", actor="ana", params=period).status_code == 403
+        assert s.get("/v1/report", actor="sam", params={"from": "yesterday"}).status_code == 400
+        assert s.get("/v1/report", actor="sam", params={**period, "tz": "Mars/Olympus"}).status_code == 400
+        page = s.get("/v1/report", actor="sam", params={**period, "format": "html"})
+        assert page.headers["content-type"].startswith("text/html") and page.text.count('<svg class="chart') == 4
+        assert requests_without_token(s.url + "/v1/report") == 401
+    finally:
+        s.stop()
+
+
+def requests_without_token(url):
+    import requests
+
+    return requests.get(url, timeout=10).status_code
