@@ -106,23 +106,7 @@ public enum ProcessMiningExport {
 
         """
 
-    static func xml(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for c in s.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default:
-                // XML 1.0 has no form for most control characters: they become a space.
-                if c.value < 0x20 && c != "\t" && c != "\n" && c != "\r" { out += " " } else { out.unicodeScalars.append(c) }
-            }
-        }
-        return out
-    }
+    static func xml(_ s: String) -> String { XMLText.escape(s) }
 
     /// `2026-11-02T09:00:00.000+00:00`, as XES's `date` is written.
     static func xesTime(_ ms: Int64) -> String {

@@ -1,13 +1,11 @@
 import Foundation
+import SOPCore
 import SOPExpression
 
 /// `sop report --html FILE`: one self-contained page, its figures drawn as inline SVG by this
 /// code (no script, no request), readable offline and printable.
 extension ServiceReport {
-    static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
+    static func escape(_ s: String) -> String { XMLText.escape(s) }
 
     public func html() -> String {
         var body = "<h1>Service report</h1>\n<p class=\"period\">\(Self.escape(CivilTime.formatDateTime(options.from))) – "
