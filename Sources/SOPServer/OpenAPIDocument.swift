@@ -119,11 +119,11 @@ paths:
       operationId: getReport
       summary: The service KPIs of a period, from the journals (docs/report.md), for the role supervisor.
       parameters:
-        - {name: from, in: query, description: The period's start (default 30 days before to)., schema: {type: string, format: date-time}}
-        - {name: to, in: query, description: The period's end, not included (default now)., schema: {type: string, format: date-time}}
+        - {name: from, in: query, description: "The period's start (default 30 days before to).", schema: {type: string, format: date-time}}
+        - {name: to, in: query, description: "The period's end, not included (default now).", schema: {type: string, format: date-time}}
         - {name: tz, in: query, description: The IANA time zone of the trend's days., schema: {type: string, default: UTC}}
-        - {name: sop, in: query, description: Only runs of these SOPs (ids, comma-separated)., schema: {type: string}}
-        - {name: format, in: query, description: json, or html (the page with charts)., schema: {type: string, enum: [json, html], default: json}}
+        - {name: sop, in: query, description: "Only runs of these SOPs (ids, comma-separated).", schema: {type: string}}
+        - {name: format, in: query, description: "json, or html (the page with charts).", schema: {type: string, enum: [json, html], default: json}}
       responses:
         "200":
           description: The report, as `sop report --format json` prints it, or its HTML page.
