@@ -294,8 +294,7 @@ extension Step {
         if let since = clock.pausedSince { clock.pausedMs += target.calendar.between(since, at) }
         clock.pausedSince = nil
         // Met when it reaches a stop state by its due time (and no breach came first).
-        let due = target.due(SLAClock(phase: .running, startedAt: clock.startedAt, target: clock.target).with(pausedMs: clock.pausedMs))
-        if !clock.breached, let due, at > due { clock.breached = true }
+        if !clock.breached, let due = target.base(clock).flatMap({ target.later($0, by: clock.pausedMs) }), at > due { clock.breached = true }
         clock.phase = .stopped
         clock.stoppedAt = at
         clock.changedAt = at
@@ -338,13 +337,5 @@ extension Step {
             try fireSLA(next.target, next.event, at: next.at)
             try settle(firstTrigger: nil, actor: .system, at: next.at)
         }
-    }
-}
-
-extension SLAClock {
-    func with(pausedMs: Int64) -> SLAClock {
-        var c = self
-        c.pausedMs = pausedMs
-        return c
     }
 }

@@ -138,8 +138,7 @@ extension ServiceReport {
             let (x1, y1) = (a.0 + boxW / 2, a.1 + boxH / 2), (x2, y2) = (b.0 + boxW / 2, b.1 + boxH / 2)
             // From the box's edge to the other box's edge, along the line between their centres.
             let dx = x2 - x1, dy = y2 - y1
-            func clip(_ fx: Double) -> Double { min(1, fx) }
-            let tx = dx == 0 ? 1 : clip((boxW / 2) / abs(dx)), ty = dy == 0 ? 1 : clip((boxH / 2) / abs(dy))
+            let tx = dx == 0 ? 1 : min(1, (boxW / 2) / abs(dx)), ty = dy == 0 ? 1 : min(1, (boxH / 2) / abs(dy))
             let t = min(tx, ty)
             svg += String(format: "<line class=\"edge\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#5a6376\" stroke-width=\"%.1f\" marker-end=\"url(#arrow)\"><title>%@</title></line>",
                           x1 + dx * t, y1 + dy * t, x2 - dx * t, y2 - dy * t, 1 + min(4, log2(Double(e.count))), Self.escape("\(e.from) → \(e.to): \(label)"))
