@@ -10,7 +10,7 @@ import SOPJSON
 enum FuzzTargets {
     static let all: [String: @Sendable (UnsafeBufferPointer<UInt8>) -> Void] = [
         "sop": sop, "expression": expression, "json": json, "ticket": ticket, "datetime": datetime,
-        "scenario": scenario, "input": input,
+        "scenario": scenario, "input": input, "scan": scan,
     ]
 
     static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
@@ -54,6 +54,46 @@ enum FuzzTargets {
         }
         guard (try? JSONParser.parse(value.canonical())).map({ $0.canonical() == value.canonical() }) == true else {
             fatalError("the canonical form of \(value.render()) is not stable")
+        }
+    }
+
+    /// The pull scanner `sop report` reads journal records with: never traps, and on any text the
+    /// strict parser accepts it skips the whole value, and it reads a top-level object's keys,
+    /// strings and integers as the parser does.
+    static func scan(_ bytes: UnsafeBufferPointer<UInt8>) {
+        var skipper = JSONScanner(bytes)
+        let skipped = (try? skipper.skip()).flatMap { try? skipper.end() } != nil
+        var reader = JSONScanner(bytes)
+        var members: [(key: String, value: JSONValue?)] = []
+        let read: Bool
+        do {
+            try reader.beginObject()
+            while let key = try reader.nextKey() {
+                var probe = reader
+                if let string = try probe.stringOrSkip() {
+                    members.append((text(key), .string(string)))
+                    reader = probe
+                } else if let n = try reader.intOrSkip() {
+                    members.append((text(key), .int(n)))
+                } else {
+                    members.append((text(key), nil))
+                }
+            }
+            try reader.end()
+            read = true
+        } catch {
+            read = false
+        }
+        guard let value = try? JSONParser.parse(Array(bytes)) else { return }
+        guard skipped else { fatalError("the scanner does not skip \(value.render())") }
+        guard case .object(let object) = value else { return }
+        guard read, members.count == object.count else { fatalError("the scanner does not read \(value.render())") }
+        for (member, (key, parsed)) in zip(members, object) where !member.key.contains("\\") {
+            guard member.key == key else { fatalError("key \(member.key) read where \(key) is") }
+            switch parsed {
+            case .string, .int: guard member.value == parsed else { fatalError("\(key): \(String(describing: member.value)), not \(parsed)") }
+            default: guard member.value == nil else { fatalError("\(key): a string or integer read in \(parsed)") }
+            }
         }
     }
 
