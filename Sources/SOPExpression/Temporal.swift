@@ -84,7 +84,12 @@ public enum CivilTime {
 
     /// `YYYY-MM-DD` → days since the epoch; nil for anything else, including 2026-02-30.
     public static func parseDate(_ text: String) -> Int? {
-        let u = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { parseDate(utf8: $0) }
+    }
+
+    /// `parseDate` of UTF-8 bytes.
+    public static func parseDate(utf8 u: UnsafeBufferPointer<UInt8>) -> Int? {
         guard u.count == 10, u[4] == UInt8(ascii: "-"), u[7] == UInt8(ascii: "-"),
               let y = number(u, 0, 4), let m = number(u, 5, 2), let d = number(u, 8, 2),
               (1...12).contains(m), d >= 1, d <= daysInMonth(y, m) else { return nil }
@@ -94,8 +99,13 @@ public enum CivilTime {
     /// RFC 3339 (`2026-11-02T09:00:00Z`, `…T09:00:00.250+01:00`; `t`, `z` and a space also accepted)
     /// → milliseconds since the epoch; nil for anything else.
     public static func parseDateTime(_ text: String) -> Int64? {
-        let u = Array(text.utf8)
-        guard u.count >= 20, let date = parseDate(String(decoding: u[0..<10], as: UTF8.self)),
+        var text = text
+        return text.withUTF8 { parseDateTime(utf8: $0) }
+    }
+
+    /// `parseDateTime` of UTF-8 bytes (`sop report` reads a million journal times).
+    public static func parseDateTime(utf8 u: UnsafeBufferPointer<UInt8>) -> Int64? {
+        guard u.count >= 20, let date = parseDate(utf8: UnsafeBufferPointer(rebasing: u[0..<10])),
               u[10] == UInt8(ascii: "T") || u[10] == UInt8(ascii: "t") || u[10] == UInt8(ascii: " "),
               u[13] == UInt8(ascii: ":"), u[16] == UInt8(ascii: ":"),
               let hh = number(u, 11, 2), let mm = number(u, 14, 2), let ss = number(u, 17, 2),
@@ -199,7 +209,7 @@ public enum CivilTime {
         return r < 0 ? (q - 1, r + b) : (q, r)
     }
 
-    private static func number(_ u: [UInt8], _ start: Int, _ count: Int) -> Int? {
+    private static func number(_ u: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int) -> Int? {
         guard start + count <= u.count else { return nil }
         var value = 0
         for b in u[start..<start + count] {
