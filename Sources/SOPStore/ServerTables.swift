@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import SOPCore
 import SOPJSON
 
@@ -311,18 +312,21 @@ extension SQLiteTransaction {
 extension SQLiteTransaction {
     // MARK: Copying a whole store
 
-    public func exportRows(_ table: StoreTable, _ each: ([StoreValue]) throws -> Void) throws {
-        let order: String
+    /// The order `exportRows` and `scanRows` read a table in.
+    private static func exportOrder(_ table: StoreTable) -> String {
         switch table {
-        case .requests: order = "run, request_id"
-        case .deliveryAttempts: order = "delivery, attempt"
-        case .hookDeliveries: order = "id"
-        case .hookTickets: order = "ticket_id"
-        case .sessions: order = "hash"
-        default: order = "rowid"
+        case .requests: return "run, request_id"
+        case .deliveryAttempts: return "delivery, attempt"
+        case .hookDeliveries: return "id"
+        case .hookTickets: return "ticket_id"
+        case .sessions: return "hash"
+        default: return "rowid"
         }
+    }
+
+    public func exportRows(_ table: StoreTable, _ each: ([StoreValue]) throws -> Void) throws {
         let columns = table.columns
-        let rows = try Row.fetchCursor(db, sql: "SELECT \(table.columnList) FROM \(table.name) ORDER BY \(order)")
+        let rows = try Row.fetchCursor(db, sql: "SELECT \(table.columnList) FROM \(table.name) ORDER BY \(Self.exportOrder(table))")
         while let row = try rows.next() {
             try each(columns.indices.map { i in
                 let value: DatabaseValue = row[i]
@@ -334,6 +338,34 @@ extension SQLiteTransaction {
                 case .blob(let data): return .text(String(decoding: data, as: UTF8.self))
                 }
             })
+        }
+    }
+
+    /// Straight from SQLite's C API: each value's bytes where SQLite keeps them, no copy.
+    public func scanRows(_ table: StoreTable, columns: [String], _ each: ([UnsafeBufferPointer<UInt8>?]) throws -> Void) throws {
+        for name in columns where !table.columns.contains(where: { $0.name == name }) {
+            throw StoreColumnError(table: table, column: name)
+        }
+        let sql = "SELECT \(columns.joined(separator: ", ")) FROM \(table.name) ORDER BY \(Self.exportOrder(table))"
+        let statement = try db.makeStatement(sql: sql)
+        let handle = statement.sqliteStatement
+        let count = Int32(columns.count)
+        var values = [UnsafeBufferPointer<UInt8>?](repeating: nil, count: columns.count)
+        while true {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_DONE { break }
+            guard code == SQLITE_ROW else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
+            }
+            for i in 0..<count {
+                // sqlite3_column_text first, then _bytes (SQLite's order): an integer becomes its text.
+                if sqlite3_column_type(handle, i) != SQLITE_NULL, let text = sqlite3_column_text(handle, i) {
+                    values[Int(i)] = UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, i)))
+                } else {
+                    values[Int(i)] = nil
+                }
+            }
+            try each(values)
         }
     }
 

@@ -92,10 +92,46 @@ public protocol StoreTransaction {
     /// Every row of a table, columns as `StoreTable.columns` lists them, in the table's order
     /// (runs by creation, the journal by commit, others by key).
     func exportRows(_ table: StoreTable, _ each: ([StoreValue]) throws -> Void) throws
+    /// `exportRows` of some of a table's columns, each handed over as its text's UTF-8 bytes (an
+    /// integer as its decimal, nil for NULL), valid only while `each` runs: where the store can,
+    /// without copying them (`sop report` reads every journal record).
+    func scanRows(_ table: StoreTable, columns: [String], _ each: ([UnsafeBufferPointer<UInt8>?]) throws -> Void) throws
     /// Inserts rows exported from another store, keeping their order.
     func importRows(_ table: StoreTable, _ rows: [[StoreValue]]) throws
     /// True when the store holds no runs and no tokens.
     func isEmpty() throws -> Bool
+}
+
+extension StoreTransaction {
+    /// Through `exportRows`, a copy of each value.
+    public func scanRows(_ table: StoreTable, columns: [String], _ each: ([UnsafeBufferPointer<UInt8>?]) throws -> Void) throws {
+        let all = table.columns.map(\.name)
+        let picked = try columns.map { name in
+            guard let i = all.firstIndex(of: name) else { throw StoreColumnError(table: table, column: name) }
+            return i
+        }
+        var buffer: [UInt8] = []
+        try exportRows(table) { row in
+            buffer.removeAll(keepingCapacity: true)
+            let ranges: [Range<Int>?] = picked.map { i in
+                let start = buffer.count
+                switch row[i] {
+                case .null: return nil
+                case .int(let n): buffer.append(contentsOf: String(n).utf8)
+                case .text(let s): buffer.append(contentsOf: s.utf8)
+                }
+                return start..<buffer.count
+            }
+            try buffer.withUnsafeBufferPointer { all in try each(ranges.map { $0.map { UnsafeBufferPointer(rebasing: all[$0]) } }) }
+        }
+    }
+}
+
+/// `scanRows` asked for a column its table does not have.
+public struct StoreColumnError: Error, CustomStringConvertible {
+    public var table: StoreTable
+    public var column: String
+    public var description: String { "the \(table.name) table has no column '\(column)'" }
 }
 
 extension StoreTransaction {
