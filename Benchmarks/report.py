@@ -10,7 +10,8 @@ holds N × (K + 1) records (a million by default). Then, alternating, three time
   - the floor: `sqlite3 STORE "SELECT run, seq, record FROM journal"` to /dev/null, and the same
     read by Python's sqlite3 module (the faster of the two counts);
   - `sop report --format json` over the whole period, to /dev/null.
-Prints the best time of each, the ratio, and each one's peak resident memory (GNU time).
+Prints the best time of each, the ratio, each one's CPU time (the report reads on one thread and
+scans on another) and peak resident memory (GNU time).
 """
 import argparse
 import os
@@ -48,13 +49,14 @@ def run(cmd, **kw):
 
 
 def timed(cmd, cwd):
-    """Seconds and peak RSS (MiB) of a command, its output thrown away."""
+    """Seconds, peak RSS (MiB) and CPU seconds (user + system) of a command, its output thrown away."""
     start = time.perf_counter()
-    r = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    r = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", *cmd], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     elapsed = time.perf_counter() - start
     if r.returncode != 0:
         sys.exit("failed: %s\n%s" % (" ".join(cmd), r.stderr))
-    return elapsed, int(r.stderr.strip().splitlines()[-1]) / 1024
+    rss, user, system = r.stderr.strip().splitlines()[-1].split()
+    return elapsed, int(rss) / 1024, float(user) + float(system)
 
 
 def python_floor(store):
@@ -87,20 +89,24 @@ def main():
         run([sop, "start", "loop", "--tickets", "tickets.jsonl", "--now", "2026-11-02T00:00:00Z", "--store", store], cwd=work)
         run([sop, "tick", "--now", "2026-11-02T%02d:00:00Z" % a.reminders, "--store", store], cwd=work)
         records = sqlite3.connect(store).execute("SELECT count(*) FROM journal").fetchone()[0]
-        floor_cli, floor_py, report, floor_rss, report_rss = [], [], [], 0, 0
+        floor_cli, floor_py, report, floor_rss, report_rss, floor_cpu, report_cpu = [], [], [], 0, 0, [], []
         for _ in range(a.rounds):
-            t, rss = timed(["sqlite3", store, "SELECT run, seq, record FROM journal"], work)
+            t, rss, cpu = timed(["sqlite3", store, "SELECT run, seq, record FROM journal"], work)
             floor_cli.append(t)
+            floor_cpu.append(cpu)
             floor_rss = max(floor_rss, rss)
             floor_py.append(python_floor(store))
-            t, rss = timed([sop, "report", "--from", "2026-11-01", "--to", "2026-12-01", "--format", "json", "--store", store], work)
+            t, rss, cpu = timed([sop, "report", "--from", "2026-11-01", "--to", "2026-12-01", "--format", "json", "--store", store], work)
             report.append(t)
+            report_cpu.append(cpu)
             report_rss = max(report_rss, rss)
         floor = min(min(floor_cli), min(floor_py))
         print("journal records: %d in %d runs" % (records, a.runs))
-        print("floor, sqlite3 CLI: %.2f s (peak %.0f MiB); Python sqlite3: %.2f s" % (min(floor_cli), floor_rss, min(floor_py)))
-        print("sop report --format json: %.2f s (%.0f records/s, peak %.0f MiB)" % (min(report), records / min(report), report_rss))
-        print("report / floor: %.2fx" % (min(report) / floor))
+        print("floor, sqlite3 CLI: %.2f s (CPU %.2f s, peak %.0f MiB); Python sqlite3: %.2f s"
+              % (min(floor_cli), min(floor_cpu), floor_rss, min(floor_py)))
+        print("sop report --format json: %.2f s (CPU %.2f s on two threads, %.0f records/s, peak %.0f MiB)"
+              % (min(report), min(report_cpu), records / min(report), report_rss))
+        print("report / floor: %.2fx wall, %.2fx CPU (against the sqlite3 CLI's)" % (min(report) / floor, min(report_cpu) / min(floor_cpu)))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -45,7 +45,7 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let service = try options.service()
+        let service = try options.service(memoryMapped: false)
         let end = to.flatMap(instant) ?? options.time
         let start = from.flatMap(instant) ?? end - 30 * 86_400_000
         guard start < end else {
@@ -95,7 +95,7 @@ struct ExportCommand: ParsableCommand {
     enum ExportFormat: String, ExpressibleByArgument, CaseIterable { case xes, ocel }
 
     func run() throws {
-        let service = try options.service()
+        let service = try options.service(memoryMapped: false)
         let handle: FileHandle
         if file == "-" {
             handle = FileHandle.standardOutput

@@ -50,8 +50,10 @@ struct RunOptions: ParsableArguments {
         store ?? environment("SOP_STORE") ?? ".sop/runs.sqlite"
     }
 
-    /// Opens the store and the service; failures exit 2 with the reason.
-    func service() throws -> RunService {
+    /// Opens the store and the service; failures exit 2 with the reason. A command that reads
+    /// the whole store once (`report`, `export`) turns the memory map off: mapped pages read
+    /// would count in its resident memory, up to the map's 256 MiB.
+    func service(memoryMapped: Bool = true) throws -> RunService {
         let schema: TicketSchema?
         do {
             schema = try TicketSchemaOption.load(ticketSchema)
@@ -60,7 +62,7 @@ struct RunOptions: ParsableArguments {
             throw ExitCode(2)
         }
         do {
-            return RunService(store: try StoreLocation.open(storePath), sopsFolder: sops, schema: schema)
+            return RunService(store: try StoreLocation.open(storePath, memoryMapped: memoryMapped), sopsFolder: sops, schema: schema)
         } catch {
             Output.err("error: \(error)\n")
             throw ExitCode(2)

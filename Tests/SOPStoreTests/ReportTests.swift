@@ -2,7 +2,7 @@ import Foundation
 import SOPCore
 import SOPExpression
 import SOPJSON
-import SOPStore
+@testable import SOPStore
 import Testing
 
 /// `sop report`'s KPIs (docs/report.md) on a store built by runs with known times; every
@@ -129,5 +129,86 @@ import Testing
         // The text's directly-follows table: open → working 4 times, a median 20 min in `open`.
         let lines = r.text().split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
         #expect(lines.contains(["open", "working", "4", "20m"]))
+    }
+}
+
+/// `ReportRecord` scans a stored record's bytes for the few members the report needs; it must
+/// read exactly what the journal's own reader (`JournalRecord`) reads from the same text.
+@Suite struct ReportRecordTests {
+    /// What the report takes from a record, through `JournalRecord`.
+    static func expected(_ r: JournalRecord) -> ReportRecord.Decoded {
+        var e = ReportRecord.Decoded()
+        e.run = r.run
+        e.seq = r.seq
+        e.at = r.at
+        e.actorID = r.actor.id
+        e.role = r.actor.role
+        e.from = r.from
+        e.to = r.to
+        e.kind = r.trigger.kind
+        e.moved = r.trigger.moved
+        if case .string(let target)? = r.trigger.sla?["target"] { e.slaTarget = target }
+        if case .string(let event)? = r.trigger.sla?["event"] { e.slaEvent = event }
+        if case .int(let n)? = r.inputs["csat"] { e.csat = n }
+        for effect in r.effects {
+            if case .string(let s)? = effect["call"]?["sop"] { e.calls.append(s) } else if case .string(let s)? = effect["start"]?["sop"] { e.calls.append(s) }
+        }
+        return e
+    }
+
+    static func check(_ text: String) throws {
+        let record = try JournalReadError.decode(text, run: "?", seq: 0)
+        var bytes = text
+        let scanned = bytes.withUTF8 { ReportRecord(scanning: $0)?.decoded }
+        #expect(scanned == expected(record), "\(text)")
+    }
+
+    /// Every record of the known history, as the store hands it over (`scanRows`, on SQLite and
+    /// on PostgreSQL when the suite runs there).
+    @Test func theRecordsOfAStore() throws {
+        let w = try ReportTests().store()
+        var texts: [String] = []
+        try w.service.store.read { tx in
+            try tx.scanRows(.journal, columns: ["record", "seq"]) { row in
+                let record = String(decoding: try #require(row[0]), as: UTF8.self)
+                texts.append(record)
+                // An integer column comes as its decimal.
+                #expect(try JournalReadError.decode(record, run: "?", seq: 0).seq == Int(String(decoding: try #require(row[1]), as: UTF8.self)))
+            }
+            #expect(throws: StoreColumnError.self) { try tx.scanRows(.journal, columns: ["nope"]) { _ in } }
+            #expect(texts.count == (try tx.runIDs().map { try tx.journal($0).count }.reduce(0, +)))
+        }
+        for text in texts { try Self.check(text) }
+    }
+
+    /// Records with everything the scanner looks for, and escapes where it decodes.
+    @Test func recordsWithSLAEffectsInputsAndEscapes() throws {
+        let sla = JSONValue.object([("target", .string("first_reply")), ("event", .string("breached")), ("due", .string("2026-11-02T10:00:00Z"))])
+        let records = [
+            JournalRecord(run: "r-\"q\"\\1", seq: 3, version: 2, at: 1_762_077_600_250, actor: Actor(id: "an\u{e9}\n", role: "agent"),
+                          sop: "care", sopVersion: 1, sopDigest: "d", from: "open", to: "esc\\alate",
+                          trigger: JournalTrigger(kind: .event, event: "escalate"), inputs: [("csat", .int(5)), ("note", .string("x"))],
+                          changes: [JournalChange(path: "ticket.priority", old: .string("low"), new: .object([("sop", .string("decoy"))]))],
+                          effects: [.object([("call", .object([("sop", .string("escalation")), ("with", .object([]))]))]),
+                                    .object([("notify", .object([("sop", .string("decoy"))]))]),
+                                    .object([("start", .object([("sop", .string("follow-up"))]))])]),
+            JournalRecord(run: "r-1", seq: 4, version: 3, at: 1_762_077_600_000, actor: .system, sop: "care", sopVersion: 1, sopDigest: "d",
+                          from: "working", to: "working", trigger: JournalTrigger(kind: .sla, moved: false, sla: sla)),
+            JournalRecord(run: "r-1", seq: 1, version: nil, at: 0, actor: .system, sop: "care", sopVersion: 1, sopDigest: "d",
+                          from: nil, to: "open", trigger: JournalTrigger(kind: .start), inputs: [("csat", .number(4.5))]),
+        ]
+        for var record in records {
+            try Self.check(record.sealForStore(after: nil))
+            try Self.check(record.json().render())
+        }
+    }
+
+    /// Text that is not a record is refused, never half read.
+    @Test func brokenRecordsAreRefused() {
+        for text in ["", "{", "[]", #"{"run": "r", "to": "x"}"#, #"{"run": "r", "at": "yesterday", "to": "x"}"#,
+                     #"{"run": 1, "at": "2026-11-02T09:00:00Z", "to": "x"}"#, #"{"run": "r", "at": "2026-11-02T09:00:00Z", "to": "x"} x"#] {
+            var bytes = text
+            #expect(bytes.withUTF8 { ReportRecord(scanning: $0)?.decoded } == nil, "\(text)")
+        }
     }
 }

@@ -10,6 +10,9 @@ extension ServiceReport {
     public func html() -> String {
         var body = "<h1>Service report</h1>\n<p class=\"period\">\(Self.escape(CivilTime.formatDateTime(options.from))) – "
             + "\(Self.escape(CivilTime.formatDateTime(options.to))) · \(recordsRead) journal records · days in \(Self.escape(options.timeZone))</p>\n"
+        if recordsUnreadable > 0 {
+            body += "<p class=\"warning\">\(recordsUnreadable) journal records could not be read and are left out; <code>sop verify</code> says why.</p>\n"
+        }
         body += "<section><h2>Runs</h2>" + kpiTable() + "</section>\n"
         body += "<section><h2>Started and ended per \(options.weekly ? "week" : "day")</h2>" + trendChart() + "</section>\n"
         body += "<section><h2>Time to end</h2>" + histogram() + "</section>\n"

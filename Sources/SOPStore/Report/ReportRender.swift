@@ -22,6 +22,7 @@ extension ServiceReport {
         return .object([
             ("from", .string(CivilTime.formatDateTime(options.from))), ("to", .string(CivilTime.formatDateTime(options.to))),
             ("tz", .string(options.timeZone)), ("records_read", .int(recordsRead)),
+            ("records_unreadable", .int(recordsUnreadable)),
             ("overall", Self.groupJSON(overall)), ("by_sop", groups(bySOP)), ("by_priority", groups(byPriority)),
             ("by_category", groups(byCategory)),
             ("time_in_state", .object(JSONObject(timeInState.map { ($0.0, $0.1.json()) }))),
@@ -79,6 +80,9 @@ extension ServiceReport {
     /// The report as tables for people.
     public func text() -> String {
         var out = "Service report \(CivilTime.formatDateTime(options.from)) – \(CivilTime.formatDateTime(options.to)) (\(recordsRead) journal records)\n\n"
+        if recordsUnreadable > 0 {
+            out += "warning: \(recordsUnreadable) journal records could not be read and are left out; `sop verify` says why\n\n"
+        }
         func table(_ header: [String], _ rows: [[String]]) {
             guard !rows.isEmpty else { out += "  (none)\n\n"; return }
             let widths = header.indices.map { i in ([header[i]] + rows.map { $0[i] }).map(\.count).max() ?? 0 }

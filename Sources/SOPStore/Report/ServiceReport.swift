@@ -33,10 +33,13 @@ public struct ReportOptions: Sendable {
     }
 }
 
-/// What is known of one run after reading its journal.
+/// What is known of one run after reading its journal: a fixed handful of facts, whatever the
+/// journal's length (its path is a node of `ReportBuilder`'s path tree).
 struct RunFacts {
     var id: String
     var sop: String
+    /// `sop`, interned (`ReportBuilder.names`).
+    var sopName: Int32
     var version = 0
     var ticketID: String?
     var priority: String?
@@ -46,15 +49,55 @@ struct RunFacts {
     var ended = false
     var endedAt: Int64?
     var outcome: String?
-    /// The states entered, in order (the start state first), as indexes into `ReportBuilder.names`.
-    var path: [Int32] = []
-    /// When each of `path` was entered.
-    var enteredAt: [Int64] = []
+    /// The states entered, in order (the start state first): a node of the path tree, -1 before
+    /// the start record.
+    var path: Int32 = -1
+    /// When the last state of `path` was entered.
+    var enteredAt: Int64 = 0
     /// When it first entered an escalation state or called or started an escalation SOP.
     var escalatedAt: Int64?
     var escalated: Bool { escalatedAt != nil }
-    var actors = Set<String>()
-    var csat: [Int] = []
+    /// The first person (not `system`) who acted on it, interned; -1 for none.
+    var firstActor: Int32 = -1
+    /// More than one person acted on it.
+    var severalActors = false
+    var csatAnswers = 0
+    var csatSatisfied = 0
+
+    init(id: String, sop: String, sopName: Int32) {
+        self.id = id
+        self.sop = sop
+        self.sopName = sopName
+    }
+
+    /// Takes the SOP version and the ticket's priority and category from the run's stored data
+    /// (left unknown where the data cannot be read).
+    mutating func readData(_ bytes: UnsafeBufferPointer<UInt8>) {
+        var s = JSONScanner(bytes)
+        do {
+            try s.beginObject()
+            while let key = try s.nextKey() {
+                if JSONScanner.equal(key, "sop_version") {
+                    version = try s.intOrSkip() ?? 0
+                } else if JSONScanner.equal(key, "ticket"), s.atObject() {
+                    try s.beginObject()
+                    while let key = try s.nextKey() {
+                        if JSONScanner.equal(key, "priority") {
+                            priority = try s.stringOrSkip()
+                        } else if JSONScanner.equal(key, "category") {
+                            category = try s.stringOrSkip()
+                        } else {
+                            try s.skip()
+                        }
+                    }
+                } else {
+                    try s.skip()
+                }
+            }
+        } catch {
+            (version, priority, category) = (0, nil, nil)
+        }
+    }
 }
 
 /// Summary statistics of durations (milliseconds): median (the mean of the middle two for an
@@ -150,26 +193,55 @@ public struct ServiceReport: Sendable {
     /// Directly-follows: state → next state, how often within the period, median time between.
     public var edges: [(from: String, to: String, count: Int, median: Int64)]
     public var recordsRead: Int
+    /// Journal records that could not be read (`sop verify` says why), left out of every figure.
+    public var recordsUnreadable: Int
     /// Durations to end of the runs that ended in the period, for the histogram.
     public var endDurations: [Int64]
 }
 
-/// Builds a `ServiceReport` from a store, reading each row once.
+/// Builds a `ServiceReport` from a store, reading each row once. Memory grows with the runs (a
+/// fixed `RunFacts` each), the distinct paths, and one duration per move in the period (the
+/// percentiles are exact); never with the records themselves.
 public struct ReportBuilder {
     let options: ReportOptions
     /// SOP id → category, from the SOP folder (escalation: calling or starting an SOP of the
     /// category `escalation`).
     let categories: [String: String]
+    /// Interned names: states, SOPs, actors and roles.
     var names: [String] = []
     var nameIndex: [String: Int32] = [:]
-    var runs: [String: RunFacts] = [:]
-    var timeInState: [String: [Int64]] = [:]
-    var edgeTimes: [String: [Int64]] = [:]
-    var actorMoves: [String: Int] = [:]
-    var roleMoves: [String: Int] = [:]
+    /// `names` as UTF-8, to compare with the names a record holds without making strings of them.
+    var nameBytes: [[UInt8]] = []
+    var runs: [RunFacts] = []
+    var runIndex: [String: Int] = [:]
+    /// The paths runs take, as a tree: node i is the path of node `pathParent[i]` followed by
+    /// state `pathState[i]`; the roots (state -1) are the SOPs (`pathRoots`), so a node belongs
+    /// to one SOP. A run's path is one node however long its journal, and each node knows where
+    /// the durations of its last move go (`moveSlots`), so a move costs no lookup by name.
+    var pathState: [Int32] = []
+    var pathParent: [Int32] = []
+    var pathChildren: [[Int32]] = []
+    var pathRoots: [Int32: Int32] = [:]
+    /// Per node: the slots of `durations` for the time in the state left (by SOP and state) and
+    /// for the edge (state left → state entered); -1 for a root or a start.
+    var moveSlots: [(state: Int32, edge: Int32)] = []
+    /// Per node: its state is an escalation state (its name starts with `escalat`).
+    var escalates: [Bool] = []
+    var stateSlots: [Int64: Int32] = [:]
+    var edgeSlots: [Int64: Int32] = [:]
+    var durations: [[Int64]] = []
+    /// The last run read, and where its facts are (the records of one step come together).
+    var lastRun: [UInt8] = []
+    var lastRunIndex: Int?
+    /// The last person read, interned.
+    var lastActor: Int32 = -1
+    var actorMoves: [Int32: Int] = [:]
+    var roleMoves: [Int32: Int] = [:]
     var sla: [String: SLATally] = [:]
     var reopenedTickets: [String: [Int64]] = [:]
     var recordsRead = 0
+    /// Records that could not be read (`sop verify` explains them); left out of the figures.
+    var unreadable = 0
 
     public init(options: ReportOptions, categories: [String: String]) {
         self.options = options
@@ -180,99 +252,190 @@ public struct ReportBuilder {
         if let i = nameIndex[s] { return i }
         let i = Int32(names.count)
         names.append(s)
+        nameBytes.append(Array(s.utf8))
         nameIndex[s] = i
         return i
+    }
+
+    /// The name a record holds is name `i`.
+    func isName(_ i: Int32, _ text: ReportRecord.Text) -> Bool {
+        nameBytes[Int(i)].withUnsafeBufferPointer { text.equals($0) }
+    }
+
+    static func pair(_ a: Int32, _ b: Int32) -> Int64 { Int64(a) << 32 | Int64(UInt32(bitPattern: b)) }
+
+    mutating func newNode(state: Int32, parent: Int32, slots: (state: Int32, edge: Int32)) -> Int32 {
+        let node = Int32(pathState.count)
+        pathState.append(state)
+        pathParent.append(parent)
+        pathChildren.append([])
+        moveSlots.append(slots)
+        escalates.append(state >= 0 && names[Int(state)].hasPrefix("escalat"))
+        if parent >= 0 { pathChildren[Int(parent)].append(node) }
+        return node
+    }
+
+    /// The root of an SOP's paths.
+    mutating func root(_ sop: Int32) -> Int32 {
+        if let node = pathRoots[sop] { return node }
+        let node = newNode(state: -1, parent: -1, slots: (-1, -1))
+        pathRoots[sop] = node
+        return node
+    }
+
+    /// The path `node` followed by state `to`: found among the node's few children by name, or
+    /// made (with its duration slots) the first time a run takes it.
+    mutating func extend(_ node: Int32, _ to: ReportRecord.Text, sop: Int32) -> Int32 {
+        for child in pathChildren[Int(node)] where isName(pathState[Int(child)], to) { return child }
+        let state = name(to.string), left = pathState[Int(node)]
+        var slots: (state: Int32, edge: Int32) = (-1, -1)
+        if left >= 0 {
+            slots = (Self.slot(Self.pair(sop, left), in: &stateSlots, durations: &durations),
+                     Self.slot(Self.pair(left, state), in: &edgeSlots, durations: &durations))
+        }
+        return newNode(state: state, parent: node, slots: slots)
+    }
+
+    /// The slot of `key` in `durations`, made the first time.
+    static func slot(_ key: Int64, in slots: inout [Int64: Int32], durations: inout [[Int64]]) -> Int32 {
+        if let slot = slots[key] { return slot }
+        let slot = Int32(durations.count)
+        slots[key] = slot
+        durations.append([])
+        return slot
+    }
+
+    /// The states of a path, first to last.
+    func states(_ node: Int32) -> [String] {
+        var out: [String] = []
+        var node = node
+        while node >= 0, pathState[Int(node)] >= 0 {
+            out.append(names[Int(pathState[Int(node)])])
+            node = pathParent[Int(node)]
+        }
+        return out.reversed()
     }
 
     func inPeriod(_ t: Int64) -> Bool { t >= options.from && t < options.to }
 
     /// Reads the store: the runs (their SOP and ticket), then every journal record.
     public static func build(store: any RunStore, options: ReportOptions, categories: [String: String]) throws -> ServiceReport {
-        var b = ReportBuilder(options: options, categories: categories)
-        try store.read { tx in
-            let columns = StoreTable.runs.columns.map(\.name)
-            let idAt = columns.firstIndex(of: "id")!, sopAt = columns.firstIndex(of: "sop")!, dataAt = columns.firstIndex(of: "data")!
-            let ticketAt = columns.firstIndex(of: "ticket_id")!, statusAt = columns.firstIndex(of: "status")!
-            let outcomeAt = columns.firstIndex(of: "outcome")!
-            try tx.exportRows(.runs) { row in
-                guard case .text(let id) = row[idAt], case .text(let sop) = row[sopAt], options.sops?.contains(sop) ?? true else { return }
-                var facts = RunFacts(id: id, sop: sop)
-                if case .text(let t) = row[ticketAt] { facts.ticketID = t }
-                if case .text(let s) = row[statusAt], s == "ended" { facts.ended = true }
-                if case .text(let o) = row[outcomeAt] { facts.outcome = o }
-                if case .text(let data) = row[dataAt], let json = try? JSONParser.parse(data) {
-                    if case .int(let v)? = json["sop_version"] { facts.version = v }
-                    if case .string(let p)? = json["ticket"]?["priority"] { facts.priority = p }
-                    if case .string(let c)? = json["ticket"]?["category"] { facts.category = c }
-                }
-                b.runs[id] = facts
-            }
-            try tx.exportRows(.journal) { row in
-                guard row.count == 4, case .text(let text) = row[3], let json = try? JSONParser.parse(text),
-                      let record = try? JournalRecord(json: json) else { return }
-                b.read(record)
-            }
+        /// The builder, handed to the scanning thread for the journal and back after it.
+        final class Box: @unchecked Sendable {
+            var builder: ReportBuilder
+            init(_ builder: ReportBuilder) { self.builder = builder }
         }
-        return b.finish()
+        let box = Box(ReportBuilder(options: options, categories: categories))
+        try store.read { tx in
+            try tx.scanRows(.runs, columns: ["id", "sop", "ticket_id", "status", "outcome", "data"]) { row in
+                box.builder.readRun(row)
+            }
+            try RecordPipe.run(produce: { queue in
+                try tx.scanRows(.journal, columns: ["record"]) { row in
+                    // A NULL record goes through as empty bytes, which the scanner counts as unreadable.
+                    queue(row[0] ?? UnsafeBufferPointer(start: nil, count: 0))
+                }
+            }, consume: { bytes in
+                box.builder.read(bytes)
+            })
+        }
+        return box.builder.finish()
     }
 
-    mutating func read(_ r: JournalRecord) {
+    /// Takes a run's row: its SOP, ticket, status and outcome, and what its data says.
+    mutating func readRun(_ row: [UnsafeBufferPointer<UInt8>?]) {
+        guard let id = row[0].map({ String(decoding: $0, as: UTF8.self) }), let sopBytes = row[1] else { return }
+        let sop = String(decoding: sopBytes, as: UTF8.self)
+        guard options.sops?.contains(sop) ?? true else { return }
+        var facts = RunFacts(id: id, sop: sop, sopName: name(sop))
+        facts.ticketID = row[2].map { String(decoding: $0, as: UTF8.self) }
+        facts.ended = row[3].map { JSONScanner.equal($0, "ended") } ?? false
+        facts.outcome = row[4].map { String(decoding: $0, as: UTF8.self) }
+        if let data = row[5] { facts.readData(data) }
+        runIndex[id] = runs.count
+        runs.append(facts)
+    }
+
+    /// Takes one stored record, or counts it unreadable.
+    mutating func read(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let record = ReportRecord(scanning: bytes) else {
+            unreadable += 1
+            return
+        }
+        read(record)
+    }
+
+    /// Takes one record into its run's facts and the period's tallies. (The run's facts are
+    /// changed in place: copying them out and back costs a retain and release per string.)
+    mutating func read(_ r: ReportRecord) {
         recordsRead += 1
-        guard var run = runs[r.run] else { return }
-        if r.trigger.kind == .start {
-            run.startedAt = r.at
-            run.path = [name(r.to)]
-            run.enteredAt = [r.at]
-        } else if r.trigger.moved, let from = r.from {
-            let fromIndex = name(from), toIndex = name(r.to)
-            if let entered = run.enteredAt.last, inPeriod(r.at) {
-                timeInState[run.sop + "." + from, default: []].append(r.at - entered)
-                edgeTimes[names[Int(fromIndex)] + "\u{1F}" + names[Int(toIndex)], default: []].append(r.at - entered)
+        if !lastRun.withUnsafeBufferPointer({ r.run.equals($0) }) {
+            let id = r.run.string
+            lastRun = Array(id.utf8)
+            lastRunIndex = runIndex[id]
+        }
+        guard let i = lastRunIndex else { return }
+        if r.kind == .start {
+            let node = extend(root(runs[i].sopName), r.to, sop: runs[i].sopName)
+            runs[i].startedAt = r.at
+            runs[i].path = node
+            runs[i].enteredAt = r.at
+        } else if r.moved, r.from != nil, runs[i].path >= 0 {
+            // The move from the state the run's path ends in (`sop verify` holds each record's
+            // `from` to the state before it).
+            let node = extend(runs[i].path, r.to, sop: runs[i].sopName)
+            if inPeriod(r.at) {
+                let duration = r.at - runs[i].enteredAt, slots = moveSlots[Int(node)]
+                durations[Int(slots.state)].append(duration)
+                durations[Int(slots.edge)].append(duration)
             }
-            run.path.append(toIndex)
-            run.enteredAt.append(r.at)
+            runs[i].path = node
+            runs[i].enteredAt = r.at
         }
-        if r.actor.role != "system" {
-            run.actors.insert(r.actor.id)
-            if inPeriod(r.at) && r.trigger.moved {
-                actorMoves[r.actor.id, default: 0] += 1
-                roleMoves[r.actor.role, default: 0] += 1
+        if !r.role.equals("system") {
+            if lastActor < 0 || !isName(lastActor, r.actorID) { lastActor = name(r.actorID.string) }
+            let actor = lastActor
+            if runs[i].firstActor < 0 { runs[i].firstActor = actor } else if runs[i].firstActor != actor { runs[i].severalActors = true }
+            if inPeriod(r.at) && r.moved {
+                actorMoves[actor, default: 0] += 1
+                roleMoves[name(r.role.string), default: 0] += 1
             }
         }
-        if r.to.hasPrefix("escalat"), run.escalatedAt == nil { run.escalatedAt = r.at }
-        for effect in r.effects {
-            let called: String?
-            if case .string(let s)? = effect["call"]?["sop"] { called = s } else if case .string(let s)? = effect["start"]?["sop"] { called = s } else { called = nil }
-            if let called, categories[called] == "escalation" || called == "escalation", run.escalatedAt == nil { run.escalatedAt = r.at }
+        if runs[i].escalatedAt == nil, runs[i].path >= 0,
+           escalates[Int(runs[i].path)] || r.calls.contains(where: { categories[$0] == "escalation" || $0 == "escalation" }) {
+            runs[i].escalatedAt = r.at
         }
-        if case .int(let n)? = r.inputs["csat"] { run.csat.append(n) }
-        if r.trigger.kind == .sla, case .string(let target)? = r.trigger.sla?["target"], case .string(let event)? = r.trigger.sla?["event"],
-           inPeriod(r.at) {
-            let key = run.sop + "." + target
+        if let csat = r.csat {
+            runs[i].csatAnswers += 1
+            if csat >= 4 { runs[i].csatSatisfied += 1 }
+        }
+        if r.kind == .sla, let target = r.slaTarget, let event = r.slaEvent, inPeriod(r.at) {
+            let key = runs[i].sop + "." + target
             switch event {
             case "met": sla[key, default: SLATally()].met += 1
             case "breached":
                 sla[key, default: SLATally()].breached += 1
-                sla[key, default: SLATally()].breaches.append((r.run, r.seq, r.at))
+                sla[key, default: SLATally()].breaches.append((r.run.string, r.seq, r.at))
             default: break
             }
         }
-        runs[r.run] = run
     }
 
     /// The KPIs, from the facts gathered.
     mutating func finish() -> ServiceReport {
-        var facts = Array(runs.values).sorted { $0.id < $1.id }
+        var facts = runs
+        runs = []
         // An ended run (its row says so) ended when it entered its last state.
-        for i in facts.indices where facts[i].ended { facts[i].endedAt = facts[i].enteredAt.last }
+        for i in facts.indices where facts[i].ended && facts[i].path >= 0 { facts[i].endedAt = facts[i].enteredAt }
         for f in facts where f.outcome == "reopened" {
             if let t = f.endedAt, let ticket = f.ticketID { reopenedTickets[ticket, default: []].append(t) }
         }
         let reopenWindow = Int64(options.reopenDays) * 86_400_000
-        func kpis(_ group: [RunFacts]) -> GroupKPIs {
+        // Groups are lists of indexes into `facts` (a run's facts are not copied per group).
+        func kpis(_ group: [Int]) -> GroupKPIs {
             var k = GroupKPIs()
             var toEnd: [Int64] = []
-            for f in group {
+            for f in group.lazy.map({ facts[$0] }) {
                 guard let started = f.startedAt else { continue }
                 if inPeriod(started) {
                     k.started += 1
@@ -285,12 +448,10 @@ public struct ReportBuilder {
                     if let o = f.outcome, options.resolving.contains(o) {
                         k.resolved += 1
                         let reopened = f.ticketID.flatMap { reopenedTickets[$0] }?.contains { $0 >= ended && $0 - ended <= reopenWindow } ?? false
-                        if !f.escalated && f.actors.count <= 1 && !reopened { k.firstContact += 1 }
+                        if !f.escalated && !f.severalActors && !reopened { k.firstContact += 1 }
                     }
-                    for c in f.csat {
-                        k.csatAnswers += 1
-                        if c >= 4 { k.csatSatisfied += 1 }
-                    }
+                    k.csatAnswers += f.csatAnswers
+                    k.csatSatisfied += f.csatSatisfied
                 }
                 if started < options.to && (f.endedAt.map { $0 >= options.to } ?? true) { k.open += 1 }
             }
@@ -298,7 +459,7 @@ public struct ReportBuilder {
             return k
         }
         func grouped(_ key: (RunFacts) -> String?) -> [(String, GroupKPIs)] {
-            Dictionary(grouping: facts) { key($0) ?? "(none)" }.sorted { $0.key < $1.key }.map { ($0.key, kpis($0.value)) }
+            Dictionary(grouping: facts.indices) { key(facts[$0]) ?? "(none)" }.sorted { $0.key < $1.key }.map { ($0.key, kpis($0.value)) }
         }
         // Backlog at `to`: open runs by age.
         let buckets: [(String, Int64)] = [("< 1h", 3_600_000), ("1h–1d", 86_400_000), ("1d–3d", 3 * 86_400_000), ("3d–7d", 7 * 86_400_000),
@@ -322,41 +483,47 @@ public struct ReportBuilder {
         }
         let days = Set(started.keys).union(ended.keys).sorted()
         let trend = days.map { (CivilTime.formatDate($0), started[$0] ?? 0, ended[$0] ?? 0) }
-        // Variants of the runs that ended in the period.
-        var variantDurations: [[Int32]: [Int64]] = [:]
+        // Variants of the runs that ended in the period, by the states' names: runs of two SOPs
+        // that pass through the same states in the same order are one variant.
+        var byNode: [Int32: [Int64]] = [:]
         var endDurations: [Int64] = []
         for f in facts {
             guard let e = f.endedAt, inPeriod(e), let s = f.startedAt else { continue }
-            variantDurations[f.path, default: []].append(e - s)
+            byNode[f.path, default: []].append(e - s)
             endDurations.append(e - s)
         }
+        var variantDurations: [[String]: [Int64]] = [:]
+        for (node, durations) in byNode { variantDurations[states(node), default: []].append(contentsOf: durations) }
         var variants: [(path: [String], count: Int, medianToEnd: Int64)] = []
         for (path, durations) in variantDurations {
-            let named: [String] = path.map { names[Int($0)] }
-            variants.append((named, durations.count, DurationStats(durations)?.median ?? 0))
+            variants.append((path, durations.count, DurationStats(durations)?.median ?? 0))
         }
         variants.sort { a, b in
             if a.count != b.count { return a.count > b.count }
             return a.path.joined(separator: ">") < b.path.joined(separator: ">")
         }
         var edges: [(from: String, to: String, count: Int, median: Int64)] = []
-        for (key, times) in edgeTimes {
-            let parts = key.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
-            edges.append((parts[0], parts[1], times.count, DurationStats(times)?.median ?? 0))
+        for (key, slot) in edgeSlots where !durations[Int(slot)].isEmpty {
+            let times = durations[Int(slot)]
+            edges.append((names[Int(key >> 32)], names[Int(Int32(truncatingIfNeeded: key))], times.count, DurationStats(times)?.median ?? 0))
         }
         edges.sort { a, b in a.from != b.from ? a.from < b.from : a.to < b.to }
         var stateTimes: [(String, DurationStats)] = []
-        for (key, values) in timeInState.sorted(by: { $0.key < $1.key }) {
-            if let stats = DurationStats(values) { stateTimes.append((key, stats)) }
+        for (key, slot) in stateSlots {
+            if let stats = DurationStats(durations[Int(slot)]) {
+                stateTimes.append((names[Int(key >> 32)] + "." + names[Int(Int32(truncatingIfNeeded: key))], stats))
+            }
         }
+        stateTimes.sort { $0.0 < $1.0 }
         let bySOP = grouped { "\($0.sop) v\($0.version)" }
         let byPriority = grouped(\.priority), byCategory = grouped(\.category)
-        let actors: [(String, Int)] = actorMoves.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-        let roles: [(String, Int)] = roleMoves.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        let actors: [(String, Int)] = actorMoves.map { (names[Int($0.key)], $0.value) }.sorted { $0.0 < $1.0 }
+        let roles: [(String, Int)] = roleMoves.map { (names[Int($0.key)], $0.value) }.sorted { $0.0 < $1.0 }
         let tallies: [(String, SLATally)] = sla.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         return ServiceReport(
-            options: options, overall: kpis(facts), bySOP: bySOP, byPriority: byPriority, byCategory: byCategory,
+            options: options, overall: kpis(Array(facts.indices)), bySOP: bySOP, byPriority: byPriority, byCategory: byCategory,
             timeInState: stateTimes, byActor: actors, byRole: roles, sla: tallies,
-            backlog: backlog, trend: trend, variants: variants, edges: edges, recordsRead: recordsRead, endDurations: endDurations)
+            backlog: backlog, trend: trend, variants: variants, edges: edges, recordsRead: recordsRead,
+            recordsUnreadable: unreadable, endDurations: endDurations)
     }
 }
