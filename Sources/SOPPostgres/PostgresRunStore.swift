@@ -645,35 +645,46 @@ final class PostgresTransaction: StoreTransaction {
 
     // MARK: Copying a whole store
 
-    func exportRows(_ table: StoreTable, _ each: ([StoreValue]) throws -> Void) throws {
-        try flush()
-        let order: String
+    /// The order `exportRows` and `scanRows` read a table in.
+    private static func exportOrder(_ table: StoreTable) -> String {
         switch table {
-        case .runs, .outbox: order = "rowid"
-        case .journal: order = "position"
-        case .requests: order = "run COLLATE \"C\", request_id COLLATE \"C\""
-        case .deliveryAttempts: order = "delivery COLLATE \"C\", attempt"
-        default: order = "\(table.columns[0].name) COLLATE \"C\""
+        case .runs, .outbox: return "rowid"
+        case .journal: return "position"
+        case .requests: return "run COLLATE \"C\", request_id COLLATE \"C\""
+        case .deliveryAttempts: return "delivery COLLATE \"C\", attempt"
+        default: return "\(table.columns[0].name) COLLATE \"C\""
         }
-        let columns = table.columns
-        // Text for every column (an integer as its decimal), read through a cursor in pages: a
-        // store's journal need not fit in memory.
-        let select = columns.map { $0.name + "::text" }.joined(separator: ", ")
-        try query("DECLARE sop_export NO SCROLL CURSOR FOR SELECT \(select) FROM \(table.name) ORDER BY \(order)")
+    }
+
+    /// Text for each of `columns` (an integer as its decimal, nil for NULL), row by row in the
+    /// table's order, read through a cursor in pages: a store's journal need not fit in memory.
+    private func textRows(_ table: StoreTable, columns: [String], _ each: ([String?]) throws -> Void) throws {
+        try flush()
+        let select = columns.map { $0 + "::text" }.joined(separator: ", ")
+        try query("DECLARE sop_export NO SCROLL CURSOR FOR SELECT \(select) FROM \(table.name) ORDER BY \(Self.exportOrder(table))")
         defer { _ = try? query("CLOSE sop_export") }
         while true {
             let rows = try query("FETCH 2000 FROM sop_export").rows
             if rows.isEmpty { break }
-            for row in rows {
-                var values: [StoreValue] = []
-                values.reserveCapacity(columns.count)
-                for (cell, column) in zip(row, columns) {
-                    guard let text = try cell.decode(String?.self) else { values.append(.null); continue }
-                    values.append(column.integer ? (Int64(text).map(StoreValue.int) ?? .text(text)) : .text(text))
-                }
-                try each(values)
-            }
+            for row in rows { try each(try row.map { try $0.decode(String?.self) }) }
         }
+    }
+
+    func exportRows(_ table: StoreTable, _ each: ([StoreValue]) throws -> Void) throws {
+        let columns = table.columns
+        try textRows(table, columns: columns.map(\.name)) { texts in
+            try each(zip(texts, columns).map { text, column in
+                guard let text else { return .null }
+                return column.integer ? (Int64(text).map(StoreValue.int) ?? .text(text)) : .text(text)
+            })
+        }
+    }
+
+    /// Only the columns asked for cross the network.
+    func scanRows(_ table: StoreTable, columns: [String], _ each: ([UnsafeBufferPointer<UInt8>?]) throws -> Void) throws {
+        try StoreColumnError.check(columns, of: table)
+        var buffer: [UInt8] = []
+        try textRows(table, columns: columns) { texts in try texts.withUTF8Bytes(buffer: &buffer, each) }
     }
 
     func importRows(_ table: StoreTable, _ rows: [[StoreValue]]) throws {

@@ -343,9 +343,7 @@ extension SQLiteTransaction {
 
     /// Straight from SQLite's C API: each value's bytes where SQLite keeps them, no copy.
     public func scanRows(_ table: StoreTable, columns: [String], _ each: ([UnsafeBufferPointer<UInt8>?]) throws -> Void) throws {
-        for name in columns where !table.columns.contains(where: { $0.name == name }) {
-            throw StoreColumnError(table: table, column: name)
-        }
+        try StoreColumnError.check(columns, of: table)
         let sql = "SELECT \(columns.joined(separator: ", ")) FROM \(table.name) ORDER BY \(Self.exportOrder(table))"
         let statement = try db.makeStatement(sql: sql)
         let handle = statement.sqliteStatement

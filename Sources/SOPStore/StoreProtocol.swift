@@ -105,24 +105,19 @@ public protocol StoreTransaction {
 extension StoreTransaction {
     /// Through `exportRows`, a copy of each value.
     public func scanRows(_ table: StoreTable, columns: [String], _ each: ([UnsafeBufferPointer<UInt8>?]) throws -> Void) throws {
+        try StoreColumnError.check(columns, of: table)
         let all = table.columns.map(\.name)
-        let picked = try columns.map { name in
-            guard let i = all.firstIndex(of: name) else { throw StoreColumnError(table: table, column: name) }
-            return i
-        }
+        let picked = columns.map { all.firstIndex(of: $0)! }
         var buffer: [UInt8] = []
         try exportRows(table) { row in
-            buffer.removeAll(keepingCapacity: true)
-            let ranges: [Range<Int>?] = picked.map { i in
-                let start = buffer.count
+            let texts: [String?] = picked.map { i in
                 switch row[i] {
                 case .null: return nil
-                case .int(let n): buffer.append(contentsOf: String(n).utf8)
-                case .text(let s): buffer.append(contentsOf: s.utf8)
+                case .int(let n): return String(n)
+                case .text(let s): return s
                 }
-                return start..<buffer.count
             }
-            try buffer.withUnsafeBufferPointer { all in try each(ranges.map { $0.map { UnsafeBufferPointer(rebasing: all[$0]) } }) }
+            try texts.withUTF8Bytes(buffer: &buffer, each)
         }
     }
 }
@@ -132,6 +127,18 @@ public struct StoreColumnError: Error, CustomStringConvertible {
     public var table: StoreTable
     public var column: String
     public var description: String { "the \(table.name) table has no column '\(column)'" }
+
+    public init(table: StoreTable, column: String) {
+        self.table = table
+        self.column = column
+    }
+
+    /// Throws for the first of `columns` that `table` does not have.
+    public static func check(_ columns: [String], of table: StoreTable) throws {
+        for name in columns where !table.columns.contains(where: { $0.name == name }) {
+            throw StoreColumnError(table: table, column: name)
+        }
+    }
 }
 
 extension StoreTransaction {
@@ -156,5 +163,20 @@ extension StoreTransaction {
                           sla: (due: Int64?, breached: Bool) = (nil, false)) throws {
         try insertRun(RunRow(run, nextDue: nextDue, role: role, sla: sla), sop: run.sop, parent: run.parent, sopDigest: run.sopDigest,
                       schemaDigest: schemaDigest, initialTicket: initialTicket.render())
+    }
+}
+
+extension Array where Element == String? {
+    /// Calls `body` with the UTF-8 bytes of each text (nil for nil), laid end to end in `buffer`
+    /// (reused from row to row): how a store whose values arrive as strings serves `scanRows`.
+    public func withUTF8Bytes(buffer: inout [UInt8], _ body: ([UnsafeBufferPointer<UInt8>?]) throws -> Void) throws {
+        buffer.removeAll(keepingCapacity: true)
+        let ranges: [Range<Int>?] = map { text in
+            guard let text else { return nil }
+            let start = buffer.count
+            buffer.append(contentsOf: text.utf8)
+            return start..<buffer.count
+        }
+        try buffer.withUnsafeBufferPointer { all in try body(ranges.map { $0.map { UnsafeBufferPointer(rebasing: all[$0]) } }) }
     }
 }

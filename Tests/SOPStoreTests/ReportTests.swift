@@ -116,6 +116,19 @@ import Testing
         #expect(before.overall.started == 2 && before.overall.open == 2 && before.overall.ended == 0)
     }
 
+    /// A damaged record is counted, said, and left out; the rest of its run still counts.
+    @Test func anUnreadableRecordIsCountedAndLeftOut() throws {
+        let w = try store()
+        // r2's csat answer (seq 3: start, take, solve, then the answer) becomes text that is not a record.
+        try w.service.store.transaction { tx in try tx.rewriteJournal(run: "r2", seq: 3, record: #"{"run": "r2", "seq": 3"#) }
+        let r = try report(w), whole = try report(try store())
+        #expect(r.recordsUnreadable == 1 && r.recordsRead == whole.recordsRead - 1)
+        // The answer was CSAT 2, so two of two answers are now satisfied.
+        #expect(r.overall.csatAnswers == 2 && r.overall.csatSatisfied == 2)
+        #expect(r.json()["records_unreadable"] == .int(1))
+        #expect(r.text().contains("warning: 1 journal record could not be read and is left out"))
+    }
+
     /// The outputs say the same: JSON and CSV carry the figures above.
     @Test func jsonAndCSV() throws {
         let r = try report(try store())

@@ -11,7 +11,7 @@ extension ServiceReport {
         var body = "<h1>Service report</h1>\n<p class=\"period\">\(Self.escape(CivilTime.formatDateTime(options.from))) – "
             + "\(Self.escape(CivilTime.formatDateTime(options.to))) · \(recordsRead) journal records · days in \(Self.escape(options.timeZone))</p>\n"
         if recordsUnreadable > 0 {
-            body += "<p class=\"warning\">\(recordsUnreadable) journal records could not be read and are left out; <code>sop verify</code> says why.</p>\n"
+            body += "<p class=\"warning\">\(Self.unreadableNote(recordsUnreadable)); <code>sop verify</code> says why.</p>\n"
         }
         body += "<section><h2>Runs</h2>" + kpiTable() + "</section>\n"
         body += "<section><h2>Started and ended per \(options.weekly ? "week" : "day")</h2>" + trendChart() + "</section>\n"

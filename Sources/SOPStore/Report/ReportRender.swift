@@ -77,11 +77,16 @@ extension ServiceReport {
         return rows.map { $0.map(field).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
     }
 
+    /// "3 journal records could not be read and are left out".
+    static func unreadableNote(_ n: Int) -> String {
+        n == 1 ? "1 journal record could not be read and is left out" : "\(n) journal records could not be read and are left out"
+    }
+
     /// The report as tables for people.
     public func text() -> String {
         var out = "Service report \(CivilTime.formatDateTime(options.from)) – \(CivilTime.formatDateTime(options.to)) (\(recordsRead) journal records)\n\n"
         if recordsUnreadable > 0 {
-            out += "warning: \(recordsUnreadable) journal records could not be read and are left out; `sop verify` says why\n\n"
+            out += "warning: \(Self.unreadableNote(recordsUnreadable)); `sop verify` says why\n\n"
         }
         func table(_ header: [String], _ rows: [[String]]) {
             guard !rows.isEmpty else { out += "  (none)\n\n"; return }
