@@ -300,11 +300,7 @@ public final class APIServer: Sendable {
         guard format == "json" || format == "html" else { throw APIError.badRequest("format must be json or html, found '\(format)'") }
         let options = ReportOptions(from: from, to: to, timeZone: zone, sops: q("sop").map { Set($0.split(separator: ",").map(String.init)) })
         let report = try await host.perform { service -> ServiceReport in
-            var categories: [String: String] = [:]
-            for entry in service.catalogue.entries() {
-                if let id = entry.id, let category = entry.compiled?.definition.category { categories[id] = category }
-            }
-            return try ReportBuilder.build(store: service.store, options: options, categories: categories)
+            try ReportBuilder.build(store: service.store, options: options, catalogue: service.catalogue)
         }
         if format == "html" {
             return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],

@@ -52,16 +52,12 @@ struct ReportCommand: ParsableCommand {
             Output.err("error: --from must come before --to\n")
             throw ExitCode(2)
         }
-        var categories: [String: String] = [:]
-        for entry in SOPCatalogue(folder: options.sops, schema: nil).entries() {
-            if let id = entry.id, let category = entry.compiled?.definition.category { categories[id] = category }
-        }
         let reportOptions = ReportOptions(from: start, to: end, timeZone: tz,
                                           resolving: Set(resolving.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }),
                                           reopenDays: reopenDays, weekly: weekly, sops: sop.isEmpty ? nil : Set(sop))
         let report: ServiceReport
         do {
-            report = try ReportBuilder.build(store: service.store, options: reportOptions, categories: categories)
+            report = try ReportBuilder.build(store: service.store, options: reportOptions, catalogue: service.catalogue)
         } catch {
             Output.err("error: the store could not be read: \(error)\n")
             throw ExitCode(2)

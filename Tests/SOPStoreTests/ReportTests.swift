@@ -116,6 +116,44 @@ import Testing
         #expect(before.overall.started == 2 && before.overall.open == 2 && before.overall.ended == 0)
     }
 
+    /// An SOP with a calendar has its durations in business time too; one without has none.
+    @Test func businessTimeWhereTheSOPHasACalendar() throws {
+        let desk = """
+            sop: desk
+            version: 1
+            title: Desk
+            start: open
+            states:
+              open:
+                title: Open
+                transitions:
+                  - {to: done, on: solve}
+                  - {to: done, after: {business: 40h, calendar: office}}
+              done: {title: Done, end: resolved}
+            """
+        let w = try Workspace(["desk": desk, "care": Self.sop])
+        let folder = w.dir.appendingPathComponent("sops/calendars")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try "calendar: office\ntime_zone: UTC\nweek: {mon: [\"09:00-17:00\"], tue: [\"09:00-17:00\"], wed: [\"09:00-17:00\"], thu: [\"09:00-17:00\"], fri: [\"09:00-17:00\"]}\n"
+            .write(to: folder.appendingPathComponent("office.calendar.yaml"), atomically: true, encoding: .utf8)
+        let s = w.service
+        _ = try s.start(sop: "desk", ticket: .object([("id", .string("T-1"))]), runID: "d1", actor: ana, now: t("2026-11-06T16:00:00Z"))
+        _ = try s.step("d1", event("solve"), actor: ana, now: t("2026-11-09T10:00:00Z"))
+        _ = try s.start(sop: "care", ticket: .object([("id", .string("T-2"))]), runID: "c1", actor: ana, now: t("2026-11-06T16:00:00Z"))
+        let r = try ReportBuilder.build(store: s.store, options: ReportOptions(from: t("2026-11-01T00:00:00Z"), to: t("2026-11-10T00:00:00Z")),
+                                        catalogue: s.catalogue)
+        // Friday 16:00 to Monday 10:00: 66 hours on the clock, 2 in office hours (Fri 16–17, Mon 9–10).
+        let toEnd = try #require(r.overall.timeToEnd), businessToEnd = try #require(r.overall.businessTimeToEnd)
+        #expect(toEnd.median == 237_600_000 && toEnd.count == 1)
+        #expect(businessToEnd.median == 7_200_000 && businessToEnd.count == 1)
+        #expect(r.businessTimeInState.map(\.0) == ["desk.open"] && r.businessTimeInState.first?.1.median == 7_200_000)
+        // care has no calendar: no business figure for it, and its open run is grouped as such.
+        #expect(r.bySOP.first { $0.0 == "care v1" }?.1.businessTimeToEnd == nil)
+        #expect(r.byOutcome.map { "\($0.0) \($0.1.started)" } == ["(open) 1", "resolved 1"])
+        #expect(r.json()["business_time_in_state"]?["desk.open"]?["median"] == .string("2h"))
+        #expect(r.csv().contains("overall,all,business_time_to_end_median_s,7200\r\n"))
+    }
+
     /// A damaged record is counted, said, and left out; the rest of its run still counts.
     @Test func anUnreadableRecordIsCountedAndLeftOut() throws {
         let w = try store()

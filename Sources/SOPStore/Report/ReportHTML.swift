@@ -37,10 +37,11 @@ extension ServiceReport {
     }
 
     func kpiTable() -> String {
-        var rows = "<table><tr><th>group</th><th>started</th><th>ended</th><th>open</th><th>median to end</th><th>p90</th><th>escalated</th><th>first contact</th><th>CSAT</th></tr>"
+        var rows = "<table><tr><th>group</th><th>started</th><th>ended</th><th>open</th><th>median to end</th><th>p90</th><th>median, business time</th><th>escalated</th><th>first contact</th><th>CSAT</th></tr>"
         for (n, k) in [("all", overall)] + bySOP {
             rows += "<tr><td>\(Self.escape(n))</td><td>\(k.started)</td><td>\(k.ended)</td><td>\(k.open)</td>"
                 + "<td>\(k.timeToEnd.map { DurationText.text($0.median) } ?? "–")</td><td>\(k.timeToEnd.map { DurationText.text($0.p90) } ?? "–")</td>"
+                + "<td>\(k.businessTimeToEnd.map { DurationText.text($0.median) } ?? "–")</td>"
                 + "<td>\(Self.percent(k.escalationRate))</td><td>\(Self.percent(k.fcrRate))</td><td>\(Self.percent(k.csatShare))</td></tr>"
         }
         return rows + "</table>"

@@ -10,6 +10,7 @@ extension ServiceReport {
         .object([("started", .int(k.started)), ("ended", .int(k.ended)), ("open", .int(k.open)),
                  ("outcomes", .object(JSONObject(k.outcomes.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) }))),
                  ("time_to_end", k.timeToEnd?.json() ?? .null),
+                 ("business_time_to_end", k.businessTimeToEnd?.json() ?? .null),
                  ("escalated", .int(k.escalated)), ("escalation_rate", k.escalationRate.map { .number(Decimal($0)) } ?? .null),
                  ("resolved", .int(k.resolved)), ("first_contact", .int(k.firstContact)),
                  ("first_contact_rate", k.fcrRate.map { .number(Decimal($0)) } ?? .null),
@@ -24,8 +25,9 @@ extension ServiceReport {
             ("tz", .string(options.timeZone)), ("records_read", .int(recordsRead)),
             ("records_unreadable", .int(recordsUnreadable)),
             ("overall", Self.groupJSON(overall)), ("by_sop", groups(bySOP)), ("by_priority", groups(byPriority)),
-            ("by_category", groups(byCategory)),
+            ("by_category", groups(byCategory)), ("by_outcome", groups(byOutcome)),
             ("time_in_state", .object(JSONObject(timeInState.map { ($0.0, $0.1.json()) }))),
+            ("business_time_in_state", .object(JSONObject(businessTimeInState.map { ($0.0, $0.1.json()) }))),
             ("moves_by_actor", .object(JSONObject(byActor.map { ($0.0, .int($0.1)) }))),
             ("moves_by_role", .object(JSONObject(byRole.map { ($0.0, .int($0.1)) }))),
             ("sla", .object(JSONObject(sla.map { key, t in
@@ -54,6 +56,10 @@ extension ServiceReport {
                 rows += [[section, name, "time_to_end_median_s", "\(s.median / 1000)"], [section, name, "time_to_end_p90_s", "\(s.p90 / 1000)"],
                          [section, name, "time_to_end_p95_s", "\(s.p95 / 1000)"], [section, name, "time_to_end_mean_s", "\(s.mean / 1000)"]]
             }
+            if let s = k.businessTimeToEnd {
+                rows += [[section, name, "business_time_to_end_median_s", "\(s.median / 1000)"],
+                         [section, name, "business_time_to_end_p90_s", "\(s.p90 / 1000)"]]
+            }
             rows += [[section, name, "escalated", "\(k.escalated)"], [section, name, "first_contact", "\(k.firstContact)"],
                      [section, name, "resolved", "\(k.resolved)"], [section, name, "csat_answers", "\(k.csatAnswers)"],
                      [section, name, "csat_satisfied", "\(k.csatSatisfied)"]]
@@ -62,6 +68,11 @@ extension ServiceReport {
         for (n, k) in bySOP { group("sop", n, k) }
         for (n, k) in byPriority { group("priority", n, k) }
         for (n, k) in byCategory { group("category", n, k) }
+        for (n, k) in byOutcome { group("outcome", n, k) }
+        for (n, s) in businessTimeInState {
+            rows += [["business_time_in_state", n, "median_s", "\(s.median / 1000)"], ["business_time_in_state", n, "p90_s", "\(s.p90 / 1000)"],
+                     ["business_time_in_state", n, "count", "\(s.count)"]]
+        }
         for (n, s) in timeInState {
             rows += [["time_in_state", n, "median_s", "\(s.median / 1000)"], ["time_in_state", n, "p90_s", "\(s.p90 / 1000)"],
                      ["time_in_state", n, "count", "\(s.count)"]]
@@ -113,6 +124,8 @@ extension ServiceReport {
         table(header, kpiRows(byPriority))
         out += "By category\n"
         table(header, kpiRows(byCategory))
+        out += "By outcome\n"
+        table(header, kpiRows(byOutcome))
         out += "SLA targets (met or breached in the period)\n"
         table(["target", "met", "breached", "compliance"], sla.map { [$0.0, "\($0.1.met)", "\($0.1.breached)", Self.percent($0.1.compliance)] })
         let breaches = sla.flatMap { key, t in t.breaches.map { [key, $0.run, "\($0.seq)", CivilTime.formatDateTime($0.at)] } }
@@ -123,6 +136,14 @@ extension ServiceReport {
         out += "Time in each state\n"
         table(["state", "moves", "median", "p90", "p95", "mean"], timeInState.map { n, s in
             [n, "\(s.count)", DurationText.text(s.median), DurationText.text(s.p90), DurationText.text(s.p95), DurationText.text(s.mean)] })
+        let business = ([("all", overall)] + bySOP).compactMap { n, k in k.businessTimeToEnd.map { (n, $0) } }
+        if !business.isEmpty || !businessTimeInState.isEmpty {
+            out += "In business time (SOPs with a calendar)\n"
+            table(["to end, or in state", "runs or moves", "median", "p90", "p95", "mean"],
+                  (business + businessTimeInState).map { n, s in
+                      [n, "\(s.count)", DurationText.text(s.median), DurationText.text(s.p90), DurationText.text(s.p95), DurationText.text(s.mean)]
+                  })
+        }
         out += "Backlog at \(CivilTime.formatDateTime(options.to)) (open runs by age)\n"
         table(["age", "runs"], backlog.map { [$0.0, "\($0.1)"] })
         out += "Trend (\(options.weekly ? "per week" : "per day"), \(options.timeZone))\n"

@@ -40,6 +40,8 @@ struct RunFacts {
     var sop: String
     /// `sop`, interned (`ReportBuilder.names`).
     var sopName: Int32
+    /// The SOP's business calendar (`ReportBuilder.calendars`), if it has one.
+    var calendar: BusinessCalendar?
     var version = 0
     var ticketID: String?
     var priority: String?
@@ -151,6 +153,8 @@ public struct GroupKPIs: Sendable {
     public var open = 0
     public var outcomes: [String: Int] = [:]
     public var timeToEnd: DurationStats?
+    /// Time to end in business time, over the runs whose SOP has a calendar.
+    public var businessTimeToEnd: DurationStats?
     public var escalated = 0
     public var firstContact = 0
     public var resolved = 0
@@ -180,6 +184,9 @@ public struct ServiceReport: Sendable {
     public var byCategory: [(String, GroupKPIs)]
     /// Time in each state (`SOP.state`), over the moves out of it within the period.
     public var timeInState: [(String, DurationStats)]
+    /// The same in business time, for the states of SOPs that have a calendar.
+    public var businessTimeInState: [(String, DurationStats)]
+    public var byOutcome: [(String, GroupKPIs)]
     /// Per actor: the moves they made within the period, and by role.
     public var byActor: [(String, Int)]
     public var byRole: [(String, Int)]
@@ -207,6 +214,9 @@ public struct ReportBuilder {
     /// SOP id → category, from the SOP folder (escalation: calling or starting an SOP of the
     /// category `escalation`).
     let categories: [String: String]
+    /// SOP id → its business calendar (docs/report.md: its `sla.calendar`, or the one calendar
+    /// its business timers name).
+    let calendars: [String: BusinessCalendar]
     /// Interned names: states, SOPs, actors and roles.
     var names: [String] = []
     var nameIndex: [String: Int32] = [:]
@@ -230,6 +240,8 @@ public struct ReportBuilder {
     var stateSlots: [Int64: Int32] = [:]
     var edgeSlots: [Int64: Int32] = [:]
     var durations: [[Int64]] = []
+    /// Business time in each state, by the same slots as `durations` (SOPs with a calendar only).
+    var businessDurations: [Int: [Int64]] = [:]
     /// The last run read, and where its facts are (the records of one step come together).
     var lastRun: [UInt8] = []
     var lastRunIndex: Int?
@@ -243,9 +255,10 @@ public struct ReportBuilder {
     /// Records that could not be read (`sop verify` explains them); left out of the figures.
     var unreadable = 0
 
-    public init(options: ReportOptions, categories: [String: String]) {
+    public init(options: ReportOptions, categories: [String: String], calendars: [String: BusinessCalendar] = [:]) {
         self.options = options
         self.categories = categories
+        self.calendars = calendars
     }
 
     mutating func name(_ s: String) -> Int32 {
@@ -318,14 +331,31 @@ public struct ReportBuilder {
 
     func inPeriod(_ t: Int64) -> Bool { t >= options.from && t < options.to }
 
+    /// The report of the runs in `store`, with what the SOPs of `catalogue` say: which are
+    /// escalations (their `category`) and which calendar each keeps its business time in (its
+    /// `sla.calendar`, or else the one calendar its business timers name).
+    public static func build(store: any RunStore, options: ReportOptions, catalogue: SOPCatalogue) throws -> ServiceReport {
+        var categories: [String: String] = [:], calendars: [String: BusinessCalendar] = [:]
+        for entry in catalogue.entries() {
+            guard let id = entry.id, let compiled = entry.compiled else { continue }
+            if let category = compiled.definition.category { categories[id] = category }
+            if let calendar = compiled.definition.sla?.calendar.flatMap({ compiled.calendars[$0.value] })
+                ?? (compiled.calendars.count == 1 ? compiled.calendars.first?.value : nil) {
+                calendars[id] = calendar
+            }
+        }
+        return try build(store: store, options: options, categories: categories, calendars: calendars)
+    }
+
     /// Reads the store: the runs (their SOP and ticket), then every journal record.
-    public static func build(store: any RunStore, options: ReportOptions, categories: [String: String]) throws -> ServiceReport {
+    public static func build(store: any RunStore, options: ReportOptions, categories: [String: String],
+                             calendars: [String: BusinessCalendar] = [:]) throws -> ServiceReport {
         /// The builder, handed to the scanning thread for the journal and back after it.
         final class Box: @unchecked Sendable {
             var builder: ReportBuilder
             init(_ builder: ReportBuilder) { self.builder = builder }
         }
-        let box = Box(ReportBuilder(options: options, categories: categories))
+        let box = Box(ReportBuilder(options: options, categories: categories, calendars: calendars))
         try store.read { tx in
             try tx.scanRows(.runs, columns: ["id", "sop", "ticket_id", "status", "outcome", "data"]) { row in
                 box.builder.readRun(row)
@@ -348,6 +378,7 @@ public struct ReportBuilder {
         let sop = String(decoding: sopBytes, as: UTF8.self)
         guard options.sops?.contains(sop) ?? true else { return }
         var facts = RunFacts(id: id, sop: sop, sopName: name(sop))
+        facts.calendar = calendars[sop]
         facts.ticketID = row[2].map { String(decoding: $0, as: UTF8.self) }
         facts.ended = row[3].map { JSONScanner.equal($0, "ended") } ?? false
         facts.outcome = row[4].map { String(decoding: $0, as: UTF8.self) }
@@ -388,6 +419,9 @@ public struct ReportBuilder {
                 let duration = r.at - runs[i].enteredAt, slots = moveSlots[Int(node)]
                 durations[Int(slots.state)].append(duration)
                 durations[Int(slots.edge)].append(duration)
+                if let calendar = runs[i].calendar {
+                    businessDurations[Int(slots.state), default: []].append(calendar.between(runs[i].enteredAt, r.at))
+                }
             }
             runs[i].path = node
             runs[i].enteredAt = r.at
@@ -434,7 +468,7 @@ public struct ReportBuilder {
         // Groups are lists of indexes into `facts` (a run's facts are not copied per group).
         func kpis(_ group: [Int]) -> GroupKPIs {
             var k = GroupKPIs()
-            var toEnd: [Int64] = []
+            var toEnd: [Int64] = [], businessToEnd: [Int64] = []
             for f in group.lazy.map({ facts[$0] }) {
                 guard let started = f.startedAt else { continue }
                 if inPeriod(started) {
@@ -445,6 +479,7 @@ public struct ReportBuilder {
                     k.ended += 1
                     k.outcomes[f.outcome ?? "?", default: 0] += 1
                     toEnd.append(ended - started)
+                    if let calendar = f.calendar { businessToEnd.append(calendar.between(started, ended)) }
                     if let o = f.outcome, options.resolving.contains(o) {
                         k.resolved += 1
                         let reopened = f.ticketID.flatMap { reopenedTickets[$0] }?.contains { $0 >= ended && $0 - ended <= reopenWindow } ?? false
@@ -456,6 +491,7 @@ public struct ReportBuilder {
                 if started < options.to && (f.endedAt.map { $0 >= options.to } ?? true) { k.open += 1 }
             }
             k.timeToEnd = DurationStats(toEnd)
+            k.businessTimeToEnd = DurationStats(businessToEnd)
             return k
         }
         func grouped(_ key: (RunFacts) -> String?) -> [(String, GroupKPIs)] {
@@ -515,14 +551,23 @@ public struct ReportBuilder {
             }
         }
         stateTimes.sort { $0.0 < $1.0 }
+        var businessStateTimes: [(String, DurationStats)] = []
+        for (key, slot) in stateSlots {
+            if let values = businessDurations[Int(slot)], let stats = DurationStats(values) {
+                businessStateTimes.append((names[Int(key >> 32)] + "." + names[Int(Int32(truncatingIfNeeded: key))], stats))
+            }
+        }
+        businessStateTimes.sort { $0.0 < $1.0 }
         let bySOP = grouped { "\($0.sop) v\($0.version)" }
         let byPriority = grouped(\.priority), byCategory = grouped(\.category)
+        // By outcome: the runs that ended (in the period or before), and `(open)` for the rest.
+        let byOutcome = grouped { $0.ended ? $0.outcome : "(open)" }
         let actors: [(String, Int)] = actorMoves.map { (names[Int($0.key)], $0.value) }.sorted { $0.0 < $1.0 }
         let roles: [(String, Int)] = roleMoves.map { (names[Int($0.key)], $0.value) }.sorted { $0.0 < $1.0 }
         let tallies: [(String, SLATally)] = sla.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         return ServiceReport(
             options: options, overall: kpis(Array(facts.indices)), bySOP: bySOP, byPriority: byPriority, byCategory: byCategory,
-            timeInState: stateTimes, byActor: actors, byRole: roles, sla: tallies,
+            timeInState: stateTimes, businessTimeInState: businessStateTimes, byOutcome: byOutcome, byActor: actors, byRole: roles, sla: tallies,
             backlog: backlog, trend: trend, variants: variants, edges: edges, recordsRead: recordsRead,
             recordsUnreadable: unreadable, endDurations: endDurations)
     }
