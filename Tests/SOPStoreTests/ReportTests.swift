@@ -242,6 +242,7 @@ import Testing
                           changes: [JournalChange(path: "ticket.priority", old: .string("low"), new: .object([("sop", .string("decoy"))]))],
                           effects: [.object([("call", .object([("sop", .string("escalation")), ("with", .object([]))]))]),
                                     .object([("notify", .object([("sop", .string("decoy"))]))]),
+                                    .object([("call", .object([("sop", .int(5)), ("then", .string("x"))]))]),
                                     .object([("start", .object([("sop", .string("follow-up"))]))])]),
             JournalRecord(run: "r-1", seq: 4, version: 3, at: 1_762_077_600_000, actor: .system, sop: "care", sopVersion: 1, sopDigest: "d",
                           from: "working", to: "working", trigger: JournalTrigger(kind: .sla, moved: false, sla: sla)),

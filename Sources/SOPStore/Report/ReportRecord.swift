@@ -26,7 +26,7 @@ struct ReportRecord {
     /// The SOPs this record's effects call or start, in order.
     var calls: [String] = []
 
-    /// The members read, of `wanted`.
+    /// How many members the report reads from a record: it stops after the ninth.
     private static let wanted = 9
 
     /// Reads a stored record; nil when the bytes are not a JSON object with a run, a time and a
@@ -153,7 +153,11 @@ struct ReportRecord {
                 }
                 try s.beginObject()
                 while let key = try s.nextKey() {
-                    if JSONScanner.equal(key, "sop"), let sop = try s.stringOrSkip() { calls.append(sop) } else { try s.skip() }
+                    if !JSONScanner.equal(key, "sop") {
+                        try s.skip()
+                    } else if let sop = try s.stringOrSkip() {
+                        calls.append(sop)
+                    }
                 }
             }
         }
