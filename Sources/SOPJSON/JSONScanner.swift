@@ -149,7 +149,7 @@ public struct JSONScanner {
 
         /// The text is `literal`.
         @inlinable public func equals(_ literal: StaticString) -> Bool {
-            equals(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+            literal.withUTF8Buffer { equals($0) }
         }
     }
 
@@ -271,10 +271,12 @@ public struct JSONScanner {
 
     /// Two byte strings equal (a key against the member it names).
     @inlinable public static func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: StaticString) -> Bool {
-        guard a.count == b.utf8CodeUnitCount else { return false }
-        let p = b.utf8Start
-        for i in 0..<a.count where a[i] != p[i] { return false }
-        return true
+        // `withUTF8Buffer`, not `utf8Start`: a one-character literal has no pointer to start from.
+        b.withUTF8Buffer { w in
+            guard a.count == w.count else { return false }
+            for i in 0..<a.count where a[i] != w[i] { return false }
+            return true
+        }
     }
 
     // MARK: Helpers
@@ -321,7 +323,7 @@ public struct JSONScanner {
     @inlinable static func zeroByte(_ x: UInt64) -> UInt64 { (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 }
 
     @usableFromInline mutating func literal(_ word: StaticString) throws(Failure) {
-        let n = word.utf8CodeUnitCount
+        let n = word.withUTF8Buffer { $0.count }
         guard position + n <= bytes.count, Self.equal(UnsafeBufferPointer(rebasing: bytes[position..<position + n]), word) else {
             throw failure("unexpected word")
         }

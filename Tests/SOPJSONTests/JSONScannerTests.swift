@@ -163,5 +163,12 @@ struct JSONScannerTests {
             }
             #expect(matches == [1, nil])
         }
+        // A one-character literal (no pointer representation) compares too.
+        try Array(#"{"a": 1}"#.utf8).withUnsafeBufferPointer { bytes in
+            var s = JSONScanner(bytes)
+            try s.beginObject()
+            let key = try #require(try s.nextKey())
+            #expect(JSONScanner.equal(key, "a") && !JSONScanner.equal(key, "b"))
+        }
     }
 }
