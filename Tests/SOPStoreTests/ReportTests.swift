@@ -116,6 +116,39 @@ import Testing
         #expect(before.overall.started == 2 && before.overall.open == 2 && before.overall.ended == 0)
     }
 
+    /// A resolution whose ticket comes back (a run that ends `reopened`) within the window is a
+    /// reopen, and no longer a first-contact resolution; one after the window counts as before.
+    @Test func reopens() throws {
+        let again = """
+            sop: again
+            version: 1
+            title: Reopened ticket
+            start: open
+            states:
+              open:
+                title: Open
+                transitions: [{to: reopened, on: reopen}]
+              reopened: {title: Reopened, end: reopened}
+            """
+        func run(reopenAt: String) throws -> ServiceReport {
+            let w = try store()
+            try again.write(to: w.dir.appendingPathComponent("sops/again.sop.yaml"), atomically: true, encoding: .utf8)
+            let s = try w.reopened()
+            // r1 (ticket T-r1) was resolved at 10:05 on Nov 2 by ana alone: the one first contact.
+            _ = try s.start(sop: "again", ticket: .object([("id", .string("T-r1"))]), runID: "a1", actor: ana, now: t("2026-11-03T09:00:00Z"))
+            _ = try s.step("a1", event("reopen"), actor: ana, now: t(reopenAt))
+            return try report(w)
+        }
+        let within = try run(reopenAt: "2026-11-04T09:00:00Z")
+        let care = try #require(within.bySOP.first { $0.0 == "care v1" }?.1)
+        #expect(care.resolved == 3 && care.reopened == 1 && care.firstContact == 0)
+        #expect(within.json()["by_sop"]?["care v1"]?["reopened"] == .int(1))
+        // Nov 2 10:05 + 7 days = Nov 9 10:05: a reopen after that is a new problem.
+        let after = try run(reopenAt: "2026-11-09T10:06:00Z")
+        let later = try #require(after.bySOP.first { $0.0 == "care v1" }?.1)
+        #expect(later.reopened == 0 && later.firstContact == 1)
+    }
+
     /// An SOP with a calendar has its durations in business time too; one without has none.
     @Test func businessTimeWhereTheSOPHasACalendar() throws {
         let desk = """

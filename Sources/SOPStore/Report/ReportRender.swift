@@ -12,7 +12,8 @@ extension ServiceReport {
                  ("time_to_end", k.timeToEnd?.json() ?? .null),
                  ("business_time_to_end", k.businessTimeToEnd?.json() ?? .null),
                  ("escalated", .int(k.escalated)), ("escalation_rate", k.escalationRate.map { .number(Decimal($0)) } ?? .null),
-                 ("resolved", .int(k.resolved)), ("first_contact", .int(k.firstContact)),
+                 ("resolved", .int(k.resolved)), ("reopened", .int(k.reopened)),
+                 ("reopen_rate", k.reopenRate.map { .number(Decimal($0)) } ?? .null), ("first_contact", .int(k.firstContact)),
                  ("first_contact_rate", k.fcrRate.map { .number(Decimal($0)) } ?? .null),
                  ("csat_answers", .int(k.csatAnswers)), ("csat_satisfied", .int(k.csatSatisfied)),
                  ("csat", k.csatShare.map { .number(Decimal($0)) } ?? .null)])
@@ -61,7 +62,7 @@ extension ServiceReport {
                          [section, name, "business_time_to_end_p90_s", "\(s.p90 / 1000)"]]
             }
             rows += [[section, name, "escalated", "\(k.escalated)"], [section, name, "first_contact", "\(k.firstContact)"],
-                     [section, name, "resolved", "\(k.resolved)"], [section, name, "csat_answers", "\(k.csatAnswers)"],
+                     [section, name, "resolved", "\(k.resolved)"], [section, name, "reopened", "\(k.reopened)"], [section, name, "csat_answers", "\(k.csatAnswers)"],
                      [section, name, "csat_satisfied", "\(k.csatSatisfied)"]]
         }
         group("overall", "all", overall)
@@ -112,10 +113,10 @@ extension ServiceReport {
         }
         func kpiRows(_ list: [(String, GroupKPIs)]) -> [[String]] {
             list.map { n, k in [n, "\(k.started)", "\(k.ended)", "\(k.open)", k.timeToEnd.map { DurationText.text($0.median) } ?? "–",
-                                k.timeToEnd.map { DurationText.text($0.p90) } ?? "–", Self.percent(k.escalationRate), Self.percent(k.fcrRate),
-                                Self.percent(k.csatShare)] }
+                                k.timeToEnd.map { DurationText.text($0.p90) } ?? "–", Self.percent(k.escalationRate), Self.percent(k.reopenRate),
+                                Self.percent(k.fcrRate), Self.percent(k.csatShare)] }
         }
-        let header = ["group", "started", "ended", "open", "median to end", "p90", "escalated", "first contact", "CSAT"]
+        let header = ["group", "started", "ended", "open", "median to end", "p90", "escalated", "reopened", "first contact", "CSAT"]
         out += "Runs\n"
         table(header, kpiRows([("all", overall)] + bySOP))
         out += "Outcomes (runs ended in the period)\n"

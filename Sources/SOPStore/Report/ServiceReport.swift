@@ -158,12 +158,15 @@ public struct GroupKPIs: Sendable {
     public var escalated = 0
     public var firstContact = 0
     public var resolved = 0
+    /// Of the resolved, those whose ticket was reopened within the reopen window.
+    public var reopened = 0
     public var csatAnswers = 0
     public var csatSatisfied = 0
 
     /// Of the runs started in the period, the share that escalated before its end.
     var escalationRate: Double? { started == 0 ? nil : Double(escalated) / Double(started) }
     var fcrRate: Double? { resolved == 0 ? nil : Double(firstContact) / Double(resolved) }
+    var reopenRate: Double? { resolved == 0 ? nil : Double(reopened) / Double(resolved) }
     var csatShare: Double? { csatAnswers == 0 ? nil : Double(csatSatisfied) / Double(csatAnswers) }
 }
 
@@ -483,6 +486,7 @@ public struct ReportBuilder {
                     if let o = f.outcome, options.resolving.contains(o) {
                         k.resolved += 1
                         let reopened = f.ticketID.flatMap { reopenedTickets[$0] }?.contains { $0 >= ended && $0 - ended <= reopenWindow } ?? false
+                        if reopened { k.reopened += 1 }
                         if !f.escalated && !f.severalActors && !reopened { k.firstContact += 1 }
                     }
                     k.csatAnswers += f.csatAnswers
