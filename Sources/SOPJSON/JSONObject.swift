@@ -103,15 +103,37 @@ public struct JSONObject: Sendable, RandomAccessCollection, ExpressibleByArrayLi
 }
 
 extension JSONObject: Hashable {
-    /// Equal when the members are equal in the same order (keys compared by their UTF-8 bytes).
+    /// Equal when they have the same keys (compared by their UTF-8 bytes) with equal values, in
+    /// any order: the members of a JSON object have no order (RFC 8259), so no comparison, change
+    /// or hash may depend on it. Objects built from the same source keep the same order, so the
+    /// members are first compared in step, and only the rest is looked up by key.
     public static func == (a: JSONObject, b: JSONObject) -> Bool {
-        a.members.count == b.members.count
-            && zip(a.members, b.members).allSatisfy { $0.key.utf8.elementsEqual($1.key.utf8) && $0.value == $1.value }
+        guard a.members.count == b.members.count else { return false }
+        var i = 0
+        while i < a.members.count, a.members[i].key.utf8.elementsEqual(b.members[i].key.utf8) {
+            guard a.members[i].value == b.members[i].value else { return false }
+            i += 1
+        }
+        // Keys are unique on both sides and the counts are equal: each remaining key of `a`
+        // found in `b` with an equal value makes the members the same.
+        while i < a.members.count {
+            guard let j = b.position(of: a.members[i].key), b.members[j].value == a.members[i].value else { return false }
+            i += 1
+        }
+        return true
     }
 
+    /// Independent of the members' order, as `==` is: the members' own hashes are summed.
     public func hash(into hasher: inout Hasher) {
+        var sum = 0
+        for m in members {
+            var one = Hasher()
+            one.combine(ByteKey(m.key))
+            one.combine(m.value)
+            sum &+= one.finalize()
+        }
         hasher.combine(members.count)
-        for m in members { hasher.combine(m.key); hasher.combine(m.value) }
+        hasher.combine(sum)
     }
 }
 

@@ -13,9 +13,10 @@ public enum JSONValue: Sendable, Hashable {
     /// An object: members in order, each key once (see `JSONObject`).
     case object(JSONObject)
 
-    /// Equal when they render the same (so `1` and `1.0` are equal, key order matters, and
-    /// strings compare by their UTF-8 bytes, not by Unicode equivalence, as the hash does);
-    /// compared structurally, rendering only numbers.
+    /// Equal when their canonical forms are the same: `1` and `1.0` are equal, the members of an
+    /// object are compared in any order (JSON gives them none), and strings compare by their UTF-8
+    /// bytes, not by Unicode equivalence, as the hash does. Compared structurally, rendering only
+    /// numbers.
     public static func == (a: JSONValue, b: JSONValue) -> Bool {
         func same(_ x: String, _ y: String) -> Bool { x.utf8.elementsEqual(y.utf8) }
         switch (a, b) {
@@ -29,7 +30,17 @@ public enum JSONValue: Sendable, Hashable {
         default: return false
         }
     }
-    public func hash(into hasher: inout Hasher) { hasher.combine(render()) }
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .null: hasher.combine(0)
+        case .bool(let b): hasher.combine(b)
+        // Numbers hash by their rendering, since `==` equates an integer and a decimal that render alike.
+        case .int, .number: hasher.combine(render())
+        case .string(let s): hasher.combine(ByteKey(s))
+        case .array(let items): hasher.combine(items)
+        case .object(let members): hasher.combine(members)
+        }
+    }
 
     public static func optional(_ s: String?) -> JSONValue { s.map { .string($0) } ?? .null }
 

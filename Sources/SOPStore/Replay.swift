@@ -88,7 +88,15 @@ struct Replay {
                 } else {
                     guard let current = run else { return fail(i, "the journal does not begin with a start record") }
                     if let head = commandRecord, head.trigger.kind != .timer && head.trigger.kind != .auto && head.trigger.kind != .sla {
-                        decision = try engine.apply(try command(for: head, current: current), to: current, actor: head.actor, now: head.at)
+                        let command = try command(for: head, current: current)
+                        decision = try engine.apply(command, to: current, actor: head.actor, now: head.at)
+                        // sopkit before 2026-12 recorded a ticket update that changed nothing;
+                        // such a record replays as it was written.
+                        if !decision.changed, case .update = command, Self.isUnchangedUpdate(head, in: current) {
+                            var legacy = engine
+                            legacy.recordsUnchangedUpdates = true
+                            decision = try legacy.apply(command, to: current, actor: head.actor, now: head.at)
+                        }
                     } else {
                         // Timers alone: a tick, as of the last of them (a timer fires at its due time);
                         // without versions, as of the first, as sopkit replayed such journals before.
@@ -104,19 +112,18 @@ struct Replay {
             }
             var next = decision.takeRun()
             let sealed = RunService.seal(decision.records, after: i == 0 ? nil : records[i - 1].hash)
-            next.lastHash = sealed.last?.hash
             for (k, record) in sealed.enumerated() {
                 let index = i + k
                 guard index < records.count, !versioned || index < end else {
                     return fail(min(index, records.count) - 1, "replaying this step gives more records than the journal holds for it")
                 }
-                // Compared by hash: the stored record's hash is its content's (checked above),
-                // so equal hashes mean equal content, whatever order the store kept nested
-                // members in (it keeps records in their canonical form).
-                if record.hash != records[index].hash {
+                if !Self.sameRecord(replayed: record, stored: records[index]) {
                     return fail(index, "replay gives a different record: \(record.json().render())")
                 }
             }
+            // The chain goes on from the stored records (the same as the replayed ones but for
+            // the spurious changes `sameRecord` forgives).
+            next.lastHash = sealed.isEmpty ? next.lastHash : records[i + sealed.count - 1].hash
             if versioned && i + sealed.count < end {
                 return fail(i + sealed.count, "the journal holds records for this step that replay does not produce")
             }
@@ -136,6 +143,33 @@ struct Replay {
             }
         }
         return .success(run)
+    }
+
+    /// True when replay gives the stored record. Compared by hash: the stored record's hash is
+    /// its content's (checked before), so equal hashes mean equal content, whatever order the
+    /// store kept nested members in (it keeps records in their canonical form).
+    ///
+    /// sopkit before 2026-12 compared objects with their members in order, so a nested ticket
+    /// object given in another key order could be recorded as a change of nothing (`ticket.customer`
+    /// from `{"name": "Ada", "id": "C-1"}` to `{"id": "C-1", "name": "Ada"}`). Such a journal is
+    /// still true: the stored record matches when it is the replayed one but for changes whose
+    /// old and new values are equal, and for `prev` (the stored chain is checked on its own).
+    static func sameRecord(replayed: JournalRecord, stored: JournalRecord) -> Bool {
+        if replayed.hash == stored.hash { return true }
+        // Without `prev`: a record after a forgiven one in the same step is chained to the
+        // stored record, not to the replayed one.
+        var forgiven = stored
+        forgiven.changes.removeAll { $0.old == $0.new }
+        var again = replayed
+        forgiven.prev = nil
+        again.prev = nil
+        return forgiven.computedHash == again.computedHash
+    }
+
+    /// A ticket update's record as sopkit before 2026-12 wrote one for a patch that changed
+    /// nothing: no move, and no change but of nothing.
+    static func isUnchangedUpdate(_ head: JournalRecord, in run: RunState) -> Bool {
+        !head.trigger.moved && head.from == run.state && head.to == run.state && head.changes.allSatisfy { $0.old == $0.new }
     }
 
     /// The command of a step, from its command record.

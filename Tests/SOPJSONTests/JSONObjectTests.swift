@@ -1,3 +1,4 @@
+import Foundation
 import SOPJSON
 import Testing
 import TestSupport
@@ -39,5 +40,46 @@ import TestSupport
             let text = JSONValue.object(object).render()
             #expect(try JSONParser.parse(text) == .object(object))
         }
+    }
+
+    /// Equality and the hash ignore the order of an object's members at every depth, and agree
+    /// with the canonical form: two random values are equal exactly when their canonical bytes
+    /// are, and a value with its members shuffled (small objects and indexed large ones) is equal
+    /// to it with the same hash.
+    @Test func equalityAndHashIgnoreMemberOrderAndAgreeWithTheCanonicalForm() {
+        var rng = SplitMix64(seed: 11)
+        func value(_ depth: Int) -> JSONValue {
+            switch rng.next() % (depth > 3 ? 4 : 7) {
+            case 0: return .null
+            case 1: return .int(Int(rng.next() % 3))
+            case 2: return .string(["a", "b", "\u{E9}", "e\u{301}"][Int(rng.next() % 4)])
+            case 3: return rng.next() % 2 == 0 ? .bool(true) : .number(Decimal(Int(rng.next() % 3)) / 2)
+            case 4, 5:
+                let count = rng.next() % 10 == 0 ? 40 + Int(rng.next() % 10) : Int(rng.next() % 4)
+                return .object(JSONObject((0..<count).map { _ in ("k\(rng.next() % UInt64(max(count, 3)))", value(depth + 1)) }))
+            default: return .array((0..<Int(rng.next() % 3)).map { _ in value(depth + 1) })
+            }
+        }
+        func shuffled(_ v: JSONValue) -> JSONValue {
+            switch v {
+            case .object(let members):
+                var pairs = members.map { ($0.key, shuffled($0.value)) }
+                for i in stride(from: pairs.count - 1, to: 0, by: -1) { pairs.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+                return .object(JSONObject(pairs))
+            case .array(let items): return .array(items.map(shuffled))
+            default: return v
+            }
+        }
+        var equalPairs = 0
+        for _ in 0..<3000 {
+            let a = value(0), b = value(0), c = shuffled(a)
+            #expect(a == c && a.hashValue == c.hashValue && a.canonical() == c.canonical())
+            #expect((a == b) == (a.canonicalBytes() == b.canonicalBytes()), "\(a.render()) vs \(b.render())")
+            if a == b {
+                equalPairs += 1
+                #expect(a.hashValue == b.hashValue)
+            }
+        }
+        #expect(equalPairs > 50)  // the generator draws equal pairs often enough to test them
     }
 }

@@ -74,16 +74,21 @@ struct JSONWriterTests {
         }
     }
 
-    @Test func renderKeepsKeyOrderAndEqualityIsByRendering() {
+    @Test func renderKeepsKeyOrderAndEqualityIsByCanonicalForm() {
         let v = JSONValue.object([("b", .int(1)), ("a", .array([.string("x\"y"), .null]))])
         #expect(v.render() == #"{"b":1,"a":["x\"y",null]}"#)
         #expect(v.canonical() == #"{"a":["x\"y",null],"b":1}"#)
         #expect(JSONValue.int(1) == .number(1))
-        // Equal exactly when the renderings are, as the hash is: canonically equivalent but
-        // differently encoded strings are different values.
+        // Equal exactly when the canonical forms are, as the hash is: canonically equivalent
+        // but differently encoded strings are different values.
         #expect(JSONValue.string("\u{E9}") != .string("e\u{301}"))
         #expect(JSONValue.object([("\u{E9}", .null)]) != .object([("e\u{301}", .null)]))
         #expect(Set([JSONValue.string("\u{E9}"), .string("e\u{301}")]).count == 2)
-        #expect(v != .object([("a", .array([.string("x\"y"), .null])), ("b", .int(1))]))
+        // The members of an object have no order: the same members in another order are the
+        // same value, with the same hash.
+        let reordered = JSONValue.object([("a", .array([.string("x\"y"), .null])), ("b", .int(1))])
+        #expect(v == reordered)
+        #expect(Set([v, reordered]).count == 1)
+        #expect(v != .object([("a", .array([.null, .string("x\"y")])), ("b", .int(1))]))
     }
 }

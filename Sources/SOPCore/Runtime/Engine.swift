@@ -76,6 +76,10 @@ public struct Engine: Sendable {
     /// the rest to the next tick; any other command is refused until ticks have caught up.
     public static let timerBound = 1_000
 
+    /// Records a ticket update that changes nothing (a record without a move), as sopkit did
+    /// before 2026-12; only replay sets it, for journals written then.
+    public var recordsUnchangedUpdates = false
+
     public init(sop: CompiledSOP, schema: TicketSchema?) {
         self.sop = sop
         self.schema = schema
@@ -366,10 +370,13 @@ struct Step: ~Copyable {
             }
         }
         let old = run.ticket
+        // A patch that changes nothing (the values it sets are already there, in any key order)
+        // is no step: it writes no record and moves nothing.
+        guard updated != old || engine.recordsUnchangedUpdates else { return }
         setTicket(updated)
         var changes: [JournalChange] = []
         if case .object(let patchMembers) = patch {
-            for (key, _) in patchMembers {
+            for (key, _) in patchMembers where old[key] != updated[key] {
                 changes.append(JournalChange(path: "ticket." + key, old: old[key] ?? .null, new: updated[key] ?? .null))
             }
         }

@@ -1,0 +1,125 @@
+import Foundation
+import GRDB
+import SOPCore
+import SOPJSON
+@testable import SOPStore
+import Testing
+import TestSupport
+
+/// The members of a JSON object have no order: a ticket whose nested objects come in any key
+/// order runs, records and verifies as the same ticket (issue 32, item 1), and journals written
+/// by sopkit before it knew this still verify.
+@Suite struct KeyOrderTests {
+    /// A ticket with a nested object whose members are not in sorted order.
+    static let ticket = JSONValue.object([("id", .string("T-9")), ("customer", .object([("name", .string("Ada")), ("id", .string("C-1"))]))])
+
+    /// A parent and the child it calls, run to the child's end.
+    func calledChildEnded(_ w: Workspace) throws {
+        _ = try w.service.start(sop: "complaint", ticket: Self.ticket, runID: "c1", actor: ana, now: t0)
+        _ = try w.service.step("c1", .submit(inputs: [], event: "declined", checks: nil), actor: ana, now: t0 + 1000)
+        _ = try w.service.step("c1.1", .submit(inputs: [], event: "fixed", checks: nil), actor: ana, now: t0 + 2000)
+    }
+
+    @Test func aCalledChildEndingWithANestedTicketRecordsNoChangeOfOrderAndVerifies() throws {
+        let w = try Workspace(["complaint": complaint, "escalation": escalation])
+        try calledChildEnded(w)
+        let childEnd = try #require(try w.service.journal("c1").first { $0.trigger.kind == .child })
+        #expect(childEnd.changes.map(\.path) == ["ticket.escalated"])
+        let results = try w.service.verify(nil)
+        #expect(results.count == 2)
+        for r in results { #expect(r.failure == nil, "\(r.run): \(r.failure?.reason ?? "")") }
+        // A reader of the ticket sees the customer as given, in any order.
+        #expect(try w.service.run("c1").0.ticket["customer"] == .object([("id", .string("C-1")), ("name", .string("Ada"))]))
+    }
+
+    @Test func aTicketUpdateThatChangesNothingWritesNoRecord() throws {
+        let w = try Workspace(["complaint": complaint, "escalation": escalation])
+        _ = try w.service.start(sop: "complaint", ticket: Self.ticket, runID: "c1", actor: ana, now: t0)
+        let before = try w.service.journal("c1").count
+        // The same customer in another key order, and a field set to the value it has.
+        let patch = JSONValue.object([("customer", .object([("id", .string("C-1")), ("name", .string("Ada"))])), ("id", .string("T-9"))])
+        let after = try w.service.step("c1", .update(patch: patch), actor: ana, now: t0 + 1000).run
+        #expect(try w.service.journal("c1").count == before)
+        #expect(after.version == 1)
+        // A patch that changes one field records that field only.
+        let real = JSONValue.object([("customer", .object([("id", .string("C-1")), ("name", .string("Ada B."))])), ("id", .string("T-9"))])
+        _ = try w.service.step("c1", .update(patch: real), actor: ana, now: t0 + 2000)
+        let record = try #require(try w.service.journal("c1").last)
+        #expect(record.changes.map(\.path) == ["ticket.customer"])
+        #expect(try w.service.verify(nil).allSatisfy { $0.failure == nil })
+    }
+
+    // MARK: Journals written before
+
+    /// Rewrites a run's journal in a SQLite store as an earlier sopkit could have written it:
+    /// `edit` changes the records, which are then chained and hashed again, and the run's
+    /// `last_hash` follows.
+    func rewrite(_ w: Workspace, run: String, _ edit: (inout [JournalRecord]) -> Void) throws {
+        var records = try w.service.journal(run)
+        edit(&records)
+        let queue = try DatabaseQueue(path: w.location)
+        try queue.write { db in
+            try db.execute(sql: "DELETE FROM journal WHERE run = ?", arguments: [run])
+            var prev: String?
+            for (i, var record) in records.enumerated() {
+                record.seq = i
+                let row = JournalRow(sealing: &record, after: prev)
+                prev = row.hash
+                try db.execute(sql: "INSERT INTO journal (run, seq, hash, record) VALUES (?, ?, ?, ?)",
+                               arguments: [row.run, row.seq, row.hash, row.text])
+            }
+            let data = try String.fetchOne(db, sql: "SELECT data FROM runs WHERE id = ?", arguments: [run]) ?? ""
+            guard case .object(var members) = try JSONParser.parse(data) else { Issue.record("the run's data is not an object"); return }
+            members["last_hash"] = .optional(prev)
+            members["next_seq"] = .int(records.count)
+            if let version = records.last?.version { members["version"] = .int(version) }
+            try db.execute(sql: "UPDATE runs SET data = ?, version = ? WHERE id = ?",
+                           arguments: [JSONValue.object(members).render(), records.last?.version ?? 0, run])
+        }
+    }
+
+    @Test func aJournalWithAChangeOfKeyOrderOnlyStillVerifies() throws {
+        let w = try Workspace(["complaint": complaint, "escalation": escalation], sqlite: true)
+        try calledChildEnded(w)
+        let unordered = Self.ticket["customer"]!
+        let sorted = JSONValue.object([("id", .string("C-1")), ("name", .string("Ada"))])
+        // As sopkit before 2026-12 recorded it: the customer "changed" from one order to the other.
+        try rewrite(w, run: "c1") { records in
+            let i = records.firstIndex { $0.trigger.kind == .child }!
+            records[i].changes.insert(JournalChange(path: "ticket.customer", old: unordered, new: sorted), at: 0)
+        }
+        #expect(try w.service.journal("c1").contains { $0.changes.contains { $0.path == "ticket.customer" } })
+        for r in try w.service.verify(nil) { #expect(r.failure == nil, "\(r.run): \(r.failure?.reason ?? "")") }
+
+        // The forgiveness covers nothing else: a change of a real value is still caught.
+        try rewrite(w, run: "c1") { records in
+            let i = records.firstIndex { $0.trigger.kind == .child }!
+            records[i].changes[0].new = .object([("id", .string("C-2")), ("name", .string("Ada"))])
+        }
+        let failure = try #require(try w.service.verify("c1").first?.failure)
+        #expect(failure.reason.contains("replay gives a different record"))
+    }
+
+    @Test func aJournalWithARecordOfAnUpdateThatChangedNothingStillVerifies() throws {
+        let w = try Workspace(["complaint": complaint, "escalation": escalation], sqlite: true)
+        _ = try w.service.start(sop: "complaint", ticket: Self.ticket, runID: "c1", actor: ana, now: t0)
+        _ = try w.service.step("c1", .submit(inputs: [], event: "declined", checks: nil), actor: ana, now: t0 + 2000)
+        // As sopkit before 2026-12 wrote a helpdesk update that changed nothing, between the
+        // start and the step: a record without a move, its own step.
+        let patch = JSONValue.object([("customer", .object([("id", .string("C-1")), ("name", .string("Ada"))]))])
+        try rewrite(w, run: "c1") { records in
+            var noop = records[0]
+            noop.from = records[0].to
+            noop.at = t0 + 1000
+            noop.actor = Actor(id: "helpdesk", role: "system")
+            noop.trigger = JournalTrigger(kind: .input, ticket: patch, moved: false)
+            noop.changes = [JournalChange(path: "ticket.customer", old: Self.ticket["customer"]!, new: patch["customer"]!)]
+            noop.effects = []
+            noop.version = 2
+            for k in 1..<records.count { records[k].version! += 1 }
+            records.insert(noop, at: 1)
+        }
+        #expect(try w.service.journal("c1").count == 3)
+        for r in try w.service.verify(nil) { #expect(r.failure == nil, "\(r.run): \(r.failure?.reason ?? "")") }
+    }
+}
