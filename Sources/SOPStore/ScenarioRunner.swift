@@ -131,8 +131,12 @@ struct CaseRun {
         for (i, step) in testCase.steps.enumerated() {
             let label = "step \(i + 1) (\(describe(step)))"
             var rejection: String?
+            // The run the step goes to, which its expectation describes: the case's run, or
+            // (`run: child`) the child it waits for, even after the step ended that child.
+            var stepRun = runID
             do {
-                try perform(step)
+                stepRun = try target(step)
+                try perform(step, on: stepRun)
             } catch RunError.rejected(let r) {
                 rejection = r.description
             } catch {
@@ -151,9 +155,9 @@ struct CaseRun {
                 failures.append("\(label): rejected: \(rejection)")
                 return failures
             }
-            if let expect = step.expect { check(expect, label) }
+            if let expect = step.expect { check(expect, label, run: stepRun) }
         }
-        if let expect = testCase.expect { check(expect, "at the end") }
+        if let expect = testCase.expect { check(expect, "at the end", run: runID) }
         return failures
     }
 
@@ -166,8 +170,7 @@ struct CaseRun {
         }
     }
 
-    mutating func perform(_ step: ScenarioStep) throws {
-        let runID = try target(step)
+    mutating func perform(_ step: ScenarioStep, on runID: String) throws {
         let inputs = step.inputs.map { ($0.id.value, Self.text(of: $0.value)) }
         let checks: ChecklistSelection? = step.check.map { $0.isEmpty ? .all : .items($0) }
         switch step.action {
@@ -204,7 +207,7 @@ struct CaseRun {
         return ValueJSON.json(node).render()
     }
 
-    mutating func check(_ e: ScenarioExpectation, _ label: String) {
+    mutating func check(_ e: ScenarioExpectation, _ label: String, run runID: String) {
         guard let (run, _) = try? service.run(runID) else {
             failures.append("\(label): the run cannot be read")
             return
@@ -227,7 +230,7 @@ struct CaseRun {
         }
         if let path = e.path {
             let actual: [String]
-            do { actual = try self.path() } catch { failures.append("\(label): \(error)"); return }
+            do { actual = try self.path(of: runID) } catch { failures.append("\(label): \(error)"); return }
             if actual != path.map(\.value) {
                 failures.append("\(label): expected path [\(path.map(\.value).joined(separator: ", "))], got [\(actual.joined(separator: ", "))]")
             }
@@ -250,8 +253,8 @@ struct CaseRun {
         }
     }
 
-    /// The states the main run went through, from its journal.
-    func path() throws -> [String] {
+    /// The states a run went through, from its journal.
+    func path(of runID: String) throws -> [String] {
         try service.journal(runID).filter(\.trigger.moved).map(\.to)
     }
 

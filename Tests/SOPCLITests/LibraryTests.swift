@@ -67,6 +67,56 @@ private func checkJSONSchema(_ files: [String], schema: String = "schemas/sop.sc
         #expect(r.stdout.hasSuffix("0 passed, 1 failed\n"))
     }
 
+    /// A `run: child` step's `expect` describes the child run the step went to, for `sop test`
+    /// as for `sop lint` (issue 32, item 2): a file that passes one passes the other.
+    @Test func aChildStepsExpectationIsTheChildsForLintAndTestAlike() throws {
+        let dir = try SOPBinary.temporaryDirectory(ticketSchema: false)
+        let sops = dir.appendingPathComponent("sops")
+        try FileManager.default.copyItem(at: root.appendingPathComponent("sops"), to: sops)
+        for file in try FileManager.default.contentsOfDirectory(atPath: sops.path) where file.hasSuffix(".test.yaml") {
+            try FileManager.default.removeItem(at: sops.appendingPathComponent(file))
+        }
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("schemas"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: root.appendingPathComponent("schemas/ticket.schema.json"),
+                                         to: dir.appendingPathComponent("schemas/ticket.schema.json"))
+        try """
+            sop: complaint
+            cases:
+              - name: the child's states and outcome
+                now: 2026-11-02T09:00:00Z
+                ticket: {id: T-1, category: complaint, complaint_count: 3}
+                steps:
+                  - event: acknowledged
+                    check: all
+                  - input: {summary: Third time}
+                    check: all
+                    expect: {state: escalate}
+                  - run: child
+                    input: {complexity: routine, frustration: calm, impact: one_user}
+                    check: all
+                    expect: {state: inform, vars: {route: tier2}}
+                  - run: child
+                    input: {timeline_hours: 4}
+                    check: all
+                    expect: {state: with_tier2, ticket: {escalation_level: 1}}
+                  - run: child
+                    event: resolved
+                    actor: {id: tom, role: tier2}
+                    expect: {state: hand_back}
+                  - run: child
+                    input: {resolution: Restarted the router}
+                    check: all
+                    expect: {state: resolved, outcome: resolved, path: [assess, inform, with_tier2, hand_back, resolved]}
+                expect: {outcome: resolved}
+
+            """.write(to: sops.appendingPathComponent("complaint.test.yaml"), atomically: true, encoding: .utf8)
+        let lint = try SOPBinary.run(["lint", "--strict", "sops"], in: dir)
+        #expect(lint.status == 0, "\(lint.stdout)")
+        let test = try SOPBinary.run(["test", "sops/complaint.test.yaml"], in: dir)
+        #expect(test.status == 0, "\(test.stdout)")
+        #expect(test.stdout.hasSuffix("1 passed, 0 failed\n"))
+    }
+
     @Test func graphDrawsMermaidAndDot() throws {
         let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/graph")
         for format in ["mermaid", "dot"] {
