@@ -36,7 +36,10 @@ struct InitCommand: ParsableCommand {
             throw ExitCode(2)
         }
         var text = InitFiles.all.map { "created \($0.path)\n" }.joined()
-        let cd = directory == "." ? "" : "cd \(directory) && "
+        // Quoted for the shell when it holds more than letters, digits and `/._-`.
+        let plain = directory.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "/._-".unicodeScalars.contains($0)) }
+        let quoted = plain ? directory : "'" + directory.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
+        let cd = directory == "." ? "" : "cd \(quoted) && "
         text += "next: \(cd)sop lint --strict && sop test --min-coverage 100\n"
         Output.out(text)
     }

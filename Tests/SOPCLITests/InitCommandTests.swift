@@ -35,6 +35,13 @@ import TestSupport
         #expect(status.stdout.contains(#""due":"2026-11-02T13:00:00Z""#), "\(status.stdout)")
     }
 
+    @Test func aFolderNameIsQuotedForTheShell() throws {
+        let dir = try ScratchDirectory.make("sop-init")
+        let r = try SOPBinary.run(["init", "our team's sops"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.hasSuffix(#"next: cd 'our team'\''s sops' && sop lint --strict && sop test --min-coverage 100"# + "\n"), "\(r.stdout)")
+    }
+
     @Test func initOverwritesNothing() throws {
         let dir = try ScratchDirectory.make("sop-init")
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("schemas"), withIntermediateDirectories: true)
