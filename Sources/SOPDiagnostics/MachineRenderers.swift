@@ -99,14 +99,39 @@ public enum SARIFRenderer {
         return log.render()
     }
 
-    /// A diagnostic's file as a URI, and whether it is relative to `%SRCROOT%`.
+    /// A diagnostic's file as a URI, and whether it is relative to `%SRCROOT%`. The path is
+    /// normalised first (`.`, `..` and repeated `/` removed, a relative path read against
+    /// `baseDirectory`), so a result's URI and fingerprint do not depend on how the path was
+    /// spelt: `sops/../sops/x`, `sops//x` and `./sops/x` are all `sops/x`, and `../x`, outside
+    /// `%SRCROOT%`, is an absolute `file://` URI.
     static func location(_ path: String, baseDirectory: String?) -> (uri: String, relative: Bool) {
-        guard path.hasPrefix("/") else { return (uri(path.hasPrefix("./") ? String(path.dropFirst(2)) : path), true) }
-        if let base = baseDirectory {
-            let prefix = base.hasSuffix("/") ? base : base + "/"
-            if path.hasPrefix(prefix) { return (uri(String(path.dropFirst(prefix.count))), true) }
+        guard let base = baseDirectory, base.hasPrefix("/") else {
+            let parts = normalised(path)
+            return path.hasPrefix("/") ? (fileURI("/" + parts.joined(separator: "/")), false)
+                                       : (uri(parts.joined(separator: "/")), true)
         }
-        return (fileURI(path), false)
+        let baseParts = normalised(base)
+        let parts = normalised(path.hasPrefix("/") ? path : base + "/" + path)
+        if parts.count > baseParts.count, Array(parts.prefix(baseParts.count)) == baseParts {
+            return (uri(parts.dropFirst(baseParts.count).joined(separator: "/")), true)
+        }
+        return (fileURI("/" + parts.joined(separator: "/")), false)
+    }
+
+    /// A path's segments with `.`, empty segments and each `..` with the segment before it
+    /// removed (lexically; a `..` at the start of a relative path is kept, at the root dropped).
+    static func normalised(_ path: String) -> [Substring] {
+        var out: [Substring] = []
+        for segment in path.split(separator: "/", omittingEmptySubsequences: true) where segment != "." {
+            if segment == "..", let last = out.last, last != ".." {
+                out.removeLast()
+            } else if segment == "..", path.hasPrefix("/") {
+                continue
+            } else {
+                out.append(segment)
+            }
+        }
+        return out
     }
 
     /// `file:///absolute/path`, percent-encoded.

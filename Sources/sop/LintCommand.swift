@@ -48,7 +48,8 @@ struct LintCommand: ParsableCommand {
     func run() throws {
         let (schema, files) = try TicketSchemaOption.loadWithFiles(ticketSchema, paths: paths.isEmpty ? [sops] : paths, forLint: true)
         let linter = Linter(limits: YAMLLimits(maxFileSize: maxFileSize), ticketSchema: schema)
-        let report = linter.lint(paths: files)
+        // SOPs linted by name still see the calendars of their folder and of --sops.
+        let report = linter.lint(paths: files, contextCalendars: Linter.folderCalendars(of: paths, sopFolder: sops))
         for error in report.inputErrors { Output.err("error: \(error)\n") }
 
         // Suppressed diagnostics count for nothing; only SARIF shows them, marked as suppressed.

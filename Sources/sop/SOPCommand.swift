@@ -8,7 +8,7 @@ struct SOPCommand: ParsableCommand {
         commandName: "sop",
         abstract: "Lint, test and run customer-service procedures written as YAML state machines.",
         version: "0.1.0",
-        subcommands: [LintCommand.self, StartCommand.self, StatusCommand.self, StepCommandLine.self, UpdateCommand.self,
+        subcommands: [InitCommand.self, LintCommand.self, StartCommand.self, StatusCommand.self, StepCommandLine.self, UpdateCommand.self,
                       TickCommand.self, LogCommand.self, VerifyCommand.self, RunsCommand.self, TestCommand.self,
                       GraphCommand.self, RouteCommand.self, GuideCommand.self, TokenCommand.self, OutboxCommand.self,
                       ServerCommand.self, MCPCommand.self, StoreCommand.self, CalendarCommand.self, ReportCommand.self,

@@ -200,7 +200,8 @@ enum Sopd {
         let me = URL(fileURLWithPath: Bundle.main.executablePath ?? CommandLine.arguments[0]).resolvingSymlinksInPath()
         let beside = me.deletingLastPathComponent().appendingPathComponent("sopd").path
         let path = FileManager.default.isExecutableFile(atPath: beside) ? beside : "sopd"
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        // argv[0] is `sop`, so that `sopd` names itself as the user called it (`sop serve --help`).
+        let argv = (["sop"] + arguments).map { strdup($0) } + [nil]
         _ = path.contains("/") ? execv(path, argv) : execvp(path, argv)
         Output.err("error: `sop \(arguments.first ?? "")` runs `sopd`, which was not found beside \(me.path) or on PATH: "
                    + "build it with `swift build --product sopd` (scripts/sop does)\n")

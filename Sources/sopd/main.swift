@@ -11,9 +11,15 @@ import SOPStore
 /// `sop serve` and `sop mcp` run it.
 @main
 struct SOPD: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "sopd", abstract: "sopkit's HTTP API server and MCP server.",
-        version: "0.1.0", subcommands: [Serve.self, MCP.self])
+    /// Named as it was called: `sop serve` runs this executable as `sop` (argv[0]), so its help
+    /// and errors say `sop serve`, the command the user typed; called directly, it is `sopd`.
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: invokedAs, abstract: "sopkit's HTTP API server and MCP server.",
+            version: "0.1.0", subcommands: [Serve.self, MCP.self])
+    }
+
+    static let invokedAs = URL(fileURLWithPath: CommandLine.arguments.first ?? "sopd").lastPathComponent == "sop" ? "sop" : "sopd"
 
     static func main() async {
         do {

@@ -25,6 +25,15 @@ import Testing
             holidays: [{every_year: 12-25}, {every_year: 12-26}]
             days: {2025-12-24: ["09:00-13:00"]}
             """,
+        // Issue 32: Fridays close at 16:00, Thanksgiving is a holiday; the next year's Friday after
+        // it closes at 13:00.
+        "sops/calendars/us.calendar.yaml": """
+            calendar: us
+            time_zone: America/New_York
+            week: {mon: ["09:00-17:00"], tue: ["09:00-17:00"], wed: ["09:00-17:00"], thu: ["09:00-17:00"], fri: ["09:00-16:00"]}
+            holidays: [2025-11-27, 2026-11-26]
+            days: {2026-11-27: ["09:00-13:00"]}
+            """,
         "sops/calendars/lunch.calendar.yaml": """
             calendar: lunch
             time_zone: Europe/Berlin
@@ -51,6 +60,14 @@ import Testing
         ("christmas", "2025-12-24T23:30:00Z", "0h", "2025-12-29T09:00:00+01:00"),
         ("lunch", "2025-01-13T11:30", "1h", "2025-01-13T13:30:00+01:00"),
         ("berlin", "2025-01-10T17:55", "5d", "2025-01-17T17:55:00+01:00"),
+        // Business days (docs/calendars.md rule 6): the same local time on the Nth business day,
+        // counted from the next opening when the start is outside open hours, and never past
+        // the close of the day reached.
+        ("us", "2025-11-26T16:00", "1d", "2025-11-28T16:00:00-05:00"),
+        ("us", "2026-11-25T16:00", "1d", "2026-11-27T13:00:00-05:00"),
+        ("us", "2025-11-22T10:00", "1d", "2025-11-25T09:00:00-05:00"),
+        ("us", "2025-11-20T16:30", "1d 1h", "2025-11-24T10:00:00-05:00"),
+        ("lunch", "2025-01-13T17:00", "1d", "2025-01-20T17:00:00+01:00"),
     ]
 
     @Test func dueTimes() throws {

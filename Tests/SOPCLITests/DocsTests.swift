@@ -83,6 +83,94 @@ private func blocks(_ markdown: String) -> [Block] {
         }
     }
 
+    /// The docs run (issue 32): every `console` example in README.md and docs/ that shows
+    /// `$ sop …` commands is run, in a scratch copy of the shipped `sops/` and `schemas/`, and
+    /// what each command prints (standard output, then standard error) must be the lines shown
+    /// under it; a line `…` stands for any number of lines. An example that cannot run as
+    /// written (a server, a database, output left out) is preceded by `<!-- not run: REASON -->`,
+    /// which says why; any other command than `sop` needs that mark. README's quick start has
+    /// files of its own and is run by `theQuickStartRunsAsWritten`.
+    @Test func everyConsoleExampleRunsAsShown() throws {
+        let pages = ["README.md"] + (try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("docs").path)
+            .filter { $0.hasSuffix(".md") }.sorted().map { "docs/" + $0 })
+        var ran = 0, marked = 0
+        for page in pages {
+            let lines = try read(page).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            var section = ""
+            var index = 0
+            while index < lines.count {
+                let line = lines[index]
+                if line.hasPrefix("## ") { section = line }
+                guard line == "```console" else { index += 1; continue }
+                let end = lines[(index + 1)...].firstIndex { $0.hasPrefix("```") } ?? lines.count
+                let body = Array(lines[(index + 1)..<end])
+                let place = "\(page):\(index + 1)"
+                let before = lines[..<index].last { !$0.isEmpty } ?? ""
+                index = end + 1
+                if before.hasPrefix("<!-- not run: ") && before.hasSuffix(" -->") {
+                    #expect(before.count > "<!-- not run:  -->".count + 10, "\(place): say why the example is not run")
+                    marked += 1
+                    continue
+                }
+                if page == "README.md" && section == "## Quick start" { continue }
+                var commands: [(line: String, expected: [String])] = []
+                for line in body {
+                    if line.hasPrefix("$ ") {
+                        #expect(line.hasPrefix("$ sop ") && !line.contains(" # "),
+                                "\(place): '\(line)' cannot be run by this test; mark the example <!-- not run: REASON -->")
+                        commands.append((line, []))
+                    } else if !commands.isEmpty {
+                        commands[commands.count - 1].expected.append(line)
+                    }
+                }
+                guard !commands.isEmpty, commands.allSatisfy({ $0.line.hasPrefix("$ sop ") && !$0.line.contains(" # ") }) else { continue }
+                let dir = try SOPBinary.workspace()
+                for command in commands {
+                    let arguments = try #require(Self.words(String(command.line.dropFirst(6))), "\(place): \(command.line)")
+                    let r = try SOPBinary.run(arguments, in: dir, environment: ["SOP_STORE": ""])
+                    let printed = Array((r.stdout + r.stderr).split(separator: "\n", omittingEmptySubsequences: false).map(String.init).dropLast())
+                    #expect(Self.matches(printed[...], command.expected[...]),
+                            "\(place): \(command.line)\nprinted:\n\(printed.joined(separator: "\n"))")
+                }
+                ran += 1
+            }
+        }
+        #expect(ran >= 3 && marked >= 4, "ran \(ran), marked \(marked)")
+    }
+
+    /// A command line's words: split at spaces, with '…' and "…" quoting.
+    static func words(_ line: String) -> [String]? {
+        var words: [String] = [], current = "", quote: Character?, inWord = false
+        for c in line {
+            if let q = quote {
+                if c == q { quote = nil } else { current.append(c) }
+            } else if c == "'" || c == "\"" {
+                quote = c
+                inWord = true
+            } else if c == " " {
+                if inWord { words.append(current) }
+                current = ""
+                inWord = false
+            } else {
+                current.append(c)
+                inWord = true
+            }
+        }
+        guard quote == nil else { return nil }
+        if inWord { words.append(current) }
+        return words
+    }
+
+    /// Whether printed lines are the expected ones, where an expected `…` stands for any lines.
+    static func matches(_ printed: ArraySlice<String>, _ expected: ArraySlice<String>) -> Bool {
+        guard let first = expected.first else { return printed.isEmpty }
+        if first == "…" {
+            return (printed.startIndex...printed.endIndex).contains { matches(printed[$0...], expected.dropFirst()) }
+        }
+        guard printed.first == first else { return false }
+        return matches(printed.dropFirst(), expected.dropFirst())
+    }
+
     /// Every other `yaml` example in README.md and docs/ is a piece of an SOP in docs/examples/ or
     /// of a shipped one (its lines, indented alike, appear there in order), and that folder lints clean as one set,
     /// warnings included: so a piece is checked in a whole SOP. (docs/lint-rules.md's examples are
@@ -101,8 +189,10 @@ private func blocks(_ markdown: String) -> [Block] {
             for block in blocks(try read(page)) where block.language == "yaml" {
                 let lines = block.lines.reversed().drop { $0.isEmpty }.reversed()
                 let isWholeSOP = lines.contains { $0.hasPrefix("sop: ") } && lines.contains { $0.hasPrefix("states:") }
-                let isCalendar = lines.first.map { $0.hasPrefix("# ") && $0.hasSuffix(".calendar.yaml") } ?? false
-                guard !isWholeSOP, !isCalendar, !lines.contains(where: { $0.hasPrefix("cases:") }) else { continue }
+                // A block that names its file (`# path`) and is not an SOP: a calendar (checked
+                // below) or another file (the pre-commit configuration, checked by InitCommandTests).
+                let isOtherFile = lines.first.map { $0.hasPrefix("# ") && $0.hasSuffix(".yaml") && !$0.hasSuffix(".sop.yaml") } ?? false
+                guard !isWholeSOP, !isOtherFile, !lines.contains(where: { $0.hasPrefix("cases:") }) else { continue }
                 let found = texts.contains { text in
                     (0...12).contains { indent in
                         let pad = String(repeating: " ", count: indent)

@@ -54,6 +54,38 @@ import TestSupport
         #expect(r.stdout.contains(#""uri":"file://\#(Self.percentEncoded(dir.path))/moved.sop.yaml""#))
     }
 
+    /// Issue 32: a path spelt `sops/../sops/x`, `sops//x` or `./sops/x` is `sops/x`, with the
+    /// same fingerprint; `../x`, outside the folder lint ran in, is a file:// URI, not `../x`.
+    @Test func sarifPathsAreNormalised() throws {
+        let dir = try SOPBinary.temporaryDirectory()
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("work/sops"), withIntermediateDirectories: true)
+        let sop = "sop: moved\nversion: 1\ntitle: T\nstart: a\nstates:\n  a: {title: A, transitions: [{to: nowhere, on: go}]}\n"
+        try sop.write(to: dir.appendingPathComponent("work/sops/moved.sop.yaml"), atomically: true, encoding: .utf8)
+        try sop.write(to: dir.appendingPathComponent("outside.sop.yaml"), atomically: true, encoding: .utf8)
+        func locations(_ path: String) throws -> [(uri: String, base: String?, fingerprint: String)] {
+            let r = try SOPBinary.run(["lint", "--format", "sarif", "--ticket-schema", "../schemas/ticket.schema.json", path],
+                                      in: dir.appendingPathComponent("work"))
+            let log = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stderr)")
+            let results = try #require(((log["runs"] as? [[String: Any]])?.first?["results"]) as? [[String: Any]])
+            return try results.map { result in
+                let artifact = try #require((((result["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])?["artifactLocation"]) as? [String: Any])
+                return (try #require(artifact["uri"] as? String), artifact["uriBaseId"] as? String,
+                        try #require((result["partialFingerprints"] as? [String: String])?["sopkit/v1"]))
+            }
+        }
+        let plain = try locations("sops/moved.sop.yaml")
+        #expect(!plain.isEmpty && plain.allSatisfy { $0.uri == "sops/moved.sop.yaml" && $0.base == "%SRCROOT%" })
+        for spelling in ["sops/../sops/moved.sop.yaml", "sops//moved.sop.yaml", "./sops/./moved.sop.yaml", "../work/sops/moved.sop.yaml"] {
+            let other = try locations(spelling)
+            #expect(other.map(\.uri) == plain.map(\.uri) && other.map(\.base) == plain.map(\.base), "\(spelling): \(other.map(\.uri))")
+            #expect(other.map(\.fingerprint) == plain.map(\.fingerprint), "\(spelling)")
+        }
+        let outside = try locations("../outside.sop.yaml")
+        #expect(!outside.isEmpty && outside.allSatisfy {
+            $0.uri == "file://\(Self.percentEncoded(dir.path))/outside.sop.yaml" && $0.base == nil
+        }, "\(outside.map(\.uri))")
+    }
+
     @Test func jsonIsAnArrayOfTheContractShape() throws {
         let r = try SOPBinary.run(["lint", "--format", "json", "sops"], in: Self.folder)
         let items = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])

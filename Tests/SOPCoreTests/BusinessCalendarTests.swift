@@ -166,6 +166,34 @@ import Testing
         #expect(try due(c, "2025-03-28T10:00", "1d") == "2025-03-31T10:00:00+02:00")
     }
 
+    /// Issue 32: `5d` on a Friday that closes at 16:00, and the day before a holiday.
+    @Test func businessDaysCountFromOpenHoursAndStayInTheirDay() throws {
+        let c = try calendar("""
+            calendar: breaks
+            time_zone: Europe/Berlin
+            week: {mon: ["09:00-18:00"], tue: ["09:00-12:00", "13:00-18:00"]}
+            """)
+        let eu = try calendar("""
+            calendar: eu
+            time_zone: Europe/Berlin
+            week: {mon: ["09:00-18:00"], tue: ["09:00-18:00"], wed: ["09:00-18:00"], thu: ["09:00-18:00"], fri: ["09:00-16:00"]}
+            holidays: [2025-01-01, 2025-01-02]
+            days: {2025-01-03: ["10:00-11:00"]}
+            """)
+        // After Friday's close: counted from Monday 09:00.
+        #expect(try due(eu, "2025-01-10T17:55", "5d") == "2025-01-20T09:00:00+01:00")
+        // Reaching a Friday after its close: its close, not Monday.
+        #expect(try due(eu, "2025-01-08T17:00", "2d") == "2025-01-10T16:00:00+01:00")
+        // A short day: before its opening → its opening; after its close → its close.
+        #expect(try due(eu, "2024-12-31T09:30", "1d") == "2025-01-03T10:00:00+01:00")
+        #expect(try due(eu, "2024-12-31T15:00", "1d") == "2025-01-03T11:00:00+01:00")
+        // A time in a break stays in its day, at the close before the break.
+        #expect(try due(c, "2025-01-13T12:30", "1d") == "2025-01-14T12:00:00+01:00")
+        // Zero days is no days; days and hours: the hours from the day's close go on the next day.
+        #expect(try due(eu, "2025-01-11T10:00", "0d") == "2025-01-13T09:00:00+01:00")
+        #expect(try due(eu, "2025-01-08T17:00", "2d 1h") == "2025-01-13T10:00:00+01:00")
+    }
+
     @Test func betweenIsTheInverseOfAdd() throws {
         let c = try weekdays("Europe/Berlin", #"["08:30-12:15", "13:00-17:45"]"#, extra: "holidays: [{every_year: 05-01}]")
         var t = try #require(c.parseInstant("2025-03-27T16:10"))

@@ -60,5 +60,5 @@ def test_kill_9_under_load_loses_no_acknowledged_step(tmp_path):
             assert r.json()["version"] >= version, f"{run}: acknowledged version {version}, stored {r.json()['version']}"
     finally:
         restarted.stop()
-    out = sop("verify", "--store", restarted.store, cwd=w)
+    out = sop("verify", "--verbose", "--store", restarted.store, cwd=w)
     assert out.stdout.count(": ok") >= len(acknowledged) and "FAILED" not in out.stdout

@@ -255,7 +255,7 @@ def test_sigterm_finishes_and_exits_zero(tmp_path):
     s = Server(workspace(tmp_path))
     assert s.start(RETURN_TICKET, "s1").status_code == 201
     assert s.stop(signal.SIGTERM) == 0
-    assert "s1: ok" in sop("verify", "--store", s.store, cwd=s.dir).stdout
+    assert "s1: ok" in sop("verify", "--verbose", "--store", s.store, cwd=s.dir).stdout
 
 
 def test_a_server_refuses_to_start_on_lint_errors(tmp_path):

@@ -74,7 +74,7 @@ def test_an_ai_agent_drives_a_return_to_its_end(tmp_path):
         assert {"id": "sue", "role": "supervisor"} in [j["actor"] for j in journal]
 
     asyncio.run(session_calls(w, supervisor, as_supervisor))
-    assert "m1: ok" in sop("verify", "--store", store_of(w), cwd=w).stdout
+    assert "m1: ok" in sop("verify", "--verbose", "--store", store_of(w), cwd=w).stdout
 
 
 def test_mcp_needs_a_valid_token(tmp_path):

@@ -154,5 +154,5 @@ def test_two_servers_and_four_tick_loops_fire_each_timer_once_and_lose_nothing(t
         missing = [k for k in keys if k not in tickets[run]]
         assert not missing, f"{run}: acknowledged patches lost: {missing}"
 
-    out = sop("verify", "--store", store, cwd=w)
+    out = sop("verify", "--verbose", "--store", store, cwd=w)
     assert out.stdout.count(": ok") == RUNS and "FAILED" not in out.stdout

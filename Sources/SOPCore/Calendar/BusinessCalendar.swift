@@ -125,24 +125,43 @@ public struct BusinessCalendar: Sendable {
         return nil
     }
 
-    /// The same local time `count` business days (days with open hours) after `t`'s local day.
-    /// Nil when the calendar has too few open days in the next three years.
+    /// `count` business days after `t`, as helpdesks' SLA engines count them: from `t`, or from
+    /// the next opening when `t` is outside open hours, the same local time on the `count`th
+    /// following business day (a day with open hours). When that day's hours do not contain that
+    /// time, the last open instant before it that day (its close, or the close before a break),
+    /// else the day's opening. Nil when the calendar has too few open days in the next three years.
     public func addDays(_ count: Int, to t: Int64) -> Int64? {
         precondition(count >= 0, "business durations are not negative")
         guard count > 0 else { return t }
-        let (start, time) = local(t)
+        guard let opened = add(0, to: t) else { return nil }
+        let (start, time) = local(opened)
         var day = start, found = 0
         while found < count {
             day += 1
             guard day - start <= Self.horizonDays else { return nil }
             if !spans(onDay: day).isEmpty { found += 1 }
         }
-        return instant(day: day, time: time)
+        return within(day: day, instant(day: day, time: time))
     }
 
-    /// A business duration after `t`: its days first (`addDays`), then the rest (`add`).
+    /// `t` moved into the open hours of `day`: itself when open (an interval's end included), else
+    /// the latest end of an interval before it, else the day's first opening.
+    func within(day: Int, _ t: Int64) -> Int64 {
+        let spans = spans(onDay: day)
+        var latest: Int64?
+        for span in spans where span.start <= t {
+            let candidate = min(t, span.end)
+            if latest.map({ candidate > $0 }) ?? true { latest = candidate }
+        }
+        return latest ?? spans.map(\.start).min() ?? t
+    }
+
+    /// A business duration after `t`: its days first (`addDays`), then the rest (`add`). Days alone
+    /// may end at a close (as a duration ending there does, rule 2); zero alone is the next opening.
     public func add(_ duration: BusinessDuration, to t: Int64) -> Int64? {
-        addDays(duration.days, to: t).flatMap { add(duration.milliseconds, to: $0) }
+        guard duration.days > 0 else { return add(duration.milliseconds, to: t) }
+        guard let afterDays = addDays(duration.days, to: t) else { return nil }
+        return duration.milliseconds == 0 ? afterDays : add(duration.milliseconds, to: afterDays)
     }
 
     /// The business time from `a` to `b` (negative when `b` is before `a`).

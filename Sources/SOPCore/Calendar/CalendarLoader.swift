@@ -10,20 +10,23 @@ public enum CalendarLoader {
         path.hasSuffix(".calendar.yaml") || path.hasSuffix(".calendar.yml")
     }
 
+    /// The calendar (nil when the file has an error), every diagnostic, and the id the file
+    /// gives with its span, even when the rest has errors: an SOP that names a calendar whose
+    /// file has an error is not told the calendar does not exist (the error is the file's).
     public static func load(_ source: SourceFile, limits: YAMLLimits = YAMLLimits())
-        -> (calendar: BusinessCalendar?, diagnostics: [Diagnostic], idSpan: SourceSpan?) {
+        -> (calendar: BusinessCalendar?, diagnostics: [Diagnostic], idSpan: SourceSpan?, id: String?) {
         let document = YAMLParser.parse(source, limits: limits)
         guard let root = document.root else {
             let parsed = document.diagnostics(file: source.path)
             return (nil, parsed.isEmpty
                 ? [Diagnostic(file: source.path, span: .fileStart, rule: MissingKeyRule.self, message: "the calendar file is empty",
                               help: "a calendar needs 'calendar', 'time_zone' and 'week'")]
-                : parsed, nil)
+                : parsed, nil, nil)
         }
         var decoder = CalendarDecoder(document: document, file: source.path)
         let calendar = decoder.decode(root)
         let diagnostics = document.diagnostics(file: source.path) + decoder.sink.diagnostics
-        return (diagnostics.contains { $0.severity == .error } ? nil : calendar, diagnostics, decoder.idSpan)
+        return (diagnostics.contains { $0.severity == .error } ? nil : calendar, diagnostics, decoder.idSpan, decoder.id)
     }
 
     /// The calendar files of an SOP folder: `*.calendar.yaml` in it and in its `calendars/`
@@ -42,6 +45,8 @@ struct CalendarDecoder {
     let document: YAMLDocument
     var sink: DiagnosticSink
     var idSpan: SourceSpan?
+    /// The calendar's id, once read and valid.
+    var id: String?
 
     enum TopKey: String, MappingKey {
         case calendar, time_zone, week, holidays, days
@@ -78,6 +83,7 @@ struct CalendarDecoder {
                             help: "use lower-case letters, digits, '-' and '_', starting with a letter")
                 return nil
             }
+            self.id = text
             return text
         }
         let zone = r.required(.time_zone, &sink).flatMap { node -> String? in

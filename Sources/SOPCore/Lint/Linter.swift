@@ -154,9 +154,37 @@ public struct Linter: Sendable {
 
     // MARK: Sets of files
 
-    /// Lints files from disk as one set.
-    public func lint(paths: [String]) -> LintReport {
-        lintSet(count: paths.count, path: { paths[$0] }) { i throws(LintInputError) in try self.readFile(paths[i]) }
+    /// Lints files from disk as one set. `contextCalendars` are calendar files outside the set
+    /// that its SOPs may name (those of the SOP folder, when files are linted by name): their
+    /// ids resolve references, but they are not linted or counted.
+    public func lint(paths: [String], contextCalendars: [String] = []) -> LintReport {
+        let inSet = Set(paths.map(Self.normalised))
+        var known: [String: String] = [:]
+        for file in contextCalendars where !inSet.contains(Self.normalised(file)) {
+            guard case .source(let source)? = try? readFile(file), let id = CalendarLoader.load(source, limits: limits).id else { continue }
+            if known[id] == nil { known[id] = file }
+        }
+        return lintSet(count: paths.count, path: { paths[$0] }, knownCalendars: known) { i throws(LintInputError) in try self.readFile(paths[i]) }
+    }
+
+    /// The calendar files of the SOP folders of `paths` (a file's folder, a folder itself) and of
+    /// `sopFolder`: what an SOP linted by name may name.
+    public static func folderCalendars(of paths: [String], sopFolder: String) -> [String] {
+        var folders: [String] = []
+        for path in [sopFolder] + paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
+            let folder = isDirectory.boolValue ? path : (path as NSString).deletingLastPathComponent
+            let normal = normalised(folder.isEmpty ? "." : folder)
+            if !folders.contains(normal) { folders.append(normal) }
+        }
+        return folders.flatMap { CalendarLoader.files(inSOPFolder: $0) }
+    }
+
+    /// A path with `.` and repeated separators removed, to compare paths spelt differently.
+    static func normalised(_ path: String) -> String {
+        let standard = (path as NSString).standardizingPath
+        return standard.isEmpty ? "." : standard
     }
 
     /// Lints in-memory files as one set.
@@ -169,7 +197,7 @@ public struct Linter: Sendable {
         case tooBig(Diagnostic)
     }
 
-    private func lintSet(count: Int, path: (Int) -> String,
+    private func lintSet(count: Int, path: (Int) -> String, knownCalendars: [String: String] = [:],
                          load: @Sendable (Int) throws(LintInputError) -> Loaded) -> LintReport {
         let sopIndices = (0..<count).filter { SOPFileKind(path: path($0)) == .sop }
         let testIndices = (0..<count).filter { SOPFileKind(path: path($0)) != .sop }
@@ -238,8 +266,9 @@ public struct Linter: Sendable {
             }
         }
 
+        let calendarIDs = Set(calendars.keys).union(knownCalendars.keys).sorted()
         for result in linted {
-            diagnostics += resolve(result.references, file: result.path, index: index, calendars: calendars.keys.sorted())
+            diagnostics += resolve(result.references, file: result.path, index: index, calendars: calendarIDs)
         }
 
         if let schema = ticketSchema {
@@ -399,10 +428,12 @@ public struct Linter: Sendable {
         let loaded = CalendarLoader.load(source, limits: limits)
         var result = FileLintResult(path: source.path, diagnostics: Self.withSourceLines(loaded.diagnostics, source).sorted(by: Diagnostic.ordered),
                                     suppressions: Suppression.find(in: source))
-        if let calendar = loaded.calendar, let span = loaded.idSpan {
+        // A calendar with errors still defines its id: its error is reported here, once, and the
+        // SOPs that name it are not told that no calendar is defined.
+        if let id = loaded.id, let span = loaded.idSpan {
             // What a second calendar of the same id in the set is told (the message is set then).
             let duplicate = Diagnostic(file: source.path, span: span, rule: DuplicateKeyRule.self, message: "", help: "give each calendar its own id")
-            result.calendarID = (calendar.id, Self.withSourceLines([duplicate], source)[0])
+            result.calendarID = (id, Self.withSourceLines([duplicate], source)[0])
         }
         return result
     }

@@ -115,14 +115,20 @@ public final class SOPCatalogue: @unchecked Sendable {
     }
 
     /// The SOP with this id: the file named `ID.sop.yaml` is looked at first, then the others in
-    /// order, each loaded at most once.
+    /// order, each loaded at most once. A file named `ID.sop.yaml` that does not decode is
+    /// `.invalid` with its errors.
     public func sop(_ id: String) throws(LookupError) -> CompiledSOP {
         let files = sopFiles()
         let named = files.filter { $0.hasSuffix("/\(id).sop.yaml") || $0 == "\(id).sop.yaml" }
         var known: [String] = []
         for path in named + files.filter({ !named.contains($0) }) {
             let entry = entry(path)
-            guard let found = entry.id else { continue }
+            guard let found = entry.id else {
+                // `ID.sop.yaml` that does not decode (a YAML error, no `sop:`) is the SOP asked
+                // for: its errors say why it cannot run, not "no SOP 'ID'".
+                if named.contains(path) { throw .invalid(entry.compileError) }
+                continue
+            }
             known.append(found)
             guard found == id else { continue }
             guard let compiled = entry.compiled else { throw .invalid(entry.compileError) }

@@ -439,8 +439,10 @@ struct SOPDecoder {
             let r = MappingReader<TransitionKey>(document, item, owner: owner, ownerSpan: SourceSpan(at: span.start), into: &sink)
             let to = r.required(.to, &sink, help: "name the state this transition leads to").flatMap { id($0, key: "to") }
             let on = r.value(.on).flatMap { node in
-                // The events of SLA clocks: sla.TARGET.warning, sla.TARGET.breached.
-                if document.isScalar(node), SLAEvent.parse(document.text(node)) != nil {
+                // The events of SLA clocks: sla.TARGET.warning, sla.TARGET.breached. A name under
+                // `sla.` that is not one of them is kept as written, so that unknown-sla-target can
+                // suggest the event the SOP's clocks do send (not an id made of its characters).
+                if document.isScalar(node), !document.isNull(node), SLAEvent.isSLAName(document.text(node)) {
                     return Located(document.text(node), at: document.span(node))
                 }
                 return id(node, key: "on")

@@ -81,6 +81,9 @@ public struct SLAValue: Sendable, Hashable {
 public enum SLAEvent: String, Sendable, CaseIterable {
     case warning, breached
 
+    /// Whether an event name is in the `sla.` namespace, which only SLA clocks send.
+    public static func isSLAName(_ event: String) -> Bool { event.hasPrefix("sla.") }
+
     /// `sla.first_response.breached` → ("first_response", .breached).
     public static func parse(_ event: String) -> (target: String, event: SLAEvent)? {
         let parts = event.split(separator: ".", omittingEmptySubsequences: false)

@@ -15,8 +15,10 @@ public enum UnknownCalendarRule: LintRule {
             """#)
     public static let details = """
         Calendars are the `*.calendar.yaml` files of the SOP folder and of its `calendars/` folder
-        (docs/calendars.md); references resolve within the files given to one `sop lint` run, so
-        lint the folder, not one file. A calendar file with errors defines no calendar.
+        (docs/calendars.md). References resolve within the files given to one `sop lint` run and
+        the calendars of their folders (and of `--sops`), so an SOP linted by name finds its
+        folder's calendars. A calendar file with errors still defines its id: its errors are
+        reported once, at the calendar, not again at every SOP that names it.
         """
 
     static func diagnostic(_ reference: Located<String>, file: String, known: [String]) -> Diagnostic {
