@@ -194,6 +194,46 @@ import Testing
         #expect(try due(eu, "2025-01-08T17:00", "2d 1h") == "2025-01-13T10:00:00+01:00")
     }
 
+    /// A run pinned before business days counted from open hours (a version-1 bundle) keeps the
+    /// rule it started with, and its pinned text and digest, so its journal replays as written;
+    /// a run pinned now gets a version-2 bundle and today's rule.
+    @Test func runsPinnedBeforeKeepTheirBusinessDayRule() throws {
+        let calendarText = """
+            calendar: eu
+            time_zone: Europe/Berlin
+            week: {mon: ["09:00-18:00"], tue: ["09:00-18:00"], wed: ["09:00-18:00"], thu: ["09:00-18:00"], fri: ["09:00-16:00"]}
+
+            """
+        let sopText = """
+            sop: wait
+            version: 1
+            title: Wait
+            start: a
+            states:
+              a:
+                title: A
+                transitions: [{to: b, after: {business: 2d, calendar: eu}}]
+              b: {title: B, end: done}
+
+            """
+        var set = CalendarSet()
+        set.add(try calendar(calendarText), text: calendarText)
+        let today = try CompiledSOP.compile(SourceFile(path: "wait.sop.yaml", text: sopText), schema: nil, calendars: set)
+        #expect(today.pinnedText.hasPrefix("# sopkit pinned bundle 2: "))
+        let v1 = "# sopkit pinned bundle 1: sop \(sopText.utf8.count), calendar eu \(calendarText.utf8.count)\n" + sopText + calendarText
+        let before = try CompiledSOP.compile(pinned: v1, path: "wait.sop.yaml")
+        #expect(before.pinnedText == v1)
+        #expect(before.digest == Digest.sha256(Array(v1.utf8)))
+        let again = try CompiledSOP.compile(pinned: today.pinnedText, path: "wait.sop.yaml")
+        #expect(again.digest == today.digest)
+        // Wednesday 17:00 + 2 business days reaches Friday 17:00, after its close: today the
+        // Friday's close, before the next opening (Monday).
+        let c = try #require(today.calendars["eu"]), old = try #require(before.calendars["eu"])
+        #expect(try due(c, "2025-01-08T17:00", "2d") == "2025-01-10T16:00:00+01:00")
+        #expect(try due(old, "2025-01-08T17:00", "2d") == "2025-01-13T09:00:00+01:00")
+        #expect(try #require(again.calendars["eu"]).dayRule == .fromOpenHours)
+    }
+
     @Test func betweenIsTheInverseOfAdd() throws {
         let c = try weekdays("Europe/Berlin", #"["08:30-12:15", "13:00-17:45"]"#, extra: "holidays: [{every_year: 05-01}]")
         var t = try #require(c.parseInstant("2025-03-27T16:10"))

@@ -35,6 +35,20 @@ public struct BusinessCalendar: Sendable {
     /// Dates with hours of their own (an empty list closes the day), ahead of holidays and the week.
     public let days: [Int: [Interval]]
     private let offsets: UTCOffsets
+    /// How whole business days are counted (`addDays`). Runs pinned before sopkit counted them
+    /// from open hours keep the rule they started with, so their journals replay as written.
+    public var dayRule: DayRule = .fromOpenHours
+
+    /// How `N` business days are counted.
+    public enum DayRule: Sendable {
+        /// From `t`, or from the next opening when `t` is outside open hours, to the same local
+        /// time on the Nth following business day, held within that day's open hours (rule 6 of
+        /// docs/calendars.md).
+        case fromOpenHours
+        /// The same local time N business days after `t`'s local day, then the next opening
+        /// (sopkit before 2026-12; runs pinned then keep it).
+        case sameLocalTime
+    }
 
     static let dayMs: Int64 = 86_400_000
 
@@ -133,7 +147,7 @@ public struct BusinessCalendar: Sendable {
     public func addDays(_ count: Int, to t: Int64) -> Int64? {
         precondition(count >= 0, "business durations are not negative")
         guard count > 0 else { return t }
-        guard let opened = add(0, to: t) else { return nil }
+        guard let opened = dayRule == .sameLocalTime ? t : add(0, to: t) else { return nil }
         let (start, time) = local(opened)
         var day = start, found = 0
         while found < count {
@@ -141,7 +155,7 @@ public struct BusinessCalendar: Sendable {
             guard day - start <= Self.horizonDays else { return nil }
             if !spans(onDay: day).isEmpty { found += 1 }
         }
-        return within(day: day, instant(day: day, time: time))
+        return dayRule == .sameLocalTime ? instant(day: day, time: time) : within(day: day, instant(day: day, time: time))
     }
 
     /// `t` moved into the open hours of `day`: itself when open (an interval's end included), else
@@ -159,6 +173,7 @@ public struct BusinessCalendar: Sendable {
     /// A business duration after `t`: its days first (`addDays`), then the rest (`add`). Days alone
     /// may end at a close (as a duration ending there does, rule 2); zero alone is the next opening.
     public func add(_ duration: BusinessDuration, to t: Int64) -> Int64? {
+        if dayRule == .sameLocalTime { return addDays(duration.days, to: t).flatMap { add(duration.milliseconds, to: $0) } }
         guard duration.days > 0 else { return add(duration.milliseconds, to: t) }
         guard let afterDays = addDays(duration.days, to: t) else { return nil }
         return duration.milliseconds == 0 ? afterDays : add(duration.milliseconds, to: afterDays)

@@ -55,10 +55,14 @@ public struct CalendarSet: Sendable {
 ///
 /// A bundle is a header line giving each part's name and UTF-8 length, then the parts:
 ///
-///     # sopkit pinned bundle 1: sop 1234, calendar support-eu 412
+///     # sopkit pinned bundle 2: sop 1234, calendar support-eu 412
 ///     <the SOP's 1234 bytes><the calendar's 412 bytes>
+///
+/// The header's number is the calendar arithmetic the run keeps: bundles of version 1 were
+/// pinned before business days counted from open hours (`BusinessCalendar.DayRule`).
 enum PinnedBundle {
-    static let header = "# sopkit pinned bundle 1: "
+    static let header = "# sopkit pinned bundle 2: "
+    static let headerVersion1 = "# sopkit pinned bundle 1: "
 
     static func make(sop: String, calendars: [(id: String, text: String)]) -> String {
         guard !calendars.isEmpty else { return sop }
@@ -66,13 +70,21 @@ enum PinnedBundle {
         return header + parts.joined(separator: ", ") + "\n" + sop + calendars.map(\.text).joined()
     }
 
-    /// The parts of a pinned text; a text without the header is an SOP's source alone. Nil for a
-    /// header that does not match the bytes after it.
-    static func split(_ text: String) -> (sop: String, calendars: [(id: String, text: String)])? {
-        guard text.hasPrefix(header) else { return (text, []) }
+    /// The parts of a pinned text and the day rule its calendars count with; a text without the
+    /// header is an SOP's source alone. Nil for a header that does not match the bytes after it.
+    static func split(_ text: String) -> (sop: String, calendars: [(id: String, text: String)], dayRule: BusinessCalendar.DayRule)? {
+        let dayRule: BusinessCalendar.DayRule
+        let prefix: String
+        if text.hasPrefix(header) {
+            (dayRule, prefix) = (.fromOpenHours, header)
+        } else if text.hasPrefix(headerVersion1) {
+            (dayRule, prefix) = (.sameLocalTime, headerVersion1)
+        } else {
+            return (text, [], .fromOpenHours)
+        }
         let bytes = Array(text.utf8)
         guard let newline = bytes.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
-        let line = String(decoding: bytes[header.utf8.count..<newline], as: UTF8.self)
+        let line = String(decoding: bytes[prefix.utf8.count..<newline], as: UTF8.self)
         var offset = newline + 1
         var sop: String?
         var calendars: [(id: String, text: String)] = []
@@ -88,6 +100,6 @@ enum PinnedBundle {
             }
         }
         guard let sop, offset == bytes.count else { return nil }
-        return (sop, calendars)
+        return (sop, calendars, dayRule)
     }
 }

@@ -193,16 +193,17 @@ public final class CompiledSOP: Sendable {
     /// It was linted when the run started, and is not judged again by today's rules or schema.
     public static func compile(pinned text: String, path: String) throws(CompileError) -> CompiledSOP {
         let fail = Diagnostic(file: path, span: .fileStart, rule: YAMLSyntaxRule.self, message: "the pinned SOP cannot be loaded")
-        guard let (sopText, calendarTexts) = PinnedBundle.split(text) else { throw CompileError(diagnostics: [fail]) }
+        guard let (sopText, calendarTexts, dayRule) = PinnedBundle.split(text) else { throw CompileError(diagnostics: [fail]) }
         let source = SourceFile(path: path, text: sopText)
         guard let definition = SOPLoader.load(source).definition else { throw CompileError(diagnostics: [unloadable(source)]) }
         var set = CalendarSet()
         for (id, calendarText) in calendarTexts {
-            guard let calendar = CalendarLoader.load(SourceFile(path: "\(path) calendar \(id)", text: calendarText)).calendar,
+            guard var calendar = CalendarLoader.load(SourceFile(path: "\(path) calendar \(id)", text: calendarText)).calendar,
                   calendar.id == id else { throw CompileError(diagnostics: [fail]) }
+            calendar.dayRule = dayRule
             set.add(calendar, text: calendarText)
         }
-        return try CompiledSOP(definition: definition, source: source, calendars: set)
+        return try CompiledSOP(definition: definition, source: source, calendars: set, pinned: text)
     }
 
     /// Compiles an SOP from its lint result (which holds the decoded SOP): one parse of the file
@@ -228,7 +229,9 @@ public final class CompiledSOP: Sendable {
             .filter { !$0.value.isEmpty && seen.insert($0.value).inserted }.sorted { $0.value < $1.value }
     }
 
-    private init(definition: SOPDefinition, source: SourceFile, calendars set: CalendarSet) throws(CompileError) {
+    /// `pinned`: the text a run pinned, kept as it is (a bundle of an earlier version keeps its
+    /// header, and so its digest).
+    private init(definition: SOPDefinition, source: SourceFile, calendars set: CalendarSet, pinned: String? = nil) throws(CompileError) {
         var used: [(id: String, text: String)] = []
         var calendars: [String: BusinessCalendar] = [:]
         var calendarDigests: [String: String] = [:]
@@ -246,7 +249,7 @@ public final class CompiledSOP: Sendable {
         self.definition = definition
         self.source = String(decoding: source.bytes, as: UTF8.self)
         self.calendars = calendars
-        pinnedText = PinnedBundle.make(sop: self.source, calendars: used)
+        pinnedText = pinned ?? PinnedBundle.make(sop: self.source, calendars: used)
         digest = used.isEmpty ? Digest.sha256(source.bytes) : Digest.sha256(Array(pinnedText.utf8))
         func compileActions(_ actions: [Action]) -> [CompiledAction] {
             actions.map { action in
