@@ -156,6 +156,16 @@ enum RunView {
             out += "\nevents:\n"
             for e in events { out += "  \(e.event) — \(render(e.label))\n" }
         }
+        if let actor {
+            if let role = engine.roleToAct(run), role != actor.role {
+                out += "\nwaiting for the role '\(role)' (you act as '\(actor.role)')\n"
+            }
+            let others = engine.otherEvents(run, roles: [actor.role])
+            if !others.isEmpty {
+                out += "\nevents for other roles:\n"
+                for e in others { out += "  \(e.event) — \(render(e.label)) (\(e.roles.joined(separator: ", ")))\n" }
+            }
+        }
         let timers = engine.pendingTimers(run)
         if !timers.isEmpty {
             out += "\ntimers:\n"

@@ -50,6 +50,51 @@ private func workspace(extra: [String: String] = [:]) throws -> URL { try SOPBin
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent(".sop/runs.sqlite").path))
     }
 
+    /// Who must act (issue 32, item 13): an agent looking at a run in a supervisor's state is told
+    /// the role it waits for and the events that role may send, in JSON and in text.
+    @Test func statusSaysWhoMustActAndWhatOtherRolesMaySend() throws {
+        let approval = """
+            sop: approval
+            version: 1
+            title: Approve a credit
+            roles: [agent, supervisor]
+            start: ask
+            states:
+              ask:
+                title: Ask for approval
+                transitions: [{to: decide, on: asked}]
+              decide:
+                title: Decide
+                role: supervisor
+                transitions:
+                  - {to: done, on: approve, label: Approve the credit}
+                  - {to: done, on: withdraw, role: agent}
+              done: {title: Done, end: done}
+
+            """
+        let dir = try workspace(extra: ["approval": approval])
+        _ = try SOPBinary.run(["start", "approval", "--ticket", #"{"id": "T-1"}"#, "--id", "a1", "--now", "2026-11-02T09:00:00Z",
+                               "--actor", "ana:agent"], in: dir)
+        _ = try SOPBinary.run(["step", "a1", "--event", "asked", "--now", "2026-11-02T09:01:00Z", "--actor", "ana:agent"], in: dir)
+        let json = try SOPBinary.run(["status", "a1", "--actor", "ana:agent", "--format", "json", "--now", "2026-11-02T09:02:00Z"], in: dir)
+        #expect(json.status == 0, "\(json.stderr)")
+        let status = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(status["role_to_act"] as? String == "supervisor")
+        #expect((status["events"] as? [[String: Any]])?.compactMap { $0["event"] as? String } == ["withdraw"])
+        let others = try #require(status["other_events"] as? [[String: Any]])
+        #expect(others.count == 1)
+        #expect(others.first?["event"] as? String == "approve" && others.first?["label"] as? String == "Approve the credit")
+        #expect(others.first?["roles"] as? [String] == ["supervisor"])
+        let text = try SOPBinary.run(["status", "a1", "--actor", "ana:agent", "--now", "2026-11-02T09:02:00Z"], in: dir)
+        #expect(text.stdout.contains("\nwaiting for the role 'supervisor' (you act as 'agent')\n"), "\(text.stdout)")
+        #expect(text.stdout.contains("\nevents for other roles:\n  approve — Approve the credit (supervisor)\n"), "\(text.stdout)")
+        // The supervisor is told nothing of the kind.
+        let boss = try SOPBinary.run(["status", "a1", "--actor", "sue:supervisor", "--format", "json", "--now", "2026-11-02T09:02:00Z"], in: dir)
+        let bossStatus = try #require(try JSONSerialization.jsonObject(with: Data(boss.stdout.utf8)) as? [String: Any])
+        #expect((bossStatus["other_events"] as? [Any])?.count == 1)  // withdraw is the agent's
+        #expect((bossStatus["events"] as? [[String: Any]])?.compactMap { $0["event"] as? String } == ["approve"])
+    }
+
     @Test func startStepStatusAndLogThroughTheBinary() throws {
         let dir = try workspace()
         try #"{"id": "T-1", "category": "returns", "order_id": "A-17"}"#.write(to: dir.appendingPathComponent("t.json"), atomically: true, encoding: .utf8)

@@ -23,6 +23,22 @@ extension Engine {
         return roles
     }
 
+    /// The role that must act on the run now (the current state's inputs, checklist and events
+    /// without a role of their own); nil for an ended run and for a run that waits for a child.
+    public func roleToAct(_ run: RunState) -> String? {
+        guard !run.isEnded, run.child == nil, let state = sop.state(run.state) else { return nil }
+        return state.role
+    }
+
+    /// The events of the current state that none of `roles` may send, each with the roles that
+    /// may: what a caller sees others can do, in document order.
+    public func otherEvents(_ run: RunState, roles: [String]) -> [(event: String, label: String, roles: [String])] {
+        enabledEvents(run, actor: nil).compactMap { e in
+            let may = eventRoles(run, event: e.event)
+            return may.contains(where: roles.contains) ? nil : (e.event, e.label, may)
+        }
+    }
+
     /// The events any of `roles` may send now, with their labels, in document order.
     public func enabledEvents(_ run: RunState, roles: [String]) -> [(event: String, label: String)] {
         let all = enabledEvents(run, actor: nil)

@@ -37,6 +37,12 @@ public enum RunStatus {
             ("outbox", .array(run.outbox)),
         ]
         members["owner"] = .object([("role", .optional(run.ownerRole)), ("queue", .optional(run.ownerQueue))])
+        // Who must act, and what the others may do that this actor or caller may not.
+        members["role_to_act"] = .optional(engine.roleToAct(run))
+        let asking = roles ?? actor.map { [$0.role] }
+        members["other_events"] = .array((asking.map { engine.otherEvents(run, roles: $0) } ?? []).map { e in
+            .object([("event", .string(e.event)), ("label", .string(render(e.label))), ("roles", .array(e.roles.map { .string($0) }))])
+        })
         members["title"] = .optional(state.map { render($0.title) })
         members["instructions"] = .optional(state?.instructions.map(render))
         members["child"] = .optional(run.child)
