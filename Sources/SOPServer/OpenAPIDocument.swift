@@ -663,6 +663,19 @@ components:
         parent: {type: [string, "null"]}
         as_of: {type: string, format: date-time}
         due_timers_applied: {type: integer, minimum: 0}
+        role_to_act:
+          type: [string, "null"]
+          description: The role that must act on the run now (its state's inputs, checklist and events without a role of their own); null when the run has ended or waits for a child run.
+        other_events:
+          type: array
+          description: The current state's events that the caller may not send, with the roles that may.
+          items:
+            type: object
+            required: [event, label, roles]
+            properties:
+              event: {type: string}
+              label: {type: string}
+              roles: {type: array, items: {type: string}}
         sla:
           type: array
           description: Only for an SOP with SLA targets (docs/sla.md) — each target's clock.

@@ -341,6 +341,7 @@ public final class RunService {
         if let expected = request.expectedVersion, expected != run.version {
             throw RunError.versionMismatch(expected: expected, current: run.version)
         }
+        try Self.refuseGoingBack(run, now: request.now)
         if case .update = request.command, run.isEnded {
             throw RunError.rejected(StepRejection("run \(runID) has ended with outcome '\(run.outcome ?? "")'; its ticket can no longer be changed"))
         }
@@ -431,8 +432,10 @@ public final class RunService {
         }
         return ParallelStream(loaded, chunk: 64) { item -> PreparedStep? in
             // A guard that fails at run time leaves the run for its agent.
+            // A run changed after `now` (a tick given a later --now) is left: its timers would
+            // be recorded before what its journal holds.
             guard let json = try? JSONParser.parse(item.data),
-                  let run = RunState(json: json, sop: item.engine.sop, schema: item.engine.schema),
+                  let run = RunState(json: json, sop: item.engine.sop, schema: item.engine.schema), run.updatedAt <= now,
                   let decision = try? item.engine.apply(.tick, to: run, actor: .system, now: now) else { return nil }
             return Self.prepare(decision, engine: item.engine, previousVersion: run.version)
         }
@@ -494,6 +497,7 @@ public final class RunService {
     private func tickSerially(rowID: Int64, now: Int64, _ tx: any StoreTransaction) throws -> Int? {
         guard let stored = try tx.dueRun(rowID: rowID, at: now) else { return nil }
         let (run, engine) = try load(stored, tx)
+        try Self.refuseGoingBack(run, now: now)
         let decision = try Self.rejecting { () throws(StepRejection) -> StepDecision in try engine.apply(.tick, to: run, actor: .system, now: now) }
         let saved = try persist(decision, engine: engine, previousVersion: run.version, tx, force: true)
         try carryOut(decision.effects, from: saved, now: now, tx)
@@ -682,6 +686,7 @@ public final class RunService {
                 guard let stored = try tx.run(parentID) else { continue }
                 let (parent, engine) = try load(stored, tx)
                 guard parent.child == run.id else { continue }
+                try Self.refuseGoingBack(parent, now: now)
                 let decision: StepDecision
                 decision = try Self.rejecting { () throws(StepRejection) -> StepDecision in
                     try engine.apply(.childEnded(child: run.id, outcome: outcome, ticket: run.ticket), to: parent, actor: .system, now: now)
@@ -690,6 +695,16 @@ public final class RunService {
                 try carryOut(decision.effects, from: saved, now: now, tx)
             }
         }
+    }
+
+    /// A run's records never go back in time: a command at `now` is refused when the run was
+    /// last changed later (a command or a tick given a `--now` in the future, say), rather than
+    /// recorded before what the journal already holds.
+    static func refuseGoingBack(_ run: RunState, now: Int64) throws(RunError) {
+        guard now < run.updatedAt else { return }
+        throw .rejected(StepRejection(
+            "run \(run.id) was last changed at \(CivilTime.formatDateTime(run.updatedAt)), later than this command's time, \(CivilTime.formatDateTime(now)): a run's records never go back in time",
+            instead: ["give the command a time no earlier than \(CivilTime.formatDateTime(run.updatedAt)) (--now), or wait until then"]))
     }
 
     /// Runs an engine call, turning its rejection into `RunError.rejected`.

@@ -123,3 +123,49 @@ import TestSupport
         for r in try w.service.verify(nil) { #expect(r.failure == nil, "\(r.run): \(r.failure?.reason ?? "")") }
     }
 }
+
+/// A run's records never go back in time (issue 32, item 15).
+@Suite struct TimeOrderTests {
+    static let reminder = """
+        sop: reminder
+        version: 1
+        title: Remind
+        start: wait
+        states:
+          wait:
+            title: Wait
+            transitions:
+              - {to: wait, after: 1h}
+              - {to: done, on: answered}
+          done: {title: Done, end: done}
+        """
+
+    @Test func aCommandEarlierThanTheRunsLastChangeIsRefusedAndChangesNothing() throws {
+        let w = try Workspace(["reminder": Self.reminder])
+        _ = try w.service.start(sop: "reminder", ticket: .object([("id", .string("T-1"))]), runID: "r1", actor: ana, now: t0)
+        // A tick given a time ten hours ahead takes ten reminders.
+        _ = try w.service.tick(now: t0 + 10 * 3_600_000)
+        let journal = try w.service.journal("r1")
+        #expect(journal.count == 11)
+        // A command at the real time, an hour in, would be recorded before them: refused.
+        #expect {
+            _ = try w.service.step("r1", .submit(inputs: [], event: "answered", checks: nil), actor: ana, now: t0 + 3_600_000)
+        } throws: { error in
+            guard case RunError.rejected(let r) = error else { return false }
+            return r.reason.contains("was last changed at 2026-11-02T19:00:00Z, later than this command's time, 2026-11-02T10:00:00Z")
+                && r.reason.contains("never go back in time")
+        }
+        #expect {
+            _ = try w.service.step("r1", .update(patch: .object([("priority", .string("high"))])), actor: ana, now: t0 + 3_600_000)
+        } throws: { _ in true }
+        // A tick at the real time leaves the run as it is.
+        _ = try w.service.tick(now: t0 + 2 * 3_600_000)
+        #expect(try w.service.journal("r1") == journal)
+        // At or after its last change, commands go through.
+        let run = try w.service.step("r1", .submit(inputs: [], event: "answered", checks: nil), actor: ana, now: t0 + 10 * 3_600_000).run
+        #expect(run.outcome == "done")
+        let times = try w.service.journal("r1").map(\.at)
+        #expect(times == times.sorted())
+        #expect(try w.service.verify(nil).allSatisfy { $0.failure == nil })
+    }
+}
