@@ -32,6 +32,7 @@ import TestSupport
         let firstSeed = env["SOP_MODEL_TEST_SEED"].flatMap(UInt64.init) ?? 1
         var ran = 0, refused = 0, scenarios = 0
         var reasons: [String: Int] = [:]
+        var cases: [String: Int] = [:]
         var seed = firstSeed
         while ran < total {
             let scenario = try Scenario.generate(seed: seed)
@@ -53,12 +54,19 @@ import TestSupport
             ran += outcome.commands.count
             refused += outcome.refused
             reasons.merge(outcome.reasons, uniquingKeysWith: +)
+            cases.merge(outcome.cases, uniquingKeysWith: +)
             scenarios += 1
             seed += 1
         }
         // A generator whose every command is refused would prove nothing.
         #expect(refused < ran * 3 / 4, "\(refused) of \(ran) commands were refused")
         for (reason, n) in reasons.sorted(by: { $0.value > $1.value }) { print("  refused \(n)×: \(reason)") }
+        // What the generators reached: a feature no case exercised is a gap in the test.
+        for name in ModelCoverage.features { print("  cases: \(cases[name] ?? 0) \(name)") }
+        if total >= 2_000 {
+            let missing = ModelCoverage.features.filter { (cases[$0] ?? 0) == 0 }
+            #expect(missing.isEmpty, "no generated case exercised: \(missing.joined(separator: ", "))")
+        }
         print("model-based test: \(ran) commands in \(scenarios) scenarios (seeds \(firstSeed)–\(seed - 1)), \(refused) refused, all journals true")
     }
 }
@@ -69,6 +77,8 @@ struct ModelCommand: CustomStringConvertible {
         case start(sop: String, id: String, ticket: JSONValue)
         case step(run: String, inputs: [(String, String)], event: String?, checks: ChecklistSelection?)
         case update(run: String, patch: JSONValue)
+        /// A helpdesk's signed update of every open run of a ticket: a merge patch or the whole ticket.
+        case helpdesk(ticketID: String, delivery: String, updatedAt: Int64, patch: JSONValue?, ticket: JSONValue?)
         case tick
     }
 
@@ -91,6 +101,9 @@ struct ModelCommand: CustomStringConvertible {
             }
             return s
         case .update(let run, let patch): return "\(at) \(actor) update \(run) --ticket '\(patch.render())'"
+        case .helpdesk(let ticketID, let delivery, let updatedAt, let patch, let ticket):
+            return "\(at) helpdesk \(delivery) ticket \(ticketID) updated_at \(CivilTime.formatDateTime(updatedAt)) "
+                + (patch.map { "patch '\($0.render())'" } ?? "ticket '\(ticket?.render() ?? "")'")
         case .tick: return "\(at) tick"
         }
     }
@@ -108,8 +121,30 @@ struct Scenario {
           "priority": {"enum": ["low", "normal", "high", null]},
           "count": {"type": ["integer", "null"], "minimum": 0},
           "vip": {"type": ["boolean", "null"]},
-          "tags": {"type": "array", "items": {"type": "string"}}
+          "tags": {"type": "array", "items": {"type": "string"}},
+          "amount": {"type": ["number", "null"]},
+          "notes": {"type": ["string", "null"]},
+          "customer": {"type": "object", "properties": {
+            "id": {"type": "string"},
+            "name": {"type": ["string", "null"]},
+            "tier": {"enum": ["standard", "gold", null]},
+            "address": {"type": "object", "properties": {"city": {"type": "string"}, "zip": {"type": ["string", "null"]}}}
+          }}
         }}
+        """
+
+    /// The calendar business timers and SLA clocks count in: office hours with a lunch break,
+    /// short Fridays and a holiday, in a zone with daylight saving time.
+    static let calendarText = """
+        calendar: office
+        time_zone: Europe/Berlin
+        week:
+          mon: ["09:00-12:00", "13:00-18:00"]
+          tue: ["09:00-12:00", "13:00-18:00"]
+          wed: ["09:00-12:00", "13:00-18:00"]
+          thu: ["09:00-12:00", "13:00-18:00"]
+          fri: ["09:00-14:00"]
+        holidays: [{every_year: 12-25}, 2026-11-19]
         """
 
     /// Inputs by name, each always with the same type (so `input.NAME` means one thing).
@@ -126,6 +161,7 @@ struct Scenario {
         "input.kind == 'a'", "input.kind != 'b'", "input.n > 4", "input.n <= 2", "input.ok == true", "input.ok",
         "input.note != null", "exists(input.ref)", "input.amount >= 50", "ticket.priority == 'high'", "ticket.count >= 2",
         "ticket.vip == true", "var.v >= 2", "var.v < 1", "coalesce(ticket.count, 0) + var.v > 3",
+        "ticket.customer.tier == 'gold'", "coalesce(ticket.amount, 0) > 100", "exists(ticket.customer.address.city)",
     ]
 
     static let actions = [
@@ -133,13 +169,13 @@ struct Scenario {
         "{set: {ticket.count: \"${{ coalesce(ticket.count, 0) + 1 }}\"}}", "{set: {var.v: \"${{ var.v + 1 }}\"}}",
         "{set: {var.v: 0}}", "{tag: [seen]}", "{tag: [\"p-${{ coalesce(ticket.priority, 'none') }}\"]}",
         "{notify: {to: customer, template: \"About ${{ ticket.id }}\"}}", "{assign: {queue: \"q${{ var.v }}\"}}",
-        "{set: {ticket.vip: true}}",
+        "{set: {ticket.vip: true}}", "{set: {ticket.customer.tier: gold}}", "{set: {ticket.amount: 1.5}}",
     ]
 
     /// Timers of an hour and more: a timer that loops back to its state catches up a few hundred
     /// times at most when the clock jumps two weeks (the bound of 1,000 timers per step has a
     /// test of its own), which keeps replaying every journal after every command affordable.
-    static let durations = ["1h", "4h", "1d", "3d", "1w"]
+    static let durations = ["1h", "4h", "1d", "3d", "1w", "{business: 4h, calendar: office}", "{business: 1d, calendar: office}"]
 
     static func generate(seed: UInt64) throws -> Scenario {
         var rng = SplitMix64(seed: seed &* 0x9E37_79B9_7F4A_7C15)
@@ -148,8 +184,14 @@ struct Scenario {
             let parent = sop(id: "parent", calls: true, &rng)
             let child = sop(id: "child", calls: false, &rng)
             let linter = Linter(ticketSchema: schema)
-            let errors = [parent, child].flatMap { text in
-                linter.lint(SourceFile(path: "x.sop.yaml", text: text)).diagnostics.filter { $0.severity == .error }
+            var calendars = CalendarSet()
+            calendars.add(CalendarLoader.load(SourceFile(path: "office.calendar.yaml", text: calendarText)).calendar!, text: calendarText)
+            let errors = [parent, child].flatMap { (text: String) -> [Diagnostic] in
+                let source = SourceFile(path: "x.sop.yaml", text: text)
+                let linted = linter.lint(source)
+                let compiled: [Diagnostic]
+                do { _ = try CompiledSOP.compile(linted: linted, source: source, calendars: calendars); compiled = [] } catch let error as CompiledSOP.CompileError { compiled = error.diagnostics } catch { compiled = [] }
+                return linted.diagnostics.filter { $0.severity == .error } + compiled
             }
             if errors.isEmpty { return Scenario(seed: seed, parent: parent, child: child, schema: schema) }
             if attempt == 199 { Issue.record("seed \(seed): no valid SOP in 200 tries; last errors: \(errors)") }
@@ -165,6 +207,17 @@ struct Scenario {
         let states = (0..<count).map { "s\($0)" }
         let ends = id == "child" ? ["ok", "failed"] : ["done", "dropped"]
         var y = "sop: \(id)\nversion: 1\ntitle: \"\(id.capitalized) ${{ ticket.id }}\"\nroles: [agent, supervisor]\n"
+        // SLA clocks (a business-time target by priority, reclassified when it changes), paused
+        // in some state, stopped at the ends and perhaps at some state; warnings and breaches.
+        let sla = chance(60)
+        if sla {
+            y += "sla:\n  calendar: office\n  targets:\n    response:\n"
+            y += "      target: {by: ticket.priority, values: {high: 2h, low: 3d}, default: 1d}\n"
+            let stops = (chance(40) ? [pick(Array(states.dropFirst()).isEmpty ? states : Array(states.dropFirst()))] : []) + ends.map { "end_\($0)" }
+            y += "      stop: [\(stops.joined(separator: ", "))]\n"
+            if chance(50) { y += "      pause: [\(pick(states))]\n" }
+            y += "      warning: 50%\n"
+        }
         y += "vars:\n  v: {type: integer, initial: 0}\nstart: s0\nstates:\n"
         for (i, name) in states.enumerated() {
             y += "  \(name):\n    title: \"\(name.uppercased()) of ${{ ticket.id }}\"\n"
@@ -204,6 +257,7 @@ struct Scenario {
                 }
             }
             if calls && chance(10) { y += "      - {to: \(target()), on: spawn, do: [{start: {sop: child}}]}\n" }
+            if sla && chance(30) { y += "      - {to: \(target()), on: sla.response.\(pick(["warning", "breached"]))\(doActions())}\n" }
             // Every state can always finish, so no state is a dead end.
             y += "      - {to: end_\(ends[0]), on: finish}\n"
         }
@@ -219,6 +273,8 @@ struct Scenario {
         /// Why commands were refused, by the reason's words without the quoted names.
         var reasons: [String: Int] = [:]
         var failure: String?
+        /// How many generated cases exercised each feature (`ModelCoverage`).
+        var cases: [String: Int] = [:]
     }
 
     /// A fresh store with the scenario's SOPs.
@@ -229,6 +285,7 @@ struct Scenario {
         // Not atomically: on Linux, Foundation's atomic write leaves a folder behind in /tmp.
         try parent.write(to: sops.appendingPathComponent("parent.sop.yaml"), atomically: false, encoding: .utf8)
         try child.write(to: sops.appendingPathComponent("child.sop.yaml"), atomically: false, encoding: .utf8)
+        try Self.calendarText.write(to: sops.appendingPathComponent("office.calendar.yaml"), atomically: false, encoding: .utf8)
         // The store checked through its own connection, as another process would see it.
         let location = StoreUnderTest.newLocation(in: dir)
         let service = RunService(store: try StoreUnderTest.open(location), sopsFolder: sops.path, schema: schema)
@@ -241,12 +298,13 @@ struct Scenario {
         var rng = SplitMix64(seed: seed)
         var clock = CivilTime.parseDateTime("2026-11-02T09:00:00Z")!
         var ids: [String] = []
+        var deliveries = 0
         var done: [ModelCommand] = []
         var refused = 0
         var reasons: [String: Int] = [:]
         for _ in 0..<count {
             clock += advance(&rng)
-            let command = try generate(&rng, service: service, runs: &ids, now: clock)
+            let command = try generate(&rng, service: service, runs: &ids, deliveries: &deliveries, now: clock)
             done.append(command)
             let (reason, failure) = try perform(command, service, db)
             if let reason {
@@ -255,7 +313,8 @@ struct Scenario {
             }
             if let failure { return Outcome(commands: done, refused: refused, reasons: reasons, failure: failure) }
         }
-        return Outcome(commands: done, refused: refused, reasons: reasons, failure: nil)
+        return Outcome(commands: done, refused: refused, reasons: reasons, failure: nil,
+                       cases: try ModelCoverage.count(done, service: service))
     }
 
     /// Replays given commands on a fresh store; the first failure, if any.
@@ -294,7 +353,70 @@ struct Scenario {
         }
     }
 
-    func generate(_ rng: inout SplitMix64, service: RunService, runs ids: inout [String], now: Int64) throws -> ModelCommand {
+    /// A ticket as a helpdesk would send it, written as JSON text and parsed as sopkit reads it:
+    /// members in any order at every depth, nested objects, arrays, Unicode, numbers written as
+    /// `1e3`, `1.50` or `-0`, nulls, long text; now and then one that breaks the schema.
+    static func ticket(id: String, _ rng: inout SplitMix64) -> JSONValue {
+        func chance(_ percent: UInt64) -> Bool { rng.next() % 100 < percent }
+        var members: [(String, String)] = [("id", "\"\(id)\"")]
+        if chance(50) { members.append(("priority", rng.pick(["\"low\"", "\"normal\"", "\"high\"", "null"]))) }
+        if chance(40) { members.append(("count", rng.pick(["0", "1", "2", "3", "1e0", "2.0"]))) }
+        if chance(30) { members.append(("amount", rng.pick(["1e3", "1.50", "-0", "12", "99.999", "0.1", "null", "2E2"]))) }
+        if chance(30) { members.append(("tags", rng.pick(["[]", "[\"a\"]", "[\"ü\", \"日本\", \"a\"]"]))) }
+        if chance(25) {
+            members.append(("notes", rng.pick(["\"Grüße aus Köln 👋\"", "\"line\\nbreak\\t\\\"quoted\\\"\"", "null",
+                                               "\"" + String(repeating: "long text ", count: 300) + "\""])))
+        }
+        if chance(60) {
+            var customer: [(String, String)] = [("id", "\"C-\(rng.next() % 5)\""), ("name", rng.pick(["\"Ada\"", "\"Zoë Ångström\"", "null"]))]
+            if chance(50) { customer.append(("tier", rng.pick(["\"standard\"", "\"gold\"", "null"]))) }
+            if chance(50) { customer.append(("address", rng.pick(["{\"zip\": \"50667\", \"city\": \"Köln\"}", "{\"city\": \"Paris\", \"zip\": null}"]))) }
+            members.append(("customer", "{" + shuffle(customer, &rng).map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"))
+        }
+        if chance(8) { members.append(("priority", "\"urgent\"")) }  // breaks the schema (and replaces the priority)
+        if chance(5) { members.removeAll { $0.0 == "id" } }
+        var seen = Set<String>()
+        let unique = members.reversed().filter { seen.insert($0.0).inserted }
+        let text = "{" + shuffle(Array(unique), &rng).map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
+        return (try? JSONParser.parse(text)) ?? .object([])
+    }
+
+    /// A ticket update (merge patch): priorities, counts, nested customers in any key order
+    /// (often the same values), exotic numbers; now and then one that breaks the schema.
+    static func patch(_ rng: inout SplitMix64) -> JSONValue {
+        let text: String
+        switch rng.next() % 9 {
+        case 0: text = "{\"priority\": \"\(rng.pick(["low", "normal", "high"]))\"}"
+        case 1: text = "{\"count\": \(rng.next() % 5)}"
+        case 2: text = "{\"priority\": null}"
+        case 3: text = "{\"vip\": \(rng.next() % 2 == 0)}"
+        case 4: text = rng.pick(["{\"customer\": {\"name\": \"Ada\", \"id\": \"C-1\"}}", "{\"customer\": {\"id\": \"C-1\", \"name\": \"Ada\"}}",
+                                 "{\"customer\": {\"tier\": \"gold\"}}", "{\"customer\": {\"address\": {\"zip\": null, \"city\": \"Köln\"}}}"])
+        case 5: text = "{\"amount\": \(rng.pick(["1e3", "1.50", "-0", "1000", "1.5"]))}"
+        case 6: text = "{\"notes\": \"\(rng.pick(["ünï", "日本語", ""]))\"}"
+        case 7: text = "{\"tags\": [\"x\", \"ü\"]}"
+        default: text = rng.pick(["{\"count\": -1}", "{\"customer\": {\"tier\": \"platinum\"}}"])  // breaks the schema
+        }
+        return (try? JSONParser.parse(text)) ?? .object([])
+    }
+
+    static func shuffle<T>(_ items: [T], _ rng: inout SplitMix64) -> [T] {
+        var out = items
+        for i in stride(from: out.count - 1, to: 0, by: -1) { out.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+        return out
+    }
+
+    /// `value` with the members of every object in another order.
+    static func shuffled(_ value: JSONValue, _ rng: inout SplitMix64) -> JSONValue {
+        switch value {
+        case .object(let members): return .object(JSONObject(shuffle(members.map { ($0.key, shuffled($0.value, &rng)) }, &rng)))
+        case .array(let items): return .array(items.map { shuffled($0, &rng) })
+        default: return value
+        }
+    }
+
+    func generate(_ rng: inout SplitMix64, service: RunService, runs ids: inout [String], deliveries: inout Int,
+                  now: Int64) throws -> ModelCommand {
         func chance(_ percent: UInt64) -> Bool { rng.next() % 100 < percent }
         let roles = ["agent", "supervisor", "system"]
         let roll = rng.next() % 100
@@ -302,29 +424,40 @@ struct Scenario {
         if ids.isEmpty || roll < 12 || (waiting.isEmpty && chance(80)) {
             let id = "r\(ids.count + 1)"
             ids.append(id)
-            var ticket: JSONObject = [("id", .string("T-\(id)"))]
-            if chance(50) { ticket["priority"] = .string(rng.pick(["low", "normal", "high"])) }
-            if chance(40) { ticket["count"] = .int(Int(rng.next() % 4)) }
-            if chance(8) { ticket["priority"] = .string("urgent") }  // breaks the schema
-            if chance(5) { ticket["id"] = nil }
-            return ModelCommand(kind: .start(sop: chance(85) ? "parent" : "child", id: id, ticket: .object(ticket)),
+            // Tickets share ids now and then, so a helpdesk update reaches several runs.
+            let ticket = Self.ticket(id: chance(30) ? "T-\(1 + rng.next() % 3)" : "T-\(id)", &rng)
+            return ModelCommand(kind: .start(sop: chance(85) ? "parent" : "child", id: id, ticket: ticket),
                                 actor: Actor(id: "ana", role: "agent"), now: now)
         }
         if roll < 27 { return ModelCommand(kind: .tick, actor: .system, now: now) }
+        if roll < 32 {
+            // A helpdesk update: a patch or the whole ticket (its members shuffled, often changing
+            // nothing else), sometimes a delivery sent again or one older than the last applied.
+            deliveries += 1
+            let ticketID = "T-\(rng.pick(ids.map { String($0.dropFirst()) } + ["1", "2", "3"]))"
+            let delivery = chance(10) && deliveries > 1 ? "d\(deliveries - 1)" : "d\(deliveries)"
+            let updatedAt = chance(10) ? now - 3_600_000 : now
+            if chance(50) {
+                return ModelCommand(kind: .helpdesk(ticketID: ticketID, delivery: delivery, updatedAt: updatedAt,
+                                                    patch: Self.patch(&rng), ticket: nil), actor: .system, now: now)
+            }
+            let current = (try? service.summaries(sop: nil, state: nil, waiting: true))?.first { _ in true }
+            var whole = current.flatMap { try? service.run($0.run).0.ticket } ?? Self.ticket(id: ticketID, &rng)
+            whole = Self.shuffled(whole, &rng)
+            if chance(40), case .object(var members) = whole {
+                members["id"] = .string(ticketID)
+                if case .object(let patch) = Self.patch(&rng) { for (k, v) in patch where v != .null { members[k] = v } }
+                whole = .object(members)
+            }
+            return ModelCommand(kind: .helpdesk(ticketID: ticketID, delivery: delivery, updatedAt: updatedAt, patch: nil, ticket: whole),
+                                actor: .system, now: now)
+        }
         // A run, mostly one still waiting (child runs too: they step like any other).
         var run = rng.pick(ids)
         if chance(85), !waiting.isEmpty { run = rng.pick(waiting).run }
         if chance(3) { run = "nope" }
-        if roll < 37 {
-            var patch = JSONObject()
-            switch rng.next() % 5 {
-            case 0: patch["priority"] = .string(rng.pick(["low", "normal", "high"]))
-            case 1: patch["count"] = .int(Int(rng.next() % 5))
-            case 2: patch["priority"] = .null
-            case 3: patch["vip"] = .bool(chance(50))
-            default: patch["count"] = .int(-1)  // breaks the schema
-            }
-            return ModelCommand(kind: .update(run: run, patch: .object(patch)), actor: Actor(id: "bo", role: rng.pick(roles)), now: now)
+        if roll < 42 {
+            return ModelCommand(kind: .update(run: run, patch: Self.patch(&rng)), actor: Actor(id: "bo", role: rng.pick(roles)), now: now)
         }
         // A step, shaped by what the run's current state asks for (most of the time).
         let status = try? service.projected(run, now: now)
@@ -366,6 +499,9 @@ struct Scenario {
                 _ = try service.step(run, .submit(inputs: inputs, event: event, checks: checks), actor: command.actor, now: command.now)
             case .update(let run, let patch):
                 _ = try service.step(run, .update(patch: patch), actor: command.actor, now: command.now)
+            case .helpdesk(let ticketID, let delivery, let updatedAt, let patch, let ticket):
+                _ = try service.applyHelpdeskUpdate(delivery: delivery, ticketID: ticketID, updatedAt: updatedAt, patch: patch, ticket: ticket,
+                                                    now: command.now)
             case .tick:
                 _ = try service.tick(now: command.now)
             }
@@ -417,12 +553,78 @@ struct Scenario {
             if let failure = v.failure { return "after \(command): run \(v.run) fails verification at record \(failure.seq): \(failure.reason)" }
             let (stored, engine) = try service.run(v.run)
             guard let replayed = v.replayed else { return "after \(command): run \(v.run) verified without a replayed run" }
-            let shown = RunStatus.json(stored, engine, actor: nil, now: now).render()
-            let fromJournal = RunStatus.json(replayed, engine, actor: nil, now: now).render()
+            // Equal as JSON values: the members of an object have no order.
+            let shown = RunStatus.json(stored, engine, actor: nil, now: now)
+            let fromJournal = RunStatus.json(replayed, engine, actor: nil, now: now)
             if shown != fromJournal {
-                return "after \(command): status of \(v.run) is\n\(shown)\nbut its journal replays to\n\(fromJournal)"
+                return "after \(command): status of \(v.run) is\n\(shown.canonical())\nbut its journal replays to\n\(fromJournal.canonical())"
             }
         }
         return nil
+    }
+}
+
+/// What the generated cases of a scenario exercised: the kinds of command, the shapes of ticket
+/// they carried, and, from the journals, what the runs did (SLA clock changes, business timers,
+/// child runs by `call` and by `start`, children ending).
+enum ModelCoverage {
+    static let features = [
+        "command: start", "command: step", "command: update", "command: helpdesk update", "command: tick",
+        "ticket: nested object with members out of order", "ticket: array", "ticket: non-ASCII text", "ticket: decimal number",
+        "ticket: null", "ticket: long text (over 1,000 characters)",
+        "record: SLA started", "record: SLA paused", "record: SLA resumed", "record: SLA reclassified", "record: SLA warning",
+        "record: SLA breached", "record: SLA met", "record: SLA stopped",
+        "record: business timer", "record: wall-clock timer", "record: child run called", "record: run started by start",
+        "record: child run ended",
+    ]
+
+    static func count(_ commands: [ModelCommand], service: RunService) throws -> [String: Int] {
+        var n: [String: Int] = [:]
+        func tickets(_ value: JSONValue) {
+            var seen = Set<String>()
+            func walk(_ v: JSONValue, top: Bool) {
+                switch v {
+                case .object(let members):
+                    let keys = members.map(\.key)
+                    if !top, keys != keys.sorted() { seen.insert("ticket: nested object with members out of order") }
+                    for m in members { walk(m.value, top: false) }
+                case .array(let items): seen.insert("ticket: array"); items.forEach { walk($0, top: false) }
+                case .string(let text):
+                    if text.unicodeScalars.contains(where: { !$0.isASCII }) { seen.insert("ticket: non-ASCII text") }
+                    if text.utf8.count > 1_000 { seen.insert("ticket: long text (over 1,000 characters)") }
+                case .number: seen.insert("ticket: decimal number")
+                case .null: seen.insert("ticket: null")
+                default: break
+                }
+            }
+            walk(value, top: true)
+            for s in seen { n[s, default: 0] += 1 }
+        }
+        for c in commands {
+            switch c.kind {
+            case .start(_, _, let ticket): n["command: start", default: 0] += 1; tickets(ticket)
+            case .step: n["command: step", default: 0] += 1
+            case .update(_, let patch): n["command: update", default: 0] += 1; tickets(patch)
+            case .helpdesk(_, _, _, let patch, let ticket): n["command: helpdesk update", default: 0] += 1; tickets(patch ?? ticket ?? .null)
+            case .tick: n["command: tick", default: 0] += 1
+            }
+        }
+        for run in try service.summaries(sop: nil, state: nil, waiting: false) {
+            for record in try service.journal(run.run) {
+                switch record.trigger.kind {
+                case .sla:
+                    if case .string(let event)? = record.trigger.sla?["event"] { n["record: SLA \(event)", default: 0] += 1 }
+                case .timer:
+                    n[(record.trigger.after ?? "").contains("business") ? "record: business timer" : "record: wall-clock timer", default: 0] += 1
+                case .child: n["record: child run ended", default: 0] += 1
+                default: break
+                }
+                for effect in record.effects {
+                    if effect["call"] != nil { n["record: child run called", default: 0] += 1 }
+                    if effect["start"] != nil { n["record: run started by start", default: 0] += 1 }
+                }
+            }
+        }
+        return n
     }
 }
