@@ -469,3 +469,16 @@ def test_timers_and_nested_ticket_fields_read_as_people_read_them(server):
     fields = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]*)</dd>", page))
     assert fields["customer.name"] == "Ann Lee" and fields["customer.email"] == "ann@example.org", fields
     assert "customer" not in fields
+
+
+def test_a_paused_and_a_met_sla_target_are_shown_as_such(server):
+    # In `offer` the resolution clock pauses; the first response was met on reaching `listen`.
+    server.start(complaint("T-pause"), "c-pause", sop_id="complaint")
+    server.step("c-pause", event="acknowledged", checks="all")
+    server.step("c-pause", inputs={"summary": "Late delivery"}, checks="all")
+    r = server.step("c-pause", inputs={"root_cause": "process_gap"}).json()
+    assert r["state"] == "offer", r
+    s, _ = signed_in(server)
+    slas = dict(re.findall(r'<tr data-target="(\w+)">(.*?)</tr>', s.get(server.url + "/console/runs/c-pause").text))
+    assert ">paused<" in slas["resolution"] and "business time left" in slas["resolution"], slas
+    assert ">met<" in slas["first_response"] and "business time" not in slas["first_response"], slas
