@@ -207,6 +207,37 @@ public struct Template: Sendable {
         return false
     }
 
+    /// The text with each `${{ … }}` filled in from `context`; nil when an expression fails
+    /// (text without a template comes back as it is).
+    public static func render(_ text: String, in context: borrowing EvaluationContext) -> String? {
+        guard containsTemplate(text), case .success(let template) = parse(text) else { return text }
+        var out = ""
+        for part in template.parts {
+            switch part {
+            case .text(let s): out += s
+            case .expression(let e):
+                guard let v = try? Evaluator.compile(e).evaluate(context) else { return nil }
+                out += v.description
+            }
+        }
+        return out
+    }
+
+    /// The text as shown where no ticket is known to fill it (a list of SOPs): each `${{ … }}`
+    /// becomes `…`, so `Chargeback dispute for ${{ ticket.id }}` reads `Chargeback dispute for …`.
+    /// Every interface uses this one spelling (docs/decisions.md).
+    public static func withoutExpressions(_ text: String) -> String {
+        guard containsTemplate(text) else { return text }
+        var out = ""
+        var text = text
+        let error = text.withUTF8 { bytes in
+            scan(bytes, text: { range in out += String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) },
+                 expression: { _ in out += "…" })
+        }
+        // A template that does not parse is a lint error; show it as written.
+        return error == nil ? out : text
+    }
+
     /// Quick test before parsing: does the text contain a template (`${{`) at all?
     public static func containsTemplate(_ text: String) -> Bool {
         var text = text

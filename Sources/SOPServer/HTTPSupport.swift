@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import SOPCore
 import SOPJSON
 import SOPStore
 
@@ -12,6 +13,8 @@ struct APIError: Error {
     var kind: String
     var reason: String
     var instead: [String] = []
+    /// Each refused input of a refused step (`fields` in the body, only when there are some).
+    var fields: [StepRejection.InputRejection] = []
 
     static func badRequest(_ reason: String) -> APIError { APIError(status: .badRequest, kind: "bad_request", reason: reason) }
     static func notFound(_ reason: String, kind: String = "not_found") -> APIError { APIError(status: .notFound, kind: kind, reason: reason) }
@@ -23,6 +26,7 @@ struct APIError: Error {
         kind = error.kind
         reason = error.reason
         instead = error.instead
+        fields = error.fields
         switch error {
         case .rejected: status = .unprocessableContent
         case .unknownRun, .unknownSOP: status = .notFound
@@ -43,8 +47,10 @@ struct APIError: Error {
     }
 
     var response: Response {
-        let body = JSONValue.object([("error", .string(kind)), ("reason", .string(reason)), ("instead", .array(instead.map { .string($0) })),
-                                     ("status", .int(status.code))])
+        var members: JSONObject = [("error", .string(kind)), ("reason", .string(reason)), ("instead", .array(instead.map { .string($0) }))]
+        if !fields.isEmpty { members["fields"] = RunError.json(fields: fields) }
+        members["status"] = .int(status.code)
+        let body = JSONValue.object(members)
         var response = JSONResponse.make(body, status: status)
         if status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer realm=\"sopkit\"" }
         return response

@@ -527,6 +527,20 @@ components:
           type: array
           description: What is possible instead.
           items: {type: string}
+        fields:
+          type: array
+          description: |
+            Only when a step's inputs were refused: each refused input with its own reason and
+            what it takes instead, so a form can show every one beside its field. With one refused
+            input, `reason` and `instead` are its own; with several, `reason` counts them and
+            `instead` lists each one's reason.
+          items:
+            type: object
+            required: [input, reason, instead]
+            properties:
+              input: {type: string, description: The input's name.}
+              reason: {type: string}
+              instead: {type: array, items: {type: string}}
         status: {type: integer}
 
     SOPSummary:

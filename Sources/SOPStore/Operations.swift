@@ -98,7 +98,7 @@ extension RunService {
             let definition = entry.compiled?.definition
             return .object([
                 ("id", .optional(entry.id)), ("path", .string(entry.path)),
-                ("version", definition.map { .int($0.version) } ?? .null), ("title", .optional(definition?.title)),
+                ("version", definition.map { .int($0.version) } ?? .null), ("title", .optional(definition.map { Template.withoutExpressions($0.title) })),
                 ("category", .optional(definition?.category)),
                 ("lint", .object([("status", .string(errors > 0 ? "errors" : warnings > 0 ? "warnings" : "ok")),
                                   ("errors", .int(errors)), ("warnings", .int(warnings))])),
@@ -129,7 +129,7 @@ extension RunService {
             return .object(members)
         }
         return .object([
-            ("id", .string(sop.id)), ("version", .int(sop.version)), ("title", .string(d.title)), ("description", .optional(d.description)),
+            ("id", .string(sop.id)), ("version", .int(sop.version)), ("title", .string(Template.withoutExpressions(d.title))), ("description", .optional(d.description)),
             ("category", .optional(d.category)), ("digest", .string(sop.digest)), ("roles", .array(engine.roles.map { .string($0) })),
             ("start", .string(d.start.value)), ("states", .array(states)),
             ("graph", .object([("mermaid", .string(GraphExport.mermaid(d)))])),
@@ -194,6 +194,59 @@ extension RunService {
         }
         if filter.role != nil { try backfillWaitingRoles() }
         return try store.read { tx in try tx.runPage(filter) }
+    }
+
+    /// How soon a run in a queue must be seen to: by its next deadline (`Engine.nextDeadline`,
+    /// the earliest of its timers and its SLA clocks' due times).
+    public enum Urgency: String, Sendable {
+        case overdue, urgent, soon, ok, none
+
+        /// Past due, under 30 minutes, under an hour, later, or no deadline.
+        public init(due: Int64?, now: Int64) {
+            guard let due else { self = .none; return }
+            let left = due - now
+            self = left < 0 ? .overdue : left < 30 * 60_000 ? .urgent : left < 60 * 60_000 ? .soon : .ok
+        }
+    }
+
+    /// One run of a caller's queue (the console's "My queue").
+    public struct QueueItem: Sendable {
+        public var run: RunState
+        public var engine: Engine
+        /// The role of the caller's the run waits on.
+        public var role: String
+        /// The next deadline and whether it is an SLA target's (its id) or a timer's (nil).
+        public var due: Int64?
+        public var slaTarget: String?
+        public var urgency: Urgency
+        public var updatedAt: Int64
+    }
+
+    /// The runs waiting on a caller's roles, as work: most urgent first (the earliest deadline
+    /// of timers and SLA due times, then the longest waiting). A run waiting on a run it called
+    /// is not work for anyone (its child is) and is left out. At most `limit` runs per role.
+    public func queue(caller: Caller, sop: String?, state: String?, now: Int64, limit: Int = 500) throws -> [QueueItem] {
+        var seen = Set<String>()
+        var items: [QueueItem] = []
+        for role in caller.roles {
+            let page = try runs(RunFilter(sops: sop.map { [$0] }, state: state, role: role, limit: limit), caller: caller)
+            for summary in page.runs where seen.insert(summary.run).inserted {
+                let (run, engine, _) = try projected(summary.run, now: now)
+                guard !run.isEnded, run.child == nil else { continue }
+                let deadline = engine.nextDeadline(run)
+                items.append(QueueItem(run: run, engine: engine, role: role, due: deadline?.at, slaTarget: deadline?.slaTarget,
+                                       urgency: Urgency(due: deadline?.at, now: now), updatedAt: summary.updatedAt))
+            }
+        }
+        items.sort { a, b in
+            switch (a.due, b.due) {
+            case let (x?, y?) where x != y: return x < y
+            case (.some, nil): return true
+            case (nil, .some): return false
+            default: return a.updatedAt < b.updatedAt
+            }
+        }
+        return items
     }
 
     /// Sets the role waited on for runs stored before the store kept it.
@@ -402,7 +455,8 @@ extension SOPCatalogue {
         let context = EvaluationContext(ticket: schema?.value(of: ticket) ?? TicketSchema.untypedValue(ticket), now: now)
         return entries().compactMap { entry in
             guard let sop = entry.compiled, visible?.contains(sop.id) ?? true, sop.applies(in: context) else { return nil }
-            return (sop.id, sop.definition.title)
+            // The ticket is known: the title's templates are filled from it.
+            return (sop.id, Template.render(sop.definition.title, in: context) ?? Template.withoutExpressions(sop.definition.title))
         }
     }
 }

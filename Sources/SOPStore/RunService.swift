@@ -78,10 +78,26 @@ public enum RunError: Error, CustomStringConvertible {
         }
     }
 
-    /// The error as one JSON object: `{"error": KIND, "reason": …, "instead": […], "exit": N}`.
+    /// Each refused input of a refused step, with its own reason (empty otherwise).
+    public var fields: [StepRejection.InputRejection] {
+        if case .rejected(let r) = self { return r.inputs }
+        return []
+    }
+
+    /// `fields` as JSON: `[{"input": NAME, "reason": …, "instead": […]}]`.
+    public static func json(fields: [StepRejection.InputRejection]) -> JSONValue {
+        .array(fields.map { f in
+            .object([("input", .string(f.input)), ("reason", .string(f.reason)), ("instead", .array(f.instead.map { .string($0) }))])
+        })
+    }
+
+    /// The error as one JSON object: `{"error": KIND, "reason": …, "instead": […], "exit": N}`,
+    /// with `fields` (each refused input) when a step's inputs were refused.
     public var json: JSONValue {
-        .object([("error", .string(kind)), ("reason", .string(reason)), ("instead", .array(instead.map { .string($0) })),
-                 ("exit", .int(Int(exitCode)))])
+        var members: JSONObject = [("error", .string(kind)), ("reason", .string(reason)), ("instead", .array(instead.map { .string($0) }))]
+        if !fields.isEmpty { members["fields"] = Self.json(fields: fields) }
+        members["exit"] = .int(Int(exitCode))
+        return .object(members)
     }
 }
 

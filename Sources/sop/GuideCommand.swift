@@ -108,12 +108,12 @@ struct Guide {
             let (run, engine, _) = try service.projected(runID, now: options.time)
             let sop = engine.sop.definition
             if run.isEnded {
-                ui.say("\n" + ui.bold("✔ \(sop.title): done") + " — outcome \(ui.bold(run.outcome ?? ""))")
+                ui.say("\n" + ui.bold("✔ \(engine.title(run, now: options.time)): done") + " — outcome \(ui.bold(run.outcome ?? ""))")
                 return
             }
             guard let state = sop.state(run.state) else { return }
             let path = try service.journal(runID).filter(\.trigger.moved).map(\.to)
-            ui.say("\n" + ui.bold(sop.title) + ui.dim(" · run \(run.id) · step \(run.version) · " + path.joined(separator: " → ")))
+            ui.say("\n" + ui.bold(engine.title(run, now: options.time)) + ui.dim(" · run \(run.id) · step \(run.version) · " + path.joined(separator: " → ")))
             ui.say(ui.bold("▶ \(render(state.title, run, engine))"))
             if let instructions = state.instructions { ui.say(ui.markdown(render(instructions, run, engine))) }
             if run.child != nil {

@@ -77,6 +77,32 @@ private func workspace() throws -> URL { try SOPBinary.workspace() }
         #expect(log.stdout.contains(#""inputs":{"resolution":"replace"}"#), "\(log.stdout)")
     }
 
+    /// A title with a template: the guide's header fills it from the run's ticket, the run's end
+    /// too; `sop route` fills it from the ticket it routes (issue 32, item 6).
+    @Test func titlesWithTemplatesAreFilledFromTheTicket() throws {
+        let dir = try SOPBinary.workspace(extra: ["dispute": """
+            sop: dispute
+            version: 1
+            title: Chargeback dispute for ${{ ticket.id }}
+            applies_when: ticket.category == 'billing'
+            start: gather
+            states:
+              gather:
+                title: Gather the evidence
+                transitions:
+                  - {to: done, on: sent, label: The evidence is sent}
+              done: {title: Done, end: sent}
+            """])
+        let r = try SOPBinary.run(["guide", "dispute", "--ticket", #"{"id": "T-55"}"#, "--id", "d1", "--now", "2026-11-02T09:00:00Z"],
+                                  in: dir, stdin: Data("1\n".utf8))
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("Chargeback dispute for T-55 · run d1"), "\(r.stdout)")
+        #expect(r.stdout.contains("✔ Chargeback dispute for T-55: done"), "\(r.stdout)")
+        #expect(!r.stdout.contains("${{"), "\(r.stdout)")
+        let route = try SOPBinary.run(["route", "--ticket", #"{"id": "T-56", "category": "billing"}"#], in: dir)
+        #expect(route.stdout.contains("dispute  Chargeback dispute for T-56\n"), "\(route.stdout)\(route.stderr)")
+    }
+
     /// A state another role acts on is announced before anything is asked, and an agent is not
     /// asked for what it cannot give; an enum is answered by its value as well as its number.
     @Test func aStateForAnotherRoleIsSaidUpFront() throws {

@@ -113,6 +113,22 @@ private func workspace(extra: [String: String] = [:]) throws -> URL { try SOPBin
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("input 'amount' expects a number such as 19.99, found 'lots'"))
 
+        // Several bad inputs: every one is reported, in the text and in the JSON error's `fields`.
+        let several = try SOPBinary.run(["step", "w1", "--input", "amount=lots", "--input", "purchased_on=soon", "--now", "2026-11-02T09:01:00Z",
+                                         "--actor", "ana:agent"], in: dir)
+        #expect(several.status == 1)
+        #expect(several.stderr.contains("""
+            rejected: 2 inputs are not valid: 'amount', 'purchased_on'
+              - input 'amount' expects a number such as 19.99, found 'lots'
+              - input 'purchased_on' expects a date as YYYY-MM-DD, found 'soon'
+            """), "\(several.stderr)")
+        let severalJSON = try SOPBinary.run(["step", "w1", "--input", "amount=lots", "--input", "purchased_on=soon", "--now", "2026-11-02T09:01:00Z",
+                                             "--actor", "ana:agent", "--format", "json"], in: dir)
+        let error = try #require(try JSONSerialization.jsonObject(with: Data(severalJSON.stdout.utf8)) as? [String: Any])
+        let fields = try #require(error["fields"] as? [[String: Any]])
+        #expect(fields.map { $0["input"] as? String } == ["amount", "purchased_on"])
+        #expect(fields.map { $0["reason"] as? String } == ["input 'amount' expects a number such as 19.99, found 'lots'",
+                                                           "input 'purchased_on' expects a date as YYYY-MM-DD, found 'soon'"])
         let step = try SOPBinary.run(["step", "w1", "--input", "order_found=true", "--input", "purchased_on=2026-10-20",
                                       "--input", "amount=50", "--check", "all", "--now", "2026-11-02T09:05:00Z", "--actor", "ana:agent",
                                       "--format", "json"], in: dir)

@@ -1,5 +1,7 @@
 import Foundation
+import SOPJSON
 @testable import SOPServer
+import SOPStore
 import Testing
 import TestSupport
 
@@ -48,6 +50,29 @@ import TestSupport
             }
             #expect(!output.lowercased().contains("<script") && !output.lowercased().contains("<img"), "\(input) → \(output)")
         }
+    }
+
+    /// Nested ticket fields read as dotted paths, lists of plain values as text (issue 32, item 19).
+    @Test func ticketFieldsAreFlattenedForPeople() throws {
+        let ticket = try JSONParser.parse(Array(#"{"id": "T-1", "customer": {"name": "Ann", "address": {"city": "Oslo"}}, "tags": ["a", "b"], "lines": [{"sku": 1}], "note": null, "meta": {}}"#.utf8))
+        let fields = Console.ticketFields(ticket).map { "\($0["key"]!)=\($0["value"]!)" }
+        #expect(fields == ["id=T-1", "customer.name=Ann", "customer.address.city=Oslo", "tags=a, b", #"lines=[{"sku":1}]"#, "note=—", "meta=—"])
+    }
+
+    /// Time left, to the minute, in its two largest units; the queue's badge by urgency.
+    @Test func spansAndBadgesReadAsPeopleReadThem() {
+        #expect(Console.span(21 * 86_400_000 - 1000) == "20d 23h")
+        #expect(Console.span(3 * 3_600_000 + 5 * 60_000) == "3h 5m")
+        #expect(Console.span(12 * 60_000 + 30_000) == "12m")
+        #expect(Console.span(10_000) == "1m")
+        let now: Int64 = 1_000_000_000
+        #expect(RunService.Urgency(due: now - 1, now: now) == .overdue)
+        #expect(RunService.Urgency(due: now + 29 * 60_000, now: now) == .urgent)
+        #expect(RunService.Urgency(due: now + 59 * 60_000, now: now) == .soon)
+        #expect(RunService.Urgency(due: now + 61 * 60_000, now: now) == .ok)
+        #expect(RunService.Urgency(due: nil, now: now) == RunService.Urgency.none)
+        #expect(Console.badgeText(.overdue, sla: "resolution") == "SLA breached")
+        #expect(Console.badgeText(.overdue, sla: nil) == "overdue")
     }
 }
 

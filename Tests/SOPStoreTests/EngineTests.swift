@@ -131,6 +131,27 @@ struct EngineTests {
         } throws: { ($0 as? StepRejection)?.reason == reason }
     }
 
+    /// Several bad inputs in one step: each is reported with its own reason (issue 32, item 17);
+    /// one bad input keeps its own wording as the reason.
+    @Test func everyBadInputOfAStepIsReported() throws {
+        let run = try started()
+        let error = try #require(throws: StepRejection.self) {
+            try e.apply(.submit(inputs: [("amount", "-1"), ("kind", "replace"), ("colour", "red")], event: nil, checks: .all),
+                        to: run, actor: ana, now: t0)
+        }
+        #expect(error.reason == "3 inputs are not valid: 'amount', 'kind', 'colour'")
+        #expect(error.inputs.map(\.input) == ["amount", "kind", "colour"])
+        #expect(error.instead == ["input 'amount' must be at least 0, found -1", "input 'kind' must be one of refund, repair, found 'replace'",
+                                  "state 'intake' has no input 'colour'"])
+        #expect(error.inputs[2].instead == ["input amount", "input kind", "input note"])
+        let one = try #require(throws: StepRejection.self) {
+            try e.apply(.submit(inputs: [("amount", "5"), ("kind", "replace")], event: nil, checks: .all), to: run, actor: ana, now: t0)
+        }
+        #expect(one.reason == "input 'kind' must be one of refund, repair, found 'replace'")
+        #expect(one.inputs.map(\.input) == ["kind"])
+        #expect(one.instead == one.inputs[0].instead)
+    }
+
     func waiting(priority: String = "low") throws -> RunState {
         let run = try started(.object([("id", .string("T-1")), ("priority", .string(priority))]))
         return try e.apply(.submit(inputs: [("amount", "5"), ("kind", "refund")], event: nil, checks: .all), to: run, actor: ana, now: t0).run

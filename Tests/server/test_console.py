@@ -2,10 +2,12 @@
 through plain HTTP: an agent completes a return through the forms, a supervisor approves it
 from their own queue, `sop verify` passes; refusals, roles, escaping, CSRF and the cookie."""
 
+import datetime
 import json
 import os
 import pathlib
 import re
+import time
 
 import pytest
 import requests
@@ -14,7 +16,7 @@ from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from conftest import ROOT, sop, today
+from conftest import ROOT, sop, today, workspace
 
 # The screenshots in docs/ are these tests' own: `SOP_RECORD=1 scripts/server-tests -k console` takes them again.
 SHOTS = ROOT / "docs" if os.environ.get("SOP_RECORD") == "1" else pathlib.Path(os.environ.get("TMPDIR", "/tmp"))
@@ -91,7 +93,6 @@ def test_an_agent_and_a_supervisor_complete_a_return_in_the_browser(server, brow
     assert "amount" in refusal, refusal
     assert d.find_element(By.ID, "input-amount").get_attribute("value") == "-5"
     assert Select(d.find_element(By.ID, "input-order_found")).first_selected_option.text == "yes"
-    d.save_screenshot(str(SHOTS / "console-run.png"))
 
     amount = d.find_element(By.ID, "input-amount")
     amount.clear()
@@ -140,7 +141,6 @@ def test_an_agent_and_a_supervisor_complete_a_return_in_the_browser(server, brow
     rows = d.find_elements(By.CSS_SELECTOR, "table.queue tbody tr")
     row = next(r for r in rows if r.get_attribute("data-run") == run)
     assert "Supervisor approval" in row.text and "T-77" in row.text and "supervisor" in row.text
-    d.save_screenshot(str(SHOTS / "console-queue.png"))
     row.find_element(By.LINK_TEXT, run).click()
     heading(d, "Supervisor approval")
     button(d, "Approve the refund").click()
@@ -260,3 +260,225 @@ def test_sessions_outlive_a_restart_and_the_store_keeps_no_session_id(tmp_path):
         assert s.get(second.url + "/console/queue", allow_redirects=False).status_code == 303
     finally:
         second.stop()
+
+
+# Issue 32: SLA clocks, titles with templates, called runs, the SOP page, post/redirect/get,
+# every bad input beside its field, and times and nested ticket fields for people.
+
+def complaint(ticket_id, **extra):
+    return {"id": ticket_id, "category": "complaint", "subject": "Rude reply", "customer": {"name": "Cy Diaz"}, **extra}
+
+
+def queue_rows(s, server):
+    html = s.get(server.url + "/console/queue").text
+    return re.findall(r'<tr data-run="([^"]+)">\s*<td><span class="badge (\w+)"[^>]*>([^<]*)</span>', html)
+
+
+def test_the_queue_and_the_run_page_follow_sla_clocks(server, browser):
+    # A complaint started ten days ago: both its SLA targets have breached (the server's tick
+    # takes the breaches), and its current state has no timer.
+    late = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=10)).strftime("%Y-%m-%dT10:00:00Z")
+    (server.dir / "late.json").write_text(json.dumps(complaint("T-late")))
+    sop("start", "complaint", "--ticket", "late.json", "--id", "c-late", "--now", late, "--actor", "ana:agent",
+        "--store", server.store, cwd=server.dir)
+    # A fresh complaint (SLA due within days) and a return waiting 21 days for its item (a timer).
+    assert server.start(complaint("T-new"), "c-new", sop_id="complaint").status_code == 201
+    server.start({"id": "T-w", "category": "returns", "order_id": "A-w"}, "r-wait")
+    server.step("r-wait", inputs={"order_found": True, "purchased_on": today(-2), "amount": 20}, checks="all")
+    server.step("r-wait", event="label_sent", checks="all")
+    wait_for_status(server, "c-late", lambda r: any(t["status"] == "breached" for t in r.get("sla", [])))
+    s, _ = signed_in(server)
+    rows = queue_rows(s, server)
+    order = [run for run, _, _ in rows]
+    assert order.index("c-late") < order.index("c-new") < order.index("r-wait"), rows
+    badges = {run: (badge, text) for run, badge, text in rows}
+    assert badges["c-late"] == ("overdue", "SLA breached"), badges
+    assert badges["r-wait"] == ("ok", "ok")
+    # The run page lists each target: status, due time in the calendar's zone, business time left.
+    page = s.get(server.url + "/console/runs/c-new").text
+    slas = dict(re.findall(r'<tr data-target="(\w+)">(.*?)</tr>', page))
+    assert set(slas) == {"first_response", "resolution"}, page
+    assert "running" in slas["resolution"] and "Europe/Berlin" in slas["resolution"] and "business time left" in slas["resolution"]
+    breached = dict(re.findall(r'<tr data-target="(\w+)">(.*?)</tr>', s.get(server.url + "/console/runs/c-late").text))
+    assert "breached" in breached["resolution"] and "business time over" in breached["resolution"]
+    # The same in the browser, for the screenshots in docs/console.md.
+    sign_in(browser, server, "ana")
+    browser.save_screenshot(str(SHOTS / "console-queue.png"))
+    browser.get(server.url + "/console/runs/c-late")
+    heading(browser, "Listen and apologise")
+    assert "breached" in browser.find_element(By.CSS_SELECTOR, "table.sla").text
+    browser.save_screenshot(str(SHOTS / "console-run.png"))
+
+
+def wait_for_status(server, run, condition, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        r = server.get(f"/v1/runs/{run}").json()
+        if condition(r):
+            return r
+        time.sleep(0.2)
+    raise AssertionError(f"run {run} never got there: {r}")
+
+
+def test_a_called_run_and_its_caller_link_each_other_and_the_caller_is_no_work(server, browser):
+    # A repeat complaint goes straight to escalation, which calls the escalation SOP.
+    server.start(complaint("T-rep", complaint_count=2), "c-rep", sop_id="complaint")
+    server.step("c-rep", event="acknowledged", checks="all")
+    r = server.step("c-rep", inputs={"summary": "Third time the parcel was lost"}, checks="all").json()
+    assert r["state"] == "escalate" and r["child"], r
+    child = r["child"]
+    s, _ = signed_in(server)
+    queued = [run for run, _, _ in queue_rows(s, server)]
+    assert "c-rep" not in queued and child in queued
+    d = browser
+    sign_in(d, server, "ana")
+    d.get(server.url + "/console/runs/c-rep")
+    heading(d, "Escalate the complaint")
+    waiting = d.find_element(By.CSS_SELECTOR, ".waiting")
+    assert "Escalate a ticket" in waiting.text and "Assess the ticket" in waiting.text, waiting.text
+    assert not d.find_elements(By.CSS_SELECTOR, "form#step")
+    waiting.find_element(By.LINK_TEXT, child).click()
+    heading(d, "Assess the ticket")
+    back = d.find_element(By.CSS_SELECTOR, ".called-by")
+    assert "Resolve a service complaint" in back.text
+    back.find_element(By.LINK_TEXT, "c-rep").click()
+    heading(d, "Escalate the complaint")
+
+
+CHARGEBACK = """sop: chargeback
+version: 1
+title: Chargeback dispute for ${{ ticket.id }}
+category: billing
+applies_when: ticket.category == 'billing'
+roles: [agent]
+start: gather
+states:
+  gather:
+    title: Gather the evidence for ${{ ticket.id }}
+    inputs:
+      reason: {type: enum, values: [fraud, not_received], prompt: Why does the customer dispute it?}
+    transitions:
+      - to: done
+        on: sent
+        label: The evidence is sent
+  done:
+    title: Evidence sent
+    end: sent
+"""
+
+
+def test_titles_are_rendered_where_the_ticket_is_known_and_shown_without_templates_elsewhere(tmp_path):
+    from conftest import Server
+    w = workspace(tmp_path)
+    (w / "sops" / "chargeback.sop.yaml").write_text(CHARGEBACK)
+    server = Server(w)
+    try:
+        sops = {s["id"]: s["title"] for s in server.get("/v1/sops").json()["sops"]}
+        assert sops["chargeback"] == "Chargeback dispute for …"
+        assert server.get("/v1/sops/chargeback").json()["title"] == "Chargeback dispute for …"
+        s, _ = signed_in(server)
+        csrf = csrf_of(s.get(server.url + "/console/start").text)
+        routed = s.post(server.url + "/console/start", data={"csrf": csrf, "action": "route", "ticket": json.dumps({"id": "T-55", "category": "billing"})})
+        assert "Start Chargeback dispute for T-55" in routed.text and "${{" not in routed.text
+        assert server.start({"id": "T-55", "category": "billing"}, "cb1", sop_id="chargeback").status_code == 201
+        queue = s.get(server.url + "/console/queue").text
+        assert "Chargeback dispute for T-55" in queue and "Gather the evidence for T-55" in queue and "${{" not in queue
+        run = s.get(server.url + "/console/runs/cb1").text
+        assert "Chargeback dispute for T-55" in run and "${{" not in run
+        # The diagram's own labels are the SVG export's (sop graph), not the page's.
+        sop_page = re.sub(r'<figure class="diagram">.*?</figure>', "", s.get(server.url + "/console/sops/chargeback").text, flags=re.S)
+        catalogue = s.get(server.url + "/console/sops").text + sop_page
+        assert "Chargeback dispute for …" in catalogue and "${{" not in catalogue
+    finally:
+        server.stop()
+
+
+def test_the_sop_page_marks_only_end_states_and_lists_enum_values(server, browser):
+    sign_in(browser, server, "ana")
+    browser.get(server.url + "/console/sops/complaint")
+    heading(browser, "Resolve a service complaint")
+    ends = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".states .end")]
+    assert ends == ["end: resolved", "end: unresolved", "end: no_reply"], ends
+    inputs = [li.text for li in browser.find_elements(By.CSS_SELECTOR, ".states ul.inputs li")]
+    assert "root_cause enum (agent_error, process_gap, product_defect, misunderstanding) — Root cause" in inputs, inputs
+    assert not [i for i in inputs if i.endswith("—")], inputs
+    assert "calls escalation" in browser.find_element(By.CSS_SELECTOR, "body").text
+    # The states, below the diagram: what this test is about.
+    browser.execute_script("document.querySelector('section.states').scrollIntoView()")
+    browser.save_screenshot(str(SHOTS / "console-sop.png"))
+
+
+def test_starting_a_run_redirects_so_a_reload_starts_nothing(server, browser):
+    s, _ = signed_in(server)
+    csrf = csrf_of(s.get(server.url + "/console/start").text)
+    started = s.post(server.url + "/console/start", data={"csrf": csrf, "sop": "returns", "ticket": json.dumps({"id": "T-61", "category": "returns"})},
+                     allow_redirects=False)
+    assert started.status_code == 303 and started.headers["Location"].startswith("/console/runs/")
+    d = browser
+    sign_in(d, server, "ana")
+    d.find_element(By.LINK_TEXT, "Start a run").click()
+    d.find_element(By.ID, "ticket").send_keys(json.dumps({"id": "T-62", "category": "returns", "order_id": "A-62"}))
+    d.find_element(By.XPATH, "//button[@value='route']").click()
+    d.find_element(By.XPATH, "//button[@value='returns']").click()
+    heading(d, "Verify the purchase")
+    assert "/console/runs/" in d.current_url
+    d.refresh()
+    heading(d, "Verify the purchase")
+    runs = server.get("/v1/runs?sop=returns").json()["runs"]
+    assert len([r for r in runs if r["run"] != started.headers["Location"].rsplit("/", 1)[-1]]) == 1, runs
+
+
+def test_every_bad_input_is_shown_beside_its_field_and_in_the_api(server, browser):
+    server.start({"id": "T-70", "category": "returns", "order_id": "A-70"}, "b1")
+    both = server.step("b1", inputs={"amount": -5, "purchased_on": "soon"})
+    assert both.status_code == 422
+    body = both.json()
+    assert [f["input"] for f in body["fields"]] == ["amount", "purchased_on"], body
+    assert body["reason"] == "2 inputs are not valid: 'amount', 'purchased_on'"
+    one = server.step("b1", inputs={"amount": -5}).json()
+    assert one["reason"] == "input 'amount' must be at least 0, found -5" and [f["input"] for f in one["fields"]] == ["amount"]
+    d = browser
+    sign_in(d, server, "ana")
+    d.get(server.url + "/console/runs/b1")
+    heading(d, "Verify the purchase")
+    Select(d.find_element(By.ID, "input-order_found")).select_by_visible_text("yes")
+    amount = d.find_element(By.ID, "input-amount")
+    d.execute_script("arguments[0].removeAttribute('min')", amount)
+    amount.send_keys("-5")
+    purchased = d.find_element(By.ID, "input-purchased_on")
+    d.execute_script("arguments[0].type = 'text'", purchased)  # the browser would stop it; the server must too
+    purchased.send_keys("soon")
+    button(d, "Save answers").click()
+    wait_for(d, lambda d: d.find_elements(By.CSS_SELECTOR, ".field-error"))
+    assert d.find_element(By.ID, "error-amount").text == "input 'amount' must be at least 0, found -5"
+    assert d.find_element(By.ID, "error-purchased_on").text == "input 'purchased_on' expects a date as YYYY-MM-DD, found 'soon'"
+    assert d.find_element(By.ID, "input-amount").get_attribute("aria-invalid") == "true"
+    assert not d.find_elements(By.ID, "error-order_found")
+
+
+def test_timers_and_nested_ticket_fields_read_as_people_read_them(server):
+    server.start({"id": "T-80", "category": "returns", "order_id": "A-80", "customer": {"name": "Ann Lee", "email": "ann@example.org"}}, "n1")
+    server.step("n1", inputs={"order_found": True, "purchased_on": today(-2), "amount": 20}, checks="all")
+    server.step("n1", event="label_sent", checks="all")
+    s, _ = signed_in(server)
+    page = s.get(server.url + "/console/runs/n1").text
+    timers = re.search(r'<section class="timers">(.*?)</section>', page, re.S).group(1)
+    shown = re.findall(r'<time datetime="[^"]+">([^<]+)</time>', timers)
+    assert shown and all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", t) for t in shown), timers
+    assert "in 20d" in timers or "in 21d" in timers or "in 3w" in timers, timers
+    fields = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]*)</dd>", page))
+    assert fields["customer.name"] == "Ann Lee" and fields["customer.email"] == "ann@example.org", fields
+    assert "customer" not in fields
+
+
+def test_a_paused_and_a_met_sla_target_are_shown_as_such(server):
+    # In `offer` the resolution clock pauses; the first response was met on reaching `listen`.
+    server.start(complaint("T-pause"), "c-pause", sop_id="complaint")
+    server.step("c-pause", event="acknowledged", checks="all")
+    server.step("c-pause", inputs={"summary": "Late delivery"}, checks="all")
+    r = server.step("c-pause", inputs={"root_cause": "process_gap"}).json()
+    assert r["state"] == "offer", r
+    s, _ = signed_in(server)
+    slas = dict(re.findall(r'<tr data-target="(\w+)">(.*?)</tr>', s.get(server.url + "/console/runs/c-pause").text))
+    assert ">paused<" in slas["resolution"] and "business time left" in slas["resolution"], slas
+    assert ">met<" in slas["first_response"] and "business time" not in slas["first_response"], slas

@@ -86,3 +86,31 @@ def test_mcp_needs_a_valid_token(tmp_path):
     forged = subprocess.run([SOP, "mcp", "--store", store_of(w)], cwd=w, capture_output=True, text=True,
                             env={**os.environ, "SOP_TOKEN": "sop_forged"}, timeout=30)
     assert forged.returncode == 2 and "not a valid token" in forged.stderr
+
+
+def test_list_sops_shows_titles_without_templates_and_route_fills_them(tmp_path):
+    """Issue 32, item 6: no ticket in list_sops (a template shows as …); route knows it."""
+    w = workspace(tmp_path)
+    (w / "sops" / "dispute.sop.yaml").write_text("""sop: dispute
+version: 1
+title: Chargeback dispute for ${{ ticket.id }}
+category: billing
+applies_when: ticket.category == 'billing'
+roles: [agent]
+start: gather
+states:
+  gather:
+    title: Gather the evidence
+    transitions:
+      - {to: done, on: sent, label: The evidence is sent}
+  done: {title: Done, end: sent}
+""")
+    agent = token(w, "bot", "agent")
+
+    async def calls(session):
+        sops = {s["id"]: s["title"] for s in text(await session.call_tool("list_sops", {}))}
+        assert sops["dispute"] == "Chargeback dispute for …"
+        routed = {r["sop"]: r["title"] for r in text(await session.call_tool("route", {"ticket": {"id": "T-55", "category": "billing"}}))}
+        assert routed["dispute"] == "Chargeback dispute for T-55"
+
+    asyncio.run(session_calls(w, agent, calls))

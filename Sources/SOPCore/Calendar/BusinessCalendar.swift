@@ -210,6 +210,14 @@ public struct BusinessCalendar: Sendable {
         return text + String(format: "%@%02d:%02d", sign, magnitude / 60, magnitude % 60)
     }
 
+    /// An instant as people read it, to the minute in the calendar's zone:
+    /// `2025-01-13 09:55 Europe/Berlin`.
+    public func formatForPeople(_ t: Int64) -> String {
+        let (day, time) = local(t)
+        let minutes = Int(time / 60_000)
+        return CivilTime.formatDate(day) + String(format: " %02d:%02d ", minutes / 60, minutes % 60) + timeZone
+    }
+
     /// An instant from RFC 3339 text, or a local date and time without an offset
     /// (`2025-01-10T17:55`, seconds optional) read in the calendar's zone.
     public func parseInstant(_ text: String) -> Int64? {

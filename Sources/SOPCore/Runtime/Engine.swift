@@ -28,9 +28,39 @@ public struct StepRejection: Error, Sendable, CustomStringConvertible {
     /// What the actor could do instead (events enabled now, allowed values…).
     public var instead: [String]
 
-    public init(_ reason: String, instead: [String] = []) {
+    /// Each refused input of a step, with its own reason: every bad input of a form is reported
+    /// at once, not only the first (empty for a refusal that is not about inputs).
+    public var inputs: [InputRejection]
+
+    /// One refused input: its name, why, and what it takes instead.
+    public struct InputRejection: Sendable, Equatable {
+        public var input: String
+        public var reason: String
+        public var instead: [String]
+
+        public init(input: String, reason: String, instead: [String] = []) {
+            self.input = input
+            self.reason = reason
+            self.instead = instead
+        }
+    }
+
+    public init(_ reason: String, instead: [String] = [], inputs: [InputRejection] = []) {
         self.reason = reason
         self.instead = instead
+        self.inputs = inputs
+    }
+
+    /// The refusal of a step's inputs: one input's own reason and alternatives (as before there
+    /// could be several), or for several inputs a count with each one's reason as a line.
+    public init(inputs: [InputRejection]) {
+        precondition(!inputs.isEmpty, "a refusal of inputs names at least one")
+        if inputs.count == 1 {
+            self.init(inputs[0].reason, instead: inputs[0].instead, inputs: inputs)
+        } else {
+            self.init("\(inputs.count) inputs are not valid: \(inputs.map { "'\($0.input)'" }.joined(separator: ", "))",
+                      instead: inputs.map(\.reason), inputs: inputs)
+        }
     }
 
     public var description: String {
@@ -163,18 +193,14 @@ public struct Engine: Sendable {
     /// Fills the `${{ }}` templates of a text (a title, instructions) from the run; nil when an
     /// expression fails.
     public func renderTemplate(_ text: String, run: RunState, now: Int64) -> String? {
-        guard Template.containsTemplate(text), case .success(let template) = Template.parse(text) else { return text }
-        let context = evaluationContext(run, now: now)
-        var out = ""
-        for part in template.parts {
-            switch part {
-            case .text(let s): out += s
-            case .expression(let e):
-                guard let v = try? Evaluator.compile(e).evaluate(context) else { return nil }
-                out += v.description
-            }
-        }
-        return out
+        guard Template.containsTemplate(text) else { return text }
+        return Template.render(text, in: evaluationContext(run, now: now))
+    }
+
+    /// The SOP's title for this run: its templates filled in from the run (as written, without
+    /// the template syntax, if an expression fails).
+    public func title(_ run: RunState, now: Int64) -> String {
+        renderTemplate(sop.definition.title, run: run, now: now) ?? Template.withoutExpressions(sop.definition.title)
     }
 
     func evaluationContext(_ run: RunState, now: Int64) -> EvaluationContext {
@@ -285,18 +311,30 @@ struct Step: ~Copyable {
             throw StepRejection("state '\(run.state)' is acted on by the role '\(stateRole)', not '\(actor.role)'")
         }
         // Inputs, parsed by their declared types; each at most once, or which one would count?
+        // Every bad input is reported, so a form can show each beside its field.
         var parsed: [(String, Value)] = []
+        var refused: [StepRejection.InputRejection] = []
+        var seen = Set<String>()
         for (name, text) in raw {
-            guard !parsed.contains(where: { $0.0 == name }) else {
-                throw StepRejection("input '\(name)' is given more than once; give each input once")
+            guard seen.insert(name).inserted else {
+                if !refused.contains(where: { $0.input == name }) {
+                    refused.append(.init(input: name, reason: "input '\(name)' is given more than once; give each input once"))
+                }
+                continue
             }
             guard let spec = state.definition.inputs.first(where: { $0.id.value == name }) else {
                 let names = state.definition.inputs.map(\.id.value)
-                throw StepRejection("state '\(run.state)' has no input '\(name)'",
-                                    instead: names.isEmpty ? ["this state takes no inputs"] : names.map { "input \($0)" })
+                refused.append(.init(input: name, reason: "state '\(run.state)' has no input '\(name)'",
+                                     instead: names.isEmpty ? ["this state takes no inputs"] : names.map { "input \($0)" }))
+                continue
             }
-            parsed.append((name, try InputParser.parse(text, spec: spec)))
+            do {
+                parsed.append((name, try InputParser.parse(text, spec: spec)))
+            } catch {
+                refused.append(.init(input: name, reason: error.reason, instead: error.instead))
+            }
         }
+        if !refused.isEmpty { throw StepRejection(inputs: refused) }
         // Checklist items.
         var confirm = Set<Int>()
         let items = state.checklist

@@ -183,6 +183,22 @@ extension Engine {
         return (due, breached)
     }
 
+    /// The run's next deadline for the people working it: the earliest of its pending timers'
+    /// due times and its running SLA clocks' due times (a breached clock's due time has passed),
+    /// with what it is (`nil` target for a timer). Paused clocks have no due time.
+    public func nextDeadline(_ run: RunState) -> (at: Int64, slaTarget: String?)? {
+        guard !run.isEnded else { return nil }
+        var best: (at: Int64, slaTarget: String?)? = pendingTimers(run).map(\.due).min().map { ($0, nil) }
+        for target in sop.slaTargets {
+            guard let clock = run.sla[target.id], let due = target.due(clock) else { continue }
+            if best == nil || due < best!.at { best = (due, target.id) }
+        }
+        return best
+    }
+
+    /// Each SLA target's calendar, in the SOP's order.
+    public var slaCalendars: [(target: String, calendar: BusinessCalendar)] { sop.slaTargets.map { ($0.id, $0.calendar) } }
+
     /// Each SLA target of the run as `sop status` shows it, as of `now`.
     public func slaStatus(_ run: RunState, now: Int64) -> [SLAStatus] {
         sop.slaTargets.map { target in
@@ -192,7 +208,7 @@ extension Engine {
             var due: Int64?
             if clock.phase == .running { due = target.due(clock) }
             return SLAStatus(target: target.id, status: clock.status, length: clock.target.isEmpty ? nil : clock.target, due: due,
-                             remaining: target.remaining(clock, now: now), calendar: target.calendar)
+                             remaining: target.remaining(clock, now: now), calendar: target.calendar, warned: clock.warned)
         }
     }
 }
@@ -208,6 +224,8 @@ public struct SLAStatus: Sendable {
     /// Business time left (negative once past due), in milliseconds.
     public var remaining: Int64?
     public var calendar: BusinessCalendar
+    /// Whether the clock has sent its warning (not in `json()`, which stays as documented).
+    public var warned = false
 
     /// `first_response: running, 4h, due 2025-01-14T11:00:00+01:00 (1h30m left)` for people.
     public var text: String {

@@ -203,37 +203,25 @@ struct Console: Sendable {
         let stateFilter = RequestReading.query(request, "state").flatMap { $0.isEmpty ? nil : $0 }
         let now = APIServer.now()
         let (view, sops) = try await server.host.perform { service -> (View, [QueueSOP]) in
-            var seen = Set<String>()
-            var items: [(due: Int64?, updated: Int64, row: [String: Any])] = []
-            for role in caller.roles {
-                let page = try service.runs(RunFilter(sops: sopFilter.map { [$0] }, state: stateFilter, role: role, limit: 500), caller: caller)
-                for summary in page.runs where seen.insert(summary.run).inserted {
-                    let (status, _) = try service.status(summary.run, caller: caller, now: now)
-                    let due = status["timers"].flatMap { timers -> Int64? in
-                        guard case .array(let list) = timers else { return nil }
-                        return list.compactMap { $0["due"]?.stringValue.flatMap(CivilTime.parseDateTime) }.min()
-                    }
-                    let (badge, text) = Self.badge(due: due, now: now)
-                    let sopTitle = (try? service.currentSOP(summary.sop).definition.title) ?? summary.sop
-                    items.append((due, summary.updatedAt, [
-                        "run": summary.run, "sopTitle": sopTitle, "stateTitle": status["title"]?.stringValue ?? summary.state,
-                        "ticket": Self.ticketSummary(status["ticket"] ?? .null), "role": role, "badge": badge, "badgeText": text,
-                    ]))
+            // The service decides what is work and in which order; the page only shows it.
+            let rows = try service.queue(caller: caller, sop: sopFilter, state: stateFilter, now: now).map { item -> [String: Any] in
+                let run = item.run, engine = item.engine
+                let state = engine.sop.definition.state(run.state)
+                var row: [String: Any] = [
+                    "run": run.id, "sopTitle": engine.title(run, now: now),
+                    "stateTitle": state.map { engine.renderTemplate($0.title, run: run, now: now) ?? $0.title } ?? run.state,
+                    "ticket": Self.ticketSummary(run.ticket), "role": item.role, "badge": item.urgency.rawValue,
+                    "badgeText": Self.badgeText(item.urgency, sla: item.slaTarget),
+                ]
+                if let due = item.due {
+                    row["dueTitle"] = (item.slaTarget.map { "SLA \($0) due " } ?? "timer due ") + Self.time(due, engine: engine, sla: item.slaTarget)
                 }
-            }
-            // Most urgent first: the next timer due, then the longest waiting.
-            items.sort { a, b in
-                switch (a.due, b.due) {
-                case let (x?, y?) where x != y: return x < y
-                case (.some, nil): return true
-                case (nil, .some): return false
-                default: return a.updated < b.updated
-                }
+                return row
             }
             let sops = service.catalogue.entries().compactMap { $0.compiled }.filter { sop in
                 caller.roles.contains(where: Engine(sop: sop, schema: nil).roles.contains)
-            }.map { QueueSOP(id: $0.id, title: $0.definition.title, states: $0.definition.states.map(\.id.value)) }
-            return (View(["runs": items.map(\.row)]), sops)
+            }.map { QueueSOP(id: $0.id, title: Template.withoutExpressions($0.definition.title), states: $0.definition.states.map(\.id.value)) }
+            return (View(["runs": rows]), sops)
         }
         let rows = view.data["runs"] as? [[String: Any]] ?? []
         var data = base(session, "My queue")
@@ -246,14 +234,25 @@ struct Console: Sendable {
         return page("queue", data)
     }
 
-    /// The SLA badge of the next timer: ok, under an hour, under 30 minutes, overdue.
-    static func badge(due: Int64?, now: Int64) -> (String, String) {
-        guard let due else { return ("none", "no deadline") }
-        let left = due - now
-        if left < 0 { return ("overdue", "overdue") }
-        if left < 30 * 60_000 { return ("urgent", "< 30 min") }
-        if left < 60 * 60_000 { return ("soon", "< 1 hour") }
-        return ("ok", "ok")
+    /// The badge's words for a run's urgency; a past SLA due time is a breach.
+    static func badgeText(_ urgency: RunService.Urgency, sla: String?) -> String {
+        switch urgency {
+        case .overdue: return sla == nil ? "overdue" : "SLA breached"
+        case .urgent: return "< 30 min"
+        case .soon: return "< 1 hour"
+        case .ok: return "ok"
+        case .none: return "no deadline"
+        }
+    }
+
+    /// An instant for people, to the minute: in the SLA target's calendar zone for an SLA due
+    /// time, else in the zone of the SOP's SLA calendar if it has one, else in UTC.
+    static func time(_ t: Int64, engine: Engine, sla: String? = nil) -> String {
+        let calendars = engine.slaCalendars
+        if let calendar = calendars.first(where: { $0.target == sla })?.calendar ?? calendars.first?.calendar {
+            return calendar.formatForPeople(t)
+        }
+        return String(CivilTime.formatDateTime(t).prefix(16)).replacingOccurrences(of: "T", with: " ") + " UTC"
     }
 
     static func ticketSummary(_ ticket: JSONValue) -> String {
@@ -271,9 +270,18 @@ struct Console: Sendable {
         let now = APIServer.now()
         var data = try await server.host.perform { service -> View in
             let (json, version) = try service.status(id, caller: caller, now: now)
-            let (run, engine) = try service.run(id)
+            // The run as the status shows it: with its due timers and SLA events taken.
+            let (run, engine, _) = try service.projected(id, now: now)
             let records = try service.journal(id, after: nil, caller: caller)
-            return View(Self.runView(json, version: version, run: run, engine: engine, records: records, caller: caller, posted: posted, now: now))
+            var view = Self.runView(json, version: version, run: run, engine: engine, records: records, caller: caller, posted: posted,
+                                    refused: refusal?.fields ?? [], now: now)
+            // The runs this one called and was called by, linked both ways.
+            if let child = run.child {
+                view["child"] = Self.linked(child, service, now: now)
+                view["waiting"] = true
+            }
+            if let parent = run.parent { view["parent"] = Self.linked(parent, service, now: now) }
+            return View(view)
         }.data
         data.merge(base(session, data["stateTitle"] as? String ?? id)) { a, _ in a }
         if let refusal {
@@ -282,21 +290,47 @@ struct Console: Sendable {
         return page("run", data, status: status)
     }
 
+    /// Another run as a link: its id, its SOP's title for it and its current step.
+    static func linked(_ id: String, _ service: RunService, now: Int64) -> [String: Any] {
+        guard let (run, engine) = try? service.run(id) else { return ["run": id, "sopTitle": "", "step": ""] }
+        let state = engine.sop.definition.state(run.state)
+        let step = run.isEnded ? "ended: \(run.outcome ?? "")" : state.map { engine.renderTemplate($0.title, run: run, now: now) ?? $0.title } ?? run.state
+        return ["run": id, "sopTitle": engine.title(run, now: now), "step": step]
+    }
+
+    /// A ticket's fields for people: nested objects as dotted paths (`customer.name`), lists of
+    /// plain values joined by commas, other lists as JSON.
+    static func ticketFields(_ value: JSONValue, prefix: String = "") -> [[String: Any]] {
+        switch value {
+        case .object(let members):
+            if members.isEmpty && !prefix.isEmpty { return [["key": prefix, "value": "—"]] }
+            return members.flatMap { key, value in ticketFields(value, prefix: prefix.isEmpty ? key : prefix + "." + key) }
+        case .array(let items):
+            let plain = items.allSatisfy { if case .object = $0 { return false }; if case .array = $0 { return false }; return true }
+            let text = plain ? items.map { $0.stringValue ?? $0.render() }.joined(separator: ", ") : value.render()
+            return [["key": prefix, "value": text]]
+        case .null:
+            return [["key": prefix, "value": "—"]]
+        default:
+            return [["key": prefix, "value": value.stringValue ?? value.render()]]
+        }
+    }
+
     static func runView(_ status: JSONValue, version: Int, run: RunState, engine: Engine, records: [JournalRecord], caller: Caller,
-                        posted: [String: [String]], now: Int64) -> [String: Any] {
+                        posted: [String: [String]], refused: [StepRejection.InputRejection] = [], now: Int64) -> [String: Any] {
         let sop = engine.sop.definition
         let state = sop.state(run.state)
+        // A state's title, its templates filled from the run as it is now.
+        let titleOf = { (id: String) -> String in
+            sop.state(id).map { engine.renderTemplate($0.title, run: run, now: now) ?? Template.withoutExpressions($0.title) } ?? id
+        }
         var data: [String: Any] = [
-            "run": run.id, "sop": run.sop, "sopTitle": sop.title, "version": version, "ended": run.isEnded, "outcome": run.outcome ?? "",
+            "run": run.id, "sop": run.sop, "sopTitle": engine.title(run, now: now), "version": version, "ended": run.isEnded, "outcome": run.outcome ?? "",
             "stateTitle": status["title"]?.stringValue ?? run.state,
             "instructions": status["instructions"]?.stringValue.map(SafeMarkdown.html) ?? "",
-            "path": records.filter(\.trigger.moved).map { sop.state($0.to)?.title ?? $0.to },
+            "path": records.filter(\.trigger.moved).map { titleOf($0.to) },
         ]
-        if case .object(let members)? = status["ticket"] {
-            data["ticketFields"] = members.map { key, value -> [String: Any] in
-                ["key": key, "value": value.stringValue ?? value.render()]
-            }
-        }
+        data["ticketFields"] = Self.ticketFields(status["ticket"] ?? .null)
         if let role = engine.stateRole(run.state), !caller.roles.contains(role) { data["otherRole"] = role }
         // The checklist, keeping what was ticked in a refused form.
         let ticked = Set(posted["check"] ?? [])
@@ -317,6 +351,11 @@ struct Console: Sendable {
             } ?? ""
             var input: [String: Any] = ["name": name, "prompt": spec.prompt.map { engine.renderTemplate($0, run: run, now: now) ?? $0 } ?? name,
                                         "required": spec.required, "given": run.submitted.contains(name), "value": current]
+            // Each refused answer's reason, beside its field.
+            if let problem = refused.first(where: { $0.input == name }) {
+                input["error"] = problem.reason
+                input["invalid"] = true
+            }
             switch spec.type {
             case .enum:
                 input["isSelect"] = true
@@ -352,15 +391,34 @@ struct Console: Sendable {
         }
         data["events"] = events
         data["canSubmit"] = !inputs.isEmpty || (data["hasChecklist"] as? Bool ?? false)
-        if case .array(let timers)? = status["timers"] {
-            let list = timers.map { t -> [String: Any] in
-                ["to": sop.state(t["to"]?.stringValue ?? "")?.title ?? (t["to"]?.stringValue ?? ""), "due": t["due"]?.stringValue ?? ""]
-            }
-            data["timers"] = list
-            data["hasTimers"] = !list.isEmpty
+        // Timers to the minute (in the zone of the SOP's SLA calendar, if it has one), with the
+        // time left; each SLA target with its due time in its calendar's zone and business time left.
+        let timers = run.isEnded ? [] : engine.pendingTimers(run).map { t -> [String: Any] in
+            ["to": titleOf(t.to),
+             "due": Self.time(t.due, engine: engine), "dueISO": CivilTime.formatDateTime(t.due),
+             "left": t.due >= now ? "in " + Self.span(t.due - now) : Self.span(now - t.due) + " ago"]
         }
+        data["timers"] = timers
+        data["hasTimers"] = !timers.isEmpty
+        let slas = engine.slaStatus(run, now: now).map { s -> [String: Any] in
+            var item: [String: Any] = ["target": s.target, "status": s.status, "length": s.length ?? "",
+                                       "hasLength": s.length != nil, "calendar": s.calendar.id]
+            if let due = s.due { item["due"] = s.calendar.formatForPeople(due); item["dueISO"] = s.calendar.format(due) }
+            // Time left only for a clock that still runs or is paused (a due time means running).
+            if let left = s.remaining, s.due != nil || s.status == "paused" {
+                item["left"] = left >= 0 ? BusinessDuration.format(Self.minutes(left)) + " business time left"
+                    : BusinessDuration.format(Self.minutes(-left)) + " business time over"
+            }
+            // warning: sent its warning and not yet breached.
+            let badge = s.status == "breached" ? "overdue" : s.warned && s.status == "running" ? "soon" : s.status == "running" ? "ok" : "none"
+            item["badge"] = badge
+            item["statusText"] = s.warned && s.status == "running" ? "warning" : s.status
+            return item
+        }
+        data["slas"] = slas
+        data["hasSLAs"] = !slas.isEmpty
         data["journal"] = records.reversed().map { r -> [String: Any] in
-            var what = r.trigger.moved ? "\(r.from.flatMap { sop.state($0)?.title } ?? "start") → \(sop.state(r.to)?.title ?? r.to)" : "stayed in \(sop.state(r.to)?.title ?? r.to)"
+            var what = r.trigger.moved ? "\(r.from.map(titleOf) ?? "start") → \(titleOf(r.to))" : "stayed in \(titleOf(r.to))"
             if let event = r.trigger.event { what += " (\(event))" } else if let after = r.trigger.after { what += " (timer \(after))" } else { what += " (\(r.trigger.kind.rawValue))" }
             var details: [String] = []
             if !r.inputs.isEmpty { details.append("answers: " + r.inputs.map { "\($0.key) = \($0.value.render())" }.joined(separator: ", ")) }
@@ -368,10 +426,22 @@ struct Console: Sendable {
             for effect in r.effects {
                 if let notify = effect["notify"], let to = notify["to"]?.stringValue { details.append("notified \(to): \(notify["text"]?.stringValue ?? "")") }
             }
-            return ["at": CivilTime.formatDateTime(r.at), "actor": "\(r.actor.id) (\(r.actor.role))", "what": what, "details": details]
+            return ["at": Self.time(r.at, engine: engine), "atISO": CivilTime.formatDateTime(r.at), "actor": "\(r.actor.id) (\(r.actor.role))", "what": what, "details": details]
         }
         return data
     }
+
+    /// Elapsed time for people, in its two largest units: `20d 23h`, `3h 5m`, `12m`.
+    static func span(_ ms: Int64) -> String {
+        let minutes = max(1, ms / 60_000)
+        let (d, h, m) = (minutes / 1440, minutes / 60 % 24, minutes % 60)
+        if d > 0 { return h > 0 ? "\(d)d \(h)h" : "\(d)d" }
+        if h > 0 { return m > 0 ? "\(h)h \(m)m" : "\(h)h" }
+        return "\(m)m"
+    }
+
+    /// A duration rounded down to whole minutes, for people (a minute or more).
+    static func minutes(_ ms: Int64) -> Int64 { ms <= 0 ? 0 : max(60_000, ms / 60_000 * 60_000) }
 
     static func number(_ d: Double) -> String {
         d.rounded() == d && abs(d) < 1e15 ? String(Int(d)) : String(d)
@@ -485,18 +555,33 @@ struct Console: Sendable {
             return try service.currentSOP(id)
         }
         let d = sop.definition
-        var data = base(session, d.title)
+        // No ticket here: titles are shown without their templates.
+        let title = Template.withoutExpressions(d.title)
+        var data = base(session, title)
         data["id"] = d.id.value
-        data["title"] = d.title
+        data["title"] = title
         data["version"] = d.version
         data["description"] = d.description ?? ""
         data["roles"] = (d.roles.isEmpty ? ["agent"] : d.roles.map(\.value)).joined(separator: ", ")
         data["diagram"] = GraphSVG.svg(d)
         data["states"] = d.states.map { state -> [String: Any] in
-            ["id": state.id.value, "title": state.title, "role": state.role?.value ?? "", "end": state.end?.value ?? "",
-             "instructions": state.instructions.map(SafeMarkdown.html) ?? "",
-             "inputs": state.inputs.map { ["name": $0.id.value, "type": $0.type.rawValue, "required": $0.required, "prompt": $0.prompt ?? ""] as [String: Any] },
-             "hasInputs": !state.inputs.isEmpty]
+            var item: [String: Any] = [
+                "id": state.id.value, "title": Template.withoutExpressions(state.title), "role": state.role?.value ?? "",
+                "instructions": state.instructions.map(SafeMarkdown.html) ?? "",
+                "inputs": state.inputs.map { spec -> [String: Any] in
+                    // A key is set only when it has something to show: Mustache shows a section
+                    // for an empty string too.
+                    var input: [String: Any] = ["name": spec.id.value, "type": spec.type.rawValue, "required": spec.required]
+                    if let prompt = spec.prompt { input["prompt"] = Template.withoutExpressions(prompt) }
+                    if spec.type == .enum {
+                        input["values"] = spec.values.map { v in spec.labels[v.value].map { "\(v.value) (\($0))" } ?? v.value }.joined(separator: ", ")
+                    }
+                    return input
+                },
+                "hasInputs": !state.inputs.isEmpty]
+            if let end = state.end?.value { item["end"] = end }
+            if let call = state.call?.value { item["call"] = call }
+            return item
         }
         return page("sop", data)
     }

@@ -51,7 +51,7 @@ enum ConsoleAssets {
 <tbody>
 {{#runs}}
 <tr data-run="{{run}}">
-<td><span class="badge {{badge}}">{{badgeText}}</span></td>
+<td><span class="badge {{badge}}"{{#dueTitle}} title="{{dueTitle}}"{{/dueTitle}}>{{badgeText}}</span>{{#dueTitle}}<div class="due">{{dueTitle}}</div>{{/dueTitle}}</td>
 <td><a href="/console/runs/{{run}}">{{run}}</a></td>
 <td>{{sopTitle}}</td>
 <td>{{stateTitle}}</td>
@@ -69,13 +69,15 @@ enum ConsoleAssets {
 {{> head}}
 <p class="crumbs"><a href="/console/sops/{{sop}}">{{sopTitle}}</a> · run {{run}} · step {{version}}</p>
 <p class="path">{{#path}}<span>{{.}}</span>{{/path}}</p>
+{{#parent}}<p class="notice called-by">Called by run <a href="/console/runs/{{run}}">{{run}}</a> ({{sopTitle}}, {{step}}): it goes on when this run ends.</p>{{/parent}}
 {{#ended}}<h1>Ended: {{outcome}}</h1>{{/ended}}
 {{^ended}}
 <h1>{{stateTitle}}</h1>
 {{#otherRole}}<p class="notice">This step is for the role <strong>{{otherRole}}</strong>; you hold {{roles}}.</p>{{/otherRole}}
 <div class="instructions">{{{instructions}}}</div>
+{{#child}}<div class="card waiting"><p>Waiting for the called procedure <strong>{{sopTitle}}</strong>: run <a href="/console/runs/{{run}}">{{run}}</a>, now at {{step}}.</p><p>Nothing to do here: this run goes on by itself when that one ends.</p></div>{{/child}}
 {{#refusal}}<div class="refusal" role="alert"><p>{{reason}}</p>{{#hasInstead}}<ul>{{#instead}}<li>{{.}}</li>{{/instead}}</ul>{{/hasInstead}}</div>{{/refusal}}
-<form method="post" action="/console/runs/{{run}}" class="card step" id="step">
+{{^waiting}}<form method="post" action="/console/runs/{{run}}" class="card step" id="step">
 <input type="hidden" name="csrf" value="{{csrf}}">
 <input type="hidden" name="version" value="{{version}}">
 {{#hasChecklist}}<fieldset><legend>Checklist</legend>
@@ -85,8 +87,9 @@ enum ConsoleAssets {
 {{#inputs}}
 <div class="input">
 <label for="input-{{name}}">{{prompt}}{{^required}} <span class="optional">(optional)</span>{{/required}}{{#given}} <span class="given">given</span>{{/given}}</label>
-{{#isSelect}}<select id="input-{{name}}" name="input.{{name}}"{{#required}}{{^given}} required{{/given}}{{/required}}><option value="">choose…</option>{{#options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/options}}</select>{{/isSelect}}
-{{^isSelect}}<input id="input-{{name}}" name="input.{{name}}" type="{{control}}" value="{{value}}"{{#min}} min="{{min}}"{{/min}}{{#max}} max="{{max}}"{{/max}}{{#step}} step="{{step}}"{{/step}}{{#minLength}} minlength="{{minLength}}"{{/minLength}}{{#maxLength}} maxlength="{{maxLength}}"{{/maxLength}}{{#pattern}} pattern="{{pattern}}"{{/pattern}}{{#placeholder}} placeholder="{{placeholder}}"{{/placeholder}}>{{/isSelect}}
+{{#error}}<p class="field-error" id="error-{{name}}">{{error}}</p>{{/error}}
+{{#isSelect}}<select id="input-{{name}}" name="input.{{name}}"{{#invalid}} aria-invalid="true" aria-describedby="error-{{name}}"{{/invalid}}{{#required}}{{^given}} required{{/given}}{{/required}}><option value="">choose…</option>{{#options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/options}}</select>{{/isSelect}}
+{{^isSelect}}<input id="input-{{name}}" name="input.{{name}}" type="{{control}}"{{#invalid}} aria-invalid="true" aria-describedby="error-{{name}}"{{/invalid}} value="{{value}}"{{#min}} min="{{min}}"{{/min}}{{#max}} max="{{max}}"{{/max}}{{#step}} step="{{step}}"{{/step}}{{#minLength}} minlength="{{minLength}}"{{/minLength}}{{#maxLength}} maxlength="{{maxLength}}"{{/maxLength}}{{#pattern}} pattern="{{pattern}}"{{/pattern}}{{#placeholder}} placeholder="{{placeholder}}"{{/placeholder}}>{{/isSelect}}
 </div>
 {{/inputs}}
 </fieldset>{{/hasInputs}}
@@ -94,12 +97,15 @@ enum ConsoleAssets {
 {{#canSubmit}}<button type="submit" name="event" value="">Save answers</button>{{/canSubmit}}
 {{#events}}<button type="submit" name="event" value="{{event}}"{{^allowed}} disabled title="needs the role {{needs}}"{{/allowed}} class="event">{{label}}{{^allowed}} <span class="needs">({{needs}})</span>{{/allowed}}</button>{{/events}}
 </div>
-</form>
-{{#hasTimers}}<section class="timers"><h2>Timers</h2><ul>{{#timers}}<li>goes to <strong>{{to}}</strong> at <time>{{due}}</time></li>{{/timers}}</ul></section>{{/hasTimers}}
+</form>{{/waiting}}
+{{#hasSLAs}}<section class="slas"><h2>SLA</h2><table class="sla"><thead><tr><th>Target</th><th>Status</th><th>Due</th><th>Left</th></tr></thead><tbody>
+{{#slas}}<tr data-target="{{target}}"><td>{{target}}{{#hasLength}} <span class="length">({{length}})</span>{{/hasLength}}</td><td><span class="badge {{badge}}">{{statusText}}</span></td><td>{{#due}}<time datetime="{{dueISO}}">{{due}}</time>{{/due}}{{^due}}—{{/due}}</td><td>{{#left}}{{left}}{{/left}}{{^left}}—{{/left}}</td></tr>{{/slas}}
+</tbody></table></section>{{/hasSLAs}}
+{{#hasTimers}}<section class="timers"><h2>Timers</h2><ul>{{#timers}}<li>goes to <strong>{{to}}</strong> at <time datetime="{{dueISO}}">{{due}}</time> ({{left}})</li>{{/timers}}</ul></section>{{/hasTimers}}
 {{/ended}}
 <section class="journal"><h2>Journal</h2>
 <ul class="timeline" id="timeline">
-{{#journal}}<li><time>{{at}}</time> <strong>{{actor}}</strong> {{what}}{{#details}}<div class="details">{{.}}</div>{{/details}}</li>{{/journal}}
+{{#journal}}<li><time datetime="{{atISO}}">{{at}}</time> <strong>{{actor}}</strong> {{what}}{{#details}}<div class="details">{{.}}</div>{{/details}}</li>{{/journal}}
 </ul></section>
 <section class="ticket"><h2>Ticket</h2><dl class="fields">{{#ticketFields}}<dt>{{key}}</dt><dd>{{value}}</dd>{{/ticketFields}}</dl></section>
 <div id="live" data-run="{{run}}" data-version="{{version}}" hidden></div>
@@ -126,9 +132,9 @@ enum ConsoleAssets {
 {{#description}}<p>{{description}}</p>{{/description}}
 <figure class="diagram">{{{diagram}}}</figure>
 <section class="states"><h2>States</h2>
-{{#states}}<article class="card"><h3>{{title}} <code>{{id}}</code>{{#role}} <span class="role">{{role}}</span>{{/role}}{{#end}} <span class="end">end: {{end}}</span>{{/end}}</h3>
+{{#states}}<article class="card"><h3>{{title}} <code>{{id}}</code>{{#role}} <span class="role">{{role}}</span>{{/role}}{{#end}} <span class="end">end: {{end}}</span>{{/end}}{{#call}} <span class="call">calls <a href="/console/sops/{{call}}">{{call}}</a></span>{{/call}}</h3>
 <div class="instructions">{{{instructions}}}</div>
-{{#hasInputs}}<ul class="inputs">{{#inputs}}<li><code>{{name}}</code> {{type}}{{^required}} (optional){{/required}}{{#prompt}} — {{prompt}}{{/prompt}}</li>{{/inputs}}</ul>{{/hasInputs}}
+{{#hasInputs}}<ul class="inputs">{{#inputs}}<li><code>{{name}}</code> {{type}}{{#values}} <span class="values">({{values}})</span>{{/values}}{{^required}} (optional){{/required}}{{#prompt}} — {{prompt}}{{/prompt}}</li>{{/inputs}}</ul>{{/hasInputs}}
 </article>{{/states}}
 </section>
 {{> foot}}
@@ -219,6 +225,15 @@ th, td { text-align: left; padding: .45rem .5rem; border-bottom: 1px solid var(-
 .live { position: fixed; bottom: 1rem; right: 1rem; background: var(--accent); color: #fff; padding: .6rem 1rem; border-radius: 6px; }
 .live a { color: #fff; }
 .fetch { display: flex; gap: .5rem; max-width: 32rem; }
+.field-error { color: var(--bad); font-size: .85rem; margin: .1rem 0 .2rem; }
+[aria-invalid="true"] { border-color: var(--bad); outline: 1px solid var(--bad); }
+.waiting { border-left: 4px solid var(--muted); }
+.called-by { border-left-color: var(--muted); background: #eef1f4; }
+table.queue td:nth-child(2) { white-space: nowrap; }
+td .due { font-size: .75rem; color: var(--muted); margin-top: .15rem; white-space: nowrap; }
+table.sla { border-collapse: collapse; width: 100%; }
+table.sla th, table.sla td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid var(--line); }
+.length, .values { color: var(--muted); }
 
 """#
     static let js = #"""
