@@ -191,6 +191,16 @@ public struct JSONParser {
                 return out
             }
             if b < 0x20 { throw error("a control character must be escaped inside a string") }
+            if b >= 0x80 {
+                // Bytes that are not UTF-8 are refused where they start, never turned into U+FFFD:
+                // a ticket must be stored as it was sent.
+                let length = Self.utf8SequenceLength(bytes, at: index)
+                guard length > 0 else {
+                    throw error("invalid UTF-8: the byte \(String(format: "0x%02X", b)) does not start a well-formed UTF-8 sequence here")
+                }
+                index += length
+                continue
+            }
             if b == UInt8(ascii: "\\") {
                 flush(index)
                 index += 1
@@ -332,7 +342,24 @@ public struct JSONParser {
         b >= 0x20 && b < 0x7F ? String(Character(Unicode.Scalar(b))) : String(format: "x%02X", b)
     }
 
-    static func escapePointer(_ key: String) -> String {
+    /// The length of the well-formed UTF-8 sequence (RFC 3629: no overlong forms, no surrogates,
+    /// nothing above U+10FFFF) starting at `i` with a byte of 0x80 or more; 0 when there is none.
+    static func utf8SequenceLength(_ bytes: [UInt8], at i: Int) -> Int {
+        func continuation(_ k: Int, _ range: ClosedRange<UInt8> = 0x80...0xBF) -> Bool { k < bytes.count && range.contains(bytes[k]) }
+        switch bytes[i] {
+        case 0xC2...0xDF: return continuation(i + 1) ? 2 : 0
+        case 0xE0: return continuation(i + 1, 0xA0...0xBF) && continuation(i + 2) ? 3 : 0
+        case 0xE1...0xEC, 0xEE...0xEF: return continuation(i + 1) && continuation(i + 2) ? 3 : 0
+        case 0xED: return continuation(i + 1, 0x80...0x9F) && continuation(i + 2) ? 3 : 0
+        case 0xF0: return continuation(i + 1, 0x90...0xBF) && continuation(i + 2) && continuation(i + 3) ? 4 : 0
+        case 0xF1...0xF3: return continuation(i + 1) && continuation(i + 2) && continuation(i + 3) ? 4 : 0
+        case 0xF4: return continuation(i + 1, 0x80...0x8F) && continuation(i + 2) && continuation(i + 3) ? 4 : 0
+        default: return 0
+        }
+    }
+
+    /// A key escaped as a JSON pointer token (RFC 6901: `~` as `~0`, `/` as `~1`).
+    public static func escapePointer(_ key: String) -> String {
         key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
     }
 }

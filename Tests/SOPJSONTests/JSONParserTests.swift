@@ -30,6 +30,36 @@ struct JSONParserTests {
         }
     }
 
+    /// Bytes that are not UTF-8, in a value or a key, are refused at the first bad byte, never
+    /// read as U+FFFD; every well-formed sequence (2, 3 and 4 bytes) is kept.
+    @Test(arguments: [
+        ([0xFF], "1:11"),                    // never in UTF-8
+        ([0xC3], "1:11"),                    // a lead byte without its continuation
+        ([0x80], "1:11"),                    // a lone continuation byte
+        ([0xC0, 0xAF], "1:11"),              // overlong '/'
+        ([0xED, 0xA0, 0x80], "1:11"),        // a UTF-16 surrogate
+        ([0xF4, 0x90, 0x80, 0x80], "1:11"),  // above U+10FFFF
+        ([0x61, 0xE2, 0x82], "1:12"),        // cut short
+    ] as [([UInt8], String)])
+    func invalidUTF8IsRefusedWhereItStarts(_ bad: [UInt8], _ position: String) throws {
+        for text in [Array(#"{"name": ""#.utf8) + bad + Array(#""}"#.utf8), Array(#"{"a": 1, ""#.utf8) + bad + Array(#"": 2}"#.utf8)] {
+            do {
+                let value = try JSONParser.parse(text)
+                Issue.record("accepted as \(value.render())")
+            } catch {
+                #expect(error.message.hasPrefix("invalid UTF-8: the byte"))
+                #expect(error.kind == .syntax)
+            }
+        }
+        do {
+            _ = try JSONParser.parse(Array(#"{"name": ""#.utf8) + bad + Array(#""}"#.utf8))
+        } catch {
+            #expect("\(error.position)" == position)
+        }
+        let good = try JSONParser.parse(Array("[\"é€😀\"]".utf8))
+        #expect(good == .array([.string("é€😀")]))
+    }
+
     /// A key repeated in a large object is found through its index, at the repeated key; keys
     /// spelt alike but with different bytes (a precomposed and a decomposed é) are two keys, as
     /// in `JSONObject`, in small objects and large ones.
