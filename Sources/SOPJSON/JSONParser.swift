@@ -94,7 +94,7 @@ public struct JSONParser {
 
     private mutating func parseValue(pointer: String) throws(JSONSyntaxError) -> JSONValue {
         guard index < bytes.count else { throw error("the text ends where a value was expected") }
-        if recordPositions { positions[pointer] = position() }
+        if recordPositions { positions[pointer] = recordedPosition() }
         switch bytes[index] {
         case UInt8(ascii: "{"): return try parseObject(pointer: pointer)
         case UInt8(ascii: "["): return try parseArray(pointer: pointer)
@@ -120,7 +120,7 @@ public struct JSONParser {
             skipWhitespace()
             guard peek(UInt8(ascii: "\"")) else { throw error("expected a key in double quotes") }
             let keyIndex = index
-            let keyPosition = recordPositions ? position() : nil
+            let keyPosition = recordPositions ? recordedPosition() : nil
             let key = try parseString()
             let repeated: Bool
             if members.count < JSONObject.indexedCount {
@@ -323,6 +323,24 @@ public struct JSONParser {
 
     private func peek(_ b: UInt8) -> Bool { index < bytes.count && bytes[index] == b }
     private func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+
+    /// Where the last recorded position was: its line's start, its byte index and its column.
+    private var lastRecorded = (lineStart: 0, index: 0, column: 1)
+
+    /// `position()` for the positions recorded as the parser goes: the column is counted on from
+    /// the last recorded one on the same line, so a long one-line document (a schema of thousands
+    /// of keys) costs linear time, not quadratic. Columns count code points: bytes that are not
+    /// UTF-8 continuation bytes (the text before `index` is well-formed).
+    private mutating func recordedPosition() -> JSONPosition {
+        var from = lineStart, column = 1
+        if lastRecorded.lineStart == lineStart && lastRecorded.index <= index {
+            from = lastRecorded.index
+            column = lastRecorded.column
+        }
+        for k in from..<min(index, bytes.count) where bytes[k] & 0xC0 != 0x80 { column += 1 }
+        lastRecorded = (lineStart, index, column)
+        return JSONPosition(line: line, column: column)
+    }
 
     private func position() -> JSONPosition {
         let end = min(index, bytes.count)

@@ -112,6 +112,22 @@ struct JSONParserTests {
         #expect(parser.positions["/properties/email/pattern"] == JSONPosition(line: 3, column: 26))
     }
 
+    /// Recording positions on a long one-line document (a ticket schema of 20,000 properties, as
+    /// the `shapes` fuzz target builds) is linear: columns are counted on from the last one, and
+    /// count code points after multi-byte characters.
+    @Test func recordingPositionsOnOneLongLineIsLinear() throws {
+        let members = (0..<20_000).map { #""é\#($0)": {"type": "integer"}"# }.joined(separator: ", ")
+        let text = #"{"properties": {"# + members + "}}"
+        var parser = JSONParser(Array(text.utf8), recordPositions: true)
+        let clock = ContinuousClock()
+        let elapsed = try clock.measure { _ = try parser.parseDocument() }
+        #expect(elapsed < .seconds(3), "took \(elapsed)")
+        let last = "/properties/é19999/type"
+        let prefix = text[..<text.range(of: #""é19999": {"#)!.upperBound]
+        #expect(parser.keyPositions[last] == JSONPosition(line: 1, column: prefix.unicodeScalars.count + 1))
+        #expect(parser.positions["/properties/é0"] == JSONPosition(line: 1, column: 23))
+    }
+
     @Test func randomBytesNeverTrap() {
         var state: UInt64 = 1
         let alphabet = Array("{}[]\",:0123456789.eE-+truefalsenull \\u".utf8)

@@ -384,12 +384,19 @@ public struct TicketSchema: Sendable {
             let itemRules: SchemaRules? = first(rules, references) { if case .node(let r)? = $0.items { return r } else { return nil } }
             return .list(items.map { value($0, rules: itemRules, references: references) })
         case .object(let members):
+            // Each field's schema: the first along the `$ref` chain that names it (one lookup table per object).
+            var known: [String: SchemaRules] = [:]
+            var current = rules, steps = 0
+            while let r = current, steps <= references.count {
+                for (name, node) in r.properties where known[name] == nil {
+                    if case .node(let sub) = node { known[name] = sub }
+                }
+                current = r.ref.map { references[$0] }
+                steps += 1
+            }
             var fields: [String: Value] = [:]
             for (name, member) in members {
-                let r: SchemaRules? = first(rules, references) { rules in
-                    rules.properties.first { $0.0 == name }.map { member -> SchemaRules in switch member.1 { case .node(let r): return r } }
-                }
-                fields[name] = value(member, rules: r, references: references)
+                fields[name] = value(member, rules: known[name], references: references)
             }
             return .object(fields)
         }
