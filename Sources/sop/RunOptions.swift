@@ -25,7 +25,7 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Who acts, as ID:ROLE (default $USER:agent).")
     var actor: String?
 
-    @Option(name: .customLong("max-ticket-size"), help: "The largest ticket (or patch, or line of --tickets) read, in bytes.")
+    @Option(name: .customLong("max-ticket-size"), help: "The largest ticket (or patch, or line of a JSON Lines file) read, in bytes.")
     var maxTicketSize: Int = TicketSize.defaultLimit
 
     func validate() throws {
