@@ -18,7 +18,8 @@
 ///   terminator (`\n`, `\r`, U+2028, U+2029), so `maxLength` and `.` count alike;
 /// - `\d` is `[0-9]`, `\w` is `[A-Za-z0-9_]` (ASCII only, as in ECMAScript), `\s` is
 ///   ECMAScript's white space and line terminators; `\D`, `\W`, `\S` their complements;
-/// - `\p{L}`, `\P{Nd}`, … : Unicode general categories, as I-Regexp writes them;
+/// - `\p{L}`, `\P{Nd}`, … : Unicode general categories, as I-Regexp writes them, or by
+///   ECMAScript's long names (`\p{Letter}`); ECMAScript's control escapes (`\cC`);
 /// - `(?:…)` groups and lazy quantifiers (`*?`, `+?`, `??`, `{n,m}?`) are accepted: for a
 ///   yes-or-no match they mean the same as `(…)` and the greedy forms.
 /// Anything else (back-references, look-around, `\b`, named groups, flags) is refused with the
@@ -314,6 +315,13 @@ public enum InputPattern {
             case "t": return .single("\t")
             case "f": return .single("\u{0C}")
             case "v": return .single("\u{0B}")
+            case "c":
+                // ECMAScript's control escape: \cC is U+0003.
+                guard let letter = peek, ("a"..."z").contains(letter) || ("A"..."Z").contains(letter) else {
+                    throw fail("'\\c' must be followed by a letter (\\cC is the control character U+0003)")
+                }
+                i += 1
+                return .single(Unicode.Scalar(letter.value % 32)!)
             case "d": return .digit
             case "D": return ScalarSet(items: [.set(.digit)], negated: true)
             case "w": return .word
@@ -402,6 +410,18 @@ public enum InputPattern {
                 table[group] = Set(members.map(\.1))
                 for (name, cat) in members { table[name] = [cat] }
             }
+            // ECMAScript's long names for the same categories (`\p{Letter}`).
+            let long = ["Letter": "L", "Cased_Letter": "", "Uppercase_Letter": "Lu", "Lowercase_Letter": "Ll", "Titlecase_Letter": "Lt",
+                        "Modifier_Letter": "Lm", "Other_Letter": "Lo", "Mark": "M", "Nonspacing_Mark": "Mn", "Spacing_Mark": "Mc",
+                        "Enclosing_Mark": "Me", "Number": "N", "Decimal_Number": "Nd", "Letter_Number": "Nl", "Other_Number": "No",
+                        "Punctuation": "P", "Connector_Punctuation": "Pc", "Dash_Punctuation": "Pd", "Open_Punctuation": "Ps",
+                        "Close_Punctuation": "Pe", "Initial_Punctuation": "Pi", "Final_Punctuation": "Pf", "Other_Punctuation": "Po",
+                        "Symbol": "S", "Math_Symbol": "Sm", "Currency_Symbol": "Sc", "Modifier_Symbol": "Sk", "Other_Symbol": "So",
+                        "Separator": "Z", "Space_Separator": "Zs", "Line_Separator": "Zl", "Paragraph_Separator": "Zp",
+                        "Other": "C", "Control": "Cc", "Format": "Cf", "Unassigned": "Cn", "Private_Use": "Co"]
+            for (name, short) in long { if let cats = table[short] { table[name] = cats } }
+            table["Cased_Letter"] = [.uppercaseLetter, .lowercaseLetter, .titlecaseLetter]
+            table["LC"] = table["Cased_Letter"]
             return table
         }()
     }
