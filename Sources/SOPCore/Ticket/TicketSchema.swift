@@ -25,8 +25,10 @@ public struct SchemaRules: Sendable {
     /// Bounds on a string's length, in Unicode code points (as JSON Schema counts them).
     public var minLength: Int?
     public var maxLength: Int?
-    /// A regular expression a string must contain a match of.
+    /// A regular expression a string must contain a match of, and its compiled program (built
+    /// once, when the schema is read, not per ticket).
     public var pattern: String?
+    var compiledPattern: InputPattern.Program?
     public var minItems: Int?
     public var maxItems: Int?
     public var uniqueItems = false
@@ -241,7 +243,9 @@ public struct TicketSchema: Sendable {
             let length = s.unicodeScalars.count
             if let min = rules.minLength, length < min { violation("'\(s)' is shorter than \(min) characters") }
             if let max = rules.maxLength, length > max { violation("'\(s)' is longer than \(max) characters") }
-            if let pattern = rules.pattern, !InputPattern.matches(s, pattern) { violation("'\(s)' does not match the pattern \(pattern)") }
+            if let pattern = rules.pattern, let program = rules.compiledPattern, !program.search(s) {
+                violation("'\(s)' does not match the pattern \(pattern)")
+            }
         }
         if case .string(let s) = value, let format = rules.format {
             if format == "date", CivilTime.parseDate(s) == nil { violation("'\(s)' is not a date (YYYY-MM-DD)") }
@@ -612,7 +616,10 @@ public struct TicketSchema: Sendable {
                     rules.uniqueItems = b
                 case "pattern":
                     guard case .string(let p) = value else { throw fail("'pattern' must be a string", at: here) }
-                    if let problem = InputPattern.problem(p) { throw fail("'pattern' is not a valid regular expression (\(problem))", at: here) }
+                    switch InputPattern.compile(p) {
+                    case .success(let program): rules.compiledPattern = program
+                    case .failure(let error): throw fail("'pattern' is not a valid regular expression (\(error.message))", at: here)
+                    }
                     rules.pattern = p
                 case "items":
                     rules.items = .node(try self.rules(value, pointer: here))
