@@ -164,6 +164,20 @@ def test_invalid_utf8_is_refused_with_400_never_stored(server):
     assert server.get("/v1/runs/u2").json()["ticket"].get("subject") != "caf\ufffd"
 
 
+def test_the_body_limit_is_the_ticket_limit_and_can_be_set(tmp_path):
+    # Issue 32 item 25: tickets arrive in bodies; `--max-ticket-size` sets the body limit (1 MiB
+    # by default), and the 413 says how to raise it.
+    server = Server(workspace(tmp_path), extra=("--max-ticket-size", "2000"))
+    try:
+        ticket = dict(RETURN_TICKET, description="x" * 3000)
+        big = server.start(ticket, "b1")
+        assert big.status_code == 413 and big.json()["error"] == "too_large"
+        assert big.json()["reason"] == "the request body is larger than 2000 bytes; the server's --max-ticket-size sets the limit"
+        assert server.start(RETURN_TICKET, "b2").status_code == 201
+    finally:
+        server.stop()
+
+
 def test_lists_filter_page_and_hide_what_the_caller_may_not_see(server):
     for i in range(5):
         server.start({**RETURN_TICKET, "id": f"T-{i}"}, f"l{i}")
