@@ -4,7 +4,8 @@
     scripts/json-schema-suite.py SUITE_DIR [SOP_BINARY]
 
 SUITE_DIR is a checkout of github.com/json-schema-org/JSON-Schema-Test-Suite (it is not kept in
-this repository). Each test group's schema becomes the ticket schema, and its test instances are
+this repository). Besides the top-level files it runs optional/ecmascript-regex.json and
+optional/non-bmp-regex.json, the pattern cases. Each test group's schema becomes the ticket schema, and its test instances are
 started as tickets of a one-state SOP with `sop start --tickets` (one process per group); a line
 that starts agrees with "valid", a line refused for breaking the schema with "invalid". A schema
 sopkit refuses (exit 2: a keyword it would not enforce) is counted as refused, not as a failure:
@@ -45,9 +46,11 @@ def main():
         os.makedirs(os.path.join(work, "sops"))
         with open(os.path.join(work, "sops", "conformance.sop.yaml"), "w") as f:
             f.write(SOP)
-        for name in sorted(os.listdir(suite)):
-            if not name.endswith(".json"):
-                continue
+        # The top-level files, and the optional regex cases: patterns are matched by sopkit's own
+        # matcher (docs/format.md, Patterns), so ECMAScript's meaning of \d, \w, \s and $ is tested.
+        names = sorted(n for n in os.listdir(suite) if n.endswith(".json"))
+        names += [n for n in ["optional/ecmascript-regex.json", "optional/non-bmp-regex.json"] if os.path.exists(os.path.join(suite, n))]
+        for name in names:
             counts = {"agree": 0, "by design": 0, "disagree": 0, "refused": 0}
             with open(os.path.join(suite, name)) as f:
                 groups = json.load(f)

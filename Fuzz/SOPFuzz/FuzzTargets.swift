@@ -10,7 +10,7 @@ import SOPJSON
 enum FuzzTargets {
     static let all: [String: @Sendable (UnsafeBufferPointer<UInt8>) -> Void] = [
         "sop": sop, "expression": expression, "json": json, "ticket": ticket, "datetime": datetime,
-        "scenario": scenario, "input": input, "scan": scan,
+        "scenario": scenario, "input": input, "scan": scan, "pattern": pattern, "shapes": shapes,
     ]
 
     static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
@@ -106,7 +106,8 @@ enum FuzzTargets {
     /// tickets; the input as a ticket is validated against the shipped schema and typed.
     static func ticket(_ bytes: UnsafeBufferPointer<UInt8>) {
         if let schema = try? TicketSchema.parse(bytes: Array(bytes), path: "fuzz.json") {
-            for t in [JSONValue.object([]), .object([("id", .string("T")), ("n", .int(3))]), .array([.int(1), .int(1)]), .null] {
+            for t in [JSONValue.object([]), .object([("id", .string("T")), ("n", .int(3))]), .array([.int(1), .int(1)]), .null,
+                      .string(String(repeating: "a", count: 40) + "!")] {
                 _ = schema.validate(t)
                 _ = schema.value(of: t)
             }
@@ -158,4 +159,100 @@ enum FuzzTargets {
         let s = text(bytes)
         for spec in specs { _ = try? InputParser.parse(s, spec: spec) }
     }
+
+    /// A pattern and a text, split at the first line break: the pattern compiles or is refused
+    /// with a reason, and searching any text finishes in time linear in it (libFuzzer's
+    /// `-timeout` catches a search that does not); `problem` and `compile` agree.
+    static func pattern(_ bytes: UnsafeBufferPointer<UInt8>) {
+        let parts = text(bytes).split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false)
+        let pattern = String(parts[0])
+        let subject = parts.count > 1 ? String(parts[1]) : ""
+        switch InputPattern.compile(pattern) {
+        case .success(let program):
+            guard InputPattern.problem(pattern) == nil else { fatalError("'\(pattern)' compiles but has a problem") }
+            // The text, and the text made long: a pattern that backtracks would take exponential time here.
+            _ = program.search(subject)
+            _ = program.search(String(repeating: subject.isEmpty ? "a" : subject, count: max(1, 2000 / max(1, subject.count))) + "!")
+        case .failure:
+            guard InputPattern.problem(pattern) != nil else { fatalError("'\(pattern)' is refused without a problem") }
+        }
+    }
+
+    /// Deep structure random bytes rarely reach: the bytes choose a shape and its sizes, and the
+    /// target builds the schema (or ticket) and reads and uses it. A chain of `$ref`s (up to 4,000
+    /// links), a reference bomb (definitions that each refer to the next one up to 4 times, up to
+    /// 48 levels), objects of many keys (up to 100,000), and patterns of nested quantifiers
+    /// against long texts. What must hold: no trap, no stack overflow, no hang (`-timeout`),
+    /// references never expanded (the schema's table is one entry per definition).
+    static func shapes(_ bytes: UnsafeBufferPointer<UInt8>) {
+        var r = ShapeReader(bytes)
+        switch r.next() % 4 {
+        case 0:
+            let links = r.number(upTo: 4000)
+            let sibling = r.pick(["", #", "maxLength": 3"#, #", "type": "string""#, #", "pattern": "^(a+)+$""#, #", "description": "x""#])
+            var defs = (0..<links).map { i in ##""d\##(i)": {"$ref": "#/$defs/d\##(i + 1)"\##(i % 7 == 3 ? sibling : "")}"## }
+            defs.append(##""d\##(links)": {"type": "string"}"##)
+            let schemaText = #"{"$defs": {"# + defs.joined(separator: ", ") + ##"}, "properties": {"id": {"$ref": "#/$defs/d0"}}}"##
+            use(schemaText, definitions: links + 1, tickets: [#"{"id": "aaaaaaaaaaaaaaaaaaaaaa!"}"#, #"{"id": 5}"#])
+        case 1:
+            let levels = r.number(upTo: 48), fanOut = 1 + r.number(upTo: 3)
+            var defs = (0..<levels).map { i in
+                let members = (0..<fanOut).map { k in ##""p\##(k)": {"$ref": "#/$defs/l\##(i + 1)"}"## }
+                return #""l\#(i)": {"type": "object", "properties": {"# + members.joined(separator: ", ") + "}}"
+            }
+            defs.append(#""l\#(levels)": {"type": "integer"}"#)
+            let schemaText = #"{"$defs": {"# + defs.joined(separator: ", ") + ##"}, "$ref": "#/$defs/l0"}"##
+            let deep = String(repeating: #"{"p0": "#, count: min(levels, 60)) + "1" + String(repeating: "}", count: min(levels, 60))
+            use(schemaText, definitions: levels + 1, tickets: [deep])
+        case 2:
+            let keys = r.number(upTo: 100_000)
+            let ticket = "{" + (0..<keys).map { #""k\#($0)": \#($0)"# }.joined(separator: ",") + "}"
+            let bytes = Array(ticket.utf8)
+            if let value = try? JSONParser.parse(bytes), let schema = shippedSchema {
+                _ = schema.validate(value)
+                _ = schema.value(of: value)
+            }
+            let properties = (0..<min(keys, 5000)).map { #""k\#($0)": {"type": "integer", "minimum": 0}"# }.joined(separator: ",")
+            use(#"{"properties": {"# + properties + "}}", definitions: 0, tickets: [ticket])
+        default:
+            let nesting = 1 + r.number(upTo: 40)
+            let inner = r.pick(["a+", "a*", "a|a", "a?a", "(?:a|aa)", "[a-z]+", #"\w+"#, ".*"])
+            let pattern = "^" + String(repeating: "(", count: nesting) + inner + String(repeating: ")+", count: nesting) + "$"
+            let text = String(repeating: "a", count: r.number(upTo: 5000)) + "!"
+            _ = InputPattern.matches(text, pattern)
+        }
+    }
+
+    /// Reads, uses and checks a generated schema: accepted (or refused for a reason), its
+    /// references one entry each, the tickets validated and typed.
+    static func use(_ schemaText: String, definitions: Int, tickets: [String]) {
+        guard let schema = try? TicketSchema.parse(bytes: Array(schemaText.utf8), path: "shape.json") else { return }
+        guard schema.references.count <= definitions + 1 else {
+            fatalError("\(definitions) definitions became \(schema.references.count) schemas: references were expanded")
+        }
+        for t in tickets {
+            guard let ticket = try? JSONParser.parse(t) else { continue }
+            _ = schema.validate(ticket)
+            _ = schema.value(of: ticket)
+        }
+    }
+}
+
+/// Sizes and choices drawn from a fuzzer's bytes (0 when they run out).
+struct ShapeReader {
+    let bytes: UnsafeBufferPointer<UInt8>
+    var index = 0
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    mutating func next() -> Int {
+        guard index < bytes.count else { return 0 }
+        defer { index += 1 }
+        return Int(bytes[index])
+    }
+
+    /// A number from 0 to `limit`, from two bytes.
+    mutating func number(upTo limit: Int) -> Int { (next() << 8 | next()) % (limit + 1) }
+
+    mutating func pick(_ choices: [String]) -> String { choices[next() % choices.count] }
 }

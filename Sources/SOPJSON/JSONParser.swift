@@ -94,7 +94,7 @@ public struct JSONParser {
 
     private mutating func parseValue(pointer: String) throws(JSONSyntaxError) -> JSONValue {
         guard index < bytes.count else { throw error("the text ends where a value was expected") }
-        if recordPositions { positions[pointer] = position() }
+        if recordPositions { positions[pointer] = recordedPosition() }
         switch bytes[index] {
         case UInt8(ascii: "{"): return try parseObject(pointer: pointer)
         case UInt8(ascii: "["): return try parseArray(pointer: pointer)
@@ -120,7 +120,7 @@ public struct JSONParser {
             skipWhitespace()
             guard peek(UInt8(ascii: "\"")) else { throw error("expected a key in double quotes") }
             let keyIndex = index
-            let keyPosition = recordPositions ? position() : nil
+            let keyPosition = recordPositions ? recordedPosition() : nil
             let key = try parseString()
             let repeated: Bool
             if members.count < JSONObject.indexedCount {
@@ -191,6 +191,16 @@ public struct JSONParser {
                 return out
             }
             if b < 0x20 { throw error("a control character must be escaped inside a string") }
+            if b >= 0x80 {
+                // Bytes that are not UTF-8 are refused where they start, never turned into U+FFFD:
+                // a ticket must be stored as it was sent.
+                let length = Self.utf8SequenceLength(bytes, at: index)
+                guard length > 0 else {
+                    throw error("invalid UTF-8: the byte \(String(format: "0x%02X", b)) does not start a well-formed UTF-8 sequence here")
+                }
+                index += length
+                continue
+            }
             if b == UInt8(ascii: "\\") {
                 flush(index)
                 index += 1
@@ -314,6 +324,24 @@ public struct JSONParser {
     private func peek(_ b: UInt8) -> Bool { index < bytes.count && bytes[index] == b }
     private func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
 
+    /// Where the last recorded position was: its line's start, its byte index and its column.
+    private var lastRecorded = (lineStart: 0, index: 0, column: 1)
+
+    /// `position()` for the positions recorded as the parser goes: the column is counted on from
+    /// the last recorded one on the same line, so a long one-line document (a schema of thousands
+    /// of keys) costs linear time, not quadratic. Columns count code points: bytes that are not
+    /// UTF-8 continuation bytes (the text before `index` is well-formed).
+    private mutating func recordedPosition() -> JSONPosition {
+        var from = lineStart, column = 1
+        if lastRecorded.lineStart == lineStart && lastRecorded.index <= index {
+            from = lastRecorded.index
+            column = lastRecorded.column
+        }
+        for k in from..<min(index, bytes.count) where bytes[k] & 0xC0 != 0x80 { column += 1 }
+        lastRecorded = (lineStart, index, column)
+        return JSONPosition(line: line, column: column)
+    }
+
     private func position() -> JSONPosition {
         let end = min(index, bytes.count)
         let column = String(decoding: bytes[min(lineStart, end)..<end], as: UTF8.self).unicodeScalars.count + 1
@@ -332,7 +360,24 @@ public struct JSONParser {
         b >= 0x20 && b < 0x7F ? String(Character(Unicode.Scalar(b))) : String(format: "x%02X", b)
     }
 
-    static func escapePointer(_ key: String) -> String {
+    /// The length of the well-formed UTF-8 sequence (RFC 3629: no overlong forms, no surrogates,
+    /// nothing above U+10FFFF) starting at `i` with a byte of 0x80 or more; 0 when there is none.
+    static func utf8SequenceLength(_ bytes: [UInt8], at i: Int) -> Int {
+        func continuation(_ k: Int, _ range: ClosedRange<UInt8> = 0x80...0xBF) -> Bool { k < bytes.count && range.contains(bytes[k]) }
+        switch bytes[i] {
+        case 0xC2...0xDF: return continuation(i + 1) ? 2 : 0
+        case 0xE0: return continuation(i + 1, 0xA0...0xBF) && continuation(i + 2) ? 3 : 0
+        case 0xE1...0xEC, 0xEE...0xEF: return continuation(i + 1) && continuation(i + 2) ? 3 : 0
+        case 0xED: return continuation(i + 1, 0x80...0x9F) && continuation(i + 2) ? 3 : 0
+        case 0xF0: return continuation(i + 1, 0x90...0xBF) && continuation(i + 2) && continuation(i + 3) ? 4 : 0
+        case 0xF1...0xF3: return continuation(i + 1) && continuation(i + 2) && continuation(i + 3) ? 4 : 0
+        case 0xF4: return continuation(i + 1, 0x80...0x8F) && continuation(i + 2) && continuation(i + 3) ? 4 : 0
+        default: return 0
+        }
+    }
+
+    /// A key escaped as a JSON pointer token (RFC 6901: `~` as `~0`, `/` as `~1`).
+    public static func escapePointer(_ key: String) -> String {
         key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
     }
 }

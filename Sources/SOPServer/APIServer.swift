@@ -38,6 +38,9 @@ public struct ServerConfiguration: Sendable {
     public var maxBackoff: Duration = .seconds(600)
     /// How far a helpdesk's signed timestamp may be from now.
     public var replayWindow: Int64 = 300
+    /// The largest request body, in bytes (`--max-ticket-size`; tickets and patches arrive in
+    /// bodies): 1 MiB, as the command line's ticket limit.
+    public var maxBodySize = 1 << 20
 
     public init() {}
 }
@@ -198,7 +201,7 @@ public final class APIServer: Sendable {
     // MARK: Runs
 
     func startRun(_ request: Request, _ caller: Caller) async throws -> Response {
-        let body = try await RequestReading.object(request)
+        let body = try await RequestReading.object(request, limit: configuration.maxBodySize)
         try RequestReading.onlyKnown(body, ["sop", "ticket", "id"], what: "a start")
         guard let sop = body["sop"]?.stringValue else { throw APIError.badRequest("'sop' must be the id of an SOP") }
         guard let ticket = body["ticket"], case .object = ticket else { throw APIError.badRequest("'ticket' must be a JSON object") }
@@ -310,7 +313,7 @@ public final class APIServer: Sendable {
     }
 
     func step(_ request: Request, run: String, _ caller: Caller) async throws -> Response {
-        let body = try await RequestReading.object(request)
+        let body = try await RequestReading.object(request, limit: configuration.maxBodySize)
         try RequestReading.onlyKnown(body, ["inputs", "checks", "event"], what: "a step")
         var inputs: [(String, String)] = []
         if let given = body["inputs"] {
@@ -345,7 +348,7 @@ public final class APIServer: Sendable {
     }
 
     func updateTicket(_ request: Request, run: String, _ caller: Caller) async throws -> Response {
-        let patch = try await RequestReading.object(request, mergePatch: true)
+        let patch = try await RequestReading.object(request, mergePatch: true, limit: configuration.maxBodySize)
         let step = StepRequest(run: run, command: .update(patch: .object(patch)), who: .caller(caller), now: Self.now(),
                                requestID: request.headers[.idempotencyKey], expectedVersion: try RequestReading.ifMatch(request))
         return try await take(step, caller)
@@ -420,7 +423,7 @@ public final class APIServer: Sendable {
         guard let secret = configuration.hookSecret else {
             throw APIError.notFound("the helpdesk hook is off: start the server with --hook-secret-file")
         }
-        let bytes = try await RequestReading.body(request)
+        let bytes = try await RequestReading.body(request, limit: configuration.maxBodySize)
         let now = Self.now()
         guard let delivery = request.headers[.sopDelivery], Self.isRunID(delivery),
               let stamp = request.headers[.sopTimestamp], let seconds = Int64(stamp),

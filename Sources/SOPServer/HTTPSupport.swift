@@ -67,32 +67,37 @@ enum JSONResponse {
 
 /// Reading requests: bodies bounded in size and depth, parsed by sopkit's strict JSON parser.
 enum RequestReading {
+    /// The default body limit (`--max-ticket-size`: tickets and patches arrive in bodies).
     static let maxBody = 1 << 20
     static let maxDepth = 64
 
-    static func body(_ request: Request) async throws -> [UInt8] {
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBody { throw tooLarge }
+    static func body(_ request: Request, limit: Int = maxBody) async throws -> [UInt8] {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit { throw tooLarge(limit) }
         do {
             var request = request
-            let buffer = try await request.collectBody(upTo: maxBody)
+            let buffer = try await request.collectBody(upTo: limit)
             return Array(buffer.readableBytesView)
         } catch {
-            throw tooLarge
+            throw tooLarge(limit)
         }
     }
 
-    static let tooLarge = APIError(status: .contentTooLarge, kind: "too_large", reason: "the request body is larger than 1 MiB")
+    static func tooLarge(_ limit: Int) -> APIError {
+        APIError(status: .contentTooLarge, kind: "too_large",
+                 reason: "the request body is larger than " + (limit == maxBody ? "1 MiB" : "\(limit) bytes")
+                    + "; the server's --max-ticket-size sets the limit")
+    }
 
     /// The body as a JSON object, requiring a JSON media type (`application/json` or, with
     /// `mergePatch`, `application/merge-patch+json`).
-    static func object(_ request: Request, mergePatch: Bool = false) async throws -> JSONObject {
+    static func object(_ request: Request, mergePatch: Bool = false, limit: Int = maxBody) async throws -> JSONObject {
         let type = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         let wanted = mergePatch ? "application/merge-patch+json" : "application/json"
         guard type == wanted else {
             throw APIError(status: .unsupportedMediaType, kind: "unsupported_media_type",
                            reason: "send the body as \(wanted)\(type.map { ", not \($0)" } ?? "")")
         }
-        let bytes = try await body(request)
+        let bytes = try await body(request, limit: limit)
         let value: JSONValue
         do {
             value = try JSONParser.parse(bytes, maxDepth: maxDepth)

@@ -80,7 +80,7 @@ struct RouteCommand: ParsableCommand {
             Output.err("error: \(error)\n")
             throw ExitCode(2)
         }
-        let json = try readJSON(ticket, what: "ticket")
+        let json = try readJSON(ticket, what: "ticket", maxBytes: options.maxTicketSize)
         // The SOPs that apply, as the server's route finds them (one operation for every
         // interface); an SOP with lint errors cannot be started, so it is not offered, and
         // standard error says why.

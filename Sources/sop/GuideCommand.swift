@@ -33,7 +33,7 @@ struct GuideCommand: ParsableCommand {
                 id = runID
                 _ = try service.run(runID)
             } else {
-                let json = try readJSON(ticket!, what: "ticket")
+                let json = try readJSON(ticket!, what: "ticket", maxBytes: options.maxTicketSize)
                 id = try service.start(sop: sop!, ticket: json, runID: self.id, actor: options.who, now: options.time).id
                 ui.say(ui.dim("started run \(id)"))
             }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SOPCore
 
 /// The run commands a helpdesk or a scheduler calls once per ticket event — `step`, `tick`,
 /// `start`, `status` — parsed without ArgumentParser's reflection.
@@ -79,7 +80,7 @@ enum QuickCommandLine {
     ]
 
     /// The options every run command shares (`RunOptions`).
-    static let runOptionNames: Set<String> = ["sops", "ticket-schema", "store", "now", "actor"]
+    static let runOptionNames: Set<String> = ["sops", "ticket-schema", "store", "now", "actor", "max-ticket-size"]
 
     /// A command line split by a spec.
     struct Parsed {
@@ -132,6 +133,12 @@ enum QuickCommandLine {
             o.store = values["store"]
             o.now = values["now"]
             o.actor = values["actor"]
+            if let size = values["max-ticket-size"] {
+                guard let bytes = Int(size) else { return nil }
+                o.maxTicketSize = bytes
+            } else {
+                o.maxTicketSize = TicketSize.defaultLimit
+            }
             do {
                 try o.validate()
             } catch {

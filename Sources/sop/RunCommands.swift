@@ -27,7 +27,7 @@ struct StartCommand: ParsableCommand {
             try bulk(service, tickets)
             return
         }
-        let json = try readJSON(ticket!, what: "ticket")
+        let json = try readJSON(ticket!, what: "ticket", maxBytes: options.maxTicketSize)
         do {
             let (run, existed) = try service.start(sop: sop, ticket: json, runID: id, as: .actor(options.who), now: options.time)
             let (_, engine) = try service.run(run.id)
@@ -53,16 +53,23 @@ struct StartCommand: ParsableCommand {
         }
         // JSON Lines: one ticket per line, blank lines skipped; parsed on all cores.
         let lines = Array([UInt8](data).split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated())
-        let results = parallelMap(lines, chunk: 256) { (i, line) -> (Int, Result<JSONValue, JSONSyntaxError>)? in
+        let limit = options.maxTicketSize
+        let results = parallelMap(lines, chunk: 256) { (i, line) -> (Int, Result<JSONValue, BulkLineError>)? in
             let isBlank = line.allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }
-            return isBlank ? nil : (i + 1, Result { () throws(JSONSyntaxError) in try JSONParser.parse(Array(line)) })
+            if isBlank { return nil }
+            if let problem = TicketSize.problem(bytes: line.count, limit: limit) { return (i + 1, .failure(BulkLineError(reason: problem))) }
+            do throws(JSONSyntaxError) {
+                return (i + 1, .success(try JSONParser.parse(Array(line))))
+            } catch {
+                return (i + 1, .failure(BulkLineError(reason: error.kind == .syntax ? "not valid JSON: \(error.message)" : error.message)))
+            }
         }
         var parsed: [(Int, JSONValue)] = []
         var bad: [(Int, String)] = []
         for case let (line, result)? in results {
             switch result {
             case .success(let ticket): parsed.append((line, ticket))
-            case .failure(let error): bad.append((line, error.kind == .syntax ? "not valid JSON: \(error.message)" : error.message))
+            case .failure(let error): bad.append((line, error.reason))
             }
         }
         do {
@@ -157,6 +164,11 @@ struct StepCommandLine: ParsableCommand {
     }
 }
 
+/// Why a line of `--tickets` was not read.
+struct BulkLineError: Error {
+    var reason: String
+}
+
 /// `sop update RUN --ticket PATCH`
 struct UpdateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "update", abstract: "Apply a JSON merge patch to a run's ticket.")
@@ -168,7 +180,7 @@ struct UpdateCommand: ParsableCommand {
 
     func run() throws {
         let service = try options.service()
-        let patch = try readJSON(ticket, what: "ticket patch")
+        let patch = try readJSON(ticket, what: "ticket patch", maxBytes: options.maxTicketSize)
         do {
             let result = try service.step(runID, .update(patch: patch), actor: options.who, now: options.time)
             RunView.print(result.run, result.engine, format: format, actor: options.who, now: options.time)

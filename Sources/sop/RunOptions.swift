@@ -25,10 +25,14 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Who acts, as ID:ROLE (default $USER:agent).")
     var actor: String?
 
+    @Option(name: .customLong("max-ticket-size"), help: "The largest ticket (or patch, or line of a JSON Lines file) read, in bytes.")
+    var maxTicketSize: Int = TicketSize.defaultLimit
+
     func validate() throws {
         if let now, CivilTime.parseDateTime(now) == nil {
             throw ValidationError("--now must be an RFC 3339 datetime such as 2026-11-02T09:00:00Z, found '\(now)'")
         }
+        guard maxTicketSize > 0 else { throw ValidationError("--max-ticket-size must be a positive number of bytes") }
         if let actor, actor.split(separator: ":").count != 2 {
             throw ValidationError("--actor must be ID:ROLE, such as ana:agent, found '\(actor)'")
         }
@@ -92,8 +96,9 @@ func runExit(_ error: Error, format: OutputFormat = .text) -> ExitCode {
     return ExitCode(error.exitCode)
 }
 
-/// Reads a JSON document from a file, `-` (standard input) or inline text starting with `{`.
-func readJSON(_ argument: String, what: String) throws -> JSONValue {
+/// Reads a JSON document from a file, `-` (standard input) or inline text starting with `{`;
+/// one larger than `maxBytes` is refused before it is parsed (exit 2).
+func readJSON(_ argument: String, what: String, maxBytes: Int) throws -> JSONValue {
     let bytes: [UInt8]
     if argument.hasPrefix("{") {
         bytes = Array(argument.utf8)
@@ -105,6 +110,10 @@ func readJSON(_ argument: String, what: String) throws -> JSONValue {
             throw ExitCode(2)
         }
         bytes = [UInt8](data)
+    }
+    if let problem = TicketSize.problem(bytes: bytes.count, limit: maxBytes, what: what) {
+        Output.err("error: \(argument == "-" ? "standard input" : argument.hasPrefix("{") ? "--ticket" : argument): \(problem)\n")
+        throw ExitCode(2)
     }
     do {
         return try JSONParser.parse(bytes)

@@ -123,11 +123,13 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("hook-secret-file"), help: "A private file holding the key helpdesk deliveries to /v1/hooks/tickets must be signed with.")
     var hookSecretFile: String?
     @Option(name: .customLong("max-attempts"), help: "Delivery attempts before a webhook delivery is marked failed.") var maxAttempts = 8
+    @Option(name: .customLong("max-ticket-size"), help: "The largest request body (a ticket, a patch), in bytes.") var maxTicketSize = 1 << 20
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         guard tickInterval >= 0.01, tickInterval <= 3600 else { throw ValidationError("--tick-interval must be from 0.01 to 3600 seconds") }
         guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
+        guard maxTicketSize > 0 else { throw ValidationError("--max-ticket-size must be a positive number of bytes") }
         for url in webhooks {
             guard let u = URL(string: url), u.scheme == "http" || u.scheme == "https", u.host != nil else {
                 throw ValidationError("--webhook must be an http or https URL, found '\(url)'")
@@ -144,6 +146,7 @@ struct Serve: AsyncParsableCommand {
         configuration.tickInterval = .milliseconds(Int64(tickInterval * 1000))
         configuration.webhooks = webhooks
         configuration.maxAttempts = maxAttempts
+        configuration.maxBodySize = maxTicketSize
         do {
             configuration.webhookSecret = try webhookSecretFile.map { Secret(try Signing.readSecret($0)) }
             configuration.hookSecret = try hookSecretFile.map { Secret(try Signing.readSecret($0)) }

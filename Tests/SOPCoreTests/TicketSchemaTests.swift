@@ -160,6 +160,75 @@ struct TicketSchemaKeywordTests {
         } throws: { "\($0)".contains(message) }
     }
 
+    /// Issue 32 item 21: a chain of references (600 crashed `lint` and `start` with a stack
+    /// overflow) is followed in a loop, when the schema is read and when a ticket is checked.
+    @Test func longReferenceChainsCostNoStack() throws {
+        let links = 5000
+        let defs = (0..<links).map { ##""d\##($0)": {"$ref": "#/$defs/d\##($0 + 1)"}"## } + [#""d\#(links)": {"type": "string", "maxLength": 3}"#]
+        let text = #"{"$defs": {"# + defs.joined(separator: ", ") + ##"}, "properties": {"id": {"$ref": "#/$defs/d0"}}}"##
+        let s = try TicketSchema.parse(bytes: Array(text.utf8), path: "t.json")
+        #expect(s.type == .object(["id": .string]))
+        #expect(s.validate(try JSONParser.parse(#"{"id": "T-1"}"#)).isEmpty)
+        #expect(s.validate(try JSONParser.parse(#"{"id": "T-100"}"#)).map(\.description) == ["ticket.id: 'T-100' is longer than 3 characters"])
+        #expect(s.validate(try JSONParser.parse(#"{"id": 5}"#)).map(\.description) == ["ticket.id: expected string, found the number 5"])
+    }
+
+    /// Issue 32 item 22: definitions that each refer to the next one twice (2^40 paths) are read,
+    /// typed and used without being expanded.
+    @Test func referenceBombsAreNotExpanded() throws {
+        let levels = 40
+        let defs = (0..<levels).map { ##""l\##($0)": {"type": "object", "properties": {"a": {"$ref": "#/$defs/l\##($0 + 1)"}, "b": {"$ref": "#/$defs/l\##($0 + 1)"}}}"## }
+            + [#""l\#(levels)": {"type": "integer"}"#]
+        let text = #"{"$defs": {"# + defs.joined(separator: ", ") + ##"}, "$ref": "#/$defs/l0"}"##
+        let clock = ContinuousClock()
+        var schema: TicketSchema?
+        let elapsed = try clock.measure { schema = try TicketSchema.parse(bytes: Array(text.utf8), path: "t.json") }
+        let s = try #require(schema)
+        #expect(elapsed < .seconds(2), "took \(elapsed)")
+        #expect(s.references.count == levels + 2)  // the root and each definition, once
+        let deep = String(repeating: #"{"a": "#, count: levels) + "7" + String(repeating: "}", count: levels)
+        #expect(s.validate(try JSONParser.parse(deep)).isEmpty)
+        let wrong = String(repeating: #"{"b": "#, count: levels) + #""x""# + String(repeating: "}", count: levels)
+        #expect(s.validate(try JSONParser.parse(wrong)).map(\.description)
+                == ["ticket" + String(repeating: ".b", count: levels) + ": expected integer, found the string 'x'"])
+    }
+
+    /// The keywords beside a `$ref` and the referenced schema both apply (2020-12): the
+    /// referenced schema's `additionalProperties` sees only its own `properties`.
+    @Test func aReferenceAndItsSiblingsBothApply() throws {
+        let schema = ##"{"$defs": {"closed": {"properties": {"a": {}}, "additionalProperties": false}}, "$ref": "#/$defs/closed", "properties": {"b": {"type": "string"}}}"##
+        #expect(try violations(schema, #"{"a": 1, "b": 2}"#) == ["ticket.b: expected string, found the number 2", "ticket.b: is not a field of the ticket schema"])
+    }
+
+    /// Issue 32 item 28: pointers in messages escape '/' and '~' (RFC 6901), unsupported keywords
+    /// under such names are found at their line and column, and a percent-encoded `$ref` is read.
+    @Test func pointersAreEscapedAndReferencesPercentDecoded() throws {
+        let s = try TicketSchema.parse(bytes: Array("""
+            {"properties": {
+              "a/b": {"type": "string", "oneOf": []},
+              "x~y": {"contains": {}}}}
+            """.utf8), path: "s.json")
+        #expect(s.diagnostics.map(\.message) == [
+            "unsupported JSON Schema keyword 'oneOf' at '/properties/a~1b/oneOf': sopkit would not enforce it",
+            "unsupported JSON Schema keyword 'contains' at '/properties/x~0y/contains': sopkit would not enforce it",
+        ])
+        #expect(s.diagnostics.map { "\($0.span.start)" } == ["2:29", "3:11"])
+        #expect {
+            try TicketSchema.parse(bytes: Array(#"{"properties": {"a/b": {"minLength": -1}}}"#.utf8), path: "s.json")
+        } throws: { "\($0)" == "s.json:1:25: 'minLength' must be a whole number of 0 or more at '/properties/a~1b/minLength'" }
+
+        let refs = try TicketSchema.parse(bytes: Array(##"""
+            {"$defs": {"a b": {"type": "string", "format": "date"}, "c/d": {"type": "integer"}, "50%": {"type": "boolean"}},
+             "properties": {"p": {"$ref": "#/$defs/a%20b"}, "q": {"$ref": "#/$defs/c~1d"}, "r": {"$ref": "#/$defs/c%7E1d"},
+                            "s": {"$ref": "#/$defs/50%25"}}}
+            """##.utf8), path: "t.json")
+        #expect(refs.type == .object(["p": .date, "q": .integer, "r": .integer, "s": .boolean]))
+        #expect(refs.references.count == 4)  // c/d once, however it is spelt
+        #expect {
+            try TicketSchema.parse(bytes: Array(##"{"$ref": "#/$defs/%zz"}"##.utf8), path: "s.json")
+        } throws: { "\($0)".contains("is not a valid URI fragment") }
+    }
+
     /// `$ref` gives the expression checker the referenced type too.
     @Test func referencedFieldsAreTyped() throws {
         let s = try TicketSchema.parse(bytes: Array(##"{"$defs": {"when": {"type": "string", "format": "date"}}, "properties": {"opened": {"$ref": "#/$defs/when"}}}"##.utf8), path: "t.json")

@@ -30,6 +30,36 @@ struct JSONParserTests {
         }
     }
 
+    /// Bytes that are not UTF-8, in a value or a key, are refused at the first bad byte, never
+    /// read as U+FFFD; every well-formed sequence (2, 3 and 4 bytes) is kept.
+    @Test(arguments: [
+        ([0xFF], "1:11"),                    // never in UTF-8
+        ([0xC3], "1:11"),                    // a lead byte without its continuation
+        ([0x80], "1:11"),                    // a lone continuation byte
+        ([0xC0, 0xAF], "1:11"),              // overlong '/'
+        ([0xED, 0xA0, 0x80], "1:11"),        // a UTF-16 surrogate
+        ([0xF4, 0x90, 0x80, 0x80], "1:11"),  // above U+10FFFF
+        ([0x61, 0xE2, 0x82], "1:12"),        // cut short
+    ] as [([UInt8], String)])
+    func invalidUTF8IsRefusedWhereItStarts(_ bad: [UInt8], _ position: String) throws {
+        for text in [Array(#"{"name": ""#.utf8) + bad + Array(#""}"#.utf8), Array(#"{"a": 1, ""#.utf8) + bad + Array(#"": 2}"#.utf8)] {
+            do {
+                let value = try JSONParser.parse(text)
+                Issue.record("accepted as \(value.render())")
+            } catch {
+                #expect(error.message.hasPrefix("invalid UTF-8: the byte"))
+                #expect(error.kind == .syntax)
+            }
+        }
+        do {
+            _ = try JSONParser.parse(Array(#"{"name": ""#.utf8) + bad + Array(#""}"#.utf8))
+        } catch {
+            #expect("\(error.position)" == position)
+        }
+        let good = try JSONParser.parse(Array("[\"é€😀\"]".utf8))
+        #expect(good == .array([.string("é€😀")]))
+    }
+
     /// A key repeated in a large object is found through its index, at the repeated key; keys
     /// spelt alike but with different bytes (a precomposed and a decomposed é) are two keys, as
     /// in `JSONObject`, in small objects and large ones.
@@ -80,6 +110,22 @@ struct JSONParserTests {
         var parser = JSONParser(Array("{\n  \"properties\": {\n    \"email\": {\"pattern\": \"x\"}\n  }\n}".utf8), recordPositions: true)
         _ = try parser.parseDocument()
         #expect(parser.positions["/properties/email/pattern"] == JSONPosition(line: 3, column: 26))
+    }
+
+    /// Recording positions on a long one-line document (a ticket schema of 20,000 properties, as
+    /// the `shapes` fuzz target builds) is linear: columns are counted on from the last one, and
+    /// count code points after multi-byte characters.
+    @Test func recordingPositionsOnOneLongLineIsLinear() throws {
+        let members = (0..<20_000).map { #""é\#($0)": {"type": "integer"}"# }.joined(separator: ", ")
+        let text = #"{"properties": {"# + members + "}}"
+        var parser = JSONParser(Array(text.utf8), recordPositions: true)
+        let clock = ContinuousClock()
+        let elapsed = try clock.measure { _ = try parser.parseDocument() }
+        #expect(elapsed < .seconds(3), "took \(elapsed)")
+        let last = "/properties/é19999/type"
+        let prefix = text[..<text.range(of: #""é19999": {"#)!.upperBound]
+        #expect(parser.keyPositions[last] == JSONPosition(line: 1, column: prefix.unicodeScalars.count + 1))
+        #expect(parser.positions["/properties/é0"] == JSONPosition(line: 1, column: 23))
     }
 
     @Test func randomBytesNeverTrap() {

@@ -232,6 +232,18 @@ def test_start_fetches_a_ticket_the_store_knows_and_routes_it(server):
     assert missing.status_code == 404 and "T-404" in missing.text
 
 
+def test_a_ticket_that_is_not_utf8_is_refused_not_replaced(server):
+    # Issue 32 item 26, through the console's form: raw or percent-encoded bytes that are not
+    # UTF-8 are a 400 page, and no run starts.
+    s, _ = signed_in(server)
+    csrf = csrf_of(s.get(server.url + "/console/start").text)
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    for ticket in (b"%7B%22id%22%3A%22T-%FF%22%7D", b'{"id":"T-\xff"}'):
+        r = s.post(server.url + "/console/start", data=b"csrf=" + csrf.encode() + b"&sop=returns&ticket=" + ticket, headers=form)
+        assert r.status_code == 400 and "not UTF-8" in r.text
+    assert server.get("/v1/runs").json()["runs"] == []
+
+
 def test_a_sign_in_that_is_too_large_is_refused_with_a_page(server):
     r = requests.post(server.url + "/console/signin", data={"token": "x" * (1 << 20)}, allow_redirects=False)
     assert r.status_code == 413 and "Sign in" in r.text

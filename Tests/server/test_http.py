@@ -145,6 +145,39 @@ def test_hostile_bodies_get_clear_4xx(server):
     assert server.step("nope", event="x").status_code == 404
 
 
+def test_invalid_utf8_is_refused_with_400_never_stored(server):
+    # Issue 32 item 26: a byte that is not UTF-8 in a ticket value, a key or a patch was stored as
+    # U+FFFD. Each is a 400 naming the byte; nothing starts or changes.
+    json_type = server.headers(**{"Content-Type": "application/json"})
+    value = requests.post(server.url + "/v1/runs", data=b'{"sop": "returns", "id": "u1", "ticket": {"id": "T-\xff1"}}',
+                          headers=json_type, timeout=10)
+    assert value.status_code == 400 and value.json()["error"] == "bad_request"
+    assert "invalid UTF-8: the byte 0xFF" in value.json()["reason"]
+    key = requests.post(server.url + "/v1/runs", data=b'{"sop": "returns", "id": "u1", "ticket": {"i\xc3d": "T-1"}}',
+                        headers=json_type, timeout=10)
+    assert key.status_code == 400 and "invalid UTF-8: the byte 0xC3" in key.json()["reason"]
+    assert server.get("/v1/runs/u1").status_code == 404
+    server.start(RETURN_TICKET, "u2")
+    patch = requests.patch(server.url + "/v1/runs/u2/ticket", data=b'{"subject": "caf\xe9"}',
+                           headers=server.headers(**{"Content-Type": "application/merge-patch+json"}), timeout=10)
+    assert patch.status_code == 400 and "invalid UTF-8: the byte 0xE9" in patch.json()["reason"]
+    assert server.get("/v1/runs/u2").json()["ticket"].get("subject") != "caf\ufffd"
+
+
+def test_the_body_limit_is_the_ticket_limit_and_can_be_set(tmp_path):
+    # Issue 32 item 25: tickets arrive in bodies; `--max-ticket-size` sets the body limit (1 MiB
+    # by default), and the 413 says how to raise it.
+    server = Server(workspace(tmp_path), extra=("--max-ticket-size", "2000"))
+    try:
+        ticket = dict(RETURN_TICKET, description="x" * 3000)
+        big = server.start(ticket, "b1")
+        assert big.status_code == 413 and big.json()["error"] == "too_large"
+        assert big.json()["reason"] == "the request body is larger than 2000 bytes; the server's --max-ticket-size sets the limit"
+        assert server.start(RETURN_TICKET, "b2").status_code == 201
+    finally:
+        server.stop()
+
+
 def test_lists_filter_page_and_hide_what_the_caller_may_not_see(server):
     for i in range(5):
         server.start({**RETURN_TICKET, "id": f"T-{i}"}, f"l{i}")

@@ -356,7 +356,8 @@ struct SOPDecoder {
         let text = document.text(node)
         if let problem = InputPattern.problem(text) {
             sink.report(document.span(node), InvalidPatternRule.self, "'pattern' of \(owner) is not a valid regular expression: \(problem)",
-                        help: "check the brackets and escapes; in YAML, quote the pattern with single quotes so backslashes stay as written")
+                        help: "patterns are I-Regexp (RFC 9485) read as JSON Schema reads them, matched in linear time (format.md, Patterns); "
+                            + "in YAML, quote the pattern with single quotes so backslashes stay as written")
             return nil
         }
         return text

@@ -11,7 +11,7 @@ public enum InputParser {
         }
         switch spec.type {
         case .string:
-            let length = text.count
+            let length = text.unicodeScalars.count  // code points, as JSON Schema counts (docs/format.md)
             if spec.required && text.allSatisfy(\.isWhitespace) {
                 throw StepRejection("input '\(name)' needs an answer: it is required and cannot be empty or blank")
             }

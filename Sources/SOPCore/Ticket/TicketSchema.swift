@@ -25,8 +25,10 @@ public struct SchemaRules: Sendable {
     /// Bounds on a string's length, in Unicode code points (as JSON Schema counts them).
     public var minLength: Int?
     public var maxLength: Int?
-    /// A regular expression a string must contain a match of.
+    /// A regular expression a string must contain a match of, and its compiled program (built
+    /// once, when the schema is read, not per ticket).
     public var pattern: String?
+    var compiledPattern: InputPattern.Program?
     public var minItems: Int?
     public var maxItems: Int?
     public var uniqueItems = false
@@ -36,6 +38,10 @@ public struct SchemaRules: Sendable {
     public var additionalSchema: SchemaNode?
     /// The `false` schema: no value is valid.
     public var never = false
+    /// `$ref`: the index in `TicketSchema.references` of the schema that applies together with
+    /// these rules. References are kept as indexes, never expanded: a schema whose definitions
+    /// each refer to the next one twice stays as small as its file.
+    public var ref: Int?
 
     var property: [String: SchemaNode] { Dictionary(properties, uniquingKeysWith: { a, _ in a }) }
 }
@@ -53,6 +59,8 @@ public struct TicketViolation: Sendable, Hashable, CustomStringConvertible {
 public struct TicketSchema: Sendable {
     public let path: String
     public let root: SchemaRules
+    /// The schemas `$ref`s name, each built once (`SchemaRules.ref` indexes this).
+    public let references: [SchemaRules]
     /// Keywords sopkit does not support, reported as `unknown-key` on the schema file.
     public let diagnostics: [Diagnostic]
     public let source: SourceFile
@@ -64,12 +72,14 @@ public struct TicketSchema: Sendable {
     /// The digest a run started without a ticket schema is pinned to.
     public static let noneDigest = "none"
 
-    init(path: String, root: SchemaRules, diagnostics: [Diagnostic], source: SourceFile) {
+    init(path: String, root: SchemaRules, references: [SchemaRules], diagnostics: [Diagnostic], source: SourceFile) {
         self.path = path
         self.root = root
+        self.references = references
         self.diagnostics = diagnostics
         self.source = source
-        self.type = Self.type(of: root)
+        var typer = Typer(references: references)
+        self.type = typer.type(of: root)
         self.digest = Digest.sha256(source.bytes)
     }
 
@@ -107,42 +117,88 @@ public struct TicketSchema: Sendable {
         }
         let source = SourceFile(path: path, bytes: bytes)
         var builder = Builder(path: path, root: json, positions: parser.keyPositions.merging(parser.positions) { key, _ in key })
-        let root = try builder.rules(json, pointer: "")
-        return TicketSchema(path: path, root: root, diagnostics: builder.diagnostics, source: source)
+        let root = try builder.build()
+        return TicketSchema(path: path, root: root, references: builder.references.map { $0 ?? SchemaRules() },
+                            diagnostics: builder.diagnostics, source: source)
     }
 
-    static func type(of rules: SchemaRules) -> ExprType {
-        if let values = rules.enumValues {
-            let strings = values.compactMap { v -> String? in if case .string(let s) = v { return s } else { return nil } }
-            if strings.count == values.filter({ $0 != .null }).count, !strings.isEmpty { return .enumeration(strings) }
+    /// Works out static types, each referenced schema once: a `$ref` gives the type of what it
+    /// names, merged with the fields its siblings add.
+    struct Typer {
+        let references: [SchemaRules]
+        var known: [Int: ExprType] = [:]
+        /// How many objects and lists deep the type being worked out is: beyond `maxDepth`
+        /// fields are `any` (a schema nested that deep through references types no real path).
+        var depth = 0
+        static let maxDepth = 64
+
+        mutating func type(of rules: SchemaRules) -> ExprType {
+            let own = ownType(of: rules)
+            guard let ref = rules.ref else { return own }
+            return Self.combine(own, referenced(ref))
         }
-        let types = rules.types.subtracting(["null"])
-        if types.isEmpty && !rules.properties.isEmpty { return .object(fieldTypes(rules)) }
-        guard types.count == 1, let only = types.first else { return types.isEmpty && rules.types.contains("null") ? .null : .any }
-        switch only {
-        case "string":
-            switch rules.format {
-            case "date": return .date
-            case "date-time": return .datetime
-            default: return .string
+
+        /// The type of `references[index]`, once; a chain of references is followed without recursion.
+        mutating func referenced(_ index: Int) -> ExprType {
+            if let t = known[index] { return t }
+            guard depth <= Self.maxDepth else { return .any }
+            var chain = [index], inChain: Set<Int> = [index]
+            while let next = references[chain.last!].ref, known[next] == nil, inChain.insert(next).inserted { chain.append(next) }
+            for i in chain.reversed() {
+                let own = ownType(of: references[i])
+                known[i] = references[i].ref.map { Self.combine(own, known[$0] ?? .any) } ?? own
             }
-        case "integer": return .integer
-        case "number": return .number
-        case "boolean": return .boolean
-        case "array":
-            if case .node(let item)? = rules.items { return .list(type(of: item)) }
-            return .list(.any)
-        case "object": return .object(fieldTypes(rules))
-        default: return .any
+            return known[index]!
         }
-    }
 
-    private static func fieldTypes(_ rules: SchemaRules) -> [String: ExprType] {
-        var fields: [String: ExprType] = [:]
-        for (name, node) in rules.properties {
-            if case .node(let r) = node { fields[name] = type(of: r) }
+        /// The siblings of a `$ref` say more than it when they say anything; object fields are merged.
+        static func combine(_ own: ExprType, _ referenced: ExprType) -> ExprType {
+            switch (own, referenced) {
+            case (.any, _): return referenced
+            case (.object(let mine), .object(let theirs)): return .object(theirs.merging(mine) { _, m in m })
+            default: return own
+            }
         }
-        return fields
+
+        mutating func ownType(of rules: SchemaRules) -> ExprType {
+            if let values = rules.enumValues {
+                let strings = values.compactMap { v -> String? in if case .string(let s) = v { return s } else { return nil } }
+                if strings.count == values.filter({ $0 != .null }).count, !strings.isEmpty { return .enumeration(strings) }
+            }
+            let types = rules.types.subtracting(["null"])
+            if types.isEmpty && !rules.properties.isEmpty { return .object(fieldTypes(rules)) }
+            guard types.count == 1, let only = types.first else { return types.isEmpty && rules.types.contains("null") ? .null : .any }
+            switch only {
+            case "string":
+                switch rules.format {
+                case "date": return .date
+                case "date-time": return .datetime
+                default: return .string
+                }
+            case "integer": return .integer
+            case "number": return .number
+            case "boolean": return .boolean
+            case "array":
+                if case .node(let item)? = rules.items {
+                    depth += 1
+                    defer { depth -= 1 }
+                    return .list(type(of: item))
+                }
+                return .list(.any)
+            case "object": return .object(fieldTypes(rules))
+            default: return .any
+            }
+        }
+
+        private mutating func fieldTypes(_ rules: SchemaRules) -> [String: ExprType] {
+            var fields: [String: ExprType] = [:]
+            depth += 1
+            defer { depth -= 1 }
+            for (name, node) in rules.properties {
+                if case .node(let r) = node { fields[name] = type(of: r) }
+            }
+            return fields
+        }
     }
 
     // MARK: Validation
@@ -150,43 +206,57 @@ public struct TicketSchema: Sendable {
     /// Every way `ticket` breaks the schema, by path.
     public func validate(_ ticket: JSONValue) -> [TicketViolation] {
         var violations: [TicketViolation] = []
-        Self.validate(ticket, against: root, at: "ticket", into: &violations)
+        validate(ticket, against: root, at: "ticket", into: &violations)
         return violations
     }
 
-    private static func validate(_ value: JSONValue, against rules: SchemaRules, at path: String,
-                                 into violations: inout [TicketViolation]) {
+    /// `rules` and every schema its `$ref` chain names apply together (followed in a loop, so a
+    /// long chain costs no stack).
+    private func validate(_ value: JSONValue, against rules: SchemaRules, at path: String,
+                          into violations: inout [TicketViolation]) {
+        var current = rules
+        while true {
+            validateOwn(value, against: current, at: path, into: &violations)
+            guard let next = current.ref else { return }
+            current = references[next]
+        }
+    }
+
+    private func validateOwn(_ value: JSONValue, against rules: SchemaRules, at path: String,
+                             into violations: inout [TicketViolation]) {
         func violation(_ message: String) { violations.append(TicketViolation(path: path, message: message)) }
         if rules.never {
             violation("no value is allowed here (the schema is false)")
             return
         }
-        if !rules.types.isEmpty, !rules.types.contains(where: { matches(value, type: $0) }) {
-            violation("expected \(rules.types.sorted().joined(separator: " or ")), found \(describe(value))")
+        if !rules.types.isEmpty, !rules.types.contains(where: { Self.matches(value, type: $0) }) {
+            violation("expected \(rules.types.sorted().joined(separator: " or ")), found \(Self.describe(value))")
             return
         }
-        if let values = rules.enumValues, !values.contains(where: { equal($0, value) }) {
-            violation("\(describe(value)) is not one of \(values.map { $0.render() }.joined(separator: ", "))")
+        if let values = rules.enumValues, !values.contains(where: { Self.equal($0, value) }) {
+            violation("\(Self.describe(value)) is not one of \(values.map { $0.render() }.joined(separator: ", "))")
         }
-        if let constant = rules.constValue, !equal(constant, value) {
-            violation("\(describe(value)) is not \(constant.render())")
+        if let constant = rules.constValue, !Self.equal(constant, value) {
+            violation("\(Self.describe(value)) is not \(constant.render())")
         }
         if case .string(let s) = value {
             let length = s.unicodeScalars.count
             if let min = rules.minLength, length < min { violation("'\(s)' is shorter than \(min) characters") }
             if let max = rules.maxLength, length > max { violation("'\(s)' is longer than \(max) characters") }
-            if let pattern = rules.pattern, !InputPattern.matches(s, pattern) { violation("'\(s)' does not match the pattern \(pattern)") }
+            if let pattern = rules.pattern, let program = rules.compiledPattern, !program.search(s) {
+                violation("'\(s)' does not match the pattern \(pattern)")
+            }
         }
         if case .string(let s) = value, let format = rules.format {
             if format == "date", CivilTime.parseDate(s) == nil { violation("'\(s)' is not a date (YYYY-MM-DD)") }
             if format == "date-time", CivilTime.parseDateTime(s) == nil { violation("'\(s)' is not an RFC 3339 date-time") }
         }
-        if let n = number(value) {
+        if let n = Self.number(value) {
             if let min = rules.minimum, n < min { violation("\(n) is below the minimum \(min)") }
             if let max = rules.maximum, n > max { violation("\(n) is above the maximum \(max)") }
             if let min = rules.exclusiveMinimum, n <= min { violation("\(n) is not above \(min)") }
             if let max = rules.exclusiveMaximum, n >= max { violation("\(n) is not below \(max)") }
-            if let m = rules.multipleOf, !isMultiple(n, of: m) { violation("\(n) is not a multiple of \(m)") }
+            if let m = rules.multipleOf, !Self.isMultiple(n, of: m) { violation("\(n) is not a multiple of \(m)") }
         }
         if case .object(let members) = value {
             let known = rules.property
@@ -208,7 +278,7 @@ public struct TicketSchema: Sendable {
             if let min = rules.minItems, items.count < min { violation("has \(items.count) items, fewer than \(min)") }
             if let max = rules.maxItems, items.count > max { violation("has \(items.count) items, more than \(max)") }
             if rules.uniqueItems {
-                for i in items.indices where items[..<i].contains(where: { equal($0, items[i]) }) {
+                for i in items.indices where items[..<i].contains(where: { Self.equal($0, items[i]) }) {
                     violation("item \(i) repeats an earlier item (the items must be unique)")
                     break
                 }
@@ -281,35 +351,56 @@ public struct TicketSchema: Sendable {
     /// The ticket as the evaluator reads it: date and date-time strings become dates and
     /// datetimes where the schema says so.
     public func value(of ticket: JSONValue) -> Value {
-        Self.value(ticket, rules: root)
+        Self.value(ticket, rules: root, references: references)
     }
 
     /// Without a schema: JSON as is (strings stay strings).
     public static func untypedValue(_ json: JSONValue) -> Value {
-        value(json, rules: nil)
+        value(json, rules: nil, references: [])
     }
 
-    static func value(_ json: JSONValue, rules: SchemaRules?) -> Value {
+    /// The first answer along `rules`' `$ref` chain (the siblings of a `$ref` come first).
+    private static func first<T>(_ rules: SchemaRules?, _ references: [SchemaRules], _ answer: (SchemaRules) -> T?) -> T? {
+        var current = rules
+        var steps = 0
+        while let r = current {
+            if let a = answer(r) { return a }
+            guard let next = r.ref, steps <= references.count else { return nil }
+            current = references[next]
+            steps += 1
+        }
+        return nil
+    }
+
+    static func value(_ json: JSONValue, rules: SchemaRules?, references: [SchemaRules]) -> Value {
         switch json {
         case .null: return .null
         case .bool(let b): return .boolean(b)
         case .int(let i): return .integer(i)
         case .number(let d): return .number(d)
         case .string(let s):
-            switch rules?.format {
+            switch first(rules, references, { $0.format }) {
             case "date": return CivilTime.parseDate(s).map(Value.date) ?? .string(s)
             case "date-time": return CivilTime.parseDateTime(s).map(Value.datetime) ?? .string(s)
             default: return .string(s)
             }
         case .array(let items):
-            let itemRules: SchemaRules? = { if case .node(let r)? = rules?.items { return r } else { return nil } }()
-            return .list(items.map { value($0, rules: itemRules) })
+            let itemRules: SchemaRules? = first(rules, references) { if case .node(let r)? = $0.items { return r } else { return nil } }
+            return .list(items.map { value($0, rules: itemRules, references: references) })
         case .object(let members):
-            let known = rules?.property ?? [:]
+            // Each field's schema: the first along the `$ref` chain that names it (one lookup table per object).
+            var known: [String: SchemaRules] = [:]
+            var current = rules, steps = 0
+            while let r = current, steps <= references.count {
+                for (name, node) in r.properties where known[name] == nil {
+                    if case .node(let sub) = node { known[name] = sub }
+                }
+                current = r.ref.map { references[$0] }
+                steps += 1
+            }
             var fields: [String: Value] = [:]
             for (name, member) in members {
-                let r: SchemaRules? = { if case .node(let r)? = known[name] { return r } else { return nil } }()
-                fields[name] = value(member, rules: r)
+                fields[name] = value(member, rules: known[name], references: references)
             }
             return .object(fields)
         }
@@ -322,8 +413,17 @@ public struct TicketSchema: Sendable {
         let root: JSONValue
         let positions: [String: JSONPosition]
         var diagnostics: [Diagnostic] = []
-        /// The `$ref`s being resolved, to refuse a schema that refers to itself.
-        var resolving: [String] = []
+        /// Pointers already reported, so a schema built twice (inline and as a `$ref`'s target)
+        /// is reported once.
+        var reported: Set<String> = []
+        /// The schemas `$ref`s name, by index; nil until built.
+        var references: [SchemaRules?] = []
+        /// Canonical JSON pointer of a referenced schema → its index in `references`.
+        var indexOf: [String: Int] = [:]
+        /// Referenced schemas waiting to be built: (index, pointer, value).
+        var pending: [(Int, String, JSONValue)] = []
+        /// The references found while building the current table entry: (index, `$ref` text, where).
+        var found: [(Int, String, String)] = []
 
         init(path: String, root: JSONValue, positions: [String: JSONPosition]) {
             self.path = path
@@ -332,7 +432,8 @@ public struct TicketSchema: Sendable {
         }
 
         func fail(_ message: String, at pointer: String) -> LoadError {
-            LoadError(description: "\(path): \(message) at '\(pointer.isEmpty ? "/" : pointer)'")
+            let place = positions[pointer].map { ":\($0)" } ?? ""
+            return LoadError(description: "\(path)\(place): \(message) at '\(pointer.isEmpty ? "/" : pointer)'")
         }
 
         /// A count: a whole number of 0 or more (`2.0` counts as 2, as JSON Schema says).
@@ -353,24 +454,83 @@ public struct TicketSchema: Sendable {
             }
         }
 
-        /// The schema a local `$ref` (`#`, `#/$defs/name`, any JSON pointer into this file) names.
-        mutating func referenced(_ ref: String, at here: String) throws(LoadError) -> SchemaRules {
+        /// The root schema, then every schema a `$ref` names, each once, in a loop (a chain of
+        /// 600 references costs no stack); then refuses a reference that comes back to itself.
+        mutating func build() throws(LoadError) -> SchemaRules {
+            let rootIndex = slot(for: "", value: root)
+            var edges: [[(Int, String, String)]] = []
+            var rootRules = SchemaRules()
+            while let (index, pointer, value) = pending.popLast() {
+                found = []
+                let rules = try self.rules(value, pointer: pointer)
+                references[index] = rules
+                while edges.count < references.count { edges.append([]) }
+                edges[index] = found
+                if index == rootIndex { rootRules = rules }
+            }
+            while edges.count < references.count { edges.append([]) }
+            try refuseCycles(edges)
+            return rootRules
+        }
+
+        /// The index of the schema at `pointer` in `references`, queued to be built the first time.
+        mutating func slot(for pointer: String, value: JSONValue) -> Int {
+            if let i = indexOf[pointer] { return i }
+            let i = references.count
+            references.append(nil)
+            indexOf[pointer] = i
+            pending.append((i, pointer, value))
+            return i
+        }
+
+        /// A schema whose references lead back to it would be a recursive ticket model: refused.
+        /// Depth-first, with an explicit stack.
+        func refuseCycles(_ edges: [[(Int, String, String)]]) throws(LoadError) {
+            var state = [UInt8](repeating: 0, count: edges.count)  // 0 new, 1 on the path, 2 done
+            for start in edges.indices where state[start] == 0 {
+                var stack: [(node: Int, next: Int)] = [(start, 0)]
+                state[start] = 1
+                while let top = stack.last {
+                    if top.next == edges[top.node].count {
+                        state[top.node] = 2
+                        stack.removeLast()
+                        continue
+                    }
+                    stack[stack.count - 1].next += 1
+                    let (target, ref, here) = edges[top.node][top.next]
+                    switch state[target] {
+                    case 1: throw fail("'$ref' \(ref) refers to itself; a recursive ticket schema is not supported", at: here)
+                    case 0: state[target] = 1; stack.append((target, 0))
+                    default: break
+                    }
+                }
+            }
+        }
+
+        /// Records a local `$ref` (`#`, `#/$defs/name`, any JSON pointer into this file, percent-
+        /// encoded as a URI fragment may be) and returns the index of what it names.
+        mutating func referenced(_ ref: String, at here: String) throws(LoadError) -> Int {
             guard ref.hasPrefix("#") else { throw fail("only local $ref ('#/$defs/…') is supported, found '\(ref)'", at: here) }
-            guard !resolving.contains(ref) else {
-                throw fail("'$ref' \(ref) refers to itself; a recursive ticket schema is not supported", at: here)
+            guard let fragment = String(ref.dropFirst()).removingPercentEncoding else {
+                throw fail("'$ref' \(ref) is not a valid URI fragment (a '%' must start an escape such as %20)", at: here)
+            }
+            guard fragment.isEmpty || fragment.hasPrefix("/") else {
+                throw fail("'$ref' \(ref) is not a JSON pointer ('#/$defs/name'); anchors are not supported", at: here)
             }
             var target = root
-            for token in ref.dropFirst().split(separator: "/", omittingEmptySubsequences: true) {
+            var canonical = ""
+            for token in fragment.split(separator: "/", omittingEmptySubsequences: false).dropFirst() {
                 let key = token.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
                 switch target {
                 case .object(let members) where members[key] != nil: target = members[key]!
                 case .array(let items) where Int(key).map(items.indices.contains) == true: target = items[Int(key)!]
                 default: throw fail("'$ref' \(ref) names nothing in this file", at: here)
                 }
+                canonical += "/" + JSONParser.escapePointer(key)
             }
-            resolving.append(ref)
-            defer { resolving.removeLast() }
-            return try rules(target, pointer: String(ref.dropFirst()))
+            let index = slot(for: canonical, value: target)
+            found.append((index, ref, here))
+            return index
         }
 
         mutating func rules(_ json: JSONValue, pointer: String) throws(LoadError) -> SchemaRules {
@@ -382,10 +542,10 @@ public struct TicketSchema: Sendable {
             var rules = SchemaRules()
             if let ref = members["$ref"] {
                 guard case .string(let r) = ref else { throw fail("'$ref' must be a string", at: pointer + "/$ref") }
-                rules = try referenced(r, at: pointer + "/$ref")
+                rules.ref = try referenced(r, at: pointer + "/$ref")
             }
             for (key, value) in members {
-                let here = pointer + "/" + key
+                let here = pointer + "/" + JSONParser.escapePointer(key)
                 switch key {
                 case "$ref":
                     continue
@@ -400,8 +560,9 @@ public struct TicketSchema: Sendable {
                     }
                 case "$defs":
                     guard case .object(let defs) = value else { throw fail("'$defs' must be an object", at: here) }
-                    // Checked here, so a mistake in a definition nobody refers to is still found.
-                    for (name, sub) in defs { _ = try self.rules(sub, pointer: here + "/" + name) }
+                    // Built as referenced schemas (once each), so a mistake in a definition nobody
+                    // refers to is still found.
+                    for (name, sub) in defs { _ = slot(for: here + "/" + JSONParser.escapePointer(name), value: sub) }
                 case "type":
                     let names: [String]
                     switch value {
@@ -414,26 +575,26 @@ public struct TicketSchema: Sendable {
                     default: throw fail("'type' must be a type name or a non-empty list of them", at: here)
                     }
                     for name in names where !TicketSchema.jsonTypes.contains(name) {
-                        throw LoadError(description: "\(path): unknown type '\(name)' at '\(here)'")
+                        throw fail("unknown type '\(name)'", at: here)
                     }
                     rules.types = Set(names)
                 case "enum":
-                    guard case .array(let values) = value else { throw LoadError(description: "\(path): 'enum' at '\(here)' must be an array") }
+                    guard case .array(let values) = value else { throw fail("'enum' must be an array", at: here) }
                     rules.enumValues = values
                 case "format":
-                    guard case .string(let f) = value else { throw LoadError(description: "\(path): 'format' at '\(here)' must be a string") }
+                    guard case .string(let f) = value else { throw fail("'format' must be a string", at: here) }
                     if f == "date" || f == "date-time" {
                         rules.format = f
                     } else {
                         unsupported("format '\(f)'", at: here, help: "sopkit checks the formats date and date-time")
                     }
                 case "properties":
-                    guard case .object(let props) = value else { throw LoadError(description: "\(path): 'properties' at '\(here)' must be an object") }
+                    guard case .object(let props) = value else { throw fail("'properties' must be an object", at: here) }
                     for (name, sub) in props {
-                        rules.properties.append((name, .node(try self.rules(sub, pointer: here + "/" + name))))
+                        rules.properties.append((name, .node(try self.rules(sub, pointer: here + "/" + JSONParser.escapePointer(name)))))
                     }
                 case "required":
-                    guard case .array(let names) = value else { throw LoadError(description: "\(path): 'required' at '\(here)' must be an array") }
+                    guard case .array(let names) = value else { throw fail("'required' must be an array", at: here) }
                     rules.required = try names.map { name throws(LoadError) -> String in
                         guard case .string(let s) = name else { throw fail("'required' lists field names (strings)", at: here) }
                         return s
@@ -455,7 +616,10 @@ public struct TicketSchema: Sendable {
                     rules.uniqueItems = b
                 case "pattern":
                     guard case .string(let p) = value else { throw fail("'pattern' must be a string", at: here) }
-                    if let problem = InputPattern.problem(p) { throw fail("'pattern' is not a valid regular expression (\(problem))", at: here) }
+                    switch InputPattern.compile(p) {
+                    case .success(let program): rules.compiledPattern = program
+                    case .failure(let error): throw fail("'pattern' is not a valid regular expression (\(error.message))", at: here)
+                    }
                     rules.pattern = p
                 case "items":
                     rules.items = .node(try self.rules(value, pointer: here))
@@ -466,7 +630,7 @@ public struct TicketSchema: Sendable {
                     case .number(let d): n = d
                     default: n = nil
                     }
-                    guard let n else { throw LoadError(description: "\(path): '\(key)' at '\(here)' must be a number") }
+                    guard let n else { throw fail("'\(key)' must be a number", at: here) }
                     if key == "minimum" { rules.minimum = n } else { rules.maximum = n }
                 case "additionalProperties":
                     if case .bool(let b) = value {
@@ -485,6 +649,7 @@ public struct TicketSchema: Sendable {
         }
 
         private mutating func unsupported(_ what: String, at pointer: String, help: String) {
+            guard reported.insert(pointer).inserted else { return }
             let p = positions[pointer] ?? JSONPosition(line: 1, column: 1)
             let start = SourcePosition(line: p.line, column: p.column)
             diagnostics.append(Diagnostic(

@@ -156,16 +156,25 @@ struct Console: Sendable {
         return fields
     }
 
-    /// An `application/x-www-form-urlencoded` body, at most 1 MiB.
+    /// An `application/x-www-form-urlencoded` body, at most 1 MiB. Text that is not UTF-8 (raw
+    /// or percent-encoded) is refused with 400, never read as U+FFFD or kept half-decoded: a
+    /// ticket typed here must be stored as it was sent.
     static func fields(_ request: Request) async throws -> [(String, String)] {
         let bytes = try await RequestReading.body(request)
-        let text = String(decoding: bytes, as: UTF8.self)
-        return text.split(separator: "&").compactMap { pair in
+        let notUTF8 = ConsoleError(status: .badRequest, heading: "Refused",
+                                   reason: "The form holds text that is not UTF-8 (or a broken %-escape); nothing was changed.")
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw notUTF8 }
+        var fields: [(String, String)] = []
+        for pair in text.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let decode = { (s: Substring) in s.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s) }
-            guard let key = parts.first else { return nil }
-            return (decode(key), parts.count > 1 ? decode(parts[1]) : "")
+            guard let key = parts.first else { continue }
+            func decode(_ s: Substring) throws -> String {
+                guard let decoded = s.replacingOccurrences(of: "+", with: " ").removingPercentEncoding else { throw notUTF8 }
+                return decoded
+            }
+            fields.append((try decode(key), parts.count > 1 ? try decode(parts[1]) : ""))
         }
+        return fields
     }
 
     // MARK: Pages
