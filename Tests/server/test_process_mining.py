@@ -100,7 +100,7 @@ def test_the_html_report_renders_every_chart_in_chromium(mined):
     d, report = mined
     options = webdriver.ChromeOptions()
     options.binary_location = os.environ.get("SOP_CHROMIUM", "/usr/bin/chromium")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1100,1700"):
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1100,2500"):
         options.add_argument(flag)
     service = webdriver.ChromeService(executable_path=os.environ.get("SOP_CHROMEDRIVER", "/usr/bin/chromedriver"))
     driver = webdriver.Chrome(options=options, service=service)

@@ -13,7 +13,8 @@
 ///    the fewest crossings kept.
 /// 5. **Coordinates:** each rank placed at the weighted mean of its neighbours' positions subject
 ///    to its order and the gaps between boxes (isotonic regression, pool-adjacent-violators),
-///    sweeping up and down; long edges weigh more, so they run straight.
+///    sweeping up and down; long edges weigh more, and their dummies are then lined up where
+///    there is room, so they run straight.
 /// 6. **Routes:** inside a rank's band an edge runs vertically at its port or dummy, and between
 ///    bands (where there is nothing but edges) straight to the next. Since the boxes of a rank
 ///    never share an x, no edge passes through a node or a label.
@@ -105,6 +106,7 @@ public struct LayeredLayout {
         }
         var l = best!
         l.assignCoordinates()
+        l.straightenLongEdges()
         return l.route()
     }
 
@@ -419,6 +421,33 @@ public struct LayeredLayout {
                 for i in 1..<max(1, layer.count) { offsets.append(offsets[i - 1] + gap(layer[i - 1], layer[i])) }
                 let placed = Self.isotonic(zip(desired, offsets).map { $0 - $1 }, weights: weights)
                 for (i, item) in layer.enumerated() { items[item].x = placed[i] + offsets[i] }
+            }
+        }
+    }
+
+    /// A long edge's dummies lined up on one x where their neighbours leave room, so that the
+    /// edge runs straight down instead of wavering.
+    mutating func straightenLongEdges() {
+        var rankOf = [Int](repeating: 0, count: items.count), slot = [Int](repeating: 0, count: items.count)
+        for (r, layer) in layers.enumerated() { for (i, item) in layer.enumerated() { rankOf[item] = r; slot[item] = i } }
+        func gap(_ a: Int, _ b: Int) -> Double {
+            items[a].right + items[b].left + (items[a].node == nil && items[b].node == nil ? Self.dummyGap : Self.nodeGap)
+        }
+        for _ in 0..<2 {
+            for chain in chains where chain.count > 3 {
+                let dummies = Array(chain.dropFirst().dropLast())
+                let xs = dummies.map { items[$0].x }.sorted()
+                for x in [xs[xs.count / 2], xs[0], xs[xs.count - 1]] {
+                    let fits = dummies.allSatisfy { d in
+                        let layer = layers[rankOf[d]], i = slot[d]
+                        return (i == 0 || items[layer[i - 1]].x + gap(layer[i - 1], d) <= x + 1e-9)
+                            && (i == layer.count - 1 || x + gap(d, layer[i + 1]) <= items[layer[i + 1]].x + 1e-9)
+                    }
+                    if fits {
+                        for d in dummies { items[d].x = x }
+                        break
+                    }
+                }
             }
         }
     }

@@ -16,14 +16,15 @@ public enum TextMetrics {
     public static func lineHeight(fontSize: Double) -> Double { fontSize * 1.3 }
 
     /// `text` broken at spaces into lines of at most `columns` characters where it can be (a
-    /// longer word stays whole on its own line).
+    /// longer word stays whole, and a number like "2." is not left alone on its line).
     public static func wrap(_ text: String, columns: Int) -> [String] {
         var lines: [String] = []
         var line = ""
         for word in text.split(separator: " ", omittingEmptySubsequences: true) {
             if line.isEmpty {
                 line = String(word)
-            } else if line.count + 1 + word.count <= columns {
+            } else if line.count + 1 + word.count <= columns || line.count <= 3 {
+                // A short start ("1.", "2.") stays with the word after it.
                 line += " " + word
             } else {
                 lines.append(line)

@@ -131,7 +131,7 @@ extension ServiceReport {
             edges: links.map { .init(from: $0.from, to: $0.to, label: .init(width: TextMetrics.width($0.label, fontSize: fontSize) + 6, height: 16)) },
             first: nodes.isEmpty ? nil : 0)
         var svg = "<svg class=\"chart dfg\" viewBox=\"0 0 \(Int(layout.width.rounded(.up))) \(Int(layout.height.rounded(.up)))\" width=\"\(Int(layout.width.rounded(.up)))\" role=\"img\" aria-label=\"directly-follows graph\">"
-        svg += "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0L10,5L0,10z\" fill=\"#5a6376\"/></marker></defs>"
+        svg += "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"9\" markerHeight=\"9\" orient=\"auto-start-reverse\"><path d=\"M0,0L10,5L0,10z\" fill=\"#5a6376\"/></marker></defs>"
         for (i, e) in edges.enumerated() {
             let link = links[i]
             svg += String(format: "<path class=\"edge\" data-from=\"%@\" data-to=\"%@\" d=\"%@\" fill=\"none\" stroke=\"#5a6376\" stroke-width=\"%.1f\" marker-end=\"url(#arrow)\"><title>%@</title></path>",
