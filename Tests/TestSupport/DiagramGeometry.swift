@@ -193,9 +193,15 @@ public enum GraphvizDot {
     }
 
     public static func edges(dot text: String) throws -> [DiagramGeometry.Edge] {
+        // Found on PATH first: started through env, a missing dot would close the pipe we write
+        // to, and the write would kill the test process (SIGPIPE) instead of failing the test.
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        guard let dot = path.split(separator: ":").map({ "\($0)/dot" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw Missing(description: "Graphviz's dot is not on PATH (\(path)); scripts/bootstrap --test installs it")
+        }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["dot", "-Tjson"]
+        process.executableURL = URL(fileURLWithPath: dot)
+        process.arguments = ["-Tjson"]
         let input = Pipe(), output = Pipe(), errors = Pipe()
         process.standardInput = input
         process.standardOutput = output
