@@ -209,10 +209,12 @@ import Testing
         let csv = r.csv()
         #expect(csv.hasPrefix("section,group,metric,value\r\n"))
         #expect(csv.contains("overall,all,time_to_end_median_s,7200\r\n"))
-        #expect(csv.contains("directly_follows,open -> working,count,4\r\n"))
-        // The text's directly-follows table: open → working 4 times, a median 20 min in `open`.
+        #expect(csv.contains("directly_follows,care: open -> working,count,4\r\n"))
+        let follows = try #require(json["directly_follows"]).render()
+        #expect(follows.hasPrefix("[{\"sop\":\"care\",\"from\":\"escalate\""), "\(follows)")
+        // The text's directly-follows table: care's open → working 4 times, a median 20 min in `open`.
         let lines = r.text().split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
-        #expect(lines.contains(["open", "working", "4", "20m"]))
+        #expect(lines.contains(["care", "open", "working", "4", "20m"]))
     }
 }
 

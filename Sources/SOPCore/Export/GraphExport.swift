@@ -5,7 +5,7 @@ import SOPDiagnostics
 /// their outcome, and each transition with what takes it.
 ///
 /// An edge's label, from `EdgeLabel`: the author's `label:` when there is one, else the event or
-/// the timer and the guard. Transitions tried in turn for the same trigger (a state's automatic
+/// the timer and the guard (an SLA event in words: "SLA first response breached"). Transitions tried in turn for the same trigger (a state's automatic
 /// ones, one event's) are numbered in the order they are tried, and an unguarded one after
 /// guarded ones reads "otherwise", so a fallback never looks unconditional. A timer edge is
 /// marked (`⏱`, dashed in DOT), and so is one restricted to a role other than its state's (the
@@ -83,7 +83,7 @@ public enum GraphExport {
             if let label = t.label {
                 parts.append(label)
             } else {
-                if let on = t.on { parts.append(on.value) }
+                if let on = t.on { parts.append(eventText(on.value)) }
                 if let timer = t.timerText { parts.append("⏱ after \(timer)") }
                 if let when = t.when {
                     parts.append("[\(when.text.split(whereSeparator: \.isNewline).joined(separator: " "))]")
@@ -96,6 +96,14 @@ public enum GraphExport {
             if let role { parts.append("— \(role)") }
             return Edge(to: t.to.value, text: parts.joined(separator: " "), isTimer: t.after != nil, role: role)
         }
+    }
+
+    /// An event as a reader says it: the SLA clock's `sla.first_response.breached` reads
+    /// "SLA first response breached"; any other event is shown as written.
+    static func eventText(_ event: String) -> String {
+        let parts = event.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == "sla", !parts[1].isEmpty, ["warning", "breached"].contains(parts[2]) else { return event }
+        return "SLA \(String(parts[1]).replacingAll("_", " ")) \(parts[2])"
     }
 
     static func escapeMermaid(_ s: String) -> String {

@@ -106,52 +106,46 @@ extension ServiceReport {
         return svg + "</svg>"
     }
 
-    /// The directly-follows graph: states in columns by their distance from the states runs
-    /// start in, an arrow per edge with its count and median time.
+    /// The directly-follows graph, laid out in layers by `LayeredLayout` like an SOP's drawing:
+    /// a node per state of an SOP (named `SOP: state` when the period has runs of several SOPs),
+    /// an arrow for each move runs made, labelled with how often and the median time before it,
+    /// in room of its own so that no count overprints another.
     func dfgChart() -> String {
         guard !edges.isEmpty else { return "<p>No moves in the period.</p>" }
+        let severalSOPs = Set(edges.map(\.sop)).count > 1
+        var index: [String: Int] = [:], nodes: [(sop: String, state: String, name: String)] = []
+        func node(_ sop: String, _ state: String) -> Int {
+            let key = sop + "\u{0}" + state
+            if let i = index[key] { return i }
+            index[key] = nodes.count
+            nodes.append((sop, state, severalSOPs ? "\(sop): \(state)" : state))
+            return nodes.count - 1
+        }
+        // The start states first, so that the layout puts a start at the top.
         let starts = Set(variants.compactMap(\.path.first))
-        var rank: [String: Int] = [:]
-        var queue = starts.sorted()
-        for s in queue { rank[s] = 0 }
-        while !queue.isEmpty {
-            let s = queue.removeFirst()
-            for e in edges where e.from == s && rank[e.to] == nil {
-                rank[e.to] = rank[s]! + 1
-                queue.append(e.to)
+        for e in edges where starts.contains(e.from) { _ = node(e.sop, e.from) }
+        let links = edges.map { (from: node($0.sop, $0.from), to: node($0.sop, $0.to), label: "\($0.count) · \(DurationText.text($0.median))") }
+        let fontSize = 11.0
+        let layout = LayeredLayout.layout(
+            nodes: nodes.map { .init(width: max(90, TextMetrics.width($0.name, fontSize: fontSize) + 16), height: 26) },
+            edges: links.map { .init(from: $0.from, to: $0.to, label: .init(width: TextMetrics.width($0.label, fontSize: fontSize) + 6, height: 16)) },
+            first: nodes.isEmpty ? nil : 0)
+        var svg = "<svg class=\"chart dfg\" viewBox=\"0 0 \(Int(layout.width.rounded(.up))) \(Int(layout.height.rounded(.up)))\" width=\"\(Int(layout.width.rounded(.up)))\" role=\"img\" aria-label=\"directly-follows graph\">"
+        svg += "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"9\" markerHeight=\"9\" orient=\"auto-start-reverse\"><path d=\"M0,0L10,5L0,10z\" fill=\"#5a6376\"/></marker></defs>"
+        for (i, e) in edges.enumerated() {
+            let link = links[i]
+            svg += String(format: "<path class=\"edge\" data-from=\"%@\" data-to=\"%@\" d=\"%@\" fill=\"none\" stroke=\"#5a6376\" stroke-width=\"%.1f\" marker-end=\"url(#arrow)\"><title>%@</title></path>",
+                          Self.escape(nodes[link.from].name), Self.escape(nodes[link.to].name), GraphSVG.pathData(layout.routes[i]),
+                          1 + min(4, log2(Double(e.count))), Self.escape("\(nodes[link.from].name) → \(nodes[link.to].name): \(link.label)"))
+            if let box = layout.labels[i] {
+                svg += String(format: "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"start\">%@</text>", box.x + 3, box.y + 12, Self.escape(link.label))
             }
         }
-        let nodes = Set(edges.flatMap { [$0.from, $0.to] }).sorted()
-        for n in nodes where rank[n] == nil { rank[n] = (rank.values.max() ?? 0) + 1 }
-        var column: [Int: [String]] = [:]
-        for n in nodes { column[rank[n]!, default: []].append(n) }
-        let colW = 170.0, rowH = 60.0, boxW = 130.0, boxH = 26.0
-        var pos: [String: (Double, Double)] = [:]
-        for (c, list) in column { for (r, n) in list.enumerated() { pos[n] = (20 + Double(c) * colW, 20 + Double(r) * rowH) } }
-        let w = 40 + Double((column.keys.max() ?? 0) + 1) * colW, h = 40 + Double(column.values.map(\.count).max() ?? 1) * rowH
-        var svg = "<svg class=\"chart dfg\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" role=\"img\" aria-label=\"directly-follows graph\">"
-        svg += "<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0L10,5L0,10z\" fill=\"#5a6376\"/></marker></defs>"
-        for e in edges {
-            guard let a = pos[e.from], let b = pos[e.to] else { continue }
-            let label = "\(e.count) · \(DurationText.text(e.median))"
-            if e.from == e.to {
-                svg += String(format: "<path class=\"edge\" d=\"M%.1f,%.1f c 30,-40 70,-40 60,0\" fill=\"none\" stroke=\"#5a6376\" marker-end=\"url(#arrow)\"/>", a.0 + 40, a.1)
-                svg += String(format: "<text x=\"%.1f\" y=\"%.1f\">%@</text>", a.0 + 50, a.1 - 26, Self.escape(label))
-                continue
-            }
-            let (x1, y1) = (a.0 + boxW / 2, a.1 + boxH / 2), (x2, y2) = (b.0 + boxW / 2, b.1 + boxH / 2)
-            // From the box's edge to the other box's edge, along the line between their centres.
-            let dx = x2 - x1, dy = y2 - y1
-            let tx = dx == 0 ? 1 : min(1, (boxW / 2) / abs(dx)), ty = dy == 0 ? 1 : min(1, (boxH / 2) / abs(dy))
-            let t = min(tx, ty)
-            svg += String(format: "<line class=\"edge\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#5a6376\" stroke-width=\"%.1f\" marker-end=\"url(#arrow)\"><title>%@</title></line>",
-                          x1 + dx * t, y1 + dy * t, x2 - dx * t, y2 - dy * t, 1 + min(4, log2(Double(e.count))), Self.escape("\(e.from) → \(e.to): \(label)"))
-            svg += String(format: "<text x=\"%.1f\" y=\"%.1f\">%@</text>", (x1 + x2) / 2 + 4, (y1 + y2) / 2 - 4, Self.escape(label))
-        }
-        for n in nodes {
-            let p = pos[n]!
-            svg += String(format: "<rect class=\"node\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" rx=\"5\" fill=\"#eef3fd\" stroke=\"#2f6fde\"/>", p.0, p.1, boxW, boxH)
-            svg += String(format: "<text x=\"%.1f\" y=\"%.1f\">%@</text>", p.0 + 8, p.1 + 17, Self.escape(n))
+        for (i, n) in nodes.enumerated() {
+            let box = layout.nodes[i]
+            svg += String(format: "<g class=\"node\"><title>%@</title><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" rx=\"5\" fill=\"#eef3fd\" stroke=\"#2f6fde\"/>",
+                          Self.escape(n.name), box.x, box.y, box.width, box.height)
+            svg += String(format: "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\">%@</text></g>", box.x + box.width / 2, box.y + 17, Self.escape(n.name))
         }
         return svg + "</svg>"
     }

@@ -41,7 +41,7 @@ extension ServiceReport {
             ("trend", .array(trend.map { .object([("day", .string($0.day)), ("started", .int($0.started)), ("ended", .int($0.ended))]) })),
             ("variants", .array(variants.map { .object([("path", .array($0.path.map { .string($0) })), ("count", .int($0.count)),
                                                         ("median_to_end", .string(DurationText.text($0.medianToEnd)))]) })),
-            ("directly_follows", .array(edges.map { .object([("from", .string($0.from)), ("to", .string($0.to)), ("count", .int($0.count)),
+            ("directly_follows", .array(edges.map { .object([("sop", .string($0.sop)), ("from", .string($0.from)), ("to", .string($0.to)), ("count", .int($0.count)),
                                                              ("median", .string(DurationText.text($0.median))),
                                                              ("median_seconds", .int(Int($0.median / 1000)))]) })),
         ])
@@ -81,8 +81,8 @@ extension ServiceReport {
         for (n, t) in sla { rows += [["sla", n, "met", "\(t.met)"], ["sla", n, "breached", "\(t.breached)"]] }
         for (n, c) in backlog { rows.append(["backlog", n, "open", "\(c)"]) }
         for d in trend { rows += [["trend", d.day, "started", "\(d.started)"], ["trend", d.day, "ended", "\(d.ended)"]] }
-        for e in edges { rows += [["directly_follows", "\(e.from) -> \(e.to)", "count", "\(e.count)"],
-                                  ["directly_follows", "\(e.from) -> \(e.to)", "median_s", "\(e.median / 1000)"]] }
+        for e in edges { rows += [["directly_follows", "\(e.sop): \(e.from) -> \(e.to)", "count", "\(e.count)"],
+                                  ["directly_follows", "\(e.sop): \(e.from) -> \(e.to)", "median_s", "\(e.median / 1000)"]] }
         func field(_ s: String) -> String {
             s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
         }
@@ -154,7 +154,7 @@ extension ServiceReport {
         out += "Path variants (runs ended in the period)\n"
         table(["runs", "median to end", "path"], variants.prefix(20).map { ["\($0.count)", DurationText.text($0.medianToEnd), $0.path.joined(separator: " → ")] })
         out += "Directly-follows\n"
-        table(["from", "to", "count", "median"], edges.map { [$0.from, $0.to, "\($0.count)", DurationText.text($0.median)] })
+        table(["sop", "from", "to", "count", "median"], edges.map { [$0.sop, $0.from, $0.to, "\($0.count)", DurationText.text($0.median)] })
         return out
     }
 }

@@ -200,8 +200,9 @@ public struct ServiceReport: Sendable {
     public var trend: [(day: String, started: Int, ended: Int)]
     /// Distinct state sequences of the runs that ended in the period.
     public var variants: [(path: [String], count: Int, medianToEnd: Int64)]
-    /// Directly-follows: state → next state, how often within the period, median time between.
-    public var edges: [(from: String, to: String, count: Int, median: Int64)]
+    /// Directly-follows: per SOP, state → next state, how often a run moved so within the
+    /// period, and the median time between.
+    public var edges: [(sop: String, from: String, to: String, count: Int, median: Int64)]
     public var recordsRead: Int
     /// Journal records that could not be read (`sop verify` says why), left out of every figure.
     public var recordsUnreadable: Int
@@ -241,7 +242,9 @@ public struct ReportBuilder {
     /// Per node: its state is an escalation state (its name starts with `escalat`).
     var escalates: [Bool] = []
     var stateSlots: [Int64: Int32] = [:]
-    var edgeSlots: [Int64: Int32] = [:]
+    /// A move's slot by its SOP and its two states: states of two SOPs are not the same node of
+    /// the directly-follows graph even when they share a name.
+    var edgeSlots: [MoveKey: Int32] = [:]
     var durations: [[Int64]] = []
     /// Business time in each state, by the same slots as `durations` (SOPs with a calendar only).
     var businessDurations: [Int: [Int64]] = [:]
@@ -278,6 +281,10 @@ public struct ReportBuilder {
         nameBytes[Int(i)].withUnsafeBufferPointer { text.equals($0) }
     }
 
+    struct MoveKey: Hashable {
+        var sop: Int32, from: Int32, to: Int32
+    }
+
     static func pair(_ a: Int32, _ b: Int32) -> Int64 { Int64(a) << 32 | Int64(UInt32(bitPattern: b)) }
 
     mutating func newNode(state: Int32, parent: Int32, slots: (state: Int32, edge: Int32)) -> Int32 {
@@ -307,13 +314,13 @@ public struct ReportBuilder {
         var slots: (state: Int32, edge: Int32) = (-1, -1)
         if left >= 0 {
             slots = (Self.slot(Self.pair(sop, left), in: &stateSlots, durations: &durations),
-                     Self.slot(Self.pair(left, state), in: &edgeSlots, durations: &durations))
+                     Self.slot(MoveKey(sop: sop, from: left, to: state), in: &edgeSlots, durations: &durations))
         }
         return newNode(state: state, parent: node, slots: slots)
     }
 
     /// The slot of `key` in `durations`, made the first time.
-    static func slot(_ key: Int64, in slots: inout [Int64: Int32], durations: inout [[Int64]]) -> Int32 {
+    static func slot<Key: Hashable>(_ key: Key, in slots: inout [Key: Int32], durations: inout [[Int64]]) -> Int32 {
         if let slot = slots[key] { return slot }
         let slot = Int32(durations.count)
         slots[key] = slot
@@ -542,12 +549,12 @@ public struct ReportBuilder {
             if a.count != b.count { return a.count > b.count }
             return a.path.joined(separator: ">") < b.path.joined(separator: ">")
         }
-        var edges: [(from: String, to: String, count: Int, median: Int64)] = []
+        var edges: [(sop: String, from: String, to: String, count: Int, median: Int64)] = []
         for (key, slot) in edgeSlots where !durations[Int(slot)].isEmpty {
             let times = durations[Int(slot)]
-            edges.append((names[Int(key >> 32)], names[Int(Int32(truncatingIfNeeded: key))], times.count, DurationStats(times)?.median ?? 0))
+            edges.append((names[Int(key.sop)], names[Int(key.from)], names[Int(key.to)], times.count, DurationStats(times)?.median ?? 0))
         }
-        edges.sort { a, b in a.from != b.from ? a.from < b.from : a.to < b.to }
+        edges.sort { a, b in (a.sop, a.from, a.to) < (b.sop, b.from, b.to) }
         var stateTimes: [(String, DurationStats)] = []
         for (key, slot) in stateSlots {
             if let stats = DurationStats(durations[Int(slot)]) {
