@@ -75,6 +75,10 @@ def main():
                 for i, test in enumerate(group["tests"]):
                     reason = failed.get(i + 1)
                     valid = reason is None
+                    if reason is not None and "cannot be kept exactly" in reason:
+                        # A number beyond what sopkit keeps exactly is refused as such (docs/ticket-schema.md).
+                        counts["refused"] += 1
+                        continue
                     if reason is not None and "does not fit the ticket schema" not in reason:
                         failures.append("%s / %s / %s: refused for another reason: %s" % (name, group["description"], test["description"], reason))
                     if valid == test["valid"]:
