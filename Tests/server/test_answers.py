@@ -15,11 +15,11 @@ import pytest
 import referencing
 import referencing.jsonschema
 import requests
-import yaml
+from openapi_spec_validator.readers import read_from_filename
 
 from conftest import ROOT, Server, workspace
 
-DOCUMENT = yaml.safe_load((ROOT / "schemas" / "openapi.yaml").read_text())
+DOCUMENT, _ = read_from_filename(str(ROOT / "schemas" / "openapi.yaml"))
 REGISTRY = referencing.Registry().with_resource(
     "urn:sopkit:openapi", referencing.Resource.from_contents(DOCUMENT, default_specification=referencing.jsonschema.DRAFT202012))
 
