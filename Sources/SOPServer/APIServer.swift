@@ -343,14 +343,14 @@ public final class APIServer: Sendable {
             event = name
         }
         let step = StepRequest(run: run, command: .submit(inputs: inputs, event: event, checks: checks), who: .caller(caller),
-                               now: Self.now(), requestID: request.headers[.idempotencyKey], expectedVersion: try RequestReading.ifMatch(request))
+                               now: Self.now(), requestID: request.headers[.idempotencyKey], expectedVersions: try RequestReading.ifMatch(request))
         return try await take(step, caller)
     }
 
     func updateTicket(_ request: Request, run: String, _ caller: Caller) async throws -> Response {
         let patch = try await RequestReading.object(request, mergePatch: true, limit: configuration.maxBodySize)
         let step = StepRequest(run: run, command: .update(patch: .object(patch)), who: .caller(caller), now: Self.now(),
-                               requestID: request.headers[.idempotencyKey], expectedVersion: try RequestReading.ifMatch(request))
+                               requestID: request.headers[.idempotencyKey], expectedVersions: try RequestReading.ifMatch(request))
         return try await take(step, caller)
     }
 

@@ -115,16 +115,19 @@ enum RequestReading {
         }
     }
 
-    /// A version from `If-Match` (`"3"`, `W/"3"` or `3`); nil without the header.
-    static func ifMatch(_ request: Request) throws -> Int? {
+    /// The versions an `If-Match` header accepts; nil without the header or with `*` (any run
+    /// that exists). RFC 9110 §13.1.1: the header is `*` or a list of entity tags, and it is true
+    /// when one of them matches. A tag is `"3"` (`W/"3"` and a bare `3` are taken too); a
+    /// well-formed tag that is not a version (`"abc"`) matches no run, so it adds nothing and a
+    /// header of only such tags is false (412). Only a header that is not a list of entity tags
+    /// is a bad request (400).
+    static func ifMatch(_ request: Request) throws -> Set<Int>? {
         guard let raw = request.headers[.ifMatch] else { return nil }
-        var text = raw.trimmingCharacters(in: .whitespaces)
-        if text.hasPrefix("W/") { text.removeFirst(2) }
-        text = text.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-        guard let version = Int(text), version >= 0 else {
-            throw APIError.badRequest("If-Match must name a run version such as \"3\", found '\(raw)'")
+        guard let tags = EntityTags.parse(raw) else {
+            throw APIError.badRequest("If-Match must be a list of entity tags such as \"3\" (a run's ETag), found '\(raw)'")
         }
-        return version
+        if tags.contains("*") { return nil }
+        return Set(tags.compactMap { tag in tag.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } ? Int(tag) : nil })
     }
 
     static func query(_ request: Request, _ name: String) -> String? {
@@ -134,4 +137,46 @@ enum RequestReading {
 
 extension JSONValue {
     var stringValue: String? { if case .string(let s) = self { s } else { nil } }
+}
+
+/// The entity tags of an `If-Match` header (RFC 9110 §8.8.3): `*`, or a comma-separated list of
+/// `"opaque"` or `W/"opaque"`; the opaque parts are returned. A bare run of digits is taken as
+/// a tag too, as the server always took `If-Match: 3`. Nil when the header is not such a list.
+enum EntityTags {
+    static func parse(_ header: String) -> [String]? {
+        let text = Array(header.utf8)
+        var tags: [String] = []
+        var i = 0
+        func skipSpace() { while i < text.count, text[i] == 0x20 || text[i] == 0x09 { i += 1 } }
+        while true {
+            skipSpace()
+            // Empty list elements (`"1", , "2"`) are allowed by the list syntax.
+            if i < text.count, text[i] == UInt8(ascii: ",") { i += 1; continue }
+            if i == text.count { break }
+            if text[i] == UInt8(ascii: "*") {
+                tags.append("*"); i += 1
+            } else {
+                if text[i] == UInt8(ascii: "W"), i + 1 < text.count, text[i + 1] == UInt8(ascii: "/") { i += 2 }
+                if i < text.count, text[i] == UInt8(ascii: "\"") {
+                    i += 1
+                    let start = i
+                    // etagc: %x21 / %x23-7E / obs-text — anything visible but a double quote.
+                    while i < text.count, text[i] == 0x21 || (text[i] >= 0x23 && text[i] != 0x7F) { i += 1 }
+                    guard i < text.count, text[i] == UInt8(ascii: "\"") else { return nil }
+                    tags.append(String(decoding: text[start..<i], as: UTF8.self))
+                    i += 1
+                } else {
+                    let start = i
+                    while i < text.count, text[i] >= UInt8(ascii: "0"), text[i] <= UInt8(ascii: "9") { i += 1 }
+                    guard i > start else { return nil }
+                    tags.append(String(decoding: text[start..<i], as: UTF8.self))
+                }
+            }
+            skipSpace()
+            if i == text.count { break }
+            guard text[i] == UInt8(ascii: ",") else { return nil }
+            i += 1
+        }
+        return tags.isEmpty ? nil : tags
+    }
 }

@@ -29,7 +29,7 @@ public struct MCPService: Sendable {
                                   "run": .object(["type": "string", "description": "The run's id (optional)."])], required: ["sop", "ticket"])),
         Tool(name: "get_run", description: "Where a run is: the current step's rendered instructions and checklist, the JSON Schema of its inputs (input_schema), the events you may send, timers.",
              inputSchema: schema(["run": .object(["type": "string"])], required: ["run"])),
-        Tool(name: "step", description: "Act on a run: submit inputs, confirm checklist items (\"all\" or item numbers from 1) and/or send an event. A refusal says why and what is possible.",
+        Tool(name: "step", description: "Act on a run: submit inputs, confirm checklist items (\"all\" or item numbers from 1) and/or send an event. A refusal says why and what is possible. A step that ends a child run answers with the child and, in parent_run, the parent it handed its outcome to: go on there.",
              inputSchema: schema(["run": .object(["type": "string"]),
                                   "inputs": .object(["type": "object", "description": "NAME: value, as get_run's input_schema describes."]),
                                   "checks": .object(["description": "\"all\" or a list of checklist item numbers (from 1)."]),
@@ -130,7 +130,7 @@ public struct MCPService: Sendable {
             let request = StepRequest(run: run, command: .submit(inputs: inputs, event: event, checks: checks), who: .caller(caller), now: now)
             let result = await host.step(request)
             let stepped = try result.get()
-            return try await host.perform { service in try Self.view(service, stepped.run.id, caller, now) }
+            return try await host.perform { service in try Self.afterStep(service, stepped.run, caller, now) }
         case "update_ticket":
             let run = try text("run"), patch = try object("patch")
             _ = try await host.step(StepRequest(run: run, command: .update(patch: patch), who: .caller(caller), now: now)).get()
@@ -149,6 +149,22 @@ public struct MCPService: Sendable {
         let (status, _) = try service.status(run, caller: caller, now: now)
         guard case .object(var members) = status else { return status }
         members["input_schema"] = try service.inputSchema(run, now: now)
+        return .object(members)
+    }
+
+    /// What `step` answers: the run as `get_run` shows it. When the step ended a child run, its
+    /// parent took the outcome in the same transaction and has moved on, and the agent's work
+    /// goes on there: the answer then carries the parent as `get_run` shows it, in
+    /// `parent_run`, so the agent need not know to fetch it (it is left out for a caller who
+    /// may not see the parent's SOP; `parent` still names it).
+    static func afterStep(_ service: RunService, _ run: RunState, _ caller: Caller, _ now: Int64) throws -> JSONValue {
+        let answer = try view(service, run.id, caller, now)
+        guard run.isEnded, let parent = run.parent, case .object(var members) = answer else { return answer }
+        do {
+            members["parent_run"] = try view(service, parent, caller, now)
+        } catch RunError.forbidden {
+            return answer
+        }
         return .object(members)
     }
 

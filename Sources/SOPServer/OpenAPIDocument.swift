@@ -453,7 +453,7 @@ components:
     IfMatch:
       name: If-Match
       in: header
-      description: The run version (ETag) the caller read; a stale one gives 412 and changes nothing.
+      description: "The run version (ETag) the caller read, or a list of entity tags (RFC 9110): when none is the run's version, 412 and nothing changes; a header that is no list of entity tags is 400."
       schema: {type: string}
 
   headers:

@@ -26,14 +26,20 @@ public enum Signing {
         }
     }
 
-    /// Reads a secret from a file: its bytes, without a final line break. Refuses an empty file
-    /// and one that others may read.
+    /// Reads a secret from a file, the one rule for the inbound (`--hook-secret-file`) and the
+    /// outbound (`--webhook-secret-file`) key: the file's exact bytes, but for one final line
+    /// break (`\n` or `\r\n`) that an editor or `echo` adds. Spaces, tabs and any further line
+    /// break are part of the key, so a helpdesk that signs with the bytes it was given agrees
+    /// with the server (docs/server.md). Refuses a short file and one that others may read.
     public static func readSecret(_ path: String) throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SecretError(description: "\(path): the secret file cannot be read")
         }
         var bytes = [UInt8](data)
-        while let last = bytes.last, last == 0x0A || last == 0x0D { bytes.removeLast() }
+        if bytes.last == 0x0A {
+            bytes.removeLast()
+            if bytes.last == 0x0D { bytes.removeLast() }
+        }
         guard bytes.count >= 16 else { throw SecretError(description: "\(path): a secret must be at least 16 bytes") }
         var info = stat()
         if stat(path, &info) == 0, info.st_mode & 0o077 != 0 {

@@ -32,16 +32,19 @@ public struct StepRequest: Sendable {
     public var now: Int64
     /// The same id twice applies once (`--request-id`, `Idempotency-Key`).
     public var requestID: String?
-    /// The run version the caller read (`If-Match`); nil to step whatever is stored.
-    public var expectedVersion: Int?
+    /// The run versions the caller accepts (`If-Match`: the step is taken if the run is at any of
+    /// them); nil to step whatever is stored. Empty when the caller's entity tags name no version
+    /// (`If-Match: "abc"`): a condition that is false, so the step is refused as stale.
+    public var expectedVersions: Set<Int>?
 
-    public init(run: String, command: StepCommand, who: Acting, now: Int64, requestID: String? = nil, expectedVersion: Int? = nil) {
+    public init(run: String, command: StepCommand, who: Acting, now: Int64, requestID: String? = nil, expectedVersion: Int? = nil,
+                expectedVersions: Set<Int>? = nil) {
         self.run = run
         self.command = command
         self.who = who
         self.now = now
         self.requestID = requestID
-        self.expectedVersion = expectedVersion
+        self.expectedVersions = expectedVersions ?? expectedVersion.map { [$0] }
     }
 }
 

@@ -21,7 +21,8 @@ public enum RunError: Error, CustomStringConvertible {
     /// The caller holds no role that may do this (HTTP 403; exit 1).
     case forbidden(String)
     /// The run is no longer at the version the caller read (HTTP 412; exit 1).
-    case versionMismatch(expected: Int, current: Int)
+    /// `expected` is empty when the caller's condition named no version at all.
+    case versionMismatch(expected: [Int], current: Int)
     /// The request itself is wrong: a bad filter, a malformed body (HTTP 400; exit 2).
     case badRequest(String)
 
@@ -35,8 +36,10 @@ public enum RunError: Error, CustomStringConvertible {
         case .idTaken(let id): return "a run with the id '\(id)' already exists for another SOP or ticket"
         case .store(let message): return message
         case .forbidden(let reason): return "forbidden: " + reason
+        case .versionMismatch(let expected, let current) where expected.isEmpty:
+            return "the run is at version \(current), and the condition names no run version; read the run and send its ETag"
         case .versionMismatch(let expected, let current):
-            return "the run is at version \(current), not \(expected): it changed since you read it; read it again"
+            return "the run is at version \(current), not \(expected.map(String.init).joined(separator: " or ")): it changed since you read it; read it again"
         case .badRequest(let reason): return reason
         }
     }
@@ -354,8 +357,8 @@ public final class RunService {
         if let requestID = request.requestID, try !tx.claimRequest(run: runID, requestID: requestID) {
             return StepResult(run: run, engine: engine, duplicate: true)
         }
-        if let expected = request.expectedVersion, expected != run.version {
-            throw RunError.versionMismatch(expected: expected, current: run.version)
+        if let expected = request.expectedVersions, !expected.contains(run.version) {
+            throw RunError.versionMismatch(expected: expected.sorted(), current: run.version)
         }
         try Self.refuseGoingBack(run, now: request.now)
         if case .update = request.command, run.isEnded {

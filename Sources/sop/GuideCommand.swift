@@ -171,7 +171,7 @@ struct Guide {
     /// Asks for one input by its type until the answer parses; an optional input may be skipped
     /// with an empty answer.
     func ask(_ spec: InputSpec, _ run: RunState, _ engine: Engine) throws -> String {
-        let label = render(spec.prompt ?? spec.id.value, run, engine) + (spec.required ? "" : " (optional, Enter to skip)")
+        let label = render(spec.question, run, engine) + (spec.required ? "" : " (optional, Enter to skip)")
         let values = spec.values.map(\.value)
         while true {
             let hint: String

@@ -354,9 +354,9 @@ struct RunsCommand: ParsableCommand {
                     Output.out(JSONValue.object([("runs", runs), ("next", page.next.map { .string(String($0)) } ?? .null)]).render() + "\n")
                 }
             case .text:
-                Output.out(page.runs.map { r in
+                Output.out(try page.runs.map { r in
                     var line = "\(r.run)  \(r.sop)  \(r.state)  \(r.status)\(r.outcome.map { " (\($0))" } ?? "")  \(CivilTime.formatDateTime(r.updatedAt))"
-                    if let due = r.slaDue { line += "  SLA due \(CivilTime.formatDateTime(due))" }
+                    if let due = r.slaDue { line += "  SLA due " + (try RunsCommand.slaDueText(r.run, due, service)) }
                     if r.slaBreached { line += "  SLA breached" }
                     return line + "\n"
                 }.joined())
@@ -365,6 +365,15 @@ struct RunsCommand: ParsableCommand {
         } catch {
             throw runExit(error, format: format)
         }
+    }
+
+    /// A run's nearest SLA due time as `sop status` prints it: in its calendar's zone. The
+    /// stored summary has only the instant, so the run says which target's calendar it is; UTC
+    /// if the run no longer has a clock due then (it moved on since the listing was read).
+    static func slaDueText(_ run: String, _ due: Int64, _ service: RunService) throws -> String {
+        let (state, engine) = try service.run(run)
+        guard let nearest = engine.nearestSLADue(state), nearest.due == due else { return CivilTime.formatDateTime(due) }
+        return nearest.calendar.format(due)
     }
 
     static func json(_ r: RunSummary) -> JSONValue {

@@ -121,8 +121,23 @@ import Testing
         try expectVerifies("c6", records: 7)
     }
 
+    /// `sop runs` prints a run's SLA due time as `sop status` does: in the calendar's zone
+    /// (Europe/Berlin for the complaint SOP's support-eu), not in UTC.
+    @Test func runsPrintsTheSLADueTimeAsStatusDoes() throws {
+        try sop("start", "complaint", "--ticket", #"{"id":"T-14","category":"complaint"}"#, "--id", "c14", "--now", "2026-11-02T09:00:00Z")
+        let status = try sop("status", "c14", "--now", "2026-11-02T09:00:00Z").stdout
+        let due = try #require(status.split(separator: "\n").lazy.compactMap { line -> Substring? in
+            guard line.contains("first_response: running"), let range = line.range(of: "due ") else { return nil }
+            return line[range.upperBound...].split(whereSeparator: { $0 == " " || $0 == "," }).first
+        }.first)
+        #expect(due.hasSuffix("+01:00"), "\(status)")
+        let runs = try sop("runs").stdout
+        #expect(runs.contains("c14  complaint  ") && runs.contains("  SLA due \(due)\n"), "\(runs)")
+    }
+
     /// 7. A required text input refuses a blank answer; bounds and pattern are checked; every
-    /// input of the state is described, optional ones included.
+    /// input of the state is described, optional ones included; an input without a prompt is
+    /// asked by its id (docs/format.md), never with a null prompt (openapi.yaml: a string).
     @Test func inputsAreCheckedAndDescribed() throws {
         try sop("start", "form", "--ticket", #"{"id":"T-13"}"#, "--id", "f7", "--now", "2026-11-02T09:00:00Z")
         for (answer, reason) in [("reference=", "cannot be empty or blank"), ("reference=   ", "cannot be empty or blank"),
@@ -137,9 +152,9 @@ import Testing
             .object([("name", .string("reference")), ("type", .string("string")), ("prompt", .string("Reference for T-13")),
                      ("required", .bool(true)), ("given", .bool(false)), ("min_length", .int(4)), ("max_length", .int(12)),
                      ("pattern", .string("^[A-Z]-[0-9]+$"))]),
-            .object([("name", .string("note")), ("type", .string("string")), ("prompt", .null), ("required", .bool(false)),
+            .object([("name", .string("note")), ("type", .string("string")), ("prompt", .string("note")), ("required", .bool(false)),
                      ("given", .bool(false))]),
-            .object([("name", .string("channel")), ("type", .string("enum")), ("prompt", .null), ("required", .bool(false)),
+            .object([("name", .string("channel")), ("type", .string("enum")), ("prompt", .string("channel")), ("required", .bool(false)),
                      ("given", .bool(false)), ("values", .array([.string("phone"), .string("email")]))]),
         ]))
         let text = try sop("status", "f7").stdout

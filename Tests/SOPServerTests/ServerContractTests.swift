@@ -69,6 +69,21 @@ import TestSupport
         #expect(!Signing.verify(signature, secret: Array("other-secret-secret".utf8), timestamp: "1700000000", body: body))
     }
 
+    /// One rule for both secret files: the exact bytes but one final `\n` or `\r\n`.
+    @Test(arguments: [
+        ("key-with-trailing-spaces  \t", "key-with-trailing-spaces  \t"),
+        ("key-with-trailing-spaces  \n", "key-with-trailing-spaces  "),
+        ("key-with-a-windows-newline\r\n", "key-with-a-windows-newline"),
+        ("key-ending-in-a-line-break\n\n", "key-ending-in-a-line-break\n"),
+        ("key-ending-in-a-carriage-return\r", "key-ending-in-a-carriage-return\r"),
+    ])
+    func secretFilesAreTheirBytesButOneFinalLineBreak(file: String, key: String) throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sop-secret-\(UUID().uuidString)").path
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(file.utf8), attributes: [.posixPermissions: 0o600]))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(try Signing.readSecret(path) == Array(key.utf8))
+    }
+
     static let pythonHMAC = "9abb7ec2de5533bf35e03b3947b220889dd81b1238d43182a426463aafcc6e8c"
 
     @Test func secretsAreNeverPrinted() {

@@ -94,7 +94,7 @@ import TestSupport
                                                expectedVersion: run.version + 1))
             Issue.record("a stale version was accepted")
         } catch RunError.versionMismatch(let expected, let current) {
-            #expect(expected == run.version + 1 && current == run.version)
+            #expect(expected == [run.version + 1] && current == run.version)
         }
         #expect(try w.service.journal("r1").count == before)
         // A repeated request id is a duplicate even when its version is now stale.

@@ -82,14 +82,18 @@ def store_of(workdir):
 class Server:
     """A running `sop serve` and what the tests need to talk to it."""
 
-    def __init__(self, workdir, extra=(), store=None, tokens=None):
+    def __init__(self, workdir, extra=(), store=None, tokens=None, key_files=None):
+        """key_files: {"hook.key": (file bytes, the key they hold), "webhook.key": …} to test
+        how secret files are read; by default each file holds its key and nothing else."""
         self.dir = workdir
         self.store = store or store_of(workdir)
-        self.hook_secret = b"helpdesk-shared-secret-0123456789"
-        self.webhook_secret = b"outbound-shared-secret-0123456789"
-        for name, secret in (("hook.key", self.hook_secret), ("webhook.key", self.webhook_secret)):
+        key_files = {"hook.key": (b"helpdesk-shared-secret-0123456789",) * 2,
+                     "webhook.key": (b"outbound-shared-secret-0123456789",) * 2, **(key_files or {})}
+        self.hook_secret = key_files["hook.key"][1]
+        self.webhook_secret = key_files["webhook.key"][1]
+        for name, (content, _) in key_files.items():
             path = workdir / name
-            path.write_bytes(secret)
+            path.write_bytes(content)
             path.chmod(0o600)
         self.receiver = Receiver()
         self.tokens = dict(tokens or {})

@@ -83,8 +83,18 @@ def test_a_return_runs_to_its_end_with_refusals_roles_and_versions(server):
     stale = server.step("w1", actor="sam", event="approve", headers={"If-Match": f'"{version - 1}"'})
     assert stale.status_code == 412 and stale.json()["error"] == "stale_version"
     assert server.get("/v1/runs/w1/journal").json()["records"] == before
+    # RFC 9110 §13.1.1: a well-formed entity tag that names no version is a false condition
+    # (412), as is a list of tags none of which is the run's; only a header that is not a list
+    # of entity tags is 400.
+    for header in ('"abc"', 'W/"abc"', f'"abc", "{version - 1}"'):
+        false = server.step("w1", actor="sam", event="approve", headers={"If-Match": header})
+        assert (false.status_code, false.json()["error"]) == (412, "stale_version"), (header, false.text)
+    for header in ('abc', '"3', '"3" x'):
+        bad = server.step("w1", actor="sam", event="approve", headers={"If-Match": header})
+        assert (bad.status_code, bad.json()["error"]) == (400, "bad_request"), (header, bad.text)
+    assert server.get("/v1/runs/w1/journal").json()["records"] == before
     # sam holds supervisor: the step is taken as sam:supervisor, once for a repeated key.
-    ok = server.step("w1", actor="sam", event="approve", headers={"If-Match": f'"{version}"', "Idempotency-Key": "k1"})
+    ok = server.step("w1", actor="sam", event="approve", headers={"If-Match": f'"abc", "{version}"', "Idempotency-Key": "k1"})
     assert ok.status_code == 200 and ok.json()["outcome"] == "refunded", ok.text
     again = server.step("w1", actor="sam", event="approve", headers={"Idempotency-Key": "k1"})
     assert again.status_code == 200 and again.json()["version"] == ok.json()["version"]
@@ -341,3 +351,32 @@ def test_sighup_reloads_the_sop_folder_unless_it_has_lint_errors(server):
     assert returns["version"] == 2
     assert "was not reloaded" in (server.dir / "server.log").read_text()
     assert server.get("/v1/runs/v2/verify").json()["ok"]
+
+
+def test_secret_files_are_their_exact_bytes_but_one_final_line_break(tmp_path):
+    """docs/server.md, "Secret files": one rule for the inbound and the outbound key. A key
+    whose last bytes are spaces and a line break keeps them; only the one newline an editor
+    adds (here \\r\\n) is taken off."""
+    hook_key = b"helpdesk-key-ending-in-spaces \t \n"
+    webhook_key = b"outbound-key-ending-in-spaces  \n"
+    s = Server(workspace(tmp_path), key_files={"hook.key": (hook_key + b"\r\n", hook_key),
+                                                "webhook.key": (webhook_key + b"\n", webhook_key)})
+    try:
+        s.start(RETURN_TICKET, "x1")
+        update = {"ticket_id": "T-1", "updated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "patch": {"priority": "urgent"}}
+        # Signed with the key stripped of its whitespace, as the server once read it: refused.
+        assert s.signed_hook(update, "d-0", secret=hook_key.rstrip()).status_code == 401
+        applied = s.signed_hook(update, "d-1")
+        assert applied.status_code == 200 and applied.json()["runs"] == ["x1"], applied.text
+        drive_return_to_approval(s, "x2", amount=20)
+        deadline = time.time() + 20
+        while time.time() < deadline and not s.receiver.deliveries:
+            time.sleep(0.2)
+        with s.receiver.lock:
+            received = list(s.receiver.deliveries)
+        assert received
+        for d in received:
+            mac = hmac.new(webhook_key, d["headers"]["Sop-Timestamp"].encode() + b"." + d["body"], hashlib.sha256).hexdigest()
+            assert d["headers"]["Sop-Signature"] == "v1=" + mac
+    finally:
+        s.stop()

@@ -114,3 +114,62 @@ states:
         assert routed["dispute"] == "Chargeback dispute for T-55"
 
     asyncio.run(session_calls(w, agent, calls))
+
+HANDOFF = """\
+sop: handoff
+version: 1
+title: Hand a ticket to a check
+start: check
+states:
+  check:
+    title: Run the check
+    call: check
+    transitions:
+      - {to: passed, when: "child.outcome == 'ok'"}
+      - {to: failed, when: "child.outcome == 'bad'"}
+  passed:
+    title: Tell the customer
+    transitions:
+      - {to: done, on: told}
+  failed: {title: Failed, end: failed}
+  done: {title: Done, end: done}
+"""
+
+CHECK = """\
+sop: check
+version: 1
+title: A check
+start: look
+states:
+  look:
+    title: Look
+    transitions:
+      - {to: ok, on: fine}
+      - {to: bad, on: broken}
+  ok: {title: OK, end: ok}
+  bad: {title: Bad, end: bad}
+"""
+
+
+def test_a_step_that_ends_a_child_answers_with_the_parent_too(tmp_path):
+    """docs/server.md: the child, ended, and in parent_run the parent that took its outcome and
+    moved on, where the agent goes on."""
+    w = workspace(tmp_path)
+    (w / "sops" / "handoff.sop.yaml").write_text(HANDOFF)
+    (w / "sops" / "check.sop.yaml").write_text(CHECK)
+    agent = token(w, "bot", "agent")
+
+    async def as_agent(session):
+        parent = text(await session.call_tool("start_run", {"sop": "handoff", "ticket": RETURN_TICKET, "run": "h1"}))
+        child = parent["child"]
+        assert parent["state"] == "check" and child
+        stepped = text(await session.call_tool("step", {"run": child, "event": "fine"}))
+        assert stepped["run"] == child and stepped["status"] == "ended" and stepped["parent"] == "h1"
+        moved = stepped["parent_run"]
+        assert moved["run"] == "h1" and moved["state"] == "passed", moved
+        assert moved["events"] == [{"event": "told", "label": "told"}] and "input_schema" in moved
+        # A step that ends no child answers as get_run does, without parent_run.
+        done = text(await session.call_tool("step", {"run": "h1", "event": "told"}))
+        assert done["status"] == "ended" and "parent_run" not in done
+
+    asyncio.run(session_calls(w, agent, as_agent))

@@ -15,6 +15,7 @@ public enum ValueType: String, Sendable, Hashable, CaseIterable {
 public struct InputSpec: Sendable, Hashable {
     public var id: Located<String>
     public var type: ValueType
+    /// The question as the SOP wrote it; nil when it gave none (see `question`).
     public var prompt: String?
     public var required: Bool
     /// The allowed values of an `enum` input.
@@ -29,6 +30,10 @@ public struct InputSpec: Sendable, Hashable {
     /// A regular expression a string answer must contain a match of (anchor it with ^…$ to
     /// match the whole answer), as JSON Schema's `pattern`.
     public var pattern: String?
+
+    /// The question people and agents see: the prompt, or the input's id when the SOP gives
+    /// none (docs/format.md), so every reader shows the same text and none shows null.
+    public var question: String { prompt ?? id.value }
 
     public init(id: Located<String>, type: ValueType, prompt: String? = nil, required: Bool = true, values: [Located<String>] = [],
                 labels: [String: String] = [:], min: Double? = nil, max: Double? = nil, minLength: Int? = nil, maxLength: Int? = nil,

@@ -58,7 +58,7 @@ public enum RunStatus {
     /// An input of the current state as an agent's form needs it.
     public static func spec(spec: InputSpec, given: Bool, _ render: (String) -> String) -> JSONValue {
         var members: JSONObject = [("name", .string(spec.id.value)), ("type", .string(spec.type.rawValue))]
-        members["prompt"] = .optional(spec.prompt.map(render))
+        members["prompt"] = .string(render(spec.question))
         members["required"] = .bool(spec.required)
         members["given"] = .bool(given)
         if spec.type == .enum { members["values"] = .array(spec.values.map { .string($0.value) }) }

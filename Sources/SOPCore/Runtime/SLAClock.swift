@@ -173,14 +173,18 @@ extension Engine {
     /// What the store indexes of a run's clocks: the earliest due time of those still running
     /// and not breached, and whether any has breached.
     public func slaSummary(_ run: RunState) -> (due: Int64?, breached: Bool) {
-        guard !run.sla.isEmpty else { return (nil, false) }
-        var due: Int64?, breached = false
+        (nearestSLADue(run)?.due, sop.slaTargets.contains { run.sla[$0.id]?.breached == true })
+    }
+
+    /// The earliest due time of the run's clocks still running and not breached, with the
+    /// calendar of its target, whose zone people read it in (`sop runs`, as `sop status`).
+    public func nearestSLADue(_ run: RunState) -> (due: Int64, calendar: BusinessCalendar)? {
+        var nearest: (due: Int64, calendar: BusinessCalendar)?
         for target in sop.slaTargets {
-            guard let clock = run.sla[target.id] else { continue }
-            if clock.breached { breached = true; continue }
-            if let d = target.due(clock) { due = due.map { min($0, d) } ?? d }
+            guard let clock = run.sla[target.id], !clock.breached, let d = target.due(clock) else { continue }
+            if nearest.map({ d < $0.due }) ?? true { nearest = (d, target.calendar) }
         }
-        return (due, breached)
+        return nearest
     }
 
     /// The run's next deadline for the people working it: the earliest of its pending timers'

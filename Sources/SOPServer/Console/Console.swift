@@ -358,7 +358,7 @@ struct Console: Sendable {
                 if case .string(let s) = value { return s }
                 return value.render()
             } ?? ""
-            var input: [String: Any] = ["name": name, "prompt": spec.prompt.map { engine.renderTemplate($0, run: run, now: now) ?? $0 } ?? name,
+            var input: [String: Any] = ["name": name, "prompt": engine.renderTemplate(spec.question, run: run, now: now) ?? spec.question,
                                         "required": spec.required, "given": run.submitted.contains(name), "value": current]
             // Each refused answer's reason, beside its field.
             if let problem = refused.first(where: { $0.input == name }) {
