@@ -6,16 +6,13 @@ journal must hold the same records, their time, actor and hashes aside (issue 32
 
 import asyncio
 import json
-import os
 import random
-import shutil
 
 import pytest
 import requests
-from mcp import ClientSession, StdioServerParameters
-from mcp.client.stdio import stdio_client
 
-from conftest import ROOT, SOP, Server, sop, store_of
+from conftest import Server, sop, store_of
+from test_mcp import session_calls
 
 CLAIM = """\
 sop: claim
@@ -219,15 +216,7 @@ def through_mcp(w, secret, sequence):
             outcomes.append(not r.is_error)
         return outcomes
 
-    async def main():
-        params = StdioServerParameters(command=SOP, args=["mcp", "--sops", "sops", "--store", store_of(w)],
-                                       env={**os.environ, "SOP_TOKEN": secret}, cwd=str(w))
-        async with stdio_client(params) as (read, write):
-            async with ClientSession(read, write) as session:
-                await session.initialize()
-                return await drive(session)
-
-    return asyncio.run(main())
+    return asyncio.run(session_calls(w, secret, drive))
 
 
 def journals(w):
