@@ -462,15 +462,10 @@ public final class APIServer: Sendable {
         let result = try await host.perform { service in
             try service.applyHelpdeskUpdate(delivery: delivery, ticketID: ticketID, updatedAt: updated, patch: patch, ticket: ticket, now: now)
         }
-        var answer: JSONObject = [("delivery", .string(delivery)), ("ticket_id", .string(ticketID))]
-        switch result {
-        case .duplicate:
-            answer["result"] = .string("duplicate")
-        case .stale:
-            answer["result"] = .string("stale")
-        case .applied(let runs, let refused):
-            answer["result"] = .string("applied")
+        var answer: JSONObject = [("delivery", .string(delivery)), ("ticket_id", .string(ticketID)), ("result", .string(result.result))]
+        if case .carried(let runs, let unchanged, let refused) = result {
             answer["runs"] = .array(runs.map { .string($0) })
+            answer["unchanged"] = .array(unchanged.map { .string($0) })
             answer["refused"] = .array(refused.map { .object([("run", .string($0.run)), ("reason", .string($0.reason))]) })
         }
         metrics.hookDeliveries(answer["result"]?.stringValue ?? "").increment()

@@ -410,7 +410,7 @@ paths:
             schema: {$ref: "#/components/schemas/HelpdeskUpdate"}
       responses:
         "200":
-          description: Applied, or a duplicate or stale delivery (nothing done).
+          description: Applied to some run; refused by every run it reached; unchanged (no run changed, or no open run); or a duplicate or stale delivery (nothing done).
           content:
             application/json:
               schema:
@@ -419,8 +419,9 @@ paths:
                 properties:
                   delivery: {type: string}
                   ticket_id: {type: string}
-                  result: {type: string, enum: [applied, duplicate, stale]}
-                  runs: {type: array, items: {type: string}}
+                  result: {type: string, enum: [applied, refused, unchanged, duplicate, stale]}
+                  runs: {type: array, items: {type: string}, description: The runs the update changed.}
+                  unchanged: {type: array, items: {type: string}, description: The runs that already held what the update says (no record written).}
                   refused:
                     type: array
                     items:

@@ -329,8 +329,20 @@ extension RunService {
         case duplicate
         /// A later update of the ticket was applied before: this one would move it backwards.
         case stale
-        /// Applied to these open runs of the ticket; the refused ones with their reasons.
-        case applied(runs: [String], refused: [(run: String, reason: String)])
+        /// Carried to every open run of the ticket: the runs it changed, those it found already
+        /// as it says (no record written), and those that refused it, with their reasons.
+        case carried(runs: [String], unchanged: [String], refused: [(run: String, reason: String)])
+
+        /// The answer's `result`: `applied` when some run changed, else `refused` when some run
+        /// refused it, else `unchanged` (no run changed, or the ticket has no open run);
+        /// `duplicate` and `stale` as they are.
+        public var result: String {
+            switch self {
+            case .duplicate: return "duplicate"
+            case .stale: return "stale"
+            case .carried(let runs, _, let refused): return !runs.isEmpty ? "applied" : !refused.isEmpty ? "refused" : "unchanged"
+            }
+        }
     }
 
     /// Applies a helpdesk's ticket update to every open run of the ticket, as `sop update` would,
@@ -341,23 +353,23 @@ extension RunService {
         try write { tx in
             guard try tx.claimHookDelivery(delivery, at: now) else { return .duplicate }
             guard try tx.advanceTicket(ticketID, updatedAt: updatedAt) else { return .stale }
-            var applied: [String] = [], refused: [(String, String)] = []
+            var applied: [String] = [], unchanged: [String] = [], refused: [(String, String)] = []
             for id in try tx.openRuns(ticketID: ticketID) {
                 guard let stored = try tx.run(id) else { continue }
                 let (run, _) = try self.load(stored, tx)
                 let change = patch ?? JSONValue.mergePatch(from: run.ticket, to: ticket ?? .object(JSONObject()))
                 do {
-                    _ = try tx.savepoint {
+                    let result = try tx.savepoint {
                         try self.step(StepRequest(run: id, command: .update(patch: change), who: .actor(Self.helpdesk), now: now), tx)
                     }
-                    applied.append(id)
+                    if result.run.version == run.version { unchanged.append(id) } else { applied.append(id) }
                 } catch let error as RunError {
                     if case .store = error { throw error }
                     self.pinnedInStore = []  // the savepoint undid any pin
                     refused.append((id, error.reason))
                 }
             }
-            return .applied(runs: applied, refused: refused)
+            return .carried(runs: applied, unchanged: unchanged, refused: refused)
         }
     }
 

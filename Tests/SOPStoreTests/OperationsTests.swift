@@ -261,11 +261,11 @@ import TestSupport
         _ = try started(w, id: "r2")
         let t1 = t0 + 60_000, t2 = t0 + 120_000
         let patch: JSONValue = .object([("customer", .string("Ann B"))])
-        guard case .applied(let runs, let refused) = try w.service.applyHelpdeskUpdate(
-            delivery: "d1", ticketID: "T-9", updatedAt: t2, patch: patch, ticket: nil, now: t2) else {
+        let first = try w.service.applyHelpdeskUpdate(delivery: "d1", ticketID: "T-9", updatedAt: t2, patch: patch, ticket: nil, now: t2)
+        guard case .carried(let runs, let unchanged, let refused) = first else {
             Issue.record("not applied"); return
         }
-        #expect(runs == ["r1", "r2"] && refused.isEmpty)
+        #expect(runs == ["r1", "r2"] && unchanged.isEmpty && refused.isEmpty && first.result == "applied")
         guard case .duplicate = try w.service.applyHelpdeskUpdate(delivery: "d1", ticketID: "T-9", updatedAt: t2, patch: patch, ticket: nil, now: t2) else {
             Issue.record("a repeated delivery was applied again"); return
         }
@@ -280,6 +280,28 @@ import TestSupport
                                               ticket: .object([("id", .string("T-9")), ("priority", .string("high"))]), now: t2)
         #expect(try w.service.run("r2").0.ticket.render() == #"{"id":"T-9","priority":"high"}"#)
         #expect(try w.service.journal("r2").last!.actor == RunService.helpdesk)
+    }
+
+    /// Issue 32, item 14: an update that changes nothing writes no record and says so; one that
+    /// every run refuses answers `refused`, not `applied` with no runs.
+    @Test func helpdeskUpdatesSayWhenTheyChangeNothingOrAreRefused() throws {
+        let w = try Workspace(["approval": Self.approval])
+        _ = try started(w, id: "r1")
+        let records = try w.service.journal("r1").count
+        let same = try w.service.applyHelpdeskUpdate(delivery: "d1", ticketID: "T-9", updatedAt: t0 + 1, patch: nil,
+                                                     ticket: try w.service.run("r1").0.ticket, now: t0 + 1)
+        guard case .carried(let runs, let unchanged, let refused) = same else { Issue.record("not carried"); return }
+        #expect(runs.isEmpty && unchanged == ["r1"] && refused.isEmpty && same.result == "unchanged")
+        #expect(try w.service.journal("r1").count == records)
+        // Refused by the run: its server's clock is behind the run's last change.
+        let broken = try w.service.applyHelpdeskUpdate(delivery: "d2", ticketID: "T-9", updatedAt: t0 + 2,
+                                                       patch: .object([("priority", .string("high"))]), ticket: nil, now: t0 - 60_000)
+        guard case .carried(let none, _, let refusals) = broken else { Issue.record("not carried"); return }
+        #expect(none.isEmpty && refusals.map(\.run) == ["r1"] && broken.result == "refused")
+        #expect(try w.service.journal("r1").count == records)
+        let nobody = try w.service.applyHelpdeskUpdate(delivery: "d3", ticketID: "T-404", updatedAt: t0 + 3,
+                                                       patch: .object([("priority", .string("high"))]), ticket: nil, now: t0 + 3)
+        #expect(nobody.result == "unchanged")
     }
 
     @Test func notifyMessagesGoToTheOutboxWithTheirRecord() throws {
