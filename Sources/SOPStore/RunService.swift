@@ -11,7 +11,8 @@ public enum RunError: Error, CustomStringConvertible {
     /// No run has this id (exit 2).
     case unknownRun(String)
     /// No SOP has this id in the SOP folder (exit 2).
-    case unknownSOP(String, [String])
+    /// No SOP has the id: the ids there are, and the errors of the SOP files that do not decode.
+    case unknownSOP(String, [String], unreadable: [String] = [])
     /// The SOP has lint errors and cannot run (exit 2).
     case invalidSOP(CompiledSOP.CompileError)
     /// A run with this id exists for another SOP or ticket (exit 1).
@@ -30,8 +31,9 @@ public enum RunError: Error, CustomStringConvertible {
         switch self {
         case .rejected(let r): return "rejected: " + r.description
         case .unknownRun(let id): return "no run has the id '\(id)'"
-        case .unknownSOP(let id, let known):
+        case .unknownSOP(let id, let known, let unreadable):
             return "no SOP '\(id)' in the SOP folder" + (Suggestions.didYouMean(id, in: known).map { "; \($0)" } ?? "")
+                + (unreadable.isEmpty ? "" : "\nthese SOP files cannot be read (one may be '\(id)'):\n" + unreadable.joined(separator: "\n"))
         case .invalidSOP(let e): return "the SOP has lint errors and cannot run:\n" + e.description
         case .idTaken(let id): return "a run with the id '\(id)' already exists for another SOP or ticket"
         case .store(let message): return message
@@ -170,7 +172,7 @@ public final class RunService {
             compiled = try catalogue.sop(id)
         } catch {
             switch error {
-            case .unknown(let id, let known): throw RunError.unknownSOP(id, known)
+            case .unknown(let id, let known, let unreadable): throw RunError.unknownSOP(id, known, unreadable: unreadable.map(\.description))
             case .invalid(let problem): throw RunError.invalidSOP(problem)
             }
         }
@@ -706,9 +708,15 @@ public final class RunService {
                 let (parent, engine) = try load(stored, tx)
                 guard parent.child == run.id else { continue }
                 try Self.refuseGoingBack(parent, now: now)
+                // The parent keeps what changed in its own ticket while the child ran (an update,
+                // a helpdesk's): it takes what the child changed since it started, merged into
+                // its ticket as it is now; where both changed a field, the child's value wins.
+                // (A parent whose ticket did not change takes the child's as it is.)
+                let started = try tx.run(run.id)?.initialTicket ?? parent.ticket
+                let ticket = parent.ticket == started ? run.ticket : parent.ticket.merged(with: JSONValue.mergePatch(from: started, to: run.ticket))
                 let decision: StepDecision
                 decision = try Self.rejecting { () throws(StepRejection) -> StepDecision in
-                    try engine.apply(.childEnded(child: run.id, outcome: outcome, ticket: run.ticket), to: parent, actor: .system, now: now)
+                    try engine.apply(.childEnded(child: run.id, outcome: outcome, ticket: ticket), to: parent, actor: .system, now: now)
                 }
                 let saved = try persist(decision, engine: engine, previousVersion: parent.version, tx)
                 try carryOut(decision.effects, from: saved, now: now, tx)

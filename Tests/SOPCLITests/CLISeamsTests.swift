@@ -79,6 +79,13 @@ import Testing
         #expect(!r.stderr.contains("no SOP 't'"), "\(r.stderr)")
         #expect(r.stderr.contains("sops/t.sop.yaml:") && r.stderr.contains("[yaml-syntax]"), "\(r.stderr)")
         #expect(r.stdout.isEmpty)
+        // In a file named otherwise, the SOP asked for is not found, and the files that cannot
+        // be read are shown with their errors: one of them may be it.
+        try FileManager.default.moveItem(at: dir.appendingPathComponent("sops/t.sop.yaml"), to: dir.appendingPathComponent("sops/dispute.sop.yaml"))
+        let other = try SOPBinary.run(["start", "t", "--ticket", #"{"id": "T-1"}"#], in: dir)
+        #expect(other.status == 2)
+        #expect(other.stderr.contains("no SOP 't' in the SOP folder\nthese SOP files cannot be read (one may be 't'):\n"), "\(other.stderr)")
+        #expect(other.stderr.contains("sops/dispute.sop.yaml:") && other.stderr.contains("[yaml-syntax]"), "\(other.stderr)")
     }
 
     /// Item 31: every run's line was printed; now the failures and a summary, every run with

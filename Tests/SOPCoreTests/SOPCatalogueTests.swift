@@ -69,7 +69,7 @@ struct SOPCatalogueTests {
             _ = try catalogue.sop("escalation")
             Issue.record("an unknown id resolved")
         } catch {
-            guard case .unknown(let id, let known) = error else { Issue.record("\(error)"); return }
+            guard case .unknown(let id, let known, _) = error else { Issue.record("\(error)"); return }
             #expect(id == "escalation")
             #expect(known.sorted() == ["broken", "complaint", "returns"])
         }

@@ -109,6 +109,28 @@ import TestSupport
         #expect(GraphExport.eventText("sla.x") == "sla.x")
     }
 
+    /// Issue 32, item 6: a diagram knows no ticket, so a template in a title shows as `…`, in the
+    /// SVG (its label and its boxes) and in DOT and Mermaid.
+    @Test func templatesInTitlesAreNotDrawnRaw() throws {
+        let text = """
+            sop: dispute
+            version: 1
+            title: Chargeback dispute for ${{ ticket.id }}
+            start: gather
+            states:
+              gather:
+                title: Gather evidence for ${{ ticket.id }}
+                transitions: [{to: done, on: gathered}]
+              done: {title: Done, end: won}
+            """
+        let sop = try #require(Self.definition("dispute.sop.yaml", text).0)
+        for drawing in [GraphSVG.svg(sop), GraphExport.dot(sop), GraphExport.mermaid(sop)] {
+            #expect(!drawing.contains("${{"), "\(drawing)")
+            #expect(drawing.contains("Gather evidence for …"))
+        }
+        #expect(GraphSVG.svg(sop).contains("aria-label=\"Chargeback dispute for …\""))
+    }
+
     /// The report's directly-follows graph: two SOPs that share state names keep their states
     /// apart, each arrow is a move some run made (and every move has its arrow), nodes are in
     /// layers, and nothing overprints.

@@ -32,6 +32,24 @@ import TestSupport
         #expect(try w.service.run("c1").0.ticket["customer"] == .object([("id", .string("C-1")), ("name", .string("Ada"))]))
     }
 
+    /// A change the parent's ticket got while its child ran is kept when the child ends: the
+    /// parent takes what the child changed, merged into its ticket as it is then.
+    @Test func aParentKeepsItsOwnTicketChangesWhenItsChildEnds() throws {
+        let w = try Workspace(["complaint": complaint, "escalation": escalation])
+        _ = try w.service.start(sop: "complaint", ticket: Self.ticket, runID: "c1", actor: ana, now: t0)
+        _ = try w.service.step("c1", .submit(inputs: [], event: "declined", checks: nil), actor: ana, now: t0 + 1000)
+        let patch = JSONValue.object([("priority", .string("urgent")), ("customer", .object([("name", .string("Ada B."))]))])
+        _ = try w.service.step("c1", .update(patch: patch), actor: ana, now: t0 + 1500)
+        _ = try w.service.step("c1.1", .submit(inputs: [], event: "fixed", checks: nil), actor: ana, now: t0 + 2000)
+        let ticket = try w.service.run("c1").0.ticket
+        #expect(ticket["priority"] == .string("urgent"))
+        #expect(ticket["customer"] == .object([("id", .string("C-1")), ("name", .string("Ada B."))]))
+        #expect(ticket["escalated"] == .bool(true))  // the child's change
+        let childEnd = try #require(try w.service.journal("c1").first { $0.trigger.kind == .child })
+        #expect(childEnd.changes.map(\.path) == ["ticket.escalated"])
+        for r in try w.service.verify(nil) { #expect(r.failure == nil, "\(r.run): \(r.failure?.reason ?? "")") }
+    }
+
     @Test func aTicketUpdateThatChangesNothingWritesNoRecord() throws {
         let w = try Workspace(["complaint": complaint, "escalation": escalation])
         _ = try w.service.start(sop: "complaint", ticket: Self.ticket, runID: "c1", actor: ana, now: t0)

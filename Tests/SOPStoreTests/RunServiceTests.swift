@@ -179,7 +179,7 @@ struct RunServiceTests {
         let w = try Workspace(["escalation": escalation])
         #expect { try w.service.run("nope") } throws: { if case RunError.unknownRun = $0 { return true } else { return false } }
         #expect { try w.service.start(sop: "escalaton", ticket: .object([]), runID: nil, actor: ana, now: t0) } throws: {
-            if case RunError.unknownSOP(_, let known) = $0 { return known == ["escalation"] } else { return false }
+            if case RunError.unknownSOP(_, let known, _) = $0 { return known == ["escalation"] } else { return false }
         }
     }
 

@@ -1,4 +1,5 @@
 import SOPDiagnostics
+import SOPExpression
 
 /// Draws an SOP's state machine as Mermaid or Graphviz DOT, top to bottom, for a supervisor to
 /// read: states with their title (and their role when it is not `agent`), terminal states with
@@ -33,7 +34,7 @@ public enum GraphExport {
         out += "  \"__start\" [shape=point];\n  \"__start\" -> \"\(escapeDOT(sop.start.value))\";\n"
         for state in sop.states {
             var attributes = "label=\"\(escapeDOT(stateLabel(state)))\""
-            if let end = state.end { attributes = "label=\"\(escapeDOT(state.title))\\n(end: \(escapeDOT(end.value)))\", peripheries=2" }
+            if let end = state.end { attributes = "label=\"\(escapeDOT(Template.withoutExpressions(state.title)))\\n(end: \(escapeDOT(end.value)))\", peripheries=2" }
             out += "  \"\(escapeDOT(state.id.value))\" [\(attributes)];\n"
         }
         for state in sop.states {
@@ -49,8 +50,9 @@ public enum GraphExport {
 
     /// A state's title, with its role when it is not the default.
     static func stateLabel(_ state: StateDefinition) -> String {
-        guard let role = state.role?.value, role != "agent" else { return state.title }
-        return "\(state.title) (\(role))"
+        let title = Template.withoutExpressions(state.title)
+        guard let role = state.role?.value, role != "agent" else { return title }
+        return "\(title) (\(role))"
     }
 
     /// One transition as drawn.

@@ -1,4 +1,5 @@
 import Foundation
+import SOPExpression
 
 /// Draws an SOP as an SVG picture by itself, with no browser script and nothing fetched: the
 /// agent console shows it inline and `sop graph --format svg` writes it. The states are laid out
@@ -26,7 +27,8 @@ public enum GraphSVG {
 
     public static func svg(_ sop: SOPDefinition) -> String {
         let states = sop.states.map { state -> StateBox in
-            var lines = [state.title]
+            // No ticket is known here: a template in a title shows as … (docs/decisions.md).
+            var lines = [Template.withoutExpressions(state.title)]
             if let role = state.role?.value, role != "agent" { lines.append("(\(role))") }
             if let end = state.end { lines.append("end: \(end.value)") }
             return StateBox(id: state.id.value, lines: lines, isEnd: state.end != nil)
@@ -88,7 +90,7 @@ public enum GraphSVG {
             boxes += "</g>\n"
         }
         return """
-            <svg xmlns="http://www.w3.org/2000/svg" class="sop-graph" viewBox="0 0 \(f(layout.width)) \(f(layout.height))" width="\(f(layout.width))" height="\(f(layout.height))" role="img" aria-label="\(escape(sop.title))">
+            <svg xmlns="http://www.w3.org/2000/svg" class="sop-graph" viewBox="0 0 \(f(layout.width)) \(f(layout.height))" width="\(f(layout.width))" height="\(f(layout.height))" role="img" aria-label="\(escape(Template.withoutExpressions(sop.title)))">
             <style>
             .sop-graph path { fill: none; stroke: #555; stroke-width: 1.4; }
             .sop-graph path.role { stroke: #1f5fa8; }

@@ -12,8 +12,9 @@ import SOPYAML
 public final class SOPCatalogue: @unchecked Sendable {
     /// Why an id does not resolve to an SOP that can run.
     public enum LookupError: Error, Sendable {
-        /// No file of the catalogue declares the id; `known` are the ids that are declared.
-        case unknown(String, known: [String])
+        /// No file of the catalogue declares the id; `known` are the ids that are declared, and
+        /// `unreadable` the errors of the SOP files that do not decode (one may be the SOP asked for).
+        case unknown(String, known: [String], unreadable: [CompiledSOP.CompileError] = [])
         /// The file that declares it has lint errors.
         case invalid(CompiledSOP.CompileError)
     }
@@ -121,12 +122,15 @@ public final class SOPCatalogue: @unchecked Sendable {
         let files = sopFiles()
         let named = files.filter { $0.hasSuffix("/\(id).sop.yaml") || $0 == "\(id).sop.yaml" }
         var known: [String] = []
+        var unreadable: [CompiledSOP.CompileError] = []
         for path in named + files.filter({ !named.contains($0) }) {
             let entry = entry(path)
             guard let found = entry.id else {
                 // `ID.sop.yaml` that does not decode (a YAML error, no `sop:`) is the SOP asked
-                // for: its errors say why it cannot run, not "no SOP 'ID'".
+                // for: its errors say why it cannot run, not "no SOP 'ID'". Another file that does
+                // not decode may be it too: its errors go with the answer.
                 if named.contains(path) { throw .invalid(entry.compileError) }
+                unreadable.append(entry.compileError)
                 continue
             }
             known.append(found)
@@ -134,7 +138,7 @@ public final class SOPCatalogue: @unchecked Sendable {
             guard let compiled = entry.compiled else { throw .invalid(entry.compileError) }
             return compiled
         }
-        throw .unknown(id, known: known)
+        throw .unknown(id, known: known, unreadable: unreadable)
     }
 
     private func load(_ path: String, calendars: CalendarSet) -> Entry {
