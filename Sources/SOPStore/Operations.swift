@@ -96,8 +96,9 @@ extension RunService {
     public func sopList(caller: Caller? = nil) -> [JSONValue] {
         let visible = caller.map { Set(visibleSOPs($0)) }
         return catalogue.entries().filter { entry in visible.map { v in entry.id.map(v.contains) ?? false } ?? true }.map { entry in
-            let errors = entry.diagnostics.filter { $0.severity == .error }.count + (entry.unreadable == nil ? 0 : 1)
-            let warnings = entry.diagnostics.filter { $0.severity == .warning }.count
+            // As `sop lint` counts them: a suppressed finding is not a problem.
+            let errors = entry.diagnostics.filter { $0.severity == .error && $0.suppression == nil }.count + (entry.unreadable == nil ? 0 : 1)
+            let warnings = entry.diagnostics.filter { $0.severity == .warning && $0.suppression == nil }.count
             let definition = entry.compiled?.definition
             return .object([
                 ("id", .optional(entry.id)), ("path", .string(entry.path)),

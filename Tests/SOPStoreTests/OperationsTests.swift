@@ -284,6 +284,27 @@ import TestSupport
 
     /// Issue 32, item 14: an update that changes nothing writes no record and says so; one that
     /// every run refuses answers `refused`, not `applied` with no runs.
+    /// The SOP list counts lint findings as `sop lint` does: a suppressed one is not a problem
+    /// (a new user's afternoon found `/v1/sops` saying "warnings" for a clean SOP).
+    @Test func theSOPListLeavesSuppressedFindingsOut() throws {
+        let quiet = """
+            sop: quiet
+            version: 1
+            title: Quiet
+            start: ask
+            states:
+              ask:
+                title: Ask
+                inputs:
+                  mood: {type: enum, values: [ok, bad], required: false}   # sop: ignore[unused-input] asked for the record only
+                transitions: [{to: done, on: asked}]
+              done: {title: Done, end: done}
+            """
+        let w = try Workspace(["quiet": quiet, "approval": Self.approval])
+        let entry = try #require(w.service.sopList().first { $0["id"] == .string("quiet") })
+        #expect(entry["lint"] == .object([("status", .string("ok")), ("errors", .int(0)), ("warnings", .int(0))]))
+    }
+
     @Test func helpdeskUpdatesSayWhenTheyChangeNothingOrAreRefused() throws {
         let w = try Workspace(["approval": Self.approval])
         _ = try started(w, id: "r1")
