@@ -151,6 +151,11 @@ enum RunView {
             out += "\ninputs:\n"
             for spec in inputs {
                 var line = "  \(spec.id.value) (\(spec.type == .enum ? spec.values.map { v in spec.labels[v.value].map { "\(v.value) \"\($0)\"" } ?? v.value }.joined(separator: "|") : spec.type.rawValue)"
+                // Its bounds, as README.md promises: the agent sees what will be accepted.
+                let bounds: [String?] = [spec.min.map { "min \(Decimal($0))" }, spec.max.map { "max \(Decimal($0))" },
+                                         spec.minLength.map { "at least \($0) characters" }, spec.maxLength.map { "at most \($0) characters" },
+                                         spec.pattern.map { "matching \($0)" }]
+                for bound in bounds.compactMap({ $0 }) { line += ", " + bound }
                 line += spec.required ? ", required" : ", optional"
                 if run.submitted.contains(spec.id.value) { line += ", given" }
                 line += ")"

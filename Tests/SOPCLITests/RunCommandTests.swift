@@ -95,6 +95,31 @@ private func workspace(extra: [String: String] = [:]) throws -> URL { try SOPBin
         #expect((bossStatus["events"] as? [[String: Any]])?.compactMap { $0["event"] as? String } == ["approve"])
     }
 
+    /// `sop status` lists every input with its type and bounds, as README.md says.
+    @Test func statusListsInputsWithTheirBounds() throws {
+        let form = """
+            sop: form
+            version: 1
+            title: Form
+            start: ask
+            states:
+              ask:
+                title: Ask
+                inputs:
+                  amount: {type: number, min: 0, max: 500, prompt: Amount}
+                  ref: {type: string, min_length: 3, max_length: 8, pattern: "^R", required: false}
+                transitions: [{to: done, when: "input.amount >= 0 and exists(input.ref)"}]
+              done: {title: Done, end: done}
+
+            """
+        let dir = try workspace(extra: ["form": form])
+        let r = try SOPBinary.run(["start", "form", "--ticket", #"{"id": "T-1"}"#, "--id", "f1", "--now", "2026-11-02T09:00:00Z",
+                                   "--actor", "ana:agent"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("  amount (number, min 0, max 500, required) — Amount\n"), "\(r.stdout)")
+        #expect(r.stdout.contains("  ref (string, at least 3 characters, at most 8 characters, matching ^R, optional)\n"), "\(r.stdout)")
+    }
+
     @Test func startStepStatusAndLogThroughTheBinary() throws {
         let dir = try workspace()
         try #"{"id": "T-1", "category": "returns", "order_id": "A-17"}"#.write(to: dir.appendingPathComponent("t.json"), atomically: true, encoding: .utf8)
