@@ -187,3 +187,25 @@ import TestSupport
         #expect(try w.service.verify(nil).allSatisfy { $0.failure == nil })
     }
 }
+
+/// A refused event says what the user likely meant, and a run that waits for its child says so
+/// (a new user's afternoon: `--event submti` on a parent waiting for its child said only that the
+/// event is not possible).
+@Suite struct EventRefusalTests {
+    @Test func aMisspeltEventGetsASuggestionAndAWaitingParentPointsToItsChild() throws {
+        let w = try Workspace(["complaint": complaint, "escalation": escalation])
+        _ = try w.service.start(sop: "complaint", ticket: .object([("id", .string("T-1"))]), runID: "c1", actor: ana, now: t0)
+        func refusal(_ event: String, _ at: Int64) -> StepRejection? {
+            do {
+                _ = try w.service.step("c1", .submit(inputs: [], event: event, checks: nil), actor: ana, now: at)
+                return nil
+            } catch RunError.rejected(let r) { return r } catch { return nil }
+        }
+        let typo = try #require(refusal("declind", t0 + 1000))
+        #expect(typo.instead.first == "did you mean 'declined'?", "\(typo.instead)")
+        _ = try w.service.step("c1", .submit(inputs: [], event: "declined", checks: nil), actor: ana, now: t0 + 2000)
+        let waiting = try #require(refusal("fixed", t0 + 3000))
+        #expect(waiting.reason == "event 'fixed' is not possible in state 'escalate'")
+        #expect(waiting.instead.contains("the run waits for its child run c1.1: step that run"), "\(waiting.instead)")
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import SOPDiagnostics
 import SOPExpression
 import SOPJSON
 
@@ -365,9 +366,11 @@ struct Step: ~Copyable {
             }
             let candidates = state.byEvent.first { $0.event == event }?.transitions ?? []
             guard !candidates.isEmpty else {
-                let enabled = engine.enabledEvents(run, actor: actor).map { "\($0.event) (\($0.label))" }
-                throw StepRejection("event '\(event)' is not possible in state '\(run.state)'",
-                                    instead: enabled.isEmpty ? ["no event can be sent now"] : enabled.map { "event " + $0 })
+                let enabled = engine.enabledEvents(run, actor: actor)
+                var instead = enabled.isEmpty ? ["no event can be sent now"] : enabled.map { "event \($0.event) (\($0.label))" }
+                if let guess = Suggestions.didYouMean(event, in: enabled.map(\.event)) { instead.insert(guess, at: 0) }
+                if let child = run.child { instead.append("the run waits for its child run \(child): step that run") }
+                throw StepRejection("event '\(event)' is not possible in state '\(run.state)'", instead: instead)
             }
             let role = actor.role
             let allowed = candidates.allSatisfy { $0.role == role } ? candidates : candidates.filter { $0.role == role }
