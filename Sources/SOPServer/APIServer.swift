@@ -286,19 +286,22 @@ public final class APIServer: Sendable {
             throw APIError(status: .forbidden, kind: "forbidden", reason: "the service report is for the role 'supervisor'")
         }
         let q = { (name: String) in RequestReading.query(request, name) }
-        let to = try q("to").map { text -> Int64 in
-            guard let t = CivilTime.parseDateTime(text) else { throw APIError.badRequest("to must be an RFC 3339 datetime, found '\(text)'") }
-            return t
-        } ?? Self.now()
-        let from = try q("from").map { text -> Int64 in
-            guard let t = CivilTime.parseDateTime(text) else { throw APIError.badRequest("from must be an RFC 3339 datetime, found '\(text)'") }
-            return t
-        } ?? to - 30 * 86_400_000
-        guard from < to else { throw APIError.badRequest("from must come before to") }
         let zone = q("tz") ?? "UTC"
         guard BusinessCalendar(id: "tz", timeZone: zone, week: Array(repeating: [], count: 7)) != nil else {
             throw APIError.badRequest("tz must be an IANA time zone, found '\(zone)'")
         }
+        // As `sop report` takes them: an RFC 3339 time, or a date (midnight in tz).
+        func bound(_ name: String) throws -> Int64? {
+            try q(name).map { text in
+                guard let t = ReportOptions.instant(text, timeZone: zone) else {
+                    throw APIError.badRequest("\(name) must be an RFC 3339 time or a date such as 2026-11-01, found '\(text)'")
+                }
+                return t
+            }
+        }
+        let to = try bound("to") ?? Self.now()
+        let from = try bound("from") ?? to - 30 * 86_400_000
+        guard from < to else { throw APIError.badRequest("from must come before to") }
         let format = q("format") ?? "json"
         guard format == "json" || format == "html" else { throw APIError.badRequest("format must be json or html, found '\(format)'") }
         let options = ReportOptions(from: from, to: to, timeZone: zone, sops: q("sop").map { Set($0.split(separator: ",").map(String.init)) })

@@ -119,8 +119,8 @@ paths:
       operationId: getReport
       summary: The service KPIs of a period, from the journals (docs/report.md), for the role supervisor.
       parameters:
-        - {name: from, in: query, description: "The period's start (default 30 days before to).", schema: {type: string, format: date-time}}
-        - {name: to, in: query, description: "The period's end, not included (default now).", schema: {type: string, format: date-time}}
+        - {name: from, in: query, description: "The period's start, an RFC 3339 time or a date (midnight in tz), as sop report takes it (default 30 days before to).", schema: {type: string}}
+        - {name: to, in: query, description: "The period's end, not included, an RFC 3339 time or a date (midnight in tz) (default now).", schema: {type: string}}
         - {name: tz, in: query, description: The IANA time zone of the trend's days., schema: {type: string, default: UTC}}
         - {name: sop, in: query, description: "Only runs of these SOPs (ids, comma-separated).", schema: {type: string}}
         - {name: format, in: query, description: "json, or html (the page with charts).", schema: {type: string, enum: [json, html], default: json}}

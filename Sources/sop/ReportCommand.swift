@@ -36,13 +36,7 @@ struct ReportCommand: ParsableCommand {
     }
 
     /// RFC 3339, or a date read as midnight in --tz.
-    func instant(_ text: String) -> Int64? {
-        if let t = CivilTime.parseDateTime(text) { return t }
-        guard let day = CivilTime.parseDate(text), let zone = BusinessCalendar(id: "tz", timeZone: tz, week: Array(repeating: [], count: 7)) else {
-            return nil
-        }
-        return zone.instant(day: day, time: 0)
-    }
+    func instant(_ text: String) -> Int64? { ReportOptions.instant(text, timeZone: tz) }
 
     func run() throws {
         let service = try options.service(memoryMapped: false)

@@ -135,6 +135,9 @@ def test_the_server_gives_supervisors_the_same_report(mined):
         r = s.get("/v1/report", actor="sam", params=period)
         assert r.status_code == 200, r.text
         assert r.json() == report
+        # Dates, as `sop report --from` takes them: midnight in tz (UTC here).
+        dated = s.get("/v1/report", actor="sam", params={"from": "2026-11-01", "to": "2026-12-01"})
+        assert dated.status_code == 200 and dated.json() == report, dated.text
         assert s.get("/v1/report", actor="ana", params=period).status_code == 403
         assert s.get("/v1/report", actor="sam", params={"from": "yesterday"}).status_code == 400
         assert s.get("/v1/report", actor="sam", params={**period, "tz": "Mars/Olympus"}).status_code == 400

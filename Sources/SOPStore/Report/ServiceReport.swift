@@ -7,6 +7,16 @@ import SOPJSON
 /// one pass over the store (runs, then journal records in commit order). Per run it keeps a
 /// handful of facts, never the records themselves.
 public struct ReportOptions: Sendable {
+    /// A bound of the period as `sop report` and `GET /v1/report` take it: an RFC 3339 time, or a
+    /// date read as midnight in `timeZone`; nil for anything else (or an unknown zone).
+    public static func instant(_ text: String, timeZone: String) -> Int64? {
+        if let t = CivilTime.parseDateTime(text) { return t }
+        guard let day = CivilTime.parseDate(text), let zone = BusinessCalendar(id: "tz", timeZone: timeZone, week: Array(repeating: [], count: 7)) else {
+            return nil
+        }
+        return zone.instant(day: day, time: 0)
+    }
+
     /// The period: runs started in [from, to) count as started, runs ended in it as ended.
     public var from: Int64
     public var to: Int64
