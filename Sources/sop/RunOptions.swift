@@ -165,6 +165,10 @@ enum RunView {
         }
         let needed = engine.inputsNeeded(run)
         if !needed.isEmpty { out += "\ninputs needed: \(needed.joined(separator: ", "))\n" }
+        let holding = engine.checklistHolding(run)
+        if !holding.isEmpty {
+            out += "\nto go on, confirm the checklist: \(holding.count == 1 ? "item" : "items") \(holding.map(String.init).joined(separator: ", ")) (--check)\n"
+        }
         let events = engine.enabledEvents(run, actor: actor)
         if !events.isEmpty {
             out += "\nevents:\n"

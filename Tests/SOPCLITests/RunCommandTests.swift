@@ -118,6 +118,19 @@ private func workspace(extra: [String: String] = [:]) throws -> URL { try SOPBin
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("  amount (number, min 0, max 500, required) — Amount\n"), "\(r.stdout)")
         #expect(r.stdout.contains("  ref (string, at least 3 characters, at most 8 characters, matching ^R, optional)\n"), "\(r.stdout)")
+        #expect(!r.stdout.contains("confirm the checklist"))
+    }
+
+    /// A run whose inputs are all given but whose checklist is not confirmed says what holds it
+    /// (a new user's afternoon: status showed the inputs given and nothing else).
+    @Test func statusSaysTheChecklistHoldsTheRun() throws {
+        let dir = try workspace()
+        try #"{"id": "T-1", "category": "returns", "order_id": "A-17"}"#.write(to: dir.appendingPathComponent("t.json"), atomically: true, encoding: .utf8)
+        _ = try SOPBinary.run(["start", "returns", "--ticket", "t.json", "--id", "w1", "--now", "2026-11-02T09:00:00Z", "--actor", "ana:agent"], in: dir)
+        let r = try SOPBinary.run(["step", "w1", "--input", "order_found=true", "--input", "purchased_on=2026-10-20", "--input", "amount=49.90",
+                                   "--now", "2026-11-02T09:01:00Z", "--actor", "ana:agent"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("\nto go on, confirm the checklist: item 1 (--check)\n"), "\(r.stdout)")
     }
 
     @Test func startStepStatusAndLogThroughTheBinary() throws {

@@ -191,6 +191,14 @@ public struct Engine: Sendable {
         return state.definition.inputs.filter { $0.required && !run.submitted.contains($0.id.value) }.map(\.id.value)
     }
 
+    /// The checklist items (1-based) still to confirm before the state's automatic transitions
+    /// are tried: empty when the state has none, or when it waits for inputs or a child run first.
+    public func checklistHolding(_ run: RunState) -> [Int] {
+        guard !run.isEnded, run.child == nil, let state = sop.state(run.state), !state.automatic.isEmpty,
+              inputsNeeded(run).isEmpty else { return [] }
+        return state.checklist.indices.filter { !run.confirmed.contains($0) }.map { $0 + 1 }
+    }
+
     /// Fills the `${{ }}` templates of a text (a title, instructions) from the run; nil when an
     /// expression fails.
     public func renderTemplate(_ text: String, run: RunState, now: Int64) -> String? {
