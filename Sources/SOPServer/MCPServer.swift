@@ -63,7 +63,7 @@ public struct MCPService: Sendable {
                              isError: true)
             }
         }
-        try await server.start(transport: StdioTransport())
+        try await server.start(transport: DrainingTransport(StdioTransport()))
         await server.waitUntilCompleted()
     }
 

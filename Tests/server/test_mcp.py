@@ -173,3 +173,25 @@ def test_a_step_that_ends_a_child_answers_with_the_parent_too(tmp_path):
         assert done["status"] == "ended" and "parent_run" not in done
 
     asyncio.run(session_calls(w, agent, as_agent))
+
+
+def test_requests_written_before_the_input_closes_are_all_answered(tmp_path):
+    """A client that writes its requests and closes its end (a pipe, a script) gets every answer:
+    the server answers what it read before it stops (a new user's afternoon lost the tool call)."""
+    import subprocess
+    w = workspace(tmp_path)
+    secret = token(w, "bot", "agent")
+    lines = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+         "params": {"protocolVersion": "2025-03-26", "capabilities": {}, "clientInfo": {"name": "pipe", "version": "1"}}},
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "list_sops", "arguments": {}}},
+        {"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+         "params": {"name": "start_run", "arguments": {"sop": "returns", "ticket": RETURN_TICKET, "run": "p1"}}},
+    ]
+    done = subprocess.run([SOP, "mcp", "--sops", "sops", "--store", store_of(w)], cwd=w, timeout=60, capture_output=True, text=True,
+                          input="".join(json.dumps(line) + "\n" for line in lines), env={**os.environ, "SOP_TOKEN": secret})
+    answers = {m["id"]: m for m in map(json.loads, done.stdout.splitlines()) if "id" in m}
+    assert set(answers) == {1, 2, 3}, done.stdout + done.stderr
+    assert not answers[3]["result"].get("isError"), answers[3]
+    assert "p1: ok" in sop("verify", "--verbose", "--store", store_of(w), cwd=w).stdout
