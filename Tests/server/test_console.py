@@ -355,6 +355,18 @@ def test_a_called_run_and_its_caller_link_each_other_and_the_caller_is_no_work(s
     assert "Resolve a service complaint" in back.text
     back.find_element(By.LINK_TEXT, "c-rep").click()
     heading(d, "Escalate the complaint")
+    # Once the called run has ended, its page says the caller went on (a new user found it still
+    # saying "it goes on when this run ends").
+    d.get(server.url + f"/console/runs/{child}")
+    assert "it goes on when this run ends" in d.find_element(By.CSS_SELECTOR, ".called-by").text
+    for body in ({"inputs": {"complexity": "routine", "frustration": "angry", "impact": "one_user"}, "checks": "all"},
+                 {"inputs": {"timeline_hours": 4}, "checks": "all"}):
+        assert server.step(child, **body).status_code == 200
+    ended = server.step(child, actor="sam", event="cannot_resolve")
+    assert ended.status_code == 200 and ended.json()["status"] == "ended", ended.text
+    d.get(server.url + f"/console/runs/{child}")
+    called_by = d.find_element(By.CSS_SELECTOR, ".called-by").text
+    assert "it went on when this run ended" in called_by and "it goes on" not in called_by, called_by
 
 
 CHARGEBACK = """sop: chargeback

@@ -69,7 +69,7 @@ enum ConsoleAssets {
 {{> head}}
 <p class="crumbs"><a href="/console/sops/{{sop}}">{{sopTitle}}</a> · run {{run}} · step {{version}}</p>
 <p class="path">{{#path}}<span>{{.}}</span>{{/path}}</p>
-{{#parent}}<p class="notice called-by">Called by run <a href="/console/runs/{{run}}">{{run}}</a> ({{sopTitle}}, {{step}}): it goes on when this run ends.</p>{{/parent}}
+{{#parent}}<p class="notice called-by">Called by run <a href="/console/runs/{{run}}">{{run}}</a> ({{sopTitle}}, {{step}}): {{#ended}}it went on when this run ended.{{/ended}}{{^ended}}it goes on when this run ends.{{/ended}}</p>{{/parent}}
 {{#ended}}<h1>Ended: {{outcome}}</h1>{{/ended}}
 {{^ended}}
 <h1>{{stateTitle}}</h1>
