@@ -47,7 +47,15 @@ struct RunOptions: ParsableArguments {
             let parts = actor.split(separator: ":").map(String.init)
             return Actor(id: parts[0], role: parts[1])
         }
-        return Actor(id: environment("USER") ?? "agent", role: "agent")
+        return Actor(id: environment("USER") ?? environment("LOGNAME") ?? Self.accountName() ?? "unknown", role: "agent")
+    }
+
+    /// The name of the account the command runs as, for a journal's actor when $USER is not set
+    /// (a container, a CI job): never a made-up name that reads like a person's.
+    static func accountName() -> String? {
+        guard let entry = getpwuid(getuid()), let name = entry.pointee.pw_name else { return nil }
+        let text = String(cString: name)
+        return text.isEmpty ? nil : text
     }
 
     var storePath: String {

@@ -121,6 +121,19 @@ private func workspace(extra: [String: String] = [:]) throws -> URL { try SOPBin
         #expect(!r.stdout.contains("confirm the checklist"))
     }
 
+    /// Without $USER (a container, a CI job) the default actor is the account's name, never a
+    /// made-up `agent` that reads like a person's id.
+    @Test func theDefaultActorIsTheAccountWithoutUSER() throws {
+        let dir = try workspace()
+        let r = try SOPBinary.run(["start", "returns", "--ticket", #"{"id": "T-1"}"#, "--id", "u1", "--format", "json"], in: dir,
+                                  environment: ["USER": "", "LOGNAME": ""])
+        #expect(r.status == 0, "\(r.stderr)")
+        let log = try SOPBinary.run(["log", "u1", "--format", "json"], in: dir)
+        let first = try #require(try JSONSerialization.jsonObject(with: Data((log.stdout.split(separator: "\n").first ?? "").utf8)) as? [String: Any])
+        let actor = try #require(first["actor"] as? [String: Any])
+        #expect(actor["id"] as? String == NSUserName() && actor["role"] as? String == "agent", "\(actor)")
+    }
+
     /// A run whose inputs are all given but whose checklist is not confirmed says what holds it
     /// (a new user's afternoon: status showed the inputs given and nothing else).
     @Test func statusSaysTheChecklistHoldsTheRun() throws {
