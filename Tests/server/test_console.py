@@ -319,6 +319,9 @@ def test_the_queue_and_the_run_page_follow_sla_clocks(server, browser):
     browser.get(server.url + "/console/runs/c-late")
     heading(browser, "Listen and apologise")
     assert "breached" in browser.find_element(By.CSS_SELECTOR, "table.sla").text
+    # The journal says what an SLA clock did in words (a new user read "stayed in … (sla)").
+    journal = browser.find_element(By.CSS_SELECTOR, "section.journal").text
+    assert "SLA first response started, in" in journal and "(sla)" not in journal, journal
     browser.save_screenshot(str(SHOTS / "console-run.png"))
 
 

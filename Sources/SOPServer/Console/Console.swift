@@ -427,8 +427,20 @@ struct Console: Sendable {
         data["slas"] = slas
         data["hasSLAs"] = !slas.isEmpty
         data["journal"] = records.reversed().map { r -> [String: Any] in
-            var what = r.trigger.moved ? "\(r.from.map(titleOf) ?? "start") → \(titleOf(r.to))" : "stayed in \(titleOf(r.to))"
-            if let event = r.trigger.event { what += " (\(event))" } else if let after = r.trigger.after { what += " (timer \(after))" } else { what += " (\(r.trigger.kind.rawValue))" }
+            // What happened, in words: a move, or what a record without a move kept (an SLA
+            // clock's change, a ticket update, answers).
+            let sla = r.trigger.sla.flatMap { s in s["target"]?.stringValue.map { "SLA \($0.replacingOccurrences(of: "_", with: " ")) \(s["event"]?.stringValue ?? "")" } }
+            let why = r.trigger.event ?? r.trigger.after.map { "timer \($0)" } ?? sla ?? r.trigger.kind.rawValue
+            let what: String
+            if r.trigger.moved {
+                what = "\(r.from.map(titleOf) ?? "start") → \(titleOf(r.to)) (\(why))"
+            } else if let sla {
+                what = "\(sla), in \(titleOf(r.to))"
+            } else if r.trigger.kind == .input, r.trigger.ticket != nil {
+                what = "ticket updated, in \(titleOf(r.to))"
+            } else {
+                what = "stayed in \(titleOf(r.to)) (\(why))"
+            }
             var details: [String] = []
             if !r.inputs.isEmpty { details.append("answers: " + r.inputs.map { "\($0.key) = \($0.value.render())" }.joined(separator: ", ")) }
             if !r.changes.isEmpty { details.append("changed: " + r.changes.map { "\($0.path) → \($0.new.render())" }.joined(separator: ", ")) }
