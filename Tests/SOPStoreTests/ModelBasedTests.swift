@@ -441,7 +441,7 @@ struct Scenario {
                 return ModelCommand(kind: .helpdesk(ticketID: ticketID, delivery: delivery, updatedAt: updatedAt,
                                                     patch: Self.patch(&rng), ticket: nil), actor: .system, now: now)
             }
-            let current = (try? service.summaries(sop: nil, state: nil, waiting: true))?.first { _ in true }
+            let current = (try? service.summaries(sop: nil, state: nil, waiting: true))?.first
             var whole = current.flatMap { try? service.run($0.run).0.ticket } ?? Self.ticket(id: ticketID, &rng)
             whole = Self.shuffled(whole, &rng)
             if chance(40), case .object(var members) = whole {
