@@ -1,12 +1,18 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Layers, bottom up; a module imports only those below it:
-// SOPJSON → SOPDiagnostics → CLibYAML/SOPYAML, SOPExpression → SOPCore → SOPStore → SOPPostgres → sop
-//                                                                           ↘ SOPServer ─────────→ sopd
-// (SOPExpression knows nothing of YAML; SOPYAML nothing of expressions.) The HTTP and MCP servers
-// live in their own executable, `sopd`, so that building and starting `sop` (lint in CI) pays
-// nothing for SwiftNIO, Hummingbird and the MCP SDK; `sop serve` and `sop mcp` run `sopd`.
+// Layers, bottom up; a module imports only those below it (and declares each one here: CI
+// builds with --explicit-target-dependency-import-check error):
+//   SOPJSON → SOPDiagnostics → CLibYAML/SOPYAML, SOPExpression → SOPCore
+//   SOPCore → SOPStore (the store protocol, its rows, its tables) → SOPService (runs, replay,
+//     scenario tests, reports, the operations every interface calls)
+//   SOPStore → SOPStoreSQLite (GRDB), SOPStorePostgres (postgres-nio) → SOPStoreLocation (opens
+//     either from a --store location)
+//   SOPService + SOPStoreLocation → sop;  SOPService → SOPServer (HTTP, MCP, console) → sopd
+// (SOPExpression knows nothing of YAML; SOPYAML nothing of expressions; SOPService no store but
+// through the protocol.) The HTTP and MCP servers live in their own executable, `sopd`, so that
+// `sop` (lint in CI) links neither Hummingbird nor the MCP SDK; `sop serve` and `sop mcp` run
+// `sopd`. `sop` does link SwiftNIO, through the PostgreSQL store (`--store postgres://…`).
 let package = Package(
     name: "sopkit",
     platforms: [.macOS(.v13)],
@@ -27,6 +33,10 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.0"),
         .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
+        // Declared for the modules SOPServer imports from them (Hummingbird and postgres-nio
+        // already depend on both): the import check wants each import's product named.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.3.0"),
     ],
     targets: [
         .systemLibrary(
@@ -42,27 +52,30 @@ let package = Package(
             name: "SOPCore",
             dependencies: ["SOPYAML", "SOPExpression", "SOPDiagnostics", "SOPJSON", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .target(name: "SOPStore", dependencies: ["SOPCore", .product(name: "GRDB", package: "GRDB.swift"),
-                                                .product(name: "GRDBSQLite", package: "GRDB.swift")]),
-        // The PostgreSQL store (postgres-nio), and `StoreLocation`, which opens either store from
-        // a path or a postgres:// URL.
-        .target(name: "SOPPostgres", dependencies: ["SOPStore", "SOPCore", "SOPJSON",
-                                                   .product(name: "PostgresNIO", package: "postgres-nio"),
-                                                   .product(name: "Logging", package: "swift-log")]),
+        .target(name: "SOPStore", dependencies: ["SOPCore", "SOPJSON"]),
+        .target(name: "SOPStoreSQLite", dependencies: ["SOPStore", "SOPCore", "SOPJSON",
+                                                      .product(name: "GRDB", package: "GRDB.swift"),
+                                                      .product(name: "GRDBSQLite", package: "GRDB.swift")]),
+        .target(name: "SOPStorePostgres", dependencies: ["SOPStore", "SOPCore", "SOPJSON",
+                                                        .product(name: "PostgresNIO", package: "postgres-nio"),
+                                                        .product(name: "Logging", package: "swift-log")]),
+        // Opens either store from a path or a postgres:// URL: what both executables reach.
+        .target(name: "SOPStoreLocation", dependencies: ["SOPStore", "SOPStoreSQLite", "SOPStorePostgres"]),
+        .target(name: "SOPService", dependencies: ["SOPStore", "SOPCore", "SOPJSON", "SOPExpression", "SOPDiagnostics", "SOPYAML"]),
         .executableTarget(
             name: "sop",
             dependencies: [
-                "SOPCore",
-                "SOPStore",
-                "SOPPostgres",
+                "SOPService", "SOPStoreLocation", "SOPCore", "SOPJSON", "SOPExpression", "SOPDiagnostics", "SOPYAML",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(
             name: "SOPServer",
             dependencies: [
-                "SOPCore", "SOPStore", "SOPJSON",
+                "SOPService", "SOPCore", "SOPJSON", "SOPExpression",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -76,7 +89,7 @@ let package = Package(
         .executableTarget(
             name: "sopd",
             dependencies: [
-                "SOPServer", "SOPStore", "SOPPostgres", "SOPCore",
+                "SOPServer", "SOPService", "SOPStoreLocation", "SOPCore", "SOPDiagnostics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -94,13 +107,27 @@ let package = Package(
             path: "Fuzz/SOPFuzz"
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // What the service and store suites share: the store under test (SQLite, or PostgreSQL
+        // with SOP_TEST_POSTGRES) and a workspace of SOPs with a service on it.
+        .target(name: "StoreTestSupport", dependencies: ["SOPService", "SOPStore", "SOPStoreLocation", "SOPStorePostgres", "SOPCore",
+                                                        "SOPExpression", "TestSupport"],
+                path: "Tests/StoreTestSupport"),
         .testTarget(name: "SOPJSONTests", dependencies: ["SOPJSON", "TestSupport"]),
-        .testTarget(name: "SOPYAMLTests", dependencies: ["SOPYAML", "TestSupport"]),
-        .testTarget(name: "SOPExpressionTests", dependencies: ["SOPExpression", "TestSupport"]),
-        .testTarget(name: "SOPCoreTests", dependencies: ["SOPCore", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "SOPStoreTests", dependencies: ["SOPStore", "SOPPostgres", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "SOPServerTests", dependencies: ["SOPServer", "SOPStore", "SOPJSON", "SOPYAML", "SOPDiagnostics", "TestSupport"]),
-        .testTarget(name: "SOPCLITests", dependencies: ["sop", "SOPJSON", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+        .testTarget(name: "SOPYAMLTests", dependencies: ["SOPYAML", "SOPDiagnostics", "TestSupport"]),
+        .testTarget(name: "SOPExpressionTests", dependencies: ["SOPExpression", "SOPDiagnostics", "TestSupport"]),
+        .testTarget(name: "SOPCoreTests", dependencies: ["SOPCore", "SOPExpression", "SOPDiagnostics", "SOPJSON", "TestSupport"],
+                    exclude: ["Fixtures"]),
+        // The cases every store must pass, on the store under test (StoreTestSupport).
+        .testTarget(name: "SOPStoreTests", dependencies: ["SOPStore", "SOPStoreSQLite", "SOPStorePostgres", "SOPStoreLocation", "SOPService",
+                                                         "SOPCore", "SOPJSON", "StoreTestSupport", "TestSupport",
+                                                         .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "SOPServiceTests", dependencies: ["SOPService", "SOPStore", "SOPStoreSQLite", "SOPStoreLocation", "SOPCore",
+                                                           "SOPDiagnostics", "SOPExpression", "SOPJSON", "StoreTestSupport", "TestSupport",
+                                                           .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "SOPServerTests", dependencies: ["SOPServer", "SOPService", "SOPStoreLocation", "SOPCore", "SOPJSON", "SOPYAML", "SOPDiagnostics",
+                                                          "TestSupport", .product(name: "HTTPTypes", package: "swift-http-types")]),
+        .testTarget(name: "SOPCLITests", dependencies: ["sop", "SOPJSON", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                                                       .product(name: "ArgumentParser", package: "swift-argument-parser")],
                     exclude: ["Fixtures"]),
     ]
 )

@@ -4,11 +4,12 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import SOPCore
 import SOPExpression
 import SOPJSON
+import SOPService
 import SOPStore
-import ServiceLifecycle
 
 /// A key that is never printed: its description and reflection show no byte of it.
 public struct Secret: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {

@@ -4,6 +4,7 @@ import Hummingbird
 import NIOCore
 import SOPCore
 import SOPJSON
+import SOPService
 import SOPStore
 
 /// An HTTP error answer: a status and the same object the command line prints with

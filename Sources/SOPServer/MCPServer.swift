@@ -3,6 +3,7 @@ import Logging
 import MCP
 import SOPCore
 import SOPJSON
+import SOPService
 import SOPStore
 
 /// `sop mcp`: the Model Context Protocol over standard input and output, for AI agents. The

@@ -1,5 +1,6 @@
 import Foundation
 import SOPCore
+import SOPService
 import SOPStore
 
 /// The run service behind a server: one thread owns it (the service and its SQLite connection

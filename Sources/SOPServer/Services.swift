@@ -1,13 +1,16 @@
 import Foundation
-#if canImport(FoundationNetworking)
 import FoundationNetworking
-#endif
 import Logging
+import ServiceLifecycle
 import SOPCore
 import SOPExpression
 import SOPJSON
+import SOPService
 import SOPStore
-import ServiceLifecycle
+import Synchronization
+
+#if canImport(FoundationNetworking)
+#endif
 
 /// Set once a graceful shutdown begins: `/readyz` answers 503 and event streams end, so the
 /// server can finish the requests in flight and stop.
@@ -18,7 +21,6 @@ public final class ShutdownFlag: Sendable {
     func set() { state.withLock { $0 = true } }
 }
 
-import Synchronization
 
 /// Sets the flag when the service group begins to shut down.
 struct ShutdownWatcher: Service, CustomStringConvertible {

@@ -4,6 +4,7 @@ import SOPCore
 import SOPDiagnostics
 import SOPExpression
 import SOPJSON
+import SOPService
 import SOPStore
 
 /// `sop graph FILE|SOP [--format mermaid|dot]`

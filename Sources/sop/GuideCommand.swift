@@ -3,6 +3,7 @@ import Foundation
 import SOPCore
 import SOPExpression
 import SOPJSON
+import SOPService
 import SOPStore
 
 /// `sop guide SOP --ticket FILE` or `sop guide --run ID`: walks an agent through a run in the

@@ -3,6 +3,7 @@ import Foundation
 import SOPCore
 import SOPExpression
 import SOPJSON
+import SOPService
 import SOPStore
 
 /// `sop report`: the service KPIs of a period, from the journals (docs/report.md).

@@ -3,6 +3,7 @@ import Foundation
 import SOPCore
 import SOPExpression
 import SOPJSON
+import SOPService
 import SOPStore
 
 /// `sop start SOP --ticket FILE|- [--id RUN_ID]` or `--tickets FILE.jsonl`.

@@ -3,8 +3,9 @@ import Foundation
 import SOPCore
 import SOPExpression
 import SOPJSON
-import SOPPostgres
+import SOPService
 import SOPStore
+import SOPStoreLocation
 
 /// The options every run command shares (CLI.md, "Common options").
 struct RunOptions: ParsableArguments {

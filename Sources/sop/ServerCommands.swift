@@ -3,6 +3,7 @@ import Foundation
 import SOPCore
 import SOPExpression
 import SOPJSON
+import SOPService
 import SOPStore
 
 /// The store alone, for commands that act on no SOP (tokens, the outbox).

@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
 import SOPJSON
-import SOPPostgres
+import SOPService
 import SOPStore
+import SOPStoreLocation
 
 /// `sop store`: what concerns a whole store.
 struct StoreCommand: ParsableCommand {
@@ -23,7 +24,7 @@ struct StoreCommand: ParsableCommand {
         @Option(help: "Output format: text or json.") var format: OutputFormat = .text
 
         func run() throws {
-            guard PostgresLocation.isPostgres(from) || FileManager.default.fileExists(atPath: from) else {
+            guard StoreLocation.mayExist(from) else {
                 Output.err("error: \(from): no such store\n")
                 throw ExitCode(2)
             }

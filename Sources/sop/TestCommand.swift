@@ -3,6 +3,8 @@ import Foundation
 import SOPCore
 import SOPDiagnostics
 import SOPJSON
+import SOPService
+import SOPStoreLocation
 import SOPStore
 
 /// `sop test [PATH...]`: runs scenario tests and reports transition coverage.
@@ -44,7 +46,15 @@ struct TestCommand: ParsableCommand {
             }
             compiled.append(sop)
         }
-        let runner = ScenarioRunner(catalogue: catalogue)
+        // Each case runs on a throwaway SQLite store of its own.
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("sop-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        var count = 0
+        let runner = ScenarioRunner(catalogue: catalogue) {
+            count += 1
+            return try StoreLocation.open(scratch.appendingPathComponent("case-\(count).sqlite").path)
+        }
         // Test files alone: coverage of the SOPs their cases ran (found in --sops).
         let (cases, coverage) = try runner.run(testFiles: testFiles, sops: sopFiles.isEmpty ? nil : compiled)
         let passed = cases.filter(\.passed).count, failed = cases.count - passed

@@ -3,9 +3,10 @@ import Foundation
 import Logging
 import SOPCore
 import SOPDiagnostics
-import SOPPostgres
 import SOPServer
+import SOPService
 import SOPStore
+import SOPStoreLocation
 
 /// `sopd`: sopkit's servers, in an executable of their own so that `sop` links no networking.
 /// `sop serve` and `sop mcp` run it.

@@ -1,7 +1,7 @@
 import Foundation
 import SOPJSON
 @testable import SOPServer
-import SOPStore
+import SOPService
 import Testing
 import TestSupport
 

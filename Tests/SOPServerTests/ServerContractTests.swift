@@ -2,7 +2,8 @@ import Foundation
 import HTTPTypes
 import SOPDiagnostics
 @testable import SOPServer
-import SOPStore
+import SOPService
+import SOPStoreLocation
 import SOPYAML
 import Testing
 import TestSupport
@@ -49,9 +50,10 @@ import TestSupport
             }
         }
         let dir = try ScratchDirectory.make("server-routes")
-        let store = try SQLiteRunStore(path: dir.appendingPathComponent("runs.sqlite").path)
+        let path = dir.appendingPathComponent("runs.sqlite").path
+        let store = try StoreLocation.open(path)
         let service = RunService(store: store, sopsFolder: dir.path, schema: nil)
-        let server = APIServer(host: ServiceHost(service: service), tokens: TokenCheck(store: try SQLiteRunStore(path: store.path, memoryMapped: false)), metrics: ServerMetrics(),
+        let server = APIServer(host: ServiceHost(service: service), tokens: TokenCheck(store: try StoreLocation.open(path, memoryMapped: false)), metrics: ServerMetrics(),
                                configuration: ServerConfiguration(),
                                logger: .init(label: "test"))
         let routed = Set(server.routes().map { "\($0.method.rawValue) \($0.path)" })

@@ -2,8 +2,11 @@ import Foundation
 import SOPCore
 import SOPExpression
 import SOPJSON
-@testable import SOPPostgres
+import SOPService
 import SOPStore
+import SOPStoreSQLite
+@testable import SOPStorePostgres
+import StoreTestSupport
 import Testing
 import TestSupport
 

@@ -6,6 +6,7 @@ import NIOCore
 import SOPCore
 import SOPExpression
 import SOPJSON
+import SOPService
 import SOPStore
 
 /// The agent console: server-rendered pages over the same operations as the API (docs/console.md).

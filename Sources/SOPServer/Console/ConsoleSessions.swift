@@ -1,7 +1,8 @@
 import Foundation
-import Synchronization
 import SOPCore
+import SOPService
 import SOPStore
+import Synchronization
 
 /// The console's sessions: a random id in an HttpOnly, SameSite=Strict cookie names the token a
 /// person signed in with. The store keeps the SHA-256 of the id (never the id) with the

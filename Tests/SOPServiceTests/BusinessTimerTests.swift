@@ -2,6 +2,9 @@ import Foundation
 import SOPCore
 import SOPExpression
 import SOPJSON
+import SOPService
+import SOPStore
+import StoreTestSupport
 import Testing
 
 /// Business timers (`after: {business: 4h, calendar: ID}`, docs/calendars.md) firing in runs: each

@@ -2,6 +2,7 @@ import Foundation
 import SOPCore
 import SOPExpression
 import SOPJSON
+import SOPStore
 
 /// `sop export --format xes|ocel`: the journals as event logs for process-mining tools
 /// (docs/report.md). An event is a state entered: the start state, then every move. Its

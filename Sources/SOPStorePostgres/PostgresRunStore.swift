@@ -568,7 +568,7 @@ final class PostgresTransaction: StoreTransaction {
             try query("""
                 INSERT INTO deliveries (id, message, endpoint, status, next_attempt, created_at, updated_at)
                 VALUES ($1, $2, $3, 'pending', $4, $4, $4) ON CONFLICT DO NOTHING
-                """, [.text(SQLiteTransaction.deliveryID(message: message, endpoint: endpoint)), .text(message), .text(endpoint), .int(now)])
+                """, [.text(Delivery.id(message: message, endpoint: endpoint)), .text(message), .text(endpoint), .int(now)])
         }
         try query("UPDATE outbox SET dispatched = 1 WHERE id = $1", [.text(message)])
     }

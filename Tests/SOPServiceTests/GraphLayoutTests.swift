@@ -3,7 +3,9 @@ import Foundation
 import SOPDiagnostics
 import SOPExpression
 import SOPJSON
-@testable import SOPStore
+@testable import SOPService
+import SOPStore
+import StoreTestSupport
 import Testing
 import TestSupport
 

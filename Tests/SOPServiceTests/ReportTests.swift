@@ -2,7 +2,9 @@ import Foundation
 import SOPCore
 import SOPExpression
 import SOPJSON
-@testable import SOPStore
+@testable import SOPService
+import SOPStore
+import StoreTestSupport
 import Testing
 
 /// `sop report`'s KPIs (docs/report.md) on a store built by runs with known times; every

@@ -3,108 +3,7 @@ import GRDB
 import GRDBSQLite
 import SOPCore
 import SOPJSON
-
-/// Which runs a list asks for (`sop runs`, `GET /v1/runs`); every filter is optional.
-public struct RunFilter: Sendable, Equatable {
-    public var sops: [String]?
-    public var state: String?
-    public var status: String?
-    /// Runs waiting on this role (their state's role).
-    public var role: String?
-    public var ticketID: String?
-    /// Runs with a timer due at or before this instant.
-    public var dueBefore: Int64?
-    /// Only runs created after the one this cursor names (`RunPage.next`).
-    public var after: Int64?
-    public var limit: Int?
-    /// Only runs with an SLA target breached.
-    public var slaBreached = false
-    /// Runs with a running SLA clock, nearest due time first (no cursor: `after` is not used).
-    public var bySLADue = false
-
-    public init(sops: [String]? = nil, state: String? = nil, status: String? = nil, role: String? = nil, ticketID: String? = nil,
-                dueBefore: Int64? = nil, after: Int64? = nil, limit: Int? = nil, slaBreached: Bool = false, bySLADue: Bool = false) {
-        self.slaBreached = slaBreached
-        self.bySLADue = bySLADue
-        self.sops = sops
-        self.state = state
-        self.status = status
-        self.role = role
-        self.ticketID = ticketID
-        self.dueBefore = dueBefore
-        self.after = after
-        self.limit = limit
-    }
-}
-
-/// One page of a run list, in creation order; `next` is the cursor of the following page.
-public struct RunPage: Sendable {
-    public var runs: [RunSummary]
-    public var next: Int64?
-
-    public init(runs: [RunSummary], next: Int64?) {
-        self.runs = runs
-        self.next = next
-    }
-}
-
-/// A bearer token as stored: only the SHA-256 of its secret.
-public struct StoredToken: Sendable {
-    public var id: String
-    public var actor: String
-    public var roles: [String]
-    public var createdAt: Int64
-    public var revokedAt: Int64?
-
-    public init(id: String, actor: String, roles: [String], createdAt: Int64, revokedAt: Int64?) {
-        self.id = id
-        self.actor = actor
-        self.roles = roles
-        self.createdAt = createdAt
-        self.revokedAt = revokedAt
-    }
-}
-
-/// A message in the outbox with its deliveries.
-public struct OutboxMessage: Sendable {
-    public var id: String
-    public var run: String
-    public var seq: Int
-    public var createdAt: Int64
-    public var message: JSONValue
-
-    public init(id: String, run: String, seq: Int, createdAt: Int64, message: JSONValue) {
-        self.id = id
-        self.run = run
-        self.seq = seq
-        self.createdAt = createdAt
-        self.message = message
-    }
-}
-
-/// One webhook delivery of an outbox message to one endpoint.
-public struct Delivery: Sendable {
-    public var id: String
-    public var message: String
-    public var endpoint: String
-    /// `pending`, `delivered` or `failed`.
-    public var status: String
-    public var attempts: Int
-    public var nextAttempt: Int64
-    public var lastError: String?
-    public var updatedAt: Int64
-
-    public init(id: String, message: String, endpoint: String, status: String, attempts: Int, nextAttempt: Int64, lastError: String?, updatedAt: Int64) {
-        self.id = id
-        self.message = message
-        self.endpoint = endpoint
-        self.status = status
-        self.attempts = attempts
-        self.nextAttempt = nextAttempt
-        self.lastError = lastError
-        self.updatedAt = updatedAt
-    }
-}
+import SOPStore
 
 extension SQLiteTransaction {
     // MARK: Runs
@@ -228,14 +127,9 @@ extension SQLiteTransaction {
             try db.execute(sql: """
                 INSERT OR IGNORE INTO deliveries (id, message, endpoint, status, next_attempt, created_at, updated_at)
                 VALUES (?, ?, ?, 'pending', ?, ?, ?)
-                """, arguments: [Self.deliveryID(message: message, endpoint: endpoint), message, endpoint, now, now, now])
+                """, arguments: [Delivery.id(message: message, endpoint: endpoint), message, endpoint, now, now, now])
         }
         try db.execute(sql: "UPDATE outbox SET dispatched = 1 WHERE id = ?", arguments: [message])
-    }
-
-    /// A delivery's stable id: the message id and a short digest of the endpoint.
-    public static func deliveryID(message: String, endpoint: String) -> String {
-        message + "@" + String(Digest.sha256(endpoint).dropFirst(7).prefix(8))
     }
 
     public func dueDeliveries(at now: Int64, limit: Int) throws -> [Delivery] {

@@ -3,7 +3,9 @@ import SOPCore
 import SOPDiagnostics
 import SOPExpression
 import SOPJSON
+import SOPService
 import SOPStore
+import StoreTestSupport
 import Testing
 import TestSupport
 

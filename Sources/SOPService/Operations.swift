@@ -3,6 +3,7 @@ import SOPCore
 import SOPDiagnostics
 import SOPExpression
 import SOPJSON
+import SOPStore
 
 /// Someone acting through a token: an actor id and every role the token grants. The service
 /// picks, for each step, the role that may take it; a caller never names their own role.

@@ -1,6 +1,7 @@
 import Foundation
 import SOPExpression
 import SOPJSON
+import SOPStore
 
 /// `sop report`'s outputs: a table for people, JSON, CSV (docs/report.md).
 extension ServiceReport {

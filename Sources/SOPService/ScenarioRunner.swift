@@ -3,6 +3,7 @@ import SOPCore
 import SOPDiagnostics
 import SOPExpression
 import SOPJSON
+import SOPStore
 import SOPYAML
 
 /// The outcome of one scenario case.
@@ -30,15 +31,19 @@ public struct Coverage: Sendable {
     public var missing: [Transition] { all.filter { !taken.contains($0) } }
 }
 
-/// Runs scenario test files (`*.test.yaml`) with the real engine and store: each case gets a
-/// throwaway SQLite store, so tests exercise exactly what `sop start`/`step`/`tick` do.
+/// Runs scenario test files (`*.test.yaml`) with the real engine and a real store: each case gets
+/// a new, empty store from `newStore` (`sop test` gives each a throwaway SQLite file), so tests
+/// exercise exactly what `sop start`/`step`/`tick` do.
 public struct ScenarioRunner {
     /// The SOPs the cases run: each file is parsed once for all cases.
     public let catalogue: SOPCatalogue
+    /// A new, empty store for the next case.
+    public let newStore: () throws -> any RunStore
     public static let defaultStart = CivilTime.parseDateTime("2026-01-01T00:00:00Z")!
 
-    public init(catalogue: SOPCatalogue) {
+    public init(catalogue: SOPCatalogue, newStore: @escaping () throws -> any RunStore) {
         self.catalogue = catalogue
+        self.newStore = newStore
     }
 
     /// Runs every case of the files; returns the results and the coverage of the given SOPs, or
@@ -48,10 +53,6 @@ public struct ScenarioRunner {
         var taken: [String: Set<Coverage.Transition>] = [:]
         var exercised: [String: CompiledSOP] = [:]
         var tested = Set<String>()
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("sop-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        var counter = 0
         for path in testFiles {
             guard let data = FileManager.default.contents(atPath: path) else {
                 results.append(CaseResult(file: path, sop: "", name: "(file)", failures: ["the file cannot be read"]))
@@ -67,9 +68,7 @@ public struct ScenarioRunner {
             }
             tested.insert(file.sop.value)
             for c in file.cases {
-                counter += 1
-                let store = try SQLiteRunStore(path: scratch.appendingPathComponent("case-\(counter).sqlite").path)
-                let service = RunService(store: store, catalogue: catalogue)
+                let service = RunService(store: try newStore(), catalogue: catalogue)
                 var runner = CaseRun(service: service, file: file, testCase: c)
                 var failures = runner.run()
                 do {

@@ -1,4 +1,5 @@
 import Foundation
+import SOPStore
 
 /// Hands journal records from the thread that reads them out of the store to a thread that
 /// scans them, in order, in batches: reading (SQLite, the kernel's copies) and scanning take

@@ -2,8 +2,10 @@ import Foundation
 import SOPCore
 import SOPExpression
 import SOPJSON
-import SOPPostgres
-@testable import SOPStore
+@testable import SOPService
+import SOPStore
+import SOPStorePostgres
+import StoreTestSupport
 import Testing
 import TestSupport
 

@@ -1,6 +1,7 @@
 import SOPCore
 import SOPExpression
 import SOPJSON
+import SOPStore
 
 /// The members of a journal record the report reads, scanned from the record's stored bytes
 /// without building the rest (`JSONScanner`): who, when, from where to where, what triggered it,

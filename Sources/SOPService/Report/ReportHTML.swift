@@ -1,6 +1,7 @@
 import Foundation
 import SOPCore
 import SOPExpression
+import SOPStore
 
 /// `sop report --html FILE`: one self-contained page, its figures drawn as inline SVG by this
 /// code (no script, no request), readable offline and printable.

@@ -2,9 +2,11 @@ import Foundation
 import SOPCore
 import SOPExpression
 import SOPJSON
+import SOPService
 import SOPStore
-import TestSupport
+import StoreTestSupport
 import Testing
+import TestSupport
 
 /// SLA targets (`sla:`, docs/sla.md) in runs: clocks that start, pause, resume, stop, warn,
 /// breach and follow a reclassified ticket, each an SLA record that replay reproduces.

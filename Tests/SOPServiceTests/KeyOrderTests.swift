@@ -2,7 +2,9 @@ import Foundation
 import GRDB
 import SOPCore
 import SOPJSON
-@testable import SOPStore
+@testable import SOPService
+import SOPStore
+import StoreTestSupport
 import Testing
 import TestSupport
 

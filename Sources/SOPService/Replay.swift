@@ -2,6 +2,7 @@ import Foundation
 import SOPCore
 import SOPExpression
 import SOPJSON
+import SOPStore
 
 /// Verifies one run's journal: the hash chain, then a replay of the journal's commands against
 /// the SOP source and ticket schema the run was pinned to, step by step.

@@ -3,6 +3,7 @@ import SOPCore
 import SOPDiagnostics
 import SOPExpression
 import SOPJSON
+import SOPStore
 
 /// Why a run command could not be carried out.
 public enum RunError: Error, CustomStringConvertible {

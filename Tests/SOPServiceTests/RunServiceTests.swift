@@ -1,104 +1,15 @@
 import Foundation
+import GRDB
 import SOPCore
 import SOPJSON
-@testable import SOPStore
-import GRDB
+@testable import SOPService
+import SOPStore
+import SOPStoreSQLite
+import StoreTestSupport
 import Testing
 import TestSupport
 
-/// A temporary SOP folder and store for one test: the store under test (`StoreUnderTest`), or
-/// a SQLite file when the test is about SQLite.
-struct Workspace {
-    let dir: URL
-    /// Where the store is: a file path or a PostgreSQL URL.
-    let location: String
-    let service: RunService
-
-    init(_ sops: [String: String], sqlite: Bool = false) throws {
-        dir = try ScratchDirectory.make("sop-store")
-        try FileManager.default.createDirectory(at: dir.appendingPathComponent("sops"), withIntermediateDirectories: true)
-        for (name, text) in sops {
-            try text.write(to: dir.appendingPathComponent("sops/\(name).sop.yaml"), atomically: true, encoding: .utf8)
-        }
-        location = sqlite ? dir.appendingPathComponent("runs.sqlite").path : StoreUnderTest.newLocation(in: dir)
-        service = RunService(store: try StoreUnderTest.open(location), sopsFolder: dir.appendingPathComponent("sops").path, schema: nil)
-    }
-
-    /// Another service on the same store, as another process would open it.
-    func reopened() throws -> RunService {
-        RunService(store: try StoreUnderTest.open(location), sopsFolder: dir.appendingPathComponent("sops").path, schema: nil)
-    }
-}
-
-let complaint = """
-    sop: complaint
-    version: 1
-    title: Complaint
-    start: listen
-    states:
-      listen:
-        title: Listen
-        transitions: [{to: escalate, on: declined}, {to: closed, on: accepted}]
-      escalate:
-        title: Escalate
-        call: escalation
-        transitions:
-          - to: closed
-            when: child.outcome == 'resolved'
-          - to: failed
-            when: child.outcome == 'unresolved'
-      closed: {title: Closed, end: closed}
-      failed: {title: Failed, end: failed}
-    """
-
-let escalation = """
-    sop: escalation
-    version: 1
-    title: Escalation
-    start: assess
-    states:
-      assess:
-        title: Assess
-        enter:
-          - set: {ticket.escalated: true}
-        transitions:
-          - to: resolved
-            on: fixed
-          - to: unresolved
-            after: 2d
-      resolved: {title: Resolved, end: resolved}
-      unresolved: {title: Unresolved, end: unresolved}
-    """
-
 struct RunServiceTests {
-    /// The store's write path binds arguments through SQLite's C API: texts (the empty one
-    /// included, which a nil pointer would bind as NULL), integers and NULLs read back as written,
-    /// and a constraint failure is an error that leaves nothing behind.
-    @Test func theWritePathBindsValuesAndReportsConstraintFailures() throws {
-        let dir = try ScratchDirectory.make("sop-write")
-        let store = try SQLiteRunStore(path: dir.appendingPathComponent("runs.sqlite").path)
-        let sql = """
-            INSERT INTO runs (id, sop, state, status, outcome, version, updated_at, next_due, parent, sop_digest, initial_ticket, data)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """
-        let row: [SQLiteTransaction.Argument] = [.text("r-1"), .text("s"), .text(""), .text("waiting"), .optionalText(nil), .int(-3),
-                                                .int64(Int64.max), .optionalInt64(nil), .optionalText("p"), .text("d"),
-                                                .text("{\"é\": \"\\u0000\"}"), .text(String(repeating: "x", count: 100_000))]
-        // The SQLite store's own transaction, under the store protocol.
-        let sqlite = { (tx: any StoreTransaction) in tx as! SQLiteTransaction }
-        try store.transaction { tx in try sqlite(tx).write(sql, row) }
-        #expect(throws: DatabaseError.self) { try store.transaction { tx in try sqlite(tx).write(sql, row) } }
-        let read = try store.transaction { tx in
-            try Row.fetchAll(sqlite(tx).db, sql: "SELECT state, typeof(state), outcome, version, updated_at, next_due, parent, initial_ticket, length(data) FROM runs")
-        }
-        #expect(read.count == 1)
-        let r = try #require(read.first)
-        #expect(r[0] as String == "" && r[1] as String == "text")
-        #expect((r[2] as String?) == nil && (r[5] as Int64?) == nil)
-        #expect(r[3] as Int == -3 && r[4] as Int64 == Int64.max)
-        #expect(r[6] as String == "p" && r[7] as String == "{\"é\": \"\\u0000\"}" && r[8] as Int == 100_000)
-    }
-
     /// Run ids are `r-` and 12 hex digits; a bulk start draws its batch's ids in one read, and
     /// they are as distinct as ids drawn one by one.
     @Test func runIDsAreTwelveHexDigitsAndDistinct() {
@@ -398,40 +309,5 @@ struct TickTests {
         #expect(try w.service.journal(g.id).count == 1)
         #expect(try w.service.run(h.id).0.isEnded)
         #expect(try w.service.verify(nil).allSatisfy { $0.failure == nil })
-    }
-}
-
-/// A store written before the journal became an append-ordered table opens with its records.
-struct StoreMigrationTests {
-    @Test func aVersion1StoreKeepsItsJournalAfterTheMigration() throws {
-        let w = try Workspace(["complaint": complaint, "escalation": escalation], sqlite: true)
-        _ = try w.service.start(sop: "complaint", ticket: .object([("id", .string("T-1"))]), runID: "c1", actor: ana, now: t0)
-        _ = try w.service.step("c1", .submit(inputs: [], event: "declined", checks: nil), actor: ana, now: t0 + 1000)
-        let before = try w.service.journal("c1")
-        #expect(before.count == 2)
-        // Rebuild the journal as version 1 kept it (clustered by run and seq) and forget the
-        // second migration, as a store from before it would be.
-        let path = w.dir.appendingPathComponent("runs.sqlite").path
-        let queue = try DatabaseQueue(path: path)
-        try queue.write { db in
-            try db.execute(sql: """
-                CREATE TABLE journal_v1 (run TEXT NOT NULL, seq INTEGER NOT NULL, hash TEXT NOT NULL, record TEXT NOT NULL,
-                  PRIMARY KEY (run, seq)) WITHOUT ROWID;
-                INSERT INTO journal_v1 SELECT run, seq, hash, record FROM journal;
-                DROP TABLE journal;
-                ALTER TABLE journal_v1 RENAME TO journal;
-                DELETE FROM grdb_migrations WHERE identifier = 'v2-append-only-journal';
-                """)
-        }
-        try queue.close()
-        let reopened = RunService(store: try SQLiteRunStore(path: path), sopsFolder: w.dir.appendingPathComponent("sops").path,
-                                  schema: nil)
-        #expect(try reopened.journal("c1") == before)
-        #expect(try reopened.journal("c1.1").count == 1)
-        #expect(try reopened.verify(nil).allSatisfy { $0.failure == nil })
-        // And it goes on: the child ends, the parent moves, all chained.
-        _ = try reopened.step("c1.1", .submit(inputs: [], event: "fixed", checks: nil), actor: ana, now: t0 + 2000)
-        #expect(try reopened.journal("c1").count == 3)
-        #expect(try reopened.verify(nil).allSatisfy { $0.failure == nil })
     }
 }

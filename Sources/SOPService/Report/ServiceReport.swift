@@ -2,6 +2,7 @@ import Foundation
 import SOPCore
 import SOPExpression
 import SOPJSON
+import SOPStore
 
 /// `sop report` (docs/report.md): the service KPIs of a period, computed from the journals in
 /// one pass over the store (runs, then journal records in commit order). Per run it keeps a
