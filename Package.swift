@@ -72,7 +72,7 @@ let package = Package(
         .target(
             name: "SOPServer",
             dependencies: [
-                "SOPService", "SOPCore", "SOPJSON", "SOPExpression",
+                "SOPService", "SOPStore", "SOPCore", "SOPJSON", "SOPExpression",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -110,7 +110,7 @@ let package = Package(
         // What the service and store suites share: the store under test (SQLite, or PostgreSQL
         // with SOP_TEST_POSTGRES) and a workspace of SOPs with a service on it.
         .target(name: "StoreTestSupport", dependencies: ["SOPService", "SOPStore", "SOPStoreLocation", "SOPStorePostgres", "SOPCore",
-                                                        "SOPExpression", "TestSupport"],
+                                                        "SOPExpression", "SOPJSON", "TestSupport"],
                 path: "Tests/StoreTestSupport"),
         .testTarget(name: "SOPJSONTests", dependencies: ["SOPJSON", "TestSupport"]),
         .testTarget(name: "SOPYAMLTests", dependencies: ["SOPYAML", "SOPDiagnostics", "TestSupport"]),

@@ -43,6 +43,11 @@ public struct ServerConfiguration: Sendable {
     /// bodies): 1 MiB, as the command line's ticket limit.
     public var maxBodySize = 1 << 20
 
+    /// How webhook deliveries are retried (the service's policy, with these settings).
+    public var deliveryPolicy: DeliveryPolicy {
+        DeliveryPolicy(maxAttempts: maxAttempts, firstBackoff: firstBackoff, maxBackoff: maxBackoff)
+    }
+
     public init() {}
 }
 
@@ -63,8 +68,6 @@ public final class APIServer: Sendable {
         self.configuration = configuration
         self.logger = logger
     }
-
-    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
     /// Runs the server, the tick loop and the webhook deliveries until SIGTERM or SIGINT: then
     /// the server stops taking connections, finishes the requests in flight and returns.
@@ -109,18 +112,18 @@ public final class APIServer: Sendable {
                          body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.text)))
             },
             Route(method: .get, path: "/v1/sops", handler: authenticated { _, _, caller in
-                JSONResponse.make(.object([("sops", .array(try await self.host.perform { $0.sopList(caller: caller) }))]))
+                JSONResponse.make(.object([("sops", .array(try await self.host.perform { $0.sopList(as: .caller(caller)) }))]))
             }),
-            Route(method: .get, path: "/v1/sops/{sop}", handler: authenticated { _, context, _ in
+            Route(method: .get, path: "/v1/sops/{sop}", handler: authenticated { _, context, caller in
                 let id = try context.parameters.require("sop")
-                return JSONResponse.make(try await self.host.perform { try $0.sopDetail(id) })
+                return JSONResponse.make(try await self.host.perform { try $0.sopDetail(id, as: .caller(caller)) })
             }),
             Route(method: .get, path: "/v1/report", handler: authenticated { request, _, caller in try await self.report(request, caller) }),
             Route(method: .post, path: "/v1/runs", handler: authenticated { request, _, caller in try await self.startRun(request, caller) }),
             Route(method: .get, path: "/v1/runs", handler: authenticated { request, _, caller in try await self.listRuns(request, caller) }),
             Route(method: .get, path: "/v1/runs/{run}", handler: authenticated { _, context, caller in
                 let id = try context.parameters.require("run")
-                let (status, version) = try await self.host.perform { try $0.status(id, caller: caller, now: Self.now()) }
+                let (status, version) = try await self.host.perform { try $0.status(id, as: .caller(caller), now: Clock.now()) }
                 return JSONResponse.make(status, headers: [.eTag: "\"\(version)\""])
             }),
             Route(method: .post, path: "/v1/runs/{run}/steps", handler: authenticated { request, context, caller in
@@ -135,12 +138,13 @@ public final class APIServer: Sendable {
                     guard let n = Int(text), n >= -1 else { throw APIError.badRequest("after must be a record's sequence number, found '\(text)'") }
                     return n
                 }
-                let records = try await self.host.perform { try $0.journal(id, after: after, caller: caller) }
+                let records = try await self.host.perform { try $0.journal(id, after: after, as: .caller(caller)) }
                 return JSONResponse.make(.object([("run", .string(id)), ("records", .array(records.map { $0.json() }))]))
             }),
             Route(method: .get, path: "/v1/runs/{run}/verify", handler: authenticated { _, context, caller in
                 let id = try context.parameters.require("run")
-                let v = try await self.host.perform { try $0.verify(id, caller: caller) }
+                let results = try await self.host.perform { try $0.verify(id, as: .caller(caller)) }
+                guard let v = results.first else { throw RunError.unknownRun(id) }
                 return JSONResponse.make(.object([
                     ("run", .string(v.run)), ("ok", .bool(v.failure == nil)), ("records", .int(v.records)),
                     ("failure", v.failure.map { .object([("seq", .int($0.seq)), ("reason", .string($0.reason))]) } ?? .null),
@@ -195,7 +199,7 @@ public final class APIServer: Sendable {
         guard !shutdown.isSet else {
             return JSONResponse.make(.object([("status", .string("shutting down"))]), status: .serviceUnavailable)
         }
-        let count = try await host.perform { service in try service.store.read { tx in try tx.journalPosition() } }
+        let count = try await host.perform { try $0.journalPosition() }
         return JSONResponse.make(.object([("status", .string("ready")), ("journal_position", .int(Int(count)))]))
     }
 
@@ -206,34 +210,18 @@ public final class APIServer: Sendable {
         try RequestReading.onlyKnown(body, ["sop", "ticket", "id"], what: "a start")
         guard let sop = body["sop"]?.stringValue else { throw APIError.badRequest("'sop' must be the id of an SOP") }
         guard let ticket = body["ticket"], case .object = ticket else { throw APIError.badRequest("'ticket' must be a JSON object") }
-        var requestedID: String?
-        if let id = body["id"] {
-            guard let text = id.stringValue, Self.isRunID(text) else {
-                throw APIError.badRequest("'id' must be 1 to 128 letters, digits, '-', '_' or '.'")
-            }
-            requestedID = text
-        }
+        if let id = body["id"], id.stringValue == nil { throw APIError.badRequest("'id' must be 1 to 128 letters, digits, '-', '_' or '.'") }
         // Idempotency-Key names the run when the body does not: the same key starts one run.
-        if requestedID == nil, let key = request.headers[.idempotencyKey] {
-            guard Self.isRunID(key) else { throw APIError.badRequest("Idempotency-Key must be 1 to 128 letters, digits, '-', '_' or '.'") }
-            requestedID = "k-" + String(Digest.sha256(caller.id + "\u{0}" + key).dropFirst(7).prefix(24))
-        }
-        let now = Self.now()
-        let runID = requestedID
+        let runID = try RunService.requestedRunID(body["id"]?.stringValue, idempotencyKey: request.headers[.idempotencyKey], as: .caller(caller))
+        let now = Clock.now()
         let (run, existed, status) = try await host.perform { service in
             let (run, existed) = try service.start(sop: sop, ticket: ticket, runID: runID, as: .caller(caller), now: now)
-            let (status, _) = try service.status(run.id, caller: caller, now: now)
+            let (status, _) = try service.status(run.id, as: .caller(caller), now: now)
             return (run, existed, status)
         }
         metrics.started.increment()
         return JSONResponse.make(status, status: existed ? .ok : .created,
                                  headers: [.eTag: "\"\(run.version)\"", .location: "/v1/runs/\(run.id)"])
-    }
-
-    static func isRunID(_ text: String) -> Bool {
-        !text.isEmpty && text.utf8.count <= 128 && text.utf8.allSatisfy { c in
-            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2D || c == 0x5F || c == 0x2E
-        }
     }
 
     func listRuns(_ request: Request, _ caller: Caller) async throws -> Response {
@@ -270,45 +258,24 @@ public final class APIServer: Sendable {
         } ?? 100
         filter.limit = limit
         let query = filter
-        let page = try await host.perform { try $0.runs(query, caller: caller) }
+        let page = try await host.perform { try $0.runs(query, as: .caller(caller)) }
         return JSONResponse.make(.object([
-            ("runs", .array(page.runs.map { r in
-                .object([("run", .string(r.run)), ("sop", .string(r.sop)), ("state", .string(r.state)), ("status", .string(r.status)),
-                         ("outcome", .optional(r.outcome)), ("updated_at", .string(CivilTime.formatDateTime(r.updatedAt))),
-                         ("sla_due", r.slaDue.map { .string(CivilTime.formatDateTime($0)) } ?? .null), ("sla_breached", .bool(r.slaBreached))])
-            })),
+            ("runs", .array(page.runs.map(\.json))),
             ("next_cursor", page.next.map { .string(String($0)) } ?? .null),
         ]))
     }
 
     /// `GET /v1/report`: `sop report` for supervisors (docs/report.md), as JSON or as the HTML page.
     func report(_ request: Request, _ caller: Caller) async throws -> Response {
-        guard caller.roles.contains("supervisor") else {
-            throw APIError(status: .forbidden, kind: "forbidden", reason: "the service report is for the role 'supervisor'")
-        }
         let q = { (name: String) in RequestReading.query(request, name) }
         let zone = q("tz") ?? "UTC"
-        guard BusinessCalendar(id: "tz", timeZone: zone, week: Array(repeating: [], count: 7)) != nil else {
-            throw APIError.badRequest("tz must be an IANA time zone, found '\(zone)'")
-        }
+        guard ReportOptions.isTimeZone(zone) else { throw APIError.badRequest("tz must be an IANA time zone, found '\(zone)'") }
         // As `sop report` takes them: an RFC 3339 time, or a date (midnight in tz).
-        func bound(_ name: String) throws -> Int64? {
-            try q(name).map { text in
-                guard let t = ReportOptions.instant(text, timeZone: zone) else {
-                    throw APIError.badRequest("\(name) must be an RFC 3339 time or a date such as 2026-11-01, found '\(text)'")
-                }
-                return t
-            }
-        }
-        let to = try bound("to") ?? Self.now()
-        let from = try bound("from") ?? to - 30 * 86_400_000
-        guard from < to else { throw APIError.badRequest("from must come before to") }
+        let (from, to) = try ReportOptions.period(from: q("from"), to: q("to"), timeZone: zone, now: Clock.now())
         let format = q("format") ?? "json"
         guard format == "json" || format == "html" else { throw APIError.badRequest("format must be json or html, found '\(format)'") }
         let options = ReportOptions(from: from, to: to, timeZone: zone, sops: q("sop").map { Set($0.split(separator: ",").map(String.init)) })
-        let report = try await host.perform { service -> ServiceReport in
-            try ReportBuilder.build(store: service.store, options: options, catalogue: service.catalogue)
-        }
+        let report = try await host.perform { try $0.report(options, as: .caller(caller)) }
         if format == "html" {
             return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
                             body: ResponseBody(byteBuffer: ByteBuffer(string: report.html())))
@@ -319,41 +286,14 @@ public final class APIServer: Sendable {
     func step(_ request: Request, run: String, _ caller: Caller) async throws -> Response {
         let body = try await RequestReading.object(request, limit: configuration.maxBodySize)
         try RequestReading.onlyKnown(body, ["inputs", "checks", "event"], what: "a step")
-        var inputs: [(String, String)] = []
-        if let given = body["inputs"] {
-            guard case .object(let members) = given else { throw APIError.badRequest("'inputs' must be an object of NAME: value") }
-            for (name, value) in members {
-                switch value {
-                case .string(let s): inputs.append((name, s))
-                case .int, .number, .bool: inputs.append((name, value.render()))
-                default: throw APIError.badRequest("input '\(name)' must be a string, a number or a boolean")
-                }
-            }
-        }
-        var checks: ChecklistSelection?
-        switch body["checks"] {
-        case nil: break
-        case .string("all")?: checks = .all
-        case .array(let items)?:
-            checks = .items(try items.map { item -> Int in
-                guard case .int(let n) = item, n >= 1 else { throw APIError.badRequest("'checks' must be \"all\" or item numbers from 1") }
-                return n
-            })
-        default: throw APIError.badRequest("'checks' must be \"all\" or a list of item numbers")
-        }
-        var event: String?
-        if let e = body["event"] {
-            guard let name = e.stringValue else { throw APIError.badRequest("'event' must be an event's name") }
-            event = name
-        }
-        let step = StepRequest(run: run, command: .submit(inputs: inputs, event: event, checks: checks), who: .caller(caller),
-                               now: Self.now(), requestID: request.headers[.idempotencyKey], expectedVersions: try RequestReading.ifMatch(request))
+        let step = StepRequest(run: run, command: try StepCommand.submit(from: body), who: .caller(caller),
+                               now: Clock.now(), requestID: request.headers[.idempotencyKey], expectedVersions: try RequestReading.ifMatch(request))
         return try await take(step, caller)
     }
 
     func updateTicket(_ request: Request, run: String, _ caller: Caller) async throws -> Response {
         let patch = try await RequestReading.object(request, mergePatch: true, limit: configuration.maxBodySize)
-        let step = StepRequest(run: run, command: .update(patch: .object(patch)), who: .caller(caller), now: Self.now(),
+        let step = StepRequest(run: run, command: .update(patch: .object(patch)), who: .caller(caller), now: Clock.now(),
                                requestID: request.headers[.idempotencyKey], expectedVersions: try RequestReading.ifMatch(request))
         return try await take(step, caller)
     }
@@ -382,16 +322,16 @@ public final class APIServer: Sendable {
     /// either the stream starts with the records committed from now on.
     func events(_ request: Request, _ caller: Caller) async throws -> Response {
         let run = RequestReading.query(request, "run")
-        if let run { _ = try await host.perform { try $0.status(run, caller: caller, now: Self.now()) } }
+        // An unknown run is 404 and one of an SOP the caller holds no role in 403, before the stream starts.
+        if let run { try await host.perform { _ = try $0.run(run, as: .caller(caller)) } }
         let resume = request.headers[.lastEventID] ?? RequestReading.query(request, "after")
         let start: Int64
         if let resume {
             guard let n = Int64(resume), n >= 0 else { throw APIError.badRequest("Last-Event-ID must be an event id from this stream, found '\(resume)'") }
             start = n
         } else {
-            start = try await host.perform { service in try service.store.read { tx in try tx.journalPosition() } }
+            start = try await host.perform { try $0.journalPosition() }
         }
-        let visible = Set(try await host.perform { $0.visibleSOPs(caller) })
         let host = self.host, shutdown = self.shutdown
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
                         body: ResponseBody { writer in
@@ -400,17 +340,12 @@ public final class APIServer: Sendable {
             try await writer.write(ByteBuffer(string: ": sopkit journal from \(last)\n\n"))
             while !shutdown.isSet && !Task.isCancelled {
                 let after = last
-                let rows = try await host.perform { service in
-                    try service.store.read { tx in try tx.journalFeed(after: after, run: run, limit: 500) }
-                }
-                var out = ""
-                for row in rows {
-                    last = row.position
-                    guard let record = try? JSONParser.parse(row.record), let sop = record["sop"]?.stringValue, visible.contains(sop) else { continue }
-                    out += "id: \(row.position)\nevent: record\ndata: \(row.record)\n\n"
-                }
+                let feed = try await host.perform { try $0.journalFeed(after: after, run: run, as: .caller(caller)) }
+                let moved = feed.last != last
+                last = feed.last
+                let out = feed.records.map { "id: \($0.position)\nevent: record\ndata: \($0.record)\n\n" }.joined()
                 if !out.isEmpty { try await writer.write(ByteBuffer(string: out)); idle = 0 }
-                if rows.isEmpty {
+                if !moved {
                     idle += 1
                     if idle % 60 == 0 { try await writer.write(ByteBuffer(string: ": keep-alive\n\n")) }
                     try? await Task.sleep(for: .milliseconds(250))
@@ -428,8 +363,8 @@ public final class APIServer: Sendable {
             throw APIError.notFound("the helpdesk hook is off: start the server with --hook-secret-file")
         }
         let bytes = try await RequestReading.body(request, limit: configuration.maxBodySize)
-        let now = Self.now()
-        guard let delivery = request.headers[.sopDelivery], Self.isRunID(delivery),
+        let now = Clock.now()
+        guard let delivery = request.headers[.sopDelivery], RunService.isRunID(delivery),
               let stamp = request.headers[.sopTimestamp], let seconds = Int64(stamp),
               let signature = request.headers[.sopSignature] else {
             throw APIError(status: .unauthorized, kind: "unauthorized", reason: "a delivery needs Sop-Delivery, Sop-Timestamp and Sop-Signature headers")
@@ -452,7 +387,7 @@ public final class APIServer: Sendable {
         }
         guard case .object(let members) = body else { throw APIError.badRequest("the body must be a JSON object") }
         try RequestReading.onlyKnown(members, ["ticket_id", "updated_at", "patch", "ticket"], what: "a ticket update")
-        guard let ticketID = members["ticket_id"].flatMap({ RunRow.ticketID(.object([("id", $0)])) }) else {
+        guard let ticketID = TicketID.text(members["ticket_id"]) else {
             throw APIError.badRequest("'ticket_id' must be the ticket's id (a string or an integer)")
         }
         guard let updated = members["updated_at"]?.stringValue.flatMap(CivilTime.parseDateTime) else {

@@ -5,7 +5,6 @@ import NIOCore
 import SOPCore
 import SOPJSON
 import SOPService
-import SOPStore
 
 /// An HTTP error answer: a status and the same object the command line prints with
 /// `--format json` (`error` kind, `reason`, `instead`), with the HTTP status beside them.
@@ -48,8 +47,7 @@ struct APIError: Error {
     }
 
     var response: Response {
-        var members: JSONObject = [("error", .string(kind)), ("reason", .string(reason)), ("instead", .array(instead.map { .string($0) }))]
-        if !fields.isEmpty { members["fields"] = RunError.json(fields: fields) }
+        var members = ErrorObject.members(kind: kind, reason: reason, instead: instead, fields: fields)
         members["status"] = .int(status.code)
         let body = JSONValue.object(members)
         var response = JSONResponse.make(body, status: status)

@@ -4,7 +4,6 @@ import MCP
 import SOPCore
 import SOPJSON
 import SOPService
-import SOPStore
 
 /// `sop mcp`: the Model Context Protocol over standard input and output, for AI agents. The
 /// tools call the same operations as the HTTP API, as the actor and with the roles of one token:
@@ -58,44 +57,36 @@ public struct MCPService: Sendable {
                 return .init(content: [.text(text: result.render(), annotations: nil, _meta: nil)], isError: false)
             } catch let error as RunError {
                 return .init(content: [.text(text: error.json.render(), annotations: nil, _meta: nil)], isError: true)
-            } catch let error as ToolError {
-                return .init(content: [.text(text: JSONValue.object([("error", .string("bad_request")), ("reason", .string(error.reason)),
-                                                                     ("instead", .array([]))]).render(), annotations: nil, _meta: nil)],
-                             isError: true)
             }
         }
         try await server.start(transport: DrainingTransport(StdioTransport()))
         await server.waitUntilCompleted()
     }
 
-    struct ToolError: Error {
-        var reason: String
-    }
-
     func call(_ name: String, _ arguments: [String: Value]) async throws -> JSONValue {
-        let caller = self.caller
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let caller = self.caller, who = Acting.caller(caller)
+        let now = Clock.now()
         func text(_ key: String) throws -> String {
-            guard case .string(let s)? = arguments[key], !s.isEmpty else { throw ToolError(reason: "'\(key)' must be a non-empty string") }
+            guard case .string(let s)? = arguments[key], !s.isEmpty else { throw RunError.badRequest("'\(key)' must be a non-empty string") }
             return s
         }
         func object(_ key: String) throws -> JSONValue {
-            guard let value = arguments[key], case .object = value else { throw ToolError(reason: "'\(key)' must be a JSON object") }
+            guard let value = arguments[key], case .object = value else { throw RunError.badRequest("'\(key)' must be a JSON object") }
             return Self.json(value)
         }
         switch name {
         case "list_sops":
-            return try await host.perform { service in .array(service.sopList(caller: caller)) }
+            return try await host.perform { service in .array(service.sopList(as: who)) }
         case "route":
             let ticket = try object("ticket")
             return try await host.perform { service in
-                .array(try service.route(ticket: ticket, caller: caller, now: now).map { .object([("sop", .string($0.sop)), ("title", .string($0.title))]) })
+                .array(try service.route(ticket: ticket, as: who, now: now).map { .object([("sop", .string($0.sop)), ("title", .string($0.title))]) })
             }
         case "start_run":
             let sop = try text("sop"), ticket = try object("ticket")
             let run = arguments["run"] == nil ? nil : try text("run")
             return try await host.perform { service in
-                let (started, _) = try service.start(sop: sop, ticket: ticket, runID: run, as: .caller(caller), now: now)
+                let (started, _) = try service.start(sop: sop, ticket: ticket, runID: run, as: who, now: now)
                 return try Self.view(service, started.id, caller, now)
             }
         case "get_run":
@@ -103,53 +94,31 @@ public struct MCPService: Sendable {
             return try await host.perform { service in try Self.view(service, run, caller, now) }
         case "step":
             let run = try text("run")
-            var inputs: [(String, String)] = []
-            if let given = arguments["inputs"] {
-                guard case .object(let members) = given else { throw ToolError(reason: "'inputs' must be an object of NAME: value") }
-                for (key, value) in members.sorted(by: { $0.key < $1.key }) {
-                    switch value {
-                    case .string(let s): inputs.append((key, s))
-                    case .int(let n): inputs.append((key, String(n)))
-                    case .double(let d): inputs.append((key, Self.json(.double(d)).render()))
-                    case .bool(let b): inputs.append((key, b ? "true" : "false"))
-                    default: throw ToolError(reason: "input '\(key)' must be a string, a number or a boolean")
-                    }
-                }
-            }
-            var checks: ChecklistSelection?
-            switch arguments["checks"] {
-            case nil, .null?: break
-            case .string("all")?: checks = .all
-            case .array(let items)?:
-                checks = .items(try items.map { item -> Int in
-                    guard case .int(let n) = item, n >= 1 else { throw ToolError(reason: "'checks' must be \"all\" or item numbers from 1") }
-                    return n
-                })
-            default: throw ToolError(reason: "'checks' must be \"all\" or a list of item numbers")
-            }
-            let event = arguments["event"] == nil ? nil : try text("event")
-            let request = StepRequest(run: run, command: .submit(inputs: inputs, event: event, checks: checks), who: .caller(caller), now: now)
+            // The arguments as JSON (an MCP client's object comes without its members' order:
+            // inputs are taken in the order of their names).
+            guard case .object(let body) = Self.json(.object(arguments)) else { throw RunError.badRequest("the arguments must be an object") }
+            let request = StepRequest(run: run, command: try StepCommand.submit(from: body), who: who, now: now)
             let result = await host.step(request)
             let stepped = try result.get()
             return try await host.perform { service in try Self.afterStep(service, stepped.run, caller, now) }
         case "update_ticket":
             let run = try text("run"), patch = try object("patch")
-            _ = try await host.step(StepRequest(run: run, command: .update(patch: patch), who: .caller(caller), now: now)).get()
+            _ = try await host.step(StepRequest(run: run, command: .update(patch: patch), who: who, now: now)).get()
             return try await host.perform { service in try Self.view(service, run, caller, now) }
         case "get_journal":
             let run = try text("run")
-            return try await host.perform { service in .array(try service.journal(run, after: nil, caller: caller).map { $0.json() }) }
+            return try await host.perform { service in .array(try service.journal(run, as: who).map { $0.json() }) }
         default:
-            throw ToolError(reason: "no tool is named '\(name)'; the tools are " + Self.tools.map(\.name).joined(separator: ", "))
+            throw RunError.badRequest("no tool is named '\(name)'; the tools are " + Self.tools.map(\.name).joined(separator: ", "))
         }
     }
 
     /// A run as `get_run` shows it: the status object with the JSON Schema of the current
     /// state's inputs.
     static func view(_ service: RunService, _ run: String, _ caller: Caller, _ now: Int64) throws -> JSONValue {
-        let (status, _) = try service.status(run, caller: caller, now: now)
+        let (status, _) = try service.status(run, as: .caller(caller), now: now)
         guard case .object(var members) = status else { return status }
-        members["input_schema"] = try service.inputSchema(run, now: now)
+        members["input_schema"] = try service.inputSchema(run, as: .caller(caller), now: now)
         return .object(members)
     }
 

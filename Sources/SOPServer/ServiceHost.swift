@@ -83,35 +83,3 @@ public final class ServiceHost: @unchecked Sendable {
         }
     }
 }
-
-/// Checks bearer tokens on a connection of its own, on the caller's thread: a request's token is
-/// looked up without waiting behind the steps queued on the service's thread (SQLite in WAL mode,
-/// like PostgreSQL, lets the reader see every committed revocation at once).
-public final class TokenCheck: @unchecked Sendable {
-    private let store: any RunStore
-    private let lock = NSLock()
-
-    /// - Parameter store: a store opened for this check alone (its own connection).
-    public init(store: any RunStore) {
-        self.store = store
-    }
-
-    public func caller(_ secret: String) throws -> Caller? {
-        guard secret.hasPrefix("sop_"), secret.utf8.count < 200 else { return nil }
-        return try caller(hash: RunService.tokenHash(secret))
-    }
-
-    /// Reads and writes on this connection (the console's sessions).
-    func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
-        try lock.withLock { try store.read(body) }
-    }
-
-    func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
-        try lock.withLock { try store.transaction(body) }
-    }
-
-    /// The caller of a live token by its hash (a console session keeps the hash, not the token).
-    public func caller(hash: String) throws -> Caller? {
-        try lock.withLock { try store.read { tx in try tx.token(hash: hash) } }.map { Caller(id: $0.actor, roles: $0.roles) }
-    }
-}

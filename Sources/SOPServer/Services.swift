@@ -44,7 +44,7 @@ struct TickLoop: Service, CustomStringConvertible {
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                let now = APIServer.now()
+                let now = Clock.now()
                 let (runs, transitions) = try await host.perform { try $0.tick(now: now) }
                 metrics.ticks.increment()
                 if transitions > 0 {
@@ -77,16 +77,9 @@ struct WebhookDeliveries: Service, CustomStringConvertible {
         let session = URLSession(configuration: .ephemeral)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                let now = APIServer.now()
+                let now = Clock.now()
                 let endpoints = configuration.webhooks
-                let due = try await host.perform { service in
-                    try service.store.transaction { tx in
-                        for message in try tx.undispatchedMessages(limit: 500) { try tx.dispatch(message.id, to: endpoints, at: now) }
-                        return try tx.dueDeliveries(at: now, limit: 100).compactMap { d in
-                            try tx.outboxMessage(d.message).map { (d, $0) }
-                        }
-                    }
-                }
+                let due = try await host.perform { try $0.dueDeliveries(endpoints: endpoints, now: now) }
                 // A few at a time: a slow endpoint must not hold many connections open. A shutdown
                 // cancels the deliveries in flight (they are attempted again after the restart).
                 await cancelWhenGracefulShutdown {
@@ -109,15 +102,8 @@ struct WebhookDeliveries: Service, CustomStringConvertible {
         }
     }
 
-    /// The body a webhook receives (docs/server.md).
-    static func payload(_ delivery: Delivery, _ message: OutboxMessage) -> JSONValue {
-        .object([("delivery", .string(delivery.id)), ("type", .string("notify")), ("message", .string(message.id)),
-                 ("run", .string(message.run)), ("seq", .int(message.seq)),
-                 ("created_at", .string(CivilTime.formatDateTime(message.createdAt))), ("notify", message.message)])
-    }
-
     func deliver(_ delivery: Delivery, _ message: OutboxMessage, _ session: URLSession) async {
-        let body = Array(Self.payload(delivery, message).render().utf8)
+        let body = Array(RunService.webhookPayload(delivery, message).render().utf8)
         let attempt = delivery.attempts + 1
         var status: Int?
         var failure: String?
@@ -125,7 +111,7 @@ struct WebhookDeliveries: Service, CustomStringConvertible {
             var request = URLRequest(url: url, timeoutInterval: Self.timeout)
             request.httpMethod = "POST"
             request.httpBody = Data(body)
-            let stamp = String(APIServer.now() / 1000)
+            let stamp = String(Clock.now() / 1000)
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
             request.setValue(delivery.id, forHTTPHeaderField: "Sop-Delivery")
             request.setValue(stamp, forHTTPHeaderField: "Sop-Timestamp")
@@ -134,33 +120,20 @@ struct WebhookDeliveries: Service, CustomStringConvertible {
                 request.setValue(Signing.signature(secret: secret.bytes, timestamp: stamp, body: body), forHTTPHeaderField: "Sop-Signature")
             }
             switch await Self.post(request, session) {
-            case .success(let code):
-                status = code
-                if !(200..<300).contains(code) { failure = "HTTP \(code)" }
-            case .failure(let error):
-                failure = error.description
+            case .success(let code): status = code
+            case .failure(let error): failure = error.description
             }
         } else {
             failure = "not a URL"
         }
-        let now = APIServer.now()
-        let outcome: String, next: Int64
-        if failure == nil {
-            outcome = "delivered"; next = now
-        } else if attempt >= configuration.maxAttempts {
-            outcome = "failed"; next = now
-        } else {
-            outcome = "pending"; next = now + Self.backoff(attempt: attempt, first: configuration.firstBackoff, cap: configuration.maxBackoff)
-        }
-        metrics.deliveries(outcome == "pending" ? "retry" : outcome).increment()
-        logger.info("webhook delivery", metadata: ["delivery": "\(delivery.id)", "attempt": "\(attempt)", "result": "\(outcome)",
-                                                    "status": "\(status.map(String.init) ?? "-")"])
-        let httpStatus = status, error = failure
-        _ = try? await host.perform { service in
-            try service.store.transaction { tx in
-                try tx.recordAttempt(delivery: delivery.id, attempt: attempt, at: now, httpStatus: httpStatus, error: error,
-                                     status: outcome, nextAttempt: next)
-            }
+        let httpStatus = status, error = failure, policy = configuration.deliveryPolicy
+        do {
+            let outcome = try await host.perform { try $0.recordAttempt(delivery, httpStatus: httpStatus, failure: error, now: Clock.now(), policy: policy) }
+            metrics.deliveries(outcome == "pending" ? "retry" : outcome).increment()
+            logger.info("webhook delivery", metadata: ["delivery": "\(delivery.id)", "attempt": "\(attempt)", "result": "\(outcome)",
+                                                        "status": "\(status.map(String.init) ?? "-")"])
+        } catch {
+            logger.error("webhook delivery not recorded", metadata: ["delivery": "\(delivery.id)", "error": "\(error)"])
         }
     }
 
@@ -211,12 +184,4 @@ struct WebhookDeliveries: Service, CustomStringConvertible {
         }
     }
 
-    /// Milliseconds before attempt `attempt + 1`: `first` doubled per attempt, capped, with up
-    /// to a tenth more at random so that retries of many deliveries spread out.
-    static func backoff(attempt: Int, first: Duration, cap: Duration) -> Int64 {
-        let firstMS = first.components.seconds * 1000 + first.components.attoseconds / 1_000_000_000_000_000
-        let capMS = cap.components.seconds * 1000 + cap.components.attoseconds / 1_000_000_000_000_000
-        let base = min(capMS, firstMS << min(attempt - 1, 30))
-        return base + Int64.random(in: 0...max(0, base / 10))
-    }
 }

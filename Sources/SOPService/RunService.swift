@@ -5,108 +5,6 @@ import SOPExpression
 import SOPJSON
 import SOPStore
 
-/// Why a run command could not be carried out.
-public enum RunError: Error, CustomStringConvertible {
-    /// The step was refused (exit 1); nothing changed.
-    case rejected(StepRejection)
-    /// No run has this id (exit 2).
-    case unknownRun(String)
-    /// No SOP has this id in the SOP folder (exit 2).
-    /// No SOP has the id: the ids there are, and the errors of the SOP files that do not decode.
-    case unknownSOP(String, [String], unreadable: [String] = [])
-    /// The SOP has lint errors and cannot run (exit 2).
-    case invalidSOP(CompiledSOP.CompileError)
-    /// A run with this id exists for another SOP or ticket (exit 1).
-    case idTaken(String)
-    /// The store failed (exit 2).
-    case store(String)
-    /// The caller holds no role that may do this (HTTP 403; exit 1).
-    case forbidden(String)
-    /// The run is no longer at the version the caller read (HTTP 412; exit 1).
-    /// `expected` is empty when the caller's condition named no version at all.
-    case versionMismatch(expected: [Int], current: Int)
-    /// The request itself is wrong: a bad filter, a malformed body (HTTP 400; exit 2).
-    case badRequest(String)
-
-    public var description: String {
-        switch self {
-        case .rejected(let r): return "rejected: " + r.description
-        case .unknownRun(let id): return "no run has the id '\(id)'"
-        case .unknownSOP(let id, let known, let unreadable):
-            return "no SOP '\(id)' in the SOP folder" + (Suggestions.didYouMean(id, in: known).map { "; \($0)" } ?? "")
-                + (unreadable.isEmpty ? "" : "\nthese SOP files cannot be read (one may be '\(id)'):\n" + unreadable.joined(separator: "\n"))
-        case .invalidSOP(let e): return "the SOP has lint errors and cannot run:\n" + e.description
-        case .idTaken(let id): return "a run with the id '\(id)' already exists for another SOP or ticket"
-        case .store(let message): return message
-        case .forbidden(let reason): return "forbidden: " + reason
-        case .versionMismatch(let expected, let current) where expected.isEmpty:
-            return "the run is at version \(current), and the condition names no run version; read the run and send its ETag"
-        case .versionMismatch(let expected, let current):
-            return "the run is at version \(current), not \(expected.map(String.init).joined(separator: " or ")): it changed since you read it; read it again"
-        case .badRequest(let reason): return reason
-        }
-    }
-
-    /// A stable name for the kind of error, as JSON error objects and HTTP bodies give it.
-    public var kind: String {
-        switch self {
-        case .rejected: return "refused"
-        case .unknownRun: return "unknown_run"
-        case .unknownSOP: return "unknown_sop"
-        case .invalidSOP: return "invalid_sop"
-        case .idTaken: return "conflict"
-        case .store: return "store"
-        case .forbidden: return "forbidden"
-        case .versionMismatch: return "stale_version"
-        case .badRequest: return "bad_request"
-        }
-    }
-
-    /// The reason alone (without the kind's prefix) and what is possible instead.
-    public var reason: String {
-        switch self {
-        case .rejected(let r): return r.reason
-        case .forbidden(let reason): return reason
-        default: return description
-        }
-    }
-
-    public var instead: [String] {
-        if case .rejected(let r) = self { return r.instead }
-        return []
-    }
-
-    /// The command line's exit code (CLI.md: 1 for a refusal, 2 when the command could not work).
-    public var exitCode: Int32 {
-        switch self {
-        case .rejected, .idTaken, .forbidden, .versionMismatch: return 1
-        case .unknownRun, .unknownSOP, .invalidSOP, .store, .badRequest: return 2
-        }
-    }
-
-    /// Each refused input of a refused step, with its own reason (empty otherwise).
-    public var fields: [StepRejection.InputRejection] {
-        if case .rejected(let r) = self { return r.inputs }
-        return []
-    }
-
-    /// `fields` as JSON: `[{"input": NAME, "reason": …, "instead": […]}]`.
-    public static func json(fields: [StepRejection.InputRejection]) -> JSONValue {
-        .array(fields.map { f in
-            .object([("input", .string(f.input)), ("reason", .string(f.reason)), ("instead", .array(f.instead.map { .string($0) }))])
-        })
-    }
-
-    /// The error as one JSON object: `{"error": KIND, "reason": …, "instead": […], "exit": N}`,
-    /// with `fields` (each refused input) when a step's inputs were refused.
-    public var json: JSONValue {
-        var members: JSONObject = [("error", .string(kind)), ("reason", .string(reason)), ("instead", .array(instead.map { .string($0) }))]
-        if !fields.isEmpty { members["fields"] = Self.json(fields: fields) }
-        members["exit"] = .int(Int(exitCode))
-        return .object(members)
-    }
-}
-
 /// The result of a step command.
 public struct StepResult: Sendable {
     public var run: RunState
@@ -136,7 +34,7 @@ public struct Verification: Sendable {
 /// each decision to the store in one transaction, with the child runs and parent notifications
 /// it causes.
 public final class RunService {
-    public let store: any RunStore
+    let store: any RunStore
     /// Where SOPs are looked up by id: the SOP folder, or the files `sop test` was given.
     public private(set) var catalogue: SOPCatalogue
     /// The ticket schema new runs start under (each run keeps the one it started under).
@@ -239,16 +137,11 @@ public final class RunService {
 
     // MARK: Commands
 
-    /// Starts a run (idempotent for the same id, SOP and ticket).
-    public func start(sop id: String, ticket: JSONValue, runID: String?, actor: Actor, now: Int64) throws -> RunState {
-        let sop = try currentSOP(id)
-        return try write { tx in try self.start(sop, ticket: ticket, runID: runID, actor: actor, now: now, parent: nil, tx) }
-    }
-
     /// Starts one run per ticket; a ticket that fails its schema starts nothing and is reported.
-    public func startBulk(sop id: String, tickets: [(line: Int, ticket: JSONValue)], actor: Actor, now: Int64,
+    public func startBulk(sop id: String, tickets: [(line: Int, ticket: JSONValue)], as who: Acting, now: Int64,
                           batch: Int = 5000) throws -> (started: [String], failed: [(line: Int, reason: String)]) {
         let sop = try currentSOP(id)
+        let actor = try Self.starter(who, engine(sop))
         var started: [String] = []
         var failed: [(Int, String)] = []
         // Each batch's starts are decided and prepared on all cores from before the transaction
@@ -316,9 +209,9 @@ public final class RunService {
         return (started, failed)
     }
 
-    /// Steps a run. A repeated request id applies once.
-    public func step(_ runID: String, _ command: StepCommand, actor: Actor, now: Int64, requestID: String? = nil) throws -> StepResult {
-        try step(StepRequest(run: runID, command: command, who: .actor(actor), now: now, requestID: requestID))
+    /// Steps a run as `who`. A repeated request id applies once.
+    public func step(_ runID: String, _ command: StepCommand, as who: Acting, now: Int64, requestID: String? = nil) throws -> StepResult {
+        try step(StepRequest(run: runID, command: command, who: who, now: now, requestID: requestID))
     }
 
     /// Steps a run as `request` asks: as its actor, or as the role of its caller that may take the
@@ -528,7 +421,8 @@ public final class RunService {
 
     // MARK: Reading
 
-    public func run(_ id: String) throws -> (RunState, Engine) {
+    /// A run with the engine it is pinned to, whoever asks (`run(_:as:)` is the operation).
+    func run(_ id: String) throws -> (RunState, Engine) {
         try store.read { tx in
             guard let stored = try tx.run(id) else { throw RunError.unknownRun(id) }
             return try self.load(stored, tx)
@@ -539,7 +433,7 @@ public final class RunService {
     /// would take them, without writing anything. `dueRecords` counts the records those timers
     /// would write (0: the run is as stored). A timer whose guard fails at run time is left for
     /// the next command to report; the run is then shown as stored.
-    public func projected(_ id: String, now: Int64) throws -> (run: RunState, engine: Engine, dueRecords: Int) {
+    func projected(_ id: String, now: Int64) throws -> (run: RunState, engine: Engine, dueRecords: Int) {
         let (run, engine) = try self.run(id)
         guard !run.isEnded, let decision = try? engine.apply(.tick, to: run, actor: .system, now: now), decision.changed else {
             return (run, engine, 0)
@@ -551,7 +445,7 @@ public final class RunService {
     }
 
     /// A run's journal records; a record that cannot be read is a store error naming it.
-    public func journal(_ id: String) throws -> [JournalRecord] {
+    func journal(_ id: String) throws -> [JournalRecord] {
         try store.read { tx in
             guard try tx.run(id) != nil else { throw RunError.unknownRun(id) }
             do {
@@ -562,18 +456,20 @@ public final class RunService {
         }
     }
 
-    public func summaries(sop: String?, state: String?, waiting: Bool) throws -> [RunSummary] {
+    func summaries(sop: String?, state: String?, waiting: Bool) throws -> [RunSummary] {
         try store.read { tx in try tx.summaries(sop: sop, state: state, waiting: waiting) }
     }
 
     // MARK: Verification
 
-    /// Checks the hash chain of each run's journal and replays it against the pinned SOP source.
-    public func verify(_ id: String?) throws -> [Verification] {
+    /// Checks the hash chain of each run's journal (one run, or every run of the SOPs in `only`,
+    /// or every run) and replays it against the pinned SOP source.
+    func verify(_ id: String?, only sops: Set<String>? = nil) throws -> [Verification] {
         try store.read { tx in
             let ids = try id.map { [$0] } ?? tx.runIDs()
-            return try ids.map { id in
+            return try ids.compactMap { id in
                 guard let stored = try tx.run(id) else { throw RunError.unknownRun(id) }
+                if let sops, !sops.contains(stored.sop) { return nil }
                 return try Replay(service: self, tx: tx, stored: stored, runID: id).verify()
             }
         }

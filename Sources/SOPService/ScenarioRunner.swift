@@ -123,7 +123,7 @@ struct CaseRun {
     mutating func run() -> [String] {
         let ticket = testCase.ticket.map { ValueJSON.json($0) } ?? .object([])
         do {
-            _ = try service.start(sop: file.sop.value, ticket: ticket, runID: runID, actor: Actor(id: "tester", role: "agent"), now: now)
+            _ = try service.start(sop: file.sop.value, ticket: ticket, runID: runID, as: .actor(Actor(id: "tester", role: "agent")), now: now)
         } catch {
             return ["the run does not start: \(error)"]
         }
@@ -174,11 +174,11 @@ struct CaseRun {
         let checks: ChecklistSelection? = step.check.map { $0.isEmpty ? .all : .items($0) }
         switch step.action {
         case .input:
-            _ = try service.step(runID, .submit(inputs: inputs, event: nil, checks: checks), actor: actor(step), now: now)
+            _ = try service.step(runID, .submit(inputs: inputs, event: nil, checks: checks), as: .actor(actor(step)), now: now)
         case .event(let e):
-            _ = try service.step(runID, .submit(inputs: inputs, event: e.value, checks: checks), actor: actor(step), now: now)
+            _ = try service.step(runID, .submit(inputs: inputs, event: e.value, checks: checks), as: .actor(actor(step)), now: now)
         case .ticket(let patch):
-            _ = try service.step(runID, .update(patch: ValueJSON.json(patch)), actor: actor(step), now: now)
+            _ = try service.step(runID, .update(patch: ValueJSON.json(patch)), as: .actor(actor(step)), now: now)
         case .advance(let ms):
             now += ms
             _ = try service.tick(now: now)

@@ -53,20 +53,12 @@ public struct RunRow: Sendable {
         updatedAt = run.updatedAt
         self.nextDue = nextDue
         self.role = run.isEnded ? nil : role
-        ticketID = Self.ticketID(run.ticket)
+        ticketID = TicketID.of(run.ticket)
         data = run.json().render()
         slaDue = run.isEnded ? nil : sla.due
         slaBreached = sla.breached
     }
 
-    /// A ticket's `id` as the store indexes it: a text as it is, an integer in decimal.
-    public static func ticketID(_ ticket: JSONValue) -> String? {
-        switch ticket["id"] {
-        case .string(let s)?: return s
-        case .int(let n)?: return String(n)
-        default: return nil
-        }
-    }
 }
 
 /// A sealed journal record as stored.

@@ -32,10 +32,10 @@ struct GuideCommand: ParsableCommand {
         do {
             if let runID {
                 id = runID
-                _ = try service.run(runID)
+                _ = try service.run(runID, as: options.acting)
             } else {
                 let json = try readJSON(ticket!, what: "ticket", maxBytes: options.maxTicketSize)
-                id = try service.start(sop: sop!, ticket: json, runID: self.id, actor: options.who, now: options.time).id
+                id = try service.start(sop: sop!, ticket: json, runID: self.id, as: options.acting, now: options.time).run.id
                 ui.say(ui.dim("started run \(id)"))
             }
             Interrupt.install(message: "\ninterrupted; the run stays where it is. Resume with: sop guide --run \(id)\n")
@@ -106,14 +106,14 @@ struct Guide {
         // Optional inputs the agent skipped, by the run's version: asked once per step.
         var skipped = Set<String>()
         while true {
-            let (run, engine, _) = try service.projected(runID, now: options.time)
+            let (run, engine, _) = try service.projected(runID, as: options.acting, now: options.time)
             let sop = engine.sop.definition
             if run.isEnded {
                 ui.say("\n" + ui.bold("✔ \(engine.title(run, now: options.time)): done") + " — outcome \(ui.bold(run.outcome ?? ""))")
                 return
             }
             guard let state = sop.state(run.state) else { return }
-            let path = try service.journal(runID).filter(\.trigger.moved).map(\.to)
+            let path = try service.journal(runID, as: options.acting).filter(\.trigger.moved).map(\.to)
             ui.say("\n" + ui.bold(engine.title(run, now: options.time)) + ui.dim(" · run \(run.id) · step \(run.version) · " + path.joined(separator: " → ")))
             ui.say(ui.bold("▶ \(render(state.title, run, engine))"))
             if let instructions = state.instructions { ui.say(ui.markdown(render(instructions, run, engine))) }
@@ -236,7 +236,7 @@ struct Guide {
     /// Sends a step; a refusal is shown and the walk-through goes on.
     func send(_ command: StepCommand) -> Bool {
         do {
-            _ = try service.step(runID, command, actor: options.who, now: options.time)
+            _ = try service.step(runID, command, as: options.acting, now: options.time)
             return true
         } catch RunError.rejected(let r) {
             ui.say(ui.paint("  ✗ \(r.reason)", "31"))

@@ -25,7 +25,7 @@ struct ReportCommand: ParsableCommand {
     enum ReportFormat: String, ExpressibleByArgument, CaseIterable { case text, json, csv }
 
     func validate() throws {
-        guard BusinessCalendar(id: "tz", timeZone: tz, week: Array(repeating: [], count: 7)) != nil else {
+        guard ReportOptions.isTimeZone(tz) else {
             throw ValidationError("--tz must be an IANA time zone such as Europe/Berlin, found '\(tz)'")
         }
         for (name, value) in [("--from", from), ("--to", to)] {
@@ -41,21 +41,20 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         let service = try options.service(memoryMapped: false)
-        let end = to.flatMap(instant) ?? options.time
-        let start = from.flatMap(instant) ?? end - 30 * 86_400_000
-        guard start < end else {
-            Output.err("error: --from must come before --to\n")
-            throw ExitCode(2)
+        let (start, end): (Int64, Int64)
+        do {
+            (start, end) = try ReportOptions.period(from: from, to: to, timeZone: tz, now: options.time, names: ("--from", "--to"))
+        } catch {
+            throw runExit(error)
         }
         let reportOptions = ReportOptions(from: start, to: end, timeZone: tz,
                                           resolving: Set(resolving.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }),
                                           reopenDays: reopenDays, weekly: weekly, sops: sop.isEmpty ? nil : Set(sop))
         let report: ServiceReport
         do {
-            report = try ReportBuilder.build(store: service.store, options: reportOptions, catalogue: service.catalogue)
+            report = try service.report(reportOptions, as: options.acting)
         } catch {
-            Output.err("error: the store could not be read: \(error)\n")
-            throw ExitCode(2)
+            throw runExit(error)
         }
         if let html {
             do {
@@ -98,12 +97,11 @@ struct ExportCommand: ParsableCommand {
             handle = h
         }
         do {
-            let (runs, events) = try ProcessMiningExport.write(store: service.store, format: format == .xes ? .xes : .ocel,
-                                                               sops: sop.isEmpty ? nil : Set(sop), to: handle)
+            let (runs, events) = try service.exportEvents(format: format == .xes ? .xes : .ocel, sops: sop.isEmpty ? nil : Set(sop), to: handle,
+                                                          as: options.acting)
             if file != "-" { Output.err("wrote \(runs) runs, \(events) events to \(file)\n") }
         } catch {
-            Output.err("error: the store could not be read: \(error)\n")
-            throw ExitCode(2)
+            throw runExit(error)
         }
     }
 }

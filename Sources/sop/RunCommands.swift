@@ -30,8 +30,8 @@ struct StartCommand: ParsableCommand {
         }
         let json = try readJSON(ticket!, what: "ticket", maxBytes: options.maxTicketSize)
         do {
-            let (run, existed) = try service.start(sop: sop, ticket: json, runID: id, as: .actor(options.who), now: options.time)
-            let (_, engine) = try service.run(run.id)
+            let (run, existed) = try service.start(sop: sop, ticket: json, runID: id, as: options.acting, now: options.time)
+            let (_, engine) = try service.run(run.id, as: options.acting)
             if format == .text {
                 if !existed {
                     Output.out("started \(run.id)\n")
@@ -74,7 +74,7 @@ struct StartCommand: ParsableCommand {
             }
         }
         do {
-            let result = try service.startBulk(sop: sop, tickets: parsed, actor: options.who, now: options.time)
+            let result = try service.startBulk(sop: sop, tickets: parsed, as: options.acting, now: options.time)
             bad += result.failed
             for (line, reason) in bad.sorted(by: { $0.0 < $1.0 }) { Output.err("\(path):\(line): \(reason)\n") }
             switch format {
@@ -106,7 +106,7 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         let service = try options.service()
         do {
-            let (state, engine, due) = try service.projected(runID, now: options.time)
+            let (state, engine, due) = try service.projected(runID, as: options.acting, now: options.time)
             RunView.print(state, engine, format: format, actor: options.actor == nil ? nil : options.who, now: options.time, dueRecords: due)
         } catch {
             throw runExit(error, format: format)
@@ -155,7 +155,7 @@ struct StepCommandLine: ParsableCommand {
             return (String(input[..<i]), String(input[input.index(after: i)...]))
         }
         do {
-            let result = try service.step(runID, .submit(inputs: pairs, event: event, checks: try checks()), actor: options.who,
+            let result = try service.step(runID, .submit(inputs: pairs, event: event, checks: try checks()), as: options.acting,
                                           now: options.time, requestID: requestID)
             if result.duplicate && format == .text { Output.out("request \(requestID ?? "") was already applied\n") }
             RunView.print(result.run, result.engine, format: format, actor: options.who, now: options.time)
@@ -183,7 +183,7 @@ struct UpdateCommand: ParsableCommand {
         let service = try options.service()
         let patch = try readJSON(ticket, what: "ticket patch", maxBytes: options.maxTicketSize)
         do {
-            let result = try service.step(runID, .update(patch: patch), actor: options.who, now: options.time)
+            let result = try service.step(runID, .update(patch: patch), as: options.acting, now: options.time)
             RunView.print(result.run, result.engine, format: format, actor: options.who, now: options.time)
         } catch {
             throw runExit(error, format: format)
@@ -223,7 +223,7 @@ struct LogCommand: ParsableCommand {
     func run() throws {
         let service = try options.service()
         do {
-            let records = try service.journal(runID)
+            let records = try service.journal(runID, as: options.acting)
             switch format {
             case .json:
                 Output.out(records.map { $0.json().render() + "\n" }.joined())
@@ -276,7 +276,7 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         let service = try options.service()
         do {
-            let results = try service.verify(runID)
+            let results = try service.verify(runID, as: options.acting)
             var failed = 0, records = 0
             var text = ""
             for v in results {
@@ -344,11 +344,11 @@ struct RunsCommand: ParsableCommand {
             let filter = RunFilter(sops: sop.isEmpty ? nil : sop, state: state, status: waiting ? "waiting" : status?.rawValue, role: role,
                                    ticketID: ticketID, dueBefore: dueBefore.flatMap(CivilTime.parseDateTime), after: after, limit: limit,
                                    slaBreached: breached, bySLADue: sort == .slaDue)
-            let page = try service.runs(filter, caller: nil)
+            let page = try service.runs(filter, as: options.acting)
             switch format {
             case .json:
                 // The array, as before; with --limit, a page object with the cursor of the rest.
-                let runs = JSONValue.array(page.runs.map(RunsCommand.json))
+                let runs = JSONValue.array(page.runs.map(\.json))
                 if limit == nil {
                     Output.out(runs.render() + "\n")
                 } else {
@@ -357,7 +357,7 @@ struct RunsCommand: ParsableCommand {
             case .text:
                 Output.out(try page.runs.map { r in
                     var line = "\(r.run)  \(r.sop)  \(r.state)  \(r.status)\(r.outcome.map { " (\($0))" } ?? "")  \(CivilTime.formatDateTime(r.updatedAt))"
-                    if let due = r.slaDue { line += "  SLA due " + (try RunsCommand.slaDueText(r.run, due, service)) }
+                    if let due = r.slaDue { line += "  SLA due " + (try RunsCommand.slaDueText(r.run, due, service, as: options.acting)) }
                     if r.slaBreached { line += "  SLA breached" }
                     return line + "\n"
                 }.joined())
@@ -371,18 +371,10 @@ struct RunsCommand: ParsableCommand {
     /// A run's nearest SLA due time as `sop status` prints it: in its calendar's zone. The
     /// stored summary has only the instant, so the run says which target's calendar it is; UTC
     /// if the run no longer has a clock due then (it moved on since the listing was read).
-    static func slaDueText(_ run: String, _ due: Int64, _ service: RunService) throws -> String {
-        let (state, engine) = try service.run(run)
+    static func slaDueText(_ run: String, _ due: Int64, _ service: RunService, as who: Acting) throws -> String {
+        let (state, engine) = try service.run(run, as: who)
         guard let nearest = engine.nearestSLADue(state), nearest.due == due else { return CivilTime.formatDateTime(due) }
         return nearest.calendar.format(due)
     }
 
-    static func json(_ r: RunSummary) -> JSONValue {
-        var members: JSONObject = [("run", .string(r.run)), ("sop", .string(r.sop)), ("state", .string(r.state)), ("status", .string(r.status)),
-                                   ("outcome", .optional(r.outcome)), ("updated_at", .string(CivilTime.formatDateTime(r.updatedAt)))]
-        // Only for runs with SLA clocks, so other listings stay as they were.
-        if let due = r.slaDue { members["sla_due"] = .string(CivilTime.formatDateTime(due)) }
-        if r.slaBreached { members["sla_breached"] = .bool(true) }
-        return .object(members)
-    }
 }

@@ -40,7 +40,7 @@ struct RunOptions: ParsableArguments {
     }
 
     var time: Int64 {
-        now.flatMap(CivilTime.parseDateTime) ?? Int64(Date().timeIntervalSince1970 * 1000)
+        now.flatMap(CivilTime.parseDateTime) ?? Clock.now()
     }
 
     var who: Actor {
@@ -50,6 +50,9 @@ struct RunOptions: ParsableArguments {
         }
         return Actor(id: environment("USER") ?? environment("LOGNAME") ?? Self.accountName() ?? "unknown", role: "agent")
     }
+
+    /// Who the command acts as, for the service.
+    var acting: Acting { .actor(who) }
 
     /// The name of the account the command runs as, for a journal's actor when $USER is not set
     /// (a container, a CI job): never a made-up name that reads like a person's.

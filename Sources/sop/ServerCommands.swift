@@ -11,7 +11,7 @@ struct StoreOptions: ParsableArguments {
     @Option(help: "Where runs live: a SQLite file (default .sop/runs.sqlite, or $SOP_STORE).")
     var store: String?
 
-    var time: Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+    var time: Int64 { Clock.now() }
 
     func service() throws -> RunService {
         var options = try RunOptions.parse([])

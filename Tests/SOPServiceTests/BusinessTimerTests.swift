@@ -2,7 +2,7 @@ import Foundation
 import SOPCore
 import SOPExpression
 import SOPJSON
-import SOPService
+@testable import SOPService
 import SOPStore
 import StoreTestSupport
 import Testing

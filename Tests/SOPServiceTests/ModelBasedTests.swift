@@ -3,7 +3,7 @@ import SOPCore
 import SOPDiagnostics
 import SOPExpression
 import SOPJSON
-import SOPService
+@testable import SOPService
 import SOPStore
 import StoreTestSupport
 import Testing

@@ -72,7 +72,7 @@ import TestSupport
         let w2 = try Workspace(["approval": Self.approval])
         _ = try started(w2)
         _ = try w2.service.step(StepRequest(run: "r1", command: submit([("amount", "500")], checks: .all), who: .caller(ana), now: t0))
-        let events = { (c: Caller) in try w2.service.status("r1", caller: c, now: self.t0).json["events"]!.render() }
+        let events = { (c: Caller) in try w2.service.status("r1", as: .caller(c), now: self.t0).json["events"]!.render() }
         #expect(try events(ana) == #"[{"event":"cancel","label":"cancel"}]"#)
         #expect(try events(sam).contains("approve"))
     }
@@ -80,11 +80,11 @@ import TestSupport
     @Test func aCallerWithNoRoleOfTheSOPSeesNothingOfIt() throws {
         let w = try Workspace(["approval": Self.approval])
         _ = try started(w)
-        #expect(throws: RunError.self) { try w.service.status("r1", caller: outsider, now: t0) }
-        #expect(throws: RunError.self) { try w.service.journal("r1", after: nil, caller: outsider) }
+        #expect(throws: RunError.self) { try w.service.status("r1", as: .caller(outsider), now: t0) }
+        #expect(throws: RunError.self) { try w.service.journal("r1", after: nil, as: .caller(outsider)) }
         #expect(throws: RunError.self) { try w.service.start(sop: "approval", ticket: ticket, runID: nil, as: .caller(outsider), now: t0) }
-        #expect(try w.service.runs(RunFilter(), caller: outsider).runs.isEmpty)
-        #expect(try w.service.runs(RunFilter(), caller: ana).runs.map(\.run) == ["r1"])
+        #expect(try w.service.runs(RunFilter(), as: .caller(outsider)).runs.isEmpty)
+        #expect(try w.service.runs(RunFilter(), as: .caller(ana)).runs.map(\.run) == ["r1"])
     }
 
     @Test func aStaleVersionChangesNothing() throws {
@@ -303,7 +303,7 @@ import TestSupport
               done: {title: Done, end: done}
             """
         let w = try Workspace(["quiet": quiet, "approval": Self.approval])
-        let entry = try #require(w.service.sopList().first { $0["id"] == .string("quiet") })
+        let entry = try #require(w.service.sopList(as: .system).first { $0["id"] == .string("quiet") })
         #expect(entry["lint"] == .object([("status", .string("ok")), ("errors", .int(0)), ("warnings", .int(0))]))
     }
 
@@ -358,14 +358,14 @@ import TestSupport
         for i in 0..<5 { _ = try started(w, id: "r\(i)") }
         _ = try w.service.step(StepRequest(run: "r1", command: submit([("amount", "500")], checks: .all), who: .caller(ana), now: t0))
         _ = try w.service.step(StepRequest(run: "r2", command: submit([("amount", "5")], checks: .all), who: .caller(ana), now: t0))
-        #expect(try w.service.runs(RunFilter(role: "supervisor"), caller: nil).runs.map(\.run) == ["r1"])
-        #expect(try w.service.runs(RunFilter(status: "ended"), caller: nil).runs.map(\.run) == ["r2"])
-        #expect(try w.service.runs(RunFilter(ticketID: "T-9"), caller: nil).runs.count == 5)
-        #expect(throws: RunError.self) { try w.service.runs(RunFilter(sops: ["nope"]), caller: nil) }
+        #expect(try w.service.runs(RunFilter(role: "supervisor"), as: .system).runs.map(\.run) == ["r1"])
+        #expect(try w.service.runs(RunFilter(status: "ended"), as: .system).runs.map(\.run) == ["r2"])
+        #expect(try w.service.runs(RunFilter(ticketID: "T-9"), as: .system).runs.count == 5)
+        #expect(throws: RunError.self) { try w.service.runs(RunFilter(sops: ["nope"]), as: .system) }
         var seen: [String] = []
         var cursor: Int64?
         repeat {
-            let page = try w.service.runs(RunFilter(after: cursor, limit: 2), caller: nil)
+            let page = try w.service.runs(RunFilter(after: cursor, limit: 2), as: .system)
             seen += page.runs.map(\.run)
             cursor = page.next
         } while cursor != nil

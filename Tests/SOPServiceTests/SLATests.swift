@@ -2,7 +2,7 @@ import Foundation
 import SOPCore
 import SOPExpression
 import SOPJSON
-import SOPService
+@testable import SOPService
 import SOPStore
 import StoreTestSupport
 import Testing
@@ -175,15 +175,15 @@ import TestSupport
         _ = try w.service.start(sop: "care", ticket: ticket("urgent"), runID: "urgent", actor: ana, now: t("2025-01-13T11:30"))
         _ = try w.service.start(sop: "care", ticket: ticket("urgent"), runID: "replied", actor: ana, now: t("2025-01-13T11:30"))
         _ = try w.service.step("replied", event("reply"), actor: ana, now: t("2025-01-13T11:45"))
-        let byDue = try w.service.runs(RunFilter(bySLADue: true), caller: nil).runs
+        let byDue = try w.service.runs(RunFilter(bySLADue: true), as: .system).runs
         // urgent 12:30, high 15:00, normal 18:00; then the replied run's resolution clock (5d).
         #expect(byDue.map(\.run) == ["urgent", "high", "late-start", "replied"])
         #expect(byDue.first?.slaDue == t("2025-01-13T12:30"))
-        #expect(try w.service.runs(RunFilter(limit: 2, bySLADue: true), caller: nil).runs.map(\.run) == ["urgent", "high"])
-        #expect(try w.service.runs(RunFilter(slaBreached: true), caller: nil).runs.isEmpty)
+        #expect(try w.service.runs(RunFilter(limit: 2, bySLADue: true), as: .system).runs.map(\.run) == ["urgent", "high"])
+        #expect(try w.service.runs(RunFilter(slaBreached: true), as: .system).runs.isEmpty)
         _ = try w.service.tick(now: t("2025-01-13T12:30"))
-        #expect(try w.service.runs(RunFilter(slaBreached: true), caller: nil).runs.map(\.run) == ["urgent"])
-        #expect(try w.service.runs(RunFilter(bySLADue: true), caller: nil).runs.map(\.run) == ["high", "late-start", "replied"])
+        #expect(try w.service.runs(RunFilter(slaBreached: true), as: .system).runs.map(\.run) == ["urgent"])
+        #expect(try w.service.runs(RunFilter(bySLADue: true), as: .system).runs.map(\.run) == ["high", "late-start", "replied"])
     }
 
     @Test func noOneSendsAnSLAEvent() throws {

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import SOPService
+@testable import SOPService
 import SOPStoreSQLite
 import StoreTestSupport
 import Testing

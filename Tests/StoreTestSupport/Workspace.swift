@@ -1,6 +1,7 @@
 import Foundation
 import SOPCore
 import SOPExpression
+import SOPJSON
 import SOPService
 import TestSupport
 
@@ -72,3 +73,19 @@ public let ana = Actor(id: "ana", role: "agent")
 public let sue = Actor(id: "sue", role: "supervisor")
 public func at(_ s: String) -> Int64 { CivilTime.parseDateTime(s)! }
 public let t0 = at("2026-11-02T09:00:00Z")
+
+/// The service's operations as the tests write them: as one actor (the command line's way).
+extension RunService {
+    public func start(sop id: String, ticket: JSONValue, runID: String?, actor: Actor, now: Int64) throws -> RunState {
+        try start(sop: id, ticket: ticket, runID: runID, as: .actor(actor), now: now).run
+    }
+
+    public func step(_ run: String, _ command: StepCommand, actor: Actor, now: Int64, requestID: String? = nil) throws -> StepResult {
+        try step(run, command, as: .actor(actor), now: now, requestID: requestID)
+    }
+
+    public func startBulk(sop id: String, tickets: [(line: Int, ticket: JSONValue)], actor: Actor, now: Int64,
+                          batch: Int = 5000) throws -> (started: [String], failed: [(line: Int, reason: String)]) {
+        try startBulk(sop: id, tickets: tickets, as: .actor(actor), now: now, batch: batch)
+    }
+}

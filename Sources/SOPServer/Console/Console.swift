@@ -7,7 +7,6 @@ import SOPCore
 import SOPExpression
 import SOPJSON
 import SOPService
-import SOPStore
 
 /// The agent console: server-rendered pages over the same operations as the API (docs/console.md).
 /// Mustache templates from `Console/templates` (built into the binary, `ConsoleAssets`), every
@@ -211,10 +210,10 @@ struct Console: Sendable {
         let caller = session.caller
         let sopFilter = RequestReading.query(request, "sop").flatMap { $0.isEmpty ? nil : $0 }
         let stateFilter = RequestReading.query(request, "state").flatMap { $0.isEmpty ? nil : $0 }
-        let now = APIServer.now()
+        let now = Clock.now()
         let (view, sops) = try await server.host.perform { service -> (View, [QueueSOP]) in
             // The service decides what is work and in which order; the page only shows it.
-            let rows = try service.queue(caller: caller, sop: sopFilter, state: stateFilter, now: now).map { item -> [String: Any] in
+            let rows = try service.queue(as: .caller(caller), sop: sopFilter, state: stateFilter, now: now).map { item -> [String: Any] in
                 let run = item.run, engine = item.engine
                 let state = engine.sop.definition.state(run.state)
                 var row: [String: Any] = [
@@ -228,9 +227,7 @@ struct Console: Sendable {
                 }
                 return row
             }
-            let sops = service.catalogue.entries().compactMap { $0.compiled }.filter { sop in
-                caller.roles.contains(where: Engine(sop: sop, schema: nil).roles.contains)
-            }.map { QueueSOP(id: $0.id, title: Template.withoutExpressions($0.definition.title), states: $0.definition.states.map(\.id.value)) }
+            let sops = service.visibleSOPDefinitions(.caller(caller)).map { QueueSOP(id: $0.id, title: Template.withoutExpressions($0.definition.title), states: $0.definition.states.map(\.id.value)) }
             return (View(["runs": rows]), sops)
         }
         let rows = view.data["runs"] as? [[String: Any]] ?? []
@@ -266,7 +263,7 @@ struct Console: Sendable {
     }
 
     static func ticketSummary(_ ticket: JSONValue) -> String {
-        let id = RunRow.ticketID(ticket) ?? "ticket"
+        let id = TicketID.of(ticket) ?? "ticket"
         let subject = ticket["subject"]?.stringValue ?? ticket["category"]?.stringValue
         let customer = ticket["customer"].flatMap { $0["name"]?.stringValue ?? $0.stringValue }
         return ([id, subject, customer].compactMap { $0 }).joined(separator: " · ")
@@ -277,20 +274,20 @@ struct Console: Sendable {
     func runPage(_ id: String, _ session: ConsoleSessions.Session, refusal: RunError?, posted: [String: [String]],
                  status: HTTPResponse.Status) async throws -> Response {
         let caller = session.caller
-        let now = APIServer.now()
+        let now = Clock.now()
         var data = try await server.host.perform { service -> View in
-            let (json, version) = try service.status(id, caller: caller, now: now)
+            let (json, version) = try service.status(id, as: .caller(caller), now: now)
             // The run as the status shows it: with its due timers and SLA events taken.
-            let (run, engine, _) = try service.projected(id, now: now)
-            let records = try service.journal(id, after: nil, caller: caller)
+            let (run, engine, _) = try service.projected(id, as: .caller(caller), now: now)
+            let records = try service.journal(id, as: .caller(caller))
             var view = Self.runView(json, version: version, run: run, engine: engine, records: records, caller: caller, posted: posted,
                                     refused: refusal?.fields ?? [], now: now)
             // The runs this one called and was called by, linked both ways.
             if let child = run.child {
-                view["child"] = Self.linked(child, service, now: now)
+                view["child"] = Self.linked(child, service, as: .caller(caller), now: now)
                 view["waiting"] = true
             }
-            if let parent = run.parent { view["parent"] = Self.linked(parent, service, now: now) }
+            if let parent = run.parent { view["parent"] = Self.linked(parent, service, as: .caller(caller), now: now) }
             return View(view)
         }.data
         data.merge(base(session, data["stateTitle"] as? String ?? id)) { a, _ in a }
@@ -301,8 +298,8 @@ struct Console: Sendable {
     }
 
     /// Another run as a link: its id, its SOP's title for it and its current step.
-    static func linked(_ id: String, _ service: RunService, now: Int64) -> [String: Any] {
-        guard let (run, engine) = try? service.run(id) else { return ["run": id, "sopTitle": "", "step": ""] }
+    static func linked(_ id: String, _ service: RunService, as who: Acting, now: Int64) -> [String: Any] {
+        guard let (run, engine) = try? service.run(id, as: who) else { return ["run": id, "sopTitle": "", "step": ""] }
         let state = engine.sop.definition.state(run.state)
         let step = run.isEnded ? "ended: \(run.outcome ?? "")" : state.map { engine.renderTemplate($0.title, run: run, now: now) ?? $0.title } ?? run.state
         return ["run": id, "sopTitle": engine.title(run, now: now), "step": step]
@@ -481,7 +478,7 @@ struct Console: Sendable {
         let event = posted["event"]?.last.flatMap { $0.isEmpty ? nil : $0 }
         let version = posted["version"]?.first.flatMap(Int.init)
         let command = StepCommand.submit(inputs: inputs, event: event, checks: checks.isEmpty ? nil : .items(checks))
-        let result = await server.host.step(StepRequest(run: run, command: command, who: .caller(session.caller), now: APIServer.now(),
+        let result = await server.host.step(StepRequest(run: run, command: command, who: .caller(session.caller), now: Clock.now(),
                                                         expectedVersion: version))
         switch result {
         case .success:
@@ -503,23 +500,13 @@ struct Console: Sendable {
         let sop = fields.first { $0.0 == "sop" }?.1
         var data = base(session, "Start a run")
         let caller = session.caller
-        let now = APIServer.now()
+        let now = Clock.now()
         // Fetch: the ticket as the latest run of that ticket id the caller may see holds it (from
         // the helpdesk's updates, or a run started before).
         if fields.contains(where: { $0 == ("action", "fetch") }) {
             let id = fields.first { $0.0 == "ticket_id" }?.1.trimmingCharacters(in: .whitespaces) ?? ""
             data["ticketID"] = id
-            let found = try await server.host.perform { service -> JSONValue? in
-                var filter = RunFilter(ticketID: id, limit: 1000)
-                var last: String?
-                while true {
-                    let page = try service.runs(filter, caller: caller)
-                    last = page.runs.last?.run ?? last
-                    guard let next = page.next else { break }
-                    filter.after = next
-                }
-                return try last.map { try service.status($0, caller: caller, now: now).json["ticket"] ?? .null }
-            }
+            let found = try await server.host.perform { try $0.latestTicket(id: id, as: .caller(caller), now: now) }
             guard let found else {
                 data["ticket"] = text
                 data["refusal"] = ["reason": "no run you may see has a ticket with the id '\(id)'", "instead": [String](), "hasInstead": false] as [String: Any]
@@ -543,7 +530,7 @@ struct Console: Sendable {
                 server.metrics.started.increment()
                 return Self.redirect("/console/runs/\(run)")
             }
-            let matches = try await server.host.perform { service in try service.route(ticket: ticket, caller: caller, now: now) }
+            let matches = try await server.host.perform { service in try service.route(ticket: ticket, as: .caller(caller), now: now) }
             data["routed"] = true
             data["matches"] = matches.map { ["sop": $0.sop, "title": $0.title] }
             data["hasMatches"] = !matches.isEmpty
@@ -558,7 +545,7 @@ struct Console: Sendable {
 
     func sopList(_ session: ConsoleSessions.Session) async throws -> Response {
         let caller = session.caller
-        let sops = try await server.host.perform { service in service.sopList(caller: caller) }
+        let sops = try await server.host.perform { service in service.sopList(as: .caller(caller)) }
         var data = base(session, "SOPs")
         data["sops"] = sops.map { s -> [String: Any] in
             ["id": s["id"]?.stringValue ?? "", "title": s["title"]?.stringValue ?? "", "version": s["version"]?.render() ?? "",
@@ -569,13 +556,7 @@ struct Console: Sendable {
 
     func sopPage(_ id: String, _ session: ConsoleSessions.Session) async throws -> Response {
         let caller = session.caller
-        let sop = try await server.host.perform { service -> CompiledSOP in
-            guard service.visibleSOPs(caller).contains(id) else {
-                _ = try service.currentSOP(id)  // an unknown SOP is 404
-                throw RunError.forbidden("you hold no role SOP '\(id)' names")
-            }
-            return try service.currentSOP(id)
-        }
+        let sop = try await server.host.perform { try $0.sop(id, as: .caller(caller)) }
         let d = sop.definition
         // No ticket here: titles are shown without their templates.
         let title = Template.withoutExpressions(d.title)

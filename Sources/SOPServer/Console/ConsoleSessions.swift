@@ -1,7 +1,6 @@
 import Foundation
 import SOPCore
 import SOPService
-import SOPStore
 import Synchronization
 
 /// The console's sessions: a random id in an HttpOnly, SameSite=Strict cookie names the token a
@@ -27,7 +26,7 @@ final class ConsoleSessions: Sendable {
     func create(tokenHash: String) throws -> String {
         let id = Self.random()
         let expires = Int64((Date().timeIntervalSince1970 + Self.lifetime) * 1000)
-        try tokens.write { tx in try tx.insertSession(hash: Digest.sha256(id), tokenHash: tokenHash, expires: expires) }
+        try tokens.createSession(id: id, tokenHash: tokenHash, expires: expires)
         return id
     }
 
@@ -35,13 +34,12 @@ final class ConsoleSessions: Sendable {
     func session(_ id: String) throws -> Session? {
         guard id.utf8.count < 100 else { return nil }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        guard let tokenHash = try tokens.read({ tx in try tx.session(hash: Digest.sha256(id), at: now) }),
-              let caller = try tokens.caller(hash: tokenHash) else { return nil }
+        guard let caller = try tokens.session(id: id, now: now) else { return nil }
         return Session(caller: caller, csrf: Self.csrf(id))
     }
 
     func end(_ id: String) throws {
-        try tokens.write { tx in try tx.deleteSession(hash: Digest.sha256(id)) }
+        try tokens.endSession(id: id)
     }
 
     /// A session's CSRF token: a digest of its id, which only the cookie's holder knows.

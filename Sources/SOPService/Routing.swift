@@ -1,0 +1,64 @@
+import Foundation
+import SOPCore
+import SOPExpression
+import SOPJSON
+
+extension RunService {
+    /// The SOPs whose `applies_when` holds for a ticket (`sop route`), among those a caller may
+    /// see; a ticket that does not fit the ticket schema is refused with its violations.
+    public func route(ticket: JSONValue, as who: Acting, now: Int64) throws -> [(sop: String, title: String)] {
+        try catalogue.route(ticket: ticket, only: who.caller.map { _ in Set(visibleSOPs(who)) }, now: now)
+    }
+
+    /// The JSON Schema of the inputs the run's current state takes (for an AI agent's tool call).
+    public func inputSchema(_ id: String, as who: Acting, now: Int64) throws -> JSONValue {
+        let (run, engine, _) = try projected(id, as: who, now: now)
+        let state = engine.sop.definition.state(run.state)
+        var properties = JSONObject()
+        var required: [JSONValue] = []
+        for spec in run.isEnded ? [] : state?.inputs ?? [] {
+            var p = JSONObject()
+            switch spec.type {
+            case .string: p["type"] = .string("string")
+            case .integer: p["type"] = .string("integer")
+            case .number: p["type"] = .string("number")
+            case .boolean: p["type"] = .string("boolean")
+            case .date: p["type"] = .string("string"); p["format"] = .string("date")
+            case .datetime: p["type"] = .string("string"); p["format"] = .string("date-time")
+            case .duration: p["type"] = .string("string"); p["description"] = .string("a duration such as 30m, 4h or 2d")
+            case .enum: p["type"] = .string("string"); p["enum"] = .array(spec.values.map { .string($0.value) })
+            case .list: p["type"] = .string("string"); p["description"] = .string("items separated by commas")
+            }
+            if let prompt = spec.prompt { p["description"] = .string(engine.renderTemplate(prompt, run: run, now: now) ?? prompt) }
+            if let min = spec.min { p["minimum"] = .number(Decimal(min)) }
+            if let max = spec.max { p["maximum"] = .number(Decimal(max)) }
+            if let n = spec.minLength { p["minLength"] = .int(n) }
+            if let n = spec.maxLength { p["maxLength"] = .int(n) }
+            if let pattern = spec.pattern { p["pattern"] = .string(pattern) }
+            properties[spec.id.value] = .object(p)
+            if spec.required && !run.submitted.contains(spec.id.value) { required.append(.string(spec.id.value)) }
+        }
+        return .object([("type", .string("object")), ("properties", .object(properties)), ("required", .array(required)),
+                        ("additionalProperties", .bool(false))])
+    }
+}
+
+extension SOPCatalogue {
+    /// The SOPs whose `applies_when` holds for a ticket, among `only` when given (`sop route`, the
+    /// API and MCP's `route`, the console's start page); a ticket that does not fit the ticket
+    /// schema is refused with its violations. An SOP with lint errors is not offered.
+    public func route(ticket: JSONValue, only visible: Set<String>?, now: Int64) throws -> [(sop: String, title: String)] {
+        if let schema {
+            let violations = schema.validate(ticket)
+            if !violations.isEmpty {
+                throw RunError.rejected(StepRejection("the ticket does not fit the ticket schema", instead: violations.map(\.description)))
+            }
+        }
+        let context = EvaluationContext(ticket: schema?.value(of: ticket) ?? TicketSchema.untypedValue(ticket), now: now)
+        return entries().compactMap { entry in
+            guard let sop = entry.compiled, visible?.contains(sop.id) ?? true, sop.applies(in: context) else { return nil }
+            // The ticket is known: the title's templates are filled from it.
+            return (sop.id, Template.render(sop.definition.title, in: context) ?? Template.withoutExpressions(sop.definition.title))
+        }
+    }
+}

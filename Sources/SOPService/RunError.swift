@@ -1,0 +1,116 @@
+import SOPCore
+import SOPDiagnostics
+import SOPJSON
+
+/// Why a run command could not be carried out.
+public enum RunError: Error, CustomStringConvertible {
+    /// The step was refused (exit 1); nothing changed.
+    case rejected(StepRejection)
+    /// No run has this id (exit 2).
+    case unknownRun(String)
+    /// No SOP has this id in the SOP folder (exit 2).
+    /// No SOP has the id: the ids there are, and the errors of the SOP files that do not decode.
+    case unknownSOP(String, [String], unreadable: [String] = [])
+    /// The SOP has lint errors and cannot run (exit 2).
+    case invalidSOP(CompiledSOP.CompileError)
+    /// A run with this id exists for another SOP or ticket (exit 1).
+    case idTaken(String)
+    /// The store failed (exit 2).
+    case store(String)
+    /// The caller holds no role that may do this (HTTP 403; exit 1).
+    case forbidden(String)
+    /// The run is no longer at the version the caller read (HTTP 412; exit 1).
+    /// `expected` is empty when the caller's condition named no version at all.
+    case versionMismatch(expected: [Int], current: Int)
+    /// The request itself is wrong: a bad filter, a malformed body (HTTP 400; exit 2).
+    case badRequest(String)
+
+    public var description: String {
+        switch self {
+        case .rejected(let r): return "rejected: " + r.description
+        case .unknownRun(let id): return "no run has the id '\(id)'"
+        case .unknownSOP(let id, let known, let unreadable):
+            return "no SOP '\(id)' in the SOP folder" + (Suggestions.didYouMean(id, in: known).map { "; \($0)" } ?? "")
+                + (unreadable.isEmpty ? "" : "\nthese SOP files cannot be read (one may be '\(id)'):\n" + unreadable.joined(separator: "\n"))
+        case .invalidSOP(let e): return "the SOP has lint errors and cannot run:\n" + e.description
+        case .idTaken(let id): return "a run with the id '\(id)' already exists for another SOP or ticket"
+        case .store(let message): return message
+        case .forbidden(let reason): return "forbidden: " + reason
+        case .versionMismatch(let expected, let current) where expected.isEmpty:
+            return "the run is at version \(current), and the condition names no run version; read the run and send its ETag"
+        case .versionMismatch(let expected, let current):
+            return "the run is at version \(current), not \(expected.map(String.init).joined(separator: " or ")): it changed since you read it; read it again"
+        case .badRequest(let reason): return reason
+        }
+    }
+
+    /// A stable name for the kind of error, as JSON error objects and HTTP bodies give it.
+    public var kind: String {
+        switch self {
+        case .rejected: return "refused"
+        case .unknownRun: return "unknown_run"
+        case .unknownSOP: return "unknown_sop"
+        case .invalidSOP: return "invalid_sop"
+        case .idTaken: return "conflict"
+        case .store: return "store"
+        case .forbidden: return "forbidden"
+        case .versionMismatch: return "stale_version"
+        case .badRequest: return "bad_request"
+        }
+    }
+
+    /// The reason alone (without the kind's prefix) and what is possible instead.
+    public var reason: String {
+        switch self {
+        case .rejected(let r): return r.reason
+        case .forbidden(let reason): return reason
+        default: return description
+        }
+    }
+
+    public var instead: [String] {
+        if case .rejected(let r) = self { return r.instead }
+        return []
+    }
+
+    /// The command line's exit code (CLI.md: 1 for a refusal, 2 when the command could not work).
+    public var exitCode: Int32 {
+        switch self {
+        case .rejected, .idTaken, .forbidden, .versionMismatch: return 1
+        case .unknownRun, .unknownSOP, .invalidSOP, .store, .badRequest: return 2
+        }
+    }
+
+    /// Each refused input of a refused step, with its own reason (empty otherwise).
+    public var fields: [StepRejection.InputRejection] {
+        if case .rejected(let r) = self { return r.inputs }
+        return []
+    }
+
+    /// `fields` as JSON: `[{"input": NAME, "reason": …, "instead": […]}]`.
+    public static func json(fields: [StepRejection.InputRejection]) -> JSONValue {
+        .array(fields.map { f in
+            .object([("input", .string(f.input)), ("reason", .string(f.reason)), ("instead", .array(f.instead.map { .string($0) }))])
+        })
+    }
+
+    /// The error as one JSON object: `{"error": KIND, "reason": …, "instead": […], "exit": N}`,
+    /// with `fields` (each refused input) when a step's inputs were refused.
+    public var json: JSONValue {
+        var members = ErrorObject.members(kind: kind, reason: reason, instead: instead, fields: fields)
+        members["exit"] = .int(Int(exitCode))
+        return .object(members)
+    }
+}
+
+/// The one shape of an error every interface answers with: `{"error": KIND, "reason": …,
+/// "instead": […]}`, with `fields` (each refused input, when a step's inputs were refused).
+/// The command line adds `exit`, the HTTP API `status`.
+public enum ErrorObject {
+    public static func members(kind: String, reason: String, instead: [String] = [],
+                               fields: [StepRejection.InputRejection] = []) -> JSONObject {
+        var members: JSONObject = [("error", .string(kind)), ("reason", .string(reason)), ("instead", .array(instead.map { .string($0) }))]
+        if !fields.isEmpty { members["fields"] = RunError.json(fields: fields) }
+        return members
+    }
+}
