@@ -37,6 +37,7 @@ http-steps). The table gives best and median wall time per contestant and the ra
 table the CPU medians. --json FILE writes every sample.
 """
 import argparse
+import hashlib
 import http.client
 import json
 import os
@@ -352,8 +353,8 @@ def corpus_folder(args, a_dir, b_dir, work):
     if args.no_corpus:
         return None
     if args.corpus:
-        if not os.path.isdir(args.corpus):
-            raise Failure("--corpus %s: no such folder" % args.corpus)
+        if not os.path.isdir(os.path.join(args.corpus, "sops")):
+            raise Failure("--corpus %s: no sops/ folder in it (give the folder lint-corpus.sh makes)" % args.corpus)
         return os.path.abspath(args.corpus)
     for folder in (a_dir, b_dir):
         bench = os.path.join(folder, "sop-bench")
@@ -480,7 +481,12 @@ def run(args, only, folders, work):
     for b in builds:
         print("preparing %s (%s)" % (b.label, b.folder), file=sys.stderr)
         b.prepare(only)
-    versions = {b.label: output([b.sop, "--version"], b.work).strip() for b in builds[:2]}
+    # `sop --version` and the start of the executable's SHA-256: that A and B are the builds meant.
+    versions = {}
+    for b in builds[:2]:
+        with open(b.sop, "rb") as f:
+            digest = hashlib.file_digest(f, "sha256").hexdigest()[:12]
+        versions[b.label] = "%s, sha256 %s…" % (output([b.sop, "--version"], b.work).strip(), digest)
 
     # One untimed run of each measurement that leaves its store as it found it, so that no
     # contestant's first round pays for a cold page cache alone.
