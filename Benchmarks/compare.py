@@ -148,7 +148,7 @@ def environment():
 ENV = environment()
 
 
-def spawn(cmd, cwd, stdin=None):
+def spawn(cmd, cwd):
     """Runs a command to its end, its output thrown away: (wall seconds, CPU seconds of the
     process and its children, as wait4 reports them). Raises Failure on a non-zero exit."""
     start = time.perf_counter()
@@ -200,7 +200,7 @@ class Build:
         os.makedirs(self.work)
 
     def prepare(self, only):
-        n, a = self.args.runs, self.args
+        n = self.args.runs
         # Runs: the SOPs of runtime.sh, report.py and server-load.py, no ticket schema.
         runs = os.path.join(self.work, "runs")
         os.makedirs(os.path.join(runs, "sops"))
