@@ -62,6 +62,12 @@ def test_sops_are_listed_with_their_lint_status(server):
     assert detail["graph"]["mermaid"].startswith("stateDiagram")
     missing = server.get("/v1/sops/nope")
     assert missing.status_code == 404 and missing.json()["error"] == "unknown_sop"
+    # An SOP is shown to a token with one of its roles, as the list shows it (issue 33): olga
+    # (billing) sees none in the list, and the SOP itself is 403 for her; an unknown one is 404.
+    assert server.get("/v1/sops", actor="olga").json()["sops"] == []
+    hidden = server.get("/v1/sops/returns", actor="olga")
+    assert hidden.status_code == 403 and hidden.json()["error"] == "forbidden" and "'billing'" in hidden.json()["reason"]
+    assert server.get("/v1/sops/nope", actor="olga").status_code == 404
 
 
 def test_a_return_runs_to_its_end_with_refusals_roles_and_versions(server):
