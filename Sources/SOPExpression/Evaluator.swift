@@ -57,7 +57,7 @@ public struct CompiledExpression: Sendable {
     }
 }
 
-/// Compiles and evaluates expressions with SOP-FORMAT.md's semantics.
+/// Compiles and evaluates expressions with docs/expressions.md's semantics.
 public enum Evaluator {
     public static func compile(_ expr: Expr) -> CompiledExpression {
         CompiledExpression(run: closure(expr))

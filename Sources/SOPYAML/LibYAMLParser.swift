@@ -199,7 +199,7 @@ private struct DocumentBuilder {
         text.append(value)
         if let tag { tags.append((index, tag)) }
         // A key's fingerprint from the values at hand: reading the record just written back
-        // as a whole would stall on its field-by-field stores.
+        // as a whole stalled on its field-by-field stores (docs/benchmarks.md, "Lint (issue 4)").
         let isKey = current.isMapping && current.pendingKey < 0
         return complete(index, anchorName: optionalString(s.anchor),
                         keyPrint: isKey ? Self.fingerprint(resolution.type, resolution.payload, value) : nil)
@@ -366,8 +366,7 @@ private struct DocumentBuilder {
 
     /// A number that equal keys share (unequal keys may share it too): the type, and for
     /// strings the length and three of their bytes; numbers are compared as doubles, as
-    /// `sameKey` does, so `1` and `1.0` agree. Static, like `sameKey`: an instance method called
-    /// from the builder's mutating methods makes the compiler copy the whole builder.
+    /// `sameKey` does, so `1` and `1.0` agree. Static, like `sameKey`: it reads only its arguments.
     private static func fingerprint(_ r: NodeRecord, _ text: UnsafeBufferPointer<UInt8>) -> UInt64 {
         fingerprint(r.type, r.payload, UnsafeBufferPointer(rebasing: text[Int(r.offset)..<Int(r.offset) + Int(r.count)]))
     }

@@ -68,7 +68,7 @@ public struct RunState: Sendable {
 
     /// Reads a stored run back, typing its variables and inputs by the SOP's declarations. One
     /// pass over the members (a tick reads every due run: looking up 25 keys one by one in a
-    /// 26-member object cost more than parsing it).
+    /// 26-member object cost more than parsing it; docs/benchmarks.md, "After issue 18's session").
     public init?(json j: JSONValue, sop compiled: CompiledSOP, schema: TicketSchema?) {
         guard case .object(let members) = j else { return nil }
         let stored = StoredRunMembers(members, sop: compiled)
@@ -105,7 +105,8 @@ public struct RunState: Sendable {
     }
 
     /// A placeholder holding nothing, to swap a run out of a step without copying it. Built
-    /// afresh each time: copying a stored one retains and later releases each of its parts.
+    /// afresh each time: copying a stored one retains and later releases each of its parts
+    /// (docs/benchmarks.md, "Interpreter and store (issue 5)").
     static var vacant: RunState {
         RunState(id: "", sop: "", sopVersion: 0, sopDigest: "", state: "", status: .waiting, version: 0, nextSeq: 0, ticket: .null,
                  vars: [:], inputs: [:], submitted: [], confirmed: [], startedAt: 0, enteredAt: 0, updatedAt: 0, outbox: [],

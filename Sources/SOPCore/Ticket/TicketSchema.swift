@@ -3,7 +3,7 @@ import SOPDiagnostics
 import SOPExpression
 import SOPJSON
 
-/// One node of the ticket schema: the JSON Schema subset SOP-FORMAT.md allows.
+/// One node of the ticket schema: the JSON Schema subset docs/ticket-schema.md allows.
 public indirect enum SchemaNode: Sendable {
     case node(SchemaRules)
 }
