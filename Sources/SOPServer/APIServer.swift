@@ -406,7 +406,7 @@ public final class APIServer: Sendable {
                 var out = ""
                 for row in rows {
                     last = row.position
-                    guard let record = try? JSONParser.parse(row.record), let sop = record["sop"]?.stringValue, visible.contains(sop) else { continue }
+                    guard visible.contains(row.sop) else { continue }
                     out += "id: \(row.position)\nevent: record\ndata: \(row.record)\n\n"
                 }
                 if !out.isEmpty { try await writer.write(ByteBuffer(string: out)); idle = 0 }
