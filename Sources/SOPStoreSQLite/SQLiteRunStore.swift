@@ -257,6 +257,7 @@ public struct SQLiteTransaction: StoreTransaction {
     private static let insertRunSQL = StoreSQL.insert(.runs, .sqlite)
     private static let insertRunIfAbsentSQL = insertRunSQL + " ON CONFLICT (id) DO NOTHING"
     private static let updateRunSQL = StoreSQL.updateRun(.sqlite)
+    private static let insertJournalSQL = StoreSQL.insert(.journal, .sqlite)
 
     /// Saves a run if it is still at `expectedVersion` (optimistic versioning); false when another
     /// step got there first.
@@ -291,7 +292,7 @@ public struct SQLiteTransaction: StoreTransaction {
     /// in the same transaction (a message is sent if and only if its record is kept).
     public func appendJournal(_ rows: [JournalRow]) throws {
         for r in rows {
-            try write("INSERT INTO journal (run, seq, hash, record) VALUES (?, ?, ?, ?)", [.text(r.run), .int(r.seq), .text(r.hash), .text(r.text)])
+            try write(Self.insertJournalSQL, [.text(r.run), .int(r.seq), .text(r.hash), .text(r.text)])
             for (i, message) in r.messages.enumerated() {
                 try write("INSERT OR IGNORE INTO outbox (id, run, seq, created_at, message) VALUES (?, ?, ?, ?, ?)",
                           [.text("\(r.run)-\(r.seq)-\(i)"), .text(r.run), .int(r.seq), .int64(r.at), .text(message)])

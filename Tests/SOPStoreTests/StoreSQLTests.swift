@@ -1,3 +1,4 @@
+import Foundation
 import SOPStore
 import Testing
 
@@ -37,6 +38,16 @@ import Testing
         #expect(StoreSQL.insert(.hookTickets, rows: 2, .postgres) == "INSERT INTO hook_tickets (ticket_id, updated_at) VALUES ($1, $2), ($3, $4)")
         #expect(StoreSQL.updateRun(.sqlite).hasSuffix("sla_breached = ? WHERE id = ? AND version = ?"))
         #expect(StoreSQL.updateRun(.postgres).hasSuffix("sla_breached = $11 WHERE id = $12 AND version = $13"))
+    }
+
+    /// The columns the builder names by hand are described columns of `runs`.
+    @Test func theBuilderNamesOnlyDescribedColumns() {
+        let named = StoreSQL.summaryColumns(.sqlite).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        #expect(named.last == "rowid")
+        for column in named.dropLast() + StoreSQL.runUpdateColumns {
+            #expect(StoreTable.runs.column(column) != nil, "runs has no described column '\(column)'")
+        }
+        #expect(StoreSQL.summaryColumns(.postgres) == StoreSQL.summaryColumns(.sqlite))
     }
 
     /// The schema check names every kind of difference: a missing or extra table or column, a
