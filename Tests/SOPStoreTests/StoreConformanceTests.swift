@@ -177,6 +177,53 @@ import TestSupport
         #expect(try store.read { tx in try tx.runIDs() } == ["R-c", "r-a", "r-b", "r-d", "r-e"])
     }
 
+    /// Timers: the waiting runs due at an instant in creation order, each taken only while it is
+    /// still waiting and due; runs by ticket, runs without a role, batches of inserts and saves.
+    @Test func dueRunsTicketsRolesAndBatches() throws {
+        try insertRuns()
+        let due = try store.read { tx in try tx.dueRowIDs(at: 100) }
+        #expect(due.count == 2 && due[0] < due[1])
+        #expect(try store.read { tx in try tx.dueRowIDs(at: 49) }.isEmpty)
+        #expect(try store.read { tx in try tx.dueRowIDs(at: 1_000) }.count == 3)
+        let texts = try store.transaction { tx in try tx.dueRunTexts(rowIDs: due[...], at: 100) }
+        #expect(texts.map(\.rowID) == due && texts.map(\.sopDigest) == ["sha256:alpha", "sha256:alpha"])
+        #expect(texts.allSatisfy { $0.data == "{}" && $0.schemaDigest == "sha256:none" })
+        #expect(try store.transaction { tx in try tx.dueRun(rowID: due[0], at: 100) }?.sop == "alpha")
+        #expect(try store.transaction { tx in try tx.dueRun(rowID: due[0], at: 99) } == nil)
+        // Once saved with no timer it is not due any more.
+        var ended = Self.runs[0].row
+        (ended.status, ended.nextDue, ended.version) = ("ended", nil, 2)
+        #expect(try store.transaction { tx in try tx.updateRun(ended, expectedVersion: 1) })
+        #expect(try store.transaction { tx in try tx.dueRun(rowID: due[0], at: 100) } == nil)
+        #expect(try store.transaction { tx in try tx.dueRunTexts(rowIDs: due[...], at: 100) }.map(\.rowID) == [due[1]])
+
+        #expect(try store.read { tx in try tx.openRuns(ticketID: "T-1") }.isEmpty)
+        #expect(try store.read { tx in try tx.openRuns(ticketID: "T-3") } == ["r-e"])
+        #expect(try store.read { tx in try tx.runsWithoutRole() }.isEmpty)
+        try store.transaction { tx in try tx.setWaitingRole(run: "r-d", role: nil) }
+        #expect(try store.read { tx in try tx.runsWithoutRole() } == ["r-d"])
+        try store.transaction { tx in try tx.setWaitingRole(run: "r-d", role: "billing") }
+        #expect(try store.read { tx in try tx.runPage(RunFilter(role: "billing")) }.runs.map(\.run) == ["r-d"])
+
+        // Batches: only the absent runs are inserted, only the runs at their version saved.
+        let fresh = [RunRow(id: "r-a", state: "x", status: "waiting", version: 1, updatedAt: 0, data: "{}"),
+                     RunRow(id: "n-1", state: "x", status: "waiting", version: 1, updatedAt: 0, nextDue: 7, data: "{}"),
+                     RunRow(id: "n-2", state: "x", status: "waiting", version: 1, updatedAt: 0, data: "{}")]
+        let inserted = try store.transaction { tx in
+            try tx.insertRunsIfAbsent(fresh, sop: "delta", sopDigest: "sha256:delta", schemaDigest: "sha256:none",
+                                      initialTickets: ["{}", "{}", "{}"])
+        }
+        #expect(inserted == ["n-1", "n-2"])
+        #expect(try store.read { tx in try tx.runPage(RunFilter(sops: ["delta"])) }.runs.map(\.run) == ["n-1", "n-2"])
+        var moved = fresh[1], stale = fresh[2]
+        (moved.state, moved.version, moved.nextDue) = ("y", 2, nil)
+        (stale.state, stale.version) = ("y", 2)
+        let saved = try store.transaction { tx in try tx.updateRuns([(moved, 1), (stale, 5)]) }
+        #expect(saved == ["n-1"])
+        #expect(try store.read { tx in try tx.runPage(RunFilter(sops: ["delta"], state: "y")) }.runs.map(\.run) == ["n-1"])
+        #expect(try !store.read { tx in try tx.isEmpty() })
+    }
+
     // MARK: Journal
 
     static func record(_ run: String, _ seq: Int, messages: [String] = [], at: Int64 = 1_000) -> JournalRow {
@@ -449,6 +496,7 @@ import TestSupport
     /// what `StoreTable` describes: names, types, nullability, and the creation column where the
     /// store declares one. The migrations built them; this is what checks them.
     @Test func aFreshStoreHoldsExactlyTheDescribedTables() throws {
+        #expect(try store.read { tx in try tx.isEmpty() })
         let schema = try store.read { tx in try tx.schema() }
         #expect(schema.differences(StoreUnderTest.dialect) == [])
         #expect(Set(schema.tables.keys) == Set(StoreTable.allCases.map(\.name)))
