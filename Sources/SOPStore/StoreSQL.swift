@@ -103,7 +103,11 @@ public enum StoreSQL {
             if let after = filter.after { q.add(" AND \(position) > ?", .int(after)) }
             q.sql += " ORDER BY \(position)"
         }
-        if let limit = filter.limit { q.add(" LIMIT ?", .int(Int64(limit) + 1)) }
+        if let limit = filter.limit {
+            // One more than the page holds, to know whether another follows (the largest limit as it is).
+            let n = Int64(max(limit, 0))
+            q.add(" LIMIT ?", .int(n == .max ? n : n + 1))
+        }
         return q.query
     }
 
@@ -111,7 +115,7 @@ public enum StoreSQL {
     /// creation position): at most `filter.limit` runs, and the cursor of the next page when
     /// there are more (none when sorted by SLA due time).
     public static func page(_ rows: [(summary: RunSummary, position: Int64)], filter: RunFilter) -> RunPage {
-        guard let limit = filter.limit, rows.count > limit else { return RunPage(runs: rows.map(\.summary), next: nil) }
+        guard let limit = filter.limit.map({ max($0, 0) }), rows.count > limit else { return RunPage(runs: rows.map(\.summary), next: nil) }
         let kept = rows.prefix(limit)
         return RunPage(runs: kept.map(\.summary), next: filter.bySLADue ? nil : kept.last?.position)
     }

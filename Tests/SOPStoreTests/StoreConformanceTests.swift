@@ -139,6 +139,8 @@ import TestSupport
         #expect(seen == ["r-b", "r-a", "R-c", "r-d", "r-e"])
         #expect(pages == 3)
         #expect(try page(RunFilter(limit: 5)).next == nil)
+        // The largest limit is no limit (no overflow), and a page of none says nothing follows it.
+        #expect(try page(RunFilter(limit: Int.max)).runs.count == 5 && page(RunFilter(limit: Int.max)).next == nil)
         let first = try page(RunFilter(limit: 4))
         #expect(first.runs.count == 4)
         let rest = try page(RunFilter(after: try #require(first.next), limit: 4))

@@ -17,6 +17,7 @@ import Testing
             sql: columns + " AND sop IN ($1, $2) AND state = $3 AND waiting_role = $4 AND status = 'waiting'"
                 + " AND status = 'waiting' AND next_due <= $5 AND sla_breached = 1 AND rowid > $6 ORDER BY rowid LIMIT $7",
             binds: [.text("a"), .text("b"), .text("open"), .text("agent"), .int(7), .int(3), .int(11)]))
+        #expect(StoreSQL.runPage(RunFilter(limit: Int.max), .sqlite).binds == [.int(Int64.max)])
         #expect(StoreSQL.runPage(RunFilter(sops: []), .sqlite).sql.hasSuffix("WHERE 1 = 1 AND 0 ORDER BY rowid"))
         #expect(StoreSQL.runPage(RunFilter(sops: []), .postgres).sql.hasSuffix("WHERE 1 = 1 AND false ORDER BY rowid"))
         #expect(StoreSQL.runPage(RunFilter(after: 9, bySLADue: true), .postgres).sql.hasSuffix(
