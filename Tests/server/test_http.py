@@ -245,6 +245,32 @@ def test_events_stream_committed_records_and_resume(server):
     resumed.close()
 
 
+def test_events_stream_only_the_sops_a_caller_sees(server):
+    # The stream filters by the run's SOP as the store reports it (journalFeed), not by parsing records.
+    server.start(RETURN_TICKET, "v1")
+
+    def data_lines(actor):
+        stream = requests.get(server.url + "/v1/events", params={"after": "0"}, headers=server.headers(actor=actor),
+                              stream=True, timeout=(5, 1.5))
+        assert stream.status_code == 200
+        lines = []
+        try:
+            for line in stream.iter_lines(decode_unicode=True):
+                if line.startswith("data: "):
+                    lines.append(json.loads(line[6:]))
+                    if len(lines) == 1:
+                        break
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout):
+            pass  # the read timed out: nothing more is coming
+        stream.close()
+        return lines
+
+    seen = data_lines("ana")
+    assert [(r["run"], r["sop"]) for r in seen] == [("v1", "returns")]
+    # olga holds no role the shipped SOPs name: the same journal shows her nothing.
+    assert data_lines("olga") == []
+
+
 def test_helpdesk_updates_are_signed_deduplicated_and_ordered(server):
     server.start(RETURN_TICKET, "k1")
     server.start({**RETURN_TICKET, "category": "returns"}, "k2", sop_id="returns")
