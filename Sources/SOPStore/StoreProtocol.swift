@@ -2,9 +2,10 @@ import Foundation
 import SOPCore
 import SOPJSON
 
-/// Where runs, their journals and everything beside them live. The run service, the servers
-/// and the command line talk to a store only through this protocol and `StoreTransaction`:
-/// SQLite (`SQLiteRunStore`) is one implementation.
+/// Where runs, their journals and everything beside them live. SOPService talks to a store only
+/// through this protocol and `StoreTransaction` (the servers and the command line talk only to
+/// SOPService); `SQLiteRunStore` (SOPStoreSQLite) and `PostgresRunStore` (SOPStorePostgres)
+/// implement it, and `Tests/SOPStoreTests` holds the cases every implementation must pass.
 public protocol RunStore: AnyObject, Sendable {
     /// Where the store is, for messages (a file path or a URL without its password).
     var path: String { get }
