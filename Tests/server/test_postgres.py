@@ -49,12 +49,12 @@ def count(server, state):
     """How many runs are in a state, by paging through the list."""
     total, after = 0, None
     while True:
-        params = {"sop": "timed", "state": state, "limit": 500}
+        params = {"sop": "timed", "state": state, "limit": 1000}
         if after:
-            params["after"] = after
+            params["cursor"] = after
         page = server.get("/v1/runs", params=params, timeout=60).json()
         total += len(page["runs"])
-        after = page.get("next")
+        after = page["next_cursor"]
         if not after:
             return total
 
