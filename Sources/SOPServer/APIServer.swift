@@ -327,7 +327,10 @@ public final class APIServer: Sendable {
         let resume = request.headers[.lastEventID] ?? RequestReading.query(request, "after")
         let start: Int64
         if let resume {
-            guard let n = Int64(resume), n >= 0 else { throw APIError.badRequest("Last-Event-ID must be an event id from this stream, found '\(resume)'") }
+            guard let n = Int64(resume), n >= 0 else {
+                let name = request.headers[.lastEventID] == nil ? "after" : "Last-Event-ID"
+                throw APIError.badRequest("\(name) must be an event id from this stream, found '\(resume)'")
+            }
             start = n
         } else {
             start = try await host.perform { try $0.journalPosition() }

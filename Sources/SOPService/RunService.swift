@@ -590,21 +590,28 @@ public final class RunService {
     }
 
     /// Carries out a step's effects in the same transaction: child runs, independent runs, and
-    /// telling a parent its child has ended.
+    /// telling a parent its child has ended. Each is carried out at the time of the record that
+    /// asked for it (a timer's due time, not the tick's: `now` is the step's own time), so the
+    /// runs it starts or moves record what happened when it happened, whenever the tick ran.
     func carryOut(_ effects: [StepEffect], from run: RunState, now: Int64, _ tx: any StoreTransaction) throws {
         for effect in effects {
             switch effect {
-            case .startChild(let sopID, let childID):
+            case .startChild(let sopID, let childID, let at):
                 let child = try currentSOP(sopID)
-                _ = try start(child, ticket: run.ticket, runID: childID, actor: .system, now: now, parent: run.id, tx)
-            case .startRun(let sopID):
+                _ = try start(child, ticket: run.ticket, runID: childID, actor: .system, now: at, parent: run.id, tx)
+            case .startRun(let sopID, let at):
                 let other = try currentSOP(sopID)
-                _ = try start(other, ticket: run.ticket, runID: nil, actor: .system, now: now, parent: nil, tx)
-            case .childEnded(let parentID, let outcome):
+                _ = try start(other, ticket: run.ticket, runID: nil, actor: .system, now: at, parent: nil, tx)
+            case .childEnded(let parentID, let outcome, let at):
                 guard let stored = try tx.run(parentID) else { continue }
                 let (parent, engine) = try load(stored, tx)
                 guard parent.child == run.id else { continue }
+                // The parent hears of the end when it happened, or, if its own records go later
+                // (its ticket was updated after the child's timer fell due, say), at its last
+                // record: a run's records never go back in time, nor later than the step's time.
                 try Self.refuseGoingBack(parent, now: now)
+                let last = try tx.journal(parentID).last?.at ?? parent.startedAt
+                let when = min(max(at, last), now)
                 // The parent keeps what changed in its own ticket while the child ran (an update,
                 // a helpdesk's): it takes what the child changed since it started, merged into
                 // its ticket as it is now; where both changed a field, the child's value wins.
@@ -613,7 +620,7 @@ public final class RunService {
                 let ticket = parent.ticket == started ? run.ticket : parent.ticket.merged(with: JSONValue.mergePatch(from: started, to: run.ticket))
                 let decision: StepDecision
                 decision = try Self.rejecting { () throws(StepRejection) -> StepDecision in
-                    try engine.apply(.childEnded(child: run.id, outcome: outcome, ticket: ticket), to: parent, actor: .system, now: now)
+                    try engine.apply(.childEnded(child: run.id, outcome: outcome, ticket: ticket), to: parent, actor: .system, now: when)
                 }
                 let saved = try persist(decision, engine: engine, previousVersion: parent.version, tx)
                 try carryOut(decision.effects, from: saved, now: now, tx)

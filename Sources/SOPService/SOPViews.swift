@@ -31,7 +31,8 @@ extension RunService {
         let d = sop.definition
         let engine = self.engine(sop)
         let states: [JSONValue] = d.states.map { state in
-            var members: JSONObject = [("id", .string(state.id.value)), ("title", .string(state.title))]
+            // No ticket here: titles are shown without their templates, as the SOP's own title.
+            var members: JSONObject = [("id", .string(state.id.value)), ("title", .string(Template.withoutExpressions(state.title)))]
             members["role"] = .optional(engine.stateRole(state.id.value))
             members["instructions"] = .optional(state.instructions)
             members["checklist"] = .array(state.checklist.map { .string($0.value) })
@@ -42,7 +43,8 @@ extension RunService {
                 .object([("to", .string(t.to.value)), ("on", .optional(t.on?.value)), ("when", .optional(t.when?.text)),
                          ("after", .optional(t.after?.text)), ("business_calendar", .optional(t.business?.calendar.value)),
                          ("label", .optional(t.label)),
-                         ("role", .string(t.role?.value ?? engine.stateRole(state.id.value) ?? "agent"))])
+                         // A timer is taken by the system, whoever's state it leaves.
+                         ("role", .string(t.after != nil ? Actor.system.role : t.role?.value ?? engine.stateRole(state.id.value) ?? "agent"))])
             })
             return .object(members)
         }

@@ -188,6 +188,53 @@ import TestSupport
         #expect(times == times.sorted())
         #expect(try w.service.verify(nil).allSatisfy { $0.failure == nil })
     }
+    /// A timer that moves a parent into a call state starts the child at the timer's due time,
+    /// and a child that ends by its own timer tells its parent at that time: whenever the tick
+    /// runs, every record says when it happened (a new user's report: the child of a parent whose
+    /// timer fell due 34 days before the tick started at the tick's time).
+    @Test func runsATimerStartsOrEndsRecordTheTimersTimeNotTheTicks() throws {
+        let handoff = """
+            sop: handoff
+            version: 1
+            title: Hand off after an hour
+            start: wait
+            states:
+              wait:
+                title: Wait
+                transitions:
+                  - {to: check, after: 1h}
+              check:
+                title: Check
+                call: checker
+                transitions:
+                  - {to: done, when: "child.outcome == 'checked'"}
+              done: {title: Done, end: done}
+            """
+        let checker = """
+            sop: checker
+            version: 1
+            title: Check for two hours
+            start: checking
+            states:
+              checking:
+                title: Checking
+                transitions:
+                  - {to: checked, after: 2h}
+              checked: {title: Checked, end: checked}
+            """
+        let w = try Workspace(["handoff": handoff, "checker": checker])
+        _ = try w.service.start(sop: "handoff", ticket: .object([("id", .string("T-1"))]), runID: "h", actor: ana, now: t0)
+        // One tick, ten hours late, takes the parent's timer, starts the child, takes the child's
+        // timer and hands its outcome back.
+        _ = try w.service.tick(now: t0 + 10 * 3_600_000)
+        let hour: Int64 = 3_600_000
+        let parent = try w.service.journal("h")
+        let child = try w.service.journal("h.1")
+        #expect(parent.map(\.at) == [t0, t0 + hour, t0 + 3 * hour])
+        #expect(child.map(\.at) == [t0 + hour, t0 + 3 * hour])
+        #expect(try w.service.run("h").0.outcome == "done")
+        #expect(try w.service.verify(nil).allSatisfy { $0.failure == nil })
+    }
 }
 
 /// A refused event says what the user likely meant, and a run that waits for its child says so

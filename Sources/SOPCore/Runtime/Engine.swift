@@ -69,11 +69,12 @@ public struct StepRejection: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// Something a step asks of other runs, carried out by the store in the same transaction.
+/// Something a step asks of other runs, carried out by the store in the same transaction, each
+/// at the time of the record that asked for it (a timer's due time, not the tick's).
 public enum StepEffect: Sendable {
-    case startChild(sop: String, runID: String)
-    case startRun(sop: String)
-    case childEnded(parent: String, outcome: String)
+    case startChild(sop: String, runID: String, at: Int64)
+    case startRun(sop: String, at: Int64)
+    case childEnded(parent: String, outcome: String, at: Int64)
 }
 
 /// The decided step: the new run state, its journal records (not yet chained) and its effects.
@@ -609,13 +610,13 @@ struct Step: ~Copyable {
             run.status = .ended
             run.outcome = end
             if let parent = run.parent {
-                effects.append(.childEnded(parent: parent, outcome: end))
+                effects.append(.childEnded(parent: parent, outcome: end, at: at))
             }
         } else if let call = state.call {
             run.childCount += 1
             let childID = "\(run.id).\(run.childCount)"
             run.child = childID
-            effects.append(.startChild(sop: call, runID: childID))
+            effects.append(.startChild(sop: call, runID: childID, at: at))
             recordEffect(.object([("call", .object([("sop", .string(call)), ("run", .string(childID))]))]))
         }
     }
@@ -668,7 +669,7 @@ struct Step: ~Copyable {
                 setTicket(run.ticket.setting(["tags"], to: .array(list)))
                 change("ticket.tags", old, .array(list))
             case .start(let other):
-                effects.append(.startRun(sop: other))
+                effects.append(.startRun(sop: other, at: at))
                 recordEffect(.object([("start", .object([("sop", .string(other))]))]))
             }
         }
