@@ -17,7 +17,7 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("ticket-schema"), help: "The ticket schema (default: schemas/ticket.schema.json when it exists).")
     var ticketSchema: String?
 
-    @Option(help: "Where runs live: a SQLite file or a postgres:// URL (default .sop/runs.sqlite, or $SOP_STORE).")
+    @Option(help: ArgumentHelp(StoreLocation.help))
     var store: String?
 
     @Option(help: "The current time for this command (RFC 3339).")
@@ -62,9 +62,7 @@ struct RunOptions: ParsableArguments {
         return text.isEmpty ? nil : text
     }
 
-    var storePath: String {
-        store ?? environment("SOP_STORE") ?? ".sop/runs.sqlite"
-    }
+    var storePath: String { StoreLocation.resolve(store) }
 
     /// Opens the store and the service; failures exit 2 with the reason. A command that reads
     /// the whole store once (`report`, `export`) turns the memory map off: mapped pages read

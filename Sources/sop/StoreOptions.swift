@@ -5,10 +5,11 @@ import SOPExpression
 import SOPJSON
 import SOPService
 import SOPStore
+import SOPStoreLocation
 
 /// The store alone, for commands that act on no SOP (tokens, the outbox).
 struct StoreOptions: ParsableArguments {
-    @Option(help: "Where runs live: a SQLite file (default .sop/runs.sqlite, or $SOP_STORE).")
+    @Option(help: ArgumentHelp(StoreLocation.help))
     var store: String?
 
     var time: Int64 { Clock.now() }
