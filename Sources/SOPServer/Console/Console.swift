@@ -403,7 +403,7 @@ struct Console: Sendable {
         let timers = run.isEnded ? [] : engine.pendingTimers(run).map { t -> [String: Any] in
             ["to": titleOf(t.to),
              "due": Self.time(t.due, engine: engine), "dueISO": CivilTime.formatDateTime(t.due),
-             "left": t.due >= now ? "in " + Self.span(t.due - now) : Self.span(now - t.due) + " ago"]
+             "left": t.due >= now ? "in " + DurationText.minutes(t.due - now) : DurationText.minutes(now - t.due) + " ago"]
         }
         data["timers"] = timers
         data["hasTimers"] = !timers.isEmpty
@@ -413,8 +413,8 @@ struct Console: Sendable {
             if let due = s.due { item["due"] = s.calendar.formatForPeople(due); item["dueISO"] = s.calendar.format(due) }
             // Time left only for a clock that still runs or is paused (a due time means running).
             if let left = s.remaining, s.due != nil || s.status == "paused" {
-                item["left"] = left >= 0 ? BusinessDuration.format(Self.minutes(left)) + " business time left"
-                    : BusinessDuration.format(Self.minutes(-left)) + " business time over"
+                item["left"] = left >= 0 ? BusinessDuration.format(DurationText.wholeMinutes(left)) + " business time left"
+                    : BusinessDuration.format(DurationText.wholeMinutes(-left)) + " business time over"
             }
             // warning: sent its warning and not yet breached.
             let badge = s.status == "breached" ? "overdue" : s.warned && s.status == "running" ? "soon" : s.status == "running" ? "ok" : "none"
@@ -449,18 +449,6 @@ struct Console: Sendable {
         }
         return data
     }
-
-    /// Elapsed time for people, in its two largest units: `20d 23h`, `3h 5m`, `12m`.
-    static func span(_ ms: Int64) -> String {
-        let minutes = max(1, ms / 60_000)
-        let (d, h, m) = (minutes / 1440, minutes / 60 % 24, minutes % 60)
-        if d > 0 { return h > 0 ? "\(d)d \(h)h" : "\(d)d" }
-        if h > 0 { return m > 0 ? "\(h)h \(m)m" : "\(h)h" }
-        return "\(m)m"
-    }
-
-    /// A duration rounded down to whole minutes, for people (a minute or more).
-    static func minutes(_ ms: Int64) -> Int64 { ms <= 0 ? 0 : max(60_000, ms / 60_000 * 60_000) }
 
     static func number(_ d: Double) -> String {
         d.rounded() == d && abs(d) < 1e15 ? String(Int(d)) : String(d)

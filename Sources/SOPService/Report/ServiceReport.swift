@@ -140,23 +140,6 @@ public struct DurationStats: Sendable, Equatable {
     }
 }
 
-/// Durations as people read them: `2d 3h`, `45m`, `30s`.
-enum DurationText {
-    static func text(_ ms: Int64) -> String {
-        var s = ms / 1000
-        guard s > 0 else { return ms == 0 ? "0s" : "\(ms)ms" }
-        var parts: [String] = []
-        let d = s / 86_400; s %= 86_400
-        let h = s / 3600; s %= 3600
-        let m = s / 60; s %= 60
-        if d > 0 { parts.append("\(d)d") }
-        if h > 0 { parts.append("\(h)h") }
-        if m > 0 && d == 0 { parts.append("\(m)m") }
-        if s > 0 && d == 0 && h == 0 { parts.append("\(s)s") }
-        return parts.joined(separator: " ")
-    }
-}
-
 /// The KPIs of one group of runs (all of them, or those of one SOP, priority, category…).
 public struct GroupKPIs: Sendable {
     public var started = 0
