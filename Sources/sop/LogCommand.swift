@@ -29,31 +29,19 @@ struct LogCommand: ParsableCommand {
         }
     }
 
-    /// One record as a line for people: who moved the run where and why, then what it brought
-    /// and changed, and the messages it sent.
+    /// One record as a line for people (`RecordForPeople`, as the console shows it): who moved
+    /// the run where and why, then what it brought and changed, and the messages it sent.
     static func text(_ r: JournalRecord) -> String {
-        var trigger = r.trigger.kind.rawValue
-        if let event = r.trigger.event { trigger += " " + event }
-        if let after = r.trigger.after { trigger += " after " + after }
-        if let outcome = r.trigger.outcome { trigger += " " + outcome }
-        if case .string(let target)? = r.trigger.sla?["target"], case .string(let event)? = r.trigger.sla?["event"] {
-            trigger += " \(target) \(event)"
-            if case .string(let due)? = r.trigger.sla?["due"] { trigger += ", due \(due)" }
+        let record = RecordForPeople(r)
+        var out = "\(record.seq) \(CivilTime.formatDateTime(record.at)) \(record.actor) "
+        switch record.happening {
+        case .moved(let from, let to): out += "\(from ?? "∅") → \(to) [\(record.trigger)]"
+        case .sla(_, let state), .ticketUpdated(let state), .stayed(let state): out += "\(state) [\(record.trigger), no move]"
         }
-        var out = "\(r.seq) \(CivilTime.formatDateTime(r.at)) \(r.actor) "
-        out += r.trigger.moved ? "\(r.from ?? "∅") → \(r.to) [\(trigger)]" : "\(r.to) [\(trigger), no move]"
-        if !r.inputs.isEmpty {
-            out += " inputs: " + r.inputs.map { "\($0.key)=\($0.value.render())" }.joined(separator: " ")
-        }
-        if !r.changes.isEmpty {
-            out += " changes: " + r.changes.map { "\($0.path)=\($0.new.render())" }.joined(separator: " ")
-        }
+        if !record.inputs.isEmpty { out += " inputs: " + record.inputs.map { "\($0.name)=\($0.value)" }.joined(separator: " ") }
+        if !record.changes.isEmpty { out += " changes: " + record.changes.map { "\($0.path)=\($0.value)" }.joined(separator: " ") }
         out += "\n"
-        for effect in r.effects {
-            if case .object(let notify)? = effect["notify"], case .string(let to)? = notify["to"], case .string(let text)? = notify["text"] {
-                out += "    notify \(to): \(text)\n"
-            }
-        }
+        for message in record.messages { out += "    notify \(message.to): \(message.text)\n" }
         return out
     }
 }

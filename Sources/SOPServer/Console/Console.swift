@@ -424,30 +424,26 @@ struct Console: Sendable {
         }
         data["slas"] = slas
         data["hasSLAs"] = !slas.isEmpty
-        data["journal"] = records.reversed().map { r -> [String: Any] in
-            // What happened, in words: a move, or what a record without a move kept (an SLA
-            // clock's change, a ticket update, answers).
-            let sla = r.trigger.sla.flatMap { s in s["target"]?.stringValue.map { "SLA \($0.replacingOccurrences(of: "_", with: " ")) \(s["event"]?.stringValue ?? "")" } }
-            let why = r.trigger.event ?? r.trigger.after.map { "timer \($0)" } ?? sla ?? r.trigger.kind.rawValue
-            let what: String
-            if r.trigger.moved {
-                what = "\(r.from.map(titleOf) ?? "start") → \(titleOf(r.to)) (\(why))"
-            } else if let sla {
-                what = "\(sla), in \(titleOf(r.to))"
-            } else if r.trigger.kind == .input, r.trigger.ticket != nil {
-                what = "ticket updated, in \(titleOf(r.to))"
-            } else {
-                what = "stayed in \(titleOf(r.to)) (\(why))"
-            }
-            var details: [String] = []
-            if !r.inputs.isEmpty { details.append("answers: " + r.inputs.map { "\($0.key) = \($0.value.render())" }.joined(separator: ", ")) }
-            if !r.changes.isEmpty { details.append("changed: " + r.changes.map { "\($0.path) → \($0.new.render())" }.joined(separator: ", ")) }
-            for effect in r.effects {
-                if let notify = effect["notify"], let to = notify["to"]?.stringValue { details.append("notified \(to): \(notify["text"]?.stringValue ?? "")") }
-            }
-            return ["at": Self.time(r.at, engine: engine), "atISO": CivilTime.formatDateTime(r.at), "actor": "\(r.actor.id) (\(r.actor.role))", "what": what, "details": details]
-        }
+        data["journal"] = records.reversed().map { Self.journalEntry(RecordForPeople($0), titleOf: titleOf, engine: engine) }
         return data
+    }
+
+    /// A journal record on the run page (`RecordForPeople`, as `sop log` shows it): what happened
+    /// in words with the states' titles, who and when, then the answers, changes and messages.
+    static func journalEntry(_ r: RecordForPeople, titleOf: (String) -> String, engine: Engine) -> [String: Any] {
+        let what: String
+        switch r.happening {
+        case .moved(let from, let to): what = "\(from.map(titleOf) ?? "start") → \(titleOf(to)) (\(r.why))"
+        case .sla(let sla, let state): what = "\(sla), in \(titleOf(state))"
+        case .ticketUpdated(let state): what = "ticket updated, in \(titleOf(state))"
+        case .stayed(let state): what = "stayed in \(titleOf(state)) (\(r.why))"
+        }
+        var details: [String] = []
+        if !r.inputs.isEmpty { details.append("answers: " + r.inputs.map { "\($0.name) = \($0.value)" }.joined(separator: ", ")) }
+        if !r.changes.isEmpty { details.append("changed: " + r.changes.map { "\($0.path) → \($0.value)" }.joined(separator: ", ")) }
+        for message in r.messages { details.append("notified \(message.to): \(message.text)") }
+        return ["at": Self.time(r.at, engine: engine), "atISO": CivilTime.formatDateTime(r.at), "actor": "\(r.actor.id) (\(r.actor.role))",
+                "what": what, "details": details]
     }
 
     static func number(_ d: Double) -> String {
