@@ -121,14 +121,18 @@ func readJSON(_ argument: String, what: String, maxBytes: Int) throws -> JSONVal
         }
         bytes = [UInt8](data)
     }
+    // Where the JSON came from, as messages name it (inline JSON is named by its text, or by
+    // `--ticket` when too large to repeat).
+    let place = argument == "-" ? "standard input" : argument
+    let isInline = argument.first == "{"
     if let problem = TicketSize.problem(bytes: bytes.count, limit: maxBytes, what: what) {
-        Output.err("error: \(argument == "-" ? "standard input" : argument.hasPrefix("{") ? "--ticket" : argument): \(problem)\n")
+        Output.err("error: \(isInline ? "--ticket" : place): \(problem)\n")
         throw ExitCode(2)
     }
     do {
         return try JSONParser.parse(bytes)
     } catch {
-        Output.err("error: \(argument == "-" ? "standard input" : argument):\(error.position): \(error.problem(what))\n")
+        Output.err("error: \(place):\(error.position): \(error.problem(what))\n")
         throw ExitCode(2)
     }
 }
