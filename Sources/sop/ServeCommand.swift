@@ -7,7 +7,8 @@ import SOPService
 import SOPStore
 
 /// `sop serve …` and `sop mcp …` run `sopd`, the server executable built beside `sop`: `sop`
-/// itself links no networking, so it builds and starts as fast as before the server existed.
+/// itself links neither Hummingbird nor the MCP SDK (only SwiftNIO, for the PostgreSQL store), so
+/// it builds and starts without them (docs/benchmarks.md, "What the server costs everyone else").
 struct ServerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve", abstract: "Serve the HTTP API (runs `sopd serve`; see `sop serve --help`).")

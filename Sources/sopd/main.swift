@@ -8,7 +8,8 @@ import SOPService
 import SOPStore
 import SOPStoreLocation
 
-/// `sopd`: sopkit's servers, in an executable of their own so that `sop` links no networking.
+/// `sopd`: sopkit's servers, in an executable of their own so that `sop` links neither
+/// Hummingbird nor the MCP SDK.
 /// `sop serve` and `sop mcp` run it.
 @main
 struct SOPD: AsyncParsableCommand {

@@ -401,7 +401,7 @@ public struct ReportBuilder {
     }
 
     /// Takes one record into its run's facts and the period's tallies. (The run's facts are
-    /// changed in place: copying them out and back costs a retain and release per string.)
+    /// changed in place, not copied out and back: docs/benchmarks.md, "The service report".)
     mutating func read(_ r: ReportRecord) {
         recordsRead += 1
         if !lastRun.withUnsafeBufferPointer({ r.run.equals($0) }) {
