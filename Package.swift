@@ -1,8 +1,8 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Layers, bottom up; a module imports only those below it (and declares each one here: CI
-// builds with --explicit-target-dependency-import-check error):
+// Layers, bottom up; a module imports only those below it, and declares here each one it imports
+// (scripts/check-imports checks it; CI builds with --explicit-target-dependency-import-check error):
 //   SOPJSON → SOPDiagnostics → CLibYAML/SOPYAML, SOPExpression → SOPCore
 //   SOPCore → SOPStore (the store protocol, its rows, its tables) → SOPService (runs, replay,
 //     scenario tests, reports, the operations every interface calls)
@@ -65,7 +65,7 @@ let package = Package(
         .executableTarget(
             name: "sop",
             dependencies: [
-                "SOPService", "SOPStoreLocation", "SOPCore", "SOPJSON", "SOPExpression", "SOPDiagnostics", "SOPYAML",
+                "SOPService", "SOPStore", "SOPStoreLocation", "SOPCore", "SOPJSON", "SOPExpression", "SOPDiagnostics", "SOPYAML",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -96,7 +96,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "sop-bench",
-            dependencies: ["SOPCore", "SOPExpression", "SOPYAML", "SOPDiagnostics"],
+            dependencies: ["SOPCore", "SOPExpression", "SOPYAML", "SOPDiagnostics", "SOPJSON"],
             path: "Benchmarks/SOPBench"
         ),
         // The fuzz targets (Fuzz/README.md): scripts/fuzz builds them with libFuzzer; an ordinary
@@ -119,9 +119,9 @@ let package = Package(
                     exclude: ["Fixtures"]),
         // The cases every store must pass, on the store under test (StoreTestSupport).
         .testTarget(name: "SOPStoreTests", dependencies: ["SOPStore", "SOPStoreSQLite", "SOPStorePostgres", "SOPStoreLocation", "SOPService",
-                                                         "SOPCore", "SOPJSON", "StoreTestSupport", "TestSupport",
+                                                         "SOPCore", "SOPExpression", "SOPJSON", "StoreTestSupport", "TestSupport",
                                                          .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "SOPServiceTests", dependencies: ["SOPService", "SOPStore", "SOPStoreSQLite", "SOPStoreLocation", "SOPCore",
+        .testTarget(name: "SOPServiceTests", dependencies: ["SOPService", "SOPStore", "SOPStoreSQLite", "SOPStorePostgres", "SOPStoreLocation", "SOPCore",
                                                            "SOPDiagnostics", "SOPExpression", "SOPJSON", "StoreTestSupport", "TestSupport",
                                                            .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SOPServerTests", dependencies: ["SOPServer", "SOPService", "SOPStoreLocation", "SOPCore", "SOPJSON", "SOPYAML", "SOPDiagnostics",

@@ -63,7 +63,7 @@ public struct HumanRenderer: Sendable {
     }
 }
 
-/// The `--format json` shape of CLI.md: one array of objects with these keys in this order.
+/// The `sop lint --format json` shape of docs/cli.md: one array of objects with these keys in this order.
 /// `help` is always present, `null` when there is no fix to suggest.
 public enum JSONDiagnosticRenderer {
     public static func value(_ d: Diagnostic) -> JSONValue {

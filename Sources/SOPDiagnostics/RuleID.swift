@@ -1,4 +1,4 @@
-/// Severity of a diagnostic, as CLI.md assigns it to each rule.
+/// Severity of a diagnostic, as docs/lint-rules.md assigns it to each rule.
 public enum Severity: String, Sendable, Hashable, Comparable {
     case error
     case warning

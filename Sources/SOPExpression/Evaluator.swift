@@ -57,7 +57,7 @@ public struct CompiledExpression: Sendable {
     }
 }
 
-/// Compiles and evaluates expressions with SOP-FORMAT.md's semantics.
+/// Compiles and evaluates expressions with docs/expressions.md's semantics.
 public enum Evaluator {
     public static func compile(_ expr: Expr) -> CompiledExpression {
         CompiledExpression(run: closure(expr))
@@ -84,8 +84,30 @@ public enum Evaluator {
                 for f in fns { out.append(try f(c)) }
                 return .list(out)
             }
-        case .unary(.not, let operand, _):
-            let f = closure(operand)
+        case .unary(let op, let operand, _):
+            return unaryClosure(op, closure(operand))
+        case .binary(.and, _, _, _):
+            return andClosure(conjuncts(expr).map(closure))
+        case .binary(.or, let l, let r, _):
+            let lf = closure(l), rf = closure(r)
+            return { c throws(EvaluationError) in
+                if try truth(lf(c), "or") { return .boolean(true) }
+                return .boolean(try truth(rf(c), "or"))
+            }
+        case .binary(let op, let l, let r, _):
+            return binaryClosure(op, l, r)
+        case .call("if", let args, _) where args.count == 3:
+            // Only the chosen branch is evaluated, so the other may fail harmlessly.
+            let cond = closure(args[0]), then = closure(args[1]), otherwise = closure(args[2])
+            return { c throws(EvaluationError) in try truth(cond(c), "if") ? then(c) : otherwise(c) }
+        case .call(let name, let args, _):
+            return callClosure(name, args)
+        }
+    }
+
+    private static func unaryClosure(_ op: UnaryOperator, _ f: @escaping Fn) -> Fn {
+        switch op {
+        case .not:
             return { c throws(EvaluationError) in
                 switch try f(c) {
                 case .boolean(let b): return .boolean(!b)
@@ -93,8 +115,7 @@ public enum Evaluator {
                 case let v: throw EvaluationError("'not' needs a boolean, found \(v.typeName)")
                 }
             }
-        case .unary(.negate, let operand, _):
-            let f = closure(operand)
+        case .negate:
             return { c throws(EvaluationError) in
                 switch try f(c) {
                 case .integer(let i):
@@ -106,63 +127,60 @@ public enum Evaluator {
                 case let v: throw EvaluationError("'-' cannot negate \(v.typeNameWithArticle)")
                 }
             }
-        case .binary(.and, _, _, _):
-            // `a and b and c` is one closure over the operands, not a chain of nested calls.
-            let fns = conjuncts(expr).map(closure)
-            // Two and three operands (most guards) are captured one by one: calling a captured
-            // closure costs less than fetching it from an array.
-            if fns.count == 2 {
-                let (a, b) = (fns[0], fns[1])
-                return { c throws(EvaluationError) in
-                    guard try truth(a(c), "and") else { return .boolean(false) }
-                    return .boolean(try truth(b(c), "and"))
-                }
-            }
-            if fns.count == 3 {
-                let (a, b, d) = (fns[0], fns[1], fns[2])
-                return { c throws(EvaluationError) in
-                    guard try truth(a(c), "and"), try truth(b(c), "and") else { return .boolean(false) }
-                    return .boolean(try truth(d(c), "and"))
-                }
-            }
+        }
+    }
+
+    /// `a and b and c` is one closure over the operands, not a chain of nested calls.
+    private static func andClosure(_ fns: [Fn]) -> Fn {
+        // Two and three operands (most guards) are captured one by one, not read from the
+        // array: measured in docs/benchmarks.md, "Interpreter and store (issue 5)".
+        if fns.count == 2 {
+            let (a, b) = (fns[0], fns[1])
             return { c throws(EvaluationError) in
-                for f in fns { guard try truth(f(c), "and") else { return .boolean(false) } }
-                return .boolean(true)
+                guard try truth(a(c), "and") else { return .boolean(false) }
+                return .boolean(try truth(b(c), "and"))
             }
-        case .binary(.or, let l, let r, _):
-            let lf = closure(l), rf = closure(r)
+        }
+        if fns.count == 3 {
+            let (a, b, d) = (fns[0], fns[1], fns[2])
             return { c throws(EvaluationError) in
-                if try truth(lf(c), "or") { return .boolean(true) }
-                return .boolean(try truth(rf(c), "or"))
+                guard try truth(a(c), "and"), try truth(b(c), "and") else { return .boolean(false) }
+                return .boolean(try truth(d(c), "and"))
             }
-        case .binary(let op, let l, let r, _):
-            let lf = closure(l)
-            if let constant = literalValue(r) {
-                // A comparison with a constant (`ticket.total > 10`) reads one operand only.
-                switch op {
-                case .equal: return { c throws(EvaluationError) in .boolean(equals(try lf(c), constant)) }
-                case .notEqual: return { c throws(EvaluationError) in .boolean(!equals(try lf(c), constant)) }
-                default: return { c throws(EvaluationError) in try binary(op, lf(c), constant) }
-                }
+        }
+        return { c throws(EvaluationError) in
+            for f in fns { guard try truth(f(c), "and") else { return .boolean(false) } }
+            return .boolean(true)
+        }
+    }
+
+    /// A comparison or arithmetic; one with a constant (`ticket.total > 10`) reads one operand only.
+    private static func binaryClosure(_ op: BinaryOperator, _ l: Expr, _ r: Expr) -> Fn {
+        let lf = closure(l)
+        if let constant = literalValue(r) {
+            switch op {
+            case .equal: return { c throws(EvaluationError) in .boolean(equals(try lf(c), constant)) }
+            case .notEqual: return { c throws(EvaluationError) in .boolean(!equals(try lf(c), constant)) }
+            default: return { c throws(EvaluationError) in try binary(op, lf(c), constant) }
             }
-            let rf = closure(r)
-            return { c throws(EvaluationError) in try binary(op, lf(c), rf(c)) }
-        case .call("if", let args, _) where args.count == 3:
-            // Only the chosen branch is evaluated, so the other may fail harmlessly.
-            let cond = closure(args[0]), then = closure(args[1]), otherwise = closure(args[2])
-            return { c throws(EvaluationError) in try truth(cond(c), "if") ? then(c) : otherwise(c) }
-        case .call(let name, let args, _):
-            let fns = args.map(closure)
-            guard let function = Functions.table[name], function.arity.contains(args.count) else {
-                return { _ throws(EvaluationError) in throw EvaluationError("unknown function \(name) with \(args.count) arguments") }
-            }
-            let apply = function.apply
-            return { c throws(EvaluationError) in
-                var values: [Value] = []
-                values.reserveCapacity(fns.count)
-                for f in fns { values.append(try f(c)) }
-                return try apply(values, c)
-            }
+        }
+        let rf = closure(r)
+        return { c throws(EvaluationError) in try binary(op, lf(c), rf(c)) }
+    }
+
+    /// A function call: its arguments evaluated left to right, then the function applied. An
+    /// unknown function or arity (the checker reports it) fails when evaluated.
+    private static func callClosure(_ name: String, _ args: [Expr]) -> Fn {
+        let fns = args.map(closure)
+        guard let function = Functions.table[name], function.arity.contains(args.count) else {
+            return { _ throws(EvaluationError) in throw EvaluationError("unknown function \(name) with \(args.count) arguments") }
+        }
+        let apply = function.apply
+        return { c throws(EvaluationError) in
+            var values: [Value] = []
+            values.reserveCapacity(fns.count)
+            for f in fns { values.append(try f(c)) }
+            return try apply(values, c)
         }
     }
 

@@ -16,7 +16,7 @@ struct FunctionDefinition: Sendable {
     var apply: @Sendable ([Value], borrowing EvaluationContext) throws(EvaluationError) -> Value
 }
 
-/// The functions of SOP-FORMAT.md. Every function returns null for a null argument unless it
+/// The functions of docs/expressions.md. Every function returns null for a null argument unless it
 /// is a test (`contains`, `starts_with`, `exists`), which returns false.
 enum Functions {
     static let table: [String: FunctionDefinition] = [

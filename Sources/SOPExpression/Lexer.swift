@@ -137,8 +137,9 @@ struct Lexer {
         }
     }
 
-    /// The keyword spelled by the bytes `a..<b`, if they spell one. Static, like `spells`: an
-    /// instance method called from `next` made the compiler copy the whole lexer for each call.
+    /// The keyword spelled by the bytes `a..<b`, if they spell one. Static, like `spells`: as an
+    /// instance method called from `next` it copied the whole lexer for each call (docs/benchmarks.md,
+    /// "Lint (issue 4)").
     private static func keyword(_ bytes: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int) -> Token.Keyword? {
         func spells(_ word: StaticString) -> Bool { Self.spells(bytes, a, b, word) }
         switch bytes[a] {

@@ -1,4 +1,4 @@
-/// A recursive-descent parser with one method per precedence level of SOP-FORMAT.md's grammar:
+/// A recursive-descent parser with one method per precedence level of the grammar in docs/expressions.md:
 ///
 ///     expr = or;  or = and {"or" and};  and = not {"and" not};  not = "not" not | compare
 ///     compare = sum [op sum];  sum = product {("+"|"-") product};  product = unary {("*"|"/"|"%") unary}

@@ -114,70 +114,14 @@ public struct TypeChecker {
     // MARK: Paths
 
     private mutating func checkPath(_ root: PathRoot, _ path: PathSegments, _ range: Range<Int>) -> ExprType {
-        // The names as an array, only where a message needs them by position.
-        var segments: [String] { path.array }
-        func segmentRange(_ i: Int) -> Range<Int> {
-            var start = range.lowerBound + root.rawValue.unicodeScalars.count + 1
-            for s in segments[..<i] { start += s.unicodeScalars.count + 1 }
-            let end = min(start + segments[i].unicodeScalars.count, range.upperBound)
-            return min(start, end)..<end
-        }
-        var hyphenHelp: String {
-            path.dotted.utf8.contains(UInt8(ascii: "-")) ? " (to subtract, write spaces around '-')" : ""
-        }
+        func segmentRange(_ i: Int) -> Range<Int> { Self.segmentRange(i, of: path, after: root, in: range) }
         switch root {
         case .ticket:
-            guard var type = environment.ticket else { return .any }
-            // The path up to segment i, for messages only.
-            func walked(_ i: Int) -> String { (["ticket"] + segments[..<i]).joined(separator: ".") }
-            for (i, segment) in path.enumerated() {
-                switch type {
-                case .object(let fields):
-                    guard let next = fields[segment] else {
-                        report(.unknownField, "'\(walked(i)).\(segment)' is not a field of the ticket schema",
-                               help: (Suggestions.didYouMean(segment, in: fields.keys.sorted())
-                                    ?? "the fields of \(walked(i)) are " + fields.keys.sorted().joined(separator: ", ")) + hyphenHelp,
-                               at: segmentRange(i))
-                        return .any
-                    }
-                    type = next
-                case .any:
-                    return .any
-                default:
-                    report(.typeMismatch, "'\(walked(i))' is \(article(type)) and has no field '\(segment)'", at: segmentRange(i))
-                    return .any
-                }
-            }
-            return type
+            return checkTicketPath(path, segmentRange)
         case .var:
-            guard let name = path.first else {
-                report(.unknownVariable, "'var' needs a variable name, e.g. var.attempts", at: range)
-                return .any
-            }
-            guard let type = environment.vars[name] else {
-                let declared = environment.vars.keys.sorted()
-                report(.unknownVariable, "variable '\(name)' is not declared in this SOP's vars",
-                       help: (Suggestions.didYouMean(name, in: declared)
-                            ?? (declared.isEmpty ? "declare it under 'vars'" : "the variables are " + declared.joined(separator: ", "))) + hyphenHelp,
-                       at: segmentRange(0))
-                return .any
-            }
-            return member(of: type, "var.\(name)", path, segmentRange)
+            return checkVarPath(path, range, segmentRange)
         case .input:
-            guard let name = path.first else {
-                report(.unknownInput, "'input' needs an input name, e.g. input.order_found", at: range)
-                return .any
-            }
-            if !inputsRead.contains(name) { inputsRead.append(name) }
-            guard let type = environment.inputs[name] else {
-                let declared = environment.inputs.keys.sorted()
-                report(.unknownInput, "input '\(name)' is not declared by any state of this SOP",
-                       help: (Suggestions.didYouMean(name, in: declared)
-                            ?? (declared.isEmpty ? "declare it under a state's 'inputs'" : "the inputs are " + declared.joined(separator: ", "))) + hyphenHelp,
-                       at: segmentRange(0))
-                return .any
-            }
-            return member(of: type, "input.\(name)", path, segmentRange)
+            return checkInputPath(path, range, segmentRange)
         case .child:
             guard path.isOnly("outcome") else {
                 report(.unknownVariable, "'child' has only 'outcome'", help: "write child.outcome", at: range)
@@ -200,6 +144,83 @@ public struct TypeChecker {
             }
             return .datetime
         }
+    }
+
+    /// Where the path's segment `i` is in the source, from the path's range.
+    private static func segmentRange(_ i: Int, of path: PathSegments, after root: PathRoot, in range: Range<Int>) -> Range<Int> {
+        // The names as an array, only where a message needs them by position.
+        let segments = path.array
+        var start = range.lowerBound + root.rawValue.unicodeScalars.count + 1
+        for s in segments[..<i] { start += s.unicodeScalars.count + 1 }
+        let end = min(start + segments[i].unicodeScalars.count, range.upperBound)
+        return min(start, end)..<end
+    }
+
+    /// A hint for a name with a '-' in it: it was likely meant as a subtraction.
+    private static func hyphenHelp(_ path: PathSegments) -> String {
+        path.dotted.utf8.contains(UInt8(ascii: "-")) ? " (to subtract, write spaces around '-')" : ""
+    }
+
+    /// `ticket.a.b…`: walks the ticket schema's fields; a field it lacks, or a field of a value
+    /// that has none, is reported.
+    private mutating func checkTicketPath(_ path: PathSegments, _ segmentRange: (Int) -> Range<Int>) -> ExprType {
+        guard var type = environment.ticket else { return .any }
+        // The path up to segment i, for messages only.
+        func walked(_ i: Int) -> String { (["ticket"] + path.array[..<i]).joined(separator: ".") }
+        for (i, segment) in path.enumerated() {
+            switch type {
+            case .object(let fields):
+                guard let next = fields[segment] else {
+                    report(.unknownField, "'\(walked(i)).\(segment)' is not a field of the ticket schema",
+                           help: (Suggestions.didYouMean(segment, in: fields.keys.sorted())
+                                ?? "the fields of \(walked(i)) are " + fields.keys.sorted().joined(separator: ", ")) + Self.hyphenHelp(path),
+                           at: segmentRange(i))
+                    return .any
+                }
+                type = next
+            case .any:
+                return .any
+            default:
+                report(.typeMismatch, "'\(walked(i))' is \(article(type)) and has no field '\(segment)'", at: segmentRange(i))
+                return .any
+            }
+        }
+        return type
+    }
+
+    /// `var.NAME`: a variable the SOP declares.
+    private mutating func checkVarPath(_ path: PathSegments, _ range: Range<Int>, _ segmentRange: (Int) -> Range<Int>) -> ExprType {
+        guard let name = path.first else {
+            report(.unknownVariable, "'var' needs a variable name, e.g. var.attempts", at: range)
+            return .any
+        }
+        guard let type = environment.vars[name] else {
+            let declared = environment.vars.keys.sorted()
+            report(.unknownVariable, "variable '\(name)' is not declared in this SOP's vars",
+                   help: (Suggestions.didYouMean(name, in: declared)
+                        ?? (declared.isEmpty ? "declare it under 'vars'" : "the variables are " + declared.joined(separator: ", "))) + Self.hyphenHelp(path),
+                   at: segmentRange(0))
+            return .any
+        }
+        return member(of: type, "var.\(name)", path, segmentRange)
+    }
+
+    /// `input.NAME`: an input some state declares (noted as read, declared or not).
+    private mutating func checkInputPath(_ path: PathSegments, _ range: Range<Int>, _ segmentRange: (Int) -> Range<Int>) -> ExprType {
+        guard let name = path.first else {
+            report(.unknownInput, "'input' needs an input name, e.g. input.order_found", at: range)
+            return .any
+        }
+        if !inputsRead.contains(name) { inputsRead.append(name) }
+        guard let type = environment.inputs[name] else {
+            let declared = environment.inputs.keys.sorted()
+            report(.unknownInput, "input '\(name)' is not declared by any state of this SOP",
+                   help: (Suggestions.didYouMean(name, in: declared)
+                        ?? (declared.isEmpty ? "declare it under a state's 'inputs'" : "the inputs are " + declared.joined(separator: ", "))) + Self.hyphenHelp(path),
+                   at: segmentRange(0))
+            return .any
+        }
+        return member(of: type, "input.\(name)", path, segmentRange)
     }
 
     /// The type of `name` (the path's first name) when the path goes no further; a path into a

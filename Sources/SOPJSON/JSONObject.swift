@@ -23,8 +23,9 @@ public struct JSONObject: Sendable, RandomAccessCollection, ExpressibleByArrayLi
     }
 
     /// The pairs in order; a key given again replaces the earlier value where it stands.
-    /// (An array, not any sequence: a generic initializer is not specialized across modules, and
-    /// records are built with it on every step.)
+    /// (An array, not any sequence: records are built with it on every step, and a generic
+    /// initializer ran unspecialized across the module boundary there; docs/benchmarks.md, "The
+    /// typed journal's cost (issue 16)".)
     public init(_ pairs: [(String, JSONValue)]) {
         members = []
         guard !pairs.isEmpty else { return }

@@ -27,7 +27,7 @@ public struct JSONScanner {
     }
 
     // The scanner's methods are inlinable: its callers are in other modules, and a call per
-    // member would cost more than reading the member.
+    // member cost more than reading the member (docs/benchmarks.md, "The service report (issue 23)").
     @usableFromInline let bytes: UnsafeBufferPointer<UInt8>
     /// Where the scanner is: the offset of the next byte to read.
     public var offset: Int { position }

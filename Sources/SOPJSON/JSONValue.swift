@@ -1,7 +1,7 @@
 import Foundation
 
 /// A JSON value whose objects keep their keys in the order given, so output shapes match the
-/// contracts in CLI.md key for key. `render()` writes compact JSON, UTF-8 kept as is.
+/// contracts in docs/cli.md key for key. `render()` writes compact JSON, UTF-8 kept as is.
 public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)

@@ -149,6 +149,7 @@ paths:
             application/json:
               schema: {$ref: "#/components/schemas/SOPDetail"}
         "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
         "404": {$ref: "#/components/responses/NotFound"}
         "422": {$ref: "#/components/responses/Refused"}
 

@@ -195,9 +195,7 @@ extension RunService {
         let visible = who.caller.map { _ in Set(visibleSOPs(who)) }
         let rows = try store.read { tx in try tx.journalFeed(after: after, run: run, limit: limit) }
         var records: [(position: Int64, record: String)] = []
-        for row in rows {
-            guard let visible else { records.append((row.position, row.record)); continue }
-            guard let record = try? JSONParser.parse(row.record), case .string(let sop)? = record["sop"], visible.contains(sop) else { continue }
+        for row in rows where visible?.contains(row.sop) ?? true {
             records.append((row.position, row.record))
         }
         return (records, rows.last?.position ?? after)

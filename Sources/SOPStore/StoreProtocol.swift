@@ -2,9 +2,10 @@ import Foundation
 import SOPCore
 import SOPJSON
 
-/// Where runs, their journals and everything beside them live. The run service, the servers
-/// and the command line talk to a store only through this protocol and `StoreTransaction`:
-/// SQLite (`SQLiteRunStore`) is one implementation.
+/// Where runs, their journals and everything beside them live. SOPService talks to a store only
+/// through this protocol and `StoreTransaction` (the servers and the command line talk only to
+/// SOPService); `SQLiteRunStore` (SOPStoreSQLite) and `PostgresRunStore` (SOPStorePostgres)
+/// implement it, and `Tests/SOPStoreTests` holds the cases every implementation must pass.
 public protocol RunStore: AnyObject, Sendable {
     /// Where the store is, for messages (a file path or a URL without its password).
     var path: String { get }
@@ -50,7 +51,10 @@ public protocol StoreTransaction {
     // MARK: Journal
     func appendJournal(_ rows: [JournalRow]) throws
     func journal(_ run: String) throws -> [JournalRecord]
-    func journalFeed(after: Int64, run: String?, limit: Int) throws -> [(position: Int64, run: String, record: String)]
+    /// Journal records after the position `after`, in commit order, at most `limit`, optionally of
+    /// one run; each with its run's SOP id (read from the run, so a reader can filter by SOP
+    /// without parsing the record). `StoreSQL.journalFeed`.
+    func journalFeed(after: Int64, run: String?, limit: Int) throws -> [JournalFeedRow]
     func journalPosition() throws -> Int64
     /// Replaces one stored record's text; only tests use it, to prove verify catches it.
     func rewriteJournal(run: String, seq: Int, record: String) throws
@@ -73,6 +77,7 @@ public protocol StoreTransaction {
     func outboxMessage(_ id: String) throws -> OutboxMessage?
     func outboxMessages() throws -> [OutboxMessage]
     func dispatch(_ message: String, to endpoints: [String], at now: Int64) throws
+    /// Pending deliveries due at `now`, earliest first, ties by id (bytewise).
     func dueDeliveries(at now: Int64, limit: Int) throws -> [Delivery]
     func deliveries(message: String?) throws -> [Delivery]
     func recordAttempt(delivery: String, attempt: Int, at now: Int64, httpStatus: Int?, error: String?, status: String,
@@ -90,7 +95,8 @@ public protocol StoreTransaction {
 
     // MARK: Copying a whole store (`StoreCopy`)
     /// Every row of a table, columns as `StoreTable.columns` lists them, in the table's order
-    /// (runs by creation, the journal by commit, others by key).
+    /// (`StoreSQL.exportOrder`: runs by creation, the journal by commit, the outbox by queue
+    /// order, others by key).
     func exportRows(_ table: StoreTable, _ each: ([StoreValue]) throws -> Void) throws
     /// `exportRows` of some of a table's columns, each handed over as its text's UTF-8 bytes (an
     /// integer as its decimal, nil for NULL), valid only while `each` runs: where the store can,
@@ -100,6 +106,27 @@ public protocol StoreTransaction {
     func importRows(_ table: StoreTable, _ rows: [[StoreValue]]) throws
     /// True when the store holds no runs and no tokens.
     func isEmpty() throws -> Bool
+    /// The tables and columns the database holds, from its own catalogue: what the schema
+    /// conformance case checks against `StoreTable`.
+    func schema() throws -> StoreSchema
+}
+
+/// One record of the journal feed (`StoreTransaction.journalFeed`).
+public struct JournalFeedRow: Sendable, Equatable {
+    /// The record's position in the whole journal (commit order).
+    public var position: Int64
+    public var run: String
+    /// The SOP id of the record's run.
+    public var sop: String
+    /// The record as stored (JSON text).
+    public var record: String
+
+    public init(position: Int64, run: String, sop: String, record: String) {
+        self.position = position
+        self.run = run
+        self.sop = sop
+        self.record = record
+    }
 }
 
 extension StoreTransaction {
@@ -135,7 +162,7 @@ public struct StoreColumnError: Error, CustomStringConvertible {
 
     /// Throws for the first of `columns` that `table` does not have.
     public static func check(_ columns: [String], of table: StoreTable) throws {
-        for name in columns where !table.columns.contains(where: { $0.name == name }) {
+        for name in columns where table.column(name) == nil {
             throw StoreColumnError(table: table, column: name)
         }
     }

@@ -59,6 +59,23 @@ public struct RunRow: Sendable {
         slaBreached = sla.breached
     }
 
+    /// A row given column by column (a store's conformance cases write rows without an engine).
+    public init(id: String, state: String, status: String, outcome: String? = nil, version: Int, updatedAt: Int64,
+                nextDue: Int64? = nil, role: String? = nil, ticketID: String? = nil, data: String, slaDue: Int64? = nil,
+                slaBreached: Bool = false) {
+        self.id = id
+        self.state = state
+        self.status = status
+        self.outcome = outcome
+        self.version = version
+        self.updatedAt = updatedAt
+        self.nextDue = nextDue
+        self.role = role
+        self.ticketID = ticketID
+        self.data = data
+        self.slaDue = slaDue
+        self.slaBreached = slaBreached
+    }
 }
 
 /// A sealed journal record as stored.
@@ -70,6 +87,16 @@ public struct JournalRow: Sendable {
     public var at: Int64
     /// The messages of the record's `notify` effects, rendered: what goes in the outbox.
     public var messages: [String]
+
+    /// A row given column by column, its record already sealed.
+    public init(run: String, seq: Int, hash: String, text: String, at: Int64, messages: [String] = []) {
+        self.run = run
+        self.seq = seq
+        self.hash = hash
+        self.text = text
+        self.at = at
+        self.messages = messages
+    }
 
     /// Seals `record` after `prev` and makes its row (`JournalRecord.sealForStore`).
     public init(sealing record: inout JournalRecord, after prev: String?) {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import SOPStore
 
 /// Where a PostgreSQL store is: `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`, optionally with
 /// `?sslmode=MODE` and `&schema=NAME` (the store's tables in a schema of their own, created if
@@ -184,6 +185,15 @@ enum PGValue {
     case bools([Bool])
 
     static func int(_ n: Int) -> PGValue { .int(Int64(n)) }
+
+    /// A value `StoreSQL` bound.
+    init(_ value: StoreValue) {
+        switch value {
+        case .text(let s): self = .text(s)
+        case .int(let n): self = .int(n)
+        case .null: self = .text(nil)
+        }
+    }
 
     func append(to bindings: inout PostgresBindings) {
         switch self {

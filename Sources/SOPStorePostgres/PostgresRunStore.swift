@@ -206,11 +206,8 @@ final class PostgresTransaction: StoreTransaction {
         try query("SELECT \(Self.runColumns) FROM runs WHERE id = $1\(forUpdate)", [.text(id)]).rows.first.map(Self.storedRun)
     }
 
-    private static let insertRunSQL = """
-        INSERT INTO runs (id, sop, state, status, outcome, version, updated_at, next_due, parent, sop_digest, schema_digest,
-                          initial_ticket, data, waiting_role, ticket_id, sla_due, sla_breached)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-        """
+    private static let insertRunSQL = StoreSQL.insert(.runs, .postgres)
+    private static let updateRunSQL = StoreSQL.updateRun(.postgres)
 
     private static func insertArguments(_ row: RunRow, sop: String, parent: String?, sopDigest: String, schemaDigest: String,
                                         initialTicket: String) -> [PGValue] {
@@ -232,13 +229,9 @@ final class PostgresTransaction: StoreTransaction {
     }
 
     func updateRun(_ row: RunRow, expectedVersion: Int) throws -> Bool {
-        try query("""
-            UPDATE runs SET state = $1, status = $2, outcome = $3, version = $4, updated_at = $5, next_due = $6, data = $7,
-                            waiting_role = $8, ticket_id = $9, sla_due = $12, sla_breached = $13
-            WHERE id = $10 AND version = $11
-            """, [.text(row.state), .text(row.status), .text(row.outcome), .int(row.version), .int(row.updatedAt), .int(row.nextDue),
-                  .text(row.data), .text(row.role), .text(row.ticketID), .text(row.id), .int(expectedVersion), .int(row.slaDue),
-                  .int(Int64(row.slaBreached ? 1 : 0))]).changed == 1
+        try query(Self.updateRunSQL, [.text(row.state), .text(row.status), .text(row.outcome), .int(row.version), .int(row.updatedAt),
+                                      .int(row.nextDue), .text(row.data), .text(row.role), .text(row.ticketID), .int(row.slaDue),
+                                      .int(Int64(row.slaBreached ? 1 : 0)), .text(row.id), .int(expectedVersion)]).changed == 1
     }
 
     // Many runs in one statement: arrays bound once, `unnest` turns them into rows. postgres-nio
@@ -313,56 +306,24 @@ final class PostgresTransaction: StoreTransaction {
         try query("SELECT id FROM runs ORDER BY id COLLATE \"C\"").rows.map { try $0.decode(String.self) }
     }
 
-    private static func summary(_ row: PostgresRow) throws -> RunSummary {
-        let (id, sop, state, status, outcome, updated) = try row.decode((String, String, String, String, String?, Int64).self)
-        return RunSummary(run: id, sop: sop, state: state, status: status, outcome: outcome, updatedAt: updated)
-    }
-
-    /// A row of `runPage`: the summary's columns, the rowid, the SLA columns.
-    private static func pageSummary(_ row: PostgresRow) throws -> RunSummary {
-        let (id, sop, state, status, outcome, updated, _, slaDue, breached) =
-            try row.decode((String, String, String, String, String?, Int64, Int64, Int64?, Int64).self)
-        return RunSummary(run: id, sop: sop, state: state, status: status, outcome: outcome, updatedAt: updated, slaDue: slaDue,
-                          slaBreached: breached == 1)
-    }
-
     func summaries(sop: String?, state: String?, waiting: Bool) throws -> [RunSummary] {
-        var sql = "SELECT id, sop, state, status, outcome, updated_at FROM runs WHERE true"
-        var binds: [PGValue] = []
-        if let sop { binds.append(.text(sop)); sql += " AND sop = $\(binds.count)" }
-        if let state { binds.append(.text(state)); sql += " AND state = $\(binds.count)" }
-        if waiting { sql += " AND status = 'waiting'" }
-        return try query(sql + " ORDER BY id COLLATE \"C\"", binds).rows.map(Self.summary)
+        try summaryRows(StoreSQL.summaries(sop: sop, state: state, waiting: waiting, .postgres)).map(\.summary)
     }
 
     func runPage(_ filter: RunFilter) throws -> RunPage {
-        var sql = "SELECT id, sop, state, status, outcome, updated_at, rowid, sla_due, sla_breached FROM runs WHERE true"
-        var binds: [PGValue] = []
-        func add(_ clause: String, _ value: PGValue) {
-            binds.append(value)
-            sql += clause.replacingOccurrences(of: "$?", with: "$\(binds.count)")
-        }
-        if let sops = filter.sops { add(" AND sop = ANY($?)", .texts(sops)) }
-        if let state = filter.state { add(" AND state = $?", .text(state)) }
-        if let status = filter.status { add(" AND status = $?", .text(status)) }
-        if let role = filter.role { add(" AND waiting_role = $? AND status = 'waiting'", .text(role)) }
-        if let ticket = filter.ticketID { add(" AND ticket_id = $?", .text(ticket)) }
-        if let due = filter.dueBefore { add(" AND status = 'waiting' AND next_due <= $?", .int(due)) }
-        if filter.slaBreached { sql += " AND sla_breached = 1" }
-        if filter.bySLADue {
-            sql += " AND sla_due IS NOT NULL ORDER BY sla_due, rowid"
-        } else {
-            if let after = filter.after { add(" AND rowid > $?", .int(after)) }
-            sql += " ORDER BY rowid"
-        }
-        if let limit = filter.limit { add(" LIMIT $?", .int(limit + 1)) }
-        var rows = try query(sql, binds).rows
-        var next: Int64?
-        if let limit = filter.limit, rows.count > limit {
-            rows.removeLast(rows.count - limit)
-            next = filter.bySLADue ? nil : try rows.last.map { try $0.decode((String, String, String, String, String?, Int64, Int64, Int64?, Int64).self).6 }
-        }
-        return RunPage(runs: try rows.map(Self.pageSummary), next: next)
+        StoreSQL.page(try summaryRows(StoreSQL.runPage(filter, .postgres)), filter: filter)
+    }
+
+    /// The rows of a run-summary query (`StoreSQL.summaryColumns`).
+    private func summaryRows(_ q: StoreQuery) throws -> [(summary: RunSummary, position: Int64)] {
+        try query(q.sql, q.binds.map(PGValue.init)).rows.map { try StoreSQL.summary(Cells(row: PostgresRandomAccessRow($0))) }
+    }
+
+    /// A row read by column index.
+    private struct Cells: StoreRowCells {
+        let row: PostgresRandomAccessRow
+        func text(_ index: Int) throws -> String? { try row[index].decode(String?.self) }
+        func int(_ index: Int) throws -> Int64? { try row[index].decode(Int64?.self) }
     }
 
     func runsWithoutRole() throws -> [String] {
@@ -466,16 +427,12 @@ final class PostgresTransaction: StoreTransaction {
         return try lines.enumerated().map { i, line throws(JournalReadError) in try JournalReadError.decode(line, run: run, seq: i) }
     }
 
-    func journalFeed(after: Int64, run: String?, limit: Int) throws -> [(position: Int64, run: String, record: String)] {
+    func journalFeed(after: Int64, run: String?, limit: Int) throws -> [JournalFeedRow] {
         try flush()
-        let rows = run == nil
-            ? try query("SELECT position, run, record FROM journal WHERE position > $1 ORDER BY position LIMIT $2",
-                        [.int(after), .int(limit)]).rows
-            : try query("SELECT position, run, record FROM journal WHERE position > $1 AND run = $2 ORDER BY position LIMIT $3",
-                        [.int(after), .text(run), .int(limit)]).rows
-        return try rows.map { row in
-            let (position, run, record) = try row.decode((Int64, String, String).self)
-            return (position, run, record)
+        let q = StoreSQL.journalFeed(after: after, run: run, limit: limit, .postgres)
+        return try query(q.sql, q.binds.map(PGValue.init)).rows.map { row in
+            let (position, run, sop, record) = try row.decode((Int64, String, String, String).self)
+            return JournalFeedRow(position: position, run: run, sop: sop, record: record)
         }
     }
 
@@ -645,23 +602,11 @@ final class PostgresTransaction: StoreTransaction {
 
     // MARK: Copying a whole store
 
-    /// The order `exportRows` and `scanRows` read a table in.
-    private static func exportOrder(_ table: StoreTable) -> String {
-        switch table {
-        case .runs, .outbox: return "rowid"
-        case .journal: return "position"
-        case .requests: return "run COLLATE \"C\", request_id COLLATE \"C\""
-        case .deliveryAttempts: return "delivery COLLATE \"C\", attempt"
-        default: return "\(table.columns[0].name) COLLATE \"C\""
-        }
-    }
-
     /// Text for each of `columns` (an integer as its decimal, nil for NULL), row by row in the
     /// table's order, read through a cursor in pages: a store's journal need not fit in memory.
     private func textRows(_ table: StoreTable, columns: [String], _ each: ([String?]) throws -> Void) throws {
         try flush()
-        let select = columns.map { $0 + "::text" }.joined(separator: ", ")
-        try query("DECLARE sop_export NO SCROLL CURSOR FOR SELECT \(select) FROM \(table.name) ORDER BY \(Self.exportOrder(table))")
+        try query("DECLARE sop_export NO SCROLL CURSOR FOR " + StoreSQL.export(table, columns: columns.map { $0 + "::text" }, .postgres))
         defer { _ = try? query("CLOSE sop_export") }
         while true {
             let rows = try query("FETCH 2000 FROM sop_export").rows
@@ -698,9 +643,10 @@ final class PostgresTransaction: StoreTransaction {
             start += slice.count
             var binds: [PGValue] = []
             binds.reserveCapacity(slice.count * columns.count)
-            var tuples: [String] = []
             for row in slice {
-                var marks: [String] = []
+                guard row.count == columns.count else {
+                    throw StoreFailure("a row of \(table.name) has \(row.count) values for its \(columns.count) columns")
+                }
                 for (value, column) in zip(row, columns) {
                     switch value {
                     case .null: binds.append(column.integer ? .int(nil) : .text(nil))
@@ -712,15 +658,28 @@ final class PostgresTransaction: StoreTransaction {
                         }
                         binds.append(.int(n))
                     }
-                    marks.append("$\(binds.count)")
                 }
-                tuples.append("(" + marks.joined(separator: ", ") + ")")
             }
-            try query("INSERT INTO \(table.name) (\(table.columnList)) VALUES " + tuples.joined(separator: ", "), binds)
+            try query(StoreSQL.insert(table, rows: slice.count, .postgres), binds)
         }
     }
 
     func isEmpty() throws -> Bool {
         try query("SELECT (SELECT count(*) FROM runs) + (SELECT count(*) FROM tokens)").rows.first.map { try $0.decode(Int64.self) } == 0
+    }
+
+    /// From `information_schema.columns` of the store's schema, the list of migrations left out.
+    func schema() throws -> StoreSchema {
+        let rows = try query("""
+            SELECT table_name::text, column_name::text, data_type::text, is_nullable::text FROM information_schema.columns
+            WHERE table_schema = current_schema() AND table_name <> 'sop_migrations' ORDER BY table_name, ordinal_position
+            """).rows
+        var tables: [String: [StoreSchema.Column]] = [:]
+        for row in rows {
+            let (table, name, type, nullable) = try row.decode((String, String, String, String).self)
+            let mapped = type == "bigint" ? "integer" : type
+            tables[table, default: []].append(StoreSchema.Column(name: name, type: mapped, nullable: nullable == "YES"))
+        }
+        return StoreSchema(tables: tables)
     }
 }

@@ -254,17 +254,10 @@ public struct SQLiteTransaction: StoreTransaction {
         return db.changesCount == 1
     }
 
-    private static let insertRunSQL = """
-        INSERT INTO runs (id, sop, state, status, outcome, version, updated_at, next_due, parent, sop_digest, schema_digest,
-                          initial_ticket, data, waiting_role, ticket_id, sla_due, sla_breached)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """
+    private static let insertRunSQL = StoreSQL.insert(.runs, .sqlite)
     private static let insertRunIfAbsentSQL = insertRunSQL + " ON CONFLICT (id) DO NOTHING"
-    private static let updateRunSQL = """
-        UPDATE runs SET state = ?, status = ?, outcome = ?, version = ?, updated_at = ?, next_due = ?, data = ?,
-                        waiting_role = ?, ticket_id = ?, sla_due = ?, sla_breached = ?
-        WHERE id = ? AND version = ?
-        """
+    private static let updateRunSQL = StoreSQL.updateRun(.sqlite)
+    private static let insertJournalSQL = StoreSQL.insert(.journal, .sqlite)
 
     /// Saves a run if it is still at `expectedVersion` (optimistic versioning); false when another
     /// step got there first.
@@ -299,7 +292,7 @@ public struct SQLiteTransaction: StoreTransaction {
     /// in the same transaction (a message is sent if and only if its record is kept).
     public func appendJournal(_ rows: [JournalRow]) throws {
         for r in rows {
-            try write("INSERT INTO journal (run, seq, hash, record) VALUES (?, ?, ?, ?)", [.text(r.run), .int(r.seq), .text(r.hash), .text(r.text)])
+            try write(Self.insertJournalSQL, [.text(r.run), .int(r.seq), .text(r.hash), .text(r.text)])
             for (i, message) in r.messages.enumerated() {
                 try write("INSERT OR IGNORE INTO outbox (id, run, seq, created_at, message) VALUES (?, ?, ?, ?, ?)",
                           [.text("\(r.run)-\(r.seq)-\(i)"), .text(r.run), .int(r.seq), .int64(r.at), .text(message)])
@@ -354,16 +347,30 @@ public struct SQLiteTransaction: StoreTransaction {
     }
 
     public func summaries(sop: String?, state: String?, waiting: Bool) throws -> [RunSummary] {
-        var sql = "SELECT id, sop, state, status, outcome, updated_at FROM runs WHERE 1 = 1"
-        var args: [DatabaseValueConvertible?] = []
-        if let sop { sql += " AND sop = ?"; args.append(sop) }
-        if let state { sql += " AND state = ?"; args.append(state) }
-        if waiting { sql += " AND status = 'waiting'" }
-        sql += " ORDER BY id"
-        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { row in
-            RunSummary(run: row["id"], sop: row["sop"], state: row["state"], status: row["status"], outcome: row["outcome"],
-                       updatedAt: row["updated_at"])
-        }
+        try summaryRows(StoreSQL.summaries(sop: sop, state: state, waiting: waiting, .sqlite)).map(\.summary)
+    }
+
+    /// The rows of a run-summary query (`StoreSQL.summaryColumns`).
+    func summaryRows(_ query: StoreQuery) throws -> [(summary: RunSummary, position: Int64)] {
+        try Row.fetchAll(db, sql: query.sql, arguments: Self.arguments(query.binds)).map { try StoreSQL.summary(Cells(row: $0)) }
+    }
+
+    /// `StoreQuery` binds as GRDB's arguments.
+    static func arguments(_ binds: [StoreValue]) -> StatementArguments {
+        StatementArguments(binds.map { value -> DatabaseValueConvertible? in
+            switch value {
+            case .text(let s): return s
+            case .int(let n): return n
+            case .null: return nil
+            }
+        })
+    }
+
+    /// A GRDB row read by column index.
+    struct Cells: StoreRowCells {
+        let row: Row
+        func text(_ index: Int) -> String? { row[index] }
+        func int(_ index: Int) -> Int64? { row[index] }
     }
 }
 

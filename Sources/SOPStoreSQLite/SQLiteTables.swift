@@ -9,36 +9,7 @@ extension SQLiteTransaction {
     // MARK: Runs
 
     public func runPage(_ filter: RunFilter) throws -> RunPage {
-        var sql = "SELECT rowid, id, sop, state, status, outcome, updated_at, sla_due, sla_breached FROM runs WHERE 1 = 1"
-        var args: [DatabaseValueConvertible?] = []
-        if let sops = filter.sops {
-            sql += " AND sop IN (\(sops.map { _ in "?" }.joined(separator: ", ")))"
-            args += sops
-            if sops.isEmpty { sql += " AND 0" }
-        }
-        if let state = filter.state { sql += " AND state = ?"; args.append(state) }
-        if let status = filter.status { sql += " AND status = ?"; args.append(status) }
-        if let role = filter.role { sql += " AND waiting_role = ? AND status = 'waiting'"; args.append(role) }
-        if let ticket = filter.ticketID { sql += " AND ticket_id = ?"; args.append(ticket) }
-        if let due = filter.dueBefore { sql += " AND status = 'waiting' AND next_due <= ?"; args.append(due) }
-        if filter.slaBreached { sql += " AND sla_breached = 1" }
-        if filter.bySLADue {
-            sql += " AND sla_due IS NOT NULL ORDER BY sla_due, rowid"
-        } else {
-            if let after = filter.after { sql += " AND rowid > ?"; args.append(after) }
-            sql += " ORDER BY rowid"
-        }
-        if let limit = filter.limit { sql += " LIMIT ?"; args.append(limit + 1) }
-        var rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args))
-        var next: Int64?
-        if let limit = filter.limit, rows.count > limit {
-            rows.removeLast(rows.count - limit)
-            next = filter.bySLADue ? nil : rows.last?["rowid"]
-        }
-        return RunPage(runs: rows.map { row in
-            RunSummary(run: row["id"], sop: row["sop"], state: row["state"], status: row["status"], outcome: row["outcome"],
-                       updatedAt: row["updated_at"], slaDue: row["sla_due"], slaBreached: (row["sla_breached"] as Int?) == 1)
-        }, next: next)
+        StoreSQL.page(try summaryRows(StoreSQL.runPage(filter, .sqlite)), filter: filter)
     }
 
     /// Waiting runs stored before the store kept the role they wait on.
@@ -55,14 +26,12 @@ extension SQLiteTransaction {
         try String.fetchAll(db, sql: "SELECT id FROM runs WHERE ticket_id = ? AND status = 'waiting' ORDER BY rowid", arguments: [ticketID])
     }
 
-    /// Journal records after the global position `after` (the journal's row order is commit
-    /// order), at most `limit`, optionally of one run: (position, run, text).
-    public func journalFeed(after: Int64, run: String?, limit: Int) throws -> [(position: Int64, run: String, record: String)] {
-        let sql = run == nil
-            ? "SELECT rowid, run, record FROM journal WHERE rowid > ? ORDER BY rowid LIMIT ?"
-            : "SELECT rowid, run, record FROM journal WHERE rowid > ? AND run = ? ORDER BY rowid LIMIT ?"
-        let args: StatementArguments = run.map { [after, $0, limit] } ?? [after, limit]
-        return try Row.fetchAll(db, sql: sql, arguments: args).map { ($0[0], $0[1], $0[2]) }
+    /// The journal's row order is commit order.
+    public func journalFeed(after: Int64, run: String?, limit: Int) throws -> [JournalFeedRow] {
+        let query = StoreSQL.journalFeed(after: after, run: run, limit: limit, .sqlite)
+        return try Row.fetchAll(db, sql: query.sql, arguments: Self.arguments(query.binds)).map {
+            JournalFeedRow(position: $0[0], run: $0[1], sop: $0[2], record: $0[3])
+        }
     }
 
     /// The last journal position (0 when the journal is empty).
@@ -133,7 +102,7 @@ extension SQLiteTransaction {
     }
 
     public func dueDeliveries(at now: Int64, limit: Int) throws -> [Delivery] {
-        try Row.fetchAll(db, sql: "SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt <= ? ORDER BY next_attempt LIMIT ?",
+        try Row.fetchAll(db, sql: "SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt <= ? ORDER BY next_attempt, id LIMIT ?",
                          arguments: [now, limit]).map(Self.delivery)
     }
 
@@ -206,21 +175,9 @@ extension SQLiteTransaction {
 extension SQLiteTransaction {
     // MARK: Copying a whole store
 
-    /// The order `exportRows` and `scanRows` read a table in.
-    private static func exportOrder(_ table: StoreTable) -> String {
-        switch table {
-        case .requests: return "run, request_id"
-        case .deliveryAttempts: return "delivery, attempt"
-        case .hookDeliveries: return "id"
-        case .hookTickets: return "ticket_id"
-        case .sessions: return "hash"
-        default: return "rowid"
-        }
-    }
-
     public func exportRows(_ table: StoreTable, _ each: ([StoreValue]) throws -> Void) throws {
         let columns = table.columns
-        let rows = try Row.fetchCursor(db, sql: "SELECT \(table.columnList) FROM \(table.name) ORDER BY \(Self.exportOrder(table))")
+        let rows = try Row.fetchCursor(db, sql: StoreSQL.export(table, columns: columns.map(\.name), .sqlite))
         while let row = try rows.next() {
             try each(columns.indices.map { i in
                 let value: DatabaseValue = row[i]
@@ -238,7 +195,7 @@ extension SQLiteTransaction {
     /// Straight from SQLite's C API: each value's bytes where SQLite keeps them, no copy.
     public func scanRows(_ table: StoreTable, columns: [String], _ each: ([UnsafeBufferPointer<UInt8>?]) throws -> Void) throws {
         try StoreColumnError.check(columns, of: table)
-        let sql = "SELECT \(columns.joined(separator: ", ")) FROM \(table.name) ORDER BY \(Self.exportOrder(table))"
+        let sql = StoreSQL.export(table, columns: columns, .sqlite)
         let statement = try db.makeStatement(sql: sql)
         let handle = statement.sqliteStatement
         let count = Int32(columns.count)
@@ -262,20 +219,29 @@ extension SQLiteTransaction {
     }
 
     public func importRows(_ table: StoreTable, _ rows: [[StoreValue]]) throws {
-        let marks = table.columns.map { _ in "?" }.joined(separator: ", ")
-        let statement = try db.cachedStatement(sql: "INSERT INTO \(table.name) (\(table.columnList)) VALUES (\(marks))")
-        for row in rows {
-            try statement.execute(arguments: StatementArguments(row.map { value -> DatabaseValueConvertible? in
-                switch value {
-                case .text(let s): return s
-                case .int(let n): return n
-                case .null: return nil
-                }
-            }))
-        }
+        let statement = try db.cachedStatement(sql: StoreSQL.insert(table, .sqlite))
+        for row in rows { try statement.execute(arguments: Self.arguments(row)) }
     }
 
     public func isEmpty() throws -> Bool {
         try Int.fetchOne(db, sql: "SELECT (SELECT count(*) FROM runs) + (SELECT count(*) FROM tokens)") == 0
+    }
+
+    /// From `PRAGMA table_info`, GRDB's list of migrations and SQLite's own tables left out. A
+    /// primary key column counts as not null: SQLite reports a rowid table's text key as nullable
+    /// (a NULL would be let in, a legacy of SQLite's), but the store never writes one.
+    public func schema() throws -> StoreSchema {
+        let names = try String.fetchAll(db, sql: """
+            SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'grdb_migrations'
+            """)
+        var tables: [String: [StoreSchema.Column]] = [:]
+        for name in names {
+            tables[name] = try Row.fetchAll(db, sql: "SELECT name, type, \"notnull\", pk FROM pragma_table_info(?)", arguments: [name]).map { row in
+                let type: String = row["type"]
+                let notNull: Bool = row["notnull"], key: Int = row["pk"]
+                return StoreSchema.Column(name: row["name"], type: type.lowercased(), nullable: !notNull && key == 0)
+            }
+        }
+        return StoreSchema(tables: tables)
     }
 }

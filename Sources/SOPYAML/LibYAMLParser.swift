@@ -151,103 +151,15 @@ private struct DocumentBuilder {
 
     // MARK: Events
 
+    /// Builds the node an event starts, ends or copies; false when parsing must stop (a limit or
+    /// an error, already reported).
     private mutating func handle(_ event: UnsafeMutablePointer<yaml_event_t>) -> Bool {
         let e = event.pointee
         switch e.type {
-        case YAML_SCALAR_EVENT:
-            let s = e.data.scalar
-            let value = UnsafeBufferPointer(start: s.value, count: s.value == nil ? 0 : s.length)
-            let tag = optionalString(s.tag)
-            let style = scalarStyle(s.style)
-            let resolution = CoreSchema.resolve(value, tag: tag, plain: style == .plain)
-            if let tag, let expected = CoreSchema.expectation(of: tag), resolution.type == .string {
-                // `!!bool maybe`: the tag promises a type the text does not have.
-                problems.append(YAMLProblem(
-                    .tagMismatch, at: SourceSpan(start: position(e.start_mark), end: position(e.end_mark)),
-                    "'\(String(decoding: value, as: UTF8.self))' is tagged \(CoreSchema.shortName(tag)) but is not \(expected)",
-                    help: "write \(expected), or remove the tag"))
-            }
-            let index = Int32(truncatingIfNeeded: records.count)
-            records.append(NodeRecord(
-                kind: .scalar, style: style, type: resolution.type, isFlow: false, hasTag: tag != nil,
-                startLine: line(e.start_mark), startColumn: column(e.start_mark),
-                endLine: line(e.end_mark), endColumn: column(e.end_mark),
-                size: 1, count: UInt32(truncatingIfNeeded: value.count), offset: UInt32(truncatingIfNeeded: text.count),
-                payload: resolution.payload))
-            text.append(value)
-            if let tag { tags.append((index, tag)) }
-            // A key's fingerprint from the values at hand: reading the record just written back
-            // as a whole would stall on its field-by-field stores.
-            let isKey = current.isMapping && current.pendingKey < 0
-            return complete(index, anchorName: optionalString(s.anchor),
-                            keyPrint: isKey ? Self.fingerprint(resolution.type, resolution.payload, value) : nil)
-        case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
-            if enclosing.count >= limits.maxDepth {
-                fail(SourceSpan(start: position(e.start_mark), end: position(e.end_mark)), .limit,
-                     "the YAML nests deeper than \(limits.maxDepth) levels",
-                     help: "flatten the structure; SOPs need only about 10 levels")
-                return false
-            }
-            let isMapping = e.type == YAML_MAPPING_START_EVENT
-            let anchor = isMapping ? e.data.mapping_start.anchor : e.data.sequence_start.anchor
-            let tag = optionalString(isMapping ? e.data.mapping_start.tag : e.data.sequence_start.tag)
-            let isFlow = isMapping ? e.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE
-                                   : e.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE
-            let index = Int32(truncatingIfNeeded: records.count)
-            records.append(NodeRecord(
-                kind: isMapping ? .mapping : .sequence, style: .plain, type: .null, isFlow: isFlow, hasTag: tag != nil,
-                startLine: line(e.start_mark), startColumn: column(e.start_mark),
-                endLine: line(e.end_mark), endColumn: column(e.end_mark),
-                size: 1, count: 0, offset: 0, payload: 0))
-            if let tag { tags.append((index, tag)) }
-            var frame = Frame(index: index, isMapping: isMapping, keyBase: keys.count)
-            if let anchor = optionalString(anchor) {
-                frameAnchors.append(anchor)
-                frame.hasAnchor = true
-            }
-            enclosing.append(current)
-            current = frame
-        case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
-            guard let outer = enclosing.popLast() else { return true }
-            let frame = current
-            current = outer
-            keys.removeLast(keys.count - frame.keyBase)
-            if frame.hasKeyIndex { keyIndexes.removeLast() }
-            let i = Int(frame.index)
-            records[i].size = UInt32(truncatingIfNeeded: records.count - i)
-            records[i].count = frame.count
-            records[i].endLine = line(e.end_mark)
-            records[i].endColumn = column(e.end_mark)
-            return complete(frame.index, anchorName: frame.hasAnchor ? frameAnchors.removeLast() : nil)
-        case YAML_ALIAS_EVENT:
-            let name = optionalString(e.data.alias.anchor) ?? ""
-            let span = SourceSpan(start: position(e.start_mark), end: position(e.end_mark))
-            guard let anchored = anchors[name] else {
-                if frameAnchors.contains(name) {
-                    fail(span, .syntax, "alias '*\(name)' refers to the collection it is inside of; an SOP cannot hold a value that contains itself",
-                         help: "write the values out instead of referring back to '&\(name)'")
-                } else {
-                    fail(span, .syntax, "alias '*\(name)' refers to no anchor defined before it",
-                         help: "define '&\(name)' on a value above this line")
-                }
-                return false
-            }
-            aliasExpansion += Int(anchored.size)
-            if aliasExpansion > limits.maxAliasExpansion {
-                fail(span, .limit, "aliases expand to more than \(limits.maxAliasExpansion) nodes",
-                     help: "this looks like an alias bomb; write the values out instead of nesting aliases")
-                return false
-            }
-            // A copy of the anchored subtree: sizes are relative, so the copy is valid as is, and it
-            // keeps the anchored node's spans and text.
-            let index = Int32(truncatingIfNeeded: records.count)
-            let from = Int(anchored.index)
-            records.reserveCapacity(records.count + Int(anchored.size))
-            for i in from..<from + Int(anchored.size) { records.append(records[i]) }
-            for (node, tag) in tags where node >= anchored.index && node < anchored.index + anchored.size {
-                tags.append((node - anchored.index + index, tag))
-            }
-            return complete(index, anchorName: nil)
+        case YAML_SCALAR_EVENT: return scalar(e)
+        case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT: return startCollection(e)
+        case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT: return endCollection(e)
+        case YAML_ALIAS_EVENT: return alias(e)
         case YAML_DOCUMENT_START_EVENT:
             documentCount += 1
             if documentCount > 1 {
@@ -256,10 +168,121 @@ private struct DocumentBuilder {
                      help: "move this document into a file of its own, or remove the '---' line")
                 return false
             }
+            return true
         default:
-            break
+            return true
         }
+    }
+
+    /// A scalar: its type resolved by the core schema (a tag the text does not fit is reported),
+    /// its text appended to the arena.
+    private mutating func scalar(_ e: yaml_event_t) -> Bool {
+        let s = e.data.scalar
+        let value = UnsafeBufferPointer(start: s.value, count: s.value == nil ? 0 : s.length)
+        let tag = optionalString(s.tag)
+        let style = scalarStyle(s.style)
+        let resolution = CoreSchema.resolve(value, tag: tag, plain: style == .plain)
+        if let tag, let expected = CoreSchema.expectation(of: tag), resolution.type == .string {
+            // `!!bool maybe`: the tag promises a type the text does not have.
+            problems.append(YAMLProblem(
+                .tagMismatch, at: SourceSpan(start: position(e.start_mark), end: position(e.end_mark)),
+                "'\(String(decoding: value, as: UTF8.self))' is tagged \(CoreSchema.shortName(tag)) but is not \(expected)",
+                help: "write \(expected), or remove the tag"))
+        }
+        let index = Int32(truncatingIfNeeded: records.count)
+        records.append(NodeRecord(
+            kind: .scalar, style: style, type: resolution.type, isFlow: false, hasTag: tag != nil,
+            startLine: line(e.start_mark), startColumn: column(e.start_mark),
+            endLine: line(e.end_mark), endColumn: column(e.end_mark),
+            size: 1, count: UInt32(truncatingIfNeeded: value.count), offset: UInt32(truncatingIfNeeded: text.count),
+            payload: resolution.payload))
+        text.append(value)
+        if let tag { tags.append((index, tag)) }
+        // A key's fingerprint from the values at hand: reading the record just written back
+        // as a whole stalled on its field-by-field stores (docs/benchmarks.md, "Lint (issue 4)").
+        let isKey = current.isMapping && current.pendingKey < 0
+        return complete(index, anchorName: optionalString(s.anchor),
+                        keyPrint: isKey ? Self.fingerprint(resolution.type, resolution.payload, value) : nil)
+    }
+
+    /// A sequence or mapping opens: its record is written now (its size and end when it closes)
+    /// and it becomes `current`; deeper than `maxDepth` stops the parse.
+    private mutating func startCollection(_ e: yaml_event_t) -> Bool {
+        if enclosing.count >= limits.maxDepth {
+            fail(SourceSpan(start: position(e.start_mark), end: position(e.end_mark)), .limit,
+                 "the YAML nests deeper than \(limits.maxDepth) levels",
+                 help: "flatten the structure; SOPs need only about 10 levels")
+            return false
+        }
+        let isMapping = e.type == YAML_MAPPING_START_EVENT
+        let anchor = isMapping ? e.data.mapping_start.anchor : e.data.sequence_start.anchor
+        let tag = optionalString(isMapping ? e.data.mapping_start.tag : e.data.sequence_start.tag)
+        let isFlow = isMapping ? e.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE
+                               : e.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE
+        let index = Int32(truncatingIfNeeded: records.count)
+        records.append(NodeRecord(
+            kind: isMapping ? .mapping : .sequence, style: .plain, type: .null, isFlow: isFlow, hasTag: tag != nil,
+            startLine: line(e.start_mark), startColumn: column(e.start_mark),
+            endLine: line(e.end_mark), endColumn: column(e.end_mark),
+            size: 1, count: 0, offset: 0, payload: 0))
+        if let tag { tags.append((index, tag)) }
+        var frame = Frame(index: index, isMapping: isMapping, keyBase: keys.count)
+        if let anchor = optionalString(anchor) {
+            frameAnchors.append(anchor)
+            frame.hasAnchor = true
+        }
+        enclosing.append(current)
+        current = frame
         return true
+    }
+
+    /// A sequence or mapping closes: its record gets its size, count and end, its keys are
+    /// forgotten, and it is added to the collection around it.
+    private mutating func endCollection(_ e: yaml_event_t) -> Bool {
+        guard let outer = enclosing.popLast() else { return true }
+        let frame = current
+        current = outer
+        keys.removeLast(keys.count - frame.keyBase)
+        if frame.hasKeyIndex { keyIndexes.removeLast() }
+        let i = Int(frame.index)
+        records[i].size = UInt32(truncatingIfNeeded: records.count - i)
+        records[i].count = frame.count
+        records[i].endLine = line(e.end_mark)
+        records[i].endColumn = column(e.end_mark)
+        return complete(frame.index, anchorName: frame.hasAnchor ? frameAnchors.removeLast() : nil)
+    }
+
+    /// An alias: a copy of the anchored subtree. An unknown anchor, one the alias sits inside,
+    /// or expansion past `maxAliasExpansion` nodes stops the parse.
+    private mutating func alias(_ e: yaml_event_t) -> Bool {
+        let name = optionalString(e.data.alias.anchor) ?? ""
+        let span = SourceSpan(start: position(e.start_mark), end: position(e.end_mark))
+        guard let anchored = anchors[name] else {
+            if frameAnchors.contains(name) {
+                fail(span, .syntax, "alias '*\(name)' refers to the collection it is inside of; an SOP cannot hold a value that contains itself",
+                     help: "write the values out instead of referring back to '&\(name)'")
+            } else {
+                fail(span, .syntax, "alias '*\(name)' refers to no anchor defined before it",
+                     help: "define '&\(name)' on a value above this line")
+            }
+            return false
+        }
+        aliasExpansion += Int(anchored.size)
+        if aliasExpansion > limits.maxAliasExpansion {
+            fail(span, .limit, "aliases expand to more than \(limits.maxAliasExpansion) nodes",
+                 help: "this looks like an alias bomb; write the values out instead of nesting aliases")
+            return false
+        }
+        // Sizes are relative, so the copy is valid as is, and it keeps the anchored node's spans
+        // and text.
+        let index = Int32(truncatingIfNeeded: records.count)
+        let from = Int(anchored.index)
+        records.reserveCapacity(records.count + Int(anchored.size))
+        for i in from..<from + Int(anchored.size) { records.append(records[i]) }
+        for (node, tag) in tags where node >= anchored.index && node < anchored.index + anchored.size {
+            tags.append((node - anchored.index + index, tag))
+        }
+        return complete(index, anchorName: nil)
     }
 
     /// Adds a finished node to its parent (or makes it the root). `keyPrint` is the node's
@@ -343,8 +366,7 @@ private struct DocumentBuilder {
 
     /// A number that equal keys share (unequal keys may share it too): the type, and for
     /// strings the length and three of their bytes; numbers are compared as doubles, as
-    /// `sameKey` does, so `1` and `1.0` agree. Static, like `sameKey`: an instance method called
-    /// from the builder's mutating methods makes the compiler copy the whole builder.
+    /// `sameKey` does, so `1` and `1.0` agree. Static, like `sameKey`: it reads only its arguments.
     private static func fingerprint(_ r: NodeRecord, _ text: UnsafeBufferPointer<UInt8>) -> UInt64 {
         fingerprint(r.type, r.payload, UnsafeBufferPointer(rebasing: text[Int(r.offset)..<Int(r.offset) + Int(r.count)]))
     }

@@ -5,7 +5,6 @@ import SOPCore
 import SOPDiagnostics
 import SOPServer
 import SOPService
-import SOPStore
 import SOPStoreLocation
 
 /// `sopd`: sopkit's servers, in an executable of their own so that `sop` links neither

@@ -70,7 +70,11 @@ struct TicketSchemaTests {
 
     @Test func typedValuesTurnDateStringsIntoDates() throws {
         let ticket = try JSONParser.parse(#"{"id": "T-1", "opened": "2026-11-02", "seen_at": "2026-11-02T09:00:00Z", "customer": {"email": "x"}}"#)
-        guard case .object(let fields) = try Self.schema().value(of: ticket) else { return }
+        let typed = try Self.schema().value(of: ticket)
+        guard case .object(let fields) = typed else {
+            Issue.record("the typed ticket is not an object: \(typed)")
+            return
+        }
         #expect(fields["opened"] == .date(CivilTime.parseDate("2026-11-02")!))
         #expect(fields["seen_at"] == .datetime(CivilTime.parseDateTime("2026-11-02T09:00:00Z")!))
         #expect(fields["id"] == .string("T-1"))

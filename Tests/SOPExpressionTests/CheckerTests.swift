@@ -115,8 +115,8 @@ struct CheckerTests {
         #expect(d3.first?.range == 14..<18)
     }
 
-    @Test func guardsMustBeBoolean() {
-        guard case .success(let expr) = ExpressionParser.parse("ticket.count + 1") else { return }
+    @Test func guardsMustBeBoolean() throws {
+        let expr = try ExpressionParser.parse("ticket.count + 1").get()
         var checker = TypeChecker(environment: environment)
         checker.checkCondition(expr)
         #expect(checker.diagnostics.map(\.message) == ["a guard must be boolean, found integer"])
@@ -127,8 +127,8 @@ struct CheckerTests {
         #expect(d.map(\.kind) == [.unknownField, .unknownVariable, .unknownInput, .unknownFunction])
     }
 
-    @Test func withoutASchemaTicketPathsAreUnchecked() {
-        guard case .success(let expr) = ExpressionParser.parse("ticket.anything.at.all > 3") else { return }
+    @Test func withoutASchemaTicketPathsAreUnchecked() throws {
+        let expr = try ExpressionParser.parse("ticket.anything.at.all > 3").get()
         var checker = TypeChecker(environment: ExpressionEnvironment())
         #expect(checker.check(expr) == .boolean)
         #expect(checker.diagnostics.isEmpty)

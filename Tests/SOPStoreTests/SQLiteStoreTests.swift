@@ -35,3 +35,16 @@ import TestSupport
         #expect(r[6] as String == "p" && r[7] as String == "{\"é\": \"\\u0000\"}" && r[8] as Int == 100_000)
     }
 }
+
+/// The schema check reads SQLite's own catalogue: a column added behind the migrations' back is
+/// found.
+@Suite struct SQLiteSchemaTests {
+    @Test func aColumnTheDescriptionLacksIsFound() throws {
+        let dir = try ScratchDirectory.make("sop-schema")
+        let path = dir.appendingPathComponent("runs.sqlite").path
+        let store = try SQLiteRunStore(path: path)
+        #expect(try store.read { tx in try tx.schema() }.differences(.sqlite) == [])
+        try store.transaction { tx in try (tx as! SQLiteTransaction).db.execute(sql: "ALTER TABLE sessions ADD COLUMN note TEXT NOT NULL DEFAULT ''") }
+        #expect(try store.read { tx in try tx.schema() }.differences(.sqlite) == ["sessions has a column 'note' the description does not"])
+    }
+}

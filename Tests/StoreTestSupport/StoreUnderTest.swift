@@ -12,6 +12,14 @@ public enum StoreUnderTest {
         return try? PostgresLocation(url)
     }()
 
+    /// The SQL dialect of the store under test.
+    public static var dialect: SQLDialect { postgres == nil ? .sqlite : .postgres }
+
+    /// A new, empty store under test in `dir`.
+    public static func fresh(in dir: URL) throws -> any RunStore {
+        try open(newLocation(in: dir))
+    }
+
     /// Which store the suite runs against, for messages.
     public static var name: String { postgres == nil ? "SQLite" : "PostgreSQL" }
 

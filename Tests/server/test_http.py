@@ -62,6 +62,12 @@ def test_sops_are_listed_with_their_lint_status(server):
     assert detail["graph"]["mermaid"].startswith("stateDiagram")
     missing = server.get("/v1/sops/nope")
     assert missing.status_code == 404 and missing.json()["error"] == "unknown_sop"
+    # An SOP is shown to a token with one of its roles, as the list shows it (issue 33): olga
+    # (billing) sees none in the list, and the SOP itself is 403 for her; an unknown one is 404.
+    assert server.get("/v1/sops", actor="olga").json()["sops"] == []
+    hidden = server.get("/v1/sops/returns", actor="olga")
+    assert hidden.status_code == 403 and hidden.json()["error"] == "forbidden" and "'billing'" in hidden.json()["reason"]
+    assert server.get("/v1/sops/nope", actor="olga").status_code == 404
 
 
 def test_a_return_runs_to_its_end_with_refusals_roles_and_versions(server):
@@ -237,6 +243,32 @@ def test_events_stream_committed_records_and_resume(server):
             assert int(line[4:]) == events[2]["id"]
             break
     resumed.close()
+
+
+def test_events_stream_only_the_sops_a_caller_sees(server):
+    # The stream filters by the run's SOP as the store reports it (journalFeed), not by parsing records.
+    server.start(RETURN_TICKET, "v1")
+
+    def data_lines(actor):
+        stream = requests.get(server.url + "/v1/events", params={"after": "0"}, headers=server.headers(actor=actor),
+                              stream=True, timeout=(5, 1.5))
+        assert stream.status_code == 200
+        lines = []
+        try:
+            for line in stream.iter_lines(decode_unicode=True):
+                if line.startswith("data: "):
+                    lines.append(json.loads(line[6:]))
+                    if len(lines) == 1:
+                        break
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout):
+            pass  # the read timed out: nothing more is coming
+        stream.close()
+        return lines
+
+    seen = data_lines("ana")
+    assert [(r["run"], r["sop"]) for r in seen] == [("v1", "returns")]
+    # olga holds no role the shipped SOPs name: the same journal shows her nothing.
+    assert data_lines("olga") == []
 
 
 def test_helpdesk_updates_are_signed_deduplicated_and_ordered(server):

@@ -273,74 +273,35 @@ public struct LayeredLayout {
     // MARK: 4. Order
 
     mutating func orderLayers() {
-        var above = [[Int]](repeating: [], count: items.count), below = [[Int]](repeating: [], count: items.count)
-        for link in links {
-            below[link.upper].append(link.lower)
-            above[link.lower].append(link.upper)
-        }
-        var position = [Int](repeating: 0, count: items.count)
-        func index(_ order: [[Int]]) {
-            for layer in order { for (i, item) in layer.enumerated() { position[item] = i } }
-        }
-        /// Crossings between rank r and the next, from the current positions.
-        func crossings(_ order: [[Int]], _ r: Int) -> Int {
-            guard r >= 0, r + 1 < order.count else { return 0 }
-            var pairs: [(Int, Int)] = []
-            for item in order[r] { for lower in below[item] { pairs.append((position[item], position[lower])) } }
-            var count = 0
-            for i in pairs.indices {
-                for j in (i + 1)..<pairs.count
-                where (pairs[i].0 - pairs[j].0) * (pairs[i].1 - pairs[j].1) < 0 { count += 1 }
-            }
-            return count
-        }
-        func total(_ order: [[Int]]) -> Int {
-            index(order)
-            return order.indices.reduce(0) { $0 + crossings(order, $1) }
-        }
-        func sweep(_ order: inout [[Int]], down: Bool) {
-            let ranks = down ? Array(order.indices.dropFirst()) : Array(order.indices.dropLast().reversed())
-            for r in ranks {
-                let keys = order[r].enumerated().map { i, item -> Double in
-                    let neighbours = (down ? above[item] : below[item]).map { Double(position[$0]) }.sorted()
-                    guard !neighbours.isEmpty else { return Double(i) }
-                    // The median, or the mean of the middle two.
-                    let m = neighbours.count / 2
-                    return neighbours.count % 2 == 1 ? neighbours[m] : (neighbours[m - 1] + neighbours[m]) / 2
-                }
-                let before = order[r]
-                order[r] = keys.indices.sorted { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }.map { before[$0] }
-                for (i, item) in order[r].enumerated() { position[item] = i }
-            }
-        }
-        /// Swaps neighbours while that removes crossings; with `ties`, also where it changes none.
-        func transpose(_ order: inout [[Int]], ties: Bool) {
-            var improved = true, rounds = 0
-            while improved && rounds < 6 {
-                improved = false
-                rounds += 1
-                for r in order.indices where order[r].count > 1 {
-                    for i in 0..<(order[r].count - 1) {
-                        let a = order[r][i], b = order[r][i + 1]
-                        let before = crossings(order, r - 1) + crossings(order, r)
-                        order[r].swapAt(i, i + 1)
-                        position[a] = i + 1
-                        position[b] = i
-                        let after = crossings(order, r - 1) + crossings(order, r)
-                        if after < before {
-                            improved = true
-                        } else if !(ties && after == before) {
-                            order[r].swapAt(i, i + 1)
-                            position[a] = i
-                            position[b] = i + 1
-                        }
-                    }
-                }
-            }
-        }
+        var ordering = LayerOrdering(itemCount: items.count, links: links)
         // Starting orders: depth-first from the top, its mirror, and shuffles of it (from a fixed
         // seed, so a drawing never changes from one run to the next); each improved by sweeps
         // and transpositions, the order with the fewest crossings kept.
+        let start = depthFirstOrder(below: ordering.below)
+        var best = start, bestCount = ordering.total(start)
+        var random = FixedSeedRandom()
+        // Each attempt costs about the square of the links; big graphs get fewer, so that a
+        // drawing of 40 states stays well under a second.
+        let attempts = links.count <= 60 ? Self.orderingAttempts : max(8, Self.orderingAttempts * 60 / links.count)
+        for attempt in 0..<attempts where bestCount > 0 {
+            var order = start
+            if attempt == 1 { order = start.map { Array($0.reversed()) } }
+            if attempt > 1 {
+                for r in order.indices where order[r].count > 1 {
+                    for i in stride(from: order[r].count - 1, to: 0, by: -1) { order[r].swapAt(i, random.next(i + 1)) }
+                }
+            }
+            if let (improved, count) = ordering.improve(order, toBeat: bestCount) {
+                best = improved
+                bestCount = count
+            }
+        }
+        layers = best
+        crossingCount = bestCount
+    }
+
+    /// The items of each rank in the order a depth-first walk from the top reaches them.
+    private func depthFirstOrder(below: [[Int]]) -> [[Int]] {
         var seen = Set<Int>()
         var dfsOrder: [Int] = []
         func visit(_ i: Int) {
@@ -353,39 +314,7 @@ public struct LayeredLayout {
         for (r, layer) in layers.enumerated() { for i in layer { rankOf[i] = r } }
         var start = [[Int]](repeating: [], count: layers.count)
         for i in dfsOrder { start[rankOf[i]].append(i) }
-        var best = start, bestCount = total(start)
-        var random: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func next(_ bound: Int) -> Int {
-            random = random &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int((random >> 33) % UInt64(bound))
-        }
-        // Each attempt costs about the square of the links; big graphs get fewer, so that a
-        // drawing of 40 states stays well under a second.
-        let attempts = links.count <= 60 ? Self.orderingAttempts : max(8, Self.orderingAttempts * 60 / links.count)
-        for attempt in 0..<attempts where bestCount > 0 {
-            var order = start
-            if attempt == 1 { order = start.map { Array($0.reversed()) } }
-            if attempt > 1 {
-                for r in order.indices where order[r].count > 1 {
-                    for i in stride(from: order[r].count - 1, to: 0, by: -1) { order[r].swapAt(i, next(i + 1)) }
-                }
-            }
-            index(order)
-            var lastCount = Int.max
-            for iteration in 0..<8 {
-                sweep(&order, down: iteration % 2 == 0)
-                transpose(&order, ties: iteration % 4 >= 2)
-                let count = total(order)
-                if count < bestCount {
-                    best = order
-                    bestCount = count
-                }
-                if count == 0 || (count >= lastCount && iteration >= 3) { break }
-                lastCount = count
-            }
-        }
-        layers = best
-        crossingCount = bestCount
+        return start
     }
 
     /// How many starting orders the crossing reduction tries (for graphs of up to 60 links).
@@ -477,25 +406,55 @@ public struct LayeredLayout {
     func route() -> Result {
         let left = items.map { $0.x - $0.left }.min() ?? 0
         let shift = Self.margin - left
-        var bandTop: [Double] = [], bandHeight: [Double] = []
-        var y = Self.margin
-        for layer in layers {
-            let h = layer.map { items[$0].height }.max() ?? 0
-            bandTop.append(y)
-            bandHeight.append(h)
-            y += h + Self.bandGap
+        let bands = Bands(layers.map { layer in layer.map { items[$0].height }.max() ?? 0 })
+        let boxes = nodeBoxes(shift: shift, bands: bands)
+        let rankOf = Dictionary(uniqueKeysWithValues: layers.enumerated().flatMap { r, layer in layer.map { ($0, r) } })
+        let ports = self.ports(boxes)
+        var routes = [[Point]](repeating: [], count: edges.count)
+        var labels = [Rect?](repeating: nil, count: edges.count)
+        for e in edges.indices where chains[e].count > 1 {
+            (routes[e], labels[e]) = edgeRoute(e, from: ports.bottom[e]!, to: ports.top[e]!, boxes: boxes, bands: bands,
+                                               rankOf: rankOf, shift: shift)
         }
+        routeSelfLoops(boxes: boxes, routes: &routes, labels: &labels)
+        let width = (items.map { $0.x + $0.right }.max() ?? 0) + shift + Self.margin
+        return Result(nodes: boxes, routes: routes, labels: labels, width: width,
+                      height: max(bands.end - Self.bandGap + Self.margin, Self.margin * 2))
+    }
+
+    /// The horizontal bands the ranks are drawn in, top to bottom, `bandGap` apart.
+    struct Bands {
+        var top: [Double] = [], height: [Double] = []
+        /// Where the next band would start.
+        var end = LayeredLayout.margin
+
+        init(_ heights: [Double]) {
+            for h in heights {
+                top.append(end)
+                height.append(h)
+                end += h + LayeredLayout.bandGap
+            }
+        }
+
+        func bottom(_ r: Int) -> Double { top[r] + height[r] }
+    }
+
+    /// Each node's box: centred on its item, and vertically in its rank's band.
+    private func nodeBoxes(shift: Double, bands: Bands) -> [Rect] {
         var boxes = sizes.map { _ in Rect(x: 0, y: 0, width: 0, height: 0) }
         for (r, layer) in layers.enumerated() {
             for i in layer {
                 guard let v = items[i].node else { continue }
                 boxes[v] = Rect(x: items[i].x + shift - sizes[v].width / 2,
-                                y: bandTop[r] + (bandHeight[r] - items[i].height) / 2, width: sizes[v].width, height: sizes[v].height)
+                                y: bands.top[r] + (bands.height[r] - items[i].height) / 2, width: sizes[v].width, height: sizes[v].height)
             }
         }
-        let rankOf = Dictionary(uniqueKeysWithValues: layers.enumerated().flatMap { r, layer in layer.map { ($0, r) } })
-        // Ports: a node's edges leave its bottom and enter its top spread out, in the order of
-        // the items they go to, so that they do not cross at the node.
+        return boxes
+    }
+
+    /// Ports, by edge: a node's edges leave its bottom and enter its top spread out, in the
+    /// order of the items they go to, so that they do not cross at the node.
+    private func ports(_ boxes: [Rect]) -> (bottom: [Int: Double], top: [Int: Double]) {
         var bottomPort: [Int: Double] = [:], topPort: [Int: Double] = [:]
         for v in sizes.indices {
             let out = edges.indices.filter { chains[$0].first == v && chains[$0].count > 1 }
@@ -510,35 +469,40 @@ public struct LayeredLayout {
                 }
             }
         }
-        var routes = [[Point]](repeating: [], count: edges.count)
-        var labels = [Rect?](repeating: nil, count: edges.count)
-        for e in edges.indices {
-            let chain = chains[e]
-            guard chain.count > 1 else { continue }
-            let u = chain[0], v = chain[chain.count - 1]
-            var points: [Point] = []
-            func add(_ x: Double, _ y: Double) {
-                if let last = points.last, abs(last.x - x) < 0.01, abs(last.y - y) < 0.01 { return }
-                points.append(Point(x: x, y: y))
-            }
-            let x0 = bottomPort[e]!, ru = rankOf[u]!
-            add(x0, boxes[u].maxY)
-            add(x0, bandTop[ru] + bandHeight[ru])
-            for d in chain.dropFirst().dropLast() {
-                let r = rankOf[d]!, x = items[d].x + shift
-                add(x, bandTop[r])
-                add(x, bandTop[r] + bandHeight[r])
-                if let label = edges[e].label, items[d].right > 0 {
-                    labels[e] = Rect(x: x + Self.labelGap, y: bandTop[r] + (bandHeight[r] - label.height) / 2,
-                                     width: label.width, height: label.height)
-                }
-            }
-            let x1 = topPort[e]!, rv = rankOf[v]!
-            add(x1, bandTop[rv])
-            add(x1, boxes[v].y)
-            routes[e] = reversed[e] ? points.reversed() : points
+        return (bottomPort, topPort)
+    }
+
+    /// An edge's route (not a self-loop) from the port `x0` at the bottom of its upper node,
+    /// down through its dummies, to the port `x1` at the top of its lower node; pointing the
+    /// way the edge was written. Its label goes beside the dummy that carries it.
+    private func edgeRoute(_ e: Int, from x0: Double, to x1: Double, boxes: [Rect], bands: Bands, rankOf: [Int: Int],
+                           shift: Double) -> ([Point], Rect?) {
+        let chain = chains[e]
+        let u = chain[0], v = chain[chain.count - 1]
+        var points: [Point] = []
+        var label: Rect?
+        func add(_ x: Double, _ y: Double) {
+            if let last = points.last, abs(last.x - x) < 0.01, abs(last.y - y) < 0.01 { return }
+            points.append(Point(x: x, y: y))
         }
-        // Self-loops: nested round the right side, the innermost first, labels stacked beside.
+        add(x0, boxes[u].maxY)
+        add(x0, bands.bottom(rankOf[u]!))
+        for d in chain.dropFirst().dropLast() {
+            let r = rankOf[d]!, x = items[d].x + shift
+            add(x, bands.top[r])
+            add(x, bands.bottom(r))
+            if let size = edges[e].label, items[d].right > 0 {
+                label = Rect(x: x + Self.labelGap, y: bands.top[r] + (bands.height[r] - size.height) / 2,
+                             width: size.width, height: size.height)
+            }
+        }
+        add(x1, bands.top[rankOf[v]!])
+        add(x1, boxes[v].y)
+        return (reversed[e] ? points.reversed() : points, label)
+    }
+
+    /// Self-loops: nested round the right side, the innermost first, labels stacked beside.
+    private func routeSelfLoops(boxes: [Rect], routes: inout [[Point]], labels: inout [Rect?]) {
         for v in sizes.indices where !loops[v].isEmpty {
             let box = boxes[v], k = loops[v].count
             var labelY = box.y
@@ -554,7 +518,119 @@ public struct LayeredLayout {
                 }
             }
         }
-        let width = (items.map { $0.x + $0.right }.max() ?? 0) + shift + Self.margin
-        return Result(nodes: boxes, routes: routes, labels: labels, width: width, height: max(y - Self.bandGap + Self.margin, Self.margin * 2))
+    }
+}
+
+/// The crossing reduction of `LayeredLayout.orderLayers`: each item's neighbours in the ranks
+/// above and below, and its position in its rank under the order being improved.
+private struct LayerOrdering {
+    let above: [[Int]], below: [[Int]]
+    var position: [Int]
+
+    init(itemCount: Int, links: [LayeredLayout.Link]) {
+        var above = [[Int]](repeating: [], count: itemCount), below = [[Int]](repeating: [], count: itemCount)
+        for link in links {
+            below[link.upper].append(link.lower)
+            above[link.lower].append(link.upper)
+        }
+        self.above = above
+        self.below = below
+        position = [Int](repeating: 0, count: itemCount)
+    }
+
+    /// Improves `order` by up to eight rounds of a sweep and transpositions; returns the best
+    /// order a round reached and its crossings if that beats `bestCount`.
+    mutating func improve(_ start: [[Int]], toBeat bestCount: Int) -> (order: [[Int]], crossings: Int)? {
+        var order = start
+        var best: (order: [[Int]], crossings: Int)?
+        index(order)
+        var lastCount = Int.max
+        for iteration in 0..<8 {
+            sweep(&order, down: iteration % 2 == 0)
+            transpose(&order, ties: iteration % 4 >= 2)
+            let count = total(order)
+            if count < (best?.crossings ?? bestCount) { best = (order, count) }
+            if count == 0 || (count >= lastCount && iteration >= 3) { break }
+            lastCount = count
+        }
+        return best
+    }
+
+    mutating func index(_ order: [[Int]]) {
+        for layer in order { for (i, item) in layer.enumerated() { position[item] = i } }
+    }
+
+    /// Crossings between rank r and the next, from the current positions.
+    func crossings(_ order: [[Int]], _ r: Int) -> Int {
+        guard r >= 0, r + 1 < order.count else { return 0 }
+        var pairs: [(Int, Int)] = []
+        for item in order[r] { for lower in below[item] { pairs.append((position[item], position[lower])) } }
+        var count = 0
+        for i in pairs.indices {
+            for j in (i + 1)..<pairs.count
+            where (pairs[i].0 - pairs[j].0) * (pairs[i].1 - pairs[j].1) < 0 { count += 1 }
+        }
+        return count
+    }
+
+    mutating func total(_ order: [[Int]]) -> Int {
+        index(order)
+        return order.indices.reduce(0) { $0 + crossings(order, $1) }
+    }
+
+    /// Sorts each rank by the median position of its neighbours in the rank before it (above
+    /// when going down, below when going up).
+    mutating func sweep(_ order: inout [[Int]], down: Bool) {
+        let ranks = down ? Array(order.indices.dropFirst()) : Array(order.indices.dropLast().reversed())
+        for r in ranks {
+            let keys = order[r].enumerated().map { i, item -> Double in
+                let neighbours = (down ? above[item] : below[item]).map { Double(position[$0]) }.sorted()
+                guard !neighbours.isEmpty else { return Double(i) }
+                // The median, or the mean of the middle two.
+                let m = neighbours.count / 2
+                return neighbours.count % 2 == 1 ? neighbours[m] : (neighbours[m - 1] + neighbours[m]) / 2
+            }
+            let before = order[r]
+            order[r] = keys.indices.sorted { a, b in keys[a] != keys[b] ? keys[a] < keys[b] : a < b }.map { before[$0] }
+            for (i, item) in order[r].enumerated() { position[item] = i }
+        }
+    }
+
+    /// Swaps neighbours while that removes crossings; with `ties`, also where it changes none.
+    mutating func transpose(_ order: inout [[Int]], ties: Bool) {
+        var improved = true, rounds = 0
+        while improved && rounds < 6 {
+            improved = false
+            rounds += 1
+            for r in order.indices where order[r].count > 1 {
+                for i in 0..<(order[r].count - 1) {
+                    let a = order[r][i], b = order[r][i + 1]
+                    let before = crossings(order, r - 1) + crossings(order, r)
+                    order[r].swapAt(i, i + 1)
+                    position[a] = i + 1
+                    position[b] = i
+                    let after = crossings(order, r - 1) + crossings(order, r)
+                    if after < before {
+                        improved = true
+                    } else if !(ties && after == before) {
+                        order[r].swapAt(i, i + 1)
+                        position[a] = i
+                        position[b] = i + 1
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A linear congruential generator from a fixed seed: the shuffled starting orders are the same
+/// in every run, so a drawing never changes.
+private struct FixedSeedRandom {
+    private var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+
+    /// A number in 0..<bound.
+    mutating func next(_ bound: Int) -> Int {
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return Int((state >> 33) % UInt64(bound))
     }
 }

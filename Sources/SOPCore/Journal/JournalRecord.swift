@@ -17,7 +17,7 @@ public struct Actor: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "\(id):\(role)" }
 }
 
-/// What made a journal record: CLI.md's `trigger`, typed.
+/// What made a journal record: the `trigger` of docs/runtime.md, typed.
 public struct JournalTrigger: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable, CaseIterable {
         case start, event, auto, timer, input, child, sla
@@ -142,7 +142,7 @@ public struct JournalChange: Sendable, Hashable {
 }
 
 /// One entry of a run's journal: a transition (or a step that changed data without moving), as
-/// CLI.md defines it. Records are chained: `hash` is the SHA-256 of the record's canonical JSON
+/// docs/runtime.md defines it. Records are chained: `hash` is the SHA-256 of the record's canonical JSON
 /// without `hash`, and `prev` is the hash of the record before it.
 ///
 /// This is the only way sopkit reads a journal: the store hands records back through
@@ -205,7 +205,7 @@ public struct JournalRecord: Sendable, Hashable {
         }
     }
 
-    /// The record as CLI.md prints it (keys in the contract's order).
+    /// The record as `sop log --format json` prints it (docs/cli.md), keys in the contract's order.
     public func json(includeHash: Bool = true) -> JSONValue {
         var members: [(String, JSONValue)] = []
         members.reserveCapacity(16)

@@ -201,9 +201,36 @@ public struct Linter: Sendable {
                          load: @Sendable (Int) throws(LintInputError) -> Loaded) -> LintReport {
         let sopIndices = (0..<count).filter { SOPFileKind(path: path($0)) == .sop }
         let testIndices = (0..<count).filter { SOPFileKind(path: path($0)) != .sop }
+        let (sops, index) = lintSOPs(sopIndices, load: load)
+        let (others, calendars) = lintScenariosAndCalendars(testIndices, index: index, load: load)
+        var diagnostics = sops.diagnostics + others.diagnostics
 
-        // Phase 1: every SOP file on its own, in parallel.
-        let sopResults: [Result<FileLintResult, LintInputError>] = parallelMap(sopIndices) { i in
+        // Phase 3: references between files, once every SOP and calendar id is known.
+        let calendarIDs = Set(calendars.keys).union(knownCalendars.keys).sorted()
+        for result in sops.results {
+            diagnostics += resolve(result.references, file: result.path, index: index, calendars: calendarIDs)
+        }
+        diagnostics += schemaDiagnostics(count: count, path: path)
+        for result in sops.results + others.results where !result.suppressions.isEmpty {
+            Suppression.apply(result.suppressions, file: result.path, to: &diagnostics)
+        }
+        diagnostics.sort(by: Diagnostic.ordered)
+        return LintReport(diagnostics: diagnostics, fileCount: count, inputErrors: sops.inputErrors + others.inputErrors)
+    }
+
+    /// What one phase of `lintSet` found: each file's result, the diagnostics (the files' own and
+    /// those across the phase's files), and the files that could not be read.
+    private struct PhaseResults {
+        var results: [FileLintResult] = []
+        var diagnostics: [Diagnostic] = []
+        var inputErrors: [LintInputError] = []
+    }
+
+    /// Phase 1: every SOP file on its own, in parallel; then the index of SOP ids, each id's
+    /// first file (a later file with the same id is reported).
+    private func lintSOPs(_ indices: [Int], load: @Sendable (Int) throws(LintInputError) -> Loaded)
+        -> (PhaseResults, index: [String: SOPIndexEntry]) {
+        let sopResults: [Result<FileLintResult, LintInputError>] = parallelMap(indices) { i in
             Result { () throws(LintInputError) -> FileLintResult in
                 switch try load(i) {
                 case .source(let source): return self.lintSOP(source)
@@ -211,79 +238,75 @@ public struct Linter: Sendable {
                 }
             }
         }
-        var diagnostics: [Diagnostic] = []
-        var inputErrors: [LintInputError] = []
+        var phase = PhaseResults()
         var index: [String: SOPIndexEntry] = [:]
-        var results: [FileLintResult] = []
         for r in sopResults {
             switch r {
             case .success(var result):
                 result.definition = nil  // only what the set needs is kept: memory follows the largest file
-                results.append(result)
-            case .failure(let error): inputErrors.append(error)
+                phase.results.append(result)
+            case .failure(let error): phase.inputErrors.append(error)
             }
         }
-        for result in results {
-            diagnostics += result.diagnostics
+        for result in phase.results {
+            phase.diagnostics += result.diagnostics
             guard let entry = result.entry else { continue }
             if let first = index[entry.id] {
-                diagnostics.append(Diagnostic(file: entry.file, span: entry.idSpan, rule: DuplicateKeyRule.self,
-                                              message: "SOP id '\(entry.id)' is also the id of \(first.file)",
-                                              help: "give each SOP its own id"))
+                phase.diagnostics.append(Diagnostic(file: entry.file, span: entry.idSpan, rule: DuplicateKeyRule.self,
+                                                    message: "SOP id '\(entry.id)' is also the id of \(first.file)",
+                                                    help: "give each SOP its own id"))
             } else {
                 index[entry.id] = entry
             }
         }
-        let linted = results
+        return (phase, index)
+    }
 
-        // Phase 2: scenario tests, against the index of the whole set, and calendars.
-        let finalIndex = index
-        let testResults: [Result<FileLintResult, LintInputError>] = parallelMap(testIndices) { i in
+    /// Phase 2: scenario tests, against the index of the whole set, and calendars, in parallel;
+    /// then the calendar ids, each id's first file (a later file with the same id is reported).
+    private func lintScenariosAndCalendars(_ indices: [Int], index: [String: SOPIndexEntry],
+                                           load: @Sendable (Int) throws(LintInputError) -> Loaded)
+        -> (PhaseResults, calendars: [String: String]) {
+        let testResults: [Result<FileLintResult, LintInputError>] = parallelMap(indices) { i in
             Result { () throws(LintInputError) -> FileLintResult in
                 switch try load(i) {
                 case .source(let source) where SOPFileKind(path: source.path) == .calendar: return self.lintCalendar(source)
-                case .source(let source): return self.lintScenario(source, index: finalIndex)
+                case .source(let source): return self.lintScenario(source, index: index)
                 case .tooBig(let d): return FileLintResult(path: d.file, diagnostics: [d])
                 }
             }
         }
+        var phase = PhaseResults()
         var calendars: [String: String] = [:]
         for r in testResults {
             switch r {
             case .success(let result):
-                diagnostics += result.diagnostics
+                phase.diagnostics += result.diagnostics
                 if let (id, duplicate) = result.calendarID {
                     if let first = calendars[id] {
                         var d = duplicate
                         d.message = "calendar id '\(id)' is also the id of \(first)"
-                        diagnostics.append(d)
+                        phase.diagnostics.append(d)
                     } else {
                         calendars[id] = result.path
                     }
                 }
-                results.append(result)
-            case .failure(let error): inputErrors.append(error)
+                phase.results.append(result)
+            case .failure(let error): phase.inputErrors.append(error)
             }
         }
+        return (phase, calendars)
+    }
 
-        let calendarIDs = Set(calendars.keys).union(knownCalendars.keys).sorted()
-        for result in linted {
-            diagnostics += resolve(result.references, file: result.path, index: index, calendars: calendarIDs)
-        }
-
-        if let schema = ticketSchema {
-            diagnostics += Self.withSourceLines(schema.diagnostics, schema.source)
-        } else if count > 0 {
-            diagnostics.append(Diagnostic(
-                file: (0..<count).map(path).min()!, span: .fileStart, rule: NoTicketSchemaRule.self,
-                message: "no ticket schema was found, so ticket fields are not checked",
-                help: "create schemas/ticket.schema.json, or pass --ticket-schema FILE"))
-        }
-        for result in results where !result.suppressions.isEmpty {
-            Suppression.apply(result.suppressions, file: result.path, to: &diagnostics)
-        }
-        diagnostics.sort(by: Diagnostic.ordered)
-        return LintReport(diagnostics: diagnostics, fileCount: count, inputErrors: inputErrors)
+    /// The ticket schema's own diagnostics, or, for a non-empty set without one, the note that
+    /// ticket fields go unchecked (on the set's first path).
+    private func schemaDiagnostics(count: Int, path: (Int) -> String) -> [Diagnostic] {
+        if let schema = ticketSchema { return Self.withSourceLines(schema.diagnostics, schema.source) }
+        guard count > 0 else { return [] }
+        return [Diagnostic(
+            file: (0..<count).map(path).min()!, span: .fileStart, rule: NoTicketSchemaRule.self,
+            message: "no ticket schema was found, so ticket fields are not checked",
+            help: "create schemas/ticket.schema.json, or pass --ticket-schema FILE")]
     }
 
     /// Reads a file, checking its size first so an oversized file is never loaded.

@@ -104,8 +104,8 @@ struct MappingReader<Key: MappingKey> {
                 continue
             }
             // The YAML layer has dropped repeated keys already; the first one wins regardless.
-            // Stored through memory: `keyNodes[i] = …` with a run-time `i` makes the compiler
-            // rebuild the whole vector on the stack and reload it, a stall on every key.
+            // Stored through memory: `keyNodes[i] = …` with a run-time `i` rebuilt the whole vector
+            // on the stack and reloaded it, a stall on every key (docs/benchmarks.md, "Lint (issue 4)").
             withUnsafeMutableBytes(of: &keyNodes) { slots in
                 if slots.load(fromByteOffset: i &* 4, as: Int32.self) < 0 {
                     slots.storeBytes(of: key.index, toByteOffset: i &* 4, as: Int32.self)

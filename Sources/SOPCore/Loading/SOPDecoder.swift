@@ -516,78 +516,106 @@ struct SOPDecoder {
                 continue
             }
             let keySpan = document.span(name)
+            let action: Action?
             if document.textEquals(name, "set") {
-                guard mapping(value, key: "'set'", expected: "a mapping of paths to values") else { continue }
-                var assignments: [SetAssignment] = []
-                assignments.reserveCapacity(document.count(value))
-                for (pathNode, valueNode) in document.pairs(value) {
-                    guard let path = document.string(pathNode) else {
-                        sink.report(document.span(pathNode), WrongTypeRule.self,
-                                    "a 'set' path must be text, found \(document.kindDescription(pathNode))")
-                        continue
-                    }
-                    guard path.hasPrefix("ticket.") || path.hasPrefix("var.") else {
-                        sink.report(document.span(pathNode), WrongTypeRule.self,
-                                    "'set' assigns ticket fields or run variables, found the path '\(path)'",
-                                    help: "write 'ticket.FIELD' or 'var.NAME'")
-                        continue
-                    }
-                    assignments.append(SetAssignment(path: Located(path, at: document.span(pathNode)), value: literal(valueNode, what: path)))
-                }
-                result.append(.set(assignments))
+                action = setAction(value)
             } else if document.textEquals(name, "notify") {
-                guard mapping(value, key: "'notify'", expected: "a mapping with 'to' and 'template'") else { continue }
-                let r = MappingReader<NotifyKey>(document, value, owner: .action("notify"), ownerSpan: keySpan, into: &sink)
-                let to = r.required(.to, &sink, help: "write to: customer, team:ID or role:ID").flatMap { notifyTarget($0) }
-                let template = r.required(.template, &sink, help: "write the message text under 'template'")
-                if let template, reportUnquotedTemplate(template, key: "template") {
-                    continue
-                } else if let template, !document.isScalar(template) {
-                    sink.report(document.span(template), WrongTypeRule.self,
-                                "'template' must be text, found \(document.kindDescription(template))",
-                                help: document.isMapping(template) ? "quote a ${{ … }} template: \"${{ … }}\"" : nil)
-                }
-                if let template, document.isScalar(template) { reportMisspeltTemplates(template, document.text(template)) }
-                if let to, let template, document.isScalar(template) { result.append(.notify(to: to, template: scalarText(template))) }
+                action = notifyAction(value, keySpan: keySpan)
             } else if document.textEquals(name, "assign") {
-                guard mapping(value, key: "'assign'", expected: "a mapping with 'role' and/or 'queue'") else { continue }
-                let r = MappingReader<AssignKey>(document, value, owner: .action("assign"), ownerSpan: keySpan, into: &sink)
-                if !r.has(.role) && !r.has(.queue) && document.count(value) == 0 {
-                    sink.report(keySpan, MissingKeyRule.self, "'assign' needs 'role' or 'queue'", help: "e.g. assign: {queue: tier2}")
-                }
-                let role = r.value(.role).flatMap { id($0, key: "role") }
-                let queue = r.value(.queue)
-                if let queue, !document.isScalar(queue) {
-                    sink.report(document.span(queue), WrongTypeRule.self, "'queue' must be text, found \(document.kindDescription(queue))")
-                }
-                result.append(.assign(role: role, queue: queue.flatMap { document.isScalar($0) ? scalarText($0) : nil }))
+                action = assignAction(value, keySpan: keySpan)
             } else if document.textEquals(name, "tag") {
-                guard document.isSequence(value) || document.isScalar(value) else {
-                    sink.report(document.span(value), WrongTypeRule.self, "'tag' must be a list of tags, found \(document.kindDescription(value))")
-                    continue
-                }
-                var tags: [ExpressionText] = []
-                for tag in document.isSequence(value) ? Array(document.items(value)) : [value] {
-                    if document.isScalar(tag) && !document.isNull(tag) {
-                        tags.append(scalarText(tag))
-                    } else {
-                        sink.report(document.span(tag), WrongTypeRule.self, "a tag must be text, found \(document.kindDescription(tag))")
-                    }
-                }
-                result.append(.tag(tags))
+                action = tagAction(value)
             } else if document.textEquals(name, "start") {
-                guard mapping(value, key: "'start'", expected: "a mapping with 'sop'") else { continue }
-                let r = MappingReader<StartKey>(document, value, owner: .action("start"), ownerSpan: keySpan, into: &sink)
-                if let sop = r.required(.sop, &sink, help: "name the SOP to start").flatMap({ id($0, key: "sop") }) {
-                    result.append(.start(sop: sop))
-                }
+                action = startAction(value, keySpan: keySpan)
             } else {
                 let text = document.text(name)
                 sink.report(keySpan, UnknownKeyRule.self, "unknown action '\(text)'",
                             help: Suggestions.didYouMean(text, in: Self.actionKeys) ?? "the actions are \(Self.list(Self.actionKeys))")
+                action = nil
             }
+            if let action { result.append(action) }
         }
         return result
+    }
+
+    /// `set: {PATH: VALUE, …}`; a path that is not `ticket.…` or `var.…` is reported and left out.
+    private mutating func setAction(_ value: YAMLNodeID) -> Action? {
+        guard mapping(value, key: "'set'", expected: "a mapping of paths to values") else { return nil }
+        var assignments: [SetAssignment] = []
+        assignments.reserveCapacity(document.count(value))
+        for (pathNode, valueNode) in document.pairs(value) {
+            guard let path = document.string(pathNode) else {
+                sink.report(document.span(pathNode), WrongTypeRule.self,
+                            "a 'set' path must be text, found \(document.kindDescription(pathNode))")
+                continue
+            }
+            guard path.hasPrefix("ticket.") || path.hasPrefix("var.") else {
+                sink.report(document.span(pathNode), WrongTypeRule.self,
+                            "'set' assigns ticket fields or run variables, found the path '\(path)'",
+                            help: "write 'ticket.FIELD' or 'var.NAME'")
+                continue
+            }
+            assignments.append(SetAssignment(path: Located(path, at: document.span(pathNode)), value: literal(valueNode, what: path)))
+        }
+        return .set(assignments)
+    }
+
+    /// `notify: {to: …, template: …}`.
+    private mutating func notifyAction(_ value: YAMLNodeID, keySpan: SourceSpan) -> Action? {
+        guard mapping(value, key: "'notify'", expected: "a mapping with 'to' and 'template'") else { return nil }
+        let r = MappingReader<NotifyKey>(document, value, owner: .action("notify"), ownerSpan: keySpan, into: &sink)
+        let to = r.required(.to, &sink, help: "write to: customer, team:ID or role:ID").flatMap { notifyTarget($0) }
+        let template = r.required(.template, &sink, help: "write the message text under 'template'")
+        if let template, reportUnquotedTemplate(template, key: "template") {
+            return nil
+        } else if let template, !document.isScalar(template) {
+            sink.report(document.span(template), WrongTypeRule.self,
+                        "'template' must be text, found \(document.kindDescription(template))",
+                        help: document.isMapping(template) ? "quote a ${{ … }} template: \"${{ … }}\"" : nil)
+        }
+        guard let template, document.isScalar(template) else { return nil }
+        reportMisspeltTemplates(template, document.text(template))
+        guard let to else { return nil }
+        return .notify(to: to, template: scalarText(template))
+    }
+
+    /// `assign: {role: …, queue: …}` (at least one of them).
+    private mutating func assignAction(_ value: YAMLNodeID, keySpan: SourceSpan) -> Action? {
+        guard mapping(value, key: "'assign'", expected: "a mapping with 'role' and/or 'queue'") else { return nil }
+        let r = MappingReader<AssignKey>(document, value, owner: .action("assign"), ownerSpan: keySpan, into: &sink)
+        if !r.has(.role) && !r.has(.queue) && document.count(value) == 0 {
+            sink.report(keySpan, MissingKeyRule.self, "'assign' needs 'role' or 'queue'", help: "e.g. assign: {queue: tier2}")
+        }
+        let role = r.value(.role).flatMap { id($0, key: "role") }
+        let queue = r.value(.queue)
+        if let queue, !document.isScalar(queue) {
+            sink.report(document.span(queue), WrongTypeRule.self, "'queue' must be text, found \(document.kindDescription(queue))")
+        }
+        return .assign(role: role, queue: queue.flatMap { document.isScalar($0) ? scalarText($0) : nil })
+    }
+
+    /// `tag: [TAG, …]` or `tag: TAG`; a tag that is not text is reported and left out.
+    private mutating func tagAction(_ value: YAMLNodeID) -> Action? {
+        guard document.isSequence(value) || document.isScalar(value) else {
+            sink.report(document.span(value), WrongTypeRule.self, "'tag' must be a list of tags, found \(document.kindDescription(value))")
+            return nil
+        }
+        var tags: [ExpressionText] = []
+        for tag in document.isSequence(value) ? Array(document.items(value)) : [value] {
+            if document.isScalar(tag) && !document.isNull(tag) {
+                tags.append(scalarText(tag))
+            } else {
+                sink.report(document.span(tag), WrongTypeRule.self, "a tag must be text, found \(document.kindDescription(tag))")
+            }
+        }
+        return .tag(tags)
+    }
+
+    /// `start: {sop: ID}`.
+    private mutating func startAction(_ value: YAMLNodeID, keySpan: SourceSpan) -> Action? {
+        guard mapping(value, key: "'start'", expected: "a mapping with 'sop'") else { return nil }
+        let r = MappingReader<StartKey>(document, value, owner: .action("start"), ownerSpan: keySpan, into: &sink)
+        return r.required(.sop, &sink, help: "name the SOP to start").flatMap { id($0, key: "sop") }.map { .start(sop: $0) }
     }
 
     private mutating func notifyTarget(_ node: YAMLNodeID) -> Located<NotifyTarget>? {

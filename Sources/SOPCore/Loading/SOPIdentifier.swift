@@ -1,4 +1,4 @@
-/// The id syntax of SOP-FORMAT.md: `^[a-z][a-z0-9_-]*$`.
+/// The id syntax of docs/format.md: `^[a-z][a-z0-9_-]*$`.
 public enum SOPIdentifier {
     public static func isValid(_ s: String) -> Bool {
         var s = s

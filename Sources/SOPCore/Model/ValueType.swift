@@ -1,4 +1,4 @@
-/// The types of inputs, run variables and ticket fields (SOP-FORMAT.md, "Types").
+/// The types of inputs, run variables and ticket fields (docs/format.md, "Types").
 public enum ValueType: String, Sendable, Hashable, CaseIterable {
     case string
     case integer

@@ -232,110 +232,29 @@ public final class CompiledSOP: Sendable {
     /// `pinned`: the text a run pinned, kept as it is (a bundle of an earlier version keeps its
     /// header, and so its digest).
     private init(definition: SOPDefinition, source: SourceFile, calendars set: CalendarSet, pinned: String? = nil) throws(CompileError) {
-        var used: [(id: String, text: String)] = []
-        var calendars: [String: BusinessCalendar] = [:]
-        var calendarDigests: [String: String] = [:]
-        var missing: [Diagnostic] = []
-        for reference in Self.calendarReferences(definition) {
-            guard let entry = set[reference.value] else {
-                missing.append(Linter.withSourceLines([UnknownCalendarRule.diagnostic(reference, file: source.path, known: set.ids)], source)[0])
-                continue
-            }
-            used.append((reference.value, entry.text))
-            calendars[reference.value] = entry.calendar
-            calendarDigests[reference.value] = Digest.sha256(Array(entry.text.utf8))
-        }
-        guard missing.isEmpty else { throw CompileError(diagnostics: missing) }
+        let named = try Self.namedCalendars(definition, source: source, in: set)
         self.definition = definition
         self.source = String(decoding: source.bytes, as: UTF8.self)
-        self.calendars = calendars
-        pinnedText = pinned ?? PinnedBundle.make(sop: self.source, calendars: used)
-        digest = used.isEmpty ? Digest.sha256(source.bytes) : Digest.sha256(Array(pinnedText.utf8))
-        func compileActions(_ actions: [Action]) -> [CompiledAction] {
-            actions.map { action in
-                switch action {
-                case .set(let assignments):
-                    return .set(assignments.map { a in
-                        let value: CompiledValue
-                        if let text = a.value.text, Template.containsTemplate(text.text), case .success(let t) = Template.parse(text.text) {
-                            value = t.singleExpression.map { .expression(Evaluator.compile($0)) } ?? .template(CompiledTemplate(text))
-                        } else {
-                            value = .literal(a.value.json)
-                        }
-                        let segments = a.path.value.split(separator: ".").map(String.init)
-                        let target: SetTarget
-                        if segments.first == "ticket", segments.count > 1 {
-                            target = .ticket(keys: Array(segments.dropFirst()))
-                        } else if segments.count == 2 {
-                            target = .variable(name: segments[1], type: definition.vars.first { $0.id.value == segments[1] }?.type)
-                        } else {
-                            target = .none
-                        }
-                        return (a.path.value, target, value)
-                    })
-                case .notify(let to, let template):
-                    let target: String
-                    switch to.value {
-                    case .customer: target = "customer"
-                    case .team(let t): target = "team:" + t
-                    case .role(let r): target = "role:" + r
-                    }
-                    return .notify(to: target, template: CompiledTemplate(template))
-                case .assign(let role, let queue):
-                    return .assign(role: role?.value, queue: queue.map(CompiledTemplate.init))
-                case .tag(let tags):
-                    return .tag(tags.map(CompiledTemplate.init))
-                case .start(let sop):
-                    return .start(sop: sop.value)
-                }
-            }
-        }
-        func expression(_ text: ExpressionText) -> Expr? {
-            if Template.containsTemplate(text.text), case .success(let t) = Template.parse(text.text) { return t.singleExpression }
-            if case .success(let e) = ExpressionParser.parse(text.text) { return e }
-            return nil
-        }
+        calendars = named.calendars
+        pinnedText = pinned ?? PinnedBundle.make(sop: self.source, calendars: named.used)
+        digest = named.used.isEmpty ? Digest.sha256(source.bytes) : Digest.sha256(Array(pinnedText.utf8))
         var index: [String: Int] = [:]
         for (i, s) in definition.states.enumerated() where index[s.id.value] == nil { index[s.id.value] = i }
         stateIndex = index
-        appliesWhen = definition.appliesWhen.flatMap(expression).map(Evaluator.compile)
+        appliesWhen = definition.appliesWhen.flatMap(Self.expression).map(Evaluator.compile)
         states = definition.states.map { state in
             CompiledState(
-                definition: state, enter: compileActions(state.enter),
+                definition: state, enter: Self.compileActions(state.enter, vars: definition.vars),
                 transitions: state.transitions.enumerated().map { position, t in
-                    var timer: CompiledTransition.Timer?
-                    if let after = t.after, let business = t.business {
-                        if let duration = BusinessDuration.parse(after.text), let calendar = calendars[business.calendar.value] {
-                            timer = .business(duration, calendar)
-                        }
-                    } else if let after = t.after {
-                        if let ms = DurationFormat.parse(after.text) {
-                            timer = .fixed(ms)
-                        } else if let e = expression(after) {
-                            timer = .computed(Evaluator.compile(e))
-                        }
-                    }
-                    return CompiledTransition(definition: t, index: position, target: index[t.to.value],
-                                              stateRole: state.role?.value ?? "agent", condition: t.when.flatMap(expression).map(Evaluator.compile),
-                                              timer: timer, actions: compileActions(t.actions))
+                    CompiledTransition(definition: t, index: position, target: index[t.to.value],
+                                       stateRole: state.role?.value ?? "agent", condition: t.when.flatMap(Self.expression).map(Evaluator.compile),
+                                       timer: Self.timer(of: t, calendars: named.calendars),
+                                       actions: Self.compileActions(t.actions, vars: definition.vars))
                 })
         }
         slaTargets = (definition.sla?.targets ?? []).compactMap { target in
-            guard let calendarID = (target.calendar ?? definition.sla?.calendar)?.value, let calendar = calendars[calendarID],
-                  let digest = calendarDigests[calendarID] else { return nil }
-            let length: CompiledSLATarget.Length
-            switch target.length {
-            case .fixed(let d): length = .fixed(d.value)
-            case .by(let by, let values, let fallback):
-                guard let e = expression(by) else { return nil }
-                var byValue: [String: String] = [:]
-                for v in values where byValue[v.value.value] == nil { byValue[v.value.value] = v.duration.value }
-                length = .by(Evaluator.compile(e), byValue, fallback?.value)
-            }
-            return CompiledSLATarget(id: target.id.value, calendar: calendar, calendarDigest: digest,
-                                     policyDigest: Digest.sha256(Array(target.canonicalText.utf8)), length: length,
-                                     start: Set(target.start.map(\.value)), pause: Set(target.pause.map(\.value)),
-                                     stop: Set(target.stop.map(\.value)), warningPercent: target.warningPercent)
+            Self.compileSLATarget(target, defaultCalendar: definition.sla?.calendar?.value,
+                                  calendars: named.calendars, digests: named.digests)
         }
         var varTypes: [String: ValueType] = [:]
         for v in definition.vars where varTypes[v.id.value] == nil { varTypes[v.id.value] = v.type }
@@ -343,6 +262,109 @@ public final class CompiledSOP: Sendable {
         var inputTypes: [String: ValueType] = [:]
         for s in definition.states { for i in s.inputs where inputTypes[i.id.value] == nil { inputTypes[i.id.value] = i.type } }
         self.inputTypes = inputTypes
+    }
+
+    /// The calendars the SOP names, looked up in `set`: their texts in id order (what a run
+    /// pins), by id, and their digests. Throws the diagnostics of every name `set` lacks.
+    private static func namedCalendars(_ definition: SOPDefinition, source: SourceFile, in set: CalendarSet) throws(CompileError)
+        -> (used: [(id: String, text: String)], calendars: [String: BusinessCalendar], digests: [String: String]) {
+        var used: [(id: String, text: String)] = []
+        var calendars: [String: BusinessCalendar] = [:]
+        var digests: [String: String] = [:]
+        var missing: [Diagnostic] = []
+        for reference in calendarReferences(definition) {
+            guard let entry = set[reference.value] else {
+                missing.append(Linter.withSourceLines([UnknownCalendarRule.diagnostic(reference, file: source.path, known: set.ids)], source)[0])
+                continue
+            }
+            used.append((reference.value, entry.text))
+            calendars[reference.value] = entry.calendar
+            digests[reference.value] = Digest.sha256(Array(entry.text.utf8))
+        }
+        guard missing.isEmpty else { throw CompileError(diagnostics: missing) }
+        return (used, calendars, digests)
+    }
+
+    /// A guard, `applies_when` or computed duration: a bare expression or a single `${{ }}`
+    /// (nil if it does not parse: the linter has refused such an SOP already).
+    private static func expression(_ text: ExpressionText) -> Expr? {
+        if Template.containsTemplate(text.text), case .success(let t) = Template.parse(text.text) { return t.singleExpression }
+        if case .success(let e) = ExpressionParser.parse(text.text) { return e }
+        return nil
+    }
+
+    /// A transition's timer: business time in its calendar, a fixed duration, or an expression
+    /// computed on entering the state; nil for a transition without `after`.
+    private static func timer(of t: TransitionDefinition, calendars: [String: BusinessCalendar]) -> CompiledTransition.Timer? {
+        guard let after = t.after else { return nil }
+        if let business = t.business {
+            guard let duration = BusinessDuration.parse(after.text), let calendar = calendars[business.calendar.value] else { return nil }
+            return .business(duration, calendar)
+        }
+        if let ms = DurationFormat.parse(after.text) { return .fixed(ms) }
+        return expression(after).map { .computed(Evaluator.compile($0)) }
+    }
+
+    private static func compileActions(_ actions: [Action], vars: [FieldSpec]) -> [CompiledAction] {
+        actions.map { action in
+            switch action {
+            case .set(let assignments):
+                return .set(assignments.map { a in (a.path.value, setTarget(a.path.value, vars: vars), setValue(a.value)) })
+            case .notify(let to, let template):
+                let target: String
+                switch to.value {
+                case .customer: target = "customer"
+                case .team(let t): target = "team:" + t
+                case .role(let r): target = "role:" + r
+                }
+                return .notify(to: target, template: CompiledTemplate(template))
+            case .assign(let role, let queue):
+                return .assign(role: role?.value, queue: queue.map(CompiledTemplate.init))
+            case .tag(let tags):
+                return .tag(tags.map(CompiledTemplate.init))
+            case .start(let sop):
+                return .start(sop: sop.value)
+            }
+        }
+    }
+
+    /// What a `set` path writes: `ticket.a.b` a ticket field, `vars.x` a run variable (typed by
+    /// its declaration), anything else nothing.
+    private static func setTarget(_ path: String, vars: [FieldSpec]) -> SetTarget {
+        let segments = path.split(separator: ".").map(String.init)
+        if segments.first == "ticket", segments.count > 1 { return .ticket(keys: Array(segments.dropFirst())) }
+        if segments.count == 2 { return .variable(name: segments[1], type: vars.first { $0.id.value == segments[1] }?.type) }
+        return .none
+    }
+
+    /// A `set` value: a single `${{ }}` keeps its expression's type, other templates render to
+    /// text, anything else is the literal written.
+    private static func setValue(_ value: Literal) -> CompiledValue {
+        guard let text = value.text, Template.containsTemplate(text.text), case .success(let t) = Template.parse(text.text) else {
+            return .literal(value.json)
+        }
+        return t.singleExpression.map { .expression(Evaluator.compile($0)) } ?? .template(CompiledTemplate(text))
+    }
+
+    /// An SLA target with its calendar (its own, else the SLA's) and its length compiled; nil if
+    /// the calendar is not loaded or its `by` expression does not parse.
+    private static func compileSLATarget(_ target: SLATarget, defaultCalendar: String?, calendars: [String: BusinessCalendar],
+                                         digests: [String: String]) -> CompiledSLATarget? {
+        guard let calendarID = target.calendar?.value ?? defaultCalendar, let calendar = calendars[calendarID],
+              let digest = digests[calendarID] else { return nil }
+        let length: CompiledSLATarget.Length
+        switch target.length {
+        case .fixed(let d): length = .fixed(d.value)
+        case .by(let by, let values, let fallback):
+            guard let e = expression(by) else { return nil }
+            var byValue: [String: String] = [:]
+            for v in values where byValue[v.value.value] == nil { byValue[v.value.value] = v.duration.value }
+            length = .by(Evaluator.compile(e), byValue, fallback?.value)
+        }
+        return CompiledSLATarget(id: target.id.value, calendar: calendar, calendarDigest: digest,
+                                 policyDigest: Digest.sha256(Array(target.canonicalText.utf8)), length: length,
+                                 start: Set(target.start.map(\.value)), pause: Set(target.pause.map(\.value)),
+                                 stop: Set(target.stop.map(\.value)), warningPercent: target.warningPercent)
     }
 
     func state(_ id: String) -> CompiledState? {

@@ -93,7 +93,7 @@ public struct StepDecision: Sendable {
     }
 }
 
-/// The interpreter: decides steps with SOP-FORMAT.md's run semantics. It is pure: given a run,
+/// The interpreter: decides steps with the run semantics of docs/format.md and docs/runtime.md. It is pure: given a run,
 /// a command, an actor and a time it returns the next run state and journal records, or a
 /// rejection; applying them is the store's job.
 public struct Engine: Sendable {
@@ -271,8 +271,9 @@ struct Step: ~Copyable {
             run.version += 1
             run.updatedAt = max(run.updatedAt, now)
         }
-        // Hand the run over by swapping it with an empty one: copying it would retain and later
-        // release every field (a tenth of a step's time).
+        // Hand the run over by swapping it with an empty one: copying it retained and later
+        // released every field (a step took 1.26 µs with the copy, 1.07 µs without: docs/benchmarks.md,
+        // "Interpreter and store (issue 5)").
         var out = RunState.vacant
         swap(&out, &run)
         var outRecords: [JournalRecord] = [], outEffects: [StepEffect] = []
@@ -319,8 +320,34 @@ struct Step: ~Copyable {
         if (!raw.isEmpty || checks != nil) && actor.role != stateRole {
             throw StepRejection("state '\(run.state)' is acted on by the role '\(stateRole)', not '\(actor.role)'")
         }
-        // Inputs, parsed by their declared types; each at most once, or which one would count?
-        // Every bad input is reported, so a form can show each beside its field.
+        let parsed = try parseInputs(raw, in: state)
+        let confirm = try checklistItems(checks, in: state)
+        let inputsJSON = JSONObject(parsed.map { ($0.0, ValueJSON.json($0.1)) })
+        for (name, value) in parsed {
+            run.inputs[name] = value
+            run.submitted.insert(name)
+        }
+        run.confirmed.formUnion(confirm)
+        let checkNumbers: [Int]? = checks.map { _ in confirm.sorted().map { $0 + 1 } }
+
+        if let event {
+            // Chosen after the inputs and checks are applied: guards and the checklist see them.
+            let taken = try transition(for: event, in: state)
+            try take(taken, trigger: JournalTrigger(kind: .event, event: event, checks: checkNumbers), inputs: inputsJSON, at: now,
+                     actor: actor)
+            try settle(firstTrigger: nil)
+        } else {
+            guard !raw.isEmpty || checks != nil else {
+                throw StepRejection("nothing to do: give --event, --input or --check",
+                                    instead: engine.enabledEvents(run, actor: actor).map { "event \($0.event) (\($0.label))" })
+            }
+            try settle(firstTrigger: JournalTrigger(kind: .input, checks: checkNumbers), firstInputs: inputsJSON)
+        }
+    }
+
+    /// The inputs, parsed by their declared types; each at most once, or which one would count?
+    /// Every bad input is reported, so a form can show each beside its field.
+    private func parseInputs(_ raw: [(String, String)], in state: CompiledState) throws(StepRejection) -> [(String, Value)] {
         var parsed: [(String, Value)] = []
         var refused: [StepRejection.InputRejection] = []
         var seen = Set<String>()
@@ -344,12 +371,16 @@ struct Step: ~Copyable {
             }
         }
         if !refused.isEmpty { throw StepRejection(inputs: refused) }
-        // Checklist items.
-        var confirm = Set<Int>()
+        return parsed
+    }
+
+    /// The checklist items (0-based) a selection confirms; a number the state lacks is refused.
+    private func checklistItems(_ checks: ChecklistSelection?, in state: CompiledState) throws(StepRejection) -> Set<Int> {
         let items = state.checklist
         switch checks {
-        case .all?: confirm = Set(items.indices)
+        case .all?: return Set(items.indices)
         case .items(let numbers)?:
+            var confirm = Set<Int>()
             for n in numbers {
                 guard n >= 1, n <= items.count else {
                     throw StepRejection("state '\(run.state)' has no checklist item \(n)",
@@ -357,56 +388,41 @@ struct Step: ~Copyable {
                 }
                 confirm.insert(n - 1)
             }
-        case nil: break
+            return confirm
+        case nil: return []
         }
-        let inputsJSON = JSONObject(parsed.map { ($0.0, ValueJSON.json($0.1)) })
-        for (name, value) in parsed {
-            run.inputs[name] = value
-            run.submitted.insert(name)
-        }
-        run.confirmed.formUnion(confirm)
-        let checkNumbers: [Int]? = checks.map { _ in confirm.sorted().map { $0 + 1 } }
+    }
 
-        if let event {
-            if SLAEvent.parse(event) != nil {
-                throw StepRejection("event '\(event)' comes from the SLA clock; it cannot be sent",
-                                    instead: engine.enabledEvents(run, actor: actor).map { "event \($0.event) (\($0.label))" })
-            }
-            let candidates = state.byEvent.first { $0.event == event }?.transitions ?? []
-            guard !candidates.isEmpty else {
-                let enabled = engine.enabledEvents(run, actor: actor)
-                var instead = enabled.isEmpty ? ["no event can be sent now"] : enabled.map { "event \($0.event) (\($0.label))" }
-                if let guess = Suggestions.didYouMean(event, in: enabled.map(\.event)) { instead.insert(guess, at: 0) }
-                if let child = run.child { instead.append("the run waits for its child run \(child): step that run") }
-                throw StepRejection("event '\(event)' is not possible in state '\(run.state)'", instead: instead)
-            }
-            let role = actor.role
-            let allowed = candidates.allSatisfy { $0.role == role } ? candidates : candidates.filter { $0.role == role }
-            guard !allowed.isEmpty else {
-                let roles = Set(candidates.map(\.role)).sorted()
-                throw StepRejection("event '\(event)' needs the role \(roles.map { "'\($0)'" }.joined(separator: " or ")), not '\(actor.role)'")
-            }
-            let unconfirmed = items.isEmpty ? [] : items.indices.filter { !run.confirmed.contains($0) }
-            guard unconfirmed.isEmpty else {
-                throw StepRejection("confirm the checklist before leaving state '\(run.state)'",
-                                    instead: unconfirmed.map { "\($0 + 1). \(items[$0])" })
-            }
-            var taken: CompiledTransition?
-            for t in allowed where try holds(t) { taken = t; break }
-            guard let taken else {
-                throw StepRejection("event '\(event)' is not enabled in state '\(run.state)': no guard of its transitions holds",
-                                    instead: allowed.compactMap { $0.definition.when.map { "when: \($0.text)" } })
-            }
-            try take(taken, trigger: JournalTrigger(kind: .event, event: event, checks: checkNumbers), inputs: inputsJSON, at: now,
-                     actor: actor)
-            try settle(firstTrigger: nil)
-        } else {
-            guard !raw.isEmpty || checks != nil else {
-                throw StepRejection("nothing to do: give --event, --input or --check",
-                                    instead: engine.enabledEvents(run, actor: actor).map { "event \($0.event) (\($0.label))" })
-            }
-            try settle(firstTrigger: JournalTrigger(kind: .input, checks: checkNumbers), firstInputs: inputsJSON)
+    /// The transition an event takes: the first of the event's transitions the actor's role may
+    /// take whose guard holds, once the checklist is confirmed. Each refusal says why.
+    private mutating func transition(for event: String, in state: CompiledState) throws(StepRejection) -> CompiledTransition {
+        if SLAEvent.parse(event) != nil {
+            throw StepRejection("event '\(event)' comes from the SLA clock; it cannot be sent",
+                                instead: engine.enabledEvents(run, actor: actor).map { "event \($0.event) (\($0.label))" })
         }
+        let candidates = state.byEvent.first { $0.event == event }?.transitions ?? []
+        guard !candidates.isEmpty else {
+            let enabled = engine.enabledEvents(run, actor: actor)
+            var instead = enabled.isEmpty ? ["no event can be sent now"] : enabled.map { "event \($0.event) (\($0.label))" }
+            if let guess = Suggestions.didYouMean(event, in: enabled.map(\.event)) { instead.insert(guess, at: 0) }
+            if let child = run.child { instead.append("the run waits for its child run \(child): step that run") }
+            throw StepRejection("event '\(event)' is not possible in state '\(run.state)'", instead: instead)
+        }
+        let role = actor.role
+        let allowed = candidates.allSatisfy { $0.role == role } ? candidates : candidates.filter { $0.role == role }
+        guard !allowed.isEmpty else {
+            let roles = Set(candidates.map(\.role)).sorted()
+            throw StepRejection("event '\(event)' needs the role \(roles.map { "'\($0)'" }.joined(separator: " or ")), not '\(actor.role)'")
+        }
+        let items = state.checklist
+        let unconfirmed = items.isEmpty ? [] : items.indices.filter { !run.confirmed.contains($0) }
+        guard unconfirmed.isEmpty else {
+            throw StepRejection("confirm the checklist before leaving state '\(run.state)'",
+                                instead: unconfirmed.map { "\($0 + 1). \(items[$0])" })
+        }
+        for t in allowed where try holds(t) { return t }
+        throw StepRejection("event '\(event)' is not enabled in state '\(run.state)': no guard of its transitions holds",
+                            instead: allowed.compactMap { $0.definition.when.map { "when: \($0.text)" } })
     }
 
     mutating func update(_ patch: JSONValue) throws(StepRejection) {
@@ -548,7 +564,8 @@ struct Step: ~Copyable {
 
     /// Runs `body` with a context that borrows the run's data: the data is swapped into the
     /// context and back, not copied (a copy retains each part, and a later write to the run would
-    /// then copy its dictionaries). `body` must not touch the run.
+    /// then copy its dictionaries; docs/benchmarks.md, "Interpreter and store (issue 5)"). `body`
+    /// must not touch the run.
     mutating func withContext<T>(at: Int64, _ body: (borrowing EvaluationContext) throws(EvaluationError) -> T) -> Result<T, EvaluationError> {
         var context = EvaluationContext(runStartedAt: run.startedAt, runEnteredAt: run.enteredAt, runState: run.state, now: at)
         swap(&context.ticket, &run.ticketValue)

@@ -68,94 +68,45 @@ public struct RunState: Sendable {
 
     /// Reads a stored run back, typing its variables and inputs by the SOP's declarations. One
     /// pass over the members (a tick reads every due run: looking up 25 keys one by one in a
-    /// 26-member object cost more than parsing it).
+    /// 26-member object cost more than parsing it; docs/benchmarks.md, "After issue 18's session").
     public init?(json j: JSONValue, sop compiled: CompiledSOP, schema: TicketSchema?) {
         guard case .object(let members) = j else { return nil }
-        func string(_ v: JSONValue) -> String? { if case .string(let s) = v { return s } else { return nil } }
-        func int(_ v: JSONValue) -> Int? { if case .int(let i) = v { return i } else { return nil } }
-        func values(_ v: JSONValue, _ types: [String: ValueType]) -> [String: Value] {
-            guard case .object(let members) = v else { return [:] }
-            var out: [String: Value] = [:]
-            for (name, value) in members { out[name] = ValueJSON.value(value, as: types[name]) }
-            return out
-        }
-        var id: String?, sop: String?, digest: String?, state: String?, status: Status?, version: Int?, nextSeq: Int?
-        var ticket: JSONValue?, sopVersion: Int?
-        var outcome: String?, lastHash: String?, ownerRole: String?, ownerQueue: String?
-        var parent: String?, child: String?, childOutcome: String?
-        var vars: [String: Value] = [:], inputs: [String: Value] = [:]
-        var submitted = Set<String>(), confirmed = Set<Int>(), outbox: [JSONValue] = []
-        var startedAt = 0, enteredAt = 0, updatedAt = 0, childCount = 0
-        var sla: [String: SLAClock] = [:]
-        for (key, value) in members {
-            switch key {
-            case "id": id = string(value)
-            case "sop": sop = string(value)
-            case "sop_version": sopVersion = int(value)
-            case "sop_digest": digest = string(value)
-            case "state": state = string(value)
-            case "status": status = string(value).flatMap(Status.init)
-            case "outcome": outcome = string(value)
-            case "version": version = int(value)
-            case "next_seq": nextSeq = int(value)
-            case "last_hash": lastHash = string(value)
-            case "ticket": ticket = value
-            case "vars": vars = values(value, compiled.varTypes)
-            case "inputs": inputs = values(value, compiled.inputTypes)
-            case "submitted":
-                if case .array(let items) = value { submitted = Set(items.compactMap(string)) }
-            case "confirmed":
-                if case .array(let items) = value { confirmed = Set(items.compactMap(int)) }
-            case "started_at": startedAt = int(value) ?? 0
-            case "entered_at": enteredAt = int(value) ?? 0
-            case "updated_at": updatedAt = int(value) ?? 0
-            case "owner_role": ownerRole = string(value)
-            case "owner_queue": ownerQueue = string(value)
-            case "outbox":
-                if case .array(let items) = value { outbox = items }
-            case "parent": parent = string(value)
-            case "child": child = string(value)
-            case "child_outcome": childOutcome = string(value)
-            case "child_count": childCount = int(value) ?? 0
-            case "sla":
-                if case .object(let clocks) = value {
-                    for (name, clock) in clocks { if let c = SLAClock(json: clock) { sla[name] = c } }
-                }
-            default: break
-            }
-        }
-        guard let id, let sop, let digest, let state, let status, let version, let nextSeq, let ticket else { return nil }
+        let stored = StoredRunMembers(members, sop: compiled)
+        guard let id = stored.id, let sop = stored.sop, let digest = stored.digest, let state = stored.state,
+              let status = stored.status, let version = stored.version, let nextSeq = stored.nextSeq,
+              let ticket = stored.ticket else { return nil }
         self.id = id
         self.sop = sop
-        self.sopVersion = sopVersion ?? compiled.version
+        self.sopVersion = stored.sopVersion ?? compiled.version
         self.sopDigest = digest
         self.state = state
         self.status = status
-        self.outcome = outcome
+        self.outcome = stored.outcome
         self.version = version
         self.nextSeq = nextSeq
-        self.lastHash = lastHash
+        self.lastHash = stored.lastHash
         self.ticket = ticket
-        self.vars = vars
-        self.inputs = inputs
-        self.submitted = submitted
-        self.confirmed = confirmed
-        self.startedAt = Int64(startedAt)
-        self.enteredAt = Int64(enteredAt)
-        self.updatedAt = Int64(updatedAt)
-        self.ownerRole = ownerRole
-        self.ownerQueue = ownerQueue
-        self.outbox = outbox
-        self.parent = parent
-        self.child = child
-        self.childOutcome = childOutcome
-        self.childCount = childCount
-        self.sla = sla
+        self.vars = stored.vars
+        self.inputs = stored.inputs
+        self.submitted = stored.submitted
+        self.confirmed = stored.confirmed
+        self.startedAt = Int64(stored.startedAt)
+        self.enteredAt = Int64(stored.enteredAt)
+        self.updatedAt = Int64(stored.updatedAt)
+        self.ownerRole = stored.ownerRole
+        self.ownerQueue = stored.ownerQueue
+        self.outbox = stored.outbox
+        self.parent = stored.parent
+        self.child = stored.child
+        self.childOutcome = stored.childOutcome
+        self.childCount = stored.childCount
+        self.sla = stored.sla
         ticketValue = schema?.value(of: ticket) ?? TicketSchema.untypedValue(ticket)
     }
 
     /// A placeholder holding nothing, to swap a run out of a step without copying it. Built
-    /// afresh each time: copying a stored one retains and later releases each of its parts.
+    /// afresh each time: copying a stored one retains and later releases each of its parts
+    /// (docs/benchmarks.md, "Interpreter and store (issue 5)").
     static var vacant: RunState {
         RunState(id: "", sop: "", sopVersion: 0, sopDigest: "", state: "", status: .waiting, version: 0, nextSeq: 0, ticket: .null,
                  vars: [:], inputs: [:], submitted: [], confirmed: [], startedAt: 0, enteredAt: 0, updatedAt: 0, outbox: [],
@@ -210,5 +161,69 @@ public struct RunState: Sendable {
         self.parent = parent
         childCount = 0
         ticketValue = schema?.value(of: ticket) ?? TicketSchema.untypedValue(ticket)
+    }
+}
+
+/// The members of a stored run (`RunState.json()`), read in one pass; a member that is missing
+/// or of the wrong kind stays nil (or empty), and `RunState.init?(json:)` decides what it needs.
+private struct StoredRunMembers {
+    var id: String?, sop: String?, digest: String?, state: String?, status: RunState.Status?, version: Int?, nextSeq: Int?
+    var ticket: JSONValue?, sopVersion: Int?
+    var outcome: String?, lastHash: String?, ownerRole: String?, ownerQueue: String?
+    var parent: String?, child: String?, childOutcome: String?
+    var vars: [String: Value] = [:], inputs: [String: Value] = [:]
+    var submitted = Set<String>(), confirmed = Set<Int>(), outbox: [JSONValue] = []
+    var startedAt = 0, enteredAt = 0, updatedAt = 0, childCount = 0
+    var sla: [String: SLAClock] = [:]
+
+    init(_ members: JSONObject, sop compiled: CompiledSOP) {
+        for (key, value) in members {
+            switch key {
+            case "id": id = Self.string(value)
+            case "sop": sop = Self.string(value)
+            case "sop_version": sopVersion = Self.int(value)
+            case "sop_digest": digest = Self.string(value)
+            case "state": state = Self.string(value)
+            case "status": status = Self.string(value).flatMap(RunState.Status.init)
+            case "outcome": outcome = Self.string(value)
+            case "version": version = Self.int(value)
+            case "next_seq": nextSeq = Self.int(value)
+            case "last_hash": lastHash = Self.string(value)
+            case "ticket": ticket = value
+            case "vars": vars = Self.values(value, compiled.varTypes)
+            case "inputs": inputs = Self.values(value, compiled.inputTypes)
+            case "submitted":
+                if case .array(let items) = value { submitted = Set(items.compactMap(Self.string)) }
+            case "confirmed":
+                if case .array(let items) = value { confirmed = Set(items.compactMap(Self.int)) }
+            case "started_at": startedAt = Self.int(value) ?? 0
+            case "entered_at": enteredAt = Self.int(value) ?? 0
+            case "updated_at": updatedAt = Self.int(value) ?? 0
+            case "owner_role": ownerRole = Self.string(value)
+            case "owner_queue": ownerQueue = Self.string(value)
+            case "outbox":
+                if case .array(let items) = value { outbox = items }
+            case "parent": parent = Self.string(value)
+            case "child": child = Self.string(value)
+            case "child_outcome": childOutcome = Self.string(value)
+            case "child_count": childCount = Self.int(value) ?? 0
+            case "sla":
+                if case .object(let clocks) = value {
+                    for (name, clock) in clocks { if let c = SLAClock(json: clock) { sla[name] = c } }
+                }
+            default: break
+            }
+        }
+    }
+
+    private static func string(_ v: JSONValue) -> String? { if case .string(let s) = v { return s } else { return nil } }
+    private static func int(_ v: JSONValue) -> Int? { if case .int(let i) = v { return i } else { return nil } }
+
+    /// Stored values typed by their declarations (an undeclared name keeps its JSON kind).
+    private static func values(_ v: JSONValue, _ types: [String: ValueType]) -> [String: Value] {
+        guard case .object(let members) = v else { return [:] }
+        var out: [String: Value] = [:]
+        for (name, value) in members { out[name] = ValueJSON.value(value, as: types[name]) }
+        return out
     }
 }

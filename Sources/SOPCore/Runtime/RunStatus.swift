@@ -2,7 +2,7 @@ import Foundation
 import SOPExpression
 import SOPJSON
 
-/// What `status` shows of a run, as CLI.md's JSON object: the current step with its templates
+/// What `status` shows of a run, as the JSON object of `sop status` in docs/cli.md: the current step with its templates
 /// rendered, every input of the state with its spec, the events the actor may send and the
 /// timers pending. One builder for every interface that shows a run.
 public enum RunStatus {

@@ -3,7 +3,7 @@ import SOPDiagnostics
 import SOPExpression
 import SOPJSON
 
-/// One node of the ticket schema: the JSON Schema subset SOP-FORMAT.md allows.
+/// One node of the ticket schema: the JSON Schema subset docs/ticket-schema.md allows.
 public indirect enum SchemaNode: Sendable {
     case node(SchemaRules)
 }
@@ -544,108 +544,131 @@ public struct TicketSchema: Sendable {
                 guard case .string(let r) = ref else { throw fail("'$ref' must be a string", at: pointer + "/$ref") }
                 rules.ref = try referenced(r, at: pointer + "/$ref")
             }
-            for (key, value) in members {
+            for (key, value) in members where key != "$ref" {
                 let here = pointer + "/" + JSONParser.escapePointer(key)
-                switch key {
-                case "$ref":
-                    continue
-                case "$schema":
-                    // The subset is read with draft 2020-12's meaning; another dialect (or a custom
-                    // meta-schema that switches vocabularies off) could mean something else.
-                    guard case .string(let uri) = value,
-                          ["https://json-schema.org/draft/2020-12/schema", "https://json-schema.org/draft/2020-12/schema#"].contains(uri) else {
-                        unsupported("dialect \(value.render()) in '$schema'", at: here,
-                                    help: "sopkit reads ticket schemas as draft 2020-12: write \"$schema\": \"https://json-schema.org/draft/2020-12/schema\", or leave it out")
-                        continue
-                    }
-                case "$defs":
-                    guard case .object(let defs) = value else { throw fail("'$defs' must be an object", at: here) }
-                    // Built as referenced schemas (once each), so a mistake in a definition nobody
-                    // refers to is still found.
-                    for (name, sub) in defs { _ = slot(for: here + "/" + JSONParser.escapePointer(name), value: sub) }
-                case "type":
-                    let names: [String]
-                    switch value {
-                    case .string(let s): names = [s]
-                    case .array(let items) where !items.isEmpty:
-                        names = try items.map { item throws(LoadError) -> String in
-                            guard case .string(let s) = item else { throw fail("'type' lists type names", at: here) }
-                            return s
-                        }
-                    default: throw fail("'type' must be a type name or a non-empty list of them", at: here)
-                    }
-                    for name in names where !TicketSchema.jsonTypes.contains(name) {
-                        throw fail("unknown type '\(name)'", at: here)
-                    }
-                    rules.types = Set(names)
-                case "enum":
-                    guard case .array(let values) = value else { throw fail("'enum' must be an array", at: here) }
-                    rules.enumValues = values
-                case "format":
-                    guard case .string(let f) = value else { throw fail("'format' must be a string", at: here) }
-                    if f == "date" || f == "date-time" {
-                        rules.format = f
-                    } else {
-                        unsupported("format '\(f)'", at: here, help: "sopkit checks the formats date and date-time")
-                    }
-                case "properties":
-                    guard case .object(let props) = value else { throw fail("'properties' must be an object", at: here) }
-                    for (name, sub) in props {
-                        rules.properties.append((name, .node(try self.rules(sub, pointer: here + "/" + JSONParser.escapePointer(name)))))
-                    }
-                case "required":
-                    guard case .array(let names) = value else { throw fail("'required' must be an array", at: here) }
-                    rules.required = try names.map { name throws(LoadError) -> String in
-                        guard case .string(let s) = name else { throw fail("'required' lists field names (strings)", at: here) }
-                        return s
-                    }
-                case "const":
-                    rules.constValue = value
-                case "exclusiveMinimum": rules.exclusiveMinimum = try decimal(value, key, at: here)
-                case "exclusiveMaximum": rules.exclusiveMaximum = try decimal(value, key, at: here)
-                case "multipleOf":
-                    let m = try decimal(value, key, at: here)
-                    guard m > 0 else { throw fail("'multipleOf' must be above 0", at: here) }
-                    rules.multipleOf = m
-                case "minLength": rules.minLength = try nonNegativeInteger(value, key, at: here)
-                case "maxLength": rules.maxLength = try nonNegativeInteger(value, key, at: here)
-                case "minItems": rules.minItems = try nonNegativeInteger(value, key, at: here)
-                case "maxItems": rules.maxItems = try nonNegativeInteger(value, key, at: here)
-                case "uniqueItems":
-                    guard case .bool(let b) = value else { throw fail("'uniqueItems' must be true or false", at: here) }
-                    rules.uniqueItems = b
-                case "pattern":
-                    guard case .string(let p) = value else { throw fail("'pattern' must be a string", at: here) }
-                    switch InputPattern.compile(p) {
-                    case .success(let program): rules.compiledPattern = program
-                    case .failure(let error): throw fail("'pattern' is not a valid regular expression (\(error.message))", at: here)
-                    }
-                    rules.pattern = p
-                case "items":
-                    rules.items = .node(try self.rules(value, pointer: here))
-                case "minimum", "maximum":
-                    let n: Decimal?
-                    switch value {
-                    case .int(let i): n = Decimal(i)
-                    case .number(let d): n = d
-                    default: n = nil
-                    }
-                    guard let n else { throw fail("'\(key)' must be a number", at: here) }
-                    if key == "minimum" { rules.minimum = n } else { rules.maximum = n }
-                case "additionalProperties":
-                    if case .bool(let b) = value {
-                        rules.additionalProperties = b
-                    } else {
-                        rules.additionalSchema = .node(try self.rules(value, pointer: here))
-                    }
-                default:
-                    if !TicketSchema.annotations.contains(key) {
-                        unsupported("keyword '\(key)'", at: here, help: "sopkit supports " + TicketSchema.supported.sorted().joined(separator: ", ")
-                                    + "; remove it, or enforce it outside sopkit")
-                    }
+                if try readStructure(key, value, at: here, into: &rules) { continue }
+                if try readValueForm(key, value, at: here, into: &rules) { continue }
+                if try readBound(key, value, at: here, into: &rules) { continue }
+                if !TicketSchema.annotations.contains(key) {
+                    unsupported("keyword '\(key)'", at: here, help: "sopkit supports " + TicketSchema.supported.sorted().joined(separator: ", ")
+                                + "; remove it, or enforce it outside sopkit")
                 }
             }
             return rules
+        }
+
+        /// The keywords that shape the schema: its dialect, definitions, and the schemas of its
+        /// fields and items. False for any other keyword.
+        private mutating func readStructure(_ key: String, _ value: JSONValue, at here: String,
+                                            into rules: inout SchemaRules) throws(LoadError) -> Bool {
+            switch key {
+            case "$schema":
+                // The subset is read with draft 2020-12's meaning; another dialect (or a custom
+                // meta-schema that switches vocabularies off) could mean something else.
+                guard case .string(let uri) = value,
+                      ["https://json-schema.org/draft/2020-12/schema", "https://json-schema.org/draft/2020-12/schema#"].contains(uri) else {
+                    unsupported("dialect \(value.render()) in '$schema'", at: here,
+                                help: "sopkit reads ticket schemas as draft 2020-12: write \"$schema\": \"https://json-schema.org/draft/2020-12/schema\", or leave it out")
+                    return true
+                }
+            case "$defs":
+                guard case .object(let defs) = value else { throw fail("'$defs' must be an object", at: here) }
+                // Built as referenced schemas (once each), so a mistake in a definition nobody
+                // refers to is still found.
+                for (name, sub) in defs { _ = slot(for: here + "/" + JSONParser.escapePointer(name), value: sub) }
+            case "properties":
+                guard case .object(let props) = value else { throw fail("'properties' must be an object", at: here) }
+                for (name, sub) in props {
+                    rules.properties.append((name, .node(try self.rules(sub, pointer: here + "/" + JSONParser.escapePointer(name)))))
+                }
+            case "required":
+                guard case .array(let names) = value else { throw fail("'required' must be an array", at: here) }
+                rules.required = try names.map { name throws(LoadError) -> String in
+                    guard case .string(let s) = name else { throw fail("'required' lists field names (strings)", at: here) }
+                    return s
+                }
+            case "items":
+                rules.items = .node(try self.rules(value, pointer: here))
+            case "additionalProperties":
+                if case .bool(let b) = value {
+                    rules.additionalProperties = b
+                } else {
+                    rules.additionalSchema = .node(try self.rules(value, pointer: here))
+                }
+            default:
+                return false
+            }
+            return true
+        }
+
+        /// The keywords that say what a value may be: its type, the values allowed, its format
+        /// and pattern. False for any other keyword.
+        private mutating func readValueForm(_ key: String, _ value: JSONValue, at here: String,
+                                            into rules: inout SchemaRules) throws(LoadError) -> Bool {
+            switch key {
+            case "type":
+                let names: [String]
+                switch value {
+                case .string(let s): names = [s]
+                case .array(let items) where !items.isEmpty:
+                    names = try items.map { item throws(LoadError) -> String in
+                        guard case .string(let s) = item else { throw fail("'type' lists type names", at: here) }
+                        return s
+                    }
+                default: throw fail("'type' must be a type name or a non-empty list of them", at: here)
+                }
+                for name in names where !TicketSchema.jsonTypes.contains(name) {
+                    throw fail("unknown type '\(name)'", at: here)
+                }
+                rules.types = Set(names)
+            case "enum":
+                guard case .array(let values) = value else { throw fail("'enum' must be an array", at: here) }
+                rules.enumValues = values
+            case "const":
+                rules.constValue = value
+            case "format":
+                guard case .string(let f) = value else { throw fail("'format' must be a string", at: here) }
+                if f == "date" || f == "date-time" {
+                    rules.format = f
+                } else {
+                    unsupported("format '\(f)'", at: here, help: "sopkit checks the formats date and date-time")
+                }
+            case "pattern":
+                guard case .string(let p) = value else { throw fail("'pattern' must be a string", at: here) }
+                switch InputPattern.compile(p) {
+                case .success(let program): rules.compiledPattern = program
+                case .failure(let error): throw fail("'pattern' is not a valid regular expression (\(error.message))", at: here)
+                }
+                rules.pattern = p
+            default:
+                return false
+            }
+            return true
+        }
+
+        /// The bounds on numbers, texts and arrays. False for any other keyword.
+        private func readBound(_ key: String, _ value: JSONValue, at here: String,
+                               into rules: inout SchemaRules) throws(LoadError) -> Bool {
+            switch key {
+            case "minimum": rules.minimum = try decimal(value, key, at: here)
+            case "maximum": rules.maximum = try decimal(value, key, at: here)
+            case "exclusiveMinimum": rules.exclusiveMinimum = try decimal(value, key, at: here)
+            case "exclusiveMaximum": rules.exclusiveMaximum = try decimal(value, key, at: here)
+            case "multipleOf":
+                let m = try decimal(value, key, at: here)
+                guard m > 0 else { throw fail("'multipleOf' must be above 0", at: here) }
+                rules.multipleOf = m
+            case "minLength": rules.minLength = try nonNegativeInteger(value, key, at: here)
+            case "maxLength": rules.maxLength = try nonNegativeInteger(value, key, at: here)
+            case "minItems": rules.minItems = try nonNegativeInteger(value, key, at: here)
+            case "maxItems": rules.maxItems = try nonNegativeInteger(value, key, at: here)
+            case "uniqueItems":
+                guard case .bool(let b) = value else { throw fail("'uniqueItems' must be true or false", at: here) }
+                rules.uniqueItems = b
+            default:
+                return false
+            }
+            return true
         }
 
         private mutating func unsupported(_ what: String, at pointer: String, help: String) {
