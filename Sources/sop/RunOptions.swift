@@ -17,8 +17,11 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("ticket-schema"), help: "The ticket schema (default: schemas/ticket.schema.json when it exists).")
     var ticketSchema: String?
 
-    @Option(help: ArgumentHelp(StoreLocation.help))
+    @Option(help: RunOptions.storeHelp)
     var store: String?
+
+    /// `--store`'s help, for the commands that take the store alone too (`StoreOptions`).
+    static let storeHelp = ArgumentHelp(StoreLocation.help)
 
     @Option(help: "The current time for this command (RFC 3339).")
     var now: String?

@@ -5,11 +5,10 @@ import SOPExpression
 import SOPJSON
 import SOPService
 import SOPStore
-import SOPStoreLocation
 
 /// The store alone, for commands that act on no SOP (tokens, the outbox).
 struct StoreOptions: ParsableArguments {
-    @Option(help: ArgumentHelp(StoreLocation.help))
+    @Option(help: RunOptions.storeHelp)
     var store: String?
 
     var time: Int64 { Clock.now() }
