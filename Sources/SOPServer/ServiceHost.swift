@@ -3,7 +3,7 @@ import SOPCore
 import SOPService
 import SOPStore
 
-/// The run service behind a server: one thread owns it (the service and its SQLite connection
+/// The run service behind a server: one thread owns it (the service and its store connection
 /// are not shared), and every request's work is queued to that thread. Steps that are queued
 /// while a transaction is being written are taken together: one transaction with a savepoint
 /// per step and one commit (group commit), so each step is durable when its caller hears of it

@@ -40,7 +40,8 @@ public enum Acting: Sendable {
     }
 }
 
-/// One step as every interface asks for it: the command line, the HTTP API and the MCP server.
+/// One step as every interface asks for it: the command line, the HTTP API, the MCP server and
+/// the console.
 public struct StepRequest: Sendable {
     public var run: String
     public var command: StepCommand

@@ -61,8 +61,8 @@ extension RunService {
         }
     }
 
-    /// The service report covers every run of the store, so it is for supervisors (and the
-    /// command line, which reads the store itself).
+    /// The service report covers every run of the store, so it is for supervisors (and for an
+    /// actor, the command line: whoever can open the store can read every run).
     static func authorizeReport(_ who: Acting) throws {
         guard let caller = who.caller else { return }
         guard caller.roles.contains("supervisor") else { throw RunError.forbidden("the service report is for the role 'supervisor'") }

@@ -6,6 +6,20 @@ import SOPStoreSQLite
 /// Opens the store a `--store` option or `$SOP_STORE` names: a `postgres://` URL is a PostgreSQL
 /// store, anything else the path of a SQLite file.
 public enum StoreLocation {
+    /// Where runs live when neither `--store` nor `$SOP_STORE` says.
+    public static let defaultPath = ".sop/runs.sqlite"
+
+    /// The `--store` option's help, the same in `sop` and `sopd`.
+    public static let help = "Where runs live: a SQLite file or a postgres:// URL (default \(defaultPath), or $SOP_STORE)."
+
+    /// The location a command uses: the `--store` given, else `$SOP_STORE`, else the default. An
+    /// empty `$SOP_STORE` counts as unset (docs/decisions.md).
+    public static func resolve(_ given: String?) -> String {
+        if let given { return given }
+        if let value = getenv("SOP_STORE"), value.pointee != 0 { return String(cString: value) }
+        return defaultPath
+    }
+
     public static func open(_ location: String, memoryMapped: Bool = true) throws -> any RunStore {
         if PostgresLocation.isPostgres(location) { return try PostgresRunStore(url: location) }
         return try SQLiteRunStore(path: location, memoryMapped: memoryMapped)

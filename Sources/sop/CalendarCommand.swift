@@ -15,30 +15,23 @@ struct CalendarCommand: ParsableCommand {
         @Option(help: "Where SOP files (and *.calendar.yaml files, also in its calendars/ folder) are found.") var sops = "sops"
         @Option(help: "Output format: text or json.") var format: OutputFormat = .text
 
-        /// The calendar with this id; exits 2 (with the reason) when there is none or it has errors.
+        /// The calendar with this id, from the folder's calendars as runs get them
+        /// (`CalendarSet.load`); exits 2 (with the reason) when there is none or it has errors.
         func calendar(_ id: String) throws -> BusinessCalendar {
-            let files = CalendarLoader.files(inSOPFolder: sops)
-            var known: [String] = []
-            for path in files {
-                guard let source = try? SourceFile(path: path, bytes: Array(Data(contentsOf: URL(fileURLWithPath: path)))) else {
-                    continue
-                }
+            let calendars = CalendarSet.load(paths: [sops])
+            if let entry = calendars[id] { return entry.calendar }
+            // A file named after the calendar that does not build: say why.
+            for path in CalendarLoader.files(inSOPFolder: sops) where (path as NSString).lastPathComponent.hasPrefix(id + ".calendar.") {
+                guard let source = try? SourceFile(path: path, bytes: Array(Data(contentsOf: URL(fileURLWithPath: path)))) else { continue }
                 let loaded = CalendarLoader.load(source)
-                guard let calendar = loaded.calendar else {
-                    // A file named after the calendar that does not build: say why.
-                    if (path as NSString).lastPathComponent.hasPrefix(id + ".calendar.") {
-                        Output.err("error: \(path) has errors (sop lint \(path)):\n")
-                        let renderer = HumanRenderer()
-                        for d in Linter.withSourceLines(loaded.diagnostics, source) where d.severity == .error { Output.err(renderer.render(d)) }
-                        throw ExitCode(2)
-                    }
-                    continue
-                }
-                if calendar.id == id { return calendar }
-                known.append(calendar.id)
+                guard loaded.calendar == nil else { continue }
+                Output.err("error: \(path) has errors (sop lint \(path)):\n")
+                let renderer = HumanRenderer()
+                for d in Linter.withSourceLines(loaded.diagnostics, source) where d.severity == .error { Output.err(renderer.render(d)) }
+                throw ExitCode(2)
             }
-            Output.err("error: no calendar '\(id)' in \(sops)" + (known.isEmpty ? " (it has no *.calendar.yaml files)\n"
-                : "; its calendars are \(known.sorted().joined(separator: ", "))\n"))
+            Output.err("error: no calendar '\(id)' in \(sops)" + (calendars.ids.isEmpty ? " (it has no *.calendar.yaml files)\n"
+                : "; its calendars are \(calendars.ids.joined(separator: ", "))\n"))
             throw ExitCode(2)
         }
     }

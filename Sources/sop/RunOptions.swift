@@ -17,8 +17,11 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("ticket-schema"), help: "The ticket schema (default: schemas/ticket.schema.json when it exists).")
     var ticketSchema: String?
 
-    @Option(help: "Where runs live: a SQLite file or a postgres:// URL (default .sop/runs.sqlite, or $SOP_STORE).")
+    @Option(help: RunOptions.storeHelp)
     var store: String?
+
+    /// `--store`'s help, for the commands that take the store alone too (`StoreOptions`).
+    static let storeHelp = ArgumentHelp(StoreLocation.help)
 
     @Option(help: "The current time for this command (RFC 3339).")
     var now: String?
@@ -62,9 +65,7 @@ struct RunOptions: ParsableArguments {
         return text.isEmpty ? nil : text
     }
 
-    var storePath: String {
-        store ?? environment("SOP_STORE") ?? ".sop/runs.sqlite"
-    }
+    var storePath: String { StoreLocation.resolve(store) }
 
     /// Opens the store and the service; failures exit 2 with the reason. A command that reads
     /// the whole store once (`report`, `export`) turns the memory map off: mapped pages read
@@ -123,14 +124,18 @@ func readJSON(_ argument: String, what: String, maxBytes: Int) throws -> JSONVal
         }
         bytes = [UInt8](data)
     }
+    // Where the JSON came from, as messages name it (inline JSON is named by its text, or by
+    // `--ticket` when too large to repeat).
+    let place = argument == "-" ? "standard input" : argument
+    let isInline = argument.first == "{"
     if let problem = TicketSize.problem(bytes: bytes.count, limit: maxBytes, what: what) {
-        Output.err("error: \(argument == "-" ? "standard input" : argument.hasPrefix("{") ? "--ticket" : argument): \(problem)\n")
+        Output.err("error: \(isInline ? "--ticket" : place): \(problem)\n")
         throw ExitCode(2)
     }
     do {
         return try JSONParser.parse(bytes)
     } catch {
-        Output.err("error: \(argument == "-" ? "standard input" : argument):\(error.position): \(error.problem(what))\n")
+        Output.err("error: \(place):\(error.position): \(error.problem(what))\n")
         throw ExitCode(2)
     }
 }

@@ -33,9 +33,10 @@ struct SOPCommand: ParsableCommand {
     }
 }
 
-/// An environment variable's value; nil when it is unset or empty (`SOP_STORE=` means the default
-/// store, as unset does). (`ProcessInfo.environment` copies every variable into a dictionary on
-/// each call: a tenth of a millisecond a look-up, on every run command.)
+/// An environment variable's value; nil when it is unset or empty (`USER=` counts as unset, as
+/// `SOP_STORE=` does in `StoreLocation.resolve`). Read with `getenv`, not through
+/// `ProcessInfo.environment`, which builds a dictionary of every variable (docs/benchmarks.md,
+/// "One rendering per record").
 func environment(_ name: String) -> String? {
     guard let value = getenv(name), value.pointee != 0 else { return nil }
     return String(cString: value)

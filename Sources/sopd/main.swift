@@ -7,7 +7,8 @@ import SOPServer
 import SOPService
 import SOPStoreLocation
 
-/// `sopd`: sopkit's servers, in an executable of their own so that `sop` links no networking.
+/// `sopd`: sopkit's servers, in an executable of their own so that `sop` links neither
+/// Hummingbird nor the MCP SDK.
 /// `sop serve` and `sop mcp` run it.
 @main
 struct SOPD: AsyncParsableCommand {
@@ -36,20 +37,18 @@ struct SOPD: AsyncParsableCommand {
 }
 
 /// The options both servers share: where SOPs, the ticket schema and the runs are.
-struct StoreOptions: ParsableArguments {
+struct ServerOptions: ParsableArguments {
     @Option(help: "Where SOP files are found.") var sops = "sops"
     @Option(name: .customLong("ticket-schema"), help: "The ticket schema (default: schemas/ticket.schema.json when it exists).")
     var ticketSchema: String?
-    @Option(help: "Where runs live: a SQLite file or a postgres:// URL (default .sop/runs.sqlite, or $SOP_STORE).") var store: String?
+    @Option(help: ArgumentHelp(StoreLocation.help)) var store: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
 
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
     }
 
-    var storePath: String {
-        store ?? ProcessInfo.processInfo.environment["SOP_STORE"].flatMap { $0.isEmpty ? nil : $0 } ?? ".sop/runs.sqlite"
-    }
+    var storePath: String { StoreLocation.resolve(store) }
 
     /// The service over the store and the SOP folder, with every SOP loaded once; exits 2 when
     /// any SOP has lint errors (listing them): a server must not start on SOPs it cannot run.
@@ -113,7 +112,7 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve", abstract: "Serve the HTTP API (/v1, described at /openapi.yaml), fire due timers, deliver webhooks.")
 
-    @OptionGroup var options: StoreOptions
+    @OptionGroup var options: ServerOptions
     @Option(help: "The address to listen on.") var host = "127.0.0.1"
     @Option(help: "The port to listen on (0: any free port, printed at start).") var port = 8080
     @Option(name: .customLong("tick-interval"), help: "Seconds between the server's ticks (due timers).") var tickInterval = 1.0
@@ -197,7 +196,7 @@ struct MCP: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mcp", abstract: "Serve the Model Context Protocol on standard input and output, as the token in $SOP_TOKEN.")
 
-    @OptionGroup var options: StoreOptions
+    @OptionGroup var options: ServerOptions
 
     func run() async throws {
         options.bootstrapLogging()

@@ -323,6 +323,8 @@ struct Console: Sendable {
         }
     }
 
+    /// The run page's data (templates/run.mustache): the run's status, its checklist, inputs,
+    /// events, timers, SLA targets and journal, keeping what a refused form posted.
     static func runView(_ status: JSONValue, version: Int, run: RunState, engine: Engine, records: [JournalRecord], caller: Caller,
                         posted: [String: [String]], refused: [StepRejection.InputRejection] = [], now: Int64) -> [String: Any] {
         let sop = engine.sop.definition
@@ -350,42 +352,8 @@ struct Console: Sendable {
             data["hasChecklist"] = !list.isEmpty
         }
         // The inputs with the control for their type, keeping posted answers.
-        let inputs = (state?.inputs ?? []).filter { _ in !run.isEnded }.map { spec -> [String: Any] in
-            let name = spec.id.value
-            let current = posted["input." + name]?.first ?? run.inputs[name].map { ValueJSON.json($0) }.map { value -> String in
-                if case .string(let s) = value { return s }
-                return value.render()
-            } ?? ""
-            var input: [String: Any] = ["name": name, "prompt": engine.renderTemplate(spec.question, run: run, now: now) ?? spec.question,
-                                        "required": spec.required, "given": run.submitted.contains(name), "value": current]
-            // Each refused answer's reason, beside its field.
-            if let problem = refused.first(where: { $0.input == name }) {
-                input["error"] = problem.reason
-                input["invalid"] = true
-            }
-            switch spec.type {
-            case .enum:
-                input["isSelect"] = true
-                input["options"] = spec.values.map { v in ["value": v.value, "label": spec.labels[v.value] ?? v.value, "selected": v.value == current] as [String: Any] }
-            case .boolean:
-                input["isSelect"] = true
-                input["options"] = [["value": "true", "label": "yes", "selected": current == "true"], ["value": "false", "label": "no", "selected": current == "false"]] as [[String: Any]]
-            case .date: input["control"] = "date"
-            case .datetime: input["control"] = "text"; input["placeholder"] = "2026-11-02T09:00:00Z"
-            case .integer, .number:
-                input["control"] = "number"
-                input["step"] = spec.type == .integer ? "1" : "any"
-                if let min = spec.min { input["min"] = Self.number(min) }
-                if let max = spec.max { input["max"] = Self.number(max) }
-            case .duration: input["control"] = "text"; input["placeholder"] = "48h, 1h30m"
-            case .list: input["control"] = "text"; input["placeholder"] = "comma-separated"
-            case .string:
-                input["control"] = "text"
-                if let n = spec.minLength { input["minLength"] = n }
-                if let n = spec.maxLength { input["maxLength"] = n }
-                if let p = spec.pattern { input["pattern"] = p }
-            }
-            return input
+        let inputs = (state?.inputs ?? []).filter { _ in !run.isEnded }.map {
+            Self.inputView($0, run: run, engine: engine, posted: posted, refused: refused, now: now)
         }
         data["inputs"] = inputs
         data["hasInputs"] = !inputs.isEmpty
@@ -403,64 +371,93 @@ struct Console: Sendable {
         let timers = run.isEnded ? [] : engine.pendingTimers(run).map { t -> [String: Any] in
             ["to": titleOf(t.to),
              "due": Self.time(t.due, engine: engine), "dueISO": CivilTime.formatDateTime(t.due),
-             "left": t.due >= now ? "in " + Self.span(t.due - now) : Self.span(now - t.due) + " ago"]
+             "left": t.due >= now ? "in " + DurationText.minutes(t.due - now) : DurationText.minutes(now - t.due) + " ago"]
         }
         data["timers"] = timers
         data["hasTimers"] = !timers.isEmpty
-        let slas = engine.slaStatus(run, now: now).map { s -> [String: Any] in
-            var item: [String: Any] = ["target": s.target, "status": s.status, "length": s.length ?? "",
-                                       "hasLength": s.length != nil, "calendar": s.calendar.id]
-            if let due = s.due { item["due"] = s.calendar.formatForPeople(due); item["dueISO"] = s.calendar.format(due) }
-            // Time left only for a clock that still runs or is paused (a due time means running).
-            if let left = s.remaining, s.due != nil || s.status == "paused" {
-                item["left"] = left >= 0 ? BusinessDuration.format(Self.minutes(left)) + " business time left"
-                    : BusinessDuration.format(Self.minutes(-left)) + " business time over"
-            }
-            // warning: sent its warning and not yet breached.
-            let badge = s.status == "breached" ? "overdue" : s.warned && s.status == "running" ? "soon" : s.status == "running" ? "ok" : "none"
-            item["badge"] = badge
-            item["statusText"] = s.warned && s.status == "running" ? "warning" : s.status
-            return item
-        }
+        let slas = engine.slaStatus(run, now: now).map(Self.slaView)
         data["slas"] = slas
         data["hasSLAs"] = !slas.isEmpty
-        data["journal"] = records.reversed().map { r -> [String: Any] in
-            // What happened, in words: a move, or what a record without a move kept (an SLA
-            // clock's change, a ticket update, answers).
-            let sla = r.trigger.sla.flatMap { s in s["target"]?.stringValue.map { "SLA \($0.replacingOccurrences(of: "_", with: " ")) \(s["event"]?.stringValue ?? "")" } }
-            let why = r.trigger.event ?? r.trigger.after.map { "timer \($0)" } ?? sla ?? r.trigger.kind.rawValue
-            let what: String
-            if r.trigger.moved {
-                what = "\(r.from.map(titleOf) ?? "start") → \(titleOf(r.to)) (\(why))"
-            } else if let sla {
-                what = "\(sla), in \(titleOf(r.to))"
-            } else if r.trigger.kind == .input, r.trigger.ticket != nil {
-                what = "ticket updated, in \(titleOf(r.to))"
-            } else {
-                what = "stayed in \(titleOf(r.to)) (\(why))"
-            }
-            var details: [String] = []
-            if !r.inputs.isEmpty { details.append("answers: " + r.inputs.map { "\($0.key) = \($0.value.render())" }.joined(separator: ", ")) }
-            if !r.changes.isEmpty { details.append("changed: " + r.changes.map { "\($0.path) → \($0.new.render())" }.joined(separator: ", ")) }
-            for effect in r.effects {
-                if let notify = effect["notify"], let to = notify["to"]?.stringValue { details.append("notified \(to): \(notify["text"]?.stringValue ?? "")") }
-            }
-            return ["at": Self.time(r.at, engine: engine), "atISO": CivilTime.formatDateTime(r.at), "actor": "\(r.actor.id) (\(r.actor.role))", "what": what, "details": details]
-        }
+        data["journal"] = records.reversed().map { Self.journalEntry(RecordForPeople($0), titleOf: titleOf, engine: engine) }
         return data
     }
 
-    /// Elapsed time for people, in its two largest units: `20d 23h`, `3h 5m`, `12m`.
-    static func span(_ ms: Int64) -> String {
-        let minutes = max(1, ms / 60_000)
-        let (d, h, m) = (minutes / 1440, minutes / 60 % 24, minutes % 60)
-        if d > 0 { return h > 0 ? "\(d)d \(h)h" : "\(d)d" }
-        if h > 0 { return m > 0 ? "\(h)h \(m)m" : "\(h)h" }
-        return "\(m)m"
+    /// An input of the run page: its control for its type, the answer given or posted, and the
+    /// reason a refused answer was refused.
+    static func inputView(_ spec: InputSpec, run: RunState, engine: Engine, posted: [String: [String]],
+                          refused: [StepRejection.InputRejection], now: Int64) -> [String: Any] {
+        let name = spec.id.value
+        let current = posted["input." + name]?.first ?? run.inputs[name].map { ValueJSON.json($0) }.map { value -> String in
+            if case .string(let s) = value { return s }
+            return value.render()
+        } ?? ""
+        var input: [String: Any] = ["name": name, "prompt": engine.renderTemplate(spec.question, run: run, now: now) ?? spec.question,
+                                    "required": spec.required, "given": run.submitted.contains(name), "value": current]
+        // Each refused answer's reason, beside its field.
+        if let problem = refused.first(where: { $0.input == name }) {
+            input["error"] = problem.reason
+            input["invalid"] = true
+        }
+        switch spec.type {
+        case .enum:
+            input["isSelect"] = true
+            input["options"] = spec.values.map { v in ["value": v.value, "label": spec.labels[v.value] ?? v.value, "selected": v.value == current] as [String: Any] }
+        case .boolean:
+            input["isSelect"] = true
+            input["options"] = [["value": "true", "label": "yes", "selected": current == "true"], ["value": "false", "label": "no", "selected": current == "false"]] as [[String: Any]]
+        case .date: input["control"] = "date"
+        case .datetime: input["control"] = "text"; input["placeholder"] = "2026-11-02T09:00:00Z"
+        case .integer, .number:
+            input["control"] = "number"
+            input["step"] = spec.type == .integer ? "1" : "any"
+            if let min = spec.min { input["min"] = Self.number(min) }
+            if let max = spec.max { input["max"] = Self.number(max) }
+        case .duration: input["control"] = "text"; input["placeholder"] = "48h, 1h30m"
+        case .list: input["control"] = "text"; input["placeholder"] = "comma-separated"
+        case .string:
+            input["control"] = "text"
+            if let n = spec.minLength { input["minLength"] = n }
+            if let n = spec.maxLength { input["maxLength"] = n }
+            if let p = spec.pattern { input["pattern"] = p }
+        }
+        return input
     }
 
-    /// A duration rounded down to whole minutes, for people (a minute or more).
-    static func minutes(_ ms: Int64) -> Int64 { ms <= 0 ? 0 : max(60_000, ms / 60_000 * 60_000) }
+    /// An SLA target of the run page: its due time in its calendar's zone, the business time
+    /// left, and its badge.
+    static func slaView(_ s: SLAStatus) -> [String: Any] {
+        var item: [String: Any] = ["target": s.target, "status": s.status, "length": s.length ?? "",
+                                   "hasLength": s.length != nil, "calendar": s.calendar.id]
+        if let due = s.due { item["due"] = s.calendar.formatForPeople(due); item["dueISO"] = s.calendar.format(due) }
+        // Time left only for a clock that still runs or is paused (a due time means running).
+        if let left = s.remaining, s.due != nil || s.status == "paused" {
+            item["left"] = left >= 0 ? BusinessDuration.format(DurationText.wholeMinutes(left)) + " business time left"
+                : BusinessDuration.format(DurationText.wholeMinutes(-left)) + " business time over"
+        }
+        // warning: sent its warning and not yet breached.
+        let badge = s.status == "breached" ? "overdue" : s.warned && s.status == "running" ? "soon" : s.status == "running" ? "ok" : "none"
+        item["badge"] = badge
+        item["statusText"] = s.warned && s.status == "running" ? "warning" : s.status
+        return item
+    }
+
+    /// A journal record on the run page (`RecordForPeople`, as `sop log` shows it): what happened
+    /// in words with the states' titles, who and when, then the answers, changes and messages.
+    static func journalEntry(_ r: RecordForPeople, titleOf: (String) -> String, engine: Engine) -> [String: Any] {
+        let what: String
+        switch r.happening {
+        case .moved(let from, let to): what = "\(from.map(titleOf) ?? "start") → \(titleOf(to)) (\(r.why))"
+        case .sla(let sla, let state): what = "\(sla), in \(titleOf(state))"
+        case .ticketUpdated(let state): what = "ticket updated, in \(titleOf(state))"
+        case .stayed(let state): what = "stayed in \(titleOf(state)) (\(r.why))"
+        }
+        var details: [String] = []
+        if !r.inputs.isEmpty { details.append("answers: " + r.inputs.map { "\($0.name) = \($0.value)" }.joined(separator: ", ")) }
+        if !r.changes.isEmpty { details.append("changed: " + r.changes.map { "\($0.path) → \($0.value)" }.joined(separator: ", ")) }
+        for message in r.messages { details.append("notified \(message.to): \(message.text)") }
+        return ["at": Self.time(r.at, engine: engine), "atISO": CivilTime.formatDateTime(r.at), "actor": "\(r.actor.id) (\(r.actor.role))",
+                "what": what, "details": details]
+    }
 
     static func number(_ d: Double) -> String {
         d.rounded() == d && abs(d) < 1e15 ? String(Int(d)) : String(d)

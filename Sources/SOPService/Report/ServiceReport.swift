@@ -140,23 +140,6 @@ public struct DurationStats: Sendable, Equatable {
     }
 }
 
-/// Durations as people read them: `2d 3h`, `45m`, `30s`.
-enum DurationText {
-    static func text(_ ms: Int64) -> String {
-        var s = ms / 1000
-        guard s > 0 else { return ms == 0 ? "0s" : "\(ms)ms" }
-        var parts: [String] = []
-        let d = s / 86_400; s %= 86_400
-        let h = s / 3600; s %= 3600
-        let m = s / 60; s %= 60
-        if d > 0 { parts.append("\(d)d") }
-        if h > 0 { parts.append("\(h)h") }
-        if m > 0 && d == 0 { parts.append("\(m)m") }
-        if s > 0 && d == 0 && h == 0 { parts.append("\(s)s") }
-        return parts.joined(separator: " ")
-    }
-}
-
 /// The KPIs of one group of runs (all of them, or those of one SOP, priority, category…).
 public struct GroupKPIs: Sendable {
     public var started = 0
@@ -418,7 +401,7 @@ public struct ReportBuilder {
     }
 
     /// Takes one record into its run's facts and the period's tallies. (The run's facts are
-    /// changed in place: copying them out and back costs a retain and release per string.)
+    /// changed in place, not copied out and back: docs/benchmarks.md, "The service report".)
     mutating func read(_ r: ReportRecord) {
         recordsRead += 1
         if !lastRun.withUnsafeBufferPointer({ r.run.equals($0) }) {
@@ -485,41 +468,60 @@ public struct ReportBuilder {
         for f in facts where f.outcome == "reopened" {
             if let t = f.endedAt, let ticket = f.ticketID { reopenedTickets[ticket, default: []].append(t) }
         }
-        let reopenWindow = Int64(options.reopenDays) * 86_400_000
         // Groups are lists of indexes into `facts` (a run's facts are not copied per group).
-        func kpis(_ group: [Int]) -> GroupKPIs {
-            var k = GroupKPIs()
-            var toEnd: [Int64] = [], businessToEnd: [Int64] = []
-            for f in group.lazy.map({ facts[$0] }) {
-                guard let started = f.startedAt else { continue }
-                if inPeriod(started) {
-                    k.started += 1
-                    if let e = f.escalatedAt, e < options.to { k.escalated += 1 }
-                }
-                if let ended = f.endedAt, inPeriod(ended) {
-                    k.ended += 1
-                    k.outcomes[f.outcome ?? "?", default: 0] += 1
-                    toEnd.append(ended - started)
-                    if let calendar = f.calendar { businessToEnd.append(calendar.between(started, ended)) }
-                    if let o = f.outcome, options.resolving.contains(o) {
-                        k.resolved += 1
-                        let reopened = f.ticketID.flatMap { reopenedTickets[$0] }?.contains { $0 >= ended && $0 - ended <= reopenWindow } ?? false
-                        if reopened { k.reopened += 1 }
-                        if !f.escalated && !f.severalActors && !reopened { k.firstContact += 1 }
-                    }
-                    k.csatAnswers += f.csatAnswers
-                    k.csatSatisfied += f.csatSatisfied
-                }
-                if started < options.to && (f.endedAt.map { $0 >= options.to } ?? true) { k.open += 1 }
-            }
-            k.timeToEnd = DurationStats(toEnd)
-            k.businessTimeToEnd = DurationStats(businessToEnd)
-            return k
-        }
         func grouped(_ key: (RunFacts) -> String?) -> [(String, GroupKPIs)] {
-            Dictionary(grouping: facts.indices) { key(facts[$0]) ?? "(none)" }.sorted { $0.key < $1.key }.map { ($0.key, kpis($0.value)) }
+            Dictionary(grouping: facts.indices) { key(facts[$0]) ?? "(none)" }.sorted { $0.key < $1.key }.map { ($0.key, kpis($0.value, of: facts)) }
         }
-        // Backlog at `to`: open runs by age.
+        let (variants, endDurations) = variants(facts)
+        let bySOP = grouped { "\($0.sop) v\($0.version)" }
+        let byPriority = grouped(\.priority), byCategory = grouped(\.category)
+        // By outcome: the runs that ended (in the period or before), and `(open)` for the rest.
+        let byOutcome = grouped { $0.ended ? $0.outcome : "(open)" }
+        let actors: [(String, Int)] = actorMoves.map { (names[Int($0.key)], $0.value) }.sorted { $0.0 < $1.0 }
+        let roles: [(String, Int)] = roleMoves.map { (names[Int($0.key)], $0.value) }.sorted { $0.0 < $1.0 }
+        let tallies: [(String, SLATally)] = sla.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        return ServiceReport(
+            options: options, overall: kpis(Array(facts.indices), of: facts), bySOP: bySOP, byPriority: byPriority, byCategory: byCategory,
+            timeInState: timeInState { durations[Int($0)] }, businessTimeInState: timeInState { businessDurations[Int($0)] ?? [] },
+            byOutcome: byOutcome, byActor: actors, byRole: roles, sla: tallies,
+            backlog: backlog(facts), trend: trend(facts), variants: variants, edges: edges(), recordsRead: recordsRead,
+            recordsUnreadable: unreadable, endDurations: endDurations)
+    }
+
+    /// The KPIs of a group of runs, given as indexes into `facts`.
+    func kpis(_ group: [Int], of facts: [RunFacts]) -> GroupKPIs {
+        let reopenWindow = Int64(options.reopenDays) * 86_400_000
+        var k = GroupKPIs()
+        var toEnd: [Int64] = [], businessToEnd: [Int64] = []
+        for f in group.lazy.map({ facts[$0] }) {
+            guard let started = f.startedAt else { continue }
+            if inPeriod(started) {
+                k.started += 1
+                if let e = f.escalatedAt, e < options.to { k.escalated += 1 }
+            }
+            if let ended = f.endedAt, inPeriod(ended) {
+                k.ended += 1
+                k.outcomes[f.outcome ?? "?", default: 0] += 1
+                toEnd.append(ended - started)
+                if let calendar = f.calendar { businessToEnd.append(calendar.between(started, ended)) }
+                if let o = f.outcome, options.resolving.contains(o) {
+                    k.resolved += 1
+                    let reopened = f.ticketID.flatMap { reopenedTickets[$0] }?.contains { $0 >= ended && $0 - ended <= reopenWindow } ?? false
+                    if reopened { k.reopened += 1 }
+                    if !f.escalated && !f.severalActors && !reopened { k.firstContact += 1 }
+                }
+                k.csatAnswers += f.csatAnswers
+                k.csatSatisfied += f.csatSatisfied
+            }
+            if started < options.to && (f.endedAt.map { $0 >= options.to } ?? true) { k.open += 1 }
+        }
+        k.timeToEnd = DurationStats(toEnd)
+        k.businessTimeToEnd = DurationStats(businessToEnd)
+        return k
+    }
+
+    /// Backlog at `to`: open runs by age.
+    func backlog(_ facts: [RunFacts]) -> [(String, Int)] {
         let buckets: [(String, Int64)] = [("< 1h", 3_600_000), ("1h–1d", 86_400_000), ("1d–3d", 3 * 86_400_000), ("3d–7d", 7 * 86_400_000),
                                           ("≥ 7d", Int64.max)]
         var backlog = buckets.map { ($0.0, 0) }
@@ -528,7 +530,11 @@ public struct ReportBuilder {
             let age = options.to - started
             if let i = buckets.firstIndex(where: { age < $0.1 }) { backlog[i].1 += 1 }
         }
-        // Trends by local day (or week) in the report's zone.
+        return backlog
+    }
+
+    /// Runs started and ended by local day (or week) in the report's zone.
+    func trend(_ facts: [RunFacts]) -> [(day: String, started: Int, ended: Int)] {
         let zone = BusinessCalendar(id: "report", timeZone: options.timeZone, week: Array(repeating: [], count: 7))
         func day(_ t: Int64) -> Int {
             let d = zone?.local(t).day ?? Int(CivilTime.floorDivide(t, 86_400_000).0)
@@ -540,9 +546,13 @@ public struct ReportBuilder {
             if let e = f.endedAt, inPeriod(e) { ended[day(e), default: 0] += 1 }
         }
         let days = Set(started.keys).union(ended.keys).sorted()
-        let trend = days.map { (CivilTime.formatDate($0), started[$0] ?? 0, ended[$0] ?? 0) }
-        // Variants of the runs that ended in the period, by the states' names: runs of two SOPs
-        // that pass through the same states in the same order are one variant.
+        return days.map { (CivilTime.formatDate($0), started[$0] ?? 0, ended[$0] ?? 0) }
+    }
+
+    /// Variants of the runs that ended in the period, by the states' names: runs of two SOPs
+    /// that pass through the same states in the same order are one variant. Also every such
+    /// run's time from start to end.
+    func variants(_ facts: [RunFacts]) -> (variants: [(path: [String], count: Int, medianToEnd: Int64)], endDurations: [Int64]) {
         var byNode: [Int32: [Int64]] = [:]
         var endDurations: [Int64] = []
         for f in facts {
@@ -560,37 +570,29 @@ public struct ReportBuilder {
             if a.count != b.count { return a.count > b.count }
             return a.path.joined(separator: ">") < b.path.joined(separator: ">")
         }
+        return (variants, endDurations)
+    }
+
+    /// The directly-follows graph: each move's count and median time.
+    func edges() -> [(sop: String, from: String, to: String, count: Int, median: Int64)] {
         var edges: [(sop: String, from: String, to: String, count: Int, median: Int64)] = []
         for (key, slot) in edgeSlots where !durations[Int(slot)].isEmpty {
             let times = durations[Int(slot)]
             edges.append((names[Int(key.sop)], names[Int(key.from)], names[Int(key.to)], times.count, DurationStats(times)?.median ?? 0))
         }
         edges.sort { a, b in (a.sop, a.from, a.to) < (b.sop, b.from, b.to) }
-        var stateTimes: [(String, DurationStats)] = []
+        return edges
+    }
+
+    /// Time in each state (`sop.state`), from the durations of each state slot (wall-clock or
+    /// business time); states with no duration are left out.
+    func timeInState(_ durationsOf: (Int32) -> [Int64]) -> [(String, DurationStats)] {
+        var times: [(String, DurationStats)] = []
         for (key, slot) in stateSlots {
-            if let stats = DurationStats(durations[Int(slot)]) {
-                stateTimes.append((names[Int(key >> 32)] + "." + names[Int(Int32(truncatingIfNeeded: key))], stats))
+            if let stats = DurationStats(durationsOf(slot)) {
+                times.append((names[Int(key >> 32)] + "." + names[Int(Int32(truncatingIfNeeded: key))], stats))
             }
         }
-        stateTimes.sort { $0.0 < $1.0 }
-        var businessStateTimes: [(String, DurationStats)] = []
-        for (key, slot) in stateSlots {
-            if let values = businessDurations[Int(slot)], let stats = DurationStats(values) {
-                businessStateTimes.append((names[Int(key >> 32)] + "." + names[Int(Int32(truncatingIfNeeded: key))], stats))
-            }
-        }
-        businessStateTimes.sort { $0.0 < $1.0 }
-        let bySOP = grouped { "\($0.sop) v\($0.version)" }
-        let byPriority = grouped(\.priority), byCategory = grouped(\.category)
-        // By outcome: the runs that ended (in the period or before), and `(open)` for the rest.
-        let byOutcome = grouped { $0.ended ? $0.outcome : "(open)" }
-        let actors: [(String, Int)] = actorMoves.map { (names[Int($0.key)], $0.value) }.sorted { $0.0 < $1.0 }
-        let roles: [(String, Int)] = roleMoves.map { (names[Int($0.key)], $0.value) }.sorted { $0.0 < $1.0 }
-        let tallies: [(String, SLATally)] = sla.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-        return ServiceReport(
-            options: options, overall: kpis(Array(facts.indices)), bySOP: bySOP, byPriority: byPriority, byCategory: byCategory,
-            timeInState: stateTimes, businessTimeInState: businessStateTimes, byOutcome: byOutcome, byActor: actors, byRole: roles, sla: tallies,
-            backlog: backlog, trend: trend, variants: variants, edges: edges, recordsRead: recordsRead,
-            recordsUnreadable: unreadable, endDurations: endDurations)
+        return times.sorted { $0.0 < $1.0 }
     }
 }
