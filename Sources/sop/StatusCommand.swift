@@ -18,7 +18,7 @@ struct StatusCommand: ParsableCommand {
         let service = try options.service()
         do {
             let (state, engine, due) = try service.projected(runID, as: options.acting, now: options.time)
-            RunView.print(state, engine, format: format, actor: options.actor == nil ? nil : options.who, now: options.time, dueRecords: due)
+            RunView.print(state, engine, format: format, actor: options.who, now: options.time, dueRecords: due)
         } catch {
             throw runExit(error, format: format)
         }
