@@ -125,6 +125,41 @@ import Testing
         #expect(try SOPBinary.run(["verify"], in: empty).stdout == "no runs\n")
     }
 
+    /// Issue 33's new user: `sop status` without `--actor` listed a supervisor's event that
+    /// `sop step` without `--actor` (as `$USER:agent`) then refused. Both act as the same actor now.
+    @Test func statusShowsWhatStepWouldTakeForTheDefaultActor() throws {
+        let review = """
+            sop: review
+            version: 1
+            title: Review
+            roles: [agent, supervisor]
+            start: check
+            states:
+              check:
+                title: Check
+                role: supervisor
+                transitions:
+                  - {to: done, on: approve, label: Approve}
+              done: {title: Done, end: approved}
+            """
+        let dir = try folder(["sops/review.sop.yaml": review])
+        let env = ["USER": "ana"]
+        let started = try SOPBinary.run(["start", "review", "--ticket", #"{"id": "T-1"}"#, "--id", "r", "--now", "2026-11-02T09:00:00Z"], in: dir, environment: env)
+        try #require(started.status == 0, "\(started.stdout)\(started.stderr)")
+        let status = try SOPBinary.run(["status", "r", "--format", "json", "--now", "2026-11-02T09:01:00Z"], in: dir, environment: env)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        #expect((json["events"] as? [Any])?.isEmpty == true, "\(status.stdout)")
+        #expect((json["other_events"] as? [[String: Any]])?.first?["event"] as? String == "approve")
+        let text = try SOPBinary.run(["status", "r", "--now", "2026-11-02T09:01:00Z"], in: dir, environment: env)
+        #expect(text.stdout.contains("waiting for the role 'supervisor' (you act as 'agent')"), "\(text.stdout)")
+        let step = try SOPBinary.run(["step", "r", "--event", "approve", "--now", "2026-11-02T09:02:00Z"], in: dir, environment: env)
+        #expect(step.status == 1)
+        // As the supervisor, both agree the other way.
+        let boss = try SOPBinary.run(["status", "r", "--actor", "sam:supervisor", "--format", "json", "--now", "2026-11-02T09:03:00Z"], in: dir)
+        #expect(boss.stdout.contains("\"approve\""))
+        #expect(try SOPBinary.run(["step", "r", "--event", "approve", "--actor", "sam:supervisor", "--now", "2026-11-02T09:04:00Z"], in: dir).status == 0)
+    }
+
     /// Item 12: `sop lint --sops sops FILE` did not find the folder's calendars, and a calendar
     /// file with an error made every SOP that uses it report "no calendar is defined".
     @Test func sopsLintedByNameFindTheirFoldersCalendars() throws {
