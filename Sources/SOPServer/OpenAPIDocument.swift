@@ -204,7 +204,7 @@ paths:
         - {name: status, in: query, schema: {type: string, enum: [waiting, ended]}}
         - {name: role, in: query, description: Runs waiting on this role., schema: {type: string}}
         - {name: ticket_id, in: query, schema: {type: string}}
-        - {name: due_before, in: query, description: Runs with a timer due at or before this instant., schema: {type: string, format: date-time}}
+        - {name: due_before, in: query, description: "Runs with a timer, or an SLA clock's next warning or breach, due at or before this instant.", schema: {type: string, format: date-time}}
         - {name: cursor, in: query, description: The next_cursor of the page before (not with sort=sla_due)., schema: {type: string}}
         - {name: sla_breached, in: query, description: Only runs with an SLA target breached (docs/sla.md)., schema: {type: string, enum: ["true", "false"]}}
         - {name: sort, in: query, description: "created (the default), or sla_due: runs with a running SLA clock, the nearest due time first (one page, no cursor).", schema: {type: string, enum: [created, sla_due]}}
