@@ -29,6 +29,11 @@ public struct RecordForPeople: Sendable {
     public let why: String
     /// The answers given, each value as JSON text.
     public let inputs: [(name: String, value: String)]
+    /// The checklist items the step confirmed, by number from 1 (in the state it was taken in:
+    /// `checkedIn`).
+    public let checks: [Int]
+    /// The state whose checklist `checks` numbers: the one the step was taken in.
+    public let checkedIn: String
     /// The ticket paths and variables set, each new value as JSON text.
     public let changes: [(path: String, value: String)]
     /// The notify messages sent.
@@ -60,6 +65,8 @@ public struct RecordForPeople: Sendable {
             happening = .stayed(in: r.to)
         }
         inputs = r.inputs.map { ($0.key, $0.value.render()) }
+        checks = r.trigger.checks ?? []
+        checkedIn = r.from ?? r.to
         changes = r.changes.map { ($0.path, $0.new.render()) }
         messages = r.effects.compactMap { effect in
             guard let notify = effect["notify"], let to = string(notify["to"]), let text = string(notify["text"]) else { return nil }

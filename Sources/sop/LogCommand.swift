@@ -39,6 +39,7 @@ struct LogCommand: ParsableCommand {
         case .sla(_, let state), .ticketUpdated(let state), .stayed(let state): out += "\(state) [\(record.trigger), no move]"
         }
         if !record.inputs.isEmpty { out += " inputs: " + record.inputs.map { "\($0.name)=\($0.value)" }.joined(separator: " ") }
+        if !record.checks.isEmpty { out += " checked: " + record.checks.map(String.init).joined(separator: ",") }
         if !record.changes.isEmpty { out += " changes: " + record.changes.map { "\($0.path)=\($0.value)" }.joined(separator: " ") }
         out += "\n"
         for message in record.messages { out += "    notify \(message.to): \(message.text)\n" }

@@ -61,7 +61,7 @@ import Testing
         4 2026-11-02T11:00:00Z system:system acknowledge → listen [sla first_response breached, due 2026-11-02T12:00:00+01:00]
             notify role:supervisor: Complaint T-5 was not acknowledged in time (its first-response SLA).
         5 2026-11-02T11:00:00Z system:system listen [sla first_response stopped, no move]
-        6 2026-11-02T11:00:00Z ana:agent listen → investigate [input] inputs: summary="late parcel" changes: ticket.description="late parcel"
+        6 2026-11-02T11:00:00Z ana:agent listen → investigate [input] inputs: summary="late parcel" checked: 1,2 changes: ticket.description="late parcel"
         7 2026-11-02T11:05:00Z ana:agent investigate [input, no move] changes: ticket.priority="high"
         8 2026-11-02T11:05:00Z system:system investigate [sla resolution reclassified, due 2026-11-04T10:00:00+01:00, no move]
         --

@@ -1,5 +1,7 @@
 import Foundation
 import SOPJSON
+import SOPCore
+import SOPDiagnostics
 @testable import SOPServer
 import SOPService
 import Testing
@@ -76,3 +78,29 @@ import TestSupport
     }
 }
 
+
+/// The console's timeline says which checklist items a step confirmed, by their words in the
+/// state the step was taken in (issue 33's new user: neither `sop log` nor the console said it).
+@Suite struct ConsoleJournalTests {
+    @Test func aStepsCheckedItemsAreNamedByTheirWords() throws {
+        let yaml = """
+            sop: care
+            version: 1
+            title: Care
+            start: open
+            states:
+              open:
+                title: Open
+                checklist: [Identity confirmed, Order found]
+                transitions: [{to: done}]
+              done: {title: Done, end: done}
+            """
+        let sop = try CompiledSOP.compile(SourceFile(path: "care.sop.yaml", text: yaml), schema: nil)
+        let engine = Engine(sop: sop, schema: nil)
+        let record = JournalRecord(run: "r", seq: 1, version: 1, at: 0, actor: Actor(id: "ana", role: "agent"), sop: "care", sopVersion: 1,
+                                   sopDigest: sop.digest, from: "open", to: "done", trigger: JournalTrigger(kind: .input, checks: [2, 1, 7]))
+        let entry = Console.journalEntry(RecordForPeople(record), titleOf: { $0 }, engine: engine)
+        let details = try #require(entry["details"] as? [String])
+        #expect(details.contains("checked: Order found, Identity confirmed, item 7"), "\(details)")
+    }
+}

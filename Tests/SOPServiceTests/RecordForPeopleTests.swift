@@ -26,6 +26,17 @@ import Testing
         #expect(r.actor == Actor(id: "ana", role: "agent") && r.seq == 2 && r.at == 1_762_077_600_000)
     }
 
+    /// The checklist items a step confirmed are part of what it did (a new user found neither
+    /// `sop log` nor the console said who confirmed which item), numbered in the state the step
+    /// was taken in.
+    @Test func theChecklistItemsAStepConfirmed() {
+        let moved = RecordForPeople(Self.record(JournalTrigger(kind: .input, checks: [1, 3]), from: "open", to: "working"))
+        #expect(moved.checks == [1, 3] && moved.checkedIn == "open")
+        let stayed = RecordForPeople(Self.record(JournalTrigger(kind: .input, checks: [2], moved: false), from: nil, to: "open"))
+        #expect(stayed.checks == [2] && stayed.checkedIn == "open")
+        #expect(RecordForPeople(Self.record(JournalTrigger(kind: .event, event: "go"))).checks.isEmpty)
+    }
+
     @Test func theStartAndATimer() {
         let start = RecordForPeople(Self.record(JournalTrigger(kind: .start), from: nil, to: "open"))
         #expect(start.happening == .moved(from: nil, to: "open"))

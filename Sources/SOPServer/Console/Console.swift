@@ -453,6 +453,11 @@ struct Console: Sendable {
         }
         var details: [String] = []
         if !r.inputs.isEmpty { details.append("answers: " + r.inputs.map { "\($0.name) = \($0.value)" }.joined(separator: ", ")) }
+        if !r.checks.isEmpty {
+            // Each item by its words in the state the step was taken in (by number if it has no such item).
+            let items = engine.sop.definition.state(r.checkedIn)?.checklist.map(\.value) ?? []
+            details.append("checked: " + r.checks.map { n in items.indices.contains(n - 1) ? items[n - 1] : "item \(n)" }.joined(separator: ", "))
+        }
         if !r.changes.isEmpty { details.append("changed: " + r.changes.map { "\($0.path) → \($0.value)" }.joined(separator: ", ")) }
         for message in r.messages { details.append("notified \(message.to): \(message.text)") }
         return ["at": Self.time(r.at, engine: engine), "atISO": CivilTime.formatDateTime(r.at), "actor": "\(r.actor.id) (\(r.actor.role))",
