@@ -10,6 +10,15 @@ extension RunService {
         try catalogue.route(ticket: ticket, only: who.caller.map { _ in Set(visibleSOPs(who)) }, now: now)
     }
 
+    /// What `who` may start on a ticket: the SOPs that apply to it (`route`), and the others they
+    /// may run, which a person may still choose (an SOP without `applies_when` applies to nothing
+    /// by itself).
+    public func startOptions(ticket: JSONValue, as who: Acting, now: Int64) throws
+        -> (applying: [(sop: String, title: String)], others: [(sop: String, title: String)]) {
+        let all = try catalogue.candidates(ticket: ticket, only: who.caller.map { _ in Set(visibleSOPs(who)) }, now: now)
+        return (all.filter(\.applies).map { ($0.sop, $0.title) }, all.filter { !$0.applies }.map { ($0.sop, $0.title) })
+    }
+
     /// The JSON Schema of the inputs the run's current state takes (for an AI agent's tool call).
     public func inputSchema(_ id: String, as who: Acting, now: Int64) throws -> JSONValue {
         let (run, engine, _) = try projected(id, as: who, now: now)
@@ -48,6 +57,13 @@ extension SOPCatalogue {
     /// API and MCP's `route`, the console's start page); a ticket that does not fit the ticket
     /// schema is refused with its violations. An SOP with lint errors is not offered.
     public func route(ticket: JSONValue, only visible: Set<String>?, now: Int64) throws -> [(sop: String, title: String)] {
+        try candidates(ticket: ticket, only: visible, now: now).filter(\.applies).map { ($0.sop, $0.title) }
+    }
+
+    /// Every SOP that can start on a ticket (no lint errors; among `only` when given), whether
+    /// its `applies_when` holds, and its title with its templates filled from the ticket; a ticket
+    /// that does not fit the ticket schema is refused with its violations.
+    public func candidates(ticket: JSONValue, only visible: Set<String>?, now: Int64) throws -> [(sop: String, title: String, applies: Bool)] {
         if let schema {
             let violations = schema.validate(ticket)
             if !violations.isEmpty {
@@ -56,9 +72,10 @@ extension SOPCatalogue {
         }
         let context = EvaluationContext(ticket: schema?.value(of: ticket) ?? TicketSchema.untypedValue(ticket), now: now)
         return entries().compactMap { entry in
-            guard let sop = entry.compiled, visible?.contains(sop.id) ?? true, sop.applies(in: context) else { return nil }
+            guard let sop = entry.compiled, visible?.contains(sop.id) ?? true else { return nil }
             // The ticket is known: the title's templates are filled from it.
-            return (sop.id, Template.render(sop.definition.title, in: context) ?? Template.withoutExpressions(sop.definition.title))
+            let title = Template.render(sop.definition.title, in: context) ?? Template.withoutExpressions(sop.definition.title)
+            return (sop.id, title, sop.applies(in: context))
         }
     }
 }

@@ -509,3 +509,26 @@ def test_a_paused_and_a_met_sla_target_are_shown_as_such(server):
     slas = dict(re.findall(r'<tr data-target="(\w+)">(.*?)</tr>', s.get(server.url + "/console/runs/c-pause").text))
     assert ">paused<" in slas["resolution"] and "business time left" in slas["resolution"], slas
     assert ">met<" in slas["first_response"] and "business time" not in slas["first_response"], slas
+
+
+def test_start_offers_every_sop_the_caller_runs_not_only_those_that_apply(server):
+    # A new user's console could start only SOPs with `applies_when`: an SOP without it, or one
+    # whose condition does not hold, could be started from the CLI, HTTP and MCP but not here.
+    s, _ = signed_in(server)
+    csrf = csrf_of(s.get(server.url + "/console/start").text)
+    ticket = json.dumps({"id": "T-77", "category": "billing"})
+    routed = s.post(server.url + "/console/start", data={"csrf": csrf, "action": "route", "ticket": ticket})
+    assert routed.status_code == 200
+    applying = re.findall(r'<p>These SOPs apply to the ticket:</p>\s*<div class="actions">(.*?)</div>', routed.text, re.S)
+    assert applying and 'value="intake"' in applying[0] and 'value="returns"' not in applying[0]
+    others = re.findall(r'Or start another SOP you may run:</p>\s*<div class="actions">(.*?)</div>', routed.text, re.S)
+    assert others and 'value="returns"' in others[0] and 'value="intake"' not in others[0]
+    started = s.post(server.url + "/console/start", data={"csrf": csrf, "sop": "returns", "ticket": ticket}, allow_redirects=False)
+    assert started.status_code == 303 and started.headers["Location"].startswith("/console/runs/")
+    run = started.headers["Location"].rsplit("/", 1)[1]
+    assert server.get(f"/v1/runs/{run}").json()["sop"] == "returns"
+    # A caller sees only the SOPs they run: olga (billing) is offered none of these.
+    s2, _ = signed_in(server, actor="olga")
+    csrf2 = csrf_of(s2.get(server.url + "/console/start").text)
+    routed2 = s2.post(server.url + "/console/start", data={"csrf": csrf2, "action": "route", "ticket": ticket})
+    assert 'name="sop"' not in routed2.text and "No SOP applies to this ticket." in routed2.text

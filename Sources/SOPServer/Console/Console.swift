@@ -532,10 +532,12 @@ struct Console: Sendable {
                 server.metrics.started.increment()
                 return Self.redirect("/console/runs/\(run)")
             }
-            let matches = try await server.host.perform { service in try service.route(ticket: ticket, as: .caller(caller), now: now) }
+            let options = try await server.host.perform { service in try service.startOptions(ticket: ticket, as: .caller(caller), now: now) }
             data["routed"] = true
-            data["matches"] = matches.map { ["sop": $0.sop, "title": $0.title] }
-            data["hasMatches"] = !matches.isEmpty
+            data["matches"] = options.applying.map { ["sop": $0.sop, "title": $0.title] }
+            data["hasMatches"] = !options.applying.isEmpty
+            data["others"] = options.others.map { ["sop": $0.sop, "title": $0.title] }
+            data["hasOthers"] = !options.others.isEmpty
             return page("start", data)
         } catch let error as RunError {
             data["refusal"] = ["reason": error.reason, "instead": error.instead, "hasInstead": !error.instead.isEmpty] as [String: Any]

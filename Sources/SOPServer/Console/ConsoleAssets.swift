@@ -164,6 +164,8 @@ enum ConsoleAssets {
 {{#hasMatches}}<p>These SOPs apply to the ticket:</p>
 <div class="actions">{{#matches}}<button type="submit" name="sop" value="{{sop}}">Start {{title}}</button>{{/matches}}</div>{{/hasMatches}}
 {{^hasMatches}}<p class="empty">No SOP applies to this ticket.</p>{{/hasMatches}}
+{{#hasOthers}}<p>{{#hasMatches}}Or start another SOP you may run:{{/hasMatches}}{{^hasMatches}}You may still start one of the SOPs you run:{{/hasMatches}}</p>
+<div class="actions">{{#others}}<button type="submit" name="sop" value="{{sop}}">Start {{title}}</button>{{/others}}</div>{{/hasOthers}}
 {{/routed}}
 </form>
 {{> foot}}
