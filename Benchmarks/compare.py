@@ -57,51 +57,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NOW = "2026-11-02T09:00:00Z"
 TICKS = os.sysconf("SC_CLK_TCK")
 
-# Benchmarks/runtime.sh's SOPs: a guarded loop a step walks, and a timer a tick fires.
-LOOP_SOP = """sop: loop
-version: 1
-title: Loop
-vars:
-  n: {type: integer, initial: 0}
-start: a
-states:
-  a:
-    title: A
-    transitions:
-      - to: b
-        on: next
-        when: ticket.priority == 'high' and var.n >= 0
-        do:
-          - set: {var.n: "${{ var.n + 1 }}"}
-  b:
-    title: B
-    transitions:
-      - to: a
-        on: next
-        when: ticket.priority == 'high' and var.n >= 0
-      - to: done
-        on: stop
-  done:
-    title: Done
-    end: done
-"""
-TIMER_SOP = """sop: timer
-version: 1
-title: Follow up after an hour
-start: waiting
-states:
-  waiting:
-    title: Waiting
-    transitions:
-      - to: closed
-        after: 1h
-        when: ticket.priority != 'low'
-        do:
-          - set: {ticket.status: closed}
-  closed:
-    title: Closed
-    end: closed
-"""
+# Benchmarks/sops: the SOPs runtime.sh runs, a guarded loop a step walks and a timer a tick fires.
+def bench_sop(name):
+    with open(os.path.join(ROOT, "Benchmarks", "sops", name + ".sop.yaml"), encoding="utf-8") as f:
+        return f.read()
+
+
 # Benchmarks/report.py's SOP: a reminder every hour back into its own state.
 REMINDER_SOP = """sop: reminder
 version: 1
@@ -204,7 +165,7 @@ class Build:
         # Runs: the SOPs of runtime.sh, report.py and server-load.py, no ticket schema.
         runs = os.path.join(self.work, "runs")
         os.makedirs(os.path.join(runs, "sops"))
-        for name, text in (("loop", LOOP_SOP), ("timer", TIMER_SOP), ("reminder", REMINDER_SOP), ("ping", PING_SOP)):
+        for name, text in (("loop", bench_sop("loop")), ("timer", bench_sop("timer")), ("reminder", REMINDER_SOP), ("ping", PING_SOP)):
             write(os.path.join(runs, "sops", name + ".sop.yaml"), text)
         self.runs = runs
         with open(os.path.join(runs, "bulk.jsonl"), "w") as f:

@@ -15,52 +15,8 @@ echo "== in process (sop-bench runtime)"
 "$root/.build/release/sop-bench" runtime
 
 rm -rf "$work" && mkdir -p "$work/sops" && cd "$work"
-cat > sops/loop.sop.yaml <<'SOP'
-sop: loop
-version: 1
-title: Loop
-vars:
-  n: {type: integer, initial: 0}
-start: a
-states:
-  a:
-    title: A
-    transitions:
-      - to: b
-        on: next
-        when: ticket.priority == 'high' and var.n >= 0
-        do:
-          - set: {var.n: "${{ var.n + 1 }}"}
-  b:
-    title: B
-    transitions:
-      - to: a
-        on: next
-        when: ticket.priority == 'high' and var.n >= 0
-      - to: done
-        on: stop
-  done:
-    title: Done
-    end: done
-SOP
-cat > sops/timer.sop.yaml <<'SOP'
-sop: timer
-version: 1
-title: Follow up after an hour
-start: waiting
-states:
-  waiting:
-    title: Waiting
-    transitions:
-      - to: closed
-        after: 1h
-        when: ticket.priority != 'low'
-        do:
-          - set: {ticket.status: closed}
-  closed:
-    title: Closed
-    end: closed
-SOP
+# The two SOPs the interpreter benchmarks run (compare.py runs them too).
+cp "$root/Benchmarks/sops/loop.sop.yaml" "$root/Benchmarks/sops/timer.sop.yaml" sops/
 
 python3 - "$sop" "$count" <<'PY'
 import statistics, subprocess, sys, time
