@@ -112,18 +112,18 @@ public final class APIServer: Sendable {
                          body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.text)))
             },
             Route(method: .get, path: "/v1/sops", handler: authenticated { _, _, caller in
-                JSONResponse.make(.object([("sops", .array(try await self.host.perform { $0.sopList(as: .caller(caller)) }))]))
+                JSONResponse.make(.object([("sops", .array(try await self.host.read { $0.sopList(as: .caller(caller)) }))]))
             }),
             Route(method: .get, path: "/v1/sops/{sop}", handler: authenticated { _, context, caller in
                 let id = try context.parameters.require("sop")
-                return JSONResponse.make(try await self.host.perform { try $0.sopDetail(id, as: .caller(caller)) })
+                return JSONResponse.make(try await self.host.read { try $0.sopDetail(id, as: .caller(caller)) })
             }),
             Route(method: .get, path: "/v1/report", handler: authenticated { request, _, caller in try await self.report(request, caller) }),
             Route(method: .post, path: "/v1/runs", handler: authenticated { request, _, caller in try await self.startRun(request, caller) }),
             Route(method: .get, path: "/v1/runs", handler: authenticated { request, _, caller in try await self.listRuns(request, caller) }),
             Route(method: .get, path: "/v1/runs/{run}", handler: authenticated { _, context, caller in
                 let id = try context.parameters.require("run")
-                let (status, version) = try await self.host.perform { try $0.status(id, as: .caller(caller), now: Clock.now()) }
+                let (status, version) = try await self.host.read { try $0.status(id, as: .caller(caller), now: Clock.now()) }
                 return JSONResponse.make(status, headers: [.eTag: "\"\(version)\""])
             }),
             Route(method: .post, path: "/v1/runs/{run}/steps", handler: authenticated { request, context, caller in
@@ -138,12 +138,12 @@ public final class APIServer: Sendable {
                     guard let n = Int(text), n >= -1 else { throw APIError.badRequest("after must be a record's sequence number, found '\(text)'") }
                     return n
                 }
-                let records = try await self.host.perform { try $0.journal(id, after: after, as: .caller(caller)) }
+                let records = try await self.host.read { try $0.journal(id, after: after, as: .caller(caller)) }
                 return JSONResponse.make(.object([("run", .string(id)), ("records", .array(records.map { $0.json() }))]))
             }),
             Route(method: .get, path: "/v1/runs/{run}/verify", handler: authenticated { _, context, caller in
                 let id = try context.parameters.require("run")
-                let results = try await self.host.perform { try $0.verify(id, as: .caller(caller)) }
+                let results = try await self.host.read { try $0.verify(id, as: .caller(caller)) }
                 guard let v = results.first else { throw RunError.unknownRun(id) }
                 return JSONResponse.make(.object([
                     ("run", .string(v.run)), ("ok", .bool(v.failure == nil)), ("records", .int(v.records)),
@@ -199,7 +199,7 @@ public final class APIServer: Sendable {
         guard !shutdown.isSet else {
             return JSONResponse.make(.object([("status", .string("shutting down"))]), status: .serviceUnavailable)
         }
-        let count = try await host.perform { try $0.journalPosition() }
+        let count = try await host.read { try $0.journalPosition() }
         return JSONResponse.make(.object([("status", .string("ready")), ("journal_position", .int(Int(count)))]))
     }
 
@@ -258,7 +258,7 @@ public final class APIServer: Sendable {
         } ?? 100
         filter.limit = limit
         let query = filter
-        let page = try await host.perform { try $0.runs(query, as: .caller(caller)) }
+        let page = try await host.read { try $0.runs(query, as: .caller(caller)) }
         return JSONResponse.make(.object([
             ("runs", .array(page.runs.map(\.json))),
             ("next_cursor", page.next.map { .string(String($0)) } ?? .null),
@@ -275,7 +275,7 @@ public final class APIServer: Sendable {
         let format = q("format") ?? "json"
         guard format == "json" || format == "html" else { throw APIError.badRequest("format must be json or html, found '\(format)'") }
         let options = ReportOptions(from: from, to: to, timeZone: zone, sops: q("sop").map { Set($0.split(separator: ",").map(String.init)) })
-        let report = try await host.perform { try $0.report(options, as: .caller(caller)) }
+        let report = try await host.read { try $0.report(options, as: .caller(caller)) }
         if format == "html" {
             return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
                             body: ResponseBody(byteBuffer: ByteBuffer(string: report.html())))
@@ -323,7 +323,7 @@ public final class APIServer: Sendable {
     func events(_ request: Request, _ caller: Caller) async throws -> Response {
         let run = RequestReading.query(request, "run")
         // An unknown run is 404 and one of an SOP the caller holds no role in 403, before the stream starts.
-        if let run { try await host.perform { _ = try $0.run(run, as: .caller(caller)) } }
+        if let run { try await host.read { _ = try $0.run(run, as: .caller(caller)) } }
         let resume = request.headers[.lastEventID] ?? RequestReading.query(request, "after")
         let start: Int64
         if let resume {
@@ -333,7 +333,7 @@ public final class APIServer: Sendable {
             }
             start = n
         } else {
-            start = try await host.perform { try $0.journalPosition() }
+            start = try await host.read { try $0.journalPosition() }
         }
         let host = self.host, shutdown = self.shutdown
         return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
@@ -343,7 +343,7 @@ public final class APIServer: Sendable {
             try await writer.write(ByteBuffer(string: ": sopkit journal from \(last)\n\n"))
             while !shutdown.isSet && !Task.isCancelled {
                 let after = last
-                let feed = try await host.perform { try $0.journalFeed(after: after, run: run, as: .caller(caller)) }
+                let feed = try await host.read { try $0.journalFeed(after: after, run: run, as: .caller(caller)) }
                 let moved = feed.last != last
                 last = feed.last
                 let out = feed.records.map { "id: \($0.position)\nevent: record\ndata: \($0.record)\n\n" }.joined()

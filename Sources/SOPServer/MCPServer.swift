@@ -76,10 +76,10 @@ public struct MCPService: Sendable {
         }
         switch name {
         case "list_sops":
-            return try await host.perform { service in .array(service.sopList(as: who)) }
+            return try await host.read { service in .array(service.sopList(as: who)) }
         case "route":
             let ticket = try object("ticket")
-            return try await host.perform { service in
+            return try await host.read { service in
                 .array(try service.route(ticket: ticket, as: who, now: now).map { .object([("sop", .string($0.sop)), ("title", .string($0.title))]) })
             }
         case "start_run":
@@ -91,7 +91,7 @@ public struct MCPService: Sendable {
             }
         case "get_run":
             let run = try text("run")
-            return try await host.perform { service in try Self.view(service, run, caller, now) }
+            return try await host.read { service in try Self.view(service, run, caller, now) }
         case "step":
             let run = try text("run")
             // The arguments as JSON (an MCP client's object comes without its members' order:
@@ -100,14 +100,14 @@ public struct MCPService: Sendable {
             let request = StepRequest(run: run, command: try StepCommand.submit(from: body), who: who, now: now)
             let result = await host.step(request)
             let stepped = try result.get()
-            return try await host.perform { service in try Self.afterStep(service, stepped.run, caller, now) }
+            return try await host.read { service in try Self.afterStep(service, stepped.run, caller, now) }
         case "update_ticket":
             let run = try text("run"), patch = try object("patch")
             _ = try await host.step(StepRequest(run: run, command: .update(patch: patch), who: who, now: now)).get()
-            return try await host.perform { service in try Self.view(service, run, caller, now) }
+            return try await host.read { service in try Self.view(service, run, caller, now) }
         case "get_journal":
             let run = try text("run")
-            return try await host.perform { service in .array(try service.journal(run, as: who).map { $0.json() }) }
+            return try await host.read { service in .array(try service.journal(run, as: who).map { $0.json() }) }
         default:
             throw RunError.badRequest("no tool is named '\(name)'; the tools are " + Self.tools.map(\.name).joined(separator: ", "))
         }

@@ -220,22 +220,59 @@ public final class RunService {
         try write { tx in try self.step(request, tx) }
     }
 
-    /// Steps several runs in one transaction, each in a savepoint: a refused step is undone and
-    /// reported alone, and one commit makes them all durable (a server commits the steps that
-    /// arrive together this way). A store error fails them all.
+    /// Steps several runs in one transaction and one commit (a server commits the steps that
+    /// arrive together this way): each step is kept or refused alone, and a store error fails
+    /// them all.
+    ///
+    /// Steps on runs the batch steps once, with no request id, are read together, decided, and
+    /// those that start or move no other run saved together (one statement each for the runs and
+    /// the journal where a round trip costs: PostgreSQL); a refusal has written nothing. The rest
+    /// — a run stepped twice, a request id to claim, a step with effects — follow one by one, each
+    /// in a savepoint, in the order they came. Steps that arrive together are concurrent: the
+    /// answer is what taking them one at a time in that order gives.
     public func stepBatch(_ requests: [StepRequest]) -> [Result<StepResult, RunError>] {
-        var results: [Result<StepResult, RunError>] = []
+        var results: [Result<StepResult, RunError>?] = []
         do {
             try write { tx in
-                results = []
-                for request in requests {
+                results = Array(repeating: nil, count: requests.count)
+                var times: [String: Int] = [:]
+                for request in requests { times[request.run, default: 0] += 1 }
+                let together = requests.indices.filter { times[requests[$0].run] == 1 && requests[$0].requestID == nil }
+                let stored = try tx.runs(together.map { requests[$0].run })
+                var alone = Set(requests.indices).subtracting(together)
+                var plain: [(index: Int, step: PreparedStep, engine: Engine)] = []
+                for i in together {
                     do {
-                        results.append(.success(try tx.savepoint { try self.step(request, tx) }))
+                        guard let found = stored[requests[i].run] else { throw RunError.unknownRun(requests[i].run) }
+                        let (run, engine, decision) = try decide(requests[i], found, tx)
+                        guard decision.effects.isEmpty else {
+                            alone.insert(i)
+                            continue
+                        }
+                        plain.append((i, Self.prepare(decision, engine: engine, previousVersion: run.version), engine))
+                    } catch let error as RunError {
+                        if case .store = error { throw error }
+                        results[i] = .failure(error)
+                    }
+                }
+                let changed = plain.filter(\.step.changed)
+                let saved = try tx.updateRuns(changed.map { ($0.step.row, $0.step.previousVersion) })
+                try tx.appendJournal(changed.filter { saved.contains($0.step.run.id) }.flatMap(\.step.journal))
+                for (i, step, engine) in plain {
+                    // The writer holds the store's write lock: no other step can have moved the run.
+                    guard !step.changed || saved.contains(step.run.id) else {
+                        throw RunError.store("run \(step.run.id) changed under the write lock")
+                    }
+                    results[i] = .success(StepResult(run: step.run, engine: engine, duplicate: false))
+                }
+                for i in alone.sorted() {
+                    do {
+                        results[i] = .success(try tx.savepoint { try self.step(requests[i], tx) })
                     } catch let error as RunError {
                         if case .store = error { throw error }
                         // Its savepoint undid what it wrote, SOP sources it pinned included.
                         self.pinnedInStore = []
-                        results.append(.failure(error))
+                        results[i] = .failure(error)
                     }
                 }
             }
@@ -243,30 +280,40 @@ public final class RunService {
             let failure = (error as? RunError) ?? .store("the run store failed: \(error)")
             return requests.map { _ in .failure(failure) }
         }
-        return results
+        return results.map { $0! }
     }
 
     func step(_ request: StepRequest, _ tx: any StoreTransaction) throws -> StepResult {
         let runID = request.run
         guard let stored = try tx.run(runID) else { throw RunError.unknownRun(runID) }
-        let (run, engine) = try self.load(stored, tx)
         if let requestID = request.requestID, try !tx.claimRequest(run: runID, requestID: requestID) {
+            let (run, engine) = try self.load(stored, tx)
             return StepResult(run: run, engine: engine, duplicate: true)
         }
+        let (run, engine, decision) = try decide(request, stored, tx)
+        let saved = try self.persist(decision, engine: engine, previousVersion: run.version, tx)
+        try self.carryOut(decision.effects, from: saved, now: request.now, tx)
+        let final = decision.effects.isEmpty ? saved : try tx.run(runID).flatMap { RunState(json: $0.json, sop: engine.sop, schema: engine.schema) } ?? saved
+        return StepResult(run: final, engine: engine, duplicate: false)
+    }
+
+    /// What a step request decides for its run as stored: the run, its engine and the decision,
+    /// or the refusal. Nothing is written.
+    private func decide(_ request: StepRequest, _ stored: StoredRun, _ tx: any StoreTransaction) throws
+        -> (run: RunState, engine: Engine, decision: StepDecision) {
+        let (run, engine) = try self.load(stored, tx)
         if let expected = request.expectedVersions, !expected.contains(run.version) {
             throw RunError.versionMismatch(expected: expected.sorted(), current: run.version)
         }
         try Self.refuseGoingBack(run, now: request.now)
         if case .update = request.command, run.isEnded {
-            throw RunError.rejected(StepRejection("run \(runID) has ended with outcome '\(run.outcome ?? "")'; its ticket can no longer be changed"))
+            throw RunError.rejected(StepRejection("run \(run.id) has ended with outcome '\(run.outcome ?? "")'; its ticket can no longer be changed"))
         }
         let actor = try Self.actor(request.who, for: request.command, run: run, engine: engine, now: request.now)
-        let decision: StepDecision
-        decision = try Self.rejecting { () throws(StepRejection) -> StepDecision in try engine.apply(request.command, to: run, actor: actor, now: request.now) }
-        let saved = try self.persist(decision, engine: engine, previousVersion: run.version, tx)
-        try self.carryOut(decision.effects, from: saved, now: request.now, tx)
-        let final = decision.effects.isEmpty ? saved : try tx.run(runID).flatMap { RunState(json: $0.json, sop: engine.sop, schema: engine.schema) } ?? saved
-        return StepResult(run: final, engine: engine, duplicate: false)
+        let decision = try Self.rejecting { () throws(StepRejection) -> StepDecision in
+            try engine.apply(request.command, to: run, actor: actor, now: request.now)
+        }
+        return (run, engine, decision)
     }
 
     /// Takes the due timers of every waiting run, oldest run first, in batches of `batch` runs per
@@ -687,4 +734,30 @@ public final class RunService {
             return 14
         }
     }
+}
+
+extension RunService {
+    /// A service for reading beside this one, on another thread: the same store and SOPs, caches
+    /// of its own, and a store that refuses to write (`ReadOnlyStore`), so a read can never
+    /// commit behind the writer's back.
+    public func reader() -> RunService {
+        RunService(store: ReadOnlyStore(store), catalogue: catalogue)
+    }
+}
+
+/// A store that reads and refuses to write: the store of a reader service.
+final class ReadOnlyStore: RunStore, @unchecked Sendable {
+    let base: any RunStore
+    var path: String { base.path }
+
+    init(_ base: any RunStore) {
+        self.base = base
+    }
+
+    struct WriteRefused: Error, CustomStringConvertible {
+        var description: String { "a reading service cannot write to the store" }
+    }
+
+    func transaction<T>(_ body: (any StoreTransaction) throws -> T) throws -> T { throw WriteRefused() }
+    func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T { try base.read(body) }
 }

@@ -20,6 +20,9 @@ public protocol RunStore: AnyObject, Sendable {
 public protocol StoreTransaction {
     // MARK: Runs
     func run(_ id: String) throws -> StoredRun?
+    /// The runs among `ids` that exist, by id: `run` for many (one statement where a round trip
+    /// costs). In a write transaction, like `run`, they are locked until it ends.
+    func runs(_ ids: [String]) throws -> [String: StoredRun]
     func insertRun(_ row: RunRow, sop: String, parent: String?, sopDigest: String, schemaDigest: String, initialTicket: String) throws
     /// Inserts a run unless one with its id exists; false (nothing written) when it does.
     func insertRunIfAbsent(_ row: RunRow, sop: String, parent: String?, sopDigest: String, schemaDigest: String,
@@ -170,6 +173,12 @@ public struct StoreColumnError: Error, CustomStringConvertible {
 
 extension StoreTransaction {
     /// One by one: where a statement costs no round trip (SQLite), that is as fast.
+    public func runs(_ ids: [String]) throws -> [String: StoredRun] {
+        var found: [String: StoredRun] = [:]
+        for id in ids { found[id] = try run(id) }
+        return found
+    }
+
     public func insertRunsIfAbsent(_ rows: [RunRow], sop: String, sopDigest: String, schemaDigest: String,
                                    initialTickets: [String]) throws -> Set<String> {
         var inserted = Set<String>()

@@ -20,8 +20,14 @@ public enum StoreLocation {
         return defaultPath
     }
 
-    public static func open(_ location: String, memoryMapped: Bool = true) throws -> any RunStore {
-        if PostgresLocation.isPostgres(location) { return try PostgresRunStore(url: location) }
+    /// - Parameters:
+    ///   - memoryMapped: read a SQLite file through a memory map (a command line's scans); a
+    ///     long-running server turns it off.
+    ///   - readers: on PostgreSQL, the connections reads may use beside the writer's (a server's
+    ///     reader threads; 0: reads share the writer's). A SQLite store always reads on
+    ///     connections of its own.
+    public static func open(_ location: String, memoryMapped: Bool = true, readers: Int = 0) throws -> any RunStore {
+        if PostgresLocation.isPostgres(location) { return try PostgresRunStore(url: location, readers: readers) }
         return try SQLiteRunStore(path: location, memoryMapped: memoryMapped)
     }
 

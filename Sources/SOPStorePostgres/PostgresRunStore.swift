@@ -14,12 +14,19 @@ import SOPStore
 /// - A write transaction locks every run it reads (`FOR UPDATE`) and takes due runs with
 ///   `FOR UPDATE SKIP LOCKED`; each save checks the run's version, so a timer another process
 ///   fired first is not due any more and is never fired twice.
-/// - Reads are `REPEATABLE READ READ ONLY`: one consistent view, taking no lock at all.
+/// - Reads are `REPEATABLE READ READ ONLY`: one consistent view, taking no lock at all. A store
+///   opened with readers (a server) reads on connections of its own, so a long read never holds
+///   up a write; otherwise reads share the one connection.
 public final class PostgresRunStore: RunStore, @unchecked Sendable {
     public let location: PostgresLocation
     public var path: String { location.display }
     private let connection: BlockingConnection
     private let lock = NSLock()
+    /// The reader connections: at most `readers`, opened when first needed, kept in `idle`.
+    private let readers: Int
+    private let pool = NSCondition()
+    private var idle: [BlockingConnection] = []
+    private var opened = 0
 
     /// The advisory lock every write transaction takes, and the one migrations take: one pair per
     /// schema (advisory locks belong to the database).
@@ -33,8 +40,11 @@ public final class PostgresRunStore: RunStore, @unchecked Sendable {
         return Int64(bitPattern: hash)
     }
 
-    public init(_ location: PostgresLocation) throws {
+    /// - Parameter readers: the most connections reads use beside the writer's (0: reads use
+    ///   the writer's connection, as a command-line tool does).
+    public init(_ location: PostgresLocation, readers: Int = 0) throws {
         self.location = location
+        self.readers = max(0, readers)
         connection = BlockingConnection(location)
         writeLock = Self.lockKey("sopkit write " + (location.schema ?? ""))
         migrationLock = Self.lockKey("sopkit migrate " + (location.schema ?? ""))
@@ -48,9 +58,9 @@ public final class PostgresRunStore: RunStore, @unchecked Sendable {
         }
     }
 
-    public convenience init(url: String) throws {
+    public convenience init(url: String, readers: Int = 0) throws {
         do {
-            try self.init(try PostgresLocation(url))
+            try self.init(try PostgresLocation(url), readers: readers)
         } catch let error as PostgresLocation.Invalid {
             throw StoreFailure(error.description)
         }
@@ -158,16 +168,39 @@ public final class PostgresRunStore: RunStore, @unchecked Sendable {
     }
 
     public func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
-        try lock.withLock {
-            try connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            do {
-                let result = try body(PostgresTransaction(connection, writing: false))
-                try connection.query("COMMIT")
-                return result
-            } catch {
-                _ = try? connection.query("ROLLBACK")
-                throw error
-            }
+        guard readers > 0 else { return try lock.withLock { try Self.read(on: connection, body) } }
+        let reader = takeReader()
+        defer { giveBack(reader) }
+        return try Self.read(on: reader, body)
+    }
+
+    private static func read<T>(on connection: BlockingConnection, _ body: (any StoreTransaction) throws -> T) throws -> T {
+        try connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        do {
+            let result = try body(PostgresTransaction(connection, writing: false))
+            try connection.query("COMMIT")
+            return result
+        } catch {
+            _ = try? connection.query("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// An idle reader connection, a new one while fewer than `readers` are open, or else the
+    /// first to be given back. (A connection the server closed reconnects on its next query.)
+    private func takeReader() -> BlockingConnection {
+        pool.lock()
+        defer { pool.unlock() }
+        while idle.isEmpty && opened >= readers { pool.wait() }
+        if let reader = idle.popLast() { return reader }
+        opened += 1
+        return BlockingConnection(location)
+    }
+
+    private func giveBack(_ reader: BlockingConnection) {
+        pool.withLock {
+            idle.append(reader)
+            pool.signal()
         }
     }
 }
@@ -204,6 +237,18 @@ final class PostgresTransaction: StoreTransaction {
 
     func run(_ id: String) throws -> StoredRun? {
         try query("SELECT \(Self.runColumns) FROM runs WHERE id = $1\(forUpdate)", [.text(id)]).rows.first.map(Self.storedRun)
+    }
+
+    func runs(_ ids: [String]) throws -> [String: StoredRun] {
+        guard ids.count > 1 else { return try ids.first.flatMap { id in try run(id).map { [id: $0] } } ?? [:] }
+        // Locked in id order, as every writer holds the write lock anyway.
+        let rows = try query("SELECT id, \(Self.runColumns) FROM runs WHERE id = ANY($1) ORDER BY id\(forUpdate)", [.texts(ids)]).rows
+        var found: [String: StoredRun] = [:]
+        for row in rows {
+            let (id, data, digest, initial, sop, schema) = try row.decode((String, String, String, String, String, String?).self)
+            found[id] = StoredRun(json: try JSONParser.parse(data), sopDigest: digest, initialTicketText: initial, sop: sop, schemaDigest: schema)
+        }
+        return found
     }
 
     private static let insertRunSQL = StoreSQL.insert(.runs, .postgres)

@@ -7,9 +7,11 @@ import SOPStore
 
 /// Where runs, their journals and the pinned SOP sources live. One SQLite file (WAL,
 /// `synchronous=FULL`); every step is one IMMEDIATE transaction, so concurrent processes
-/// serialise on the write lock and never lose an update.
+/// serialise on the write lock and never lose an update. Reads run on connections of their own
+/// (a GRDB pool: one writer, readers on demand), each in a snapshot: a long read — a report, a
+/// run list, verify — never holds up a commit, and a commit never changes what a read sees.
 public final class SQLiteRunStore: RunStore, @unchecked Sendable {
-    let queue: DatabaseQueue
+    let pool: DatabasePool
     public let path: String
 
     public struct StoreError: Error, CustomStringConvertible {
@@ -25,18 +27,18 @@ public final class SQLiteRunStore: RunStore, @unchecked Sendable {
         if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         var config = Configuration()
         config.busyMode = .timeout(30)
+        config.maximumReaderCount = Self.readers
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
-            // A larger page cache and memory-mapped reads: ticks and bulk starts touch many runs.
-            try db.execute(sql: "PRAGMA cache_size = -32768")
+            // The writer: a larger page cache and memory-mapped reads, since ticks and bulk
+            // starts touch many runs. A reader: a smaller cache, as there may be several.
+            try db.execute(sql: db.configuration.readonly ? "PRAGMA cache_size = -8192" : "PRAGMA cache_size = -32768")
             _ = try Int.fetchOne(db, sql: memoryMapped ? "PRAGMA mmap_size = 268435456" : "PRAGMA mmap_size = 0")
         }
         do {
-            queue = try DatabaseQueue(path: path, configuration: config)
-            try queue.writeWithoutTransaction { db in
-                _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
-            }
-            try Self.migrator.migrate(queue)
+            // A pool opens the file in WAL mode (readers beside the writer need it).
+            pool = try DatabasePool(path: path, configuration: config)
+            try Self.migrator.migrate(pool)
         } catch {
             throw StoreError(description: "the run store at \(path) cannot be opened: \(error)")
         }
@@ -126,7 +128,7 @@ public final class SQLiteRunStore: RunStore, @unchecked Sendable {
     /// Runs `body` in one IMMEDIATE transaction: all of it is kept, or none.
     public func transaction<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
         var result: T?
-        try queue.writeWithoutTransaction { db in
+        try pool.writeWithoutTransaction { db in
             try db.inTransaction(.immediate) {
                 result = try body(SQLiteTransaction(db: db))
                 return .commit
@@ -135,9 +137,13 @@ public final class SQLiteRunStore: RunStore, @unchecked Sendable {
         return result!
     }
 
-    /// Runs `body` in a read transaction.
+    /// The most reader connections open at once; more reads at the same time wait for one.
+    public static let readers = 6
+
+    /// Runs `body` in a read transaction on a reader connection: one snapshot, taken while
+    /// writes go on.
     public func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
-        try queue.read { db in try body(SQLiteTransaction(db: db)) }
+        try pool.read { db in try body(SQLiteTransaction(db: db)) }
     }
 }
 
@@ -336,10 +342,11 @@ public struct SQLiteTransaction: StoreTransaction {
         return db.changesCount == 1
     }
 
-    /// The rowids of the waiting runs with a timer due at `now`, in creation order.
+    /// The rowids of the waiting runs with a timer due at `now`, in creation order. Read through
+    /// the due index and sorted here: asked to `ORDER BY rowid`, SQLite scans the whole table in
+    /// rowid order instead, which a server's tick did every second.
     public func dueRowIDs(at now: Int64) throws -> [Int64] {
-        try Int64.fetchAll(db, sql: "SELECT rowid FROM runs WHERE status = 'waiting' AND next_due <= ? ORDER BY rowid",
-                           arguments: [now])
+        try Int64.fetchAll(db, sql: "SELECT rowid FROM runs WHERE status = 'waiting' AND next_due <= ?", arguments: [now]).sorted()
     }
 
     public func runIDs() throws -> [String] {

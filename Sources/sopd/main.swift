@@ -52,7 +52,7 @@ struct ServerOptions: ParsableArguments {
 
     /// The service over the store and the SOP folder, with every SOP loaded once; exits 2 when
     /// any SOP has lint errors (listing them): a server must not start on SOPs it cannot run.
-    func service(memoryMapped: Bool = true) throws -> RunService {
+    func service(memoryMapped: Bool = true, readers: Int = 0) throws -> RunService {
         let catalogue: SOPCatalogue
         do {
             catalogue = try loadCatalogue()
@@ -60,7 +60,7 @@ struct ServerOptions: ParsableArguments {
             fail("\(error)\(error is CatalogueError ? "; not starting" : "")")
         }
         do {
-            return RunService(store: try StoreLocation.open(storePath, memoryMapped: memoryMapped), catalogue: catalogue)
+            return RunService(store: try StoreLocation.open(storePath, memoryMapped: memoryMapped, readers: readers), catalogue: catalogue)
         } catch {
             fail("\(error)")
         }
@@ -152,7 +152,7 @@ struct Serve: AsyncParsableCommand {
         } catch {
             fail("\(error)")
         }
-        let service = try options.service(memoryMapped: false)
+        let service = try options.service(memoryMapped: false, readers: ServiceHost.defaultReaders)
         let metrics = ServerMetrics()
         let tokens: TokenCheck
         do {
@@ -160,7 +160,7 @@ struct Serve: AsyncParsableCommand {
         } catch {
             fail("\(error)")
         }
-        let host = ServiceHost(service: service)
+        let host = ServiceHost(service: service, readers: ServiceHost.defaultReaders)
         let server = APIServer(host: host, tokens: tokens, metrics: metrics, configuration: configuration, logger: logger)
         // SIGHUP reloads the SOP folder: new runs start from the files as they are now, runs
         // already started keep their pinned sources. A folder with lint errors is not taken: the
@@ -172,7 +172,7 @@ struct Serve: AsyncParsableCommand {
             do {
                 let catalogue = try options.loadCatalogue()
                 Task {
-                    _ = try? await host.perform { $0.reload(catalogue) }
+                    await host.reload(catalogue)
                     logger.notice("reloaded the SOP folder", metadata: ["sops": "\(catalogue.entries().count)"])
                 }
             } catch {
@@ -207,6 +207,6 @@ struct MCP: AsyncParsableCommand {
         guard let caller = try service.authenticate(token: token) else {
             fail("SOP_TOKEN is not a valid token of this store (revoked, or from another store)")
         }
-        try await MCPService(host: ServiceHost(service: service), caller: caller).run()
+        try await MCPService(host: ServiceHost(service: service, readers: 1), caller: caller).run()
     }
 }

@@ -211,7 +211,7 @@ struct Console: Sendable {
         let sopFilter = RequestReading.query(request, "sop").flatMap { $0.isEmpty ? nil : $0 }
         let stateFilter = RequestReading.query(request, "state").flatMap { $0.isEmpty ? nil : $0 }
         let now = Clock.now()
-        let (view, sops) = try await server.host.perform { service -> (View, [QueueSOP]) in
+        let (view, sops) = try await server.host.read { service -> (View, [QueueSOP]) in
             // The service decides what is work and in which order; the page only shows it.
             let rows = try service.queue(as: .caller(caller), sop: sopFilter, state: stateFilter, now: now).map { item -> [String: Any] in
                 let run = item.run, engine = item.engine
@@ -275,7 +275,7 @@ struct Console: Sendable {
                  status: HTTPResponse.Status) async throws -> Response {
         let caller = session.caller
         let now = Clock.now()
-        var data = try await server.host.perform { service -> View in
+        var data = try await server.host.read { service -> View in
             let (json, version) = try service.status(id, as: .caller(caller), now: now)
             // The run as the status shows it: with its due timers and SLA events taken.
             let (run, engine, _) = try service.projected(id, as: .caller(caller), now: now)
@@ -508,7 +508,7 @@ struct Console: Sendable {
         if fields.contains(where: { $0 == ("action", "fetch") }) {
             let id = fields.first { $0.0 == "ticket_id" }?.1.trimmingCharacters(in: .whitespaces) ?? ""
             data["ticketID"] = id
-            let found = try await server.host.perform { try $0.latestTicket(id: id, as: .caller(caller), now: now) }
+            let found = try await server.host.read { try $0.latestTicket(id: id, as: .caller(caller), now: now) }
             guard let found else {
                 data["ticket"] = text
                 data["refusal"] = ["reason": "no run you may see has a ticket with the id '\(id)'", "instead": [String](), "hasInstead": false] as [String: Any]
@@ -532,7 +532,7 @@ struct Console: Sendable {
                 server.metrics.started.increment()
                 return Self.redirect("/console/runs/\(run)")
             }
-            let options = try await server.host.perform { service in try service.startOptions(ticket: ticket, as: .caller(caller), now: now) }
+            let options = try await server.host.read { service in try service.startOptions(ticket: ticket, as: .caller(caller), now: now) }
             data["routed"] = true
             data["matches"] = options.applying.map { ["sop": $0.sop, "title": $0.title] }
             data["hasMatches"] = !options.applying.isEmpty
@@ -549,7 +549,7 @@ struct Console: Sendable {
 
     func sopList(_ session: ConsoleSessions.Session) async throws -> Response {
         let caller = session.caller
-        let sops = try await server.host.perform { service in service.sopList(as: .caller(caller)) }
+        let sops = try await server.host.read { service in service.sopList(as: .caller(caller)) }
         var data = base(session, "SOPs")
         data["sops"] = sops.map { s -> [String: Any] in
             ["id": s["id"]?.stringValue ?? "", "title": s["title"]?.stringValue ?? "", "version": s["version"]?.render() ?? "",
@@ -560,7 +560,7 @@ struct Console: Sendable {
 
     func sopPage(_ id: String, _ session: ConsoleSessions.Session) async throws -> Response {
         let caller = session.caller
-        let sop = try await server.host.perform { try $0.sop(id, as: .caller(caller)) }
+        let sop = try await server.host.read { try $0.sop(id, as: .caller(caller)) }
         let d = sop.definition
         // No ticket here: titles are shown without their templates.
         let title = Template.withoutExpressions(d.title)
