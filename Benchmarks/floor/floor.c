@@ -7,6 +7,9 @@
  *                        record, commit (what `sop step` must at least do)
  *   floor tick DB NOW    every run due at NOW, 5,000 per transaction: read, update, append
  *   floor insert DB N    N new runs with a start record each, 5,000 per transaction
+ *   floor group DB K     group commit: the runs `init` made stepped in turn, K steps per
+ *                        transaction (a server's K connections each waiting on one step), for
+ *                        5 seconds; prints steps/s
  *
  * The schema is sopkit's (runs and an append-ordered journal with a unique (run, seq) index).
  */
@@ -14,6 +17,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+static double seconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec / 1e9;
+}
 
 static sqlite3 *db;
 
@@ -119,6 +129,25 @@ int main(int argc, char **argv) {
         exec("BEGIN IMMEDIATE");
         step_run(argv[3]);
         exec("COMMIT");
+    } else if (strcmp(argv[1], "group") == 0) {
+        long k = atol(argv[3]), runs = 0, steps = 0;
+        sqlite3_stmt *count = prepare("SELECT count(*) FROM runs WHERE id LIKE 'f-%'");
+        check(sqlite3_step(count), "count runs");
+        runs = sqlite3_column_int64(count, 0);
+        sqlite3_finalize(count);
+        if (k < 1 || runs < 1) { fprintf(stderr, "floor: group needs K >= 1 and runs made by init\n"); return 2; }
+        char id[64];
+        double start = seconds(), now = start;
+        while (now - start < 5.0) {
+            exec("BEGIN IMMEDIATE");
+            for (long i = 0; i < k; i++, steps++) {
+                snprintf(id, sizeof id, "f-%ld", steps % runs);
+                step_run(id);
+            }
+            exec("COMMIT");
+            now = seconds();
+        }
+        printf("%.0f\n", steps / (now - start));
     } else if (strcmp(argv[1], "tick") == 0) {
         sqlite3_stmt *due = prepare("SELECT id FROM runs WHERE status = 'waiting' AND next_due <= ? ORDER BY rowid");
         sqlite3_bind_int64(due, 1, atoll(argv[3]));

@@ -275,7 +275,7 @@ public final class APIServer: Sendable {
         let format = q("format") ?? "json"
         guard format == "json" || format == "html" else { throw APIError.badRequest("format must be json or html, found '\(format)'") }
         let options = ReportOptions(from: from, to: to, timeZone: zone, sops: q("sop").map { Set($0.split(separator: ",").map(String.init)) })
-        let report = try await host.read { try $0.report(options, as: .caller(caller)) }
+        let report = try await host.read(.long) { try $0.report(options, as: .caller(caller)) }
         if format == "html" {
             return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
                             body: ResponseBody(byteBuffer: ByteBuffer(string: report.html())))
@@ -306,7 +306,8 @@ public final class APIServer: Sendable {
         switch result {
         case .success(let r):
             metrics.steps(r.duplicate ? "duplicate" : "ok").increment()
-            let status = RunStatus.json(r.run, r.engine, actor: nil, roles: caller.roles, now: step.now)
+            // The step was recorded when it was taken (ServiceHost): the run is shown as of then.
+            let status = RunStatus.json(r.run, r.engine, actor: nil, roles: caller.roles, now: max(step.now, r.run.updatedAt))
             return JSONResponse.make(status, headers: [.eTag: "\"\(r.run.version)\""])
         case .failure(let error):
             metrics.steps(error.kind).increment()

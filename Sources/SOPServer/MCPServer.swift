@@ -100,11 +100,14 @@ public struct MCPService: Sendable {
             let request = StepRequest(run: run, command: try StepCommand.submit(from: body), who: who, now: now)
             let result = await host.step(request)
             let stepped = try result.get()
-            return try await host.read { service in try Self.afterStep(service, stepped.run, caller, now) }
+            // Shown as of when the step was taken (ServiceHost records it then).
+            let after = max(now, stepped.run.updatedAt)
+            return try await host.read { service in try Self.afterStep(service, stepped.run, caller, after) }
         case "update_ticket":
             let run = try text("run"), patch = try object("patch")
-            _ = try await host.step(StepRequest(run: run, command: .update(patch: patch), who: who, now: now)).get()
-            return try await host.read { service in try Self.view(service, run, caller, now) }
+            let updated = try await host.step(StepRequest(run: run, command: .update(patch: patch), who: who, now: now)).get()
+            let after = max(now, updated.run.updatedAt)
+            return try await host.read { service in try Self.view(service, run, caller, after) }
         case "get_journal":
             let run = try text("run")
             return try await host.read { service in .array(try service.journal(run, as: who).map { $0.json() }) }

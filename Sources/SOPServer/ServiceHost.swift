@@ -28,28 +28,61 @@ public final class ServiceHost: @unchecked Sendable {
     /// The largest number of steps committed together (for the benchmark's report).
     public private(set) var largestBatch = 0
 
+    /// Reads waiting for a reader thread, by kind.
     private let readers = NSCondition()
-    /// Reads waiting for a reader, oldest from `nextRead` on.
-    private var reads: [(RunService) -> Void] = []
-    private var nextRead = 0
+    private var reads: [ReadKind: ReadQueue] = [.short: ReadQueue(), .long: ReadQueue()]
     /// The SOPs the readers serve, and how many times they were reloaded (each reader reloads its
     /// service when its count is behind).
     private var catalogue: (SOPCatalogue, generation: Int)
 
-    /// The reader threads a server runs (and the reader connections its store may open).
+    /// What a read is, for the thread that takes it.
+    public enum ReadKind: Sendable {
+        /// A page, a run, a journal: on the reader threads, at the writer's CPU priority.
+        case short
+        /// A read of the whole store (a report): on a thread of its own at a lower CPU priority
+        /// (nice 10), so that on a busy machine the steps' threads get the cores first. Long
+        /// reads wait for each other.
+        case long
+    }
+
+    /// FIFO of waiting reads (taken from `next` on).
+    private struct ReadQueue {
+        var items: [(RunService) -> Void] = []
+        var next = 0
+        var isEmpty: Bool { next == items.count }
+
+        mutating func take() -> (RunService) -> Void {
+            let item = items[next]
+            next += 1
+            if next == items.count {
+                items.removeAll(keepingCapacity: true)
+                next = 0
+            }
+            return item
+        }
+    }
+
+    /// The reader threads a server runs for short reads (and the reader connections its store
+    /// may open: one more for the long reads).
     public static let defaultReaders = 4
 
-    /// - Parameter readers: the reader threads (reads beyond them wait for one to be free).
+    /// - Parameter readers: the reader threads for short reads (reads beyond them wait for one
+    ///   to be free); one more thread takes the long reads.
     public init(service: RunService, readers: Int = defaultReaders, afterSteps: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.service = service
         self.afterSteps = afterSteps
         catalogue = (service.catalogue, 0)
         // The threads keep the host: a host lives as long as its process (the servers make one).
         Self.spawn("sop-writer") { self.writeLoop() }
-        for i in 0..<max(1, readers) {
+        let kinds = Array(repeating: ReadKind.short, count: max(1, readers)) + [.long]
+        for (i, kind) in kinds.enumerated() {
             // Made here, handed to its thread, and used by that thread alone.
             let reader = Handoff(service: service.reader())
-            Self.spawn("sop-reader-\(i)") { self.readLoop(reader.service) }
+            Self.spawn(kind == .long ? "sop-long-read" : "sop-reader-\(i)") {
+                // On Linux the nice value is the calling thread's (and the threads it starts').
+                if kind == .long { setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10) }
+                self.readLoop(reader.service, kind)
+            }
         }
     }
 
@@ -58,8 +91,11 @@ public final class ServiceHost: @unchecked Sendable {
     }
 
     private static func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) {
-        let thread = Thread(block: body)
-        thread.name = name
+        let thread = Thread {
+            // Named for `top -H` and profilers (named from inside: Linux names the running thread).
+            Thread.current.name = name
+            body()
+        }
         thread.stackSize = 8 << 20
         thread.start()
     }
@@ -75,12 +111,12 @@ public final class ServiceHost: @unchecked Sendable {
     /// Runs `body` with a reading service on a reader thread, beside the writes. The service
     /// cannot write (a write throws `RunError.store`); what it reads is committed, and anything
     /// committed before the call is seen.
-    public func read<T: Sendable>(_ body: @escaping @Sendable (RunService) throws -> T) async throws -> T {
+    public func read<T: Sendable>(_ kind: ReadKind = .short, _ body: @escaping @Sendable (RunService) throws -> T) async throws -> T {
         let result: Result<T, Error> = await withCheckedContinuation { continuation in
-            readers.lock()
-            reads.append { service in continuation.resume(returning: Result { try body(service) }) }
-            readers.signal()
-            readers.unlock()
+            readers.withLock {
+                reads[kind]!.items.append { service in continuation.resume(returning: Result { try body(service) }) }
+                readers.broadcast()
+            }
         }
         return try result.get()
     }
@@ -103,17 +139,12 @@ public final class ServiceHost: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func readLoop(_ service: RunService) {
+    private func readLoop(_ service: RunService, _ kind: ReadKind) {
         var generation = 0
         while true {
             readers.lock()
-            while nextRead == reads.count { readers.wait() }
-            let read = reads[nextRead]
-            nextRead += 1
-            if nextRead == reads.count {
-                reads.removeAll(keepingCapacity: true)
-                nextRead = 0
-            }
+            while reads[kind]!.isEmpty { readers.wait() }
+            let read = reads[kind]!.take()
             let current = catalogue
             readers.unlock()
             if current.generation != generation {
@@ -134,7 +165,15 @@ public final class ServiceHost: @unchecked Sendable {
             var steps: [(StepRequest, CheckedContinuation<Result<StepResult, RunError>, Never>)] = []
             func flush() {
                 guard !steps.isEmpty else { return }
-                let results = service.stepBatch(steps.map(\.0))
+                // A step is recorded when it is applied (its request's time, or later): two steps
+                // of one run sent at once are recorded in the order they are taken, and the later
+                // one is never refused for going back in time.
+                let now = Clock.now()
+                let results = service.stepBatch(steps.map { step, _ in
+                    var request = step
+                    request.now = max(request.now, now)
+                    return request
+                })
                 largestBatch = max(largestBatch, steps.count)
                 afterSteps(steps.count)
                 for ((_, continuation), result) in zip(steps, results) { continuation.resume(returning: result) }

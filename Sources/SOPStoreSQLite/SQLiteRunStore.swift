@@ -21,7 +21,9 @@ public final class SQLiteRunStore: RunStore, @unchecked Sendable {
     /// - Parameter memoryMapped: read the file through a memory map (faster scans for ticks and
     ///   bulk starts). A long-running server turns it off: mapped pages it has read count in its
     ///   resident memory, which would grow with the store; its page cache stays bounded.
-    public init(path: String, memoryMapped: Bool = true) throws {
+    ///   - trace: called with the SQL of every statement any of the store's connections runs
+    ///     (a test checks the query plans of what a server runs).
+    public init(path: String, memoryMapped: Bool = true, trace: (@Sendable (String) -> Void)? = nil) throws {
         self.path = path
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
@@ -34,6 +36,11 @@ public final class SQLiteRunStore: RunStore, @unchecked Sendable {
             // starts touch many runs. A reader: a smaller cache, as there may be several.
             try db.execute(sql: db.configuration.readonly ? "PRAGMA cache_size = -8192" : "PRAGMA cache_size = -32768")
             _ = try Int.fetchOne(db, sql: memoryMapped ? "PRAGMA mmap_size = 268435456" : "PRAGMA mmap_size = 0")
+            if let trace {
+                db.trace(options: .statement) { event in
+                    if case .statement(let statement) = event { trace(statement.sql) }
+                }
+            }
         }
         do {
             // A pool opens the file in WAL mode (readers beside the writer need it).

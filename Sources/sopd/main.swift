@@ -152,7 +152,7 @@ struct Serve: AsyncParsableCommand {
         } catch {
             fail("\(error)")
         }
-        let service = try options.service(memoryMapped: false, readers: ServiceHost.defaultReaders)
+        let service = try options.service(memoryMapped: false, readers: ServiceHost.defaultReaders + 1)
         let metrics = ServerMetrics()
         let tokens: TokenCheck
         do {

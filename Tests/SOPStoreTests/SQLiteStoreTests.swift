@@ -1,7 +1,11 @@
 import Foundation
 import GRDB
+import SOPCore
+import SOPJSON
+import SOPService
 import SOPStore
 @testable import SOPStoreSQLite
+import Synchronization
 import Testing
 import TestSupport
 
@@ -46,5 +50,68 @@ import TestSupport
         #expect(try store.read { tx in try tx.schema() }.differences(.sqlite) == [])
         try store.transaction { tx in try (tx as! SQLiteTransaction).db.execute(sql: "ALTER TABLE sessions ADD COLUMN note TEXT NOT NULL DEFAULT ''") }
         #expect(try store.read { tx in try tx.schema() }.differences(.sqlite) == ["sessions has a column 'note' the description does not"])
+    }
+}
+
+/// What a server runs on every step and every second reads through indexes: a full scan of the
+/// runs or the journal grows with the store (a server's tick once scanned every run each second:
+/// docs/benchmarks.md, "The server at a year's scale").
+@Suite struct SQLiteQueryPlanTests {
+    static let sop = """
+        sop: ping
+        version: 1
+        title: Ping
+        start: open
+        roles: [agent]
+        states:
+          open:
+            title: Open
+            transitions:
+              - {to: open, on: ping}
+              - {to: closed, after: 30d}
+          closed: {title: Closed, end: closed}
+        """
+
+    @Test func theStepPathAndThePollsScanNoTable() throws {
+        let dir = try ScratchDirectory.make("sop-plans")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("sops"), withIntermediateDirectories: true)
+        try Self.sop.write(to: dir.appendingPathComponent("sops/ping.sop.yaml"), atomically: true, encoding: .utf8)
+        let seen = Mutex<[String]>([])
+        let path = dir.appendingPathComponent("runs.sqlite").path
+        let store = try SQLiteRunStore(path: path, memoryMapped: false) { sql in seen.withLock { $0.append(sql) } }
+        let service = RunService(store: store, sopsFolder: dir.appendingPathComponent("sops").path, schema: nil)
+        let agent = Caller(id: "ana", roles: ["agent"])
+        let t0: Int64 = 1_790_000_000_000
+        let (_, secret) = try service.createToken(actor: "ana", roles: ["agent"], now: t0)
+        var runs: [String] = []
+        for i in 0..<20 {
+            runs.append(try service.start(sop: "ping", ticket: .object([("id", .string("T-\(i)"))]), runID: nil, as: .caller(agent), now: t0).run.id)
+        }
+        seen.withLock { $0 = [] }
+        // What a server does: a token check, a batch of steps, a tick with nothing due, the events
+        // stream's and the webhook loop's polls, a run and a page of runs.
+        _ = try #require(try service.authenticate(token: secret))
+        let stepped = service.stepBatch(runs.prefix(4).map { StepRequest(run: $0, command: .submit(inputs: [], event: "ping", checks: nil), who: .caller(agent), now: t0 + 1000) })
+        #expect(stepped.allSatisfy { (try? $0.get()) != nil })
+        #expect(try service.tick(now: t0 + 2000) == (0, 0))
+        let position = try service.journalPosition()
+        _ = try service.journalFeed(after: position - 2, run: nil, as: .caller(agent))
+        _ = try service.journalFeed(after: 0, run: runs[0], as: .caller(agent))
+        _ = try service.dueDeliveries(endpoints: ["http://127.0.0.1:9/hook"], now: t0 + 3000)
+        _ = try service.status(runs[0], as: .caller(agent), now: t0 + 3000)
+        _ = try service.runs(RunFilter(limit: 10), as: .caller(agent))
+        let statements = Set(seen.withLock { $0 }).filter { sql in
+            let head = sql.prefix(8).uppercased()
+            return !["BEGIN", "COMMIT", "SAVEPOIN", "RELEASE", "ROLLBACK", "PRAGMA"].contains { head.hasPrefix($0) }
+        }
+        #expect(statements.count > 8, "\(statements)")
+        let plans = try DatabaseQueue(path: path)
+        for sql in statements.sorted() {
+            // Every parameter NULL: the plan does not depend on the values.
+            let nulls = StatementArguments(Array(repeating: nil as String?, count: sql.filter { $0 == "?" }.count))
+            let plan = try plans.read { db in try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: nulls).map { $0["detail"] as String } }
+            let scans = plan.filter { $0.hasPrefix("SCAN runs") || $0.hasPrefix("SCAN journal") }
+            #expect(scans.isEmpty, "\(sql)\n\(plan.joined(separator: "\n"))")
+        }
     }
 }
