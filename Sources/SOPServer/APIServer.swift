@@ -190,7 +190,7 @@ public final class APIServer: Sendable {
             guard let header = request.headers[.authorization], header.count < 300,
                   header.lowercased().hasPrefix("bearer ") else { throw APIError.unauthorized }
             let secret = String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)
-            guard let caller = try self.tokens.caller(secret) else { throw APIError.unauthorized }
+            guard let caller = try await self.host.blocking({ try self.tokens.caller(secret) }) else { throw APIError.unauthorized }
             return try await body(request, context, caller)
         }
     }

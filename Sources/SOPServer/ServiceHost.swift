@@ -121,6 +121,12 @@ public final class ServiceHost: @unchecked Sendable {
         return try result.get()
     }
 
+    /// Runs `body` (a token or session check: blocking store work that needs no service) on a
+    /// reader thread, so that request handlers never block the threads async code runs on.
+    public func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await read { _ in try body() }
+    }
+
     /// Takes a step, committed with the others waiting at the same time.
     public func step(_ request: StepRequest) async -> Result<StepResult, RunError> {
         await withCheckedContinuation { continuation in enqueue(.step(request, continuation)) }

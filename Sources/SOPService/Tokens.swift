@@ -38,21 +38,24 @@ extension RunService {
 
     public static func tokenHash(_ secret: String) -> String { Digest.sha256(secret) }
 
+    /// Checks tokens and console sessions on this service's store, from any thread.
+    public func tokenCheck() -> TokenCheck { TokenCheck(store: store) }
+
     static func base64URL(_ bytes: [UInt8]) -> String {
         Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }
 }
 
-/// Checks bearer tokens and console sessions on a connection of its own, on the caller's thread:
-/// a request's token is looked up without waiting behind the steps queued on the service's
-/// thread (SQLite in WAL mode, like PostgreSQL, lets the reader see every committed revocation
-/// at once).
-public final class TokenCheck: @unchecked Sendable {
+/// Checks bearer tokens and console sessions on a store of its own, on the caller's thread: a
+/// request's token is looked up without waiting behind the steps queued for the writer, and
+/// checks run side by side (a store is safe to share between threads; a server opens this one
+/// with reader connections). SQLite in WAL mode, like PostgreSQL, lets the reader see every
+/// committed revocation at once.
+public final class TokenCheck: Sendable {
     private let store: any RunStore
-    private let lock = NSLock()
 
-    /// - Parameter store: a store opened for this check alone (its own connection).
+    /// - Parameter store: the store the tokens are in (a store may be shared between threads).
     public init(store: any RunStore) {
         self.store = store
     }
@@ -60,7 +63,7 @@ public final class TokenCheck: @unchecked Sendable {
     /// The caller a token secret stands for; nil for an unknown or revoked token, or for text
     /// that cannot be a token.
     public func caller(_ secret: String) throws -> Caller? {
-        try lock.withLock { try Self.caller(secret, in: store) }
+        try Self.caller(secret, in: store)
     }
 
     static func caller(_ secret: String, in store: any RunStore) throws -> Caller? {
@@ -69,25 +72,26 @@ public final class TokenCheck: @unchecked Sendable {
     }
 
     private static func caller(hash: String, in store: any RunStore) throws -> Caller? {
-        try store.read { tx in try tx.token(hash: hash) }.map { Caller(id: $0.actor, roles: $0.roles) }
+        try store.readOneStatement { tx in try tx.token(hash: hash) }.map { Caller(id: $0.actor, roles: $0.roles) }
     }
 
     // MARK: Console sessions (by the SHA-256 of their id: the cookie's secret is not stored)
 
     /// Keeps a session of the token whose secret hashes to `tokenHash` until `expires`.
     public func createSession(id: String, tokenHash: String, expires: Int64) throws {
-        try lock.withLock { try store.transaction { tx in try tx.insertSession(hash: Digest.sha256(id), tokenHash: tokenHash, expires: expires) } }
+        try store.transaction { tx in try tx.insertSession(hash: Digest.sha256(id), tokenHash: tokenHash, expires: expires) }
     }
 
     /// The caller of a live session (its token live too) at `now`.
     public func session(id: String, now: Int64) throws -> Caller? {
-        try lock.withLock {
-            guard let tokenHash = try store.read({ tx in try tx.session(hash: Digest.sha256(id), at: now) }) else { return nil }
-            return try Self.caller(hash: tokenHash, in: store)
+        // One read: the session and its token as of one moment.
+        try store.read { tx in
+            guard let tokenHash = try tx.session(hash: Digest.sha256(id), at: now) else { return nil }
+            return try tx.token(hash: tokenHash).map { Caller(id: $0.actor, roles: $0.roles) }
         }
     }
 
     public func endSession(id: String) throws {
-        try lock.withLock { try store.transaction { tx in try tx.deleteSession(hash: Digest.sha256(id)) } }
+        try store.transaction { tx in try tx.deleteSession(hash: Digest.sha256(id)) }
     }
 }

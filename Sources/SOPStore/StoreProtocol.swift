@@ -6,6 +6,10 @@ import SOPJSON
 /// through this protocol and `StoreTransaction` (the servers and the command line talk only to
 /// SOPService); `SQLiteRunStore` (SOPStoreSQLite) and `PostgresRunStore` (SOPStorePostgres)
 /// implement it, and `Tests/SOPStoreTests` holds the cases every implementation must pass.
+///
+/// A store may be used from several threads at once: transactions serialise, and reads run
+/// beside them on connections of their own (SQLite always; PostgreSQL when opened with readers),
+/// each in one snapshot.
 public protocol RunStore: AnyObject, Sendable {
     /// Where the store is, for messages (a file path or a URL without its password).
     var path: String { get }
@@ -14,6 +18,14 @@ public protocol RunStore: AnyObject, Sendable {
     func transaction<T>(_ body: (any StoreTransaction) throws -> T) throws -> T
     /// Runs `body` in a read transaction (one consistent view).
     func read<T>(_ body: (any StoreTransaction) throws -> T) throws -> T
+    /// Runs `body`, which reads with one statement, outside any transaction: one statement sees
+    /// one snapshot by itself, and a check made on every request (a token's) saves the round trips
+    /// of beginning and ending a transaction.
+    func readOneStatement<T>(_ body: (any StoreTransaction) throws -> T) throws -> T
+}
+
+extension RunStore {
+    public func readOneStatement<T>(_ body: (any StoreTransaction) throws -> T) throws -> T { try read(body) }
 }
 
 /// The store's operations inside one transaction.

@@ -20,15 +20,20 @@ public enum StoreLocation {
         return defaultPath
     }
 
+    /// The reader connections a server's PostgreSQL store may open (its reader threads, the long
+    /// read's included, and its token checks run on them).
+    public static let serverReaders = 6
+
     /// - Parameters:
     ///   - memoryMapped: read a SQLite file through a memory map (a command line's scans); a
     ///     long-running server turns it off.
-    ///   - readers: on PostgreSQL, the connections reads may use beside the writer's (a server's
-    ///     reader threads; 0: reads share the writer's). A SQLite store always reads on
-    ///     connections of its own.
-    public static func open(_ location: String, memoryMapped: Bool = true, readers: Int = 0) throws -> any RunStore {
-        if PostgresLocation.isPostgres(location) { return try PostgresRunStore(url: location, readers: readers) }
-        return try SQLiteRunStore(path: location, memoryMapped: memoryMapped)
+    ///   - server: open the store as a server uses it: on PostgreSQL, reads on connections of
+    ///     their own beside the writer's (`serverReaders`); on SQLite (whose reads always have
+    ///     connections of their own), WAL checkpoints on a thread of their own, never in a step's
+    ///     commit.
+    public static func open(_ location: String, memoryMapped: Bool = true, server: Bool = false) throws -> any RunStore {
+        if PostgresLocation.isPostgres(location) { return try PostgresRunStore(url: location, readers: server ? serverReaders : 0) }
+        return try SQLiteRunStore(path: location, memoryMapped: memoryMapped, backgroundCheckpoints: server)
     }
 
     /// Whether a store may be there to read: any `postgres://` URL (the server answers), or a

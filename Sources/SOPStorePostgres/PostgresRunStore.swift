@@ -174,6 +174,13 @@ public final class PostgresRunStore: RunStore, @unchecked Sendable {
         return try Self.read(on: reader, body)
     }
 
+    public func readOneStatement<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+        guard readers > 0 else { return try lock.withLock { try body(PostgresTransaction(connection, writing: false)) } }
+        let reader = takeReader()
+        defer { giveBack(reader) }
+        return try body(PostgresTransaction(reader, writing: false))
+    }
+
     private static func read<T>(on connection: BlockingConnection, _ body: (any StoreTransaction) throws -> T) throws -> T {
         try connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         do {

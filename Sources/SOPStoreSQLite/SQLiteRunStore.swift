@@ -18,12 +18,22 @@ public final class SQLiteRunStore: RunStore, @unchecked Sendable {
         public var description: String
     }
 
-    /// - Parameter memoryMapped: read the file through a memory map (faster scans for ticks and
-    ///   bulk starts). A long-running server turns it off: mapped pages it has read count in its
-    ///   resident memory, which would grow with the store; its page cache stays bounded.
+    /// Copies the WAL into the database file on a connection and thread of its own (a server's
+    /// store); nil when the writer does it after its commits (SQLite's default, a command line's).
+    private var checkpointer: Checkpointer?
+
+    /// - Parameters:
+    ///   - memoryMapped: read the file through a memory map (faster scans for ticks and bulk
+    ///     starts). A long-running server turns it off: mapped pages it has read count in its
+    ///     resident memory, which would grow with the store; its page cache stays bounded.
+    ///   - backgroundCheckpoints: copy the WAL into the database on a thread of its own instead of
+    ///     in the commit that finds the WAL long (a server). A checkpoint after a long read (a
+    ///     report holds its snapshot for seconds, so the WAL grows meanwhile) copies all that grew,
+    ///     and the commit that ran it — a step's — waited for it.
     ///   - trace: called with the SQL of every statement any of the store's connections runs
     ///     (a test checks the query plans of what a server runs).
-    public init(path: String, memoryMapped: Bool = true, trace: (@Sendable (String) -> Void)? = nil) throws {
+    public init(path: String, memoryMapped: Bool = true, backgroundCheckpoints: Bool = false,
+                trace: (@Sendable (String) -> Void)? = nil) throws {
         self.path = path
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
@@ -36,6 +46,7 @@ public final class SQLiteRunStore: RunStore, @unchecked Sendable {
             // starts touch many runs. A reader: a smaller cache, as there may be several.
             try db.execute(sql: db.configuration.readonly ? "PRAGMA cache_size = -8192" : "PRAGMA cache_size = -32768")
             _ = try Int.fetchOne(db, sql: memoryMapped ? "PRAGMA mmap_size = 268435456" : "PRAGMA mmap_size = 0")
+            if backgroundCheckpoints && !db.configuration.readonly { _ = try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint = 0") }
             if let trace {
                 db.trace(options: .statement) { event in
                     if case .statement(let statement) = event { trace(statement.sql) }
@@ -46,8 +57,61 @@ public final class SQLiteRunStore: RunStore, @unchecked Sendable {
             // A pool opens the file in WAL mode (readers beside the writer need it).
             pool = try DatabasePool(path: path, configuration: config)
             try Self.migrator.migrate(pool)
+            if backgroundCheckpoints { checkpointer = try Checkpointer(path: path) }
         } catch {
             throw StoreError(description: "the run store at \(path) cannot be opened: \(error)")
+        }
+    }
+
+    deinit {
+        checkpointer?.stop()
+    }
+
+    /// Every `interval`, a PASSIVE checkpoint on its own connection: it copies what no reader
+    /// still needs while the writer goes on committing, and never takes the write lock.
+    final class Checkpointer: @unchecked Sendable {
+        static let interval = 0.2
+        private let connection: DatabaseQueue
+        private let stopped = NSCondition()
+        private var stopping = false
+        private var done = false
+
+        init(path: String) throws {
+            var config = Configuration()
+            config.busyMode = .timeout(30)
+            config.prepareDatabase { db in
+                // The copy is synced as the writer's commits are.
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                _ = try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint = 0")
+            }
+            connection = try DatabaseQueue(path: path, configuration: config)
+            let thread = Thread { [self] in
+                Thread.current.name = "sop-checkpoint"
+                run()
+            }
+            thread.start()
+        }
+
+        private func run() {
+            stopped.lock()
+            while !stopping {
+                stopped.unlock()
+                // A failure (a reader mid-WAL-reset, say) is tried again next time: nothing is lost.
+                _ = try? connection.writeWithoutTransaction { db in try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)") }
+                stopped.lock()
+                _ = stopped.wait(until: Date(timeIntervalSinceNow: Self.interval))
+            }
+            done = true
+            stopped.broadcast()
+            stopped.unlock()
+        }
+
+        func stop() {
+            stopped.withLock {
+                stopping = true
+                stopped.broadcast()
+                while !done { stopped.wait() }
+            }
         }
     }
 
@@ -146,6 +210,11 @@ public final class SQLiteRunStore: RunStore, @unchecked Sendable {
 
     /// The most reader connections open at once; more reads at the same time wait for one.
     public static let readers = 6
+
+    /// Runs `body` (one statement) on a reader connection without a transaction around it.
+    public func readOneStatement<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+        try pool.unsafeRead { db in try body(SQLiteTransaction(db: db)) }
+    }
 
     /// Runs `body` in a read transaction on a reader connection: one snapshot, taken while
     /// writes go on.

@@ -52,7 +52,7 @@ struct ServerOptions: ParsableArguments {
 
     /// The service over the store and the SOP folder, with every SOP loaded once; exits 2 when
     /// any SOP has lint errors (listing them): a server must not start on SOPs it cannot run.
-    func service(memoryMapped: Bool = true, readers: Int = 0) throws -> RunService {
+    func service(memoryMapped: Bool = true, server: Bool = false) throws -> RunService {
         let catalogue: SOPCatalogue
         do {
             catalogue = try loadCatalogue()
@@ -60,7 +60,7 @@ struct ServerOptions: ParsableArguments {
             fail("\(error)\(error is CatalogueError ? "; not starting" : "")")
         }
         do {
-            return RunService(store: try StoreLocation.open(storePath, memoryMapped: memoryMapped, readers: readers), catalogue: catalogue)
+            return RunService(store: try StoreLocation.open(storePath, memoryMapped: memoryMapped, server: server), catalogue: catalogue)
         } catch {
             fail("\(error)")
         }
@@ -152,14 +152,10 @@ struct Serve: AsyncParsableCommand {
         } catch {
             fail("\(error)")
         }
-        let service = try options.service(memoryMapped: false, readers: ServiceHost.defaultReaders + 1)
+        let service = try options.service(memoryMapped: false, server: true)
         let metrics = ServerMetrics()
-        let tokens: TokenCheck
-        do {
-            tokens = TokenCheck(store: try StoreLocation.open(options.storePath, memoryMapped: false))
-        } catch {
-            fail("\(error)")
-        }
+        // Token checks read the service's store (on the host's reader threads).
+        let tokens = service.tokenCheck()
         let host = ServiceHost(service: service, readers: ServiceHost.defaultReaders)
         let server = APIServer(host: host, tokens: tokens, metrics: metrics, configuration: configuration, logger: logger)
         // SIGHUP reloads the SOP folder: new runs start from the files as they are now, runs

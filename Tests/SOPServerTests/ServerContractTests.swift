@@ -53,7 +53,7 @@ import TestSupport
         let path = dir.appendingPathComponent("runs.sqlite").path
         let store = try StoreLocation.open(path)
         let service = RunService(store: store, sopsFolder: dir.path, schema: nil)
-        let server = APIServer(host: ServiceHost(service: service), tokens: TokenCheck(store: try StoreLocation.open(path, memoryMapped: false)), metrics: ServerMetrics(),
+        let server = APIServer(host: ServiceHost(service: service), tokens: service.tokenCheck(), metrics: ServerMetrics(),
                                configuration: ServerConfiguration(),
                                logger: .init(label: "test"))
         let routed = Set(server.routes().map { "\($0.method.rawValue) \($0.path)" })

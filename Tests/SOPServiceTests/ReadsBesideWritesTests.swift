@@ -20,7 +20,7 @@ import Testing
         let w = try Workspace(["approval": OperationsTests.approval])
         _ = try w.service.start(sop: "approval", ticket: .object([("id", .string("T-1"))]), runID: "r1", as: .caller(ana), now: t0)
         // The store as a server opens it: reads on connections of their own.
-        let writer = Reader(service: RunService(store: try StoreLocation.open(w.location, memoryMapped: false, readers: 2),
+        let writer = Reader(service: RunService(store: try StoreLocation.open(w.location, memoryMapped: false, server: true),
                                                 catalogue: w.service.catalogue))
         let service = writer.service
         let reader = Reader(service: service.reader())

@@ -115,3 +115,31 @@ import TestSupport
         }
     }
 }
+
+/// A server's store copies the WAL into the database on a thread of its own: its writer never
+/// checkpoints (a checkpoint after a long read copies everything the read held back, and the
+/// step whose commit ran it waited for that).
+@Suite struct SQLiteCheckpointTests {
+    @Test func aServersWALReachesTheDatabaseWithoutTheWriter() throws {
+        let dir = try ScratchDirectory.make("sop-checkpoint")
+        let path = dir.appendingPathComponent("runs.sqlite").path
+        let store = try SQLiteRunStore(path: path, memoryMapped: false, backgroundCheckpoints: true)
+        let writerSetting = try store.transaction { tx in try Int.fetchOne((tx as! SQLiteTransaction).db, sql: "PRAGMA wal_autocheckpoint") }
+        #expect(writerSetting == 0)
+        let before = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
+        // Enough pages that the database file must grow once they are copied into it.
+        for batch in 0..<20 {
+            try store.transaction { tx in
+                for i in 0..<50 {
+                    try tx.pinSource(digest: "d-\(batch)-\(i)", sop: "s", version: 1, text: String(repeating: "x", count: 4000))
+                }
+            }
+        }
+        var size = before
+        for _ in 0..<300 where size <= before + 1_000_000 {
+            Thread.sleep(forTimeInterval: 0.05)
+            size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
+        }
+        #expect(size > before + 1_000_000, "the database file stayed at \(size) bytes (from \(before)): nothing was checkpointed")
+    }
+}

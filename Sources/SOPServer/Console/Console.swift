@@ -45,7 +45,7 @@ struct Console: Sendable {
             .init(method: .post, path: "/console/signin") { request, _ in try await signIn(request) },
             .init(method: .post, path: "/console/signout", handler: signedIn { request, session, id in
                 _ = try await form(request, session)
-                try sessions.end(id)
+                try await server.host.blocking { try sessions.end(id) }
                 var response = Self.redirect("/console/signin")
                 response.headers[.setCookie] = "\(ConsoleSessions.cookie)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
                 return response
@@ -81,10 +81,10 @@ struct Console: Sendable {
             return page("signin", ["title": "Sign in", "error": "The form is larger than 1 MiB."], status: .contentTooLarge)
         }
         let secret = fields.first { $0.0 == "token" }?.1.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        guard try server.tokens.caller(secret) != nil else {
+        guard try await server.host.blocking({ try server.tokens.caller(secret) }) != nil else {
             return page("signin", ["title": "Sign in", "error": "That token is not valid (or it was revoked)."], status: .unauthorized)
         }
-        let id = try sessions.create(tokenHash: RunService.tokenHash(secret))
+        let id = try await server.host.blocking { try sessions.create(tokenHash: RunService.tokenHash(secret)) }
         var response = Self.redirect("/console/queue")
         let secure = request.headers[HTTPField.Name("X-Forwarded-Proto")!] == "https" ? "; Secure" : ""
         response.headers[.setCookie] = "\(ConsoleSessions.cookie)=\(id); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(Int(ConsoleSessions.lifetime))\(secure)"
@@ -96,7 +96,7 @@ struct Console: Sendable {
         -> APIServer.Handler {
         { request, context in
             do {
-                guard let id = Self.cookie(request), let session = try sessions.session(id) else {
+                guard let id = Self.cookie(request), let session = try await server.host.blocking({ try sessions.session(id) }) else {
                     if request.method == .get { return Self.redirect("/console/signin") }
                     return page("error", ["title": "Signed out", "heading": "Signed out", "reason": "Sign in again."], status: .unauthorized)
                 }
