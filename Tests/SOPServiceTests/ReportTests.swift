@@ -189,6 +189,12 @@ import Testing
         #expect(r.csv().contains("overall,all,business_time_to_end_median_s,7200\r\n"))
     }
 
+    /// A report holds one `RunFacts` per run: what runs share (the SOP's calendar, its id) is
+    /// kept once and named by index (docs/benchmarks.md, "Long reads at a year's scale").
+    @Test func aRunsFactsStaySmall() {
+        #expect(MemoryLayout<RunFacts>.stride <= 168, "\(MemoryLayout<RunFacts>.stride)")
+    }
+
     /// A damaged record is counted, said, and left out; the rest of its run still counts.
     @Test func anUnreadableRecordIsCountedAndLeftOut() throws {
         let w = try store()
