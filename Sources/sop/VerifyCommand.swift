@@ -28,16 +28,19 @@ struct VerifyCommand: ParsableCommand {
             }
             // Every run, one at a time: a failure is shown as it is found (the `--verbose` lines
             // go out in blocks), and no result is kept, so memory does not grow with the store.
+            let bar = ProgressBar.onTerminal(label: "verify", unit: "runs")
             var pending = ""
             func flush() {
+                bar?.clear()
                 Output.out(pending)
                 pending = ""
             }
-            let tally = try service.verifyEach(as: options.acting) { v in
+            let tally = try service.verifyEach(as: options.acting, progress: bar?.update) { v in
                 guard v.failure != nil || verbose else { return }
                 pending += Self.line(v)
                 if v.failure != nil || pending.utf8.count >= 1 << 16 { flush() }
             }
+            bar?.clear()
             pending += Self.summary(runs: tally.runs, failed: tally.failed, records: tally.records) + "\n"
             flush()
             if tally.failed > 0 { throw ExitCode(1) }

@@ -195,6 +195,18 @@ import Testing
         #expect(MemoryLayout<RunFacts>.stride <= 168, "\(MemoryLayout<RunFacts>.stride)")
     }
 
+    /// Progress counts the journal's records read, out of the journal's last position: from
+    /// (0, N) before the scan to (N, N) after it.
+    @Test func aReportsProgressCountsJournalRecords() throws {
+        let w = try store()
+        var progress: [(Int, Int)] = []
+        let r = try w.service.report(ReportOptions(from: t("2026-11-01T00:00:00Z"), to: t("2026-11-10T00:00:00Z")), as: .system) {
+            progress.append(($0, $1))
+        }
+        #expect(r.recordsRead == 15)
+        #expect(progress.first.map { $0 == (0, 15) } == true && progress.last.map { $0 == (15, 15) } == true, "\(progress)")
+    }
+
     /// A damaged record is counted, said, and left out; the rest of its run still counts.
     @Test func anUnreadableRecordIsCountedAndLeftOut() throws {
         let w = try store()

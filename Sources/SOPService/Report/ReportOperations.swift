@@ -35,10 +35,13 @@ extension ReportOptions {
 /// The service report and the process-mining export, for who asks: they read every run of the
 /// store, so a caller needs the role 'supervisor'.
 extension RunService {
-    public func report(_ options: ReportOptions, as who: Acting) throws -> ServiceReport {
+    /// The report of `options`, for `who`; `progress` hears (journal records read, about how
+    /// many there are).
+    public func report(_ options: ReportOptions, as who: Acting,
+                       progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> ServiceReport {
         try Self.authorizeReport(who)
         do {
-            return try ReportBuilder.build(store: store, options: options, catalogue: catalogue)
+            return try ReportBuilder.build(store: store, options: options, catalogue: catalogue, progress: progress)
         } catch let error as RunError {
             throw error
         } catch {

@@ -341,7 +341,8 @@ public struct ReportBuilder {
     /// The report of the runs in `store`, with what the SOPs of `catalogue` say: which are
     /// escalations (their `category`) and which calendar each keeps its business time in (its
     /// `sla.calendar`, or else the one calendar its business timers name).
-    public static func build(store: any RunStore, options: ReportOptions, catalogue: SOPCatalogue) throws -> ServiceReport {
+    public static func build(store: any RunStore, options: ReportOptions, catalogue: SOPCatalogue,
+                             progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> ServiceReport {
         var categories: [String: String] = [:], calendars: [String: BusinessCalendar] = [:]
         for entry in catalogue.entries() {
             guard let id = entry.id, let compiled = entry.compiled else { continue }
@@ -351,12 +352,18 @@ public struct ReportBuilder {
                 calendars[id] = calendar
             }
         }
-        return try build(store: store, options: options, categories: categories, calendars: calendars)
+        return try build(store: store, options: options, categories: categories, calendars: calendars, progress: progress)
     }
 
-    /// Reads the store: the runs (their SOP and ticket), then every journal record.
+    /// How many journal records the scan reads between two progress reports.
+    static let checkEvery = 4_096
+
+    /// Reads the store: the runs (their SOP and ticket), then every journal record. `progress`
+    /// hears (journal records read, the journal's last position), the second an estimate where
+    /// positions have gaps (PostgreSQL).
     public static func build(store: any RunStore, options: ReportOptions, categories: [String: String],
-                             calendars: [String: BusinessCalendar] = [:]) throws -> ServiceReport {
+                             calendars: [String: BusinessCalendar] = [:],
+                             progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> ServiceReport {
         /// The builder, handed to the scanning thread for the journal and back after it.
         final class Box: @unchecked Sendable {
             var builder: ReportBuilder
@@ -364,6 +371,8 @@ public struct ReportBuilder {
         }
         let box = Box(ReportBuilder(options: options, categories: categories, calendars: calendars))
         try store.read { tx in
+            let total = try progress.map { _ in Int(try tx.journalPosition()) } ?? 0
+            progress?(0, total)
             // Room for every run's facts at once: grown by doubling, the array and the index
             // held up to twice what they needed, and three times while the last doubling copied.
             let runCount = try tx.runCount()
@@ -372,11 +381,15 @@ public struct ReportBuilder {
             try tx.scanRows(.runs, columns: ["id", "sop", "ticket_id", "status", "outcome", "data"]) { row in
                 box.builder.readRun(row)
             }
+            var rows = 0
             try RecordPipe.run(produce: { queue in
                 try tx.scanRows(.journal, columns: ["record"]) { row in
                     // A NULL record goes through as empty bytes, which the scanner counts as unreadable.
                     queue(row[0] ?? UnsafeBufferPointer(start: nil, count: 0))
+                    rows += 1
+                    if rows % checkEvery == 0 { progress?(rows, total) }
                 }
+                progress?(rows, total)
             }, consume: { bytes in
                 box.builder.read(bytes)
             })
