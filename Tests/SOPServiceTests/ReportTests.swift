@@ -195,6 +195,21 @@ import Testing
         #expect(MemoryLayout<RunFacts>.stride <= 168, "\(MemoryLayout<RunFacts>.stride)")
     }
 
+    /// A report past its time limit stops with `time_limit` (HTTP 503, exit 2), saying what
+    /// helps; within its limit it is the report built without one.
+    @Test func aReportPastItsTimeLimitStopsWithAClearError() throws {
+        let w = try store()
+        let options = ReportOptions(from: t("2026-11-01T00:00:00Z"), to: t("2026-11-10T00:00:00Z"))
+        let error = try #require(throws: RunError.self) { try w.service.report(options, as: .system, timeLimit: .zero) }
+        #expect(error.kind == "time_limit" && error.exitCode == 2)
+        #expect(error.description == "the report took longer than its limit of 0 s (it reads the whole journal, whatever the period or SOPs); raise the server's --report-time-limit, or run `sop report`, which has no limit")
+        #expect(error.json["error"] == .string("time_limit") && error.json["exit"] == .int(2))
+        #expect(RunError.timeLimit(.seconds(60)).description.hasPrefix("the report took longer than its limit of 60 s ("))
+        #expect(RunError.timeLimit(.milliseconds(1500)).description.hasPrefix("the report took longer than its limit of 1.5 s ("))
+        let limited = try w.service.report(options, as: .system, timeLimit: .seconds(600))
+        #expect(limited.json() == (try w.service.report(options, as: .system)).json())
+    }
+
     /// Progress counts the journal's records read, out of the journal's last position: from
     /// (0, N) before the scan to (N, N) after it.
     @Test func aReportsProgressCountsJournalRecords() throws {

@@ -341,7 +341,7 @@ public struct ReportBuilder {
     /// The report of the runs in `store`, with what the SOPs of `catalogue` say: which are
     /// escalations (their `category`) and which calendar each keeps its business time in (its
     /// `sla.calendar`, or else the one calendar its business timers name).
-    public static func build(store: any RunStore, options: ReportOptions, catalogue: SOPCatalogue,
+    public static func build(store: any RunStore, options: ReportOptions, catalogue: SOPCatalogue, timeLimit: Duration? = nil,
                              progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> ServiceReport {
         var categories: [String: String] = [:], calendars: [String: BusinessCalendar] = [:]
         for entry in catalogue.entries() {
@@ -352,18 +352,24 @@ public struct ReportBuilder {
                 calendars[id] = calendar
             }
         }
-        return try build(store: store, options: options, categories: categories, calendars: calendars, progress: progress)
+        return try build(store: store, options: options, categories: categories, calendars: calendars,
+                         timeLimit: timeLimit, progress: progress)
     }
 
-    /// How many journal records the scan reads between two progress reports.
+    /// How many rows the scans read between two looks at the clock (and two progress reports).
     static let checkEvery = 4_096
 
-    /// Reads the store: the runs (their SOP and ticket), then every journal record. `progress`
-    /// hears (journal records read, the journal's last position), the second an estimate where
-    /// positions have gaps (PostgreSQL).
+    /// Reads the store: the runs (their SOP and ticket), then every journal record. Past
+    /// `timeLimit` (looked at before the scans and every `checkEvery` rows of each) the build
+    /// stops with `RunError.timeLimit`; `progress` hears (journal records read, the journal's
+    /// last position), the second an estimate where positions have gaps (PostgreSQL).
     public static func build(store: any RunStore, options: ReportOptions, categories: [String: String],
-                             calendars: [String: BusinessCalendar] = [:],
+                             calendars: [String: BusinessCalendar] = [:], timeLimit: Duration? = nil,
                              progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> ServiceReport {
+        let deadline = timeLimit.map { ContinuousClock.now + $0 }
+        func checkTime() throws {
+            if let deadline, let timeLimit, ContinuousClock.now >= deadline { throw RunError.timeLimit(timeLimit) }
+        }
         /// The builder, handed to the scanning thread for the journal and back after it.
         final class Box: @unchecked Sendable {
             var builder: ReportBuilder
@@ -371,6 +377,7 @@ public struct ReportBuilder {
         }
         let box = Box(ReportBuilder(options: options, categories: categories, calendars: calendars))
         try store.read { tx in
+            try checkTime()
             let total = try progress.map { _ in Int(try tx.journalPosition()) } ?? 0
             progress?(0, total)
             // Room for every run's facts at once: grown by doubling, the array and the index
@@ -378,16 +385,22 @@ public struct ReportBuilder {
             let runCount = try tx.runCount()
             box.builder.runs.reserveCapacity(runCount)
             box.builder.runIndex.reserveCapacity(runCount)
+            var rows = 0
             try tx.scanRows(.runs, columns: ["id", "sop", "ticket_id", "status", "outcome", "data"]) { row in
                 box.builder.readRun(row)
+                rows += 1
+                if rows % checkEvery == 0 { try checkTime() }
             }
-            var rows = 0
+            rows = 0
             try RecordPipe.run(produce: { queue in
                 try tx.scanRows(.journal, columns: ["record"]) { row in
                     // A NULL record goes through as empty bytes, which the scanner counts as unreadable.
                     queue(row[0] ?? UnsafeBufferPointer(start: nil, count: 0))
                     rows += 1
-                    if rows % checkEvery == 0 { progress?(rows, total) }
+                    if rows % checkEvery == 0 {
+                        try checkTime()
+                        progress?(rows, total)
+                    }
                 }
                 progress?(rows, total)
             }, consume: { bytes in
