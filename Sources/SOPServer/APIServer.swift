@@ -42,6 +42,9 @@ public struct ServerConfiguration: Sendable {
     /// The largest request body, in bytes (`--max-ticket-size`; tickets and patches arrive in
     /// bodies): 1 MiB, as the command line's ticket limit.
     public var maxBodySize = 1 << 20
+    /// How long `GET /v1/report` may read before it stops and answers 503 `time_limit`
+    /// (`--report-time-limit`).
+    public var reportTimeLimit: Duration = .seconds(60)
 
     /// How webhook deliveries are retried (the service's policy, with these settings).
     public var deliveryPolicy: DeliveryPolicy {
@@ -275,7 +278,8 @@ public final class APIServer: Sendable {
         let format = q("format") ?? "json"
         guard format == "json" || format == "html" else { throw APIError.badRequest("format must be json or html, found '\(format)'") }
         let options = ReportOptions(from: from, to: to, timeZone: zone, sops: q("sop").map { Set($0.split(separator: ",").map(String.init)) })
-        let report = try await host.read(.long) { try $0.report(options, as: .caller(caller)) }
+        let limit = configuration.reportTimeLimit
+        let report = try await host.read(.long) { try $0.report(options, as: .caller(caller), timeLimit: limit) }
         if format == "html" {
             return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
                             body: ResponseBody(byteBuffer: ByteBuffer(string: report.html())))

@@ -36,6 +36,7 @@ struct APIError: Error {
         case .forbidden: status = .forbidden
         case .versionMismatch: status = .preconditionFailed
         case .badRequest: status = .badRequest
+        case .timeLimit: status = .serviceUnavailable
         }
     }
 

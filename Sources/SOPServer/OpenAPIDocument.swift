@@ -135,6 +135,11 @@ paths:
         "400": {$ref: "#/components/responses/BadRequest"}
         "401": {$ref: "#/components/responses/Unauthorized"}
         "403": {$ref: "#/components/responses/Forbidden"}
+        "503":
+          description: "The report read for longer than the server's --report-time-limit (60 s by default) and was stopped: error time_limit."
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Error"}
   /v1/sops/{sop}:
     get:
       tags: [sops]
@@ -523,7 +528,7 @@ components:
         error:
           type: string
           description: The kind, as `sop --format json` names it.
-          examples: [refused, forbidden, unknown_run, stale_version, bad_request]
+          examples: [refused, forbidden, unknown_run, stale_version, bad_request, time_limit]
         reason: {type: string}
         instead:
           type: array

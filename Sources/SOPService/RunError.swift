@@ -24,6 +24,8 @@ public enum RunError: Error, CustomStringConvertible {
     case versionMismatch(expected: [Int], current: Int)
     /// The request itself is wrong: a bad filter, a malformed body (HTTP 400; exit 2).
     case badRequest(String)
+    /// A long read (a report) ran past its time limit and was stopped (HTTP 503; exit 2).
+    case timeLimit(Duration)
 
     public var description: String {
         switch self {
@@ -41,6 +43,11 @@ public enum RunError: Error, CustomStringConvertible {
         case .versionMismatch(let expected, let current):
             return "the run is at version \(current), not \(expected.map(String.init).joined(separator: " or ")): it changed since you read it; read it again"
         case .badRequest(let reason): return reason
+        case .timeLimit(let limit):
+            // Not "ask for a shorter period": a report reads the whole journal whatever its period
+            // or SOPs (docs/decisions.md), so that would not help.
+            return "the report took longer than its limit of \(Self.seconds(limit)) (it reads the whole journal, whatever the period "
+                + "or SOPs); raise the server's --report-time-limit, or run `sop report`, which has no limit"
         }
     }
 
@@ -56,6 +63,7 @@ public enum RunError: Error, CustomStringConvertible {
         case .forbidden: return "forbidden"
         case .versionMismatch: return "stale_version"
         case .badRequest: return "bad_request"
+        case .timeLimit: return "time_limit"
         }
     }
 
@@ -77,8 +85,15 @@ public enum RunError: Error, CustomStringConvertible {
     public var exitCode: Int32 {
         switch self {
         case .rejected, .idTaken, .forbidden, .versionMismatch: return 1
-        case .unknownRun, .unknownSOP, .invalidSOP, .store, .badRequest: return 2
+        case .unknownRun, .unknownSOP, .invalidSOP, .store, .badRequest, .timeLimit: return 2
         }
+    }
+
+    /// `60 s`, `0.5 s`: a limit as the option that set it reads.
+    static func seconds(_ d: Duration) -> String {
+        let (s, atto) = d.components
+        guard atto != 0 else { return "\(s) s" }
+        return "\(Double(s) + Double(atto) / 1e18) s"
     }
 
     /// Each refused input of a refused step, with its own reason (empty otherwise).

@@ -123,6 +123,15 @@ extension RunService {
         return try verify(id, only: visible)
     }
 
+    /// Verifies every run `who` may see, one at a time, handing each result to `each` as it
+    /// comes (failures can be shown at once) and keeping none of them: memory does not grow with
+    /// the store. `progress` hears (runs looked at, runs in the store). The counts, in all.
+    public func verifyEach(as who: Acting, progress: ((_ done: Int, _ total: Int) -> Void)? = nil,
+                           _ each: (Verification) throws -> Void) throws -> VerificationTally {
+        let visible = who.caller.map { _ in Set(visibleSOPs(who)) }
+        return try verifyEach(only: visible, progress: progress, each)
+    }
+
     /// The run with its engine, if `who` may see it.
     public func run(_ id: String, as who: Acting) throws -> (RunState, Engine) {
         let (run, engine) = try self.run(id)

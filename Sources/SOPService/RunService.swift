@@ -30,6 +30,29 @@ public struct Verification: Sendable {
     }
 }
 
+/// What verifying every run found, in all (`RunService.verifyEach`): the counts `sop verify`
+/// summarises with.
+public struct VerificationTally: Sendable, Equatable {
+    /// Runs verified.
+    public var runs = 0
+    /// Runs whose journal failed.
+    public var failed = 0
+    /// Journal records read, in all.
+    public var records = 0
+
+    public init(runs: Int = 0, failed: Int = 0, records: Int = 0) {
+        self.runs = runs
+        self.failed = failed
+        self.records = records
+    }
+
+    mutating func add(_ verification: Verification) {
+        runs += 1
+        records += verification.records
+        if verification.failure != nil { failed += 1 }
+    }
+}
+
 /// Runs SOPs against tickets: loads and pins SOPs, asks the engine to decide steps, and applies
 /// each decision to the store in one transaction, with the child runs and parent notifications
 /// it causes.
@@ -510,15 +533,52 @@ public final class RunService {
     // MARK: Verification
 
     /// Checks the hash chain of each run's journal (one run, or every run of the SOPs in `only`,
-    /// or every run) and replays it against the pinned SOP source.
+    /// or every run) and replays it against the pinned SOP source. Every run's result is kept:
+    /// for one run, or a small store (`verifyEach` is the way through a large one).
     func verify(_ id: String?, only sops: Set<String>? = nil) throws -> [Verification] {
-        try store.read { tx in
-            let ids = try id.map { [$0] } ?? tx.runIDs()
-            return try ids.compactMap { id in
-                guard let stored = try tx.run(id) else { throw RunError.unknownRun(id) }
-                if let sops, !sops.contains(stored.sop) { return nil }
-                return try Replay(service: self, tx: tx, stored: stored, runID: id).verify()
+        guard let id else {
+            var results: [Verification] = []
+            _ = try verifyEach(only: sops, progress: nil) { results.append($0) }
+            return results
+        }
+        return try store.read { tx in
+            guard let stored = try tx.run(id) else { throw RunError.unknownRun(id) }
+            if let sops, !sops.contains(stored.sop) { return [] }
+            return [try Replay(service: self, tx: tx, stored: stored, runID: id).verify()]
+        }
+    }
+
+    /// How many run ids one read of `verifyEach` takes: each page is its own read, so a verify of
+    /// a million runs neither holds every id nor keeps one read open for its whole length.
+    static let verifyPage = 1_000
+
+    /// Verifies every run (of the SOPs in `only`) in run-id order, handing each result to `each`
+    /// as it comes and keeping none, a page of ids per read: memory holds one page and one run,
+    /// however many runs the store has. `progress` hears (runs looked at, runs in the store)
+    /// before the first page and after each. A run started while this reads is verified if its
+    /// id sorts after the page being read.
+    func verifyEach(only sops: Set<String>?, page pageSize: Int = verifyPage, progress: ((_ done: Int, _ total: Int) -> Void)?,
+                    _ each: (Verification) throws -> Void) throws -> VerificationTally {
+        let total = try progress.map { _ in try store.read { tx in try tx.runCount() } } ?? 0
+        progress?(0, total)
+        var tally = VerificationTally(), after: String?, done = 0
+        while true {
+            let page = try store.read { tx -> [String] in
+                let ids = try tx.runIDs(after: after, limit: pageSize)
+                for id in ids {
+                    // A run is never deleted, and this read sees the page it listed.
+                    guard let stored = try tx.run(id) else { throw RunError.unknownRun(id) }
+                    if let sops, !sops.contains(stored.sop) { continue }
+                    let verification = try Replay(service: self, tx: tx, stored: stored, runID: id).verify()
+                    tally.add(verification)
+                    try each(verification)
+                }
+                return ids
             }
+            done += page.count
+            progress?(done, total)
+            guard page.count == pageSize, let last = page.last else { return tally }
+            after = last
         }
     }
 

@@ -48,6 +48,11 @@ public protocol StoreTransaction {
     /// `updateRun` for many runs at once; the ids saved.
     func updateRuns(_ rows: [(row: RunRow, expectedVersion: Int)]) throws -> Set<String>
     func runIDs() throws -> [String]
+    /// At most `limit` run ids after `after` (all from the first when nil), bytewise as `runIDs`
+    /// orders them: one page of a read that must not hold every id at once (`sop verify`).
+    func runIDs(after: String?, limit: Int) throws -> [String]
+    /// How many runs the store holds.
+    func runCount() throws -> Int
     func summaries(sop: String?, state: String?, waiting: Bool) throws -> [RunSummary]
     func runPage(_ filter: RunFilter) throws -> RunPage
     func runsWithoutRole() throws -> [String]

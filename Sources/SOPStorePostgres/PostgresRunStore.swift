@@ -358,6 +358,18 @@ final class PostgresTransaction: StoreTransaction {
         try query("SELECT id FROM runs ORDER BY id COLLATE \"C\"").rows.map { try $0.decode(String.self) }
     }
 
+    func runIDs(after: String?, limit: Int) throws -> [String] {
+        guard let after else {
+            return try query("SELECT id FROM runs ORDER BY id COLLATE \"C\" LIMIT $1", [.int(Int64(limit))]).rows.map { try $0.decode(String.self) }
+        }
+        return try query("SELECT id FROM runs WHERE id COLLATE \"C\" > $1 ORDER BY id COLLATE \"C\" LIMIT $2", [.text(after), .int(Int64(limit))])
+            .rows.map { try $0.decode(String.self) }
+    }
+
+    func runCount() throws -> Int {
+        try query("SELECT count(*) FROM runs").rows.first.map { Int(try $0.decode(Int64.self)) } ?? 0
+    }
+
     func summaries(sop: String?, state: String?, waiting: Bool) throws -> [RunSummary] {
         try summaryRows(StoreSQL.summaries(sop: sop, state: state, waiting: waiting, .postgres)).map(\.summary)
     }
@@ -558,7 +570,7 @@ final class PostgresTransaction: StoreTransaction {
 
     func undispatchedMessages(limit: Int) throws -> [OutboxMessage] {
         try flush()
-        return try query("SELECT \(Self.messageColumns) FROM outbox WHERE dispatched = 0 ORDER BY rowid LIMIT $1", [.int(limit)])
+        return try query("SELECT \(Self.messageColumns) FROM outbox WHERE dispatched = 0 ORDER BY rowid LIMIT $1", [.int(Int64(limit))])
             .rows.map(Self.message)
     }
 

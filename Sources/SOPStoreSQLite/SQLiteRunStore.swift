@@ -429,6 +429,15 @@ public struct SQLiteTransaction: StoreTransaction {
         try String.fetchAll(db, sql: "SELECT id FROM runs ORDER BY id")
     }
 
+    public func runIDs(after: String?, limit: Int) throws -> [String] {
+        guard let after else { return try String.fetchAll(db, sql: "SELECT id FROM runs ORDER BY id LIMIT ?", arguments: [limit]) }
+        return try String.fetchAll(db, sql: "SELECT id FROM runs WHERE id > ? ORDER BY id LIMIT ?", arguments: [after, limit])
+    }
+
+    public func runCount() throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT count(*) FROM runs") ?? 0
+    }
+
     public func summaries(sop: String?, state: String?, waiting: Bool) throws -> [RunSummary] {
         try summaryRows(StoreSQL.summaries(sop: sop, state: state, waiting: waiting, .sqlite)).map(\.summary)
     }

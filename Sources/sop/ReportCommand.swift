@@ -51,8 +51,10 @@ struct ReportCommand: ParsableCommand {
                                           resolving: Set(resolving.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }),
                                           reopenDays: reopenDays, weekly: weekly, sops: sop.isEmpty ? nil : Set(sop))
         let report: ServiceReport
+        let bar = ProgressBar.onTerminal(label: "report", unit: "records")
         do {
-            report = try service.report(reportOptions, as: options.acting)
+            defer { bar?.clear() }
+            report = try service.report(reportOptions, as: options.acting, progress: bar?.update)
         } catch {
             throw runExit(error)
         }

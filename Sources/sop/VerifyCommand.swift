@@ -16,28 +16,45 @@ struct VerifyCommand: ParsableCommand {
     @OptionGroup var options: RunOptions
 
     func run() throws {
-        let service = try options.service()
+        // No memory map: mapped pages a scan of every run reads count in its resident memory
+        // (up to the map's 256 MiB), which would grow with the store; the page cache is bounded.
+        let service = try options.service(memoryMapped: false)
         do {
-            let results = try service.verify(runID, as: options.acting)
-            var failed = 0, records = 0
-            var text = ""
-            for v in results {
-                records += v.records
-                if let failure = v.failure {
-                    failed += 1
-                    text += "\(v.run): FAILED at record \(failure.seq): \(failure.reason)\n"
-                } else if verbose || runID != nil {
-                    text += "\(v.run): ok (\(v.records) records)\n"
-                }
+            if let runID {
+                let results = try service.verify(runID, as: options.acting)
+                Output.out(results.map(Self.line).joined())
+                if results.contains(where: { $0.failure != nil }) { throw ExitCode(1) }
+                return
             }
-            if runID == nil { text += Self.summary(runs: results.count, failed: failed, records: records) + "\n" }
-            Output.out(text)
-            if failed > 0 { throw ExitCode(1) }
+            // Every run, one at a time: a failure is shown as it is found (the `--verbose` lines
+            // go out in blocks), and no result is kept, so memory does not grow with the store.
+            let bar = ProgressBar.onTerminal(label: "verify", unit: "runs")
+            var pending = ""
+            func flush() {
+                bar?.clear()
+                Output.out(pending)
+                pending = ""
+            }
+            let tally = try service.verifyEach(as: options.acting, progress: bar?.update) { v in
+                guard v.failure != nil || verbose else { return }
+                pending += Self.line(v)
+                if v.failure != nil || pending.utf8.count >= 1 << 16 { flush() }
+            }
+            bar?.clear()
+            pending += Self.summary(runs: tally.runs, failed: tally.failed, records: tally.records) + "\n"
+            flush()
+            if tally.failed > 0 { throw ExitCode(1) }
         } catch let code as ExitCode {
             throw code
         } catch {
             throw runExit(error)
         }
+    }
+
+    /// `RUN: ok (N records)` or `RUN: FAILED at record N: reason`, with its newline.
+    static func line(_ v: Verification) -> String {
+        guard let failure = v.failure else { return "\(v.run): ok (\(v.records) records)\n" }
+        return "\(v.run): FAILED at record \(failure.seq): \(failure.reason)\n"
     }
 
     /// `2 runs ok (17 records)`, `1 of 3 runs FAILED (40 records)`, or `no runs`.

@@ -123,12 +123,15 @@ struct Serve: AsyncParsableCommand {
     var hookSecretFile: String?
     @Option(name: .customLong("max-attempts"), help: "Delivery attempts before a webhook delivery is marked failed.") var maxAttempts = 8
     @Option(name: .customLong("max-ticket-size"), help: "The largest request body (a ticket, a patch), in bytes.") var maxTicketSize = 1 << 20
+    @Option(name: .customLong("report-time-limit"), help: "Seconds a report (GET /v1/report) may read before it stops with 503 time_limit.")
+    var reportTimeLimit = 60.0
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         guard tickInterval >= 0.01, tickInterval <= 3600 else { throw ValidationError("--tick-interval must be from 0.01 to 3600 seconds") }
         guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
         guard maxTicketSize > 0 else { throw ValidationError("--max-ticket-size must be a positive number of bytes") }
+        guard reportTimeLimit > 0, reportTimeLimit <= 86_400 else { throw ValidationError("--report-time-limit must be a positive number of seconds, at most 86400") }
         for url in webhooks {
             guard let u = URL(string: url), u.scheme == "http" || u.scheme == "https", u.host != nil else {
                 throw ValidationError("--webhook must be an http or https URL, found '\(url)'")
@@ -146,6 +149,7 @@ struct Serve: AsyncParsableCommand {
         configuration.webhooks = webhooks
         configuration.maxAttempts = maxAttempts
         configuration.maxBodySize = maxTicketSize
+        configuration.reportTimeLimit = .milliseconds(max(1, Int64((reportTimeLimit * 1000).rounded())))
         do {
             configuration.webhookSecret = try webhookSecretFile.map { Secret(try Signing.readSecret($0)) }
             configuration.hookSecret = try hookSecretFile.map { Secret(try Signing.readSecret($0)) }

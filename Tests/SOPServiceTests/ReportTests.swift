@@ -189,6 +189,39 @@ import Testing
         #expect(r.csv().contains("overall,all,business_time_to_end_median_s,7200\r\n"))
     }
 
+    /// A report holds one `RunFacts` per run: what runs share (the SOP's calendar, its id) is
+    /// kept once and named by index (docs/benchmarks.md, "Long reads at a year's scale").
+    @Test func aRunsFactsStaySmall() {
+        #expect(MemoryLayout<RunFacts>.stride <= 168, "\(MemoryLayout<RunFacts>.stride)")
+    }
+
+    /// A report past its time limit stops with `time_limit` (HTTP 503, exit 2), saying what
+    /// helps; within its limit it is the report built without one.
+    @Test func aReportPastItsTimeLimitStopsWithAClearError() throws {
+        let w = try store()
+        let options = ReportOptions(from: t("2026-11-01T00:00:00Z"), to: t("2026-11-10T00:00:00Z"))
+        let error = try #require(throws: RunError.self) { try w.service.report(options, as: .system, timeLimit: .zero) }
+        #expect(error.kind == "time_limit" && error.exitCode == 2)
+        #expect(error.description == "the report took longer than its limit of 0 s (it reads the whole journal, whatever the period or SOPs); raise the server's --report-time-limit, or run `sop report`, which has no limit")
+        #expect(error.json["error"] == .string("time_limit") && error.json["exit"] == .int(2))
+        #expect(RunError.timeLimit(.seconds(60)).description.hasPrefix("the report took longer than its limit of 60 s ("))
+        #expect(RunError.timeLimit(.milliseconds(1500)).description.hasPrefix("the report took longer than its limit of 1.5 s ("))
+        let limited = try w.service.report(options, as: .system, timeLimit: .seconds(600))
+        #expect(limited.json() == (try w.service.report(options, as: .system)).json())
+    }
+
+    /// Progress counts the journal's records read, out of the journal's last position: from
+    /// (0, N) before the scan to (N, N) after it.
+    @Test func aReportsProgressCountsJournalRecords() throws {
+        let w = try store()
+        var progress: [(Int, Int)] = []
+        let r = try w.service.report(ReportOptions(from: t("2026-11-01T00:00:00Z"), to: t("2026-11-10T00:00:00Z")), as: .system) {
+            progress.append(($0, $1))
+        }
+        #expect(r.recordsRead == 15)
+        #expect(progress.first.map { $0 == (0, 15) } == true && progress.last.map { $0 == (15, 15) } == true, "\(progress)")
+    }
+
     /// A damaged record is counted, said, and left out; the rest of its run still counts.
     @Test func anUnreadableRecordIsCountedAndLeftOut() throws {
         let w = try store()

@@ -106,6 +106,33 @@ struct RunServiceTests {
         #expect(result.failure?.reason.contains("hash does not match") == true)
     }
 
+    /// Every run is verified a page of ids per read, each result handed over as it comes and the
+    /// counts summed; progress hears the runs looked at of the runs in the store after each page.
+    @Test func verifyEachStreamsEveryRunInPages() throws {
+        let w = try Workspace(["complaint": complaint, "escalation": escalation])
+        for id in ["c5", "c1", "c4", "c2", "c3"] {
+            _ = try w.service.start(sop: "complaint", ticket: .object([]), runID: id, actor: ana, now: t0)
+        }
+        _ = try w.service.step("c2", .submit(inputs: [], event: "accepted", checks: nil), actor: ana, now: t0)
+        try w.service.store.transaction { tx in try tx.tamper(run: "c2", seq: 1, replacing: "accepted", with: "declined") }
+        var seen: [String] = [], failed: [String] = [], progress: [String] = []
+        let tally = try w.service.verifyEach(only: nil, page: 2, progress: { progress.append("\($0)/\($1)") }) { v in
+            seen.append(v.run)
+            if v.failure != nil { failed.append(v.run) }
+        }
+        #expect(seen == ["c1", "c2", "c3", "c4", "c5"])
+        #expect(failed == ["c2"])
+        let records = try ["c1", "c2", "c3", "c4", "c5"].map { try w.service.journal($0).count }.reduce(0, +)
+        #expect(tally == VerificationTally(runs: 5, failed: 1, records: records))
+        #expect(progress == ["0/5", "2/5", "4/5", "5/5"])
+        // The array of every result is the same results, in the same order.
+        #expect(try w.service.verify(nil).map(\.run) == seen)
+        // Only the SOPs asked for: the pages still go over every run.
+        var none = 0
+        #expect(try w.service.verifyEach(only: ["escalation"], page: 2, progress: nil) { _ in none += 1 } == VerificationTally())
+        #expect(none == 0)
+    }
+
     @Test func verifyReplaysAgainstThePinnedSourceAfterTheFileChanges() throws {
         let w = try Workspace(["complaint": complaint, "escalation": escalation])
         _ = try w.service.start(sop: "complaint", ticket: .object([]), runID: "c1", actor: ana, now: t0)

@@ -179,6 +179,21 @@ import TestSupport
         #expect(try store.read { tx in try tx.runIDs() } == ["R-c", "r-a", "r-b", "r-d", "r-e"])
     }
 
+    /// Run ids in pages (`sop verify` of every run reads one page per read): bytewise, after the
+    /// last id of the page before, as many as asked; and how many runs there are.
+    @Test func runIDsComeInPagesBytewise() throws {
+        #expect(try store.read { tx in try tx.runCount() } == 0)
+        #expect(try store.read { tx in try tx.runIDs(after: nil, limit: 2) } == [])
+        try insertRuns()
+        #expect(try store.read { tx in try tx.runCount() } == 5)
+        #expect(try store.read { tx in try tx.runIDs(after: nil, limit: 2) } == ["R-c", "r-a"])
+        #expect(try store.read { tx in try tx.runIDs(after: "r-a", limit: 2) } == ["r-b", "r-d"])
+        #expect(try store.read { tx in try tx.runIDs(after: "r-d", limit: 2) } == ["r-e"])
+        #expect(try store.read { tx in try tx.runIDs(after: "r-e", limit: 2) } == [])
+        // An id between two stored ones (not itself stored) pages from the next.
+        #expect(try store.read { tx in try tx.runIDs(after: "R-d", limit: 10) } == ["r-a", "r-b", "r-d", "r-e"])
+    }
+
     /// Timers: the waiting runs due at an instant in creation order, each taken only while it is
     /// still waiting and due; runs by ticket, runs without a role, batches of inserts and saves.
     @Test func dueRunsTicketsRolesAndBatches() throws {

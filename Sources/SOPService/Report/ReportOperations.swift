@@ -35,10 +35,14 @@ extension ReportOptions {
 /// The service report and the process-mining export, for who asks: they read every run of the
 /// store, so a caller needs the role 'supervisor'.
 extension RunService {
-    public func report(_ options: ReportOptions, as who: Acting) throws -> ServiceReport {
+    /// The report of `options`, for `who`. Past `timeLimit` it stops with `RunError.timeLimit`
+    /// (a server's `--report-time-limit`; `sop report` has none); `progress` hears (journal
+    /// records read, about how many there are).
+    public func report(_ options: ReportOptions, as who: Acting, timeLimit: Duration? = nil,
+                       progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> ServiceReport {
         try Self.authorizeReport(who)
         do {
-            return try ReportBuilder.build(store: store, options: options, catalogue: catalogue)
+            return try ReportBuilder.build(store: store, options: options, catalogue: catalogue, timeLimit: timeLimit, progress: progress)
         } catch let error as RunError {
             throw error
         } catch {

@@ -45,14 +45,15 @@ public struct ReportOptions: Sendable {
 }
 
 /// What is known of one run after reading its journal: a fixed handful of facts, whatever the
-/// journal's length (its path is a node of `ReportBuilder`'s path tree).
+/// journal's length (its path is a node of `ReportBuilder`'s path tree). A report holds one per
+/// run, so what many runs share is kept once in the builder and named here by index: the run's
+/// id is only `ReportBuilder.runIndex`'s key, its SOP an interned name, its calendar an index
+/// (a `BusinessCalendar` held in every run cost about 100 bytes a run: docs/benchmarks.md).
 struct RunFacts {
-    var id: String
-    var sop: String
-    /// `sop`, interned (`ReportBuilder.names`).
+    /// The run's SOP, interned (`ReportBuilder.names`).
     var sopName: Int32
-    /// The SOP's business calendar (`ReportBuilder.calendars`), if it has one.
-    var calendar: BusinessCalendar?
+    /// The SOP's business calendar, an index into `ReportBuilder.calendarList`; -1 for none.
+    var calendar: Int32 = -1
     var version = 0
     var ticketID: String?
     var priority: String?
@@ -77,9 +78,7 @@ struct RunFacts {
     var csatAnswers = 0
     var csatSatisfied = 0
 
-    init(id: String, sop: String, sopName: Int32) {
-        self.id = id
-        self.sop = sop
+    init(sopName: Int32) {
         self.sopName = sopName
     }
 
@@ -222,6 +221,10 @@ public struct ReportBuilder {
     var nameBytes: [[UInt8]] = []
     var runs: [RunFacts] = []
     var runIndex: [String: Int] = [:]
+    /// The calendars runs keep their business time in (`RunFacts.calendar`), and each SOP's
+    /// index there (-1: none), by its interned name.
+    var calendarList: [BusinessCalendar] = []
+    var calendarOfSOP: [Int32: Int32] = [:]
     /// The paths runs take, as a tree: node i is the path of node `pathParent[i]` followed by
     /// state `pathState[i]`; the roots (state -1) are the SOPs (`pathRoots`), so a node belongs
     /// to one SOP. A run's path is one node however long its journal, and each node knows where
@@ -338,7 +341,8 @@ public struct ReportBuilder {
     /// The report of the runs in `store`, with what the SOPs of `catalogue` say: which are
     /// escalations (their `category`) and which calendar each keeps its business time in (its
     /// `sla.calendar`, or else the one calendar its business timers name).
-    public static func build(store: any RunStore, options: ReportOptions, catalogue: SOPCatalogue) throws -> ServiceReport {
+    public static func build(store: any RunStore, options: ReportOptions, catalogue: SOPCatalogue, timeLimit: Duration? = nil,
+                             progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> ServiceReport {
         var categories: [String: String] = [:], calendars: [String: BusinessCalendar] = [:]
         for entry in catalogue.entries() {
             guard let id = entry.id, let compiled = entry.compiled else { continue }
@@ -348,12 +352,24 @@ public struct ReportBuilder {
                 calendars[id] = calendar
             }
         }
-        return try build(store: store, options: options, categories: categories, calendars: calendars)
+        return try build(store: store, options: options, categories: categories, calendars: calendars,
+                         timeLimit: timeLimit, progress: progress)
     }
 
-    /// Reads the store: the runs (their SOP and ticket), then every journal record.
+    /// How many rows the scans read between two looks at the clock (and two progress reports).
+    static let checkEvery = 4_096
+
+    /// Reads the store: the runs (their SOP and ticket), then every journal record. Past
+    /// `timeLimit` (looked at before the scans and every `checkEvery` rows of each) the build
+    /// stops with `RunError.timeLimit`; `progress` hears (journal records read, the journal's
+    /// last position), the second an estimate where positions have gaps (PostgreSQL).
     public static func build(store: any RunStore, options: ReportOptions, categories: [String: String],
-                             calendars: [String: BusinessCalendar] = [:]) throws -> ServiceReport {
+                             calendars: [String: BusinessCalendar] = [:], timeLimit: Duration? = nil,
+                             progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> ServiceReport {
+        let deadline = timeLimit.map { ContinuousClock.now + $0 }
+        func checkTime() throws {
+            if let deadline, let timeLimit, ContinuousClock.now >= deadline { throw RunError.timeLimit(timeLimit) }
+        }
         /// The builder, handed to the scanning thread for the journal and back after it.
         final class Box: @unchecked Sendable {
             var builder: ReportBuilder
@@ -361,14 +377,32 @@ public struct ReportBuilder {
         }
         let box = Box(ReportBuilder(options: options, categories: categories, calendars: calendars))
         try store.read { tx in
+            try checkTime()
+            let total = try progress.map { _ in Int(try tx.journalPosition()) } ?? 0
+            progress?(0, total)
+            // Room for every run's facts at once: grown by doubling, the array and the index
+            // held up to twice what they needed, and three times while the last doubling copied.
+            let runCount = try tx.runCount()
+            box.builder.runs.reserveCapacity(runCount)
+            box.builder.runIndex.reserveCapacity(runCount)
+            var rows = 0
             try tx.scanRows(.runs, columns: ["id", "sop", "ticket_id", "status", "outcome", "data"]) { row in
                 box.builder.readRun(row)
+                rows += 1
+                if rows % checkEvery == 0 { try checkTime() }
             }
+            rows = 0
             try RecordPipe.run(produce: { queue in
                 try tx.scanRows(.journal, columns: ["record"]) { row in
                     // A NULL record goes through as empty bytes, which the scanner counts as unreadable.
                     queue(row[0] ?? UnsafeBufferPointer(start: nil, count: 0))
+                    rows += 1
+                    if rows % checkEvery == 0 {
+                        try checkTime()
+                        progress?(rows, total)
+                    }
                 }
+                progress?(rows, total)
             }, consume: { bytes in
                 box.builder.read(bytes)
             })
@@ -381,14 +415,31 @@ public struct ReportBuilder {
         guard let id = row[0].map({ String(decoding: $0, as: UTF8.self) }), let sopBytes = row[1] else { return }
         let sop = String(decoding: sopBytes, as: UTF8.self)
         guard options.sops?.contains(sop) ?? true else { return }
-        var facts = RunFacts(id: id, sop: sop, sopName: name(sop))
-        facts.calendar = calendars[sop]
+        var facts = RunFacts(sopName: name(sop))
+        facts.calendar = calendarIndex(facts.sopName, sop)
         facts.ticketID = row[2].map { String(decoding: $0, as: UTF8.self) }
         facts.ended = row[3].map { JSONScanner.equal($0, "ended") } ?? false
         facts.outcome = row[4].map { String(decoding: $0, as: UTF8.self) }
         if let data = row[5] { facts.readData(data) }
         runIndex[id] = runs.count
         runs.append(facts)
+    }
+
+    /// The index of the SOP's calendar in `calendarList` (-1: none), looked up once per SOP.
+    mutating func calendarIndex(_ sopName: Int32, _ sop: String) -> Int32 {
+        if let index = calendarOfSOP[sopName] { return index }
+        var index: Int32 = -1
+        if let calendar = calendars[sop] {
+            index = Int32(calendarList.count)
+            calendarList.append(calendar)
+        }
+        calendarOfSOP[sopName] = index
+        return index
+    }
+
+    /// The calendar a run's facts name.
+    func calendar(_ facts: RunFacts) -> BusinessCalendar? {
+        facts.calendar < 0 ? nil : calendarList[Int(facts.calendar)]
     }
 
     /// Takes one stored record, or counts it unreadable.
@@ -423,7 +474,7 @@ public struct ReportBuilder {
                 let duration = r.at - runs[i].enteredAt, slots = moveSlots[Int(node)]
                 durations[Int(slots.state)].append(duration)
                 durations[Int(slots.edge)].append(duration)
-                if let calendar = runs[i].calendar {
+                if let calendar = calendar(runs[i]) {
                     businessDurations[Int(slots.state), default: []].append(calendar.between(runs[i].enteredAt, r.at))
                 }
             }
@@ -448,7 +499,7 @@ public struct ReportBuilder {
             if csat >= 4 { runs[i].csatSatisfied += 1 }
         }
         if r.kind == .sla, let target = r.slaTarget, let event = r.slaEvent, inPeriod(r.at) {
-            let key = runs[i].sop + "." + target
+            let key = names[Int(runs[i].sopName)] + "." + target
             switch event {
             case "met": sla[key, default: SLATally()].met += 1
             case "breached":
@@ -473,7 +524,8 @@ public struct ReportBuilder {
             Dictionary(grouping: facts.indices) { key(facts[$0]) ?? "(none)" }.sorted { $0.key < $1.key }.map { ($0.key, kpis($0.value, of: facts)) }
         }
         let (variants, endDurations) = variants(facts)
-        let bySOP = grouped { "\($0.sop) v\($0.version)" }
+        let names = self.names
+        let bySOP = grouped { "\(names[Int($0.sopName)]) v\($0.version)" }
         let byPriority = grouped(\.priority), byCategory = grouped(\.category)
         // By outcome: the runs that ended (in the period or before), and `(open)` for the rest.
         let byOutcome = grouped { $0.ended ? $0.outcome : "(open)" }
@@ -503,7 +555,7 @@ public struct ReportBuilder {
                 k.ended += 1
                 k.outcomes[f.outcome ?? "?", default: 0] += 1
                 toEnd.append(ended - started)
-                if let calendar = f.calendar { businessToEnd.append(calendar.between(started, ended)) }
+                if let calendar = calendar(f) { businessToEnd.append(calendar.between(started, ended)) }
                 if let o = f.outcome, options.resolving.contains(o) {
                     k.resolved += 1
                     let reopened = f.ticketID.flatMap { reopenedTickets[$0] }?.contains { $0 >= ended && $0 - ended <= reopenWindow } ?? false
