@@ -101,20 +101,27 @@ public struct PostgresLocation: Sendable, Equatable {
 }
 
 /// One PostgreSQL connection used from ordinary threads: every query blocks its caller until the
-/// server answers. The connection's event loop is one thread shared by every connection of the
-/// process and never runs our code, so a caller blocked here (a CLI command, the server's service
-/// thread, a request handler) can never be the thread the answer needs.
+/// server answers. The connections' event loops (one thread for the writers, one for the readers)
+/// never run our code, so a caller blocked here (a CLI command, the server's writer or a reader
+/// thread) can never be the thread the answer needs.
 final class BlockingConnection: @unchecked Sendable {
-    static let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    /// The event loop of the connections that write (the CLI's, a server's writer) and the one
+    /// of the connections that read beside them: a report streaming a million rows through its
+    /// loop never delays the round trips of a step's transaction.
+    static let writers = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    static let readers = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private static let logger = Logger(label: "sopkit.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
     private static let ids = NSLock()
     nonisolated(unsafe) private static var lastID = 0
 
     let location: PostgresLocation
+    private let group: MultiThreadedEventLoopGroup
     private var connection: PostgresConnection?
 
-    init(_ location: PostgresLocation) {
+    /// - Parameter reading: a reader connection (on the readers' event loop).
+    init(_ location: PostgresLocation, reading: Bool = false) {
         self.location = location
+        group = reading ? Self.readers : Self.writers
     }
 
     deinit {
@@ -128,7 +135,7 @@ final class BlockingConnection: @unchecked Sendable {
         let id = Self.ids.withLock { Self.lastID += 1; return Self.lastID }
         do {
             let configuration = try location.configuration()
-            let opened = try Self.wait(PostgresConnection.connect(on: Self.group.next(), configuration: configuration, id: id,
+            let opened = try Self.wait(PostgresConnection.connect(on: group.next(), configuration: configuration, id: id,
                                                                   logger: Self.logger))
             if let schema = location.schema {
                 // The schema need not exist yet: the migrations create it.

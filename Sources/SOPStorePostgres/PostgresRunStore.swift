@@ -207,7 +207,7 @@ public final class PostgresRunStore: RunStore, @unchecked Sendable {
         while idle.isEmpty && opened >= readers { pool.wait() }
         if let reader = idle.popLast() { return reader }
         opened += 1
-        return BlockingConnection(location)
+        return BlockingConnection(location, reading: true)
     }
 
     private func giveBack(_ reader: BlockingConnection) {
