@@ -3,7 +3,12 @@ import Logging
 import MCP
 import SOPJSON
 
-/// A transport that answers every request it received before it reports its input closed.
+/// A transport that hands the server one request at a time, in the order they came, and answers
+/// every request it received before it reports its input closed.
+///
+/// The MCP SDK handles each request in a task of its own, so two requests written one after the
+/// other (a `step`, then a `get_run`) could be carried out in the other order, and the read miss
+/// the step. A request is passed on only once every request before it has its response.
 ///
 /// The MCP SDK handles each request in a task of its own and ends the server when the input
 /// ends, so a client that writes its requests and closes its end (a pipe, a script) lost the
@@ -41,10 +46,11 @@ actor DrainingTransport: Transport {
         let task = Task {
             do {
                 for try await data in await inner.receive() {
-                    // A request (it has an id and a method) waits for its response.
-                    for message in Self.messages(data) where message.method != nil {
-                        if let id = message.id { pending.insert(id) }
-                    }
+                    // A request (it has an id and a method) waits for the answers to those before
+                    // it, then for its own.
+                    let requests = Self.messages(data).filter { $0.method != nil }.compactMap(\.id)
+                    if !requests.isEmpty { await waitForAnswers() }
+                    pending.formUnion(requests)
                     continuation.yield(data)
                 }
                 await waitForAnswers()
@@ -70,7 +76,8 @@ actor DrainingTransport: Transport {
         guard !pending.isEmpty else { return }
         let limit = patience
         let timeout = Task { [weak self] in
-            try? await Task.sleep(for: limit)
+            // Cancelled when the answers came: then there is nothing to give up on.
+            guard (try? await Task.sleep(for: limit)) != nil else { return }
             await self?.giveUp()
         }
         await withCheckedContinuation { drained.append($0) }

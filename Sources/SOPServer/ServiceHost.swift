@@ -67,14 +67,18 @@ public final class ServiceHost: @unchecked Sendable {
     public static let defaultReaders = 4
 
     /// - Parameter readers: the reader threads for short reads (reads beyond them wait for one
-    ///   to be free); one more thread takes the long reads.
+    ///   to be free); one more thread takes the long reads. 0: no reader threads, every read is
+    ///   queued to the writer in order with the writes (`sop mcp`: one client, whose calls are
+    ///   answered in the order they come, a read never before the step sent ahead of it).
     public init(service: RunService, readers: Int = defaultReaders, afterSteps: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.service = service
         self.afterSteps = afterSteps
         catalogue = (service.catalogue, 0)
         // The threads keep the host: a host lives as long as its process (the servers make one).
+        inOrder = readers == 0
         Self.spawn("sop-writer") { self.writeLoop() }
-        let kinds = Array(repeating: ReadKind.short, count: max(1, readers)) + [.long]
+        guard !inOrder else { return }
+        let kinds = Array(repeating: ReadKind.short, count: readers) + [.long]
         for (i, kind) in kinds.enumerated() {
             // Made here, handed to its thread, and used by that thread alone.
             let reader = Handoff(service: service.reader())
@@ -85,6 +89,9 @@ public final class ServiceHost: @unchecked Sendable {
             }
         }
     }
+
+    /// Reads are queued to the writer (no reader threads).
+    private let inOrder: Bool
 
     private struct Handoff: @unchecked Sendable {
         let service: RunService
@@ -112,6 +119,7 @@ public final class ServiceHost: @unchecked Sendable {
     /// cannot write (a write throws `RunError.store`); what it reads is committed, and anything
     /// committed before the call is seen.
     public func read<T: Sendable>(_ kind: ReadKind = .short, _ body: @escaping @Sendable (RunService) throws -> T) async throws -> T {
+        if inOrder { return try await perform(body) }
         let result: Result<T, Error> = await withCheckedContinuation { continuation in
             readers.withLock {
                 reads[kind]!.items.append { service in continuation.resume(returning: Result { try body(service) }) }

@@ -207,6 +207,6 @@ struct MCP: AsyncParsableCommand {
         guard let caller = try service.authenticate(token: token) else {
             fail("SOP_TOKEN is not a valid token of this store (revoked, or from another store)")
         }
-        try await MCPService(host: ServiceHost(service: service, readers: 1), caller: caller).run()
+        try await MCPService(host: ServiceHost(service: service, readers: 0), caller: caller).run()
     }
 }

@@ -195,3 +195,30 @@ def test_requests_written_before_the_input_closes_are_all_answered(tmp_path):
     assert set(answers) == {1, 2, 3}, done.stdout + done.stderr
     assert not answers[3]["result"].get("isError"), answers[3]
     assert "p1: ok" in sop("verify", "--verbose", "--store", store_of(w), cwd=w).stdout
+
+
+def test_calls_are_answered_in_the_order_they_come(tmp_path):
+    """A client that sends a change and then a read without waiting reads its change: `sop mcp`
+    carries out its calls one at a time, in order (reads are not taken beside the writes there)."""
+    import subprocess
+    w = workspace(tmp_path)
+    secret = token(w, "bot", "agent")
+    lines = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+         "params": {"protocolVersion": "2025-03-26", "capabilities": {}, "clientInfo": {"name": "pipe", "version": "1"}}},
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+         "params": {"name": "start_run", "arguments": {"sop": "returns", "ticket": RETURN_TICKET, "run": "p1"}}},
+    ]
+    for i in range(3, 23, 2):
+        lines.append({"jsonrpc": "2.0", "id": i, "method": "tools/call",
+                      "params": {"name": "update_ticket", "arguments": {"run": "p1", "patch": {"order_id": f"A-{i}"}}}})
+        lines.append({"jsonrpc": "2.0", "id": i + 1, "method": "tools/call", "params": {"name": "get_journal", "arguments": {"run": "p1"}}})
+    done = subprocess.run([SOP, "mcp", "--sops", "sops", "--store", store_of(w)], cwd=w, timeout=60, capture_output=True, text=True,
+                          input="".join(json.dumps(line) + "\n" for line in lines), env={**os.environ, "SOP_TOKEN": secret})
+    answers = {m["id"]: m for m in map(json.loads, done.stdout.splitlines()) if "id" in m}
+    assert set(answers) == set(range(1, 23)), done.stdout + done.stderr
+    for n, i in enumerate(range(4, 24, 2)):
+        journal = json.loads(answers[i]["result"]["content"][0]["text"])
+        # The start, then one record per update sent before this read.
+        assert len(journal) == n + 2, (i, [r.get("trigger") for r in journal])
