@@ -69,12 +69,15 @@ extension RunService {
 
     /// The runs waiting on a caller's roles, as work: most urgent first (the earliest deadline
     /// of timers and SLA due times, then the longest waiting). A run waiting on a run it called
-    /// is not work for anyone (its child is) and is left out. At most `limit` runs per role.
-    public func queue(as who: Acting, sop: String?, state: String?, now: Int64, limit: Int = 500) throws -> [QueueItem] {
+    /// is not work for anyone (its child is) and is left out. At most `limit` runs per role, the
+    /// longest waiting: `cut` says more wait (and may be more urgent than those ordered).
+    public func queue(as who: Acting, sop: String?, state: String?, now: Int64, limit: Int = 500) throws -> (items: [QueueItem], cut: Bool) {
         var seen = Set<String>()
         var items: [QueueItem] = []
+        var cut = false
         for role in who.roles {
             let page = try runs(RunFilter(sops: sop.map { [$0] }, state: state, role: role, limit: limit), as: who)
+            cut = cut || page.next != nil
             for summary in page.runs where seen.insert(summary.run).inserted {
                 let (run, engine, _) = try projected(summary.run, as: who, now: now)
                 guard !run.isEnded, run.child == nil else { continue }
@@ -91,7 +94,7 @@ extension RunService {
             default: return a.updatedAt < b.updatedAt
             }
         }
-        return items
+        return (items, cut)
     }
 
     /// Sets the role waited on for runs stored before the store kept it.

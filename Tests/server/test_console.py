@@ -16,7 +16,7 @@ from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from conftest import ROOT, sop, today, workspace
+from conftest import RETURN_TICKET, ROOT, Server, sop, store_of, today, workspace
 
 # The screenshots in docs/ are these tests' own: `SOP_RECORD=1 scripts/server-tests -k console` takes them again.
 SHOTS = ROOT / "docs" if os.environ.get("SOP_RECORD") == "1" else pathlib.Path(os.environ.get("TMPDIR", "/tmp"))
@@ -532,3 +532,22 @@ def test_start_offers_every_sop_the_caller_runs_not_only_those_that_apply(server
     csrf2 = csrf_of(s2.get(server.url + "/console/start").text)
     routed2 = s2.post(server.url + "/console/start", data={"csrf": csrf2, "action": "route", "ticket": ticket})
     assert 'name="sop"' not in routed2.text and "No SOP applies to this ticket." in routed2.text
+
+
+def test_a_queue_longer_than_it_orders_says_so(tmp_path):
+    """The queue orders the 500 longest-waiting runs of each role; with more waiting, the page
+    says so instead of looking complete (a new user's 20,000 runs showed as 500, silently)."""
+    w = workspace(tmp_path)
+    tickets = tmp_path / "tickets.jsonl"
+    tickets.write_text("".join(json.dumps({**RETURN_TICKET, "id": f"T-{i}"}) + "\n" for i in range(501)))
+    sop("start", "returns", "--tickets", str(tickets), "--store", store_of(w), cwd=w)
+    s = Server(w)
+    try:
+        session, _ = signed_in(s)
+        page = session.get(s.url + "/console/queue").text
+        assert "More runs wait on your roles than the queue orders" in page
+        assert page.count("<tr data-run=") == 500
+        # Narrowed to fewer than the limit, the note goes.
+        assert "More runs wait" not in session.get(s.url + "/console/queue?state=nowhere").text
+    finally:
+        s.stop()

@@ -206,6 +206,9 @@ struct Console: Sendable {
 
     // MARK: The queue
 
+    /// The most runs per role the queue orders (the longest waiting); the page says when more wait.
+    static let queueLimit = 500
+
     func queue(_ request: Request, _ session: ConsoleSessions.Session) async throws -> Response {
         let caller = session.caller
         let sopFilter = RequestReading.query(request, "sop").flatMap { $0.isEmpty ? nil : $0 }
@@ -213,7 +216,8 @@ struct Console: Sendable {
         let now = Clock.now()
         let (view, sops) = try await server.host.read { service -> (View, [QueueSOP]) in
             // The service decides what is work and in which order; the page only shows it.
-            let rows = try service.queue(as: .caller(caller), sop: sopFilter, state: stateFilter, now: now).map { item -> [String: Any] in
+            let queue = try service.queue(as: .caller(caller), sop: sopFilter, state: stateFilter, now: now, limit: Self.queueLimit)
+            let rows = queue.items.map { item -> [String: Any] in
                 let run = item.run, engine = item.engine
                 let state = engine.sop.definition.state(run.state)
                 var row: [String: Any] = [
@@ -228,11 +232,13 @@ struct Console: Sendable {
                 return row
             }
             let sops = service.visibleSOPDefinitions(.caller(caller)).map { QueueSOP(id: $0.id, title: Template.withoutExpressions($0.definition.title), states: $0.definition.states.map(\.id.value)) }
-            return (View(["runs": rows]), sops)
+            return (View(["runs": rows, "cut": queue.cut]), sops)
         }
         let rows = view.data["runs"] as? [[String: Any]] ?? []
         var data = base(session, "My queue")
         data["runs"] = rows
+        data["cut"] = view.data["cut"] as? Bool ?? false
+        data["limit"] = Self.queueLimit
         data["hasRuns"] = !rows.isEmpty
         data["sops"] = sops.map { ["id": $0.id, "title": $0.title, "selected": $0.id == sopFilter] as [String: Any] }
         let states = sops.filter { sopFilter == nil || $0.id == sopFilter }.flatMap(\.states)

@@ -45,6 +45,7 @@ enum ConsoleAssets {
 <button type="submit">Filter</button>
 </form>
 {{^hasRuns}}<p class="empty">Nothing waits on your roles ({{roles}}).</p>{{/hasRuns}}
+{{#cut}}<p class="note cut">More runs wait on your roles than the queue orders: it shows the most urgent of the {{limit}} that have waited longest for each role. Filter by SOP or state to see the others.</p>{{/cut}}
 {{#hasRuns}}
 <table class="queue">
 <thead><tr><th>Due</th><th>Run</th><th>Procedure</th><th>Step</th><th>Ticket</th><th>Waiting on</th></tr></thead>
