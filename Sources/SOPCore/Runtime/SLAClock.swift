@@ -237,7 +237,14 @@ public struct SLAStatus: Sendable {
         if let length { parts.append(length) }
         if let due { parts.append("due " + calendar.format(due)) }
         if let remaining {
-            parts.append(remaining >= 0 ? "\(BusinessDuration.format(remaining)) left" : "\(BusinessDuration.format(-remaining)) over")
+            // To the minute for people (the JSON keeps the milliseconds): time left rounds down,
+            // time over up, so neither says more time than there is.
+            let minute: Int64 = 60_000
+            if remaining >= 0 {
+                parts.append(remaining < minute ? "under 1m left" : "\(BusinessDuration.format(remaining / minute * minute)) left")
+            } else {
+                parts.append("\(BusinessDuration.format((-remaining + minute - 1) / minute * minute)) over")
+            }
         }
         return "\(target): " + parts.joined(separator: ", ")
     }
