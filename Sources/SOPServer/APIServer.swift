@@ -279,7 +279,14 @@ public final class APIServer: Sendable {
         guard format == "json" || format == "html" else { throw APIError.badRequest("format must be json or html, found '\(format)'") }
         let options = ReportOptions(from: from, to: to, timeZone: zone, sops: q("sop").map { Set($0.split(separator: ",").map(String.init)) })
         let limit = configuration.reportTimeLimit
-        let report = try await host.read(.long) { try $0.report(options, as: .caller(caller), timeLimit: limit) }
+        let report: ServiceReport
+        do {
+            report = try await host.read(.long) { try $0.report(options, as: .caller(caller), timeLimit: limit) }
+        } catch RunError.timeLimit(let limit) {
+            // An operator sees reports being stopped (and may raise the limit).
+            logger.notice("report stopped at its time limit", metadata: ["limit": "\(limit)", "actor": "\(caller.id)"])
+            throw RunError.timeLimit(limit)
+        }
         if format == "html" {
             return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
                             body: ResponseBody(byteBuffer: ByteBuffer(string: report.html())))

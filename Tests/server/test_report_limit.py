@@ -29,6 +29,8 @@ def test_a_report_past_its_time_limit_is_503_time_limit(tmp_path):
         assert limited.start({**RETURN_TICKET, "id": "T-after"}).status_code == 201
     finally:
         limited.stop()
+    # The operator sees it in the log.
+    assert "report stopped at its time limit" in (d / "server.log").read_text()
     # The default limit (60 s) lets the same report through.
     s = Server(d)
     try:
