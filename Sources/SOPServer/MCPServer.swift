@@ -56,7 +56,9 @@ public struct MCPService: Sendable {
                 let result = try await self.call(params.name, params.arguments ?? [:])
                 return .init(content: [.text(text: result.render(), annotations: nil, _meta: nil)], isError: false)
             } catch let error as RunError {
-                return .init(content: [.text(text: error.json.render(), annotations: nil, _meta: nil)], isError: true)
+                // The error object without the command line's exit code (docs/server.md).
+                let object = ErrorObject.members(kind: error.kind, reason: error.reason, instead: error.instead, fields: error.fields)
+                return .init(content: [.text(text: JSONValue.object(object).render(), annotations: nil, _meta: nil)], isError: true)
             }
         }
         try await server.start(transport: DrainingTransport(StdioTransport()))

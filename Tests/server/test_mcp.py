@@ -49,6 +49,8 @@ def test_an_ai_agent_drives_a_return_to_its_end(tmp_path):
         assert refused.is_error
         error = text(refused)
         assert error["error"] == "refused" and "not possible in state 'verify_purchase'" in error["reason"]
+        # The object server.md documents: no command-line exit code in it.
+        assert set(error) <= {"error", "reason", "instead", "fields"}, error
         step = lambda **args: session.call_tool("step", {"run": "m1", **args})
         r = text(await step(inputs={"order_found": True, "purchased_on": today(-2), "amount": 640}, checks="all"))
         assert r["state"] == "send_label", r
