@@ -67,20 +67,17 @@ def run(*args, **kw):
     return subprocess.run(args, check=True, capture_output=True, text=True, **kw)
 
 
-def ensure_wrk():
-    if shutil.which("wrk"):
-        return
-    sudo = [] if os.geteuid() == 0 else ["sudo"]
-    subprocess.run(sudo + ["apt-get", "update", "-qq"], check=True)
-    subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", "wrk"], check=True,
-                   env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+def _server_load():
+    """Benchmarks/server-load.py, whose wrk install and release build this script shares."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("server_load", os.path.join(ROOT, "Benchmarks", "server-load.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def build():
-    for product in ("sop", "sopd"):
-        subprocess.run(["swift", "build", "--package-path", ROOT, "-c", "release", "--product", product], check=True,
-                       stdout=sys.stderr)
-    return os.path.join(ROOT, ".build/release/sop")
+_shared = _server_load()
+ensure_wrk, build = _shared.ensure_wrk, _shared.build
 
 
 def make_store(sop, work, store, runs):
@@ -122,7 +119,7 @@ class Server:
         self.process.wait(timeout=60)
 
 
-def journal_count(sop, server):
+def journal_count(server):
     req = urllib.request.Request(server.url + "/readyz")
     return json.load(urllib.request.urlopen(req))["journal_position"]
 
@@ -169,7 +166,7 @@ def load(sop, work, store, ids, seconds, connections, reports=0):
     try:
         # Warm up: the first answers read the runs' pages.
         wrk(server, ids, 3, connections, work)
-        before = journal_count(sop, server)
+        before = journal_count(server)
         stop, done, threads = threading.Event(), [], []
         for _ in range(reports):
             t = threading.Thread(target=reports_beside, args=(server, stop, done))
@@ -181,7 +178,7 @@ def load(sop, work, store, ids, seconds, connections, reports=0):
         stop.set()
         for t in threads:
             t.join()
-        written = journal_count(sop, server) - before
+        written = journal_count(server) - before
         if written < result["total"] - result["non2xx"] - result["timeouts"]:
             sys.exit(f"answered steps are missing from the journal: {written} written, {result['total']} answered")
         result["reports"] = done
