@@ -28,12 +28,12 @@ public final class ServiceHost: @unchecked Sendable {
     /// The largest number of steps committed together (for the benchmark's report).
     public private(set) var largestBatch = 0
 
-    /// Reads waiting for a reader thread, by kind.
-    private let readers = NSCondition()
-    private var reads: [ReadKind: ReadQueue] = [.short: ReadQueue(), .long: ReadQueue()]
+    /// Reads waiting for a reader thread, by kind (each queue wakes only its own threads).
+    private let reads: [ReadKind: ReadQueue] = [.short: ReadQueue(), .long: ReadQueue()]
     /// The SOPs the readers serve, and how many times they were reloaded (each reader reloads its
-    /// service when its count is behind).
+    /// service when its count is behind), under `catalogueLock`.
     private var catalogue: (SOPCatalogue, generation: Int)
+    private let catalogueLock = NSLock()
 
     /// What a read is, for the thread that takes it.
     public enum ReadKind: Sendable {
@@ -45,13 +45,14 @@ public final class ServiceHost: @unchecked Sendable {
         case long
     }
 
-    /// FIFO of waiting reads (taken from `next` on).
-    private struct ReadQueue {
+    /// FIFO of waiting reads (taken from `next` on), under `condition`.
+    private final class ReadQueue {
+        let condition = NSCondition()
         var items: [(RunService) -> Void] = []
         var next = 0
         var isEmpty: Bool { next == items.count }
 
-        mutating func take() -> (RunService) -> Void {
+        func take() -> (RunService) -> Void {
             let item = items[next]
             next += 1
             if next == items.count {
@@ -121,9 +122,10 @@ public final class ServiceHost: @unchecked Sendable {
     public func read<T: Sendable>(_ kind: ReadKind = .short, _ body: @escaping @Sendable (RunService) throws -> T) async throws -> T {
         if inOrder { return try await perform(body) }
         let result: Result<T, Error> = await withCheckedContinuation { continuation in
-            readers.withLock {
-                reads[kind]!.items.append { service in continuation.resume(returning: Result { try body(service) }) }
-                readers.broadcast()
+            let queue = reads[kind]!
+            queue.condition.withLock {
+                queue.items.append { service in continuation.resume(returning: Result { try body(service) }) }
+                queue.condition.signal()
             }
         }
         return try result.get()
@@ -143,7 +145,7 @@ public final class ServiceHost: @unchecked Sendable {
     /// Serves SOPs from `catalogue` from now on, for writes and reads.
     public func reload(_ catalogue: SOPCatalogue) async {
         _ = try? await perform { $0.reload(catalogue) }
-        readers.withLock { self.catalogue = (catalogue, self.catalogue.generation + 1) }
+        catalogueLock.withLock { self.catalogue = (catalogue, self.catalogue.generation + 1) }
     }
 
     private func enqueue(_ job: Job) {
@@ -156,11 +158,12 @@ public final class ServiceHost: @unchecked Sendable {
     private func readLoop(_ service: RunService, _ kind: ReadKind) {
         var generation = 0
         while true {
-            readers.lock()
-            while reads[kind]!.isEmpty { readers.wait() }
-            let read = reads[kind]!.take()
-            let current = catalogue
-            readers.unlock()
+            let queue = reads[kind]!
+            queue.condition.lock()
+            while queue.isEmpty { queue.condition.wait() }
+            let read = queue.take()
+            queue.condition.unlock()
+            let current = catalogueLock.withLock { catalogue }
             if current.generation != generation {
                 service.reload(current.0)
                 generation = current.generation
