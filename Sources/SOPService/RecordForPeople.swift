@@ -52,9 +52,12 @@ public struct RecordForPeople: Sendable {
             trigger += " \(target) \(slaEvent)"
             if let due = string(r.trigger.sla?["due"]) { trigger += ", due \(due)" }
         }
+        let pins = r.trigger.migrationPins
+        if let pins { trigger += " v\(pins.from.sopVersion) → v\(pins.to.sopVersion)" }
         self.trigger = trigger
         let sla = target.map { "SLA \($0.replacingOccurrences(of: "_", with: " ")) \(slaEvent ?? "")" }
-        why = r.trigger.event ?? r.trigger.after.map { "timer \($0)" } ?? sla ?? r.trigger.kind.rawValue
+        why = r.trigger.event ?? r.trigger.after.map { "timer \($0)" } ?? sla
+            ?? pins.map { "migrated from version \($0.from.sopVersion) to \($0.to.sopVersion)" } ?? r.trigger.kind.rawValue
         if r.trigger.moved {
             happening = .moved(from: r.from, to: r.to)
         } else if let sla {

@@ -68,8 +68,15 @@ struct Replay {
     /// The run the journal leads to, or where replaying it parts from the journal.
     private func replay(_ records: [JournalRecord]) throws -> Result<RunState?, Mismatch> {
         func fail(_ seq: Int, _ reason: String) -> Result<RunState?, Mismatch> { .failure(Mismatch(seq: seq, reason: reason)) }
-        let engine: Engine
-        do { engine = try service.pinnedEngine(stored, tx) } catch { return fail(0, "\(error)") }
+        // A migrated run began on the version its first migration moved it from.
+        var engine: Engine
+        do {
+            if let first = records.lazy.compactMap(\.trigger.migrationPins).first {
+                engine = try service.pinnedEngine(sop: first.from.sopDigest, schema: first.from.schemaDigest, tx)
+            } else {
+                engine = try service.pinnedEngine(stored, tx)
+            }
+        } catch { return fail(0, "\(error)") }
         // Journals written before records carried their step's version: each step is replayed
         // from its first record, as far as it goes, and the run's version is not compared.
         let versioned = records.first?.version != nil
@@ -88,7 +95,22 @@ struct Replay {
                                                 parent: { if case .string(let p)? = stored.json["parent"] { return p } else { return nil } }())
                 } else {
                     guard let current = run else { return fail(i, "the journal does not begin with a start record") }
-                    if let head = commandRecord, head.trigger.kind != .timer && head.trigger.kind != .auto && head.trigger.kind != .sla {
+                    if let head = commandRecord, head.trigger.kind == .migrate {
+                        // The same migration, decided again from its record: the version it
+                        // names, into the state it names, with the inputs it set.
+                        guard let pins = head.trigger.migrationPins else { return fail(head.seq, "a migrate record without its pins") }
+                        guard pins.from.sopDigest == engine.sop.digest, pins.from.schemaDigest == engine.schemaDigest else {
+                            return fail(head.seq, "the migration moves the run from \(pins.from.sopDigest), but it was pinned to \(engine.sop.digest)")
+                        }
+                        let target = try service.pinnedEngine(sop: pins.to.sopDigest, schema: pins.to.schemaDigest, tx)
+                        do {
+                            decision = try target.migrate(current, from: engine, to: head.to, set: Self.typed(head.inputs), actor: head.actor,
+                                                          now: head.at)
+                        } catch {
+                            return fail(head.seq, "replaying the migration was refused: \(error)")
+                        }
+                        engine = target
+                    } else if let head = commandRecord, head.trigger.kind != .timer && head.trigger.kind != .auto && head.trigger.kind != .sla {
                         let command = try command(for: head, current: current)
                         decision = try engine.apply(command, to: current, actor: head.actor, now: head.at)
                         // sopkit before 2026-12 recorded a ticket update that changed nothing;
@@ -137,7 +159,7 @@ struct Replay {
             let replayed = run.json()
             var keys = ["state", "status", "outcome", "ticket", "vars", "inputs", "submitted", "confirmed", "entered_at", "started_at",
                         "owner_role", "owner_queue", "outbox", "parent", "child", "child_outcome", "child_count", "next_seq", "last_hash",
-                        "sop_digest", "sla"]
+                        "sop_digest", "sla", "migrated_at"]
             if versioned { keys.append("version") }
             for key in keys where stored.json[key]?.canonical() != replayed[key]?.canonical() {
                 return fail(max(0, records.count - 1), "the stored run's \(key) does not match its journal")
@@ -173,17 +195,20 @@ struct Replay {
         !head.trigger.moved && head.from == run.state && head.to == run.state && head.changes.allSatisfy { $0.old == $0.new }
     }
 
+    /// Inputs as an agent types them; each parses back to the value recorded.
+    static func typed(_ inputs: JSONObject) -> [(String, String)] {
+        inputs.map { member -> (String, String) in
+            if case .string(let s) = member.value { return (member.key, s) }
+            return (member.key, member.value.render())
+        }
+    }
+
     /// The command of a step, from its command record.
     func command(for head: JournalRecord, current: RunState) throws -> StepCommand {
         switch head.trigger.kind {
         case .event, .input:
             if let patch = head.trigger.ticket { return .update(patch: patch) }
-            // Inputs as an agent types them; each parses back to the value recorded.
-            let inputs = head.inputs.map { member -> (String, String) in
-                if case .string(let s) = member.value { return (member.key, s) }
-                return (member.key, member.value.render())
-            }
-            return .submit(inputs: inputs, event: head.trigger.event, checks: head.trigger.checks.map { .items($0) })
+            return .submit(inputs: Self.typed(head.inputs), event: head.trigger.event, checks: head.trigger.checks.map { .items($0) })
         case .child:
             // The ticket the child ended with; records from before it was kept are rebuilt from
             // the changes the child made.
@@ -196,7 +221,7 @@ struct Replay {
                 }
             }
             return .childEnded(child: current.child ?? "", outcome: head.trigger.outcome ?? "", ticket: ticket)
-        case .start, .auto, .timer, .sla:
+        case .start, .auto, .timer, .sla, .migrate:
             throw StepRejection("a \(head.trigger.kind.rawValue) record is not a command")
         }
     }

@@ -622,7 +622,7 @@ public final class RunService {
 
     /// Keeps the SOP source and the ticket schema new runs are pinned to (once per transaction
     /// that has not failed; the inserts are idempotent).
-    private func pin(_ sop: CompiledSOP, _ tx: any StoreTransaction) throws {
+    func pin(_ sop: CompiledSOP, _ tx: any StoreTransaction) throws {
         if !pinnedInStore.contains(sop.digest) {
             try tx.pinSource(digest: sop.digest, sop: sop.id, version: sop.version, text: sop.pinnedText)
             pinnedInStore.insert(sop.digest)

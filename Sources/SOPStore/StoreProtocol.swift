@@ -57,6 +57,9 @@ public protocol StoreTransaction {
     func runPage(_ filter: RunFilter) throws -> RunPage
     func runsWithoutRole() throws -> [String]
     func setWaitingRole(run: String, role: String?) throws
+    /// Pins runs to another SOP source and ticket schema: a migration, whose run rows and
+    /// journal records are written as a step's are (`updateRuns`, `appendJournal`).
+    func repin(_ runs: [String], sopDigest: String, schemaDigest: String) throws
     func openRuns(ticketID: String) throws -> [String]
     /// Runs `body` in a savepoint: if it throws, what it wrote is undone and the error rethrown,
     /// while the enclosing transaction goes on.

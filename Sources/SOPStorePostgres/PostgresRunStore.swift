@@ -404,6 +404,12 @@ final class PostgresTransaction: StoreTransaction {
         try query("UPDATE runs SET waiting_role = $1 WHERE id = $2", [.text(role), .text(run)])
     }
 
+    func repin(_ runs: [String], sopDigest: String, schemaDigest: String) throws {
+        guard !runs.isEmpty else { return }
+        try query("UPDATE runs SET sop_digest = $1, schema_digest = $2 WHERE id = ANY($3)",
+                  [.text(sopDigest), .text(schemaDigest), .texts(runs)])
+    }
+
     func openRuns(ticketID: String) throws -> [String] {
         try query("SELECT id FROM runs WHERE ticket_id = $1 AND status = 'waiting' ORDER BY rowid", [.text(ticketID)])
             .rows.map { try $0.decode(String.self) }

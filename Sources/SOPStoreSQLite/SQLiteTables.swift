@@ -21,6 +21,11 @@ extension SQLiteTransaction {
         try db.execute(sql: "UPDATE runs SET waiting_role = ? WHERE id = ?", arguments: [role, run])
     }
 
+    public func repin(_ runs: [String], sopDigest: String, schemaDigest: String) throws {
+        let statement = try db.cachedStatement(sql: "UPDATE runs SET sop_digest = ?, schema_digest = ? WHERE id = ?")
+        for run in runs { try statement.execute(arguments: [sopDigest, schemaDigest, run]) }
+    }
+
     /// The ids of the open runs of a ticket, oldest first.
     public func openRuns(ticketID: String) throws -> [String] {
         try String.fetchAll(db, sql: "SELECT id FROM runs WHERE ticket_id = ? AND status = 'waiting' ORDER BY rowid", arguments: [ticketID])

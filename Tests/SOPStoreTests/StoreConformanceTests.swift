@@ -222,6 +222,14 @@ import TestSupport
         try store.transaction { tx in try tx.setWaitingRole(run: "r-d", role: "billing") }
         #expect(try store.read { tx in try tx.runPage(RunFilter(role: "billing")) }.runs.map(\.run) == ["r-d"])
 
+        // A migration pins runs to another source and schema; other runs keep theirs.
+        let beforeRepin = try store.read { tx in try tx.run("r-e") }
+        try store.transaction { tx in try tx.repin(["r-d", "nobody"], sopDigest: "sha256:beta2", schemaDigest: "sha256:s2") }
+        let repinned = try #require(try store.read { tx in try tx.run("r-d") })
+        #expect(repinned.sopDigest == "sha256:beta2" && repinned.schemaDigest == "sha256:s2")
+        let other = try store.read { tx in try tx.run("r-e") }
+        #expect(other?.sopDigest == beforeRepin?.sopDigest && other?.schemaDigest == beforeRepin?.schemaDigest)
+
         // Batches: only the absent runs are inserted, only the runs at their version saved.
         let fresh = [RunRow(id: "r-a", state: "x", status: "waiting", version: 1, updatedAt: 0, data: "{}"),
                      RunRow(id: "n-1", state: "x", status: "waiting", version: 1, updatedAt: 0, nextDue: 7, data: "{}"),

@@ -20,7 +20,7 @@ public struct Actor: Sendable, Hashable, CustomStringConvertible {
 /// What made a journal record: the `trigger` of docs/runtime.md, typed.
 public struct JournalTrigger: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable, CaseIterable {
-        case start, event, auto, timer, input, child, sla
+        case start, event, auto, timer, input, child, sla, migrate
     }
 
     public var kind: Kind
@@ -39,9 +39,12 @@ public struct JournalTrigger: Sendable, Hashable {
     public var sla: JSONValue?
     /// False for a record that keeps data a step brought without taking a transition.
     public var moved: Bool
+    /// What a migration did (`migrate`): the SOP source and ticket schema the run was pinned to
+    /// before and after, and the SLA clocks it dropped (docs/runtime.md, "Migrating a run").
+    public var migration: JSONValue?
 
     public init(kind: Kind, event: String? = nil, after: String? = nil, outcome: String? = nil, ticket: JSONValue? = nil,
-                checks: [Int]? = nil, transition: Int? = nil, moved: Bool = true, sla: JSONValue? = nil) {
+                checks: [Int]? = nil, transition: Int? = nil, moved: Bool = true, sla: JSONValue? = nil, migration: JSONValue? = nil) {
         self.kind = kind
         switch kind {
         case .event: name = event
@@ -54,6 +57,7 @@ public struct JournalTrigger: Sendable, Hashable {
         self.transition = transition
         self.moved = moved
         self.sla = sla
+        self.migration = migration
     }
 
     /// The event sent, for an `event` trigger.
@@ -65,7 +69,7 @@ public struct JournalTrigger: Sendable, Hashable {
 
     /// True for the record of the command a step carried out (as opposed to the timers it took
     /// first and the automatic transitions that followed).
-    public var isCommand: Bool { kind == .start || kind == .event || kind == .input || kind == .child }
+    public var isCommand: Bool { kind == .start || kind == .event || kind == .input || kind == .child || kind == .migrate }
 
     public func json() -> JSONValue {
         var members: [(String, JSONValue)] = [("kind", .string(kind.rawValue))]
@@ -75,6 +79,7 @@ public struct JournalTrigger: Sendable, Hashable {
         if let transition { members.append(("transition", .int(transition))) }
         if !moved { members.append(("move", .bool(false))) }
         if let sla { members.append(("sla", sla)) }
+        if let migration { members.append(("migration", migration)) }
         return .object(JSONObject(members))
     }
 
@@ -85,6 +90,7 @@ public struct JournalTrigger: Sendable, Hashable {
         if let checks { members.append(("checks", .array(checks.map { .int($0) }))) }
         if kind == .event, let name { members.append(("event", .string(name))) }
         members.append(("kind", .string(kind.rawValue)))
+        if let migration { members.append(("migration", migration)) }
         if !moved { members.append(("move", .bool(false))) }
         if kind == .child, let name { members.append(("outcome", .string(name))) }
         if let sla { members.append(("sla", sla)) }
@@ -115,6 +121,8 @@ public struct JournalTrigger: Sendable, Hashable {
         let transition = try reader.optionalInt("transition")
         let sla = reader.take("sla")
         if (sla != nil) != (kind == .sla) { throw .init("an sla trigger, and only one, has 'sla'") }
+        let migration = reader.take("migration")
+        if (migration != nil) != (kind == .migrate) { throw .init("a migrate trigger, and only one, has 'migration'") }
         let moved: Bool
         switch reader.take("move") {
         case nil: moved = true
@@ -123,7 +131,7 @@ public struct JournalTrigger: Sendable, Hashable {
         }
         try reader.finish()
         self.init(kind: kind, event: event, after: after, outcome: outcome, ticket: ticket, checks: checks, transition: transition,
-                  moved: moved, sla: sla)
+                  moved: moved, sla: sla, migration: migration)
     }
 }
 

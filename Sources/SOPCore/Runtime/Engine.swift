@@ -182,7 +182,7 @@ public struct Engine: Sendable {
         guard !run.isEnded, let state = sop.state(run.state) else { return [] }
         let context = timerContext(run)
         return state.transitions.compactMap { t in
-            timerDue(t, enteredAt: run.enteredAt, context).map { (t.definition.to.value, $0) }
+            timerDue(t, of: run, context).map { (t.definition.to.value, $0) }
         }
     }
 
@@ -228,6 +228,14 @@ public struct Engine: Sendable {
     /// When a timer of the state entered at `enteredAt` falls due: that long after entering it,
     /// in elapsed time or, for a business timer, in its calendar's open hours. Nil for no timer, a
     /// computed length that is not a duration, or a calendar with no open hours ahead.
+    func timerDue(_ t: CompiledTransition, of run: RunState, _ context: EvaluationContext) -> Int64? {
+        guard let due = timerDue(t, enteredAt: run.enteredAt, context) else { return nil }
+        // A run migrated in this state: a timer the migration found overdue falls due at the
+        // migration, so the journal's times never go back (docs/runtime.md, "Migrating a run").
+        if let migrated = run.migratedAt, due < migrated { return migrated }
+        return due
+    }
+
     func timerDue(_ t: CompiledTransition, enteredAt: Int64, _ context: EvaluationContext) -> Int64? {
         switch t.timer {
         case .fixed(let ms)?: return enteredAt + ms
@@ -546,7 +554,7 @@ struct Step: ~Copyable {
         var best: (t: CompiledTransition, due: Int64)?
         let context = engine.timerContext(run)
         for t in state.timed {
-            guard let due = engine.timerDue(t, enteredAt: run.enteredAt, context), due <= now else { continue }
+            guard let due = engine.timerDue(t, of: run, context), due <= now else { continue }
             if best == nil || due < best!.due {
                 if try holds(t, at: due) { best = (t, due) }
             }

@@ -38,6 +38,9 @@ public struct RunState: Sendable {
     public var childCount: Int
     /// The clocks of the SOP's SLA targets that have started, by target.
     public var sla: [String: SLAClock] = [:]
+    /// When the run was last migrated to another version of its SOP (`sop migrate`): a timer of
+    /// the state it was migrated in falls due no earlier (docs/runtime.md, "Migrating a run").
+    public var migratedAt: Int64?
 
     /// The ticket as expressions read it (dates typed by the schema); derived, not stored.
     var ticketValue: Value = .null
@@ -63,6 +66,8 @@ public struct RunState: Sendable {
         ]
         // Only for runs of SOPs with SLA targets: other runs' rows stay as they were.
         if !sla.isEmpty { members["sla"] = .object(JSONObject(sla.sorted { $0.key < $1.key }.map { ($0.key, $0.value.json()) })) }
+        // Only for runs that were migrated.
+        if let migratedAt { members["migrated_at"] = .int(Int(migratedAt)) }
         return .object(members)
     }
 
@@ -101,6 +106,7 @@ public struct RunState: Sendable {
         self.childOutcome = stored.childOutcome
         self.childCount = stored.childCount
         self.sla = stored.sla
+        self.migratedAt = stored.migratedAt.map(Int64.init)
         ticketValue = schema?.value(of: ticket) ?? TicketSchema.untypedValue(ticket)
     }
 
@@ -175,6 +181,7 @@ private struct StoredRunMembers {
     var submitted = Set<String>(), confirmed = Set<Int>(), outbox: [JSONValue] = []
     var startedAt = 0, enteredAt = 0, updatedAt = 0, childCount = 0
     var sla: [String: SLAClock] = [:]
+    var migratedAt: Int?
 
     init(_ members: JSONObject, sop compiled: CompiledSOP) {
         for (key, value) in members {
@@ -211,6 +218,7 @@ private struct StoredRunMembers {
                 if case .object(let clocks) = value {
                     for (name, clock) in clocks { if let c = SLAClock(json: clock) { sla[name] = c } }
                 }
+            case "migrated_at": migratedAt = Self.int(value)
             default: break
             }
         }
