@@ -82,6 +82,8 @@ struct ModelCommand: CustomStringConvertible {
         /// A helpdesk's signed update of every open run of a ticket: a merge patch or the whole ticket.
         case helpdesk(ticketID: String, delivery: String, updatedAt: Int64, patch: JSONValue?, ticket: JSONValue?)
         case tick
+        /// `sop migrate` of an SOP's runs in flight (or of some of them) to a variant of it.
+        case migrate(variant: Int, map: [(String, String)], set: [(String, String)], runs: [String]?)
     }
 
     var kind: Kind
@@ -107,6 +109,12 @@ struct ModelCommand: CustomStringConvertible {
             return "\(at) helpdesk \(delivery) ticket \(ticketID) updated_at \(CivilTime.formatDateTime(updatedAt)) "
                 + (patch.map { "patch '\($0.render())'" } ?? "ticket '\(ticket?.render() ?? "")'")
         case .tick: return "\(at) tick"
+        case .migrate(let variant, let map, let set, let runs):
+            var s = "\(at) \(actor) migrate --to variant \(variant)"
+            for (k, v) in map { s += " --map \(k)=\(v)" }
+            for (k, v) in set { s += " --set '\(k)=\(v)'" }
+            for run in runs ?? [] { s += " --run \(run)" }
+            return s
         }
     }
 }
@@ -116,6 +124,9 @@ struct Scenario {
     let parent: String
     let child: String
     let schema: TicketSchema
+    /// Other versions of the two SOPs, each a mutation of its original (`Scenario.mutate`): what
+    /// `migrate` commands move runs to.
+    var variants: [(sop: String, text: String)] = []
 
     static let schemaText = """
         {"type": "object", "required": ["id"], "properties": {
@@ -195,7 +206,22 @@ struct Scenario {
                 do { _ = try CompiledSOP.compile(linted: linted, source: source, calendars: calendars); compiled = [] } catch let error as CompiledSOP.CompileError { compiled = error.diagnostics } catch { compiled = [] }
                 return linted.diagnostics.filter { $0.severity == .error } + compiled
             }
-            if errors.isEmpty { return Scenario(seed: seed, parent: parent, child: child, schema: schema) }
+            if errors.isEmpty {
+                var variants: [(sop: String, text: String)] = []
+                for n in 0..<4 {
+                    let (id, original) = n % 2 == 0 ? ("parent", parent) : ("child", child)
+                    for _ in 0..<50 {
+                        let text = mutate(original, version: 2 + n, &rng)
+                        let source = SourceFile(path: "variant.sop.yaml", text: text)
+                        let linted = linter.lint(source)
+                        guard !linted.diagnostics.contains(where: { $0.severity == .error }),
+                              (try? CompiledSOP.compile(linted: linted, source: source, calendars: calendars)) != nil else { continue }
+                        variants.append((id, text))
+                        break
+                    }
+                }
+                return Scenario(seed: seed, parent: parent, child: child, schema: schema, variants: variants)
+            }
             if attempt == 199 { Issue.record("seed \(seed): no valid SOP in 200 tries; last errors: \(errors)") }
         }
         throw CancellationError()
@@ -264,6 +290,65 @@ struct Scenario {
             y += "      - {to: end_\(ends[0]), on: finish}\n"
         }
         for end in ends { y += "  end_\(end): {title: \"\(end.capitalized)\", end: \(end)}\n" }
+        return y
+    }
+
+    /// Another version of an SOP: its version raised and one to three changes a team makes —
+    /// a timer's length, a guard, a state removed or renamed, an input gained or narrowed, an SLA
+    /// target changed. (A change that leaves lint errors is drawn again by the caller.)
+    static func mutate(_ text: String, version: Int, _ rng: inout SplitMix64) -> String {
+        var y = text.replacingOccurrences(of: "\nversion: 1\n", with: "\nversion: \(version)\n")
+        let states = y.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("  s"), line.hasSuffix(":"), !line.hasPrefix("   ") else { return nil }
+            return String(line.dropFirst(2).dropLast())
+        }
+        func replaceOne(_ candidates: [String], with options: [String]) {
+            let present = candidates.filter { y.contains($0) }
+            guard !present.isEmpty else { return }
+            let old = rng.pick(present)
+            guard let range = y.range(of: old) else { return }
+            y.replaceSubrange(range, with: rng.pick(options.filter { $0 != old }))
+        }
+        for _ in 0..<(1 + Int(rng.next() % 3)) {
+            switch rng.next() % 8 {
+            case 0: replaceOne(durations.map { "after: \($0)" }, with: durations.map { "after: \($0)" })
+            case 1: replaceOne(guards.map { "\"\($0)\"" }, with: guards.map { "\"\($0)\"" })
+            case 2:
+                // A state removed: what led to it leads to the start state.
+                guard let gone = states.filter({ $0 != "s0" }).first.map({ _ in rng.pick(states.filter { $0 != "s0" }) }) else { break }
+                var lines: [Substring] = [], skipping = false
+                for line in y.split(separator: "\n", omittingEmptySubsequences: false) {
+                    if line == "  \(gone):" { skipping = true; continue }
+                    if skipping, line.hasPrefix("  "), !line.hasPrefix("   ") { skipping = false }
+                    if !skipping { lines.append(line) }
+                }
+                y = lines.joined(separator: "\n").replacingOccurrences(of: "to: \(gone),", with: "to: s0,")
+                    .replacingOccurrences(of: "to: \(gone)}", with: "to: s0}").replacingOccurrences(of: "[\(gone)]", with: "[s0]")
+            case 3:
+                // A state renamed.
+                guard let old = states.isEmpty ? nil : rng.pick(states) else { break }
+                for (from, to) in [("  \(old):\n", "  \(old)x:\n"), ("to: \(old),", "to: \(old)x,"), ("to: \(old)}", "to: \(old)x}"),
+                                   ("[\(old)]", "[\(old)x]"), ("start: \(old)\n", "start: \(old)x\n")] {
+                    y = y.replacingOccurrences(of: from, with: to)
+                }
+            case 4:
+                // A state gains a required input.
+                guard let state = states.isEmpty ? nil : rng.pick(states), let at = y.range(of: "  \(state):\n") else { break }
+                let rest = y[at.upperBound...]
+                guard let title = rest.range(of: "\n") else { break }
+                let block = rest[..<(rest.range(of: "\n  s")?.lowerBound ?? rest.endIndex)]
+                if block.contains("call:") || block.contains("note:") { break }
+                if let inputs = block.range(of: "    inputs:\n") {
+                    y.insert(contentsOf: "      note: {type: string}\n", at: inputs.upperBound)
+                } else {
+                    y.insert(contentsOf: "    inputs:\n      note: {type: string}\n", at: title.upperBound)
+                }
+            case 5: replaceOne(["{type: integer, min: 0, max: 9"], with: ["{type: integer, min: 0, max: 4"])
+            case 6: replaceOne(["{type: enum, values: [a, b, c]"], with: ["{type: enum, values: [a, b]"])
+            default: replaceOne(["values: {high: 2h, low: 3d}, default: 1d", "warning: 50%"],
+                                with: ["values: {high: 1h, low: 2d}, default: 4h", "warning: 80%"])
+            }
+        }
         return y
     }
 
@@ -432,6 +517,27 @@ struct Scenario {
                                 actor: Actor(id: "ana", role: "agent"), now: now)
         }
         if roll < 27 { return ModelCommand(kind: .tick, actor: .system, now: now) }
+        if roll < 30, !variants.isEmpty {
+            // A migration: some states mapped (to a state the variant may lack), some inputs
+            // set (now and then to a value their type refuses), all runs or a few by id.
+            let variant = Int(rng.next() % UInt64(variants.count))
+            let names = (0..<7).map { "s\($0)" } + (0..<7).map { "s\($0)x" }
+            let targets = variants[variant].text.split(separator: "\n").compactMap { line -> String? in
+                line.hasPrefix("  s") && line.hasSuffix(":") ? String(line.dropFirst(2).dropLast()) : nil
+            }
+            var map: [(String, String)] = []
+            for _ in 0..<Int(rng.next() % 3) { map.append((rng.pick(names), chance(90) && !targets.isEmpty ? rng.pick(targets) : rng.pick(names))) }
+            var set: [(String, String)] = []
+            // Mostly inputs the variant declares (an input no state has is a problem of the plan).
+            let declared = Self.inputs.filter { input in chance(10) || variants[variant].text.contains("      \(input.name): ") }
+            if chance(40), declared.contains(where: { $0.name == "note" }) || chance(10) { set.append(("note", chance(80) ? "set by migration" : "")) }
+            if chance(20), !declared.isEmpty, let input = Optional(rng.pick(declared)), input.name != "note" {
+                set.append((input.name, rng.pick(input.values + input.bad)))
+            }
+            let some = chance(30) ? Array(Set((0..<Int(1 + rng.next() % 3)).map { _ in rng.pick(ids) })).sorted() : nil
+            return ModelCommand(kind: .migrate(variant: variant, map: map, set: set, runs: some),
+                                actor: Actor(id: "sam", role: "supervisor"), now: now)
+        }
         if roll < 32 {
             // A helpdesk update: a patch or the whole ticket (its members shuffled, often changing
             // nothing else), sometimes a delivery sent again or one older than the last applied.
@@ -506,6 +612,8 @@ struct Scenario {
                                                     now: command.now)
             case .tick:
                 _ = try service.tick(now: command.now)
+            case .migrate(let variant, let map, let set, let runs):
+                return try migrate(command, variant: variants[variant], map: map, set: set, runs: runs, service, db, before: before)
             }
         } catch let error as RunError {
             switch error {
@@ -515,6 +623,40 @@ struct Scenario {
         }
         if refusal != nil, try snapshot(db) != before { return (refusal, "\(command) was refused but changed the store") }
         return (refusal, try check(service, db, now: command.now, after: command))
+    }
+
+    /// Migrates and checks what a migration promises: a plan with a problem changes nothing; a
+    /// run it refuses is left exactly as it was (row and journal); a run it moves is pinned to
+    /// the variant; then every promise of `check`.
+    func migrate(_ command: ModelCommand, variant: (sop: String, text: String), map: [(String, String)], set: [(String, String)],
+                 runs: [String]?, _ service: RunService, _ db: any RunStore, before: [String]) throws -> (refusal: String?, failure: String?) {
+        let target = try CompiledSOP.compile(SourceFile(path: "variant.sop.yaml", text: variant.text), schema: schema,
+                                             calendars: service.catalogue.calendars)
+        let result: MigrationResult
+        do {
+            result = try service.migrate(MigrationRequest(target: target, map: map, set: set, runs: runs, dryRun: false,
+                                                          who: .actor(command.actor), now: command.now))
+        } catch let error as RunError {
+            guard case .unknownRun = error else { return ("store", "\(command): the store failed: \(error)") }
+            if try snapshot(db) != before { return ("unknown run", "\(command) was refused but changed the store") }
+            return ("unknown run", nil)
+        }
+        let after = try snapshot(db)
+        if !result.problems.isEmpty {
+            if after != before { return ("plan problem", "\(command) had plan problems but changed the store") }
+            return ("plan problem", nil)
+        }
+        for refused in result.refused {
+            let mine = { (lines: [String]) in lines.filter { $0.hasPrefix("runs \(refused.run) ") || $0.hasPrefix("journal \(refused.run) ") } }
+            if mine(after) != mine(before) { return (nil, "\(command): run \(refused.run) was refused (\(refused.refusal)) but changed") }
+        }
+        for id in result.moves.flatMap(\.runs) {
+            let (run, _) = try service.run(id)
+            if run.sopDigest != target.digest {
+                return (nil, "\(command): run \(id) was moved but is pinned to \(run.sopDigest)")
+            }
+        }
+        return (result.refused.isEmpty ? nil : result.refused[0].refusal.rule, try check(service, db, now: command.now, after: command))
     }
 
     /// A refusal's reason by its words, without the quoted names (so like reasons count together).
@@ -577,7 +719,7 @@ enum ModelCoverage {
         "record: SLA started", "record: SLA paused", "record: SLA resumed", "record: SLA reclassified", "record: SLA warning",
         "record: SLA breached", "record: SLA met", "record: SLA stopped",
         "record: business timer", "record: wall-clock timer", "record: child run called", "record: run started by start",
-        "record: child run ended",
+        "record: child run ended", "command: migrate", "record: migrate",
     ]
 
     static func count(_ commands: [ModelCommand], service: RunService) throws -> [String: Int] {
@@ -609,6 +751,7 @@ enum ModelCoverage {
             case .update(_, let patch): n["command: update", default: 0] += 1; tickets(patch)
             case .helpdesk(_, _, _, let patch, let ticket): n["command: helpdesk update", default: 0] += 1; tickets(patch ?? ticket ?? .null)
             case .tick: n["command: tick", default: 0] += 1
+            case .migrate: n["command: migrate", default: 0] += 1
             }
         }
         for run in try service.summaries(sop: nil, state: nil, waiting: false) {
@@ -619,6 +762,7 @@ enum ModelCoverage {
                 case .timer:
                     n[(record.trigger.after ?? "").contains("business") ? "record: business timer" : "record: wall-clock timer", default: 0] += 1
                 case .child: n["record: child run ended", default: 0] += 1
+                case .migrate: n["record: migrate", default: 0] += 1
                 default: break
                 }
                 for effect in record.effects {
