@@ -466,6 +466,10 @@ public struct ReportBuilder {
             runs[i].startedAt = r.at
             runs[i].path = node
             runs[i].enteredAt = r.at
+        } else if r.kind == .migrate {
+            // A migration names the run's state in the new version; the run did not move, and
+            // its time in the state goes on (docs/runtime.md, "Migrating a run").
+            if runs[i].path >= 0, let from = r.from, from.string != r.to.string { runs[i].path = extend(runs[i].path, r.to, sop: runs[i].sopName) }
         } else if r.moved, r.from != nil, runs[i].path >= 0 {
             // The move from the state the run's path ends in (`sop verify` holds each record's
             // `from` to the state before it).
@@ -485,7 +489,7 @@ public struct ReportBuilder {
             if lastActor < 0 || !isName(lastActor, r.actorID) { lastActor = name(r.actorID.string) }
             let actor = lastActor
             if runs[i].firstActor < 0 { runs[i].firstActor = actor } else if runs[i].firstActor != actor { runs[i].severalActors = true }
-            if inPeriod(r.at) && r.moved {
+            if inPeriod(r.at) && r.moved && r.kind != .migrate {
                 actorMoves[actor, default: 0] += 1
                 roleMoves[name(r.role.string), default: 0] += 1
             }
