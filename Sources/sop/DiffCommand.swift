@@ -3,7 +3,6 @@ import Foundation
 import SOPCore
 import SOPDiagnostics
 import SOPService
-import SOPStoreLocation
 
 /// `sop diff OLD NEW` / `sop diff SOP --git REV`: what changed between two versions of an SOP,
 /// by meaning (docs/cli.md, `sop diff`). The comparison is `SOPDiff.compare`; this loads the two
@@ -24,16 +23,16 @@ struct DiffCommand: ParsableCommand {
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, markdown, svg, mermaid }
 
-    @Argument(help: "OLD NEW: two SOP files or ids; with --git, one.")
+    @Argument(help: ArgumentHelp("OLD NEW: two SOP files or ids; with --git, one.", valueName: "old-new"))
     var versions: [String] = []
 
-    @Option(help: "Compare the SOP as it was at this git revision with the working tree's file.")
+    @Option(help: ArgumentHelp("Compare the SOP as it was at this git revision with the working tree's file.", valueName: "rev"))
     var git: String?
 
     @Option(help: "Output format: text, json, markdown, svg or mermaid.")
     var format: Format = .text
 
-    @Option(help: "A run store: count the runs waiting in each changed state (no store is read without it).")
+    @Option(help: ArgumentHelp("A run store (a SQLite file or a postgres:// URL): count the runs waiting in each changed state; no store is read without it.", valueName: "store"))
     var store: String?
 
     @Flag(name: .customLong("exit-code"), help: "Exit 1 when there are changes (as git diff --exit-code).")
@@ -81,14 +80,14 @@ struct DiffCommand: ParsableCommand {
         let changes = SOPDiff.compare(old.definition, new.definition)
         var waiting: [String: Int]?
         if let store {
-            guard StoreLocation.mayExist(store) else {
-                Output.err("error: no store at \(store)\n")
-                throw ExitCode(2)
-            }
             var options = try RunOptions.parse([])
             options.store = store
             options.sops = sops
             options.ticketSchema = ticketSchema
+            guard options.storeMayExist else {
+                Output.err("error: no store at \(store)\n")
+                throw ExitCode(2)
+            }
             do {
                 // Runs of OLD's id are the ones in flight; those already on NEW need nothing.
                 waiting = try options.service().waitingCounts(sop: old.id, excludingDigest: new.digest)
