@@ -89,8 +89,10 @@ struct DiffCommand: ParsableCommand {
                 throw ExitCode(2)
             }
             do {
-                // Runs of OLD's id are the ones in flight; those already on NEW need nothing.
-                waiting = try options.service().waitingCounts(sop: old.id, excludingDigest: new.digest)
+                // Runs of OLD's id are the ones in flight; those already on NEW need nothing. The
+                // count reads the index pages of every run of the SOP once: unmapped, they do not
+                // stay in the command's resident memory (decisions.md, "Comparing versions").
+                waiting = try options.service(memoryMapped: false).waitingCounts(sop: old.id, excludingDigest: new.digest)
             } catch let error as ExitCode {
                 throw error
             } catch {
