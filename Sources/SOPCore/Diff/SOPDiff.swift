@@ -59,11 +59,12 @@ public struct SOPChange: Sendable, Hashable {
 }
 
 /// Compares two versions of an SOP by meaning, not by line: a pure function of the two loaded
-/// definitions (docs/cli.md, `sop diff`; docs/decisions.md, "What `sop diff` matches").
+/// definitions (docs/cli.md, `sop diff`; docs/decisions.md, "Comparing versions").
 ///
 /// States, inputs, variables and SLA targets are matched by id (a state renamed is one removed
-/// and one added). Transitions have no ids: within a state they are matched first by their
-/// trigger (the event, a timer, or automatic) and target together, then by trigger alone, then
+/// and one added). Transitions have no ids: within a state they are matched first whole (trigger,
+/// timer, target and guard alike), then by their trigger (the event, a timer, or automatic) and
+/// target together, then by trigger alone, then
 /// by target alone, each pass taking the first unmatched in written order (so alike transitions
 /// pair by position); a reordered list shows as reordered, and a transition whose guard changed
 /// as "guard changed", not as removed and added. One whose trigger and target both changed
@@ -349,6 +350,9 @@ public enum SOPDiff {
                 newFree.removeAll { $0 == n }
             }
         }
+        // Alike in all that decides when and where (a list of guarded alternatives put in
+        // another order), then alike in trigger and target, …
+        pass { transitionText($0) == transitionText($1) }
         pass { trigger($0) == trigger($1) && $0.to.value == $1.to.value }
         pass { trigger($0) == trigger($1) }
         pass { $0.to.value == $1.to.value }
