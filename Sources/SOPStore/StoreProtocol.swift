@@ -54,6 +54,9 @@ public protocol StoreTransaction {
     /// How many runs the store holds.
     func runCount() throws -> Int
     func summaries(sop: String?, state: String?, waiting: Bool) throws -> [RunSummary]
+    /// How many runs of `sop` wait in each state, leaving out those pinned to `excludingDigest`:
+    /// one grouped count over the `runs_sop` index, not a read of every run (`sop diff --store`).
+    func waitingCounts(sop: String, excludingDigest: String?) throws -> [String: Int]
     func runPage(_ filter: RunFilter) throws -> RunPage
     func runsWithoutRole() throws -> [String]
     func setWaitingRole(run: String, role: String?) throws

@@ -130,6 +130,16 @@ public enum StoreSQL {
         return q.query
     }
 
+    /// The waiting runs of one SOP counted by state (`StoreTransaction.waitingCounts`): rows of
+    /// (state, count).
+    public static func waitingCounts(sop: String, excludingDigest: String?, _ dialect: SQLDialect) -> StoreQuery {
+        var q = Builder(dialect: dialect, sql: "SELECT state, count(*) FROM runs WHERE ")
+        q.add("sop = ? AND status = 'waiting'", .text(sop))
+        if let excludingDigest { q.add(" AND sop_digest <> ?", .text(excludingDigest)) }
+        q.sql += " GROUP BY state"
+        return q.query
+    }
+
     /// A run-summary row (`summaryColumns`), read through `cells`: the summary and the run's
     /// creation position.
     public static func summary(_ cells: some StoreRowCells) throws -> (summary: RunSummary, position: Int64) {

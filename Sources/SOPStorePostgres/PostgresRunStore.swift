@@ -376,6 +376,16 @@ final class PostgresTransaction: StoreTransaction {
         try query("SELECT count(*) FROM runs").rows.first.map { Int(try $0.decode(Int64.self)) } ?? 0
     }
 
+    func waitingCounts(sop: String, excludingDigest: String?) throws -> [String: Int] {
+        let q = StoreSQL.waitingCounts(sop: sop, excludingDigest: excludingDigest, .postgres)
+        var counts: [String: Int] = [:]
+        for row in try query(q.sql, q.binds.map(PGValue.init)).rows {
+            let (state, count) = try row.decode((String, Int64).self)
+            counts[state] = Int(count)
+        }
+        return counts
+    }
+
     func summaries(sop: String?, state: String?, waiting: Bool) throws -> [RunSummary] {
         try summaryRows(StoreSQL.summaries(sop: sop, state: state, waiting: waiting, .postgres)).map(\.summary)
     }

@@ -438,6 +438,13 @@ public struct SQLiteTransaction: StoreTransaction {
         try Int.fetchOne(db, sql: "SELECT count(*) FROM runs") ?? 0
     }
 
+    public func waitingCounts(sop: String, excludingDigest: String?) throws -> [String: Int] {
+        let q = StoreSQL.waitingCounts(sop: sop, excludingDigest: excludingDigest, .sqlite)
+        var counts: [String: Int] = [:]
+        for row in try Row.fetchAll(db, sql: q.sql, arguments: Self.arguments(q.binds)) { counts[row[0]] = row[1] }
+        return counts
+    }
+
     public func summaries(sop: String?, state: String?, waiting: Bool) throws -> [RunSummary] {
         try summaryRows(StoreSQL.summaries(sop: sop, state: state, waiting: waiting, .sqlite)).map(\.summary)
     }

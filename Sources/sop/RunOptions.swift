@@ -66,6 +66,8 @@ struct RunOptions: ParsableArguments {
     }
 
     var storePath: String { StoreLocation.resolve(store) }
+    /// Whether the store may be there to read (a command that only reads must not create one).
+    var storeMayExist: Bool { StoreLocation.mayExist(storePath) }
 
     /// Opens the store and the service; failures exit 2 with the reason. A command that reads
     /// the whole store once (`report`, `export`) turns the memory map off: mapped pages read

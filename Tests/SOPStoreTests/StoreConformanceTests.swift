@@ -179,6 +179,20 @@ import TestSupport
         #expect(try store.read { tx in try tx.runIDs() } == ["R-c", "r-a", "r-b", "r-d", "r-e"])
     }
 
+    /// Waiting runs of one SOP counted by state (`sop diff --store`): ended runs and other SOPs'
+    /// are not counted, nor runs pinned to the digest left out.
+    @Test func waitingRunsAreCountedByState() throws {
+        try insertRuns()
+        try store.transaction { tx in
+            try tx.insertRun(RunRow(id: "r-f", state: "open", status: "waiting", version: 1, updatedAt: 6_000, data: "{}"), sop: "alpha",
+                             parent: nil, sopDigest: "sha256:alpha-v2", schemaDigest: "sha256:none", initialTicket: "{}")
+        }
+        #expect(try store.read { tx in try tx.waitingCounts(sop: "alpha", excludingDigest: nil) } == ["open": 2, "triage": 1])
+        #expect(try store.read { tx in try tx.waitingCounts(sop: "alpha", excludingDigest: "sha256:alpha-v2") } == ["open": 1, "triage": 1])
+        #expect(try store.read { tx in try tx.waitingCounts(sop: "alpha", excludingDigest: "sha256:alpha") } == ["open": 1])
+        #expect(try store.read { tx in try tx.waitingCounts(sop: "nobody", excludingDigest: nil) } == [:])
+    }
+
     /// Run ids in pages (`sop verify` of every run reads one page per read): bytewise, after the
     /// last id of the page before, as many as asked; and how many runs there are.
     @Test func runIDsComeInPagesBytewise() throws {

@@ -25,6 +25,11 @@ import Testing
         #expect(StoreSQL.summaries(sop: "x", state: nil, waiting: true, .postgres).sql.hasSuffix(
             "AND sop = $1 AND status = 'waiting' ORDER BY id COLLATE \"C\""))
         #expect(StoreSQL.summaries(sop: nil, state: nil, waiting: false, .sqlite).sql.hasSuffix("WHERE 1 = 1 ORDER BY id"))
+        let counts = StoreSQL.waitingCounts(sop: "x", excludingDigest: "sha256:d", .postgres)
+        #expect(counts.sql == "SELECT state, count(*) FROM runs WHERE sop = $1 AND status = 'waiting' AND sop_digest <> $2 GROUP BY state")
+        #expect(counts.binds == [.text("x"), .text("sha256:d")])
+        #expect(StoreSQL.waitingCounts(sop: "x", excludingDigest: nil, .sqlite).sql
+            == "SELECT state, count(*) FROM runs WHERE sop = ? AND status = 'waiting' GROUP BY state")
     }
 
     /// Each table is read in one order: creation order (SQLite's rowid, PostgreSQL's identity
