@@ -238,7 +238,7 @@ import TestSupport
         let byID = try SOPBinary.run(["diff", "flow", "--git", "HEAD"], in: dir)
         #expect(byID.status == 0, "\(byID.stderr)")
         #expect(byID.stdout == """
-            flow: version 1 → 2: 5 changes, 3 need a migration
+            flow: version 1 → 2: 5 changes, 2 need a migration
 
             sop
               sops/flow.sop.yaml:1: version-changed version: 1 → 2
@@ -248,7 +248,7 @@ import TestSupport
               sops/flow.sop.yaml:11: target-changed states.ask.transitions[0].to: check → done
 
             state quiet
-              sops/flow.sop.yaml:15: checklist-item-added states.quiet.checklist[0]: (none) → Nothing to do  [migration]
+              sops/flow.sop.yaml:15: checklist-item-added states.quiet.checklist[0]: (none) → Nothing to do
 
             state check (removed)
               HEAD:sops/flow.sop.yaml:10: state-removed states.check: Check → (none)  [migration]

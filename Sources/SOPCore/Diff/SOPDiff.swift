@@ -122,13 +122,13 @@ public enum SOPDiff {
         alwaysMigration.contains(change.kind) || change.migration
     }
 
-    /// The kinds that always strand or break a waiting run. Others do when what they changed
-    /// narrowed (an input made required, bounds or enum values narrowed, a pattern set, a
-    /// variable's type changed): that is decided where the values are compared.
-    static let alwaysMigration: Set<SOPChange.Kind> = [
-        .stateRemoved, .inputTypeChanged, .callChanged, .endChanged, .roleChanged, .checklistItemAdded, .checklistItemRemoved,
-        .checklistReordered, .transitionRemoved, .eventChanged, .timerChanged, .varRemoved, .slaTargetRemoved,
-    ]
+    /// The kinds that always need a decision or a refusal when a waiting run is migrated (the
+    /// rules of docs/runtime.md, "Migrating a run"). Others do when what they changed narrowed
+    /// (an input made required, bounds or enum values narrowed, a pattern set, a variable's
+    /// type changed): that is decided where the values are compared. A change the migration
+    /// rules carry a run through by themselves (a role, a checklist, a transition, a timer, a
+    /// variable or an SLA target dropped) is not on the list.
+    static let alwaysMigration: Set<SOPChange.Kind> = [.stateRemoved, .inputTypeChanged, .callChanged, .endChanged]
 
     // MARK: Parts
 
