@@ -275,7 +275,8 @@ struct Simulator {
     }
 
     /// What a step of the recorded journal asks of the candidate. Every kind of record is
-    /// handled here, in one switch.
+    /// handled here, in one switch: a kind added later (a migration to another SOP version)
+    /// gets its case here, such as a step that ends the comparison at that record.
     enum RecordedStep {
         case start(JournalRecord)
         case command(StepCommand, JournalRecord)
@@ -398,8 +399,7 @@ struct Simulator {
                 case .command(_, let r), .start(let r): record = r
                 case .tick: record = head
                 }
-                let reason = (error as? StepRejection)?.reason ?? "\(error)"
-                diverge(record.seq, state: record.from ?? here, "the candidate refuses it: \(reason)", recorded: record.to,
+                diverge(record.seq, state: record.from ?? here, "the candidate refuses it: \(error.reason)", recorded: record.to,
                         candidate: run?.state ?? "(not started)")
                 continue
             }
