@@ -3,7 +3,6 @@ import Foundation
 import SOPCore
 import SOPJSON
 import SOPService
-import SOPStoreLocation
 
 /// `sop simulate CANDIDATE`: replays the recorded runs of the candidate's SOP id through the
 /// candidate file and says where they would part (docs/cli.md). Reads the store, never writes it.
@@ -37,11 +36,7 @@ struct SimulateCommand: ParsableCommand {
 
     func run() throws {
         // Opening a missing SQLite path would create an empty store: simulate never writes.
-        guard StoreLocation.mayExist(options.storePath) else {
-            Output.err("error: no store at \(StoreLocation.display(options.storePath))\n")
-            throw ExitCode(2)
-        }
-        let service = try options.service(memoryMapped: false)
+        let service = try options.service(memoryMapped: false, mustExist: true)
         let filter = SimulationFilter(from: from.flatMap { ReportOptions.instant($0, timeZone: "UTC") },
                                       to: to.flatMap { ReportOptions.instant($0, timeZone: "UTC") },
                                       state: state, status: waiting ? "waiting" : status?.rawValue)
