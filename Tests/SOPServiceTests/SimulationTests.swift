@@ -125,6 +125,23 @@ struct SimulationTests {
         #expect(report.outcomes == ["approved": ["approved": 5, "rejected": 1]])
     }
 
+    /// A candidate without the `approve` event refuses the recorded approval: the run diverges
+    /// there with the refusal's reason, the candidate still in escalated.
+    @Test func aRefusedCommandDivergesWithItsReason() throws {
+        let w = try Self.refundStore(amounts: Self.amounts, approve: ["r-f"], undecided: ["r-h"])
+        let noApprove = Self.refund.replacingOccurrences(of: "      - {to: approved, on: approve}\n", with: "")
+        #expect(noApprove != Self.refund)
+        let report = try w.service.simulate(try Self.candidate(noApprove, in: w), as: .actor(ana))
+        #expect(report.diverged.map(\.run) == ["r-f"])
+        let d = try #require(report.diverged.first).divergence
+        #expect(d.record == 2)
+        #expect(d.state == "escalated")
+        #expect(d.reason.hasPrefix("the candidate refuses it: event 'approve' is not"), "\(d.reason)")
+        #expect(d.recorded == "approved")
+        #expect(d.candidate == "escalated")
+        #expect(report.outcomes == ["approved": ["approved": 5]])
+    }
+
     /// A candidate that no longer calls the child: the recorded child's end finds the parent
     /// not waiting, and the run diverges where it entered the call state.
     @Test func aCallTheCandidateDoesNotMakeDiverges() throws {
