@@ -72,7 +72,13 @@ struct RunOptions: ParsableArguments {
     /// Opens the store and the service; failures exit 2 with the reason. A command that reads
     /// the whole store once (`report`, `export`) turns the memory map off: mapped pages read
     /// would count in its resident memory, up to the map's 256 MiB.
-    func service(memoryMapped: Bool = true) throws -> RunService {
+    /// `mustExist`: a command that only reads (`simulate`) refuses a store that is not there
+    /// rather than create an empty one.
+    func service(memoryMapped: Bool = true, mustExist: Bool = false) throws -> RunService {
+        if mustExist && !StoreLocation.mayExist(storePath) {
+            Output.err("error: no store at \(StoreLocation.display(storePath))\n")
+            throw ExitCode(2)
+        }
         let schema: TicketSchema?
         do {
             schema = try TicketSchemaOption.load(ticketSchema)
