@@ -282,6 +282,10 @@ struct Simulator {
         case command(StepCommand, JournalRecord)
         /// Timers (and SLA events, and what they set off) alone: time passing, up to `at`.
         case tick(at: Int64)
+        /// A migration to another version of the SOP (`sop migrate`): the candidate is one
+        /// version throughout, so the step is neither replayed nor compared; the comparison goes
+        /// on with the next step, from wherever the candidate is.
+        case migration
     }
 
     func recordedStep(_ group: ArraySlice<JournalRecord>, current: RunState?) -> RecordedStep {
@@ -310,6 +314,8 @@ struct Simulator {
             return .command(.childEnded(child: current?.child ?? "", outcome: head.trigger.outcome ?? "", ticket: ticket), head)
         case .auto, .timer, .sla:
             return .tick(at: group.last!.at)
+        case .migrate:
+            return .migration
         }
     }
 
@@ -390,6 +396,8 @@ struct Simulator {
                         return
                     }
                     decision = try engine.apply(.tick, to: current, actor: .system, now: at)
+                case .migration:
+                    continue
                 }
             } catch {
                 // A refused command: the candidate stays where it was, and the replay goes on
@@ -397,7 +405,7 @@ struct Simulator {
                 let record: JournalRecord
                 switch step {
                 case .command(_, let r), .start(let r): record = r
-                case .tick: record = head
+                case .tick, .migration: record = head
                 }
                 diverge(record.seq, state: record.from ?? here, "the candidate refuses it: \(error.reason)", recorded: record.to,
                         candidate: run?.state ?? "(not started)")

@@ -278,3 +278,20 @@ import Testing
         #expect(failure.seq == forged.seq)
     }
 }
+
+/// `sop simulate` over journals that hold a migration: the candidate is one version throughout,
+/// so the migration step is neither replayed nor compared, and the runs replay around it.
+@Suite struct MigrationSimulationTests {
+    @Test func aMigratedRunIsSimulatedAroundItsMigration() throws {
+        let m = MigrationTests()
+        let w = try m.workspace()
+        _ = try w.service.start(sop: "claim", ticket: MigrationTests.ticket("b"), runID: "b", actor: m.ana, now: m.t0)
+        _ = try w.service.step("b", .submit(inputs: [("amount", "5")], event: "next", checks: .all), actor: m.ana, now: m.t0 + m.hour)
+        _ = try m.migrate(w, at: m.t0 + 2 * m.hour)
+        _ = try w.service.step("b", .submit(inputs: [], event: "close", checks: nil), actor: m.ana, now: m.t0 + 3 * m.hour)
+        #expect(try w.service.journal("b").contains { $0.trigger.kind == .migrate })
+        let candidate = SimulationCandidate(sop: try m.target(MigrationTests.v2, w), file: "v2.sop.yaml")
+        let report = try w.service.simulate(candidate, as: .system)
+        #expect(report.replayed == 1 && report.diverged.isEmpty && report.unreadable.isEmpty, "\(report.diverged.map(\.divergence.reason))")
+    }
+}

@@ -227,6 +227,9 @@ struct SimulationPropertyTests {
                                                     now: command.now)
             case .tick:
                 _ = try service.tick(now: command.now)
+            case .migrate:
+                // A migrated run ran two versions: the candidate replays one. Left out here.
+                return
             }
         } catch let error as RunError {
             switch error {
