@@ -93,7 +93,7 @@ public struct MigrationResult: Sendable {
 extension RunService {
     /// Runs one read or write covers: a migration of many runs commits a page at a time, each
     /// run whole in its page's transaction.
-    static let migrationPage = 1_000
+    static let migrationPage = 5_000
 
     /// Checks a migration's plan and, unless it is a dry run, applies it: each run of the page is
     /// read, checked and moved in the page's transaction, under its version (a step that races
@@ -151,14 +151,37 @@ extension RunService {
         return result
     }
 
+    /// What the check of one run came to.
+    private enum Checked: Sendable {
+        case skipped, already
+        case refused(state: String, MigrationRefusal)
+        case moved(from: String, to: String, step: PreparedStep?)
+        case unreadable(String)
+    }
+
     /// Decides the migration of each run of a page and, when `write` is set, saves it: runs
-    /// whose migration has no effects together, the others one by one with their effects.
+    /// whose migration has no effects together, the others one by one with their effects. The
+    /// rows and the engines they are pinned to are read on this thread; the decisions are made
+    /// (and their records sealed) on all cores, as a tick's are.
     private func migratePage(_ ids: [String], byID: Bool, _ request: MigrationRequest, engine: Engine, map: [String: String],
                              actor: Actor, into result: inout MigrationResult, _ tx: any StoreTransaction) throws {
         let stored = try tx.runs(ids)
-        let (write, now) = (!request.dryRun, request.now)
+        var rows: [(id: String, row: StoredRun, old: Engine)] = []
+        rows.reserveCapacity(ids.count)
+        for id in ids {
+            guard let row = stored[id] else { throw RunError.unknownRun(id) }
+            // Runs named by id: each must be a run of the target's SOP; the filters narrow them.
+            guard !byID || row.sop == engine.sop.id else {
+                result.refused.append(.init(run: id, state: "", refusal: MigrationRefusal("migrate/other-sop", "run \(id) is a run of SOP '\(row.sop)', not '\(engine.sop.id)'")))
+                continue
+            }
+            rows.append((id, row, try pinnedEngine(row, tx)))
+        }
+        let write = !request.dryRun
+        let checked = parallelMap(rows, chunk: 32) { item -> Checked in
+            Self.check(item.row, old: item.old, byID: byID, request, engine: engine, map: map, actor: actor, prepare: write)
+        }
         var plain: [PreparedStep] = []
-        var pinned = false
         func savePlain() throws {
             guard !plain.isEmpty else { return }
             let saved = try tx.updateRuns(plain.map { ($0.row, $0.previousVersion) })
@@ -168,55 +191,56 @@ extension RunService {
             }
             try tx.appendJournal(plain.flatMap(\.journal))
             try tx.repin(plain.map(\.run.id), sopDigest: engine.sop.digest, schemaDigest: engine.schemaDigest)
-            plain.removeAll()
+            plain.removeAll(keepingCapacity: true)
         }
-        for id in ids {
-            guard let row = stored[id] else { throw RunError.unknownRun(id) }
-            if byID {
-                // Runs named by id: each must be a run of the target's SOP; the filters narrow them.
-                guard row.sop == engine.sop.id else {
-                    result.refused.append(.init(run: id, state: "", refusal: MigrationRefusal("migrate/other-sop", "run \(id) is a run of SOP '\(row.sop)', not '\(engine.sop.id)'")))
+        var pinned = false
+        for (item, outcome) in zip(rows, checked) {
+            switch outcome {
+            case .skipped: continue
+            case .already: result.already += 1
+            case .unreadable(let id): throw RunError.store("run \(id) cannot be read from the store")
+            case .refused(let state, let refusal): result.refused.append(.init(run: item.id, state: state, refusal: refusal))
+            case .moved(let from, let to, let step):
+                result.add(run: item.id, from: from, to: to)
+                guard write, let step else { continue }
+                if !pinned {
+                    try pin(engine.sop, tx)
+                    pinned = true
+                }
+                if step.effects.isEmpty {
+                    plain.append(step)
                     continue
                 }
+                try savePlain()
+                let saved = try save(step, tx)
+                try tx.repin([item.id], sopDigest: engine.sop.digest, schemaDigest: engine.schemaDigest)
+                try carryOut(step.effects, from: saved, now: request.now, tx)
             }
-            let (run, old) = try load(row, tx)
-            if byID, (request.state.map { $0 != run.state } ?? false) || (request.ticketID.map { $0 != TicketID.of(run.ticket) } ?? false)
-                || (request.role.map { $0 != old.stateRole(run.state) } ?? false) { continue }
-            if run.sopDigest == engine.sop.digest && old.schemaDigest == engine.schemaDigest {
-                result.already += 1
-                continue
-            }
-            let to = map[run.state] ?? run.state
-            let decision: StepDecision
-            do {
-                if engine.sop.definition.state(to) == nil {
-                    throw MigrationRefusal("migrate/state-removed",
-                                           "the target has no state '\(run.state)': map it to one with --map \(run.state)=STATE")
-                }
-                decision = try engine.migrate(run, from: old, to: to, set: request.set.filter { name, _ in
-                    engine.sop.definition.state(to)?.inputs.contains { $0.id.value == name } ?? false
-                }.map { ($0.input, $0.value) }, actor: actor, now: now)
-            } catch let refusal as MigrationRefusal {
-                result.refused.append(.init(run: id, state: run.state, refusal: refusal))
-                continue
-            }
-            result.add(run: id, from: run.state, to: to)
-            guard write else { continue }
-            if !pinned {
-                try pin(engine.sop, tx)
-                pinned = true
-            }
-            let step = Self.prepare(decision, engine: engine, previousVersion: run.version)
-            if step.effects.isEmpty {
-                plain.append(step)
-                continue
-            }
-            try savePlain()
-            let saved = try save(step, tx)
-            try tx.repin([id], sopDigest: engine.sop.digest, schemaDigest: engine.schemaDigest)
-            try carryOut(step.effects, from: saved, now: now, tx)
         }
         try savePlain()
+    }
+
+    /// Checks one run against the plan and decides its migration (pure: runs on any core).
+    private static func check(_ row: StoredRun, old: Engine, byID: Bool, _ request: MigrationRequest, engine: Engine,
+                              map: [String: String], actor: Actor, prepare: Bool) -> Checked {
+        guard let run = RunState(json: row.json, sop: old.sop, schema: old.schema) else {
+            return .unreadable(row.json["id"]?.render() ?? "?")
+        }
+        if byID, (request.state.map { $0 != run.state } ?? false) || (request.ticketID.map { $0 != TicketID.of(run.ticket) } ?? false)
+            || (request.role.map { $0 != old.stateRole(run.state) } ?? false) { return .skipped }
+        if run.sopDigest == engine.sop.digest && old.schemaDigest == engine.schemaDigest { return .already }
+        let to = map[run.state] ?? run.state
+        guard let target = engine.sop.definition.state(to) else {
+            return .refused(state: run.state, MigrationRefusal("migrate/state-removed",
+                                                               "the target has no state '\(run.state)': map it to one with --map \(run.state)=STATE"))
+        }
+        let set = request.set.filter { name, _ in target.inputs.contains { $0.id.value == name } }.map { ($0.input, $0.value) }
+        do {
+            let decision = try engine.migrate(run, from: old, to: to, set: set, actor: actor, now: request.now)
+            return .moved(from: run.state, to: to, step: prepare ? Self.prepare(decision, engine: engine, previousVersion: run.version) : nil)
+        } catch {
+            return .refused(state: run.state, error)
+        }
     }
 
     /// Who may migrate: from the command line, whoever can open the store (as their actor); a

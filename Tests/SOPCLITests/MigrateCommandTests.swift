@@ -115,7 +115,7 @@ private let v2 = v1.replacingOccurrences(of: "version: 1", with: "version: 2").r
             if version == 2 { moved += 1 }
         }
         #expect(moved > 0 && moved < 10_000, "moved before the kill: \(moved)")
-        #expect(moved % 1_000 == 0, "a page of the migration was kept in part: \(moved)")
+        #expect(moved % 5_000 == 0, "a page of the migration was kept in part: \(moved)")
         let verify = try SOPBinary.run(["verify"], in: dir, timeout: 300)
         #expect(verify.status == 0, "\(verify.stdout.suffix(500))")
 
