@@ -153,6 +153,7 @@ public final class APIServer: Sendable {
                     ("failure", v.failure.map { .object([("seq", .int($0.seq)), ("reason", .string($0.reason))]) } ?? .null),
                 ]))
             }),
+            Route(method: .post, path: "/v1/migrations", handler: authenticated { request, _, caller in try await self.migrate(request, caller) }),
             Route(method: .get, path: "/v1/events", handler: authenticated { request, _, caller in try await self.events(request, caller) }),
             Route(method: .post, path: "/v1/hooks/tickets", handler: answer { request, _ in try await self.helpdeskHook(request) }),
         ]
