@@ -162,7 +162,8 @@ public final class APIServer: Sendable {
     func router() -> Router<Context> {
         let router = Router(context: Context.self)
         // The API's routes (schemas/openapi.yaml) and the console's pages.
-        let routes = routes() + Console(server: self).routes()
+        let console = Console(server: self)
+        let routes = routes() + console.routes() + console.migrationRoutes()
         router.add(middleware: AccessLog(logger: logger, metrics: metrics))
         router.add(middleware: MethodGate(routes: routes.map { ($0.method, $0.path) }))
         for route in routes {

@@ -9,15 +9,18 @@ import threading
 import time
 
 import requests
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 from conftest import RETURN_TICKET, sop, today
+from test_console import browser, csrf_of, heading, sign_in, signed_in  # noqa: F401 (browser is a fixture)
 
 
 def ticket(n):
     return {**RETURN_TICKET, "id": f"T-{n}", "order_id": f"A-{n}"}
 
 
-def two_versions(server):
+def two_versions(server, title=None):
     """Starts r1 and r2 (waiting in verify_purchase) and r3 (in send_label) on version 1 of
     `returns`, then serves version 2, where verify_purchase is verify_order and send_label is
     ship_label, and waits until the server has reloaded it."""
@@ -27,6 +30,8 @@ def two_versions(server):
     assert moved.json()["state"] == "send_label", moved.text
     path = server.dir / "sops" / "returns.sop.yaml"
     v2 = path.read_text().replace("version: 1", "version: 2", 1).replace("verify_purchase", "verify_order").replace("send_label", "ship_label")
+    if title:
+        v2 = v2.replace("title: Product return and refund", f"title: {json.dumps(title)}", 1)
     path.write_text(v2)
     server.process.send_signal(signal.SIGHUP)
     deadline = time.time() + 10
@@ -163,3 +168,70 @@ def test_a_step_that_races_a_migration_is_taken_or_refused_never_lost(server):
     for r in ("r1", "r2", "r3"):
         assert server.get(f"/v1/runs/{r}/verify").json()["ok"]
     assert sop("verify", "--store", server.store, cwd=server.dir).returncode == 0
+
+
+def test_the_console_shows_the_plan_and_applies_it(server, browser):
+    # SOP text is untrusted: the new version's title is shown as text.
+    two_versions(server, title="Returns <b>revised</b>")
+    d = browser
+    sign_in(d, server, "sam")
+    d.get(server.url + "/console/sops/returns")
+    d.find_element(By.LINK_TEXT, "Migrate runs in flight to this version").click()
+    heading(d, "Migrate Returns <b>revised</b>")
+    # Both diagrams: version 1, to which the three runs are pinned, and version 2.
+    pinned = d.find_element(By.CSS_SELECTOR, "figure.pinned")
+    assert pinned.get_attribute("data-version") == "1" and "3 run(s) in flight" in pinned.text
+    assert pinned.find_element(By.TAG_NAME, "svg") and "verify_purchase" in pinned.get_attribute("innerHTML")
+    current = d.find_element(By.CSS_SELECTOR, "figure.current")
+    assert current.get_attribute("data-version") == "2" and "verify_order" in current.get_attribute("innerHTML")
+    # Without a mapping every run waits in a state version 2 lacks: all refused, with their rule.
+    rows = d.find_elements(By.CSS_SELECTOR, "table.refused tbody tr")
+    assert sorted(r.find_element(By.TAG_NAME, "td").text for r in rows) == ["r1", "r2", "r3"]
+    assert all("migrate/state-removed" in r.text for r in rows)
+    # A select per state version 2 lacks, listing version 2's states; map one, see the plan.
+    mapping = Select(d.find_element(By.ID, "map-verify_purchase"))
+    assert "verify_order" in [o.get_attribute("value") for o in mapping.options]
+    assert d.find_element(By.ID, "map-send_label")
+    mapping.select_by_value("verify_order")
+    d.find_element(By.XPATH, "//button[@value='plan']").click()
+    heading(d, "Migrate Returns <b>revised</b>")
+    move = d.find_element(By.CSS_SELECTOR, "article.move")
+    assert "verify_purchase → verify_order: 2 run(s)" in move.text
+    assert [a.get_attribute("href").rsplit("/", 1)[-1] for a in move.find_elements(By.TAG_NAME, "a")] == ["r1", "r2"]
+    rows = d.find_elements(By.CSS_SELECTOR, "table.refused tbody tr")
+    assert [r.find_element(By.TAG_NAME, "td").text for r in rows] == ["r3"]
+    # The plan wrote nothing.
+    assert server.get("/v1/runs/r1").json()["sop_version"] == 1
+    # Apply: the mapping chosen is kept in the form.
+    assert Select(d.find_element(By.ID, "map-verify_purchase")).first_selected_option.get_attribute("value") == "verify_order"
+    d.find_element(By.XPATH, "//button[@value='apply']").click()
+    wait = d.find_element(By.CSS_SELECTOR, "p.applied")
+    assert "Migrated 2 run(s) to version 2; 1 refused" in wait.text
+    for r in ("r1", "r2"):
+        run = server.get(f"/v1/runs/{r}").json()
+        assert (run["state"], run["sop_version"]) == ("verify_order", 2)
+    assert server.get("/v1/runs/r3").json()["sop_version"] == 1
+    # The moved run's page shows the migration in its journal.
+    d.find_element(By.LINK_TEXT, "r1").click()
+    heading(d, "Verify the purchase")
+    assert "migrated from version 1 to 2" in d.find_element(By.TAG_NAME, "main").text
+    assert sop("verify", "--store", server.store, cwd=server.dir).returncode == 0
+
+
+def test_the_migration_page_is_for_supervisors_and_needs_its_csrf_token(server):
+    two_versions(server)
+    agent, _ = signed_in(server, "ana")
+    assert "/migrate" not in agent.get(server.url + "/console/sops/returns").text
+    refused = agent.get(server.url + "/console/sops/returns/migrate")
+    assert refused.status_code == 403 and "supervisor" in refused.text
+    supervisor, _ = signed_in(server, "sam")
+    page = supervisor.get(server.url + "/console/sops/returns/migrate")
+    assert page.status_code == 200
+    forged = supervisor.post(server.url + "/console/sops/returns/migrate", data={"action": "apply", "map.verify_purchase": "verify_order"},
+                             allow_redirects=False)
+    assert forged.status_code == 403 and "CSRF" in forged.text
+    assert server.get("/v1/runs/r1").json()["sop_version"] == 1
+    applied = supervisor.post(server.url + "/console/sops/returns/migrate",
+                              data={"csrf": csrf_of(page.text), "action": "apply", "map.verify_purchase": "verify_order"}, allow_redirects=False)
+    assert applied.status_code == 200 and server.get("/v1/runs/r1").json()["sop_version"] == 2
+    assert supervisor.get(server.url + "/console/sops/no-such-sop/migrate").status_code == 404
