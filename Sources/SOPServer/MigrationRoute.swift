@@ -73,12 +73,7 @@ extension APIServer {
 
     func migrate(_ request: Request, _ caller: Caller) async throws -> Response {
         let body = try MigrationBody(try await RequestReading.object(request, limit: configuration.maxBodySize))
-        let result = try await migrate(body, caller)
-        if !result.dryRun {
-            logger.notice("migration", metadata: ["sop": "\(result.sop)", "version": "\(result.targetVersion)", "migrated": "\(result.moved)",
-                                                  "refused": "\(result.refused.count)", "actor": "\(caller.id)"])
-        }
-        return JSONResponse.make(result.json())
+        return JSONResponse.make(try await migrate(body, caller).json())
     }
 
     /// Plans (a dry run, on a reader) or applies (on the writer) a migration to the SOP's file as
@@ -92,6 +87,11 @@ extension APIServer {
                                                         who: .caller(caller), now: now))
         }
         // A dry run reads every run in flight of the SOP: a long read, beside the steps.
-        return body.dryRun ? try await host.read(.long, work) : try await host.perform(work)
+        guard !body.dryRun else { return try await host.read(.long, work) }
+        let result = try await host.perform(work)
+        // An apply changes runs in bulk: the operator sees who did it and what came of it.
+        logger.notice("migration", metadata: ["sop": "\(result.sop)", "version": "\(result.targetVersion)", "migrated": "\(result.moved)",
+                                              "refused": "\(result.refused.count)", "actor": "\(caller.id)"])
+        return result
     }
 }

@@ -4,6 +4,7 @@ plan (dry run, the default) writes nothing; an apply moves what the map allows a
 rest with rule ids; the runs verify after, through the API and with `sop verify` on the store."""
 
 import json
+import re
 import signal
 import threading
 import time
@@ -90,6 +91,9 @@ def test_a_dry_run_plans_and_an_apply_moves_the_runs_in_flight(server):
                 migrated.add(record["run"])
     stream.close()
     assert migrated == {"r1", "r2"}
+    # The apply is logged, with who did it; the dry run is not.
+    log = (server.dir / "server.log").read_text()
+    assert len(re.findall(r"notice .*actor=sam migrated=2 refused=1 sop=returns version=2.* migration$", log, re.M)) == 1, log[-3000:]
     # Applying again moves nothing: the runs are on version 2 already.
     again = server.post("/v1/migrations", {**PLAN, "dry_run": False}, actor="sam").json()
     assert (again["migrated"], again["already"], again["refused"]) == (0, 2, 1)
@@ -234,4 +238,6 @@ def test_the_migration_page_is_for_supervisors_and_needs_its_csrf_token(server):
     applied = supervisor.post(server.url + "/console/sops/returns/migrate",
                               data={"csrf": csrf_of(page.text), "action": "apply", "map.verify_purchase": "verify_order"}, allow_redirects=False)
     assert applied.status_code == 200 and server.get("/v1/runs/r1").json()["sop_version"] == 2
+    # Logged as an apply through the API is.
+    assert re.search(r"notice .*actor=sam migrated=2 refused=1 sop=returns version=2.* migration$", (server.dir / "server.log").read_text(), re.M)
     assert supervisor.get(server.url + "/console/sops/no-such-sop/migrate").status_code == 404
