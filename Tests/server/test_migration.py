@@ -14,7 +14,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from conftest import RETURN_TICKET, sop, today
-from test_console import browser, csrf_of, heading, sign_in, signed_in  # noqa: F401 (browser is a fixture)
+from test_console import SHOTS, browser, csrf_of, heading, sign_in, signed_in  # noqa: F401 (browser is a fixture)
 
 
 def ticket(n):
@@ -24,13 +24,14 @@ def ticket(n):
 def two_versions(server, title=None):
     """Starts r1 and r2 (waiting in verify_purchase) and r3 (in send_label) on version 1 of
     `returns`, then serves version 2, where verify_purchase is verify_order and send_label is
-    ship_label, and waits until the server has reloaded it."""
+    ship_label (and the first state's title says "order"), and waits until the server has reloaded it."""
     for n in (1, 2, 3):
         assert server.start(ticket(n), f"r{n}").status_code == 201
     moved = server.step("r3", inputs={"order_found": True, "purchased_on": today(-2), "amount": 20}, checks="all")
     assert moved.json()["state"] == "send_label", moved.text
     path = server.dir / "sops" / "returns.sop.yaml"
     v2 = path.read_text().replace("version: 1", "version: 2", 1).replace("verify_purchase", "verify_order").replace("send_label", "ship_label")
+    v2 = v2.replace("title: Verify the purchase", "title: Verify the order", 1)
     if title:
         v2 = v2.replace("title: Product return and refund", f"title: {json.dumps(title)}", 1)
     path.write_text(v2)
@@ -204,6 +205,7 @@ def test_the_console_shows_the_plan_and_applies_it(server, browser):
     assert [a.get_attribute("href").rsplit("/", 1)[-1] for a in move.find_elements(By.TAG_NAME, "a")] == ["r1", "r2"]
     rows = d.find_elements(By.CSS_SELECTOR, "table.refused tbody tr")
     assert [r.find_element(By.TAG_NAME, "td").text for r in rows] == ["r3"]
+    d.save_screenshot(str(SHOTS / "console-migrate.png"))
     # The plan wrote nothing.
     assert server.get("/v1/runs/r1").json()["sop_version"] == 1
     # Apply: the mapping chosen is kept in the form.
@@ -217,7 +219,7 @@ def test_the_console_shows_the_plan_and_applies_it(server, browser):
     assert server.get("/v1/runs/r3").json()["sop_version"] == 1
     # The moved run's page shows the migration in its journal.
     d.find_element(By.LINK_TEXT, "r1").click()
-    heading(d, "Verify the purchase")
+    heading(d, "Verify the order")
     assert "migrated from version 1 to 2" in d.find_element(By.TAG_NAME, "main").text
     assert sop("verify", "--store", server.store, cwd=server.dir).returncode == 0
 

@@ -274,6 +274,12 @@ td .due { font-size: .75rem; color: var(--muted); margin-top: .15rem; white-spac
 table.sla { border-collapse: collapse; width: 100%; }
 table.sla th, table.sla td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid var(--line); }
 .length, .values { color: var(--muted); }
+/* The migration page: the versions side by side, each drawing scaled to its column. */
+.versions { display: grid; grid-template-columns: repeat(auto-fit, minmax(22rem, 1fr)); gap: 1rem; }
+.versions .diagram { margin: 0; }
+.versions .diagram svg { max-width: 100%; height: auto; }
+.versions figcaption { font-weight: 600; margin-bottom: .5rem; }
+table.refused td { vertical-align: top; }
 
 """#
     static let js = #"""

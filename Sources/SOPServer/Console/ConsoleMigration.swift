@@ -56,7 +56,7 @@ extension Console {
                                    "diagram": GraphSVG.svg(d), "applied": !result.dryRun]
         let older = pinned.filter { $0.sop.digest != target.digest }
         data["versions"] = older.map { v -> [String: Any] in
-            ["version": v.sop.version, "digest": String(v.sop.digest.prefix(12)), "runs": v.runs, "diagram": GraphSVG.svg(v.sop.definition)]
+            ["version": v.sop.version, "digest": String((v.sop.digest.split(separator: ":").last ?? "").prefix(12)), "runs": v.runs, "diagram": GraphSVG.svg(v.sop.definition)]
         }
         data["hasVersions"] = !older.isEmpty
         // A select for each state of a pinned version that the current one lacks.
