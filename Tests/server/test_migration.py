@@ -230,9 +230,13 @@ def test_the_migration_page_is_for_supervisors_and_needs_its_csrf_token(server):
     assert "/migrate" not in agent.get(server.url + "/console/sops/returns").text
     refused = agent.get(server.url + "/console/sops/returns/migrate")
     assert refused.status_code == 403 and "supervisor" in refused.text
+    # A run started after the reload is on version 2: no diagram of its own, counted as already there.
+    assert server.start(ticket(4), "r4").json()["sop_version"] == 2
     supervisor, _ = signed_in(server, "sam")
     page = supervisor.get(server.url + "/console/sops/returns/migrate")
     assert page.status_code == 200
+    assert page.text.count('class="diagram pinned"') == 1 and "3 run(s) in flight pinned to it" in page.text
+    assert server.post("/v1/migrations", PLAN, actor="sam").json()["already"] == 1
     forged = supervisor.post(server.url + "/console/sops/returns/migrate", data={"action": "apply", "map.verify_purchase": "verify_order"},
                              allow_redirects=False)
     assert forged.status_code == 403 and "CSRF" in forged.text
