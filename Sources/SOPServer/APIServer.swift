@@ -153,6 +153,7 @@ public final class APIServer: Sendable {
                     ("failure", v.failure.map { .object([("seq", .int($0.seq)), ("reason", .string($0.reason))]) } ?? .null),
                 ]))
             }),
+            Route(method: .post, path: "/v1/migrations", handler: authenticated { request, _, caller in try await self.migrate(request, caller) }),
             Route(method: .get, path: "/v1/events", handler: authenticated { request, _, caller in try await self.events(request, caller) }),
             Route(method: .post, path: "/v1/hooks/tickets", handler: answer { request, _ in try await self.helpdeskHook(request) }),
         ]
@@ -161,7 +162,8 @@ public final class APIServer: Sendable {
     func router() -> Router<Context> {
         let router = Router(context: Context.self)
         // The API's routes (schemas/openapi.yaml) and the console's pages.
-        let routes = routes() + Console(server: self).routes()
+        let console = Console(server: self)
+        let routes = routes() + console.routes() + console.migrationRoutes()
         router.add(middleware: AccessLog(logger: logger, metrics: metrics))
         router.add(middleware: MethodGate(routes: routes.map { ($0.method, $0.path) }))
         for route in routes {

@@ -369,6 +369,37 @@ paths:
         "403": {$ref: "#/components/responses/Forbidden"}
         "404": {$ref: "#/components/responses/NotFound"}
 
+  /v1/migrations:
+    post:
+      tags: [runs]
+      operationId: migrate
+      summary: Move runs in flight to the SOP's version the server serves now (as `sop migrate`), for the role supervisor or admin.
+      description: |
+        The target is the SOP's file as the server serves it now (after a reload of the SOP
+        folder). `dry_run` is true when left out: the plan is answered and nothing is written;
+        with `"dry_run": false` each run is moved in one transaction with a `migrate` journal
+        record. The answer is 200 whenever the migration was checked: problems with the plan
+        (`problems`, nothing looked at) and runs refused (`refusals`, each with its rule id as
+        `sop migrate` has it) are listed in it, not answered as errors.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/MigrationRequest"}
+      responses:
+        "200":
+          description: The plan (a dry run) or what was done, as `sop migrate --format json` prints it.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/MigrationResult"}
+        "400": {$ref: "#/components/responses/BadRequest"}
+        "401": {$ref: "#/components/responses/Unauthorized"}
+        "403": {$ref: "#/components/responses/Forbidden"}
+        "404": {$ref: "#/components/responses/NotFound"}
+        "413": {$ref: "#/components/responses/TooLarge"}
+        "415": {$ref: "#/components/responses/UnsupportedMediaType"}
+        "422": {$ref: "#/components/responses/Refused"}
+
   /v1/events:
     get:
       tags: [journal]
@@ -793,6 +824,71 @@ components:
         updated_at: {type: string, format: date-time, description: When the helpdesk changed the ticket.}
         patch: {type: object, description: A JSON merge patch of the ticket.}
         ticket: {type: object, description: The whole ticket; the patch applied is what changed.}
+
+    MigrationRequest:
+      type: object
+      required: [sop]
+      additionalProperties: false
+      description: As `sop migrate` takes it; the target is the SOP's file the server serves now.
+      properties:
+        sop: {type: string, description: The SOP's id.}
+        map:
+          type: object
+          description: 'Runs waiting in state OLD go to state NEW: {"OLD": "NEW"} (`--map OLD=NEW`).'
+          additionalProperties: {type: string}
+        set:
+          type: object
+          description: Inputs the target state needs that a run lacks, as an agent types them (`--set INPUT=VALUE`).
+          additionalProperties: {type: string}
+        state: {type: [string, "null"], description: Only runs waiting in this state.}
+        role: {type: [string, "null"], description: Only runs waiting on this role.}
+        ticket_id: {type: [string, "null"], description: Only runs of this ticket.}
+        runs:
+          type: [array, "null"]
+          description: Only these runs (at least one id; leave it out for every run in flight of the SOP).
+          minItems: 1
+          items: {type: string}
+        dry_run: {type: [boolean, "null"], description: 'Plan only, write nothing: true when left out.'}
+
+    MigrationResult:
+      type: object
+      required: [sop, version, digest, dry_run, migrated, refused, already, moves, refusals, problems]
+      properties:
+        sop: {type: string}
+        version: {type: integer, description: The target version.}
+        digest: {type: string, description: The target's source digest.}
+        dry_run: {type: boolean}
+        migrated: {type: integer, minimum: 0, description: Runs moved (or that would be).}
+        refused: {type: integer, minimum: 0}
+        already: {type: integer, minimum: 0, description: Runs already pinned to the target (left as they are).}
+        moves:
+          type: array
+          items:
+            type: object
+            required: [from, to, runs]
+            properties:
+              from: {type: string}
+              to: {type: string}
+              runs: {type: array, items: {type: string}}
+        refusals:
+          type: array
+          items:
+            type: object
+            required: [run, state, rule, message]
+            properties:
+              run: {type: string}
+              state: {type: string}
+              rule: {type: string, description: 'A rule id of `sop migrate` (migrate/…).'}
+              message: {type: string}
+        problems:
+          type: array
+          description: What is wrong with the plan itself; when there are some, no run was looked at.
+          items:
+            type: object
+            required: [rule, message]
+            properties:
+              rule: {type: string}
+              message: {type: string}
 
 """#
 }

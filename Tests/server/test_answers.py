@@ -8,6 +8,7 @@ the answers that need a run in a given state, or an SOP without prompts, are see
 import hashlib
 import hmac
 import json
+import signal
 import time
 
 import jsonschema
@@ -198,6 +199,24 @@ def test_every_operation_answers_as_the_document_says(bare_server):
     mac = hmac.new(s.hook_secret, stamp.encode() + b"." + raw, hashlib.sha256).hexdigest()
     check(requests.post(s.url + "/v1/hooks/tickets", data=raw, timeout=10, headers={
         "Content-Type": "application/json", "Sop-Delivery": "d-3", "Sop-Timestamp": stamp, "Sop-Signature": "v1=" + mac}), 400)
+    # Migrations: a run of bare waits in `wait`, then version 2 (where `wait` is `hold`) is served.
+    check(s.start({**TICKET, "id": "T-11"}, "b4", sop_id="bare"), 201)
+    check(s.step("b4", inputs={"answer": "yes"}, event="next"), 200)
+    (s.dir / "sops" / "bare.sop.yaml").write_text(BARE.replace("version: 1", "version: 2").replace("wait", "hold"))
+    s.process.send_signal(signal.SIGHUP)
+    deadline = time.time() + 10
+    while time.time() < deadline and s.get("/v1/sops/bare").json()["version"] != 2:
+        time.sleep(0.2)
+    refused = check(s.post("/v1/migrations", {"sop": "bare"}, actor="sam"), 200).json()
+    assert [r["rule"] for r in refused["refusals"]] == ["migrate/state-removed"]
+    check(s.post("/v1/migrations", {"sop": "bare", "map": {"wait": "nowhere"}}, actor="sam"), 200)
+    moved = check(s.post("/v1/migrations", {"sop": "bare", "map": {"wait": "hold"}, "dry_run": False}, actor="sam"), 200).json()
+    assert moved["moves"] == [{"from": "wait", "to": "hold", "runs": ["b4"]}]
+    check(s.post("/v1/migrations", {"sop": "bare"}), 403)
+    check(s.post("/v1/migrations", {"sop": "nope"}, actor="sam"), 404)
+    check(s.post("/v1/migrations", {"sop": "bare", "dry_run": 1}, actor="sam"), 400)
+    check(requests.post(s.url + "/v1/migrations", data="x", headers={**s.headers("sam"), "Content-Type": "text/plain"}, timeout=10), 415)
+    check(requests.post(s.url + "/v1/migrations", json={"sop": "bare"}, headers=anonymous, timeout=10), 401)
     # Every operation of the document answered at least once, and with a success.
     operations = {op["operationId"] for item in DOCUMENT["paths"].values() for op in item.values() if isinstance(op, dict) and "operationId" in op}
     assert operations == set(check.seen), operations ^ set(check.seen)

@@ -577,6 +577,7 @@ struct Console: Sendable {
         data["description"] = d.description ?? ""
         data["roles"] = (d.roles.isEmpty ? ["agent"] : d.roles.map(\.value)).joined(separator: ", ")
         data["diagram"] = GraphSVG.svg(d)
+        data["mayMigrate"] = RunService.mayMigrate(.caller(caller))
         data["states"] = d.states.map { state -> [String: Any] in
             var item: [String: Any] = [
                 "id": state.id.value, "title": Template.withoutExpressions(state.title), "role": state.role?.value ?? "",

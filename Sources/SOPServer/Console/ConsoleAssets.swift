@@ -36,6 +36,42 @@ enum ConsoleAssets {
 <main>
 
 """#,
+        "migrate": #"""
+{{> head}}
+<h1>Migrate {{title}}</h1>
+<p class="crumbs"><a href="/console/sops/{{id}}">{{title}}</a> · <code>{{id}}</code> · to version {{version}}, the one the server serves now</p>
+{{#applied}}<p class="notice applied" role="status">Migrated {{migrated}} run(s) to version {{version}}; {{refused}} refused; {{already}} already on it.</p>{{/applied}}
+<section class="versions">
+{{#versions}}<figure class="diagram pinned" data-version="{{version}}"><figcaption>Version {{version}} (<code>{{digest}}</code>): {{runs}} run(s) in flight pinned to it</figcaption>{{{diagram}}}</figure>{{/versions}}
+{{^hasVersions}}<p class="empty">No run in flight is pinned to another version of this SOP.</p>{{/hasVersions}}
+<figure class="diagram current" data-version="{{version}}"><figcaption>Version {{version}}, the one the runs move to</figcaption>{{{diagram}}}</figure>
+</section>
+<form method="post" action="/console/sops/{{id}}/migrate" class="card" id="migration">
+<input type="hidden" name="csrf" value="{{csrf}}">
+{{#hasMapping}}<fieldset><legend>Mapping: where runs waiting in a state version {{version}} lacks go</legend>
+{{#mapping}}<div class="input"><label for="map-{{state}}"><code>{{state}}</code> →</label>
+<select id="map-{{state}}" name="map.{{state}}"><option value="">not mapped (refused)</option>{{#options}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{title}} ({{id}})</option>{{/options}}</select></div>
+{{/mapping}}</fieldset>{{/hasMapping}}
+{{#hasInputs}}<fieldset><legend>Inputs to set where a run's new state needs one it lacks (as an agent types them)</legend>
+{{#inputs}}<div class="input"><label for="set-{{name}}"><code>{{name}}</code></label><input type="text" id="set-{{name}}" name="set.{{name}}" value="{{value}}"></div>
+{{/inputs}}</fieldset>{{/hasInputs}}
+<div class="actions"><button type="submit" name="action" value="plan">Show the plan</button><button type="submit" name="action" value="apply" class="apply">Apply</button></div>
+</form>
+{{#hasProblems}}<div class="refusal problems" role="alert"><p>The plan cannot be applied:</p><ul>{{#problems}}<li>{{message}} <code>{{rule}}</code></li>{{/problems}}</ul></div>{{/hasProblems}}
+<section class="moves"><h2>{{#applied}}Moved{{/applied}}{{^applied}}Runs it moves{{/applied}} ({{migrated}})</h2>
+{{#moves}}<article class="card move"><h3><code>{{from}}</code> → <code>{{to}}</code>: {{count}} run(s)</h3>
+<ul>{{#runs}}<li><a href="/console/runs/{{run}}">{{run}}</a></li>{{/runs}}{{#more}}<li>and {{more}} more</li>{{/more}}</ul></article>{{/moves}}
+{{^hasMoves}}<p class="empty">No run {{#applied}}was{{/applied}}{{^applied}}would be{{/applied}} moved.</p>{{/hasMoves}}
+</section>
+<section class="refusals"><h2>Runs it refuses ({{refused}})</h2>
+{{#hasRefusals}}<table class="refused"><thead><tr><th>run</th><th>state</th><th>rule</th><th>why</th></tr></thead><tbody>
+{{#refusals}}<tr><td><a href="/console/runs/{{run}}">{{run}}</a></td><td><code>{{state}}</code></td><td><code>{{rule}}</code></td><td>{{message}}</td></tr>{{/refusals}}
+</tbody></table>{{/hasRefusals}}
+{{^hasRefusals}}<p class="empty">None.</p>{{/hasRefusals}}
+</section>
+{{> foot}}
+
+"""#,
         "queue": #"""
 {{> head}}
 <h1>My queue</h1>
@@ -131,6 +167,7 @@ enum ConsoleAssets {
 <h1>{{title}}</h1>
 <p class="crumbs"><code>{{id}}</code> · version {{version}} · roles {{roles}}</p>
 {{#description}}<p>{{description}}</p>{{/description}}
+{{#mayMigrate}}<p class="actions"><a class="migrate" href="/console/sops/{{id}}/migrate">Migrate runs in flight to this version</a></p>{{/mayMigrate}}
 <figure class="diagram">{{{diagram}}}</figure>
 <section class="states"><h2>States</h2>
 {{#states}}<article class="card"><h3>{{title}} <code>{{id}}</code>{{#role}} <span class="role">{{role}}</span>{{/role}}{{#end}} <span class="end">end: {{end}}</span>{{/end}}{{#call}} <span class="call">calls <a href="/console/sops/{{call}}">{{call}}</a></span>{{/call}}</h3>
@@ -237,6 +274,12 @@ td .due { font-size: .75rem; color: var(--muted); margin-top: .15rem; white-spac
 table.sla { border-collapse: collapse; width: 100%; }
 table.sla th, table.sla td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid var(--line); }
 .length, .values { color: var(--muted); }
+/* The migration page: the versions side by side, each drawing scaled to its column. */
+.versions { display: grid; grid-template-columns: repeat(auto-fit, minmax(22rem, 1fr)); gap: 1rem; }
+.versions .diagram { margin: 0; }
+.versions .diagram svg { max-width: 100%; height: auto; }
+.versions figcaption { font-weight: 600; margin-bottom: .5rem; }
+table.refused td { vertical-align: top; }
 
 """#
     static let js = #"""
