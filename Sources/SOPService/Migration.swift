@@ -187,7 +187,7 @@ extension RunService {
             let saved = try tx.updateRuns(plain.map { ($0.row, $0.previousVersion) })
             // Read in this transaction, locked until it ends: no step can have come between.
             guard saved.count == plain.count else {
-                throw RunError.store("a run changed while its migration was being written; nothing of this page was kept")
+                throw RunError.rejected(StepRejection("a run was changed by a step while its migration was being written; nothing of this page was kept: try again"))
             }
             try tx.appendJournal(plain.flatMap(\.journal))
             try tx.repin(plain.map(\.run.id), sopDigest: engine.sop.digest, schemaDigest: engine.schemaDigest)
