@@ -124,7 +124,9 @@ extension RunService {
 
         let engine = self.engine(target)
         if request.role != nil { try backfillWaitingRoles() }
-        var after: Int64?, given = request.runs?[...]
+        // Each run once, in the order given.
+        var seen = Set<String>()
+        var after: Int64?, given = request.runs?.filter { seen.insert($0).inserted }[...]
         while true {
             // The runs asked for by id, a page at a time; else a page of the SOP's runs in flight.
             let ids: [String]

@@ -231,6 +231,23 @@ import Testing
         #expect(moved.sopVersion == 2)
     }
 
+    /// Runs named by id, one named twice, one of another SOP, one that has ended.
+    @Test func runsNamedByIDEachOnce() throws {
+        let w = try workspace(["complaint": complaint, "escalation": escalation])
+        _ = try w.service.start(sop: "claim", ticket: Self.ticket("a"), runID: "a", actor: ana, now: t0)
+        _ = try w.service.start(sop: "claim", ticket: Self.ticket("b"), runID: "b", actor: ana, now: t0)
+        _ = try w.service.start(sop: "complaint", ticket: Self.ticket("c"), runID: "c", actor: ana, now: t0)
+        let result = try w.service.migrate(MigrationRequest(target: try target(Self.v2, w), runs: ["a", "c", "a"], dryRun: false,
+                                                            who: .actor(sam), now: t0 + hour))
+        #expect(result.moves == [.init(from: "intake", to: "intake", runs: ["a"])])
+        #expect(result.refused.map(\.refusal.rule) == ["migrate/other-sop"])
+        #expect(try w.service.run("b").0.sopVersion == 1)
+        #expect(throws: RunError.self) {
+            try w.service.migrate(MigrationRequest(target: try target(Self.v2, w), runs: ["nope"], dryRun: true, who: .actor(sam), now: t0))
+        }
+        try expectVerified(w)
+    }
+
     /// A step that read the run before a migration is refused as stale (409 over HTTP), never
     /// applied to the new version unseen nor lost silently.
     @Test func aStepRacingAMigrationIsRefusedNotLost() throws {
