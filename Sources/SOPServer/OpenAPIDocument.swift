@@ -778,7 +778,7 @@ components:
           type: object
           required: [kind]
           properties:
-            kind: {type: string, enum: [start, event, auto, timer, input, child, sla]}
+            kind: {type: string, enum: [start, event, auto, timer, input, child, sla, migrate]}
         inputs: {type: object}
         changes: {type: object}
         effects: {type: array}
