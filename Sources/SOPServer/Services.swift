@@ -54,7 +54,8 @@ struct TickLoop: Service, CustomStringConvertible {
             } catch {
                 logger.error("tick failed", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: interval)
+            // A shutdown ends the wait at once: an hour's interval must not hold the server up.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 }
@@ -98,7 +99,7 @@ struct WebhookDeliveries: Service, CustomStringConvertible {
             } catch {
                 logger.error("webhook deliveries failed", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: .milliseconds(500))
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(500)) }
         }
     }
 

@@ -63,6 +63,8 @@ public struct MigrationResult: Sendable {
     /// Runs already pinned to the target version (left as they are).
     public var already = 0
     public var problems: [MigrationRefusal] = []
+    /// What the plan asked that matched nothing (a map of a state no run waits in).
+    public var warnings: [String] = []
 
     public var moved: Int { moves.reduce(0) { $0 + $1.runs.count } }
 
@@ -86,6 +88,7 @@ public struct MigrationResult: Sendable {
                          ("message", .string($0.refusal.message))])
             })),
             ("problems", .array(problems.map { .object([("rule", .string($0.rule)), ("message", .string($0.message))]) })),
+            ("warnings", .array(warnings.map { .string($0) })),
         ])
     }
 }
@@ -105,19 +108,33 @@ extension RunService {
         // The plan first, like lint: every problem at once.
         var map: [String: String] = [:]
         for (from, to) in request.map {
-            if target.definition.state(to) == nil {
-                result.problems.append(MigrationRefusal("migrate/invalid-map", "--map \(from)=\(to): the target has no state '\(to)'"))
-            } else if let earlier = map[from], earlier != to {
-                result.problems.append(MigrationRefusal("migrate/invalid-map", "--map \(from)=…: state '\(from)' is mapped to both '\(earlier)' and '\(to)'"))
+            if let state = target.definition.state(to) {
+                if let end = state.end {
+                    result.problems.append(MigrationRefusal("migrate/invalid-map", "map \(from) → \(to): state '\(to)' of the target ends the run (outcome '\(end.value)'); a migration never ends a run"))
+                }
+            } else {
+                result.problems.append(MigrationRefusal("migrate/invalid-map", "map \(from) → \(to): the target has no state '\(to)'"))
+            }
+            if let earlier = map[from], earlier != to {
+                result.problems.append(MigrationRefusal("migrate/invalid-map", "map \(from) → …: state '\(from)' is mapped to both '\(earlier)' and '\(to)'"))
             }
             map[from] = to
         }
         var setNames = Set<String>()
-        for (name, _) in request.set {
-            if !target.definition.states.contains(where: { $0.inputs.contains { $0.id.value == name } }) {
-                result.problems.append(MigrationRefusal("migrate/invalid-set", "--set \(name)=…: no state of the target has an input '\(name)'"))
+        for (name, value) in request.set {
+            let declaring = target.definition.states.compactMap { state in state.inputs.first { $0.id.value == name }.map { (state, $0) } }
+            if declaring.isEmpty {
+                result.problems.append(MigrationRefusal("migrate/invalid-set", "set \(name): no state of the target has an input '\(name)'"))
             } else if !setNames.insert(name).inserted {
-                result.problems.append(MigrationRefusal("migrate/invalid-set", "--set \(name)=…: the input is set more than once"))
+                result.problems.append(MigrationRefusal("migrate/invalid-set", "set \(name): the input is set more than once"))
+            } else {
+                // The value, as each state that declares the input would take it.
+                for (state, spec) in declaring {
+                    do { _ = try InputParser.parse(value, spec: spec) } catch {
+                        result.problems.append(MigrationRefusal("migrate/invalid-set", "set \(name), for state '\(state.id.value)': \(error.reason)"))
+                        break
+                    }
+                }
             }
         }
         guard result.problems.isEmpty else { return result }
@@ -149,6 +166,11 @@ extension RunService {
             }
             result = request.dryRun ? try store.read(body) : try write(body)
             if request.runs == nil && after == nil { break }
+        }
+        // A map whose state no run waited in is most likely a misspelt state: said, not refused.
+        let waitedIn = Set(result.moves.map(\.from) + result.refused.map(\.state))
+        for (from, to) in request.map where !waitedIn.contains(from) {
+            result.warnings.append("map \(from) → \(to): no run in flight waits in state '\(from)'")
         }
         return result
     }
@@ -234,7 +256,7 @@ extension RunService {
         let to = map[run.state] ?? run.state
         guard let target = engine.sop.definition.state(to) else {
             return .refused(state: run.state, MigrationRefusal("migrate/state-removed",
-                                                               "the target has no state '\(run.state)': map it to one with --map \(run.state)=STATE"))
+                                                               "the target has no state '\(run.state)': map it to a state of the target (--map \(run.state)=STATE)"))
         }
         let set = request.set.filter { name, _ in target.inputs.contains { $0.id.value == name } }.map { ($0.input, $0.value) }
         do {

@@ -43,12 +43,9 @@ struct MigrateCommand: ParsableCommand {
         let service = try options.service()
         let entry = service.catalogue.entry(to)
         guard let target = entry.compiled else {
-            if let unreadable = entry.unreadable {
-                Output.err("error: \(to): \(unreadable)\n")
-            } else {
-                Output.err("error: \(to) cannot be migrated to:\n\(entry.compileError)\n")
-            }
-            throw ExitCode(2)
+            // As every run command says it: the JSON error object too with --format json.
+            if let unreadable = entry.unreadable { throw runExit(RunError.badRequest("\(to): \(unreadable)"), format: format) }
+            throw runExit(RunError.invalidSOP(entry.compileError), format: format)
         }
         // A migration is a supervisor's act: the default actor is $USER:supervisor.
         var actor = options.who
@@ -87,11 +84,22 @@ struct MigrateCommand: ParsableCommand {
             out += "  \(move.from) → \(move.to): \(verb) \(move.runs.count) run\(move.runs.count == 1 ? "" : "s") (\(shown)\(more))\n"
         }
         if !r.refused.isEmpty {
+            // Grouped by state, rule and reason, most runs first, with the first ten runs of each
+            // (--format json lists every one).
             out += "refused:\n"
+            var groups: [(key: String, runs: [String])] = []
+            var index: [String: Int] = [:]
             for x in r.refused {
-                out += "  \(x.run)\(x.state.isEmpty ? "" : " in \(x.state)"): \(x.refusal.message) [\(x.refusal.rule)]\n"
+                let key = "\(x.state.isEmpty ? "" : "in \(x.state): ")\(x.refusal.message) [\(x.refusal.rule)]"
+                if let i = index[key] { groups[i].runs.append(x.run) } else { index[key] = groups.count; groups.append((key, [x.run])) }
+            }
+            for group in groups.enumerated().sorted(by: { ($0.element.runs.count, $1.offset) > ($1.element.runs.count, $0.offset) }).map(\.element) {
+                let shown = group.runs.prefix(10).joined(separator: ", ")
+                let more = group.runs.count > 10 ? ", and \(group.runs.count - 10) more" : ""
+                out += "  \(group.runs.count) run\(group.runs.count == 1 ? "" : "s") \(group.key)\n    \(shown)\(more)\n"
             }
         }
+        for warning in r.warnings { out += "warning: \(warning)\n" }
         let done = r.dryRun ? "would be migrated" : "migrated"
         out += "\(r.moved) run\(r.moved == 1 ? "" : "s") \(done), \(r.refused.count) refused, \(r.already) already on this version\n"
         return out

@@ -231,6 +231,24 @@ import Testing
         #expect(moved.sopVersion == 2)
     }
 
+    /// `--set` gives a run only what it needs: an input its state asked for too stays the
+    /// agent's to give (a new user's set of `amount` stamped one value on every run in intake).
+    /// A value no state would take, or a map to an end state, is a problem of the plan; a map of
+    /// a state no run waits in is a warning.
+    @Test func setGivesOnlyWhatARunNeeds() throws {
+        let w = try workspace()
+        _ = try w.service.start(sop: "claim", ticket: Self.ticket("a"), runID: "a", actor: ana, now: t0)
+        let result = try migrate(w, map: [("parekd", "review")], set: [("amount", "50"), ("note", "set")], at: t0 + hour)
+        #expect(result.moves == [.init(from: "intake", to: "intake", runs: ["a"])])
+        #expect(result.warnings == ["map parekd → review: no run in flight waits in state 'parekd'"])
+        let (a, engine) = try w.service.run("a")
+        #expect(a.inputs.isEmpty && engine.inputsNeeded(a) == ["amount"])
+        #expect(try w.service.journal("a").first { $0.trigger.kind == .migrate }?.inputs.isEmpty == true)
+        let bad = try migrate(w, map: [("waiting", "closed")], set: [("amount", "-3"), ("note", " ")], dryRun: true, at: t0 + hour)
+        #expect(bad.problems.map(\.rule) == ["migrate/invalid-map", "migrate/invalid-set", "migrate/invalid-set"], "\(bad.problems)")
+        try expectVerified(w)
+    }
+
     /// Runs named by id, one named twice, one of another SOP, one that has ended.
     @Test func runsNamedByIDEachOnce() throws {
         let w = try workspace(["complaint": complaint, "escalation": escalation])

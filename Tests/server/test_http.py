@@ -333,6 +333,16 @@ def test_sigterm_finishes_and_exits_zero(tmp_path):
     assert "s1: ok" in sop("verify", "--verbose", "--store", s.store, cwd=s.dir).stdout
 
 
+def test_sigterm_does_not_wait_for_a_long_tick_interval(tmp_path):
+    # A new user's server with --tick-interval 3600 kept serving for the hour after SIGTERM.
+    s = Server(workspace(tmp_path), extra=("--tick-interval", "3600"))
+    assert s.start(RETURN_TICKET, "t1").status_code == 201
+    time.sleep(0.5)  # the tick loop is in its wait
+    started = time.time()
+    assert s.stop(signal.SIGTERM) == 0
+    assert time.time() - started < 5
+
+
 def test_a_server_refuses_to_start_on_lint_errors(tmp_path):
     w = workspace(tmp_path)
     (w / "sops" / "broken.sop.yaml").write_text("sop: broken\nversion: 1\ntitle: B\nstart: nowhere\nstates: {}\n")

@@ -140,43 +140,46 @@ extension Engine {
         next.vars = vars
 
         // Inputs submitted in the state carry over where the target state declares them and
-        // their values fit; `set` gives the rest; each required one must be there.
+        // their values fit. `set` gives only what the run needs: an input whose value no longer
+        // fits, and a required input the target state gained that the run has not submitted. A
+        // set input the run does not need is not applied (it stays the agent's to give).
         var submitted = Set<String>()
-        var given: [(String, JSONValue)] = []
-        var setNames = Set<String>()
-        for (name, text) in set {
-            guard let spec = target.definition.inputs.first(where: { $0.id.value == name }) else {
-                throw MigrationRefusal("migrate/invalid-set", "state '\(state)' of the target has no input '\(name)'")
-            }
-            guard setNames.insert(name).inserted else {
-                throw MigrationRefusal("migrate/invalid-set", "input '\(name)' is set more than once")
-            }
-            let value: Value
-            do { value = try InputParser.parse(text, spec: spec) } catch {
-                throw MigrationRefusal("migrate/invalid-set", error.reason)
-            }
-            next.inputs[name] = value
-            submitted.insert(name)
-            given.append((name, ValueJSON.json(value)))
-        }
-        for name in next.submitted.sorted() where !setNames.contains(name) {
+        var misfits: [String: String] = [:]
+        for name in next.submitted.sorted() {
             guard let spec = target.definition.inputs.first(where: { $0.id.value == name }) else { continue }
             let stored = next.inputs[name].map(ValueJSON.json) ?? .null
             let text: String
             if case .string(let s) = stored { text = s } else { text = stored.render() }
             do {
                 next.inputs[name] = try InputParser.parse(text, spec: spec)
+                submitted.insert(name)
             } catch {
-                throw MigrationRefusal("migrate/input-invalid", "input '\(name)' was submitted as \(stored.render()): \(error.reason)")
+                misfits[name] = "input '\(name)' was submitted as \(stored.render()): \(error.reason)"
             }
-            submitted.insert(name)
         }
         // A required input the run's state asked for too is still the agent's to give; one the
         // target state gained must be there already, or set.
         let askedBefore = Set(source?.definition.inputs.filter(\.required).map(\.id.value) ?? [])
-        for spec in target.definition.inputs where spec.required && !submitted.contains(spec.id.value) && !askedBefore.contains(spec.id.value) {
+        let gained = target.definition.inputs.filter { $0.required && !submitted.contains($0.id.value) && !askedBefore.contains($0.id.value) }
+        let needed = Set(gained.map(\.id.value)).union(misfits.keys)
+        var given: [(String, JSONValue)] = []
+        for (name, text) in set where needed.contains(name) && !given.contains(where: { $0.0 == name }) {
+            guard let spec = target.definition.inputs.first(where: { $0.id.value == name }) else { continue }
+            let value: Value
+            do { value = try InputParser.parse(text, spec: spec) } catch {
+                throw MigrationRefusal("migrate/invalid-set", error.reason)
+            }
+            next.inputs[name] = value
+            submitted.insert(name)
+            misfits[name] = nil
+            given.append((name, ValueJSON.json(value)))
+        }
+        if let (name, message) = misfits.min(by: { $0.key < $1.key }) {
+            throw MigrationRefusal("migrate/input-invalid", message + " (set it again with --set \(name)=VALUE)")
+        }
+        for spec in gained where !submitted.contains(spec.id.value) {
             throw MigrationRefusal("migrate/input-required",
-                                   "state '\(state)' of the target requires input '\(spec.id.value)', which state '\(next.state)' did not: give it with --set \(spec.id.value)=VALUE")
+                                   "state '\(state)' of the target requires input '\(spec.id.value)', which state '\(next.state)' did not: set it (--set \(spec.id.value)=VALUE)")
         }
         next.submitted = submitted
         // Checklist items confirmed carry over by their words.
