@@ -60,7 +60,8 @@ extension Console {
         }
         data["hasVersions"] = !older.isEmpty
         // A select for each state of a pinned version that the current one lacks.
-        let targetStates = d.states.map { (id: $0.id.value, title: Template.withoutExpressions($0.title)) }
+        // End states are not offered: a migration never ends a run (the plan refuses such a map).
+        let targetStates = d.states.filter { $0.end == nil }.map { (id: $0.id.value, title: Template.withoutExpressions($0.title)) }
         var gone: [String] = []
         for v in older {
             for state in v.sop.definition.states where d.state(state.id.value) == nil && !gone.contains(state.id.value) {
