@@ -63,8 +63,11 @@ public struct MigrationResult: Sendable {
     /// Runs already pinned to the target version (left as they are).
     public var already = 0
     public var problems: [MigrationRefusal] = []
-    /// What the plan asked that matched nothing (a map of a state no run waits in).
+    /// What the plan asked that matched nothing (a map of a state no run waits in), and runs
+    /// moved between two different files that say the same `version:`.
     public var warnings: [String] = []
+    /// Runs moved from a file with the target's own `version:` number but other content.
+    var sameVersion = 0
 
     public var moved: Int { moves.reduce(0) { $0 + $1.runs.count } }
 
@@ -167,6 +170,9 @@ extension RunService {
             result = request.dryRun ? try store.read(body) : try write(body)
             if request.runs == nil && after == nil { break }
         }
+        if result.sameVersion > 0 {
+            result.warnings.append("\(result.sameVersion) run\(result.sameVersion == 1 ? " was" : "s were") on another file with the same version \(target.version): raise the target's `version:` so the two can be told apart")
+        }
         // A map whose state no run waited in is most likely a misspelt state: said, not refused.
         let waitedIn = Set(result.moves.map(\.from) + result.refused.map(\.state))
         for (from, to) in request.map where !waitedIn.contains(from) {
@@ -179,7 +185,7 @@ extension RunService {
     private enum Checked: Sendable {
         case skipped, already
         case refused(state: String, MigrationRefusal)
-        case moved(from: String, to: String, step: PreparedStep?)
+        case moved(from: String, to: String, step: PreparedStep?, sameVersion: Bool)
         case unreadable(String)
     }
 
@@ -224,8 +230,9 @@ extension RunService {
             case .already: result.already += 1
             case .unreadable(let id): throw RunError.store("run \(id) cannot be read from the store")
             case .refused(let state, let refusal): result.refused.append(.init(run: item.id, state: state, refusal: refusal))
-            case .moved(let from, let to, let step):
+            case .moved(let from, let to, let step, let sameVersion):
                 result.add(run: item.id, from: from, to: to)
+                if sameVersion { result.sameVersion += 1 }
                 guard write, let step else { continue }
                 if !pinned {
                     try pin(engine.sop, tx)
@@ -261,7 +268,8 @@ extension RunService {
         let set = request.set.filter { name, _ in target.inputs.contains { $0.id.value == name } }.map { ($0.input, $0.value) }
         do {
             let decision = try engine.migrate(run, from: old, to: to, set: set, actor: actor, now: request.now)
-            return .moved(from: run.state, to: to, step: prepare ? Self.prepare(decision, engine: engine, previousVersion: run.version) : nil)
+            return .moved(from: run.state, to: to, step: prepare ? Self.prepare(decision, engine: engine, previousVersion: run.version) : nil,
+                          sameVersion: run.sopVersion == engine.sop.version)
         } catch {
             return .refused(state: run.state, error)
         }

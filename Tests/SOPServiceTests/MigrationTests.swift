@@ -244,6 +244,9 @@ import Testing
         let (a, engine) = try w.service.run("a")
         #expect(a.inputs.isEmpty && engine.inputsNeeded(a) == ["amount"])
         #expect(try w.service.journal("a").first { $0.trigger.kind == .migrate }?.inputs.isEmpty == true)
+        // A changed file that kept its version number is said.
+        let same = try migrate(w, to: Self.v2.replacingOccurrences(of: "title: Intake", with: "title: Take in"), at: t0 + hour)
+        #expect(same.moved == 1 && same.warnings == ["1 run was on another file with the same version 2: raise the target's `version:` so the two can be told apart"])
         let bad = try migrate(w, map: [("waiting", "closed")], set: [("amount", "-3"), ("note", " ")], dryRun: true, at: t0 + hour)
         #expect(bad.problems.map(\.rule) == ["migrate/invalid-map", "migrate/invalid-set", "migrate/invalid-set"], "\(bad.problems)")
         try expectVerified(w)
