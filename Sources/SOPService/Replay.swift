@@ -111,7 +111,7 @@ struct Replay {
                         }
                         engine = target
                     } else if let head = commandRecord, head.trigger.kind != .timer && head.trigger.kind != .auto && head.trigger.kind != .sla {
-                        let command = try command(for: head, current: current)
+                        let command = try Self.command(for: head, current: current)
                         decision = try engine.apply(command, to: current, actor: head.actor, now: head.at)
                         // sopkit before 2026-12 recorded a ticket update that changed nothing;
                         // such a record replays as it was written.
@@ -203,8 +203,8 @@ struct Replay {
         }
     }
 
-    /// The command of a step, from its command record.
-    func command(for head: JournalRecord, current: RunState) throws -> StepCommand {
+    /// The command of a step, from its command record (`sop verify`'s replay and `sop simulate`'s).
+    static func command(for head: JournalRecord, current: RunState) throws -> StepCommand {
         switch head.trigger.kind {
         case .event, .input:
             if let patch = head.trigger.ticket { return .update(patch: patch) }

@@ -293,25 +293,12 @@ struct Simulator {
         switch head.trigger.kind {
         case .start:
             return .start(head)
-        case .event, .input:
-            if let patch = head.trigger.ticket { return .command(.update(patch: patch), head) }
-            let inputs = head.inputs.map { member -> (String, String) in
-                if case .string(let s) = member.value { return (member.key, s) }
-                return (member.key, member.value.render())
-            }
-            return .command(.submit(inputs: inputs, event: head.trigger.event, checks: head.trigger.checks.map { .items($0) }), head)
-        case .child:
-            // The recorded child's outcome and ticket, fed to the candidate as the command: the
-            // child run is not replayed here (it is when its SOP is the candidate).
-            var ticket = current?.ticket ?? .null
-            if let kept = head.trigger.ticket {
-                ticket = kept
-            } else {
-                for change in head.changes where change.path.hasPrefix("ticket.") {
-                    ticket = ticket.setting([String(change.path.dropFirst("ticket.".count))], to: change.new)
-                }
-            }
-            return .command(.childEnded(child: current?.child ?? "", outcome: head.trigger.outcome ?? "", ticket: ticket), head)
+        case .event, .input, .child:
+            // The command as `sop verify` replays it (a child's end: the recorded outcome and
+            // ticket; the child run is not replayed here, it is when its SOP is the candidate).
+            // Without a run yet, the step fails at its start record (any command will do).
+            guard let current, let command = try? Replay.command(for: head, current: current) else { return .command(.tick, head) }
+            return .command(command, head)
         case .auto, .timer, .sla:
             return .tick(at: group.last!.at)
         case .migrate:
