@@ -600,21 +600,10 @@ struct Scenario {
         let before = try snapshot(db)
         var refusal: String?
         do {
-            switch command.kind {
-            case .start(let sop, let id, let ticket):
-                _ = try service.start(sop: sop, ticket: ticket, runID: id, actor: command.actor, now: command.now)
-            case .step(let run, let inputs, let event, let checks):
-                _ = try service.step(run, .submit(inputs: inputs, event: event, checks: checks), actor: command.actor, now: command.now)
-            case .update(let run, let patch):
-                _ = try service.step(run, .update(patch: patch), actor: command.actor, now: command.now)
-            case .helpdesk(let ticketID, let delivery, let updatedAt, let patch, let ticket):
-                _ = try service.applyHelpdeskUpdate(delivery: delivery, ticketID: ticketID, updatedAt: updatedAt, patch: patch, ticket: ticket,
-                                                    now: command.now)
-            case .tick:
-                _ = try service.tick(now: command.now)
-            case .migrate(let variant, let map, let set, let runs):
+            if case .migrate(let variant, let map, let set, let runs) = command.kind {
                 return try migrate(command, variant: variants[variant], map: map, set: set, runs: runs, service, db, before: before)
             }
+            try Self.carryOut(command, service)
         } catch let error as RunError {
             switch error {
             case .rejected, .unknownRun, .idTaken: refusal = Self.reason(error)
@@ -623,6 +612,25 @@ struct Scenario {
         }
         if refusal != nil, try snapshot(db) != before { return (refusal, "\(command) was refused but changed the store") }
         return (refusal, try check(service, db, now: command.now, after: command))
+    }
+
+    /// Carries out a command other than a migration (which `migrate` carries out and checks).
+    static func carryOut(_ command: ModelCommand, _ service: RunService) throws {
+        switch command.kind {
+        case .start(let sop, let id, let ticket):
+            _ = try service.start(sop: sop, ticket: ticket, runID: id, actor: command.actor, now: command.now)
+        case .step(let run, let inputs, let event, let checks):
+            _ = try service.step(run, .submit(inputs: inputs, event: event, checks: checks), actor: command.actor, now: command.now)
+        case .update(let run, let patch):
+            _ = try service.step(run, .update(patch: patch), actor: command.actor, now: command.now)
+        case .helpdesk(let ticketID, let delivery, let updatedAt, let patch, let ticket):
+            _ = try service.applyHelpdeskUpdate(delivery: delivery, ticketID: ticketID, updatedAt: updatedAt, patch: patch, ticket: ticket,
+                                                now: command.now)
+        case .tick:
+            _ = try service.tick(now: command.now)
+        case .migrate:
+            preconditionFailure("a migration is carried out by Scenario.migrate")
+        }
     }
 
     /// Migrates and checks what a migration promises: a plan with a problem changes nothing; a
