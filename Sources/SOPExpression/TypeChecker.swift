@@ -116,8 +116,8 @@ public struct TypeChecker {
                 return .any
             }
             return fieldType(of: type, segments, named: name) { Self.segmentRange($0, of: segments, rootLength: name.unicodeScalars.count, in: range) }
-        case .index(let base, let key, _):
-            return checkIndex(base, key)
+        case .index(let base, let key, let range):
+            return checkIndex(base, key, range)
         case .lambda(_, _, let range):
             report(.syntax, ExpressionParser.misplacedLambda, at: range)
             return .any
@@ -129,7 +129,7 @@ public struct TypeChecker {
     /// `base[key]`: a list by an integer, an object by a string. A string literal names a field of
     /// an object the schema describes (an unknown one is reported); any string key of a map gives
     /// its element type.
-    private mutating func checkIndex(_ base: Expr, _ key: Expr) -> ExprType {
+    private mutating func checkIndex(_ base: Expr, _ key: Expr, _ range: Range<Int>) -> ExprType {
         let bt = check(base), kt = check(key)
         let keyIsText = kt.isText || kt.tag == .any || kt.tag == .null
         switch bt {
@@ -164,7 +164,7 @@ public struct TypeChecker {
             return .any
         default:
             report(.typeMismatch, "'\(describeShort(base))' is \(article(bt)) and cannot be indexed",
-                   help: "only objects and lists can be indexed", at: base.range.upperBound..<key.range.upperBound)
+                   help: "only objects and lists can be indexed", at: base.range.upperBound..<range.upperBound)
             return .any
         }
     }
@@ -180,12 +180,15 @@ public struct TypeChecker {
     /// `all(xs, x -> cond)` and the other list functions: each list is checked, the lambda's
     /// parameters get the lists' element types, and the body is checked with them in scope.
     private mutating func checkLambdaCall(_ name: String, _ function: LambdaFunctionDefinition, _ args: [Expr], _ range: Range<Int>) -> ExprType {
-        let fallback = function.result(.any, .any)
-        guard case .lambda(let names, let body, let lambdaRange)? = args.last, function.lists.contains(args.count - 1) else {
+        let shape = "\(name)() takes \(function.lists.upperBound == 1 ? "a list" : "one or two lists") and then a lambda"
+        guard case .lambda(let names, let body, let lambdaRange)? = args.last else {
             for arg in args { check(arg) }
-            report(.unknownFunction, "\(name)() takes \(function.lists.upperBound == 1 ? "a list" : "one or two lists") and then a lambda",
-                   help: "call it as \(function.signature)", at: range)
-            return fallback
+            report(.unknownFunction, shape, help: "call it as \(function.signature)", at: range)
+            return function.result(.any, .any)
+        }
+        if !function.lists.contains(args.count - 1) {
+            // Reported once; the lists and the body are still checked.
+            report(.unknownFunction, shape, help: "call it as \(function.signature)", at: range)
         }
         var elements: [ExprType] = []
         for arg in args.dropLast() {
@@ -198,7 +201,7 @@ public struct TypeChecker {
                 elements.append(.any)
             }
         }
-        if names.count != elements.count {
+        if names.count != elements.count && function.lists.contains(args.count - 1) {
             report(.typeMismatch, "the lambda of \(name)() over \(elements.count) list\(elements.count == 1 ? "" : "s") takes \(elements.count) parameter\(elements.count == 1 ? "" : "s"), found \(names.count)",
                    help: "call it as \(function.signature)", at: lambdaRange)
         }
