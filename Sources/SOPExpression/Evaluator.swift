@@ -12,6 +12,8 @@ public struct EvaluationContext: Sendable {
     public var runState: String
     /// Milliseconds since the epoch.
     public var now: Int64
+    /// The values of the lambda parameters in scope, outermost first (slots fixed when compiled).
+    var locals: [Value] = []
 
     public init(ticket: Value = .object([:]), vars: [String: Value] = [:], inputs: [String: Value] = [:],
                 childOutcome: String? = nil, runStartedAt: Int64 = 0, runEnteredAt: Int64 = 0, runState: String = "",
@@ -60,7 +62,7 @@ public struct CompiledExpression: Sendable {
 /// Compiles and evaluates expressions with docs/expressions.md's semantics.
 public enum Evaluator {
     public static func compile(_ expr: Expr) -> CompiledExpression {
-        CompiledExpression(run: closure(expr))
+        CompiledExpression(run: closure(expr, []))
     }
 
     public static func evaluate(_ expr: Expr, in context: EvaluationContext) throws(EvaluationError) -> Value {
@@ -69,7 +71,9 @@ public enum Evaluator {
 
     private typealias Fn = @Sendable (borrowing EvaluationContext) throws(EvaluationError) -> Value
 
-    private static func closure(_ expr: Expr) -> Fn {
+    /// `scope` holds the names of the lambda parameters around `expr`, outermost first: a
+    /// parameter's slot in `EvaluationContext.locals` is its place there.
+    private static func closure(_ expr: Expr, _ scope: [String]) -> Fn {
         switch expr {
         case .literal:
             let value = literalValue(expr) ?? .number(0)
@@ -77,7 +81,7 @@ public enum Evaluator {
         case .path(let root, let segments, _):
             return pathClosure(root, segments.array)
         case .list(let items, _):
-            let fns = items.map(closure)
+            let fns = items.map { closure($0, scope) }
             return { c throws(EvaluationError) in
                 var out: [Value] = []
                 out.reserveCapacity(fns.count)
@@ -85,23 +89,83 @@ public enum Evaluator {
                 return .list(out)
             }
         case .unary(let op, let operand, _):
-            return unaryClosure(op, closure(operand))
+            return unaryClosure(op, closure(operand, scope))
         case .binary(.and, _, _, _):
-            return andClosure(conjuncts(expr).map(closure))
+            return andClosure(conjuncts(expr).map { closure($0, scope) })
         case .binary(.or, let l, let r, _):
-            let lf = closure(l), rf = closure(r)
+            let lf = closure(l, scope), rf = closure(r, scope)
             return { c throws(EvaluationError) in
                 if try truth(lf(c), "or") { return .boolean(true) }
                 return .boolean(try truth(rf(c), "or"))
             }
         case .binary(let op, let l, let r, _):
-            return binaryClosure(op, l, r)
+            return binaryClosure(op, l, r, scope)
         case .call("if", let args, _) where args.count == 3:
             // Only the chosen branch is evaluated, so the other may fail harmlessly.
-            let cond = closure(args[0]), then = closure(args[1]), otherwise = closure(args[2])
+            let cond = closure(args[0], scope), then = closure(args[1], scope), otherwise = closure(args[2], scope)
             return { c throws(EvaluationError) in try truth(cond(c), "if") ? then(c) : otherwise(c) }
         case .call(let name, let args, _):
-            return callClosure(name, args)
+            if let function = Functions.lambdaFunctions[name] { return lambdaCallClosure(name, function, args, scope) }
+            return callClosure(name, args, scope)
+        case .param(let name, let segments, _):
+            guard let slot = scope.lastIndex(of: name) else {
+                return { _ throws(EvaluationError) in throw EvaluationError("unknown name '\(name)'") }
+            }
+            if segments.isEmpty { return { c in slot < c.locals.count ? c.locals[slot] : .null } }
+            let names = segments.array[...]
+            return { c in slot < c.locals.count ? lookup(c.locals[slot], names) : .null }
+        case .index(let base, let key, _):
+            let bf = closure(base, scope)
+            if let constant = literalValue(key) { return { c throws(EvaluationError) in try index(bf(c), constant) } }
+            let kf = closure(key, scope)
+            return { c throws(EvaluationError) in try index(bf(c), kf(c)) }
+        case .lambda:
+            return { _ throws(EvaluationError) in throw EvaluationError(ExpressionParser.misplacedLambda) }
+        }
+    }
+
+    /// `all(xs, x -> …)` and the other list functions: the lists are evaluated once, then the
+    /// body once per item with the parameters bound in a copy of the context. A call of the wrong
+    /// shape (the checker reports it) fails when evaluated.
+    private static func lambdaCallClosure(_ name: String, _ function: LambdaFunctionDefinition, _ args: [Expr], _ scope: [String]) -> Fn {
+        guard case .lambda(let names, let body, _)? = args.last, function.lists.contains(args.count - 1),
+              names.count == args.count - 1 else {
+            return { _ throws(EvaluationError) in throw EvaluationError("\(name)() is called as \(function.signature)") }
+        }
+        let listFns = args.dropLast().map { closure($0, scope) }
+        let bodyFn = closure(body, scope + names)
+        let slot = scope.count
+        let apply = function.apply
+        return { c throws(EvaluationError) in
+            var lists: [[Value]] = []
+            lists.reserveCapacity(listFns.count)
+            for f in listFns {
+                switch try f(c) {
+                case .list(let items): lists.append(items)
+                case .null: return .null
+                case let v: throw EvaluationError("\(name)() needs a list, found \(v.typeNameWithArticle)")
+                }
+            }
+            var inner = copy c
+            if inner.locals.count != slot { inner.locals = Array(inner.locals.prefix(slot)) }
+            inner.locals.append(contentsOf: repeatElement(Value.null, count: lists.count))
+            return try apply(lists) { i throws(EvaluationError) in
+                for k in lists.indices { inner.locals[slot + k] = lists[k][i] }
+                return try bodyFn(inner)
+            }
+        }
+    }
+
+    /// `base[key]`: an object's field by name, a list's item by 0-based position; a missing field,
+    /// a position out of range, and a null base or key give null.
+    static func index(_ base: Value, _ key: Value) throws(EvaluationError) -> Value {
+        switch (base, key) {
+        case (.null, _), (_, .null): return .null
+        case let (.object(fields), .string(name)): return fields[name] ?? .null
+        case let (.list(items), .integer(i)): return i >= 0 && i < items.count ? items[i] : .null
+        case (.object, _): throw EvaluationError("an object is indexed by a string, found \(key.typeNameWithArticle) \(key.quoted)")
+        case (.list, _): throw EvaluationError("a list is indexed by an integer position, found \(key.typeNameWithArticle) \(key.quoted)")
+        default: throw EvaluationError("only objects and lists can be indexed, found \(base.typeNameWithArticle)")
         }
     }
 
@@ -155,8 +219,8 @@ public enum Evaluator {
     }
 
     /// A comparison or arithmetic; one with a constant (`ticket.total > 10`) reads one operand only.
-    private static func binaryClosure(_ op: BinaryOperator, _ l: Expr, _ r: Expr) -> Fn {
-        let lf = closure(l)
+    private static func binaryClosure(_ op: BinaryOperator, _ l: Expr, _ r: Expr, _ scope: [String]) -> Fn {
+        let lf = closure(l, scope)
         if let constant = literalValue(r) {
             switch op {
             case .equal: return { c throws(EvaluationError) in .boolean(equals(try lf(c), constant)) }
@@ -164,14 +228,14 @@ public enum Evaluator {
             default: return { c throws(EvaluationError) in try binary(op, lf(c), constant) }
             }
         }
-        let rf = closure(r)
+        let rf = closure(r, scope)
         return { c throws(EvaluationError) in try binary(op, lf(c), rf(c)) }
     }
 
     /// A function call: its arguments evaluated left to right, then the function applied. An
     /// unknown function or arity (the checker reports it) fails when evaluated.
-    private static func callClosure(_ name: String, _ args: [Expr]) -> Fn {
-        let fns = args.map(closure)
+    private static func callClosure(_ name: String, _ args: [Expr], _ scope: [String]) -> Fn {
+        let fns = args.map { closure($0, scope) }
         guard let function = Functions.table[name], function.arity.contains(args.count) else {
             return { _ throws(EvaluationError) in throw EvaluationError("unknown function \(name) with \(args.count) arguments") }
         }
@@ -333,6 +397,7 @@ public enum Evaluator {
             guard b != 0 else { throw EvaluationError("remainder by zero") }
             return try checked(a.remainderReportingOverflow(dividingBy: b))
         case let (.plus, .string(a), .string(b)): return .string(a + b)
+        case let (.plus, .list(a), .list(b)): return .list(a + b)
         case let (.plus, .date(d), .duration(ms)), let (.plus, .duration(ms), .date(d)):
             return .date(d + Int(CivilTime.floorDivide(ms, DurationFormat.day).0))
         case let (.minus, .date(d), .duration(ms)):

@@ -44,13 +44,39 @@ public enum Expr: Sendable, CustomStringConvertible {
     indirect case unary(UnaryOperator, Expr, Range<Int>)
     indirect case binary(BinaryOperator, Expr, Expr, Range<Int>)
     case list([Expr], Range<Int>)
+    /// A lambda's parameter inside its body, with the fields read from it: `i`, `i.item_id`.
+    case param(String, PathSegments, Range<Int>)
+    /// `base[key]`. A `.field` after anything but a path root (`orders[id].status`) is the same
+    /// node with the field's name as a string key.
+    indirect case index(Expr, Expr, Range<Int>)
+    /// `x -> body` or `(x, y) -> body`: only ever the last argument of a list function
+    /// (`Functions.lambdaFunctions`); the parser rejects it anywhere else.
+    indirect case lambda([String], Expr, Range<Int>)
 
     public var range: Range<Int> {
         switch self {
         case .literal(_, let r), .path(_, _, let r), .call(_, _, let r), .unary(_, _, let r),
-             .binary(_, _, _, let r), .list(_, let r):
+             .binary(_, _, _, let r), .list(_, let r), .param(_, _, let r), .index(_, _, let r), .lambda(_, _, let r):
             return r
         }
+    }
+
+    /// The expressions directly inside this one, a lambda's body and an index's key included:
+    /// what a walker over every read of an expression visits.
+    public var children: [Expr] {
+        switch self {
+        case .literal, .path, .param: return []
+        case .call(_, let args, _), .list(let args, _): return args
+        case .unary(_, let operand, _): return [operand]
+        case .binary(_, let l, let r, _), .index(let l, let r, _): return [l, r]
+        case .lambda(_, let body, _): return [body]
+        }
+    }
+
+    /// Calls `body` on this expression and every expression inside it, parents first.
+    public func forEachNode(_ body: (Expr) throws -> Void) rethrows {
+        try body(self)
+        for child in children { try child.forEachNode(body) }
     }
 
     /// The expression as source text, fully parenthesised so that it parses back to the same tree.
@@ -77,6 +103,12 @@ public enum Expr: Sendable, CustomStringConvertible {
             return "(\(l) \(op.rawValue) \(r))"
         case .list(let items, _):
             return "[" + items.map(\.description).joined(separator: ", ") + "]"
+        case .param(let name, let segments, _):
+            return segments.isEmpty ? name : name + "." + segments.dotted
+        case .index(let base, let key, _):
+            return "\(base)[\(key)]"
+        case .lambda(let params, let body, _):
+            return "(" + params.joined(separator: ", ") + ") -> " + body.description
         }
     }
 }
@@ -90,6 +122,9 @@ extension Expr: Equatable {
         case let (.unary(o1, e1, _), .unary(o2, e2, _)): return o1 == o2 && e1 == e2
         case let (.binary(o1, l1, r1, _), .binary(o2, l2, r2, _)): return o1 == o2 && l1 == l2 && r1 == r2
         case let (.list(i1, _), .list(i2, _)): return i1 == i2
+        case let (.param(n1, s1, _), .param(n2, s2, _)): return n1 == n2 && s1 == s2
+        case let (.index(b1, k1, _), .index(b2, k2, _)): return b1 == b2 && k1 == k2
+        case let (.lambda(p1, e1, _), .lambda(p2, e2, _)): return p1 == p2 && e1 == e2
         default: return false
         }
     }

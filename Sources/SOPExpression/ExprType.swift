@@ -14,6 +14,9 @@ public enum ExprType: Sendable, Hashable, CustomStringConvertible {
     case duration
     indirect case list(ExprType)
     case object([String: ExprType])
+    /// An object whose fields are not named in advance, every one of this type: a ticket
+    /// schema's `additionalProperties: <schema>` without `properties` (orders by id).
+    indirect case map(ExprType)
 
     public var description: String {
         switch self {
@@ -29,6 +32,7 @@ public enum ExprType: Sendable, Hashable, CustomStringConvertible {
         case .duration: return "duration"
         case .list(let element): return element.tag == .any ? "list" : "list of \(element)"
         case .object: return "object"
+        case .map(let element): return element.tag == .any ? "object" : "object of \(element)"
         }
     }
 
@@ -36,7 +40,7 @@ public enum ExprType: Sendable, Hashable, CustomStringConvertible {
     /// time (`t.tag == .any`); `==` on `ExprType` itself is the synthesized comparison, a call
     /// that copies both values, payloads included.
     enum Tag: UInt8 {
-        case any, null, boolean, integer, number, string, enumeration, date, datetime, duration, list, object
+        case any, null, boolean, integer, number, string, enumeration, date, datetime, duration, list, object, map
     }
 
     var tag: Tag {
@@ -53,6 +57,7 @@ public enum ExprType: Sendable, Hashable, CustomStringConvertible {
         case .duration: return .duration
         case .list: return .list
         case .object: return .object
+        case .map: return .map
         }
     }
 
@@ -79,7 +84,7 @@ public enum ExprType: Sendable, Hashable, CustomStringConvertible {
         case (.enumeration, .string): return true
         case (.enumeration(let mine), .enumeration(let allowed)): return Set(mine).isSubset(of: allowed)
         case (.string, .enumeration): return true  // checked at run time; literals are checked by value
-        case (.list(let a), .list(let b)): return a.fits(b)
+        case (.list(let a), .list(let b)), (.map(let a), .map(let b)): return a.fits(b)
         default: return self == target
         }
     }

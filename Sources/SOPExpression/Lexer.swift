@@ -26,6 +26,8 @@ public struct Token: Sendable, Hashable {
         case equal = "==", notEqual = "!=", less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">="
         case plus = "+", minus = "-", star = "*", slash = "/", percent = "%"
         case leftParen = "(", rightParen = ")", leftBracket = "[", rightBracket = "]", comma = ",", dot = "."
+        /// Between a lambda's parameters and its body: `x -> x > 0`.
+        case arrow = "->"
     }
 
     public var kind: Kind
@@ -209,6 +211,10 @@ struct Lexer {
                 index += 1
                 return token(.symbol(two), start, index)
             }
+        }
+        if c == UInt8(ascii: "-"), index < bytes.count, bytes[index] == UInt8(ascii: ">") {
+            index += 1
+            return token(.symbol(.arrow), start, index)
         }
         let symbol: Token.Symbol
         switch c {

@@ -2,7 +2,10 @@
 ///
 ///     expr = or;  or = and {"or" and};  and = not {"and" not};  not = "not" not | compare
 ///     compare = sum [op sum];  sum = product {("+"|"-") product};  product = unary {("*"|"/"|"%") unary}
-///     unary = "-" unary | primary;  primary = literal | path | call | "(" expr ")" | "[" [expr {"," expr}] "]"
+///     unary = "-" unary | postfix;  postfix = primary {"[" expr "]" | "." name}
+///     primary = literal | path | param | call | "(" expr ")" | "[" [expr {"," expr}] "]"
+///     call = name "(" [arg {"," arg}] ")";  arg = expr | lambda (the last argument of a list function only)
+///     lambda = name "->" expr | "(" name {"," name} ")" "->" expr
 ///
 /// It pulls tokens from the lexer one at a time, so the first problem in reading order is the one
 /// reported. Nesting and the number of binary operators are capped so that hostile input gives
@@ -16,6 +19,8 @@ public struct ExpressionParser {
     private var current: Token
     private var depth = 0
     private var operators = 0
+    /// The parameters of the lambdas around the current token, innermost last.
+    private var params: [String] = []
     /// Offset of the start of the text.
     private let start: Int
 
@@ -154,7 +159,37 @@ public struct ExpressionParser {
             let operand = try parseUnary()
             return .unary(.negate, operand, start..<operand.range.upperBound)
         }
-        return try parsePrimary()
+        return try parsePostfix()
+    }
+
+    /// A primary followed by indexes and fields: `ticket.orders[input.order_id].status`. Each
+    /// `[…]` and each `.name` after one counts as an operator: a chain builds a tree as deep as it
+    /// is long, like `a - b - c`. (A path's own dots are read by `parsePrimary`.)
+    private mutating func parsePostfix() throws(ExpressionError) -> Expr {
+        var expr = try parsePrimary()
+        while true {
+            if current.isSymbol(.leftBracket) {
+                let open = current
+                try countOperator()
+                try enter(at: open.range.lowerBound)
+                let key = try parseOr()
+                depth -= 1
+                let end = current.range.upperBound
+                try expect(.rightBracket, "']' to close the index", opening: open)
+                expr = .index(expr, key, expr.range.lowerBound..<end)
+            } else if current.isSymbol(.dot) {
+                let end = current.range.upperBound
+                try countOperator()
+                guard case .identifier = current.kind else {
+                    throw ExpressionError("a field name must follow '.'", at: current.range.isEmpty ? (end..<end + 1) : current.range)
+                }
+                let field = Expr.literal(.string(lexer.text(of: current)), current.range)
+                try advance()
+                expr = .index(expr, field, expr.range.lowerBound..<field.range.upperBound)
+            } else {
+                return expr
+            }
+        }
     }
 
     private mutating func parsePrimary() throws(ExpressionError) -> Expr {
@@ -171,6 +206,9 @@ public struct ExpressionParser {
         case .keyword(.false): try advance(); return .literal(.boolean(false), token.range)
         case .keyword(.null): try advance(); return .literal(.null, token.range)
         case .symbol(.leftParen):
+            if lambdaAhead() {
+                throw ExpressionError(Self.misplacedLambda, help: Self.lambdaHelp, at: token.range)
+            }
             try advance()
             try enter(at: token.range.lowerBound)
             defer { depth -= 1 }
@@ -204,38 +242,134 @@ public struct ExpressionParser {
                 var args: [Expr] = []
                 if !current.isSymbol(.rightParen) {
                     args.reserveCapacity(3)
-                    args.append(try parseOr())
+                    args.append(try parseArgument(of: name))
                     while current.isSymbol(.comma) {
                         try advance()
-                        args.append(try parseOr())
+                        args.append(try parseArgument(of: name))
                     }
                 }
                 let end = current.range.upperBound
                 try expect(.rightParen, "')' to close the call of \(name)", opening: open)
                 return .call(name, args, token.range.lowerBound..<end)
             }
+            if current.isSymbol(.arrow) {
+                throw ExpressionError(Self.misplacedLambda, help: Self.lambdaHelp, at: token.range.lowerBound..<current.range.upperBound)
+            }
             guard let root = lexer.pathRoot(of: token) else {
                 let name = lexer.text(of: token)
+                if params.contains(name) {
+                    let (segments, end) = try parseSegments(after: token)
+                    return .param(name, segments, token.range.lowerBound..<end)
+                }
                 throw ExpressionError("unknown name '\(name)'",
                                       help: Self.nameHelp(name), at: token.range, kind: .unknownVariable)
             }
-            var segments = PathSegments()
-            var end = token.range.upperBound
-            while current.isSymbol(.dot) {
-                try advance()
-                guard case .identifier = current.kind else {
-                    throw ExpressionError("a field name must follow '.'", at: current.range.isEmpty ? (end..<end + 1) : current.range)
-                }
-                segments.append(lexer.text(of: current))
-                end = current.range.upperBound
-                try advance()
-            }
+            let (segments, end) = try parseSegments(after: token)
             return .path(root, segments, token.range.lowerBound..<end)
         case .end:
             throw ExpressionError("the expression ends where a value was expected", at: lexer.endOffset..<lexer.endOffset)
         default:
             throw ExpressionError("expected a value, found \(describe(token))", at: token.range)
         }
+    }
+
+    /// The `.name`s after a path's root or a lambda's parameter, and where they end.
+    private mutating func parseSegments(after token: Token) throws(ExpressionError) -> (PathSegments, Int) {
+        var segments = PathSegments()
+        var end = token.range.upperBound
+        while current.isSymbol(.dot) {
+            try advance()
+            guard case .identifier = current.kind else {
+                throw ExpressionError("a field name must follow '.'", at: current.range.isEmpty ? (end..<end + 1) : current.range)
+            }
+            segments.append(lexer.text(of: current))
+            end = current.range.upperBound
+            try advance()
+        }
+        return (segments, end)
+    }
+
+    // MARK: Lambdas
+
+    static let misplacedLambda = "a lambda can only be the last argument of "
+        + Functions.lambdaFunctions.keys.sorted().map { "\($0)()" }.joined(separator: ", ")
+    static let lambdaHelp = "write e.g. all(ticket.items, i -> i.price > 0)"
+
+    /// A call's argument: an expression, or a lambda when it is the last argument of a list function.
+    private mutating func parseArgument(of function: String) throws(ExpressionError) -> Expr {
+        guard lambdaAhead() else { return try parseOr() }
+        let lambda = try parseLambda()
+        guard Functions.lambdaFunctions[function] != nil else {
+            throw ExpressionError(Self.misplacedLambda + "; \(function)() takes none", help: Self.lambdaHelp, at: lambda.range)
+        }
+        guard current.isSymbol(.rightParen) else {
+            throw ExpressionError("a lambda must be the last argument of \(function)()", help: Self.lambdaHelp, at: lambda.range)
+        }
+        return lambda
+    }
+
+    /// Whether a lambda starts at the current token: `x ->` or `(x, y) ->`. Looks ahead on a copy
+    /// of the lexer; text that does not lex is no lambda (the ordinary parse reports it).
+    private func lambdaAhead() -> Bool {
+        switch current.kind {
+        case .identifier:
+            return (try? lexer.peek())?.isSymbol(.arrow) ?? false
+        case .symbol(.leftParen):
+            var probe = lexer
+            guard let first = try? probe.next(), case .identifier = first.kind else { return false }
+            while let token = try? probe.next() {
+                if token.isSymbol(.rightParen) { return (try? probe.next())?.isSymbol(.arrow) ?? false }
+                guard token.isSymbol(.comma), let name = try? probe.next(), case .identifier = name.kind else { return false }
+            }
+            return false
+        default:
+            return false
+        }
+    }
+
+    /// `x -> body` or `(x, y) -> body`, once `lambdaAhead()` has seen its shape. Its parameters
+    /// are names of their own: not a path root, a function, or a parameter of a lambda around it.
+    private mutating func parseLambda() throws(ExpressionError) -> Expr {
+        let start = current.range.lowerBound
+        var names: [String] = []
+        func parameter(_ parser: inout ExpressionParser) throws(ExpressionError) {
+            let token = parser.current
+            let name = parser.lexer.text(of: token)
+            let clash: String?
+            if PathRoot(rawValue: name) != nil {
+                clash = "is a path root"
+            } else if Functions.table[name] != nil || Functions.lambdaFunctions[name] != nil {
+                clash = "is a function"
+            } else if parser.params.contains(name) || names.contains(name) {
+                clash = "is already a parameter here"
+            } else {
+                clash = nil
+            }
+            if let clash {
+                throw ExpressionError("the lambda parameter '\(name)' \(clash); give it a name of its own",
+                                      help: "e.g. 'item' or 'x'", at: token.range)
+            }
+            names.append(name)
+            try parser.advance()
+        }
+        if current.isSymbol(.leftParen) {
+            try advance()
+            try parameter(&self)
+            while current.isSymbol(.comma) {
+                try advance()
+                try parameter(&self)
+            }
+            try advance()  // ')'
+        } else {
+            try parameter(&self)
+        }
+        try advance()  // '->'
+        try enter(at: start)
+        defer { depth -= 1 }
+        params.append(contentsOf: names)
+        let body = try parseOr()
+        params.removeLast(names.count)
+        return .lambda(names, body, start..<body.range.upperBound)
     }
 
     // MARK: Helpers

@@ -44,6 +44,8 @@ public struct TypeChecker {
     public private(set) var inputsRead: [String] = []
     /// `child.outcome` comparisons with string literals: the outcome and where it is written.
     public private(set) var childOutcomesCompared: [(String, Range<Int>)] = []
+    /// The parameters of the lambdas around the node being checked, innermost last, with their types.
+    private var locals: [(name: String, type: ExprType)] = []
 
     public init(environment: ExpressionEnvironment) {
         self.environment = environment
@@ -108,13 +110,115 @@ public struct TypeChecker {
             return checkBinary(op, l, r, range)
         case .call(let name, let args, let range):
             return checkCall(name, args, range)
+        case .param(let name, let segments, let range):
+            guard let type = locals.last(where: { $0.name == name })?.type else {
+                report(.unknownVariable, "unknown name '\(name)'", at: range)
+                return .any
+            }
+            return fieldType(of: type, segments, named: name) { Self.segmentRange($0, of: segments, rootLength: name.unicodeScalars.count, in: range) }
+        case .index(let base, let key, let range):
+            return checkIndex(base, key, range)
+        case .lambda(_, _, let range):
+            report(.syntax, ExpressionParser.misplacedLambda, at: range)
+            return .any
         }
+    }
+
+    // MARK: Indexing
+
+    /// `base[key]`: a list by an integer, an object by a string. A string literal names a field of
+    /// an object the schema describes (an unknown one is reported); any string key of a map gives
+    /// its element type.
+    private mutating func checkIndex(_ base: Expr, _ key: Expr, _ range: Range<Int>) -> ExprType {
+        let bt = check(base), kt = check(key)
+        let keyIsText = kt.isText || kt.tag == .any || kt.tag == .null
+        switch bt {
+        case .list(let element):
+            if !(kt.tag == .integer || kt.tag == .any || kt.tag == .null) {
+                report(.typeMismatch, "a list is indexed by an integer position, found \(article(kt))",
+                       help: "write e.g. \(describeShort(base))[0]", at: key.range)
+                return .any
+            }
+            return element
+        case .object(let fields):
+            guard keyIsText else {
+                report(.typeMismatch, "an object is indexed by a string, found \(article(kt))", at: key.range)
+                return .any
+            }
+            guard case .literal(.string(let name), let r) = key else { return .any }
+            guard let t = fields[name] else {
+                report(.unknownField, "'\(describeShort(base))' has no field '\(name)'",
+                       help: Suggestions.didYouMean(name, in: fields.keys.sorted())
+                           ?? (fields.isEmpty ? nil : "its fields are " + fields.keys.sorted().joined(separator: ", ")),
+                       at: r)
+                return .any
+            }
+            return t
+        case .map(let element):
+            guard keyIsText else {
+                report(.typeMismatch, "an object is indexed by a string, found \(article(kt))", at: key.range)
+                return .any
+            }
+            return element
+        case .any, .null:
+            return .any
+        default:
+            report(.typeMismatch, "'\(describeShort(base))' is \(article(bt)) and cannot be indexed",
+                   help: "only objects and lists can be indexed", at: base.range.upperBound..<range.upperBound)
+            return .any
+        }
+    }
+
+    /// The expression as a message quotes it.
+    private func describeShort(_ e: Expr) -> String {
+        let text = e.description
+        return text.count <= 60 ? text : String(text.prefix(57)) + "…"
+    }
+
+    // MARK: Lambdas
+
+    /// `all(xs, x -> cond)` and the other list functions: each list is checked, the lambda's
+    /// parameters get the lists' element types, and the body is checked with them in scope.
+    private mutating func checkLambdaCall(_ name: String, _ function: LambdaFunctionDefinition, _ args: [Expr], _ range: Range<Int>) -> ExprType {
+        let shape = "\(name)() takes \(function.lists.upperBound == 1 ? "a list" : "one or two lists") and then a lambda"
+        guard case .lambda(let names, let body, let lambdaRange)? = args.last else {
+            for arg in args { check(arg) }
+            report(.unknownFunction, shape, help: "call it as \(function.signature)", at: range)
+            return function.result(.any, .any)
+        }
+        if !function.lists.contains(args.count - 1) {
+            // Reported once; the lists and the body are still checked.
+            report(.unknownFunction, shape, help: "call it as \(function.signature)", at: range)
+        }
+        var elements: [ExprType] = []
+        for arg in args.dropLast() {
+            let t = check(arg)
+            switch t {
+            case .list(let element): elements.append(element)
+            case .any, .null: elements.append(.any)
+            default:
+                report(.typeMismatch, "\(name)() needs a list, found \(t)", help: "call it as \(function.signature)", at: arg.range)
+                elements.append(.any)
+            }
+        }
+        if names.count != elements.count && function.lists.contains(args.count - 1) {
+            report(.typeMismatch, "the lambda of \(name)() over \(elements.count) list\(elements.count == 1 ? "" : "s") takes \(elements.count) parameter\(elements.count == 1 ? "" : "s"), found \(names.count)",
+                   help: "call it as \(function.signature)", at: lambdaRange)
+        }
+        for (i, param) in names.enumerated() { locals.append((param, i < elements.count ? elements[i] : .any)) }
+        let bt = check(body)
+        locals.removeLast(names.count)
+        if function.condition && !(bt.tag == .boolean || bt.tag == .any || bt.tag == .null) {
+            report(.typeMismatch, "the condition of \(name)() must be boolean, found \(bt)",
+                   help: "compare the value, e.g. '… == true' or '… != null'", at: body.range)
+        }
+        return function.result(elements.first ?? .any, bt)
     }
 
     // MARK: Paths
 
     private mutating func checkPath(_ root: PathRoot, _ path: PathSegments, _ range: Range<Int>) -> ExprType {
-        func segmentRange(_ i: Int) -> Range<Int> { Self.segmentRange(i, of: path, after: root, in: range) }
+        func segmentRange(_ i: Int) -> Range<Int> { Self.segmentRange(i, of: path, rootLength: root.rawValue.unicodeScalars.count, in: range) }
         switch root {
         case .ticket:
             return checkTicketPath(path, segmentRange)
@@ -147,10 +251,10 @@ public struct TypeChecker {
     }
 
     /// Where the path's segment `i` is in the source, from the path's range.
-    private static func segmentRange(_ i: Int, of path: PathSegments, after root: PathRoot, in range: Range<Int>) -> Range<Int> {
+    private static func segmentRange(_ i: Int, of path: PathSegments, rootLength: Int, in range: Range<Int>) -> Range<Int> {
         // The names as an array, only where a message needs them by position.
         let segments = path.array
-        var start = range.lowerBound + root.rawValue.unicodeScalars.count + 1
+        var start = range.lowerBound + rootLength + 1
         for s in segments[..<i] { start += s.unicodeScalars.count + 1 }
         let end = min(start + segments[i].unicodeScalars.count, range.upperBound)
         return min(start, end)..<end
@@ -164,11 +268,21 @@ public struct TypeChecker {
     /// `ticket.a.b…`: walks the ticket schema's fields; a field it lacks, or a field of a value
     /// that has none, is reported.
     private mutating func checkTicketPath(_ path: PathSegments, _ segmentRange: (Int) -> Range<Int>) -> ExprType {
-        guard var type = environment.ticket else { return .any }
+        guard let type = environment.ticket else { return .any }
+        return fieldType(of: type, path, named: "ticket", segmentRange)
+    }
+
+    /// The type at the end of `path`, walked from a value of type `type` named `root` (the ticket
+    /// or a lambda's parameter): through the fields of an object, into any field of a map.
+    private mutating func fieldType(of type: ExprType, _ path: PathSegments, named root: String,
+                                    _ segmentRange: (Int) -> Range<Int>) -> ExprType {
+        var type = type
         // The path up to segment i, for messages only.
-        func walked(_ i: Int) -> String { (["ticket"] + path.array[..<i]).joined(separator: ".") }
+        func walked(_ i: Int) -> String { ([root] + path.array[..<i]).joined(separator: ".") }
         for (i, segment) in path.enumerated() {
             switch type {
+            case .map(let element):
+                type = element
             case .object(let fields):
                 guard let next = fields[segment] else {
                     report(.unknownField, "'\(walked(i)).\(segment)' is not a field of the ticket schema",
@@ -308,6 +422,7 @@ public struct TypeChecker {
             if l.tag == .integer && r.tag == .integer { return .integer }
             if l.isNumeric && r.isNumeric { return .number }
             if l.isText && r.isText { return .string }
+            if case .list(let a) = l, case .list(let b) = r { return .list(a.join(b) ?? .any) }
             if (l.tag == .date || l.tag == .datetime) && r.tag == .duration { return l }
             if l.tag == .duration && (r.tag == .date || r.tag == .datetime) { return r }
             if l.tag == .duration && r.tag == .duration { return .duration }
@@ -353,11 +468,12 @@ public struct TypeChecker {
     // MARK: Functions
 
     private mutating func checkCall(_ name: String, _ args: [Expr], _ range: Range<Int>) -> ExprType {
+        if let function = Functions.lambdaFunctions[name] { return checkLambdaCall(name, function, args, range) }
         guard let function = Functions.table[name] else {
             for arg in args { check(arg) }
             report(.unknownFunction, "unknown function '\(name)'",
-                   help: Suggestions.didYouMean(name, in: Functions.table.keys.sorted())
-                       ?? "the functions are " + Functions.table.keys.sorted().joined(separator: ", "),
+                   help: Suggestions.didYouMean(name, in: Functions.allNames)
+                       ?? "the functions are " + Functions.allNames.joined(separator: ", "),
                    at: range.lowerBound..<(range.lowerBound + name.unicodeScalars.count))
             return .any
         }

@@ -194,7 +194,7 @@ struct ExpressionPass {
         default: break
         }
         switch expected {
-        case .any, .null, .object:
+        case .any, .null, .object, .map:
             return
         case .string:
             if literal.written == nil { mismatch() }

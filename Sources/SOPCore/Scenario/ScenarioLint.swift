@@ -64,6 +64,11 @@ struct ScenarioLint {
     private func ticketFields(_ node: YAMLNode, into sink: inout DiagnosticSink) {
         guard let ticketType else { return }
         func walk(_ node: YAMLNode, _ type: ExprType, _ prefix: String) {
+            if case .map(let element) = type, let pairs = node.mapping {
+                // Any key is a field; its value has the element's type.
+                for pair in pairs { walk(pair.value, element, prefix + "." + (pair.key.scalar?.text ?? "?")) }
+                return
+            }
             guard case .object(let fields) = type, let pairs = node.mapping else { return }
             for pair in pairs {
                 guard let name = pair.key.scalar?.text else { continue }

@@ -167,6 +167,7 @@ public struct TicketSchema: Sendable {
             }
             let types = rules.types.subtracting(["null"])
             if types.isEmpty && !rules.properties.isEmpty { return .object(fieldTypes(rules)) }
+            if types.isEmpty || types == ["object"], let map = mapType(rules) { return map }
             guard types.count == 1, let only = types.first else { return types.isEmpty && rules.types.contains("null") ? .null : .any }
             switch only {
             case "string":
@@ -188,6 +189,16 @@ public struct TicketSchema: Sendable {
             case "object": return .object(fieldTypes(rules))
             default: return .any
             }
+        }
+
+        /// An object with no `properties` whose `additionalProperties` is a schema (orders by
+        /// their id): every field has that schema's type. With `properties` as well, the named
+        /// fields are typed and the others are unknown fields, as without `additionalProperties`.
+        private mutating func mapType(_ rules: SchemaRules) -> ExprType? {
+            guard rules.properties.isEmpty, case .node(let element)? = rules.additionalSchema else { return nil }
+            depth += 1
+            defer { depth -= 1 }
+            return .map(type(of: element))
         }
 
         private mutating func fieldTypes(_ rules: SchemaRules) -> [String: ExprType] {

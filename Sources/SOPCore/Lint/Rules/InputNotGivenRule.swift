@@ -105,15 +105,9 @@ public struct InputNotGivenRule: SOPRule {
     }
 
     private static func inputsRead(_ e: Expr, into found: inout [(String, Range<Int>)]) {
-        switch e {
-        case .path(.input, let segments, let range):
-            if let name = segments.first { found.append((name, range)) }
-        case .path, .literal: return
-        case .call(_, let args, _), .list(let args, _): for a in args { inputsRead(a, into: &found) }
-        case .unary(_, let operand, _): inputsRead(operand, into: &found)
-        case .binary(_, let l, let r, _):
-            inputsRead(l, into: &found)
-            inputsRead(r, into: &found)
+        // Every node, lambda bodies and index keys included.
+        e.forEachNode { node in
+            if case .path(.input, let segments, let range) = node, let name = segments.first { found.append((name, range)) }
         }
     }
 }
