@@ -287,7 +287,7 @@ public final class CompiledSOP: Sendable {
 
     /// A guard, `applies_when` or computed duration: a bare expression or a single `${{ }}`
     /// (nil if it does not parse: the linter has refused such an SOP already).
-    private static func expression(_ text: ExpressionText) -> Expr? {
+    static func expression(_ text: ExpressionText) -> Expr? {
         if Template.containsTemplate(text.text), case .success(let t) = Template.parse(text.text) { return t.singleExpression }
         if case .success(let e) = ExpressionParser.parse(text.text) { return e }
         return nil
