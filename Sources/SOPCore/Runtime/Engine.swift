@@ -634,6 +634,9 @@ struct Step: ~Copyable {
         run.enteredAt = at
         if !run.submitted.isEmpty { run.submitted = [] }
         if !run.confirmed.isEmpty { run.confirmed = [] }
+        // A visit input is forgotten on every entry, a loop back to the same state included:
+        // an answer given for the last visit must be given again (docs/format.md, "Inputs").
+        for name in state.visitInputs { run.inputs[name] = nil }
         run.childOutcome = nil
         // A parent that leaves a call state no longer waits for its child (whose end is then
         // ignored by this run); the child goes on as a run of its own.
