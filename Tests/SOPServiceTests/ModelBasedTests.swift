@@ -12,7 +12,7 @@ import TestSupport
 /// The engine and store against their own promise, on random SOPs and random command sequences.
 ///
 /// Each scenario generates, from its seed, a parent SOP and a child SOP it calls (states with
-/// inputs of every kind, checklists, roles, guards over the ticket, inputs and variables, timers
+/// inputs of every kind (some scoped to a visit of their state), checklists, roles, guards over the ticket, inputs and variables, timers
 /// with and without guards, chains of automatic transitions, `do` and `enter` actions that set
 /// the same fields, calls and independent starts), lints them (a generated SOP with lint errors
 /// is generated again), then runs random commands against a fresh store: starts with good and bad
@@ -168,11 +168,14 @@ struct Scenario {
         ("note", "{type: string", ["fine", "a b", "ünï"], ["", "  "]),
         ("ref", "{type: string, min_length: 3, max_length: 6, pattern: '^R'", ["R12", "R-9x"], ["R1", "X123", "R1234567"]),
         ("amount", "{type: number, min: 0", ["0", "12.5", "100"], ["-3", "ten"]),
+        // A confirmation that must be fresh: forgotten each time its state is entered.
+        ("confirmed", "{type: boolean, scope: visit", ["true", "false"], ["sure"]),
     ]
 
     static let guards = [
         "input.kind == 'a'", "input.kind != 'b'", "input.n > 4", "input.n <= 2", "input.ok == true", "input.ok",
-        "input.note != null", "exists(input.ref)", "input.amount >= 50", "ticket.priority == 'high'", "ticket.count >= 2",
+        "input.note != null", "exists(input.ref)", "input.amount >= 50",
+        "input.confirmed == true and input.kind != 'c'", "input.confirmed == true", "ticket.priority == 'high'", "ticket.count >= 2",
         "ticket.vip == true", "var.v >= 2", "var.v < 1", "coalesce(ticket.count, 0) + var.v > 3",
         "ticket.customer.tier == 'gold'", "coalesce(ticket.amount, 0) > 100", "exists(ticket.customer.address.city)",
     ]
@@ -260,7 +263,9 @@ struct Scenario {
                 y += "    inputs:\n"
                 for input in inputs.shuffled(using: &rng).prefix(1 + Int(rng.next() % 3)) {
                     declared.append(input.name)
-                    y += "      \(input.name): \(input.spec)\(chance(30) ? ", required: false" : "")}\n"
+                    // Any input may be visit-scoped in one state and not in another.
+                    let scope = !input.spec.contains("scope:") && chance(15) ? ", scope: visit" : ""
+                    y += "      \(input.name): \(input.spec)\(chance(30) ? ", required: false" : "")\(scope)}\n"
                 }
             }
             if chance(35) { y += "    enter: [\((0..<(1 + Int(rng.next() % 2))).map { _ in pick(actions) }.joined(separator: ", "))]\n" }
@@ -344,7 +349,13 @@ struct Scenario {
                     y.insert(contentsOf: "    inputs:\n      note: {type: string}\n", at: title.upperBound)
                 }
             case 5: replaceOne(["{type: integer, min: 0, max: 9"], with: ["{type: integer, min: 0, max: 4"])
-            case 6: replaceOne(["{type: enum, values: [a, b, c]"], with: ["{type: enum, values: [a, b]"])
+            case 6:
+                if rng.next() % 2 == 0 { replaceOne(["{type: enum, values: [a, b, c]"], with: ["{type: enum, values: [a, b]"]) } else {
+                    // An input's scope changed, either way.
+                    let (from, to) = rng.pick([("{type: boolean, scope: visit", "{type: boolean"), (", scope: visit}", "}"),
+                                               ("{type: integer, min: 0, max: 9", "{type: integer, min: 0, max: 9, scope: visit")])
+                    if let range = y.range(of: from) { y.replaceSubrange(range, with: to) }
+                }
             default: replaceOne(["values: {high: 2h, low: 3d}, default: 1d", "warning: 50%"],
                                 with: ["values: {high: 1h, low: 2d}, default: 4h", "warning: 80%"])
             }

@@ -19,7 +19,7 @@ public struct SOPChange: Sendable, Hashable {
         case inputAdded = "input-added", inputRemoved = "input-removed", inputTypeChanged = "input-type-changed"
         case inputRequiredChanged = "input-required-changed", inputBoundsChanged = "input-bounds-changed"
         case inputValuesChanged = "input-values-changed", inputPatternChanged = "input-pattern-changed"
-        case inputPromptChanged = "input-prompt-changed"
+        case inputPromptChanged = "input-prompt-changed", inputScopeChanged = "input-scope-changed"
         case transitionAdded = "transition-added", transitionRemoved = "transition-removed"
         case transitionsReordered = "transitions-reordered", guardChanged = "guard-changed", targetChanged = "target-changed"
         case eventChanged = "event-changed", timerChanged = "timer-changed", transitionRoleChanged = "transition-role-changed"
@@ -287,6 +287,11 @@ public enum SOPDiff {
             if before.prompt != input.prompt {
                 out.add(.inputPromptChanged, path + ".prompt", state: id, old: before.prompt, new: input.prompt, at: at)
             }
+            // Never a migration: a migrated run stays in its visit, and the rule for visit
+            // inputs (docs/runtime.md, "Migrating a run") needs no decision.
+            if before.scope != input.scope {
+                out.add(.inputScopeChanged, path + ".scope", state: id, old: before.scope.rawValue, new: input.scope.rawValue, at: at)
+            }
         }
         for input in old.inputs where !new.inputs.contains(where: { $0.id.value == input.id.value }) {
             out.add(.inputRemoved, "states.\(id).inputs.\(input.id.value)", state: id, old: inputText(input), new: nil,
@@ -301,6 +306,7 @@ public enum SOPDiff {
         if let bounds = boundsText(input) { parts.append(bounds) }
         if !input.values.isEmpty { parts.append("values " + valuesText(input)) }
         if let pattern = input.pattern { parts.append("pattern \(pattern)") }
+        if input.scope != .run { parts.append("scope \(input.scope.rawValue)") }
         return parts.joined(separator: ", ")
     }
 

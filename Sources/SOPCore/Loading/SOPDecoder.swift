@@ -56,7 +56,7 @@ struct SOPDecoder {
 
     enum InputKey: String, MappingKey {
         // Spelled as the YAML keys are: a key enum's case names are its keys.
-        case type, prompt, required, values, min, max, min_length, max_length, pattern
+        case type, prompt, required, values, min, max, min_length, max_length, pattern, scope
         static let names = MappingKeyNames(InputKey.self)
     }
 
@@ -309,10 +309,22 @@ struct SOPDecoder {
                             help: "swap 'min_length' and 'max_length'")
             }
             let pattern = pattern(r, type: type, owner: owner)
+            let scope = r.value(.scope).flatMap { inputScope($0, owner: owner) } ?? .run
             specs.append(InputSpec(id: id, type: type, prompt: prompt, required: required, values: values, labels: labels, min: min,
-                                   max: max, minLength: minLength, maxLength: maxLength, pattern: pattern))
+                                   max: max, minLength: minLength, maxLength: maxLength, pattern: pattern, scope: scope))
         }
         return specs
+    }
+
+    /// `scope` of an input: `run` or `visit`.
+    private mutating func inputScope(_ node: YAMLNodeID, owner: MappingOwner) -> InputScope? {
+        if let known = word(node, InputScope.self) { return known }
+        let names = InputScope.allCases.map(\.rawValue)
+        let found = document.string(node).map { "'\($0)'" } ?? document.kindDescription(node)
+        sink.report(document.span(node), WrongTypeRule.self, "'scope' of \(owner) must be one of \(Self.list(names)), found \(found)",
+                    help: document.string(node).flatMap { Suggestions.didYouMean($0, in: names) }
+                        ?? "'run' keeps the answer for the rest of the run; 'visit' until the run next enters this state")
+        return nil
     }
 
     /// `min` or `max` of an input: a number, for integer and number inputs only.
@@ -797,6 +809,10 @@ struct SOPDecoder {
 // Words the format allows as values, matched as bytes like the keys.
 extension ValueType: MappingKey {
     static let names = MappingKeyNames(ValueType.self)
+}
+
+extension InputScope: MappingKey {
+    static let names = MappingKeyNames(InputScope.self)
 }
 
 extension SOPCategory: MappingKey {

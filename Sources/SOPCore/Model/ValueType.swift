@@ -11,6 +11,15 @@ public enum ValueType: String, Sendable, Hashable, CaseIterable {
     case list
 }
 
+/// How long an input's answer stays readable as `input.NAME` (docs/format.md, "Inputs").
+public enum InputScope: String, Sendable, Hashable, CaseIterable {
+    /// For the rest of the run (the latest answer wins): the default.
+    case run
+    /// Until the run next enters the state that declares it (a transition back to the same
+    /// state included): a confirmation that must be given afresh each visit.
+    case visit
+}
+
 /// An input a state asks the agent for.
 public struct InputSpec: Sendable, Hashable {
     public var id: Located<String>
@@ -30,6 +39,8 @@ public struct InputSpec: Sendable, Hashable {
     /// A regular expression a string answer must contain a match of (anchor it with ^…$ to
     /// match the whole answer), as JSON Schema's `pattern`.
     public var pattern: String?
+    /// How long the answer stays readable: the run (default) or this visit of the state.
+    public var scope: InputScope = .run
 
     /// The question people and agents see: the prompt, or the input's id when the SOP gives
     /// none (docs/format.md), so every reader shows the same text and none shows null.
@@ -37,7 +48,7 @@ public struct InputSpec: Sendable, Hashable {
 
     public init(id: Located<String>, type: ValueType, prompt: String? = nil, required: Bool = true, values: [Located<String>] = [],
                 labels: [String: String] = [:], min: Double? = nil, max: Double? = nil, minLength: Int? = nil, maxLength: Int? = nil,
-                pattern: String? = nil) {
+                pattern: String? = nil, scope: InputScope = .run) {
         self.id = id
         self.type = type
         self.prompt = prompt
@@ -49,6 +60,7 @@ public struct InputSpec: Sendable, Hashable {
         self.minLength = minLength
         self.maxLength = maxLength
         self.pattern = pattern
+        self.scope = scope
     }
 }
 

@@ -113,6 +113,8 @@ final class CompiledState: Sendable {
     let byEvent: [(event: String, transitions: [CompiledTransition])]
     /// Inputs that must be submitted before an automatic transition may be taken.
     let requiredInputs: [String]
+    /// Inputs with `scope: visit`: forgotten each time the run enters this state.
+    let visitInputs: [String]
     /// The role that acts on the state (inputs, checklist): its own, else `agent`.
     let role: String
     /// Its outcome if it ends the run, and the SOP it calls.
@@ -134,6 +136,7 @@ final class CompiledState: Sendable {
         }
         self.byEvent = byEvent
         requiredInputs = definition.inputs.filter(\.required).map(\.id.value)
+        visitInputs = definition.inputs.filter { $0.scope == .visit }.map(\.id.value)
         checklist = definition.checklist.map(\.value)
         role = definition.role?.value ?? "agent"
         end = definition.end?.value
@@ -287,7 +290,7 @@ public final class CompiledSOP: Sendable {
 
     /// A guard, `applies_when` or computed duration: a bare expression or a single `${{ }}`
     /// (nil if it does not parse: the linter has refused such an SOP already).
-    private static func expression(_ text: ExpressionText) -> Expr? {
+    static func expression(_ text: ExpressionText) -> Expr? {
         if Template.containsTemplate(text.text), case .success(let t) = Template.parse(text.text) { return t.singleExpression }
         if case .success(let e) = ExpressionParser.parse(text.text) { return e }
         return nil

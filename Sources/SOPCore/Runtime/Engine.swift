@@ -430,8 +430,33 @@ struct Step: ~Copyable {
                                 instead: unconfirmed.map { "\($0 + 1). \(items[$0])" })
         }
         for t in allowed where try holds(t) { return t }
-        throw StepRejection("event '\(event)' is not enabled in state '\(run.state)': no guard of its transitions holds",
-                            instead: allowed.compactMap { $0.definition.when.map { "when: \($0.text)" } })
+        // Each transition the event could take names the first condition of its guard that
+        // failed: a policy guard is a long `and` chain, and the actor must learn which rule it broke.
+        var failed: [String] = []
+        for t in allowed {
+            let condition = "`\(failedCondition(t))` does not hold"
+            failed.append(allowed.count == 1 ? condition : condition + " (transition \(t.index + 1), to '\(t.definition.to.value)')")
+        }
+        // What else the actor may send (the refused event is not an alternative to itself).
+        let enabled = engine.enabledEvents(run, actor: actor).filter { $0.event != event }
+        throw StepRejection("event '\(event)' is not enabled in state '\(run.state)': " + failed.joined(separator: "; "),
+                            instead: enabled.isEmpty ? ["no event can be sent now"] : enabled.map { "event \($0.event) (\($0.label))" })
+    }
+
+    /// The first conjunct of a guard's top-level `and` chain that does not hold, as the SOP
+    /// writes it (the whole guard when it is no chain). Called once the whole guard was false:
+    /// the conjuncts before the failing one evaluate as they did in it, with the same context
+    /// and null rules (null does not hold).
+    private mutating func failedCondition(_ t: CompiledTransition) -> String {
+        guard let when = t.definition.when else { return "true" }
+        guard let expression = CompiledSOP.expression(when) else { return when.text }
+        for conjunct in expression.conjuncts(in: when.text) {
+            let condition = Evaluator.compile(conjunct.expression)
+            let holds = withContext(at: now) { c throws(EvaluationError) in try condition.holds(c) }
+            if case .success(true) = holds { continue }
+            return conjunct.text
+        }
+        return when.text
     }
 
     mutating func update(_ patch: JSONValue) throws(StepRejection) {
@@ -609,6 +634,9 @@ struct Step: ~Copyable {
         run.enteredAt = at
         if !run.submitted.isEmpty { run.submitted = [] }
         if !run.confirmed.isEmpty { run.confirmed = [] }
+        // A visit input is forgotten on every entry, a loop back to the same state included:
+        // an answer given for the last visit must be given again (docs/format.md, "Inputs").
+        for name in state.visitInputs { run.inputs[name] = nil }
         run.childOutcome = nil
         // A parent that leaves a call state no longer waits for its child (whose end is then
         // ignored by this run); the child goes on as a run of its own.

@@ -182,6 +182,13 @@ extension Engine {
                                    "state '\(state)' of the target requires input '\(spec.id.value)', which state '\(next.state)' did not: set it (--set \(spec.id.value)=VALUE)")
         }
         next.submitted = submitted
+        // A migration is no entry: the run stays in this visit of its state, so visit inputs
+        // given in it carry over as above. A value the target's state declares `scope: visit`
+        // and this visit did not give (an answer from an earlier visit, or from a state the old
+        // version declared it in) is forgotten, as the target's rules would have on entering.
+        for spec in target.definition.inputs where spec.scope == .visit && !submitted.contains(spec.id.value) {
+            next.inputs[spec.id.value] = nil
+        }
         // Checklist items confirmed carry over by their words.
         if let source {
             let confirmedTexts = Set(next.confirmed.filter { $0 < source.checklist.count }.map { source.checklist[$0] })
