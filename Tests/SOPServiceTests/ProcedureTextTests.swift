@@ -38,6 +38,18 @@ import Testing
         try Self.assertGolden(text, "complaint.md")
     }
 
+    /// The excerpt docs/server.md shows is the golden text, piece by piece (`…` between pieces),
+    /// so the docs cannot drift from what the server sends.
+    @Test func theDocsExcerptIsRealOutput() throws {
+        let page = try String(contentsOf: Self.root.appendingPathComponent("docs/server.md"), encoding: .utf8)
+        let golden = try String(contentsOf: Self.fixtures.appendingPathComponent("complaint.md"), encoding: .utf8)
+        let start = try #require(page.range(of: "````markdown\n"))
+        let end = try #require(page.range(of: "\n````", range: start.upperBound..<page.endIndex))
+        let pieces = page[start.upperBound..<end.lowerBound].components(separatedBy: "\n…\n")
+        #expect(pieces.count == 2)
+        for piece in pieces { #expect(golden.contains(piece), "docs/server.md shows text the generator does not give:\n\(piece)") }
+    }
+
     /// Every kind of way out, each said in words: an event (label, a role of its own), a timer
     /// with a rule, a business timer, a computed timer, automatic with and without a rule, a
     /// call with the called SOP's outcomes, ends, SLA warning and breach events.
