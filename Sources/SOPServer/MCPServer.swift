@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MCP
 import SOPCore
+import struct SOPExpression.Template
 import SOPJSON
 import SOPService
 
@@ -49,8 +50,23 @@ public struct MCPService: Sendable {
     public func run() async throws {
         let server = Server(name: "sopkit", version: "0.1.0",
                             instructions: "Follow support procedures (SOPs) step by step: get_run says what to do now; step does it.",
-                            capabilities: .init(tools: .init(listChanged: false)))
+                            capabilities: .init(prompts: .init(listChanged: false), resources: .init(subscribe: false, listChanged: false),
+                                                tools: .init(listChanged: false)))
         await server.withMethodHandler(ListTools.self) { _ in .init(tools: Self.tools) }
+        // Each SOP the caller may see, as a procedure in words (ProcedureText): a resource to
+        // read, and a prompt that also says where a run is and how to act through the tools.
+        await server.withMethodHandler(ListResources.self) { _ in
+            try await self.translatingErrors { .init(resources: try await self.resources()) }
+        }
+        await server.withMethodHandler(ReadResource.self) { params in
+            try await self.translatingErrors { try await self.readResource(params.uri) }
+        }
+        await server.withMethodHandler(ListPrompts.self) { _ in
+            try await self.translatingErrors { .init(prompts: try await self.prompts()) }
+        }
+        await server.withMethodHandler(GetPrompt.self) { params in
+            try await self.translatingErrors { try await self.prompt(params.name, run: params.arguments?["run"]) }
+        }
         await server.withMethodHandler(CallTool.self) { params in
             do {
                 let result = try await self.call(params.name, params.arguments ?? [:])
@@ -115,6 +131,80 @@ public struct MCPService: Sendable {
             return try await host.read { service in .array(try service.journal(run, as: who).map { $0.json() }) }
         default:
             throw RunError.badRequest("no tool is named '\(name)'; the tools are " + Self.tools.map(\.name).joined(separator: ", "))
+        }
+    }
+
+    // MARK: Procedures in words: resources and prompts
+
+    /// The URI scheme of an SOP's procedure text: `sop://ID`.
+    static let resourceScheme = "sop://"
+
+    /// A request's failure as an MCP error: what the caller asked for is wrong (an unknown SOP or
+    /// run, one it may not see) is invalid params, with the reason; anything else is internal.
+    func translatingErrors<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as RunError {
+            switch error {
+            case .store, .timeLimit: throw MCPError.internalError(error.description)
+            default: throw MCPError.invalidParams(error.description)
+            }
+        }
+    }
+
+    /// The SOPs the caller may see (as `list_sops` shows them), one resource each.
+    func resources() async throws -> [Resource] {
+        let who = Acting.caller(caller)
+        return try await host.read { service in
+            service.visibleSOPDefinitions(who).map { sop in
+                Resource(name: sop.id, uri: Self.resourceScheme + sop.id, title: Template.withoutExpressions(sop.definition.title),
+                         description: "The procedure \(sop.id), version \(sop.version), in words: its steps, inputs and rules.",
+                         mimeType: "text/markdown")
+            }
+        }
+    }
+
+    func readResource(_ uri: String) async throws -> ReadResource.Result {
+        guard uri.hasPrefix(Self.resourceScheme), uri.count > Self.resourceScheme.count else {
+            throw MCPError.invalidParams("no resource has the URI '\(uri)': an SOP's is sop://ID (resources/list lists them)")
+        }
+        let id = String(uri.dropFirst(Self.resourceScheme.count)), who = Acting.caller(caller)
+        let text = try await host.read { service in try service.procedureText(id, as: who).text }
+        return .init(contents: [.text(text, uri: uri, mimeType: "text/markdown")])
+    }
+
+    static let runArgument = Prompt.Argument(name: "run", description: "A run of this SOP: the prompt then says where it is now, as get_run does.",
+                                             required: false)
+
+    /// The SOPs the caller may see, one prompt each, named by the SOP's id.
+    func prompts() async throws -> [Prompt] {
+        let who = Acting.caller(caller)
+        return try await host.read { service in
+            service.visibleSOPDefinitions(who).map { sop in
+                let title = Template.withoutExpressions(sop.definition.title)
+                return Prompt(name: sop.id, title: title, description: title, arguments: [Self.runArgument])
+            }
+        }
+    }
+
+    /// The procedure in words and how to act through the tools; with `run`, the procedure that
+    /// run follows (the version it was started with) and where it is now, as `get_run` shows it.
+    func prompt(_ name: String, run: String?) async throws -> GetPrompt.Result {
+        let caller = self.caller, who = Acting.caller(caller), now = Clock.now()
+        return try await host.read { service in
+            var text: String, sop: CompiledSOP
+            if let run, !run.isEmpty {
+                (sop, text) = try service.procedureText(run: run, as: who, now: now)
+                guard sop.id == name else {
+                    throw RunError.badRequest("the run '\(run)' follows the SOP '\(sop.id)', not '\(name)': get the prompt '\(sop.id)'")
+                }
+                text += "\n## Where the run `\(run)` is now\n\nAs `get_run` shows it:\n\n```json\n"
+                    + (try Self.view(service, run, caller, now)).render() + "\n```\n"
+            } else {
+                (sop, text) = try service.procedureText(name, as: who)
+            }
+            text += "\n" + ProcedureText.actingThroughTools
+            return .init(description: Template.withoutExpressions(sop.definition.title), messages: [.user(.text(text: text))])
         }
     }
 

@@ -5,8 +5,10 @@ import asyncio
 import json
 import os
 
+import pytest
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
+from mcp.shared.exceptions import MCPError
 
 from conftest import RETURN_TICKET, SOP, sop, store_of, today, workspace
 
@@ -224,3 +226,74 @@ def test_calls_are_answered_in_the_order_they_come(tmp_path):
         journal = json.loads(answers[i]["result"]["content"][0]["text"])
         # The start, then one record per update sent before this read.
         assert len(journal) == n + 2, (i, [r.get("trigger") for r in journal])
+
+
+def test_each_sop_is_offered_as_a_procedure_in_words(tmp_path):
+    """Issue 36: every SOP the token may see is a resource `sop://ID` (Markdown) and a prompt named
+    by its id, whose text is generated from the SOP; with `run`, the prompt says where the run is."""
+    w = workspace(tmp_path)
+    agent = token(w, "bot", "agent")
+    tier2 = token(w, "tia", "tier2")
+
+    async def as_agent(session):
+        resources = {r.name: r for r in (await session.list_resources()).resources}
+        sops = [s["id"] for s in text(await session.call_tool("list_sops", {}))]
+        assert sorted(resources) == sorted(sops) and "complaint" in resources
+        complaint = resources["complaint"]
+        assert str(complaint.uri) == "sop://complaint" and complaint.mime_type == "text/markdown"
+        assert complaint.title == "Resolve a service complaint"
+        read = await session.read_resource("sop://complaint")
+        assert len(read.contents) == 1 and read.contents[0].mime_type == "text/markdown"
+        markdown = read.contents[0].text
+        assert markdown.startswith("# Resolve a service complaint\n\nSOP `complaint`, version 1")
+        assert "### `acknowledge`: Acknowledge the complaint" in markdown
+        assert "On the SLA event `sla.first_response.breached`" in markdown
+        assert "Calls the SOP `escalation` (Escalate a ticket)" in markdown
+        assert "- `ticket.id`: string, required. The helpdesk's ticket id." in markdown
+
+        prompts = {p.name: p for p in (await session.list_prompts()).prompts}
+        assert sorted(prompts) == sorted(sops)
+        assert prompts["complaint"].description == "Resolve a service complaint"
+        assert [(a.name, a.required) for a in prompts["complaint"].arguments] == [("run", False)]
+        got = await session.get_prompt("complaint")
+        assert got.description == "Resolve a service complaint"
+        [message] = got.messages
+        assert message.role == "user"
+        assert message.content.text.startswith(markdown)
+        assert "## How to act" in message.content.text and "`start_run`" in message.content.text
+        assert "## Where the run" not in message.content.text
+
+        # With a run: where it is now, the facts get_run gives.
+        run = text(await session.call_tool("start_run", {"sop": "complaint", "ticket": {"id": "T-9", "category": "complaint"}, "run": "c1"}))
+        assert run["state"] == "acknowledge"
+        with_run = (await session.get_prompt("complaint", {"run": "c1"})).messages[0].content.text
+        assert "## Where the run `c1` is now" in with_run
+        shown = json.loads(with_run.split("```json\n")[1].split("\n```")[0])
+        now = text(await session.call_tool("get_run", {"run": "c1"}))
+        assert shown["state"] == now["state"] == "acknowledge" and shown["events"] == now["events"]
+        assert shown["input_schema"] == now["input_schema"]
+
+        # Unknown ids are invalid params with the reason, and the server goes on.
+        for call, needle in [(lambda: session.read_resource("sop://nope"), "no SOP 'nope'"),
+                             (lambda: session.read_resource("file:///etc/passwd"), "sop://ID"),
+                             (lambda: session.get_prompt("nope"), "no SOP 'nope'"),
+                             (lambda: session.get_prompt("complaint", {"run": "missing"}), "no run has the id 'missing'"),
+                             (lambda: session.get_prompt("returns", {"run": "c1"}), "follows the SOP 'complaint'")]:
+            with pytest.raises(MCPError) as refused:
+                await call()
+            assert refused.value.code == -32602 and needle in refused.value.error.message, refused.value.error
+        assert "returns" in [s["id"] for s in text(await session.call_tool("list_sops", {}))]
+
+    asyncio.run(session_calls(w, agent, as_agent))
+
+    async def as_tier2(session):
+        # As list_sops: only the SOPs one of the token's roles acts in.
+        visible = [s["id"] for s in text(await session.call_tool("list_sops", {}))]
+        assert visible == ["escalation"]
+        assert [r.name for r in (await session.list_resources()).resources] == visible
+        assert [p.name for p in (await session.list_prompts()).prompts] == visible
+        with pytest.raises(MCPError) as refused:
+            await session.read_resource("sop://complaint")
+        assert refused.value.code == -32602 and "forbidden" in refused.value.error.message
+
+    asyncio.run(session_calls(w, tier2, as_tier2))

@@ -42,6 +42,9 @@ public struct SchemaRules: Sendable {
     /// these rules. References are kept as indexes, never expanded: a schema whose definitions
     /// each refer to the next one twice stays as small as its file.
     public var ref: Int?
+    /// The `description` annotation: not a rule, but what the field is for, in words
+    /// (the procedure text an agent reads names each field with it).
+    public var description: String?
 
     var property: [String: SchemaNode] { Dictionary(properties, uniquingKeysWith: { a, _ in a }) }
 }
@@ -560,6 +563,7 @@ public struct TicketSchema: Sendable {
                 if try readStructure(key, value, at: here, into: &rules) { continue }
                 if try readValueForm(key, value, at: here, into: &rules) { continue }
                 if try readBound(key, value, at: here, into: &rules) { continue }
+                if key == "description", case .string(let text) = value { rules.description = text }
                 if !TicketSchema.annotations.contains(key) {
                     unsupported("keyword '\(key)'", at: here, help: "sopkit supports " + TicketSchema.supported.sorted().joined(separator: ", ")
                                 + "; remove it, or enforce it outside sopkit")
