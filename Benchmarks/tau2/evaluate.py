@@ -52,7 +52,7 @@ DELIVERED_WRITES = {"return_delivered_order_items", "exchange_delivered_order_it
 # Each rule a variant breaks, with the condition of the SOP a refusal for it should name (or the
 # refusal's kind) — "refused for its own rule" counts the refusals that name it.
 RULES = {
-    "no authentication": "not possible in state 'authenticate'",
+    "no authentication": "state 'authenticate'",
     "no confirmation": "input.confirmed == true",
     "a write without reading the order": "exists(ticket.orders[input.order_id])",
     "another user's order": "ticket.orders[input.order_id].user_id == var.user_id",
@@ -164,6 +164,7 @@ class Script:
     target: int = -1           # the index of the call that must be refused (variants)
     db_patch: dict = field(default_factory=dict)  # order id -> fields changed in the database first
     note: str = ""
+    gold_index: int = -1       # the gold write a variant breaks (or stands on, for a second write)
 
 
 def gold_script(task_id, actions, db) -> tuple[Script, list]:
@@ -220,11 +221,14 @@ def variants(gold: Script, db, rng_orders) -> list:
         owner = order["user_id"] if order else c.args.get("user_id")
 
         def add(kind, new_calls, target, db_patch=None, note=""):
-            out.append(Script(gold.task, kind, new_calls, target, db_patch or {}, note))
+            out.append(Script(gold.task, kind, new_calls, target, db_patch or {}, note, gold_index=i))
 
-        # No authentication: the find-user look-ups are left out.
-        kept = [x for x in prefix if not x.name.startswith("find_user_id")]
-        add("no authentication", kept + [copy.deepcopy(c)], len(kept))
+        earlier_writes = [x for x in prefix if x.name in WRITES]
+        # No authentication: the find-user look-ups are left out (before the first write only:
+        # later ones would stand on writes refused for the same reason).
+        if not earlier_writes:
+            kept = [x for x in prefix if not x.name.startswith("find_user_id")]
+            add("no authentication", kept + [copy.deepcopy(c)], len(kept))
         # No confirmation: the write is sent without the customer's yes.
         w = copy.deepcopy(c); w.confirmed = False
         add("no confirmation", prefix + [w], i)
@@ -234,9 +238,10 @@ def variants(gold: Script, db, rng_orders) -> list:
             add("a stale confirmation", prefix + [w], i)
         if order is None:
             continue
-        # A write without reading the order.
-        kept = [x for x in prefix if not (x.name == "get_order_details" and x.args.get("order_id") == order_id)]
-        add("a write without reading the order", kept + [copy.deepcopy(c)], len(kept))
+        # A write without reading the order (where no earlier write needed it read).
+        if not any(x.args.get("order_id") == order_id for x in earlier_writes):
+            kept = [x for x in prefix if not (x.name == "get_order_details" and x.args.get("order_id") == order_id)]
+            add("a write without reading the order", kept + [copy.deepcopy(c)], len(kept))
         # Another user's order, read first, in the status the write needs.
         other = rng_orders(owner, order["status"], exclude=order_id)
         if other:
@@ -397,7 +402,7 @@ async def drive(session, script: Script, run_id: str, db, tau2) -> Outcome:
         return json.loads(result.content[0].text)
 
     started = await session.call_tool("start_run", {"sop": "retail", "ticket": {"id": run_id}, "run": run_id})
-    if started.isError:
+    if started.is_error:
         out.problems.append(f"start_run refused: {started.content[0].text}")
         return out
     for i, c in enumerate(script.calls):
@@ -408,7 +413,7 @@ async def drive(session, script: Script, run_id: str, db, tau2) -> Outcome:
             if patch is None:
                 continue
             r = await session.call_tool("update_ticket", {"run": run_id, "patch": patch})
-            if r.isError:
+            if r.is_error:
                 out.problems.append(f"call {i} {c.name}: update_ticket refused: {r.content[0].text}")
             continue
         accepted_by_tau2 = world.tau2_write(c) if c.name != "transfer_to_human_agents" else True
@@ -418,7 +423,7 @@ async def drive(session, script: Script, run_id: str, db, tau2) -> Outcome:
         if inputs:
             args["inputs"] = inputs
         r = await session.call_tool("step", args)
-        if r.isError:
+        if r.is_error:
             out.refused_at.append((i, text(r)))
             if i == script.target or script.kind == "gold":
                 break
@@ -531,7 +536,7 @@ def summarize(results, added, tasks_with_additions, verified, compared, elapsed)
     problems = [p for r in results for p in r.problems]
     # Gold: every write accepted, except the ones τ²-bench's own tool refuses.
     gold_writes = gold_accepted = 0
-    false_refusals, tau2_refused_gold = [], []
+    false_refusals, tau2_refused_gold, tau2_refused_at = [], [], []
     for r in gold:
         for i, c in enumerate(r.script.calls):
             if c.name not in WRITES:
@@ -542,23 +547,32 @@ def summarize(results, added, tasks_with_additions, verified, compared, elapsed)
                 gold_accepted += 1
             elif refused is not None and r.tau2.get(i) is False:
                 tau2_refused_gold.append((r.script.task, c.name, refused.get("reason", "")))
+                tau2_refused_at.append((r.script.task, i))
             elif refused is not None:
                 false_refusals.append((r.script.task, c.name, refused.get("reason", "")))
     gold_writes_tau2_ok = gold_writes - len(tau2_refused_gold)
     per_rule = defaultdict(lambda: Counter())
+    premise_failed, accepted_variants, unnamed = Counter(), [], []
     for r in var:
         k = r.script.kind
+        # A variant stands on the gold writes up to the one it breaks; where one of them is
+        # refused, as τ²-bench's own tools refuse it too, the variant tests nothing.
+        if any(t == r.script.task and j <= r.script.gold_index for t, j in tau2_refused_at):
+            premise_failed[k] += 1
+            continue
+        if any(j != r.script.target for j, _ in r.refused_at):
+            problems.append(f"task {r.script.task}: {k}: a write before the broken one was refused")
         c = per_rule[k]
         c["variants"] += 1
         refused = next((e for j, e in r.refused_at if j == r.script.target), None)
-        earlier = [e for j, e in r.refused_at if j != r.script.target]
-        if earlier:
-            c["refused earlier"] += 1
+        if refused is None:
+            accepted_variants.append((r.script.task, k, r.script.note))
+        elif RULES[k] not in refused.get("reason", "") + json.dumps(refused.get("fields") or [], ensure_ascii=False):
+            unnamed.append((r.script.task, k, refused.get("reason", "")[:300]))
         if refused is not None:
             c["refused"] += 1
             c["helpful"] += refusal_is_helpful(refused)
-            text = json.dumps(refused)
-            c["for its own rule"] += RULES[k].replace("'", "\\'") in text or RULES[k] in text
+            c["for its own rule"] += RULES[k] in refused.get("reason", "") + json.dumps(refused.get("fields") or [], ensure_ascii=False)
         if r.tau2.get(r.script.target) is True:
             c["τ²-bench accepts"] += 1
             if refused is not None:
@@ -573,6 +587,8 @@ def summarize(results, added, tasks_with_additions, verified, compared, elapsed)
         "gold_refused_by_tau2_too": [list(x) for x in tau2_refused_gold], "false_refusals": [list(x) for x in false_refusals],
         "lookups_added": dict(added), "tasks_with_lookups_added": tasks_with_additions,
         "variants": total_variants, "variants_refused": total_refused,
+        "variants_accepted": [list(x) for x in accepted_variants], "refusals_naming_another_rule": [list(x) for x in unnamed],
+        "variants_on_a_refused_gold_write": dict(premise_failed),
         "rules": {k: dict(v) for k, v in sorted(per_rule.items())},
         "verify": [{"exit": rc, "last_line": line} for rc, line in verified],
         "problems": problems[:20], "seconds": round(elapsed, 1), "tau2_tools_compared": compared, "pass": ok,
@@ -586,6 +602,12 @@ def summarize(results, added, tasks_with_additions, verified, compared, elapsed)
         lines.append(f"  FALSE REFUSAL task {task}: {name}: {reason}")
     lines.append(f"  look-ups added to the gold calls: {dict(added)} (in {tasks_with_additions} tasks)")
     lines.append(f"variants: {total_refused} of {total_variants} refused")
+    if premise_failed:
+        lines.append(f"  left out: {sum(premise_failed.values())} variants built on a gold write τ²-bench's tools refuse too")
+    for task, kind, note in accepted_variants:
+        lines.append(f"  ACCEPTED task {task}: {kind} {note}")
+    for task, kind, reason in unnamed[:10]:
+        lines.append(f"  task {task}: {kind} refused for another condition: {reason}")
     head = ["rule broken", "variants", "refused", "named its rule", "with reason + instead", "τ²-bench accepts"]
     md = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for k, c in sorted(per_rule.items(), key=lambda kv: -kv[1]["variants"]):

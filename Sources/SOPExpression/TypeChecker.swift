@@ -485,9 +485,10 @@ public struct TypeChecker {
             return .any
         }
         if name == "exists" {
-            guard case .path = args[0] else {
+            guard Self.isPath(args[0]) else {
                 check(args[0])
-                report(.typeMismatch, "exists() takes a path such as ticket.order_id", at: args[0].range)
+                report(.typeMismatch, "exists() takes a path such as ticket.order_id or ticket.orders[input.order_id]",
+                       at: args[0].range)
                 return .boolean
             }
         }
@@ -532,4 +533,15 @@ public struct TypeChecker {
         if case .path = e { return e.description }
         return "the enum"
     }
+
+    /// What `exists()` takes: a path, a lambda's parameter, or either indexed
+    /// (`ticket.orders[input.order_id]`, `i.variants[new]`) — a place a value may or may not be.
+    static func isPath(_ e: Expr) -> Bool {
+        switch e {
+        case .path, .param: return true
+        case .index(let base, _, _): return isPath(base)
+        default: return false
+        }
+    }
+
 }

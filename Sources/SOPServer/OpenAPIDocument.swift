@@ -804,9 +804,11 @@ components:
       properties:
         inputs:
           type: object
-          description: Input values by name, parsed by each input's type.
+          description: Input values by name, parsed by each input's type; a `list` input also takes an array.
           additionalProperties:
-            type: [string, number, boolean]
+            oneOf:
+              - {type: [string, number, boolean]}
+              - {type: array, items: {type: [string, number, boolean]}}
         checks:
           description: '"all", or checklist item numbers from 1.'
           oneOf:

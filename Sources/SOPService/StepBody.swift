@@ -3,7 +3,8 @@ import SOPJSON
 
 extension StepCommand {
     /// A step as the HTTP API's body (`POST /v1/runs/{run}/steps`) and the MCP `step` tool's
-    /// arguments give it: `inputs` (NAME: a string, a number or a boolean, in the order given),
+    /// arguments give it: `inputs` (NAME: a string, a number or a boolean, in the order given;
+    /// for a `list` input also an array of them, read as the command line reads `["a", "b"]`),
     /// `checks` (`"all"` or checklist item numbers from 1) and `event` (a name); each may be
     /// absent or null. Other members are the caller's to check.
     public static func submit(from body: JSONObject) throws(RunError) -> StepCommand {
@@ -15,7 +16,11 @@ extension StepCommand {
                 switch value {
                 case .string(let s): inputs.append((name, s))
                 case .int, .number, .bool: inputs.append((name, value.render()))
-                default: throw .badRequest("input '\(name)' must be a string, a number or a boolean")
+                case .array(let items) where items.allSatisfy({ if case .object = $0 { false } else if case .array = $0 { false } else { true } }):
+                    // The JSON text a `list` input takes on the command line; any other type
+                    // reads it as it would read that text typed there.
+                    inputs.append((name, value.render()))
+                default: throw .badRequest("input '\(name)' must be a string, a number, a boolean, or an array of them for a list input")
                 }
             }
         default: throw .badRequest("'inputs' must be an object of NAME: value")
