@@ -658,6 +658,7 @@ components:
         min_length: {type: integer}
         max_length: {type: integer}
         pattern: {type: string}
+        scope: {type: string, enum: [visit], description: "present for an input forgotten each time the run enters its state: give it again in each visit"}
 
     RunStatus:
       type: object

@@ -182,6 +182,8 @@ enum RunView {
                                          spec.pattern.map { "matching \($0)" }]
                 for bound in bounds.compactMap({ $0 }) { line += ", " + bound }
                 line += spec.required ? ", required" : ", optional"
+                // A visit input must be given again each time the state is entered.
+                if spec.scope == .visit { line += ", this visit only" }
                 if run.submitted.contains(spec.id.value) { line += ", given" }
                 line += ")"
                 if let prompt = spec.prompt { line += " — " + render(prompt) }

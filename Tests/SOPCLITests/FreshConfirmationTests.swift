@@ -61,6 +61,17 @@ import Testing
         let status = try JSONParser.parse(try sop("status", "r1", "--format", "json").stdout)
         #expect(status["state"] == .string("serving"))
         #expect(status["inputs"] == .object([("order_id", .string("A-1"))]))
+        let specs = try #require({ if case .array(let items)? = status["input_specs"] { items } else { nil } }() as [JSONValue]?)
+        #expect(specs.last == .object([
+            ("name", .string("confirmed")), ("type", .string("boolean")), ("prompt", .string("Did the customer confirm this write?")),
+            ("required", .bool(false)), ("given", .bool(false)), ("scope", .string("visit"))]))
+        #expect(try sop("status", "r1").stdout.contains("""
+
+            inputs:
+              order_id (string, optional) — Order number
+              confirmed (boolean, optional, this visit only) — Did the customer confirm this write?
+
+            """))
 
         let refused = try sop("step", "r1", "--event", "cancel_pending_order", "--input", "order_id=A-1", "--now", "2026-11-02T09:02:00Z",
                               status: 1)

@@ -293,3 +293,66 @@ struct EngineTests {
         #expect(r.json().render().hasPrefix(#"{"run":"r1","seq":0,"version":1,"at":"2026-11-02T09:00:00Z","actor":{"id":"ana","role":"agent"},"sop":"review","sop_version":1,"sop_digest":"sha256:"#))
     }
 }
+
+/// A refused event names the condition of its guard that failed (issue 36): the first operand
+/// of the top-level `and` chain that does not hold, for each transition the event could take.
+struct RefusalConditionTests {
+    static let hub = """
+        sop: hub
+        version: 1
+        title: Hub
+        roles: [agent, supervisor]
+        vars:
+          v: {type: integer, initial: 0}
+        start: serving
+        states:
+          serving:
+            title: Serving
+            inputs:
+              ok: {type: boolean, required: false, scope: visit}
+              n: {type: integer, required: false}
+            transitions:
+              - to: serving
+                on: write
+                when: "${{ input.ok == true and var.v < 2 }}"
+                do:
+                  - set: {var.v: "${{ var.v + 1 }}"}
+              - to: done
+                on: split
+                when: input.n > 5 and input.ok
+              - to: other
+                on: split
+                when: input.n < 0
+              - to: done
+                on: approve
+                role: supervisor
+                when: var.v > 9
+              - to: done
+                on: finish
+          other: {title: Other, transitions: [{to: done, on: finish}]}
+          done: {title: Done, end: done}
+        """
+
+    func reason(_ e: Engine, _ run: RunState, _ inputs: [(String, String)], _ event: String) -> StepRejection? {
+        do { _ = try e.apply(.submit(inputs: inputs, event: event, checks: nil), to: run, actor: ana, now: t0); return nil } catch {
+            return error
+        }
+    }
+
+    @Test func eachTransitionOfTheEventNamesItsFailedCondition() throws {
+        let e = try engine(Self.hub)
+        var run = try e.start(id: "h", ticket: .object([]), actor: ana, now: t0).run
+        let none = try #require(reason(e, run, [], "write"))
+        #expect(none.reason == "event 'write' is not enabled in state 'serving': `input.ok == true` does not hold")
+        #expect(none.instead == ["event split (split)", "event finish (finish)"])
+        // Null reads false, as in the whole guard: `input.n > 5` with no n does not hold.
+        let split = try #require(reason(e, run, [("ok", "true")], "split"))
+        #expect(split.reason == "event 'split' is not enabled in state 'serving': `input.n > 5` does not hold (transition 2, to 'done'); "
+                + "`input.n < 0` does not hold (transition 3, to 'other')")
+        #expect(reason(e, run, [("ok", "true"), ("n", "7")], "split") == nil)
+        // Two writes, each confirmed; the third is refused by the second condition (the guard
+        // is a `${{ }}` template: its conjuncts are cut from the whole text).
+        for _ in 0..<2 { run = try e.apply(.submit(inputs: [("ok", "y")], event: "write", checks: nil), to: run, actor: ana, now: t0).run }
+        #expect(reason(e, run, [("ok", "y")], "write")?.reason == "event 'write' is not enabled in state 'serving': `var.v < 2` does not hold")
+    }
+}

@@ -551,3 +551,64 @@ def test_a_queue_longer_than_it_orders_says_so(tmp_path):
         assert "More runs wait" not in session.get(s.url + "/console/queue?state=nowhere").text
     finally:
         s.stop()
+
+
+RETAIL = """\
+sop: retail
+version: 1
+title: Retail service
+start: serving
+states:
+  serving:
+    title: Serving the customer
+    inputs:
+      confirmed: {type: boolean, prompt: "Did the customer confirm this change?", required: false, scope: visit}
+    transitions:
+      - to: serving
+        on: modify_pending_order
+        when: input.confirmed == true and ticket.priority != 'urgent'
+        do:
+          - set: {ticket.priority: high}
+      - to: serving
+        on: cancel_pending_order
+        when: input.confirmed == true and ticket.status == 'pending'
+        do:
+          - set: {ticket.status: closed}
+      - to: done
+        on: finish
+  done: {title: Done, end: done}
+"""
+
+
+def test_a_confirmation_is_asked_afresh_after_each_write_and_a_refusal_names_the_rule(tmp_path, browser):
+    """Issue 36: the run page does not offer the last write's "yes" for the next one (a visit
+    input is forgotten when the hub state is entered again), and refuses the write without it,
+    naming the condition of the guard that failed."""
+    work = workspace(tmp_path)
+    (work / "sops" / "retail.sop.yaml").write_text(RETAIL)
+    server = Server(work)
+    try:
+        assert server.start({"id": "T-36", "status": "pending"}, "v1", sop_id="retail").status_code == 201
+        wrote = server.step("v1", event="modify_pending_order", inputs={"confirmed": True})
+        assert wrote.status_code == 200, wrote.text
+        d = browser
+        sign_in(d, server, "ana")
+        d.get(server.url + "/console/runs/v1")
+        heading(d, "Serving the customer")
+        assert Select(d.find_element(By.ID, "input-confirmed")).first_selected_option.text != "yes"
+        button(d, "cancel_pending_order").click()
+        wait_for(d, lambda d: d.find_elements(By.CSS_SELECTOR, ".refusal"))
+        refusal = d.find_element(By.CSS_SELECTOR, ".refusal").text
+        assert "`input.confirmed == true` does not hold" in refusal, refusal
+        Select(d.find_element(By.ID, "input-confirmed")).select_by_visible_text("yes")
+        button(d, "cancel_pending_order").click()
+        wait_for(d, lambda d: json.loads(server.get("/v1/runs/v1").text)["ticket"].get("status") == "closed")
+        heading(d, "Serving the customer")
+        assert Select(d.find_element(By.ID, "input-confirmed")).first_selected_option.text != "yes"
+        refused = server.step("v1", event="cancel_pending_order")
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["reason"] == ("event 'cancel_pending_order' is not enabled in state 'serving': "
+                                            "`input.confirmed == true` does not hold")
+        assert "v1: ok (3 records)" in sop("verify", "v1", "--store", server.store, cwd=server.dir).stdout
+    finally:
+        server.stop()

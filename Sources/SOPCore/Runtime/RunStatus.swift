@@ -70,6 +70,8 @@ public enum RunStatus {
         if let n = spec.minLength { members["min_length"] = .int(n) }
         if let n = spec.maxLength { members["max_length"] = .int(n) }
         if let p = spec.pattern { members["pattern"] = .string(p) }
+        // Only when not the default: an agent must give it again in each visit of the state.
+        if spec.scope != .run { members["scope"] = .string(spec.scope.rawValue) }
         return .object(members)
     }
 
