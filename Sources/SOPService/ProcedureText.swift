@@ -234,9 +234,7 @@ public enum ProcedureText {
             case (nil, nil): break
             }
             if let pattern = input.pattern { parts.append("matching `\(pattern)`") }
-            // SCOPE: another change adds an input's `scope` (run | visit) to `InputSpec`; once the
-            // model has it, say it here, e.g. parts.append("scope \(input.scope)"). The model this
-            // was written against has no `scope` key, so nothing is said about it yet.
+            if input.scope == .visit { parts.append("this visit only: forgotten each time the run enters this step") }
             return "- `\(input.id.value)` (" + parts.joined(separator: ", ") + "): " + quoted(input.question)
         }
 

@@ -181,7 +181,11 @@ private func blocks(_ markdown: String) -> [Block] {
         // Pieces of the shipped SOPs count too (CI lints them): docs/sla.md shows the complaint SOP's.
         let shipped = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("sops").path)
             .filter { $0.hasSuffix(".sop.yaml") }.sorted()
+        // And the retail policy's (CI lints them too): docs/ai-agents.md shows a guard of it.
+        let benchmark = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("Benchmarks/tau2/sops").path)
+            .filter { $0.hasSuffix(".sop.yaml") }.sorted()
         let texts = try examples.map { try read("docs/examples/" + $0) } + shipped.map { try read("sops/" + $0) }
+            + benchmark.map { try read("Benchmarks/tau2/sops/" + $0) }
         let docs = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("docs").path)
             .filter { $0.hasSuffix(".md") && $0 != "lint-rules.md" }.map { "docs/" + $0 } + ["README.md"]
         var checked = 0
