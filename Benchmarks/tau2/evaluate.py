@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import copy
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -394,6 +395,7 @@ class Outcome:
     accepted_at: list = field(default_factory=list)
     tau2: dict = field(default_factory=dict)          # call index -> accepted by τ²-bench's tool
     problems: list = field(default_factory=list)
+    calls: int = 0                                    # MCP tool calls made
 
 
 async def drive(session, script: Script, run_id: str, db, tau2) -> Outcome:
@@ -403,6 +405,7 @@ async def drive(session, script: Script, run_id: str, db, tau2) -> Outcome:
     def text(result):
         return json.loads(result.content[0].text)
 
+    out.calls += 1
     started = await session.call_tool("start_run", {"sop": "retail", "ticket": {"id": run_id}, "run": run_id})
     if started.is_error:
         out.problems.append(f"start_run refused: {started.content[0].text}")
@@ -414,6 +417,7 @@ async def drive(session, script: Script, run_id: str, db, tau2) -> Outcome:
             patch = world.read(c)
             if patch is None:
                 continue
+            out.calls += 1
             r = await session.call_tool("update_ticket", {"run": run_id, "patch": patch})
             if r.is_error:
                 out.problems.append(f"call {i} {c.name}: update_ticket refused: {r.content[0].text}")
@@ -424,6 +428,7 @@ async def drive(session, script: Script, run_id: str, db, tau2) -> Outcome:
         inputs = inputs_of(c)
         if inputs:
             args["inputs"] = inputs
+        out.calls += 1
         r = await session.call_tool("step", args)
         if r.is_error:
             out.refused_at.append((i, text(r)))
@@ -434,6 +439,38 @@ async def drive(session, script: Script, run_id: str, db, tau2) -> Outcome:
             if c.name == "transfer_to_human_agents":
                 break
     return out
+
+
+async def floor_worker(sop, store, sops_dir, schema, secret, calls, run_id):
+    """The floor: as many MCP round trips as the evaluation made, each a `get_run` of one small
+    run (a read that changes nothing)."""
+    from mcp import ClientSession, StdioServerParameters
+    from mcp.client.stdio import stdio_client
+    params = StdioServerParameters(command=sop, args=["mcp", "--sops", str(sops_dir), "--ticket-schema", str(schema),
+                                                      "--store", store],
+                                   env={**os.environ, "SOP_TOKEN": secret})
+    async with stdio_client(params) as (read, write):
+        async with ClientSession(read, write) as session:
+            await session.initialize()
+            await session.call_tool("start_run", {"sop": "retail", "ticket": {"id": run_id}, "run": run_id})
+            for _ in range(calls):
+                await session.call_tool("get_run", {"run": run_id})
+
+
+SHARED = {}
+
+
+def run_worker(job):
+    store, secret, jobs = job
+    results = []
+    asyncio.run(worker(SHARED["sop"], store, HERE / "sops", HERE / "ticket.schema.json", secret, jobs, results,
+                       SHARED["db"], SHARED["tau2"]))
+    return results
+
+
+def run_floor(job):
+    store, secret, calls, run_id = job
+    asyncio.run(floor_worker(SHARED["sop"], store, HERE / "sops", HERE / "ticket.schema.json", secret, calls, run_id))
 
 
 async def worker(sop, store, sops_dir, schema, secret, jobs, results, db, tau2):
@@ -467,6 +504,8 @@ def main():
     ap.add_argument("--workers", type=int, default=2, help="`sop mcp` servers driven at once (default 2)")
     ap.add_argument("--json", type=Path, help="write the figures as JSON")
     ap.add_argument("--markdown", type=Path, help="write the report as Markdown")
+    ap.add_argument("--floor", action="store_true",
+                    help="also time as many MCP calls of get_run on one small run (the floor the evaluation is compared with)")
     a = ap.parse_args()
     started = time.monotonic()
 
@@ -511,19 +550,37 @@ def main():
             jobs[n % len(stores)].append((f"t{s.task}-{n}", s))
         for j in jobs:
             j.reverse()
-        results = []
+        # One process per server: the MCP client's own work per call is as much as the server's,
+        # and one Python process runs on one core. The workers are forked, so they share the
+        # database and τ²-bench's tools loaded here.
+        SHARED.update(sop=sop, db=db, tau2=tau2)
+        with multiprocessing.get_context("fork").Pool(len(stores)) as pool:
+            parts = pool.map(run_worker, list(zip(stores, secrets, jobs)))
+        results = [r for part in parts for r in part]
+        evaluated = time.monotonic() - started
+        calls = sum(r.calls for r in results)
+        floor = None
+        if a.floor:
+            t0 = time.monotonic()
 
-        async def all_workers():
-            await asyncio.gather(*(worker(sop, store, HERE / "sops", HERE / "ticket.schema.json", secret, job, results, db, tau2)
-                                   for store, secret, job in zip(stores, secrets, jobs)))
-        asyncio.run(all_workers())
+            with multiprocessing.get_context("fork").Pool(len(stores)) as pool:
+                pool.map(run_floor, [(store, secret, calls // len(stores), f"floor-{n}")
+                                     for n, (store, secret) in enumerate(zip(stores, secrets))])
+            floor = time.monotonic() - t0
         verified = []
         for store in stores:
             v = subprocess.run([sop, "verify", "--store", store], capture_output=True, text=True)
             verified.append((v.returncode, (v.stdout + v.stderr).strip().splitlines()[-1:]))
-    elapsed = time.monotonic() - started
+    elapsed = time.monotonic() - started - (floor or 0)
 
     report = summarize(results, added, tasks_with_additions, verified, tau2 is not None, elapsed)
+    report["figures"]["mcp_calls"] = calls
+    report["figures"]["seconds_driving"] = round(evaluated, 1)
+    line = f"{calls} MCP calls driven in {evaluated:.1f} s ({calls / evaluated:.0f}/s)"
+    if floor:
+        report["figures"]["floor_seconds"] = round(floor, 1)
+        line += f"; the floor, {calls} get_run calls, {floor:.1f} s: {evaluated / floor:.2f}× the floor"
+    report["text"] += "\n" + line
     print(report["text"])
     if a.json:
         a.json.write_text(json.dumps(report["figures"], indent=2, sort_keys=True) + "\n")

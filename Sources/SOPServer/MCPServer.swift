@@ -77,7 +77,7 @@ public struct MCPService: Sendable {
                 return .init(content: [.text(text: JSONValue.object(object).render(), annotations: nil, _meta: nil)], isError: true)
             }
         }
-        try await server.start(transport: DrainingTransport(StdioTransport()))
+        try await server.start(transport: DrainingTransport(BlockingStdioTransport()))
         await server.waitUntilCompleted()
     }
 
