@@ -57,5 +57,21 @@ enum ExpressionBenchmarks {
             blackHole(count)
         }
         Harness.report(evaluateOne)
+        // Issue 36: a rule over the ten items of an order (a lambda runs once per item).
+        let items: [Value] = (0..<10).map { .object(["item_id": .string("i\($0)"), "price": .integer($0 + 1)]) }
+        let orderContext = EvaluationContext(
+            ticket: .object(["orders": .object(["#W1": .object(["items": .list(items)])])]),
+            inputs: ["order_id": .string("#W1"), "item_ids": .list([.string("i3"), .string("i7")])])
+        let ruleText = "subset(input.item_ids, map(ticket.orders[input.order_id].items, i -> i.item_id))"
+            + " and all(ticket.orders[input.order_id].items, i -> i.price > 0)"
+        guard case .success(let ruleExpr) = ExpressionParser.parse(ruleText) else { fatalError("the list rule does not parse") }
+        let rule = Evaluator.compile(ruleExpr)
+        precondition((try? rule.holds(orderContext)) == true)
+        let evaluateRule = Harness.measure("evaluate a rule over a list of ten items (map, subset, all)") { n in
+            var count = 0
+            for _ in 0..<n where (try? rule.holds(orderContext)) == true { count += 1 }
+            blackHole(count)
+        }
+        Harness.report(evaluateRule)
     }
 }

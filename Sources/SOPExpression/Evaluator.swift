@@ -14,6 +14,8 @@ public struct EvaluationContext: Sendable {
     public var now: Int64
     /// The values of the lambda parameters in scope, outermost first (slots fixed when compiled).
     var locals: [Value] = []
+    /// The lambda bodies left to run, shared by a lambda call and the calls nested in it.
+    var lambdaSteps: LambdaSteps?
 
     public init(ticket: Value = .object([:]), vars: [String: Value] = [:], inputs: [String: Value] = [:],
                 childOutcome: String? = nil, runStartedAt: Int64 = 0, runEnteredAt: Int64 = 0, runState: String = "",
@@ -41,6 +43,14 @@ public struct EvaluationError: Error, Sendable, Hashable, CustomStringConvertibl
     public var description: String { message }
 }
 
+/// How many more lambda bodies an evaluation may run: nested lambdas multiply (three levels over
+/// lists of 1,000 items are a billion steps), so a guard over hostile data stops with an error
+/// instead of holding its transaction for hours. Made by the outermost lambda call of an
+/// evaluation and reached only from that evaluation's copies of its context, on one thread.
+final class LambdaSteps: @unchecked Sendable {
+    var remaining = Evaluator.maxLambdaSteps
+}
+
 /// An expression compiled once into closures, ready to evaluate many times.
 public struct CompiledExpression: Sendable {
     let run: @Sendable (borrowing EvaluationContext) throws(EvaluationError) -> Value
@@ -61,6 +71,9 @@ public struct CompiledExpression: Sendable {
 
 /// Compiles and evaluates expressions with docs/expressions.md's semantics.
 public enum Evaluator {
+    /// The most lambda bodies one call of a list function (with the calls nested in it) runs.
+    public static let maxLambdaSteps = 1_000_000
+
     public static func compile(_ expr: Expr) -> CompiledExpression {
         CompiledExpression(run: closure(expr, []))
     }
@@ -149,7 +162,13 @@ public enum Evaluator {
             var inner = copy c
             if inner.locals.count != slot { inner.locals = Array(inner.locals.prefix(slot)) }
             inner.locals.append(contentsOf: repeatElement(Value.null, count: lists.count))
+            let steps = inner.lambdaSteps ?? LambdaSteps()
+            inner.lambdaSteps = steps
             return try apply(lists) { i throws(EvaluationError) in
+                steps.remaining -= 1
+                guard steps.remaining >= 0 else {
+                    throw EvaluationError("\(name)() runs its lambda more than \(maxLambdaSteps) times (lambdas nested over long lists)")
+                }
                 for k in lists.indices { inner.locals[slot + k] = lists[k][i] }
                 return try bodyFn(inner)
             }

@@ -45,7 +45,9 @@ public enum Expr: Sendable, CustomStringConvertible {
     indirect case binary(BinaryOperator, Expr, Expr, Range<Int>)
     case list([Expr], Range<Int>)
     /// A lambda's parameter inside its body, with the fields read from it: `i`, `i.item_id`.
-    case param(String, PathSegments, Range<Int>)
+    /// Boxed: inline, its payload would be the largest of all and make every node bigger
+    /// (parsing the benchmark's guard took 1.04 µs so, 0.89 µs boxed; docs/benchmarks.md).
+    indirect case param(String, PathSegments, Range<Int>)
     /// `base[key]`. A `.field` after anything but a path root (`orders[id].status`) is the same
     /// node with the field's name as a string key.
     indirect case index(Expr, Expr, Range<Int>)

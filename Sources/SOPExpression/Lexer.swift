@@ -173,6 +173,15 @@ struct Lexer {
         return token
     }
 
+    /// Whether `->` is the next thing after the latest token (spaces skipped): a lambda starts
+    /// at an identifier followed by it. Reads the bytes in place, without lexing a token, since
+    /// the parser asks at every identifier argument of a call.
+    func arrowFollows() -> Bool {
+        var i = index
+        while i < bytes.count, isSpace(bytes[i]) { i += 1 }
+        return i + 1 < bytes.count && bytes[i] == UInt8(ascii: "-") && bytes[i + 1] == UInt8(ascii: ">")
+    }
+
     /// The token after the next, without consuming anything.
     func peek() throws(ExpressionError) -> Token {
         var copy = self

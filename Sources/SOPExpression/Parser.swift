@@ -159,14 +159,17 @@ public struct ExpressionParser {
             let operand = try parseUnary()
             return .unary(.negate, operand, start..<operand.range.upperBound)
         }
-        return try parsePostfix()
+        let primary = try parsePrimary()
+        // Most primaries have no index or field after them: they skip the postfix loop.
+        guard current.isSymbol(.leftBracket) || current.isSymbol(.dot) else { return primary }
+        return try parsePostfix(primary)
     }
 
     /// A primary followed by indexes and fields: `ticket.orders[input.order_id].status`. Each
     /// `[…]` and each `.name` after one counts as an operator: a chain builds a tree as deep as it
     /// is long, like `a - b - c`. (A path's own dots are read by `parsePrimary`.)
-    private mutating func parsePostfix() throws(ExpressionError) -> Expr {
-        var expr = try parsePrimary()
+    private mutating func parsePostfix(_ primary: consuming Expr) throws(ExpressionError) -> Expr {
+        var expr = primary
         while true {
             if current.isSymbol(.leftBracket) {
                 let open = current
@@ -274,6 +277,7 @@ public struct ExpressionParser {
     }
 
     /// The `.name`s after a path's root or a lambda's parameter, and where they end.
+    @inline(__always)
     private mutating func parseSegments(after token: Token) throws(ExpressionError) -> (PathSegments, Int) {
         var segments = PathSegments()
         var end = token.range.upperBound
@@ -313,7 +317,7 @@ public struct ExpressionParser {
     private func lambdaAhead() -> Bool {
         switch current.kind {
         case .identifier:
-            return (try? lexer.peek())?.isSymbol(.arrow) ?? false
+            return lexer.arrowFollows()
         case .symbol(.leftParen):
             var probe = lexer
             guard let first = try? probe.next(), case .identifier = first.kind else { return false }

@@ -238,4 +238,30 @@ struct TicketSchemaKeywordTests {
         let s = try TicketSchema.parse(bytes: Array(##"{"$defs": {"when": {"type": "string", "format": "date"}}, "properties": {"opened": {"$ref": "#/$defs/when"}}}"##.utf8), path: "t.json")
         #expect(s.type == .object(["opened": .date]))
     }
+
+    /// Issue 36: objects keyed by id (`additionalProperties: <schema>`, no `properties`) type every
+    /// field, so `ticket.orders[input.order_id].status` is checked; with `properties` as well only
+    /// the named fields are typed, as before.
+    @Test func additionalPropertiesSchemasTypeEveryField() throws {
+        let text = ##"""
+            {"properties": {
+              "orders": {"type": "object", "additionalProperties": {"type": "object", "properties": {
+                "status": {"enum": ["pending", "delivered"]},
+                "items": {"type": "array", "items": {"type": "object", "properties": {"price": {"type": "number"}}}}}}},
+              "labels": {"additionalProperties": {"type": "string"}},
+              "mixed": {"type": "object", "properties": {"a": {"type": "integer"}}, "additionalProperties": {"type": "string"}}}}
+            """##
+        let s = try TicketSchema.parse(bytes: Array(text.utf8), path: "t.json")
+        let fields = try #require({ if case .object(let f) = s.type { return f } else { return nil } }())
+        #expect(fields["orders"] == .map(.object(["status": .enumeration(["pending", "delivered"]), "items": .list(.object(["price": .number]))])))
+        #expect(fields["labels"] == .map(.string))
+        #expect(fields["mixed"] == .object(["a": .integer]))
+        // The checker walks the map by index and by dotted path alike.
+        var checker = TypeChecker(environment: ExpressionEnvironment(ticket: s.type, inputs: ["order_id": .string]))
+        let byIndex = try ExpressionParser.parse("ticket.orders[input.order_id].items[0].price").get()
+        let byPath = try ExpressionParser.parse("ticket.orders.W1.status == 'shipped'").get()
+        #expect(checker.check(byIndex) == .number)
+        checker.check(byPath)
+        #expect(checker.diagnostics.map(\.message) == ["'shipped' is not a value of ticket.orders.W1.status; the values are pending, delivered"])
+    }
 }

@@ -293,6 +293,18 @@ struct ListEvaluatorTests {
         #expect(error.message == message)
     }
 
+    /// Nested lambdas multiply: thirty levels over two items would run 2^30 bodies. The
+    /// evaluation stops with an error after `Evaluator.maxLambdaSteps`, it does not hang.
+    @Test func nestedLambdasOverLongListsStop() throws {
+        var text = "true"
+        for i in 0..<30 { text = "all([1, 2], x\(i) -> \(text))" }
+        let expr = try ExpressionParser.parse(text).get()
+        let error = try #require(Result { () throws(EvaluationError) -> Value in try Evaluator.evaluate(expr, in: retailContext) }.failure)
+        #expect(error.message == "all() runs its lambda more than 1000000 times (lambdas nested over long lists)")
+        // Within the budget, separate evaluations each get their own.
+        #expect(try evaluate("count([1, 2, 3], a -> any([1, 2, 3], b -> b > a))") == .integer(2))
+    }
+
     /// A tree built by hand with a misplaced lambda or a parameter out of scope fails when
     /// evaluated; it never traps.
     @Test func handBuiltTreesFailCleanly() throws {
