@@ -432,7 +432,9 @@ async def drive(session, script: Script, run_id: str, db, tau2) -> Outcome:
         r = await session.call_tool("step", args)
         if r.is_error:
             out.refused_at.append((i, text(r)))
-            if i == script.target or script.kind == "gold":
+            # A refusal changes nothing: a gold run goes on with its next call, as an agent
+            # told "no" would; a variant ends at the write it breaks.
+            if i == script.target:
                 break
         else:
             out.accepted_at.append(i)
@@ -550,6 +552,8 @@ def main():
             jobs[n % len(stores)].append((f"t{s.task}-{n}", s))
         for j in jobs:
             j.reverse()
+        print(f"driving {len(scripts)} runs ({sum(s.kind == 'gold' for s in scripts)} gold, the rest variants) "
+              f"through {len(stores)} `sop mcp` servers…", file=sys.stderr, flush=True)
         # One process per server: the MCP client's own work per call is as much as the server's,
         # and one Python process runs on one core. The workers are forked, so they share the
         # database and τ²-bench's tools loaded here.
@@ -589,13 +593,18 @@ def main():
     sys.exit(0 if report["figures"]["pass"] else 1)
 
 
+def one_line(text):
+    """A reason on one line (a guard written as a folded YAML block keeps its line breaks)."""
+    return " ".join(text.split())
+
+
 def summarize(results, added, tasks_with_additions, verified, compared, elapsed):
     gold = [r for r in results if r.script.kind == "gold"]
     var = [r for r in results if r.script.kind != "gold"]
     problems = [p for r in results for p in r.problems]
     # Gold: every write accepted, except the ones τ²-bench's own tool refuses.
     gold_writes = gold_accepted = 0
-    false_refusals, tau2_refused_gold, tau2_refused_at = [], [], []
+    false_refusals, tau2_refused_gold, tau2_refused_at, not_reached = [], [], [], []
     for r in gold:
         for i, c in enumerate(r.script.calls):
             if c.name not in WRITES:
@@ -609,6 +618,8 @@ def summarize(results, added, tasks_with_additions, verified, compared, elapsed)
                 tau2_refused_at.append((r.script.task, i))
             elif refused is not None:
                 false_refusals.append((r.script.task, c.name, refused.get("reason", "")))
+            else:
+                not_reached.append((r.script.task, c.name))
     gold_writes_tau2_ok = gold_writes - len(tau2_refused_gold)
     per_rule = defaultdict(lambda: Counter())
     premise_failed, accepted_variants, unnamed = Counter(), [], []
@@ -639,11 +650,11 @@ def summarize(results, added, tasks_with_additions, verified, compared, elapsed)
     total_variants = sum(c["variants"] for c in per_rule.values())
     total_refused = sum(c["refused"] for c in per_rule.values())
     worst = min((c["refused"] / c["variants"] for c in per_rule.values()), default=1)
-    ok = (not false_refusals and not problems and worst >= 0.99 and all(rc == 0 for rc, _ in verified)
+    ok = (not false_refusals and not not_reached and not problems and worst >= 0.99 and all(rc == 0 for rc, _ in verified)
           and all(c["helpful"] == c["refused"] for c in per_rule.values()))
     figures = {
         "tasks_with_writes": len(gold), "gold_writes": gold_writes, "gold_accepted": gold_accepted,
-        "gold_refused_by_tau2_too": [list(x) for x in tau2_refused_gold], "false_refusals": [list(x) for x in false_refusals],
+        "gold_refused_by_tau2_too": [list(x) for x in tau2_refused_gold], "gold_not_reached": [list(x) for x in not_reached], "false_refusals": [list(x) for x in false_refusals],
         "lookups_added": dict(added), "tasks_with_lookups_added": tasks_with_additions,
         "variants": total_variants, "variants_refused": total_refused,
         "variants_accepted": [list(x) for x in accepted_variants], "refusals_naming_another_rule": [list(x) for x in unnamed],
@@ -656,9 +667,11 @@ def summarize(results, added, tasks_with_additions, verified, compared, elapsed)
              f"  gold writes accepted: {gold_accepted} of {gold_writes_tau2_ok} τ²-bench's tools accept"
              f" ({len(false_refusals)} false refusals)"]
     for task, name, reason in tau2_refused_gold:
-        lines.append(f"  task {task}: gold {name} refused, as τ²-bench's own tool refuses it: {reason}")
+        lines.append(f"  task {task}: gold {name} refused, as τ²-bench's own tool refuses it: {one_line(reason)}")
     for task, name, reason in false_refusals:
-        lines.append(f"  FALSE REFUSAL task {task}: {name}: {reason}")
+        lines.append(f"  FALSE REFUSAL task {task}: {name}: {one_line(reason)}")
+    for task, name in not_reached:
+        lines.append(f"  task {task}: gold {name} not reached (the run ended before it)")
     lines.append(f"  look-ups added to the gold calls: {dict(added)} (in {tasks_with_additions} tasks)")
     lines.append(f"variants: {total_refused} of {total_variants} refused")
     if premise_failed:
@@ -666,7 +679,7 @@ def summarize(results, added, tasks_with_additions, verified, compared, elapsed)
     for task, kind, note in accepted_variants:
         lines.append(f"  ACCEPTED task {task}: {kind} {note}")
     for task, kind, reason in unnamed[:10]:
-        lines.append(f"  task {task}: {kind} refused for another condition: {reason}")
+        lines.append(f"  task {task}: {kind} refused for another condition: {one_line(reason)}")
     head = ["rule broken", "variants", "refused", "named its rule", "with reason + instead", "τ²-bench accepts"]
     md = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for k, c in sorted(per_rule.items(), key=lambda kv: -kv[1]["variants"]):

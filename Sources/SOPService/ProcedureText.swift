@@ -396,6 +396,7 @@ private struct TicketFields {
             if own.description == nil { own.description = referenced.description }
             if own.format == nil { own.format = referenced.format }
             if own.items == nil { own.items = referenced.items }
+            if own.additionalSchema == nil { own.additionalSchema = referenced.additionalSchema }
         }
         return (properties, required, own)
     }
@@ -411,6 +412,24 @@ private struct TicketFields {
             out.append(Field(path: prefix + name, depth: depth, type: typeText(own), required: required.contains(name), description: own.description))
             if depth + 1 < Self.maxDepth, own.types.contains("object") || !child.properties.isEmpty {
                 collect(child, prefix: prefix + name + ".", depth: depth + 1, into: &out)
+            }
+            // A list of objects: the fields of each item (read in a rule through a lambda,
+            // `map(ticket.order.items, i -> i.price)`, or by position).
+            if depth + 1 < Self.maxDepth, let items = own.items {
+                let (itemProperties, _, each) = merged(Self.rules(items))
+                if !itemProperties.isEmpty || each.types.contains("object") {
+                    collect(Self.rules(items), prefix: prefix + name + "[N].", depth: depth + 1, into: &out)
+                }
+            }
+            // An object keyed by ids (orders by their id): one entry stands for every key, read
+            // in a rule as `ticket.orders[input.order_id]`.
+            if depth + 1 < Self.maxDepth, own.properties.isEmpty, let element = own.additionalSchema {
+                let (_, _, each) = merged(Self.rules(element))
+                out.append(Field(path: prefix + name + "[ID]", depth: depth + 1, type: typeText(each), required: false,
+                                 description: each.description ?? "one entry per key"))
+                if each.types.contains("object") {
+                    collect(Self.rules(element), prefix: prefix + name + "[ID].", depth: depth + 2, into: &out)
+                }
             }
         }
     }

@@ -36,7 +36,10 @@ extension RunService {
             case .datetime: p["type"] = .string("string"); p["format"] = .string("date-time")
             case .duration: p["type"] = .string("string"); p["description"] = .string("a duration such as 30m, 4h or 2d")
             case .enum: p["type"] = .string("string"); p["enum"] = .array(spec.values.map { .string($0.value) })
-            case .list: p["type"] = .string("string"); p["description"] = .string("items separated by commas")
+            case .list:
+                // What an agent sends: an array (StepCommand.submit reads it as `--input` reads
+                // `["a", "b"]`); "a, b" in a string is still read, as on the command line.
+                p["type"] = .string("array"); p["items"] = .object([("type", .string("string"))])
             }
             if let prompt = spec.prompt { p["description"] = .string(engine.renderTemplate(prompt, run: run, now: now) ?? prompt) }
             if let min = spec.min { p["minimum"] = .number(Decimal(min)) }

@@ -16,7 +16,7 @@ extension StepCommand {
                 switch value {
                 case .string(let s): inputs.append((name, s))
                 case .int, .number, .bool: inputs.append((name, value.render()))
-                case .array(let items) where items.allSatisfy({ if case .object = $0 { false } else if case .array = $0 { false } else { true } }):
+                case .array(let items) where items.allSatisfy({ switch $0 { case .string, .int, .number, .bool: true; default: false } }):
                     // The JSON text a `list` input takes on the command line; any other type
                     // reads it as it would read that text typed there.
                     inputs.append((name, value.render()))

@@ -78,14 +78,13 @@ import Testing
         #expect(refused.stdout == "")
         #expect(refused.stderr == """
             error: rejected: event 'cancel_pending_order' is not enabled in state 'serving': `input.confirmed == true` does not hold
-              - event modify_pending_order (modify_pending_order)
               - event finish (finish)
 
             """)
         let json = try sop("step", "r1", "--event", "cancel_pending_order", "--format", "json", "--now", "2026-11-02T09:02:00Z", status: 1)
         #expect(json.stdout == """
             {"error":"refused","reason":"event 'cancel_pending_order' is not enabled in state 'serving': `input.confirmed == true` does not hold",\
-            "instead":["event modify_pending_order (modify_pending_order)","event finish (finish)"],"exit":1}
+            "instead":["event finish (finish)"],"exit":1}
 
             """)
 

@@ -50,6 +50,25 @@ import Testing
         for piece in pieces { #expect(golden.contains(piece), "docs/server.md shows text the generator does not give:\n\(piece)") }
     }
 
+    /// Objects keyed by id and lists of objects are spelled out to their fields, so an agent that
+    /// writes its reads into the ticket knows the shape the rules read (the retail policy's
+    /// `ticket.orders[input.order_id].items`), and a visit input says it is for this visit only.
+    @Test func keyedObjectsAndListsOfObjectsShowTheirFields() throws {
+        let text = try Self.text("retail", folder: Self.root.appendingPathComponent("Benchmarks/tau2/sops"),
+                                 schema: Self.root.appendingPathComponent("Benchmarks/tau2/ticket.schema.json"))
+        for line in [
+            "  - `ticket.orders[ID]`: object. one entry per key",
+            "    - `ticket.orders[ID].status`: string, required.",
+            "      - `ticket.orders[ID].items[N].price`: number, required",
+            "      - `ticket.products[ID].variants[ID]`: object. one entry per key",
+            "        - `ticket.products[ID].variants[ID].available`: boolean, required",
+            "    - `ticket.user.payment_methods[ID].source`: one of `credit_card`, `paypal`, `gift_card`, required",
+            "- `confirmed` (boolean, optional, this visit only: forgotten each time the run enters this step)",
+        ] {
+            #expect(text.contains(line), "missing: \(line)")
+        }
+    }
+
     /// Every kind of way out, each said in words: an event (label, a role of its own), a timer
     /// with a rule, a business timer, a computed timer, automatic with and without a rule, a
     /// call with the called SOP's outcomes, ends, SLA warning and breach events.

@@ -437,8 +437,16 @@ struct Step: ~Copyable {
             let condition = "`\(failedCondition(t))` does not hold"
             failed.append(allowed.count == 1 ? condition : condition + " (transition \(t.index + 1), to '\(t.definition.to.value)')")
         }
-        // What else the actor may send (the refused event is not an alternative to itself).
-        let enabled = engine.enabledEvents(run, actor: actor).filter { $0.event != event }
+        // What else the actor may send now: the events with a transition the actor may take whose
+        // guard holds (the refused event is not an alternative to itself, and an event bound to
+        // be refused is none either).
+        var enabled: [(event: String, label: String)] = []
+        for other in engine.enabledEvents(run, actor: actor) where other.event != event {
+            let ways = state.byEvent.first { $0.event == other.event }?.transitions ?? []
+            var possible = false
+            for t in ways where t.role == role && !possible { possible = (try? holds(t)) ?? false }
+            if possible { enabled.append(other) }
+        }
         throw StepRejection("event '\(event)' is not enabled in state '\(run.state)': " + failed.joined(separator: "; "),
                             instead: enabled.isEmpty ? ["no event can be sent now"] : enabled.map { "event \($0.event) (\($0.label))" })
     }

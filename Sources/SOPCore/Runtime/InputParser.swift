@@ -57,11 +57,23 @@ public enum InputParser {
             }
             return .string(text)
         case .list:
-            if text.hasPrefix("["), case .array(let items)? = try? JSONParser.parse(text) {
-                return .list(items.map { item in
-                    if case .string(let s) = item { return .string(s) }
-                    return .string(item.render())
-                })
+            // Text that opens with `[` is a JSON array, or a mistake: read as one item it would
+            // pass as a strange id (`[a]`), so it is refused with the form to use.
+            if text.trimmingCharacters(in: .whitespaces).hasPrefix("[") {
+                guard case .array(let items)? = try? JSONParser.parse(text) else {
+                    throw bad("a JSON array of strings such as [\"a\", \"b\"], or items separated by commas")
+                }
+                var list: [Value] = []
+                for item in items {
+                    switch item {
+                    case .string(let s): list.append(.string(s))
+                    case .int, .number, .bool: list.append(.string(item.render()))
+                    default:
+                        throw StepRejection("input '\(name)' is a list of strings: an item may be a string, a number or a boolean, "
+                                            + "not \(item.render())")
+                    }
+                }
+                return .list(list)
             }
             return .list(text.split(separator: ",").map { .string($0.trimmingCharacters(in: .whitespaces)) })
         }
