@@ -306,7 +306,9 @@ public struct ExpressionParser {
         guard Functions.lambdaFunctions[function] != nil else {
             throw ExpressionError(Self.misplacedLambda + "; \(function)() takes none", help: Self.lambdaHelp, at: lambda.range)
         }
-        guard current.isSymbol(.rightParen) else {
+        // Another argument after it is the mistake to name; anything else but `)` is an
+        // unclosed call, which the caller reports as such (`all(xs, i -> i.p > 0` lacks its `)`).
+        if current.isSymbol(.comma) {
             throw ExpressionError("a lambda must be the last argument of \(function)()", help: Self.lambdaHelp, at: lambda.range)
         }
         return lambda

@@ -93,6 +93,8 @@ struct ListSyntaxTests {
         ("all(ticket.items, (x, x) -> true)", "the lambda parameter 'x' is already a parameter here; give it a name of its own", 22..<23),
         ("all(ticket.a, x -> any(x.b, x -> x))", "the lambda parameter 'x' is already a parameter here; give it a name of its own", 28..<29),
         ("ticket.a[1", "expected ']' to close the index, found the end of the expression", 8..<9),
+        // A lambda as the last argument of an unclosed call: the missing ')' is the mistake.
+        ("all(ticket.items, i -> i.p > 0", "expected ')' to close the call of all, found the end of the expression", 3..<4),
         ("ticket.a[0].", "a field name must follow '.'", 12..<13),
     ])
     func syntaxErrors(text: String, message: String, range: Range<Int>) throws {

@@ -596,6 +596,9 @@ def test_a_confirmation_is_asked_afresh_after_each_write_and_a_refusal_names_the
         d.get(server.url + "/console/runs/v1")
         heading(d, "Serving the customer")
         assert Select(d.find_element(By.ID, "input-confirmed")).first_selected_option.text != "yes"
+        # The field says its answer counts for this visit only, as `sop status` does.
+        label = d.find_element(By.CSS_SELECTOR, "label[for=input-confirmed]").text
+        assert "(this visit only)" in label, label
         button(d, "cancel_pending_order").click()
         wait_for(d, lambda d: d.find_elements(By.CSS_SELECTOR, ".refusal"))
         refusal = d.find_element(By.CSS_SELECTOR, ".refusal").text

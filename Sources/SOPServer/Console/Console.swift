@@ -394,11 +394,19 @@ struct Console: Sendable {
                           refused: [StepRejection.InputRejection], now: Int64) -> [String: Any] {
         let name = spec.id.value
         let current = posted["input." + name]?.first ?? run.inputs[name].map { ValueJSON.json($0) }.map { value -> String in
-            if case .string(let s) = value { return s }
-            return value.render()
+            switch value {
+            case .string(let s): return s
+            // A list as its field's placeholder asks for it, items separated by commas (JSON
+            // only when an item holds a comma itself).
+            case .array(let items):
+                let texts = items.map { item -> String in if case .string(let s) = item { s } else { item.render() } }
+                return texts.contains { $0.contains(",") } ? value.render() : texts.joined(separator: ", ")
+            default: return value.render()
+            }
         } ?? ""
         var input: [String: Any] = ["name": name, "prompt": engine.renderTemplate(spec.question, run: run, now: now) ?? spec.question,
-                                    "required": spec.required, "given": run.submitted.contains(name), "value": current]
+                                    "required": spec.required, "given": run.submitted.contains(name), "value": current,
+                                    "visit": spec.scope == .visit]
         // Each refused answer's reason, beside its field.
         if let problem = refused.first(where: { $0.input == name }) {
             input["error"] = problem.reason
@@ -585,7 +593,8 @@ struct Console: Sendable {
                 "inputs": state.inputs.map { spec -> [String: Any] in
                     // A key is set only when it has something to show: Mustache shows a section
                     // for an empty string too.
-                    var input: [String: Any] = ["name": spec.id.value, "type": spec.type.rawValue, "required": spec.required]
+                    var input: [String: Any] = ["name": spec.id.value, "type": spec.type.rawValue, "required": spec.required,
+                                                "visit": spec.scope == .visit]
                     if let prompt = spec.prompt { input["prompt"] = Template.withoutExpressions(prompt) }
                     if spec.type == .enum {
                         input["values"] = spec.values.map { v in spec.labels[v.value].map { "\(v.value) (\($0))" } ?? v.value }.joined(separator: ", ")

@@ -123,7 +123,7 @@ enum ConsoleAssets {
 {{#hasInputs}}<fieldset><legend>Answers</legend>
 {{#inputs}}
 <div class="input">
-<label for="input-{{name}}">{{prompt}}{{^required}} <span class="optional">(optional)</span>{{/required}}{{#given}} <span class="given">given</span>{{/given}}</label>
+<label for="input-{{name}}">{{prompt}}{{^required}} <span class="optional">(optional)</span>{{/required}}{{#visit}} <span class="visit" title="forgotten each time the run enters this step">(this visit only)</span>{{/visit}}{{#given}} <span class="given">given</span>{{/given}}</label>
 {{#error}}<p class="field-error" id="error-{{name}}">{{error}}</p>{{/error}}
 {{#isSelect}}<select id="input-{{name}}" name="input.{{name}}"{{#invalid}} aria-invalid="true" aria-describedby="error-{{name}}"{{/invalid}}{{#required}}{{^given}} required{{/given}}{{/required}}><option value="">choose…</option>{{#options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/options}}</select>{{/isSelect}}
 {{^isSelect}}<input id="input-{{name}}" name="input.{{name}}" type="{{control}}"{{#invalid}} aria-invalid="true" aria-describedby="error-{{name}}"{{/invalid}} value="{{value}}"{{#min}} min="{{min}}"{{/min}}{{#max}} max="{{max}}"{{/max}}{{#step}} step="{{step}}"{{/step}}{{#minLength}} minlength="{{minLength}}"{{/minLength}}{{#maxLength}} maxlength="{{maxLength}}"{{/maxLength}}{{#pattern}} pattern="{{pattern}}"{{/pattern}}{{#placeholder}} placeholder="{{placeholder}}"{{/placeholder}}>{{/isSelect}}
@@ -172,7 +172,7 @@ enum ConsoleAssets {
 <section class="states"><h2>States</h2>
 {{#states}}<article class="card"><h3>{{title}} <code>{{id}}</code>{{#role}} <span class="role">{{role}}</span>{{/role}}{{#end}} <span class="end">end: {{end}}</span>{{/end}}{{#call}} <span class="call">calls <a href="/console/sops/{{call}}">{{call}}</a></span>{{/call}}</h3>
 <div class="instructions">{{{instructions}}}</div>
-{{#hasInputs}}<ul class="inputs">{{#inputs}}<li><code>{{name}}</code> {{type}}{{#values}} <span class="values">({{values}})</span>{{/values}}{{^required}} (optional){{/required}}{{#prompt}} — {{prompt}}{{/prompt}}</li>{{/inputs}}</ul>{{/hasInputs}}
+{{#hasInputs}}<ul class="inputs">{{#inputs}}<li><code>{{name}}</code> {{type}}{{#values}} <span class="values">({{values}})</span>{{/values}}{{^required}} (optional){{/required}}{{#visit}} (this visit only){{/visit}}{{#prompt}} — {{prompt}}{{/prompt}}</li>{{/inputs}}</ul>{{/hasInputs}}
 </article>{{/states}}
 </section>
 {{> foot}}
