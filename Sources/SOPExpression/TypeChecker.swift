@@ -468,8 +468,9 @@ public struct TypeChecker {
     // MARK: Functions
 
     private mutating func checkCall(_ name: String, _ args: [Expr], _ range: Range<Int>) -> ExprType {
-        if let function = Functions.lambdaFunctions[name] { return checkLambdaCall(name, function, args, range) }
         guard let function = Functions.table[name] else {
+            // Looked up second: most calls are of the other functions.
+            if let function = Functions.lambdaFunctions[name] { return checkLambdaCall(name, function, args, range) }
             for arg in args { check(arg) }
             report(.unknownFunction, "unknown function '\(name)'",
                    help: Suggestions.didYouMean(name, in: Functions.allNames)

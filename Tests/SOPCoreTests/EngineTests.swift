@@ -284,6 +284,55 @@ struct EngineTests {
         } throws: { ($0 as? StepRejection)?.reason.contains("division by zero") == true }
     }
 
+    /// Issue 36: guards with rules over lists, through the engine, with a ticket schema whose
+    /// orders are keyed by id; a `set` appends to a list variable.
+    @Test func guardsOverListsDecideSteps() throws {
+        let schema = try TicketSchema.parse(bytes: Array(##"""
+            {"type": "object", "properties": {"id": {"type": "string"},
+              "orders": {"type": "object", "additionalProperties": {"type": "object", "properties": {
+                "status": {"enum": ["pending", "delivered"]},
+                "items": {"type": "array", "items": {"type": "object", "properties": {"item_id": {"type": "string"}, "price": {"type": "number"}}}}}}}}}
+            """##.utf8), path: "s.json")
+        let exchange = try engine("""
+            sop: exchange
+            version: 1
+            title: Exchange items
+            vars:
+              done: {type: list, initial: []}
+            start: ask
+            states:
+              ask:
+                title: Which items
+                inputs:
+                  order_id: {type: string}
+                  item_ids: {type: list}
+                transitions:
+                  - to: exchange
+                    when: >-
+                      ticket.orders[input.order_id].status == 'delivered'
+                      and subset(input.item_ids, map(ticket.orders[input.order_id].items, i -> i.item_id))
+                      and all(ticket.orders[input.order_id].items, i -> i.price > 0)
+                    do:
+                      - set: {var.done: "${{ var.done + [input.order_id] }}"}
+                  - to: refuse
+                    when: not subset(input.item_ids, map(ticket.orders[input.order_id].items, i -> i.item_id))
+              exchange: {title: Exchange, end: done}
+              refuse: {title: Refuse, end: refused}
+            """, schema: schema, file: "exchange.sop.yaml")
+        let ticket = try JSONParser.parse(#"""
+            {"id": "T-1", "orders": {"#W1": {"status": "delivered", "items": [
+              {"item_id": "a", "price": 10.5}, {"item_id": "b", "price": 20}, {"item_id": "a", "price": 10.5}]}}}
+            """#)
+        let run = try exchange.start(id: "x1", ticket: ticket, actor: ana, now: t0).run
+        let ok = try exchange.apply(.submit(inputs: [("order_id", "#W1"), ("item_ids", "a, a")], event: nil, checks: nil), to: run, actor: ana, now: t0)
+        #expect(ok.moves == ["ask→exchange"])
+        #expect(ok.run.vars["done"] == .list([.string("#W1")]))
+        // Three a's are not in the order (it has two): multiset inclusion.
+        let refused = try exchange.apply(.submit(inputs: [("order_id", "#W1"), ("item_ids", "a, a, a")], event: nil, checks: nil), to: run, actor: ana, now: t0)
+        #expect(refused.moves == ["ask→refuse"])
+        #expect(refused.run.vars["done"] == .list([]))
+    }
+
     @Test func recordsChainByHash() throws {
         let d = try e.start(id: "r1", ticket: .object([]), actor: ana, now: t0)
         var r = d.records[0]
