@@ -269,8 +269,10 @@ def variants(gold: Script, db, rng_orders) -> list:
             # An item not in the order: one of another order's items.
             mine = {it["item_id"] for it in order["items"]}
             foreign = next((it["item_id"] for o in db["orders"].values() for it in o["items"] if it["item_id"] not in mine), None)
-            w = copy.deepcopy(c); w.args["item_ids"] = [foreign] + list(c.args["item_ids"][1:])
-            add("an item not in the order", prefix + [w], i)
+            foreign = foreign or next((v for p in db["products"].values() for v in p["variants"] if v not in mine), None)
+            if foreign:
+                w = copy.deepcopy(c); w.args["item_ids"] = [foreign] + list(c.args["item_ids"][1:])
+                add("an item not in the order", prefix + [w], i)
         if c.name in ITEM_CHANGES:
             old = c.args["item_ids"][0]
             product = next(it["product_id"] for it in order["items"] if it["item_id"] == old)
