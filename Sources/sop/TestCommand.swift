@@ -83,7 +83,9 @@ struct TestCommand: ParsableCommand {
             for c in cases {
                 if c.file != lastFile { out += "\(c.file)\n"; lastFile = c.file }
                 out += "  \(c.passed ? "✓" : "✗") \(c.name)\n"
-                for f in c.failures { out += "      \(f)\n" }
+                // A failure of several lines (a refusal with its alternatives) stays indented
+                // under its case.
+                for f in c.failures { out += "      " + f.replacingOccurrences(of: "\n", with: "\n      ") + "\n" }
             }
             if !coverage.isEmpty { out += "\ncoverage:\n" }
             for cov in coverage {

@@ -56,15 +56,24 @@ private func checkJSONSchema(_ files: [String], schema: String = "schemas/sop.sc
                   - input: {order_found: false, purchased_on: 2026-10-20, amount: 1}
                     check: all
                     expect: {state: send_label}
+              - name: a refusal of several lines
+                now: 2026-11-02T09:00:00Z
+                ticket: {id: T-2}
+                steps:
+                  - event: label_sent
+                    expect: {error: "no such text"}
 
             """.write(to: dir.appendingPathComponent("returns.test.yaml"), atomically: true, encoding: .utf8)
         let r = try SOPBinary.run(["test", "--min-coverage", "50", "."], in: dir)
         #expect(r.status == 1)
         #expect(r.stdout.contains("  ✗ wrong expectation\n      step 1 (input order_found, purchased_on, amount): expected state 'send_label', got 'denied'\n"))
+        // The refusal's alternatives stay under their case, indented as its first line.
+        #expect(r.stdout.contains("      step 1 (event label_sent): expected a rejection containing 'no such text', got: "
+            + "event 'label_sent' is not possible in state 'verify_purchase'\n        - no event can be sent now\n"), "\(r.stdout)")
         #expect(r.stdout.contains("returns 1/15 transitions (6.7%)"))
         #expect(r.stdout.contains("not taken: check_window → send_label (automatic, transition 1)"))
         #expect(r.stdout.contains("coverage below 50.0%: returns"))
-        #expect(r.stdout.hasSuffix("0 passed, 1 failed\n"))
+        #expect(r.stdout.hasSuffix("0 passed, 2 failed\n"))
     }
 
     /// A `run: child` step's `expect` describes the child run the step went to, for `sop test`

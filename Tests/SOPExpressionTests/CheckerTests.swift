@@ -94,7 +94,7 @@ struct CheckerTests {
         ("days_since(ticket.count)", .typeMismatch, "days_since() needs a date or a datetime, found integer",
          "call it as days_since(date or datetime)"),
         ("ticket.vip in 3", .typeMismatch, "'in' needs a list or a string on the right, found integer", nil),
-        ("exists('x')", .typeMismatch, "exists() takes a path such as ticket.order_id", nil),
+        ("exists('x')", .typeMismatch, "exists() takes a path such as ticket.order_id or ticket.orders[input.order_id]", nil),
         ("ticket.customer.tier.level", .typeMismatch, "'ticket.customer.tier' is an enum (standard, premium) and has no field 'level'", nil),
         ("- ticket.customer.name", .typeMismatch, "'-' cannot negate a string", nil),
     ] as [(String, ExpressionProblem, String, String?)])

@@ -61,7 +61,15 @@ import Testing
             return
         }
         #expect(none.isEmpty)
-        for bad: JSONObject in [[("inputs", .array([]))], [("inputs", .object([("a", .array([]))]))], [("checks", .array([.int(0)]))],
+        // A list input comes as an array of scalars, read as `--input a='["x", 1]'` is.
+        guard case .submit(let listed, nil, nil) = try StepCommand.submit(from: [("inputs", .object([("a", .array([.string("x"), .int(1)]))]))]) else {
+            Issue.record("an array input was not read")
+            return
+        }
+        #expect(listed.map(\.1) == [#"["x",1]"#])
+        for bad: JSONObject in [[("inputs", .array([]))], [("inputs", .object([("a", .array([.object([])]))]))],
+                                [("inputs", .object([("a", .array([.null]))]))], [("inputs", .object([("a", .object([]))]))],
+                                [("checks", .array([.int(0)]))],
                                 [("checks", .string("some"))], [("event", .int(3))], [("event", .string(""))]] {
             #expect(throws: RunError.self) { try StepCommand.submit(from: bad) }
             do {
