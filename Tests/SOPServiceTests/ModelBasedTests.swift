@@ -175,6 +175,9 @@ struct Scenario {
         "input.note != null", "exists(input.ref)", "input.amount >= 50", "ticket.priority == 'high'", "ticket.count >= 2",
         "ticket.vip == true", "var.v >= 2", "var.v < 1", "coalesce(ticket.count, 0) + var.v > 3",
         "ticket.customer.tier == 'gold'", "coalesce(ticket.amount, 0) > 100", "exists(ticket.customer.address.city)",
+        // Rules over lists (issue 36): a lambda, a count, a multiset, an index.
+        "any(ticket.tags, t -> t == 'seen')", "count(ticket.tags, t -> starts_with(t, 'p-')) < 2",
+        "subset(['seen', 'seen'], ticket.tags) == false", "ticket.tags[0] != 'a'",
     ]
 
     static let actions = [
