@@ -42,7 +42,7 @@ extension RunService {
     static func authorize(_ caller: Caller, _ engine: Engine) throws {
         let roles = engine.roles
         guard caller.roles.contains(where: roles.contains) else {
-            throw RunError.forbidden("SOP '\(engine.sop.id)' is acted on by the roles \(roles.map { "'\($0)'" }.joined(separator: ", ")); "
+            throw RunError.forbidden("SOP '\(engine.sop.id)' is acted on by the role\(roles.count == 1 ? "" : "s") \(roles.map { "'\($0)'" }.joined(separator: ", ")); "
                                      + "you hold \(caller.roles.map { "'\($0)'" }.joined(separator: ", "))")
         }
     }

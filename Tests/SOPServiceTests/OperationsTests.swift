@@ -81,6 +81,27 @@ import TestSupport
         let w = try Workspace(["approval": Self.approval])
         _ = try started(w)
         #expect(throws: RunError.self) { try w.service.status("r1", as: .caller(outsider), now: t0) }
+        do {
+            _ = try w.service.status("r1", as: .caller(outsider), now: t0)
+        } catch RunError.forbidden(let reason) {
+            #expect(reason == "SOP 'approval' is acted on by the roles 'agent', 'supervisor'; you hold 'billing'")
+        }
+        let onlySupervisors = try Workspace(["review": """
+            sop: review
+            version: 1
+            title: Review
+            roles: [supervisor]
+            start: look
+            states:
+              look: {title: Look, role: supervisor, transitions: [{to: done, on: done}]}
+              done: {title: Done, end: done}
+            """])
+        do {
+            _ = try onlySupervisors.service.start(sop: "review", ticket: ticket, runID: nil, as: .caller(ana), now: t0)
+            Issue.record("an agent started a supervisors' SOP")
+        } catch RunError.forbidden(let reason) {
+            #expect(reason == "SOP 'review' is acted on by the role 'supervisor'; you hold 'agent'")
+        }
         #expect(throws: RunError.self) { try w.service.journal("r1", after: nil, as: .caller(outsider)) }
         #expect(throws: RunError.self) { try w.service.start(sop: "approval", ticket: ticket, runID: nil, as: .caller(outsider), now: t0) }
         #expect(try w.service.runs(RunFilter(), as: .caller(outsider)).runs.isEmpty)
