@@ -285,7 +285,9 @@ public struct TypeChecker {
                 type = element
             case .object(let fields):
                 guard let next = fields[segment] else {
-                    report(.unknownField, "'\(walked(i)).\(segment)' is not a field of the ticket schema",
+                    // A lambda's parameter is an item of a list, not the ticket: name what it lacks.
+                    let whose = root == "ticket" ? "the ticket schema" : "'\(walked(i))' (an item of its list, typed by the ticket schema)"
+                    report(.unknownField, "'\(walked(i)).\(segment)' is not a field of \(whose)",
                            help: (Suggestions.didYouMean(segment, in: fields.keys.sorted())
                                 ?? "the fields of \(walked(i)) are " + fields.keys.sorted().joined(separator: ", ")) + Self.hyphenHelp(path),
                            at: segmentRange(i))

@@ -194,6 +194,8 @@ public struct MCPService: Sendable {
         return try await host.read { service in
             var text: String, sop: CompiledSOP
             if let run, !run.isEmpty {
+                // The prompt asked for first: an SOP the caller may not see is forbidden, whatever run.
+                _ = try service.procedureText(name, as: who)
                 (sop, text) = try service.procedureText(run: run, as: who, now: now)
                 guard sop.id == name else {
                     throw RunError.badRequest("the run '\(run)' follows the SOP '\(sop.id)', not '\(name)': get the prompt '\(sop.id)'")

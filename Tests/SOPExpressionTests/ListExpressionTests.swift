@@ -174,7 +174,7 @@ struct ListCheckerTests {
         ("all(ticket.tags, (a, b) -> true)", .typeMismatch, "the lambda of all() over 1 list takes 1 parameter, found 2", 17..<31),
         ("all(ticket.tags)", .unknownFunction, "all() takes one or two lists and then a lambda", 0..<16),
         ("find(ticket.tags, ticket.tags, (a, b) -> true)", .unknownFunction, "find() takes a list and then a lambda", 0..<46),
-        ("any(ticket.orders[input.order_id].items, i -> i.status == 'x')", .unknownField, "'i.status' is not a field of the ticket schema", 48..<54),
+        ("any(ticket.orders[input.order_id].items, i -> i.status == 'x')", .unknownField, "'i.status' is not a field of 'i' (an item of its list, typed by the ticket schema)", 48..<54),
         ("ticket.orders[input.order_id].status == 'shipped'", .invalidEnumValue,
          "'shipped' is not a value of the enum; the values are pending, delivered, cancelled", 40..<49),
         ("sum(ticket.tags)", .typeMismatch, "sum() needs a list of numbers, found list of string", 4..<15),

@@ -295,5 +295,11 @@ def test_each_sop_is_offered_as_a_procedure_in_words(tmp_path):
         with pytest.raises(MCPError) as refused:
             await session.read_resource("sop://complaint")
         assert refused.value.code == -32602 and "forbidden" in refused.value.error.message
+        # The prompt of an SOP it may not see is forbidden, even with a run it may see.
+        started = await session.call_tool("start_run", {"sop": "escalation", "ticket": {"id": "T-10"}, "run": "e1"})
+        assert not started.is_error, started
+        with pytest.raises(MCPError) as refused:
+            await session.get_prompt("complaint", {"run": "e1"})
+        assert refused.value.code == -32602 and "forbidden" in refused.value.error.message, refused.value.error
 
     asyncio.run(session_calls(w, tier2, as_tier2))
