@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import copy
 import json
 import multiprocessing
@@ -445,50 +446,50 @@ async def drive(session, script: Script, run_id: str, db, tau2) -> Outcome:
     return out
 
 
-async def floor_worker(sop, store, sops_dir, schema, secret, calls, run_id):
-    """The floor: as many MCP round trips as the evaluation made, each a `get_run` of one small
-    run (a read that changes nothing)."""
+@contextlib.asynccontextmanager
+async def mcp_session(sop, store, secret):
+    """A session with one `sop mcp` server on `store` over the retail SOP, as the token's agent."""
     from mcp import ClientSession, StdioServerParameters
     from mcp.client.stdio import stdio_client
-    params = StdioServerParameters(command=sop, args=["mcp", "--sops", str(sops_dir), "--ticket-schema", str(schema),
-                                                      "--store", store],
+    params = StdioServerParameters(command=sop, args=["mcp", "--sops", str(HERE / "sops"),
+                                                      "--ticket-schema", str(HERE / "ticket.schema.json"), "--store", store],
                                    env={**os.environ, "SOP_TOKEN": secret})
     async with stdio_client(params) as (read, write):
         async with ClientSession(read, write) as session:
             await session.initialize()
-            await session.call_tool("start_run", {"sop": "retail", "ticket": {"id": run_id}, "run": run_id})
-            for _ in range(calls):
-                await session.call_tool("get_run", {"run": run_id})
+            yield session
 
 
+async def floor_worker(sop, store, secret, calls, run_id):
+    """The floor: as many MCP round trips as the evaluation made, each a `get_run` of one small
+    run (a read that changes nothing)."""
+    async with mcp_session(sop, store, secret) as session:
+        await session.call_tool("start_run", {"sop": "retail", "ticket": {"id": run_id}, "run": run_id})
+        for _ in range(calls):
+            await session.call_tool("get_run", {"run": run_id})
+
+
+async def worker(sop, store, secret, jobs, results, db, tau2):
+    async with mcp_session(sop, store, secret) as session:
+        while jobs:
+            run_id, script = jobs.pop()
+            results.append(await drive(session, script, run_id, db, tau2))
+
+
+# What the forked workers share: set before the pool forks.
 SHARED = {}
 
 
 def run_worker(job):
     store, secret, jobs = job
     results = []
-    asyncio.run(worker(SHARED["sop"], store, HERE / "sops", HERE / "ticket.schema.json", secret, jobs, results,
-                       SHARED["db"], SHARED["tau2"]))
+    asyncio.run(worker(SHARED["sop"], store, secret, jobs, results, SHARED["db"], SHARED["tau2"]))
     return results
 
 
 def run_floor(job):
     store, secret, calls, run_id = job
-    asyncio.run(floor_worker(SHARED["sop"], store, HERE / "sops", HERE / "ticket.schema.json", secret, calls, run_id))
-
-
-async def worker(sop, store, sops_dir, schema, secret, jobs, results, db, tau2):
-    from mcp import ClientSession, StdioServerParameters
-    from mcp.client.stdio import stdio_client
-    params = StdioServerParameters(command=sop, args=["mcp", "--sops", str(sops_dir), "--ticket-schema", str(schema),
-                                                      "--store", store],
-                                   env={**os.environ, "SOP_TOKEN": secret})
-    async with stdio_client(params) as (read, write):
-        async with ClientSession(read, write) as session:
-            await session.initialize()
-            while jobs:
-                run_id, script = jobs.pop()
-                results.append(await drive(session, script, run_id, db, tau2))
+    asyncio.run(floor_worker(SHARED["sop"], store, secret, calls, run_id))
 
 
 def refusal_is_helpful(error: dict) -> bool:
