@@ -561,10 +561,11 @@ def main():
         # and one Python process runs on one core. The workers are forked, so they share the
         # database and τ²-bench's tools loaded here.
         SHARED.update(sop=sop, db=db, tau2=tau2)
+        driving = time.monotonic()
         with multiprocessing.get_context("fork").Pool(len(stores)) as pool:
             parts = pool.map(run_worker, list(zip(stores, secrets, jobs)))
         results = [r for part in parts for r in part]
-        evaluated = time.monotonic() - started
+        evaluated = time.monotonic() - driving
         calls = sum(r.calls for r in results)
         floor = None
         if a.floor:
