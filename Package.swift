@@ -8,7 +8,8 @@ import PackageDescription
 //     scenario tests, reports, the operations every interface calls)
 //   SOPStore → SOPStoreSQLite (GRDB), SOPStorePostgres (postgres-nio) → SOPStoreLocation (opens
 //     either from a --store location)
-//   SOPService + SOPStoreLocation → sop;  SOPService → SOPServer (HTTP, MCP, console) → sopd
+//   SOPCore → SOPLanguageServer (`sop lsp`)
+//   SOPService + SOPStoreLocation + SOPLanguageServer → sop;  SOPService → SOPServer (HTTP, MCP, console) → sopd
 // (SOPExpression knows nothing of YAML; SOPYAML nothing of expressions; SOPService no store but
 // through the protocol.) The HTTP and MCP servers live in their own executable, `sopd`, so that
 // `sop` (lint in CI) links neither Hummingbird nor the MCP SDK; `sop serve` and `sop mcp` run
@@ -61,11 +62,14 @@ let package = Package(
                                                         .product(name: "Logging", package: "swift-log")]),
         // Opens either store from a path or a postgres:// URL: what both executables reach.
         .target(name: "SOPStoreLocation", dependencies: ["SOPStore", "SOPStoreSQLite", "SOPStorePostgres"]),
+        // `sop lsp`: the language server over the same catalogue and linter as `sop lint`.
+        .target(name: "SOPLanguageServer", dependencies: ["SOPCore", "SOPDiagnostics", "SOPExpression", "SOPYAML", "SOPJSON"]),
         .target(name: "SOPService", dependencies: ["SOPStore", "SOPCore", "SOPJSON", "SOPExpression", "SOPDiagnostics", "SOPYAML"]),
         .executableTarget(
             name: "sop",
             dependencies: [
                 "SOPService", "SOPStore", "SOPStoreLocation", "SOPCore", "SOPJSON", "SOPExpression", "SOPDiagnostics", "SOPYAML",
+                "SOPLanguageServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -121,6 +125,8 @@ let package = Package(
         .testTarget(name: "SOPStoreTests", dependencies: ["SOPStore", "SOPStoreSQLite", "SOPStorePostgres", "SOPStoreLocation", "SOPService",
                                                          "SOPCore", "SOPExpression", "SOPJSON", "StoreTestSupport", "TestSupport",
                                                          .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "SOPLanguageServerTests", dependencies: ["SOPLanguageServer", "SOPCore", "SOPDiagnostics", "SOPExpression",
+                                                                  "SOPYAML", "SOPJSON", "TestSupport"]),
         .testTarget(name: "SOPServiceTests", dependencies: ["SOPService", "SOPStore", "SOPStoreSQLite", "SOPStorePostgres", "SOPStoreLocation", "SOPCore",
                                                            "SOPDiagnostics", "SOPExpression", "SOPJSON", "StoreTestSupport", "TestSupport",
                                                            .product(name: "GRDB", package: "GRDB.swift")],
