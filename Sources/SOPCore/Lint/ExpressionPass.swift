@@ -16,6 +16,9 @@ struct ExpressionPass {
     var checker: TypeChecker
     /// `set` paths already found valid, with the type they assign.
     private var validTargets: [String: ExprType] = [:]
+    /// The inputs named in expressions that do not parse: what they read is not known, so each
+    /// `input.NAME` written in them counts as read (no knock-on `unused-input`).
+    private var unparsedInputReads: [String] = []
 
     init(sop: SOPDefinition, templateTexts: [ExpressionText], source: SourceFile, ticketType: ExprType?) {
         self.sop = sop
@@ -71,7 +74,8 @@ struct ExpressionPass {
             }
         }
         for text in templateTexts { templateText(text) }
-        return Outcome(diagnostics: sink.diagnostics, inputsRead: checker.inputsRead, guards: guards,
+        let inputsRead = checker.inputsRead + unparsedInputReads.filter { !checker.inputsRead.contains($0) }
+        return Outcome(diagnostics: sink.diagnostics, inputsRead: inputsRead, guards: guards,
                       childOutcomeComparisons: comparisons)
     }
 
@@ -256,6 +260,7 @@ struct ExpressionPass {
     }
 
     private mutating func report(_ error: ExpressionError, in text: ExpressionText) {
+        for name in Self.inputsNamed(in: text.text) where !unparsedInputReads.contains(name) { unparsedInputReads.append(name) }
         sink.diagnostics.append(Diagnostic(file: source.path, span: span(error.range, in: text), rule: LintRules.rule(for: error.kind),
                                            message: error.message, help: bareNameHelp(error, in: text) ?? error.help))
     }
@@ -278,6 +283,31 @@ struct ExpressionPass {
             sink.diagnostics.append(Diagnostic(file: source.path, span: span(d.range, in: text), rule: LintRules.rule(for: d.kind),
                                                message: d.message, help: d.help))
         }
+    }
+
+    /// The NAMEs of `input.NAME` written in a text, found by its characters alone (the text may
+    /// not parse).
+    static func inputsNamed(in text: String) -> [String] {
+        let scalars = Array(text.unicodeScalars)
+        let prefix = Array("input.".unicodeScalars)
+        func isNameScalar(_ c: Unicode.Scalar) -> Bool { c == "_" || c == "-" || c.properties.isAlphabetic || ("0"..."9").contains(c) }
+        var names: [String] = []
+        var i = 0
+        while i + prefix.count <= scalars.count {
+            if Array(scalars[i..<i + prefix.count]) == prefix, i == 0 || !(isNameScalar(scalars[i - 1]) || scalars[i - 1] == ".") {
+                var end = i + prefix.count
+                while end < scalars.count, isNameScalar(scalars[end]) { end += 1 }
+                if end > i + prefix.count {
+                    var name = String(String.UnicodeScalarView(scalars[(i + prefix.count)..<end]))
+                    while name.hasSuffix("-") { name.removeLast() }
+                    if !name.isEmpty, !names.contains(name) { names.append(name) }
+                }
+                i = end
+            } else {
+                i += 1
+            }
+        }
+        return names
     }
 
     private func span(_ range: Range<Int>, in text: ExpressionText) -> SourceSpan {

@@ -367,7 +367,9 @@ public struct Linter: Sendable {
             let found = expressions.run()
             diagnostics += found.diagnostics
             let context = RuleContext(sop: sop, source: source, path: source.path, environment: expressions.checker.environment,
-                                      inputsRead: found.inputsRead, guards: found.guards, graph: StateGraph(sop))
+                                      inputsRead: found.inputsRead, guards: found.guards, graph: StateGraph(sop),
+                                      stateHasError: RuleContext.statesWithErrors(loaded.stateSpans, errors: diagnostics,
+                                                                                  stateCount: sop.states.count))
             var sink = DiagnosticSink(file: source.path)
             for rule in LintRules.sopChecks { rule.check(context, into: &sink) }
             diagnostics += sink.diagnostics

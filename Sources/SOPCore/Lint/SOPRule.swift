@@ -13,6 +13,28 @@ struct RuleContext {
     /// The parsed `when` of each transition, by state and transition index (nil: none or unparsable).
     let guards: ParsedGuards
     let graph: StateGraph
+    /// Whether each state has an error of its own (decoding or expressions) somewhere in its body.
+    /// Such a state is known only in part: a transition may have been dropped, a guard may not
+    /// mean what it will once fixed. Rules that conclude from what a state lacks (no fallback, no
+    /// way out, no path) do not conclude it there, so a finding is never only the consequence of
+    /// another (docs/decisions.md, "Knock-on findings").
+    var stateHasError: [Bool] = []
+
+    /// Whether state `i` has an error of its own (see `stateHasError`).
+    func hasError(state i: Int) -> Bool { i < stateHasError.count && stateHasError[i] }
+
+    /// Whether a state that runs can reach has an error: then which states are reachable from the
+    /// start is not known for sure.
+    var reachableStateHasError: Bool {
+        stateHasError.indices.contains { stateHasError[$0] && $0 < graph.reachable.count && graph.reachable[$0] }
+    }
+
+    /// Which states have an error: an error diagnostic that starts inside the state's span.
+    static func statesWithErrors(_ spans: [SourceSpan], errors: [Diagnostic], stateCount: Int) -> [Bool] {
+        guard spans.count == stateCount else { return [] }
+        let starts = errors.filter { $0.severity == .error }.map(\.span.start)
+        return spans.map { span in starts.contains { $0 >= span.start && $0 <= span.end } }
+    }
 }
 
 /// A rule that checks one decoded SOP as a whole, after it decodes: its file in Rules/ holds the

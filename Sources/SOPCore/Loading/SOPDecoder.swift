@@ -15,6 +15,9 @@ struct SOPDecoder {
     /// labels), collected as `text(_:key:)` decodes them, for the linter to check. They are not
     /// part of the model: at run time the texts are rendered from the model's strings.
     private(set) var templateTexts: [ExpressionText] = []
+    /// Where each decoded state is written, from its id to the end of its body, in the order of
+    /// the model's states: the linter's knock-on rule reads it (docs/decisions.md).
+    private(set) var stateSpans: [SourceSpan] = []
 
     enum TopKey: String, MappingKey {
         case sop, version, title, description, category, applies_when, roles, vars, start, states, sla
@@ -263,7 +266,10 @@ struct SOPDecoder {
         result.reserveCapacity(document.count(node))
         for (key, value) in document.pairs(node) {
             guard let id = id(key, key: "a state id") else { continue }
-            if let state = state(value, id: id) { result.append(state) }
+            if let state = state(value, id: id) {
+                result.append(state)
+                stateSpans.append(SourceSpan(start: id.span.start, end: max(id.span.end, document.span(value).end)))
+            }
         }
         return result
     }

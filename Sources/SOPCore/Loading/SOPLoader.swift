@@ -10,6 +10,8 @@ public struct LoadedSOP: Sendable {
     public var diagnostics: [Diagnostic]
     /// The human texts that hold `${{ }}` templates, for the linter (not part of the model).
     public var templateTexts: [ExpressionText] = []
+    /// Where each state of `definition` is written (its id to the end of its body), for the linter.
+    public var stateSpans: [SourceSpan] = []
 }
 
 /// Loads SOP files: bytes → YAML nodes → model. Never throws for the author's mistakes.
@@ -48,6 +50,6 @@ public enum SOPLoader {
             decoded.removeAll { d in parsed.contains { $0.rule == d.rule && $0.span == d.span } }
         }
         return LoadedSOP(source: source, definition: definition, diagnostics: parsed + decoded,
-                         templateTexts: decoder.templateTexts)
+                         templateTexts: decoder.templateTexts, stateSpans: decoder.stateSpans)
     }
 }

@@ -23,7 +23,8 @@ public struct DeadEndRule: SOPRule {
     public init() {}
 
     func check(_ context: RuleContext, into sink: inout DiagnosticSink) {
-        for state in context.sop.states where state.end == nil && state.transitions.isEmpty {
+        // A state with an error may have lost its transitions to it: that error is the finding.
+        for (i, state) in context.sop.states.enumerated() where state.end == nil && state.transitions.isEmpty && !context.hasError(state: i) {
             let waiting = state.call != nil ? " (it calls '\(state.call!.value)' but has nothing to do when that ends)" : ""
             sink.report(state.id.span, Self.self, "state '\(state.id.value)' has no way out\(waiting)",
                         help: "add transitions, or make it terminal with 'end: OUTCOME'")

@@ -35,7 +35,9 @@ public struct NoTerminalRule: SOPRule {
         let sop = context.sop, graph = context.graph
         // Dead ends and transitions to unknown states are reported by their own rules; treat them
         // as ways out so one mistake does not cascade.
-        let sinks = sop.states.indices.map { graph.broken[$0] || sop.states[$0].end != nil || sop.states[$0].transitions.isEmpty }
+        // A state with an error of its own may have lost the transition that leads on: likewise.
+        let sinks = sop.states.indices.map { graph.broken[$0] || sop.states[$0].end != nil || sop.states[$0].transitions.isEmpty
+            || context.hasError(state: $0) }
         let escapes = graph.canReach(sinks)
         let trapped = sop.states.indices.filter { graph.reachable[$0] && !escapes[$0] }
         guard let first = trapped.first else { return }

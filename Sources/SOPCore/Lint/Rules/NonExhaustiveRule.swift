@@ -35,7 +35,7 @@ public struct NonExhaustiveRule: SOPRule {
     public init() {}
 
     func check(_ context: RuleContext, into sink: inout DiagnosticSink) {
-        for (s, state) in context.sop.states.enumerated() {
+        for (s, state) in context.sop.states.enumerated() where !context.hasError(state: s) {
             let autos = state.transitions.indices.filter { state.transitions[$0].isAutomatic }
             guard !autos.isEmpty, autos.count == state.transitions.count else { continue }
             var subject: String?

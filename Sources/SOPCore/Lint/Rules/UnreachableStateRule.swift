@@ -19,6 +19,8 @@ public struct UnreachableStateRule: SOPRule {
 
     func check(_ context: RuleContext, into sink: inout DiagnosticSink) {
         guard context.graph.index[context.sop.start.value] != nil else { return }  // unknown-state says why
+        // A reachable state with an error may have lost the transition that reaches the others.
+        guard !context.reachableStateHasError else { return }
         for (i, state) in context.sop.states.enumerated() where !context.graph.reachable[i] {
             sink.report(state.id.span, Self.self, "state '\(state.id.value)' cannot be reached from the start state '\(context.sop.start.value)'",
                         help: "add a transition 'to: \(state.id.value)' in a state the run reaches, or remove the state")
