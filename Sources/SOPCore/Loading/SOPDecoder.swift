@@ -51,6 +51,8 @@ struct SOPDecoder {
 
     /// `sla.calendar`: the calendar of business timers that name none.
     private var defaultCalendar: Located<String>?
+    /// Inputs whose declaration did not decode, by name (`SOPDefinition.undecodedInputs`).
+    private var undecodedInputs: [String] = []
 
     enum BusinessTimerKey: String, MappingKey {
         case business, calendar
@@ -132,7 +134,7 @@ struct SOPDecoder {
             id: id, version: version ?? 1, title: title ?? id.value, description: description, category: category,
             appliesWhen: appliesWhen,
             roles: roles ?? SOPDefinition.defaultRoles.map { Located($0, at: id.span) },
-            vars: vars, start: start, states: states, sla: sla)
+            vars: vars, start: start, states: states, sla: sla, undecodedInputs: undecodedInputs)
     }
 
     // MARK: SLA targets
@@ -292,16 +294,22 @@ struct SOPDecoder {
     }
 
     private mutating func inputSpecs(_ node: YAMLNodeID) -> [InputSpec] {
-        guard mapping(node, key: "'inputs'", expected: "a mapping of input ids to their specs") else { return [] }
+        guard mapping(node, key: "'inputs'", expected: "a mapping of input ids to their specs") else {
+            // Written as a list (`- amount: {…}`): the names are still what the author declared.
+            for item in document.items(node) {
+                if let (key, _) = document.firstPair(item), let name = document.string(key) { undecodedInputs.append(name) }
+            }
+            return []
+        }
         var specs: [InputSpec] = []
         specs.reserveCapacity(document.count(node))
         for (key, value) in document.pairs(node) {
             guard let id = id(key, key: "an input id") else { continue }
             let owner = MappingOwner.input(id.value)
-            guard mapping(value, key: owner, expected: "a mapping with 'type'") else { continue }
+            guard mapping(value, key: owner, expected: "a mapping with 'type'") else { undecodedInputs.append(id.value); continue }
             let r = MappingReader<InputKey>(document, value, owner: owner, ownerSpan: id.span, into: &sink)
             let prompt = r.value(.prompt).flatMap { text($0, key: "prompt") }
-            guard let type = r.required(.type, &sink).flatMap({ valueType($0) }) else { continue }
+            guard let type = r.required(.type, &sink).flatMap({ valueType($0) }) else { undecodedInputs.append(id.value); continue }
             let (values, labels) = enumValues(r.value(.values), keySpan: r.keySpan(.values, in: document), ownerSpan: r.ownerSpan,
                                     type: type, owner: owner)
             let min = bound(r, .min, type: type, owner: owner)
