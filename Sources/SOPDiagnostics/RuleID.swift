@@ -39,10 +39,14 @@ public protocol LintRule: Sendable {
     static var example: RuleExample { get }
     /// Further notes for docs/lint-rules.md; empty unless the rule says more.
     static var details: String { get }
+    /// The language of the example's text, for docs/lint-rules.md's code blocks: `yaml`, or
+    /// `json` for the ticket schema's rules.
+    static var exampleLanguage: String { get }
 }
 
 extension LintRule {
     public static var details: String { "" }
+    public static var exampleLanguage: String { "yaml" }
 }
 
 /// A rule's example: `bad` text that triggers it and `good` text that does not.

@@ -364,7 +364,8 @@ public struct TypeChecker {
             return .boolean
         case .equal, .notEqual:
             if !lt.isComparable(with: rt) {
-                report(.typeMismatch, "cannot compare \(article(lt)) with \(article(rt))", at: range)
+                report(.typeMismatch, "cannot compare \(article(lt)) with \(article(rt))",
+                       help: Self.comparisonHelp(lt, l, rt, r), at: range)
             } else {
                 checkEnumLiteral(lt, l, r)
                 checkEnumLiteral(rt, r, l)
@@ -381,7 +382,7 @@ public struct TypeChecker {
             }()
             if !ordered {
                 report(.typeMismatch, "cannot order \(article(lt)) and \(article(rt)) with '\(op.rawValue)'",
-                       help: Self.orderHelp(lt, rt), at: range)
+                       help: Self.comparisonHelp(lt, l, rt, r) ?? Self.orderHelp(lt, rt), at: range)
             }
             return .boolean
         case .in, .notIn:
@@ -544,6 +545,67 @@ public struct TypeChecker {
 
     private mutating func report(_ kind: ExpressionProblem, _ message: String, help: String? = nil, at range: Range<Int>) {
         diagnostics.append(ExpressionDiagnostic(kind, message, help: help, at: range))
+    }
+
+    /// What to write instead when a date, a datetime or a boolean is compared with a value of
+    /// another type: the help names the value that fits (`today()` for a date, `now` for a
+    /// datetime, the field alone for a boolean), not a guess. Nil when neither side is one.
+    static func comparisonHelp(_ lt: ExprType, _ l: Expr, _ rt: ExprType, _ r: Expr) -> String? {
+        for (type, side, other, otherType) in [(lt, l, r, rt), (rt, r, l, lt)] {
+            let name = side.description
+            var text: String?
+            if case .literal(.string(let s), _) = other { text = s }
+            switch type.tag {
+            case .date:
+                if let text {
+                    switch text.lowercased() {
+                    case "today": return "'today' is text; write today() for the current date: \(name) == today()"
+                    case "now": return "\(name) is a date; compare it with today() (now is a datetime)"
+                    case "yesterday": return "write today() - 1d for yesterday"
+                    default:
+                        if CivilTime.parseDate(text) != nil { return "write date('\(text)') to make a date of the text" }
+                        if CivilTime.parseDateTime(text) != nil { return "\(name) is a date: write date('\(text.prefix(10))')" }
+                        return "compare with a date: today(), today() - 2d, or date('2026-01-31')"
+                    }
+                }
+                if otherType.tag == .datetime {
+                    return "\(name) is a date and \(other.description) a datetime: compare \(name) with today() (or today() - 2d), or date(\(other.description)) with \(name)"
+                }
+                if otherType.tag == .string { return "compare with a date: today(), today() - 2d, or date(\(other.description))" }
+            case .datetime:
+                if let text {
+                    switch text.lowercased() {
+                    case "now": return "'now' is text; write now, without quotes: \(name) < now"
+                    case "today": return "\(name) is a datetime; compare it with now (or now - 1d), or compare date(\(name)) with today()"
+                    default:
+                        if CivilTime.parseDateTime(text) != nil { return "write datetime('\(text)') to make a datetime of the text" }
+                        if CivilTime.parseDate(text) != nil { return "compare date(\(name)) with date('\(text)')" }
+                        return "compare with a datetime: now, now - 2d, or datetime('2026-11-02T09:00:00Z')"
+                    }
+                }
+                if otherType.tag == .date {
+                    return "\(name) is a datetime and \(other.description) a date: compare date(\(name)) with \(other.description), or \(name) with now"
+                }
+                if otherType.tag == .string { return "compare with a datetime: now, now - 2d, or datetime(\(other.description))" }
+            case .boolean:
+                var written: String?
+                switch other {
+                case .literal(.string(let s), _): written = "'\(s)'"
+                case .literal(.integer(let i), _): written = "\(i)"
+                default: break
+                }
+                let isFalse = ["no", "false", "n", "0", "off"].contains(text?.lowercased() ?? "")
+                    || { if case .literal(.integer(0), _) = other { return true } else { return false } }()
+                if let written {
+                    return isFalse
+                        ? "a boolean is true or false, not \(written): write not \(name), or \(name) == false"
+                        : "a boolean is true or false, not \(written): write \(name) alone, or \(name) == true"
+                }
+            default:
+                break
+            }
+        }
+        return nil
     }
 
     /// What to do about an order comparison of types without one: the help names the real

@@ -26,11 +26,14 @@ public struct JSONSyntaxError: Error, Sendable, Hashable, CustomStringConvertibl
     public var message: String
     public var position: JSONPosition
     public var kind: Kind = .syntax
+    /// What to do about it, where the parser can tell ("remove the comma after the last member").
+    public var help: String?
 
-    public init(message: String, position: JSONPosition, kind: Kind = .syntax) {
+    public init(message: String, position: JSONPosition, kind: Kind = .syntax, help: String? = nil) {
         self.message = message
         self.position = position
         self.kind = kind
+        self.help = help
     }
 
     public var description: String { "\(position): \(message)" }
@@ -103,7 +106,14 @@ public struct JSONParser {
         case UInt8(ascii: "f"): try expectWord("false"); return .bool(false)
         case UInt8(ascii: "n"): try expectWord("null"); return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
-        default: throw error("unexpected character \(describe(bytes[index])); a value was expected")
+        case UInt8(ascii: "'"):
+            throw error("JSON strings are written in double quotes, not single quotes", help: "write \"…\" instead of '…'")
+        case UInt8(ascii: "/"):
+            throw error("JSON has no comments", help: "remove the comment; a schema can say it in \"description\"")
+        case UInt8(ascii: "}"), UInt8(ascii: "]"):
+            throw error("unexpected character \(describe(bytes[index])); a value was expected", help: "write the value before it")
+        default: throw error("unexpected character \(describe(bytes[index])); a value was expected",
+                             help: "a value is a string in double quotes, a number, true, false, null, an object or an array")
         }
     }
 
@@ -116,9 +126,14 @@ public struct JSONParser {
         var seen: [ByteKey: Int]?
         skipWhitespace()
         if peek(UInt8(ascii: "}")) { index += 1; depth -= 1; return .object(JSONObject(uniqueMembers: members, index: nil)) }
+        var comma: Mark?
         while true {
             skipWhitespace()
-            guard peek(UInt8(ascii: "\"")) else { throw error("expected a key in double quotes") }
+            if let comma, peek(UInt8(ascii: "}")) {
+                throw error("a comma after the last member of an object", at: comma,
+                            help: "remove the comma after the last member")
+            }
+            guard peek(UInt8(ascii: "\"")) else { throw keyExpected() }
             let keyIndex = index
             let keyPosition = recordPositions ? recordedPosition() : nil
             let key = try parseString()
@@ -138,7 +153,9 @@ public struct JSONParser {
                 throw JSONSyntaxError(message: "key \"\(key)\" appears twice in one object", position: position())
             }
             skipWhitespace()
-            guard peek(UInt8(ascii: ":")) else { throw error("expected ':' after the key \"\(key)\"") }
+            guard peek(UInt8(ascii: ":")) else {
+                throw error("expected ':' after the key \"\(key)\"", help: "put ':' between the key and its value: \"\(key)\": VALUE")
+            }
             index += 1
             skipWhitespace()
             // Pointers are only built when positions are recorded: they cost a string per key.
@@ -146,10 +163,18 @@ public struct JSONParser {
             if let keyPosition { keyPositions[memberPointer] = keyPosition }
             let value = try parseValue(pointer: memberPointer)
             members.append((key, value))
+            let afterValue = mark()
             skipWhitespace()
-            if peek(UInt8(ascii: ",")) { index += 1; continue }
+            if peek(UInt8(ascii: ",")) { comma = mark(); index += 1; continue }
             if peek(UInt8(ascii: "}")) { index += 1; depth -= 1; return .object(JSONObject(uniqueMembers: members, index: seen)) }
-            throw error("expected ',' or '}' in an object")
+            // Another member on a later line: the comma is missing at the end of this one.
+            if peek(UInt8(ascii: "\"")) {
+                throw error("expected ',' after the member \"\(key)\" before the next one", at: afterValue,
+                            help: "add a comma after this member")
+            }
+            if peek(UInt8(ascii: "/")) { throw error("JSON has no comments", help: "remove the comment; a schema can say it in \"description\"") }
+            throw error("expected ',' or '}' in an object",
+                        help: "separate members with ',' and close the object with '}'")
         }
     }
 
@@ -159,13 +184,23 @@ public struct JSONParser {
         var items: [JSONValue] = []
         skipWhitespace()
         if peek(UInt8(ascii: "]")) { index += 1; depth -= 1; return .array(items) }
+        var comma: Mark?
         while true {
             skipWhitespace()
+            if let comma, peek(UInt8(ascii: "]")) {
+                throw error("a comma after the last item of an array", at: comma,
+                            help: "remove the comma after the last item")
+            }
             items.append(try parseValue(pointer: recordPositions ? pointer + "/\(items.count)" : ""))
+            let afterValue = mark()
             skipWhitespace()
-            if peek(UInt8(ascii: ",")) { index += 1; continue }
+            if peek(UInt8(ascii: ",")) { comma = mark(); index += 1; continue }
             if peek(UInt8(ascii: "]")) { index += 1; depth -= 1; return .array(items) }
-            throw error("expected ',' or ']' in an array")
+            if index < bytes.count, bytes[index] != UInt8(ascii: "}"), afterValue.line != line {
+                throw error("expected ',' after this item before the next one", at: afterValue, help: "add a comma after this item")
+            }
+            if peek(UInt8(ascii: "/")) { throw error("JSON has no comments", help: "remove the comment; a schema can say it in \"description\"") }
+            throw error("expected ',' or ']' in an array", help: "separate items with ',' and close the array with ']'")
         }
     }
 
@@ -190,7 +225,13 @@ public struct JSONParser {
                 index += 1
                 return out
             }
-            if b < 0x20 { throw error("a control character must be escaped inside a string") }
+            if b < 0x20 {
+                if b == UInt8(ascii: "\n") || b == UInt8(ascii: "\r") {
+                    throw error("the string is not closed before the end of the line",
+                                help: "add the closing double quote; a line break inside a string is written \\n")
+                }
+                throw error("a control character must be escaped inside a string", help: "write it as an escape such as \\t or \\u0001")
+            }
             if b >= 0x80 {
                 // Bytes that are not UTF-8 are refused where they start, never turned into U+FFFD:
                 // a ticket must be stored as it was sent.
@@ -235,7 +276,7 @@ public struct JSONParser {
             }
             index += 1
         }
-        throw error("the text ends inside a string")
+        throw error("the text ends inside a string", help: "close the string with a double quote")
     }
 
     private mutating func hex4() throws(JSONSyntaxError) -> UInt32 {
@@ -348,8 +389,41 @@ public struct JSONParser {
         return JSONPosition(line: line, column: column)
     }
 
-    private func error(_ message: String) -> JSONSyntaxError {
-        JSONSyntaxError(message: message, position: position())
+    private func error(_ message: String, help: String? = nil) -> JSONSyntaxError {
+        JSONSyntaxError(message: message, position: position(), help: help)
+    }
+
+    /// A place in the text the parser has passed, to report a mistake where it was made (the
+    /// trailing comma) rather than where the parser noticed it (the next line).
+    private struct Mark {
+        var index: Int
+        var line: Int
+        var lineStart: Int
+    }
+
+    private func mark() -> Mark { Mark(index: index, line: line, lineStart: lineStart) }
+
+    private func error(_ message: String, at mark: Mark, help: String?) -> JSONSyntaxError {
+        let end = min(mark.index, bytes.count)
+        let column = String(decoding: bytes[min(mark.lineStart, end)..<end], as: UTF8.self).unicodeScalars.count + 1
+        return JSONSyntaxError(message: message, position: JSONPosition(line: mark.line, column: column), help: help)
+    }
+
+    /// Where a key was expected: a key without quotes, or in single quotes, says so.
+    private func keyExpected() -> JSONSyntaxError {
+        guard index < bytes.count else { return error("the text ends inside an object", help: "close the object with '}'") }
+        let b = bytes[index]
+        if b == UInt8(ascii: "'") { return error("a key is written in double quotes, not single quotes", help: "write \"…\" instead of '…'") }
+        if b == UInt8(ascii: "/") { return error("JSON has no comments", help: "remove the comment; a schema can say it in \"description\"") }
+        let isWordStart = (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z")) || b == UInt8(ascii: "_")
+        if isWordStart {
+            var end = index
+            while end < bytes.count, bytes[end] != UInt8(ascii: ":"), bytes[end] > 0x20, bytes[end] != UInt8(ascii: ","),
+                  bytes[end] != UInt8(ascii: "}") { end += 1 }
+            let word = String(decoding: bytes[index..<end], as: UTF8.self)
+            return error("expected a key in double quotes, found \(word)", help: "write the key in double quotes: \"\(word)\"")
+        }
+        return error("expected a key in double quotes", help: "write each key in double quotes, followed by ':' and its value")
     }
 
     private func describe(_ b: UInt8) -> String {

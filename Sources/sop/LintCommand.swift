@@ -46,8 +46,9 @@ struct LintCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (schema, files) = try TicketSchemaOption.loadWithFiles(ticketSchema, paths: paths.isEmpty ? [sops] : paths, forLint: true)
-        let linter = Linter(limits: YAMLLimits(maxFileSize: maxFileSize), ticketSchema: schema)
+        // A schema with a mistake in it is a finding like the others (ticket-schema-syntax, …).
+        let (schema, schemaError, files) = try TicketSchemaOption.loadForLint(ticketSchema, paths: paths.isEmpty ? [sops] : paths)
+        let linter = Linter(limits: YAMLLimits(maxFileSize: maxFileSize), ticketSchema: schema, ticketSchemaError: schemaError)
         // SOPs linted by name still see the calendars of their folder and of --sops.
         let report = linter.lint(paths: files, contextCalendars: Linter.folderCalendars(of: paths, sopFolder: sops))
         for error in report.inputErrors { Output.err("error: \(error)\n") }
@@ -84,6 +85,21 @@ enum TicketSchemaOption {
 
     static func load(_ path: String?, forLint: Bool = false) throws -> TicketSchema? {
         try TicketSchema.resolve(path, forLint: forLint)
+    }
+
+    /// For lint: the schema, or the diagnostic of its mistake, and the files of `paths`; what
+    /// cannot be read exits 2.
+    static func loadForLint(_ path: String?, paths: [String]) throws -> (TicketSchema?, Diagnostic?, [String]) {
+        do {
+            do {
+                return (try load(path, forLint: true), nil, try Linter.files(in: paths))
+            } catch let error as TicketSchema.LoadError where error.diagnostic != nil {
+                return (nil, error.diagnostic, try Linter.files(in: paths))
+            }
+        } catch {
+            Output.err("error: \(error)\n")
+            throw ExitCode(2)
+        }
     }
 
     /// The schema and the SOP and test files of `paths`; what cannot be read exits 2.

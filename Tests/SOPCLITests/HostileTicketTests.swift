@@ -97,7 +97,8 @@ import Testing
         try bytes([#"{"properties": {"n"#], with: [0xFF], #"": {}}}"#).write(to: dir.appendingPathComponent("schemas/ticket.schema.json"))
         let schema = try SOPBinary.run(["start", "one", "--ticket", #"{"id": "T-3"}"#], in: dir)
         #expect(schema.status == 2)
-        #expect(schema.stderr.contains("the ticket schema is not valid JSON: invalid UTF-8: the byte 0xFF"), "\(schema.stderr)")
+        #expect(schema.stderr.contains("not valid JSON: invalid UTF-8: the byte 0xFF"), "\(schema.stderr)")
+        #expect(schema.stderr.contains("[ticket-schema-syntax]"), "\(schema.stderr)")
     }
 
     /// Item 25: tickets had no size cap (50 MB, 2.9 million keys: 40 s and 1.2 GB). Over 1 MiB a

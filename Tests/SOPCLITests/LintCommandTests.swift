@@ -119,13 +119,30 @@ private let validSOP = """
         #expect(r.stdout.hasPrefix("schemas/ticket.schema.json:1:63: error: unsupported JSON Schema keyword 'oneOf' at '/properties/email/oneOf'"))
     }
 
-    @Test func brokenTicketSchemaExitsTwo() throws {
+    /// Issue 37: a ticket schema that is not JSON is a finding of lint (rule, place of the
+    /// mistake, source line, help; exit 1), and every other command that reads it prints the same
+    /// diagnostic (exit 2). A schema that cannot be read at all is still exit 2.
+    @Test func brokenTicketSchemaIsADiagnosticEverywhere() throws {
         let dir = try SOPBinary.temporaryDirectory()
         try validSOP.write(to: dir.appendingPathComponent("demo.sop.yaml"), atomically: true, encoding: .utf8)
-        try "{\"type\": ".write(to: dir.appendingPathComponent("schemas/ticket.schema.json"), atomically: true, encoding: .utf8)
+        try "{\n  \"type\": \"object\",\n  \"properties\": {\"id\": {\"type\": \"string\"},}\n}\n"
+            .write(to: dir.appendingPathComponent("schemas/ticket.schema.json"), atomically: true, encoding: .utf8)
+        let diagnostic = """
+            schemas/ticket.schema.json:3:42: error: not valid JSON: a comma after the last member of an object [ticket-schema-syntax]
+             3 |   "properties": {"id": {"type": "string"},}
+               |                                          ^
+              help: remove the comma after the last member
+
+            """
         let r = try SOPBinary.run(["lint", "demo.sop.yaml"], in: dir)
-        #expect(r.status == 2)
-        #expect(r.stderr.contains("schemas/ticket.schema.json:1:10: the ticket schema is not valid JSON"))
+        #expect(r.status == 1)
+        #expect(r.stdout == diagnostic + "1 error, 0 warnings in 1 file\n")
+        #expect(r.stderr == "")
+        for command in [["test", "demo.sop.yaml"], ["start", "demo", "--ticket", #"{"id": "T-1"}"#]] {
+            let other = try SOPBinary.run(command, in: dir)
+            #expect(other.status == 2, "\(command)")
+            #expect(other.stderr == "error: the ticket schema schemas/ticket.schema.json cannot be used\n" + diagnostic, "\(command)")
+        }
         let missing = try SOPBinary.run(["lint", "--ticket-schema", "nope.json", "demo.sop.yaml"], in: dir)
         #expect(missing.status == 2)
     }

@@ -121,13 +121,13 @@ struct RuleRegistryTests {
         for rule in LintRules.all {
             out += "\n## \(rule.id)\n\(rule.summary) (\(rule.severity.rawValue))\n"
             if !rule.example.bad.isEmpty {
-                out += "\n```yaml\n\(rule.example.bad)\n```\n"
+                out += "\n```\(rule.exampleLanguage)\n\(rule.example.bad)\n```\n"
                 if let finding = try firstFinding(of: rule) {
                     out += "```\n\(finding.severity.rawValue): \(finding.message) [\(finding.rule)]\n"
                     if let help = finding.help { out += "  help: \(help)\n" }
                     out += "```\n"
                 }
-                out += rule.example.good.isEmpty ? "Fix: remove these lines.\n" : "Fixed:\n```yaml\n\(rule.example.good)\n```\n"
+                out += rule.example.good.isEmpty ? "Fix: remove these lines.\n" : "Fixed:\n```\(rule.exampleLanguage)\n\(rule.example.good)\n```\n"
             }
             if !rule.details.isEmpty {
                 out += "\n" + rule.details + "\n"

@@ -219,7 +219,11 @@ struct TicketSchemaKeywordTests {
         #expect(s.diagnostics.map { "\($0.span.start)" } == ["2:29", "3:11"])
         #expect {
             try TicketSchema.parse(bytes: Array(#"{"properties": {"a/b": {"minLength": -1}}}"#.utf8), path: "s.json")
-        } throws: { "\($0)" == "s.json:1:25: 'minLength' must be a whole number of 0 or more at '/properties/a~1b/minLength'" }
+        } throws: { error in
+            let d = (error as? TicketSchema.LoadError)?.diagnostic
+            return d?.message == "'minLength' must be a whole number of 0 or more at '/properties/a~1b/minLength'"
+                && "\(d!.span.start)" == "1:25" && d?.rule == TicketSchemaInvalidRule.id
+        }
 
         let refs = try TicketSchema.parse(bytes: Array(##"""
             {"$defs": {"a b": {"type": "string", "format": "date"}, "c/d": {"type": "integer"}, "50%": {"type": "boolean"}},

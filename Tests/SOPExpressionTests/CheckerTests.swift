@@ -84,7 +84,8 @@ struct CheckerTests {
         // A number written as text: no enum is involved, so the help must not speak of one.
         ("ticket.count < '20'", .typeMismatch, "cannot order an integer and a string with '<'",
          "a number cannot be ordered against text; write the number without quotes, e.g. 20 rather than '20'"),
-        ("ticket.vip == 'yes'", .typeMismatch, "cannot compare a boolean with a string", nil),
+        ("ticket.vip == 'yes'", .typeMismatch, "cannot compare a boolean with a string",
+         "a boolean is true or false, not 'yes': write ticket.vip alone, or ticket.vip == true"),
         ("ticket.priority > 'low'", .typeMismatch, "cannot order an enum (low, normal, high, urgent) and a string with '>'",
          "enum values have no order; compare with '==' or 'in'"),
         ("ticket.count and ticket.vip", .typeMismatch, "'and' needs boolean operands, found integer", nil),

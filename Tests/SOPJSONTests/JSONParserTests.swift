@@ -12,7 +12,8 @@ struct JSONParserTests {
 
     @Test(arguments: [
         ("", "1:1: the text ends where a value was expected"),
-        ("{\"a\": 1,}", "1:9: expected a key in double quotes"),
+        ("{\"a\": 1,}", "1:8: a comma after the last member of an object"),
+        ("{a: 1}", "1:2: expected a key in double quotes, found a"),
         ("{\"a\": 1, \"a\": 2}", "1:10: key \"a\" appears twice in one object"),
         ("[1 2]", "1:4: expected ',' or ']' in an array"),
         ("{\n  \"a\": tru\n}", "2:8: unexpected word; expected true"),
@@ -27,6 +28,30 @@ struct JSONParserTests {
             _ = try JSONParser.parse(text)
         } catch {
             #expect(error.description == expected)
+        }
+    }
+
+    /// Issue 37: a mistake is reported where it was made, not where the parser noticed it (the
+    /// next line), with what to do about it.
+    @Test(arguments: [
+        ("{\n  \"a\": 1,\n}", "2:9", "remove the comma after the last member"),
+        ("[\n  1,\n  2,\n]", "3:4", "remove the comma after the last item"),
+        ("{\n  \"a\": 1\n  \"b\": 2\n}", "2:9", "add a comma after this member"),
+        ("[\n  1\n  2\n]", "2:4", "add a comma after this item"),
+        ("{\n  \"a\": \"x\n}", "2:10", "add the closing double quote; a line break inside a string is written \\n"),
+        ("{\"a\" 1}", "1:6", "put ':' between the key and its value: \"a\": VALUE"),
+        ("{'a': 1}", "1:2", "write \"…\" instead of '…'"),
+        ("{\"a\": 1 // note\n}", "1:9", "remove the comment; a schema can say it in \"description\""),
+        ("{\"a\": 1 2}", "1:9", "separate members with ',' and close the object with '}'"),
+        ("// note\n{}", "1:1", "remove the comment; a schema can say it in \"description\""),
+    ])
+    func mistakesAreReportedWhereTheyAreMadeWithAHelp(text: String, position: String, help: String) {
+        do {
+            _ = try JSONParser.parse(text)
+            Issue.record("accepted")
+        } catch {
+            #expect("\(error.position)" == position)
+            #expect(error.help == help)
         }
     }
 

@@ -49,6 +49,8 @@ public enum LintRules {
         UnknownCalendarRule.self,
         UnknownSLATargetRule.self,
         UnusedSuppressionRule.self,
+        TicketSchemaSyntaxRule.self,
+        TicketSchemaInvalidRule.self,
     ]
 
     /// The rules that check a decoded SOP as a whole, in the order they run.

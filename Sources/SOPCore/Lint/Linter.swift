@@ -121,11 +121,19 @@ public struct Linter: Sendable {
     public var limits: YAMLLimits
     /// The ticket model; without one, `ticket.*` paths are unchecked.
     public var ticketSchema: TicketSchema?
+    /// Why the ticket schema could not be used (`ticket-schema-syntax`, `ticket-schema-invalid`),
+    /// reported with the set's findings in place of `no-ticket-schema`.
+    public var ticketSchemaError: Diagnostic?
 
-    public init(limits: YAMLLimits = YAMLLimits(), ticketSchema: TicketSchema? = nil) {
+    public init(limits: YAMLLimits = YAMLLimits(), ticketSchema: TicketSchema? = nil, ticketSchemaError: Diagnostic? = nil) {
         self.limits = limits
         self.ticketSchema = ticketSchema
+        self.ticketSchemaError = ticketSchemaError
     }
+
+    /// Whether a file given to lint is a ticket schema (`*.schema.json`): linted with the set,
+    /// it is the set's ticket schema.
+    public static func isTicketSchemaFile(_ path: String) -> Bool { path.hasSuffix(".schema.json") }
 
     /// The files a list of paths names: files as given, folders searched for `*.sop.yaml`,
     /// `*.test.yaml` and `*.calendar.yaml`, sorted so output does not depend on the file system's order.
@@ -205,8 +213,39 @@ public struct Linter: Sendable {
 
     private func lintSet(count: Int, path: (Int) -> String, knownCalendars: [String: String] = [:],
                          load: @Sendable (Int) throws(LintInputError) -> Loaded) -> LintReport {
-        let sopIndices = (0..<count).filter { SOPFileKind(path: path($0)) == .sop }
-        let testIndices = (0..<count).filter { SOPFileKind(path: path($0)) != .sop }
+        // A ticket schema in the set is the set's schema (the first one given).
+        if let schemaIndex = (0..<count).first(where: { Self.isTicketSchemaFile(path($0)) }) {
+            var linter = self
+            var inputErrors: [LintInputError] = []
+            do {
+                switch try load(schemaIndex) {
+                case .source(let source):
+                    do {
+                        linter.ticketSchema = try TicketSchema.parse(bytes: source.bytes, path: source.path)
+                        linter.ticketSchemaError = nil
+                    } catch {
+                        linter.ticketSchema = nil
+                        linter.ticketSchemaError = error.diagnostic
+                    }
+                case .tooBig(let d):
+                    linter.ticketSchema = nil
+                    linter.ticketSchemaError = d
+                }
+            } catch {
+                inputErrors.append(error)
+            }
+            var report = linter.lintFiles(count: count, path: path, skipping: schemaIndex, knownCalendars: knownCalendars, load: load)
+            report.inputErrors += inputErrors
+            return report
+        }
+        return lintFiles(count: count, path: path, skipping: nil, knownCalendars: knownCalendars, load: load)
+    }
+
+    private func lintFiles(count: Int, path: (Int) -> String, skipping: Int?, knownCalendars: [String: String],
+                           load: @Sendable (Int) throws(LintInputError) -> Loaded) -> LintReport {
+        let files = (0..<count).filter { $0 != skipping && !Self.isTicketSchemaFile(path($0)) }
+        let sopIndices = files.filter { SOPFileKind(path: path($0)) == .sop }
+        let testIndices = files.filter { SOPFileKind(path: path($0)) != .sop }
         let (sops, index) = lintSOPs(sopIndices, load: load)
         let (others, calendars) = lintScenariosAndCalendars(testIndices, index: index, load: load)
         var diagnostics = sops.diagnostics + others.diagnostics
@@ -308,9 +347,10 @@ public struct Linter: Sendable {
     /// ticket fields go unchecked (on the set's first path).
     private func schemaDiagnostics(count: Int, path: (Int) -> String) -> [Diagnostic] {
         if let schema = ticketSchema { return Self.withSourceLines(schema.diagnostics, schema.source) }
+        if let ticketSchemaError { return [ticketSchemaError] }
         guard count > 0 else { return [] }
         return [Diagnostic(
-            file: (0..<count).map(path).min()!, span: .fileStart, rule: NoTicketSchemaRule.self,
+            file: (0..<count).map(path).filter { !Self.isTicketSchemaFile($0) }.min() ?? path(0), span: .fileStart, rule: NoTicketSchemaRule.self,
             message: "no ticket schema was found, so ticket fields are not checked",
             help: "create schemas/ticket.schema.json, or pass --ticket-schema FILE")]
     }

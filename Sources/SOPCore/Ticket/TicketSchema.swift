@@ -97,9 +97,21 @@ public struct TicketSchema: Sendable {
     /// Errors that stop the schema from being used at all.
     public struct LoadError: Error, CustomStringConvertible {
         public var description: String
+        /// The mistake as a diagnostic (rule, place, source line and help), when it is one in the
+        /// file (`ticket-schema-syntax`, `ticket-schema-invalid`); nil when the file cannot be read.
+        public var diagnostic: Diagnostic?
 
         public init(description: String) {
             self.description = description
+        }
+
+        /// An error that is a mistake in the schema file: every command shows it as lint does.
+        public init(diagnostic: Diagnostic, source: SourceFile) {
+            var d = diagnostic
+            if d.sourceLine == nil { d.sourceLine = source.lineText(d.span.start.line) }
+            self.diagnostic = d
+            let rendered = HumanRenderer(useColor: false).render(d).trimmingCharacters(in: .newlines)
+            self.description = "the ticket schema \(d.file) cannot be used\n" + rendered
         }
     }
 
@@ -113,13 +125,24 @@ public struct TicketSchema: Sendable {
     public static func parse(bytes: [UInt8], path: String) throws(LoadError) -> TicketSchema {
         var parser = JSONParser(bytes, recordPositions: true)
         let json: JSONValue
+        let source = SourceFile(path: path, bytes: bytes)
         do {
             json = try parser.parseDocument()
         } catch {
-            throw LoadError(description: "\(path):\(error.position): \(error.problem("ticket schema"))")
+            let at = SourceSpan(at: SourcePosition(line: error.position.line, column: error.position.column))
+            let diagnostic: Diagnostic
+            switch error.kind {
+            case .syntax:
+                diagnostic = Diagnostic(file: path, span: at, rule: TicketSchemaSyntaxRule.self, message: "not valid JSON: \(error.message)",
+                                        help: error.help ?? "fix the JSON at this place: objects are {\"key\": value, …}, arrays [a, b], strings in double quotes")
+            case .numberNotKept:
+                diagnostic = Diagnostic(file: path, span: at, rule: TicketSchemaInvalidRule.self, message: error.problem("ticket schema"),
+                                        help: "write the number with fewer digits")
+            }
+            throw LoadError(diagnostic: diagnostic, source: source)
         }
-        let source = SourceFile(path: path, bytes: bytes)
-        var builder = Builder(path: path, root: json, positions: parser.keyPositions.merging(parser.positions) { key, _ in key })
+        var builder = Builder(path: path, root: json, positions: parser.keyPositions.merging(parser.positions) { key, _ in key },
+                              source: source)
         let root = try builder.build()
         return TicketSchema(path: path, root: root, references: builder.references.map { $0 ?? SchemaRules() },
                             diagnostics: builder.diagnostics, source: source)
@@ -439,15 +462,29 @@ public struct TicketSchema: Sendable {
         /// The references found while building the current table entry: (index, `$ref` text, where).
         var found: [(Int, String, String)] = []
 
-        init(path: String, root: JSONValue, positions: [String: JSONPosition]) {
+        let source: SourceFile
+
+        init(path: String, root: JSONValue, positions: [String: JSONPosition], source: SourceFile) {
             self.path = path
             self.root = root
             self.positions = positions
+            self.source = source
         }
 
-        func fail(_ message: String, at pointer: String) -> LoadError {
-            let place = positions[pointer].map { ":\($0)" } ?? ""
-            return LoadError(description: "\(path)\(place): \(message) at '\(pointer.isEmpty ? "/" : pointer)'")
+        /// A schema sopkit cannot use (`ticket-schema-invalid`), at the place the pointer names:
+        /// the key when it has one, else the value, else the nearest enclosing place.
+        func fail(_ message: String, at pointer: String, help: String? = nil) -> LoadError {
+            var place = pointer
+            var position = positions[place]
+            while position == nil, let slash = place.lastIndex(of: "/") {
+                place = String(place[..<slash])
+                position = positions[place]
+            }
+            let at = position.map { SourceSpan(at: SourcePosition(line: $0.line, column: $0.column)) } ?? .fileStart
+            let d = Diagnostic(file: path, span: at, rule: TicketSchemaInvalidRule.self,
+                               message: "\(message) at '\(pointer.isEmpty ? "/" : pointer)'",
+                               help: help ?? "see docs/ticket-schema.md for the keywords sopkit reads and the values each takes")
+            return LoadError(diagnostic: d, source: source)
         }
 
         /// A count: a whole number of 0 or more (`2.0` counts as 2, as JSON Schema says).
@@ -513,7 +550,8 @@ public struct TicketSchema: Sendable {
                     stack[stack.count - 1].next += 1
                     let (target, ref, here) = edges[top.node][top.next]
                     switch state[target] {
-                    case 1: throw fail("'$ref' \(ref) refers to itself; a recursive ticket schema is not supported", at: here)
+                    case 1: throw fail("'$ref' \(ref) refers to itself; a recursive ticket schema is not supported", at: here,
+                                      help: "describe the nested level inline, to the depth tickets have, instead of referring back")
                     case 0: state[target] = 1; stack.append((target, 0))
                     default: break
                     }
@@ -524,7 +562,10 @@ public struct TicketSchema: Sendable {
         /// Records a local `$ref` (`#`, `#/$defs/name`, any JSON pointer into this file, percent-
         /// encoded as a URI fragment may be) and returns the index of what it names.
         mutating func referenced(_ ref: String, at here: String) throws(LoadError) -> Int {
-            guard ref.hasPrefix("#") else { throw fail("only local $ref ('#/$defs/…') is supported, found '\(ref)'", at: here) }
+            guard ref.hasPrefix("#") else {
+                throw fail("only local $ref ('#/$defs/…') is supported, found '\(ref)'", at: here,
+                           help: "copy the schema it names into this file's \"$defs\" and refer to it as '#/$defs/NAME'")
+            }
             guard let fragment = String(ref.dropFirst()).removingPercentEncoding else {
                 throw fail("'$ref' \(ref) is not a valid URI fragment (a '%' must start an escape such as %20)", at: here)
             }
@@ -538,7 +579,12 @@ public struct TicketSchema: Sendable {
                 switch target {
                 case .object(let members) where members[key] != nil: target = members[key]!
                 case .array(let items) where Int(key).map(items.indices.contains) == true: target = items[Int(key)!]
-                default: throw fail("'$ref' \(ref) names nothing in this file", at: here)
+                default:
+                    var names: [String] = []
+                    if case .object(let members) = target { names = members.map(\.key) }
+                    throw fail("'$ref' \(ref) names nothing in this file", at: here,
+                               help: Suggestions.didYouMean(key, in: names).map { "\($0) (in \(canonical.isEmpty ? "#" : "#" + canonical))" }
+                                   ?? "point it at a schema of this file, such as '#/$defs/NAME'")
                 }
                 canonical += "/" + JSONParser.escapePointer(key)
             }
@@ -633,7 +679,9 @@ public struct TicketSchema: Sendable {
                 default: throw fail("'type' must be a type name or a non-empty list of them", at: here)
                 }
                 for name in names where !TicketSchema.jsonTypes.contains(name) {
-                    throw fail("unknown type '\(name)'", at: here)
+                    throw fail("unknown type '\(name)'", at: here,
+                               help: Suggestions.didYouMean(name, in: TicketSchema.jsonTypes.sorted())
+                                   ?? "the types are string, integer, number, boolean, object, array and null")
                 }
                 rules.types = Set(names)
             case "enum":

@@ -27,7 +27,9 @@ public struct NonExhaustiveRule: SOPRule {
             """#)
     public static let details = """
         Only states whose transitions are all automatic are checked; an unguarded automatic
-        transition, an event or a timer is a fallback. A guard that mixes the test with other
+        transition, an event or a timer is a fallback. Choose by what the state should do with an
+        uncovered value: wait for someone (an event, `on:`), wait for time (a timer, `after:`), or
+        move on at once (an unguarded automatic transition, which skips any wait). A guard that mixes the test with other
         conditions covers nothing for sure. Null is not counted as a value (required inputs are
         always given).
         """
@@ -63,7 +65,9 @@ public struct NonExhaustiveRule: SOPRule {
             let list = uncovered.map { "'\($0)'" }.joined(separator: ", ")
             sink.report(state.id.span, Self.self,
                         "the automatic transitions of state '\(state.id.value)' do not cover \(subject) = \(list), and the state has no fallback",
-                        help: "add a transition for \(uncovered.count == 1 ? "it" : "them"), or end with an unguarded automatic transition")
+                        help: "add a transition for \(uncovered.count == 1 ? "it" : "them"), or a fallback: to wait (for someone to act, or for time) "
+                            + "an event (on: EVENT) or a timer (after: 24h) counts as one; an unguarded automatic transition (no 'when') "
+                            + "only if the run should move on at once")
         }
     }
 
