@@ -54,7 +54,7 @@ public struct ExpressionParser {
         let expr = try parseOr()
         guard case .end = current.kind else {
             throw ExpressionError("\(describe(current)) cannot follow a complete expression",
-                                  help: "join conditions with 'and' or 'or'", at: current.range)
+                                  help: followingHelp(current), at: current.range)
         }
         return expr
     }
@@ -382,6 +382,10 @@ public struct ExpressionParser {
 
     static func nameHelp(_ name: String) -> String {
         let roots = PathRoot.allCases.map(\.rawValue)
+        // `today` written without its parentheses: a function with no arguments.
+        if let function = Functions.table[name], function.arity.lowerBound == 0 {
+            return "write '\(name)()': a function is called with parentheses"
+        }
         if let root = closestRoot(name) { return "did you mean '\(root)'?" }
         if name == "True" || name == "False" { return "write '\(name.lowercased())'" }
         if name == "AND" || name == "OR" || name == "NOT" { return "write '\(name.lowercased())'" }
@@ -422,9 +426,24 @@ public struct ExpressionParser {
         guard current.isSymbol(symbol) else {
             let atEnd = current.kind == .end
             let found = atEnd ? "the end of the expression" : describe(current)
-            throw ExpressionError("expected \(what), found \(found)", at: atEnd ? opening.range : current.range)
+            // A closing bracket left out is the common case: say where it goes.
+            let help: String? = switch symbol {
+            case .rightParen: "add ')' after the last argument"
+            case .rightBracket: "add ']' after the last item"
+            default: nil
+            }
+            throw ExpressionError("expected \(what), found \(found)", help: help, at: atEnd ? opening.range : current.range)
         }
         try advance()
+    }
+
+    /// The help for a token after a complete expression: a function written as an operator
+    /// (`ticket.tags contains 'vip'`) is called instead; anything else joins conditions.
+    private func followingHelp(_ token: Token) -> String {
+        if case .identifier = token.kind, let function = Functions.table[lexer.text(of: token)] {
+            return "'\(lexer.text(of: token))' is a function, not an operator: call it as \(function.signature)"
+        }
+        return "join conditions with 'and' or 'or'"
     }
 
     private func describe(_ token: Token) -> String {

@@ -18,6 +18,44 @@ public enum DurationFormat {
         }
     }
 
+    /// The help for a duration written the way people write one (`2 days`, `1 hour 30 minutes`,
+    /// `48` without a unit): the literal it means, or nil when the text is nothing of the kind.
+    public static func fixHelp(for text: String) -> String? {
+        let trimmed = text.trimmingWhitespace()
+        if !trimmed.isEmpty, trimmed.allSatisfy { ("0"..."9").contains($0) } {
+            return "add a unit: '\(trimmed)h' for hours, '\(trimmed)m' for minutes, '\(trimmed)d' for days"
+        }
+        let units: [String: String] = ["w": "w", "wk": "w", "week": "w", "weeks": "w", "d": "d", "day": "d", "days": "d",
+                                       "h": "h", "hr": "h", "hrs": "h", "hour": "h", "hours": "h",
+                                       "m": "m", "min": "m", "mins": "m", "minute": "m", "minutes": "m",
+                                       "s": "s", "sec": "s", "secs": "s", "second": "s", "seconds": "s"]
+        // Numbers and unit words, in any spacing: "2 days", "2days", "1 hour, 30 minutes".
+        var literal = "", number = "", word = ""
+        func flushWord() -> Bool {
+            guard !word.isEmpty else { return true }
+            defer { word = "" }
+            if word == "and" { return number.isEmpty }
+            guard !number.isEmpty, let unit = units[word.lowercased()] else { return false }
+            literal += number + unit
+            number = ""
+            return true
+        }
+        for c in trimmed {
+            if ("0"..."9").contains(c) {
+                guard flushWord() else { return nil }
+                number.append(c)
+            } else if c.isLetter {
+                word.append(c)
+            } else if c == " " || c == "," {
+                continue
+            } else {
+                return nil
+            }
+        }
+        guard flushWord(), number.isEmpty, !literal.isEmpty, literal != trimmed, parse(literal) != nil else { return nil }
+        return "write '\(literal)'; units are w, d, h, m and s, largest first"
+    }
+
     /// Parses a whole duration literal; nil when the text is not one.
     public static func parse(_ text: String) -> Int64? {
         var text = text.trimmingWhitespace()

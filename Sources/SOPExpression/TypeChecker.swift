@@ -289,6 +289,7 @@ public struct TypeChecker {
                     let whose = root == "ticket" ? "the ticket schema" : "'\(walked(i))' (an item of its list, typed by the ticket schema)"
                     report(.unknownField, "'\(walked(i)).\(segment)' is not a field of \(whose)",
                            help: (Suggestions.didYouMean(segment, in: fields.keys.sorted())
+                                ?? Self.nestedFieldHelp(segment, in: fields, walked: walked(i))
                                 ?? "the fields of \(walked(i)) are " + fields.keys.sorted().joined(separator: ", ")) + Self.hyphenHelp(path),
                            at: segmentRange(i))
                     return .any
@@ -464,11 +465,44 @@ public struct TypeChecker {
     }
 
     private mutating func reportEnumValue(_ s: String, values: [String], of what: String, at range: Range<Int>) {
+        // An enum declared without values is reported where it is declared (missing-key).
+        guard !values.isEmpty else { return }
         report(.invalidEnumValue, "'\(s)' is not a value of \(what); the values are \(values.joined(separator: ", "))",
-               help: Suggestions.didYouMean(s, in: values), at: range)
+               help: Suggestions.didYouMean(s, in: values) ?? Self.oneOfHelp(values), at: range)
+    }
+
+    /// The help for a value that is none of `values`: name them, quoted as they are written.
+    public static func oneOfHelp(_ values: [String]) -> String {
+        "write one of " + values.map { "'\($0)'" }.joined(separator: ", ")
+    }
+
+    /// `customer_name` for the nested `customer.name`: the help names the nested path.
+    static func nestedFieldHelp(_ segment: String, in fields: [String: ExprType], walked: String) -> String? {
+        for (i, c) in segment.enumerated() where c == "_" || c == "-" {
+            let head = String(segment.prefix(i)), tail = String(segment.dropFirst(i + 1))
+            if case .object(let inner)? = fields[head], inner[tail] != nil {
+                return "did you mean '\(walked).\(head).\(tail)'? nested fields are joined with '.'"
+            }
+        }
+        return nil
     }
 
     // MARK: Functions
+
+    /// `now()` is a path, not a call; `daysSince` is `days_since` in camel case; else the closest
+    /// name, or the list.
+    static func unknownFunctionHelp(_ name: String) -> String {
+        if let root = PathRoot(rawValue: name) { return "'\(root.rawValue)' is not a function: write '\(root.rawValue)' without parentheses" }
+        var snake = ""
+        for c in name {
+            if c.isUppercase { snake += (snake.isEmpty ? "" : "_") + c.lowercased() } else { snake.append(c) }
+        }
+        if snake != name, Functions.table[snake] != nil || Functions.lambdaFunctions[snake] != nil {
+            return "did you mean '\(snake)'? function names are lower case, words joined with '_'"
+        }
+        return Suggestions.didYouMean(name, in: Functions.allNames)
+            ?? "the functions are " + Functions.allNames.joined(separator: ", ")
+    }
 
     private mutating func checkCall(_ name: String, _ args: [Expr], _ range: Range<Int>) -> ExprType {
         guard let function = Functions.table[name] else {
@@ -476,8 +510,7 @@ public struct TypeChecker {
             if let function = Functions.lambdaFunctions[name] { return checkLambdaCall(name, function, args, range) }
             for arg in args { check(arg) }
             report(.unknownFunction, "unknown function '\(name)'",
-                   help: Suggestions.didYouMean(name, in: Functions.allNames)
-                       ?? "the functions are " + Functions.allNames.joined(separator: ", "),
+                   help: Self.unknownFunctionHelp(name),
                    at: range.lowerBound..<(range.lowerBound + name.unicodeScalars.count))
             return .any
         }

@@ -314,7 +314,7 @@ private struct DocumentBuilder {
                 problems.append(YAMLProblem(
                     .duplicateKey, at: records[Int(index)].span,
                     "key '\(keyText(index))' is defined twice in this mapping; the first is at line \(r.startLine + 1)",
-                    help: "remove one of them, or merge their values"))
+                    help: Self.duplicateKeyHelp(keyText(index))))
             } else if isScalar {
                 keys.append(Key(node: index, fingerprint: print))
             }
@@ -367,6 +367,13 @@ private struct DocumentBuilder {
     /// A number that equal keys share (unequal keys may share it too): the type, and for
     /// strings the length and three of their bytes; numbers are compared as doubles, as
     /// `sameKey` does, so `1` and `1.0` agree. Static, like `sameKey`: it reads only its arguments.
+    /// Two guards on one transition are one condition in two pieces: say how to join them.
+    static func duplicateKeyHelp(_ key: String) -> String {
+        key == "when" || key == "applies_when"
+            ? "join the two conditions with 'and' in one '\(key)', or remove one of them"
+            : "remove one of them, or merge their values"
+    }
+
     private static func fingerprint(_ r: NodeRecord, _ text: UnsafeBufferPointer<UInt8>) -> UInt64 {
         fingerprint(r.type, r.payload, UnsafeBufferPointer(rebasing: text[Int(r.offset)..<Int(r.offset) + Int(r.count)]))
     }

@@ -54,7 +54,7 @@ private let validSOP = """
             demo.sop.yaml:11:3: warning: state 'b' cannot be reached from the start state 'a' [unreachable-state]
              11 |   b:
                 |   ^
-              help: add a transition to it, or remove it
+              help: add a transition 'to: b' in a state the run reaches, or remove the state
             1 error, 1 warning in 1 file
 
             """)

@@ -121,7 +121,8 @@ struct CalendarDecoder {
                 for (key, value) in document.pairs(node) {
                     guard let text = scalarText(key, "a key of 'days'") else { continue }
                     guard let day = CivilTime.parseDate(text), text.utf8.count == 10 else {
-                        sink.report(document.span(key), InvalidDateRule.self, "'\(text)' is not a date", help: "write dates as YYYY-MM-DD")
+                        sink.report(document.span(key), InvalidDateRule.self, "'\(text)' is not a date",
+                                    help: Self.dateSuggestion(text) ?? "write dates as YYYY-MM-DD")
                         continue
                     }
                     days[day] = intervals(value, "'\(text)'")
@@ -156,7 +157,8 @@ struct CalendarDecoder {
             guard let text = scalarText(item, "hours") else { continue }
             guard let interval = Self.interval(text) else {
                 sink.report(document.span(item), InvalidHoursRule.self, "'\(text)' is not open hours",
-                            help: "write hours as \"HH:MM-HH:MM\" with the end after the start (24:00 may end a day)")
+                            help: Self.hoursSuggestion(text).map { "write \"\($0)\": hours are \"HH:MM-HH:MM\" in 24-hour time" }
+                                ?? "write hours as \"HH:MM-HH:MM\" with the end after the start (24:00 may end a day)")
                 continue
             }
             out.append((interval, item))
@@ -202,11 +204,47 @@ struct CalendarDecoder {
         guard let text = scalarText(node, "a holiday") else { return }
         guard let day = CivilTime.parseDate(text), text.utf8.count == 10 else {
             sink.report(document.span(node), InvalidDateRule.self, "'\(text)' is not a date",
-                        help: "write dates as YYYY-MM-DD, and holidays of every year as {every_year: MM-DD}")
+                        help: Self.dateSuggestion(text) ?? "write dates as YYYY-MM-DD, and holidays of every year as {every_year: MM-DD}")
             return
         }
         if !dates.insert(day).inserted {
             sink.report(document.span(node), InvalidDateRule.self, "\(text) is a holiday already")
         }
+    }
+
+    // MARK: Suggestions
+
+    /// Open hours as people write them (`9-5`, `9am-5pm`, `9.30-17`): the "HH:MM-HH:MM" they mean,
+    /// or nil. A bare end hour not after the start is read as afternoon (`9-5` is 09:00-17:00).
+    static func hoursSuggestion(_ text: String) -> String? {
+        let sides = text.lowercased().replacingOccurrences(of: " ", with: "").split(separator: "-", omittingEmptySubsequences: false)
+        guard sides.count == 2 else { return nil }
+        // meridiem: written with am/pm, or with minutes; either way not to be read as afternoon.
+        func time(_ s: Substring) -> (h: Int, m: Int, meridiem: Bool)? {
+            var s = s, pm = false, meridiem = false
+            if s.hasSuffix("am") || s.hasSuffix("pm") { pm = s.hasSuffix("pm"); meridiem = true; s = s.dropLast(2) }
+            let parts = s.split(omittingEmptySubsequences: false, whereSeparator: { $0 == ":" || $0 == "." || $0 == "h" })
+            guard (1...2).contains(parts.count), let h = Int(parts[0]), parts[0].count <= 2,
+                  let m = parts.count == 2 ? Int(parts[1]) : 0, (0..<60).contains(m) else { return nil }
+            guard meridiem else { return (h, m, parts.count == 2) }
+            guard (1...12).contains(h) else { return nil }
+            return ((h % 12) + (pm ? 12 : 0), m, true)
+        }
+        guard let a = time(sides[0]), var b = time(sides[1]) else { return nil }
+        if !b.meridiem, b.h <= 12, b.h * 60 + b.m <= a.h * 60 + a.m { b.h += 12 }
+        let suggestion = String(format: "%02d:%02d-%02d:%02d", a.h, a.m, b.h, b.m)
+        return suggestion != text && interval(suggestion) != nil ? suggestion : nil
+    }
+
+    /// A date written day first (`31/12/2026`, `31.12.2026`): the help with the YYYY-MM-DD it
+    /// means, or nil. When either of the first two could be the month, the day is read first.
+    static func dateSuggestion(_ text: String) -> String? {
+        let parts = text.split(whereSeparator: { $0 == "/" || $0 == "." || $0 == "-" })
+        guard parts.count == 3, parts[2].count == 4, let a = Int(parts[0]), let b = Int(parts[1]), let year = Int(parts[2]) else { return nil }
+        let (day, month) = a > 12 ? (a, b) : b > 12 ? (b, a) : (a, b)
+        let date = String(format: "%04d-%02d-%02d", year, month, day)
+        guard CivilTime.parseDate(date) != nil else { return nil }
+        let ambiguous = a <= 12 && b <= 12 && a != b
+        return "write '\(date)': dates are YYYY-MM-DD" + (ambiguous ? " (read here as day \(day) of month \(month))" : "")
     }
 }

@@ -98,7 +98,7 @@ struct ExpressionPass {
             flush(from: before, in: text)
         } else if DurationFormat.parse(text.text) == nil {
             sink.report(text.span, TypeMismatchRule.self, "'after' must be a duration such as 48h, 2d or 1h30m, found '\(text.text)'",
-                        help: "units are w, d, h, m and s, largest first; or compute one with ${{ … }}")
+                        help: DurationFormat.fixHelp(for: text.text) ?? "units are w, d, h, m and s, largest first; or compute one with ${{ … }}")
         }
     }
 
@@ -204,9 +204,10 @@ struct ExpressionPass {
             if literal.written == nil { mismatch() }
         case .enumeration(let values):
             guard let s = literal.written else { return mismatch() }
-            if !values.contains(s) {
+            // An enum declared without values is reported where it is declared (missing-key).
+            if !values.isEmpty && !values.contains(s) {
                 sink.report(literal.span, InvalidEnumValueRule.self, "'\(s)' is not a value of \(what); the values are \(values.joined(separator: ", "))",
-                            help: Suggestions.didYouMean(s, in: values))
+                            help: Suggestions.didYouMean(s, in: values) ?? TypeChecker.oneOfHelp(values))
             }
         case .integer:
             guard case .int = literal.value else { return mismatch() }
@@ -261,7 +262,20 @@ struct ExpressionPass {
     private mutating func report(_ error: ExpressionError, in text: ExpressionText) {
         for name in Self.inputsNamed(in: text.text) where !unparsedInputReads.contains(name) { unparsedInputReads.append(name) }
         sink.diagnostics.append(Diagnostic(file: source.path, span: span(error.range, in: text), rule: LintRules.rule(for: error.kind),
-                                           message: error.message, help: error.help))
+                                           message: error.message, help: bareNameHelp(error, in: text) ?? error.help))
+    }
+
+    /// A bare name that is an input or a variable of this SOP was meant as `input.NAME` or
+    /// `var.NAME`: the parser cannot know the SOP's names, so the help is made here.
+    private func bareNameHelp(_ error: ExpressionError, in text: ExpressionText) -> String? {
+        guard error.kind == .unknownVariable else { return nil }
+        let scalars = Array(text.text.unicodeScalars)
+        guard error.range.lowerBound >= 0, error.range.upperBound <= scalars.count else { return nil }
+        var name = ""
+        name.unicodeScalars.append(contentsOf: scalars[error.range])
+        if checker.environment.inputs[name] != nil { return "write 'input.\(name)' to read the input" }
+        if checker.environment.vars[name] != nil { return "write 'var.\(name)' to read the variable" }
+        return nil
     }
 
     private mutating func flush(from index: Int, in text: ExpressionText) {

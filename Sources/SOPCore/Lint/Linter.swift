@@ -195,6 +195,12 @@ public struct Linter: Sendable {
         return standard.isEmpty ? "." : standard
     }
 
+    /// The help for an outcome an SOP never ends with: the ones it does, quoted as written.
+    static func outcomesHelp(_ outcomes: [String]) -> String {
+        outcomes.isEmpty ? "the SOP has no end state; give one 'end: OUTCOME'"
+            : "write one of its outcomes: " + outcomes.map { "'\($0)'" }.joined(separator: ", ")
+    }
+
     /// Lints in-memory files as one set.
     public func lint(sources: [SourceFile]) -> LintReport {
         lintSet(count: sources.count, path: { sources[$0].path }) { i in .source(sources[i]) }
@@ -471,7 +477,7 @@ public struct Linter: Sendable {
                     if let entry = index[called], !entry.outcomes.contains(outcome) {
                         d = Diagnostic(file: file, span: ref.span, rule: UnknownOutcomeRule.self,
                                        message: "SOP '\(called)' never ends with outcome '\(outcome)'; its outcomes are \(entry.outcomes.joined(separator: ", "))",
-                                       help: Suggestions.didYouMean(outcome, in: entry.outcomes))
+                                       help: Suggestions.didYouMean(outcome, in: entry.outcomes) ?? Self.outcomesHelp(entry.outcomes))
                     }
                 } else {
                     d = Diagnostic(file: file, span: ref.span, rule: UnknownOutcomeRule.self,

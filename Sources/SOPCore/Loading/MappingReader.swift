@@ -83,6 +83,16 @@ struct MappingReader<Key: MappingKey> {
     let owner: MappingOwner
     /// The key node of each allowed key present, by the key's slot; -1 when absent.
     private var keyNodes = MappingReaderSlots(repeating: -1)
+    /// The slots of the allowed keys that an unknown key was reported as meaning (`condition` for
+    /// `when`, `titel` for `title`): a required one of them is not reported missing as well.
+    private var meantByUnknownKey: UInt16 = 0
+
+    /// Words people write for a key of the format, where a did-you-mean by spelling cannot find it.
+    static var synonyms: [String: String] {
+        ["condition": "when", "if": "when", "guard": "when", "event": "on", "trigger": "on",
+         "next": "to", "goto": "to", "target": "to", "then": "to", "timer": "after", "wait": "after",
+         "timeout": "after", "delay": "after", "name": "title", "steps": "checklist", "actions": "do"]
+    }
 
     init(_ document: YAMLDocument, _ mapping: YAMLNodeID, owner: MappingOwner, ownerSpan: SourceSpan,
          into sink: inout DiagnosticSink) {
@@ -98,8 +108,11 @@ struct MappingReader<Key: MappingKey> {
             }
             guard let i = document.withUTF8(key, { names.index(of: $0) }) else {
                 let text = document.text(key)
+                let meant = Self.synonyms[text.lowercased()].flatMap { names.strings.firstIndex(of: $0) }
+                    ?? Suggestions.closest(to: text, in: names.strings).flatMap { names.strings.firstIndex(of: $0) }
+                if let meant { meantByUnknownKey |= 1 << meant }
                 sink.report(document.span(key), UnknownKeyRule.self, "unknown key '\(text)' in \(owner)",
-                            help: Suggestions.didYouMean(text, in: names.strings)
+                            help: meant.map { "did you mean '\(names.strings[$0])'?" }
                                 ?? "the keys allowed here are " + names.strings.map { "'\($0)'" }.joined(separator: ", "))
                 continue
             }
@@ -135,6 +148,8 @@ struct MappingReader<Key: MappingKey> {
     /// The value of a required key; reports `missing-key` when it is absent.
     func required(_ key: Key, _ sink: inout DiagnosticSink, help: String? = nil) -> YAMLNodeID? {
         if let v = value(key) { return v }
+        // A misspelt key was reported as this one: one mistake, one finding.
+        if meantByUnknownKey & (1 << key.slot) != 0 { return nil }
         sink.report(ownerSpan, MissingKeyRule.self, "\(owner) is missing the required key '\(key.rawValue)'", help: help)
         return nil
     }

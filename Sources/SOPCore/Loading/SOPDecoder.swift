@@ -51,6 +51,8 @@ struct SOPDecoder {
 
     /// `sla.calendar`: the calendar of business timers that name none.
     private var defaultCalendar: Located<String>?
+    /// Inputs whose declaration did not decode, by name (`SOPDefinition.undecodedInputs`).
+    private var undecodedInputs: [String] = []
 
     enum BusinessTimerKey: String, MappingKey {
         case business, calendar
@@ -113,13 +115,15 @@ struct SOPDecoder {
                                       into: &sink)
         let id = r.required(.sop, &sink).flatMap { self.id($0, key: "sop") }
         let version = r.required(.version, &sink).flatMap { positiveInteger($0, key: "version") }
-        let title = r.required(.title, &sink).flatMap { text($0, key: "title") }
+        let title = r.required(.title, &sink, help: "add 'title: …', the name agents see").flatMap { text($0, key: "title") }
         let description = r.value(.description).flatMap { text($0, key: "description") }
         let category = r.value(.category).flatMap { decodeCategory($0) }
         let appliesWhen = r.value(.applies_when).flatMap { expression($0, key: "applies_when") }
         let roles = r.value(.roles).map { ids($0, key: "roles") }
         let vars = r.value(.vars).map { fieldSpecs($0) } ?? []
-        let start = r.required(.start, &sink).flatMap { self.id($0, key: "start") }
+        let firstState = r.value(.states).flatMap { document.firstPair($0) }.map { document.text($0.key) }
+        let start = r.required(.start, &sink, help: "add 'start: \(firstState ?? "STATE")', the state a run begins in")
+            .flatMap { self.id($0, key: "start") }
         // Before the states: its calendar is the one of business timers that name none.
         let sla = r.value(.sla).flatMap { slaPolicy($0) }
         defaultCalendar = sla?.calendar
@@ -130,7 +134,7 @@ struct SOPDecoder {
             id: id, version: version ?? 1, title: title ?? id.value, description: description, category: category,
             appliesWhen: appliesWhen,
             roles: roles ?? SOPDefinition.defaultRoles.map { Located($0, at: id.span) },
-            vars: vars, start: start, states: states, sla: sla)
+            vars: vars, start: start, states: states, sla: sla, undecodedInputs: undecodedInputs)
     }
 
     // MARK: SLA targets
@@ -231,7 +235,7 @@ struct SOPDecoder {
         }
         sink.report(document.span(node), UnknownCategoryRule.self,
                     "category '\(value)' is not one of \(Self.list(names)); reports will group it on its own",
-                    help: Suggestions.didYouMean(value, in: names) ?? "keep it if your team uses it, or use one of the known ones")
+                    help: Suggestions.didYouMean(value, in: names) ?? "keep it if your team uses it, or use one of the known ones: \(names.joined(separator: ", "))")
         return value
     }
 
@@ -276,7 +280,7 @@ struct SOPDecoder {
         let owner = MappingOwner.state(id.value)
         guard mapping(node, key: owner, expected: "a mapping with at least 'title'") else { return nil }
         let r = MappingReader<StateKey>(document, node, owner: owner, ownerSpan: id.span, into: &sink)
-        let title = r.required(.title, &sink).flatMap { text($0, key: "title") }
+        let title = r.required(.title, &sink, help: "add 'title: …', a short label for the state").flatMap { text($0, key: "title") }
         let instructions = r.value(.instructions).flatMap { text($0, key: "instructions") }
         let checklist = r.value(.checklist).map { texts($0, key: "checklist") } ?? []
         let inputs = r.value(.inputs).map { inputSpecs($0) } ?? []
@@ -290,16 +294,22 @@ struct SOPDecoder {
     }
 
     private mutating func inputSpecs(_ node: YAMLNodeID) -> [InputSpec] {
-        guard mapping(node, key: "'inputs'", expected: "a mapping of input ids to their specs") else { return [] }
+        guard mapping(node, key: "'inputs'", expected: "a mapping of input ids to their specs") else {
+            // Written as a list (`- amount: {…}`): the names are still what the author declared.
+            for item in document.items(node) {
+                if let (key, _) = document.firstPair(item), let name = document.string(key) { undecodedInputs.append(name) }
+            }
+            return []
+        }
         var specs: [InputSpec] = []
         specs.reserveCapacity(document.count(node))
         for (key, value) in document.pairs(node) {
             guard let id = id(key, key: "an input id") else { continue }
             let owner = MappingOwner.input(id.value)
-            guard mapping(value, key: owner, expected: "a mapping with 'type'") else { continue }
+            guard mapping(value, key: owner, expected: "a mapping with 'type'") else { undecodedInputs.append(id.value); continue }
             let r = MappingReader<InputKey>(document, value, owner: owner, ownerSpan: id.span, into: &sink)
             let prompt = r.value(.prompt).flatMap { text($0, key: "prompt") }
-            guard let type = r.required(.type, &sink).flatMap({ valueType($0) }) else { continue }
+            guard let type = r.required(.type, &sink).flatMap({ valueType($0) }) else { undecodedInputs.append(id.value); continue }
             let (values, labels) = enumValues(r.value(.values), keySpan: r.keySpan(.values, in: document), ownerSpan: r.ownerSpan,
                                     type: type, owner: owner)
             let min = bound(r, .min, type: type, owner: owner)
@@ -374,8 +384,7 @@ struct SOPDecoder {
         let text = document.text(node)
         if let problem = InputPattern.problem(text) {
             sink.report(document.span(node), InvalidPatternRule.self, "'pattern' of \(owner) is not a valid regular expression: \(problem)",
-                        help: "patterns are I-Regexp (RFC 9485) read as JSON Schema reads them, matched in linear time (format.md, Patterns); "
-                            + "in YAML, quote the pattern with single quotes so backslashes stay as written")
+                        help: Self.patternHelp(problem))
             return nil
         }
         return text
@@ -439,7 +448,9 @@ struct SOPDecoder {
         }
         let names = ValueType.allCases.map(\.rawValue)
         let aliases = ["int": "integer", "bool": "boolean", "float": "number", "str": "string", "text": "string",
-                       "timestamp": "datetime", "array": "list", "time": "datetime"]
+                       "timestamp": "datetime", "array": "list", "time": "datetime", "decimal": "number", "double": "number",
+                       "money": "number", "currency": "number", "amount": "number", "choice": "enum", "select": "enum",
+                       "date-time": "datetime", "date_time": "datetime"]
         sink.report(document.span(node), WrongTypeRule.self, "'type' must be one of \(Self.list(names)), found '\(value)'",
                     help: aliases[value].map { "did you mean '\($0)'?" } ?? Suggestions.didYouMean(value, in: names))
         return nil
@@ -636,6 +647,18 @@ struct SOPDecoder {
         return r.required(.sop, &sink, help: "name the SOP to start").flatMap { id($0, key: "sop") }.map { .start(sop: $0) }
     }
 
+    /// The help for a pattern outside the dialect: what is missing, when the reason says so
+    /// (an unclosed class or group), then where the dialect is described.
+    static func patternHelp(_ problem: String) -> String {
+        let general = "patterns are I-Regexp (RFC 9485) read as JSON Schema reads them, matched in linear time (format.md, Patterns); "
+            + "in YAML, quote the pattern with single quotes so backslashes stay as written"
+        if let open = problem.range(of: "expected '"), let close = problem[open.upperBound...].firstIndex(of: "'") {
+            let missing = problem[open.upperBound..<close]
+            return "add the missing '\(missing)' where it belongs; " + general
+        }
+        return general
+    }
+
     private mutating func notifyTarget(_ node: YAMLNodeID) -> Located<NotifyTarget>? {
         let help = "write 'customer', 'team:ID' or 'role:ID'"
         let span = document.span(node)
@@ -654,7 +677,8 @@ struct SOPDecoder {
             return Located(make(rest), at: span)
         }
         sink.report(span, WrongTypeRule.self, "'to' must be customer, team:ID or role:ID, found '\(text)'",
-                    help: Suggestions.closest(to: text, in: ["customer"]).map { "did you mean '\($0)'?" } ?? help)
+                    help: Suggestions.closest(to: text, in: ["customer"]).map { "did you mean '\($0)'?" }
+                        ?? (SOPIdentifier.isValid(text) ? "write 'role:\(text)' for a role, 'team:\(text)' for a team, or 'customer'" : help))
         return nil
     }
 
@@ -757,7 +781,10 @@ struct SOPDecoder {
     /// Reports `wrong-type` unless the node is a mapping. `what` names the value in messages.
     private mutating func mapping(_ node: YAMLNodeID, key what: @autoclosure () -> String, expected: @autoclosure () -> String) -> Bool {
         if document.isMapping(node) { return true }
-        sink.report(document.span(node), WrongTypeRule.self, "\(what()) must be \(expected()), found \(document.kindDescription(node))")
+        // A list where a mapping is wanted is almost always the same entries with a '-' each.
+        let help = document.isSequence(node) ? "remove the '-' before each entry: a mapping's entries are 'NAME: …' lines" : nil
+        sink.report(document.span(node), WrongTypeRule.self, "\(what()) must be \(expected()), found \(document.kindDescription(node))",
+                    help: help)
         return false
     }
 
@@ -767,7 +794,10 @@ struct SOPDecoder {
 
     private mutating func sequence(_ node: YAMLNodeID, key what: @autoclosure () -> String, expected: @autoclosure () -> String) -> Bool {
         if document.isSequence(node) { return true }
-        sink.report(document.span(node), WrongTypeRule.self, "\(what()) must be \(expected()), found \(document.kindDescription(node))")
+        // One item written as plain text: the list form is what was meant.
+        let help = document.isScalar(node) && !document.isNull(node) ? "write each item on its own line, starting with '- '" : nil
+        sink.report(document.span(node), WrongTypeRule.self, "\(what()) must be \(expected()), found \(document.kindDescription(node))",
+                    help: help)
         return false
     }
 

@@ -50,6 +50,10 @@ public struct SOPDefinition: Sendable, Hashable {
     public var states: [StateDefinition]
     /// Service-level targets (`sla:`), if any.
     public var sla: SLAPolicy? = nil
+    /// Inputs declared in a form that did not decode (an unknown type, inputs written as a list):
+    /// reported where they are declared, and known by name, so that reading them is no second
+    /// finding (docs/decisions.md, "Knock-on findings").
+    public var undecodedInputs: [String] = []
 
     public static let builtInRoles: Set<String> = ["system"]
     public static let defaultRoles = ["agent"]

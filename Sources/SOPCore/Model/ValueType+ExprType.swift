@@ -33,6 +33,7 @@ extension SOPDefinition {
                 inputs[input.id.value] = input.type.exprType(values: input.values.map(\.value))
             }
         }
+        for name in undecodedInputs where inputs[name] == nil { inputs[name] = .any }
         return ExpressionEnvironment(ticket: ticket, vars: vars, inputs: inputs, childOutcomes: childOutcomes,
                                      states: states.map(\.id.value))
     }

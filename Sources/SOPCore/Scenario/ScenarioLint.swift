@@ -50,7 +50,7 @@ struct ScenarioLint {
         }
         if let outcome = e.outcome, !sop.outcomes.contains(outcome.value) {
             sink.report(outcome.span, UnknownOutcomeRule.self, "SOP '\(sop.id)' never ends with outcome '\(outcome.value)'; its outcomes are \(sop.outcomes.joined(separator: ", "))",
-                        help: Suggestions.didYouMean(outcome.value, in: sop.outcomes))
+                        help: Suggestions.didYouMean(outcome.value, in: sop.outcomes) ?? Linter.outcomesHelp(sop.outcomes))
         }
         for pair in e.vars?.mapping ?? [] {
             guard let name = pair.key.scalar?.text, !sop.vars.contains(name) else { continue }

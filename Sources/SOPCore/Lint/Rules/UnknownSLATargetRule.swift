@@ -46,7 +46,9 @@ public struct UnknownSLATargetRule: SOPRule {
                     sink.report(on.span, Self.self, "'\(on.value)' names no SLA target of this SOP"
                                     + (names.isEmpty ? " (it has no 'sla')" : "; its targets are \(names.joined(separator: ", "))"),
                                 help: Suggestions.didYouMean(id, in: names).map { "did you mean 'sla.\($0).\(event.rawValue)'?" }
-                                    ?? "add the target under 'sla: targets:'")
+                                    ?? (names.isEmpty ? "add the target under 'sla: targets:'"
+                                        : "write " + names.map { "'sla.\($0).\(event.rawValue)'" }.joined(separator: " or ")
+                                            + ", or add the target under 'sla: targets:'"))
                     continue
                 }
                 if event == .warning, target.warningPercent == nil {

@@ -23,7 +23,7 @@ public struct UnreachableStateRule: SOPRule {
         guard !context.reachableStateHasError else { return }
         for (i, state) in context.sop.states.enumerated() where !context.graph.reachable[i] {
             sink.report(state.id.span, Self.self, "state '\(state.id.value)' cannot be reached from the start state '\(context.sop.start.value)'",
-                        help: "add a transition to it, or remove it")
+                        help: "add a transition 'to: \(state.id.value)' in a state the run reaches, or remove the state")
         }
     }
 }
