@@ -259,7 +259,6 @@ public final class LanguageServer {
             pairs.append(("codeDescription", RPC.object([("href", .string(base + "lint-rules.md#" + d.rule.rawValue))])))
         }
         pairs += [("source", .string("sop")), ("message", .string(message))]
-        if let data = fixData(d) { pairs.append(("data", data)) }
         return RPC.object(pairs)
     }
 }
