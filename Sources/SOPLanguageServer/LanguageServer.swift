@@ -105,6 +105,9 @@ public final class LanguageServer {
                 send(RPC.error(id: id, RPCError(.requestCancelled, "the request was cancelled")))
                 return
             }
+            // A request sees the findings of every change before it (a code action's fixes
+            // come from them): changes queued before it are linted first.
+            if phase == .running { flush() }
             do {
                 send(RPC.response(id: id, result: try request(method, Params(value: params))))
             } catch {
