@@ -1,3 +1,4 @@
+import Foundation
 import SOPCore
 import SOPDiagnostics
 import SOPExpression
@@ -23,6 +24,24 @@ struct AuthoredSOP {
         definition = loaded
         let id = loaded?.id.value
         entry = context.sops.first { $0.file == source.path } ?? id.flatMap { id in context.sops.first { $0.id == id } }
+    }
+
+    /// The SOP a scenario test file tests: what the workspace's index knows of it.
+    init(tested id: String?, context: AuthoringContext) {
+        definition = nil
+        entry = id.flatMap { id in context.sops.first { $0.id == id } }
+    }
+
+    /// The id after `sop:` at the top of a file, read from its lines (the file may not parse).
+    static func declaredID(in source: SourceFile) -> String? {
+        for line in 1...max(1, source.lineCount) {
+            guard let text = source.lineText(line), text.hasPrefix("sop:") else { continue }
+            var value = text.dropFirst(4).drop { $0 == " " }
+            if let comment = value.range(of: " #") { value = value[..<comment.lowerBound] }
+            let id = value.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "'\""))
+            return id.isEmpty ? nil : id
+        }
+        return nil
     }
 
     var stateIDs: [String] { definition?.states.map(\.id.value) ?? entry?.states ?? [] }

@@ -37,12 +37,16 @@ public struct CompletionCandidate: Sendable, Equatable {
 public enum Completion {
     /// What may be written at `position` of `source` (an SOP or a *.test.yaml), the text as typed (it may not parse).
     public static func candidates(in source: SourceFile, at position: SourcePosition, context: AuthoringContext) -> [CompletionCandidate] {
-        // Scenario tests are not completed yet (docs/lsp.md); a position outside the text has nothing.
-        if SOPFileKind(path: source.path) != .sop { return [] }
+        // A calendar is not completed (docs/lsp.md); a position outside the text has nothing.
+        let fileKind = SOPFileKind(path: source.path)
+        guard fileKind != .calendar else { return [] }
         guard position.line >= 1, position.line <= source.lineCount, position.column >= 1 else { return [] }
-        let cursor = CursorContext.at(position, in: source)
-        let sop = AuthoredSOP(source: source, cursorLine: position.line, context: context)
-        var engine = CompletionEngine(cursor: cursor, sop: sop, context: context, position: position)
+        let scenario = fileKind == .scenarioTest
+        let cursor = CursorContext.at(position, in: source, scenario: scenario)
+        // In a scenario test, what the tested SOP declares, from the workspace.
+        let sop = scenario ? AuthoredSOP(tested: AuthoredSOP.declaredID(in: source), context: context)
+            : AuthoredSOP(source: source, cursorLine: position.line, context: context)
+        var engine = CompletionEngine(cursor: cursor, sop: sop, context: context, position: position, scenario: scenario)
         return engine.run()
     }
 }
@@ -55,12 +59,15 @@ struct CompletionEngine {
     var results: [CompletionCandidate] = []
     /// What is typed of the thing being completed, to filter the candidates by.
     var typed = ""
+    /// The file is a scenario test, and `sop` the SOP it tests.
+    let scenario: Bool
 
-    init(cursor: CursorContext, sop: AuthoredSOP, context: AuthoringContext, position: SourcePosition) {
+    init(cursor: CursorContext, sop: AuthoredSOP, context: AuthoringContext, position: SourcePosition, scenario: Bool = false) {
         self.cursor = cursor
         self.sop = sop
         self.context = context
         self.position = position
+        self.scenario = scenario
     }
 
     var state: String? { SOPPaths.state(of: cursor.path) }
@@ -86,7 +93,14 @@ struct CompletionEngine {
 
     mutating func keys() {
         typed = cursor.partial
-        guard let kind = SOPPaths.kind(of: cursor.path) else { return }
+        if scenario, cursor.path.last == .key("input"), SOPPaths.kind(of: Array(cursor.path.dropLast()), scenario: true) == .testStep {
+            // A step's inputs: the tested SOP's.
+            for input in sop.entry?.inputs ?? [] where !cursor.presentKeys.contains(input) {
+                results.append(CompletionCandidate(label: input, kind: .input, insertText: input + ": ", replacing: cursor.partialSpan))
+            }
+            return
+        }
+        guard let kind = SOPPaths.kind(of: cursor.path, scenario: scenario) else { return }
         if kind == .action {
             // An action is a mapping of one key: offer them only where none is written yet.
             guard cursor.presentKeys.isEmpty else { return }
@@ -107,14 +121,30 @@ struct CompletionEngine {
     mutating func value() {
         let text = cursor.valueText
         // Inside `${{ … }}`: an expression, whatever the key.
-        if let open = Self.openTemplate(text) {
+        if !scenario, let open = Self.openTemplate(text) {
             expression(Array(text[open...]), positions: Array(cursor.valuePositions[open...]))
             return
         }
         guard let key = cursor.valueKey else { return }
         typed = String(String.UnicodeScalarView(text))
-        let kind = SOPPaths.kind(of: cursor.mappingPath)
+        let kind = SOPPaths.kind(of: cursor.mappingPath, scenario: scenario)
         switch (kind, key) {
+        case (.testFile?, "sop"):
+            for entry in context.sops { results.append(candidate(entry.id, .sop, detail: entry.file)) }
+        case (.testStep?, "event"):
+            for event in sop.events { results.append(candidate(event, .event)) }
+        case (.testExpectation?, "state"), (.testExpectation?, "path"):
+            for id in sop.stateIDs { results.append(candidate(id, .state)) }
+        case (.testExpectation?, "outcome"):
+            for outcome in sop.outcomes { results.append(candidate(outcome, .outcome)) }
+        case (.testActor?, "role"):
+            for role in sop.roles { results.append(candidate(role, .role)) }
+        case (.testStep?, "run"):
+            for target in ["main", "child"] { results.append(candidate(target, .enumValue)) }
+        case (.testStep?, "check"):
+            results.append(candidate("all", .enumValue))
+        case (_, _) where scenario:
+            break
         case (.top?, "applies_when"), (.transition?, "when"), (.slaLength?, "by"):
             expression(text, positions: cursor.valuePositions)
         case (.transition?, "to"), (.top?, "start"), (.slaTarget?, "start"), (.slaTarget?, "pause"), (.slaTarget?, "stop"):

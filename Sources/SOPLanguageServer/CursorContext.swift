@@ -60,12 +60,13 @@ struct CursorContext {
     // MARK: Analysis
 
     /// The context of `position` in `source`.
-    static func at(_ position: SourcePosition, in source: SourceFile) -> CursorContext {
+    static func at(_ position: SourcePosition, in source: SourceFile, scenario: Bool = false) -> CursorContext {
         let lines = SourceLines(source)
-        return CursorContext.analyze(lines, line: position.line, column: position.column)
+        return CursorContext.analyze(lines, line: position.line, column: position.column, scenario: scenario)
     }
 
-    static func analyze(_ lines: SourceLines, line: Int, column: Int) -> CursorContext {
+    /// `scenario`: the file is a scenario test (its mappings are other than an SOP's).
+    static func analyze(_ lines: SourceLines, line: Int, column: Int, scenario: Bool = false) -> CursorContext {
         let here = SourcePosition(line: line, column: column)
         let empty = CursorContext(slot: .key, path: [], partialSpan: SourceSpan(start: here, end: here))
         guard line >= 1, line <= lines.count else { return empty }
@@ -91,7 +92,7 @@ struct CursorContext {
         var context = CursorContext(slot: scan.slot, path: above.path + scan.elements, partialSpan: empty.partialSpan)
         context.setPartial(lineText: text, line: line, cursor: cursor)
         switch scan.slot {
-        case .key where scan.flowKeys == nil && context.path.last == .item && SOPPaths.kind(of: context.path) == nil:
+        case .key where scan.flowKeys == nil && context.path.last == .item && SOPPaths.kind(of: context.path, scenario: scenario) == nil:
             // `- ag‸` under `roles:`: an item of a list of scalars, not a key.
             context.slot = .value
             context.valueText = Array(text[scan.valueStart..<cursor])
@@ -227,7 +228,8 @@ struct SourceLines {
             let text = self[l]
             let indent = text.prefix { $0 == " " }.count
             if indent < text.count && indent <= key.column && l != line { return nil }
-            if l == line && indent <= key.column && indent < text.count && column > indent { return nil }
+            // On the cursor's line, only text right of the key's column continues its value.
+            if l == line && (column <= key.column || indent <= key.column && indent < text.count) { return nil }
         }
         // A plain continuation line that looks like a key is a key.
         if !isBlock, let k = tokens(line).key, k.column < column { _ = k; return nil }

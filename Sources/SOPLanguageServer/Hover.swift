@@ -19,7 +19,10 @@ public struct HoverInfo: Sendable, Equatable {
 /// state id after `to:` or `start:`, the state's title.
 public enum Hover {
     public static func info(in source: SourceFile, at position: SourcePosition, context: AuthoringContext) -> HoverInfo? {
-        if SOPFileKind(path: source.path) != .sop { return nil }
+        let fileKind = SOPFileKind(path: source.path)
+        guard fileKind != .calendar else { return nil }
+        // In a scenario test, keys only.
+        let scenario = fileKind == .scenarioTest
         let lines = SourceLines(source)
         let text = lines[position.line]
         let at = min(max(position.column - 1, 0), text.count)
@@ -34,13 +37,14 @@ public enum Hover {
 
         // A key: the word followed by `:` where the line's structure has a key.
         if end < text.count, text[end] == ":", end + 1 == text.count || text[end + 1] == " " {
-            let keyContext = CursorContext.analyze(lines, line: position.line, column: start + 1)
-            if keyContext.slot == .key, let kind = SOPPaths.kind(of: keyContext.path),
+            let keyContext = CursorContext.analyze(lines, line: position.line, column: start + 1, scenario: scenario)
+            if keyContext.slot == .key, let kind = SOPPaths.kind(of: keyContext.path, scenario: scenario),
                let markdown = KeyDocs.markdown(for: word, in: kind) {
                 return HoverInfo(markdown: markdown, span: wordSpan)
             }
         }
 
+        if scenario { return nil }
         let here = CursorContext.analyze(lines, line: position.line, column: at + 1)
         guard here.slot == .value, let key = here.valueKey else { return nil }
         let sop = AuthoredSOP(source: source, cursorLine: position.line, context: context)

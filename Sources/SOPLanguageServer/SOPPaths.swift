@@ -3,7 +3,8 @@ import SOPCore
 /// Which mapping of the SOP format a path of keys leads to, by the format's nesting
 /// (docs/format.md): `states.ID` is a state, `states.ID.transitions[]` a transition, and so on.
 enum SOPPaths {
-    static func kind(of path: [PathElement]) -> SOPMappingKind? {
+    static func kind(of path: [PathElement], scenario: Bool = false) -> SOPMappingKind? {
+        if scenario { return scenarioKind(of: path) }
         var kind = SOPMappingKind.top
         var i = 0
         func id() -> Bool {
@@ -51,6 +52,28 @@ enum SOPPaths {
                 i += 1; kind = .assign
             case (.action, .key("start")):
                 i += 1; kind = .startAction
+            default:
+                return nil
+            }
+        }
+        return kind
+    }
+
+    /// The mappings of a scenario test file (docs/scenario-tests.md).
+    static func scenarioKind(of path: [PathElement]) -> SOPMappingKind? {
+        var kind = SOPMappingKind.testFile
+        var i = 0
+        while i < path.count {
+            let next = i + 1 < path.count ? path[i + 1] : nil
+            switch (kind, path[i]) {
+            case (.testFile, .key("cases")) where next == .item:
+                i += 2; kind = .testCase
+            case (.testCase, .key("steps")) where next == .item:
+                i += 2; kind = .testStep
+            case (.testCase, .key("expect")), (.testStep, .key("expect")):
+                i += 1; kind = .testExpectation
+            case (.testStep, .key("actor")):
+                i += 1; kind = .testActor
             default:
                 return nil
             }

@@ -326,3 +326,43 @@ struct CompletionTests {
         }
     }
 }
+
+/// Scenario test files complete their own keys, and values from the SOP they test.
+struct ScenarioCompletionTests {
+    static let test = """
+    sop: refund-check
+    cases:
+      - name: a big refund is approved
+        ticket: {id: T-1}
+        steps:
+          - input: {amount: 120}
+            expect: {state: approve}
+          - event: approve
+    """
+
+    func labels(_ marked: String) throws -> [String] {
+        let text = MarkedText(marked, path: "sops/refund-check.test.yaml")
+        return Completion.candidates(in: text.source, at: text.position, context: try AuthoringFixtures.context()).map(\.label)
+    }
+
+    @Test func keysOfACaseAStepAndAnExpectation() throws {
+        #expect(try labels(Self.test.replacingOccurrences(of: "    ticket: {id: T-1}", with: "    ticket: {id: T-1}\n    ‸")) == ["now", "expect"])
+        #expect(try labels(Self.test + "\n        ‸") == ["input", "ticket", "advance", "actor", "check", "expect", "run"])
+        #expect(try labels(Self.test.replacingOccurrences(of: "{state: approve}", with: "{state: approve, ‸}"))
+                == ["outcome", "ticket", "vars", "path", "outbox", "error"])
+    }
+
+    @Test func valuesFromTheTestedSOP() throws {
+        #expect(try labels(Self.test.replacingOccurrences(of: "event: approve", with: "event: ‸")) == ["approve", "decline"])
+        #expect(try labels(Self.test.replacingOccurrences(of: "{state: approve}", with: "{state: ‸}"))
+                == ["verify", "approve", "refunded", "declined"])
+        #expect(try labels(Self.test.replacingOccurrences(of: "{amount: 120}", with: "{amount: 120, ‸}")) == ["decision"])
+        #expect(try labels(Self.test.replacingOccurrences(of: "sop: refund-check", with: "sop: ‸")) == ["refund-check", "damage-check"])
+    }
+
+    @Test func aKeyOfATestHasItsDescriptionOnHover() throws {
+        let text = MarkedText(Self.test.replacingOccurrences(of: "      - event: approve", with: "      - ev‸ent: approve"), path: "sops/refund-check.test.yaml")
+        let info = try #require(Hover.info(in: text.source, at: text.position, context: try AuthoringFixtures.context()))
+        #expect(info.markdown == KeyDocs.markdown(for: "event", in: .testStep))
+    }
+}

@@ -1,9 +1,11 @@
 import SOPDiagnostics
 
-/// The mappings of an SOP file, each with the keys it allows: where a key sits decides what it means.
+/// The mappings of an SOP file and of a scenario test file (`test…`), each with the keys it
+/// allows: where a key sits decides what it means.
 public enum SOPMappingKind: String, Sendable, CaseIterable {
     case top, variable, state, input, enumValue, transition, businessTimer, action, notify, assign, startAction
     case sla, slaTarget, slaLength
+    case testFile, testCase, testStep, testExpectation, testActor
 
     /// The keys the decoder allows in this mapping, in the order its messages list them. Read
     /// from the decoder's own key enums (`SOPDecoder.TopKey`…), so there is no second list to drift.
@@ -23,6 +25,11 @@ public enum SOPMappingKind: String, Sendable, CaseIterable {
         case .sla: return SOPDecoder.SLAKey.names.strings
         case .slaTarget: return SOPDecoder.SLATargetKey.names.strings
         case .slaLength: return SOPDecoder.SLALengthKey.names.strings
+        case .testFile: return ScenarioDecoder.TopKey.names.strings
+        case .testCase: return ScenarioDecoder.CaseKey.names.strings
+        case .testStep: return ScenarioDecoder.StepKey.names.strings
+        case .testExpectation: return ScenarioDecoder.ExpectKey.names.strings
+        case .testActor: return ScenarioDecoder.ActorKey.names.strings
         }
     }
 
@@ -43,6 +50,11 @@ public enum SOPMappingKind: String, Sendable, CaseIterable {
         case .sla: return "`sla`"
         case .slaTarget: return "an SLA target"
         case .slaLength: return "an SLA target's `target` by value"
+        case .testFile: return "a scenario test file"
+        case .testCase: return "a test case"
+        case .testStep: return "a test step"
+        case .testExpectation: return "`expect`"
+        case .testActor: return "`actor`"
         }
     }
 }
@@ -108,6 +120,11 @@ public enum KeyDocs {
         case .sla: return sla
         case .slaTarget: return slaTarget
         case .slaLength: return slaLength
+        case .testFile: return testFile
+        case .testCase: return testCase
+        case .testStep: return testStep
+        case .testExpectation: return testExpectation
+        case .testActor: return testActor
         }
     }
 
@@ -319,6 +336,47 @@ public enum KeyDocs {
     static let startAction: [KeyDoc] = [
         KeyDoc(["sop"], type: "SOP id", required: "yes", default: nil,
             meaning: "the SOP to start as an independent run on the same ticket"),
+    ]
+
+    // Scenario test files (docs/scenario-tests.md).
+
+    static let testFile: [KeyDoc] = [
+        KeyDoc(["sop"], type: "SOP id", required: "yes", default: nil, meaning: "the SOP the cases drive"),
+        KeyDoc(["cases"], type: "list of cases", required: "yes", default: nil, meaning: "the cases, each run on a fresh store"),
+    ]
+
+    static let testCase: [KeyDoc] = [
+        KeyDoc(["name"], type: "string", required: "yes", default: nil, meaning: "what the case shows, in the output of `sop test`"),
+        KeyDoc(["now"], type: "datetime", required: nil, default: "`2026-01-01T00:00:00Z`", meaning: "the case's clock when it starts"),
+        KeyDoc(["ticket"], type: "mapping", required: "yes", default: nil, meaning: "the ticket the run starts on"),
+        KeyDoc(["steps"], type: "list of steps", required: "yes", default: nil, meaning: "what is done to the run, in order"),
+        KeyDoc(["expect"], type: "expectations", required: "no", default: nil, meaning: "how the case's run must end up"),
+    ]
+
+    static let testStep: [KeyDoc] = [
+        KeyDoc(["input"], type: "map of input id → value", required: nil, default: nil, meaning: "inputs given in this step"),
+        KeyDoc(["event"], type: "event id", required: nil, default: nil, meaning: "the event sent in this step"),
+        KeyDoc(["ticket"], type: "mapping", required: nil, default: nil, meaning: "a JSON merge patch applied to the ticket"),
+        KeyDoc(["advance"], type: "duration", required: nil, default: nil, meaning: "moves the clock and ticks every run"),
+        KeyDoc(["actor"], type: "`{id, role}`", required: nil, default: "a tester with the state's role", meaning: "who acts"),
+        KeyDoc(["check"], type: "`all` or a list of item numbers", required: nil, default: nil, meaning: "checklist items confirmed in this step"),
+        KeyDoc(["expect"], type: "expectations", required: nil, default: nil, meaning: "where the step must leave the run; `error` expects a refusal"),
+        KeyDoc(["run"], type: "`main` or `child`", required: nil, default: "`main`", meaning: "`child`: the step goes to the child run the case's run waits for"),
+    ]
+
+    static let testExpectation: [KeyDoc] = [
+        KeyDoc(["state"], type: "state id", required: nil, default: nil, meaning: "the state the run is in"),
+        KeyDoc(["outcome"], type: "outcome id", required: nil, default: nil, meaning: "the outcome the run ended with"),
+        KeyDoc(["ticket"], type: "mapping", required: nil, default: nil, meaning: "a subset of the ticket"),
+        KeyDoc(["vars"], type: "mapping", required: nil, default: nil, meaning: "a subset of the run's variables"),
+        KeyDoc(["path"], type: "list of state ids", required: nil, default: nil, meaning: "the states the run entered, in order"),
+        KeyDoc(["outbox"], type: "a count, or a list of messages", required: nil, default: nil, meaning: "the messages the run recorded (strings match as substrings)"),
+        KeyDoc(["error"], type: "string", required: nil, default: nil, meaning: "the step must be refused with a reason that contains this text"),
+    ]
+
+    static let testActor: [KeyDoc] = [
+        KeyDoc(["id"], type: "string", required: nil, default: "`tester`", meaning: "who acts"),
+        KeyDoc(["role"], type: "role id", required: nil, default: "the state's role", meaning: "the role they act in"),
     ]
 
     static let slaLength: [KeyDoc] = [
