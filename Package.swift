@@ -100,14 +100,14 @@ let package = Package(
         ),
         .executableTarget(
             name: "sop-bench",
-            dependencies: ["SOPCore", "SOPExpression", "SOPYAML", "SOPDiagnostics", "SOPJSON"],
+            dependencies: ["SOPCore", "SOPExpression", "SOPYAML", "SOPDiagnostics", "SOPJSON", "SOPLanguageServer"],
             path: "Benchmarks/SOPBench"
         ),
         // The fuzz targets (Fuzz/README.md): scripts/fuzz builds them with libFuzzer; an ordinary
         // build replays inputs given as files.
         .executableTarget(
             name: "sop-fuzz",
-            dependencies: ["SOPCore", "SOPExpression", "SOPJSON", "SOPDiagnostics"],
+            dependencies: ["SOPCore", "SOPExpression", "SOPJSON", "SOPDiagnostics", "SOPLanguageServer"],
             path: "Fuzz/SOPFuzz"
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),

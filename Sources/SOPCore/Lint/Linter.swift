@@ -37,7 +37,7 @@ public enum SOPFileKind: Sendable {
 
 /// What the rest of the linted set needs to know of one SOP: enough to resolve `call`, `start`,
 /// `child.outcome` and scenario tests without keeping the SOP itself in memory.
-public struct SOPIndexEntry: Sendable {
+public struct SOPIndexEntry: Sendable, Equatable {
     public var id: String
     public var file: String
     public var idSpan: SourceSpan
@@ -50,7 +50,8 @@ public struct SOPIndexEntry: Sendable {
     /// The SOPs its `call` states run.
     public var calls: [String]
 
-    init(_ sop: SOPDefinition, file: String) {
+    /// The entry of a loaded SOP (the language server builds the file being edited's from its unsaved text).
+    public init(_ sop: SOPDefinition, file: String) {
         id = sop.id.value
         self.file = file
         idSpan = sop.id.span
@@ -297,9 +298,7 @@ public struct Linter: Sendable {
             phase.diagnostics += result.diagnostics
             guard let entry = result.entry else { continue }
             if let first = index[entry.id] {
-                phase.diagnostics.append(Diagnostic(file: entry.file, span: entry.idSpan, rule: DuplicateKeyRule.self,
-                                                    message: "SOP id '\(entry.id)' is also the id of \(first.file)",
-                                                    help: "give each SOP its own id"))
+                phase.diagnostics.append(Self.duplicateID(entry, first: first))
             } else {
                 index[entry.id] = entry
             }
@@ -349,10 +348,22 @@ public struct Linter: Sendable {
         if let schema = ticketSchema { return Self.withSourceLines(schema.diagnostics, schema.source) }
         if let ticketSchemaError { return [ticketSchemaError] }
         guard count > 0 else { return [] }
-        return [Diagnostic(
-            file: (0..<count).map(path).filter { !Self.isTicketSchemaFile($0) }.min() ?? path(0), span: .fileStart, rule: NoTicketSchemaRule.self,
-            message: "no ticket schema was found, so ticket fields are not checked",
-            help: "create schemas/ticket.schema.json, or pass --ticket-schema FILE")]
+        return [Self.noTicketSchemaDiagnostic(file: (0..<count).map(path).filter { !Self.isTicketSchemaFile($0) }.min() ?? path(0))]
+    }
+
+    /// What a second SOP with an id already taken is told, with the first one's id as the related place.
+    static func duplicateID(_ entry: SOPIndexEntry, first: SOPIndexEntry) -> Diagnostic {
+        var d = Diagnostic(file: entry.file, span: entry.idSpan, rule: DuplicateKeyRule.self,
+                           message: "SOP id '\(entry.id)' is also the id of \(first.file)", help: "give each SOP its own id")
+        d.related = [Diagnostic.RelatedPlace(file: first.file, span: first.idSpan, message: "SOP '\(first.id)' first defined here")]
+        return d
+    }
+
+    /// The note that ticket fields go unchecked, on a set's first path.
+    static func noTicketSchemaDiagnostic(file: String) -> Diagnostic {
+        Diagnostic(file: file, span: .fileStart, rule: NoTicketSchemaRule.self,
+                   message: "no ticket schema was found, so ticket fields are not checked",
+                   help: "create schemas/ticket.schema.json, or pass --ticket-schema FILE")
     }
 
     /// Reads a file, checking its size first so an oversized file is never loaded.
@@ -456,7 +467,7 @@ public struct Linter: Sendable {
         return refs
     }
 
-    private func resolve(_ refs: [CrossReference], file: String, index: [String: SOPIndexEntry], calendars: [String]) -> [Diagnostic] {
+    func resolve(_ refs: [CrossReference], file: String, index: [String: SOPIndexEntry], calendars: [String]) -> [Diagnostic] {
         var out: [Diagnostic] = []
         for ref in refs {
             var d: Diagnostic?
@@ -467,10 +478,11 @@ public struct Linter: Sendable {
                 }
             case .sop(let what):
                 if index[ref.id] == nil {
+                    let guess = Suggestions.didYouMean(ref.id, at: ref.span, in: index.keys.sorted())
                     d = Diagnostic(file: file, span: ref.span, rule: UnknownSOPRule.self,
                                    message: "\(what) names '\(ref.id)', which is not an SOP of the linted set",
-                                   help: Suggestions.didYouMean(ref.id, in: index.keys.sorted())
-                                       ?? "lint the SOP it names together with this one")
+                                   help: guess?.help ?? "lint the SOP it names together with this one")
+                    d?.fixes = guess.map { [$0.fix] } ?? []
                 }
             case .childOutcome(let outcome, let state, let called):
                 if let called {

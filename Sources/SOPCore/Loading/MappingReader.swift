@@ -111,9 +111,12 @@ struct MappingReader<Key: MappingKey> {
                 let meant = Self.synonyms[text.lowercased()].flatMap { names.strings.firstIndex(of: $0) }
                     ?? Suggestions.closest(to: text, in: names.strings).flatMap { names.strings.firstIndex(of: $0) }
                 if let meant { meantByUnknownKey |= 1 << meant }
-                sink.report(document.span(key), UnknownKeyRule.self, "unknown key '\(text)' in \(owner)",
+                let keySpan = document.span(key)
+                sink.report(keySpan, UnknownKeyRule.self, "unknown key '\(text)' in \(owner)",
                             help: meant.map { "did you mean '\(names.strings[$0])'?" }
-                                ?? "the keys allowed here are " + names.strings.map { "'\($0)'" }.joined(separator: ", "))
+                                ?? "the keys allowed here are " + names.strings.map { "'\($0)'" }.joined(separator: ", "),
+                            fixes: meant.map { [Diagnostic.Fix(title: "Change '\(text)' to '\(names.strings[$0])'", span: keySpan,
+                                                               replacement: names.strings[$0])] } ?? [])
                 continue
             }
             // The YAML layer has dropped repeated keys already; the first one wins regardless.
@@ -209,7 +212,16 @@ struct DiagnosticSink {
     let file: String
     var diagnostics: [Diagnostic] = []
 
-    mutating func report(_ span: SourceSpan, _ rule: any LintRule.Type, _ message: String, help: String? = nil) {
-        diagnostics.append(Diagnostic(file: file, span: span, rule: rule, message: message, help: help))
+    mutating func report(_ span: SourceSpan, _ rule: any LintRule.Type, _ message: String, help: String? = nil, fixes: [Diagnostic.Fix] = []) {
+        var d = Diagnostic(file: file, span: span, rule: rule, message: message, help: help)
+        d.fixes = fixes
+        diagnostics.append(d)
+    }
+
+    /// Reports a misspelt name: the help and the fix are the closest of `candidates`, when one
+    /// is close enough, else `otherwise`.
+    mutating func reportMisspelt(_ name: Located<String>, _ rule: any LintRule.Type, _ message: String, candidates: [String], otherwise: String?) {
+        let guess = Suggestions.didYouMean(name.value, at: name.span, in: candidates)
+        report(name.span, rule, message, help: guess?.help ?? otherwise, fixes: guess.map { [$0.fix] } ?? [])
     }
 }
