@@ -6,6 +6,8 @@ import Foundation
 //   sop-bench runtime [decide|seal]         interpreter throughput in process (both by default)
 //   sop-bench generate DIR [COUNT]          writes COUNT (default 1000) generated SOPs
 //   sop-bench lint DIR [TICKET_SCHEMA]      libyaml floor and full lint over DIR
+//   sop-bench lint-one FILE --edits EDITS.json [--ticket-schema FILE] [--repeat N]
+//                                           the floor of Benchmarks/lsp-latency.py: one file linted after each edit
 var arguments = Array(CommandLine.arguments.dropFirst())
 let command = arguments.isEmpty ? "expressions" : arguments.removeFirst()
 switch command {
@@ -28,7 +30,9 @@ case "generate":
 case "lint":
     guard let folder = arguments.first else { fatalError("usage: sop-bench lint DIR [TICKET_SCHEMA]") }
     LintBenchmarks.run(folder: folder, schemaPath: arguments.count > 1 ? arguments[1] : nil)
+case "lint-one":
+    LintOneBenchmark.run(arguments: arguments)
 default:
-    FileHandle.standardError.write(Data("sop-bench: unknown command '\(command)'; commands: expressions, calendar, runtime, generate, lint\n".utf8))
+    FileHandle.standardError.write(Data("sop-bench: unknown command '\(command)'; commands: expressions, calendar, runtime, generate, lint, lint-one\n".utf8))
     exit(2)
 }

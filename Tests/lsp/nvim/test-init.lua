@@ -9,7 +9,7 @@ dofile(here .. 'sop-lsp.lua')
 local result_path = assert(os.getenv('SOP_NVIM_RESULT'), 'SOP_NVIM_RESULT is not set')
 local sop_file = assert(os.getenv('SOP_NVIM_FILE'), 'SOP_NVIM_FILE is not set')
 local timeout = tonumber(os.getenv('SOP_NVIM_TIMEOUT') or '20') * 1000
-local result = { steps = {} }
+local result = {}
 
 local function finish()
   local f = assert(io.open(result_path, 'w'))
