@@ -12,7 +12,7 @@ struct SOPCommand: ParsableCommand {
                       TickCommand.self, LogCommand.self, VerifyCommand.self, RunsCommand.self, TestCommand.self,
                       GraphCommand.self, RouteCommand.self, GuideCommand.self, TokenCommand.self, OutboxCommand.self,
                       ServerCommand.self, MCPCommand.self, StoreCommand.self, CalendarCommand.self, ReportCommand.self,
-                      ExportCommand.self, DiffCommand.self, MigrateCommand.self, SimulateCommand.self]
+                      ExportCommand.self, DiffCommand.self, MigrateCommand.self, SimulateCommand.self, LSPCommand.self]
     )
 
     /// CLI.md wants exit code 2 for bad usage; ArgumentParser's default is 64 (EX_USAGE).

@@ -37,7 +37,7 @@ public enum SOPFileKind: Sendable {
 
 /// What the rest of the linted set needs to know of one SOP: enough to resolve `call`, `start`,
 /// `child.outcome` and scenario tests without keeping the SOP itself in memory.
-public struct SOPIndexEntry: Sendable {
+public struct SOPIndexEntry: Sendable, Equatable {
     public var id: String
     public var file: String
     public var idSpan: SourceSpan
@@ -303,10 +303,14 @@ public struct Linter: Sendable {
     private func schemaDiagnostics(count: Int, path: (Int) -> String) -> [Diagnostic] {
         if let schema = ticketSchema { return Self.withSourceLines(schema.diagnostics, schema.source) }
         guard count > 0 else { return [] }
-        return [Diagnostic(
-            file: (0..<count).map(path).min()!, span: .fileStart, rule: NoTicketSchemaRule.self,
-            message: "no ticket schema was found, so ticket fields are not checked",
-            help: "create schemas/ticket.schema.json, or pass --ticket-schema FILE")]
+        return [Self.noTicketSchemaDiagnostic(file: (0..<count).map(path).min()!)]
+    }
+
+    /// The note that ticket fields go unchecked, on a set's first path.
+    static func noTicketSchemaDiagnostic(file: String) -> Diagnostic {
+        Diagnostic(file: file, span: .fileStart, rule: NoTicketSchemaRule.self,
+                   message: "no ticket schema was found, so ticket fields are not checked",
+                   help: "create schemas/ticket.schema.json, or pass --ticket-schema FILE")
     }
 
     /// Reads a file, checking its size first so an oversized file is never loaded.
@@ -408,7 +412,7 @@ public struct Linter: Sendable {
         return refs
     }
 
-    private func resolve(_ refs: [CrossReference], file: String, index: [String: SOPIndexEntry], calendars: [String]) -> [Diagnostic] {
+    func resolve(_ refs: [CrossReference], file: String, index: [String: SOPIndexEntry], calendars: [String]) -> [Diagnostic] {
         var out: [Diagnostic] = []
         for ref in refs {
             var d: Diagnostic?
