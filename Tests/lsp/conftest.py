@@ -16,6 +16,7 @@ import pytest
 import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp.client import make_test_lsp_client
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SOP = os.environ.get("SOP_BIN", str(ROOT / ".build" / "debug" / "sop"))
@@ -37,7 +38,24 @@ def workspace(tmp_path):
     return make_workspace(tmp_path / "project")
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=[SOP, "lsp"]))
+def make_client() -> LanguageClient:
+    """pytest-lsp's client, answering `client/registerCapability` as an editor does (the server
+    asks to be told of changed files when the client says it can register that dynamically)."""
+    client = make_test_lsp_client()
+    client.registrations = []
+
+    @client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register_capability(params: types.RegistrationParams):
+        client.registrations.extend(params.registrations)
+        return None
+
+    return client
+
+
+SERVER = ClientServerConfig(server_command=[SOP, "lsp"], client_factory=make_client)
+
+
+@pytest_lsp.fixture(config=SERVER)
 async def client(lsp_client: LanguageClient, workspace):
     await asyncio.wait_for(lsp_client.initialize_session(initialize_params(workspace)), TIMEOUT)
     yield

@@ -19,9 +19,8 @@ GUARD = "(input.impact == 'high' and input.urgency == 'high')"
 
 async def test_initialize_announces_what_the_server_does(workspace):
     # The fixture's initialize response is not kept by pytest-lsp, so this test starts its own session.
-    from conftest import initialize_params
-    from pytest_lsp import ClientServerConfig
-    client = await ClientServerConfig(server_command=[SOP, "lsp"]).start()
+    from conftest import SERVER, initialize_params
+    client = await SERVER.start()
     try:
         result = await asyncio.wait_for(client.initialize_session(initialize_params(workspace)), TIMEOUT)
         caps = result.capabilities
@@ -66,7 +65,7 @@ async def test_open_publishes_what_sop_lint_finds(client: LanguageClient, worksp
     assert got == sorted(map(as_lsp, expected), key=repr)
     emoji = next(d for d in published if d.code == "unknown-field")
     line = text.split("\n")[emoji.range.start.line]
-    assert line[:line.index("ticket.nope")].encode("utf-16-le").__len__() // 2 == emoji.range.start.character
+    assert len(line[:line.index("nope")].encode("utf-16-le")) // 2 == emoji.range.start.character
     for d in published:
         assert d.source == "sop"
         assert d.code_description is not None and "lint-rules" in d.code_description.href and d.code in d.code_description.href
@@ -242,9 +241,8 @@ async def test_document_symbols_outline_states_inputs_and_transitions(client: La
 
 
 async def test_shutdown_then_exit_ends_the_server_with_status_0(workspace):
-    from conftest import initialize_params
-    from pytest_lsp import ClientServerConfig
-    client = await ClientServerConfig(server_command=[SOP, "lsp"]).start()
+    from conftest import SERVER, initialize_params
+    client = await SERVER.start()
     try:
         await asyncio.wait_for(client.initialize_session(initialize_params(workspace)), TIMEOUT)
         assert await asyncio.wait_for(client.shutdown_async(None), TIMEOUT) is None
