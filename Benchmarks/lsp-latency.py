@@ -9,8 +9,9 @@ the big SOP and sends N (default 1,000) didChange edits at random lines, one at 
 changed in a title or an instruction; and half of the edits type a mistake or take it back on
 the next edit: `&&` for `and`, a misspelt `to:`), timing each from the
 didChange written to the publishDiagnostics for that document received. The floor is
-`sop-bench lint-one`: the same edits applied to the same text and each text linted in process by
-the same linter with the same ticket schema. Floor, server, floor, in one run; prints p50 and p99
+`sop-bench lint-one --workspace`: the same edits applied to the same text, each text set into a
+LintSession over the same workspace (the server's linter, index and ticket schema) and its
+findings read back, in process. Floor, server, floor, in one run; prints p50 and p99
 of each, the ratios, and the server's peak resident memory (VmHWM) over the workspace.
 
 Build first: swift build -c release --product sop && swift build -c release --product sop-bench
@@ -331,8 +332,8 @@ def percentile(samples, p):
     return s[min(len(s) - 1, max(0, int(-(-len(s) * p // 1)) - 1))]
 
 
-def floor(bench, big, edits_path, schema):
-    out = subprocess.run([bench, "lint-one", str(big), "--edits", str(edits_path), "--ticket-schema", str(schema)],
+def floor(bench, workspace, big, edits_path):
+    out = subprocess.run([bench, "lint-one", str(big), "--edits", str(edits_path), "--workspace", str(workspace)],
                          capture_output=True, text=True, check=True).stdout
     m = re.search(r"p50 ([\d.]+) ms, p99 ([\d.]+) ms", out)
     return float(m.group(1)), float(m.group(2)), out.strip()
@@ -361,13 +362,12 @@ def main():
         edits = make_edits(text, a.edits, rng)
         edits_path = Path(tmp) / "edits.json"
         edits_path.write_text(json.dumps(edits))
-        schema = workspace / "schemas" / "ticket.schema.json"
         print(f"workspace: {len(sizes)} SOPs, {sum(sizes)} lines; the edited one {sizes[0]} lines; "
               f"the others {min(sizes[1:])}-{max(sizes[1:])} lines; {len(edits)} edits")
 
-        f1 = floor(a.bench, big, edits_path, schema)
+        f1 = floor(a.bench, workspace, big, edits_path)
         samples, counts, rss, opened, kind = measure_server(a.sop, workspace, big, edits)
-        f2 = floor(a.bench, big, edits_path, schema)
+        f2 = floor(a.bench, workspace, big, edits_path)
         print(f"floor (in process), before: {f1[2]}")
         print(f"floor (in process), after:  {f2[2]}")
         p50, p99 = percentile(samples, 0.5), percentile(samples, 0.99)

@@ -6,9 +6,13 @@ import SOPDiagnostics
 /// text in process, again and again, as the text changes under an editor. It applies the same
 /// edits the benchmark sends to `sop lsp` (a JSON file written by the script: each edit is a line
 /// number, a column range in Unicode scalars and the new text) and times only the lint of each
-/// new text, with the workspace's linter (its ticket schema); reading the edits and applying them
-/// are outside the timing. What the server adds on top (framing, JSON, positions in UTF-16, the
-/// cross-file phase) is what the benchmark's ratio measures.
+/// new text; reading the edits and applying them are outside the timing.
+///
+/// With `--workspace DIR` the lint is the language server's own: a `LintSession` over the
+/// workspace's files (its sops/ folder and ticket schema, read as `sop lsp` reads them), each new
+/// text set into it and its findings read back, so the index of the other 199 SOPs is there and
+/// the cross-file phase runs. Without it, the file is linted on its own (`Linter.lint`). What the
+/// server adds on top (framing, JSON, positions in UTF-16) is what the benchmark's ratio measures.
 enum LintOneBenchmark {
     struct Edit: Decodable {
         var line: Int         // 0-based
@@ -27,9 +31,10 @@ enum LintOneBenchmark {
         }
         let schemaPath = option("--ticket-schema")
         let editsPath = option("--edits")
+        let workspace = option("--workspace")
         let repeatCount = option("--repeat").flatMap(Int.init) ?? 1
         guard let file = args.first, let editsPath else {
-            fail("usage: sop-bench lint-one FILE --edits EDITS.json [--ticket-schema FILE] [--repeat N]")
+            fail("usage: sop-bench lint-one FILE --edits EDITS.json [--workspace DIR] [--ticket-schema FILE] [--repeat N]")
         }
         guard let original = try? String(contentsOfFile: file, encoding: .utf8) else { fail("cannot read \(file)") }
         guard let data = FileManager.default.contents(atPath: editsPath),
@@ -38,7 +43,32 @@ enum LintOneBenchmark {
         if let schemaPath {
             do { schema = try TicketSchema.load(path: schemaPath) } catch { fail("cannot load the ticket schema \(schemaPath): \(error)") }
         }
+        if schema == nil, let workspace {
+            let path = (workspace as NSString).appendingPathComponent(TicketSchema.defaultPath)
+            if FileManager.default.fileExists(atPath: path) {
+                do { schema = try TicketSchema.load(path: path) } catch { fail("cannot load the ticket schema \(path): \(error)") }
+            }
+        }
         let linter = Linter(ticketSchema: schema)
+        var session: LintSession?
+        var path = file
+        if let workspace {
+            let root = ((workspace as NSString).standardizingPath as NSString).appendingPathComponent("")
+            let prefix = root.hasSuffix("/") ? root : root + "/"
+            func relative(_ p: String) -> String {
+                let standard = (p as NSString).standardizingPath
+                return standard.hasPrefix(prefix) ? String(standard.dropFirst(prefix.count)) : standard
+            }
+            let folder = (root as NSString).appendingPathComponent("sops")
+            let files = ((try? Linter.files(in: [folder])) ?? []).map(relative)
+            let sources = files.compactMap { p in
+                FileManager.default.contents(atPath: (root as NSString).appendingPathComponent(p)).map { SourceFile(path: p, bytes: Array($0)) }
+            }
+            path = relative((file as NSString).isAbsolutePath ? file : FileManager.default.currentDirectoryPath + "/" + file)
+            guard files.contains(path) else { fail("\(file) is not among the workspace's files") }
+            session = LintSession(linter: linter, sources: sources)
+            print("lint-one: a LintSession over \(sources.count) files of \(workspace)")
+        }
 
         var samples: [Double] = []
         var findings = 0
@@ -51,11 +81,17 @@ enum LintOneBenchmark {
                 view.append(contentsOf: scalars)
                 lines[edit.line] = String(view)
                 let text = lines.joined(separator: "\n")
-                var result: FileLintResult?
+                var found = 0
                 let seconds = Harness.time {
-                    result = linter.lint(SourceFile(path: file, bytes: Array(text.utf8)))
+                    let source = SourceFile(path: path, bytes: Array(text.utf8))
+                    if session != nil {
+                        session!.set(source)
+                        found = session!.diagnostics(for: path).count
+                    } else {
+                        found = linter.lint(source).diagnostics.count
+                    }
                 }
-                findings += result?.diagnostics.count ?? 0
+                findings += found
                 samples.append(seconds * 1000)
             }
         }
