@@ -279,8 +279,8 @@ class Server:
         return None
 
 
-def measure_server(sop, workspace, big, edits):
-    server = Server([sop, "lsp"], cwd=workspace)
+def measure_server(sop, workspace, big, edits, wrap=()):
+    server = Server([*wrap, sop, "lsp"], cwd=workspace)
     root = workspace.resolve().as_uri()
     started = time.perf_counter()
     init = server.request("initialize", {"processId": os.getpid(), "rootUri": root, "capabilities": {
@@ -317,6 +317,12 @@ def measure_server(sop, workspace, big, edits):
         t, _, _, n = server.wait_diagnostics(uri, version, since)
         samples.append((t - sent) * 1000)
         counts.append(n)
+    # The cost of the pipe and this client alone: a request the server refuses at once.
+    round_trips = []
+    for _ in range(200):
+        sent = time.perf_counter()
+        server.request("sop/noSuchMethod", {})
+        round_trips.append((time.perf_counter() - sent) * 1000)
     rss = server.peak_rss_kib()
     server.request("shutdown", None)
     server.notify("exit", None)
@@ -324,7 +330,7 @@ def measure_server(sop, workspace, big, edits):
         server.proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
         server.proc.kill()
-    return samples, counts, rss, opened, change_kind
+    return samples, counts, rss, opened, change_kind, round_trips
 
 
 def percentile(samples, p):
@@ -346,6 +352,7 @@ def main():
     ap.add_argument("--edits", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=37)
     ap.add_argument("--keep", help="write the workspace here and keep it")
+    ap.add_argument("--wrap", default="", help="a command to run the server under, e.g. 'perf record -g -o lsp.perf --'")
     a = ap.parse_args()
     rng = random.Random(a.seed)
     tmp = tempfile.mkdtemp(prefix="sop-lsp-bench.")
@@ -366,19 +373,22 @@ def main():
               f"the others {min(sizes[1:])}-{max(sizes[1:])} lines; {len(edits)} edits")
 
         f1 = floor(a.bench, workspace, big, edits_path)
-        samples, counts, rss, opened, kind = measure_server(a.sop, workspace, big, edits)
+        samples, counts, rss, opened, kind, round_trips = measure_server(a.sop, workspace, big, edits, a.wrap.split())
         f2 = floor(a.bench, workspace, big, edits_path)
         print(f"floor (in process), before: {f1[2]}")
         print(f"floor (in process), after:  {f2[2]}")
         p50, p99 = percentile(samples, 0.5), percentile(samples, 0.99)
-        f50, f99 = (f1[0] + f2[0]) / 2, (f1[1] + f2[1]) / 2
+        # The better of the two floor runs: the VM's noise only ever makes a run slower, and the
+        # lower floor gives the stricter ratio.
+        f50, f99 = min(f1[0], f2[0]), min(f1[1], f2[1])
         with_findings = sum(1 for c in counts if c)
         print(f"sop lsp: initialize to the big SOP's first diagnostics {opened * 1000:.0f} ms; "
               f"sync kind {'full' if kind == 1 else 'incremental'}; {len(samples)} edits, {with_findings} with findings")
         print(f"sop lsp didChange -> publishDiagnostics: p50 {p50:.3f} ms, p99 {p99:.3f} ms, mean {statistics.mean(samples):.3f} ms")
-        print(f"floor (mean of the two runs):            p50 {f50:.3f} ms, p99 {f99:.3f} ms")
+        print(f"floor (the better of the two runs):      p50 {f50:.3f} ms, p99 {f99:.3f} ms")
         print(f"ratio to the floor: p50 {p50 / f50:.2f}x, p99 {p99 / f99:.2f}x (target <= 1.2x)")
-        print(f"server peak RSS (VmHWM): {rss / 1024:.1f} MiB")
+        print(f"round trip of a request refused at once (the pipe and this client): p50 {percentile(round_trips, 0.5):.3f} ms")
+        print(f"server peak RSS (VmHWM): {rss / 1024:.1f} MiB" if rss else "server peak RSS: not read (--wrap)")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
