@@ -9,7 +9,7 @@ import subprocess
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from conftest import (SOP, TIMEOUT, apply_text_edits, lint_json, lsp_position, open_document, position_of,
+from conftest import (ROOT, SOP, TIMEOUT, apply_text_edits, lint_json, lsp_position, open_document, position_of,
                       replace_in_document, uri, wait_for_diagnostics, workspace_edit_by_uri)
 
 SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.DiagnosticSeverity.Warning}
@@ -130,8 +130,11 @@ async def test_hover_on_a_key_says_what_it_means(client: LanguageClient, workspa
     assert hover is not None
     contents = hover.contents
     markdown = contents.value if isinstance(contents, types.MarkupContent) else str(contents)
-    # docs/format.md: "what the agent should do here; may use `${{ }}` templates"
-    assert "what the agent should do here" in markdown, markdown
+    # The meaning docs/format.md's table of state keys gives (one source for both), up to its
+    # first semicolon: "what the agent should do here".
+    row = next(l for l in (ROOT / "docs" / "format.md").read_text().split("\n") if l.startswith("| `instructions` |"))
+    meaning = [cell.strip() for cell in row.strip("|").split("|")][-1].split(";")[0]
+    assert meaning and meaning in markdown, (meaning, markdown)
     if hover.range is not None:
         assert hover.range.start.line == at.line
 
@@ -166,7 +169,8 @@ async def test_rename_a_state_across_the_sop_and_its_tests(client: LanguageClien
     assert set(edits) == {doc_uri, uri(test_path)}, list(edits)
     new_sop = apply_text_edits(sop_text, edits[doc_uri])
     new_test = apply_text_edits(test_text, edits[uri(test_path)])
-    # Only the state's name changed: its title, an input of another SOP, and prose keep "confirm".
+    # Only the state's name changed: its title ("Confirm the fix") and the description's prose
+    # ("confirm with the customer") keep the word.
     assert new_sop == sop_text.replace("  confirm:\n", "  check_fix:\n").replace("- to: confirm\n", "- to: check_fix\n")
     assert "Confirm the fix" in new_sop
     assert "check_fix" in new_test and "[scheduled, contact, check_fix, feedback, closed]" in new_test
@@ -188,14 +192,43 @@ async def test_code_action_fixes_a_misspelt_state(client: LanguageClient, worksp
     actions = await asyncio.wait_for(client.text_document_code_action_async(types.CodeActionParams(
         text_document=types.TextDocumentIdentifier(uri=doc_uri), range=bad.range,
         context=types.CodeActionContext(diagnostics=[bad]))), TIMEOUT)
-    fixes = [a for a in actions or [] if isinstance(a, types.CodeAction) and a.edit is not None
-             and any(e.new_text == "categorise" for es in workspace_edit_by_uri(a.edit).values() for e in es)]
-    assert fixes, [getattr(a, "title", a) for a in actions or []]
-    fix = fixes[0]
-    assert fix.kind is None or fix.kind.startswith("quickfix")
-    assert apply_text_edits(text, workspace_edit_by_uri(fix.edit)[doc_uri]) == original
-    # A suppression comment is offered too.
-    assert any("ignore" in a.title.lower() or "suppress" in a.title.lower() for a in actions if isinstance(a, types.CodeAction))
+    actions = [a for a in actions or [] if isinstance(a, types.CodeAction)]
+    for k, action in enumerate(actions):
+        if action.edit is None and action.data is not None:  # the edit comes with codeAction/resolve
+            actions[k] = await asyncio.wait_for(client.code_action_resolve_async(action), TIMEOUT)
+
+    def fixes_it(action):
+        edits = workspace_edit_by_uri(action.edit) if action.edit is not None else {}
+        return set(edits) == {doc_uri} and apply_text_edits(text, edits[doc_uri]) == original
+
+    fixes = [a for a in actions if fixes_it(a)]
+    assert fixes, [(a.title, a.edit) for a in actions]
+    assert fixes[0].kind is None or fixes[0].kind.startswith("quickfix")
+    assert "categorise" in fixes[0].title
+
+
+async def test_code_action_suppresses_a_warning_and_lint_agrees(client: LanguageClient, workspace):
+    path = workspace / "sops" / "follow-up.sop.yaml"
+    text = path.read_text().replace(
+        "      fixed: {type: boolean, prompt: Is the problem fixed?}\n",
+        "      fixed: {type: boolean, prompt: Is the problem fixed?}\n      attempts: {type: integer, prompt: How many tries?}\n")
+    doc_uri = open_document(client, path, text)
+    found = await wait_for_diagnostics(client, doc_uri, lambda ds: any(d.code == "unused-input" for d in ds), "of an input never read")
+    unused = next(d for d in found if d.code == "unused-input")
+    actions = await asyncio.wait_for(client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=doc_uri), range=unused.range,
+        context=types.CodeActionContext(diagnostics=[unused]))), TIMEOUT)
+    actions = [a for a in actions or [] if isinstance(a, types.CodeAction)]
+    for k, action in enumerate(actions):
+        if action.edit is None and action.data is not None:
+            actions[k] = await asyncio.wait_for(client.code_action_resolve_async(action), TIMEOUT)
+    suppressions = [a for a in actions if a.edit is not None and any(
+        "sop: ignore[unused-input]" in e.new_text for es in workspace_edit_by_uri(a.edit).values() for e in es)]
+    assert suppressions, [(a.title, a.edit) for a in actions]
+    # The comment, written where the server put it, suppresses the finding for `sop lint` too,
+    # and suppresses nothing else.
+    path.write_text(apply_text_edits(text, workspace_edit_by_uri(suppressions[0].edit)[doc_uri]))
+    assert lint_json(workspace, "sops") == []
 
 
 def symbol_tree(symbols) -> dict:
