@@ -284,3 +284,32 @@ async def test_shutdown_then_exit_ends_the_server_with_status_0(workspace):
         assert code == 0
     finally:
         await client.stop()
+
+
+async def test_a_change_rechecks_the_files_that_depend_on_it(client: LanguageClient, workspace):
+    # follow-up starts escalation; renaming escalation's id (unsaved) is a finding in follow-up.
+    called = workspace / "sops" / "escalation.sop.yaml"
+    caller_uri = uri(workspace / "sops" / "follow-up.sop.yaml")
+    text = called.read_text()
+    doc_uri = open_document(client, called, text)
+    text = replace_in_document(client, doc_uri, 2, text, "\nsop: escalation\n", "\nsop: escalation-v2\n")
+    found = await wait_for_diagnostics(client, caller_uri, lambda ds: any(d.code == "unknown-sop" for d in ds),
+                                       "for the caller after the called SOP's id changed")
+    assert any("'escalation'" in d.message for d in found if d.code == "unknown-sop")
+    replace_in_document(client, doc_uri, 3, text, "\nsop: escalation-v2\n", "\nsop: escalation\n")
+    await wait_for_diagnostics(client, caller_uri, lambda ds: ds == [], "for the caller after the id came back")
+
+    # intake reads ticket.customer.tier; the ticket schema edited (unsaved) without it is a finding there.
+    schema = workspace / "schemas" / "ticket.schema.json"
+    reader_uri = uri(workspace / "sops" / "intake.sop.yaml")
+    schema_text = schema.read_text()
+    assert '"tier"' in schema_text
+    schema_uri = uri(schema)
+    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+        uri=schema_uri, language_id="json", version=1, text=schema_text)))
+    schema_text = replace_in_document(client, schema_uri, 2, schema_text, '"tier"', '"level"')
+    found = await wait_for_diagnostics(client, reader_uri, lambda ds: any(d.code == "unknown-field" for d in ds),
+                                       "for an SOP reading a field the schema lost")
+    assert any("tier" in d.message for d in found if d.code == "unknown-field")
+    replace_in_document(client, schema_uri, 3, schema_text, '"level"', '"tier"')
+    await wait_for_diagnostics(client, reader_uri, lambda ds: ds == [], "after the field came back")
