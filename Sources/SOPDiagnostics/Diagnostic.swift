@@ -12,6 +12,22 @@ public struct Diagnostic: Sendable, Hashable {
     /// (empty when it gives none). A suppressed diagnostic counts for nothing and is shown only
     /// in SARIF, marked as suppressed.
     public var suppression: String?
+    /// Mechanical fixes of the finding, as edits (a did-you-mean replacement): what an editor
+    /// offers as quick fixes (`sop lsp`'s code actions). The help says the same in words.
+    public var fixes: [Fix] = []
+
+    /// An edit that fixes a finding: the text of `span` replaced by `replacement`.
+    public struct Fix: Sendable, Hashable {
+        public var title: String
+        public var span: SourceSpan
+        public var replacement: String
+
+        public init(title: String, span: SourceSpan, replacement: String) {
+            self.title = title
+            self.span = span
+            self.replacement = replacement
+        }
+    }
 
     /// A finding of `rule`, with its id and severity.
     public init(file: String, span: SourceSpan, rule: any LintRule.Type, message: String, help: String? = nil) {

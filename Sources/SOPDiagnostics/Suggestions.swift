@@ -21,6 +21,13 @@ public enum Suggestions {
         closest(to: word, in: candidates).map { "did you mean '\($0)'?" }
     }
 
+    /// The did-you-mean help for a misspelt word written at `span`, with its fix: the word
+    /// replaced by the closest candidate.
+    public static func didYouMean<S: Sequence>(_ word: String, at span: SourceSpan, in candidates: S) -> (help: String, fix: Diagnostic.Fix)?
+    where S.Element == String {
+        closest(to: word, in: candidates).map { ("did you mean '\($0)'?", Diagnostic.Fix(title: "Change '\(word)' to '\($0)'", span: span, replacement: $0)) }
+    }
+
     /// Levenshtein distance with transpositions counted as one edit; stops early past `limit`.
     static func distance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar], limit: Int) -> Int {
         if abs(a.count - b.count) > limit { return limit + 1 }

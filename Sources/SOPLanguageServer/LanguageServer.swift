@@ -105,6 +105,9 @@ public final class LanguageServer {
                 send(RPC.error(id: id, RPCError(.requestCancelled, "the request was cancelled")))
                 return
             }
+            // A request sees the findings of every change before it (a code action's fixes
+            // come from them): changes queued before it are linted first.
+            if phase == .running { flush() }
             do {
                 send(RPC.response(id: id, result: try request(method, Params(value: params))))
             } catch {
@@ -259,7 +262,6 @@ public final class LanguageServer {
             pairs.append(("codeDescription", RPC.object([("href", .string(base + "lint-rules.md#" + d.rule.rawValue))])))
         }
         pairs += [("source", .string("sop")), ("message", .string(message))]
-        if let data = fixData(d) { pairs.append(("data", data)) }
         return RPC.object(pairs)
     }
 }

@@ -87,7 +87,8 @@ final class Workspace {
     }
 
     private static func schemaProblem(_ error: Error) -> Diagnostic {
-        Diagnostic(file: TicketSchema.defaultPath, span: .fileStart, id: RuleID("ticket-schema"), severity: .error,
+        // What `sop lint` prints as its error (exit 2), as the schema file's finding.
+        Diagnostic(file: TicketSchema.defaultPath, span: .fileStart, id: NoTicketSchemaRule.id, severity: .error,
                    message: "\(error)", help: "fix the schema: until then the last schema that could be read is used")
     }
 

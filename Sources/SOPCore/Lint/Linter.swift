@@ -423,10 +423,11 @@ public struct Linter: Sendable {
                 }
             case .sop(let what):
                 if index[ref.id] == nil {
+                    let guess = Suggestions.didYouMean(ref.id, at: ref.span, in: index.keys.sorted())
                     d = Diagnostic(file: file, span: ref.span, rule: UnknownSOPRule.self,
                                    message: "\(what) names '\(ref.id)', which is not an SOP of the linted set",
-                                   help: Suggestions.didYouMean(ref.id, in: index.keys.sorted())
-                                       ?? "lint the SOP it names together with this one")
+                                   help: guess?.help ?? "lint the SOP it names together with this one")
+                    d?.fixes = guess.map { [$0.fix] } ?? []
                 }
             case .childOutcome(let outcome, let state, let called):
                 if let called {

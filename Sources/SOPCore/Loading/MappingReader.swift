@@ -98,9 +98,9 @@ struct MappingReader<Key: MappingKey> {
             }
             guard let i = document.withUTF8(key, { names.index(of: $0) }) else {
                 let text = document.text(key)
-                sink.report(document.span(key), UnknownKeyRule.self, "unknown key '\(text)' in \(owner)",
-                            help: Suggestions.didYouMean(text, in: names.strings)
-                                ?? "the keys allowed here are " + names.strings.map { "'\($0)'" }.joined(separator: ", "))
+                sink.reportMisspelt(Located(text, at: document.span(key)), UnknownKeyRule.self, "unknown key '\(text)' in \(owner)",
+                                    candidates: names.strings,
+                                    otherwise: "the keys allowed here are " + names.strings.map { "'\($0)'" }.joined(separator: ", "))
                 continue
             }
             // The YAML layer has dropped repeated keys already; the first one wins regardless.
@@ -194,7 +194,16 @@ struct DiagnosticSink {
     let file: String
     var diagnostics: [Diagnostic] = []
 
-    mutating func report(_ span: SourceSpan, _ rule: any LintRule.Type, _ message: String, help: String? = nil) {
-        diagnostics.append(Diagnostic(file: file, span: span, rule: rule, message: message, help: help))
+    mutating func report(_ span: SourceSpan, _ rule: any LintRule.Type, _ message: String, help: String? = nil, fixes: [Diagnostic.Fix] = []) {
+        var d = Diagnostic(file: file, span: span, rule: rule, message: message, help: help)
+        d.fixes = fixes
+        diagnostics.append(d)
+    }
+
+    /// Reports a misspelt name: the help and the fix are the closest of `candidates`, when one
+    /// is close enough, else `otherwise`.
+    mutating func reportMisspelt(_ name: Located<String>, _ rule: any LintRule.Type, _ message: String, candidates: [String], otherwise: String?) {
+        let guess = Suggestions.didYouMean(name.value, at: name.span, in: candidates)
+        report(name.span, rule, message, help: guess?.help ?? otherwise, fixes: guess.map { [$0.fix] } ?? [])
     }
 }

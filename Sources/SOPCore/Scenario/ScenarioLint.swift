@@ -10,8 +10,8 @@ struct ScenarioLint {
 
     func check(_ file: ScenarioFile, into sink: inout DiagnosticSink) {
         guard let tested = index[file.sop.value] else {
-            sink.report(file.sop.span, UnknownSOPRule.self, "'\(file.sop.value)' is not an SOP of the linted set",
-                        help: Suggestions.didYouMean(file.sop.value, in: index.keys.sorted()) ?? "lint the SOP together with its tests")
+            sink.reportMisspelt(file.sop, UnknownSOPRule.self, "'\(file.sop.value)' is not an SOP of the linted set",
+                                candidates: index.keys.sorted(), otherwise: "lint the SOP together with its tests")
             return
         }
         let called = SOPIndexEntry(merging: tested.calls.compactMap { index[$0] }, fallback: tested)
@@ -21,13 +21,13 @@ struct ScenarioLint {
                 // A `run: child` step goes to a run of one of the SOPs the tested SOP calls.
                 let sop = step.toChild ? called : tested
                 for (input, _) in step.inputs where !sop.inputs.contains(input.value) {
-                    sink.report(input.span, UnknownInputRule.self, "input '\(input.value)' is not declared by SOP '\(sop.id)'",
-                                help: Suggestions.didYouMean(input.value, in: sop.inputs) ?? "its inputs are " + sop.inputs.joined(separator: ", "))
+                    sink.reportMisspelt(input, UnknownInputRule.self, "input '\(input.value)' is not declared by SOP '\(sop.id)'",
+                                        candidates: sop.inputs, otherwise: "its inputs are " + sop.inputs.joined(separator: ", "))
                 }
                 switch step.action {
                 case .event(let event) where !sop.events.contains(event.value):
-                    sink.report(event.span, UnknownKeyRule.self, "event '\(event.value)' is not an event of SOP '\(sop.id)'",
-                                help: Suggestions.didYouMean(event.value, in: sop.events) ?? "its events are " + sop.events.joined(separator: ", "))
+                    sink.reportMisspelt(event, UnknownKeyRule.self, "event '\(event.value)' is not an event of SOP '\(sop.id)'",
+                                        candidates: sop.events, otherwise: "its events are " + sop.events.joined(separator: ", "))
                 case .ticket(let patch):
                     ticketFields(patch, into: &sink)
                 default:
@@ -45,8 +45,8 @@ struct ScenarioLint {
 
     private func expectation(_ e: ScenarioExpectation, _ sop: SOPIndexEntry, into sink: inout DiagnosticSink) {
         for state in (e.state.map { [$0] } ?? []) + (e.path ?? []) where !sop.states.contains(state.value) {
-            sink.report(state.span, UnknownStateRule.self, "'\(state.value)' is not a state of SOP '\(sop.id)'",
-                        help: Suggestions.didYouMean(state.value, in: sop.states))
+            sink.reportMisspelt(state, UnknownStateRule.self, "'\(state.value)' is not a state of SOP '\(sop.id)'",
+                                candidates: sop.states, otherwise: nil)
         }
         if let outcome = e.outcome, !sop.outcomes.contains(outcome.value) {
             sink.report(outcome.span, UnknownOutcomeRule.self, "SOP '\(sop.id)' never ends with outcome '\(outcome.value)'; its outcomes are \(sop.outcomes.joined(separator: ", "))",

@@ -22,10 +22,12 @@ public enum UnknownCalendarRule: LintRule {
         """
 
     static func diagnostic(_ reference: Located<String>, file: String, known: [String]) -> Diagnostic {
-        Diagnostic(file: file, span: reference.span, rule: Self.self,
-                   message: "no calendar '\(reference.value)' is defined"
-                       + (known.isEmpty ? " (there are no calendar files)" : "; the calendars are \(known.joined(separator: ", "))"),
-                   help: Suggestions.didYouMean(reference.value, in: known)
-                       ?? "add \(reference.value).calendar.yaml to the SOP folder's calendars/ folder")
+        let guess = Suggestions.didYouMean(reference.value, at: reference.span, in: known)
+        var d = Diagnostic(file: file, span: reference.span, rule: Self.self,
+                           message: "no calendar '\(reference.value)' is defined"
+                               + (known.isEmpty ? " (there are no calendar files)" : "; the calendars are \(known.joined(separator: ", "))"),
+                           help: guess?.help ?? "add \(reference.value).calendar.yaml to the SOP folder's calendars/ folder")
+        d.fixes = guess.map { [$0.fix] } ?? []
+        return d
     }
 }

@@ -20,9 +20,8 @@ public struct UnknownStateRule: SOPRule {
         func verify(_ ref: Located<String>, _ what: String) {
             guard context.graph.index[ref.value] == nil else { return }
             let names = sop.states.map(\.id.value)
-            sink.report(ref.span, Self.self, "\(what) '\(ref.value)' is not a state of this SOP",
-                        help: Suggestions.didYouMean(ref.value, in: names)
-                            ?? "the states are " + names.map { "'\($0)'" }.joined(separator: ", "))
+            sink.reportMisspelt(ref, Self.self, "\(what) '\(ref.value)' is not a state of this SOP", candidates: names,
+                                otherwise: "the states are " + names.map { "'\($0)'" }.joined(separator: ", "))
         }
         verify(sop.start, "start state")
         for target in sop.sla?.targets ?? [] {
