@@ -100,7 +100,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "sop-bench",
-            dependencies: ["SOPCore", "SOPExpression", "SOPYAML", "SOPDiagnostics", "SOPJSON"],
+            dependencies: ["SOPCore", "SOPExpression", "SOPYAML", "SOPDiagnostics", "SOPJSON", "SOPLanguageServer"],
             path: "Benchmarks/SOPBench"
         ),
         // The fuzz targets (Fuzz/README.md): scripts/fuzz builds them with libFuzzer; an ordinary

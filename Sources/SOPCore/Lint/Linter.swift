@@ -50,7 +50,8 @@ public struct SOPIndexEntry: Sendable, Equatable {
     /// The SOPs its `call` states run.
     public var calls: [String]
 
-    init(_ sop: SOPDefinition, file: String) {
+    /// The entry of a loaded SOP (the language server builds the file being edited's from its unsaved text).
+    public init(_ sop: SOPDefinition, file: String) {
         id = sop.id.value
         self.file = file
         idSpan = sop.id.span
