@@ -6,6 +6,8 @@ import Foundation
 //   sop-bench runtime [decide|seal]         interpreter throughput in process (both by default)
 //   sop-bench generate DIR [COUNT]          writes COUNT (default 1000) generated SOPs
 //   sop-bench lint DIR [TICKET_SCHEMA]      libyaml floor and full lint over DIR
+//   sop-bench lint-one FILE --edits EDITS.json [--workspace DIR] [--ticket-schema FILE] [--repeat N]
+//                                           the floor of Benchmarks/lsp-latency.py: one file linted after each edit
 //   sop-bench completion [TICKET_SCHEMA]    sop lsp's completion and hover in a 1,000-line SOP
 var arguments = Array(CommandLine.arguments.dropFirst())
 let command = arguments.isEmpty ? "expressions" : arguments.removeFirst()
@@ -29,9 +31,11 @@ case "generate":
 case "lint":
     guard let folder = arguments.first else { fatalError("usage: sop-bench lint DIR [TICKET_SCHEMA]") }
     LintBenchmarks.run(folder: folder, schemaPath: arguments.count > 1 ? arguments[1] : nil)
+case "lint-one":
+    LintOneBenchmark.run(arguments: arguments)
 case "completion":
     CompletionBenchmarks.run(schemaPath: arguments.first)
 default:
-    FileHandle.standardError.write(Data("sop-bench: unknown command '\(command)'; commands: expressions, calendar, runtime, generate, lint, completion\n".utf8))
+    FileHandle.standardError.write(Data("sop-bench: unknown command '\(command)'; commands: expressions, calendar, runtime, generate, lint, lint-one, completion\n".utf8))
     exit(2)
 }
