@@ -134,6 +134,7 @@ enum ConsoleAssets {
 <h1>Authors' sandbox</h1>
 <p class="notice">Runs here live in this session's memory only, on the sandbox's own clock: <time id="sandbox-clock" datetime="{{nowISO}}">{{now}}</time>. Nothing here touches the real store.</p>
 {{#problem}}<div class="refusal" role="alert" id="sandbox-problem"><p>{{reason}}</p>{{#hasInstead}}<ul>{{#instead}}<li>{{.}}</li>{{/instead}}</ul>{{/hasInstead}}</div>{{/problem}}
+<div class="sandbox-grid">
 <section class="card sandbox-text">
 <form method="post" action="/console/sandbox" class="sandbox-load">
 <input type="hidden" name="csrf" value="{{csrf}}">
@@ -144,10 +145,11 @@ enum ConsoleAssets {
 <form method="post" action="/console/sandbox" id="sandbox-edit">
 <input type="hidden" name="csrf" value="{{csrf}}">
 <label for="sandbox-source">The SOP's text{{#sop}} ({{sop}}){{/sop}}</label>
-<textarea id="sandbox-source" name="text" rows="24" cols="100" spellcheck="false" maxlength="{{maxText}}">{{text}}</textarea>
+<textarea id="sandbox-source" name="text" rows="30" cols="100" wrap="off" spellcheck="false" maxlength="{{maxText}}">{{text}}</textarea>
 <div class="actions"><button type="submit" name="action" value="lint" id="sandbox-check">Check</button></div>
 </form>
 </section>
+<div class="sandbox-side">
 <section class="findings" id="sandbox-findings"><h2>Lint</h2>
 {{#hasFindings}}<ul>{{#findings}}<li class="finding {{severity}}"><span class="where">line {{line}}:{{column}}</span> <strong>{{severity}}[{{rule}}]</strong> {{message}}{{#help}}<div class="help">help: {{help}}</div>{{/help}}</li>{{/findings}}</ul>{{/hasFindings}}
 {{^hasFindings}}<p class="clean">No findings.</p>{{/hasFindings}}
@@ -156,6 +158,8 @@ enum ConsoleAssets {
 {{^diagramIsCurrent}}<p class="notice">The text has errors: this is the diagram of the last text without them.</p>{{/diagramIsCurrent}}
 {{#diagram}}<figure class="diagram" id="sandbox-diagram">{{{diagram}}}</figure>{{/diagram}}
 </section>
+</div>
+</div>
 <section class="card sandbox-start"><h2>Start a run</h2>
 <form method="post" action="/console/sandbox">
 <input type="hidden" name="csrf" value="{{csrf}}">
@@ -357,6 +361,14 @@ table.sla th, table.sla td { text-align: left; padding: .3rem .5rem; border-bott
 .versions .diagram svg { max-width: 100%; height: auto; }
 .versions figcaption { font-weight: 600; margin-bottom: .5rem; }
 table.refused td { vertical-align: top; }
+/* The authors' sandbox: the text beside its findings and diagram. */
+.sandbox-grid { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 1rem; align-items: start; }
+.sandbox-grid .card { margin: 0; }
+.sandbox-grid .diagram svg { max-width: 100%; height: auto; }
+.findings ul { padding-left: 1.2rem; }
+.finding.error strong { color: #b42318; }
+.finding .help { color: #475467; font-size: .9em; }
+@media (max-width: 900px) { .sandbox-grid { grid-template-columns: 1fr; } }
 
 """#
     static let js = #"""
