@@ -47,7 +47,7 @@ public struct ServerConfiguration: Sendable {
     public var reportTimeLimit: Duration = .seconds(60)
     /// Makes the store of each console session's authors' sandbox: one that lives only in
     /// memory (`sopd` gives SQLite in memory). nil: the server offers no sandbox (404).
-    public var sandboxStore: (@Sendable () throws -> any RunStore)?
+    public var sandboxStore: SandboxStoreMaker?
     /// The bounds of the sandboxes.
     public var sandboxLimits = SandboxLimits()
 

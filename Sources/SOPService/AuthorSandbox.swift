@@ -244,17 +244,21 @@ public final class AuthorSandbox: @unchecked Sendable {
     }
 }
 
+/// Makes a new, empty store for one sandbox: one that lives only in memory. The composition root
+/// (`sopd`) gives it; the server hands it on without reaching a store itself.
+public typealias SandboxStoreMaker = @Sendable () throws -> any RunStore
+
 /// The authors' sandboxes of a server, one per console session, bounded in number and dropped
 /// after a session's lifetime without use (or when its session signs out). Who may have one is
 /// decided here: the role `author`, or `admin`.
 public final class AuthorSandboxes: @unchecked Sendable {
     private let lock = NSLock()
     private var sandboxes: [String: AuthorSandbox] = [:]
-    private let newStore: @Sendable () throws -> any RunStore
+    private let newStore: SandboxStoreMaker
     public let limits: SandboxLimits
 
     /// `newStore` makes each sandbox's store: one that lives only in memory.
-    public init(limits: SandboxLimits = SandboxLimits(), newStore: @escaping @Sendable () throws -> any RunStore) {
+    public init(limits: SandboxLimits = SandboxLimits(), newStore: @escaping SandboxStoreMaker) {
         self.limits = limits
         self.newStore = newStore
     }

@@ -63,6 +63,7 @@ import TestSupport
         #expect(run == "sandbox-1")
         try sandbox.step(run, inputs: [("order_found", "true"), ("purchased_on", "2026-10-20"), ("amount", "49.90")], event: nil, checks: .all)
         #expect(throws: RunError.self) { try sandbox.step(run, inputs: [], event: "item_received", checks: nil) }
+        try sandbox.updateTicket(run, patch: .object([("priority", .string("high"))]))
         try sandbox.step(run, inputs: [], event: "label_sent", checks: .all)
         try sandbox.advance(by: 22 * 86_400_000)
         let state = try sandbox.read { service, _ in try service.run(run, as: .system).0 }
@@ -72,6 +73,7 @@ import TestSupport
         #expect(sop == "returns")
         #expect(yaml.contains("expect: {error: "))
         #expect(yaml.contains("- advance: 3w1d\n"))
+        #expect(yaml.contains("- ticket: {\"priority\": \"high\"}\n        expect: {state: send_label}\n"))
         #expect(yaml.contains("outcome: denied"))
         #expect(yaml.contains("now: 2026-11-02T09:00:00Z"), "the sandbox's clock starts at a whole second")
 

@@ -106,6 +106,9 @@ def test_an_author_edits_runs_and_exports_a_case_in_the_sandbox(server, browser)
     csrf = d.find_element(By.NAME, "csrf").get_attribute("value")
     refused = session.post(server.url + "/console/sandbox/runs/sandbox-1", data={"csrf": csrf, "event": "item_received"})
     assert refused.status_code == 422 and "not possible" in refused.text
+    set_text(d, "sandbox-patch-text", '{"priority": "high"}')
+    d.find_element(By.ID, "sandbox-update").click()
+    wait_for(d, lambda d: "high" in d.find_element(By.CSS_SELECTOR, "#sandbox-run .ticket").text)
     for box in d.find_elements(By.CSS_SELECTOR, "form#step input[name=check]"):
         box.click()
     step_button(d, "The label has been sent").click()
@@ -126,6 +129,7 @@ def test_an_author_edits_runs_and_exports_a_case_in_the_sandbox(server, browser)
     case = d.find_element(By.ID, "sandbox-case").get_attribute("value")
     assert case.startswith("# yaml-language-server") and "sop: returns" in case and "outcome: denied" in case, case
     assert "expect: {error: \"event 'item_received' is not possible" in case, case
+    assert '- ticket: {"priority": "high"}' in case, case
     download = session.get(server.url + "/console/sandbox/export/sandbox-1")
     assert download.status_code == 200 and download.text == case
     assert download.headers["Content-Disposition"] == 'attachment; filename="returns.test.yaml"'

@@ -190,6 +190,12 @@ enum ConsoleAssets {
 {{#child}}<div class="card waiting"><p>Waiting for the called procedure <strong>{{sopTitle}}</strong>: run {{run}}, now at {{step}}.</p></div>{{/child}}
 {{#refusal}}<div class="refusal" role="alert"><p>{{reason}}</p>{{#hasInstead}}<ul>{{#instead}}<li>{{.}}</li>{{/instead}}</ul>{{/hasInstead}}</div>{{/refusal}}
 {{> stepform}}
+<form method="post" action="/console/sandbox/runs/{{run}}" class="card sandbox-patch" id="sandbox-patch">
+<input type="hidden" name="csrf" value="{{csrf}}">
+<label for="sandbox-patch-text">Update the ticket (a JSON merge patch, as a helpdesk sends it)</label>
+<textarea id="sandbox-patch-text" name="patch" rows="3" cols="80" spellcheck="false"></textarea>
+<div class="actions"><button type="submit" name="action" value="ticket" id="sandbox-update">Update the ticket</button></div>
+</form>
 {{#hasTimers}}<section class="timers"><h3>Timers</h3><ul>{{#timers}}<li>goes to <strong>{{to}}</strong> at <time datetime="{{dueISO}}">{{due}}</time> ({{left}})</li>{{/timers}}</ul></section>{{/hasTimers}}
 {{/ended}}
 <section class="journal"><h3>Journal</h3>

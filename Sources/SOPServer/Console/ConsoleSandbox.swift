@@ -126,11 +126,26 @@ extension Console {
         }
         let event = posted["event"]?.last.flatMap { $0.isEmpty ? nil : $0 }
         do {
-            try await server.host.blocking {
-                try sandbox.step(run, inputs: inputs, event: event, checks: checks.isEmpty ? nil : .items(checks))
+            if posted["action"]?.contains("ticket") == true {
+                let text = posted["patch"]?.last ?? ""
+                let patch: JSONValue
+                do {
+                    patch = try JSONParser.parse(Array(text.utf8), maxDepth: RequestReading.maxDepth)
+                } catch {
+                    throw RunError.badRequest(error.problem("patch"))
+                }
+                guard case .object = patch else { throw RunError.badRequest("the patch must be a JSON object (a merge patch of the ticket)") }
+                try await server.host.blocking { try sandbox.updateTicket(run, patch: patch) }
+            } else {
+                try await server.host.blocking {
+                    try sandbox.step(run, inputs: inputs, event: event, checks: checks.isEmpty ? nil : .items(checks))
+                }
             }
         } catch let error as RunError {
             if case .unknownRun = error { throw error }
+            if case .badRequest = error {
+                return try await sandboxPage(session, id, run: run, export: false, problem: error, status: APIError(error).status)
+            }
             return try await sandboxPage(session, id, run: run, export: false, refusal: error, posted: posted, status: APIError(error).status)
         }
         return Self.redirect("/console/sandbox?run=\(run)")
