@@ -45,6 +45,11 @@ public struct ServerConfiguration: Sendable {
     /// How long `GET /v1/report` may read before it stops and answers 503 `time_limit`
     /// (`--report-time-limit`).
     public var reportTimeLimit: Duration = .seconds(60)
+    /// Makes the store of each console session's authors' sandbox: one that lives only in
+    /// memory (`sopd` gives SQLite in memory). nil: the server offers no sandbox (404).
+    public var sandboxStore: SandboxStoreMaker?
+    /// The bounds of the sandboxes.
+    public var sandboxLimits = SandboxLimits()
 
     /// How webhook deliveries are retried (the service's policy, with these settings).
     public var deliveryPolicy: DeliveryPolicy {
@@ -63,6 +68,8 @@ public final class APIServer: Sendable {
     let configuration: ServerConfiguration
     let logger: Logger
     let shutdown = ShutdownFlag()
+    /// The console sessions' authors' sandboxes, when the configuration gives them a store.
+    let sandboxes: AuthorSandboxes?
 
     public init(host: ServiceHost, tokens: TokenCheck, metrics: ServerMetrics, configuration: ServerConfiguration, logger: Logger) {
         self.host = host
@@ -70,6 +77,7 @@ public final class APIServer: Sendable {
         self.metrics = metrics
         self.configuration = configuration
         self.logger = logger
+        sandboxes = configuration.sandboxStore.map { AuthorSandboxes(limits: configuration.sandboxLimits, newStore: $0) }
     }
 
     /// Runs the server, the tick loop and the webhook deliveries until SIGTERM or SIGINT: then

@@ -94,6 +94,12 @@ public struct ScenarioRunner {
         return (results, coverage)
     }
 
+    /// Who acts in a step that names no actor: a tester with the role of the run's current state
+    /// (`agent` when it names none). The recorder leaves such an actor out of what it writes.
+    public static func defaultActor(_ run: RunState, _ engine: Engine) -> Actor {
+        Actor(id: "tester", role: engine.sop.definition.state(run.state)?.role?.value ?? "agent")
+    }
+
     static func transitions(of sop: CompiledSOP) -> [Coverage.Transition] {
         sop.definition.states.flatMap { state in
             state.transitions.enumerated().map { i, t in
@@ -198,7 +204,7 @@ struct CaseRun {
     func actor(_ step: ScenarioStep) throws -> Actor {
         if let a = step.actor { return Actor(id: a.id, role: a.role.value) }
         let (run, engine) = try service.run(try target(step))
-        return Actor(id: "tester", role: engine.sop.definition.state(run.state)?.role?.value ?? "agent")
+        return ScenarioRunner.defaultActor(run, engine)
     }
 
     static func text(of node: YAMLNode) -> String {

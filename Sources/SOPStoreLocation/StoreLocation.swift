@@ -36,6 +36,11 @@ public enum StoreLocation {
         return try SQLiteRunStore(path: location, memoryMapped: memoryMapped, backgroundCheckpoints: server)
     }
 
+    /// A new, empty store that lives only in memory (the console's authors' sandbox).
+    public static func inMemory() throws -> any RunStore {
+        try SQLiteRunStore.inMemory()
+    }
+
     /// Whether a store may be there to read: any `postgres://` URL (the server answers), or a
     /// path where a file exists (opening a missing path would create an empty store).
     public static func mayExist(_ location: String) -> Bool {

@@ -11,7 +11,8 @@ import SOPStore
 /// (a GRDB pool: one writer, readers on demand), each in a snapshot: a long read — a report, a
 /// run list, verify — never holds up a commit, and a commit never changes what a read sees.
 public final class SQLiteRunStore: RunStore, @unchecked Sendable {
-    let pool: DatabasePool
+    /// A pool on a file; a single connection for a store in memory (`inMemory()`).
+    let pool: any DatabaseWriter
     public let path: String
 
     public struct StoreError: Error, CustomStringConvertible {
@@ -60,6 +61,24 @@ public final class SQLiteRunStore: RunStore, @unchecked Sendable {
             if backgroundCheckpoints { checkpointer = try Checkpointer(path: path) }
         } catch {
             throw StoreError(description: "the run store at \(path) cannot be opened: \(error)")
+        }
+    }
+
+    /// A store that lives only in memory, gone with the object: one connection (no WAL, no
+    /// file), so its reads wait for its writes. For the console's authors' sandbox, whose runs
+    /// must never reach the real store.
+    public static func inMemory() throws -> SQLiteRunStore {
+        try SQLiteRunStore(memory: ())
+    }
+
+    private init(memory: Void) throws {
+        path = ":memory:"
+        do {
+            let queue = try DatabaseQueue()
+            try Self.migrator.migrate(queue)
+            pool = queue
+        } catch {
+            throw StoreError(description: "a run store in memory cannot be opened: \(error)")
         }
     }
 

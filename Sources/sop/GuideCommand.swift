@@ -17,29 +17,58 @@ struct GuideCommand: ParsableCommand {
     @Option(help: "The ticket: a JSON file, - for standard input, or inline JSON.") var ticket: String?
     @Option(name: .customLong("run"), help: "Resume this run.") var runID: String?
     @Option(help: "The run's id when starting (default: generated).") var id: String?
+    @Option(name: .customLong("record-test"), help: ArgumentHelp(
+        "Record the session as a case of this test file (created when missing).", valueName: "file"))
+    var recordTest: String?
     @OptionGroup var options: RunOptions
 
     func validate() throws {
         if runID == nil && (sop == nil || ticket == nil) { throw ValidationError("give an SOP and --ticket to start, or --run to resume") }
         if runID != nil && (sop != nil || ticket != nil) { throw ValidationError("--run resumes a run; do not give an SOP or --ticket with it") }
         if ticket == "-" { throw ValidationError("the guide reads answers from standard input; give the ticket as a file or inline JSON") }
+        if recordTest != nil && runID != nil {
+            throw ValidationError("--record-test records a session from its start; start a run with an SOP and --ticket")
+        }
+        if let recordTest, !recordTest.hasSuffix(".test.yaml") {
+            throw ValidationError("--record-test takes a scenario test file, named NAME.test.yaml; found '\(recordTest)'")
+        }
     }
 
     func run() throws {
         let service = try options.service()
         let ui = GuideUI(color: Terminal.wantsColor() && isatty(0) == 1)
         let id: String
+        var recording: GuideRecording?
         do {
             if let runID {
                 id = runID
                 _ = try service.run(runID, as: options.acting)
             } else {
                 let json = try readJSON(ticket!, what: "ticket", maxBytes: options.maxTicketSize)
-                id = try service.start(sop: sop!, ticket: json, runID: self.id, as: options.acting, now: options.time).run.id
+                let now = options.time
+                if let recordTest {
+                    // The file is checked before the run starts: a session that cannot be
+                    // recorded is not begun.
+                    let r = GuideRecording(file: recordTest, recorder: ScenarioRecorder(sop: sop!, ticket: json, at: now))
+                    try r.text()
+                    recording = r
+                }
+                id = try service.start(sop: sop!, ticket: json, runID: self.id, as: options.acting, now: now).run.id
                 ui.say(ui.dim("started run \(id)"))
             }
-            Interrupt.install(message: "\ninterrupted; the run stays where it is. Resume with: sop guide --run \(id)\n")
-            try Guide(service: service, runID: id, options: options, ui: ui).loop()
+            Interrupt.install(message: "\ninterrupted; the run stays where it is\(recording == nil ? "" : ", and the session is not recorded"). Resume with: sop guide --run \(id)\n")
+            let guide = Guide(service: service, runID: id, options: options, ui: ui, recording: recording)
+            try guide.loop()
+            if let recording {
+                let (run, _) = try service.run(id, as: options.acting)
+                let path = try service.journal(id, as: options.acting).filter(\.trigger.moved).map(\.to)
+                recording.recorder.finish(state: run.state, outcome: run.outcome, path: path)
+                let name = try recording.write()
+                ui.say(ui.dim("recorded the session as case '\(name)' of \(recording.file)"))
+            }
+        } catch let refusal as ScenarioFileAppender.Refusal {
+            Output.err("error: \(refusal)\n")
+            throw ExitCode(2)
         } catch let code as ExitCode {
             throw code
         } catch {
@@ -93,12 +122,49 @@ struct GuideUI {
     }
 }
 
+/// A guide session being recorded as a scenario case (`--record-test FILE`).
+final class GuideRecording {
+    let file: String
+    var recorder: ScenarioRecorder
+
+    init(file: String, recorder: ScenarioRecorder) {
+        self.file = file
+        self.recorder = recorder
+    }
+
+    /// The file's text with the case added, and the case's name; throws when the file is not a
+    /// test file of this SOP or cannot take another case.
+    @discardableResult
+    func text() throws -> (text: String, name: String) {
+        var existing: String?
+        if FileManager.default.fileExists(atPath: file) {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw ScenarioFileAppender.Refusal(description: "\(file) cannot be read")
+            }
+            existing = String(decoding: data, as: UTF8.self)
+        }
+        return try ScenarioFileAppender.append(recorder, name: "recorded with sop guide", to: existing, path: file)
+    }
+
+    /// Writes the file; the case's name.
+    func write() throws -> String {
+        let (text, name) = try text()
+        do {
+            try text.write(toFile: file, atomically: true, encoding: .utf8)
+        } catch {
+            throw ScenarioFileAppender.Refusal(description: "\(file) cannot be written: \(error.localizedDescription)")
+        }
+        return name
+    }
+}
+
 /// The walk-through itself.
 struct Guide {
     let service: RunService
     let runID: String
     let options: RunOptions
     let ui: GuideUI
+    var recording: GuideRecording? = nil
 
     enum Stop: Error { case quit }
 
@@ -233,12 +299,22 @@ struct Guide {
         }
     }
 
-    /// Sends a step; a refusal is shown and the walk-through goes on.
+    /// Sends a step; a refusal is shown and the walk-through goes on. A recorded session records
+    /// the step and where it went (or the refusal).
     func send(_ command: StepCommand) -> Bool {
+        let now = options.time
+        // The runner's default actor when the guide's actor acts in the same role: the case
+        // names an actor only when a role other than the state's acted.
+        var actor: Actor? = options.who
+        if let (run, engine) = try? service.run(runID, as: options.acting), ScenarioRunner.defaultActor(run, engine).role == options.who.role {
+            actor = nil
+        }
         do {
-            _ = try service.step(runID, command, as: options.acting, now: options.time)
+            let result = try service.step(runID, command, as: options.acting, now: now)
+            record(command, actor: actor, now: now, .applied(state: result.run.state, outcome: result.run.outcome))
             return true
         } catch RunError.rejected(let r) {
+            record(command, actor: actor, now: now, .refused(reason: r.reason))
             ui.say(ui.paint("  ✗ \(r.reason)", "31"))
             for line in r.instead { ui.say("    - \(line)") }
             return false
@@ -246,6 +322,11 @@ struct Guide {
             ui.say(ui.paint("  ✗ \(error)", "31"))
             return false
         }
+    }
+
+    func record(_ command: StepCommand, actor: Actor?, now: Int64, _ result: ScenarioRecorder.Result) {
+        guard let recording, case .submit(let inputs, let event, let checks) = command else { return }
+        recording.recorder.step(inputs: inputs, event: event, checks: checks, actor: actor, at: now, result: result)
     }
 
     /// Text with its `${{ }}` templates filled in from the run (left as written if they fail).

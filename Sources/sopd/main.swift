@@ -150,6 +150,8 @@ struct Serve: AsyncParsableCommand {
         configuration.maxAttempts = maxAttempts
         configuration.maxBodySize = maxTicketSize
         configuration.reportTimeLimit = .milliseconds(max(1, Int64((reportTimeLimit * 1000).rounded())))
+        // The authors' sandbox: each console session's runs in a store in memory, never this one.
+        configuration.sandboxStore = { try StoreLocation.inMemory() }
         do {
             configuration.webhookSecret = try webhookSecretFile.map { Secret(try Signing.readSecret($0)) }
             configuration.hookSecret = try hookSecretFile.map { Secret(try Signing.readSecret($0)) }

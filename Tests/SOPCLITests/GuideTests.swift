@@ -185,3 +185,88 @@ private func workspace() throws -> URL { try SOPBinary.workspace() }
         #expect(try SOPBinary.run(["status", "pty1", "--format", "json"], in: dir).stdout.contains(#""state":"verify_purchase""#))
     }
 }
+
+/// `sop guide --record-test FILE`: the session becomes a case of a scenario test file, which
+/// `sop test` replays.
+@Suite struct GuideRecordTests {
+    static let answers = ["y", "maybe", "y", "2026-10-20", "49.90", "y", "y", "1", "1", "1"].joined(separator: "\n") + "\n"
+    static let ticket = #"{"id": "T-1", "category": "returns", "order_id": "A-17"}"#
+
+    /// A new file is created with the session as its one case, whole; `sop test` passes it.
+    @Test func aSessionIsRecordedAsANewTestFile() throws {
+        let dir = try workspace()
+        let r = try SOPBinary.run(["guide", "returns", "--ticket", Self.ticket, "--id", "g1", "--now", "2026-11-02T09:00:00Z",
+                                   "--actor", "ana:agent", "--record-test", "recorded.test.yaml"],
+                                  in: dir, stdin: Data(Self.answers.utf8), timeout: 60)
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stdout.hasSuffix("recorded the session as case 'recorded with sop guide' of recorded.test.yaml\n"), "\(r.stdout)")
+        let text = try String(contentsOf: dir.appendingPathComponent("recorded.test.yaml"), encoding: .utf8)
+        #expect(text == """
+            # yaml-language-server: $schema=../schemas/sop-test.schema.json
+            sop: returns
+            cases:
+              - name: recorded with sop guide
+                now: 2026-11-02T09:00:00Z
+                ticket: {"id": "T-1", "category": "returns", "order_id": "A-17"}
+                steps:
+                  - input: {order_found: "y", purchased_on: "2026-10-20", amount: "49.90"}
+                    check: [1]
+                    expect: {state: send_label}
+                  - input: {}
+                    check: [1, 2]
+                    expect: {state: send_label}
+                  - event: label_sent
+                    expect: {state: awaiting_item}
+                  - event: item_received
+                    expect: {state: inspect}
+                  - input: {condition: "as_new"}
+                    expect: {state: refunded, outcome: refunded}
+                expect:
+                  outcome: refunded
+                  path: [verify_purchase, check_window, send_label, awaiting_item, inspect, refund, refunded]
+
+            """)
+        let test = try SOPBinary.run(["test", "recorded.test.yaml"], in: dir, timeout: 60)
+        #expect(test.status == 0, "\(test.stdout)\(test.stderr)")
+        #expect(test.stdout.contains("✓ recorded with sop guide"), "\(test.stdout)")
+    }
+
+    /// An existing test file of the SOP gets the case appended under a name of its own; the
+    /// file's other cases are untouched and every case passes.
+    @Test func aSessionIsAppendedToTheSOPsTestFile() throws {
+        let dir = try workspace()
+        let file = dir.appendingPathComponent("sops/returns.test.yaml")
+        let before = try String(contentsOf: file, encoding: .utf8)
+        for id in ["g1", "g2"] {
+            let r = try SOPBinary.run(["guide", "returns", "--ticket", Self.ticket, "--id", id, "--now", "2026-11-02T09:00:00Z",
+                                       "--actor", "ana:agent", "--record-test", "sops/returns.test.yaml"],
+                                      in: dir, stdin: Data(Self.answers.utf8), timeout: 60)
+            #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        }
+        let after = try String(contentsOf: file, encoding: .utf8)
+        #expect(after.hasPrefix(before))
+        #expect(after.contains("  - name: recorded with sop guide\n"))
+        #expect(after.contains("  - name: recorded with sop guide 2\n"))
+        let test = try SOPBinary.run(["test", "sops/returns.test.yaml"], in: dir, timeout: 120)
+        #expect(test.status == 0, "\(test.stdout)\(test.stderr)")
+        #expect(test.stdout.contains("✓ recorded with sop guide 2"), "\(test.stdout)")
+    }
+
+    /// A file that tests another SOP is refused before a run starts; so is recording a resumed
+    /// run, whose start the guide did not see.
+    @Test func aFileOfAnotherSOPOrAResumedRunIsRefused() throws {
+        let dir = try workspace()
+        let other = try SOPBinary.run(["guide", "returns", "--ticket", Self.ticket, "--id", "g9", "--record-test", "sops/intake.test.yaml"],
+                                      in: dir, stdin: Data(Self.answers.utf8))
+        #expect(other.status == 2)
+        #expect(other.stderr == "error: sops/intake.test.yaml tests SOP 'intake', not 'returns'; record into another file\n")
+        #expect(other.stdout == "")
+        #expect(try SOPBinary.run(["status", "g9"], in: dir).status == 2, "no run was started")
+        let resumed = try SOPBinary.run(["guide", "--run", "g9", "--record-test", "x.test.yaml"], in: dir)
+        #expect(resumed.status == 2)
+        #expect(resumed.stderr.contains("--record-test records a session from its start"), "\(resumed.stderr)")
+        let named = try SOPBinary.run(["guide", "returns", "--ticket", Self.ticket, "--record-test", "x.yaml"], in: dir)
+        #expect(named.status == 2)
+        #expect(named.stderr.contains("named NAME.test.yaml"), "\(named.stderr)")
+    }
+}

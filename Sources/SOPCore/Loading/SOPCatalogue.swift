@@ -47,6 +47,9 @@ public final class SOPCatalogue: @unchecked Sendable {
     public let paths: [String]
     /// The ticket schema the SOPs are linted and compiled against.
     public let schema: TicketSchema?
+    /// Texts by path that win over the files (a file of that path need not exist): the console's
+    /// authors' sandbox serves the SOP being edited this way. Their SOPs are looked at first.
+    public let sources: [String: String]
     private let linter: Linter
     private let lock = NSLock()
     private var files: [String]?
@@ -54,9 +57,10 @@ public final class SOPCatalogue: @unchecked Sendable {
     private var loaded: [String: Entry] = [:]
     private var loadCount = 0
 
-    public init(paths: [String], schema: TicketSchema?, limits: YAMLLimits = YAMLLimits()) {
+    public init(paths: [String], schema: TicketSchema?, limits: YAMLLimits = YAMLLimits(), sources: [String: String] = [:]) {
         self.paths = paths
         self.schema = schema
+        self.sources = sources
         linter = Linter(limits: limits, ticketSchema: schema)
     }
 
@@ -92,7 +96,8 @@ public final class SOPCatalogue: @unchecked Sendable {
     // The lock is held while files load, so two threads asking for one file parse it once.
     private func filesLocked() -> [String] {
         if let files { return files }
-        let found = ((try? Linter.files(in: paths)) ?? []).filter { SOPFileKind(path: $0) == .sop }
+        let onDisk = ((try? Linter.files(in: paths)) ?? []).filter { SOPFileKind(path: $0) == .sop }
+        let found = sources.keys.sorted() + onDisk.filter { sources[$0] == nil }
         files = found
         return found
     }
@@ -120,10 +125,11 @@ public final class SOPCatalogue: @unchecked Sendable {
     /// `.invalid` with its errors.
     public func sop(_ id: String) throws(LookupError) -> CompiledSOP {
         let files = sopFiles()
-        let named = files.filter { $0.hasSuffix("/\(id).sop.yaml") || $0 == "\(id).sop.yaml" }
+        let named = files.filter { sources[$0] == nil && ($0.hasSuffix("/\(id).sop.yaml") || $0 == "\(id).sop.yaml") }
+        let given = files.filter { sources[$0] != nil }
         var known: [String] = []
         var unreadable: [CompiledSOP.CompileError] = []
-        for path in named + files.filter({ !named.contains($0) }) {
+        for path in given + named + files.filter({ !named.contains($0) && sources[$0] == nil }) {
             let entry = entry(path)
             guard let found = entry.id else {
                 // `ID.sop.yaml` that does not decode (a YAML error, no `sop:`) is the SOP asked
@@ -142,11 +148,16 @@ public final class SOPCatalogue: @unchecked Sendable {
     }
 
     private func load(_ path: String, calendars: CalendarSet) -> Entry {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        let bytes: [UInt8]
+        if let text = sources[path] {
+            bytes = Array(text.utf8)
+        } else if let data = FileManager.default.contents(atPath: path) {
+            bytes = [UInt8](data)
+        } else {
             return Entry(path: path, id: nil, diagnostics: [], compiled: nil, unreadable: "it is missing or not readable")
         }
         // One parse per file: the lint result carries the decoded SOP it was checked as.
-        let source = SourceFile(path: path, bytes: [UInt8](data))
+        let source = SourceFile(path: path, bytes: bytes)
         let linted = linter.lint(source)
         // A calendar the SOP names but the folder lacks is an error of the file, as `sop lint` says.
         var diagnostics = linted.diagnostics

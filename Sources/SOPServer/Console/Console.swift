@@ -46,6 +46,7 @@ struct Console: Sendable {
             .init(method: .post, path: "/console/signout", handler: signedIn { request, session, id in
                 _ = try await form(request, session)
                 try await server.host.blocking { try sessions.end(id) }
+                server.sandboxes?.end(Self.sandboxKey(id))
                 var response = Self.redirect("/console/signin")
                 response.headers[.setCookie] = "\(ConsoleSessions.cookie)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
                 return response
@@ -68,7 +69,7 @@ struct Console: Sendable {
             .init(method: .get, path: "/console/events", handler: signedIn { request, session, _ in
                 try await server.events(request, session.caller)
             }),
-        ]
+        ] + sandboxRoutes()
     }
 
     // MARK: Sessions
@@ -181,7 +182,8 @@ struct Console: Sendable {
 
     func base(_ session: ConsoleSessions.Session, _ title: String) -> [String: Any] {
         ["title": title, "csrf": session.csrf, "roles": session.caller.roles.joined(separator: ", "),
-         "me": ["id": session.caller.id, "roles": session.caller.roles.joined(separator: ", "), "csrf": session.csrf]]
+         "me": ["id": session.caller.id, "roles": session.caller.roles.joined(separator: ", "), "csrf": session.csrf,
+                "sandbox": server.sandboxes != nil && AuthorSandboxes.mayUse(.caller(session.caller))] as [String: Any]]
     }
 
     func page(_ name: String, _ data: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
@@ -297,6 +299,7 @@ struct Console: Sendable {
             return View(view)
         }.data
         data.merge(base(session, data["stateTitle"] as? String ?? id)) { a, _ in a }
+        data["stepAction"] = "/console/runs/\(id)"
         if let refusal {
             data["refusal"] = ["reason": refusal.reason, "instead": refusal.instead, "hasInstead": !refusal.instead.isEmpty] as [String: Any]
         }

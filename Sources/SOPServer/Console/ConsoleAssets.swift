@@ -29,7 +29,7 @@ enum ConsoleAssets {
 <header class="top">
 <a class="brand" href="/console/queue">sopkit</a>
 {{#me}}
-<nav><a href="/console/queue">My queue</a><a href="/console/start">Start a run</a><a href="/console/sops">SOPs</a></nav>
+<nav><a href="/console/queue">My queue</a><a href="/console/start">Start a run</a><a href="/console/sops">SOPs</a>{{#sandbox}}<a href="/console/sandbox">Sandbox</a>{{/sandbox}}</nav>
 <form method="post" action="/console/signout" class="signout"><input type="hidden" name="csrf" value="{{csrf}}"><span class="me">{{id}} · {{roles}}</span><button type="submit">Sign out</button></form>
 {{/me}}
 </header>
@@ -114,27 +114,7 @@ enum ConsoleAssets {
 <div class="instructions">{{{instructions}}}</div>
 {{#child}}<div class="card waiting"><p>Waiting for the called procedure <strong>{{sopTitle}}</strong>: run <a href="/console/runs/{{run}}">{{run}}</a>, now at {{step}}.</p><p>Nothing to do here: this run goes on by itself when that one ends.</p></div>{{/child}}
 {{#refusal}}<div class="refusal" role="alert"><p>{{reason}}</p>{{#hasInstead}}<ul>{{#instead}}<li>{{.}}</li>{{/instead}}</ul>{{/hasInstead}}</div>{{/refusal}}
-{{^waiting}}<form method="post" action="/console/runs/{{run}}" class="card step" id="step">
-<input type="hidden" name="csrf" value="{{csrf}}">
-<input type="hidden" name="version" value="{{version}}">
-{{#hasChecklist}}<fieldset><legend>Checklist</legend>
-{{#checklist}}<label class="check"><input type="checkbox" name="check" value="{{number}}"{{#confirmed}} checked disabled{{/confirmed}}{{#checked}} checked{{/checked}}> {{item}}</label>{{/checklist}}
-</fieldset>{{/hasChecklist}}
-{{#hasInputs}}<fieldset><legend>Answers</legend>
-{{#inputs}}
-<div class="input">
-<label for="input-{{name}}">{{prompt}}{{^required}} <span class="optional">(optional)</span>{{/required}}{{#visit}} <span class="visit" title="forgotten each time the run enters this step">(this visit only)</span>{{/visit}}{{#given}} <span class="given">given</span>{{/given}}</label>
-{{#error}}<p class="field-error" id="error-{{name}}">{{error}}</p>{{/error}}
-{{#isSelect}}<select id="input-{{name}}" name="input.{{name}}"{{#invalid}} aria-invalid="true" aria-describedby="error-{{name}}"{{/invalid}}{{#required}}{{^given}} required{{/given}}{{/required}}><option value="">choose…</option>{{#options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/options}}</select>{{/isSelect}}
-{{^isSelect}}<input id="input-{{name}}" name="input.{{name}}" type="{{control}}"{{#invalid}} aria-invalid="true" aria-describedby="error-{{name}}"{{/invalid}} value="{{value}}"{{#min}} min="{{min}}"{{/min}}{{#max}} max="{{max}}"{{/max}}{{#step}} step="{{step}}"{{/step}}{{#minLength}} minlength="{{minLength}}"{{/minLength}}{{#maxLength}} maxlength="{{maxLength}}"{{/maxLength}}{{#pattern}} pattern="{{pattern}}"{{/pattern}}{{#placeholder}} placeholder="{{placeholder}}"{{/placeholder}}>{{/isSelect}}
-</div>
-{{/inputs}}
-</fieldset>{{/hasInputs}}
-<div class="actions">
-{{#canSubmit}}<button type="submit" name="event" value="">Save answers</button>{{/canSubmit}}
-{{#events}}<button type="submit" name="event" value="{{event}}"{{^allowed}} disabled title="needs the role {{needs}}"{{/allowed}} class="event">{{label}}{{^allowed}} <span class="needs">({{needs}})</span>{{/allowed}}</button>{{/events}}
-</div>
-</form>{{/waiting}}
+{{> stepform}}
 {{#hasSLAs}}<section class="slas"><h2>SLA</h2><table class="sla"><thead><tr><th>Target</th><th>Status</th><th>Due</th><th>Left</th></tr></thead><tbody>
 {{#slas}}<tr data-target="{{target}}"><td>{{target}}{{#hasLength}} <span class="length">({{length}})</span>{{/hasLength}}</td><td><span class="badge {{badge}}">{{statusText}}</span></td><td>{{#due}}<time datetime="{{dueISO}}">{{due}}</time>{{/due}}{{^due}}—{{/due}}</td><td>{{#left}}{{left}}{{/left}}{{^left}}—{{/left}}</td></tr>{{/slas}}
 </tbody></table></section>{{/hasSLAs}}
@@ -146,6 +126,89 @@ enum ConsoleAssets {
 </ul></section>
 <section class="ticket"><h2>Ticket</h2><dl class="fields">{{#ticketFields}}<dt>{{key}}</dt><dd>{{value}}</dd>{{/ticketFields}}</dl></section>
 <div id="live" data-run="{{run}}" data-version="{{version}}" hidden></div>
+{{> foot}}
+
+"""#,
+        "sandbox": #"""
+{{> head}}
+<h1>Authors' sandbox</h1>
+<p class="notice">Runs here live in this session's memory only, on the sandbox's own clock: <time id="sandbox-clock" datetime="{{nowISO}}">{{now}}</time>. Nothing here touches the real store.</p>
+{{#problem}}<div class="refusal" role="alert" id="sandbox-problem"><p>{{reason}}</p>{{#hasInstead}}<ul>{{#instead}}<li>{{.}}</li>{{/instead}}</ul>{{/hasInstead}}</div>{{/problem}}
+<div class="sandbox-grid">
+<section class="card sandbox-text">
+<form method="post" action="/console/sandbox" class="sandbox-load">
+<input type="hidden" name="csrf" value="{{csrf}}">
+<label for="sandbox-sop">Load an SOP</label> <select id="sandbox-sop" name="sop">{{#sops}}<option value="{{id}}"{{#selected}} selected{{/selected}}>{{id}} — {{title}}</option>{{/sops}}</select>
+<button type="submit" name="action" value="load">Load</button>
+<button type="submit" name="action" value="new">New SOP</button>
+</form>
+<form method="post" action="/console/sandbox" id="sandbox-edit">
+<input type="hidden" name="csrf" value="{{csrf}}">
+<label for="sandbox-source">The SOP's text{{#sop}} ({{sop}}){{/sop}}</label>
+<textarea id="sandbox-source" name="text" rows="30" cols="100" wrap="off" spellcheck="false" maxlength="{{maxText}}">{{text}}</textarea>
+<div class="actions"><button type="submit" name="action" value="lint" id="sandbox-check">Check</button></div>
+</form>
+</section>
+<div class="sandbox-side">
+<section class="findings" id="sandbox-findings"><h2>Lint</h2>
+{{#hasFindings}}<ul>{{#findings}}<li class="finding {{severity}}"><span class="where">line {{line}}:{{column}}</span> <strong>{{severity}}[{{rule}}]</strong> {{message}}{{#help}}<div class="help">help: {{help}}</div>{{/help}}</li>{{/findings}}</ul>{{/hasFindings}}
+{{^hasFindings}}<p class="clean">No findings.</p>{{/hasFindings}}
+</section>
+<section class="diagram-section"><h2>Diagram</h2>
+{{^diagramIsCurrent}}<p class="notice">The text has errors: this is the diagram of the last text without them.</p>{{/diagramIsCurrent}}
+{{#diagram}}<figure class="diagram" id="sandbox-diagram">{{{diagram}}}</figure>{{/diagram}}
+</section>
+</div>
+</div>
+<section class="card sandbox-start"><h2>Start a run</h2>
+<form method="post" action="/console/sandbox">
+<input type="hidden" name="csrf" value="{{csrf}}">
+<label for="sandbox-ticket">Ticket (JSON)</label>
+<textarea id="sandbox-ticket" name="ticket" rows="5" cols="80" spellcheck="false">{{ticket}}</textarea>
+<div class="actions"><button type="submit" name="action" value="start" id="sandbox-start">Start a run in the sandbox</button></div>
+</form>
+</section>
+<section class="card sandbox-clock"><h2>Time</h2>
+<form method="post" action="/console/sandbox" id="sandbox-time">
+<input type="hidden" name="csrf" value="{{csrf}}">
+<button type="submit" name="advance" value="1h" id="advance-1h">+1h</button>
+<button type="submit" name="advance" value="1d" id="advance-1d">+1d</button>
+<label for="sandbox-to">to</label> <input type="datetime-local" id="sandbox-to" name="to" step="60">
+<button type="submit" name="action" value="advance-to" id="advance-to">Go</button>
+<input type="hidden" name="action" value="advance">
+</form>
+</section>
+{{#hasRuns}}<p class="sandbox-runs">Runs: {{#runs}}<a href="/console/sandbox?run={{id}}"{{#current}} aria-current="true"{{/current}}>{{id}}</a> {{/runs}}</p>{{/hasRuns}}
+{{#current}}
+<section class="sandbox-run" id="sandbox-run">
+<p class="crumbs">run {{run}} · step {{version}} · <a href="/console/sandbox?run={{run}}&amp;export=1#export" id="sandbox-export">Export as test case</a></p>
+<p class="path">{{#path}}<span>{{.}}</span>{{/path}}</p>
+{{#ended}}<h2 id="sandbox-state">Ended: {{outcome}}</h2>{{/ended}}
+{{^ended}}
+<h2 id="sandbox-state">{{stateTitle}}</h2>
+<div class="instructions">{{{instructions}}}</div>
+{{#child}}<div class="card waiting"><p>Waiting for the called procedure <strong>{{sopTitle}}</strong>: run {{run}}, now at {{step}}.</p></div>{{/child}}
+{{#refusal}}<div class="refusal" role="alert"><p>{{reason}}</p>{{#hasInstead}}<ul>{{#instead}}<li>{{.}}</li>{{/instead}}</ul>{{/hasInstead}}</div>{{/refusal}}
+{{> stepform}}
+<form method="post" action="/console/sandbox/runs/{{run}}" class="card sandbox-patch" id="sandbox-patch">
+<input type="hidden" name="csrf" value="{{csrf}}">
+<label for="sandbox-patch-text">Update the ticket (a JSON merge patch, as a helpdesk sends it)</label>
+<textarea id="sandbox-patch-text" name="patch" rows="3" cols="80" spellcheck="false"></textarea>
+<div class="actions"><button type="submit" name="action" value="ticket" id="sandbox-update">Update the ticket</button></div>
+</form>
+{{#hasTimers}}<section class="timers"><h3>Timers</h3><ul>{{#timers}}<li>goes to <strong>{{to}}</strong> at <time datetime="{{dueISO}}">{{due}}</time> ({{left}})</li>{{/timers}}</ul></section>{{/hasTimers}}
+{{/ended}}
+<section class="journal"><h3>Journal</h3>
+<ul class="timeline">
+{{#journal}}<li><time datetime="{{atISO}}">{{at}}</time> <strong>{{actor}}</strong> {{what}}{{#details}}<div class="details">{{.}}</div>{{/details}}</li>{{/journal}}
+</ul></section>
+<section class="ticket"><h3>Ticket</h3><dl class="fields">{{#ticketFields}}<dt>{{key}}</dt><dd>{{value}}</dd>{{/ticketFields}}</dl></section>
+{{#export}}<section class="card export" id="export"><h3>The session as a test case</h3>
+<p>Add it to <code>{{file}}</code> and run <code>sop test</code>. <a href="/console/sandbox/export/{{run}}" download="{{file}}">Download</a></p>
+<textarea id="sandbox-case" rows="20" cols="100" readonly spellcheck="false">{{yaml}}</textarea>
+</section>{{/export}}
+</section>
+{{/current}}
 {{> foot}}
 
 """#,
@@ -207,6 +270,30 @@ enum ConsoleAssets {
 {{/routed}}
 </form>
 {{> foot}}
+
+"""#,
+        "stepform": #"""
+{{^waiting}}<form method="post" action="{{stepAction}}" class="card step" id="step">
+<input type="hidden" name="csrf" value="{{csrf}}">
+<input type="hidden" name="version" value="{{version}}">
+{{#hasChecklist}}<fieldset><legend>Checklist</legend>
+{{#checklist}}<label class="check"><input type="checkbox" name="check" value="{{number}}"{{#confirmed}} checked disabled{{/confirmed}}{{#checked}} checked{{/checked}}> {{item}}</label>{{/checklist}}
+</fieldset>{{/hasChecklist}}
+{{#hasInputs}}<fieldset><legend>Answers</legend>
+{{#inputs}}
+<div class="input">
+<label for="input-{{name}}">{{prompt}}{{^required}} <span class="optional">(optional)</span>{{/required}}{{#visit}} <span class="visit" title="forgotten each time the run enters this step">(this visit only)</span>{{/visit}}{{#given}} <span class="given">given</span>{{/given}}</label>
+{{#error}}<p class="field-error" id="error-{{name}}">{{error}}</p>{{/error}}
+{{#isSelect}}<select id="input-{{name}}" name="input.{{name}}"{{#invalid}} aria-invalid="true" aria-describedby="error-{{name}}"{{/invalid}}{{#required}}{{^given}} required{{/given}}{{/required}}><option value="">choose…</option>{{#options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/options}}</select>{{/isSelect}}
+{{^isSelect}}<input id="input-{{name}}" name="input.{{name}}" type="{{control}}"{{#invalid}} aria-invalid="true" aria-describedby="error-{{name}}"{{/invalid}} value="{{value}}"{{#min}} min="{{min}}"{{/min}}{{#max}} max="{{max}}"{{/max}}{{#step}} step="{{step}}"{{/step}}{{#minLength}} minlength="{{minLength}}"{{/minLength}}{{#maxLength}} maxlength="{{maxLength}}"{{/maxLength}}{{#pattern}} pattern="{{pattern}}"{{/pattern}}{{#placeholder}} placeholder="{{placeholder}}"{{/placeholder}}>{{/isSelect}}
+</div>
+{{/inputs}}
+</fieldset>{{/hasInputs}}
+<div class="actions">
+{{#canSubmit}}<button type="submit" name="event" value="">Save answers</button>{{/canSubmit}}
+{{#events}}<button type="submit" name="event" value="{{event}}"{{^allowed}} disabled title="needs the role {{needs}}"{{/allowed}} class="event">{{label}}{{^allowed}} <span class="needs">({{needs}})</span>{{/allowed}}</button>{{/events}}
+</div>
+</form>{{/waiting}}
 
 """#,
     ]
@@ -280,6 +367,14 @@ table.sla th, table.sla td { text-align: left; padding: .3rem .5rem; border-bott
 .versions .diagram svg { max-width: 100%; height: auto; }
 .versions figcaption { font-weight: 600; margin-bottom: .5rem; }
 table.refused td { vertical-align: top; }
+/* The authors' sandbox: the text beside its findings and diagram. */
+.sandbox-grid { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 1rem; align-items: start; }
+.sandbox-grid .card { margin: 0; }
+.sandbox-grid .diagram svg { max-width: 100%; height: auto; }
+.findings ul { padding-left: 1.2rem; }
+.finding.error strong { color: #b42318; }
+.finding .help { color: #475467; font-size: .9em; }
+@media (max-width: 900px) { .sandbox-grid { grid-template-columns: 1fr; } }
 
 """#
     static let js = #"""
