@@ -243,3 +243,18 @@ struct DependentsTests {
         #expect(client.published("sops/paid.sop.yaml")?.contains { $0["code"] == .string("unknown-calendar") } == true)
     }
 }
+
+struct OutsideTheSetTests {
+    @Test func aDocumentOutsideTheSOPFolderIsLintedWhileOpen() throws {
+        let client = try TestClient(files: ["sops/helper.sop.yaml": DiagnosticsTests.helper("helper"), "schemas/ticket.schema.json": "{}",
+                                            "drafts/new.sop.yaml": DiagnosticsTests.helper("helper").replacingOccurrences(of: "end:", with: "edn:"),
+                                            "notes.yaml": "a: [\n"])
+        try client.open("drafts/new.sop.yaml")
+        #expect(client.published("drafts/new.sop.yaml")?.contains { $0["code"] == .string("unknown-key") } == true)
+        client.notify("textDocument/didClose", .object([("textDocument", .object([("uri", .string(client.uri("drafts/new.sop.yaml")))]))]))
+        #expect(client.published("drafts/new.sop.yaml") == [])
+        // Another YAML file is not an SOP: nothing is published for it.
+        try client.open("notes.yaml")
+        #expect(client.published("notes.yaml") == nil)
+    }
+}
