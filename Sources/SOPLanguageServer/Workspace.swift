@@ -48,6 +48,8 @@ final class Workspace {
     /// The ticket schema's own problem when its text cannot be read as a schema (the last good
     /// schema stays in use meanwhile).
     private var schemaProblem: Diagnostic?
+    /// Open documents outside the SOP folder, in the set while they are open.
+    private var outsideSet: Set<String> = []
     /// The URI a client used for each path it opened (sent back as it was given).
     private var uris: [String: String] = [:]
 
@@ -119,7 +121,7 @@ final class Workspace {
     /// A file the language server lints: an SOP, a scenario test or a calendar in YAML, or the
     /// ticket schema.
     private func isLinted(_ path: String) -> Bool {
-        path == schemaPath || path.hasSuffix(".yaml") || path.hasSuffix(".yml")
+        path == schemaPath || [".sop.yaml", ".sop.yml", ".test.yaml", ".test.yml", ".calendar.yaml", ".calendar.yml"].contains { path.hasSuffix($0) }
     }
 
     // MARK: Documents
@@ -208,6 +210,7 @@ final class Workspace {
                 // An open document outside the linted set joins it while open; one on disk only
                 // if it is of the set.
                 guard inSet || open[path] != nil || kind != .sop || isInSOPFolder(path) else { continue }
+                if !inSet && !isInSOPFolder(path) { outsideSet.insert(path) }
                 affected += session.set(SourceFile(path: path, bytes: bytes)).affected
             } else {
                 affected += session.remove(path).affected
@@ -234,6 +237,8 @@ final class Workspace {
     /// closed file no longer on disk, or one the set does not hold).
     private func text(ofChanged path: String) -> [UInt8]? {
         if let doc = open[path] { return doc.text.bytes }
+        // A document from outside the SOP folder leaves the set when it is closed.
+        if outsideSet.remove(path) != nil { return nil }
         guard let data = FileManager.default.contents(atPath: absolute(path)) else { return nil }
         // A closed file outside the set leaves it.
         guard session.paths.contains(path) || isInSOPFolder(path) else { return nil }

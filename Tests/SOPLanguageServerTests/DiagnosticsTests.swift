@@ -180,3 +180,81 @@ struct RelatedInformationTests {
         #expect(related["location"]?["range"] == TestClient.range(0, 5, 0, 11))
     }
 }
+
+struct DependentsTests {
+    static let sop = """
+        sop: paid
+        version: 1
+        title: Paid
+        start: wait
+        states:
+          wait:
+            title: Wait
+            transitions:
+              - to: done
+                when: ticket.priority == 'high'
+                after: {business: 1h, calendar: office}
+          done:
+            title: Done
+            end: resolved
+
+        """
+    static let calendar = """
+        calendar: office
+        time_zone: Europe/Paris
+        week:
+          mon: 09:00-17:00
+
+        """
+    static let schema = #"{"type": "object", "properties": {"priority": {"enum": ["low", "high"]}}}"#
+
+    static func client() throws -> TestClient {
+        try TestClient(files: ["sops/paid.sop.yaml": sop, "sops/calendars/office.calendar.yaml": calendar, "schemas/ticket.schema.json": schema])
+    }
+
+    @Test func anUnsavedTicketSchemaRechecksTheSOPs() throws {
+        let client = try Self.client()
+        try client.open("sops/paid.sop.yaml")
+        #expect(client.published("sops/paid.sop.yaml") == [])
+        try client.open("schemas/ticket.schema.json")
+        client.change("schemas/ticket.schema.json", version: 2, [(nil, #"{"type": "object", "properties": {"urgency": {"type": "string"}}}"#)])
+        #expect(client.published("sops/paid.sop.yaml")?.contains { $0["code"] == .string("unknown-field") } == true)
+        // A schema mid-edit (not JSON) is reported on its file; the last one read stays in use.
+        client.change("schemas/ticket.schema.json", version: 3, [(nil, #"{"type": "object", "#)])
+        #expect(client.published("schemas/ticket.schema.json")?.count == 1)
+        #expect(client.published("sops/paid.sop.yaml")?.contains { $0["code"] == .string("unknown-field") } == true)
+    }
+
+    @Test func aCalendarsNewIDRechecksTheSOPsThatNameIt() throws {
+        let client = try Self.client()
+        try client.open("sops/paid.sop.yaml")
+        try client.open("sops/calendars/office.calendar.yaml")
+        client.change("sops/calendars/office.calendar.yaml", version: 2, [((0, 10, 0, 16), "bureau")])
+        #expect(client.published("sops/paid.sop.yaml")?.contains { $0["code"] == .string("unknown-calendar") } == true)
+    }
+
+    @Test func aFileChangedOnDiskIsReadAgain() throws {
+        let client = try Self.client()
+        try client.open("sops/paid.sop.yaml")
+        try Data(Self.calendar.replacingOccurrences(of: "office", with: "bureau").utf8)
+            .write(to: client.root.appendingPathComponent("sops/calendars/office.calendar.yaml"))
+        client.notify("workspace/didChangeWatchedFiles", .object([("changes", .array([.object([("uri", .string(client.uri("sops/calendars/office.calendar.yaml"))),
+                                                                                              ("type", .int(2))])]))]))
+        #expect(client.published("sops/paid.sop.yaml")?.contains { $0["code"] == .string("unknown-calendar") } == true)
+    }
+}
+
+struct OutsideTheSetTests {
+    @Test func aDocumentOutsideTheSOPFolderIsLintedWhileOpen() throws {
+        let client = try TestClient(files: ["sops/helper.sop.yaml": DiagnosticsTests.helper("helper"), "schemas/ticket.schema.json": "{}",
+                                            "drafts/new.sop.yaml": DiagnosticsTests.helper("helper").replacingOccurrences(of: "end:", with: "edn:"),
+                                            "notes.yaml": "a: [\n"])
+        try client.open("drafts/new.sop.yaml")
+        #expect(client.published("drafts/new.sop.yaml")?.contains { $0["code"] == .string("unknown-key") } == true)
+        client.notify("textDocument/didClose", .object([("textDocument", .object([("uri", .string(client.uri("drafts/new.sop.yaml")))]))]))
+        #expect(client.published("drafts/new.sop.yaml") == [])
+        // Another YAML file is not an SOP: nothing is published for it.
+        try client.open("notes.yaml")
+        #expect(client.published("notes.yaml") == nil)
+    }
+}
