@@ -107,7 +107,7 @@ let package = Package(
         // build replays inputs given as files.
         .executableTarget(
             name: "sop-fuzz",
-            dependencies: ["SOPCore", "SOPExpression", "SOPJSON", "SOPDiagnostics"],
+            dependencies: ["SOPCore", "SOPExpression", "SOPJSON", "SOPDiagnostics", "SOPLanguageServer"],
             path: "Fuzz/SOPFuzz"
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),

@@ -11,6 +11,7 @@ enum FuzzTargets {
     static let all: [String: @Sendable (UnsafeBufferPointer<UInt8>) -> Void] = [
         "sop": sop, "expression": expression, "json": json, "ticket": ticket, "datetime": datetime,
         "scenario": scenario, "input": input, "scan": scan, "pattern": pattern, "shapes": shapes,
+        "lsp-framing": lspFraming, "lsp-edits": lspEdits,
     ]
 
     static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }

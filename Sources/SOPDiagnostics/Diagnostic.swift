@@ -15,6 +15,22 @@ public struct Diagnostic: Sendable, Hashable {
     /// Mechanical fixes of the finding, as edits (a did-you-mean replacement): what an editor
     /// offers as quick fixes (`sop lsp`'s code actions). The help says the same in words.
     public var fixes: [Fix] = []
+    /// Other places the finding is about (the first of a key given twice), for an editor to
+    /// link to (`sop lsp`'s `relatedInformation`). The message names them in words too.
+    public var related: [RelatedPlace] = []
+
+    /// A place a finding refers to, with what it is.
+    public struct RelatedPlace: Sendable, Hashable {
+        public var file: String
+        public var span: SourceSpan
+        public var message: String
+
+        public init(file: String, span: SourceSpan, message: String) {
+            self.file = file
+            self.span = span
+            self.message = message
+        }
+    }
 
     /// An edit that fixes a finding: the text of `span` replaced by `replacement`.
     public struct Fix: Sendable, Hashable {

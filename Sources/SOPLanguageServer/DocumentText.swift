@@ -102,9 +102,11 @@ public struct DocumentText: Sendable {
         }
         var i = lineStarts[low]
         var units = 0
-        while i < clamped {
+        // An offset inside the line break (between the CR and LF of a CRLF) is the line's end.
+        let end = min(clamped, contentEnd(ofLine: low))
+        while i < end {
             let length = Self.sequenceLength(bytes[i])
-            units += encoding == .utf8 ? min(length, clamped - i) : (length == 4 ? 2 : 1)
+            units += encoding == .utf8 ? min(length, end - i) : (length == 4 ? 2 : 1)
             i += length
         }
         return LSPPosition(line: low, character: units)

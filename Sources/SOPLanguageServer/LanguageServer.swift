@@ -262,6 +262,15 @@ public final class LanguageServer {
             pairs.append(("codeDescription", RPC.object([("href", .string(base + "lint-rules.md#" + d.rule.rawValue))])))
         }
         pairs += [("source", .string("sop")), ("message", .string(message))]
+        if !d.related.isEmpty, let workspace {
+            let places: [JSONValue] = d.related.map { place in
+                let (relatedSource, relatedText) = place.file == source.path ? (source, text) : workspace.linted(place.file)
+                return RPC.object([("location", RPC.location(uri: workspace.uri(of: place.file),
+                                                             relatedText.range(of: place.span, in: relatedSource, encoding: encoding))),
+                                   ("message", .string(place.message))])
+            }
+            pairs.append(("relatedInformation", .array(places)))
+        }
         return RPC.object(pairs)
     }
 }

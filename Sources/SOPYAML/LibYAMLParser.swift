@@ -311,10 +311,12 @@ private struct DocumentBuilder {
             if isScalar, let first = firstKey(equalTo: index, fingerprint: print) {
                 current.skipValue = true
                 let r = records[Int(first)]
-                problems.append(YAMLProblem(
+                var problem = YAMLProblem(
                     .duplicateKey, at: records[Int(index)].span,
                     "key '\(keyText(index))' is defined twice in this mapping; the first is at line \(r.startLine + 1)",
-                    help: "remove one of them, or merge their values"))
+                    help: "remove one of them, or merge their values")
+                problem.related = (r.span, "the first '\(keyText(first))'")
+                problems.append(problem)
             } else if isScalar {
                 keys.append(Key(node: index, fingerprint: print))
             }

@@ -19,6 +19,18 @@ public struct YAMLProblem: Sendable, Hashable {
     public var span: SourceSpan
     public var message: String
     public var help: String?
+    /// Another place of the same file the problem is about (the first of a repeated key), and what it is.
+    public var related: (span: SourceSpan, message: String)?
+
+    public static func == (a: YAMLProblem, b: YAMLProblem) -> Bool {
+        a.kind == b.kind && a.span == b.span && a.message == b.message && a.help == b.help && a.related?.span == b.related?.span
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(kind)
+        hasher.combine(span)
+        hasher.combine(message)
+    }
 
     public init(_ kind: Kind, at span: SourceSpan, _ message: String, help: String? = nil) {
         self.kind = kind

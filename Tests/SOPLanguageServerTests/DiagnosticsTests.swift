@@ -157,3 +157,26 @@ struct DiagnosticsTests {
         #expect(finding["codeDescription"]?["href"] == .string("https://example.org/docs/lint-rules.md#unknown-key"))
     }
 }
+
+struct RelatedInformationTests {
+    @Test func aKeyGivenTwicePointsAtTheFirst() throws {
+        let text = DiagnosticsTests.helper("helper").replacingOccurrences(of: "title: Helper\n", with: "title: Helper\ntitle: Again\n")
+        let client = try TestClient(files: ["sops/helper.sop.yaml": text, "schemas/ticket.schema.json": "{}"])
+        try client.open("sops/helper.sop.yaml")
+        let finding = try #require(client.published("sops/helper.sop.yaml")?.first { $0["code"] == .string("duplicate-key") })
+        let related = try #require(finding["relatedInformation"]?.array?.first)
+        #expect(related["location"]?["uri"] == .string(client.uri("sops/helper.sop.yaml")))
+        #expect(related["location"]?["range"] == TestClient.range(2, 0, 2, 5))
+        #expect(related["message"] == .string("the first 'title'"))
+    }
+
+    @Test func anSOPIdTakenPointsAtTheFirstFile() throws {
+        let client = try TestClient(files: ["sops/a.sop.yaml": DiagnosticsTests.helper("helper"), "sops/b.sop.yaml": DiagnosticsTests.helper("helper"),
+                                            "schemas/ticket.schema.json": "{}"])
+        try client.open("sops/b.sop.yaml")
+        let finding = try #require(client.published("sops/b.sop.yaml")?.first { $0["code"] == .string("duplicate-key") })
+        let related = try #require(finding["relatedInformation"]?.array?.first)
+        #expect(related["location"]?["uri"] == .string(client.uri("sops/a.sop.yaml")))
+        #expect(related["location"]?["range"] == TestClient.range(0, 5, 0, 11))
+    }
+}

@@ -150,4 +150,25 @@ struct FeatureTests {
         #expect(!left.contains { $0["code"] == .string("unknown-key") })
         #expect(!left.contains { $0["code"] == .string("unused-suppression") })
     }
+
+    @Test func completionItemsReplaceTheWordTyped() throws {
+        let client = try Self.client()
+        // `  - to: pa` typed over `pay`: the candidates replace the word.
+        client.change("sops/refund.sop.yaml", version: 2, [((12, 12, 12, 15), "pa")])
+        let result = try client.request("textDocument/completion", client.at("sops/refund.sop.yaml", 12, 14))
+        let items = try #require(result["items"]?.array)
+        let pay = try #require(items.first { $0["label"] == .string("pay") }, "\(items.map { $0["label"]?.string ?? "" })")
+        #expect(pay["kind"] == .int(20))
+        #expect(pay["textEdit"]?["range"] == TestClient.range(12, 12, 12, 14))
+        #expect(pay["textEdit"]?["newText"] == .string("pay"))
+    }
+
+    @Test func hoverIsMarkdown() throws {
+        let client = try Self.client()
+        // On `title` of the state `check`.
+        let result = try client.request("textDocument/hover", client.at("sops/refund.sop.yaml", 6, 6))
+        #expect(result["contents"]?["kind"] == .string("markdown"))
+        #expect(result["contents"]?["value"]?.string?.isEmpty == false)
+        #expect(result["range"]?["start"]?["line"] == .int(6))
+    }
 }

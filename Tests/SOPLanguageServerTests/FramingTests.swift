@@ -60,3 +60,22 @@ struct FramingTests {
         #expect(framer.next() == nil)
     }
 }
+
+struct DocumentTextTests {
+    /// Found by the `lsp-edits` fuzz target: a span ending one character past a line that ends
+    /// in CRLF pointed between the CR and the LF, a character past the line's end.
+    @Test func anOffsetInsideCRLFIsTheLinesEnd() {
+        let text = DocumentText("ab\r\ncd")
+        #expect(text.position(ofOffset: 3, encoding: .utf16) == LSPPosition(line: 0, character: 2))
+        #expect(text.position(ofOffset: 4, encoding: .utf16) == LSPPosition(line: 1, character: 0))
+    }
+
+    @Test func positionsPastALineClampToItsEnd() {
+        let text = DocumentText("é😀x\nyz")
+        #expect(text.offset(of: LSPPosition(line: 0, character: 99), encoding: .utf16) == 7)
+        #expect(text.offset(of: LSPPosition(line: 0, character: 2), encoding: .utf16) == 2)  // inside the surrogate pair: its start
+        #expect(text.offset(of: LSPPosition(line: 9, character: 0), encoding: .utf16) == 10)
+        #expect(text.position(ofOffset: 7, encoding: .utf16) == LSPPosition(line: 0, character: 4))
+        #expect(text.position(ofOffset: 7, encoding: .utf8) == LSPPosition(line: 0, character: 7))
+    }
+}

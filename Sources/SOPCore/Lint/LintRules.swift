@@ -100,7 +100,9 @@ public enum LintRules {
 extension YAMLProblem {
     /// The problem as a diagnostic of the rule it breaks.
     public func diagnostic(file: String) -> Diagnostic {
-        Diagnostic(file: file, span: span, rule: LintRules.rule(for: kind), message: message, help: help)
+        var d = Diagnostic(file: file, span: span, rule: LintRules.rule(for: kind), message: message, help: help)
+        if let related { d.related = [Diagnostic.RelatedPlace(file: file, span: related.span, message: related.message)] }
+        return d
     }
 }
 

@@ -173,10 +173,7 @@ public struct LintSession: Sendable {
         for path in paths {
             guard let entry = results[path]?.entry else { continue }
             if let first = index[entry.id] {
-                sopDuplicates[path, default: []].append(
-                    Diagnostic(file: entry.file, span: entry.idSpan, rule: DuplicateKeyRule.self,
-                               message: "SOP id '\(entry.id)' is also the id of \(first.file)",
-                               help: "give each SOP its own id"))
+                sopDuplicates[path, default: []].append(Linter.duplicateID(entry, first: first))
             } else {
                 index[entry.id] = entry
             }

@@ -253,9 +253,7 @@ public struct Linter: Sendable {
             phase.diagnostics += result.diagnostics
             guard let entry = result.entry else { continue }
             if let first = index[entry.id] {
-                phase.diagnostics.append(Diagnostic(file: entry.file, span: entry.idSpan, rule: DuplicateKeyRule.self,
-                                                    message: "SOP id '\(entry.id)' is also the id of \(first.file)",
-                                                    help: "give each SOP its own id"))
+                phase.diagnostics.append(Self.duplicateID(entry, first: first))
             } else {
                 index[entry.id] = entry
             }
@@ -305,6 +303,14 @@ public struct Linter: Sendable {
         if let schema = ticketSchema { return Self.withSourceLines(schema.diagnostics, schema.source) }
         guard count > 0 else { return [] }
         return [Self.noTicketSchemaDiagnostic(file: (0..<count).map(path).min()!)]
+    }
+
+    /// What a second SOP with an id already taken is told, with the first one's id as the related place.
+    static func duplicateID(_ entry: SOPIndexEntry, first: SOPIndexEntry) -> Diagnostic {
+        var d = Diagnostic(file: entry.file, span: entry.idSpan, rule: DuplicateKeyRule.self,
+                           message: "SOP id '\(entry.id)' is also the id of \(first.file)", help: "give each SOP its own id")
+        d.related = [Diagnostic.RelatedPlace(file: first.file, span: first.idSpan, message: "SOP '\(first.id)' first defined here")]
+        return d
     }
 
     /// The note that ticket fields go unchecked, on a set's first path.
