@@ -100,6 +100,10 @@ struct CompletionEngine {
             }
             return
         }
+        if !scenario, cursor.path.last == .key("set"), SOPPaths.kind(of: Array(cursor.path.dropLast())) == .action {
+            setPaths()
+            return
+        }
         guard let kind = SOPPaths.kind(of: cursor.path, scenario: scenario) else { return }
         if kind == .action {
             // An action is a mapping of one key: offer them only where none is written yet.
@@ -111,6 +115,19 @@ struct CompletionEngine {
                                                documentation: KeyDocs.markdown(for: key, in: kind),
                                                insertText: key + ": ", replacing: cursor.partialSpan))
         }
+    }
+
+    /// The keys of a `set` action: `ticket.` and `var.` paths.
+    mutating func setPaths() {
+        let typedPath = cursor.typedPath
+        if let dot = typedPath.lastIndex(of: ".") {
+            members(ofBase: Array(typedPath[..<dot]), replacing: cursor.partialSpan)
+            return
+        }
+        results.append(CompletionCandidate(label: "ticket", kind: .variable, documentation: "assigns a ticket field: `ticket.a.b`",
+                                           insertText: "ticket.", replacing: cursor.partialSpan))
+        results.append(CompletionCandidate(label: "var", kind: .variable, documentation: "assigns a run variable: `var.x`",
+                                           insertText: "var.", replacing: cursor.partialSpan))
     }
 
     /// Markdown code spans written as plain text, for a detail line.

@@ -32,6 +32,8 @@ struct CursorContext {
     var presentKeys: [String] = []
     /// The word typed so far, and where it is.
     var partial: String = ""
+    /// The path typed so far (the word with the names and dots before it: `ticket.cus`).
+    var typedPath: [Unicode.Scalar] = []
     var partialSpan: SourceSpan
     /// For `.value`: the value's text before the cursor, scalar by scalar with each one's position
     /// (so an offset in an expression maps back to the file).
@@ -130,6 +132,9 @@ struct CursorContext {
         var start = cursor
         while start > 0, CursorContext.isWordScalar(text[start - 1]) { start -= 1 }
         partial = String(String.UnicodeScalarView(text[start..<cursor]))
+        var pathStart = start
+        while pathStart > 0, CursorContext.isWordScalar(text[pathStart - 1]) || text[pathStart - 1] == "." { pathStart -= 1 }
+        typedPath = Array(text[pathStart..<cursor])
         partialSpan = SourceSpan(start: SourcePosition(line: line, column: start + 1), end: SourcePosition(line: line, column: cursor + 1))
     }
 

@@ -298,6 +298,15 @@ struct CompletionTests {
         #expect(try labels(setValue) == ["attempts"])
     }
 
+    @Test func theKeysOfASetAreTicketAndVariablePaths() throws {
+        let roots = AuthoringFixtures.sop(after: "        on: decline", insert: "        do:\n          - set: {‸")
+        #expect(try complete(roots).map { $0.insertText ?? $0.label } == ["ticket.", "var."])
+        let fields = AuthoringFixtures.sop(after: "        on: decline", insert: "        do:\n          - set:\n              ticket.customer.‸")
+        #expect(try labels(fields) == ["name", "tier"])
+        let vars = AuthoringFixtures.sop(after: "        on: decline", insert: "        do:\n          - set: {var.re‸")
+        #expect(try labels(vars) == ["reason"])
+    }
+
     // MARK: Text that does not parse, and text that is not ASCII
 
     @Test func aFileThatDoesNotParseStillCompletes() throws {
