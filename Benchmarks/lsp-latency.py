@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """From an edit to its diagnostics: `sop lsp` against linting the same text in process.
 
-    Benchmarks/lsp-latency.py [--sop BIN] [--bench BIN] [--edits N] [--keep DIR]
+    Benchmarks/lsp-latency.py [--sop BIN] [--bench BIN] [--edits N] [--rounds R] [--keep DIR]
 
 Generates a workspace of 200 SOPs with a ticket schema (one SOP of about 1,000 lines, the others
 50 to 300 lines, calling each other as child runs), starts `sop lsp` (release build) on it, opens
@@ -11,8 +11,10 @@ the next edit: `&&` for `and`, a misspelt `to:`), timing each from the
 didChange written to the publishDiagnostics for that document received. The floor is
 `sop-bench lint-one --workspace`: the same edits applied to the same text, each text set into a
 LintSession over the same workspace (the server's linter, index and ticket schema) and its
-findings read back, in process. Floor, server, floor, in one run; prints p50 and p99
-of each, the ratios, and the server's peak resident memory (VmHWM) over the workspace.
+findings read back, in process. The two alternate in R (default 10) rounds of N/R edits (the
+floor's edits before its chunk applied untimed), so both run under the same load; prints p50 and
+p99 of each over all edits, the ratios, each round's p50 ratio, and the server's peak resident
+memory (VmHWM) over the workspace.
 
 Build first: swift build -c release --product sop && swift build -c release --product sop-bench
 """
@@ -279,58 +281,65 @@ class Server:
         return None
 
 
-def measure_server(sop, workspace, big, edits, wrap=()):
-    server = Server([*wrap, sop, "lsp"], cwd=workspace)
-    root = workspace.resolve().as_uri()
-    started = time.perf_counter()
-    init = server.request("initialize", {"processId": os.getpid(), "rootUri": root, "capabilities": {
-        "textDocument": {"publishDiagnostics": {"versionSupport": True}}},
-        "workspaceFolders": [{"uri": root, "name": "bench"}]})
-    if "error" in init:
-        raise SystemExit(f"initialize failed: {init['error']}")
-    sync = init["result"]["capabilities"].get("textDocumentSync")
-    change_kind = sync.get("change") if isinstance(sync, dict) else sync
-    server.notify("initialized", {})
-    uri = big.resolve().as_uri()
-    text = big.read_text()
-    since = len(server.diagnostics)
-    server.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}})
-    server.wait_diagnostics(uri, 1, since, timeout=300)
-    opened = time.perf_counter() - started
-    lines = text.split("\n")
-    samples = []
-    counts = []
-    for k, e in enumerate(edits):
-        version = k + 2
-        line = lines[e["line"]]
+class Session:
+    """`sop lsp` on the workspace with the big SOP open, ready for edits."""
+
+    def __init__(self, sop, workspace, big, wrap=()):
+        self.server = Server([*wrap, sop, "lsp"], cwd=workspace)
+        root = workspace.resolve().as_uri()
+        started = time.perf_counter()
+        init = self.server.request("initialize", {"processId": os.getpid(), "rootUri": root, "capabilities": {
+            "textDocument": {"publishDiagnostics": {"versionSupport": True}}},
+            "workspaceFolders": [{"uri": root, "name": "bench"}]})
+        if "error" in init:
+            raise SystemExit(f"initialize failed: {init['error']}")
+        sync = init["result"]["capabilities"].get("textDocumentSync")
+        self.change_kind = sync.get("change") if isinstance(sync, dict) else sync
+        self.server.notify("initialized", {})
+        self.uri = big.resolve().as_uri()
+        text = big.read_text()
+        since = len(self.server.diagnostics)
+        self.server.notify("textDocument/didOpen", {"textDocument": {"uri": self.uri, "languageId": "yaml", "version": 1, "text": text}})
+        self.server.wait_diagnostics(self.uri, 1, since, timeout=300)
+        self.opened = time.perf_counter() - started
+        self.lines = text.split("\n")
+        self.version = 1
+
+    def edit(self, e):
+        """Sends one edit; returns the milliseconds to its diagnostics and how many there were."""
+        self.version += 1
+        line = self.lines[e["line"]]
         new_line = line[:e["start"]] + e["text"] + line[e["end"]:]
-        if change_kind == 1:  # Full: the whole text each time, as such a client would send it
-            lines[e["line"]] = new_line
-            change = {"text": "\n".join(lines)}
+        if self.change_kind == 1:  # Full: the whole text each time, as such a client would send it
+            self.lines[e["line"]] = new_line
+            change = {"text": "\n".join(self.lines)}
         else:
             change = {"range": {"start": {"line": e["line"], "character": utf16(line[:e["start"]])},
                                 "end": {"line": e["line"], "character": utf16(line[:e["end"]])}}, "text": e["text"]}
-            lines[e["line"]] = new_line
-        since = len(server.diagnostics)
+            self.lines[e["line"]] = new_line
+        since = len(self.server.diagnostics)
         sent = time.perf_counter()
-        server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]})
-        t, _, _, n = server.wait_diagnostics(uri, version, since)
-        samples.append((t - sent) * 1000)
-        counts.append(n)
-    # The cost of the pipe and this client alone: a request the server refuses at once.
-    round_trips = []
-    for _ in range(200):
-        sent = time.perf_counter()
-        server.request("sop/noSuchMethod", {})
-        round_trips.append((time.perf_counter() - sent) * 1000)
-    rss = server.peak_rss_kib()
-    server.request("shutdown", None)
-    server.notify("exit", None)
-    try:
-        server.proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        server.proc.kill()
-    return samples, counts, rss, opened, change_kind, round_trips
+        self.server.notify("textDocument/didChange", {"textDocument": {"uri": self.uri, "version": self.version}, "contentChanges": [change]})
+        t, _, _, n = self.server.wait_diagnostics(self.uri, self.version, since)
+        return (t - sent) * 1000, n
+
+    def finish(self):
+        """The pipe's round trip alone (a request the server refuses at once), the peak RSS; then
+        shutdown and exit."""
+        server = self.server
+        round_trips = []
+        for _ in range(200):
+            sent = time.perf_counter()
+            server.request("sop/noSuchMethod", {})
+            round_trips.append((time.perf_counter() - sent) * 1000)
+        rss = server.peak_rss_kib()
+        server.request("shutdown", None)
+        server.notify("exit", None)
+        try:
+            server.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.proc.kill()
+        return round_trips, rss
 
 
 def percentile(samples, p):
@@ -338,11 +347,11 @@ def percentile(samples, p):
     return s[min(len(s) - 1, max(0, int(-(-len(s) * p // 1)) - 1))]
 
 
-def floor(bench, workspace, big, edits_path):
-    out = subprocess.run([bench, "lint-one", str(big), "--edits", str(edits_path), "--workspace", str(workspace)],
-                         capture_output=True, text=True, check=True).stdout
-    m = re.search(r"p50 ([\d.]+) ms, p99 ([\d.]+) ms", out)
-    return float(m.group(1)), float(m.group(2)), out.strip()
+def floor(bench, workspace, big, edits_path, start, end, samples_path):
+    """The floor's timings (ms) of edits start..<end, the ones before applied untimed."""
+    subprocess.run([bench, "lint-one", str(big), "--edits", str(edits_path), "--workspace", str(workspace),
+                    "--range", f"{start}:{end}", "--samples", str(samples_path)], capture_output=True, text=True, check=True)
+    return [float(x) for x in samples_path.read_text().split()]
 
 
 def main():
@@ -351,6 +360,7 @@ def main():
     ap.add_argument("--bench", default=str(REPO / ".build/release/sop-bench"))
     ap.add_argument("--edits", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=37)
+    ap.add_argument("--rounds", type=int, default=10, help="chunks the floor and the server alternate in")
     ap.add_argument("--keep", help="write the workspace here and keep it")
     ap.add_argument("--wrap", default="", help="a command to run the server under, e.g. 'perf record -g -o lsp.perf --'")
     a = ap.parse_args()
@@ -372,21 +382,29 @@ def main():
         print(f"workspace: {len(sizes)} SOPs, {sum(sizes)} lines; the edited one {sizes[0]} lines; "
               f"the others {min(sizes[1:])}-{max(sizes[1:])} lines; {len(edits)} edits")
 
-        f1 = floor(a.bench, workspace, big, edits_path)
-        samples, counts, rss, opened, kind, round_trips = measure_server(a.sop, workspace, big, edits, a.wrap.split())
-        f2 = floor(a.bench, workspace, big, edits_path)
-        print(f"floor (in process), before: {f1[2]}")
-        print(f"floor (in process), after:  {f2[2]}")
-        p50, p99 = percentile(samples, 0.5), percentile(samples, 0.99)
-        # The better of the two floor runs: the VM's noise only ever makes a run slower, and the
-        # lower floor gives the stricter ratio.
-        f50, f99 = min(f1[0], f2[0]), min(f1[1], f2[1])
+        # Floor and server alternate, a chunk of the edits each, so both run under the same load
+        # (the shared VM's speed drifts by tens of percent within a minute).
+        session = Session(a.sop, workspace, big, a.wrap.split())
+        floor_samples, server_samples, counts, rounds = [], [], [], []
+        chunk = max(1, len(edits) // a.rounds)
+        for start in range(0, len(edits), chunk):
+            end = min(len(edits), start + chunk)
+            f = floor(a.bench, workspace, big, edits_path, start, end, Path(tmp) / "samples")
+            s = [session.edit(e) for e in edits[start:end]]
+            floor_samples += f
+            server_samples += [ms for ms, _ in s]
+            counts += [n for _, n in s]
+            rounds.append(percentile([ms for ms, _ in s], 0.5) / percentile(f, 0.5))
+        round_trips, rss = session.finish()
+        p50, p99 = percentile(server_samples, 0.5), percentile(server_samples, 0.99)
+        f50, f99 = percentile(floor_samples, 0.5), percentile(floor_samples, 0.99)
         with_findings = sum(1 for c in counts if c)
-        print(f"sop lsp: initialize to the big SOP's first diagnostics {opened * 1000:.0f} ms; "
-              f"sync kind {'full' if kind == 1 else 'incremental'}; {len(samples)} edits, {with_findings} with findings")
-        print(f"sop lsp didChange -> publishDiagnostics: p50 {p50:.3f} ms, p99 {p99:.3f} ms, mean {statistics.mean(samples):.3f} ms")
-        print(f"floor (the better of the two runs):      p50 {f50:.3f} ms, p99 {f99:.3f} ms")
-        print(f"ratio to the floor: p50 {p50 / f50:.2f}x, p99 {p99 / f99:.2f}x (target <= 1.2x)")
+        print(f"sop lsp: initialize to the big SOP's first diagnostics {session.opened * 1000:.0f} ms; "
+              f"sync kind {'full' if session.change_kind == 1 else 'incremental'}; {len(server_samples)} edits, {with_findings} with findings")
+        print(f"sop lsp didChange -> publishDiagnostics: p50 {p50:.3f} ms, p99 {p99:.3f} ms, mean {statistics.mean(server_samples):.3f} ms")
+        print(f"floor (sop-bench lint-one, in process):  p50 {f50:.3f} ms, p99 {f99:.3f} ms, mean {statistics.mean(floor_samples):.3f} ms")
+        print(f"ratio to the floor: p50 {p50 / f50:.2f}x, p99 {p99 / f99:.2f}x (target <= 1.2x); "
+              f"p50 ratio of each of the {len(rounds)} rounds: {min(rounds):.2f}x-{max(rounds):.2f}x")
         print(f"round trip of a request refused at once (the pipe and this client): p50 {percentile(round_trips, 0.5):.3f} ms")
         print(f"server peak RSS (VmHWM): {rss / 1024:.1f} MiB" if rss else "server peak RSS: not read (--wrap)")
     finally:

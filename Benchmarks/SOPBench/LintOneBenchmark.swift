@@ -33,6 +33,11 @@ enum LintOneBenchmark {
         let editsPath = option("--edits")
         let workspace = option("--workspace")
         let repeatCount = option("--repeat").flatMap(Int.init) ?? 1
+        // `--range A:B` times only edits A..<B (those before are applied first, untimed), so a
+        // caller can alternate chunks of the floor with chunks of the server under the same load;
+        // `--samples FILE` writes each timing (ms), one a line.
+        let range = option("--range").map { $0.split(separator: ":").compactMap { Int($0) } }
+        let samplesPath = option("--samples")
         guard let file = args.first, let editsPath else {
             fail("usage: sop-bench lint-one FILE --edits EDITS.json [--workspace DIR] [--ticket-schema FILE] [--repeat N]")
         }
@@ -70,16 +75,29 @@ enum LintOneBenchmark {
             print("lint-one: a LintSession over \(sources.count) files of \(workspace)")
         }
 
+        var timed = 0..<edits.count
+        if let range {
+            guard range.count == 2, 0 <= range[0], range[0] <= range[1], range[1] <= edits.count else {
+                fail("--range must be A:B with 0 <= A <= B <= \(edits.count)")
+            }
+            timed = range[0]..<range[1]
+        }
         var samples: [Double] = []
         var findings = 0
         for _ in 0..<repeatCount {
             var lines = original.components(separatedBy: "\n")
-            for edit in edits {
+            for (k, edit) in edits.enumerated() where k < timed.upperBound {
                 var scalars = Array(lines[edit.line].unicodeScalars)
                 scalars.replaceSubrange(edit.start..<edit.end, with: Array(edit.text.unicodeScalars))
                 var view = String.UnicodeScalarView()
                 view.append(contentsOf: scalars)
                 lines[edit.line] = String(view)
+                if k < timed.lowerBound {
+                    if k == timed.lowerBound - 1, session != nil {
+                        session!.set(SourceFile(path: path, bytes: Array(lines.joined(separator: "\n").utf8)))
+                    }
+                    continue
+                }
                 let text = lines.joined(separator: "\n")
                 var found = 0
                 let seconds = Harness.time {
@@ -94,6 +112,10 @@ enum LintOneBenchmark {
                 findings += found
                 samples.append(seconds * 1000)
             }
+        }
+        if let samplesPath {
+            let text = samples.map { String(format: "%.6f", $0) }.joined(separator: "\n") + "\n"
+            do { try text.write(toFile: samplesPath, atomically: true, encoding: .utf8) } catch { fail("cannot write \(samplesPath): \(error)") }
         }
         samples.sort()
         func percentile(_ p: Double) -> Double { samples[min(samples.count - 1, Int((Double(samples.count) * p).rounded(.up)) - 1)] }
