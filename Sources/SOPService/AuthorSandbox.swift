@@ -7,8 +7,9 @@ import SOPStore
 
 /// The bounds of the authors' sandboxes (docs/console.md, "The authors' sandbox").
 public struct SandboxLimits: Sendable {
-    /// Sandboxes kept at once; the one used longest ago goes first.
-    public var sandboxes = 50
+    /// Sandboxes kept at once; the one used longest ago goes first. A sandbox at its step bound
+    /// holds about 4 MiB (measured: docs/decisions.md), so 20 hold at most about 80 MiB.
+    public var sandboxes = 20
     /// The largest SOP text, in bytes.
     public var textBytes = 256 * 1024
     /// Runs one sandbox may start.
