@@ -88,10 +88,11 @@ final class Workspace {
         log("sop lsp: \(session.paths.count) files at \(root)\(schema == nil ? ", no ticket schema" : "")")
     }
 
-    private static func schemaProblem(_ error: Error) -> Diagnostic {
-        // What `sop lint` prints as its error (exit 2), as the schema file's finding.
-        Diagnostic(file: TicketSchema.defaultPath, span: .fileStart, id: NoTicketSchemaRule.id, severity: .error,
-                   message: "\(error)", help: "fix the schema: until then the last schema that could be read is used")
+    private static func schemaProblem(_ error: TicketSchema.LoadError) -> Diagnostic {
+        // The mistake as `sop lint` reports it (`ticket-schema-syntax`, `ticket-schema-invalid`),
+        // at its place in the schema file; an unreadable file is the file's finding.
+        error.diagnostic ?? Diagnostic(file: TicketSchema.defaultPath, span: .fileStart, id: TicketSchemaSyntaxRule.id, severity: .error,
+                                       message: error.description, help: "until the schema can be read, the last one read is used")
     }
 
     static func relative(_ path: String, to root: String) -> String {

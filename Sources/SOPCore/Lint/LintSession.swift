@@ -29,6 +29,9 @@ public struct LintSession: Sendable {
     public init(linter: Linter, sources: [SourceFile], knownCalendars: [String: String] = [:]) {
         self.linter = linter
         self.knownCalendars = knownCalendars
+        // A ticket schema in the set is the set's schema (the first one given), as `Linter` has it.
+        if let schema = sources.first(where: { Linter.isTicketSchemaFile($0.path) }) { Self.read(schema, into: &self.linter) }
+        let sources = sources.filter { !Linter.isTicketSchemaFile($0.path) }
         paths = sources.map(\.path)
         let sops = sources.filter { SOPFileKind(path: $0.path) == .sop }
         for result in parallelMap(sops, { linter.lintSOP($0) }) { results[result.path] = Self.kept(result) }
@@ -51,6 +54,11 @@ public struct LintSession: Sendable {
     @discardableResult
     public mutating func set(_ source: SourceFile) -> Change {
         let path = source.path
+        if Linter.isTicketSchemaFile(path) {
+            var linter = self.linter
+            Self.read(source, into: &linter)
+            return Change(affected: [path] + setTicketSchema(linter.ticketSchema, error: linter.ticketSchemaError).affected)
+        }
         if !paths.contains(path) { paths.append(path) }
         sources[path] = source
         switch SOPFileKind(path: path) {
@@ -92,8 +100,9 @@ public struct LintSession: Sendable {
 
     /// A new ticket schema (or none): every SOP and test is linted again.
     @discardableResult
-    public mutating func setTicketSchema(_ schema: TicketSchema?) -> Change {
+    public mutating func setTicketSchema(_ schema: TicketSchema?, error: Diagnostic? = nil) -> Change {
         linter.ticketSchema = schema
+        linter.ticketSchemaError = schema == nil ? error : nil
         let linter = self.linter
         let sops = paths.filter { SOPFileKind(path: $0) == .sop }.compactMap { sources[$0] }
         for result in parallelMap(sops, { linter.lintSOP($0) }) { results[result.path] = Self.kept(result) }
@@ -122,6 +131,8 @@ public struct LintSession: Sendable {
         var out = paths.flatMap(diagnostics(for:))
         if let schema = linter.ticketSchema, !paths.contains(schema.source.path) {
             out += Linter.withSourceLines(schema.diagnostics, schema.source)
+        } else if linter.ticketSchema == nil, let error = linter.ticketSchemaError, !paths.contains(error.file) {
+            out.append(error)
         }
         return out.sorted(by: Diagnostic.ordered)
     }
@@ -201,7 +212,20 @@ public struct LintSession: Sendable {
         if let schema = linter.ticketSchema {
             return schema.source.path == path ? Linter.withSourceLines(schema.diagnostics, schema.source) : []
         }
+        if let error = linter.ticketSchemaError { return error.file == path ? [error] : [] }
         return path == paths.min() ? [Linter.noTicketSchemaDiagnostic(file: path)] : []
+    }
+
+    /// Reads a ticket schema file of the set into the linter: the schema, or the mistake that
+    /// keeps it from being one.
+    private static func read(_ source: SourceFile, into linter: inout Linter) {
+        do {
+            linter.ticketSchema = try TicketSchema.parse(bytes: source.bytes, path: source.path)
+            linter.ticketSchemaError = nil
+        } catch {
+            linter.ticketSchema = nil
+            linter.ticketSchemaError = error.diagnostic  // nil (unreadable): as if there were none, as `Linter` does
+        }
     }
 }
 
