@@ -478,15 +478,90 @@ private struct DocumentBuilder {
             at = position(p.problem_mark)
         }
         let contextAt = position(p.context_mark)
+        // libyaml notices an over-indented key only at the key after it; where the lines say for
+        // sure that the one before is the mistake, report it there.
+        if problem == "did not find expected key" || problem == "did not find expected '-' indicator",
+           let earlier = overIndentedEntryBefore(problem: at) {
+            problems.append(YAMLProblem(.syntax, at: SourceSpan(at: earlier),
+                                        "the indentation is off: this line is indented deeper than line \(at.line), the next entry at its level",
+                                        help: "indent it by \(at.column - 1) spaces, as line \(at.line) is: entries of one mapping or list start in one column"))
+            return
+        }
         var (message, help) = LibYAMLMessages.explain(
             problem: problem, context: context, contextLine: contextAt.line,
             byteAtProblem: p.error == YAML_READER_ERROR ? byte(at: offset) : nil,
             problemValue: Int(p.problem_value), characterAtProblem: character(at: at))
+        if let better = indentationHelp(problem: problem, at: at) { help = better }
         // A `${{ … }}` template in a flow collection breaks the YAML; say so plainly.
         if p.error != YAML_READER_ERROR, let line = source.lineText(at.line), line.contains("${{") || line.contains("{{") {
             help = "quote the template: write it as \"${{ … }}\" in double quotes"
         }
         problems.append(YAMLProblem(.syntax, at: SourceSpan(at: at), message, help: help))
+    }
+
+    /// For an indentation error at `problem` (a line less indented than the entry above it, but
+    /// deeper than the key that owns both): the entry above, when it is certainly the mistake.
+    /// That is when it is the only entry so far (the lines after it are its value), the problem
+    /// line sits one indentation step (the file's own, from its first indented line) under the
+    /// owner, and the entry above does not.
+    private func overIndentedEntryBefore(problem: SourcePosition) -> SourcePosition? {
+        func indentation(_ line: Int) -> Int? {
+            guard let text = source.lineText(line) else { return nil }
+            let spaces = text.prefix { $0 == " " }.count
+            let rest = text.dropFirst(spaces)
+            return rest.isEmpty || rest.hasPrefix("#") ? nil : spaces
+        }
+        guard let problemIndent = indentation(problem.line), problemIndent + 1 == problem.column else { return nil }
+        // The file's step: the indentation of its first indented line.
+        guard let step = (1...max(1, source.lineCount)).lazy.compactMap({ indentation($0) }).first(where: { $0 > 0 }) else { return nil }
+        var owner = problem.line - 1
+        var entries: [(line: Int, indent: Int)] = []
+        while owner >= 1 {
+            if let indent = indentation(owner) {
+                if indent < problemIndent { break }
+                entries.append((owner, indent))
+            }
+            owner -= 1
+        }
+        guard owner >= 1, let ownerIndent = indentation(owner), let first = entries.last else { return nil }
+        // One entry above, deeper than the problem line; the rest is its value.
+        guard first.indent > problemIndent, entries.dropLast().allSatisfy({ $0.indent > first.indent }) else { return nil }
+        guard problemIndent - ownerIndent == step, first.indent - ownerIndent != step else { return nil }
+        return SourcePosition(line: first.line, column: first.indent + 1)
+    }
+
+    /// A help that names the line to align with, for the indentation mistakes that libyaml
+    /// reports at the right line but in general words.
+    private func indentationHelp(problem: String, at: SourcePosition) -> String? {
+        guard let text = source.lineText(at.line) else { return nil }
+        let indent = text.prefix { $0 == " " }.count
+        // The nearest line above with something on it.
+        var above = at.line - 1
+        var aboveText: String?
+        while above >= 1 {
+            if let t = source.lineText(above), !t.trimmingCharacters(in: .whitespaces).isEmpty,
+               !t.trimmingCharacters(in: .whitespaces).hasPrefix("#") { aboveText = t; break }
+            above -= 1
+        }
+        guard let aboveText else { return nil }
+        var aboveIndent = aboveText.prefix { $0 == " " }.count
+        let body = text.dropFirst(indent)
+        // `- key: value`: the key's column is past the dash.
+        var rest = aboveText.dropFirst(aboveIndent)
+        while rest.hasPrefix("- ") {
+            let dash = 1 + rest.dropFirst().prefix { $0 == " " }.count
+            aboveIndent += dash
+            rest = rest.dropFirst(dash)
+        }
+        switch problem {
+        case "mapping values are not allowed in this context" where indent > aboveIndent && aboveText.contains(": "):
+            return "this line is indented deeper than line \(above), so it reads as more of that line's value: "
+                + "indent it by \(aboveIndent) spaces, like line \(above), or quote the value if it contains ': '"
+        case "did not find expected key" where body.hasPrefix("- ") && indent < aboveText.prefix(while: { $0 == " " }).count:
+            return "this list item is indented less than the line above: start it in the column of the items before it"
+        default:
+            return nil
+        }
     }
 
     private func byte(at offset: Int) -> UInt8? {

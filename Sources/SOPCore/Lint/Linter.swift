@@ -413,7 +413,8 @@ public struct Linter: Sendable {
             let context = RuleContext(sop: sop, source: source, path: source.path, environment: expressions.checker.environment,
                                       inputsRead: found.inputsRead, guards: found.guards, graph: StateGraph(sop),
                                       stateHasError: RuleContext.statesWithErrors(loaded.stateSpans, errors: diagnostics,
-                                                                                  stateCount: sop.states.count))
+                                                                                  stateCount: sop.states.count),
+                                      ticketSchema: ticketSchema)
             var sink = DiagnosticSink(file: source.path)
             for rule in LintRules.sopChecks { rule.check(context, into: &sink) }
             diagnostics += sink.diagnostics
