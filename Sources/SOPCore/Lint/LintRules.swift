@@ -51,6 +51,8 @@ public enum LintRules {
         UnusedSuppressionRule.self,
         TicketSchemaSyntaxRule.self,
         TicketSchemaInvalidRule.self,
+        TimeGuardWithoutTimerRule.self,
+        OptionalTimerFieldRule.self,
     ]
 
     /// The rules that check a decoded SOP as a whole, in the order they run.
@@ -68,6 +70,8 @@ public enum LintRules {
         IDMismatchRule(),
         InputTypeConflictRule(),
         InputNotGivenRule(),
+        TimeGuardWithoutTimerRule(),
+        OptionalTimerFieldRule(),
     ]
 
     private static let byID: [RuleID: any LintRule.Type] = Dictionary(uniqueKeysWithValues: all.map { ($0.id, $0) })

@@ -117,6 +117,7 @@ public struct LintSession: Sendable {
     public func diagnostics(for path: String) -> [Diagnostic] {
         guard let result = results[path] else { return [] }
         var out = result.diagnostics
+        Linter.helpCallingSOPs(result.references, file: path, index: index, in: &out)
         out += sopDuplicates[path] ?? []
         out += calendarDuplicates[path] ?? []
         out += linter.resolve(result.references, file: path, index: index, calendars: calendarIDs)
@@ -144,7 +145,7 @@ public struct LintSession: Sendable {
             switch ref.kind {
             case .sop: return (.sop, ref.id, ref.span)
             case .calendar: return (.calendar, ref.id, ref.span)
-            case .childOutcome: return nil
+            case .childOutcome, .unknownStateTarget: return nil
             }
         }
     }

@@ -83,6 +83,9 @@ struct CrossReference: Sendable {
         case childOutcome(outcome: String, state: String, calledSOP: String?)
         /// A business timer's calendar, resolved once the set's calendars are known.
         case calendar
+        /// A transition's `to` that names no state of its SOP (reported as `unknown-state` by
+        /// then): when it names an SOP of the set, the help says how to run that SOP instead.
+        case unknownStateTarget
     }
 
     var kind: Kind
@@ -255,6 +258,7 @@ public struct Linter: Sendable {
         let calendarIDs = Set(calendars.keys).union(knownCalendars.keys).sorted()
         for result in sops.results {
             diagnostics += resolve(result.references, file: result.path, index: index, calendars: calendarIDs)
+            Self.helpCallingSOPs(result.references, file: result.path, index: index, in: &diagnostics)
         }
         diagnostics += schemaDiagnostics(count: count, path: path)
         for result in sops.results + others.results where !result.suppressions.isEmpty {
@@ -420,7 +424,8 @@ public struct Linter: Sendable {
             let context = RuleContext(sop: sop, source: source, path: source.path, environment: expressions.checker.environment,
                                       inputsRead: found.inputsRead, guards: found.guards, graph: StateGraph(sop),
                                       stateHasError: RuleContext.statesWithErrors(loaded.stateSpans, errors: diagnostics,
-                                                                                  stateCount: sop.states.count))
+                                                                                  stateCount: sop.states.count),
+                                      ticketSchema: ticketSchema)
             var sink = DiagnosticSink(file: source.path)
             for rule in LintRules.sopChecks { rule.check(context, into: &sink) }
             diagnostics += sink.diagnostics
@@ -457,7 +462,10 @@ public struct Linter: Sendable {
         for state in sop.states {
             if let call = state.call { add(.sop(what: "'call'"), call) }
             actions(state.enter)
-            for t in state.transitions { actions(t.actions) }
+            for t in state.transitions {
+                actions(t.actions)
+                if sop.state(t.to.value) == nil { add(.unknownStateTarget, t.to) }
+            }
         }
         for o in outcomes {
             let state = sop.states[o.state]
@@ -465,6 +473,17 @@ public struct Linter: Sendable {
                                        id: o.outcome, span: o.span, sourceLine: source.lineText(o.span.start.line)))
         }
         return refs
+    }
+
+    /// `to: goodwill` where `goodwill` is an SOP, not a state: a run cannot move into another SOP,
+    /// it calls it from a state of its own. The file's `unknown-state` finding gets that help.
+    static func helpCallingSOPs(_ refs: [CrossReference], file: String, index: [String: SOPIndexEntry], in diagnostics: inout [Diagnostic]) {
+        for ref in refs {
+            guard case .unknownStateTarget = ref.kind, index[ref.id] != nil,
+                  let i = diagnostics.firstIndex(where: { $0.rule == UnknownStateRule.id && $0.file == file && $0.span == ref.span })
+            else { continue }
+            diagnostics[i].help = "'\(ref.id)' is an SOP, not a state: lead to a state with 'call: \(ref.id)' that runs it and waits for its end"
+        }
     }
 
     func resolve(_ refs: [CrossReference], file: String, index: [String: SOPIndexEntry], calendars: [String]) -> [Diagnostic] {
@@ -484,6 +503,8 @@ public struct Linter: Sendable {
                                    help: guess?.help ?? "lint the SOP it names together with this one")
                     d?.fixes = guess.map { [$0.fix] } ?? []
                 }
+            case .unknownStateTarget:
+                break  // reported by the file already; `helpCallingSOPs` completes its help
             case .childOutcome(let outcome, let state, let called):
                 if let called {
                     if let entry = index[called], !entry.outcomes.contains(outcome) {

@@ -19,6 +19,8 @@ struct RuleContext {
     /// way out, no path) do not conclude it there, so a finding is never only the consequence of
     /// another (docs/decisions.md, "Knock-on findings").
     var stateHasError: [Bool] = []
+    /// The ticket model, when there is one.
+    var ticketSchema: TicketSchema? = nil
 
     /// Whether state `i` has an error of its own (see `stateHasError`).
     func hasError(state i: Int) -> Bool { i < stateHasError.count && stateHasError[i] }

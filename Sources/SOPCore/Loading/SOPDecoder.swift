@@ -686,6 +686,16 @@ struct SOPDecoder {
 
     static let idHelp = "ids start with a lower-case letter and hold only a-z, 0-9, '_' and '-'"
 
+    /// The id the file's name gives (`refund-check.sop.yaml`: `refund-check`) when `text` is that
+    /// id written another way (`Refund Check`): the SOP's id must be its file's name anyway
+    /// (`id-mismatch`), so that is the suggestion rather than one made from the text.
+    private func fileNamedID(like text: String) -> String? {
+        var stem = String(sink.file.split(separator: "/").last ?? "")
+        for suffix in [".sop.yaml", ".sop.yml"] where stem.hasSuffix(suffix) { stem = String(stem.dropLast(suffix.count)) }
+        func letters(_ s: String) -> String { String(s.lowercased().filter { $0.isLetter || $0.isNumber }) }
+        return SOPIdentifier.isValid(stem) && letters(stem) == letters(text) ? stem : nil
+    }
+
     private mutating func id(_ node: YAMLNodeID, key: @autoclosure () -> String) -> Located<String>? {
         guard document.isScalar(node), !document.isNull(node) else {
             sink.report(document.span(node), WrongTypeRule.self, "\(Self.name(key())) must be an id, found \(document.kindDescription(node))")
@@ -693,7 +703,8 @@ struct SOPDecoder {
         }
         guard document.withUTF8(node, SOPIdentifier.isValid) else {
             let text = document.text(node)
-            let fix = SOPIdentifier.suggestion(for: text).map { "try '\($0)'; " } ?? ""
+            let fix = (key() == "sop" ? fileNamedID(like: text).map { "try '\($0)', the file's name; " } : nil)
+                ?? SOPIdentifier.suggestion(for: text).map { "try '\($0)'; " } ?? ""
             sink.report(document.span(node), InvalidIDRule.self, "'\(text)' is not a valid id", help: fix + Self.idHelp)
             return nil
         }
