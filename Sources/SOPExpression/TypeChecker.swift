@@ -98,12 +98,12 @@ public struct TypeChecker {
             switch op {
             case .not:
                 if !(t.tag == .boolean || t.tag == .any || t.tag == .null) {
-                    report(.typeMismatch, "'not' needs a boolean, found \(t)", at: range)
+                    report(.typeMismatch, "'not' needs a boolean, found \(t)", help: "compare first, e.g. not (x == 'a'), or write x != 'a'", at: range)
                 }
                 return .boolean
             case .negate:
                 if t.isNumeric || t.tag == .duration || t.tag == .any { return t }
-                if t.tag != .null { report(.typeMismatch, "'-' cannot negate a \(t)", at: range) }
+                if t.tag != .null { report(.typeMismatch, "'-' cannot negate a \(t)", help: "only numbers and durations can be negated", at: range) }
                 return .any
             }
         case .binary(let op, let l, let r, let range):
@@ -356,10 +356,12 @@ public struct TypeChecker {
         switch op {
         case .and, .or:
             if !(lt.tag == .boolean || lt.tag == .any || lt.tag == .null) {
-                report(.typeMismatch, "'\(op.rawValue)' needs boolean operands, found \(lt)", at: l.range)
+                report(.typeMismatch, "'\(op.rawValue)' needs boolean operands, found \(lt)",
+                       help: "make each side a condition, e.g. input.amount > 0 \(op.rawValue) ticket.priority == 'high'", at: l.range)
             }
             if !(rt.tag == .boolean || rt.tag == .any || rt.tag == .null) {
-                report(.typeMismatch, "'\(op.rawValue)' needs boolean operands, found \(rt)", at: r.range)
+                report(.typeMismatch, "'\(op.rawValue)' needs boolean operands, found \(rt)",
+                       help: "make each side a condition, e.g. input.amount > 0 \(op.rawValue) ticket.priority == 'high'", at: r.range)
             }
             return .boolean
         case .equal, .notEqual:
@@ -389,7 +391,8 @@ public struct TypeChecker {
             switch rt {
             case .list(let element):
                 if !lt.isComparable(with: element) {
-                    report(.typeMismatch, "cannot look for \(article(lt)) in a \(rt)", at: range)
+                    report(.typeMismatch, "cannot look for \(article(lt)) in a \(rt)",
+                           help: "the list holds \(element) values: look for one of that type", at: range)
                 }
                 if case .enumeration(let values) = lt, case .list(let items, _) = r {
                     for item in items {
@@ -400,12 +403,14 @@ public struct TypeChecker {
                 }
             case .string, .enumeration:
                 if !(lt.isText || lt.tag == .any || lt.tag == .null) {
-                    report(.typeMismatch, "'\(op.rawValue)' with a string on the right needs a string on the left, found \(lt)", at: range)
+                    report(.typeMismatch, "'\(op.rawValue)' with a string on the right needs a string on the left, found \(lt)",
+                           help: "to test membership, write a list on the right: x in ['a', 'b']", at: range)
                 }
             case .any, .null:
                 break
             default:
-                report(.typeMismatch, "'\(op.rawValue)' needs a list or a string on the right, found \(rt)", at: r.range)
+                report(.typeMismatch, "'\(op.rawValue)' needs a list or a string on the right, found \(rt)",
+                       help: "write a list on the right, e.g. x in ['a', 'b']", at: r.range)
             }
             return .boolean
         case .plus, .minus, .times, .divide, .remainder:
@@ -414,7 +419,8 @@ public struct TypeChecker {
             if lt.tag == .null || rt.tag == .null { return lt.tag == .null ? rt : lt }
             let verb = ["+": "add", "-": "subtract", "*": "multiply", "/": "divide", "%": "take the remainder of"][op.rawValue]!
             report(.typeMismatch, "'\(op.rawValue)' cannot \(verb) \(article(lt)) and \(article(rt))",
-                   help: lt.tag == .date || lt.tag == .datetime ? "add or subtract a duration such as 2d or 48h" : nil, at: range)
+                   help: lt.tag == .date || lt.tag == .datetime ? "add or subtract a duration such as 2d or 48h"
+                       : "arithmetic works on numbers, on durations, and on a date or datetime with a duration", at: range)
             return .any
         }
     }

@@ -213,12 +213,15 @@ struct CaseRun {
     }
 
     mutating func check(_ e: ScenarioExpectation, _ label: String, run runID: String) {
-        guard let (run, _) = try? service.run(runID) else {
+        guard let (run, engine) = try? service.run(runID) else {
             failures.append("\(label): the run cannot be read")
             return
         }
         if let state = e.state, state.value != run.state {
-            failures.append("\(label): expected state '\(state.value)', got '\(run.state)'")
+            // Why the run is still where it is: each way out of its state, toward the expected one first.
+            let why = engine.whyNotTaken(run, toward: state.value, now: now)
+            failures.append("\(label): expected state '\(state.value)', got '\(run.state)'"
+                            + (why.isEmpty ? "" : "; why it stays in '\(run.state)':" + why.map { "\n  - " + $0 }.joined()))
         }
         if let outcome = e.outcome, outcome.value != run.outcome {
             failures.append("\(label): expected outcome '\(outcome.value)', got \(run.outcome.map { "'\($0)'" } ?? "none (the run is in '\(run.state)')")")

@@ -76,6 +76,71 @@ private func checkJSONSchema(_ files: [String], schema: String = "schemas/sop.sc
         #expect(r.stdout.hasSuffix("0 passed, 2 failed\n"))
     }
 
+    /// Issue 37: a case that expects another state says why the run stays where it is, for each
+    /// way out of its state (toward the expected state first): unticked checklist items, inputs
+    /// not given, the guard's first condition that does not hold, a timer not yet due.
+    @Test func aFailingCaseSaysWhyNoTransitionWasTaken() throws {
+        let dir = try SOPBinary.temporaryDirectory(ticketSchema: false)
+        try """
+            sop: why
+            version: 1
+            title: Why not
+            start: ask
+            states:
+              ask:
+                title: Ask
+                checklist:
+                  - Greet the customer
+                inputs:
+                  restarted: {type: boolean}
+                  model: {type: string}
+                transitions:
+                  - to: waiting
+                    on: wait
+                  - to: fixed
+                    when: input.restarted and var.tries > 2
+              waiting:
+                title: Wait
+                transitions:
+                  - to: fixed
+                    after: 2d
+              fixed: {title: Fixed, end: fixed}
+            vars:
+              tries: {type: integer, initial: 0}
+
+            """.write(to: dir.appendingPathComponent("why.sop.yaml"), atomically: true, encoding: .utf8)
+        try """
+            sop: why
+            cases:
+              - name: restarted
+                now: 2026-11-02T09:00:00Z
+                steps:
+                  - input: {restarted: true}
+                    expect: {state: fixed}
+              - name: timer
+                now: 2026-11-02T09:00:00Z
+                steps:
+                  - event: wait
+                    check: all
+                  - advance: 1d
+                    expect: {state: fixed}
+
+            """.write(to: dir.appendingPathComponent("why.test.yaml"), atomically: true, encoding: .utf8)
+        let r = try SOPBinary.run(["test", "."], in: dir)
+        #expect(r.status == 1)
+        #expect(r.stdout.hasPrefix("""
+            ./why.test.yaml
+              ✗ restarted
+                  step 1 (input restarted): expected state 'fixed', got 'ask'; why it stays in 'ask':
+                    - to 'fixed' (automatic): checklist items not ticked: 1. Greet the customer; inputs not given: model; `var.tries > 2` does not hold
+                    - to 'waiting' (on event 'wait'): the event 'wait' was not sent; checklist items not ticked: 1. Greet the customer
+              ✗ timer
+                  step 2 (advance 1d): expected state 'fixed', got 'waiting'; why it stays in 'waiting':
+                    - to 'fixed' (timer after 2d): not yet due: due at 2026-11-04T09:00:00Z
+
+            """), "\(r.stdout)")
+    }
+
     /// A `run: child` step's `expect` describes the child run the step went to, for `sop test`
     /// as for `sop lint` (issue 32, item 2): a file that passes one passes the other.
     @Test func aChildStepsExpectationIsTheChildsForLintAndTestAlike() throws {

@@ -88,16 +88,16 @@ struct CheckerTests {
          "a boolean is true or false, not 'yes': write ticket.vip alone, or ticket.vip == true"),
         ("ticket.priority > 'low'", .typeMismatch, "cannot order an enum (low, normal, high, urgent) and a string with '>'",
          "enum values have no order; compare with '==' or 'in'"),
-        ("ticket.count and ticket.vip", .typeMismatch, "'and' needs boolean operands, found integer", nil),
-        ("not ticket.count", .typeMismatch, "'not' needs a boolean, found integer", nil),
-        ("ticket.customer.name + 1", .typeMismatch, "'+' cannot add a string and an integer", nil),
+        ("ticket.count and ticket.vip", .typeMismatch, "'and' needs boolean operands, found integer", "make each side a condition, e.g. input.amount > 0 and ticket.priority == 'high'"),
+        ("not ticket.count", .typeMismatch, "'not' needs a boolean, found integer", "compare first, e.g. not (x == 'a'), or write x != 'a'"),
+        ("ticket.customer.name + 1", .typeMismatch, "'+' cannot add a string and an integer", "arithmetic works on numbers, on durations, and on a date or datetime with a duration"),
         ("ticket.purchased_on + 1", .typeMismatch, "'+' cannot add a date and an integer", "add or subtract a duration such as 2d or 48h"),
         ("days_since(ticket.count)", .typeMismatch, "days_since() needs a date or a datetime, found integer",
          "call it as days_since(date or datetime)"),
-        ("ticket.vip in 3", .typeMismatch, "'in' needs a list or a string on the right, found integer", nil),
+        ("ticket.vip in 3", .typeMismatch, "'in' needs a list or a string on the right, found integer", "write a list on the right, e.g. x in ['a', 'b']"),
         ("exists('x')", .typeMismatch, "exists() takes a path such as ticket.order_id or ticket.orders[input.order_id]", nil),
         ("ticket.customer.tier.level", .typeMismatch, "'ticket.customer.tier' is an enum (standard, premium) and has no field 'level'", nil),
-        ("- ticket.customer.name", .typeMismatch, "'-' cannot negate a string", nil),
+        ("- ticket.customer.name", .typeMismatch, "'-' cannot negate a string", "only numbers and durations can be negated"),
     ] as [(String, ExpressionProblem, String, String?)])
     func diagnostics(text: String, rule: ExpressionProblem, message: String, help: String?) {
         let (_, diagnostics) = check(text)
