@@ -367,7 +367,7 @@ public struct TypeChecker {
         case .equal, .notEqual:
             if !lt.isComparable(with: rt) {
                 report(.typeMismatch, "cannot compare \(article(lt)) with \(article(rt))",
-                       help: Self.comparisonHelp(lt, l, rt, r), at: range)
+                       help: Self.comparisonHelp(lt, l, rt, r, op: op.rawValue), at: range)
             } else {
                 checkEnumLiteral(lt, l, r)
                 checkEnumLiteral(rt, r, l)
@@ -384,7 +384,7 @@ public struct TypeChecker {
             }()
             if !ordered {
                 report(.typeMismatch, "cannot order \(article(lt)) and \(article(rt)) with '\(op.rawValue)'",
-                       help: Self.comparisonHelp(lt, l, rt, r) ?? Self.orderHelp(lt, rt), at: range)
+                       help: Self.comparisonHelp(lt, l, rt, r, op: op.rawValue) ?? Self.orderHelp(lt, rt), at: range)
             }
             return .boolean
         case .in, .notIn:
@@ -418,9 +418,17 @@ public struct TypeChecker {
             if lt.tag == .any || rt.tag == .any { return .any }
             if lt.tag == .null || rt.tag == .null { return lt.tag == .null ? rt : lt }
             let verb = ["+": "add", "-": "subtract", "*": "multiply", "/": "divide", "%": "take the remainder of"][op.rawValue]!
-            report(.typeMismatch, "'\(op.rawValue)' cannot \(verb) \(article(lt)) and \(article(rt))",
-                   help: lt.tag == .date || lt.tag == .datetime ? "add or subtract a duration such as 2d or 48h"
-                       : "arithmetic works on numbers, on durations, and on a date or datetime with a duration", at: range)
+            // 'today' - 30: the word written as text, and a number meant as days.
+            let timeWord = [l, r].lazy.compactMap { e -> String? in
+                if case .literal(.string(let s), _) = e, ["today", "now"].contains(s.lowercased()) { return s.lowercased() }
+                return nil
+            }.first
+            let help = timeWord.map { word in
+                let written = word == "today" ? "today()" : "now"
+                return "'\(word)' is text: write \(written), and a number of days as a duration, e.g. \(written) - 30d"
+            } ?? (lt.tag == .date || lt.tag == .datetime ? "add or subtract a duration such as 2d or 48h"
+                  : "arithmetic works on numbers, on durations, and on a date or datetime with a duration")
+            report(.typeMismatch, "'\(op.rawValue)' cannot \(verb) \(article(lt)) and \(article(rt))", help: help, at: range)
             return .any
         }
     }
@@ -556,16 +564,18 @@ public struct TypeChecker {
     /// What to write instead when a date, a datetime or a boolean is compared with a value of
     /// another type: the help names the value that fits (`today()` for a date, `now` for a
     /// datetime, the field alone for a boolean), not a guess. Nil when neither side is one.
-    static func comparisonHelp(_ lt: ExprType, _ l: Expr, _ rt: ExprType, _ r: Expr) -> String? {
+    static func comparisonHelp(_ lt: ExprType, _ l: Expr, _ rt: ExprType, _ r: Expr, op: String = "==") -> String? {
         for (type, side, other, otherType) in [(lt, l, r, rt), (rt, r, l, lt)] {
             let name = side.description
+            // The comparison as written, with the other side replaced: the author's operator kept.
+            func written(_ replacement: String) -> String { side == l ? "\(name) \(op) \(replacement)" : "\(replacement) \(op) \(name)" }
             var text: String?
             if case .literal(.string(let s), _) = other { text = s }
             switch type.tag {
             case .date:
                 if let text {
                     switch text.lowercased() {
-                    case "today": return "'today' is text; write today() for the current date: \(name) == today()"
+                    case "today": return "'today' is text; write today() for the current date: \(written("today()"))"
                     case "now": return "\(name) is a date; compare it with today() (now is a datetime)"
                     case "yesterday": return "write today() - 1d for yesterday"
                     default:
@@ -581,7 +591,7 @@ public struct TypeChecker {
             case .datetime:
                 if let text {
                     switch text.lowercased() {
-                    case "now": return "'now' is text; write now, without quotes: \(name) < now"
+                    case "now": return "'now' is text; write now, without quotes: \(written("now"))"
                     case "today": return "\(name) is a datetime; compare it with now (or now - 1d), or compare date(\(name)) with today()"
                     default:
                         if CivilTime.parseDateTime(text) != nil { return "write datetime('\(text)') to make a datetime of the text" }
