@@ -68,7 +68,9 @@ public struct TypeChecker {
             return
         }
         if !type.fits(expected) {
-            report(.typeMismatch, "\(what) expects \(expected), found \(type)", at: expr.range)
+            report(.typeMismatch, "\(what) expects \(expected), found \(type)",
+                   help: expected == .duration ? "a length of time is a duration: 48h, 2d, or a difference such as ticket.due_at - now"
+                                               : "write an expression that gives \(article(expected))", at: expr.range)
         }
     }
 
@@ -471,7 +473,7 @@ public struct TypeChecker {
 
     private mutating func reportEnumValue(_ s: String, values: [String], of what: String, at range: Range<Int>) {
         report(.invalidEnumValue, "'\(s)' is not a value of \(what); the values are \(values.joined(separator: ", "))",
-               help: Suggestions.didYouMean(s, in: values), at: range)
+               help: Suggestions.didYouMean(s, in: values) ?? "use one of its values, or add '\(s)' to its values", at: range)
     }
 
     // MARK: Functions

@@ -76,7 +76,7 @@ struct CheckerTests {
         ("ticket.priority == 'urgnt'", .invalidEnumValue,
          "'urgnt' is not a value of ticket.priority; the values are low, normal, high, urgent", "did you mean 'urgent'?"),
         ("input.reason in ['damaged', 'brokn']", .invalidEnumValue,
-         "'brokn' is not a value of input.reason; the values are damaged, used", nil),
+         "'brokn' is not a value of input.reason; the values are damaged, used", "use one of its values, or add 'brokn' to its values"),
         ("child.outcome == 'resolvd'", .invalidEnumValue,
          "'resolvd' is not a value of child.outcome; the values are resolved, declined", "did you mean 'resolved'?"),
         ("ticket.purchased_on > 30", .typeMismatch, "cannot order a date and an integer with '>'",

@@ -191,7 +191,8 @@ struct ExpressionPass {
 
     private mutating func literal(_ literal: Literal, expected: ExprType, what: String) {
         func mismatch(_ detail: String? = nil) {
-            sink.report(literal.span, TypeMismatchRule.self, "\(what) expects \(expected), found \(literal.kindDescription)", help: detail)
+            sink.report(literal.span, TypeMismatchRule.self, "\(what) expects \(expected), found \(literal.kindDescription)",
+                        help: detail ?? "write a value of type \(expected)")
         }
         switch literal.value {
         case .null, .invalid: return  // null clears a value; the decoder reported an invalid one
@@ -206,7 +207,7 @@ struct ExpressionPass {
             guard let s = literal.written else { return mismatch() }
             if !values.contains(s) {
                 sink.report(literal.span, InvalidEnumValueRule.self, "'\(s)' is not a value of \(what); the values are \(values.joined(separator: ", "))",
-                            help: Suggestions.didYouMean(s, in: values))
+                            help: Suggestions.didYouMean(s, in: values) ?? "use one of its values, or add '\(s)' to its values")
             }
         case .integer:
             guard case .int = literal.value else { return mismatch() }
