@@ -220,8 +220,10 @@ struct CaseRun {
         if let state = e.state, state.value != run.state {
             // Why the run is still where it is: each way out of its state, toward the expected one first.
             let why = engine.whyNotTaken(run, toward: state.value, now: now)
+            let help = why.isEmpty ? nil : engine.whyNotTakenHelp(run, toward: state.value, now: now)
             failures.append("\(label): expected state '\(state.value)', got '\(run.state)'"
-                            + (why.isEmpty ? "" : "; why it stays in '\(run.state)':" + why.map { "\n  - " + $0 }.joined()))
+                            + (why.isEmpty ? "" : "; why it stays in '\(run.state)':" + why.map { "\n  - " + $0 }.joined())
+                            + (help.map { "\n  help: " + $0 } ?? ""))
         }
         if let outcome = e.outcome, outcome.value != run.outcome {
             failures.append("\(label): expected outcome '\(outcome.value)', got \(run.outcome.map { "'\($0)'" } ?? "none (the run is in '\(run.state)')")")

@@ -134,9 +134,11 @@ private func checkJSONSchema(_ files: [String], schema: String = "schemas/sop.sc
                   step 1 (input restarted): expected state 'fixed', got 'ask'; why it stays in 'ask':
                     - to 'fixed' (automatic): checklist items not ticked: 1. Greet the customer; inputs not given: model; `var.tries > 2` does not hold
                     - to 'waiting' (on event 'wait'): the event 'wait' was not sent; checklist items not ticked: 1. Greet the customer
+                    help: tick the checklist in the step: check: all (or the items' numbers, e.g. check: [1])
               ✗ timer
                   step 2 (advance 1d): expected state 'fixed', got 'waiting'; why it stays in 'waiting':
                     - to 'fixed' (timer after 2d): not yet due: due at 2026-11-04T09:00:00Z
+                    help: move the clock to the timer in a step: advance: 1d
 
             """), "\(r.stdout)")
     }

@@ -40,6 +40,32 @@ extension Engine {
         return lines
     }
 
+    /// What to write in the scenario test to take the transition toward `target` (the first way
+    /// out when no transition leads there): the help line under the reasons `whyNotTaken` gives.
+    /// Nil when nothing a test step writes would help (a child run, or no way out at all).
+    public func whyNotTakenHelp(_ run: RunState, toward target: String?, now: Int64) -> String? {
+        guard !run.isEnded, let state = sop.state(run.state),
+              let t = state.transitions.first(where: { $0.definition.to.value == target }) ?? state.transitions.first
+        else { return nil }
+        let needsChecklist = t.definition.after == nil && state.checklist.indices.contains { !run.confirmed.contains($0) }
+        if needsChecklist { return "tick the checklist in the step: check: all (or the items' numbers, e.g. check: [1])" }
+        if let event = t.event { return "send the event in a step: event: \(event)" }
+        if t.definition.after != nil {
+            guard let due = timerDue(t, of: run, timerContext(run)) else {
+                return "give the ticket field the timer reads a value, in the case's ticket or a ticket step"
+            }
+            return "move the clock to the timer in a step: advance: \(DurationFormat.format(max(1000, (due - now + 999) / 1000 * 1000)))"
+        }
+        let missing = state.requiredInputs.filter { !run.submitted.contains($0) }
+        if !missing.isEmpty {
+            return "give them in the step: input: {" + missing.map { "\($0): …" }.joined(separator: ", ") + "}"
+        }
+        if let failed = failedCondition(t, evaluationContext(run, now: now)) {
+            return "make `\(failed)` hold: change the step's inputs or the case's ticket, or expect the state the run is in"
+        }
+        return nil
+    }
+
     /// The first conjunct of the guard's top-level `and` chain that does not hold now (the
     /// whole guard when it is no chain); nil when the guard holds or there is none.
     private func failedCondition(_ t: CompiledTransition, _ context: EvaluationContext) -> String? {

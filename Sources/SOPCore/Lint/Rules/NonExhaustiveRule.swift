@@ -63,9 +63,17 @@ public struct NonExhaustiveRule: SOPRule {
             let uncovered = all.filter { !covered.contains($0) }
             guard !uncovered.isEmpty else { continue }
             let list = uncovered.map { "'\($0)'" }.joined(separator: ", ")
+            // The guard to write, so the help alone leads to the fix.
+            let guardText: String
+            switch (all == ["true", "false"], uncovered) {
+            case (true, ["true"]): guardText = subject
+            case (true, _): guardText = "not \(subject)"
+            case (false, let values) where values.count == 1: guardText = "\(subject) == \(list)"
+            default: guardText = "\(subject) in [\(list)]"
+            }
             sink.report(state.id.span, Self.self,
                         "the automatic transitions of state '\(state.id.value)' do not cover \(subject) = \(list), and the state has no fallback",
-                        help: "add a transition for \(uncovered.count == 1 ? "it" : "them"), or a fallback: to wait (for someone to act, or for time) "
+                        help: "add a transition with 'when: \(guardText)', or a fallback: to wait (for someone to act, or for time) "
                             + "an event (on: EVENT) or a timer (after: 24h) counts as one; an unguarded automatic transition (no 'when') "
                             + "only if the run should move on at once")
         }
