@@ -127,7 +127,7 @@ public struct ScenarioRecorder: Sendable {
             if !inputs.isEmpty || event == nil {
                 // Values as typed, quoted: the runner hands a scalar's text to the engine, which
                 // parses it by the input's type, exactly as the session's text was.
-                keys.append("input: {" + inputs.map { scalar($0.id) + ": " + quoted($0.text) }.joined(separator: ", ") + "}")
+                keys.append("input: {" + inputs.map { scalar($0.id) + ": " + valueScalar($0.text) }.joined(separator: ", ") + "}")
             }
             switch checks {
             case .all?: keys.append("check: all")
@@ -161,6 +161,16 @@ public struct ScenarioRecorder: Sendable {
         let plain = !s.isEmpty && s.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) && $0.isASCII || "_-. ".unicodeScalars.contains($0) }
             && s.first!.isLetter && s.last != " " && !reservedWords.contains(s.lowercased())
         return plain ? s : quoted(s)
+    }
+
+    /// An input's text as a YAML value: plain when it reads as a boolean, a number or a date
+    /// (the runner takes the scalar's text either way, and `true` reads better than `"true"`),
+    /// else as `scalar` writes it.
+    static func valueScalar(_ s: String) -> String {
+        if s == "true" || s == "false" { return s }
+        let isNumber = s.wholeMatch(of: /-?[0-9]+(\.[0-9]+)?/) != nil
+        let isDate = s.wholeMatch(of: /[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?/) != nil
+        return isNumber || isDate ? s : scalar(s)
     }
 
     static let reservedWords: Set<String> = ["true", "false", "yes", "no", "on", "off", "y", "n", "null"]

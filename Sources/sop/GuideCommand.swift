@@ -263,7 +263,8 @@ struct Guide {
             if !spec.required && answer.isEmpty { return "" }
             if spec.type == .enum, let n = Int(answer), n >= 1, n <= values.count { answer = values[n - 1] }
             do {
-                _ = try InputParser.parse(answer, spec: spec)
+                // A yes/no answer is sent (and recorded) as the boolean it means.
+                if case .boolean(let b) = try InputParser.parse(answer, spec: spec) { return b ? "true" : "false" }
                 return answer
             } catch {
                 ui.say(ui.paint("  \(error.reason)", "33"))

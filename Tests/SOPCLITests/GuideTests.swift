@@ -209,7 +209,7 @@ private func workspace() throws -> URL { try SOPBinary.workspace() }
                 now: 2026-11-02T09:00:00Z
                 ticket: {"id": "T-1", "category": "returns", "order_id": "A-17"}
                 steps:
-                  - input: {order_found: "y", purchased_on: "2026-10-20", amount: "49.90"}
+                  - input: {order_found: true, purchased_on: 2026-10-20, amount: 49.90}
                     check: [1]
                     expect: {state: send_label}
                   - input: {}
@@ -219,7 +219,7 @@ private func workspace() throws -> URL { try SOPBinary.workspace() }
                     expect: {state: awaiting_item}
                   - event: item_received
                     expect: {state: inspect}
-                  - input: {condition: "as_new"}
+                  - input: {condition: as_new}
                     expect: {state: refunded, outcome: refunded}
                 expect:
                   outcome: refunded

@@ -51,11 +51,7 @@ private let validSOP = """
              9 |       - to: bb
                |             ^~
               help: did you mean 'b'?
-            demo.sop.yaml:11:3: warning: state 'b' cannot be reached from the start state 'a' [unreachable-state]
-             11 |   b:
-                |   ^
-              help: add a transition 'to: b' in a state the run reaches, or remove the state
-            1 error, 1 warning in 1 file
+            1 error, 0 warnings in 1 file
 
             """)
     }
