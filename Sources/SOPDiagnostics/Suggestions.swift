@@ -25,7 +25,13 @@ public enum Suggestions {
     /// replaced by the closest candidate.
     public static func didYouMean<S: Sequence>(_ word: String, at span: SourceSpan, in candidates: S) -> (help: String, fix: Diagnostic.Fix)?
     where S.Element == String {
-        closest(to: word, in: candidates).map { ("did you mean '\($0)'?", Diagnostic.Fix(title: "Change '\(word)' to '\($0)'", span: span, replacement: $0)) }
+        closest(to: word, in: candidates).map { meant(word, at: span, as: $0) }
+    }
+
+    /// The did-you-mean help and fix for `word` at `span` when it is known to mean `meant` (the
+    /// closest candidate, or a synonym such as `condition` for `when`).
+    public static func meant(_ word: String, at span: SourceSpan, as meant: String) -> (help: String, fix: Diagnostic.Fix) {
+        ("did you mean '\(meant)'?", Diagnostic.Fix(title: "Change '\(word)' to '\(meant)'", span: span, replacement: meant))
     }
 
     /// Levenshtein distance with transpositions counted as one edit; stops early past `limit`.

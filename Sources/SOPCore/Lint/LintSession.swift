@@ -30,7 +30,7 @@ public struct LintSession: Sendable {
         self.linter = linter
         self.knownCalendars = knownCalendars
         // A ticket schema in the set is the set's schema (the first one given), as `Linter` has it.
-        if let schema = sources.first(where: { Linter.isTicketSchemaFile($0.path) }) { Self.read(schema, into: &self.linter) }
+        if let schema = sources.first(where: { Linter.isTicketSchemaFile($0.path) }) { self.linter.readTicketSchema(schema) }
         let sources = sources.filter { !Linter.isTicketSchemaFile($0.path) }
         paths = sources.map(\.path)
         let sops = sources.filter { SOPFileKind(path: $0.path) == .sop }
@@ -56,7 +56,7 @@ public struct LintSession: Sendable {
         let path = source.path
         if Linter.isTicketSchemaFile(path) {
             var linter = self.linter
-            Self.read(source, into: &linter)
+            linter.readTicketSchema(source)
             return Change(affected: [path] + setTicketSchema(linter.ticketSchema, error: linter.ticketSchemaError).affected)
         }
         if !paths.contains(path) { paths.append(path) }
@@ -215,18 +215,6 @@ public struct LintSession: Sendable {
         }
         if let error = linter.ticketSchemaError { return error.file == path ? [error] : [] }
         return path == paths.min() ? [Linter.noTicketSchemaDiagnostic(file: path)] : []
-    }
-
-    /// Reads a ticket schema file of the set into the linter: the schema, or the mistake that
-    /// keeps it from being one.
-    private static func read(_ source: SourceFile, into linter: inout Linter) {
-        do {
-            linter.ticketSchema = try TicketSchema.parse(bytes: source.bytes, path: source.path)
-            linter.ticketSchemaError = nil
-        } catch {
-            linter.ticketSchema = nil
-            linter.ticketSchemaError = error.diagnostic  // nil (unreadable): as if there were none, as `Linter` does
-        }
     }
 }
 

@@ -139,6 +139,18 @@ public struct Linter: Sendable {
     /// it is the set's ticket schema.
     public static func isTicketSchemaFile(_ path: String) -> Bool { path.hasSuffix(".schema.json") }
 
+    /// Reads a ticket schema file of the linted set as the set's schema: the schema, or the
+    /// mistake that keeps it from being one (nil when the file cannot be read: as if none).
+    mutating func readTicketSchema(_ source: SourceFile) {
+        do {
+            ticketSchema = try TicketSchema.parse(bytes: source.bytes, path: source.path)
+            ticketSchemaError = nil
+        } catch {
+            ticketSchema = nil
+            ticketSchemaError = error.diagnostic
+        }
+    }
+
     /// The files a list of paths names: files as given, folders searched for `*.sop.yaml`,
     /// `*.test.yaml` and `*.calendar.yaml`, sorted so output does not depend on the file system's order.
     public static func files(in paths: [String]) throws -> [String] {
@@ -224,13 +236,7 @@ public struct Linter: Sendable {
             do {
                 switch try load(schemaIndex) {
                 case .source(let source):
-                    do {
-                        linter.ticketSchema = try TicketSchema.parse(bytes: source.bytes, path: source.path)
-                        linter.ticketSchemaError = nil
-                    } catch {
-                        linter.ticketSchema = nil
-                        linter.ticketSchemaError = error.diagnostic
-                    }
+                    linter.readTicketSchema(source)
                 case .tooBig(let d):
                     linter.ticketSchema = nil
                     linter.ticketSchemaError = d

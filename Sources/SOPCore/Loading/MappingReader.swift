@@ -111,12 +111,10 @@ struct MappingReader<Key: MappingKey> {
                 let meant = Self.synonyms[text.lowercased()].flatMap { names.strings.firstIndex(of: $0) }
                     ?? Suggestions.closest(to: text, in: names.strings).flatMap { names.strings.firstIndex(of: $0) }
                 if let meant { meantByUnknownKey |= 1 << meant }
-                let keySpan = document.span(key)
-                sink.report(keySpan, UnknownKeyRule.self, "unknown key '\(text)' in \(owner)",
-                            help: meant.map { "did you mean '\(names.strings[$0])'?" }
-                                ?? "the keys allowed here are " + names.strings.map { "'\($0)'" }.joined(separator: ", "),
-                            fixes: meant.map { [Diagnostic.Fix(title: "Change '\(text)' to '\(names.strings[$0])'", span: keySpan,
-                                                               replacement: names.strings[$0])] } ?? [])
+                let guess = meant.map { Suggestions.meant(text, at: document.span(key), as: names.strings[$0]) }
+                sink.report(document.span(key), UnknownKeyRule.self, "unknown key '\(text)' in \(owner)",
+                            help: guess?.help ?? "the keys allowed here are " + names.strings.map { "'\($0)'" }.joined(separator: ", "),
+                            fixes: guess.map { [$0.fix] } ?? [])
                 continue
             }
             // The YAML layer has dropped repeated keys already; the first one wins regardless.
