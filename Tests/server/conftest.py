@@ -163,4 +163,23 @@ def server(tmp_path):
     s.stop()
 
 
+def record_fault(fault, store, injection, statuses, acknowledged, found, duplicates, verify, recover_seconds, note=""):
+    """Adds one row to the fault table (docs/testing.md, "Faults a deployment meets"): a JSON line
+    in the file $SOP_FAULT_RESULTS names, when it is set (scripts/fault-table renders them).
+
+    statuses: {HTTP status or "exit N": count} of what clients saw while the fault lasted and
+    after; acknowledged: steps answered 2xx (or exit 0); found: those found in the journal;
+    duplicates: steps applied twice; verify: "passed" or what `sop verify` said; recover_seconds:
+    from the fault's end to the first success (None when service never stopped)."""
+    path = os.environ.get("SOP_FAULT_RESULTS")
+    if not path:
+        return
+    row = {"fault": fault, "store": store, "injection": injection,
+           "statuses": {str(k): v for k, v in sorted(statuses.items(), key=lambda kv: str(kv[0]))},
+           "acknowledged": acknowledged, "found": found, "duplicates": duplicates, "verify": verify,
+           "recover_seconds": None if recover_seconds is None else round(recover_seconds, 2), "note": note}
+    with open(path, "a") as f:
+        f.write(json.dumps(row) + "\n")
+
+
 RETURN_TICKET = {"id": "T-1", "category": "returns", "order_id": "A-17", "customer": {"name": "Ann", "email": "ann@example.org"}}
