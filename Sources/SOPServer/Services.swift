@@ -144,7 +144,7 @@ struct WebhookDeliveries: Service, CustomStringConvertible {
             let outcome = try await host.perform { try $0.recordAttempt(delivery, httpStatus: httpStatus, failure: error, now: Clock.now(), policy: policy) }
             metrics.deliveries(outcome == "pending" ? "retry" : outcome).increment()
             logger.info("webhook delivery", metadata: ["delivery": "\(delivery.id)", "attempt": "\(attempt)", "result": "\(outcome)",
-                                                        "status": "\(status.map(String.init) ?? "-")"])
+                                                        "status": "\(status.map(String.init) ?? "-")", "error": "\(error ?? "-")"])
         } catch {
             logger.error("webhook delivery not recorded", metadata: ["delivery": "\(delivery.id)", "error": "\(error)"])
         }

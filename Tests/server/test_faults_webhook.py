@@ -194,6 +194,8 @@ def test_a_hanging_webhook_endpoint_holds_up_no_step_tick_or_other_delivery(tmp_
         code = s.stop()
         endpoint.close()
     assert code == 0
+    # The log says why each attempt failed.
+    assert f"error=timed out: no answer within {timeout:g} seconds" in (s.dir / "server.log").read_text()
 
     # What the endpoint saw: each delivery id attempted (the store counts exactly the attempts
     # that reached it), every hung attempt retried with the same id, and answered once.
