@@ -300,3 +300,25 @@ def test_a_slow_webhook_endpoint_does_not_hold_up_shutdown(tmp_path):
     # The interrupted delivery is still pending, to be attempted again.
     (delivery,) = deliveries(s, endpoint.url, {"q"}).values()
     assert delivery["status"] == "pending", delivery
+
+
+def test_two_servers_on_one_store_do_not_both_post_a_delivery_under_way(tmp_path):
+    # Before the claim, each server's loop took every due delivery: while one server waited for
+    # a slow endpoint, the other posted the same delivery too.
+    endpoint = Endpoint("slow", delay=1.5)
+    w = workspace(tmp_path)
+    (w / "sops" / "pinged.sop.yaml").write_text(PINGED)
+    a = Server(w, extra=("--webhook", endpoint.url))
+    b = Server(w, tokens=a.tokens, extra=("--webhook", endpoint.url))
+    try:
+        assert a.start({"id": "T-d"}, "d", sop_id="pinged").status_code == 201
+        for _ in range(4):
+            assert a.step("d", event="ping").status_code == 200
+        landed = wait_for(lambda: (lambda ds: len(ds) == 4 and all(d["status"] == "delivered" for d in ds.values()) and ds)(
+            deliveries(a, endpoint.url, {"d"})), 30, "the deliveries to the slow endpoint")
+    finally:
+        assert a.stop() == 0 and b.stop() == 0
+        endpoint.close()
+    ids = [r["id"] for r in endpoint.seen()]
+    assert sorted(ids) == sorted(landed), ids
+    assert all(d["attempts"] == 1 for d in landed.values()), landed
