@@ -37,6 +37,9 @@ public struct ServerConfiguration: Sendable {
     /// The first retry's delay; each next one doubles, up to `maxBackoff`.
     public var firstBackoff: Duration = .seconds(1)
     public var maxBackoff: Duration = .seconds(600)
+    /// How long a delivery attempt may take, from the request to the answer's status
+    /// (`--delivery-timeout`): then it is recorded as timed out and retried.
+    public var deliveryTimeout: Duration = .seconds(10)
     /// How far a helpdesk's signed timestamp may be from now.
     public var replayWindow: Int64 = 300
     /// The largest request body, in bytes (`--max-ticket-size`; tickets and patches arrive in

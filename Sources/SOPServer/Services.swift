@@ -63,6 +63,11 @@ struct TickLoop: Service, CustomStringConvertible {
 /// Delivers the outbox: each new `notify` message becomes a delivery to every configured
 /// endpoint, posted with its signature; a delivery is retried with exponential backoff until
 /// it is accepted (2xx) or has used its attempts. Every attempt is recorded.
+///
+/// Each attempt runs on its own: the loop claims what is due every half second while earlier
+/// attempts are still under way, so an endpoint that hangs holds up only its own deliveries (at
+/// most `perEndpoint` of them at once, each until the delivery timeout), never the queue, the
+/// other endpoints, the steps or the ticks.
 struct WebhookDeliveries: Service, CustomStringConvertible {
     var description: String { "WebhookDeliveries" }
     let host: ServiceHost
@@ -75,41 +80,48 @@ struct WebhookDeliveries: Service, CustomStringConvertible {
             try? await gracefulShutdown()
             return
         }
-        let session = URLSession(configuration: .ephemeral)
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                let now = Clock.now()
-                let endpoints = configuration.webhooks
-                let due = try await host.perform { try $0.dueDeliveries(endpoints: endpoints, now: now) }
-                // A few at a time: a slow endpoint must not hold many connections open. A shutdown
-                // cancels the deliveries in flight (they are attempted again after the restart).
-                await cancelWhenGracefulShutdown {
-                    await withTaskGroup(of: Void.self) { group in
-                        var pending = due[...]
-                        for _ in 0..<Self.parallel {
-                            guard let (delivery, message) = pending.popFirst() else { break }
-                            group.addTask { await deliver(delivery, message, session) }
+        let sessionConfiguration = URLSessionConfiguration.ephemeral
+        sessionConfiguration.httpMaximumConnectionsPerHost = Self.perEndpoint
+        let session = URLSession(configuration: sessionConfiguration)
+        let endpoints = configuration.webhooks, policy = configuration.deliveryPolicy
+        let timeout = Self.seconds(configuration.deliveryTimeout)
+        // A claimed delivery is not due again before its attempt has had its time, and some.
+        let lease = Int64((timeout * 1000).rounded()) + 5_000
+        let inFlight = AttemptsUnderWay()
+        // A shutdown cancels the attempts under way: they end at once, recorded as interrupted,
+        // and are attempted again after the restart.
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                while !Task.isCancelled {
+                    do {
+                        let now = Clock.now()
+                        let busy = inFlight.counts
+                        let claimed = try await host.perform {
+                            try $0.claimDueDeliveries(endpoints: endpoints, now: now, lease: lease, inFlight: busy, perEndpoint: Self.perEndpoint)
                         }
-                        while await group.next() != nil {
-                            guard !Task.isCancelled, let (delivery, message) = pending.popFirst() else { continue }
-                            group.addTask { await deliver(delivery, message, session) }
+                        for (delivery, message) in claimed {
+                            inFlight.add(delivery.endpoint, 1)
+                            group.addTask {
+                                await deliver(delivery, message, session, timeout: timeout, policy: policy)
+                                inFlight.add(delivery.endpoint, -1)
+                            }
                         }
+                    } catch {
+                        logger.error("webhook deliveries failed", metadata: ["error": "\(error)"])
                     }
+                    try? await Task.sleep(for: .milliseconds(500))
                 }
-            } catch {
-                logger.error("webhook deliveries failed", metadata: ["error": "\(error)"])
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(500)) }
         }
     }
 
-    func deliver(_ delivery: Delivery, _ message: OutboxMessage, _ session: URLSession) async {
+    func deliver(_ delivery: Delivery, _ message: OutboxMessage, _ session: URLSession, timeout: TimeInterval, policy: DeliveryPolicy) async {
         let body = Array(RunService.webhookPayload(delivery, message).render().utf8)
         let attempt = delivery.attempts + 1
         var status: Int?
         var failure: String?
         if let url = URL(string: delivery.endpoint) {
-            var request = URLRequest(url: url, timeoutInterval: Self.timeout)
+            var request = URLRequest(url: url, timeoutInterval: timeout)
             request.httpMethod = "POST"
             request.httpBody = Data(body)
             let stamp = String(Clock.now() / 1000)
@@ -120,35 +132,53 @@ struct WebhookDeliveries: Service, CustomStringConvertible {
             if let secret = configuration.webhookSecret {
                 request.setValue(Signing.signature(secret: secret.bytes, timestamp: stamp, body: body), forHTTPHeaderField: "Sop-Signature")
             }
-            switch await Self.post(request, session) {
+            switch await Self.post(request, session, timeout: timeout) {
             case .success(let code): status = code
             case .failure(let error): failure = error.description
             }
         } else {
             failure = "not a URL"
         }
-        let httpStatus = status, error = failure, policy = configuration.deliveryPolicy
+        let httpStatus = status, error = failure
         do {
             let outcome = try await host.perform { try $0.recordAttempt(delivery, httpStatus: httpStatus, failure: error, now: Clock.now(), policy: policy) }
             metrics.deliveries(outcome == "pending" ? "retry" : outcome).increment()
             logger.info("webhook delivery", metadata: ["delivery": "\(delivery.id)", "attempt": "\(attempt)", "result": "\(outcome)",
-                                                        "status": "\(status.map(String.init) ?? "-")"])
+                                                        "status": "\(status.map(String.init) ?? "-")", "error": "\(error ?? "-")"])
         } catch {
             logger.error("webhook delivery not recorded", metadata: ["delivery": "\(delivery.id)", "error": "\(error)"])
         }
     }
 
-    static let parallel = 8
-    static let timeout: TimeInterval = 10
+    /// The attempts under way, by endpoint.
+    final class AttemptsUnderWay: Sendable {
+        private let state = Mutex<[String: Int]>([:])
+        var counts: [String: Int] { state.withLock { $0 } }
+        func add(_ endpoint: String, _ n: Int) { state.withLock { $0[endpoint, default: 0] += n } }
+    }
+
+    /// Attempts under way at once to one endpoint.
+    static let perEndpoint = 8
+
+    static func seconds(_ d: Duration) -> TimeInterval {
+        TimeInterval(d.components.seconds) + TimeInterval(d.components.attoseconds) / 1e18
+    }
+
+    /// What an attempt with no answer in time is recorded with (`sop outbox`'s last error).
+    static func timedOut(_ timeout: TimeInterval) -> String {
+        "timed out: no answer within \(String(format: "%g", timeout)) seconds"
+    }
 
     struct PostError: Error, CustomStringConvertible, Sendable {
         var description: String
     }
 
     /// Posts a request and returns its status. Through the completion-handler API with a deadline
-    /// of its own: on Linux, `URLSession`'s async `data(for:)` was seen never to return when many
-    /// requests ran at once, and a delivery must never hold up the server's shutdown.
-    static func post(_ request: URLRequest, _ session: URLSession) async -> Result<Int, PostError> {
+    /// of its own, `timeout` from the start to the answer's status: on Linux, `URLSession`'s
+    /// async `data(for:)` was seen never to return when many requests ran at once, and an attempt
+    /// must end by its deadline (whatever the request's own timeout counts) and never hold up
+    /// the server's shutdown.
+    static func post(_ request: URLRequest, _ session: URLSession, timeout: TimeInterval) async -> Result<Int, PostError> {
         let once = Mutex(false)
         let interrupt = Mutex<(@Sendable () -> Void)?>(nil)
         return await withTaskCancellationHandler {
@@ -161,7 +191,9 @@ struct WebhookDeliveries: Service, CustomStringConvertible {
                 if first { continuation.resume(returning: result) }
             }
             let task = session.dataTask(with: request) { _, response, error in
-                if let error {
+                if let error = error as? URLError, error.code == .timedOut {
+                    finish(.failure(PostError(description: timedOut(timeout))))
+                } else if let error {
                     finish(.failure(PostError(description: error.localizedDescription)))
                 } else if let http = response as? HTTPURLResponse {
                     finish(.success(http.statusCode))
@@ -175,9 +207,9 @@ struct WebhookDeliveries: Service, CustomStringConvertible {
                 return
             }
             task.resume()
-            DispatchQueue.global().asyncAfter(deadline: .now() + timeout + 2) {
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+                finish(.failure(PostError(description: timedOut(timeout))))
                 task.cancel()
-                finish(.failure(PostError(description: "no answer within \(Int(timeout)) seconds")))
             }
           }
         } onCancel: {

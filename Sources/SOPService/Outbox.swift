@@ -23,12 +23,27 @@ extension RunService {
         }
     }
 
-    /// Makes a delivery of each new message to every endpoint, then the deliveries due at `now`
-    /// (at most `limit`) with their messages: what a server posts next.
-    public func dueDeliveries(endpoints: [String], now: Int64, limit: Int = 100) throws -> [(delivery: Delivery, message: OutboxMessage)] {
+    /// Makes a delivery of each new message to every endpoint, then claims the deliveries due at
+    /// `now` (looking at most at `limit`) that the endpoints have room for: what a server posts
+    /// next. `inFlight` counts the attempts the caller has under way per endpoint; an endpoint
+    /// gets at most `perEndpoint` at once, so one that hangs cannot take the places of the others.
+    /// A claimed delivery is due again only after `lease` milliseconds: the next poll does not
+    /// post it a second time while its attempt is under way, and if the server dies before it
+    /// records the attempt, the delivery is attempted again when the lease ends.
+    public func claimDueDeliveries(endpoints: [String], now: Int64, lease: Int64, inFlight: [String: Int] = [:], perEndpoint: Int,
+                                   limit: Int = 100) throws -> [(delivery: Delivery, message: OutboxMessage)] {
         try write { tx in
             for message in try tx.undispatchedMessages(limit: 500) { try tx.dispatch(message.id, to: endpoints, at: now) }
-            return try tx.dueDeliveries(at: now, limit: limit).compactMap { d in try tx.outboxMessage(d.message).map { (d, $0) } }
+            var taken = inFlight
+            var claimed: [(delivery: Delivery, message: OutboxMessage)] = []
+            for d in try tx.dueDeliveries(at: now, limit: limit) where taken[d.endpoint, default: 0] < perEndpoint {
+                guard let message = try tx.outboxMessage(d.message) else { continue }
+                // Due again when the lease ends (still pending): the store's "queue it at" is the claim.
+                _ = try tx.retryDelivery(d.id, at: now + lease)
+                taken[d.endpoint, default: 0] += 1
+                claimed.append((d, message))
+            }
+            return claimed
         }
     }
 

@@ -122,6 +122,8 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("hook-secret-file"), help: "A private file holding the key helpdesk deliveries to /v1/hooks/tickets must be signed with.")
     var hookSecretFile: String?
     @Option(name: .customLong("max-attempts"), help: "Delivery attempts before a webhook delivery is marked failed.") var maxAttempts = 8
+    @Option(name: .customLong("delivery-timeout"), help: "Seconds a webhook delivery attempt may take before it is recorded as timed out and retried.")
+    var deliveryTimeout = 10.0
     @Option(name: .customLong("max-ticket-size"), help: "The largest request body (a ticket, a patch), in bytes.") var maxTicketSize = 1 << 20
     @Option(name: .customLong("report-time-limit"), help: "Seconds a report (GET /v1/report) may read before it stops with 503 time_limit.")
     var reportTimeLimit = 60.0
@@ -130,6 +132,7 @@ struct Serve: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         guard tickInterval >= 0.01, tickInterval <= 3600 else { throw ValidationError("--tick-interval must be from 0.01 to 3600 seconds") }
         guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
+        guard deliveryTimeout >= 0.1, deliveryTimeout <= 600 else { throw ValidationError("--delivery-timeout must be from 0.1 to 600 seconds") }
         guard maxTicketSize > 0 else { throw ValidationError("--max-ticket-size must be a positive number of bytes") }
         guard reportTimeLimit > 0, reportTimeLimit <= 86_400 else { throw ValidationError("--report-time-limit must be a positive number of seconds, at most 86400") }
         for url in webhooks {
@@ -148,6 +151,7 @@ struct Serve: AsyncParsableCommand {
         configuration.tickInterval = .milliseconds(Int64(tickInterval * 1000))
         configuration.webhooks = webhooks
         configuration.maxAttempts = maxAttempts
+        configuration.deliveryTimeout = .milliseconds(Int64((deliveryTimeout * 1000).rounded()))
         configuration.maxBodySize = maxTicketSize
         configuration.reportTimeLimit = .milliseconds(max(1, Int64((reportTimeLimit * 1000).rounded())))
         // The authors' sandbox: each console session's runs in a store in memory, never this one.

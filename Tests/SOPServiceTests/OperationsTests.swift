@@ -361,6 +361,31 @@ import TestSupport
         #expect(outbox.first?.message.id == "r1-\(seq)-0")
     }
 
+    /// A server's delivery loop claims what is due while earlier attempts are under way: a
+    /// claimed delivery is not handed out again until its lease ends (it was, to every poll,
+    /// while its attempt hung), and an endpoint with its places taken does not take the others'.
+    @Test func dueDeliveriesAreClaimedForALeaseAndPerEndpoint() throws {
+        let w = try Workspace(["approval": Self.approval])
+        for run in ["r1", "r2", "r3"] {
+            _ = try started(w, id: run)
+            _ = try w.service.step(StepRequest(run: run, command: submit([("amount", "500")], checks: .all), who: .caller(ana), now: t0))
+            _ = try w.service.step(StepRequest(run: run, command: submit(event: "approve"), who: .caller(sam), now: t0))
+        }
+        let hanging = "http://127.0.0.1:9/hang", healthy = "http://127.0.0.1:9/ok"
+        let first = try w.service.claimDueDeliveries(endpoints: [hanging, healthy], now: t0, lease: 15_000,
+                                                     inFlight: [hanging: 1], perEndpoint: 2)
+        #expect(first.filter { $0.delivery.endpoint == hanging }.count == 1)
+        #expect(first.filter { $0.delivery.endpoint == healthy }.count == 2)
+        // The next poll, while those attempts are under way: only what was left, none twice.
+        let second = try w.service.claimDueDeliveries(endpoints: [hanging, healthy], now: t0 + 500, lease: 15_000,
+                                                      inFlight: [hanging: 1], perEndpoint: 3)
+        #expect(Set(second.map(\.delivery.id)).isDisjoint(with: first.map(\.delivery.id)))
+        #expect(second.map(\.delivery.endpoint).sorted() == [hanging, hanging, healthy])
+        #expect(try w.service.claimDueDeliveries(endpoints: [hanging, healthy], now: t0 + 14_999, lease: 15_000, perEndpoint: 8).isEmpty)
+        // An attempt never recorded (the server died): due again when its lease ends.
+        #expect(try w.service.claimDueDeliveries(endpoints: [hanging, healthy], now: t0 + 15_000, lease: 15_000, perEndpoint: 8).count == 3)
+    }
+
     @Test func mergePatchTurnsOneTicketIntoTheOther() {
         let cases: [(String, String)] = [
             (#"{"a":1,"b":{"c":1,"d":2}}"#, #"{"a":1,"b":{"c":3}}"#),

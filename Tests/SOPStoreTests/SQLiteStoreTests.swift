@@ -120,7 +120,7 @@ import TestSupport
         let position = try service.journalPosition()
         _ = try service.journalFeed(after: position - 2, run: nil, as: .caller(agent))
         _ = try service.journalFeed(after: 0, run: runs[0], as: .caller(agent))
-        _ = try service.dueDeliveries(endpoints: ["http://127.0.0.1:9/hook"], now: t0 + 3000)
+        _ = try service.claimDueDeliveries(endpoints: ["http://127.0.0.1:9/hook"], now: t0 + 3000, lease: 15_000, perEndpoint: 8)
         _ = try service.status(runs[0], as: .caller(agent), now: t0 + 3000)
         _ = try service.runs(RunFilter(limit: 10), as: .caller(agent))
         let statements = Set(seen.withLock { $0 }).filter { sql in
