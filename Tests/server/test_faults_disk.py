@@ -269,6 +269,7 @@ def test_a_long_tick_that_fills_the_disk_keeps_its_committed_batches_and_finishe
         reminded = db.execute("SELECT count(*) FROM runs WHERE state = 'reminded'").fetchone()[0]
         db.close()
         assert 0 < reminded < runs and reminded % 5000 == 0, f"{reminded} runs reminded: not whole batches"
+        assert f"note: {reminded} runs stepped ({reminded} transitions) in the transactions before the failure are kept" in tick.stderr, tick.stderr
         verified = sop("verify", "--store", store, cwd=w, check=False)  # while the disk is still full
         assert verified.returncode == 0, verified.stderr
 
