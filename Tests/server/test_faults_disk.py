@@ -193,6 +193,20 @@ def test_steps_on_a_full_disk_get_507_reads_work_and_writes_resume_when_space_is
         while ok(seen()) < before + 40:
             assert time.time() < deadline, f"writes did not resume: {statuses}"
             time.sleep(0.05)
+        stop.set()
+        for t in threads:
+            t.join()
+
+        # The webhook dispatcher went on: every notify message (a `label_sent` step's) is delivered.
+        deadline = time.time() + 30
+        while True:
+            outbox = json.loads(sop("outbox", "--format", "json", "--store", store, cwd=w).stdout)
+            undelivered = [m for m in outbox if not m["deliveries"] or any(d["status"] != "delivered" for d in m["deliveries"])]
+            if not undelivered:
+                break
+            assert time.time() < deadline, f"{len(undelivered)} messages not delivered: {undelivered[:2]}"
+            time.sleep(0.3)
+        assert {m["run"] for m in outbox} == {run for run, version in acknowledged.items() if version >= 3}
     finally:
         stop.set()
         for t in threads:
