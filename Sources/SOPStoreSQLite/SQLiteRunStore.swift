@@ -88,8 +88,21 @@ public final class SQLiteRunStore: RunStore, @unchecked Sendable {
 
     /// Every `interval`, a PASSIVE checkpoint on its own connection: it copies what no reader
     /// still needs while the writer goes on committing, and never takes the write lock.
+    ///
+    /// A passive checkpoint alone lets the WAL grow without end under steady writes: SQLite
+    /// starts the WAL again from its beginning only when a commit begins with all of it copied,
+    /// and with commits arriving all the time one always came first (measured: 4 clients starting
+    /// 1,200 runs left a 39 MB WAL beside a 2 MB database, the file never shrinking). So when the
+    /// WAL holds `truncateFrames` frames, a TRUNCATE checkpoint copies the rest and empties it.
+    /// That one takes the write lock and waits for readers still in the WAL, but only for
+    /// `truncateWait`: steps wait at most that long, and a long read (a report's snapshot) makes it
+    /// give up until the next time, the WAL growing meanwhile as before.
     final class Checkpointer: @unchecked Sendable {
         static let interval = 0.2
+        /// 16 MiB of 4 KiB pages: a few hundred steps' worth.
+        static let truncateFrames = 4096
+        static let truncateWait = 200
+        static let busyTimeout = 30_000
         private let connection: DatabaseQueue
         private let stopped = NSCondition()
         private var stopping = false
@@ -115,14 +128,25 @@ public final class SQLiteRunStore: RunStore, @unchecked Sendable {
             stopped.lock()
             while !stopping {
                 stopped.unlock()
-                // A failure (a reader mid-WAL-reset, say) is tried again next time: nothing is lost.
-                _ = try? connection.writeWithoutTransaction { db in try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)") }
+                // A failure (a reader mid-WAL-reset, a full disk that the database file cannot
+                // grow on) is tried again next time: nothing is lost, the WAL keeps what it holds.
+                _ = try? connection.writeWithoutTransaction { db in try Self.checkpoint(db) }
                 stopped.lock()
                 _ = stopped.wait(until: Date(timeIntervalSinceNow: Self.interval))
             }
             done = true
             stopped.broadcast()
             stopped.unlock()
+        }
+
+        /// A PASSIVE checkpoint, and a TRUNCATE one when the WAL has grown long (see the type).
+        static func checkpoint(_ db: Database) throws {
+            // The columns: busy (1 when it could not finish), frames in the WAL, frames copied.
+            guard let row = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)"), let frames: Int = row[1],
+                  frames >= truncateFrames else { return }
+            try db.execute(sql: "PRAGMA busy_timeout = \(truncateWait)")
+            defer { try? db.execute(sql: "PRAGMA busy_timeout = \(busyTimeout)") }
+            _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
         }
 
         func stop() {
