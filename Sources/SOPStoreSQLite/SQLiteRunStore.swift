@@ -61,7 +61,11 @@ public final class SQLiteRunStore: RunStore, @unchecked Sendable {
             try Self.migrator.migrate(pool)
             if backgroundCheckpoints { checkpointer = try Checkpointer(path: path) }
         } catch {
-            throw StoreError(description: "the run store at \(path) cannot be opened: \(error)", storeFault: StoreFault.of(error) ?? .unavailable)
+            let fault = StoreFault.of(error) ?? .unavailable
+            // A full disk when opening: SQLite could not make the WAL's index or the WAL beside
+            // the file (a store no process holds open has neither); its words say "disk I/O error".
+            let reason = fault == .full ? "no room on its disk for SQLite's WAL and its index (\(path)-wal, \(path)-shm); free some space" : "\(error)"
+            throw StoreError(description: "the run store at \(path) cannot be opened: \(reason)", storeFault: fault)
         }
     }
 
@@ -524,6 +528,9 @@ private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self
 /// opened or read, the write lock not free within the busy timeout.
 extension DatabaseError: StoreFaultError {
     public var storeFault: StoreFault? {
+        // SQLite grows the WAL's index (the -shm file) a page at a time, writing a byte into each
+        // new page; that fails only when the disk has no room (docs/decisions.md).
+        if extendedResultCode == .SQLITE_IOERR_SHMSIZE { return .full }
         switch resultCode.primaryResultCode {
         case .SQLITE_FULL: return .full
         case .SQLITE_CORRUPT, .SQLITE_NOTADB: return .damaged
