@@ -344,7 +344,11 @@ public final class RunService {
     /// holds, so a run left due (its guard does not hold) is not tried again until the next tick.
     /// Runs that become due during the tick (a child started by a timer) are taken by another
     /// pass. Returns the runs stepped and the transitions taken.
-    public func tick(now: Int64, batch: Int = 5000) throws -> (runs: Int, transitions: Int) {
+    ///
+    /// - Parameter committed: hears the runs stepped and transitions taken so far each time a
+    ///   transaction commits: what a tick that fails later (a full disk) has kept.
+    public func tick(now: Int64, batch: Int = 5000,
+                     committed: ((_ runs: Int, _ transitions: Int) -> Void)? = nil) throws -> (runs: Int, transitions: Int) {
         var runs = 0, transitions = 0
         var visited = Set<Int64>()
         while true {
@@ -391,6 +395,7 @@ public final class RunService {
                 }
                 runs += done
                 transitions += moved
+                committed?(runs, transitions)
                 pending = next
             } while pending != nil
         }

@@ -89,8 +89,8 @@ struct RunOptions: ParsableArguments {
         do {
             return RunService(store: try StoreLocation.open(storePath, memoryMapped: memoryMapped), sopsFolder: sops, schema: schema)
         } catch {
-            Output.err("error: \(error)\n")
-            throw ExitCode(2)
+            // Told by its fault when the store classified it ("the run store is full …").
+            throw runExit(error)
         }
     }
 }

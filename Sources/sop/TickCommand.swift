@@ -15,14 +15,22 @@ struct TickCommand: ParsableCommand {
 
     func run() throws {
         let service = try options.service()
+        var kept = (runs: 0, transitions: 0)
         do {
-            let (runs, transitions) = try service.tick(now: options.time)
+            let (runs, transitions) = try service.tick(now: options.time) { kept = ($0, $1) }
             switch format {
             case .json: Output.out(JSONValue.object([("runs", .int(runs)), ("transitions", .int(transitions))]).render() + "\n")
             case .text: Output.out("\(runs) runs due, \(transitions) transitions taken\n")
             }
         } catch {
-            throw runExit(error, format: format)
+            let exit = runExit(error, format: format)
+            // The transactions that committed before the failure are kept: say so, or the
+            // message ("nothing was written") would read as if the whole tick was undone.
+            if kept.runs > 0 {
+                Output.err("note: \(kept.runs) runs stepped (\(kept.transitions) transitions) in the transactions before the failure "
+                           + "are kept; `sop tick` again takes the rest\n")
+            }
+            throw exit
         }
     }
 }

@@ -62,7 +62,10 @@ struct ServerOptions: ParsableArguments {
         do {
             return RunService(store: try StoreLocation.open(storePath, memoryMapped: memoryMapped, server: server), catalogue: catalogue)
         } catch {
-            fail("\(error)")
+            // Told by its fault when the store classified it ("the run store is full …").
+            let told = RunError.fromStore(error)
+            if case .store = told { fail("\(error)") }
+            fail(told.description)
         }
     }
 

@@ -46,6 +46,9 @@ import TestSupport
     @Test func sqliteErrorsAreClassifiedAsFaults() throws {
         #expect(StoreFault.of(DatabaseError(resultCode: .SQLITE_FULL)) == .full)
         #expect(StoreFault.of(DatabaseError(resultCode: .SQLITE_IOERR_WRITE)) == .unavailable)
+        // The WAL's index (-shm) could not grow: only a full disk does that (docs/decisions.md).
+        #expect(StoreFault.of(DatabaseError(resultCode: .SQLITE_IOERR_SHMSIZE)) == .full)
+        #expect(RunError.fromStore(DatabaseError(resultCode: .SQLITE_IOERR_SHMSIZE)).kind == "store_full")
         #expect(StoreFault.of(DatabaseError(resultCode: .SQLITE_CORRUPT)) == .damaged)
         #expect(StoreFault.of(DatabaseError(resultCode: .SQLITE_NOTADB)) == .damaged)
         #expect(StoreFault.of(DatabaseError(resultCode: .SQLITE_BUSY)) == .unavailable)
