@@ -37,6 +37,7 @@ struct APIError: Error {
         case .versionMismatch: status = .preconditionFailed
         case .badRequest: status = .badRequest
         case .timeLimit: status = .serviceUnavailable
+        case .damagedRun: status = .conflict
         }
     }
 

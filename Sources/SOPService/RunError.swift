@@ -26,6 +26,9 @@ public enum RunError: Error, CustomStringConvertible {
     case badRequest(String)
     /// A long read (a report) ran past its time limit and was stopped (HTTP 503; exit 2).
     case timeLimit(Duration)
+    /// This run's journal chain is broken (a record edited or lost behind sopkit's back): the
+    /// run is not stepped until it is repaired (HTTP 409; exit 2). `record` is where it breaks.
+    case damagedRun(run: String, record: Int?, reason: String)
 
     public var description: String {
         switch self {
@@ -43,6 +46,9 @@ public enum RunError: Error, CustomStringConvertible {
         case .versionMismatch(let expected, let current):
             return "the run is at version \(current), not \(expected.map(String.init).joined(separator: " or ")): it changed since you read it; read it again"
         case .badRequest(let reason): return reason
+        case .damagedRun(let run, let record, let reason):
+            return "the journal of run \(run) is damaged: its chain is broken at " + (record.map { "record \($0)" } ?? "its end")
+                + " (\(reason)); the run cannot be stepped until it is repaired: run `sop verify \(run)`"
         case .timeLimit(let limit):
             // Not "ask for a shorter period": a report reads the whole journal whatever its period
             // or SOPs (docs/decisions.md), so that would not help.
@@ -64,6 +70,7 @@ public enum RunError: Error, CustomStringConvertible {
         case .versionMismatch: return "stale_version"
         case .badRequest: return "bad_request"
         case .timeLimit: return "time_limit"
+        case .damagedRun: return "damaged_run"
         }
     }
 
@@ -77,15 +84,18 @@ public enum RunError: Error, CustomStringConvertible {
     }
 
     public var instead: [String] {
-        if case .rejected(let r) = self { return r.instead }
-        return []
+        switch self {
+        case .rejected(let r): return r.instead
+        case .damagedRun(let run, _, _): return ["run `sop verify \(run)` to see which record is wrong and why"]
+        default: return []
+        }
     }
 
     /// The command line's exit code (CLI.md: 1 for a refusal, 2 when the command could not work).
     public var exitCode: Int32 {
         switch self {
         case .rejected, .idTaken, .forbidden, .versionMismatch: return 1
-        case .unknownRun, .unknownSOP, .invalidSOP, .store, .badRequest, .timeLimit: return 2
+        case .unknownRun, .unknownSOP, .invalidSOP, .store, .badRequest, .timeLimit, .damagedRun: return 2
         }
     }
 

@@ -262,11 +262,13 @@ public final class RunService {
                 for request in requests { times[request.run, default: 0] += 1 }
                 let together = requests.indices.filter { times[requests[$0].run] == 1 && requests[$0].requestID == nil }
                 let stored = try tx.runs(together.map { requests[$0].run })
+                let chains = try tx.journalTexts(together.map { requests[$0].run })
                 var alone = Set(requests.indices).subtracting(together)
                 var plain: [(index: Int, step: PreparedStep, engine: Engine)] = []
                 for i in together {
                     do {
                         guard let found = stored[requests[i].run] else { throw RunError.unknownRun(requests[i].run) }
+                        try Self.refuseBrokenChain(requests[i].run, found, texts: chains[requests[i].run] ?? [])
                         let (run, engine, decision) = try decide(requests[i], found, tx)
                         guard decision.effects.isEmpty else {
                             alone.insert(i)
@@ -309,6 +311,7 @@ public final class RunService {
     func step(_ request: StepRequest, _ tx: any StoreTransaction) throws -> StepResult {
         let runID = request.run
         guard let stored = try tx.run(runID) else { throw RunError.unknownRun(runID) }
+        try Self.refuseBrokenChain(runID, stored, texts: tx.journalTexts([runID])[runID] ?? [])
         if let requestID = request.requestID, try !tx.claimRequest(run: runID, requestID: requestID) {
             let (run, engine) = try self.load(stored, tx)
             return StepResult(run: run, engine: engine, duplicate: true)
@@ -318,6 +321,17 @@ public final class RunService {
         try self.carryOut(decision.effects, from: saved, now: request.now, tx)
         let final = decision.effects.isEmpty ? saved : try tx.run(runID).flatMap { RunState(json: $0.json, sop: engine.sop, schema: engine.schema) } ?? saved
         return StepResult(run: final, engine: engine, duplicate: false)
+    }
+
+    /// Refuses to step a run whose journal's chain is broken (`StoredChain`): the step would chain
+    /// its records to a journal that is no longer the one its hashes vouch for. The check reads
+    /// the run's records in the step's transaction and hashes them (docs/decisions.md: its cost).
+    static func refuseBrokenChain(_ runID: String, _ stored: StoredRun, texts: [String]) throws(RunError) {
+        let lastHash: String?
+        if case .string(let hash)? = stored.json["last_hash"] { lastHash = hash } else { lastHash = nil }
+        if let broken = StoredChain.check(texts, run: runID, lastHash: lastHash) {
+            throw .damagedRun(run: runID, record: broken.record, reason: broken.reason)
+        }
     }
 
     /// What a step request decides for its run as stored: the run, its engine and the decision,

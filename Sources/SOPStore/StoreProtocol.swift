@@ -77,6 +77,9 @@ public protocol StoreTransaction {
     // MARK: Journal
     func appendJournal(_ rows: [JournalRow]) throws
     func journal(_ run: String) throws -> [JournalRecord]
+    /// The stored text of each record of each of `runs` (those with records), in seq order, not
+    /// parsed: what a step checks its run's chain with (`StoredChain`). One statement for all.
+    func journalTexts(_ runs: [String]) throws -> [String: [String]]
     /// Journal records after the position `after`, in commit order, at most `limit`, optionally of
     /// one run; each with its run's SOP id (read from the run, so a reader can filter by SOP
     /// without parsing the record). `StoreSQL.journalFeed`.
