@@ -329,3 +329,38 @@ def test_a_truncated_wal(tmp_path):
                  "server killed with -9 after commits only in the WAL; the WAL cut mid-frame; server started",
                  statuses, len(acknowledged), found, 0, "passed", recovered,
                  f"the store is at the last commit before the cut: the {lost} steps committed after it are lost")
+
+
+@pytest.mark.skipif(bool(POSTGRES), reason="SQLite's WAL")
+def test_a_cut_wal_after_a_checkpoint_tears_commits(tmp_path):
+    """What docs/decisions.md says of a WAL cut behind frames a checkpoint already copied: SQLite
+    alone, no sopkit. Twenty commits each update a shared row and a row of their own (the first
+    ten's rows on one page, the last ten's on another); a PASSIVE checkpoint copies them all into
+    the file; the process dies; the WAL is cut after the tenth commit. The shared row shows ten
+    commits, yet the last ten commits' own rows are updated too: those commits are torn."""
+    db = str(tmp_path / "t.db")
+    writer = (
+        "import os, sqlite3, sys\n"
+        "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+        "c.execute('PRAGMA journal_mode=WAL'); c.execute('PRAGMA wal_autocheckpoint=0')\n"
+        "c.execute('CREATE TABLE t(id INTEGER PRIMARY KEY, v INTEGER, pad TEXT)')\n"
+        "c.execute('BEGIN')\n"
+        "for i in range(2000): c.execute('INSERT INTO t VALUES (?, 0, ?)', (i, 'x' * 300))\n"
+        "c.execute('COMMIT'); c.execute('PRAGMA wal_checkpoint(TRUNCATE)')\n"
+        "for k in list(range(1000, 1010)) + list(range(1990, 2000)):\n"
+        "    c.execute('BEGIN'); c.execute('UPDATE t SET v = v + 1 WHERE id = 0')\n"
+        "    c.execute('UPDATE t SET v = v + 1 WHERE id = ?', (k,)); c.execute('COMMIT')\n"
+        "busy, frames, copied = c.execute('PRAGMA wal_checkpoint(PASSIVE)').fetchone()\n"
+        "assert frames == copied == 40, (frames, copied)\n"
+        "os._exit(0)\n")
+    subprocess.run([sys.executable, "-c", writer, db], check=True)
+    frames, page_size, _ = wal_frames(db + "-wal")
+    commits = [i for i, (_, commit) in enumerate(frames) if commit]
+    assert len(commits) == 20
+    os.truncate(db + "-wal", frames[commits[9] + 1][0] + FRAME_HEADER + page_size // 2)
+    with sqlite3.connect(db) as c:
+        assert c.execute("SELECT v FROM t WHERE id = 0").fetchone()[0] == 10
+        assert c.execute("SELECT count(*) FROM t WHERE id BETWEEN 1000 AND 1009 AND v = 1").fetchone()[0] == 10
+        # Torn: commits 11 to 20 are not in the shared row, yet their own rows show them.
+        assert c.execute("SELECT count(*) FROM t WHERE id BETWEEN 1990 AND 1999 AND v = 1").fetchone()[0] == 10
+        assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
