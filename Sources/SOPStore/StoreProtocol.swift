@@ -80,6 +80,9 @@ public protocol StoreTransaction {
     /// The stored text of each record of each of `runs` (those with records), in seq order, not
     /// parsed: what a step checks its run's chain with (`StoredChain`). One statement for all.
     func journalTexts(_ runs: [String]) throws -> [String: [String]]
+    /// The stored text of one record (nil when the run has no record `seq`): how `sop verify`
+    /// finds the first record it cannot read when the store's file is damaged.
+    func journalText(run: String, seq: Int) throws -> String?
     /// Journal records after the position `after`, in commit order, at most `limit`, optionally of
     /// one run; each with its run's SOP id (read from the run, so a reader can filter by SOP
     /// without parsing the record). `StoreSQL.journalFeed`.

@@ -513,6 +513,11 @@ final class PostgresTransaction: StoreTransaction {
         return try lines.enumerated().map { i, line throws(JournalReadError) in try JournalReadError.decode(line, run: run, seq: i) }
     }
 
+    func journalText(run: String, seq: Int) throws -> String? {
+        try flush()
+        return try query("SELECT record FROM journal WHERE run = $1 AND seq = $2", [.text(run), .int(seq)]).rows.first.map { try $0.decode(String.self) }
+    }
+
     func journalTexts(_ runs: [String]) throws -> [String: [String]] {
         guard !runs.isEmpty else { return [:] }
         try flush()

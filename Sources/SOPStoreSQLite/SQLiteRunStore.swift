@@ -414,6 +414,10 @@ public struct SQLiteTransaction: StoreTransaction {
         return try lines.enumerated().map { i, line throws(JournalReadError) in try JournalReadError.decode(line, run: run, seq: i) }
     }
 
+    public func journalText(run: String, seq: Int) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT record FROM journal WHERE run = ? AND seq = ?", arguments: [run, seq])
+    }
+
     public func journalTexts(_ runs: [String]) throws -> [String: [String]] {
         var texts: [String: [String]] = [:]
         guard runs.count > 1 else {

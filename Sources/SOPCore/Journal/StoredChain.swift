@@ -1,3 +1,5 @@
+import Crypto
+import Foundation
 import SOPJSON
 
 /// The check a step makes of its run's journal before it writes: every stored record hashes to
@@ -64,33 +66,50 @@ public enum StoredChain {
     /// The record's hash when `text` is a record in the stored shape whose content gives its hash
     /// (a failure when it is not in its place); nil when it must be parsed to tell.
     private static func canonical(_ text: String, run: String, seq: Int, prev: String?) -> Result<String, Break>? {
-        var bytes = Array(text.utf8)
-        let end = bytes.count - suffixLength
-        guard end > 0, bytes[bytes.count - 2] == UInt8(ascii: "\""), bytes[bytes.count - 1] == UInt8(ascii: "}"),
-              bytes[end..<end + hashMember.count].elementsEqual(hashMember) else { return nil }
-        let hash = "sha256:" + String(decoding: bytes[(end + hashMember.count)..<(bytes.count - 2)], as: UTF8.self)
-        // prev, run and seq are neighbours in the canonical content, in this order.
-        let place = #""prev":"# + (prev.map { "\"\($0)\"" } ?? "null") + #","run":"# + JSONValue.string(run).render() + #","seq":\#(seq),"#
-        bytes.removeSubrange(end...)
-        bytes.append(UInt8(ascii: "}"))
-        // Not the hash: a changed record, or one whose members are in another order (written as
-        // `json()` renders it, which also ends with `hash`). Parsing tells the two apart.
-        guard Digest.sha256(bytes) == hash else { return nil }
-        guard contains(bytes, Array(place.utf8)) else {
-            return .failure(Break(record: seq, reason: prev == nil && seq == 0 ? "it does not begin the chain"
-                                                                             : "its prev is not the hash of record \(seq - 1), or it is not record \(seq) of the run"))
+        var text = text
+        // Native strings (what the stores hand back) are contiguous UTF-8: read in place.
+        return text.withUTF8 { bytes -> Result<String, Break>? in
+            let end = bytes.count - suffixLength
+            guard end > 0, bytes[bytes.count - 2] == UInt8(ascii: "\""), bytes[bytes.count - 1] == UInt8(ascii: "}"),
+                  bytes[end..<end + hashMember.count].elementsEqual(hashMember) else { return nil }
+            let hex = UnsafeBufferPointer(rebasing: bytes[(end + hashMember.count)..<(bytes.count - 2)])
+            // The content is the text up to the hash member, closed.
+            var hasher = SHA256()
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[..<end])))
+            hasher.update(data: [UInt8(ascii: "}")])
+            // Not the hash: a changed record, or one whose members are in another order (written
+            // as `json()` renders it, which also ends with `hash`). Parsing tells the two apart.
+            guard matches(hasher.finalize(), hex) else { return nil }
+            // prev, run and seq are neighbours in the canonical content, in this order.
+            let place = #""prev":"# + (prev.map { "\"\($0)\"" } ?? "null") + #","run":"# + JSONValue.string(run).render() + #","seq":\#(seq),"#
+            guard contains(UnsafeBufferPointer(rebasing: bytes[..<end]), place) else {
+                return .failure(Break(record: seq, reason: prev == nil && seq == 0 ? "it does not begin the chain"
+                                                                                 : "its prev is not the hash of record \(seq - 1), or it is not record \(seq) of the run"))
+            }
+            return .success("sha256:" + String(decoding: hex, as: UTF8.self))
         }
-        return .success(hash)
     }
 
-    private static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard needle.count <= haystack.count, let first = needle.first else { return needle.isEmpty }
+    /// True when `hex` is `digest` in lower-case hexadecimal.
+    private static func matches(_ digest: SHA256.Digest, _ hex: UnsafeBufferPointer<UInt8>) -> Bool {
+        let digits = Array("0123456789abcdef".utf8)
         var i = 0
-        let last = haystack.count - needle.count
-        while i <= last {
-            if haystack[i] == first && haystack[i..<i + needle.count].elementsEqual(needle) { return true }
-            i += 1
+        for byte in digest {
+            guard hex[i] == digits[Int(byte >> 4)], hex[i + 1] == digits[Int(byte & 0x0F)] else { return false }
+            i += 2
         }
-        return false
+        return i == hex.count
+    }
+
+    private static func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: String) -> Bool {
+        var needle = needle
+        return needle.withUTF8 { needle in
+            guard let h = haystack.baseAddress, let n = needle.baseAddress, needle.count <= haystack.count else { return needle.isEmpty }
+            let first = n.pointee
+            for i in 0...(haystack.count - needle.count) where h[i] == first && memcmp(h + i, n, needle.count) == 0 {
+                return true
+            }
+            return false
+        }
     }
 }
