@@ -68,6 +68,15 @@ public final class RunService {
     /// Digests this service has already written to the sources table (a cache; the insert is
     /// idempotent). Reset when a transaction fails, since the insert may have been rolled back.
     var pinnedInStore = Set<String>()
+    /// Runs whose journal chain this service has checked (or written on a checked chain), by id,
+    /// with the last hash checked: a step on a run whose row still ends there reads no records.
+    /// Forgotten whenever another connection has written to the store since (`changeMark`), so a
+    /// record edited behind this service's back is always read; a store that cannot tell keeps
+    /// none. docs/decisions.md, "A damaged store".
+    var checkedChains: [String: String] = [:]
+    var checkedMark: Int64?
+    /// At most this many runs are remembered; past it the memory starts over.
+    static let checkedChainsLimit = 100_000
 
     public convenience init(store: any RunStore, sopsFolder: String, schema: TicketSchema?) {
         self.init(store: store, catalogue: SOPCatalogue(folder: sopsFolder, schema: schema))
@@ -262,13 +271,16 @@ public final class RunService {
                 for request in requests { times[request.run, default: 0] += 1 }
                 let together = requests.indices.filter { times[requests[$0].run] == 1 && requests[$0].requestID == nil }
                 let stored = try tx.runs(together.map { requests[$0].run })
-                let chains = try tx.journalTexts(together.map { requests[$0].run })
+                let broken = try self.brokenChains(together.compactMap { i in stored[requests[i].run].map { (requests[i].run, $0) } }, tx)
                 var alone = Set(requests.indices).subtracting(together)
                 var plain: [(index: Int, step: PreparedStep, engine: Engine)] = []
                 for i in together {
                     do {
                         guard let found = stored[requests[i].run] else { throw RunError.unknownRun(requests[i].run) }
-                        try Self.refuseBrokenChain(requests[i].run, found, texts: chains[requests[i].run] ?? [])
+                        if let error = broken[requests[i].run] {
+                            results[i] = .failure(error)
+                            continue
+                        }
                         let (run, engine, decision) = try decide(requests[i], found, tx)
                         guard decision.effects.isEmpty else {
                             alone.insert(i)
@@ -289,6 +301,7 @@ public final class RunService {
                         throw RunError.store("run \(step.run.id) changed under the write lock")
                     }
                     results[i] = .success(StepResult(run: step.run, engine: engine, duplicate: false))
+                    self.rememberChecked(step.run.id, step.run.lastHash)
                 }
                 for i in alone.sorted() {
                     do {
@@ -311,7 +324,7 @@ public final class RunService {
     func step(_ request: StepRequest, _ tx: any StoreTransaction) throws -> StepResult {
         let runID = request.run
         guard let stored = try tx.run(runID) else { throw RunError.unknownRun(runID) }
-        try Self.refuseBrokenChain(runID, stored, texts: tx.journalTexts([runID])[runID] ?? [])
+        if let broken = try brokenChains([(runID, stored)], tx)[runID] { throw broken }
         if let requestID = request.requestID, try !tx.claimRequest(run: runID, requestID: requestID) {
             let (run, engine) = try self.load(stored, tx)
             return StepResult(run: run, engine: engine, duplicate: true)
@@ -320,16 +333,54 @@ public final class RunService {
         let saved = try self.persist(decision, engine: engine, previousVersion: run.version, tx)
         try self.carryOut(decision.effects, from: saved, now: request.now, tx)
         let final = decision.effects.isEmpty ? saved : try tx.run(runID).flatMap { RunState(json: $0.json, sop: engine.sop, schema: engine.schema) } ?? saved
+        rememberChecked(runID, final.lastHash)
         return StepResult(run: final, engine: engine, duplicate: false)
+    }
+
+    /// The runs among `runs` that must not be stepped, with the error to answer: their journal's
+    /// chain is broken (`damagedRun`), or the store cannot read it (`damaged`). A run this service
+    /// checked up to the hash its row ends with, with no other connection's write since, is not
+    /// read again; the others' records are read in one statement.
+    func brokenChains(_ runs: [(id: String, stored: StoredRun)], _ tx: any StoreTransaction) throws -> [String: RunError] {
+        let mark = try tx.changeMark()
+        if mark == nil || mark != checkedMark { checkedChains.removeAll(keepingCapacity: true) }
+        checkedMark = mark
+        let unchecked = runs.filter { run in Self.lastHash(run.stored).map { checkedChains[run.id] != $0 } ?? true }
+        guard !unchecked.isEmpty else { return [:] }
+        let (texts, unreadable) = try journalTexts(unchecked.map(\.id), tx)
+        var broken = unreadable
+        for (id, stored) in unchecked where unreadable[id] == nil {
+            do {
+                try Self.refuseBrokenChain(id, stored, texts: texts[id] ?? [])
+                rememberChecked(id, Self.lastHash(stored))
+            } catch {
+                broken[id] = error
+            }
+        }
+        return broken
+    }
+
+    func rememberChecked(_ run: String, _ lastHash: String?) {
+        guard checkedMark != nil, let lastHash else { return }
+        if checkedChains.count >= Self.checkedChainsLimit { checkedChains.removeAll(keepingCapacity: true) }
+        checkedChains[run] = lastHash
+    }
+
+    static func lastHash(_ stored: StoredRun) -> String? {
+        if case .string(let hash)? = stored.json["last_hash"] { return hash }
+        return nil
+    }
+
+    /// The stored records of `runs` (`StoreTransaction.journalTexts`), in one statement.
+    func journalTexts(_ runs: [String], _ tx: any StoreTransaction) throws -> (texts: [String: [String]], unreadable: [String: RunError]) {
+        (try tx.journalTexts(runs), [:])
     }
 
     /// Refuses to step a run whose journal's chain is broken (`StoredChain`): the step would chain
     /// its records to a journal that is no longer the one its hashes vouch for. The check reads
     /// the run's records in the step's transaction and hashes them (docs/decisions.md: its cost).
     static func refuseBrokenChain(_ runID: String, _ stored: StoredRun, texts: [String]) throws(RunError) {
-        let lastHash: String?
-        if case .string(let hash)? = stored.json["last_hash"] { lastHash = hash } else { lastHash = nil }
-        if let broken = StoredChain.check(texts, run: runID, lastHash: lastHash) {
+        if let broken = StoredChain.check(texts, run: runID, lastHash: lastHash(stored)) {
             throw .damagedRun(run: runID, record: broken.record, reason: broken.reason)
         }
     }

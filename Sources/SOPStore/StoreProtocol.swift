@@ -83,6 +83,10 @@ public protocol StoreTransaction {
     /// The stored text of one record (nil when the run has no record `seq`): how `sop verify`
     /// finds the first record it cannot read when the store's file is damaged.
     func journalText(run: String, seq: Int) throws -> String?
+    /// A number that changes whenever another connection has committed to the store since this
+    /// connection last read it (SQLite's `data_version`), or nil when the store cannot tell: what
+    /// lets a writer trust the journal chains it has already checked.
+    func changeMark() throws -> Int64?
     /// Journal records after the position `after`, in commit order, at most `limit`, optionally of
     /// one run; each with its run's SOP id (read from the run, so a reader can filter by SOP
     /// without parsing the record). `StoreSQL.journalFeed`.
@@ -201,6 +205,9 @@ public struct StoreColumnError: Error, CustomStringConvertible {
 }
 
 extension StoreTransaction {
+    /// A store that cannot tell whether another connection wrote to it.
+    public func changeMark() throws -> Int64? { nil }
+
     /// One by one: where a statement costs no round trip (SQLite), that is as fast.
     public func runs(_ ids: [String]) throws -> [String: StoredRun] {
         var found: [String: StoredRun] = [:]

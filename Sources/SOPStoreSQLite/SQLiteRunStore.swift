@@ -414,6 +414,10 @@ public struct SQLiteTransaction: StoreTransaction {
         return try lines.enumerated().map { i, line throws(JournalReadError) in try JournalReadError.decode(line, run: run, seq: i) }
     }
 
+    public func changeMark() throws -> Int64? {
+        try Int64.fetchOne(try db.cachedStatement(sql: "PRAGMA data_version"))
+    }
+
     public func journalText(run: String, seq: Int) throws -> String? {
         try String.fetchOne(db, sql: "SELECT record FROM journal WHERE run = ? AND seq = ?", arguments: [run, seq])
     }

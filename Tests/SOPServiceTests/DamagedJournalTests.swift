@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import SOPCore
 import SOPJSON
 @testable import SOPService
@@ -41,11 +42,13 @@ struct DamagedJournalTests {
         try #require(try w.service.store.read { tx in try tx.journalTexts([run]) }[run])
     }
 
+    /// Rewrites a record through another connection, as a hand edit or another process would:
+    /// the service's memory of the chains it checked is of no use then (`changeMark`).
     func edit(_ w: Workspace, _ run: String, seq: Int, _ change: (String) -> String) throws {
         let old = try texts(w, run)[seq]
         let new = change(old)
         try #require(new != old)
-        try w.service.store.transaction { tx in try tx.rewriteJournal(run: run, seq: seq, record: new) }
+        try w.reopened().store.transaction { tx in try tx.rewriteJournal(run: run, seq: seq, record: new) }
     }
 
     func expectDamaged(_ w: Workspace, _ run: String, record: Int?, reason: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
@@ -94,7 +97,7 @@ struct DamagedJournalTests {
         var record = try JournalReadError.decode(texts[1], run: "r1", seq: 1)
         record.actor = Actor(id: "eve", role: "agent")
         let resealed = record.sealForStore(after: record.prev)
-        try w.service.store.transaction { tx in try tx.rewriteJournal(run: "r1", seq: 1, record: resealed) }
+        try w.reopened().store.transaction { tx in try tx.rewriteJournal(run: "r1", seq: 1, record: resealed) }
         try expectDamaged(w, "r1", record: 2, reason: "its prev is not the hash of record 1")
     }
 
@@ -117,7 +120,7 @@ struct DamagedJournalTests {
     @Test func aRecordOfAnotherShapeIsParsedAndChecked() throws {
         let w = try workspace()
         let record = try JournalReadError.decode(try texts(w, "r1")[2], run: "r1", seq: 2)
-        try w.service.store.transaction { tx in try tx.rewriteJournal(run: "r1", seq: 2, record: record.json().render()) }
+        try w.reopened().store.transaction { tx in try tx.rewriteJournal(run: "r1", seq: 2, record: record.json().render()) }
         #expect(try w.service.step("r1", Self.ping, actor: ana, now: t0 + 10_000).run.version == 5)
         try edit(w, "r1", seq: 2) { $0.replacingOccurrences(of: #""id":"ana""#, with: #""id":"eve""#) }
         try expectDamaged(w, "r1", record: 2, reason: "its hash does not match its content")
