@@ -72,8 +72,8 @@ struct DamagedJournalTests {
         let error = RunError.damagedRun(run: "r1", record: 1, reason: "its hash does not match its content (the record was changed)")
         #expect(error.kind == "damaged_run")
         #expect(error.exitCode == 2)
-        #expect(error.description == "the journal of run r1 is damaged: its chain is broken at record 1 (its hash does not match its content "
-            + "(the record was changed)); the run cannot be stepped until it is repaired: run `sop verify r1`")
+        #expect(error.description == "run r1 is not stepped: its journal's chain is broken at record 1 (its hash does not match its content "
+            + "(the record was changed)); run `sop verify r1` to see what is wrong")
         // The other run steps, alone and in a batch beside the damaged one.
         #expect(try w.service.step("r2", Self.ping, actor: ana, now: t0 + 10_000).run.version == 5)
         let batch = w.service.stepBatch([StepRequest(run: "r1", command: Self.ping, who: .actor(ana), now: t0 + 11_000, requestID: nil),
