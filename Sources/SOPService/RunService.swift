@@ -263,6 +263,29 @@ public final class RunService {
     /// in a savepoint, in the order they came. Steps that arrive together are concurrent: the
     /// answer is what taking them one at a time in that order gives.
     public func stepBatch(_ requests: [StepRequest]) -> [Result<StepResult, RunError>] {
+        let results = stepBatchOnce(requests)
+        // A page the store cannot read (a damaged file) fails the whole transaction that meets it,
+        // and SQLite refuses the rest of that transaction's writes. The runs whose row or records
+        // cannot be read, each looked at in a read of its own, keep that failure; the others'
+        // steps are taken again without them.
+        guard requests.count > 1, results.allSatisfy({ if case .failure(.damaged) = $0 { true } else { false } }) else { return results }
+        let runs = Set(requests.map(\.run))
+        let unreadable = runs.filter { run in
+            do {
+                try store.read { tx in _ = (try tx.run(run), try tx.journalTexts([run])) }
+                return false
+            } catch {
+                return StoreFault.of(error) == .damaged
+            }
+        }
+        guard !unreadable.isEmpty, unreadable.count < runs.count else { return results }
+        let others = requests.indices.filter { !unreadable.contains(requests[$0].run) }
+        var answers = results
+        for (i, answer) in zip(others, stepBatchOnce(others.map { requests[$0] })) { answers[i] = answer }
+        return answers
+    }
+
+    private func stepBatchOnce(_ requests: [StepRequest]) -> [Result<StepResult, RunError>] {
         var results: [Result<StepResult, RunError>?] = []
         do {
             try write { tx in
@@ -337,8 +360,8 @@ public final class RunService {
         return StepResult(run: final, engine: engine, duplicate: false)
     }
 
-    /// The runs among `runs` that must not be stepped, with the error to answer: their journal's
-    /// chain is broken (`damagedRun`), or the store cannot read it (`damaged`). A run this service
+    /// The runs among `runs` whose journal's chain is broken (`damagedRun`), with the error to
+    /// answer. A run this service
     /// checked up to the hash its row ends with, with no other connection's write since, is not
     /// read again; the others' records are read in one statement.
     func brokenChains(_ runs: [(id: String, stored: StoredRun)], _ tx: any StoreTransaction) throws -> [String: RunError] {
@@ -347,9 +370,9 @@ public final class RunService {
         checkedMark = mark
         let unchecked = runs.filter { run in Self.lastHash(run.stored).map { checkedChains[run.id] != $0 } ?? true }
         guard !unchecked.isEmpty else { return [:] }
-        let (texts, unreadable) = try journalTexts(unchecked.map(\.id), tx)
-        var broken = unreadable
-        for (id, stored) in unchecked where unreadable[id] == nil {
+        let texts = try tx.journalTexts(unchecked.map(\.id))
+        var broken: [String: RunError] = [:]
+        for (id, stored) in unchecked {
             do {
                 try Self.refuseBrokenChain(id, stored, texts: texts[id] ?? [])
                 rememberChecked(id, Self.lastHash(stored))
@@ -369,11 +392,6 @@ public final class RunService {
     static func lastHash(_ stored: StoredRun) -> String? {
         if case .string(let hash)? = stored.json["last_hash"] { return hash }
         return nil
-    }
-
-    /// The stored records of `runs` (`StoreTransaction.journalTexts`), in one statement.
-    func journalTexts(_ runs: [String], _ tx: any StoreTransaction) throws -> (texts: [String: [String]], unreadable: [String: RunError]) {
-        (try tx.journalTexts(runs), [:])
     }
 
     /// Refuses to step a run whose journal's chain is broken (`StoredChain`): the step would chain
@@ -606,10 +624,22 @@ public final class RunService {
             _ = try verifyEach(only: sops, progress: nil) { results.append($0) }
             return results
         }
-        return try store.read { tx in
+        var results: [Verification]?
+        try readToTheEnd { tx in
             guard let stored = try tx.run(id) else { throw RunError.unknownRun(id) }
-            if let sops, !sops.contains(stored.sop) { return [] }
-            return [try Replay(service: self, tx: tx, stored: stored, runID: id).verify()]
+            if let sops, !sops.contains(stored.sop) { return results = [] }
+            results = [try Replay(service: self, tx: tx, stored: stored, runID: id).verify()]
+        } done: { results != nil }
+        return results ?? []
+    }
+
+    /// Runs `body` in a read. A read that met a page the store cannot read (a run's records on a
+    /// damaged page, which verify reports as that run's failure) fails again as it ends (SQLite
+    /// answers its COMMIT so): once `done` says everything was read, that failure loses nothing.
+    private func readToTheEnd(_ body: (any StoreTransaction) throws -> Void, done: () -> Bool) throws {
+        do {
+            try store.read(body)
+        } catch where done() && StoreFault.of(error) == .damaged {
         }
     }
 
@@ -628,8 +658,10 @@ public final class RunService {
         progress?(0, total)
         var tally = VerificationTally(), after: String?, done = 0
         while true {
-            let page = try store.read { tx -> [String] in
+            var page: [String] = [], read = false
+            try readToTheEnd { tx in
                 let ids = try tx.runIDs(after: after, limit: pageSize)
+                page = ids
                 for id in ids {
                     // A run is never deleted, and this read sees the page it listed.
                     guard let stored = try tx.run(id) else { throw RunError.unknownRun(id) }
@@ -638,8 +670,8 @@ public final class RunService {
                     tally.add(verification)
                     try each(verification)
                 }
-                return ids
-            }
+                read = true
+            } done: { read }
             done += page.count
             progress?(done, total)
             guard page.count == pageSize, let last = page.last else { return tally }

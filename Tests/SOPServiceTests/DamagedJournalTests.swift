@@ -128,4 +128,45 @@ struct DamagedJournalTests {
         try edit(w, "r1", seq: 2) { String($0.dropLast(3)) }
         try expectDamaged(w, "r1", record: 2, reason: "it cannot be read")
     }
+
+    /// Bytes flipped in the header of a SQLite page holding one run's records: SQLite cannot read
+    /// that page. A batch with a step on that run and one on a run whose records are elsewhere
+    /// fails the first as `damaged` and takes the second; verify names the run and the first
+    /// record it cannot read, and verifies the others.
+    @Test func aPageSQLiteCannotReadFailsItsRunsAndNoOther() throws {
+        let w = try Workspace(["loop": Self.loop], sqlite: true)
+        let runs = (0..<24).map { "p" + String($0 / 10) + String($0 % 10) }
+        for id in runs {
+            _ = try w.service.start(sop: "loop", ticket: .object([("id", .string("T-\(id)"))]), runID: id, actor: ana, now: t0)
+            for k in 1...3 { _ = try w.service.step(id, Self.ping, actor: ana, now: t0 + Int64(k) * 1000) }
+        }
+        try DatabaseQueue(path: w.location).writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: w.location)))
+        let pageSize = Int(bytes[16]) << 8 | Int(bytes[17])
+        func page(_ run: String, _ seq: Int) throws -> Int {
+            let needle = Array(#""run":"\#(run)","seq":\#(seq),"#.utf8)
+            let at = try #require(bytes.indices.first { i in i + needle.count <= bytes.count && bytes[i..<i + needle.count].elementsEqual(needle) })
+            return at / pageSize
+        }
+        let damaged = try page("p05", 2)
+        let spared = try #require(runs.last { run in try (0...3).allSatisfy { try page(run, $0) != damaged } })
+        #expect(bytes[damaged * pageSize] == 0x0D)  // a table's leaf page
+        for k in 0..<8 { bytes[damaged * pageSize + k] ^= 0xA5 }
+        try Data(bytes).write(to: URL(fileURLWithPath: w.location))
+
+        let service = try w.reopened()
+        let batch = service.stepBatch([StepRequest(run: "p05", command: Self.ping, who: .actor(ana), now: t0 + 10_000),
+                                       StepRequest(run: spared, command: Self.ping, who: .actor(ana), now: t0 + 10_000)])
+        guard case .failure(.damaged(let why)) = batch[0] else { Issue.record("p05 in the batch: \(batch[0])"); return }
+        #expect(why.contains("malformed"))
+        #expect(try batch[1].get().run.version == 5)
+        let verified = try service.verify(nil)
+        let p05 = try #require(verified.first { $0.run == "p05" })
+        let failure = try #require(p05.failure)
+        #expect(failure.reason.hasPrefix("it cannot be read: the run store is damaged: "))
+        #expect((0...3).contains(failure.seq))
+        // Only the runs with a record on that page fail.
+        #expect(verified.filter { $0.failure != nil }.map(\.run).allSatisfy { run in (0...3).contains { (try? page(run, $0)) == damaged } })
+        #expect(verified.first { $0.run == spared }?.failure == nil)
+    }
 }

@@ -127,9 +127,8 @@ def test_a_journal_row_edited_by_hand(tmp_path):
                   cwd=w, check=False)
         statuses[f"exit {cli.returncode}"] += 1
         assert cli.returncode == 2, cli.stderr
-        assert cli.stderr == (f"error: the journal of run {victim} is damaged: its chain is broken at record 1 (its hash does not match "
-                              f"its content (the record was changed)); the run cannot be stepped until it is repaired: run "
-                              f"`sop verify {victim}`\n")
+        assert cli.stderr == (f"error: run {victim} is not stepped: its journal's chain is broken at record 1 (its hash does not match "
+                              f"its content (the record was changed)); run `sop verify {victim}` to see what is wrong\n")
     finally:
         s.stop()
 
@@ -160,7 +159,8 @@ def test_flipped_bytes_in_a_sqlite_page(tmp_path):
     Bytes inside a record's text (SQLite cannot see it): the chain breaks, the run's steps are 409
     damaged_run, verify names the run and the record. The page's header (SQLite's b-tree is
     damaged): every request that reads that page is 500 store_damaged, the server stays up, and
-    runs whose records are elsewhere are served; verify names the run it cannot read, exit 1."""
+    runs whose records are elsewhere are served; verify names the run and the first record it cannot
+    read, exit 1."""
     w = loop_workspace(tmp_path)
     s = Server(w)
     runs = [f"page-{i:02d}" for i in range(24)]
@@ -222,14 +222,17 @@ def test_flipped_bytes_in_a_sqlite_page(tmp_path):
     every = sop("verify", "--store", s.store, cwd=w, check=False)
     statuses[f"exit {every.returncode}"] += 1
     lines = every.stdout.splitlines()
-    assert f"{text_victim}: FAILED at record 1: the hash does not match the record's content (the record was changed)" in lines
-    assert any(line.startswith(f"{page_victim}: FAILED: its journal cannot be read: the store's file is damaged") for line in lines), every.stdout
+    # verify reads the record (its seq now says 7) before it hashes it.
+    assert f"{text_victim}: FAILED at record 1: the record's seq is 7, expected 1" in lines
+    unreadable = [line for line in lines if line.startswith(f"{page_victim}: FAILED at record ")]
+    assert len(unreadable) == 1 and ": it cannot be read: the run store is damaged: " in unreadable[0], every.stdout
+    assert "malformed" in unreadable[0]
     assert every.returncode == 1, every.stderr
     counts, _ = journal_count(s.store, w)
     found = sum(1 for run in spared if counts.get(run) == 5)
     record_fault("bytes flipped in a SQLite page", "SQLite",
                  "server stopped; one byte of a record's text, and a journal page's header, XORed; server started", statuses,
-                 acknowledged, found, 0, "exit 1: " + "; ".join(l for l in lines if "FAILED" in l and "of" not in l.split(":")[0]),
+                 acknowledged, found, 0, "exit 1: " + "; ".join(line for line in lines if ": FAILED" in line),
                  None, "409 damaged_run for the run whose record changed; 500 store_damaged for requests reading the damaged page")
     assert found == acknowledged
 
