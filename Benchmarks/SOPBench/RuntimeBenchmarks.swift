@@ -68,6 +68,29 @@ enum RuntimeBenchmarks {
             }
             Harness.report(m)
         }
+        if only == nil || only == "chain" {
+            // What a step pays to check its run's journal (StoredChain, docs/decisions.md): the
+            // stored texts of a journal of 100 records, checked whole, per record.
+            var texts: [String] = []
+            var last: String?
+            var local = run
+            for i in 0..<100 {
+                var d = try! engine.apply(command, to: consume local, actor: actor, now: Int64(i))
+                var r = d.records[0]
+                r.seq = i
+                r.run = "bench"
+                texts.append(r.sealForStore(after: last))
+                last = r.hash
+                local = d.takeRun()
+            }
+            run = local
+            let bytes = texts.reduce(0) { $0 + $1.utf8.count }
+            let checked = Harness.measure("check a stored record's chain link (of 100)") { n in
+                for _ in 0..<max(1, n / 100) { blackHole(StoredChain.check(texts, run: "bench", lastHash: last)) }
+            }
+            Harness.report(checked)
+            print("  (\(bytes / texts.count) bytes a record; the check found \(StoredChain.check(texts, run: "bench", lastHash: last).map { "\($0)" } ?? "the chain whole"))")
+        }
         guard only == nil || only == "seal" else { return }
         let sealed = Harness.measure("step and seal its record (SHA-256 chain)") { n in
             var last: String?

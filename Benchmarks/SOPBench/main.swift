@@ -3,7 +3,7 @@ import Foundation
 // sop-bench: reproducible measurements for docs/benchmarks.md.
 //   sop-bench expressions
 //   sop-bench calendar                      business-time arithmetic per interval crossed
-//   sop-bench runtime [decide|seal]         interpreter throughput in process (both by default)
+//   sop-bench runtime [decide|seal|chain]   interpreter throughput in process (all by default)
 //   sop-bench generate DIR [COUNT]          writes COUNT (default 1000) generated SOPs
 //   sop-bench lint DIR [TICKET_SCHEMA]      libyaml floor and full lint over DIR
 //   sop-bench lint-one FILE --edits EDITS.json [--workspace DIR] [--ticket-schema FILE] [--repeat N]

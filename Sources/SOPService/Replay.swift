@@ -25,12 +25,28 @@ struct Replay {
             records = try tx.journal(runID)
         } catch let error as JournalReadError {
             return Verification(run: runID, records: error.seq + 1, failure: (error.seq, error.reason))
+        } catch where StoreFault.of(error) == .damaged {
+            return unreadable(error)
         }
         if let failure = checkChain(records) { return Verification(run: runID, records: records.count, failure: failure) }
         switch try replay(records) {
         case .failure(let failure): return Verification(run: runID, records: records.count, failure: (failure.seq, failure.reason))
         case .success(let run): return Verification(run: runID, records: records.count, failure: nil, replayed: run)
         }
+    }
+
+    /// The run's journal as far as it can be read, when the store's file is damaged under it (a
+    /// page SQLite cannot read): its records read one by one, the first that cannot be read is
+    /// the failure, and the other runs are verified as usual.
+    private func unreadable(_ error: any Error) -> Verification {
+        var seq = 0
+        var failure: any Error = error
+        do {
+            while try tx.journalText(run: runID, seq: seq) != nil { seq += 1 }
+        } catch {
+            failure = error
+        }
+        return Verification(run: runID, records: seq, failure: (seq, "it cannot be read: \(RunError.fromStore(failure).description)"))
     }
 
     /// Each record in place (its run, seq and version), chained to the one before, and hashed

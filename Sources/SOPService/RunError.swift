@@ -53,8 +53,8 @@ public enum RunError: Error, CustomStringConvertible {
         case .full(let message): return "the run store is full (no space left where it is kept); nothing was written: " + message
         case .damaged(let message): return "the run store is damaged: " + message
         case .damagedRun(let run, let record, let reason):
-            return "run \(run) is not stepped: its journal is damaged" + (record.map { " at record \($0)" } ?? "") + " (\(reason)); "
-                + "`sop verify \(run)` says what is wrong"
+            return "run \(run) is not stepped: its journal's chain is broken" + (record.map { " at record \($0)" } ?? "") + " (\(reason)); "
+                + "run `sop verify \(run)` to see what is wrong"
         case .forbidden(let reason): return "forbidden: " + reason
         case .versionMismatch(let expected, let current) where expected.isEmpty:
             return "the run is at version \(current), and the condition names no run version; read the run and send its ETag"
@@ -99,8 +99,11 @@ public enum RunError: Error, CustomStringConvertible {
     }
 
     public var instead: [String] {
-        if case .rejected(let r) = self { return r.instead }
-        return []
+        switch self {
+        case .rejected(let r): return r.instead
+        case .damagedRun(let run, _, _): return ["run `sop verify \(run)` to see which record is wrong and why"]
+        default: return []
+        }
     }
 
     /// The command line's exit code (CLI.md: 1 for a refusal, 2 when the command could not work).

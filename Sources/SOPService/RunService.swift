@@ -68,6 +68,15 @@ public final class RunService {
     /// Digests this service has already written to the sources table (a cache; the insert is
     /// idempotent). Reset when a transaction fails, since the insert may have been rolled back.
     var pinnedInStore = Set<String>()
+    /// Runs whose journal chain this service has checked (or written on a checked chain), by id,
+    /// with the last hash checked: a step on a run whose row still ends there reads no records.
+    /// Forgotten whenever another connection has written to the store since (`changeMark`), so a
+    /// record edited behind this service's back is always read; a store that cannot tell keeps
+    /// none. docs/decisions.md, "A damaged store".
+    var checkedChains: [String: String] = [:]
+    var checkedMark: Int64?
+    /// At most this many runs are remembered; past it the memory starts over.
+    static let checkedChainsLimit = 100_000
 
     public convenience init(store: any RunStore, sopsFolder: String, schema: TicketSchema?) {
         self.init(store: store, catalogue: SOPCatalogue(folder: sopsFolder, schema: schema))
@@ -254,6 +263,29 @@ public final class RunService {
     /// in a savepoint, in the order they came. Steps that arrive together are concurrent: the
     /// answer is what taking them one at a time in that order gives.
     public func stepBatch(_ requests: [StepRequest]) -> [Result<StepResult, RunError>] {
+        let results = stepBatchOnce(requests)
+        // A page the store cannot read (a damaged file) fails the whole transaction that meets it,
+        // and SQLite refuses the rest of that transaction's writes. The runs whose row or records
+        // cannot be read, each looked at in a read of its own, keep that failure; the others'
+        // steps are taken again without them.
+        guard requests.count > 1, results.allSatisfy({ if case .failure(.damaged) = $0 { true } else { false } }) else { return results }
+        let runs = Set(requests.map(\.run))
+        let unreadable = runs.filter { run in
+            do {
+                try store.read { tx in _ = (try tx.run(run), try tx.journalTexts([run])) }
+                return false
+            } catch {
+                return StoreFault.of(error) == .damaged
+            }
+        }
+        guard !unreadable.isEmpty, unreadable.count < runs.count else { return results }
+        let others = requests.indices.filter { !unreadable.contains(requests[$0].run) }
+        var answers = results
+        for (i, answer) in zip(others, stepBatchOnce(others.map { requests[$0] })) { answers[i] = answer }
+        return answers
+    }
+
+    private func stepBatchOnce(_ requests: [StepRequest]) -> [Result<StepResult, RunError>] {
         var results: [Result<StepResult, RunError>?] = []
         do {
             try write { tx in
@@ -262,11 +294,16 @@ public final class RunService {
                 for request in requests { times[request.run, default: 0] += 1 }
                 let together = requests.indices.filter { times[requests[$0].run] == 1 && requests[$0].requestID == nil }
                 let stored = try tx.runs(together.map { requests[$0].run })
+                let broken = try self.brokenChains(together.compactMap { i in stored[requests[i].run].map { (requests[i].run, $0) } }, tx)
                 var alone = Set(requests.indices).subtracting(together)
                 var plain: [(index: Int, step: PreparedStep, engine: Engine)] = []
                 for i in together {
                     do {
                         guard let found = stored[requests[i].run] else { throw RunError.unknownRun(requests[i].run) }
+                        if let error = broken[requests[i].run] {
+                            results[i] = .failure(error)
+                            continue
+                        }
                         let (run, engine, decision) = try decide(requests[i], found, tx)
                         guard decision.effects.isEmpty else {
                             alone.insert(i)
@@ -287,6 +324,7 @@ public final class RunService {
                         throw RunError.store("run \(step.run.id) changed under the write lock")
                     }
                     results[i] = .success(StepResult(run: step.run, engine: engine, duplicate: false))
+                    self.rememberChecked(step.run.id, step.run.lastHash)
                 }
                 for i in alone.sorted() {
                     do {
@@ -309,6 +347,7 @@ public final class RunService {
     func step(_ request: StepRequest, _ tx: any StoreTransaction) throws -> StepResult {
         let runID = request.run
         guard let stored = try tx.run(runID) else { throw RunError.unknownRun(runID) }
+        if let broken = try brokenChains([(runID, stored)], tx)[runID] { throw broken }
         if let requestID = request.requestID, try !tx.claimRequest(run: runID, requestID: requestID) {
             let (run, engine) = try self.load(stored, tx)
             return StepResult(run: run, engine: engine, duplicate: true)
@@ -317,7 +356,51 @@ public final class RunService {
         let saved = try self.persist(decision, engine: engine, previousVersion: run.version, tx)
         try self.carryOut(decision.effects, from: saved, now: request.now, tx)
         let final = decision.effects.isEmpty ? saved : try tx.run(runID).flatMap { RunState(json: $0.json, sop: engine.sop, schema: engine.schema) } ?? saved
+        rememberChecked(runID, final.lastHash)
         return StepResult(run: final, engine: engine, duplicate: false)
+    }
+
+    /// The runs among `runs` whose journal's chain is broken (`damagedRun`), with the error to
+    /// answer. A run this service
+    /// checked up to the hash its row ends with, with no other connection's write since, is not
+    /// read again; the others' records are read in one statement.
+    func brokenChains(_ runs: [(id: String, stored: StoredRun)], _ tx: any StoreTransaction) throws -> [String: RunError] {
+        let mark = try tx.changeMark()
+        if mark == nil || mark != checkedMark { checkedChains.removeAll(keepingCapacity: true) }
+        checkedMark = mark
+        let unchecked = runs.filter { run in Self.lastHash(run.stored).map { checkedChains[run.id] != $0 } ?? true }
+        guard !unchecked.isEmpty else { return [:] }
+        let texts = try tx.journalTexts(unchecked.map(\.id))
+        var broken: [String: RunError] = [:]
+        for (id, stored) in unchecked {
+            do {
+                try Self.refuseBrokenChain(id, stored, texts: texts[id] ?? [])
+                rememberChecked(id, Self.lastHash(stored))
+            } catch {
+                broken[id] = error
+            }
+        }
+        return broken
+    }
+
+    func rememberChecked(_ run: String, _ lastHash: String?) {
+        guard checkedMark != nil, let lastHash else { return }
+        if checkedChains.count >= Self.checkedChainsLimit { checkedChains.removeAll(keepingCapacity: true) }
+        checkedChains[run] = lastHash
+    }
+
+    static func lastHash(_ stored: StoredRun) -> String? {
+        if case .string(let hash)? = stored.json["last_hash"] { return hash }
+        return nil
+    }
+
+    /// Refuses to step a run whose journal's chain is broken (`StoredChain`): the step would chain
+    /// its records to a journal that is no longer the one its hashes vouch for. The check reads
+    /// the run's records in the step's transaction and hashes them (docs/decisions.md: its cost).
+    static func refuseBrokenChain(_ runID: String, _ stored: StoredRun, texts: [String]) throws(RunError) {
+        if let broken = StoredChain.check(texts, run: runID, lastHash: lastHash(stored)) {
+            throw .damagedRun(run: runID, record: broken.record, reason: broken.reason)
+        }
     }
 
     /// What a step request decides for its run as stored: the run, its engine and the decision,
@@ -546,10 +629,22 @@ public final class RunService {
             _ = try verifyEach(only: sops, progress: nil) { results.append($0) }
             return results
         }
-        return try store.read { tx in
+        var results: [Verification]?
+        try readToTheEnd { tx in
             guard let stored = try tx.run(id) else { throw RunError.unknownRun(id) }
-            if let sops, !sops.contains(stored.sop) { return [] }
-            return [try Replay(service: self, tx: tx, stored: stored, runID: id).verify()]
+            if let sops, !sops.contains(stored.sop) { return results = [] }
+            results = [try Replay(service: self, tx: tx, stored: stored, runID: id).verify()]
+        } done: { results != nil }
+        return results ?? []
+    }
+
+    /// Runs `body` in a read. A read that met a page the store cannot read (a run's records on a
+    /// damaged page, which verify reports as that run's failure) fails again as it ends (SQLite
+    /// answers its COMMIT so): once `done` says everything was read, that failure loses nothing.
+    private func readToTheEnd(_ body: (any StoreTransaction) throws -> Void, done: () -> Bool) throws {
+        do {
+            try store.read(body)
+        } catch where done() && StoreFault.of(error) == .damaged {
         }
     }
 
@@ -568,8 +663,10 @@ public final class RunService {
         progress?(0, total)
         var tally = VerificationTally(), after: String?, done = 0
         while true {
-            let page = try store.read { tx -> [String] in
+            var page: [String] = [], read = false
+            try readToTheEnd { tx in
                 let ids = try tx.runIDs(after: after, limit: pageSize)
+                page = ids
                 for id in ids {
                     // A run is never deleted, and this read sees the page it listed.
                     guard let stored = try tx.run(id) else { throw RunError.unknownRun(id) }
@@ -578,8 +675,8 @@ public final class RunService {
                     tally.add(verification)
                     try each(verification)
                 }
-                return ids
-            }
+                read = true
+            } done: { read }
             done += page.count
             progress?(done, total)
             guard page.count == pageSize, let last = page.last else { return tally }

@@ -77,6 +77,16 @@ public protocol StoreTransaction {
     // MARK: Journal
     func appendJournal(_ rows: [JournalRow]) throws
     func journal(_ run: String) throws -> [JournalRecord]
+    /// The stored text of each record of each of `runs` (those with records), in seq order, not
+    /// parsed: what a step checks its run's chain with (`StoredChain`). One statement for all.
+    func journalTexts(_ runs: [String]) throws -> [String: [String]]
+    /// The stored text of one record (nil when the run has no record `seq`): how `sop verify`
+    /// finds the first record it cannot read when the store's file is damaged.
+    func journalText(run: String, seq: Int) throws -> String?
+    /// A number that changes whenever another connection has committed to the store since this
+    /// connection last read it (SQLite's `data_version`), or nil when the store cannot tell: what
+    /// lets a writer trust the journal chains it has already checked.
+    func changeMark() throws -> Int64?
     /// Journal records after the position `after`, in commit order, at most `limit`, optionally of
     /// one run; each with its run's SOP id (read from the run, so a reader can filter by SOP
     /// without parsing the record). `StoreSQL.journalFeed`.
@@ -195,6 +205,9 @@ public struct StoreColumnError: Error, CustomStringConvertible {
 }
 
 extension StoreTransaction {
+    /// A store that cannot tell whether another connection wrote to it.
+    public func changeMark() throws -> Int64? { nil }
+
     /// One by one: where a statement costs no round trip (SQLite), that is as fast.
     public func runs(_ ids: [String]) throws -> [String: StoredRun] {
         var found: [String: StoredRun] = [:]

@@ -523,6 +523,22 @@ final class PostgresTransaction: StoreTransaction {
         return try lines.enumerated().map { i, line throws(JournalReadError) in try JournalReadError.decode(line, run: run, seq: i) }
     }
 
+    func journalText(run: String, seq: Int) throws -> String? {
+        try flush()
+        return try query("SELECT record FROM journal WHERE run = $1 AND seq = $2", [.text(run), .int(seq)]).rows.first.map { try $0.decode(String.self) }
+    }
+
+    func journalTexts(_ runs: [String]) throws -> [String: [String]] {
+        guard !runs.isEmpty else { return [:] }
+        try flush()
+        var texts: [String: [String]] = [:]
+        for row in try query("SELECT run, record FROM journal WHERE run = ANY($1) ORDER BY run, seq", [.texts(runs)]).rows {
+            let (run, record) = try row.decode((String, String).self)
+            texts[run, default: []].append(record)
+        }
+        return texts
+    }
+
     func journalFeed(after: Int64, run: String?, limit: Int) throws -> [JournalFeedRow] {
         try flush()
         let q = StoreSQL.journalFeed(after: after, run: run, limit: limit, .postgres)

@@ -443,6 +443,33 @@ public struct SQLiteTransaction: StoreTransaction {
         return try lines.enumerated().map { i, line throws(JournalReadError) in try JournalReadError.decode(line, run: run, seq: i) }
     }
 
+    public func changeMark() throws -> Int64? {
+        try Int64.fetchOne(try db.cachedStatement(sql: "PRAGMA data_version"))
+    }
+
+    public func journalText(run: String, seq: Int) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT record FROM journal WHERE run = ? AND seq = ?", arguments: [run, seq])
+    }
+
+    public func journalTexts(_ runs: [String]) throws -> [String: [String]] {
+        var texts: [String: [String]] = [:]
+        guard runs.count > 1 else {
+            guard let run = runs.first else { return [:] }
+            let statement = try db.cachedStatement(sql: "SELECT record FROM journal WHERE run = ? ORDER BY seq")
+            let lines = try String.fetchAll(statement, arguments: [run])
+            if !lines.isEmpty { texts[run] = lines }
+            return texts
+        }
+        // Through the (run, seq) index: each run's records in seq order, one run after another.
+        let marks = Array(repeating: "?", count: runs.count).joined(separator: ", ")
+        let rows = try Row.fetchCursor(db, sql: "SELECT run, record FROM journal WHERE run IN (\(marks)) ORDER BY run, seq",
+                                       arguments: StatementArguments(runs))
+        while let row = try rows.next() {
+            texts[row[0] as String, default: []].append(row[1])
+        }
+        return texts
+    }
+
     public func pinSource(digest: String, sop: String, version: Int, text: String) throws {
         try db.cachedStatement(sql: "INSERT OR IGNORE INTO sources (digest, sop, version, text) VALUES (?, ?, ?, ?)")
             .execute(arguments: [digest, sop, version, text])
