@@ -1,4 +1,5 @@
 import Foundation
+import SOPCore
 
 /// The time now, in milliseconds since 1970 (UTC): what every interface stamps a command with
 /// unless told otherwise (`--now`).
@@ -31,12 +32,8 @@ public struct ClockJump: Sendable, Equatable {
     /// The time the process gives instead (the last it gave) until the wall clock passes it.
     public var holding: Int64
 
-    /// `1h0m0s` (or `1.5s` under a minute): how far back.
-    public var amount: String {
-        if back < 60_000 { return String(format: "%.1fs", Double(back) / 1000) }
-        let s = back / 1000
-        return "\(s / 3600)h\(s / 60 % 60)m\(s % 60)s"
-    }
+    /// How far back, to the second, as durations are written (`1h`, `59m58s`, `2s`).
+    public var amount: String { BusinessDuration.format((back + 500) / 1000 * 1000) }
 }
 
 /// A clock that never goes back, over a wall clock and a monotonic clock given as functions

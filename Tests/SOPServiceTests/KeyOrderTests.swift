@@ -188,6 +188,34 @@ import TestSupport
         #expect(times == times.sorted())
         #expect(try w.service.verify(nil).allSatisfy { $0.failure == nil })
     }
+    /// Two servers share a store and one's clock is behind (stepped back by NTP, say): a command
+    /// it stamps with its own clock is recorded at the run's last change, not refused and not
+    /// before it (issue 38); a time the user gave is still refused (the test above).
+    @Test func aCommandStampedByAClockBehindIsRecordedAtTheRunsLastChange() throws {
+        let w = try Workspace(["reminder": Self.reminder])
+        _ = try w.service.start(sop: "reminder", ticket: .object([("id", .string("T-1"))]), runID: "r1", actor: ana, now: t0)
+        _ = try w.service.start(sop: "reminder", ticket: .object([("id", .string("T-2"))]), runID: "r2", actor: ana, now: t0)
+        // The other server, an hour ahead, changed both runs at t0 + 2h.
+        let ahead = t0 + 2 * 3_600_000, behind = t0 + 3_600_000
+        _ = try w.service.step("r1", .update(patch: .object([("priority", .string("high"))])), actor: ana, now: ahead)
+        _ = try w.service.step("r2", .update(patch: .object([("priority", .string("high"))])), actor: ana, now: ahead)
+        // One by one (sop step without --now) and in a server's batch.
+        let update = try w.service.step(StepRequest(run: "r1", command: .update(patch: .object([("priority", .string("low"))])),
+                                                    who: .actor(ana), now: behind, stamp: .clock))
+        #expect(update.run.updatedAt == ahead)
+        let batch = w.service.stepBatch([
+            StepRequest(run: "r1", command: .submit(inputs: [], event: "answered", checks: nil), who: .actor(ana), now: behind, stamp: .clock),
+            StepRequest(run: "r2", command: .submit(inputs: [], event: "answered", checks: nil), who: .actor(ana), now: behind, stamp: .clock),
+        ])
+        for (id, result) in zip(["r1", "r2"], batch) {
+            let run = try result.get().run
+            #expect(run.outcome == "done" && run.updatedAt == ahead)
+            let times = try w.service.journal(id).map(\.at)
+            #expect(times.last == ahead && times == times.sorted(), "\(times)")
+        }
+        #expect(try w.service.verify(nil).allSatisfy { $0.failure == nil })
+    }
+
     /// A timer that moves a parent into a call state starts the child at the timer's due time,
     /// and a child that ends by its own timer tells its parent at that time: whenever the tick
     /// runs, every record says when it happened (a new user's report: the child of a parent whose
