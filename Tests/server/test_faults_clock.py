@@ -8,7 +8,6 @@ scripts/bootstrap --test."""
 
 import datetime
 import glob
-import json
 import re
 import threading
 import time
@@ -126,9 +125,9 @@ def test_a_server_whose_clock_jumps_back_an_hour_neither_refuses_nor_records_bac
     offset.write_text("+0\n")
     a = Server(w)
     # Started by a shell: a Swift program that is the first process to load libfaketime sees no
-    # command-line arguments (measured with libfaketime 0.9.10: libfaketime sets FAKETIME_SHARED in
-    # the environment as it starts, and Swift on Linux finds argv beside the environment);
-    # exec'd from a process that loaded it first, it sees them.
+    # command-line arguments (seen with libfaketime 0.9.10; likely because libfaketime changes the
+    # environment as it starts, and Swift on Linux finds argv beside the environment); exec'd
+    # from a process that loaded it first, it sees them.
     b = Server(wb, store=store, tokens=a.tokens, launcher=("bash", "-c", 'exec "$@"', "bash"), env={
         "LD_PRELOAD": LIBFAKETIME[0], "FAKETIME_TIMESTAMP_FILE": str(offset), "FAKETIME_NO_CACHE": "1",
         "FAKETIME_DONT_FAKE_MONOTONIC": "1"})
@@ -143,8 +142,6 @@ def test_a_server_whose_clock_jumps_back_an_hour_neither_refuses_nor_records_bac
         for i, run in enumerate(waiting + stepped):
             r = (a if i % 2 else b).start({"id": run}, run_id=run, sop_id="clocked")
             assert r.status_code == 201, r.text
-        started = time.time()
-
         before_jump = time.time() * 1000
         offset.write_text(f"-{HOUR}\n")
         jumped = time.time() * 1000
