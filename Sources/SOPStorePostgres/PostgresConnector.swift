@@ -128,10 +128,45 @@ final class BlockingConnection: @unchecked Sendable {
         if let connection { _ = try? Self.wait(connection.close()) }
     }
 
-    /// The open connection; connects (again) when there is none or the server closed it.
+    /// Whether a transaction is open. A connection lost inside one is not replaced until the
+    /// transaction ends: a new connection would run the rest of its statements each in a
+    /// transaction of its own, keeping half of what the lost one wrote.
+    private var inTransaction = false
+
+    /// Begins a transaction (connecting again first if the connection was lost).
+    func begin(_ sql: String = "BEGIN") throws {
+        try query(sql)
+        inTransaction = true
+    }
+
+    /// Commits the transaction. When the connection is lost before the answer comes, whether it
+    /// committed is unknown: the error says so (the server answers 503 and a retry with the same
+    /// request id applies the step at most once).
+    func commit() throws {
+        defer { inTransaction = false }
+        do {
+            try query("COMMIT")
+        } catch let failure as StoreFailure where failure.connectionLost {
+            throw StoreFailure("the connection to the run store at \(location.display) was lost while committing: the "
+                               + "transaction may or may not have been kept (\(failure.description))", connectionLost: true)
+        }
+    }
+
+    /// Rolls the transaction back; on a lost connection the server has already rolled it back.
+    func rollback() {
+        defer { inTransaction = false }
+        _ = try? query("ROLLBACK")
+    }
+
+    /// The open connection; connects (again) when there is none or the server closed it, unless
+    /// a transaction is open on it.
     private func connected() throws -> PostgresConnection {
         if let connection, !connection.isClosed { return connection }
         connection = nil
+        guard !inTransaction else {
+            throw StoreFailure("the connection to the run store at \(location.display) was lost in the middle of a transaction: "
+                               + "none of it was kept", connectionLost: true)
+        }
         let id = Self.ids.withLock { Self.lastID += 1; return Self.lastID }
         do {
             let configuration = try location.configuration()
@@ -144,7 +179,8 @@ final class BlockingConnection: @unchecked Sendable {
             connection = opened
             return opened
         } catch {
-            throw StoreFailure("the run store at \(location.display) cannot be reached: \(StoreFailure.describe(error))")
+            throw StoreFailure("the run store at \(location.display) cannot be reached: \(StoreFailure.describe(error))",
+                               connectionLost: true)
         }
     }
 
@@ -216,24 +252,53 @@ enum PGValue {
 
 /// A PostgreSQL failure as the store reports it: the server's message and SQLSTATE, never the
 /// connection's password.
-public struct StoreFailure: Error, CustomStringConvertible {
+public struct StoreFailure: StoreFaultError, CustomStringConvertible {
     public var description: String
     /// The SQLSTATE code, when the server sent one.
     public var sqlState: String?
+    /// Whether the connection was lost or never made (no answer came from the server).
+    var connectionLost = false
 
-    init(_ description: String) {
+    init(_ description: String, connectionLost: Bool = false) {
         self.description = description
+        self.connectionLost = connectionLost
     }
 
-    init(_ error: Error, sql: String) {
+    /// `message` in place of `error`'s own words, keeping what it says of the fault.
+    init(_ message: String, from error: Error) {
+        description = message
+        if let failure = error as? StoreFailure {
+            sqlState = failure.sqlState
+            connectionLost = failure.connectionLost
+        }
+    }
+
+    init(_ error: Error, sql: String, connectionLost: Bool = false) {
         if let failure = error as? StoreFailure {
             self = failure
             return
         }
         let psql = error as? PSQLError
         sqlState = psql?.serverInfo?[.sqlState]
+        // The query got no answer: the connection closed or broke (or was never made).
+        let lostCodes: [PSQLError.Code] = [.serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown]
+        self.connectionLost = connectionLost || psql.map { lostCodes.contains($0.code) } ?? true
         let first = sql.split(separator: "\n").first.map { String($0.prefix(80)) } ?? ""
         description = "PostgreSQL: \(Self.describe(error)) (in: \(first))"
+    }
+
+    /// SQLSTATE classes and codes as faults: connection exceptions (08), the server shutting
+    /// down or starting (57P01–57P03), a serialization failure or deadlock (40001, 40P01: the
+    /// transaction was rolled back and can be tried again) and a lost connection are
+    /// `unavailable`; a full disk (53100) is `full`; data corrupted (XX001, XX002) is `damaged`.
+    public var storeFault: StoreFault? {
+        guard let state = sqlState else { return connectionLost ? .unavailable : nil }
+        switch state {
+        case "53100": return .full
+        case "XX001", "XX002": return .damaged
+        case "57P01", "57P02", "57P03", "40001", "40P01", "53300": return .unavailable
+        default: return state.hasPrefix("08") ? .unavailable : nil
+        }
     }
 
     static func describe(_ error: Error) -> String {

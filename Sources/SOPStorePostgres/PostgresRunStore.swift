@@ -130,7 +130,7 @@ public final class PostgresRunStore: RunStore, @unchecked Sendable {
     ]
 
     private func migrate() throws {
-        try connection.query("BEGIN")
+        try connection.begin()
         do {
             try connection.query("SELECT pg_advisory_xact_lock($1)", [.int(migrationLock)])
             if let schema = location.schema { try connection.query("CREATE SCHEMA IF NOT EXISTS \"\(schema)\"") }
@@ -140,10 +140,10 @@ public final class PostgresRunStore: RunStore, @unchecked Sendable {
                 for statement in migration.statements { try connection.query(statement) }
                 try connection.query("INSERT INTO sop_migrations (name) VALUES ($1)", [.text(migration.name)])
             }
-            try connection.query("COMMIT")
+            try connection.commit()
         } catch {
-            _ = try? connection.query("ROLLBACK")
-            throw StoreFailure("the run store at \(path) cannot be prepared: \(error)")
+            connection.rollback()
+            throw StoreFailure("the run store at \(path) cannot be prepared: \(error)", from: error)
         }
     }
 
@@ -158,16 +158,16 @@ public final class PostgresRunStore: RunStore, @unchecked Sendable {
 
     public func transaction<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
         try lock.withLock {
-            try connection.query("BEGIN")
+            try connection.begin()
             do {
                 try connection.query("SELECT pg_advisory_xact_lock($1)", [.int(writeLock)])
                 let tx = PostgresTransaction(connection, writing: true)
                 let result = try body(tx)
                 try tx.flush()
-                try connection.query("COMMIT")
+                try connection.commit()
                 return result
             } catch {
-                _ = try? connection.query("ROLLBACK")
+                connection.rollback()
                 throw error
             }
         }
@@ -188,13 +188,13 @@ public final class PostgresRunStore: RunStore, @unchecked Sendable {
     }
 
     private static func read<T>(on connection: BlockingConnection, _ body: (any StoreTransaction) throws -> T) throws -> T {
-        try connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try connection.begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         do {
             let result = try body(PostgresTransaction(connection, writing: false))
-            try connection.query("COMMIT")
+            try connection.commit()
             return result
         } catch {
-            _ = try? connection.query("ROLLBACK")
+            connection.rollback()
             throw error
         }
     }
@@ -238,6 +238,16 @@ final class PostgresTransaction: StoreTransaction {
     }
 
     private var forUpdate: String { writing ? " FOR UPDATE" : "" }
+
+    /// The PostgreSQL process serving this transaction's connection (the tests cut it).
+    func backendProcess() throws -> Int32 {
+        try query("SELECT pg_backend_pid()").rows.first!.decode(Int32.self)
+    }
+
+    /// Ends another connection's session (`pg_terminate_backend`): the tests cut connections.
+    func terminate(_ process: Int32) throws -> Bool {
+        try query("SELECT pg_terminate_backend($1::integer)", [.int(Int64(process))]).rows.first!.decode(Bool.self)
+    }
 
     // MARK: Runs
 

@@ -158,6 +158,35 @@ struct PostgresStoreTests {
         }
     }
 
+    /// A connection cut in the middle of a transaction (a proxy, `pg_terminate_backend`, a
+    /// restart) fails the transaction as a whole: the statements after the cut are not run on a
+    /// new connection (each would commit alone, keeping half the transaction), the error is the
+    /// `unavailable` fault, and the next transaction connects again.
+    @Test func aConnectionCutMidTransactionKeepsNothingAndReconnects() throws {
+        let location = StoreUnderTest.newLocation(in: try ScratchDirectory.make("pg-cut"))
+        let store = try #require(try StoreUnderTest.open(location) as? PostgresRunStore)
+        let other = try #require(try StoreUnderTest.open(location) as? PostgresRunStore)
+        do {
+            try store.transaction { tx in
+                try tx.pinSource(digest: "before-cut", sop: "s", version: 1, text: "a")
+                let pid = try #require(tx as? PostgresTransaction).backendProcess()
+                // From a read: another transaction would wait for this one's write lock.
+                try other.read { otherTx in
+                    _ = try #require(otherTx as? PostgresTransaction).terminate(pid)
+                }
+                try tx.pinSource(digest: "after-cut", sop: "s", version: 1, text: "b")
+            }
+            Issue.record("the transaction went on after its connection was cut")
+        } catch {
+            #expect(StoreFault.of(error) == .unavailable, "\(error)")
+            #expect(RunError.fromStore(error).kind == "store_unavailable")
+        }
+        #expect(try store.read { try $0.source(digest: "after-cut") } == nil)
+        #expect(try store.read { try $0.source(digest: "before-cut") } == nil)
+        try store.transaction { try $0.pinSource(digest: "reconnected", sop: "s", version: 1, text: "c") }
+        #expect(try other.read { try $0.source(digest: "reconnected") } == "c")
+    }
+
     /// A URL's password is never shown; bad URLs say what is expected.
     @Test func locationsParseAndNeverShowThePassword() throws {
         let location = try PostgresLocation("postgres://ops:s3cret@db.example:6543/sop?sslmode=require&schema=support", environment: [:])
