@@ -86,6 +86,12 @@ public final class APIServer: Sendable {
     /// Runs the server, the tick loop and the webhook deliveries until SIGTERM or SIGINT: then
     /// the server stops taking connections, finishes the requests in flight and returns.
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        // The process's clock never goes back (Clock); a step back of the system clock is logged
+        // once, with how far, since the server's times then stand still until it catches up.
+        Clock.onJumpBack { [logger] jump in
+            logger.warning("the system clock went back by \(jump.amount); this server's times stay at \(CivilTime.formatDateTime(jump.holding)), the latest it gave, until the clock passes it",
+                           metadata: ["back_ms": "\(jump.back)", "clock": "\(CivilTime.formatDateTime(jump.wall))"])
+        }
         let app = Application(
             router: router(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "sopkit"),
@@ -327,14 +333,15 @@ public final class APIServer: Sendable {
         let body = try await RequestReading.object(request, limit: configuration.maxBodySize)
         try RequestReading.onlyKnown(body, ["inputs", "checks", "event"], what: "a step")
         let step = StepRequest(run: run, command: try StepCommand.submit(from: body), who: .caller(caller),
-                               now: Clock.now(), requestID: request.headers[.idempotencyKey], expectedVersions: try RequestReading.ifMatch(request))
+                               now: Clock.now(), requestID: request.headers[.idempotencyKey], expectedVersions: try RequestReading.ifMatch(request),
+                               stamp: .clock)
         return try await take(step, caller)
     }
 
     func updateTicket(_ request: Request, run: String, _ caller: Caller) async throws -> Response {
         let patch = try await RequestReading.object(request, mergePatch: true, limit: configuration.maxBodySize)
         let step = StepRequest(run: run, command: .update(patch: .object(patch)), who: .caller(caller), now: Clock.now(),
-                               requestID: request.headers[.idempotencyKey], expectedVersions: try RequestReading.ifMatch(request))
+                               requestID: request.headers[.idempotencyKey], expectedVersions: try RequestReading.ifMatch(request), stamp: .clock)
         return try await take(step, caller)
     }
 
@@ -443,7 +450,7 @@ public final class APIServer: Sendable {
             guard case .object = value else { throw APIError.badRequest("'patch' and 'ticket' must be JSON objects") }
         }
         let result = try await host.perform { service in
-            try service.applyHelpdeskUpdate(delivery: delivery, ticketID: ticketID, updatedAt: updated, patch: patch, ticket: ticket, now: now)
+            try service.applyHelpdeskUpdate(delivery: delivery, ticketID: ticketID, updatedAt: updated, patch: patch, ticket: ticket, now: now, stamp: .clock)
         }
         var answer: JSONObject = [("delivery", .string(delivery)), ("ticket_id", .string(ticketID)), ("result", .string(result.result))]
         if case .carried(let runs, let unchanged, let refused) = result {

@@ -118,7 +118,7 @@ public struct MCPService: Sendable {
             // The arguments as JSON (an MCP client's object comes without its members' order:
             // inputs are taken in the order of their names).
             guard case .object(let body) = Self.json(.object(arguments)) else { throw RunError.badRequest("the arguments must be an object") }
-            let request = StepRequest(run: run, command: try StepCommand.submit(from: body), who: who, now: now)
+            let request = StepRequest(run: run, command: try StepCommand.submit(from: body), who: who, now: now, stamp: .clock)
             let result = await host.step(request)
             let stepped = try result.get()
             // Shown as of when the step was taken (ServiceHost records it then).
@@ -126,7 +126,7 @@ public struct MCPService: Sendable {
             return try await host.read { service in try Self.afterStep(service, stepped.run, caller, after) }
         case "update_ticket":
             let run = try text("run"), patch = try object("patch")
-            let updated = try await host.step(StepRequest(run: run, command: .update(patch: patch), who: who, now: now)).get()
+            let updated = try await host.step(StepRequest(run: run, command: .update(patch: patch), who: who, now: now, stamp: .clock)).get()
             let after = max(now, updated.run.updatedAt)
             return try await host.read { service in try Self.view(service, run, caller, after) }
         case "get_journal":

@@ -42,6 +42,23 @@ public enum Acting: Sendable {
 
 /// One step as every interface asks for it: the command line, the HTTP API, the MCP server and
 /// the console.
+/// Where a command's time came from (docs/runtime.md, "Store and concurrency").
+public enum TimeStamp: Sendable {
+    /// A time the user gave (`--now`, a test's clock): a command earlier than the run's last
+    /// change is refused, since the user asked for that time.
+    case given
+    /// A reading of this process's clock (a server's request, a command without `--now`). Two
+    /// machines' clocks differ, and one may have been stepped back: a command earlier than the
+    /// run's last change (made by a machine whose clock is ahead) is recorded at that change's
+    /// time rather than refused.
+    case clock
+
+    /// The time a command at `now` is recorded at on a run last changed at `lastChange`.
+    public func time(_ now: Int64, after lastChange: Int64) -> Int64 {
+        self == .clock ? max(now, lastChange) : now
+    }
+}
+
 public struct StepRequest: Sendable {
     public var run: String
     public var command: StepCommand
@@ -53,13 +70,17 @@ public struct StepRequest: Sendable {
     /// them); nil to step whatever is stored. Empty when the caller's entity tags name no version
     /// (`If-Match: "abc"`): a condition that is false, so the step is refused as stale.
     public var expectedVersions: Set<Int>?
+    /// Where `now` came from: a time the user gave is refused when the run was last changed
+    /// later; a reading of this process's clock is raised to the run's last change.
+    public var stamp: TimeStamp
 
     public init(run: String, command: StepCommand, who: Acting, now: Int64, requestID: String? = nil, expectedVersion: Int? = nil,
-                expectedVersions: Set<Int>? = nil) {
+                expectedVersions: Set<Int>? = nil, stamp: TimeStamp = .given) {
         self.run = run
         self.command = command
         self.who = who
         self.now = now
+        self.stamp = stamp
         self.requestID = requestID
         self.expectedVersions = expectedVersions ?? expectedVersion.map { [$0] }
     }

@@ -31,7 +31,7 @@ extension RunService {
     /// in one transaction: a merge patch, or a full ticket (the patch is then what changed). The
     /// delivery id is claimed, and the sender's `updated_at` must be later than the last applied.
     public func applyHelpdeskUpdate(delivery: String, ticketID: String, updatedAt: Int64, patch: JSONValue?, ticket: JSONValue?,
-                                    now: Int64) throws -> HelpdeskResult {
+                                    now: Int64, stamp: TimeStamp = .given) throws -> HelpdeskResult {
         try write { tx in
             guard try tx.claimHookDelivery(delivery, at: now) else { return .duplicate }
             guard try tx.advanceTicket(ticketID, updatedAt: updatedAt) else { return .stale }
@@ -42,7 +42,7 @@ extension RunService {
                 let change = patch ?? JSONValue.mergePatch(from: run.ticket, to: ticket ?? .object(JSONObject()))
                 do {
                     let result = try tx.savepoint {
-                        try self.step(StepRequest(run: id, command: .update(patch: change), who: .actor(Self.helpdesk), now: now), tx)
+                        try self.step(StepRequest(run: id, command: .update(patch: change), who: .actor(Self.helpdesk), now: now, stamp: stamp), tx)
                     }
                     if result.run.version == run.version { unchanged.append(id) } else { applied.append(id) }
                 } catch let error as RunError {

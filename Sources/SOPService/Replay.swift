@@ -103,71 +103,99 @@ struct Replay {
             if versioned { while end < records.count && records[end].version == records[i].version { end += 1 } }
             let group = versioned ? records[i..<end] : records[i...]
             let commandRecord = versioned ? group.first { $0.trigger.isCommand } : records[i]
-            var decision: StepDecision
-            do {
-                if let head = commandRecord, head.trigger.kind == .start {
-                    guard i == 0, head.seq == i else { return fail(head.seq, "a start record that does not begin the journal") }
-                    decision = try engine.start(id: runID, ticket: stored.initialTicket, actor: head.actor, now: head.at,
-                                                parent: { if case .string(let p)? = stored.json["parent"] { return p } else { return nil } }())
-                } else {
-                    guard let current = run else { return fail(i, "the journal does not begin with a start record") }
-                    if let head = commandRecord, head.trigger.kind == .migrate {
-                        // The same migration, decided again from its record: the version it
-                        // names, into the state it names, with the inputs it set.
-                        guard let pins = head.trigger.migrationPins else { return fail(head.seq, "a migrate record without its pins") }
-                        guard pins.from.sopDigest == engine.sop.digest, pins.from.schemaDigest == engine.schemaDigest else {
-                            return fail(head.seq, "the migration moves the run from \(pins.from.sopDigest), but it was pinned to \(engine.sop.digest)")
-                        }
-                        let target = try service.pinnedEngine(sop: pins.to.sopDigest, schema: pins.to.schemaDigest, tx)
-                        do {
-                            decision = try target.migrate(current, from: engine, to: head.to, set: Self.typed(head.inputs), actor: head.actor,
-                                                          now: head.at)
-                        } catch {
-                            return fail(head.seq, "replaying the migration was refused: \(error)")
-                        }
-                        engine = target
-                    } else if let head = commandRecord, head.trigger.kind != .timer && head.trigger.kind != .auto && head.trigger.kind != .sla {
-                        let command = try Self.command(for: head, current: current)
-                        decision = try engine.apply(command, to: current, actor: head.actor, now: head.at)
-                        // sopkit before 2026-12 recorded a ticket update that changed nothing;
-                        // such a record replays as it was written.
-                        if !decision.changed, case .update = command, Self.isUnchangedUpdate(head, in: current) {
-                            var legacy = engine
-                            legacy.recordsUnchangedUpdates = true
-                            decision = try legacy.apply(command, to: current, actor: head.actor, now: head.at)
-                        }
+            /// This step replayed with `engine` (a migration replaces it): the run it leads to, or
+            /// where it parts from the journal; `advanced` gets the number of records it covers.
+            func replayStep(_ engine: inout Engine, advanced: inout Int) -> Result<RunState?, Mismatch> {
+                var decision: StepDecision
+                do {
+                    if let head = commandRecord, head.trigger.kind == .start {
+                        guard i == 0, head.seq == i else { return fail(head.seq, "a start record that does not begin the journal") }
+                        decision = try engine.start(id: runID, ticket: stored.initialTicket, actor: head.actor, now: head.at,
+                                                    parent: { if case .string(let p)? = stored.json["parent"] { return p } else { return nil } }())
                     } else {
-                        // Timers alone: a tick, as of the last of them (a timer fires at its due time);
-                        // without versions, as of the first, as sopkit replayed such journals before.
-                        decision = try engine.apply(.tick, to: current, actor: .system, now: versioned ? group.last!.at : records[i].at)
+                        guard let current = run else { return fail(i, "the journal does not begin with a start record") }
+                        if let head = commandRecord, head.trigger.kind == .migrate {
+                            // The same migration, decided again from its record: the version it
+                            // names, into the state it names, with the inputs it set.
+                            guard let pins = head.trigger.migrationPins else { return fail(head.seq, "a migrate record without its pins") }
+                            guard pins.from.sopDigest == engine.sop.digest, pins.from.schemaDigest == engine.schemaDigest else {
+                                return fail(head.seq, "the migration moves the run from \(pins.from.sopDigest), but it was pinned to \(engine.sop.digest)")
+                            }
+                            let target = try service.pinnedEngine(sop: pins.to.sopDigest, schema: pins.to.schemaDigest, tx)
+                            do {
+                                decision = try target.migrate(current, from: engine, to: head.to, set: Self.typed(head.inputs), actor: head.actor,
+                                                              now: head.at)
+                            } catch {
+                                return fail(head.seq, "replaying the migration was refused: \(error)")
+                            }
+                            engine = target
+                        } else if let head = commandRecord, head.trigger.kind != .timer && head.trigger.kind != .auto && head.trigger.kind != .sla {
+                            let command = try Self.command(for: head, current: current)
+                            decision = try engine.apply(command, to: current, actor: head.actor, now: head.at)
+                            // sopkit before 2026-12 recorded a ticket update that changed nothing;
+                            // such a record replays as it was written.
+                            if !decision.changed, case .update = command, Self.isUnchangedUpdate(head, in: current) {
+                                var legacy = engine
+                                legacy.recordsUnchangedUpdates = true
+                                decision = try legacy.apply(command, to: current, actor: head.actor, now: head.at)
+                            }
+                        } else {
+                            // Timers alone: a tick, as of the last of them (a timer fires at its due time);
+                            // without versions, as of the first, as sopkit replayed such journals before.
+                            decision = try engine.apply(.tick, to: current, actor: .system, now: versioned ? group.last!.at : records[i].at)
+                        }
+                    }
+                } catch {
+                    return fail(i, "replaying it was rejected: \(error)")
+                }
+                guard decision.changed else { return fail(i, "replaying it changes nothing") }
+                if !versioned {
+                    for k in decision.records.indices { decision.records[k].version = nil }
+                }
+                var next = decision.takeRun()
+                let sealed = RunService.seal(decision.records, after: i == 0 ? nil : records[i - 1].hash)
+                for (k, record) in sealed.enumerated() {
+                    let index = i + k
+                    guard index < records.count, !versioned || index < end else {
+                        return fail(min(index, records.count) - 1, "replaying this step gives more records than the journal holds for it")
+                    }
+                    if !Self.sameRecord(replayed: record, stored: records[index]) {
+                        return fail(index, "replay gives a different record: \(record.json().render())")
                     }
                 }
-            } catch {
-                return fail(i, "replaying it was rejected: \(error)")
-            }
-            guard decision.changed else { return fail(i, "replaying it changes nothing") }
-            if !versioned {
-                for k in decision.records.indices { decision.records[k].version = nil }
-            }
-            var next = decision.takeRun()
-            let sealed = RunService.seal(decision.records, after: i == 0 ? nil : records[i - 1].hash)
-            for (k, record) in sealed.enumerated() {
-                let index = i + k
-                guard index < records.count, !versioned || index < end else {
-                    return fail(min(index, records.count) - 1, "replaying this step gives more records than the journal holds for it")
+                // The chain goes on from the stored records (the same as the replayed ones but for
+                // the spurious changes `sameRecord` forgives).
+                next.lastHash = sealed.isEmpty ? next.lastHash : records[i + sealed.count - 1].hash
+                if versioned && i + sealed.count < end {
+                    return fail(i + sealed.count, "the journal holds records for this step that replay does not produce")
                 }
-                if !Self.sameRecord(replayed: record, stored: records[index]) {
-                    return fail(index, "replay gives a different record: \(record.json().render())")
+                advanced = sealed.count
+                return .success(next)
+            }
+            var stepEngine = engine, advanced = 0
+            var result = replayStep(&stepEngine, advanced: &advanced)
+            if case .failure = result, group.contains(where: { $0.trigger.kind == .timer }) {
+                // sopkit before 2026-12 recorded a computed timer whose deadline had passed when
+                // its state was entered at that deadline, before the entry: such a step replays
+                // as it was written (docs/decisions.md).
+                var legacy = engine
+                legacy.timersBeforeEntry = true
+                var legacyAdvanced = 0
+                let again = replayStep(&legacy, advanced: &legacyAdvanced)
+                if case .success = again {
+                    result = again
+                    stepEngine = legacy
+                    stepEngine.timersBeforeEntry = false
+                    advanced = legacyAdvanced
                 }
             }
-            // The chain goes on from the stored records (the same as the replayed ones but for
-            // the spurious changes `sameRecord` forgives).
-            next.lastHash = sealed.isEmpty ? next.lastHash : records[i + sealed.count - 1].hash
-            if versioned && i + sealed.count < end {
-                return fail(i + sealed.count, "the journal holds records for this step that replay does not produce")
+            switch result {
+            case .failure(let mismatch): return .failure(mismatch)
+            case .success(let next):
+                run = next
+                engine = stepEngine
+                i += advanced
             }
-            run = next
-            i += sealed.count
         }
         // The stored run must be exactly where its journal leads (all but the time it was last
         // written, which is the command's time, not a record's).

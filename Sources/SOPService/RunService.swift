@@ -242,8 +242,9 @@ public final class RunService {
     }
 
     /// Steps a run as `who`. A repeated request id applies once.
-    public func step(_ runID: String, _ command: StepCommand, as who: Acting, now: Int64, requestID: String? = nil) throws -> StepResult {
-        try step(StepRequest(run: runID, command: command, who: who, now: now, requestID: requestID))
+    public func step(_ runID: String, _ command: StepCommand, as who: Acting, now: Int64, requestID: String? = nil,
+                     stamp: TimeStamp = .given) throws -> StepResult {
+        try step(StepRequest(run: runID, command: command, who: who, now: now, requestID: requestID, stamp: stamp))
     }
 
     /// Steps a run as `request` asks: as its actor, or as the role of its caller that may take the
@@ -354,7 +355,7 @@ public final class RunService {
         }
         let (run, engine, decision) = try decide(request, stored, tx)
         let saved = try self.persist(decision, engine: engine, previousVersion: run.version, tx)
-        try self.carryOut(decision.effects, from: saved, now: request.now, tx)
+        try self.carryOut(decision.effects, from: saved, now: request.stamp.time(request.now, after: run.updatedAt), stamp: request.stamp, tx)
         let final = decision.effects.isEmpty ? saved : try tx.run(runID).flatMap { RunState(json: $0.json, sop: engine.sop, schema: engine.schema) } ?? saved
         rememberChecked(runID, final.lastHash)
         return StepResult(run: final, engine: engine, duplicate: false)
@@ -411,13 +412,16 @@ public final class RunService {
         if let expected = request.expectedVersions, !expected.contains(run.version) {
             throw RunError.versionMismatch(expected: expected.sorted(), current: run.version)
         }
-        try Self.refuseGoingBack(run, now: request.now)
+        // A server's clock may be behind the one that made the run's last change: its command is
+        // recorded at that change rather than refused (a time the user gave is refused).
+        let now = request.stamp.time(request.now, after: run.updatedAt)
+        try Self.refuseGoingBack(run, now: now)
         if case .update = request.command, run.isEnded {
             throw RunError.rejected(StepRejection("run \(run.id) has ended with outcome '\(run.outcome ?? "")'; its ticket can no longer be changed"))
         }
-        let actor = try Self.actor(request.who, for: request.command, run: run, engine: engine, now: request.now)
+        let actor = try Self.actor(request.who, for: request.command, run: run, engine: engine, now: now)
         let decision = try Self.rejecting { () throws(StepRejection) -> StepDecision in
-            try engine.apply(request.command, to: run, actor: actor, now: request.now)
+            try engine.apply(request.command, to: run, actor: actor, now: now)
         }
         return (run, engine, decision)
     }
@@ -802,7 +806,7 @@ public final class RunService {
     /// telling a parent its child has ended. Each is carried out at the time of the record that
     /// asked for it (a timer's due time, not the tick's: `now` is the step's own time), so the
     /// runs it starts or moves record what happened when it happened, whenever the tick ran.
-    func carryOut(_ effects: [StepEffect], from run: RunState, now: Int64, _ tx: any StoreTransaction) throws {
+    func carryOut(_ effects: [StepEffect], from run: RunState, now: Int64, stamp: TimeStamp = .given, _ tx: any StoreTransaction) throws {
         for effect in effects {
             switch effect {
             case .startChild(let sopID, let childID, let at):
@@ -818,6 +822,7 @@ public final class RunService {
                 // The parent hears of the end when it happened, or, if its own records go later
                 // (its ticket was updated after the child's timer fell due, say), at its last
                 // record: a run's records never go back in time, nor later than the step's time.
+                let now = stamp.time(now, after: parent.updatedAt)
                 try Self.refuseGoingBack(parent, now: now)
                 let last = try tx.journal(parentID).last?.at ?? parent.startedAt
                 let when = min(max(at, last), now)
@@ -832,7 +837,7 @@ public final class RunService {
                     try engine.apply(.childEnded(child: run.id, outcome: outcome, ticket: ticket), to: parent, actor: .system, now: when)
                 }
                 let saved = try persist(decision, engine: engine, previousVersion: parent.version, tx)
-                try carryOut(decision.effects, from: saved, now: now, tx)
+                try carryOut(decision.effects, from: saved, now: now, stamp: stamp, tx)
             }
         }
     }

@@ -383,6 +383,13 @@ struct Simulator {
                         return
                     }
                     decision = try engine.apply(.tick, to: current, actor: .system, now: at)
+                    if !decision.changed {
+                        // A journal of sopkit before 2026-12 may hold a computed timer taken at
+                        // its deadline, before its state's entry (docs/decisions.md).
+                        var legacy = engine
+                        legacy.timersBeforeEntry = true
+                        decision = try legacy.apply(.tick, to: current, actor: .system, now: at)
+                    }
                 case .migration:
                     continue
                 }

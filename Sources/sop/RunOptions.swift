@@ -46,6 +46,10 @@ struct RunOptions: ParsableArguments {
         now.flatMap(CivilTime.parseDateTime) ?? Clock.now()
     }
 
+    /// A `--now` is a time the user gave (a command before the run's last change is refused);
+    /// without it the time is this machine's clock's, raised to the run's last change.
+    var stamp: TimeStamp { now == nil ? .clock : .given }
+
     var who: Actor {
         if let actor {
             let parts = actor.split(separator: ":").map(String.init)

@@ -48,7 +48,7 @@ struct StepCommandLine: ParsableCommand {
         }
         do {
             let result = try service.step(runID, .submit(inputs: pairs, event: event, checks: try checks()), as: options.acting,
-                                          now: options.time, requestID: requestID)
+                                          now: options.time, requestID: requestID, stamp: options.stamp)
             if result.duplicate && format == .text { Output.out("request \(requestID ?? "") was already applied\n") }
             RunView.print(result.run, result.engine, format: format, actor: options.who, now: options.time)
         } catch {

@@ -19,7 +19,7 @@ struct UpdateCommand: ParsableCommand {
         let service = try options.service()
         let patch = try readJSON(ticket, what: "ticket patch", maxBytes: options.maxTicketSize)
         do {
-            let result = try service.step(runID, .update(patch: patch), as: options.acting, now: options.time)
+            let result = try service.step(runID, .update(patch: patch), as: options.acting, now: options.time, stamp: options.stamp)
             RunView.print(result.run, result.engine, format: format, actor: options.who, now: options.time)
         } catch {
             throw runExit(error, format: format)

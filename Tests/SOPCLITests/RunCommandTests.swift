@@ -134,6 +134,39 @@ private func workspace(extra: [String: String] = [:]) throws -> URL { try SOPBin
         #expect(actor["id"] as? String == NSUserName() && actor["role"] as? String == "agent", "\(actor)")
     }
 
+    /// A step without --now is stamped by the machine's clock: on a run last changed later (by a
+    /// machine whose clock is ahead; here a --now in the future) it is recorded at that change,
+    /// while a --now before it is refused (issue 38).
+    @Test func aStepWithoutNowIsRecordedAtTheRunsLastChangeAndAnEarlierNowIsRefused() throws {
+        let dir = try workspace(extra: ["answer": """
+            sop: answer
+            version: 1
+            title: Answer
+            roles: [agent]
+            start: open
+            states:
+              open:
+                title: Open
+                transitions:
+                  - {to: done, on: answered}
+              done: {title: Done, end: done}
+            """])
+        let start = try SOPBinary.run(["start", "answer", "--ticket", #"{"id": "T-1"}"#, "--id", "a1", "--now", "2099-01-01T09:00:00Z",
+                                       "--actor", "ana:agent"], in: dir)
+        #expect(start.status == 0, "\(start.stderr)")
+        let early = try SOPBinary.run(["step", "a1", "--event", "answered", "--now", "2026-11-02T09:00:00Z", "--actor", "ana:agent"], in: dir)
+        #expect(early.status == 1)
+        #expect(early.stderr.contains("run a1 was last changed at 2099-01-01T09:00:00Z, later than this command's time, 2026-11-02T09:00:00Z"),
+                "\(early.stderr)")
+        let step = try SOPBinary.run(["step", "a1", "--event", "answered", "--actor", "ana:agent"], in: dir)
+        #expect(step.status == 0, "\(step.stderr)")
+        let log = try SOPBinary.run(["log", "a1", "--format", "json"], in: dir)
+        let times = log.stdout.split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["at"] as? String
+        }
+        #expect(times == ["2099-01-01T09:00:00Z", "2099-01-01T09:00:00Z"], "\(log.stdout)")
+    }
+
     /// A run whose inputs are all given but whose checklist is not confirmed says what holds it
     /// (a new user's afternoon: status showed the inputs given and nothing else).
     @Test func statusSaysTheChecklistHoldsTheRun() throws {

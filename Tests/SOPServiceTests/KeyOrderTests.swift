@@ -98,6 +98,59 @@ import TestSupport
         }
     }
 
+    static let chase = """
+        sop: chase
+        version: 1
+        title: Chase
+        start: new
+        states:
+          new:
+            title: New
+            transitions:
+              - {to: waiting, on: replied}
+          waiting:
+            title: Waiting
+            transitions:
+              - to: chased
+                after: ${{ datetime('2026-11-02T09:30:00Z') - now }}
+          chased:
+            title: Chased
+            transitions:
+              - {to: done, on: close}
+          done: {title: Done, end: done}
+        """
+
+    /// A computed timer whose deadline has passed when its state is entered fires at the entry,
+    /// not at the deadline before it (issue 38); a journal of sopkit before 2026-12, which
+    /// recorded it at the deadline, still verifies.
+    @Test func aComputedTimerPastWhenItsStateIsEnteredFiresAtTheEntryAndOldJournalsStillVerify() throws {
+        let w = try Workspace(["chase": Self.chase], sqlite: true)
+        let minute: Int64 = 60_000
+        _ = try w.service.start(sop: "chase", ticket: .object([("id", .string("T-1"))]), runID: "c1", actor: ana, now: t0)
+        _ = try w.service.step("c1", .submit(inputs: [], event: "replied", checks: nil), actor: ana, now: t0 + 60 * minute)
+        #expect(try w.service.tick(now: t0 + 120 * minute).transitions == 1)
+        let journal = try w.service.journal("c1")
+        #expect(journal.map(\.at) == [t0, t0 + 60 * minute, t0 + 60 * minute])
+        #expect(journal.last?.trigger.kind == .timer && journal.last?.to == "chased")
+        #expect(try w.service.verify(nil).allSatisfy { $0.failure == nil })
+
+        // The same run as sopkit wrote it before: the timer at its deadline, 09:30, half an hour
+        // before the state's entry, and the state it led to entered then.
+        try rewrite(w, run: "c1") { records in records[2].at = t0 + 30 * minute }
+        let queue = try DatabaseQueue(path: w.location)
+        try queue.write { db in
+            let data = try #require(try String.fetchOne(db, sql: "SELECT data FROM runs WHERE id = 'c1'"))
+            guard case .object(var members) = try JSONParser.parse(data) else { Issue.record("the run's data is not an object"); return }
+            members["entered_at"] = .int(Int(t0 + 30 * minute))
+            try db.execute(sql: "UPDATE runs SET data = ? WHERE id = 'c1'", arguments: [JSONValue.object(members).render()])
+        }
+        #expect(try w.service.journal("c1").map(\.at) == [t0, t0 + 60 * minute, t0 + 30 * minute])
+        for r in try w.service.verify(nil) { #expect(r.failure == nil, "\(r.run): \(r.failure?.reason ?? "")") }
+        // A record edited to any other time is still caught.
+        try rewrite(w, run: "c1") { records in records[2].at = t0 + 40 * minute }
+        #expect(try w.service.verify("c1").first?.failure != nil)
+    }
+
     @Test func aJournalWithAChangeOfKeyOrderOnlyStillVerifies() throws {
         let w = try Workspace(["complaint": complaint, "escalation": escalation], sqlite: true)
         try calledChildEnded(w)
@@ -188,6 +241,34 @@ import TestSupport
         #expect(times == times.sorted())
         #expect(try w.service.verify(nil).allSatisfy { $0.failure == nil })
     }
+    /// Two servers share a store and one's clock is behind (stepped back by NTP, say): a command
+    /// it stamps with its own clock is recorded at the run's last change, not refused and not
+    /// before it (issue 38); a time the user gave is still refused (the test above).
+    @Test func aCommandStampedByAClockBehindIsRecordedAtTheRunsLastChange() throws {
+        let w = try Workspace(["reminder": Self.reminder])
+        _ = try w.service.start(sop: "reminder", ticket: .object([("id", .string("T-1"))]), runID: "r1", actor: ana, now: t0)
+        _ = try w.service.start(sop: "reminder", ticket: .object([("id", .string("T-2"))]), runID: "r2", actor: ana, now: t0)
+        // The other server, an hour ahead, changed both runs at t0 + 2h.
+        let ahead = t0 + 2 * 3_600_000, behind = t0 + 3_600_000
+        _ = try w.service.step("r1", .update(patch: .object([("priority", .string("high"))])), actor: ana, now: ahead)
+        _ = try w.service.step("r2", .update(patch: .object([("priority", .string("high"))])), actor: ana, now: ahead)
+        // One by one (sop step without --now) and in a server's batch.
+        let update = try w.service.step(StepRequest(run: "r1", command: .update(patch: .object([("priority", .string("low"))])),
+                                                    who: .actor(ana), now: behind, stamp: .clock))
+        #expect(update.run.updatedAt == ahead)
+        let batch = w.service.stepBatch([
+            StepRequest(run: "r1", command: .submit(inputs: [], event: "answered", checks: nil), who: .actor(ana), now: behind, stamp: .clock),
+            StepRequest(run: "r2", command: .submit(inputs: [], event: "answered", checks: nil), who: .actor(ana), now: behind, stamp: .clock),
+        ])
+        for (id, result) in zip(["r1", "r2"], batch) {
+            let run = try result.get().run
+            #expect(run.outcome == "done" && run.updatedAt == ahead)
+            let times = try w.service.journal(id).map(\.at)
+            #expect(times.last == ahead && times == times.sorted(), "\(times)")
+        }
+        #expect(try w.service.verify(nil).allSatisfy { $0.failure == nil })
+    }
+
     /// A timer that moves a parent into a call state starts the child at the timer's due time,
     /// and a child that ends by its own timer tells its parent at that time: whenever the tick
     /// runs, every record says when it happened (a new user's report: the child of a parent whose

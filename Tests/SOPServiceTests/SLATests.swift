@@ -107,6 +107,21 @@ import TestSupport
         #expect(try slaEvents(w, "r1") == ["first_response started", "first_response paused", "first_response resumed"])
     }
 
+    /// A reader whose clock is behind the clock's last change (another server's, ahead; or one
+    /// stepped back) counts no negative time: the time left is what it was at that change, never
+    /// more than the target (issue 38).
+    @Test func aReaderWhoseClockIsBehindCountsNoNegativeTime() throws {
+        let w = try workspace()
+        _ = try w.service.start(sop: "care", ticket: ticket("high"), runID: "r1", actor: ana, now: t("2025-01-13T10:00"))
+        let behind = try sla(w, "r1", "first_response", now: t("2025-01-13T09:00"))
+        #expect(behind.remaining == 4 * 3_600_000 && behind.due == t("2025-01-13T14:00"))
+        // Paused at 12:00 and resumed at 13:00: read at 12:30 by a clock behind, 2h are left.
+        _ = try w.service.step("r1", event("ask"), actor: ana, now: t("2025-01-13T12:00"))
+        _ = try w.service.step("r1", event("answered"), actor: ana, now: t("2025-01-13T13:00"))
+        let resumed = try sla(w, "r1", "first_response", now: t("2025-01-13T12:30"))
+        #expect(resumed.remaining == 2 * 3_600_000 && resumed.due == t("2025-01-13T15:00"))
+    }
+
     /// The breach fires at the due time exactly, as an SLA record that takes the state's
     /// transition on `sla.first_response.breached`; the warning came at 75% of the target.
     @Test func warningAndBreachFireAtTheirInstants() throws {

@@ -82,9 +82,11 @@ def store_of(workdir):
 class Server:
     """A running `sop serve` and what the tests need to talk to it."""
 
-    def __init__(self, workdir, extra=(), store=None, tokens=None, key_files=None):
+    def __init__(self, workdir, extra=(), store=None, tokens=None, key_files=None, env=None, launcher=()):
         """key_files: {"hook.key": (file bytes, the key they hold), "webhook.key": …} to test
-        how secret files are read; by default each file holds its key and nothing else."""
+        how secret files are read; by default each file holds its key and nothing else. env: more
+        environment variables for the server (LD_PRELOAD, say); launcher: a command that
+        starts `sop serve` (its arguments follow it)."""
         self.dir = workdir
         self.store = store or store_of(workdir)
         key_files = {"hook.key": (b"helpdesk-shared-secret-0123456789",) * 2,
@@ -104,10 +106,10 @@ class Server:
             self.tokens[actor] = json.loads(out.stdout)["token"]
         self.log = open(workdir / "server.log", "w")
         self.process = subprocess.Popen(
-            [SOP, "serve", "--sops", "sops", "--store", self.store, "--port", "0", "--tick-interval", "0.2",
+            [*launcher, SOP, "serve", "--sops", "sops", "--store", self.store, "--port", "0", "--tick-interval", "0.2",
              "--webhook", self.receiver.url, "--webhook-secret-file", "webhook.key", "--hook-secret-file", "hook.key",
              "--log-level", "debug", *extra],
-            cwd=workdir, stdout=subprocess.PIPE, stderr=self.log, text=True)
+            cwd=workdir, stdout=subprocess.PIPE, stderr=self.log, text=True, env={**os.environ, **env} if env else None)
         line = self.process.stdout.readline()
         assert line.startswith("listening on "), f"the server did not start: {line!r} {(workdir / 'server.log').read_text()}"
         self.url = line.split()[-1]

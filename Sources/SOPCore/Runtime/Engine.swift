@@ -112,6 +112,11 @@ public struct Engine: Sendable {
     /// before 2026-12; only replay sets it, for journals written then.
     public var recordsUnchangedUpdates = false
 
+    /// Takes a computed timer whose deadline had passed when its state was entered at that
+    /// deadline, before the entry, as sopkit did before 2026-12; only replay sets it, for
+    /// journals written then.
+    public var timersBeforeEntry = false
+
     public init(sop: CompiledSOP, schema: TicketSchema?) {
         self.sop = sop
         self.schema = schema
@@ -233,6 +238,9 @@ public struct Engine: Sendable {
         // A run migrated in this state: a timer the migration found overdue falls due at the
         // migration, so the journal's times never go back (docs/runtime.md, "Migrating a run").
         if let migrated = run.migratedAt, due < migrated { return migrated }
+        // A computed timer whose deadline had passed when the state was entered falls due at the
+        // entry, not before it: a run's records never go back in time.
+        if due < run.enteredAt, !timersBeforeEntry { return run.enteredAt }
         return due
     }
 

@@ -134,7 +134,9 @@ extension CompiledSLATarget {
     func remaining(_ clock: SLAClock, now: Int64) -> Int64? {
         guard let base = base(clock) else { return nil }
         let total = calendar.between(clock.startedAt, base)
-        let end = clock.stoppedAt ?? clock.pausedSince ?? now
+        // Never before the clock's last change: a reader whose clock is behind the machine that
+        // changed it would otherwise count negative time, and show more left than there is.
+        let end = clock.stoppedAt ?? clock.pausedSince ?? max(now, clock.changedAt)
         let used = calendar.between(clock.startedAt, end) - clock.pausedMs
         return total - used
     }

@@ -498,7 +498,7 @@ struct Console: Sendable {
         let version = posted["version"]?.first.flatMap(Int.init)
         let command = StepCommand.submit(inputs: inputs, event: event, checks: checks.isEmpty ? nil : .items(checks))
         let result = await server.host.step(StepRequest(run: run, command: command, who: .caller(session.caller), now: Clock.now(),
-                                                        expectedVersion: version))
+                                                        expectedVersion: version, stamp: .clock))
         switch result {
         case .success:
             server.metrics.steps("ok").increment()
