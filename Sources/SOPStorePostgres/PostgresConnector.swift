@@ -86,7 +86,8 @@ public struct PostgresLocation: Sendable, Equatable {
         return copy
     }
 
-    func configuration() throws -> PostgresConnection.Configuration {
+    /// - Parameter applicationName: what `pg_stat_activity` shows for the connection.
+    func configuration(applicationName: String = "sop") throws -> PostgresConnection.Configuration {
         let tls: PostgresConnection.Configuration.TLS
         switch sslMode {
         case "disable": tls = .disable
@@ -96,6 +97,7 @@ public struct PostgresLocation: Sendable, Equatable {
         var configuration = PostgresConnection.Configuration(host: host, port: port, username: user, password: password,
                                                              database: database, tls: tls)
         configuration.options.connectTimeout = .seconds(10)
+        configuration.options.additionalStartupParameters = [("application_name", applicationName)]
         return configuration
     }
 }
@@ -122,7 +124,15 @@ final class BlockingConnection: @unchecked Sendable {
     init(_ location: PostgresLocation, reading: Bool = false) {
         self.location = location
         group = reading ? Self.readers : Self.writers
+        applicationName = "sop \(reading ? "reader" : "writer") \(ProcessInfo.processInfo.processIdentifier)"
     }
+
+    /// `sop writer PID` or `sop reader PID`: an operator (or a test) finds a process's
+    /// connections in `pg_stat_activity`.
+    let applicationName: String
+
+    /// Whether there is no open connection (none yet, or the last one was lost).
+    var isClosed: Bool { connection?.isClosed ?? true }
 
     deinit {
         if let connection { _ = try? Self.wait(connection.close()) }
@@ -134,7 +144,7 @@ final class BlockingConnection: @unchecked Sendable {
         connection = nil
         let id = Self.ids.withLock { Self.lastID += 1; return Self.lastID }
         do {
-            let configuration = try location.configuration()
+            let configuration = try location.configuration(applicationName: applicationName)
             let opened = try Self.wait(PostgresConnection.connect(on: group.next(), configuration: configuration, id: id,
                                                                   logger: Self.logger))
             if let schema = location.schema {
@@ -148,20 +158,73 @@ final class BlockingConnection: @unchecked Sendable {
         }
     }
 
+    /// Whether a transaction is open. Its statements must all reach the session that began it:
+    /// a connection lost inside a transaction is not opened again until the transaction ends,
+    /// or its remaining statements would run on a new session, each committed on its own.
+    private var inTransaction = false
+
     /// Runs one statement with its parameters and returns its rows and the number of rows it
     /// changed.
     @discardableResult
     func query(_ sql: String, _ binds: [PGValue] = []) throws -> (rows: [PostgresRow], changed: Int) {
         var bindings = PostgresBindings(capacity: binds.count)
         for bind in binds { bind.append(to: &bindings) }
+        if inTransaction, connection?.isClosed ?? true {
+            connection = nil
+            throw StoreFailure(Lost(), sql: sql)
+        }
         let connection = try connected()
         do {
             let result = try Self.wait(connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: Self.logger))
             return (result.rows, result.metadata.rows ?? 0)
         } catch {
-            if connection.isClosed { self.connection = nil }
+            if connection.isClosed || Self.isConnectionLoss(error) { self.connection = nil }
             throw StoreFailure(error, sql: sql)
         }
+    }
+
+    /// Begins a transaction with `sql` (`BEGIN …`), on a new connection when the last one was
+    /// lost. A BEGIN that finds its connection closed under it (the server cut it while it was
+    /// idle, before we noticed) is sent once more on a new one: it had changed nothing.
+    func begin(_ sql: String) throws {
+        let hadConnection = connection != nil
+        do {
+            try query(sql)
+        } catch let failure as StoreFailure where hadConnection && connection == nil && failure.sqlState == nil {
+            try query(sql)
+        }
+        inTransaction = true
+    }
+
+    /// Commits the open transaction. If the connection is lost while COMMIT is on its way, the
+    /// transaction may or may not have been committed: the caller is told the store could not be
+    /// reached, and a retry with the same request id finds out (docs/postgres.md).
+    func commit() throws {
+        defer { inTransaction = false }
+        try query("COMMIT")
+    }
+
+    /// Rolls the open transaction back. On a lost connection there is nothing to send: the server
+    /// rolled the transaction back when the session ended (and no new connection is opened just
+    /// to say so).
+    func rollback() {
+        defer { inTransaction = false }
+        guard let connection, !connection.isClosed else {
+            connection = nil
+            return
+        }
+        _ = try? query("ROLLBACK")
+    }
+
+    /// The connection broke or was closed: no answer came from the server.
+    static func isConnectionLoss(_ error: Error) -> Bool {
+        guard let psql = error as? PSQLError else { return !(error is StoreFailure) }
+        return [.serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown].contains(psql.code)
+    }
+
+    /// A statement of a transaction whose connection was lost before it was sent.
+    struct Lost: Error, CustomStringConvertible {
+        var description: String { "the connection was lost inside a transaction, which the server rolled back" }
     }
 
     /// Blocks until `future` completes. (`EventLoopFuture.wait()` refuses to run on any event

@@ -20,7 +20,8 @@ import SOPStore
 public final class PostgresRunStore: RunStore, @unchecked Sendable {
     public let location: PostgresLocation
     public var path: String { location.display }
-    private let connection: BlockingConnection
+    /// The connection of the writes (and of the reads, without reader connections).
+    let connection: BlockingConnection
     private let lock = NSLock()
     /// The reader connections: at most `readers`, opened when first needed, kept in `idle`.
     private let readers: Int
@@ -130,7 +131,7 @@ public final class PostgresRunStore: RunStore, @unchecked Sendable {
     ]
 
     private func migrate() throws {
-        try connection.query("BEGIN")
+        try connection.begin("BEGIN")
         do {
             try connection.query("SELECT pg_advisory_xact_lock($1)", [.int(migrationLock)])
             if let schema = location.schema { try connection.query("CREATE SCHEMA IF NOT EXISTS \"\(schema)\"") }
@@ -140,9 +141,9 @@ public final class PostgresRunStore: RunStore, @unchecked Sendable {
                 for statement in migration.statements { try connection.query(statement) }
                 try connection.query("INSERT INTO sop_migrations (name) VALUES ($1)", [.text(migration.name)])
             }
-            try connection.query("COMMIT")
+            try connection.commit()
         } catch {
-            _ = try? connection.query("ROLLBACK")
+            connection.rollback()
             throw StoreFailure("the run store at \(path) cannot be prepared: \(error)")
         }
     }
@@ -158,16 +159,16 @@ public final class PostgresRunStore: RunStore, @unchecked Sendable {
 
     public func transaction<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
         try lock.withLock {
-            try connection.query("BEGIN")
+            try connection.begin("BEGIN")
             do {
                 try connection.query("SELECT pg_advisory_xact_lock($1)", [.int(writeLock)])
                 let tx = PostgresTransaction(connection, writing: true)
                 let result = try body(tx)
                 try tx.flush()
-                try connection.query("COMMIT")
+                try connection.commit()
                 return result
             } catch {
-                _ = try? connection.query("ROLLBACK")
+                connection.rollback()
                 throw error
             }
         }
@@ -188,13 +189,13 @@ public final class PostgresRunStore: RunStore, @unchecked Sendable {
     }
 
     private static func read<T>(on connection: BlockingConnection, _ body: (any StoreTransaction) throws -> T) throws -> T {
-        try connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try connection.begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         do {
             let result = try body(PostgresTransaction(connection, writing: false))
-            try connection.query("COMMIT")
+            try connection.commit()
             return result
         } catch {
-            _ = try? connection.query("ROLLBACK")
+            connection.rollback()
             throw error
         }
     }

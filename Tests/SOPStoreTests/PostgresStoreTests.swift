@@ -158,6 +158,36 @@ struct PostgresStoreTests {
         }
     }
 
+    /// A connection cut inside a write transaction (`pg_terminate_backend`, as a proxy or a
+    /// failover cuts it): the rest of the transaction must not run on a new connection, where
+    /// each statement would be committed on its own. The transaction fails as "unavailable",
+    /// nothing of it is stored, and the next transaction runs on a new connection.
+    @Test func aConnectionCutInsideATransactionCommitsNothingAndTheNextOneReconnects() throws {
+        let store = try #require(try StoreUnderTest.open(StoreUnderTest.newLocation(in: try ScratchDirectory.make("pg-cut"))) as? PostgresRunStore)
+        let admin = BlockingConnection(try #require(StoreUnderTest.postgres))
+        #expect(store.connection.applicationName.hasPrefix("sop writer "))
+        var failure: Error?
+        do {
+            try store.transaction { tx in
+                try tx.insertToken(id: "before", hash: "h-before", actor: "ana", roles: ["agent"], at: 1)
+                let pid = try #require(try store.connection.query("SELECT pg_backend_pid()").rows.first).decode(Int32.self)
+                try admin.query("SELECT pg_terminate_backend($1::int)", [.int(Int64(pid))])
+                let deadline = Date().addingTimeInterval(10)
+                while !store.connection.isClosed && Date() < deadline { usleep(5_000) }
+                #expect(store.connection.isClosed, "the cut connection was never seen closed")
+                try tx.insertToken(id: "after", hash: "h-after", actor: "ana", roles: ["agent"], at: 2)
+            }
+        } catch {
+            failure = error
+        }
+        let failed = try #require(failure as? StoreFailure, "a transaction whose connection was cut reported success")
+        #expect(failed.sqlState == nil && "\(failed)".contains("connection was lost"), "\(failed)")
+        // Nothing of it is stored, and the store works again on a new connection.
+        #expect(try store.read { tx in try tx.tokens() }.isEmpty)
+        try store.transaction { tx in try tx.insertToken(id: "later", hash: "h-later", actor: "ana", roles: ["agent"], at: 3) }
+        #expect(try store.read { tx in try tx.tokens() }.map(\.id) == ["later"])
+    }
+
     /// A URL's password is never shown; bad URLs say what is expected.
     @Test func locationsParseAndNeverShowThePassword() throws {
         let location = try PostgresLocation("postgres://ops:s3cret@db.example:6543/sop?sslmode=require&schema=support", environment: [:])
