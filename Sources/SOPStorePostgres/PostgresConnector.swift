@@ -148,8 +148,15 @@ final class BlockingConnection: @unchecked Sendable {
             let opened = try Self.wait(PostgresConnection.connect(on: group.next(), configuration: configuration, id: id,
                                                                   logger: Self.logger))
             if let schema = location.schema {
-                // The schema need not exist yet: the migrations create it.
-                _ = try Self.wait(opened.query(PostgresQuery(unsafeSQL: "SET search_path TO \"\(schema)\""), logger: Self.logger))
+                do {
+                    // The schema need not exist yet: the migrations create it.
+                    _ = try Self.wait(opened.query(PostgresQuery(unsafeSQL: "SET search_path TO \"\(schema)\""), logger: Self.logger))
+                } catch {
+                    // A connection cut right after it opened: closed before it is let go (an open
+                    // one would leak its socket; postgres-nio asserts it).
+                    Self.close(opened)
+                    throw error
+                }
             }
             connection = opened
             return opened
@@ -170,6 +177,7 @@ final class BlockingConnection: @unchecked Sendable {
         var bindings = PostgresBindings(capacity: binds.count)
         for bind in binds { bind.append(to: &bindings) }
         if inTransaction, connection?.isClosed ?? true {
+            connection.map(Self.close)
             connection = nil
             throw StoreFailure(Lost(), sql: sql)
         }
@@ -178,7 +186,10 @@ final class BlockingConnection: @unchecked Sendable {
             let result = try Self.wait(connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: Self.logger))
             return (result.rows, result.metadata.rows ?? 0)
         } catch {
-            if connection.isClosed || Self.isConnectionLoss(error) { self.connection = nil }
+            if connection.isClosed || Self.isConnectionLoss(error) {
+                self.connection = nil
+                Self.close(connection)
+            }
             throw StoreFailure(error, sql: sql)
         }
     }
@@ -210,10 +221,17 @@ final class BlockingConnection: @unchecked Sendable {
     func rollback() {
         defer { inTransaction = false }
         guard let connection, !connection.isClosed else {
+            connection.map(Self.close)
             connection = nil
             return
         }
         _ = try? query("ROLLBACK")
+    }
+
+    /// Closes a connection that is let go, unless it is closed already.
+    private static func close(_ connection: PostgresConnection) {
+        guard !connection.isClosed else { return }
+        _ = try? wait(connection.close())
     }
 
     /// The connection broke or was closed: no answer came from the server.
