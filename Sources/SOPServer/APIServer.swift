@@ -188,8 +188,13 @@ public final class APIServer: Sendable {
             } catch let error as APIError {
                 return error.response
             } catch let error as RunError {
-                if case .store = error { self.logger.error("store failure", metadata: ["error": "\(error)"]) }
+                if error.isStoreFailure { self.logger.error("store failure", metadata: ["error": "\(error)", "path": "\(request.uri.path)"]) }
                 return APIError(error).response
+            } catch where StoreFault.of(error) != nil {
+                // A read, a token check: the store's fault, told as a step's would be.
+                let failure = RunError.fromStore(error)
+                self.logger.error("store failure", metadata: ["error": "\(failure)", "path": "\(request.uri.path)"])
+                return APIError(failure).response
             } catch {
                 self.logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
                 return APIError(status: .internalServerError, kind: "internal", reason: "the server failed; the error is in its log").response
@@ -212,8 +217,19 @@ public final class APIServer: Sendable {
         guard !shutdown.isSet else {
             return JSONResponse.make(.object([("status", .string("shutting down"))]), status: .serviceUnavailable)
         }
-        let count = try await host.read { try $0.journalPosition() }
-        return JSONResponse.make(.object([("status", .string("ready")), ("journal_position", .int(Int(count)))]))
+        do {
+            let count = try await host.read { try $0.journalPosition() }
+            return JSONResponse.make(.object([("status", .string("ready")), ("journal_position", .int(Int(count)))]))
+        } catch {
+            // Not ready while the store cannot be read: a load balancer sends requests elsewhere
+            // until it can (the server reconnects by itself).
+            let failure = RunError.fromStore(error)
+            logger.warning("not ready: the store cannot be read", metadata: ["error": "\(failure)"])
+            var response = JSONResponse.make(.object([("status", .string("store unavailable")), ("error", .string(failure.kind)),
+                                                      ("reason", .string(failure.reason))]), status: .serviceUnavailable)
+            response.headers[.retryAfter] = String(APIError.retryAfterSeconds)
+            return response
+        }
     }
 
     // MARK: Runs

@@ -18,6 +18,10 @@ struct APIError: Error {
 
     static func badRequest(_ reason: String) -> APIError { APIError(status: .badRequest, kind: "bad_request", reason: reason) }
     static func notFound(_ reason: String, kind: String = "not_found") -> APIError { APIError(status: .notFound, kind: kind, reason: reason) }
+    /// `Retry-After` on a 503: the store cannot be reached now (a PostgreSQL restart takes a few
+    /// seconds), or a report ran past its limit.
+    static let retryAfterSeconds = 2
+
     static let unauthorized = APIError(status: .unauthorized, kind: "unauthorized",
                                        reason: "give a valid token: Authorization: Bearer sop_… (from `sop token create`)")
 
@@ -32,7 +36,10 @@ struct APIError: Error {
         case .unknownRun, .unknownSOP: status = .notFound
         case .invalidSOP: status = .unprocessableContent
         case .idTaken: status = .conflict
-        case .store: status = .internalServerError
+        case .store, .damaged: status = .internalServerError
+        case .unavailable: status = .serviceUnavailable
+        case .full: status = HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
+        case .damagedRun: status = .conflict
         case .forbidden: status = .forbidden
         case .versionMismatch: status = .preconditionFailed
         case .badRequest: status = .badRequest
@@ -53,6 +60,7 @@ struct APIError: Error {
         let body = JSONValue.object(members)
         var response = JSONResponse.make(body, status: status)
         if status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer realm=\"sopkit\"" }
+        if status == .serviceUnavailable { response.headers[.retryAfter] = String(Self.retryAfterSeconds) }
         return response
     }
 }

@@ -5,6 +5,7 @@ import SOPCore
 import struct SOPExpression.Template
 import SOPJSON
 import SOPService
+import SOPStore
 
 /// `sop mcp`: the Model Context Protocol over standard input and output, for AI agents. The
 /// tools call the same operations as the HTTP API, as the actor and with the roles of one token:
@@ -71,8 +72,10 @@ public struct MCPService: Sendable {
             do {
                 let result = try await self.call(params.name, params.arguments ?? [:])
                 return .init(content: [.text(text: result.render(), annotations: nil, _meta: nil)], isError: false)
-            } catch let error as RunError {
-                // The error object without the command line's exit code (docs/server.md).
+            } catch let error where error is RunError || StoreFault.of(error) != nil {
+                // The error object without the command line's exit code (docs/server.md); a
+                // store's fault (unreachable, full, damaged) by its kind, as HTTP tells it.
+                let error = RunError.fromStore(error)
                 let object = ErrorObject.members(kind: error.kind, reason: error.reason, instead: error.instead, fields: error.fields)
                 return .init(content: [.text(text: JSONValue.object(object).render(), annotations: nil, _meta: nil)], isError: true)
             }
@@ -144,9 +147,10 @@ public struct MCPService: Sendable {
     func translatingErrors<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
-        } catch let error as RunError {
+        } catch let error where error is RunError || StoreFault.of(error) != nil {
+            let error = RunError.fromStore(error)
             switch error {
-            case .store, .timeLimit: throw MCPError.internalError(error.description)
+            case .store, .unavailable, .full, .damaged, .timeLimit: throw MCPError.internalError(error.description)
             default: throw MCPError.invalidParams(error.description)
             }
         }

@@ -47,7 +47,7 @@ paths:
     get:
       tags: [operations]
       operationId: readyz
-      summary: The store answers and the server takes requests (503 while it shuts down).
+      summary: The store answers and the server takes requests (503 while it shuts down or the store cannot be read).
       security: []
       responses:
         "200":
@@ -61,7 +61,7 @@ paths:
                   status: {type: string, const: ready}
                   journal_position: {type: integer, minimum: 0}
         "503":
-          description: Shutting down.
+          description: Shutting down, or the store cannot be read now (`status` says which; `Retry-After` gives the seconds to wait).
           content:
             application/json:
               schema:
@@ -113,6 +113,7 @@ paths:
                     type: array
                     items: {$ref: "#/components/schemas/SOPSummary"}
         "401": {$ref: "#/components/responses/Unauthorized"}
+        "503": {$ref: "#/components/responses/StoreUnavailable"}
   /v1/report:
     get:
       tags: [runs]
@@ -136,7 +137,7 @@ paths:
         "401": {$ref: "#/components/responses/Unauthorized"}
         "403": {$ref: "#/components/responses/Forbidden"}
         "503":
-          description: "The report read for longer than the server's --report-time-limit (60 s by default) and was stopped: error time_limit."
+          description: "The report read for longer than the server's --report-time-limit (60 s by default) and was stopped (error time_limit), or the store cannot be reached now (store_unavailable)."
           content:
             application/json:
               schema: {$ref: "#/components/schemas/Error"}
@@ -157,6 +158,7 @@ paths:
         "403": {$ref: "#/components/responses/Forbidden"}
         "404": {$ref: "#/components/responses/NotFound"}
         "422": {$ref: "#/components/responses/Refused"}
+        "503": {$ref: "#/components/responses/StoreUnavailable"}
 
   /v1/runs:
     post:
@@ -199,6 +201,8 @@ paths:
         "413": {$ref: "#/components/responses/TooLarge"}
         "415": {$ref: "#/components/responses/UnsupportedMediaType"}
         "422": {$ref: "#/components/responses/Refused"}
+        "503": {$ref: "#/components/responses/StoreUnavailable"}
+        "507": {$ref: "#/components/responses/StoreFull"}
     get:
       tags: [runs]
       operationId: listRuns
@@ -229,6 +233,7 @@ paths:
                   next_cursor: {type: [string, "null"]}
         "400": {$ref: "#/components/responses/BadRequest"}
         "401": {$ref: "#/components/responses/Unauthorized"}
+        "503": {$ref: "#/components/responses/StoreUnavailable"}
 
   /v1/runs/{run}:
     get:
@@ -248,6 +253,7 @@ paths:
         "401": {$ref: "#/components/responses/Unauthorized"}
         "403": {$ref: "#/components/responses/Forbidden"}
         "404": {$ref: "#/components/responses/NotFound"}
+        "503": {$ref: "#/components/responses/StoreUnavailable"}
 
   /v1/runs/{run}/steps:
     post:
@@ -279,6 +285,9 @@ paths:
         "413": {$ref: "#/components/responses/TooLarge"}
         "415": {$ref: "#/components/responses/UnsupportedMediaType"}
         "422": {$ref: "#/components/responses/Refused"}
+        "409": {$ref: "#/components/responses/DamagedRun"}
+        "503": {$ref: "#/components/responses/StoreUnavailable"}
+        "507": {$ref: "#/components/responses/StoreFull"}
 
   /v1/runs/{run}/ticket:
     patch:
@@ -310,6 +319,8 @@ paths:
         "413": {$ref: "#/components/responses/TooLarge"}
         "415": {$ref: "#/components/responses/UnsupportedMediaType"}
         "422": {$ref: "#/components/responses/Refused"}
+        "503": {$ref: "#/components/responses/StoreUnavailable"}
+        "507": {$ref: "#/components/responses/StoreFull"}
 
   /v1/runs/{run}/journal:
     get:
@@ -337,6 +348,7 @@ paths:
         "403": {$ref: "#/components/responses/Forbidden"}
         "404": {$ref: "#/components/responses/NotFound"}
         "500": {$ref: "#/components/responses/Internal"}
+        "503": {$ref: "#/components/responses/StoreUnavailable"}
 
   /v1/runs/{run}/verify:
     get:
@@ -368,6 +380,7 @@ paths:
         "401": {$ref: "#/components/responses/Unauthorized"}
         "403": {$ref: "#/components/responses/Forbidden"}
         "404": {$ref: "#/components/responses/NotFound"}
+        "503": {$ref: "#/components/responses/StoreUnavailable"}
 
   /v1/migrations:
     post:
@@ -399,6 +412,8 @@ paths:
         "413": {$ref: "#/components/responses/TooLarge"}
         "415": {$ref: "#/components/responses/UnsupportedMediaType"}
         "422": {$ref: "#/components/responses/Refused"}
+        "503": {$ref: "#/components/responses/StoreUnavailable"}
+        "507": {$ref: "#/components/responses/StoreFull"}
 
   /v1/events:
     get:
@@ -424,6 +439,7 @@ paths:
         "401": {$ref: "#/components/responses/Unauthorized"}
         "403": {$ref: "#/components/responses/Forbidden"}
         "404": {$ref: "#/components/responses/NotFound"}
+        "503": {$ref: "#/components/responses/StoreUnavailable"}
 
   /v1/hooks/tickets:
     post:
@@ -472,6 +488,8 @@ paths:
         "404": {$ref: "#/components/responses/NotFound"}
         "413": {$ref: "#/components/responses/TooLarge"}
         "415": {$ref: "#/components/responses/UnsupportedMediaType"}
+        "503": {$ref: "#/components/responses/StoreUnavailable"}
+        "507": {$ref: "#/components/responses/StoreFull"}
 
 components:
   securitySchemes:
@@ -537,6 +555,25 @@ components:
           schema: {$ref: "#/components/schemas/Error"}
     UnsupportedMediaType:
       description: The body is not of the media type the operation takes.
+      content:
+        application/json:
+          schema: {$ref: "#/components/schemas/Error"}
+    StoreUnavailable:
+      description: The store cannot be reached now (the database restarts, a connection was cut); nothing changed, unless the reason says the connection was lost while committing. Try again after `Retry-After` seconds, with the same `Idempotency-Key` for a step.
+      headers:
+        Retry-After:
+          description: Seconds to wait before trying again.
+          schema: {type: integer, minimum: 1}
+      content:
+        application/json:
+          schema: {$ref: "#/components/schemas/Error"}
+    DamagedRun:
+      description: The run's journal is damaged (`damaged_run`, its hash chain is broken at the record the reason names), so it is not stepped; `sop verify RUN` says what is wrong. Other runs are served.
+      content:
+        application/json:
+          schema: {$ref: "#/components/schemas/Error"}
+    StoreFull:
+      description: The disk under the store is full (`store_full`); nothing was written. Reads go on; writes succeed again once space is freed.
       content:
         application/json:
           schema: {$ref: "#/components/schemas/Error"}

@@ -46,7 +46,7 @@ extension RunService {
                     }
                     if result.run.version == run.version { unchanged.append(id) } else { applied.append(id) }
                 } catch let error as RunError {
-                    if case .store = error { throw error }
+                    if error.isStoreFailure { throw error }
                     self.pinnedInStore = []  // the savepoint undid any pin
                     refused.append((id, error.reason))
                 }

@@ -1,6 +1,7 @@
 import SOPCore
 import SOPDiagnostics
 import SOPJSON
+import SOPStore
 
 /// Why a run command could not be carried out.
 public enum RunError: Error, CustomStringConvertible {
@@ -17,6 +18,17 @@ public enum RunError: Error, CustomStringConvertible {
     case idTaken(String)
     /// The store failed (exit 2).
     case store(String)
+    /// The store cannot be reached now (HTTP 503 with `Retry-After`; exit 2): nothing was changed,
+    /// or — when the connection was lost while committing — the message says the change may have
+    /// been kept. Trying again (with the same request id) is safe.
+    case unavailable(String)
+    /// The disk under the store is full (HTTP 507; exit 2): nothing was written. Reads go on.
+    case full(String)
+    /// The store's file is damaged (HTTP 500; exit 2).
+    case damaged(String)
+    /// The run's journal chain is broken, so it is not stepped (HTTP 409; exit 2): `record` is
+    /// the first record found wrong (its `seq`), when known.
+    case damagedRun(run: String, record: Int?, reason: String)
     /// The caller holds no role that may do this (HTTP 403; exit 1).
     case forbidden(String)
     /// The run is no longer at the version the caller read (HTTP 412; exit 1).
@@ -37,6 +49,12 @@ public enum RunError: Error, CustomStringConvertible {
         case .invalidSOP(let e): return "the SOP has lint errors and cannot run:\n" + e.description
         case .idTaken(let id): return "a run with the id '\(id)' already exists for another SOP or ticket"
         case .store(let message): return message
+        case .unavailable(let message): return "the run store cannot be reached now; try again shortly: " + message
+        case .full(let message): return "the run store is full (no space left where it is kept); nothing was written: " + message
+        case .damaged(let message): return "the run store is damaged: " + message
+        case .damagedRun(let run, let record, let reason):
+            return "run \(run) is not stepped: its journal is damaged" + (record.map { " at record \($0)" } ?? "") + " (\(reason)); "
+                + "`sop verify \(run)` says what is wrong"
         case .forbidden(let reason): return "forbidden: " + reason
         case .versionMismatch(let expected, let current) where expected.isEmpty:
             return "the run is at version \(current), and the condition names no run version; read the run and send its ETag"
@@ -60,6 +78,10 @@ public enum RunError: Error, CustomStringConvertible {
         case .invalidSOP: return "invalid_sop"
         case .idTaken: return "conflict"
         case .store: return "store"
+        case .unavailable: return "store_unavailable"
+        case .full: return "store_full"
+        case .damaged: return "store_damaged"
+        case .damagedRun: return "damaged_run"
         case .forbidden: return "forbidden"
         case .versionMismatch: return "stale_version"
         case .badRequest: return "bad_request"
@@ -86,6 +108,27 @@ public enum RunError: Error, CustomStringConvertible {
         switch self {
         case .rejected, .idTaken, .forbidden, .versionMismatch: return 1
         case .unknownRun, .unknownSOP, .invalidSOP, .store, .badRequest, .timeLimit: return 2
+        case .unavailable, .full, .damaged, .damagedRun: return 2
+        }
+    }
+
+    /// A failure of the store as the error to report: by its fault when the store classified it
+    /// (`StoreFault`), else `.store` with `context` before its words. A `RunError` is itself.
+    public static func fromStore(_ error: any Error, _ context: String = "the run store failed") -> RunError {
+        if let error = error as? RunError { return error }
+        switch StoreFault.of(error) {
+        case .unavailable: return .unavailable("\(error)")
+        case .full: return .full("\(error)")
+        case .damaged: return .damaged("\(error)")
+        case nil: return .store("\(context): \(error)")
+        }
+    }
+
+    /// A failure of the store (not of the request): a step that meets one fails as a whole.
+    public var isStoreFailure: Bool {
+        switch self {
+        case .store, .unavailable, .full, .damaged: return true
+        default: return false
         }
     }
 

@@ -274,7 +274,7 @@ public final class RunService {
                         }
                         plain.append((i, Self.prepare(decision, engine: engine, previousVersion: run.version), engine))
                     } catch let error as RunError {
-                        if case .store = error { throw error }
+                        if error.isStoreFailure { throw error }
                         results[i] = .failure(error)
                     }
                 }
@@ -292,7 +292,7 @@ public final class RunService {
                     do {
                         results[i] = .success(try tx.savepoint { try self.step(requests[i], tx) })
                     } catch let error as RunError {
-                        if case .store = error { throw error }
+                        if error.isStoreFailure { throw error }
                         // Its savepoint undid what it wrote, SOP sources it pinned included.
                         self.pinnedInStore = []
                         results[i] = .failure(error)
@@ -300,7 +300,7 @@ public final class RunService {
                 }
             }
         } catch {
-            let failure = (error as? RunError) ?? .store("the run store failed: \(error)")
+            let failure = RunError.fromStore(error)
             return requests.map { _ in .failure(failure) }
         }
         return results.map { $0! }
@@ -592,7 +592,7 @@ public final class RunService {
             throw error
         } catch {
             pinnedInStore = []
-            throw RunError.store("the run store failed: \(error)")
+            throw RunError.fromStore(error)
         }
     }
 

@@ -138,10 +138,52 @@ final class BlockingConnection: @unchecked Sendable {
         if let connection { _ = try? Self.wait(connection.close()) }
     }
 
-    /// The open connection; connects (again) when there is none or the server closed it.
+    /// Whether a transaction is open. A connection lost inside one is not replaced until the
+    /// transaction ends: a new connection would run the rest of its statements each in a
+    /// transaction of its own, keeping half of what the lost one wrote.
+    private var inTransaction = false
+
+    /// Begins a transaction (connecting again first if the connection was lost). A BEGIN that
+    /// finds its connection closed under it (the server cut it while it was idle, before we
+    /// noticed) is sent once more on a new one: it had changed nothing.
+    func begin(_ sql: String = "BEGIN") throws {
+        let hadConnection = connection != nil
+        do {
+            try query(sql)
+        } catch let failure as StoreFailure where hadConnection && connection == nil && failure.connectionLost {
+            try query(sql)
+        }
+        inTransaction = true
+    }
+
+    /// Commits the transaction. When the connection is lost before the answer comes, whether it
+    /// committed is unknown: the error says so (the server answers 503 and a retry with the same
+    /// request id applies the step at most once).
+    func commit() throws {
+        defer { inTransaction = false }
+        do {
+            try query("COMMIT")
+        } catch let failure as StoreFailure where failure.connectionLost {
+            throw StoreFailure("the connection to the run store at \(location.display) was lost while committing: the "
+                               + "transaction may or may not have been kept (\(failure.description))", connectionLost: true)
+        }
+    }
+
+    /// Rolls the transaction back; on a lost connection the server has already rolled it back.
+    func rollback() {
+        defer { inTransaction = false }
+        _ = try? query("ROLLBACK")
+    }
+
+    /// The open connection; connects (again) when there is none or the server closed it, unless
+    /// a transaction is open on it.
     private func connected() throws -> PostgresConnection {
         if let connection, !connection.isClosed { return connection }
         connection = nil
+        guard !inTransaction else {
+            throw StoreFailure("the connection to the run store at \(location.display) was lost in the middle of a transaction: "
+                               + "none of it was kept", connectionLost: true)
+        }
         let id = Self.ids.withLock { Self.lastID += 1; return Self.lastID }
         do {
             let configuration = try location.configuration(applicationName: applicationName)
@@ -161,14 +203,10 @@ final class BlockingConnection: @unchecked Sendable {
             connection = opened
             return opened
         } catch {
-            throw StoreFailure("the run store at \(location.display) cannot be reached: \(StoreFailure.describe(error))")
+            throw StoreFailure("the run store at \(location.display) cannot be reached: \(StoreFailure.describe(error))",
+                               connectionLost: true)
         }
     }
-
-    /// Whether a transaction is open. Its statements must all reach the session that began it:
-    /// a connection lost inside a transaction is not opened again until the transaction ends,
-    /// or its remaining statements would run on a new session, each committed on its own.
-    private var inTransaction = false
 
     /// Runs one statement with its parameters and returns its rows and the number of rows it
     /// changed.
@@ -176,73 +214,24 @@ final class BlockingConnection: @unchecked Sendable {
     func query(_ sql: String, _ binds: [PGValue] = []) throws -> (rows: [PostgresRow], changed: Int) {
         var bindings = PostgresBindings(capacity: binds.count)
         for bind in binds { bind.append(to: &bindings) }
-        if inTransaction, connection?.isClosed ?? true {
-            connection.map(Self.close)
-            connection = nil
-            throw StoreFailure(Lost(), sql: sql)
-        }
         let connection = try connected()
         do {
             let result = try Self.wait(connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: Self.logger))
             return (result.rows, result.metadata.rows ?? 0)
         } catch {
-            if connection.isClosed || Self.isConnectionLoss(error) {
+            let failure = StoreFailure(error, sql: sql)
+            if connection.isClosed || failure.connectionLost {
                 self.connection = nil
                 Self.close(connection)
             }
-            throw StoreFailure(error, sql: sql)
+            throw failure
         }
-    }
-
-    /// Begins a transaction with `sql` (`BEGIN …`), on a new connection when the last one was
-    /// lost. A BEGIN that finds its connection closed under it (the server cut it while it was
-    /// idle, before we noticed) is sent once more on a new one: it had changed nothing.
-    func begin(_ sql: String) throws {
-        let hadConnection = connection != nil
-        do {
-            try query(sql)
-        } catch let failure as StoreFailure where hadConnection && connection == nil && failure.sqlState == nil {
-            try query(sql)
-        }
-        inTransaction = true
-    }
-
-    /// Commits the open transaction. If the connection is lost while COMMIT is on its way, the
-    /// transaction may or may not have been committed: the caller is told the store could not be
-    /// reached, and a retry with the same request id finds out (docs/postgres.md).
-    func commit() throws {
-        defer { inTransaction = false }
-        try query("COMMIT")
-    }
-
-    /// Rolls the open transaction back. On a lost connection there is nothing to send: the server
-    /// rolled the transaction back when the session ended (and no new connection is opened just
-    /// to say so).
-    func rollback() {
-        defer { inTransaction = false }
-        guard let connection, !connection.isClosed else {
-            connection.map(Self.close)
-            connection = nil
-            return
-        }
-        _ = try? query("ROLLBACK")
     }
 
     /// Closes a connection that is let go, unless it is closed already.
     private static func close(_ connection: PostgresConnection) {
         guard !connection.isClosed else { return }
         _ = try? wait(connection.close())
-    }
-
-    /// The connection broke or was closed: no answer came from the server.
-    static func isConnectionLoss(_ error: Error) -> Bool {
-        guard let psql = error as? PSQLError else { return !(error is StoreFailure) }
-        return [.serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown].contains(psql.code)
-    }
-
-    /// A statement of a transaction whose connection was lost before it was sent.
-    struct Lost: Error, CustomStringConvertible {
-        var description: String { "the connection was lost inside a transaction, which the server rolled back" }
     }
 
     /// Blocks until `future` completes. (`EventLoopFuture.wait()` refuses to run on any event
@@ -297,24 +286,53 @@ enum PGValue {
 
 /// A PostgreSQL failure as the store reports it: the server's message and SQLSTATE, never the
 /// connection's password.
-public struct StoreFailure: Error, CustomStringConvertible {
+public struct StoreFailure: StoreFaultError, CustomStringConvertible {
     public var description: String
     /// The SQLSTATE code, when the server sent one.
     public var sqlState: String?
+    /// Whether the connection was lost or never made (no answer came from the server).
+    var connectionLost = false
 
-    init(_ description: String) {
+    init(_ description: String, connectionLost: Bool = false) {
         self.description = description
+        self.connectionLost = connectionLost
     }
 
-    init(_ error: Error, sql: String) {
+    /// `message` in place of `error`'s own words, keeping what it says of the fault.
+    init(_ message: String, from error: Error) {
+        description = message
+        if let failure = error as? StoreFailure {
+            sqlState = failure.sqlState
+            connectionLost = failure.connectionLost
+        }
+    }
+
+    init(_ error: Error, sql: String, connectionLost: Bool = false) {
         if let failure = error as? StoreFailure {
             self = failure
             return
         }
         let psql = error as? PSQLError
         sqlState = psql?.serverInfo?[.sqlState]
+        // The query got no answer: the connection closed or broke (or was never made).
+        let lostCodes: [PSQLError.Code] = [.serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown]
+        self.connectionLost = connectionLost || psql.map { lostCodes.contains($0.code) } ?? true
         let first = sql.split(separator: "\n").first.map { String($0.prefix(80)) } ?? ""
         description = "PostgreSQL: \(Self.describe(error)) (in: \(first))"
+    }
+
+    /// SQLSTATE classes and codes as faults: connection exceptions (08), the server shutting
+    /// down or starting (57P01–57P03), a serialization failure or deadlock (40001, 40P01: the
+    /// transaction was rolled back and can be tried again) and a lost connection are
+    /// `unavailable`; a full disk (53100) is `full`; data corrupted (XX001, XX002) is `damaged`.
+    public var storeFault: StoreFault? {
+        guard let state = sqlState else { return connectionLost ? .unavailable : nil }
+        switch state {
+        case "53100": return .full
+        case "XX001", "XX002": return .damaged
+        case "57P01", "57P02", "57P03", "40001", "40P01", "53300": return .unavailable
+        default: return state.hasPrefix("08") ? .unavailable : nil
+        }
     }
 
     static func describe(_ error: Error) -> String {

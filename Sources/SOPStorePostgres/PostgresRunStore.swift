@@ -131,7 +131,7 @@ public final class PostgresRunStore: RunStore, @unchecked Sendable {
     ]
 
     private func migrate() throws {
-        try connection.begin("BEGIN")
+        try connection.begin()
         do {
             try connection.query("SELECT pg_advisory_xact_lock($1)", [.int(migrationLock)])
             if let schema = location.schema { try connection.query("CREATE SCHEMA IF NOT EXISTS \"\(schema)\"") }
@@ -144,7 +144,7 @@ public final class PostgresRunStore: RunStore, @unchecked Sendable {
             try connection.commit()
         } catch {
             connection.rollback()
-            throw StoreFailure("the run store at \(path) cannot be prepared: \(error)")
+            throw StoreFailure("the run store at \(path) cannot be prepared: \(error)", from: error)
         }
     }
 
@@ -159,7 +159,7 @@ public final class PostgresRunStore: RunStore, @unchecked Sendable {
 
     public func transaction<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
         try lock.withLock {
-            try connection.begin("BEGIN")
+            try connection.begin()
             do {
                 try connection.query("SELECT pg_advisory_xact_lock($1)", [.int(writeLock)])
                 let tx = PostgresTransaction(connection, writing: true)
@@ -239,6 +239,16 @@ final class PostgresTransaction: StoreTransaction {
     }
 
     private var forUpdate: String { writing ? " FOR UPDATE" : "" }
+
+    /// The PostgreSQL process serving this transaction's connection (the tests cut it).
+    func backendProcess() throws -> Int32 {
+        try query("SELECT pg_backend_pid()").rows.first!.decode(Int32.self)
+    }
+
+    /// Ends another connection's session (`pg_terminate_backend`): the tests cut connections.
+    func terminate(_ process: Int32) throws -> Bool {
+        try query("SELECT pg_terminate_backend($1::integer)", [.int(Int64(process))]).rows.first!.decode(Bool.self)
+    }
 
     // MARK: Runs
 

@@ -15,8 +15,9 @@ public final class SQLiteRunStore: RunStore, @unchecked Sendable {
     let pool: any DatabaseWriter
     public let path: String
 
-    public struct StoreError: Error, CustomStringConvertible {
+    public struct StoreError: StoreFaultError, CustomStringConvertible {
         public var description: String
+        public var storeFault: StoreFault?
     }
 
     /// Copies the WAL into the database file on a connection and thread of its own (a server's
@@ -60,7 +61,7 @@ public final class SQLiteRunStore: RunStore, @unchecked Sendable {
             try Self.migrator.migrate(pool)
             if backgroundCheckpoints { checkpointer = try Checkpointer(path: path) }
         } catch {
-            throw StoreError(description: "the run store at \(path) cannot be opened: \(error)")
+            throw StoreError(description: "the run store at \(path) cannot be opened: \(error)", storeFault: StoreFault.of(error) ?? .unavailable)
         }
     }
 
@@ -494,3 +495,16 @@ public struct SQLiteTransaction: StoreTransaction {
 
 /// SQLite copies a text bound with this destructor before the call returns.
 private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+/// SQLite's result codes as store faults: a full disk, a damaged file, a file that cannot be
+/// opened or read, the write lock not free within the busy timeout.
+extension DatabaseError: StoreFaultError {
+    public var storeFault: StoreFault? {
+        switch resultCode.primaryResultCode {
+        case .SQLITE_FULL: return .full
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB: return .damaged
+        case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_CANTOPEN, .SQLITE_IOERR, .SQLITE_PROTOCOL: return .unavailable
+        default: return nil
+        }
+    }
+}

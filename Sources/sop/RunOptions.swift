@@ -103,8 +103,11 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 /// ticket, 2 when the command could not do its work). With `--format json` the error is also one
 /// JSON object on standard output (`RunError.json`: kind, reason, what is possible, exit code).
 func runExit(_ error: Error, format: OutputFormat = .text) -> ExitCode {
+    if let code = error as? ExitCode { return code }
+    // A store's error met outside a step (a read, opening the store) is told by its fault: the
+    // store cannot be reached, is full, is damaged.
+    let error: Error = StoreFault.of(error) != nil ? RunError.fromStore(error) : error
     guard let error = error as? RunError else {
-        if let code = error as? ExitCode { return code }
         Output.err("error: \(error)\n")
         if format == .json {
             Output.out(JSONValue.object([("error", .string("store")), ("reason", .string("\(error)")), ("instead", .array([])),

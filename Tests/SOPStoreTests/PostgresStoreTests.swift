@@ -158,34 +158,34 @@ struct PostgresStoreTests {
         }
     }
 
-    /// A connection cut inside a write transaction (`pg_terminate_backend`, as a proxy or a
-    /// failover cuts it): the rest of the transaction must not run on a new connection, where
-    /// each statement would be committed on its own. The transaction fails as "unavailable",
-    /// nothing of it is stored, and the next transaction runs on a new connection.
-    @Test func aConnectionCutInsideATransactionCommitsNothingAndTheNextOneReconnects() throws {
-        let store = try #require(try StoreUnderTest.open(StoreUnderTest.newLocation(in: try ScratchDirectory.make("pg-cut"))) as? PostgresRunStore)
-        let admin = BlockingConnection(try #require(StoreUnderTest.postgres))
+    /// A connection cut in the middle of a transaction (a proxy, `pg_terminate_backend`, a
+    /// restart) fails the transaction as a whole: the statements after the cut are not run on a
+    /// new connection (each would commit alone, keeping half the transaction), the error is the
+    /// `unavailable` fault, and the next transaction connects again.
+    @Test func aConnectionCutMidTransactionKeepsNothingAndReconnects() throws {
+        let location = StoreUnderTest.newLocation(in: try ScratchDirectory.make("pg-cut"))
+        let store = try #require(try StoreUnderTest.open(location) as? PostgresRunStore)
+        let other = try #require(try StoreUnderTest.open(location) as? PostgresRunStore)
         #expect(store.connection.applicationName.hasPrefix("sop writer "))
-        var failure: Error?
         do {
             try store.transaction { tx in
-                try tx.insertToken(id: "before", hash: "h-before", actor: "ana", roles: ["agent"], at: 1)
-                let pid = try #require(try store.connection.query("SELECT pg_backend_pid()").rows.first).decode(Int32.self)
-                try admin.query("SELECT pg_terminate_backend($1::int)", [.int(Int64(pid))])
-                let deadline = Date().addingTimeInterval(10)
-                while !store.connection.isClosed && Date() < deadline { usleep(5_000) }
-                #expect(store.connection.isClosed, "the cut connection was never seen closed")
-                try tx.insertToken(id: "after", hash: "h-after", actor: "ana", roles: ["agent"], at: 2)
+                try tx.pinSource(digest: "before-cut", sop: "s", version: 1, text: "a")
+                let pid = try #require(tx as? PostgresTransaction).backendProcess()
+                // From a read: another transaction would wait for this one's write lock.
+                try other.read { otherTx in
+                    _ = try #require(otherTx as? PostgresTransaction).terminate(pid)
+                }
+                try tx.pinSource(digest: "after-cut", sop: "s", version: 1, text: "b")
             }
+            Issue.record("the transaction went on after its connection was cut")
         } catch {
-            failure = error
+            #expect(StoreFault.of(error) == .unavailable, "\(error)")
+            #expect(RunError.fromStore(error).kind == "store_unavailable")
         }
-        let failed = try #require(failure as? StoreFailure, "a transaction whose connection was cut reported success")
-        #expect(failed.sqlState == nil && "\(failed)".contains("connection was lost"), "\(failed)")
-        // Nothing of it is stored, and the store works again on a new connection.
-        #expect(try store.read { tx in try tx.tokens() }.isEmpty)
-        try store.transaction { tx in try tx.insertToken(id: "later", hash: "h-later", actor: "ana", roles: ["agent"], at: 3) }
-        #expect(try store.read { tx in try tx.tokens() }.map(\.id) == ["later"])
+        #expect(try store.read { try $0.source(digest: "after-cut") } == nil)
+        #expect(try store.read { try $0.source(digest: "before-cut") } == nil)
+        try store.transaction { try $0.pinSource(digest: "reconnected", sop: "s", version: 1, text: "c") }
+        #expect(try other.read { try $0.source(digest: "reconnected") } == "c")
     }
 
     /// A URL's password is never shown; bad URLs say what is expected.

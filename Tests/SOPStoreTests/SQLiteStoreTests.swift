@@ -40,6 +40,29 @@ import TestSupport
     }
 }
 
+    /// SQLite's result codes are told as the store's faults: a full disk, a damaged file, a file
+    /// that cannot be opened or a lock not free in time; other errors are plain store failures.
+    /// A file that is not a database cannot be opened, and says it is damaged.
+    @Test func sqliteErrorsAreClassifiedAsFaults() throws {
+        #expect(StoreFault.of(DatabaseError(resultCode: .SQLITE_FULL)) == .full)
+        #expect(StoreFault.of(DatabaseError(resultCode: .SQLITE_IOERR_WRITE)) == .unavailable)
+        #expect(StoreFault.of(DatabaseError(resultCode: .SQLITE_CORRUPT)) == .damaged)
+        #expect(StoreFault.of(DatabaseError(resultCode: .SQLITE_NOTADB)) == .damaged)
+        #expect(StoreFault.of(DatabaseError(resultCode: .SQLITE_BUSY)) == .unavailable)
+        #expect(StoreFault.of(DatabaseError(resultCode: .SQLITE_CONSTRAINT)) == nil)
+        #expect(RunError.fromStore(DatabaseError(resultCode: .SQLITE_FULL)).kind == "store_full")
+        #expect(RunError.fromStore(DatabaseError(resultCode: .SQLITE_CONSTRAINT)).kind == "store")
+
+        let path = try ScratchDirectory.make("sop-notadb").appendingPathComponent("runs.sqlite").path
+        try Data(repeating: 0x5A, count: 8192).write(to: URL(fileURLWithPath: path))
+        do {
+            _ = try SQLiteRunStore(path: path)
+            Issue.record("opened a file that is not a database")
+        } catch {
+            #expect(StoreFault.of(error) == .damaged, "\(error)")
+        }
+    }
+
 /// The schema check reads SQLite's own catalogue: a column added behind the migrations' back is
 /// found.
 @Suite struct SQLiteSchemaTests {

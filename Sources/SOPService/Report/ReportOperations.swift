@@ -43,10 +43,8 @@ extension RunService {
         try Self.authorizeReport(who)
         do {
             return try ReportBuilder.build(store: store, options: options, catalogue: catalogue, timeLimit: timeLimit, progress: progress)
-        } catch let error as RunError {
-            throw error
         } catch {
-            throw RunError.store("the store could not be read: \(error)")
+            throw RunError.fromStore(error, "the store could not be read")
         }
     }
 
@@ -56,10 +54,8 @@ extension RunService {
         try Self.authorizeReport(who)
         do {
             return try ProcessMiningExport.write(store: store, format: format, sops: sops, to: output)
-        } catch let error as RunError {
-            throw error
         } catch {
-            throw RunError.store("the store could not be read: \(error)")
+            throw RunError.fromStore(error, "the store could not be read")
         }
     }
 }
