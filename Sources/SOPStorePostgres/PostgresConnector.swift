@@ -86,7 +86,8 @@ public struct PostgresLocation: Sendable, Equatable {
         return copy
     }
 
-    func configuration() throws -> PostgresConnection.Configuration {
+    /// - Parameter applicationName: what `pg_stat_activity` shows for the connection.
+    func configuration(applicationName: String = "sop") throws -> PostgresConnection.Configuration {
         let tls: PostgresConnection.Configuration.TLS
         switch sslMode {
         case "disable": tls = .disable
@@ -96,6 +97,7 @@ public struct PostgresLocation: Sendable, Equatable {
         var configuration = PostgresConnection.Configuration(host: host, port: port, username: user, password: password,
                                                              database: database, tls: tls)
         configuration.options.connectTimeout = .seconds(10)
+        configuration.options.additionalStartupParameters = [("application_name", applicationName)]
         return configuration
     }
 }
@@ -122,7 +124,15 @@ final class BlockingConnection: @unchecked Sendable {
     init(_ location: PostgresLocation, reading: Bool = false) {
         self.location = location
         group = reading ? Self.readers : Self.writers
+        applicationName = "sop \(reading ? "reader" : "writer") \(ProcessInfo.processInfo.processIdentifier)"
     }
+
+    /// `sop writer PID` or `sop reader PID`: an operator (or a test) finds a process's
+    /// connections in `pg_stat_activity`.
+    let applicationName: String
+
+    /// Whether there is no open connection (none yet, or the last one was lost).
+    var isClosed: Bool { connection?.isClosed ?? true }
 
     deinit {
         if let connection { _ = try? Self.wait(connection.close()) }
@@ -133,9 +143,16 @@ final class BlockingConnection: @unchecked Sendable {
     /// transaction of its own, keeping half of what the lost one wrote.
     private var inTransaction = false
 
-    /// Begins a transaction (connecting again first if the connection was lost).
+    /// Begins a transaction (connecting again first if the connection was lost). A BEGIN that
+    /// finds its connection closed under it (the server cut it while it was idle, before we
+    /// noticed) is sent once more on a new one: it had changed nothing.
     func begin(_ sql: String = "BEGIN") throws {
-        try query(sql)
+        let hadConnection = connection != nil
+        do {
+            try query(sql)
+        } catch let failure as StoreFailure where hadConnection && connection == nil && failure.connectionLost {
+            try query(sql)
+        }
         inTransaction = true
     }
 
@@ -169,12 +186,19 @@ final class BlockingConnection: @unchecked Sendable {
         }
         let id = Self.ids.withLock { Self.lastID += 1; return Self.lastID }
         do {
-            let configuration = try location.configuration()
+            let configuration = try location.configuration(applicationName: applicationName)
             let opened = try Self.wait(PostgresConnection.connect(on: group.next(), configuration: configuration, id: id,
                                                                   logger: Self.logger))
             if let schema = location.schema {
-                // The schema need not exist yet: the migrations create it.
-                _ = try Self.wait(opened.query(PostgresQuery(unsafeSQL: "SET search_path TO \"\(schema)\""), logger: Self.logger))
+                do {
+                    // The schema need not exist yet: the migrations create it.
+                    _ = try Self.wait(opened.query(PostgresQuery(unsafeSQL: "SET search_path TO \"\(schema)\""), logger: Self.logger))
+                } catch {
+                    // A connection cut right after it opened: closed before it is let go (an open
+                    // one would leak its socket; postgres-nio asserts it).
+                    Self.close(opened)
+                    throw error
+                }
             }
             connection = opened
             return opened
@@ -195,9 +219,19 @@ final class BlockingConnection: @unchecked Sendable {
             let result = try Self.wait(connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: Self.logger))
             return (result.rows, result.metadata.rows ?? 0)
         } catch {
-            if connection.isClosed { self.connection = nil }
-            throw StoreFailure(error, sql: sql)
+            let failure = StoreFailure(error, sql: sql)
+            if connection.isClosed || failure.connectionLost {
+                self.connection = nil
+                Self.close(connection)
+            }
+            throw failure
         }
+    }
+
+    /// Closes a connection that is let go, unless it is closed already.
+    private static func close(_ connection: PostgresConnection) {
+        guard !connection.isClosed else { return }
+        _ = try? wait(connection.close())
     }
 
     /// Blocks until `future` completes. (`EventLoopFuture.wait()` refuses to run on any event

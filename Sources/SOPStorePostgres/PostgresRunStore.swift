@@ -20,7 +20,8 @@ import SOPStore
 public final class PostgresRunStore: RunStore, @unchecked Sendable {
     public let location: PostgresLocation
     public var path: String { location.display }
-    private let connection: BlockingConnection
+    /// The connection of the writes (and of the reads, without reader connections).
+    let connection: BlockingConnection
     private let lock = NSLock()
     /// The reader connections: at most `readers`, opened when first needed, kept in `idle`.
     private let readers: Int

@@ -166,6 +166,7 @@ struct PostgresStoreTests {
         let location = StoreUnderTest.newLocation(in: try ScratchDirectory.make("pg-cut"))
         let store = try #require(try StoreUnderTest.open(location) as? PostgresRunStore)
         let other = try #require(try StoreUnderTest.open(location) as? PostgresRunStore)
+        #expect(store.connection.applicationName.hasPrefix("sop writer "))
         do {
             try store.transaction { tx in
                 try tx.pinSource(digest: "before-cut", sop: "s", version: 1, text: "a")
