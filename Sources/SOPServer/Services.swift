@@ -93,6 +93,8 @@ struct WebhookDeliveries: Service, CustomStringConvertible {
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 while !Task.isCancelled {
+                    // The endpoints whose places this poll filled: more of theirs may be due.
+                    var filled: Set<String> = []
                     do {
                         let now = Clock.now()
                         let busy = inFlight.counts
@@ -106,10 +108,16 @@ struct WebhookDeliveries: Service, CustomStringConvertible {
                                 inFlight.add(delivery.endpoint, -1)
                             }
                         }
+                        filled = Set(inFlight.counts.filter { $0.value >= Self.perEndpoint }.keys)
                     } catch {
                         logger.error("webhook deliveries failed", metadata: ["error": "\(error)"])
                     }
-                    try? await Task.sleep(for: .milliseconds(500))
+                    // The next poll in 500 ms, or as soon as a filled endpoint has a place again:
+                    // a backlog is worked through at the endpoints' pace, not 8 attempts a poll.
+                    for _ in 0..<50 {
+                        try? await Task.sleep(for: .milliseconds(10))
+                        if Task.isCancelled || (!filled.isEmpty && inFlight.hasRoom(among: filled, perEndpoint: Self.perEndpoint)) { break }
+                    }
                 }
             }
         }
@@ -155,6 +163,10 @@ struct WebhookDeliveries: Service, CustomStringConvertible {
         private let state = Mutex<[String: Int]>([:])
         var counts: [String: Int] { state.withLock { $0 } }
         func add(_ endpoint: String, _ n: Int) { state.withLock { $0[endpoint, default: 0] += n } }
+        /// Whether one of `endpoints` has fewer than `perEndpoint` attempts under way.
+        func hasRoom(among endpoints: Set<String>, perEndpoint: Int) -> Bool {
+            state.withLock { counts in endpoints.contains { counts[$0, default: 0] < perEndpoint } }
+        }
     }
 
     /// Attempts under way at once to one endpoint.
