@@ -135,7 +135,7 @@ final class BlockingConnection: @unchecked Sendable {
     var isClosed: Bool { connection?.isClosed ?? true }
 
     deinit {
-        if let connection { _ = try? Self.wait(connection.close()) }
+        if let connection { _ = try? Self.wait(connection.close(), within: Self.quick) }
     }
 
     /// Whether a transaction is open. A connection lost inside one is not replaced until the
@@ -149,9 +149,9 @@ final class BlockingConnection: @unchecked Sendable {
     func begin(_ sql: String = "BEGIN") throws {
         let hadConnection = connection != nil
         do {
-            try query(sql)
+            try query(sql, within: Self.quick)
         } catch let failure as StoreFailure where hadConnection && connection == nil && failure.connectionLost {
-            try query(sql)
+            try query(sql, within: Self.quick)
         }
         inTransaction = true
     }
@@ -172,7 +172,7 @@ final class BlockingConnection: @unchecked Sendable {
     /// Rolls the transaction back; on a lost connection the server has already rolled it back.
     func rollback() {
         defer { inTransaction = false }
-        _ = try? query("ROLLBACK")
+        _ = try? query("ROLLBACK", within: Self.quick)
     }
 
     /// The open connection; connects (again) when there is none or the server closed it, unless
@@ -192,7 +192,8 @@ final class BlockingConnection: @unchecked Sendable {
             if let schema = location.schema {
                 do {
                     // The schema need not exist yet: the migrations create it.
-                    _ = try Self.wait(opened.query(PostgresQuery(unsafeSQL: "SET search_path TO \"\(schema)\""), logger: Self.logger))
+                    _ = try Self.wait(opened.query(PostgresQuery(unsafeSQL: "SET search_path TO \"\(schema)\""), logger: Self.logger),
+                                      within: Self.quick)
                 } catch {
                     // A connection cut right after it opened: closed before it is let go (an open
                     // one would leak its socket; postgres-nio asserts it).
@@ -211,13 +212,21 @@ final class BlockingConnection: @unchecked Sendable {
     /// Runs one statement with its parameters and returns its rows and the number of rows it
     /// changed.
     @discardableResult
-    func query(_ sql: String, _ binds: [PGValue] = []) throws -> (rows: [PostgresRow], changed: Int) {
+    func query(_ sql: String, _ binds: [PGValue] = [], within limit: DispatchTimeInterval = patient) throws -> (rows: [PostgresRow], changed: Int) {
         var bindings = PostgresBindings(capacity: binds.count)
         for bind in binds { bind.append(to: &bindings) }
         let connection = try connected()
         do {
-            let result = try Self.wait(connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: Self.logger))
+            let result = try Self.wait(connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: Self.logger), within: limit)
             return (result.rows, result.metadata.rows ?? 0)
+        } catch let error as NoAnswer {
+            // Dropped without waiting for its close (which may not answer either); the server
+            // rolls back what it held.
+            self.connection = nil
+            let dropped: EventLoopFuture<Void> = connection.close()
+            _ = dropped
+            throw StoreFailure("the run store at \(location.display) gave \(error) to a statement; the connection is dropped "
+                               + "(in: \(sql.split(separator: "\n").first.map { String($0.prefix(80)) } ?? ""))", connectionLost: true)
         } catch {
             let failure = StoreFailure(error, sql: sql)
             if connection.isClosed || failure.connectionLost {
@@ -231,23 +240,42 @@ final class BlockingConnection: @unchecked Sendable {
     /// Closes a connection that is let go, unless it is closed already.
     private static func close(_ connection: PostgresConnection) {
         guard !connection.isClosed else { return }
-        _ = try? wait(connection.close())
+        _ = try? wait(connection.close(), within: quick)
     }
 
     /// Blocks until `future` completes. (`EventLoopFuture.wait()` refuses to run on any event
     /// loop thread, a server's included; ours never waits on its own loop.)
-    static func wait<T>(_ future: EventLoopFuture<T>) throws -> T {
+    ///
+    /// `limit` bounds the wait: a connection the server cut while it was idle can leave a query
+    /// sent on it unanswered for good (seen under repeated `pg_terminate_backend`: the writer
+    /// waited on a `SAVEPOINT`, a reader on a token check, with the event loops idle), so an
+    /// answer that does not come in time is `NoAnswer`, and the caller drops the connection.
+    static func wait<T>(_ future: EventLoopFuture<T>, within limit: DispatchTimeInterval = patient) throws -> T {
         precondition(!future.eventLoop.inEventLoop, "a PostgreSQL query waited on its own event loop")
         let box = ResultBox<T>()
         future.whenComplete { result in
-            box.result = result
+            box.lock.withLock { box.result = result }
             box.done.signal()
         }
-        box.done.wait()
-        return try box.result!.get()
+        guard box.done.wait(timeout: .now() + limit) == .success else { throw NoAnswer(limit: limit) }
+        return try box.lock.withLock { box.result! }.get()
+    }
+
+    /// How long a statement that waits for nothing (BEGIN, SAVEPOINT, a token check) may take.
+    static let quick = DispatchTimeInterval.seconds(5)
+    /// How long any other statement may take (a lock wait, a page of a report, a bulk insert).
+    static let patient = DispatchTimeInterval.seconds(120)
+
+    struct NoAnswer: Error, CustomStringConvertible {
+        var limit: DispatchTimeInterval
+        var description: String {
+            if case .seconds(let s) = limit { return "no answer within \(s) s" }
+            return "no answer in time"
+        }
     }
 
     private final class ResultBox<T>: @unchecked Sendable {
+        let lock = NSLock()
         var result: Result<T, Error>?
         let done = DispatchSemaphore(value: 0)
     }

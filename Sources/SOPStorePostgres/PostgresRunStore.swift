@@ -182,10 +182,13 @@ public final class PostgresRunStore: RunStore, @unchecked Sendable {
     }
 
     public func readOneStatement<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
-        guard readers > 0 else { return try lock.withLock { try body(PostgresTransaction(connection, writing: false)) } }
+        // One statement that waits for nothing (a token or session check).
+        guard readers > 0 else {
+            return try lock.withLock { try body(PostgresTransaction(connection, writing: false, limit: BlockingConnection.quick)) }
+        }
         let reader = takeReader()
         defer { giveBack(reader) }
-        return try body(PostgresTransaction(reader, writing: false))
+        return try body(PostgresTransaction(reader, writing: false, limit: BlockingConnection.quick))
     }
 
     private static func read<T>(on connection: BlockingConnection, _ body: (any StoreTransaction) throws -> T) throws -> T {
@@ -228,14 +231,18 @@ final class PostgresTransaction: StoreTransaction {
     private let writing: Bool
     private var pending: [JournalRow] = []
 
-    init(_ connection: BlockingConnection, writing: Bool) {
+    /// How long each statement may wait for its answer (`BlockingConnection.wait`).
+    private let limit: DispatchTimeInterval
+
+    init(_ connection: BlockingConnection, writing: Bool, limit: DispatchTimeInterval = BlockingConnection.patient) {
         self.connection = connection
         self.writing = writing
+        self.limit = limit
     }
 
     @discardableResult
     private func query(_ sql: String, _ binds: [PGValue] = []) throws -> (rows: [PostgresRow], changed: Int) {
-        try connection.query(sql, binds)
+        try connection.query(sql, binds, within: limit)
     }
 
     private var forUpdate: String { writing ? " FOR UPDATE" : "" }
@@ -440,17 +447,17 @@ final class PostgresTransaction: StoreTransaction {
         // What is pending belongs to the enclosing transaction: write it before the savepoint, so
         // that a rollback to it drops exactly what the body appended.
         try flush()
-        try query("SAVEPOINT step")
+        try connection.query("SAVEPOINT step", within: BlockingConnection.quick)
         let result: T
         do {
             result = try body()
         } catch {
             pending.removeAll()
-            try query("ROLLBACK TO SAVEPOINT step")
-            try query("RELEASE SAVEPOINT step")
+            try connection.query("ROLLBACK TO SAVEPOINT step", within: BlockingConnection.quick)
+            try connection.query("RELEASE SAVEPOINT step", within: BlockingConnection.quick)
             throw error
         }
-        try query("RELEASE SAVEPOINT step")
+        try connection.query("RELEASE SAVEPOINT step", within: BlockingConnection.quick)
         return result
     }
 
