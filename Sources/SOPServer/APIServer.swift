@@ -235,7 +235,7 @@ public final class APIServer: Sendable {
             let failure = RunError.fromStore(error)
             logger.warning("not ready: the store cannot be read", metadata: ["error": "\(failure)"])
             var response = JSONResponse.make(.object([("status", .string("store unavailable")), ("error", .string(failure.kind)),
-                                                      ("reason", .string(failure.reason))]), status: .serviceUnavailable)
+                                                      ("reason", .string(APIError(failure).reason))]), status: .serviceUnavailable)
             response.headers[.retryAfter] = String(APIError.retryAfterSeconds)
             return response
         }

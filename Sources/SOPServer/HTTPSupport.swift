@@ -28,7 +28,7 @@ struct APIError: Error {
     /// The answer for an error of the run service.
     init(_ error: RunError) {
         kind = error.kind
-        reason = error.reason
+        reason = Self.publicReason(error) ?? error.reason
         instead = error.instead
         fields = error.fields
         switch error {
@@ -44,6 +44,21 @@ struct APIError: Error {
         case .versionMismatch: status = .preconditionFailed
         case .badRequest: status = .badRequest
         case .timeLimit: status = .serviceUnavailable
+        }
+    }
+
+    /// What a caller is told of a store failure: its kind in words, not the store's own message
+    /// (which names the database's address and the failing statement, and may reach a caller
+    /// whose token could not be checked). The server logs the whole message.
+    static func publicReason(_ error: RunError) -> String? {
+        switch error {
+        case .unavailable: return "the run store cannot be reached now; try again shortly (the server's log says why)"
+        case .full: return "the run store is full (no space left where it is kept); nothing was written; reads go on, and writes "
+            + "succeed again once space is freed (the server's log says more)"
+        case .damaged: return "the run store is damaged where this request reads (the server's log names what could not be read; "
+            + "`sop verify` names the runs)"
+        case .store: return "the run store failed (the server's log says why)"
+        default: return nil
         }
     }
 

@@ -42,17 +42,26 @@ struct TickLoop: Service, CustomStringConvertible {
     let logger: Logger
 
     func run() async throws {
+        // Ticks failed in a row: the first is logged as an error, the rest at debug level, and
+        // the first tick that works again says how many failed (an outage of an hour is two
+        // lines, not 3,600).
+        var failed = 0
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 let now = Clock.now()
                 let (runs, transitions) = try await host.perform { try $0.tick(now: now) }
                 metrics.ticks.increment()
+                if failed > 0 {
+                    logger.notice("ticks work again", metadata: ["failed_ticks": "\(failed)"])
+                    failed = 0
+                }
                 if transitions > 0 {
                     metrics.timersFired.increment(by: Int64(transitions))
                     logger.info("tick", metadata: ["runs": "\(runs)", "transitions": "\(transitions)"])
                 }
             } catch {
-                logger.error("tick failed", metadata: ["error": "\(error)"])
+                failed += 1
+                logger.log(level: failed == 1 ? .error : .debug, "tick failed", metadata: ["error": "\(error)", "failed_ticks": "\(failed)"])
             }
             // A shutdown ends the wait at once: an hour's interval must not hold the server up.
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }

@@ -189,17 +189,18 @@ final class BlockingConnection: @unchecked Sendable {
             let configuration = try location.configuration(applicationName: applicationName)
             let opened = try Self.wait(PostgresConnection.connect(on: group.next(), configuration: configuration, id: id,
                                                                   logger: Self.logger))
-            if let schema = location.schema {
-                do {
-                    // The schema need not exist yet: the migrations create it.
-                    _ = try Self.wait(opened.query(PostgresQuery(unsafeSQL: "SET search_path TO \"\(schema)\""), logger: Self.logger),
-                                      within: Self.quick)
-                } catch {
-                    // A connection cut right after it opened: closed before it is let go (an open
-                    // one would leak its socket; postgres-nio asserts it).
-                    Self.close(opened)
-                    throw error
-                }
+            // A first statement that waits for nothing, within the quick bound, before the
+            // connection is used: a connection cut as it opened can leave every statement sent
+            // on it unanswered, and the first real one may be given minutes. The schema need
+            // not exist yet (the migrations create it).
+            let first = location.schema.map { "SET search_path TO \"\($0)\"" } ?? "SELECT 1"
+            do {
+                _ = try Self.wait(opened.query(PostgresQuery(unsafeSQL: first), logger: Self.logger), within: Self.quick)
+            } catch {
+                // Closed before it is let go (an open one would leak its socket; postgres-nio
+                // asserts it).
+                Self.close(opened)
+                throw error
             }
             connection = opened
             return opened
@@ -240,7 +241,8 @@ final class BlockingConnection: @unchecked Sendable {
     /// Closes a connection that is let go, unless it is closed already.
     private static func close(_ connection: PostgresConnection) {
         guard !connection.isClosed else { return }
-        _ = try? wait(connection.close(), within: quick)
+        // Not long: a connection that gave no answer may give none to its close either.
+        _ = try? wait(connection.close(), within: .seconds(1))
     }
 
     /// Blocks until `future` completes. (`EventLoopFuture.wait()` refuses to run on any event

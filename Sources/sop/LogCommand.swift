@@ -15,7 +15,7 @@ struct LogCommand: ParsableCommand {
     @OptionGroup var options: RunOptions
 
     func run() throws {
-        let service = try options.service()
+        let service = try options.service(format: format)
         do {
             let records = try service.journal(runID, as: options.acting)
             switch format {

@@ -40,7 +40,7 @@ struct MigrateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let service = try options.service()
+        let service = try options.service(format: format)
         let entry = service.catalogue.entry(to)
         guard let target = entry.compiled else {
             // As every run command says it: the JSON error object too with --format json.

@@ -78,7 +78,7 @@ struct RunOptions: ParsableArguments {
     /// would count in its resident memory, up to the map's 256 MiB.
     /// `mustExist`: a command that only reads (`simulate`) refuses a store that is not there
     /// rather than create an empty one.
-    func service(memoryMapped: Bool = true, mustExist: Bool = false) throws -> RunService {
+    func service(memoryMapped: Bool = true, mustExist: Bool = false, format: OutputFormat = .text) throws -> RunService {
         if mustExist && !StoreLocation.mayExist(storePath) {
             Output.err("error: no store at \(StoreLocation.display(storePath))\n")
             throw ExitCode(2)
@@ -93,8 +93,9 @@ struct RunOptions: ParsableArguments {
         do {
             return RunService(store: try StoreLocation.open(storePath, memoryMapped: memoryMapped), sopsFolder: sops, schema: schema)
         } catch {
-            // Told by its fault when the store classified it ("the run store is full …").
-            throw runExit(error)
+            // Told by its fault when the store classified it ("the run store is full …"), as one
+            // JSON object on standard output too with `--format json`.
+            throw runExit(error, format: format)
         }
     }
 }

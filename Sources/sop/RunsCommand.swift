@@ -38,7 +38,7 @@ struct RunsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let service = try options.service()
+        let service = try options.service(format: format)
         do {
             let filter = RunFilter(sops: sop.isEmpty ? nil : sop, state: state, status: waiting ? "waiting" : status?.rawValue, role: role,
                                    ticketID: ticketID, dueBefore: dueBefore.flatMap(CivilTime.parseDateTime), after: after, limit: limit,

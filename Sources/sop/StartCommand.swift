@@ -23,7 +23,7 @@ struct StartCommand: ParsableCommand {
     }
 
     func run() throws {
-        let service = try options.service()
+        let service = try options.service(format: format)
         if let tickets {
             try bulk(service, tickets)
             return

@@ -15,7 +15,7 @@ struct StatusCommand: ParsableCommand {
     @OptionGroup var options: RunOptions
 
     func run() throws {
-        let service = try options.service()
+        let service = try options.service(format: format)
         do {
             let (state, engine, due) = try service.projected(runID, as: options.acting, now: options.time)
             RunView.print(state, engine, format: format, actor: options.who, now: options.time, dueRecords: due)

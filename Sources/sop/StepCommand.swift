@@ -41,7 +41,7 @@ struct StepCommandLine: ParsableCommand {
     }
 
     func run() throws {
-        let service = try options.service()
+        let service = try options.service(format: format)
         let pairs = inputs.map { input -> (String, String) in
             let i = input.firstIndex(of: "=")!
             return (String(input[..<i]), String(input[input.index(after: i)...]))

@@ -14,7 +14,7 @@ struct TickCommand: ParsableCommand {
     @OptionGroup var options: RunOptions
 
     func run() throws {
-        let service = try options.service()
+        let service = try options.service(format: format)
         var kept = (runs: 0, transitions: 0)
         do {
             let (runs, transitions) = try service.tick(now: options.time) { kept = ($0, $1) }

@@ -16,7 +16,7 @@ struct UpdateCommand: ParsableCommand {
     @OptionGroup var options: RunOptions
 
     func run() throws {
-        let service = try options.service()
+        let service = try options.service(format: format)
         let patch = try readJSON(ticket, what: "ticket patch", maxBytes: options.maxTicketSize)
         do {
             let result = try service.step(runID, .update(patch: patch), as: options.acting, now: options.time, stamp: options.stamp)

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SOPJSON
 import Testing
 
 private let counter = """
@@ -31,6 +32,22 @@ private func workspace(extra: [String: String] = [:]) throws -> URL { try SOPBin
 @Suite struct RunCommandTests {
     /// A ticket schema with a keyword sopkit would not enforce is an error for lint and is
     /// refused by every command that would check tickets against it: never half-applied.
+    /// A store that cannot be reached is told by its kind, `store_unavailable`, exit 2 — with
+    /// `--format json` as one JSON object on standard output too (it printed nothing there when
+    /// the store could not even be opened).
+    @Test func anUnreachableStoreIsToldByItsKindInJSON() throws {
+        let dir = try workspace()
+        let store = "postgres://sopkit@127.0.0.1:1/sopkit?sslmode=disable"
+        for command in [["status", "r-1"], ["step", "r-1", "--event", "e"], ["runs"], ["start", "returns", "--ticket", #"{"id": "T-1"}"#]] {
+            let r = try SOPBinary.run(command + ["--store", store, "--format", "json"], in: dir)
+            #expect(r.status == 2, "\(command): \(r.stderr)")
+            let object = try JSONParser.parse(r.stdout)
+            #expect(object["error"]?.render() == "\"store_unavailable\"", "\(command): \(r.stdout)")
+            #expect(object["exit"]?.render() == "2")
+            #expect(r.stderr.contains("the run store cannot be reached now"), "\(command): \(r.stderr)")
+        }
+    }
+
     @Test func aSchemaLintRejectsIsRefusedByEveryCommand() throws {
         let dir = try workspace()
         let schema = dir.appendingPathComponent("schemas/ticket.schema.json")
