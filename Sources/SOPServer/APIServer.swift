@@ -198,6 +198,8 @@ public final class APIServer: Sendable {
                 return error.response
             } catch let error as RunError {
                 if error.isStoreFailure { self.logger.error("store failure", metadata: ["error": "\(error)", "path": "\(request.uri.path)"]) }
+                // An operator hears of a damaged journal from the log, not only from its clients.
+                if case .damagedRun = error { self.logger.warning("damaged run refused", metadata: ["error": "\(error)", "path": "\(request.uri.path)"]) }
                 return APIError(error).response
             } catch where StoreFault.of(error) != nil {
                 // A read, a token check: the store's fault, told as a step's would be.

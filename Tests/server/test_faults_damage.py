@@ -108,6 +108,12 @@ def test_a_journal_row_edited_by_hand(tmp_path):
         assert body["instead"] == [f"run `sop verify {victim}` to see which record is wrong and why"]
         # Nothing was written: the run is where it was.
         assert s.get(f"/v1/runs/{victim}").json()["version"] == 4
+        # The operator hears of it from the log too.
+        s.log.flush()
+        deadline = time.time() + 5
+        while "damaged run refused" not in (w / "server.log").read_text():
+            assert time.time() < deadline, "the refusal of a damaged run is not in the server's log"
+            time.sleep(0.1)
 
         acknowledged = 0
         for run in runs:
