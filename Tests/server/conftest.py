@@ -184,4 +184,27 @@ def record_fault(fault, store, injection, statuses, acknowledged, found, duplica
         f.write(json.dumps(row) + "\n")
 
 
+# An SOP whose runs wait a minute for a timer, then for an event: the tests that need many
+# due timers (ticks, faults) write it into their workspace.
+TIMED = """\
+sop: timed
+version: 1
+title: Remind, then close
+roles: [agent]
+start: waiting
+states:
+  waiting:
+    title: Waiting for the reminder
+    transitions:
+      - to: reminded
+        after: 1m
+  reminded:
+    title: Reminded
+    transitions:
+      - to: closed
+        on: close
+  closed: {title: Closed, end: closed}
+"""
+
+
 RETURN_TICKET = {"id": "T-1", "category": "returns", "order_id": "A-17", "customer": {"name": "Ann", "email": "ann@example.org"}}

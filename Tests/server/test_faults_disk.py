@@ -18,27 +18,7 @@ import time
 import pytest
 import requests
 
-from conftest import RETURN_TICKET, SOP, Server, record_fault, sop, today, workspace
-
-TIMED = """\
-sop: timed
-version: 1
-title: Remind, then close
-roles: [agent]
-start: waiting
-states:
-  waiting:
-    title: Waiting for the reminder
-    transitions:
-      - to: reminded
-        after: 1m
-  reminded:
-    title: Reminded
-    transitions:
-      - to: closed
-        on: close
-  closed: {title: Closed, end: closed}
-"""
+from conftest import RETURN_TICKET, SOP, Server, TIMED, record_fault, sop, today, workspace
 
 
 class SmallDisk:

@@ -29,7 +29,7 @@ from collections import Counter
 import pytest
 import requests
 
-from conftest import POSTGRES, ROOT, Server, record_fault, sop, workspace
+from conftest import POSTGRES, ROOT, Server, TIMED, record_fault, sop, workspace
 
 pytestmark = pytest.mark.skipif(not POSTGRES, reason="needs PostgreSQL (the PostgreSQL pass of scripts/test sets SOP_TEST_POSTGRES)")
 
@@ -50,26 +50,6 @@ states:
       - to: done
         on: finish
   done: {title: Done, end: finished}
-"""
-
-TIMED = """\
-sop: timed
-version: 1
-title: Remind
-roles: [agent]
-start: waiting
-states:
-  waiting:
-    title: Waiting for the reminder
-    transitions:
-      - to: reminded
-        after: 1m
-  reminded:
-    title: Reminded
-    transitions:
-      - to: closed
-        on: close
-  closed: {title: Closed, end: closed}
 """
 
 CLIENTS = 8

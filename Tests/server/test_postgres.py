@@ -18,29 +18,9 @@ import time
 import pytest
 import requests
 
-from conftest import POSTGRES, SOP, Server, sop, store_of, workspace
+from conftest import POSTGRES, SOP, Server, TIMED, sop, store_of, workspace
 
 pytestmark = pytest.mark.skipif(not POSTGRES, reason="needs SOP_TEST_POSTGRES (the PostgreSQL pass of scripts/test)")
-
-TIMED = """\
-sop: timed
-version: 1
-title: Remind, then close
-roles: [agent]
-start: waiting
-states:
-  waiting:
-    title: Waiting for the reminder
-    transitions:
-      - to: reminded
-        after: 1m
-  reminded:
-    title: Reminded
-    transitions:
-      - to: closed
-        on: close
-  closed: {title: Closed, end: closed}
-"""
 
 RUNS = 10_000
 
