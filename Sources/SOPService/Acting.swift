@@ -40,8 +40,6 @@ public enum Acting: Sendable {
     }
 }
 
-/// One step as every interface asks for it: the command line, the HTTP API, the MCP server and
-/// the console.
 /// Where a command's time came from (docs/runtime.md, "Store and concurrency").
 public enum TimeStamp: Sendable {
     /// A time the user gave (`--now`, a test's clock): a command earlier than the run's last
@@ -59,6 +57,8 @@ public enum TimeStamp: Sendable {
     }
 }
 
+/// One step as every interface asks for it: the command line, the HTTP API, the MCP server and
+/// the console.
 public struct StepRequest: Sendable {
     public var run: String
     public var command: StepCommand
