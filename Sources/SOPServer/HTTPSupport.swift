@@ -5,6 +5,7 @@ import NIOCore
 import SOPCore
 import SOPJSON
 import SOPService
+import SOPStore
 
 /// An HTTP error answer: a status and the same object the command line prints with
 /// `--format json` (`error` kind, `reason`, `instead`), with the HTTP status beside them.
@@ -52,6 +53,9 @@ struct APIError: Error {
     /// whose token could not be checked). The server logs the whole message.
     static func publicReason(_ error: RunError) -> String? {
         switch error {
+        case .unavailable(let message) where message.contains(StoreFault.outcomeUnknown):
+            return "the connection to the run store was lost while committing: the change may or may not have been kept; send it "
+                + "again with the same Idempotency-Key (it is applied at most once), or read the run first"
         case .unavailable: return "the run store cannot be reached now; try again shortly (the server's log says why)"
         case .full: return "the run store is full (no space left where it is kept); nothing was written; reads go on, and writes "
             + "succeed again once space is freed (the server's log says more)"

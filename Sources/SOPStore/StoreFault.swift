@@ -12,6 +12,10 @@ public enum StoreFault: String, Sendable, Equatable {
     /// The store's file or a record in it is damaged: trying again does not help (HTTP 500).
     case damaged
 
+    /// What a store's message says when a connection was lost while committing: whether the
+    /// transaction was kept is unknown (the servers tell their callers so in words of their own).
+    public static let outcomeUnknown = "the transaction may or may not have been kept"
+
     /// The fault of `error`, if a store classified it.
     public static func of(_ error: any Error) -> StoreFault? {
         (error as? any StoreFaultError)?.storeFault

@@ -164,8 +164,8 @@ final class BlockingConnection: @unchecked Sendable {
         do {
             try query("COMMIT")
         } catch let failure as StoreFailure where failure.connectionLost {
-            throw StoreFailure("the connection to the run store at \(location.display) was lost while committing: the "
-                               + "transaction may or may not have been kept (\(failure.description))", connectionLost: true)
+            throw StoreFailure("the connection to the run store at \(location.display) was lost while committing: "
+                               + "\(StoreFault.outcomeUnknown) (\(failure.description))", connectionLost: true)
         }
     }
 
