@@ -131,9 +131,6 @@ final class BlockingConnection: @unchecked Sendable {
     /// connections in `pg_stat_activity`.
     let applicationName: String
 
-    /// Whether there is no open connection (none yet, or the last one was lost).
-    var isClosed: Bool { connection?.isClosed ?? true }
-
     deinit {
         if let connection { _ = try? Self.wait(connection.close(), within: Self.quick) }
     }
